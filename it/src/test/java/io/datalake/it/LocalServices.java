@@ -1,0 +1,167 @@
+package io.datalake.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The real services an integration test talks to, as started by {@code ./datalake up}: their
+ * addresses come from system properties that {@code ./datalake test} sets.
+ */
+public final class LocalServices {
+  public static final String REGION = "us-east-1";
+
+  private LocalServices() {}
+
+  private static String property(String name) {
+    String value = System.getProperty(name);
+    if (value == null || value.isBlank() || value.startsWith("${")) {
+      throw new IllegalStateException(
+          "System property "
+              + name
+              + " is not set: run the integration tests with ./datalake test, which starts the"
+              + " local services and passes their addresses.");
+    }
+    return value;
+  }
+
+  public static String kafkaBootstrap() {
+    return property("datalake.kafka.bootstrap");
+  }
+
+  public static String s3Endpoint() {
+    return property("datalake.s3.endpoint");
+  }
+
+  public static String s3AccessKey() {
+    return property("datalake.s3.accessKey");
+  }
+
+  public static String s3SecretKey() {
+    return property("datalake.s3.secretKey");
+  }
+
+  public static String clickhouseUrl() {
+    return property("datalake.clickhouse.url");
+  }
+
+  /** The Beam options that point the S3 file system at the local S3Proxy. */
+  public static List<String> beamS3Args() {
+    return List.of(
+        "--awsRegion=" + REGION,
+        "--endpoint=" + s3Endpoint(),
+        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
+            + s3AccessKey()
+            + "\",\"secretAccessKey\":\""
+            + s3SecretKey()
+            + "\"}");
+  }
+
+  public static S3Client s3() {
+    return S3Client.builder()
+        .endpointOverride(URI.create(s3Endpoint()))
+        .region(Region.of(REGION))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(s3AccessKey(), s3SecretKey())))
+        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+        .build();
+  }
+
+  public static void createBucket(String bucket) {
+    try (S3Client s3 = s3()) {
+      if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+        s3.createBucket(b -> b.bucket(bucket));
+      }
+    }
+  }
+
+  /** Every object under a prefix, with its bytes. */
+  public static List<S3File> download(String bucket, String prefix) {
+    List<S3File> files = new ArrayList<>();
+    try (S3Client s3 = s3()) {
+      for (S3Object object :
+          s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+        ResponseBytes<GetObjectResponse> bytes =
+            s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
+        files.add(new S3File(object.key(), bytes.asByteArray()));
+      }
+    }
+    return files;
+  }
+
+  public record S3File(String key, byte[] bytes) {}
+
+  /** Runs a ClickHouse statement over HTTP and returns the body; a non-200 answer throws. */
+  public static String clickhouse(String sql) {
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(clickhouseUrl() + "/"))
+              .timeout(Duration.ofSeconds(60))
+              .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
+              .build();
+      HttpResponse<String> response =
+          HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(
+            "ClickHouse answered " + response.statusCode() + " to " + sql + ": " + response.body());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new IllegalStateException("ClickHouse unreachable at " + clickhouseUrl(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static long clickhouseCount(String sql) {
+    return Long.parseLong(clickhouse(sql).trim());
+  }
+
+  public static String urlEncode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  public static void createTopic(String topic, int partitions) throws Exception {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", kafkaBootstrap());
+    try (AdminClient admin = AdminClient.create(props)) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    }
+  }
+
+  public static void produce(String topic, List<String> values) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", kafkaBootstrap());
+    props.put("key.serializer", StringSerializer.class.getName());
+    props.put("value.serializer", StringSerializer.class.getName());
+    props.put("acks", "all");
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      for (String value : values) {
+        producer.send(new ProducerRecord<>(topic, value));
+      }
+      producer.flush();
+    }
+  }
+}

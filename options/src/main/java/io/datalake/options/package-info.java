@@ -1,0 +1,2 @@
+/** PipelineOptions of the datalake pipeline. */
+package io.datalake.options;
