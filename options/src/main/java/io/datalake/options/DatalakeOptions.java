@@ -1,0 +1,12 @@
+package io.datalake.options;
+
+import org.apache.beam.sdk.options.StreamingOptions;
+
+/** Every option of the datalake pipeline, composed from the small interfaces. */
+public interface DatalakeOptions
+    extends SourceOptions,
+        FileSourceOptions,
+        LakeOptions,
+        TypingOptions,
+        PiiOptions,
+        StreamingOptions {}

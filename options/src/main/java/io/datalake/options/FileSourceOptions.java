@@ -1,0 +1,25 @@
+package io.datalake.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Batch input: one folder per kind of record, JSON lines files inside. */
+public interface FileSourceOptions extends PipelineOptions {
+  @Description(
+      "Input folder (local path or s3://bucket/prefix) with one sub-folder per kind:"
+          + " entity-operations/, workflow-executions/, checkout-orders/, journey-sessions/,"
+          + " journey-events/, portal-sessions/, portal-events/. Files are JSON lines (*.jsonl,"
+          + " *.json, optionally gzipped *.gz). A missing folder is no input for that kind.")
+  String getInput();
+
+  void setInput(String value);
+
+  @Description(
+      "Longest input line accepted, in bytes; a longer line becomes a dead letter (its content is"
+          + " not kept in memory past this size).")
+  @Default.Integer(16 * 1024 * 1024)
+  Integer getMaxRecordBytes();
+
+  void setMaxRecordBytes(Integer value);
+}

@@ -1,0 +1,20 @@
+package io.datalake.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Where the records come from: files in batch, Kafka in streaming. */
+public interface SourceOptions extends PipelineOptions {
+  /** The kinds of source the graph can read from. */
+  enum Source {
+    files,
+    kafka
+  }
+
+  @Description("Where records come from: 'files' (batch, see --input) or 'kafka' (streaming).")
+  @Default.Enum("files")
+  Source getSource();
+
+  void setSource(Source value);
+}

@@ -1,0 +1,111 @@
+package io.datalake.transforms.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+
+/**
+ * One input record as read, before parsing: its kind, where it came from (file and line, or
+ * topic/partition/offset) and its raw bytes. A line too long to keep has {@code payload == null}
+ * and {@code oversizeBytes > 0}.
+ */
+public final class SourceRecord {
+  private final EventKind kind;
+  private final String position;
+  private final byte[] payload;
+  private final long oversizeBytes;
+
+  private SourceRecord(EventKind kind, String position, byte[] payload, long oversizeBytes) {
+    this.kind = Objects.requireNonNull(kind);
+    this.position = Objects.requireNonNull(position);
+    this.payload = payload;
+    this.oversizeBytes = oversizeBytes;
+  }
+
+  public static SourceRecord of(EventKind kind, String position, byte[] payload) {
+    return new SourceRecord(kind, position, Objects.requireNonNull(payload), 0);
+  }
+
+  public static SourceRecord oversize(EventKind kind, String position, long size) {
+    return new SourceRecord(kind, position, null, size);
+  }
+
+  public EventKind kind() {
+    return kind;
+  }
+
+  public String position() {
+    return position;
+  }
+
+  /** The raw record, or null when it was too long to keep. */
+  public byte[] payload() {
+    return payload;
+  }
+
+  public long oversizeBytes() {
+    return oversizeBytes;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SourceRecord r
+        && kind == r.kind
+        && position.equals(r.position)
+        && java.util.Arrays.equals(payload, r.payload)
+        && oversizeBytes == r.oversizeBytes;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(kind, position);
+  }
+
+  @Override
+  public String toString() {
+    // Never the payload: it may hold PII.
+    return "SourceRecord{" + kind + " at " + position + "}";
+  }
+
+  /** A compact coder: the kind's ordinal, the position, the bytes. */
+  public static final class Coder extends AtomicCoder<SourceRecord> {
+    private static final Coder INSTANCE = new Coder();
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(SourceRecord value, OutputStream out) throws IOException {
+      VarIntCoder.of().encode(value.kind.ordinal(), out);
+      StringUtf8Coder.of().encode(value.position, out);
+      if (value.payload == null) {
+        VarIntCoder.of().encode(0, out);
+        out.write(longBytes(value.oversizeBytes));
+      } else {
+        VarIntCoder.of().encode(1, out);
+        ByteArrayCoder.of().encode(value.payload, out);
+      }
+    }
+
+    @Override
+    public SourceRecord decode(InputStream in) throws IOException {
+      EventKind kind = EventKind.values()[VarIntCoder.of().decode(in)];
+      String position = StringUtf8Coder.of().decode(in);
+      if (VarIntCoder.of().decode(in) == 0) {
+        byte[] size = in.readNBytes(8);
+        return SourceRecord.oversize(kind, position, java.nio.ByteBuffer.wrap(size).getLong());
+      }
+      return SourceRecord.of(kind, position, ByteArrayCoder.of().decode(in));
+    }
+
+    private static byte[] longBytes(long value) {
+      return java.nio.ByteBuffer.allocate(8).putLong(value).array();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.datalake.transforms.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.schema.LakeTables;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A VTEX order, raw (values as strings, nested parts as stringified JSON) or typed, to a {@code
+ * checkout_orders} row and one {@code checkout_order_items} row per item. The tenant is {@code
+ * hostname}, the event time {@code lastChange}.
+ */
+final class CheckoutOrderMapper implements RecordMapper {
+  @Override
+  public MappedRecord map(ObjectNode order) throws RecordRejectedException {
+    String orderId = Fields.requiredText(order, "orderId", "orderId");
+    String hostname = Fields.requiredText(order, "hostname", "hostname");
+    Instant lastChange = Fields.requiredTime(order, "lastChange", "lastChange");
+    JsonNode lastChangeText = order.get("lastChange");
+
+    List<MappedRecord.TableRow> rows = new ArrayList<>();
+    ObjectNode orderRow = order.deepCopy();
+    orderRow.put("org_id", hostname);
+    rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDERS, orderRow));
+    int i = 0;
+    for (JsonNode item : Fields.elements(order, "items", "items")) {
+      if (!item.isObject()) {
+        throw new RecordRejectedException(Fields.STEP, "items[" + i + "] is not an object");
+      }
+      ObjectNode itemRow = item.deepCopy();
+      itemRow.put("orderId", orderId);
+      itemRow.put("org_id", hostname);
+      itemRow.set("lastChange", lastChangeText);
+      rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDER_ITEMS, itemRow));
+      i++;
+    }
+    return new MappedRecord(hostname, lastChange, rows);
+  }
+}

@@ -1,0 +1,72 @@
+package io.datalake.transforms.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.schema.LakeTables;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An EntityOperation event envelope to an {@code entity_operations} row. The tenant is {@code
+ * detail.org} (the envelope's {@code account} is a cloud account, not a tenant); the event time is
+ * {@code time}.
+ */
+final class EntityOperationMapper implements RecordMapper {
+  /** The documented operations; anything else is a dead letter. */
+  static final Set<String> OPERATIONS =
+      Set.of(
+          "createEntity",
+          "updateEntity",
+          "deleteEntity",
+          "softDeleteEntity",
+          "restoreEntity",
+          "relationsAdded",
+          "relationsRemoved",
+          "relationsSoftDeleted",
+          "relationsRestored",
+          "relationsDeleted");
+
+  @Override
+  public MappedRecord map(ObjectNode envelope) throws RecordRejectedException {
+    Instant time = Fields.requiredTime(envelope, "time", "time");
+    ObjectNode detail = Fields.object(envelope, "detail", "detail");
+    if (detail == null) {
+      throw new RecordRejectedException(Fields.STEP, "missing detail");
+    }
+    String org = Fields.requiredText(detail, "org", "detail.org");
+    String operation = Fields.requiredText(detail, "operation", "detail.operation");
+    if (!OPERATIONS.contains(operation)) {
+      throw new RecordRejectedException("route", "unknown operation (not one of the documented " + OPERATIONS.size() + ")");
+    }
+    JsonNode params = detail.get("params");
+    ObjectNode payload = Fields.object(detail, "payload", "detail.payload");
+    String entityId = Fields.optionalText(detail, "entity");
+    if (entityId == null) {
+      entityId = Fields.optionalText(params, "id");
+    }
+    if (entityId == null) {
+      entityId = Fields.optionalText(payload, "_id");
+    }
+    if (entityId == null) {
+      throw new RecordRejectedException(Fields.STEP, "missing detail.entity (nor params.id, payload._id)");
+    }
+    String schema = Fields.optionalText(params, "slug");
+    if (schema == null) {
+      schema = Fields.optionalText(payload, "_schema");
+    }
+
+    ObjectNode row = envelope.deepCopy();
+    row.remove(List.of("detail-type", "time", "detail"));
+    row.put("detail_type", Fields.optionalText(envelope, "detail-type"));
+    row.put("operation", operation);
+    row.put("org_id", org);
+    row.set("timestamp", envelope.get("time"));
+    row.put("activity_id", Fields.optionalText(detail, "activity_id"));
+    row.put("entity_id", entityId);
+    row.put("schema", schema);
+    row.set("detail", detail);
+    return new MappedRecord(org, time, List.of(new MappedRecord.TableRow(LakeTables.ENTITY_OPERATIONS, row)));
+  }
+}

@@ -1,0 +1,74 @@
+package io.datalake.transforms.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.schema.JsonTyper;
+import io.datalake.transforms.schema.StringifiedJson;
+import java.time.DateTimeException;
+import java.time.Instant;
+
+/** Reading the fields every mapper needs: tenant, event time, nested objects. */
+final class Fields {
+  static final String STEP = "parse";
+
+  private Fields() {}
+
+  /** A required scalar as text; missing, null, blank or a container rejects the record. */
+  static String requiredText(JsonNode parent, String key, String path) throws RecordRejectedException {
+    JsonNode value = parent == null ? null : parent.get(key);
+    if (value == null || value.isNull() || value.isContainerNode()) {
+      throw new RecordRejectedException(STEP, "missing " + path);
+    }
+    String text = value.asText().trim();
+    if (text.isEmpty()) {
+      throw new RecordRejectedException(STEP, "empty " + path);
+    }
+    return text;
+  }
+
+  static String optionalText(JsonNode parent, String key) {
+    JsonNode value = parent == null ? null : parent.get(key);
+    if (value == null || value.isNull() || value.isContainerNode()) {
+      return null;
+    }
+    String text = value.asText().trim();
+    return text.isEmpty() ? null : text;
+  }
+
+  static Instant requiredTime(JsonNode parent, String key, String path) throws RecordRejectedException {
+    String text = requiredText(parent, key, path);
+    try {
+      return JsonTyper.parseTimestamp(text);
+    } catch (DateTimeException e) {
+      throw new RecordRejectedException(STEP, path + " is not an ISO-8601 timestamp");
+    }
+  }
+
+  /** An object given as such or as stringified JSON, or null when absent. */
+  static ObjectNode object(JsonNode parent, String key, String path) throws RecordRejectedException {
+    JsonNode value = parent.get(key);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue()) : value;
+    if (node == null || !node.isObject()) {
+      throw new RecordRejectedException(STEP, path + " is not an object");
+    }
+    return (ObjectNode) node;
+  }
+
+  /** The elements of an array given as such or as stringified JSON; empty when absent. */
+  static Iterable<JsonNode> elements(JsonNode parent, String key, String path)
+      throws RecordRejectedException {
+    JsonNode value = parent.get(key);
+    if (value == null || value.isNull()) {
+      return java.util.List.of();
+    }
+    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue()) : value;
+    if (node == null || !node.isArray()) {
+      throw new RecordRejectedException(STEP, path + " is not an array");
+    }
+    return node;
+  }
+}

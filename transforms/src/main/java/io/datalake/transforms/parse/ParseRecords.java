@@ -1,0 +1,152 @@
+package io.datalake.transforms.parse;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.pii.PiiCipher;
+import io.datalake.transforms.pii.PiiEncryptor;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.schema.JsonTyper;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Parses, encrypts PII in, reshapes and types each source record into rows of its lake tables,
+ * each stamped with its record's event time. Whatever cannot be handled leaves through {@link
+ * #DEAD_LETTERS} with the step and the reason; a record is either all rows or one dead letter.
+ */
+public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
+  public static final TupleTag<LakeRow> ROWS = new TupleTag<>() {};
+  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+
+  private final PiiKeyset keyset;
+  private final PiiPolicy policy;
+  private final DroppedFields droppedFields;
+
+  public ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
+    this.keyset = keyset;
+    this.policy = policy;
+    this.droppedFields = droppedFields;
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<SourceRecord> records) {
+    PCollectionTuple out =
+        records.apply(
+            "ParseTypeEncrypt",
+            ParDo.of(new ParseFn(keyset, policy, droppedFields))
+                .withOutputTags(ROWS, TupleTagList.of(DEAD_LETTERS)));
+    out.get(ROWS).setCoder(LakeRow.Coder.of());
+    return out;
+  }
+
+  static class ParseFn extends DoFn<SourceRecord, LakeRow> {
+    /** One JSON document per line: anything after it is an error, not ignored. */
+    private static final ObjectMapper JSON =
+        new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final PiiKeyset keyset;
+    private final PiiPolicy policy;
+    private final DroppedFields droppedFields;
+    private final Map<EventKind, Counter> accepted = new EnumMap<>(EventKind.class);
+    private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
+    private transient PiiCipher cipher;
+    private transient PiiEncryptor encryptor;
+
+    ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
+      this.keyset = keyset;
+      this.policy = policy;
+      this.droppedFields = droppedFields;
+      for (EventKind kind : EventKind.values()) {
+        accepted.put(kind, Metrics.counter("datalake", "records_accepted_" + kind.folder()));
+        rejected.put(kind, Metrics.counter("datalake", "records_dead_lettered_" + kind.folder()));
+      }
+    }
+
+    @Setup
+    public void setup() {
+      cipher = keyset.cipher();
+      encryptor = new PiiEncryptor(cipher);
+    }
+
+    @ProcessElement
+    public void process(@Element SourceRecord source, MultiOutputReceiver out) {
+      EventKind kind = source.kind();
+      try {
+        MappedRecord mapped = parse(source);
+        long micros = JsonTyper.toEpochMicros(mapped.eventTime());
+        List<LakeRow> rows = new ArrayList<>(mapped.rows().size());
+        for (MappedRecord.TableRow row : mapped.rows()) {
+          GenericRecord record = JsonTyper.toRecord(row.json(), row.table());
+          rows.add(new LakeRow(row.table().name(), mapped.tenant(), micros, record));
+        }
+        Instant timestamp = new Instant(mapped.eventTime().toEpochMilli());
+        for (LakeRow row : rows) {
+          out.get(ROWS).outputWithTimestamp(row, timestamp);
+        }
+        accepted.get(kind).inc();
+      } catch (RecordRejectedException e) {
+        rejected.get(kind).inc();
+        out.get(DEAD_LETTERS).output(deadLetter(source, e.step(), e.getMessage()));
+      }
+    }
+
+    private MappedRecord parse(SourceRecord source) throws RecordRejectedException {
+      if (source.payload() == null) {
+        throw new RecordRejectedException(
+            "read", "record of " + source.oversizeBytes() + " bytes exceeds --maxRecordBytes");
+      }
+      JsonNode node;
+      try {
+        node = JSON.readTree(source.payload());
+      } catch (JsonProcessingException e) {
+        throw new RecordRejectedException("parse", "invalid JSON: " + JsonErrors.describe(e));
+      } catch (java.io.IOException e) {
+        throw new RecordRejectedException("parse", "unreadable record: " + e.getClass().getSimpleName());
+      }
+      if (node == null || node.isMissingNode()) {
+        throw new RecordRejectedException("parse", "empty line");
+      }
+      if (!node.isObject()) {
+        throw new RecordRejectedException("parse", "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
+      }
+      ObjectNode record = (ObjectNode) node;
+      droppedFields.apply(source.kind(), record);
+      encryptor.encrypt(record, policy.paths(source.kind()));
+      return RecordMappers.forKind(source.kind()).map(record);
+    }
+
+    private DeadLetter deadLetter(SourceRecord source, String step, String error) {
+      String encrypted = source.payload() == null ? null : cipher.encryptRandomized(source.payload());
+      return new DeadLetter(source.kind().folder(), step, error, source.position(), encrypted);
+    }
+
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      // Records are restamped with their own event time, which may be earlier than the time they
+      // were read (file reads in batch, Kafka timestamps in streaming).
+      return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.datalake.transforms.parse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.schema.LakeTable;
+import io.datalake.transforms.schema.LakeTables;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A workflow execution snapshot (v2 shape) normalised into five tables: the execution, its phases,
+ * tasks and contexts, and its closing reason. Every child row carries the execution's id, tenant
+ * and {@code updated_at}, which is also the event time.
+ */
+final class WorkflowExecutionMapper implements RecordMapper {
+  @Override
+  public MappedRecord map(ObjectNode execution) throws RecordRejectedException {
+    String id = Fields.requiredText(execution, "id", "id");
+    String org = Fields.requiredText(execution, "org_id", "org_id");
+    Instant updatedAt = Fields.requiredTime(execution, "updated_at", "updated_at");
+    JsonNode updatedAtText = execution.get("updated_at");
+
+    List<MappedRecord.TableRow> rows = new ArrayList<>();
+    ObjectNode executionRow = execution.deepCopy();
+    executionRow.remove(List.of("phases", "tasks", "contexts"));
+    rows.add(new MappedRecord.TableRow(LakeTables.WORKFLOW_EXECUTIONS, executionRow));
+
+    addChildren(rows, LakeTables.WORKFLOW_PHASES, execution, "phases", id, org, updatedAtText);
+    addChildren(rows, LakeTables.WORKFLOW_TASKS, execution, "tasks", id, org, updatedAtText);
+    addChildren(rows, LakeTables.WORKFLOW_CONTEXTS, execution, "contexts", id, org, updatedAtText);
+    ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason");
+    if (closingReason != null && !closingReason.isEmpty()) {
+      rows.add(
+          new MappedRecord.TableRow(
+              LakeTables.WORKFLOW_CANCELLATIONS, withParent(closingReason, id, org, updatedAtText)));
+    }
+    return new MappedRecord(org, updatedAt, rows);
+  }
+
+  private static void addChildren(
+      List<MappedRecord.TableRow> rows,
+      LakeTable table,
+      ObjectNode execution,
+      String key,
+      String id,
+      String org,
+      JsonNode updatedAt)
+      throws RecordRejectedException {
+    int i = 0;
+    for (JsonNode element : Fields.elements(execution, key, key)) {
+      if (!element.isObject()) {
+        throw new RecordRejectedException(Fields.STEP, key + "[" + i + "] is not an object");
+      }
+      rows.add(new MappedRecord.TableRow(table, withParent((ObjectNode) element, id, org, updatedAt)));
+      i++;
+    }
+  }
+
+  private static ObjectNode withParent(ObjectNode child, String id, String org, JsonNode updatedAt) {
+    ObjectNode row = child.deepCopy();
+    row.put("execution_id", id);
+    row.put("org_id", org);
+    row.set("execution_updated_at", updatedAt);
+    return row;
+  }
+}

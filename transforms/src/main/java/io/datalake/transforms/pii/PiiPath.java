@@ -1,0 +1,42 @@
+package io.datalake.transforms.pii;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One parsed path of a {@link PiiPolicy}. */
+public record PiiPath(String text, List<Segment> segments) implements Serializable {
+
+  /** One key of a path: a name or pattern, optionally walking array elements ({@code []}). */
+  public record Segment(String pattern, boolean eachElement, boolean anyDepth) implements Serializable {
+    boolean matches(String key) {
+      if (pattern.equals("*")) {
+        return true;
+      }
+      if (pattern.endsWith("*")) {
+        return key.startsWith(pattern.substring(0, pattern.length() - 1));
+      }
+      return pattern.equals(key);
+    }
+  }
+
+  public static PiiPath parse(String text) {
+    List<Segment> segments = new ArrayList<>();
+    for (String part : text.split("\\.")) {
+      if (part.isEmpty()) {
+        throw new IllegalArgumentException("Empty key in PII path '" + text + "'");
+      }
+      if (part.equals("**")) {
+        segments.add(new Segment("**", false, true));
+      } else if (part.endsWith("[]")) {
+        segments.add(new Segment(part.substring(0, part.length() - 2), true, false));
+      } else {
+        segments.add(new Segment(part, false, false));
+      }
+    }
+    if (segments.get(segments.size() - 1).anyDepth()) {
+      throw new IllegalArgumentException("PII path '" + text + "' cannot end with **");
+    }
+    return new PiiPath(text, List.copyOf(segments));
+  }
+}

@@ -1,0 +1,25 @@
+package io.datalake.transforms.schema;
+
+import java.util.List;
+
+/** The declared type of a field. Records and arrays nest; everything else is a leaf. */
+public sealed interface FieldType {
+  /** Leaf types. JSON is text holding JSON, for parts whose shape varies between sources. */
+  enum Scalar implements FieldType {
+    STRING,
+    LONG,
+    DOUBLE,
+    BOOLEAN,
+    TIMESTAMP,
+    JSON
+  }
+
+  /** A nested record; fields it does not declare are kept in its {@code _extra} JSON column. */
+  record RecordType(String name, List<Field> fields) implements FieldType {
+    public Field field(String column) {
+      return fields.stream().filter(f -> f.column().equals(column)).findFirst().orElse(null);
+    }
+  }
+
+  record ArrayType(FieldType element) implements FieldType {}
+}

@@ -1,0 +1,246 @@
+package io.datalake.transforms.schema;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.RecordRejectedException;
+import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Restores types: turns a JSON tree into an Avro record of a declared schema, strictly. Values may
+ * arrive as strings ({@code "1160"}, {@code "true"}, stringified objects and arrays): they are
+ * converted to the declared type, and a value that does not fit rejects the record. Strings stay
+ * strings even when they look numeric. Keys the schema does not declare go to {@code _extra}.
+ * Messages name the field and the problem, never the value.
+ */
+public final class JsonTyper {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STEP = "type";
+
+  private JsonTyper() {}
+
+  public static GenericRecord toRecord(JsonNode node, LakeTable table) throws RecordRejectedException {
+    return record(node, table.rowType(), table.avroSchema(), table.name());
+  }
+
+  private static GenericRecord record(JsonNode node, FieldType.RecordType type, Schema schema, String path)
+      throws RecordRejectedException {
+    JsonNode object = containerOf(node, true, path);
+    GenericRecord record = new GenericData.Record(schema);
+    for (Field field : type.fields()) {
+      JsonNode value = object.get(field.jsonName());
+      Schema fieldSchema = AvroSchemas.nonNull(schema.getField(field.column()).schema());
+      record.put(field.column(), value(value, field.type(), fieldSchema, path + "." + field.jsonName()));
+    }
+    ObjectNode extra = null;
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      if (!declares(type, entry.getKey())) {
+        if (extra == null) {
+          extra = JSON.createObjectNode();
+        }
+        extra.set(entry.getKey(), entry.getValue());
+      }
+    }
+    record.put(AvroSchemas.EXTRA, extra == null ? null : extra.toString());
+    return record;
+  }
+
+  private static boolean declares(FieldType.RecordType type, String key) {
+    for (Field f : type.fields()) {
+      if (f.jsonName().equals(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Object value(JsonNode node, FieldType type, Schema schema, String path)
+      throws RecordRejectedException {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return null;
+    }
+    if (type instanceof FieldType.RecordType r) {
+      return record(node, r, schema, path);
+    }
+    if (type instanceof FieldType.ArrayType a) {
+      JsonNode array = containerOf(node, false, path);
+      Schema elementSchema = AvroSchemas.nonNull(schema.getElementType());
+      List<Object> values = new ArrayList<>(array.size());
+      int i = 0;
+      for (JsonNode element : array) {
+        values.add(value(element, a.element(), elementSchema, path + "[" + i++ + "]"));
+      }
+      return values;
+    }
+    return switch ((FieldType.Scalar) type) {
+      case STRING -> string(node, path);
+      case JSON -> json(node);
+      case LONG -> integer(node, path);
+      case DOUBLE -> decimal(node, path);
+      case BOOLEAN -> bool(node, path);
+      case TIMESTAMP -> timestampMicros(node, path);
+    };
+  }
+
+  /** An object (or array) given as such or as stringified JSON. */
+  private static JsonNode containerOf(JsonNode node, boolean object, String path)
+      throws RecordRejectedException {
+    JsonNode container = node;
+    if (node.isTextual()) {
+      container = StringifiedJson.parseContainer(node.textValue());
+      if (container == null) {
+        throw reject(path, "expected " + (object ? "an object" : "an array") + ", got a string that is not one");
+      }
+    }
+    if (object ? !container.isObject() : !container.isArray()) {
+      throw reject(path, "expected " + (object ? "an object" : "an array") + ", got " + kindOf(container));
+    }
+    return container;
+  }
+
+  private static String string(JsonNode node, String path) throws RecordRejectedException {
+    if (node.isTextual()) {
+      return node.textValue();
+    }
+    if (node.isNumber() || node.isBoolean()) {
+      // A numeric-looking identifier or postal code may arrive as a number: keep its text.
+      return node.asText();
+    }
+    throw reject(path, "expected a string, got " + kindOf(node));
+  }
+
+  private static String json(JsonNode node) {
+    if (node.isTextual()) {
+      JsonNode parsed = StringifiedJson.parseContainer(node.textValue());
+      // Stringified JSON is normalized, so the raw and the typed form of a record give one text.
+      return parsed != null ? parsed.toString() : node.textValue();
+    }
+    return node.toString();
+  }
+
+  private static Long integer(JsonNode node, String path) throws RecordRejectedException {
+    try {
+      if (node.isIntegralNumber()) {
+        if (!node.canConvertToLong()) {
+          throw reject(path, "integer out of range");
+        }
+        return node.longValue();
+      }
+      BigDecimal decimal;
+      if (node.isNumber()) {
+        decimal = node.decimalValue();
+      } else if (node.isTextual()) {
+        decimal = new BigDecimal(node.textValue().trim());
+      } else {
+        throw reject(path, "expected an integer, got " + kindOf(node));
+      }
+      return decimal.longValueExact();
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw reject(path, "expected an integer, got " + kindOf(node) + " that is not one");
+    }
+  }
+
+  private static Double decimal(JsonNode node, String path) throws RecordRejectedException {
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isTextual()) {
+      try {
+        double value = Double.parseDouble(node.textValue().trim());
+        if (Double.isFinite(value)) {
+          return value;
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the rejection below
+      }
+    }
+    throw reject(path, "expected a number, got " + kindOf(node));
+  }
+
+  private static Boolean bool(JsonNode node, String path) throws RecordRejectedException {
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    if (node.isTextual()) {
+      String text = node.textValue().trim();
+      if (text.equalsIgnoreCase("true")) {
+        return true;
+      }
+      if (text.equalsIgnoreCase("false")) {
+        return false;
+      }
+    }
+    throw reject(path, "expected a boolean, got " + kindOf(node));
+  }
+
+  private static Long timestampMicros(JsonNode node, String path) throws RecordRejectedException {
+    if (!node.isTextual()) {
+      throw reject(path, "expected an ISO-8601 timestamp, got " + kindOf(node));
+    }
+    try {
+      return toEpochMicros(parseTimestamp(node.textValue()));
+    } catch (DateTimeException e) {
+      throw reject(path, "expected an ISO-8601 timestamp, got a string that is not one");
+    }
+  }
+
+  /**
+   * Parses the timestamp forms the sources use: any number of fraction digits, {@code Z} or an
+   * offset, or no offset at all (taken as UTC), or a bare date (midnight UTC).
+   */
+  public static Instant parseTimestamp(String text) {
+    String value = text.trim();
+    try {
+      return OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException withoutOffset) {
+      if (value.length() == 10) {
+        return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+      }
+      return LocalDateTime.parse(value, DateTimeFormatter.ISO_LOCAL_DATE_TIME).toInstant(ZoneOffset.UTC);
+    }
+  }
+
+  public static long toEpochMicros(Instant instant) {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+  }
+
+  private static String kindOf(JsonNode node) {
+    if (node.isTextual()) {
+      return "a string";
+    }
+    if (node.isNumber()) {
+      return "a number";
+    }
+    if (node.isBoolean()) {
+      return "a boolean";
+    }
+    if (node.isArray()) {
+      return "an array";
+    }
+    if (node.isObject()) {
+      return "an object";
+    }
+    return node.getNodeType().name().toLowerCase();
+  }
+
+  private static RecordRejectedException reject(String path, String problem) {
+    return new RecordRejectedException(STEP, path + ": " + problem);
+  }
+}
