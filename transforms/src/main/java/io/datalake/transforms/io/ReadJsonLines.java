@@ -63,7 +63,8 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                   "JsonLinesFiles_" + kind.folder(),
                   Filter.by(m -> isInputFile(m.resourceId().getFilename())))
               .apply("Open_" + kind.folder(), FileIO.readMatches().withCompression(Compression.AUTO))
-              .apply("ReadLines_" + kind.folder(), ParDo.of(new ReadLinesFn(kind, maxRecordBytes))));
+              .apply("ReadLines_" + kind.folder(), ParDo.of(new ReadLinesFn(kind, maxRecordBytes)))
+              .setCoder(SourceRecord.Coder.of()));
     }
     return PCollectionList.of(perKind)
         .apply("AllKinds", Flatten.pCollections())

@@ -1,0 +1,217 @@
+package io.datalake.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.transforms.io.WriteDeadLetters;
+import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.schema.LakeTable;
+import io.datalake.transforms.schema.LakeTables;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.parquet.format.FileMetaData;
+import org.apache.parquet.format.Util;
+
+/**
+ * What a batch run did, read back from what it wrote: Parquet row counts from the files' footers,
+ * dead letters from their files, and input records from the reader's counters. It balances when
+ * every input record is a row of its kind's primary table or a dead letter.
+ */
+public final class BatchSummary {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String lake;
+  private final Map<String, Long> inputByKind;
+  private final Map<String, Long> rowsByTable;
+  private final Map<String, Long> filesByTable;
+  private final Map<String, Map<String, Long>> deadLettersByKindAndReason;
+
+  private BatchSummary(
+      String lake,
+      Map<String, Long> inputByKind,
+      Map<String, Long> rowsByTable,
+      Map<String, Long> filesByTable,
+      Map<String, Map<String, Long>> deadLetters) {
+    this.lake = lake;
+    this.inputByKind = inputByKind;
+    this.rowsByTable = rowsByTable;
+    this.filesByTable = filesByTable;
+    this.deadLettersByKindAndReason = deadLetters;
+  }
+
+  public static BatchSummary read(PipelineResult result, String lake, String runId, boolean hourly) {
+    Map<String, Long> input = new TreeMap<>();
+    MetricQueryResults metrics =
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace("datalake")).build());
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      String name = counter.getName().getName();
+      if (name.startsWith("records_read_")) {
+        input.merge(name.substring("records_read_".length()), value(counter), Long::sum);
+      }
+    }
+    Map<String, Long> rows = new TreeMap<>();
+    Map<String, Long> files = new TreeMap<>();
+    String prefix = WriteLakeTables.filePrefix(runId);
+    String depth = hourly ? "*/*/*/*/*/" : "*/*/*/*/";
+    for (LakeTable table : LakeTables.all()) {
+      long count = 0;
+      long fileCount = 0;
+      for (ResourceId file : match(lake + table.name() + "/" + depth + prefix + "-*.parquet")) {
+        count += parquetRowCount(file);
+        fileCount++;
+      }
+      rows.put(table.name(), count);
+      files.put(table.name(), fileCount);
+    }
+    Map<String, Map<String, Long>> deadLetters = new TreeMap<>();
+    for (EventKind kind : EventKind.values()) {
+      for (ResourceId file :
+          match(lake + WriteDeadLetters.FOLDER + "/" + kind.folder() + "/" + prefix + "-*.jsonl")) {
+        for (JsonNode letter : jsonLines(file)) {
+          deadLetters
+              .computeIfAbsent(kind.folder(), k -> new TreeMap<>())
+              .merge(letter.path("step").asText() + ": " + letter.path("error").asText(), 1L, Long::sum);
+        }
+      }
+    }
+    return new BatchSummary(lake, input, rows, files, deadLetters);
+  }
+
+  private static long value(MetricResult<Long> counter) {
+    try {
+      return counter.getCommitted();
+    } catch (UnsupportedOperationException e) {
+      return counter.getAttempted();
+    }
+  }
+
+  public long inputRecords() {
+    return inputByKind.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  public long rows(String table) {
+    return rowsByTable.getOrDefault(table, 0L);
+  }
+
+  public long deadLetters() {
+    return deadLettersByKindAndReason.values().stream()
+        .flatMap(m -> m.values().stream())
+        .mapToLong(Long::longValue)
+        .sum();
+  }
+
+  public long deadLetters(String kind) {
+    return deadLettersByKindAndReason.getOrDefault(kind, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Rows of the primary tables (one per accepted record) plus dead letters. */
+  public long accountedFor() {
+    long primaryRows =
+        LakeTables.all().stream().filter(LakeTable::primary).mapToLong(t -> rows(t.name())).sum();
+    return primaryRows + deadLetters();
+  }
+
+  public boolean balanced() {
+    return inputRecords() == accountedFor();
+  }
+
+  public String render() {
+    StringBuilder out = new StringBuilder();
+    out.append("\n=== datalake batch summary ===\n");
+    out.append("lake: ").append(lake).append('\n');
+    out.append("input records read: ").append(inputRecords()).append('\n');
+    inputByKind.forEach((k, v) -> out.append(String.format("  %-22s %8d%n", k, v)));
+    out.append("rows written (read back from Parquet footers):\n");
+    rowsByTable.forEach(
+        (t, v) -> out.append(String.format("  %-24s %8d rows in %d files%n", t, v, filesByTable.get(t))));
+    out.append("dead letters: ").append(deadLetters()).append(" (under ").append(lake).append(WriteDeadLetters.FOLDER).append("/)\n");
+    deadLettersByKindAndReason.forEach(
+        (kind, reasons) -> {
+          out.append(String.format("  %s: %d%n", kind, reasons.values().stream().mapToLong(Long::longValue).sum()));
+          reasons.forEach((reason, n) -> out.append(String.format("    %6d  %s%n", n, reason)));
+        });
+    out.append(
+        String.format(
+            "input records %d = records accounted for %d (primary-table rows + dead letters): %s%n",
+            inputRecords(), accountedFor(), balanced() ? "OK" : "MISMATCH"));
+    return out.toString();
+  }
+
+  private static List<ResourceId> match(String pattern) {
+    try {
+      MatchResult match = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
+      List<ResourceId> ids = new ArrayList<>();
+      if (match.status() == MatchResult.Status.OK) {
+        for (MatchResult.Metadata m : match.metadata()) {
+          ids.add(m.resourceId());
+        }
+      }
+      ids.sort((a, b) -> a.toString().compareTo(b.toString()));
+      return ids;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + pattern, e);
+    }
+  }
+
+  /** The row count in a Parquet file's footer: the last 8 bytes are its length and PAR1. */
+  static long parquetRowCount(ResourceId file) {
+    try (SeekableByteChannel channel = (SeekableByteChannel) FileSystems.open(file)) {
+      long size = channel.size();
+      ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      channel.position(size - 8);
+      readFully(channel, tail);
+      int footerLength = tail.getInt(0);
+      ByteBuffer footer = ByteBuffer.allocate(footerLength);
+      channel.position(size - 8 - footerLength);
+      readFully(channel, footer);
+      FileMetaData metadata = Util.readFileMetaData(new java.io.ByteArrayInputStream(footer.array()));
+      return metadata.getNum_rows();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the Parquet footer of " + file, e);
+    }
+  }
+
+  private static void readFully(SeekableByteChannel channel, ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) {
+      if (channel.read(buffer) < 0) {
+        throw new IOException("unexpected end of file");
+      }
+    }
+  }
+
+  private static List<JsonNode> jsonLines(ResourceId file) {
+    List<JsonNode> lines = new ArrayList<>();
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(Channels.newInputStream(FileSystems.open(file)), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (!line.isBlank()) {
+          lines.add(JSON.readTree(line));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,76 @@
+package io.datalake.pipelines;
+
+import io.datalake.options.DatalakeOptions;
+import io.datalake.options.SourceOptions;
+import io.datalake.transforms.io.ReadJsonLines;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.pii.PiiKeyset;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+
+/**
+ * What a run needs decided before the graph is built: the validated options, the keyset reference
+ * and the run id that names its files.
+ */
+record RunPlan(String lake, String runId, PiiKeyset keyset) {
+
+  static RunPlan of(DatalakeOptions options) {
+    FileSystems.setDefaultPipelineOptions(options);
+    if (options.getLake() == null || options.getLake().isBlank()) {
+      throw new IllegalArgumentException("--lake is required: a local folder or s3://bucket/prefix");
+    }
+    if (options.getSource() == SourceOptions.Source.files
+        && (options.getInput() == null || options.getInput().isBlank())) {
+      throw new IllegalArgumentException("--source=files needs --input=DIR (one folder per kind inside)");
+    }
+    PiiKeyset keyset = PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
+    // Fail before the run, not on a worker: the keyset must be readable and valid.
+    keyset.cipher();
+    String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
+    String runId = options.getRunId();
+    if (runId == null || runId.isBlank()) {
+      runId =
+          options.getSource() == SourceOptions.Source.files
+              ? inputDigest(options.getInput())
+              : "stream";
+    }
+    return new RunPlan(lake, runId, keyset);
+  }
+
+  /** A digest of the input files' names, sizes and modification times. */
+  static String inputDigest(String input) {
+    try {
+      List<String> files = new ArrayList<>();
+      for (EventKind kind : EventKind.values()) {
+        MatchResult match =
+            FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
+        if (match.status() == MatchResult.Status.OK) {
+          for (MatchResult.Metadata m : match.metadata()) {
+            if (ReadJsonLines.isInputFile(m.resourceId().getFilename())) {
+              files.add(m.resourceId() + "|" + m.sizeBytes() + "|" + m.lastModifiedMillis());
+            }
+          }
+        }
+      }
+      files.sort(String::compareTo);
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (String file : files) {
+        digest.update(file.getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) '\n');
+      }
+      return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot list the input at " + input + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

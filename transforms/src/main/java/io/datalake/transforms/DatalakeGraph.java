@@ -1,0 +1,113 @@
+package io.datalake.transforms;
+
+import io.datalake.transforms.io.WriteDeadLetters;
+import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.parse.DroppedFields;
+import io.datalake.transforms.parse.ParseRecords;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
+import java.util.Objects;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+
+/**
+ * The one graph, whatever the source: parse, type and encrypt each record, write the rows to the
+ * lake by event-time partition, and the rejects to dead letters. Batch and streaming differ only
+ * in the source applied before it.
+ */
+public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
+  private final Builder config;
+
+  private DatalakeGraph(Builder config) {
+    this.config = config;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<SourceRecord> records) {
+    PCollectionTuple parsed =
+        records.apply(
+            "ParseTypeAndEncrypt",
+            new ParseRecords(config.keyset, config.policy, config.droppedFields));
+    PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
+    PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
+
+    rows.apply(
+        "WriteLake",
+        new WriteLakeTables(
+            config.lake,
+            config.runId,
+            config.hourlyPartitions,
+            config.shardsPerPartition,
+            config.parquetCompression));
+    deadLetters.apply("WriteDeadLetters", new WriteDeadLetters(config.lake, config.runId));
+    return parsed;
+  }
+
+  /** The graph's settings. */
+  public static final class Builder implements java.io.Serializable {
+    private PiiKeyset keyset;
+    private PiiPolicy policy;
+    private DroppedFields droppedFields = DroppedFields.parse("");
+    private String lake;
+    private String runId;
+    private boolean hourlyPartitions;
+    private int shardsPerPartition = 1;
+    private String parquetCompression = "SNAPPY";
+
+    public Builder keyset(PiiKeyset value) {
+      keyset = value;
+      return this;
+    }
+
+    public Builder policy(PiiPolicy value) {
+      policy = value;
+      return this;
+    }
+
+    public Builder droppedFields(DroppedFields value) {
+      droppedFields = value;
+      return this;
+    }
+
+    public Builder lake(String value) {
+      lake = value;
+      return this;
+    }
+
+    public Builder runId(String value) {
+      runId = value;
+      return this;
+    }
+
+    public Builder hourlyPartitions(boolean value) {
+      hourlyPartitions = value;
+      return this;
+    }
+
+    public Builder shardsPerPartition(int value) {
+      shardsPerPartition = value;
+      return this;
+    }
+
+    public Builder parquetCompression(String value) {
+      parquetCompression = value;
+      return this;
+    }
+
+    public DatalakeGraph build() {
+      Objects.requireNonNull(keyset, "keyset");
+      Objects.requireNonNull(policy, "policy");
+      Objects.requireNonNull(lake, "lake");
+      Objects.requireNonNull(runId, "runId");
+      return new DatalakeGraph(this);
+    }
+  }
+}
