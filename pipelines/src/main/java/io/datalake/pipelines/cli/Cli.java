@@ -1,0 +1,123 @@
+package io.datalake.pipelines.cli;
+
+import io.datalake.options.DatalakeOptions;
+import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.transforms.pii.PiiCipher;
+import io.datalake.transforms.pii.PiiKeyset;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The launcher's Java commands: {@code demo}, {@code keys create FILE}, {@code pii decrypt
+ * --piiKeyset=FILE VALUE}. The pipeline itself is {@link DatalakePipeline}.
+ */
+public final class Cli {
+  private Cli() {}
+
+  public static void main(String[] args) throws IOException {
+    if (args.length == 0) {
+      usage();
+      System.exit(2);
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "demo" -> demo(rest);
+      case "keys" -> keys(rest);
+      case "pii" -> pii(rest);
+      default -> {
+        System.err.println("datalake: unknown command " + args[0]);
+        usage();
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void usage() {
+    System.err.println(
+        String.join(
+            "\n",
+            "usage:",
+            "  demo [--lake=DIR] [beam options]   batch over the bundled samples into a local lake",
+            "  keys create FILE                   write a new Tink AES-SIV keyset (mode 600)",
+            "  pii decrypt --piiKeyset=FILE TOKEN print the plaintext of a pii:/piir: token"));
+  }
+
+  /** The README's main command: the bundled samples through the batch pipeline, DirectRunner. */
+  private static void demo(String[] args) {
+    String project = System.getProperty("datalake.project.dir", ".");
+    List<String> options = new ArrayList<>();
+    options.add("--input=" + Path.of(project, "pipelines", "samples", "input"));
+    options.add("--piiDevelopmentKeyset=true");
+    boolean hasLake = false;
+    for (String arg : args) {
+      hasLake |= arg.startsWith("--lake=");
+      options.add(arg);
+    }
+    if (!hasLake) {
+      options.add("--lake=" + Path.of(project, ".datalake", "demo-lake"));
+    }
+    DatalakeOptions parsed =
+        PipelineOptionsFactory.fromArgs(options.toArray(String[]::new)).withValidation().as(DatalakeOptions.class);
+    DatalakePipeline.run(parsed);
+    System.out.println("The lake is in " + parsed.getLake() + " (Hive-style partitions, Parquet).");
+    System.out.println("Dead letters: " + parsed.getLake() + "/_dead_letters/<kind>/*.jsonl");
+    System.out.println(
+        "Decrypt a token (authorized users): ./datalake pii decrypt --piiDevelopmentKeyset pii:...");
+  }
+
+  private static void keys(String[] args) throws IOException {
+    if (args.length != 2 || !args[0].equals("create")) {
+      System.err.println("usage: keys create FILE");
+      System.exit(2);
+    }
+    Path file = Path.of(args[1]);
+    if (Files.exists(file)) {
+      System.err.println("datalake: " + file + " exists; not overwriting a keyset");
+      System.exit(1);
+    }
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, PiiCipher.newKeysetJson());
+    System.out.println("datalake: wrote a new AES-SIV keyset to " + file + " (keep it secret, back it up)");
+  }
+
+  private static void pii(String[] args) {
+    String keysetFile = null;
+    boolean development = false;
+    List<String> tokens = new ArrayList<>();
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].startsWith("--piiKeyset=")) {
+        keysetFile = args[i].substring("--piiKeyset=".length());
+      } else if (args[i].equals("--piiKeyset") && i + 1 < args.length) {
+        keysetFile = args[++i];
+      } else if (args[i].startsWith("--piiDevelopmentKeyset")) {
+        development = true;
+      } else {
+        tokens.add(args[i]);
+      }
+    }
+    if (args.length == 0 || !args[0].equals("decrypt") || tokens.isEmpty()) {
+      System.err.println("usage: pii decrypt --piiKeyset=FILE TOKEN...");
+      System.exit(2);
+    }
+    PiiCipher cipher = PiiKeyset.fromOptions(keysetFile, development).cipher();
+    int status = 0;
+    for (String token : tokens) {
+      try {
+        System.out.println(cipher.decrypt(token));
+      } catch (IllegalArgumentException e) {
+        System.err.println("datalake: " + e.getMessage());
+        status = 1;
+      }
+    }
+    System.exit(status);
+  }
+}
