@@ -23,6 +23,8 @@ final class JsonErrors {
       kind = "unrecognized token";
     } else if (message.startsWith("Unexpected close marker")) {
       kind = "unbalanced brackets";
+    } else if (message.startsWith("Trailing token")) {
+      kind = "more than one JSON document on the line";
     } else if (message.contains("control character")) {
       kind = "unescaped control character";
     } else if (message.contains("Invalid UTF-8")) {

@@ -98,7 +98,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         long micros = JsonTyper.toEpochMicros(mapped.eventTime());
         List<LakeRow> rows = new ArrayList<>(mapped.rows().size());
         for (MappedRecord.TableRow row : mapped.rows()) {
-          GenericRecord record = JsonTyper.toRecord(row.json(), row.table());
+          GenericRecord record = JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind));
           rows.add(new LakeRow(row.table().name(), mapped.tenant(), micros, record));
         }
         Instant timestamp = new Instant(mapped.eventTime().toEpochMilli());
@@ -135,6 +135,13 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       droppedFields.apply(source.kind(), record);
       encryptor.encrypt(record, policy.paths(source.kind()));
       return RecordMappers.forKind(source.kind()).map(record);
+    }
+
+    /** VTEX's raw form carries every value as a string: JSON columns keep scalars as strings. */
+    private static JsonTyper.JsonStyle jsonStyle(EventKind kind) {
+      return kind == EventKind.CHECKOUT_ORDERS
+          ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
+          : JsonTyper.JsonStyle.AS_IS;
     }
 
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {

@@ -92,7 +92,10 @@ public final class PiiEncryptor {
       return TextNode.valueOf(cipher.encrypt(node.textValue()));
     }
     if (node.isContainerNode()) {
-      return scalarsOnly ? node : TextNode.valueOf(cipher.encrypt(node.toString()));
+      // Scalars as text, so the raw (all strings) and the typed form of a value give one token.
+      return scalarsOnly
+          ? node
+          : TextNode.valueOf(cipher.encrypt(StringifiedJson.scalarsAsStrings(node).toString()));
     }
     return TextNode.valueOf(cipher.encrypt(node.asText()));
   }

@@ -35,11 +35,34 @@ public final class JsonTyper {
 
   private JsonTyper() {}
 
-  public static GenericRecord toRecord(JsonNode node, LakeTable table) throws RecordRejectedException {
-    return record(node, table.rowType(), table.avroSchema(), table.name());
+  /**
+   * How scalars inside JSON columns are written. Sources whose raw form carries every value as a
+   * string (VTEX) use {@link #SCALARS_AS_STRINGS}, so the raw and the typed form of a record give
+   * the same JSON text.
+   */
+  public enum JsonStyle {
+    AS_IS,
+    SCALARS_AS_STRINGS
   }
 
-  private static GenericRecord record(JsonNode node, FieldType.RecordType type, Schema schema, String path)
+  public static GenericRecord toRecord(JsonNode node, LakeTable table) throws RecordRejectedException {
+    return toRecord(node, table, JsonStyle.AS_IS);
+  }
+
+  public static GenericRecord toRecord(JsonNode node, LakeTable table, JsonStyle style)
+      throws RecordRejectedException {
+    return new Typing(style).record(node, table.rowType(), table.avroSchema(), table.name());
+  }
+
+  /** One typing pass, with its JSON style. */
+  private static final class Typing {
+    private final JsonStyle style;
+
+    Typing(JsonStyle style) {
+      this.style = style;
+    }
+
+  private GenericRecord record(JsonNode node, FieldType.RecordType type, Schema schema, String path)
       throws RecordRejectedException {
     JsonNode object = containerOf(node, true, path);
     GenericRecord record = new GenericData.Record(schema);
@@ -58,8 +81,19 @@ public final class JsonTyper {
         extra.set(entry.getKey(), entry.getValue());
       }
     }
-    record.put(AvroSchemas.EXTRA, extra == null ? null : extra.toString());
+    record.put(AvroSchemas.EXTRA, extra == null ? null : json(extra));
     return record;
+  }
+
+  private String json(JsonNode node) {
+    if (node.isTextual()) {
+      JsonNode parsed = StringifiedJson.parseContainer(node.textValue());
+      if (parsed == null) {
+        return node.textValue();
+      }
+      node = parsed;
+    }
+    return style == JsonStyle.SCALARS_AS_STRINGS ? StringifiedJson.scalarsAsStrings(node).toString() : node.toString();
   }
 
   private static boolean declares(FieldType.RecordType type, String key) {
@@ -71,7 +105,7 @@ public final class JsonTyper {
     return false;
   }
 
-  private static Object value(JsonNode node, FieldType type, Schema schema, String path)
+  private Object value(JsonNode node, FieldType type, Schema schema, String path)
       throws RecordRejectedException {
     if (node == null || node.isNull() || node.isMissingNode()) {
       return null;
@@ -99,6 +133,8 @@ public final class JsonTyper {
     };
   }
 
+  }
+
   /** An object (or array) given as such or as stringified JSON. */
   private static JsonNode containerOf(JsonNode node, boolean object, String path)
       throws RecordRejectedException {
@@ -124,15 +160,6 @@ public final class JsonTyper {
       return node.asText();
     }
     throw reject(path, "expected a string, got " + kindOf(node));
-  }
-
-  private static String json(JsonNode node) {
-    if (node.isTextual()) {
-      JsonNode parsed = StringifiedJson.parseContainer(node.textValue());
-      // Stringified JSON is normalized, so the raw and the typed form of a record give one text.
-      return parsed != null ? parsed.toString() : node.textValue();
-    }
-    return node.toString();
   }
 
   private static Long integer(JsonNode node, String path) throws RecordRejectedException {

@@ -26,4 +26,19 @@ public final class StringifiedJson {
       return null;
     }
   }
+
+  /** A copy with every number and boolean as its text; nulls and structure stay. */
+  public static JsonNode scalarsAsStrings(JsonNode node) {
+    if (node.isObject()) {
+      com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+      node.fields().forEachRemaining(e -> out.set(e.getKey(), scalarsAsStrings(e.getValue())));
+      return out;
+    }
+    if (node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode out = JSON.createArrayNode();
+      node.forEach(n -> out.add(scalarsAsStrings(n)));
+      return out;
+    }
+    return node.isNumber() || node.isBoolean() ? JSON.getNodeFactory().textNode(node.asText()) : node;
+  }
 }

@@ -1,0 +1,238 @@
+package io.datalake.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.parse.DroppedFields;
+import io.datalake.transforms.parse.ParseRecords;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.StreamSupport;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.junit.Rule;
+import org.junit.Test;
+
+public class ParseRecordsTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  private PCollectionTuple parse(List<SourceRecord> records) {
+    return pipeline
+        .apply(Create.of(records).withCoder(SourceRecord.Coder.of()))
+        .apply(
+            new ParseRecords(
+                PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("checkout-orders:customData")));
+  }
+
+  private static Map<String, Integer> countByTable(Iterable<LakeRow> rows) {
+    Map<String, Integer> counts = new TreeMap<>();
+    rows.forEach(r -> counts.merge(r.table(), 1, Integer::sum));
+    return counts;
+  }
+
+  @Test
+  public void rawAndTypedVtexOrdersGiveTheSameRows() {
+    ObjectNode typed = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode raw = Fixtures.rawVtex(typed);
+    PCollectionTuple out =
+        parse(
+            List.of(
+                Fixtures.record(EventKind.CHECKOUT_ORDERS, "typed:1", typed),
+                Fixtures.record(EventKind.CHECKOUT_ORDERS, "raw:1", raw)));
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
+    PAssert.that(out.get(ParseRecords.ROWS))
+        .satisfies(
+            rows -> {
+              List<GenericRecord> orders = new ArrayList<>();
+              List<GenericRecord> items = new ArrayList<>();
+              for (LakeRow row : rows) {
+                (row.table().equals("checkout_orders") ? orders : items).add(row.record());
+                assertThat(row.tenant(), equalTo("luxstore"));
+              }
+              assertThat(orders.size(), equalTo(2));
+              assertThat(items.size(), equalTo(2));
+              assertThat(orders.get(0), equalTo(orders.get(1)));
+              assertThat(items.get(0), equalTo(items.get(1)));
+              GenericRecord order = orders.get(0);
+              assertThat(order.get("value"), equalTo(1160L));
+              assertThat(order.get("isCompleted"), equalTo(true));
+              assertThat(order.get("orderId").toString(), equalTo("1172452900788-01"));
+              // 2024-02-06T20:46:11.7010747+00:00, 7 fraction digits, to microseconds.
+              assertThat(order.get("lastChange"), equalTo(1707252371701074L));
+              GenericRecord shipping = (GenericRecord) order.get("shippingData");
+              GenericRecord address = (GenericRecord) shipping.get("address");
+              assertThat(address.get("city").toString(), equalTo("Rio de Janeiro"));
+              assertThat(address.get("postalCode").toString(), not(equalTo("22630-011")));
+              assertThat("customData is dropped by default", order.toString(), not(containsString("customApps")));
+              GenericRecord item = items.get(0);
+              assertThat(item.get("price"), equalTo(990L));
+              assertThat(item.get("uniqueId").toString(), equalTo("94913BB553334977BFD669A24E678C69"));
+              assertThat(item.get("orderId").toString(), equalTo("1172452900788-01"));
+              assertNoPii(rows);
+              return null;
+            });
+    pipeline.run();
+  }
+
+  @Test
+  public void everyKindMapsToItsTables() {
+    ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
+    ObjectNode closing = Fixtures.workflowExecution("ex-1", "739224", "2024-04-03T15:30:00.000Z");
+    List<SourceRecord> records =
+        List.of(
+            Fixtures.record(
+                EventKind.ENTITY_OPERATIONS,
+                "ops:1",
+                Fixtures.entityOperation("739224", "c-1", "createEntity", "2024-01-20T08:00:00.000Z", contact, true)),
+            Fixtures.record(EventKind.WORKFLOW_EXECUTIONS, "wf:1", closing),
+            Fixtures.record(EventKind.JOURNEY_SESSIONS, "js:1", Fixtures.analytics("s1", "739224", "start_time", "2024-05-10T12:00:00Z")),
+            Fixtures.record(EventKind.JOURNEY_EVENTS, "je:1", Fixtures.analytics("e1", "739224", "created_at", "2024-05-10T12:01:00Z")),
+            Fixtures.record(EventKind.PORTAL_SESSIONS, "ps:1", Fixtures.analytics("s2", "123", "start_time", "2024-06-01T09:00:00Z")),
+            Fixtures.record(EventKind.PORTAL_EVENTS, "pe:1", Fixtures.analytics("e2", "123", "created_at", "2024-06-01T09:01:00Z")));
+    PCollectionTuple out = parse(records);
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
+    PAssert.that(out.get(ParseRecords.ROWS))
+        .satisfies(
+            rows -> {
+              Map<String, Integer> counts = countByTable(rows);
+              Map<String, Integer> expected = new TreeMap<>();
+              for (String t :
+                  List.of(
+                      "entity_operations", "workflow_executions", "workflow_phases", "workflow_tasks",
+                      "workflow_contexts", "workflow_cancellations", "journey_sessions", "journey_events",
+                      "portal_sessions", "portal_events")) {
+                expected.put(t, 1);
+              }
+              assertThat(counts, equalTo(expected));
+              for (LakeRow row : rows) {
+                if (row.table().equals("entity_operations")) {
+                  GenericRecord r = row.record();
+                  assertThat(row.tenant(), equalTo("739224"));
+                  assertThat(r.get("org_id").toString(), equalTo("739224"));
+                  assertThat(r.get("entity_id").toString(), equalTo("c-1"));
+                  assertThat(r.get("detail_type").toString(), equalTo("EntityOperation"));
+                  assertThat(r.get("detail").toString(), containsString("\"status\":\"Active\""));
+                }
+                if (row.table().equals("workflow_phases")) {
+                  assertThat(row.record().get("execution_id").toString(), equalTo("ex-1"));
+                  assertThat(row.record().get("execution_updated_at"), equalTo(1712158200000000L));
+                }
+              }
+              assertNoPii(rows);
+              return null;
+            });
+    pipeline.run();
+  }
+
+  @Test
+  public void badLinesOfEverySortAreDeadLetters() {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode wrongType = order.deepCopy().put("value", "eleven");
+    ObjectNode noTime = order.deepCopy();
+    noTime.remove("lastChange");
+    ObjectNode noTenant = order.deepCopy();
+    noTenant.remove("hostname");
+    ObjectNode badTime = order.deepCopy().put("lastChange", "yesterday");
+    ObjectNode itemsNotArray = order.deepCopy().put("items", "{\"not\":\"an array\"}");
+    ObjectNode unknownOp =
+        Fixtures.entityOperation("739224", "c-1", "mergeEntity", "2024-01-20T08:00:00Z", Fixtures.JSON.createObjectNode(), false);
+    List<SourceRecord> records =
+        List.of(
+            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:1", "{\"orderId\": \"x\", \"clientProfileData\": {\"email\": \"rodrigo.smith@email.com"),
+            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:2", wrongType),
+            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:3", noTime),
+            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:4", noTenant),
+            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:5", badTime),
+            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:6", itemsNotArray),
+            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:7", ""),
+            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:8", "   "),
+            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:9", "[1,2]"),
+            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:10", "{\"a\":1} {\"b\":2}"),
+            SourceRecord.oversize(EventKind.CHECKOUT_ORDERS, "f:11", 999_999_999L),
+            Fixtures.record(EventKind.ENTITY_OPERATIONS, "g:1", unknownOp),
+            Fixtures.line(EventKind.JOURNEY_EVENTS, "h:1", "{\"id\":\"1\",\"org_id\":\"1\"}"));
+    PCollectionTuple out = parse(records);
+    PAssert.that(out.get(ParseRecords.ROWS)).empty();
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
+        .satisfies(
+            letters -> {
+              List<String> got = new ArrayList<>();
+              for (DeadLetter l : letters) {
+                got.add(l.source + " " + l.step + ": " + l.error);
+                assertThat(l.error, not(containsString("rodrigo")));
+                assertThat(l.encryptedRecord == null || l.encryptedRecord.startsWith("piir:"), equalTo(true));
+              }
+              assertThat(
+                  got,
+                  containsInAnyOrder(
+                      "f:1 parse: invalid JSON: unexpected end of input at line 1, column 73",
+                      "f:2 type: checkout_orders.value: expected an integer, got a string that is not one",
+                      "f:3 parse: missing lastChange",
+                      "f:4 parse: missing hostname",
+                      "f:5 parse: lastChange is not an ISO-8601 timestamp",
+                      "f:6 parse: items is not an array",
+                      "f:7 parse: empty line",
+                      "f:8 parse: empty line",
+                      "f:9 parse: expected a JSON object, got array",
+                      "f:10 parse: invalid JSON: more than one JSON document on the line at line 1, column 9",
+                      "f:11 read: record of 999999999 bytes exceeds --maxRecordBytes",
+                      "g:1 route: unknown operation (not one of the documented 10)",
+                      "h:1 parse: missing created_at"));
+              return null;
+            });
+    pipeline.run();
+  }
+
+  @Test
+  public void numericLookingIdentifiersStayStrings() {
+    ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ((ObjectNode) order.get("clientProfileData")).put("userProfileId", 12345);
+    PCollectionTuple out =
+        parse(
+            List.of(
+                Fixtures.record(EventKind.CHECKOUT_ORDERS, "o:1", order),
+                Fixtures.record(
+                    EventKind.ENTITY_OPERATIONS,
+                    "e:1",
+                    Fixtures.entityOperation("739224", "c-1", "updateEntity", "2024-01-20T08:00:00Z", contact, false))));
+    PAssert.that(out.get(ParseRecords.ROWS))
+        .satisfies(
+            rows -> {
+              for (LakeRow row : rows) {
+                if (row.table().equals("checkout_orders")) {
+                  GenericRecord profile = (GenericRecord) row.record().get("clientProfileData");
+                  assertThat(profile.get("userProfileId").toString(), equalTo("12345"));
+                }
+              }
+              return null;
+            });
+    pipeline.run();
+  }
+
+  private static void assertNoPii(Iterable<LakeRow> rows) {
+    String all =
+        String.join(
+            "\n",
+            StreamSupport.stream(rows.spliterator(), false).map(r -> r.record().toString()).toList());
+    for (String pii : Fixtures.PII) {
+      assertThat(List.of(all), not(hasItem(containsString(pii))));
+    }
+  }
+}

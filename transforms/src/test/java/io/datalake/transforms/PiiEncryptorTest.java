@@ -1,0 +1,88 @@
+package io.datalake.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.pii.PiiCipher;
+import io.datalake.transforms.pii.PiiEncryptor;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPath;
+import io.datalake.transforms.pii.PiiPolicy;
+import java.util.List;
+import org.junit.Test;
+
+public class PiiEncryptorTest {
+  private final PiiCipher cipher = PiiKeyset.development().cipher();
+  private final PiiEncryptor encryptor = new PiiEncryptor(cipher);
+
+  @Test
+  public void sameValueGivesSameTokenAndDecrypts() {
+    String a = cipher.encrypt("rodrigo.smith@email.com");
+    assertThat(a, startsWith(PiiCipher.TOKEN_PREFIX));
+    assertThat(cipher.encrypt("rodrigo.smith@email.com"), equalTo(a));
+    assertThat(cipher.decrypt(a), equalTo("rodrigo.smith@email.com"));
+    assertThat("a token is not encrypted twice", cipher.encrypt(a), equalTo(a));
+  }
+
+  @Test
+  public void randomizedTokensDifferAndDecrypt() {
+    byte[] record = "{\"email\":\"x@y.z\"}".getBytes();
+    String a = cipher.encryptRandomized(record);
+    String b = cipher.encryptRandomized(record);
+    assertThat(a, not(equalTo(b)));
+    assertThat(cipher.decrypt(a), equalTo("{\"email\":\"x@y.z\"}"));
+  }
+
+  @Test
+  public void encryptsInsideStringifiedJsonAndArrays() throws Exception {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode raw = Fixtures.rawVtex(order);
+    PiiPolicy policy = PiiPolicy.defaults();
+    encryptor.encrypt(order, policy.paths(EventKind.CHECKOUT_ORDERS));
+    encryptor.encrypt(raw, policy.paths(EventKind.CHECKOUT_ORDERS));
+    String typedText = order.toString();
+    String rawText = raw.toString();
+    for (String pii : Fixtures.PII) {
+      assertThat(typedText, not(containsString(pii)));
+      assertThat(rawText, not(containsString(pii)));
+    }
+    String token = order.get("clientProfileData").get("email").asText();
+    assertThat(cipher.decrypt(token), equalTo("rodrigo.smith@email.com"));
+    assertThat(
+        "the raw form's token is the same",
+        raw.get("clientProfileData").get("email").asText(),
+        equalTo(token));
+    assertThat(
+        "non-PII stays readable",
+        order.get("shippingData").get("address").get("city").asText(),
+        equalTo("Rio de Janeiro"));
+  }
+
+  @Test
+  public void anyDepthEncryptsScalarsOnly() {
+    ObjectNode record = Fixtures.JSON.createObjectNode();
+    record.putArray("email").addObject().put("email", "a@b.c");
+    record.putObject("deep").putObject("deeper").put("email", "d@e.f");
+    encryptor.encrypt(record, List.of(PiiPath.parse("**.email")));
+    assertThat(record.get("email").isArray(), equalTo(true));
+    assertThat(cipher.decrypt(record.get("email").get(0).get("email").asText()), equalTo("a@b.c"));
+    assertThat(cipher.decrypt(record.get("deep").get("deeper").get("email").asText()), equalTo("d@e.f"));
+  }
+
+  @Test
+  public void entityPayloadPiiInStringifiedDetail() {
+    ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
+    ObjectNode envelope = Fixtures.entityOperation("739224", "e1", "createEntity", "2024-01-01T00:00:00Z", contact, true);
+    encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EventKind.ENTITY_OPERATIONS));
+    String text = envelope.toString();
+    for (String pii : List.of("user@example.com", "+49123456789", "Melatengürtel", "1.1.1.1", "\"First\"", "2019-08-24")) {
+      assertThat(text, not(containsString(pii)));
+    }
+    assertThat(envelope.get("detail").get("payload").get("status").asText(), equalTo("Active"));
+  }
+}
