@@ -1,0 +1,164 @@
+package io.datalake.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
+
+import io.datalake.options.DatalakeOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The batch pipeline over the bundled samples, on the DirectRunner, into a local lake. */
+public class DatalakePipelineTest {
+  private static final Path SAMPLES = Path.of("samples", "input");
+
+  /** PII plaintexts of the fixtures and of the samples made from them. */
+  private static final List<String> PII =
+      List.of(
+          "rodrigo.smith@email.com", "customer0@example.com", "845.134.270-19", "+5561992227222",
+          "david@luxstore.com", "sandra.daves@luxstore.com", "Avenida Lúcio Costa", "22630-011",
+          "Brigadeiro Faria Lima", "user@example.com", "+49123456789", "Melatengürtel",
+          "customer@email.xyz", "buyer0@example.org", "Claudius Iohannis", "Alex Marques",
+          "203.0.113.3", "visitor3@example.net", "Customer First Name");
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private String runAndCaptureLogs(Path lake) {
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--input=" + SAMPLES, "--lake=" + lake, "--piiDevelopmentKeyset=true")
+            .as(DatalakeOptions.class);
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream both = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    System.setOut(both);
+    System.setErr(both);
+    try {
+      PipelineResult result = DatalakePipeline.run(options);
+      assertThat(result.getState(), equalTo(PipelineResult.State.DONE));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    String logs = captured.toString(StandardCharsets.UTF_8);
+    out.print(logs);
+    return logs;
+  }
+
+  @Test
+  public void batchAccountsForEveryRecordIsIdempotentAndLeaksNoPii() throws Exception {
+    Path lake = temp.newFolder("lake").toPath();
+    String logs = runAndCaptureLogs(lake);
+    assertThat(logs, containsString("input records 66 = records accounted for 66"));
+    Map<String, Long> first = rowsPerTable(lake);
+    assertThat(first.get("checkout_orders"), equalTo(4L));
+    assertThat(first.get("checkout_order_items"), equalTo(4L));
+    assertThat(first.get("entity_operations"), equalTo(18L));
+    assertThat(first.get("workflow_executions"), equalTo(4L));
+    assertThat(first.get("workflow_cancellations"), equalTo(2L));
+    assertThat(first.get("journey_events"), equalTo(12L));
+
+    // Again into the same lake: the same rows, no duplicates.
+    String secondLogs = runAndCaptureLogs(lake);
+    assertThat(rowsPerTable(lake), equalTo(first));
+    assertThat(secondLogs, containsString("input records 66 = records accounted for 66"));
+
+    // Partitions come from each record's own event time.
+    assertThat(
+        Files.exists(lake.resolve("checkout_orders/org_id=luxstore/year=2024/month=02/day=06")), equalTo(true));
+    assertThat(
+        Files.exists(lake.resolve("entity_operations/org_id=739224/year=2024/month=01/day=20")), equalTo(true));
+
+    String everything = logs + secondLogs + allOutputText(lake);
+    for (String pii : PII) {
+      assertThat("PII in outputs or logs: " + pii, everything, not(containsString(pii)));
+    }
+  }
+
+  @Test
+  public void parquetColumnsHaveTheirDeclaredTypes() throws Exception {
+    Path lake = temp.newFolder("typed").toPath();
+    runAndCaptureLogs(lake);
+    Path file;
+    try (Stream<Path> files = Files.walk(lake.resolve("checkout_orders"))) {
+      file = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      PrimitiveType lastChange = schema.getType("lastChange").asPrimitiveType();
+      assertThat(lastChange.getPrimitiveTypeName(), equalTo(PrimitiveType.PrimitiveTypeName.INT64));
+      assertThat(
+          lastChange.getLogicalTypeAnnotation(),
+          equalTo(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS)));
+      assertThat(
+          schema.getType("value").asPrimitiveType().getPrimitiveTypeName(),
+          equalTo(PrimitiveType.PrimitiveTypeName.INT64));
+      assertThat(
+          schema.getType("isCompleted").asPrimitiveType().getPrimitiveTypeName(),
+          equalTo(PrimitiveType.PrimitiveTypeName.BOOLEAN));
+      assertThat(
+          schema.getType("orderId").getLogicalTypeAnnotation(),
+          equalTo(LogicalTypeAnnotation.stringType()));
+      assertThat(schema.getType("items").isPrimitive(), equalTo(false));
+    }
+  }
+
+  private static Map<String, Long> rowsPerTable(Path lake) throws IOException {
+    Map<String, Long> rows = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(lake)) {
+      for (Path file : files.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+        String table = lake.relativize(file).getName(0).toString();
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+          rows.merge(table, reader.getRecordCount(), Long::sum);
+        }
+      }
+    }
+    assertThat(rows.size(), greaterThan(0));
+    return rows;
+  }
+
+  /** Every row of every Parquet file as text, and every dead letter line. */
+  private static String allOutputText(Path lake) throws IOException {
+    StringBuilder text = new StringBuilder();
+    try (Stream<Path> files = Files.walk(lake)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        if (file.toString().endsWith(".parquet")) {
+          try (ParquetReader<GenericRecord> reader =
+              AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
+            GenericRecord record;
+            while ((record = reader.read()) != null) {
+              text.append(record).append('\n');
+            }
+          }
+        } else {
+          text.append(Files.readString(file)).append('\n');
+        }
+      }
+    }
+    return text.toString();
+  }
+}
