@@ -102,6 +102,9 @@ public final class LocalServices {
     try (S3Client s3 = s3()) {
       for (S3Object object :
           s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+        if (object.key().endsWith("/")) {
+          continue; // S3Proxy's filesystem backend lists folders as objects
+        }
         ResponseBytes<GetObjectResponse> bytes =
             s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
         files.add(new S3File(object.key(), bytes.asByteArray()));
