@@ -25,6 +25,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Reify;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.junit.Rule;
 import org.junit.Test;
@@ -194,6 +196,22 @@ public class ParseRecordsTest {
                       "f:11 read: record of 999999999 bytes exceeds --maxRecordBytes",
                       "g:1 route: unknown operation (not one of the documented 10)",
                       "h:1 parse: missing created_at"));
+              return null;
+            });
+    pipeline.run();
+  }
+
+  @Test
+  public void rowsCarryTheirRecordsEventTimeAsTimestamp() {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    PCollectionTuple out = parse(List.of(Fixtures.record(EventKind.CHECKOUT_ORDERS, "o:1", order)));
+    PAssert.that(out.get(ParseRecords.ROWS).apply(Reify.timestamps()))
+        .satisfies(
+            rows -> {
+              for (TimestampedValue<LakeRow> row : rows) {
+                assertThat(
+                    row.getTimestamp(), equalTo(org.joda.time.Instant.parse("2024-02-06T20:46:11.701Z")));
+              }
               return null;
             });
     pipeline.run();
