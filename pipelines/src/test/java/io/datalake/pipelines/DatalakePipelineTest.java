@@ -127,6 +127,39 @@ public class DatalakePipelineTest {
     }
   }
 
+  @Test
+  public void duckDbReadsTheLakeWithHivePartitions() throws Exception {
+    Path lake = temp.newFolder("duck").toPath();
+    runAndCaptureLogs(lake);
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement sql = db.createStatement()) {
+      String orders = "read_parquet('" + lake + "/checkout_orders/*/*/*/*/*.parquet', hive_partitioning = true)";
+      try (java.sql.ResultSet r =
+          sql.executeQuery(
+              "SELECT count(*), count(DISTINCT org_id), min(year), typeof(min(\"lastChange\")), sum(value)"
+                  + " FROM " + orders)) {
+        r.next();
+        assertThat(r.getLong(1), equalTo(4L));
+        assertThat(r.getLong(2), equalTo(2L));
+        assertThat(r.getLong(3), equalTo(2024L));
+        assertThat(r.getString(4), equalTo("TIMESTAMP WITH TIME ZONE"));
+        assertThat(r.getLong(5), equalTo(1160L + 1260L + 1360L + 1460L));
+      }
+      String operations = "read_parquet('" + lake + "/entity_operations/*/*/*/*/*.parquet', hive_partitioning = true)";
+      try (java.sql.ResultSet r =
+          sql.executeQuery(
+              "SELECT json_extract_string(detail, '$.payload.source.title') AS source, count(*)"
+                  + " FROM " + operations + " WHERE operation = 'createEntity' AND schema = 'opportunity'"
+                  + " GROUP BY 1 ORDER BY 1")) {
+        List<String> got = new java.util.ArrayList<>();
+        while (r.next()) {
+          got.add(r.getString(1) + "=" + r.getLong(2));
+        }
+        assertThat(got, equalTo(List.of("Partner Portal Journey=2", "Solar Check Journey=2", "Website Journey=2")));
+      }
+    }
+  }
+
   private static Map<String, Long> rowsPerTable(Path lake) throws IOException {
     Map<String, Long> rows = new TreeMap<>();
     try (Stream<Path> files = Files.walk(lake)) {
