@@ -9,4 +9,5 @@ public interface DatalakeOptions
         LakeOptions,
         TypingOptions,
         PiiOptions,
+        ClickHouseOptions,
         StreamingOptions {}

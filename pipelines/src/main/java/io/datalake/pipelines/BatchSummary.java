@@ -7,6 +7,10 @@ import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.warehouse.Sql;
+import io.datalake.transforms.warehouse.WarehouseTable;
+import io.datalake.transforms.warehouse.WarehouseTables;
+import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -39,12 +43,16 @@ import org.apache.parquet.format.Util;
  */
 public final class BatchSummary {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CLICKHOUSE_STEP = "clickhouse: ";
 
   private final String lake;
   private final Map<String, Long> inputByKind;
   private final Map<String, Long> rowsByTable;
   private final Map<String, Long> filesByTable;
   private final Map<String, Map<String, Long>> deadLettersByKindAndReason;
+  /** Rows this load inserted per ClickHouse table; empty when the branch is off. */
+  private final Map<String, Long> clickhouseRows = new TreeMap<>();
+  private String clickhouseWhere = "";
 
   private BatchSummary(
       String lake,
@@ -59,7 +67,8 @@ public final class BatchSummary {
     this.deadLettersByKindAndReason = deadLetters;
   }
 
-  public static BatchSummary read(PipelineResult result, String lake, String runId, boolean hourly) {
+  public static BatchSummary read(
+      PipelineResult result, String lake, String runId, boolean hourly, WriteWarehouse.Config warehouse) {
     Map<String, Long> input = new TreeMap<>();
     MetricQueryResults metrics =
         result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace("datalake")).build());
@@ -94,7 +103,26 @@ public final class BatchSummary {
         }
       }
     }
-    return new BatchSummary(lake, input, rows, files, deadLetters);
+    BatchSummary summary = new BatchSummary(lake, input, rows, files, deadLetters);
+    if (warehouse != null) {
+      summary.clickhouseWhere = warehouse.client().url() + " database " + warehouse.database();
+      for (WarehouseTable table : WarehouseTables.all()) {
+        summary.clickhouseRows.put(
+            table.name(),
+            Long.parseLong(
+                warehouse
+                    .client()
+                    .execute(
+                        "SELECT count() FROM " + Sql.identifier(warehouse.database()) + "." + Sql.identifier(table.name())
+                            + " WHERE _load_id = " + Sql.string(warehouse.loadId()))
+                    .trim()));
+      }
+    }
+    return summary;
+  }
+
+  public Map<String, Long> clickhouseRows() {
+    return clickhouseRows;
   }
 
   private static long value(MetricResult<Long> counter) {
@@ -113,11 +141,26 @@ public final class BatchSummary {
     return rowsByTable.getOrDefault(table, 0L);
   }
 
+  /** Dead letters of input records; rows the ClickHouse branch rejected are counted apart. */
   public long deadLetters() {
     return deadLettersByKindAndReason.values().stream()
-        .flatMap(m -> m.values().stream())
-        .mapToLong(Long::longValue)
+        .flatMap(m -> m.entrySet().stream())
+        .filter(e -> !e.getKey().startsWith(CLICKHOUSE_STEP))
+        .mapToLong(Map.Entry::getValue)
         .sum();
+  }
+
+  /** Rows the ClickHouse branch rejected, per warehouse table. */
+  public Map<String, Long> clickhouseRejected() {
+    Map<String, Long> rejected = new TreeMap<>();
+    deadLettersByKindAndReason.values().forEach(
+        reasons -> reasons.forEach((reason, n) -> {
+          if (reason.startsWith(CLICKHOUSE_STEP)) {
+            String table = reason.substring(CLICKHOUSE_STEP.length()).split(":", 2)[0].trim();
+            rejected.merge(table, n, Long::sum);
+          }
+        }));
+    return rejected;
   }
 
   public long deadLetters(String kind) {
@@ -150,6 +193,25 @@ public final class BatchSummary {
           out.append(String.format("  %s: %d%n", kind, reasons.values().stream().mapToLong(Long::longValue).sum()));
           reasons.forEach((reason, n) -> out.append(String.format("    %6d  %s%n", n, reason)));
         });
+    if (clickhouseRows.isEmpty()) {
+      out.append("ClickHouse: off (no --clickhouseUrl)\n");
+    } else {
+      out.append("rows inserted into ClickHouse by this run (").append(clickhouseWhere).append("):\n");
+      Map<String, Long> rejected = clickhouseRejected();
+      clickhouseRows.forEach(
+          (t, v) -> {
+            String source = WarehouseTables.byName(t).source();
+            long expected = rows(source) - rejected.getOrDefault(t, 0L);
+            out.append(
+                String.format(
+                    "  %-24s %8d  (lake %d%s)%s%n",
+                    t,
+                    v,
+                    rows(source),
+                    rejected.containsKey(t) ? ", rejected " + rejected.get(t) : "",
+                    v == expected ? "" : "  MISMATCH"));
+          });
+    }
     out.append(
         String.format(
             "input records %d = records accounted for %d (primary-table rows + dead letters): %s%n",

@@ -63,6 +63,7 @@ public final class DatalakePipeline {
             .hourlyPartitions(options.getPartitionByHour())
             .shardsPerPartition(options.getShardsPerPartition())
             .parquetCompression(options.getParquetCompression())
+            .warehouse(plan.warehouse())
             .build());
     PipelineResult result = pipeline.run();
     if (options.getSource() == SourceOptions.Source.files) {
@@ -70,7 +71,7 @@ public final class DatalakePipeline {
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("The batch run ended " + state);
       }
-      BatchSummary summary = BatchSummary.read(result, plan.lake(), plan.runId(), options.getPartitionByHour());
+      BatchSummary summary = BatchSummary.read(result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
       System.out.println(summary.render());
       if (!summary.balanced()) {
         throw new IllegalStateException(

@@ -5,6 +5,9 @@ import io.datalake.options.SourceOptions;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.WarehouseSchema;
+import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,7 +23,9 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * What a run needs decided before the graph is built: the validated options, the keyset reference
  * and the run id that names its files.
  */
-record RunPlan(String lake, String runId, PiiKeyset keyset) {
+record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Config warehouse) {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunPlan.class);
+
 
   static RunPlan of(DatalakeOptions options) {
     FileSystems.setDefaultPipelineOptions(options);
@@ -42,7 +47,34 @@ record RunPlan(String lake, String runId, PiiKeyset keyset) {
               ? inputDigest(options.getInput())
               : "stream";
     }
-    return new RunPlan(lake, runId, keyset);
+    return new RunPlan(lake, runId, keyset, warehouse(options, keyset));
+  }
+
+  /** The ClickHouse branch: off without --clickhouseUrl; else its schema is prepared now. */
+  static WriteWarehouse.Config warehouse(DatalakeOptions options, PiiKeyset keyset) {
+    if (options.getClickhouseUrl() == null || options.getClickhouseUrl().isBlank()) {
+      LOG.info("datalake: ClickHouse branch off (no --clickhouseUrl): writing the lake only");
+      return null;
+    }
+    ClickHouseClient client = new ClickHouseClient(options.getClickhouseUrl(), options.getClickhouseCredentialsFile());
+    String version = client.serverVersion();
+    WarehouseSchema.prepare(client, options.getClickhouseDatabase());
+    String loadId = java.util.UUID.randomUUID().toString();
+    LOG.info(
+        "datalake: ClickHouse {} at {} (server {}), database {}, load id {}",
+        "on",
+        client.url(),
+        version,
+        options.getClickhouseDatabase(),
+        loadId);
+    return new WriteWarehouse.Config(
+        client,
+        options.getClickhouseDatabase(),
+        version,
+        loadId,
+        options.getClickhouseBatchRows(),
+        options.getClickhouseFlushSeconds(),
+        keyset);
   }
 
   /** A digest of the input files' names, sizes and modification times. */

@@ -9,7 +9,10 @@ import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.util.Objects;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -47,6 +50,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             config.hourlyPartitions,
             config.shardsPerPartition,
             config.parquetCompression));
+    if (config.warehouse != null) {
+      PCollection<DeadLetter> rejected = rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse));
+      deadLetters =
+          PCollectionList.of(deadLetters).and(rejected).apply("AllDeadLetters", Flatten.pCollections());
+      deadLetters.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(config.warehouse));
+    }
     deadLetters.apply("WriteDeadLetters", new WriteDeadLetters(config.lake, config.runId));
     return parsed;
   }
@@ -61,6 +70,13 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private boolean hourlyPartitions;
     private int shardsPerPartition = 1;
     private String parquetCompression = "SNAPPY";
+    private WriteWarehouse.Config warehouse;
+
+    /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
+    public Builder warehouse(WriteWarehouse.Config value) {
+      warehouse = value;
+      return this;
+    }
 
     public Builder keyset(PiiKeyset value) {
       keyset = value;

@@ -460,6 +460,20 @@ public final class LakeTables {
     }
   }
 
+  /** The kind of record a table's rows come from. */
+  public static io.datalake.transforms.model.EventKind kindOf(String table) {
+    if (table.startsWith("entity_")) {
+      return io.datalake.transforms.model.EventKind.ENTITY_OPERATIONS;
+    }
+    if (table.startsWith("workflow_")) {
+      return io.datalake.transforms.model.EventKind.WORKFLOW_EXECUTIONS;
+    }
+    if (table.startsWith("checkout_")) {
+      return io.datalake.transforms.model.EventKind.CHECKOUT_ORDERS;
+    }
+    return io.datalake.transforms.model.EventKind.fromFolder(table.replace('_', '-'));
+  }
+
   public static List<LakeTable> all() {
     return List.copyOf(BY_NAME.values());
   }

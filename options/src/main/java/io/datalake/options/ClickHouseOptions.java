@@ -1,0 +1,46 @@
+package io.datalake.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * The ClickHouse warehouse branch. Credentials are not options (runner UIs show options): they come
+ * from the environment ({@code CLICKHOUSE_USER}, {@code CLICKHOUSE_PASSWORD}) or from the file
+ * named by {@code --clickhouseCredentialsFile}.
+ */
+public interface ClickHouseOptions extends PipelineOptions {
+  @Description(
+      "ClickHouse HTTP URL, e.g. http://127.0.0.1:8123. Empty (the default) turns the ClickHouse"
+          + " branch off.")
+  @Default.String("")
+  String getClickhouseUrl();
+
+  void setClickhouseUrl(String value);
+
+  @Description("ClickHouse database of the warehouse tables and views; created when missing.")
+  @Default.String("datalake")
+  String getClickhouseDatabase();
+
+  void setClickhouseDatabase(String value);
+
+  @Description(
+      "File with 'user=...' and 'password=...' lines for ClickHouse. Empty: CLICKHOUSE_USER and"
+          + " CLICKHOUSE_PASSWORD from the environment, else user 'default' with no password.")
+  @Default.String("")
+  String getClickhouseCredentialsFile();
+
+  void setClickhouseCredentialsFile(String value);
+
+  @Description("Rows per ClickHouse insert at most (rows are batched across bundles up to this).")
+  @Default.Integer(20000)
+  Integer getClickhouseBatchRows();
+
+  void setClickhouseBatchRows(Integer value);
+
+  @Description("Longest a row waits for its batch to fill before it is inserted, in seconds (streaming).")
+  @Default.Integer(2)
+  Integer getClickhouseFlushSeconds();
+
+  void setClickhouseFlushSeconds(Integer value);
+}

@@ -1,0 +1,126 @@
+package io.datalake.transforms.warehouse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Properties;
+import org.apache.beam.sdk.io.FileSystems;
+
+/**
+ * Statements over ClickHouse's HTTP interface (DDL, checks, counts), with the credentials read
+ * where it runs: from the file named by {@code --clickhouseCredentialsFile}, else {@code
+ * CLICKHOUSE_USER} and {@code CLICKHOUSE_PASSWORD}, else user {@code default}. The password is sent
+ * in an Authorization header and never appears in a message or a log.
+ */
+public final class ClickHouseClient implements Serializable {
+  private final String url;
+  private final String credentialsFile;
+  private transient HttpClient http;
+  private transient String authorization;
+  private transient String user;
+
+  public ClickHouseClient(String url, String credentialsFile) {
+    this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.credentialsFile = credentialsFile == null ? "" : credentialsFile;
+  }
+
+  public String url() {
+    return url;
+  }
+
+  private synchronized void connect() {
+    if (http != null) {
+      return;
+    }
+    String password = "";
+    user = "default";
+    if (!credentialsFile.isBlank()) {
+      Properties props = new Properties();
+      try (InputStream in =
+          Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(credentialsFile, false)))) {
+        props.load(in);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("Cannot read the ClickHouse credentials file " + credentialsFile);
+      }
+      user = props.getProperty("user", user);
+      password = props.getProperty("password", "");
+    } else {
+      String envUser = System.getenv("CLICKHOUSE_USER");
+      String envPassword = System.getenv("CLICKHOUSE_PASSWORD");
+      user = envUser == null || envUser.isBlank() ? user : envUser;
+      password = envPassword == null ? "" : envPassword;
+    }
+    authorization =
+        "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** The user name (for the JDBC URL of ClickHouseIO). */
+  public String user() {
+    connect();
+    return user;
+  }
+
+  /** The JDBC URL ClickHouseIO writes with: the server's version and UTC, see README. */
+  public String jdbcUrl(String database, String serverVersion) {
+    return "jdbc:clickhouse:"
+        + url.replaceFirst("^https?:", "")
+        + "/"
+        + database
+        + "?server_version="
+        + URLEncoder.encode(serverVersion, StandardCharsets.UTF_8)
+        + "&server_time_zone=UTC"
+        // 18.16 ignores the driver's way of naming the database; its HTTP 'database' parameter works.
+        + "&custom_http_params="
+        + URLEncoder.encode("database=" + database, StandardCharsets.UTF_8);
+  }
+
+  /** Runs one statement; returns the body. A non-200 answer throws with ClickHouse's message. */
+  public String execute(String sql) {
+    connect();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/"))
+            .timeout(Duration.ofSeconds(120))
+            .header("Authorization", authorization)
+            .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
+            .build();
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new ClickHouseException(
+            "ClickHouse at " + url + " answered " + response.statusCode() + ": " + response.body().trim());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new ClickHouseException("ClickHouse at " + url + " is unreachable: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClickHouseException("interrupted");
+    }
+  }
+
+  public String serverVersion() {
+    return execute("SELECT version()").trim();
+  }
+
+  @Override
+  public String toString() {
+    return "ClickHouseClient{" + url + "}";
+  }
+
+  /** A failed statement. */
+  public static final class ClickHouseException extends RuntimeException {
+    public ClickHouseException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.datalake.transforms.warehouse;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Schema management before a run (the pipeline's compile step): creates the database and the
+ * tables when missing; for an existing table, adds the columns it lacks and refuses to start on a
+ * change that cannot be made safely (a type change, a column the pipeline no longer writes),
+ * printing the difference table by table.
+ */
+public final class WarehouseSchema {
+  private static final Logger LOG = LoggerFactory.getLogger(WarehouseSchema.class);
+
+  private WarehouseSchema() {}
+
+  public static void prepare(ClickHouseClient client, String database) {
+    client.execute("CREATE DATABASE IF NOT EXISTS " + Sql.identifier(database));
+    Map<String, Map<String, String>> existing = existingColumns(client, database);
+    List<String> problems = new ArrayList<>();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      Map<String, String> columns = existing.get(table.name());
+      if (columns == null) {
+        client.execute(table.createStatement(database));
+        LOG.info("datalake: created ClickHouse table {}.{}", database, table.name());
+        continue;
+      }
+      List<String> tableProblems = new ArrayList<>();
+      Map<String, String> wanted = new LinkedHashMap<>();
+      table.columns().forEach(c -> wanted.put(c.name(), c.ddlType()));
+      for (Map.Entry<String, String> column : wanted.entrySet()) {
+        String actual = columns.get(column.getKey());
+        if (actual == null) {
+          continue;
+        }
+        if (!actual.equals(column.getValue())) {
+          tableProblems.add("  column " + column.getKey() + ": is " + actual + ", pipeline writes " + column.getValue() + " (type change)");
+        }
+      }
+      for (String column : columns.keySet()) {
+        if (!wanted.containsKey(column)) {
+          tableProblems.add("  column " + column + ": exists in ClickHouse, the pipeline no longer writes it (dropped column)");
+        }
+      }
+      if (!tableProblems.isEmpty()) {
+        problems.add("table " + database + "." + table.name() + ":");
+        problems.addAll(tableProblems);
+        continue;
+      }
+      String previous = null;
+      for (WarehouseColumn column : table.columns()) {
+        if (!columns.containsKey(column.name())) {
+          client.execute(
+              "ALTER TABLE " + Sql.identifier(database) + "." + Sql.identifier(table.name())
+                  + " ADD COLUMN " + Sql.identifier(column.name()) + " " + column.ddlType()
+                  + (previous == null ? "" : " AFTER " + Sql.identifier(previous)));
+          LOG.info("datalake: added column {} {} to ClickHouse table {}.{}", column.name(), column.ddlType(), database, table.name());
+        }
+        previous = column.name();
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(
+          "ClickHouse tables differ from the pipeline's schema in ways that cannot be applied safely;"
+              + " migrate or drop them first:\n" + String.join("\n", problems));
+    }
+    client.execute(WarehouseTables.DEAD_LETTERS_DDL.replace("{db}", Sql.identifier(database)));
+  }
+
+  private static Map<String, Map<String, String>> existingColumns(ClickHouseClient client, String database) {
+    Map<String, Map<String, String>> tables = new LinkedHashMap<>();
+    String body =
+        client.execute(
+            "SELECT table, name, type FROM system.columns WHERE database = " + Sql.string(database)
+                + " FORMAT TabSeparated");
+    for (String line : body.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] parts = line.split("\t", 3);
+      tables.computeIfAbsent(parts[0], t -> new LinkedHashMap<>()).put(parts[1], parts[2]);
+    }
+    return tables;
+  }
+}

@@ -1,0 +1,212 @@
+package io.datalake.transforms.warehouse;
+
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.pii.PiiCipher;
+import io.datalake.transforms.pii.PiiKeyset;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupIntoBatches;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.joda.time.Duration;
+
+/**
+ * Writes lake rows to the ClickHouse warehouse through ClickHouseIO, one sink per table with the
+ * table schema given explicitly. ClickHouseIO alone inserts once per bundle and cannot say which
+ * rows a table would reject, so this transform complements it: rows are converted and checked
+ * against the table's columns first (rejects leave as dead letters with the reason), batched
+ * across bundles ({@link GroupIntoBatches}, by count or flush interval) into large inserts, and
+ * each tenant's {@code _final} views are created when the tenant first appears.
+ */
+public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
+  private static final TupleTag<Row> ROWS = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
+
+  private final Config config;
+
+  public WriteWarehouse(Config config) {
+    this.config = config;
+  }
+
+  /** Where and how to write. */
+  public record Config(
+      ClickHouseClient client,
+      String database,
+      String serverVersion,
+      String loadId,
+      int batchRows,
+      int flushSeconds,
+      PiiKeyset keyset)
+      implements Serializable {
+    public String jdbcUrl() {
+      return client.jdbcUrl(database, serverVersion);
+    }
+  }
+
+  @Override
+  public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
+    rows.apply("EnsureTenantViews", ParDo.of(new EnsureTenantViewsFn(config.client(), config.database())));
+    List<PCollection<DeadLetter>> rejected = new ArrayList<>();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      String name = table.name();
+      PCollectionTuple converted =
+          rows.apply(
+              "ToRows_" + name,
+              ParDo.of(new ToRowFn(table, config.loadId(), config.keyset()))
+                  .withOutputTags(ROWS, TupleTagList.of(REJECTED)));
+      SchemaCoder<Row> rowCoder = SchemaCoder.of(table.rowSchema());
+      converted
+          .get(ROWS)
+          .setCoder(rowCoder)
+          .apply("Key_" + name, WithKeys.of(name))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
+          .apply(
+              "Batch_" + name,
+              GroupIntoBatches.<String, Row>ofSize(config.batchRows())
+                  .withMaxBufferingDuration(Duration.standardSeconds(config.flushSeconds())))
+          .apply("Values_" + name, Values.create())
+          .apply("Unbatch_" + name, Flatten.iterables())
+          .setCoder(rowCoder)
+          .apply(
+              "Insert_" + name,
+              ClickHouseIO.<Row>write(config.jdbcUrl(), name)
+                  .withTableSchema(table.ioSchema())
+                  .withMaxInsertBlockSize(config.batchRows())
+                  .withInsertDeduplicate(false));
+      rejected.add(converted.get(REJECTED));
+    }
+    return PCollectionList.of(rejected).apply("AllRejected", Flatten.pCollections());
+  }
+
+  /** Writes dead letters to the warehouse's {@code dead_letters} table. */
+  public static PTransform<PCollection<DeadLetter>, ?> deadLetters(Config config) {
+    return new PTransform<PCollection<DeadLetter>, PCollection<Row>>() {
+      @Override
+      public PCollection<Row> expand(PCollection<DeadLetter> letters) {
+        org.apache.beam.sdk.schemas.Schema schema =
+            org.apache.beam.sdk.io.clickhouse.TableSchema.getEquivalentSchema(WarehouseTables.deadLettersSchema());
+        String loadId = config.loadId();
+        PCollection<Row> rows =
+            letters
+                .apply(
+                    "DeadLetterRows",
+                    MapElements.into(TypeDescriptor.of(Row.class))
+                        .via(
+                            (DeadLetter l) ->
+                                Row.withSchema(schema)
+                                    .addValues(l.kind, l.step, l.error, l.source, l.encryptedRecord, System.currentTimeMillis() * 1000, loadId)
+                                    .build()))
+                .setRowSchema(schema);
+        rows.apply(
+            "InsertDeadLetters",
+            ClickHouseIO.<Row>write(config.jdbcUrl(), "dead_letters")
+                .withTableSchema(WarehouseTables.deadLettersSchema())
+                .withInsertDeduplicate(false));
+        return rows;
+      }
+    };
+  }
+
+  /** Converts the rows of one warehouse table's source, checking each value against its column. */
+  static class ToRowFn extends DoFn<LakeRow, Row> {
+    private final WarehouseTable table;
+    private final String loadId;
+    private final PiiKeyset keyset;
+    private final Counter rejectedRows;
+    private transient PiiCipher cipher;
+
+    ToRowFn(WarehouseTable table, String loadId, PiiKeyset keyset) {
+      this.table = table;
+      this.loadId = loadId;
+      this.keyset = keyset;
+      this.rejectedRows = Metrics.counter("datalake", "clickhouse_rejected_" + table.name());
+    }
+
+    @Setup
+    public void setup() {
+      cipher = keyset.cipher();
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row, MultiOutputReceiver out) {
+      if (!row.table().equals(table.source())) {
+        return;
+      }
+      try {
+        Row.Builder builder = Row.withSchema(table.rowSchema());
+        for (WarehouseColumn column : table.columns()) {
+          builder.addValue(column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
+        }
+        out.get(ROWS).output(builder.build());
+      } catch (RecordRejectedException | RuntimeException e) {
+        rejectedRows.inc();
+        String reason = e instanceof RecordRejectedException ? e.getMessage() : "value does not fit its column (" + e.getClass().getSimpleName() + ")";
+        out.get(REJECTED)
+            .output(
+                new DeadLetter(
+                    io.datalake.transforms.schema.LakeTables.kindOf(row.table()).folder(),
+                    "clickhouse",
+                    table.name() + ": " + reason,
+                    "clickhouse:" + table.name() + ":" + keyOf(row),
+                    cipher.encryptRandomized(row.record().toString().getBytes(StandardCharsets.UTF_8))));
+      }
+    }
+
+    private String keyOf(LakeRow row) {
+      List<String> parts = new ArrayList<>();
+      for (String column : table.orderBy()) {
+        Object v = row.record().get(column);
+        parts.add(String.valueOf(v));
+      }
+      return String.join("/", parts);
+    }
+  }
+
+  /** Creates a tenant's {@code _final} views the first time this JVM sees the tenant. */
+  static class EnsureTenantViewsFn extends DoFn<LakeRow, Void> {
+    private static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
+    private final ClickHouseClient client;
+    private final String database;
+
+    EnsureTenantViewsFn(ClickHouseClient client, String database) {
+      this.client = client;
+      this.database = database;
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row) {
+      String tenant = row.tenant();
+      if (CREATED.contains(database + "\u0000" + tenant)) {
+        return;
+      }
+      for (WarehouseTable table : WarehouseTables.all()) {
+        client.execute(table.createViewStatement(database, tenant));
+      }
+      CREATED.add(database + "\u0000" + tenant);
+    }
+  }
+}
