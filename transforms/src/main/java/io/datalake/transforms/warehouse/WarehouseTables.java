@@ -184,7 +184,7 @@ public final class WarehouseTables {
     long seconds = Math.floorDiv(micros, 1_000_000L);
     if (seconds < 0 || seconds > MAX_DATETIME_SECONDS) {
       throw new RecordRejectedException(
-          "clickhouse", row.table() + "." + name + " is outside ClickHouse DateTime's range (1970-2106)");
+          "clickhouse", row.table() + "." + name + " is outside the range of ClickHouse DateTime (1970-2106)");
     }
     return new Instant(Math.floorDiv(micros, 1000L));
   }
