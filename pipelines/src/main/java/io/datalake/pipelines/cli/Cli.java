@@ -4,6 +4,10 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.Sql;
+import io.datalake.transforms.warehouse.WarehouseTable;
+import io.datalake.transforms.warehouse.WarehouseTables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +34,7 @@ public final class Cli {
       case "demo" -> demo(rest);
       case "keys" -> keys(rest);
       case "pii" -> pii(rest);
+      case "tenants" -> tenants(rest);
       default -> {
         System.err.println("datalake: unknown command " + args[0]);
         usage();
@@ -45,7 +50,8 @@ public final class Cli {
             "usage:",
             "  demo [--lake=DIR] [beam options]   batch over the bundled samples into a local lake",
             "  keys create FILE                   write a new Tink AES-SIV keyset (mode 600)",
-            "  pii decrypt --piiKeyset=FILE TOKEN print the plaintext of a pii:/piir: token"));
+            "  pii decrypt --piiKeyset=FILE TOKEN print the plaintext of a pii:/piir: token",
+            "  tenants [--clickhouseUrl=URL] [--clickhouseDatabase=DB]  tenants and their rows per table (FINAL)"));
   }
 
   /** The README's main command: the bundled samples through the batch pipeline, DirectRunner. */
@@ -62,6 +68,14 @@ public final class Cli {
     if (!hasLake) {
       options.add("--lake=" + Path.of(project, ".datalake", "demo-lake"));
     }
+    String clickhouse = localClickHouse();
+    boolean hasClickHouse = options.stream().anyMatch(a -> a.startsWith("--clickhouseUrl="));
+    if (!hasClickHouse && clickhouse != null) {
+      options.add("--clickhouseUrl=" + clickhouse);
+      hasClickHouse = true;
+    } else if (!hasClickHouse) {
+      System.out.println("datalake: ClickHouse is not up (./datalake up): the demo writes the lake only");
+    }
     DatalakeOptions parsed =
         PipelineOptionsFactory.fromArgs(options.toArray(String[]::new)).withValidation().as(DatalakeOptions.class);
     DatalakePipeline.run(parsed);
@@ -69,6 +83,51 @@ public final class Cli {
     System.out.println("Dead letters: " + parsed.getLake() + "/_dead_letters/<kind>/*.jsonl");
     System.out.println(
         "Decrypt a token (authorized users): ./datalake pii decrypt --piiDevelopmentKeyset pii:...");
+    if (hasClickHouse) {
+      ClickHouseClient client = new ClickHouseClient(parsed.getClickhouseUrl(), parsed.getClickhouseCredentialsFile());
+      String sql = DemoQueries.OPPORTUNITIES_PER_MONTH_BY_SOURCE.replace("{db}", Sql.identifier(parsed.getClickhouseDatabase()));
+      System.out.println("\nIn ClickHouse, opportunities created per month by journey source title (tenant 739224):\n" + sql);
+      System.out.println(client.execute(sql + "\nFORMAT PrettyCompactNoEscapes"));
+    }
+  }
+
+  /** The local ClickHouse the launcher started, when it answers. */
+  private static String localClickHouse() {
+    String url = System.getenv().getOrDefault("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+    try {
+      new ClickHouseClient(url, "").execute("SELECT 1");
+      return url;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static void tenants(String[] args) {
+    String url = System.getenv().getOrDefault("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+    String database = "datalake";
+    String credentials = "";
+    for (String arg : args) {
+      if (arg.startsWith("--clickhouseUrl=")) {
+        url = arg.substring("--clickhouseUrl=".length());
+      } else if (arg.startsWith("--clickhouseDatabase=")) {
+        database = arg.substring("--clickhouseDatabase=".length());
+      } else if (arg.startsWith("--clickhouseCredentialsFile=")) {
+        credentials = arg.substring("--clickhouseCredentialsFile=".length());
+      }
+    }
+    ClickHouseClient client = new ClickHouseClient(url, credentials);
+    StringBuilder union = new StringBuilder();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      if (union.length() > 0) {
+        union.append(" UNION ALL ");
+      }
+      union.append("SELECT org_id, '").append(table.name()).append("' AS table, count() AS rows FROM ")
+          .append(Sql.identifier(database)).append('.').append(Sql.identifier(table.name()))
+          .append(" FINAL GROUP BY org_id");
+    }
+    System.out.println(
+        client.execute(
+            "SELECT org_id AS tenant, table, rows FROM (" + union + ") ORDER BY tenant, table FORMAT PrettyCompactNoEscapes"));
   }
 
   private static void keys(String[] args) throws IOException {
