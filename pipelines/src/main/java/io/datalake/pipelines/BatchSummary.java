@@ -174,8 +174,26 @@ public final class BatchSummary {
     return primaryRows + deadLetters();
   }
 
+  /**
+   * Every input record is accounted for, and ClickHouse received each lake row except those its
+   * branch dead-lettered.
+   */
   public boolean balanced() {
-    return inputRecords() == accountedFor();
+    return inputRecords() == accountedFor() && clickhouseMismatches().isEmpty();
+  }
+
+  /** Warehouse tables whose inserted rows differ from the lake's less the rejected ones. */
+  public List<String> clickhouseMismatches() {
+    Map<String, Long> rejected = clickhouseRejected();
+    List<String> mismatches = new ArrayList<>();
+    clickhouseRows.forEach(
+        (t, v) -> {
+          long expected = rows(WarehouseTables.byName(t).source()) - rejected.getOrDefault(t, 0L);
+          if (v != expected) {
+            mismatches.add(t);
+          }
+        });
+    return mismatches;
   }
 
   public String render() {

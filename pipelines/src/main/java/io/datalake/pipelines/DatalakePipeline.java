@@ -75,7 +75,7 @@ public final class DatalakePipeline {
       System.out.println(summary.render());
       if (!summary.balanced()) {
         throw new IllegalStateException(
-            "The run does not account for every input record: see the summary above");
+            "The run does not account for every record (lake, dead letters and ClickHouse): see the summary above");
       }
     }
     return result;

@@ -27,6 +27,7 @@ public final class ClickHouseClient implements Serializable {
   private transient HttpClient http;
   private transient String authorization;
   private transient String user;
+  private transient String password;
 
   public ClickHouseClient(String url, String credentialsFile) {
     this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
@@ -41,7 +42,7 @@ public final class ClickHouseClient implements Serializable {
     if (http != null) {
       return;
     }
-    String password = "";
+    password = "";
     user = "default";
     if (!credentialsFile.isBlank()) {
       Properties props = new Properties();
@@ -70,8 +71,18 @@ public final class ClickHouseClient implements Serializable {
     return user;
   }
 
-  /** The JDBC URL ClickHouseIO writes with: the server's version and UTC, see README. */
+  /**
+   * The JDBC URL ClickHouseIO writes with: the server's version and UTC, see README. ClickHouseIO
+   * takes credentials only in its URL, so a non-default user's credentials are in it: the URL is
+   * part of the serialized transform (not of the options, the display data or any log line).
+   */
   public String jdbcUrl(String database, String serverVersion) {
+    connect();
+    String credentials =
+        user.equals("default") && password.isEmpty()
+            ? ""
+            : "&user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
+                + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
     return "jdbc:clickhouse:"
         + url.replaceFirst("^https?:", "")
         + "/"
@@ -81,7 +92,8 @@ public final class ClickHouseClient implements Serializable {
         + "&server_time_zone=UTC"
         // 18.16 ignores the driver's way of naming the database; its HTTP 'database' parameter works.
         + "&custom_http_params="
-        + URLEncoder.encode("database=" + database, StandardCharsets.UTF_8);
+        + URLEncoder.encode("database=" + database, StandardCharsets.UTF_8)
+        + credentials;
   }
 
   /** Runs one statement; returns the body. A non-200 answer throws with ClickHouse's message. */
