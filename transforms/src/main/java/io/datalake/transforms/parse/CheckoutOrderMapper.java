@@ -25,17 +25,11 @@ final class CheckoutOrderMapper implements RecordMapper {
     ObjectNode orderRow = order.deepCopy();
     orderRow.put("org_id", hostname);
     rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDERS, orderRow));
-    int i = 0;
-    for (JsonNode item : Fields.elements(order, "items", "items")) {
-      if (!item.isObject()) {
-        throw new RecordRejectedException(Fields.STEP, "items[" + i + "] is not an object");
-      }
-      ObjectNode itemRow = item.deepCopy();
+    for (ObjectNode itemRow : Fields.objectCopies(order, "items")) {
       itemRow.put("orderId", orderId);
       itemRow.put("org_id", hostname);
       itemRow.set("lastChange", lastChangeText);
       rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDER_ITEMS, itemRow));
-      i++;
     }
     return new MappedRecord(hostname, lastChange, rows);
   }

@@ -71,4 +71,18 @@ final class Fields {
     }
     return node;
   }
+
+  /** The elements of an array of objects (given as such or stringified), each copied for a row. */
+  static java.util.List<ObjectNode> objectCopies(JsonNode parent, String key) throws RecordRejectedException {
+    java.util.List<ObjectNode> copies = new java.util.ArrayList<>();
+    int i = 0;
+    for (JsonNode element : elements(parent, key, key)) {
+      if (!element.isObject()) {
+        throw new RecordRejectedException(STEP, key + "[" + i + "] is not an object");
+      }
+      copies.add(((ObjectNode) element).deepCopy());
+      i++;
+    }
+    return copies;
+  }
 }

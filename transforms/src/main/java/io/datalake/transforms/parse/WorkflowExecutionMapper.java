@@ -34,7 +34,7 @@ final class WorkflowExecutionMapper implements RecordMapper {
     if (closingReason != null && !closingReason.isEmpty()) {
       rows.add(
           new MappedRecord.TableRow(
-              LakeTables.WORKFLOW_CANCELLATIONS, withParent(closingReason, id, org, updatedAtText)));
+              LakeTables.WORKFLOW_CANCELLATIONS, withParent(closingReason.deepCopy(), id, org, updatedAtText)));
     }
     return new MappedRecord(org, updatedAt, rows);
   }
@@ -48,18 +48,12 @@ final class WorkflowExecutionMapper implements RecordMapper {
       String org,
       JsonNode updatedAt)
       throws RecordRejectedException {
-    int i = 0;
-    for (JsonNode element : Fields.elements(execution, key, key)) {
-      if (!element.isObject()) {
-        throw new RecordRejectedException(Fields.STEP, key + "[" + i + "] is not an object");
-      }
-      rows.add(new MappedRecord.TableRow(table, withParent((ObjectNode) element, id, org, updatedAt)));
-      i++;
+    for (ObjectNode child : Fields.objectCopies(execution, key)) {
+      rows.add(new MappedRecord.TableRow(table, withParent(child, id, org, updatedAt)));
     }
   }
 
-  private static ObjectNode withParent(ObjectNode child, String id, String org, JsonNode updatedAt) {
-    ObjectNode row = child.deepCopy();
+  private static ObjectNode withParent(ObjectNode row, String id, String org, JsonNode updatedAt) {
     row.put("execution_id", id);
     row.put("org_id", org);
     row.set("execution_updated_at", updatedAt);

@@ -383,61 +383,42 @@ public final class LakeTables {
 
   // ---- journey and portal analytics --------------------------------------------------------
 
-  public static final LakeTable JOURNEY_SESSIONS =
-      table(
-          "journey_sessions",
-          "start_time",
-          List.of("org_id", "id"),
-          true,
-          str("id"),
-          str("org_id"),
-          str("journey_id"),
-          ts("start_time"),
-          json("details"),
-          ts("end_time"),
-          ts("last_updated_at"));
+  public static final LakeTable JOURNEY_SESSIONS = sessions("journey_sessions", str("journey_id"));
+  public static final LakeTable JOURNEY_EVENTS = events("journey_events", str("journey_id"));
+  public static final LakeTable PORTAL_SESSIONS = sessions("portal_sessions", str("app_name"));
+  public static final LakeTable PORTAL_EVENTS = events("portal_events", str("app_name"));
 
-  public static final LakeTable JOURNEY_EVENTS =
-      table(
-          "journey_events",
-          "created_at",
-          List.of("org_id", "id"),
-          true,
-          str("id"),
-          str("org_id"),
-          str("session_id"),
-          str("journey_id"),
-          str("type"),
-          json("details"),
-          ts("created_at"));
+  /** Journey and portal sessions: the published shape, scoped by journey or by app. */
+  private static LakeTable sessions(String name, Field scope) {
+    return table(
+        name,
+        "start_time",
+        List.of("org_id", "id"),
+        true,
+        str("id"),
+        str("org_id"),
+        scope,
+        ts("start_time"),
+        json("details"),
+        ts("end_time"),
+        ts("last_updated_at"));
+  }
 
-  public static final LakeTable PORTAL_SESSIONS =
-      table(
-          "portal_sessions",
-          "start_time",
-          List.of("org_id", "id"),
-          true,
-          str("id"),
-          str("org_id"),
-          str("app_name"),
-          ts("start_time"),
-          json("details"),
-          ts("end_time"),
-          ts("last_updated_at"));
-
-  public static final LakeTable PORTAL_EVENTS =
-      table(
-          "portal_events",
-          "created_at",
-          List.of("org_id", "id"),
-          true,
-          str("id"),
-          str("org_id"),
-          str("session_id"),
-          str("app_name"),
-          str("type"),
-          json("details"),
-          ts("created_at"));
+  /** Journey and portal events: the published shape, scoped by journey or by app. */
+  private static LakeTable events(String name, Field scope) {
+    return table(
+        name,
+        "created_at",
+        List.of("org_id", "id"),
+        true,
+        str("id"),
+        str("org_id"),
+        str("session_id"),
+        scope,
+        str("type"),
+        json("details"),
+        ts("created_at"));
+  }
 
   private static final Map<String, LakeTable> BY_NAME = new LinkedHashMap<>();
 
