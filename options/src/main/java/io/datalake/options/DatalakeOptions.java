@@ -6,6 +6,8 @@ import org.apache.beam.sdk.options.StreamingOptions;
 public interface DatalakeOptions
     extends SourceOptions,
         FileSourceOptions,
+        KafkaSourceOptions,
+        WindowOptions,
         LakeOptions,
         TypingOptions,
         PiiOptions,

@@ -10,7 +10,13 @@ import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.warehouse.WriteWarehouse;
+import io.datalake.transforms.stream.EventTimeWindowing;
 import java.util.Objects;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.joda.time.Duration;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -41,6 +47,20 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             new ParseRecords(config.keyset, config.policy, config.droppedFields));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
     PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
+    if (config.window != null) {
+      rows =
+          rows.apply(
+              "EventTimeWindows",
+              new EventTimeWindowing(config.window, config.allowedLateness, config.maxOutOfOrderness));
+      // Dead letters have no event time to trust: a global window that never expires, fired by
+      // processing time, so none is ever dropped.
+      deadLetters =
+          deadLetters.apply(
+              "DeadLetterPanes",
+              Window.<DeadLetter>into(new GlobalWindows())
+                  .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(config.window)))
+                  .discardingFiredPanes());
+    }
 
     rows.apply(
         "WriteLake",
@@ -71,6 +91,20 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private int shardsPerPartition = 1;
     private String parquetCompression = "SNAPPY";
     private WriteWarehouse.Config warehouse;
+    private Duration window;
+    private Duration allowedLateness;
+    private Duration maxOutOfOrderness;
+
+    /**
+     * Streaming: fixed event-time windows that finish files, the lateness they accept, and the
+     * source's out-of-orderness. Unset (batch), everything is one global window.
+     */
+    public Builder eventTimeWindows(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+      this.window = window;
+      this.allowedLateness = allowedLateness;
+      this.maxOutOfOrderness = maxOutOfOrderness;
+      return this;
+    }
 
     /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
     public Builder warehouse(WriteWarehouse.Config value) {

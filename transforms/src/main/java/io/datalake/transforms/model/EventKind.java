@@ -7,18 +7,25 @@ import java.util.Arrays;
  * Kafka topic.
  */
 public enum EventKind {
-  ENTITY_OPERATIONS("entity-operations"),
-  WORKFLOW_EXECUTIONS("workflow-executions"),
-  CHECKOUT_ORDERS("checkout-orders"),
-  JOURNEY_SESSIONS("journey-sessions"),
-  JOURNEY_EVENTS("journey-events"),
-  PORTAL_SESSIONS("portal-sessions"),
-  PORTAL_EVENTS("portal-events");
+  ENTITY_OPERATIONS("entity-operations", "time"),
+  WORKFLOW_EXECUTIONS("workflow-executions", "updated_at"),
+  CHECKOUT_ORDERS("checkout-orders", "lastChange"),
+  JOURNEY_SESSIONS("journey-sessions", "start_time"),
+  JOURNEY_EVENTS("journey-events", "created_at"),
+  PORTAL_SESSIONS("portal-sessions", "start_time"),
+  PORTAL_EVENTS("portal-events", "created_at");
 
   private final String folder;
+  private final String eventTimeField;
 
-  EventKind(String folder) {
+  EventKind(String folder, String eventTimeField) {
     this.folder = folder;
+    this.eventTimeField = eventTimeField;
+  }
+
+  /** The top-level field holding a record's event time. */
+  public String eventTimeField() {
+    return eventTimeField;
   }
 
   /** The input folder name, also the default topic name. */

@@ -15,12 +15,26 @@ import org.apache.avro.Schema;
  */
 public final class AvroSchemas {
   public static final String EXTRA = "_extra";
+  /** Set on rows that arrived after their window's allowed lateness (streaming). */
+  public static final String LATE = "late";
   private static final Map<String, Schema> CACHE = new ConcurrentHashMap<>();
 
   private AvroSchemas() {}
 
   public static Schema of(LakeTable table) {
-    return CACHE.computeIfAbsent(table.name(), n -> record(table.rowType(), n));
+    return CACHE.computeIfAbsent(
+        table.name(),
+        n -> {
+          Schema row = record(table.rowType(), n);
+          List<Schema.Field> fields = new ArrayList<>();
+          for (Schema.Field f : row.getFields()) {
+            fields.add(new Schema.Field(f, f.schema()));
+          }
+          fields.add(
+              new Schema.Field(
+                  LATE, Schema.create(Schema.Type.BOOLEAN), "Arrived after its window's allowed lateness", false));
+          return Schema.createRecord(row.getName(), null, row.getNamespace(), false, fields);
+        });
   }
 
   private static Schema record(FieldType.RecordType type, String avroName) {

@@ -51,7 +51,9 @@ public final class JsonTyper {
 
   public static GenericRecord toRecord(JsonNode node, LakeTable table, JsonStyle style)
       throws RecordRejectedException {
-    return new Typing(style).record(node, table.rowType(), table.avroSchema(), table.name());
+    GenericRecord record = new Typing(style).record(node, table.rowType(), table.avroSchema(), table.name());
+    record.put(AvroSchemas.LATE, false);
+    return record;
   }
 
   /** One typing pass, with its JSON style. */

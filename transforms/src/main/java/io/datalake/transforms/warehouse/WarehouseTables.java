@@ -87,6 +87,7 @@ public final class WarehouseTables {
       columns.add(column(field, required));
     }
     columns.add(json(AvroSchemas.EXTRA, row -> row.record().get(AvroSchemas.EXTRA)));
+    columns.add(lateColumn());
     String eventTime = lake.eventTimeColumn();
     String fallback = lake.eventTimeColumn();
     columns.add(
@@ -104,6 +105,12 @@ public final class WarehouseTables {
             ? "toYYYYMM(" + Sql.identifier(eventTime) + ")"
             : "tuple()";
     return new WarehouseTable(lake.name(), lake.name(), columns, lake.key(), partition, viewFilter);
+  }
+
+  private static WarehouseColumn lateColumn() {
+    return new WarehouseColumn(
+        AvroSchemas.LATE, "UInt8", ColumnType.UINT8,
+        row -> (short) (Boolean.TRUE.equals(row.record().get(AvroSchemas.LATE)) ? 1 : 0));
   }
 
   /** The load id is filled in by the writer; here it is a placeholder column. */
@@ -203,6 +210,7 @@ public final class WarehouseTables {
     columns.add(new WarehouseColumn("timestamp", "DateTime", ColumnType.DATETIME, row -> dateTime(row, "timestamp")));
     columns.add(new WarehouseColumn("activity_id", "Nullable(String)", ColumnType.nullable(TypeName.STRING), row -> text(row.record().get("activity_id"))));
     columns.add(new WarehouseColumn("payload", "Nullable(String)", ColumnType.nullable(TypeName.STRING), WarehouseTables::payload));
+    columns.add(lateColumn());
     columns.add(new WarehouseColumn(VERSION, "UInt64", ColumnType.UINT64, row -> (Long) row.record().get("timestamp")));
     columns.add(loadIdColumn());
     return new WarehouseTable(

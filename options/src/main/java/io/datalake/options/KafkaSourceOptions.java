@@ -1,0 +1,46 @@
+package io.datalake.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Streaming input: one Kafka topic per kind of record. */
+public interface KafkaSourceOptions extends PipelineOptions {
+  @Description("Kafka bootstrap servers, host:port[,host:port].")
+  @Default.String("127.0.0.1:9092")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("Kafka consumer group; offsets are committed to it when a checkpoint is finalized.")
+  @Default.String("datalake")
+  String getConsumerGroup();
+
+  void setConsumerGroup(String value);
+
+  @Description(
+      "Topic overrides as kind=topic pairs separated by commas, e.g."
+          + " checkout-orders=vtex.orders. A kind not listed reads the topic named like its batch"
+          + " folder (entity-operations, checkout-orders, ...).")
+  @Default.String("")
+  String getTopics();
+
+  void setTopics(String value);
+
+  @Description(
+      "Extra Kafka consumer properties as key=value pairs separated by commas, passed through to"
+          + " the client (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*, ...).")
+  @Default.String("")
+  String getKafkaProperties();
+
+  void setKafkaProperties(String value);
+
+  @Description(
+      "Bounded out-of-orderness in seconds: the watermark trails the newest event time seen by"
+          + " this much. An idle partition lets the watermark follow the clock less this much, so"
+          + " it does not hold every window back.")
+  @Default.Integer(60)
+  Integer getMaxOutOfOrdernessSeconds();
+
+  void setMaxOutOfOrdernessSeconds(Integer value);
+}

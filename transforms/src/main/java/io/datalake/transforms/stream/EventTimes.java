@@ -1,0 +1,45 @@
+package io.datalake.transforms.stream;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.schema.JsonTyper;
+import java.io.IOException;
+import java.time.DateTimeException;
+import org.joda.time.Instant;
+
+/**
+ * Reads a record's event time from its raw bytes without building the tree: a streaming scan for
+ * the kind's top-level time field. Used by the Kafka watermark, so it must be cheap; the full
+ * parse comes later.
+ */
+public final class EventTimes {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private EventTimes() {}
+
+  /** The event time, or null when the record has none that parses. */
+  public static Instant of(EventKind kind, byte[] record) {
+    if (record == null) {
+      return null;
+    }
+    try (JsonParser parser = JSON.createParser(record)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken token;
+      while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (name.equals(kind.eventTimeField()) && value == JsonToken.VALUE_STRING) {
+          return new Instant(JsonTyper.parseTimestamp(parser.getText()).toEpochMilli());
+        }
+        parser.skipChildren();
+      }
+      return null;
+    } catch (IOException | DateTimeException e) {
+      return null;
+    }
+  }
+}

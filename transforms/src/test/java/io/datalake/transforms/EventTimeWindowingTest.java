@@ -1,0 +1,79 @@
+package io.datalake.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.parse.DroppedFields;
+import io.datalake.transforms.parse.ParseRecords;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.stream.EventTimeWindowing;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+/** On-time, late and droppably-late records through the streaming windows and a GroupByKey. */
+public class EventTimeWindowingTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  private static SourceRecord event(String id, Instant time) {
+    ObjectNode e = Fixtures.analytics(id, "739224", "created_at", time.toString());
+    return Fixtures.record(EventKind.JOURNEY_EVENTS, "topic/0/" + id, e);
+  }
+
+  @Test
+  public void noRecordIsDroppedAndTooLateOnesAreFlagged() {
+    Instant now = Instant.now();
+    TestStream<SourceRecord> stream =
+        TestStream.create(SourceRecord.Coder.of())
+            .advanceWatermarkTo(now.minus(Duration.standardMinutes(10)))
+            .addElements(event("on-time", now))
+            .advanceWatermarkTo(now.plus(Duration.standardMinutes(10)))
+            .addElements(event("late", now.minus(Duration.standardHours(2))))
+            .addElements(event("too-late", now.minus(Duration.standardDays(3))))
+            .advanceWatermarkToInfinity();
+
+    PCollection<LakeRow> rows =
+        pipeline
+            .apply(stream)
+            .apply(new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")))
+            .get(ParseRecords.ROWS)
+            .apply(new EventTimeWindowing(Duration.standardMinutes(5), Duration.standardDays(1), Duration.standardSeconds(60)));
+    // A GroupByKey is where Beam drops rows later than the allowed lateness.
+    PCollection<LakeRow> grouped =
+        rows.apply(WithKeys.of((LakeRow r) -> r.table()).withKeyType(org.apache.beam.sdk.values.TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), LakeRow.Coder.of()))
+            .apply(GroupByKey.create())
+            .apply(Values.create())
+            .apply(Flatten.iterables());
+    PAssert.that(grouped)
+        .satisfies(
+            all -> {
+              List<String> seen = new ArrayList<>();
+              for (LakeRow r : all) {
+                seen.add(r.record().get("id") + " late=" + r.record().get("late"));
+              }
+              assertThat(seen, containsInAnyOrder("on-time late=false", "late late=false", "too-late late=true"));
+              return null;
+            });
+    pipeline.run();
+  }
+}
