@@ -8,6 +8,8 @@ import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.stream.ReadKafkaTopics;
+import org.joda.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -49,11 +51,25 @@ public final class DatalakePipeline {
     if (plan.keyset().isDevelopment()) {
       LOG.warn("datalake: using the PUBLIC development PII keyset: for local trials only, never for real data");
     }
+    boolean streaming = options.getSource() == SourceOptions.Source.kafka;
+    if (streaming) {
+      options.setStreaming(true);
+    }
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
-        pipeline.apply("ReadJsonLines", new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
-    records.apply(
-        "Datalake",
+        streaming
+            ? pipeline.apply(
+                "ReadKafkaTopics",
+                new ReadKafkaTopics(
+                    options.getBootstrapServers(),
+                    options.getConsumerGroup(),
+                    ReadKafkaTopics.topics(options.getTopics()),
+                    new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+                    Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
+                    null))
+            : pipeline.apply(
+                "ReadJsonLines", new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
+    DatalakeGraph.Builder graph =
         DatalakeGraph.builder()
             .keyset(plan.keyset())
             .policy(PiiPolicy.load(options.getPiiPolicy()))
@@ -63,10 +79,16 @@ public final class DatalakePipeline {
             .hourlyPartitions(options.getPartitionByHour())
             .shardsPerPartition(options.getShardsPerPartition())
             .parquetCompression(options.getParquetCompression())
-            .warehouse(plan.warehouse())
-            .build());
+            .warehouse(plan.warehouse());
+    if (streaming) {
+      graph.eventTimeWindows(
+          Duration.standardSeconds(options.getWindowSeconds()),
+          Duration.standardSeconds(options.getAllowedLatenessSeconds()),
+          Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()));
+    }
+    records.apply("Datalake", graph.build());
     PipelineResult result = pipeline.run();
-    if (options.getSource() == SourceOptions.Source.files) {
+    if (!streaming) {
       PipelineResult.State state = result.waitUntilFinish();
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("The batch run ended " + state);

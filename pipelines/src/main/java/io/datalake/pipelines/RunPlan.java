@@ -45,7 +45,11 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
       runId =
           options.getSource() == SourceOptions.Source.files
               ? inputDigest(options.getInput())
-              : "stream";
+              // Streaming files are named per window and pane, and panes count from 0 again after a
+              // restart: a start-time run id keeps a restarted job from overwriting earlier files.
+              : "stream" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                  .withZone(java.time.ZoneOffset.UTC)
+                  .format(java.time.Instant.now());
     }
     return new RunPlan(lake, runId, keyset, warehouse(options, keyset));
   }

@@ -52,14 +52,6 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
           rows.apply(
               "EventTimeWindows",
               new EventTimeWindowing(config.window, config.allowedLateness, config.maxOutOfOrderness));
-      // Dead letters have no event time to trust: a global window that never expires, fired by
-      // processing time, so none is ever dropped.
-      deadLetters =
-          deadLetters.apply(
-              "DeadLetterPanes",
-              Window.<DeadLetter>into(new GlobalWindows())
-                  .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(config.window)))
-                  .discardingFiredPanes());
     }
 
     rows.apply(
@@ -70,14 +62,32 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             config.hourlyPartitions,
             config.shardsPerPartition,
             config.parquetCompression));
+    deadLetters = deadLetterPanes("ParseDeadLetterPanes", deadLetters);
     if (config.warehouse != null) {
-      PCollection<DeadLetter> rejected = rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse));
+      PCollection<DeadLetter> rejected =
+          deadLetterPanes(
+              "WarehouseDeadLetterPanes", rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse)));
       deadLetters =
           PCollectionList.of(deadLetters).and(rejected).apply("AllDeadLetters", Flatten.pCollections());
       deadLetters.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(config.warehouse));
     }
     deadLetters.apply("WriteDeadLetters", new WriteDeadLetters(config.lake, config.runId));
     return parsed;
+  }
+
+  /**
+   * Streaming: dead letters have no event time to trust, so they go to a global window that never
+   * expires, fired by processing time: none is ever dropped. Batch: unchanged.
+   */
+  private PCollection<DeadLetter> deadLetterPanes(String name, PCollection<DeadLetter> letters) {
+    if (config.window == null) {
+      return letters;
+    }
+    return letters.apply(
+        name,
+        Window.<DeadLetter>into(new GlobalWindows())
+            .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(config.window)))
+            .discardingFiredPanes());
   }
 
   /** The graph's settings. */

@@ -35,6 +35,7 @@ public final class Cli {
       case "keys" -> keys(rest);
       case "pii" -> pii(rest);
       case "tenants" -> tenants(rest);
+      case "produce" -> produce(rest);
       default -> {
         System.err.println("datalake: unknown command " + args[0]);
         usage();
@@ -51,6 +52,8 @@ public final class Cli {
             "  demo [--lake=DIR] [beam options]   batch over the bundled samples into a local lake",
             "  keys create FILE                   write a new Tink AES-SIV keyset (mode 600)",
             "  pii decrypt --piiKeyset=FILE TOKEN print the plaintext of a pii:/piir: token",
+            "  produce [--rate=N] [--duration=S] [--late-fraction=F] [--bad-fraction=F] [--bootstrapServers=H:P]",
+            "                                     publish realistic events of every kind to Kafka",
             "  tenants [--clickhouseUrl=URL] [--clickhouseDatabase=DB]  tenants and their rows per table (FINAL)"));
   }
 
@@ -99,6 +102,35 @@ public final class Cli {
       return url;
     } catch (RuntimeException e) {
       return null;
+    }
+  }
+
+  private static void produce(String[] args) throws IOException {
+    java.util.Map<String, String> flags = new java.util.HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        continue;
+      }
+      String[] kv = arg.substring(2).split("=", 2);
+      if (kv.length == 2) {
+        flags.put(kv[0], kv[1]);
+      } else if (i + 1 < args.length) {
+        flags.put(kv[0], args[++i]);
+      }
+    }
+    String bootstrap =
+        flags.getOrDefault("bootstrapServers", System.getenv().getOrDefault("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
+    int rate = Integer.parseInt(flags.getOrDefault("rate", "100"));
+    int duration = Integer.parseInt(flags.getOrDefault("duration", "10"));
+    double late = Double.parseDouble(flags.getOrDefault("late-fraction", "0"));
+    double bad = Double.parseDouble(flags.getOrDefault("bad-fraction", "0"));
+    Path samples = Path.of(System.getProperty("datalake.project.dir", "."), "pipelines", "samples", "input");
+    try {
+      long sent = EventProducer.run(bootstrap, samples, rate, duration, late, bad);
+      System.out.println("datalake: produced " + sent + " events to " + bootstrap + " (" + rate + "/s for " + duration + " s)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
