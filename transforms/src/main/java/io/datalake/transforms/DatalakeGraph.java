@@ -11,6 +11,8 @@ import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.warehouse.WriteWarehouse;
 import io.datalake.transforms.stream.EventTimeWindowing;
+import io.datalake.transforms.stream.RouteLateRows;
+import org.apache.beam.sdk.transforms.ParDo;
 import java.util.Objects;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -47,14 +49,20 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             new ParseRecords(config.keyset, config.policy, config.droppedFields));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
     PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
+    // The lake is windowed by event time (windows finish its files); the warehouse is not: its
+    // versioned tables need no windows, and rows in the global window can never expire.
+    PCollection<LakeRow> lakeRows = rows;
     if (config.window != null) {
       rows =
           rows.apply(
-              "EventTimeWindows",
-              new EventTimeWindowing(config.window, config.allowedLateness, config.maxOutOfOrderness));
+                  "RouteLateRows",
+                  ParDo.of(new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness)))
+              .setCoder(LakeRow.Coder.of());
+      lakeRows =
+          rows.apply("EventTimeWindows", EventTimeWindowing.windows(config.window, config.allowedLateness));
     }
 
-    rows.apply(
+    lakeRows.apply(
         "WriteLake",
         new WriteLakeTables(
             config.lake,

@@ -3,7 +3,7 @@ package io.datalake.transforms.stream;
 import io.datalake.transforms.model.LakeRow;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -16,9 +16,6 @@ import org.joda.time.Duration;
  * again for late rows within the allowed lateness (additional files in the same partitions).
  */
 public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollection<LakeRow>> {
-  /** How long late rows of a window are gathered before their pane is written. */
-  public static final Duration LATE_PANE_DELAY = Duration.standardSeconds(30);
-
   private final Duration window;
   private final Duration allowedLateness;
   private final Duration maxOutOfOrderness;
@@ -34,13 +31,18 @@ public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollec
     return rows.apply(
             "RouteLateRows", ParDo.of(new RouteLateRows(window, allowedLateness, maxOutOfOrderness)))
         .setCoder(LakeRow.Coder.of())
-        .apply(
-            "FixedWindows",
-            Window.<LakeRow>into(FixedWindows.of(window))
-                .triggering(
-                    AfterWatermark.pastEndOfWindow()
-                        .withLateFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(LATE_PANE_DELAY)))
-                .withAllowedLateness(allowedLateness)
-                .discardingFiredPanes());
+        .apply("FixedWindows", windows(window, allowedLateness));
+  }
+
+  /**
+   * Fixed windows firing when the watermark passes their end, and again for each late bundle
+   * within the allowed lateness. Late panes fire on element count: processing-time late firings
+   * did not reach the files through FileIO's internal GroupByKeys on the DirectRunner.
+   */
+  public static Window<LakeRow> windows(Duration window, Duration allowedLateness) {
+    return Window.<LakeRow>into(FixedWindows.of(window))
+        .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+        .withAllowedLateness(allowedLateness)
+        .discardingFiredPanes();
   }
 }

