@@ -36,8 +36,9 @@ public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollec
 
   /**
    * Fixed windows firing when the watermark passes their end, and again for each late bundle
-   * within the allowed lateness. Late panes fire on element count: processing-time late firings
-   * did not reach the files through FileIO's internal GroupByKeys on the DirectRunner.
+   * within the allowed lateness (so late rows are written promptly, as additional files in their
+   * partitions; a heavy late stream gives many small files: batching late panes by processing time
+   * is still to be measured).
    */
   public static Window<LakeRow> windows(Duration window, Duration allowedLateness) {
     return Window.<LakeRow>into(FixedWindows.of(window))
