@@ -59,7 +59,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
                   ParDo.of(new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness)))
               .setCoder(LakeRow.Coder.of());
       lakeRows =
-          rows.apply("EventTimeWindows", EventTimeWindowing.windows(config.window, config.allowedLateness));
+          rows.apply("EventTimeWindows", new EventTimeWindowing(config.window, config.allowedLateness));
     }
 
     lakeRows.apply(

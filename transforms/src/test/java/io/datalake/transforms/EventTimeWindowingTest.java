@@ -12,6 +12,8 @@ import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.EventTimeWindowing;
+import io.datalake.transforms.stream.RouteLateRows;
+import org.apache.beam.sdk.transforms.ParDo;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -30,7 +32,7 @@ import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 
-/** On-time, late and droppably-late records through the streaming windows and a GroupByKey. */
+/** On-time, late and droppably-late records through late routing, the streaming windows and a GroupByKey. */
 public class EventTimeWindowingTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
@@ -56,7 +58,9 @@ public class EventTimeWindowingTest {
             .apply(stream)
             .apply(new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")))
             .get(ParseRecords.ROWS)
-            .apply(new EventTimeWindowing(Duration.standardMinutes(5), Duration.standardDays(1), Duration.standardSeconds(60)));
+            .apply(ParDo.of(new RouteLateRows(Duration.standardMinutes(5), Duration.standardDays(1), Duration.standardSeconds(60))))
+            .setCoder(LakeRow.Coder.of())
+            .apply(new EventTimeWindowing(Duration.standardMinutes(5), Duration.standardDays(1)));
     // A GroupByKey is where Beam drops rows later than the allowed lateness.
     PCollection<LakeRow> grouped =
         rows.apply(WithKeys.of((LakeRow r) -> r.table()).withKeyType(org.apache.beam.sdk.values.TypeDescriptors.strings()))
