@@ -5,6 +5,7 @@ import io.datalake.options.SourceOptions;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.WarehouseSchema;
 import io.datalake.transforms.warehouse.WriteWarehouse;
@@ -35,6 +36,9 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
     if (options.getSource() == SourceOptions.Source.files
         && (options.getInput() == null || options.getInput().isBlank())) {
       throw new IllegalArgumentException("--source=files needs --input=DIR (one folder per kind inside)");
+    }
+    if (options.getSource() == SourceOptions.Source.kafka) {
+      checkTopicsExist(options);
     }
     PiiKeyset keyset = PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
     // Fail before the run, not on a worker: the keyset must be readable and valid.
@@ -79,6 +83,35 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
         options.getClickhouseBatchRows(),
         options.getClickhouseFlushSeconds(),
         keyset);
+  }
+
+  /**
+   * Fails before the run when a topic is missing: KafkaIO would otherwise fail inside the runner
+   * ("Could not find any partitions info") and the job would restart in a loop.
+   */
+  static void checkTopicsExist(DatalakeOptions options) {
+    java.util.Map<String, Object> config =
+        new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties"));
+    config.put("bootstrap.servers", options.getBootstrapServers());
+    config.put("request.timeout.ms", 15000);
+    config.put("default.api.timeout.ms", 15000);
+    java.util.Set<String> existing;
+    try (org.apache.kafka.clients.admin.AdminClient admin = org.apache.kafka.clients.admin.AdminClient.create(config)) {
+      existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalArgumentException(
+          "Cannot list the topics of Kafka at " + options.getBootstrapServers() + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    java.util.List<String> missing =
+        ReadKafkaTopics.topics(options.getTopics()).values().stream().filter(t -> !existing.contains(t)).sorted().toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Kafka topics missing at " + options.getBootstrapServers() + ": " + String.join(", ", missing)
+              + ". Create them (locally, ./datalake produce creates them) or point --topics=kind=topic,... at existing ones.");
+    }
   }
 
   /** A digest of the input files' names, sizes and modification times. */
