@@ -1,16 +1,10 @@
 package io.datalake.it;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import io.datalake.transforms.warehouse.ClickHouseClient;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -115,35 +109,13 @@ public final class LocalServices {
 
   public record S3File(String key, byte[] bytes) {}
 
-  /** Runs a ClickHouse statement over HTTP and returns the body; a non-200 answer throws. */
+  /** Runs a ClickHouse statement with the pipeline's own client; a non-200 answer throws. */
   public static String clickhouse(String sql) {
-    try {
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create(clickhouseUrl() + "/"))
-              .timeout(Duration.ofSeconds(60))
-              .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
-              .build();
-      HttpResponse<String> response =
-          HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException(
-            "ClickHouse answered " + response.statusCode() + " to " + sql + ": " + response.body());
-      }
-      return response.body();
-    } catch (IOException e) {
-      throw new IllegalStateException("ClickHouse unreachable at " + clickhouseUrl(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return new ClickHouseClient(clickhouseUrl(), "").execute(sql);
   }
 
   public static long clickhouseCount(String sql) {
     return Long.parseLong(clickhouse(sql).trim());
-  }
-
-  public static String urlEncode(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   public static void createTopic(String topic, int partitions) throws Exception {

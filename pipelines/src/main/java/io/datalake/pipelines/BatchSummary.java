@@ -2,6 +2,7 @@ package io.datalake.pipelines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.EventKind;
@@ -81,7 +82,7 @@ public final class BatchSummary {
     Map<String, Long> rows = new TreeMap<>();
     Map<String, Long> files = new TreeMap<>();
     String prefix = WriteLakeTables.filePrefix(runId);
-    String depth = hourly ? "*/*/*/*/*/" : "*/*/*/*/";
+    String depth = LakePaths.partitionGlob(hourly) + "/";
     for (LakeTable table : LakeTables.all()) {
       long count = 0;
       long fileCount = 0;

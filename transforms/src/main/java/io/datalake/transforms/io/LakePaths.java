@@ -25,6 +25,11 @@ public final class LakePaths {
     return path.toString();
   }
 
+  /** The glob matching every partition folder of a table: org_id/year/month/day[/hour]. */
+  public static String partitionGlob(boolean hourly) {
+    return hourly ? "*/*/*/*/*" : "*/*/*/*";
+  }
+
   /** Escapes a partition value as Hive does: characters unsafe in paths become %XX. */
   public static String escape(String value) {
     StringBuilder out = new StringBuilder(value.length());

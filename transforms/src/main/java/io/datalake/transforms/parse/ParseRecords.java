@@ -73,6 +73,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
     private transient PiiCipher cipher;
     private transient PiiEncryptor encryptor;
+    private transient Map<EventKind, RecordMapper> mappers;
 
     ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
       this.keyset = keyset;
@@ -88,6 +89,10 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     public void setup() {
       cipher = keyset.cipher();
       encryptor = new PiiEncryptor(cipher);
+      mappers = new EnumMap<>(EventKind.class);
+      for (EventKind kind : EventKind.values()) {
+        mappers.put(kind, RecordMappers.forKind(kind));
+      }
     }
 
     @ProcessElement
@@ -134,7 +139,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       ObjectNode record = (ObjectNode) node;
       droppedFields.apply(source.kind(), record);
       encryptor.encrypt(record, policy.paths(source.kind()));
-      return RecordMappers.forKind(source.kind()).map(record);
+      return mappers.get(source.kind()).map(record);
     }
 
     /** VTEX's raw form carries every value as a string: JSON columns keep scalars as strings. */

@@ -138,6 +138,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     private final PiiKeyset keyset;
     private final Counter rejectedRows;
     private transient PiiCipher cipher;
+    /** Derived from the table's columns once, not per row. */
+    private transient org.apache.beam.sdk.schemas.Schema rowSchema;
 
     ToRowFn(WarehouseTable table, String loadId, PiiKeyset keyset) {
       this.table = table;
@@ -149,6 +151,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     @Setup
     public void setup() {
       cipher = keyset.cipher();
+      rowSchema = table.rowSchema();
     }
 
     @ProcessElement
@@ -157,7 +160,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
         return;
       }
       try {
-        Row.Builder builder = Row.withSchema(table.rowSchema());
+        Row.Builder builder = Row.withSchema(rowSchema);
         for (WarehouseColumn column : table.columns()) {
           builder.addValue(column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
         }
