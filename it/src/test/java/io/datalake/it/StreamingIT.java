@@ -12,11 +12,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.LocalInputFile;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -38,24 +35,19 @@ public class StreamingIT {
     LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
   }
 
-  private static String event(String id, Instant time) {
-    return "{\"id\":\"" + id + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
-        + "\"details\":\"{\\\"ip\\\":\\\"198.51.100.7\\\"}\",\"created_at\":\"" + time + "\"}";
-  }
-
   @Test
   public void everyRecordLandsInItsPartitionInClickHouseOrInDeadLetters() throws Exception {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     List<String> records = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       // on time, shuffled within a minute
-      records.add(event("on-" + i, now.minusSeconds((i * 7919L) % 60)));
+      records.add(TestEvents.journeyEvent("on-" + i, now.minusSeconds((i * 7919L) % 60)));
     }
     for (int i = 0; i < 5; i++) {
-      records.add(event("late-" + i, now.minus(2, ChronoUnit.HOURS))); // within the allowed lateness
+      records.add(TestEvents.journeyEvent("late-" + i, now.minus(2, ChronoUnit.HOURS))); // within the allowed lateness
     }
     for (int i = 0; i < 5; i++) {
-      records.add(event("too-late-" + i, now.minus(3, ChronoUnit.DAYS))); // beyond it
+      records.add(TestEvents.journeyEvent("too-late-" + i, now.minus(3, ChronoUnit.DAYS))); // beyond it
     }
     records.add("{\"id\": \"broken");
     records.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
@@ -122,32 +114,10 @@ public class StreamingIT {
   }
 
   private static long lakeRows(Path lake, String table) throws Exception {
-    Path dir = lake.resolve(table);
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    long rows = 0;
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList()) {
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
-          rows += reader.getRecordCount();
-        }
-      }
-    }
-    return rows;
+    return LakeFiles.rows(lake, table).size();
   }
 
   private static long deadLetterLines(Path lake) throws Exception {
-    Path dir = lake.resolve("_dead_letters");
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    long lines = 0;
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".jsonl")).toList()) {
-        lines += Files.readAllLines(file).stream().filter(l -> !l.isBlank()).count();
-      }
-    }
-    return lines;
+    return LakeFiles.deadLetters(lake).size();
   }
 }

@@ -12,4 +12,6 @@ public interface DatalakeOptions
         TypingOptions,
         PiiOptions,
         ClickHouseOptions,
+        RecoveryOptions,
+        ProgressOptions,
         StreamingOptions {}

@@ -55,6 +55,7 @@ public final class DatalakePipeline {
     if (streaming) {
       options.setStreaming(true);
     }
+    FlinkCheckpoints.configure(options, streaming);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming
@@ -79,7 +80,8 @@ public final class DatalakePipeline {
             .hourlyPartitions(options.getPartitionByHour())
             .shardsPerPartition(options.getShardsPerPartition())
             .parquetCompression(options.getParquetCompression())
-            .warehouse(plan.warehouse());
+            .warehouse(plan.warehouse())
+            .progressSeconds(options.getProgressSeconds());
     if (streaming) {
       graph.eventTimeWindows(
           Duration.standardSeconds(options.getWindowSeconds()),

@@ -46,7 +46,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     PCollectionTuple parsed =
         records.apply(
             "ParseTypeAndEncrypt",
-            new ParseRecords(config.keyset, config.policy, config.droppedFields));
+            new ParseRecords(config.keyset, config.policy, config.droppedFields)
+                .withProgressEvery(config.progressSeconds));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
     PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
     // The lake is windowed by event time (windows finish its files); the warehouse is not: its
@@ -112,6 +113,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private Duration window;
     private Duration allowedLateness;
     private Duration maxOutOfOrderness;
+    private int progressSeconds;
 
     /**
      * Streaming: fixed event-time windows that finish files, the lateness they accept, and the
@@ -127,6 +129,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
     public Builder warehouse(WriteWarehouse.Config value) {
       warehouse = value;
+      return this;
+    }
+
+    /** Seconds between each worker's progress lines; 0 (the default): none. */
+    public Builder progressSeconds(int value) {
+      progressSeconds = value;
       return this;
     }
 

@@ -78,6 +78,24 @@ public class EventTimeWindowingTest {
               assertThat(seen, containsInAnyOrder("on-time late=false", "late late=false", "too-late late=true"));
               return null;
             });
-    pipeline.run();
+    org.apache.beam.sdk.PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertThat("records in", counter(result, "records_in_journey-events"), org.hamcrest.Matchers.equalTo(3L));
+    assertThat("records out", counter(result, "records_accepted_journey-events"), org.hamcrest.Matchers.equalTo(3L));
+    assertThat("late rows counted", counter(result, "rows_late_journey-events"), org.hamcrest.Matchers.equalTo(1L));
+  }
+
+  private static long counter(org.apache.beam.sdk.PipelineResult result, String name) {
+    long total = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
+        result.metrics()
+            .queryMetrics(
+                org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                    .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.named("datalake", name))
+                    .build())
+            .getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
   }
 }

@@ -10,6 +10,7 @@ import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.monitor.ProgressLog;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
@@ -44,11 +45,22 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   private final PiiKeyset keyset;
   private final PiiPolicy policy;
   private final DroppedFields droppedFields;
+  private final int progressSeconds;
 
   public ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
+    this(keyset, policy, droppedFields, 0);
+  }
+
+  private ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds) {
     this.keyset = keyset;
     this.policy = policy;
     this.droppedFields = droppedFields;
+    this.progressSeconds = progressSeconds;
+  }
+
+  /** Each worker logs its progress every so many seconds ({@link ProgressLog}); 0: never. */
+  public ParseRecords withProgressEvery(int seconds) {
+    return new ParseRecords(keyset, policy, droppedFields, seconds);
   }
 
   @Override
@@ -56,7 +68,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     PCollectionTuple out =
         records.apply(
             "ParseTypeEncrypt",
-            ParDo.of(new ParseFn(keyset, policy, droppedFields))
+            ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds))
                 .withOutputTags(ROWS, TupleTagList.of(DEAD_LETTERS)));
     out.get(ROWS).setCoder(LakeRow.Coder.of());
     return out;
@@ -69,17 +81,21 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private final PiiKeyset keyset;
     private final PiiPolicy policy;
     private final DroppedFields droppedFields;
+    private final int progressSeconds;
+    private final Map<EventKind, Counter> received = new EnumMap<>(EventKind.class);
     private final Map<EventKind, Counter> accepted = new EnumMap<>(EventKind.class);
     private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
     private transient PiiCipher cipher;
     private transient PiiEncryptor encryptor;
     private transient Map<EventKind, RecordMapper> mappers;
 
-    ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
+    ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds) {
       this.keyset = keyset;
       this.policy = policy;
       this.droppedFields = droppedFields;
+      this.progressSeconds = progressSeconds;
       for (EventKind kind : EventKind.values()) {
+        received.put(kind, Metrics.counter("datalake", "records_in_" + kind.folder()));
         accepted.put(kind, Metrics.counter("datalake", "records_accepted_" + kind.folder()));
         rejected.put(kind, Metrics.counter("datalake", "records_dead_lettered_" + kind.folder()));
       }
@@ -93,11 +109,14 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       for (EventKind kind : EventKind.values()) {
         mappers.put(kind, RecordMappers.forKind(kind));
       }
+      ProgressLog.start(progressSeconds);
     }
 
     @ProcessElement
     public void process(@Element SourceRecord source, MultiOutputReceiver out) {
       EventKind kind = source.kind();
+      received.get(kind).inc();
+      ProgressLog.recordIn(kind);
       try {
         MappedRecord mapped = parse(source);
         long micros = JsonTyper.toEpochMicros(mapped.eventTime());
@@ -111,8 +130,10 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           out.get(ROWS).outputWithTimestamp(row, timestamp);
         }
         accepted.get(kind).inc();
+        ProgressLog.recordOut(kind);
       } catch (RecordRejectedException e) {
         rejected.get(kind).inc();
+        ProgressLog.deadLettered(kind);
         out.get(DEAD_LETTERS).output(deadLetter(source, e.step(), e.getMessage()));
       }
     }

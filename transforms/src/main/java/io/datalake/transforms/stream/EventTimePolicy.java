@@ -1,5 +1,6 @@
 package io.datalake.transforms.stream;
 
+import io.datalake.transforms.monitor.ProgressLog;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
@@ -7,6 +8,7 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The watermark of one Kafka partition: the newest event time read, less a bounded
@@ -18,15 +20,20 @@ import org.joda.time.Instant;
 public class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
   private final SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> eventTime;
   private final Duration maxOutOfOrderness;
+  private final String topic;
+  private final int partition;
   private Instant newestEventTime = BoundedWindow.TIMESTAMP_MIN_VALUE;
   private Instant watermark;
 
   public EventTimePolicy(
       SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> eventTime,
       Duration maxOutOfOrderness,
+      TopicPartition topicPartition,
       Optional<Instant> previousWatermark) {
     this.eventTime = eventTime;
     this.maxOutOfOrderness = maxOutOfOrderness;
+    this.topic = topicPartition.topic();
+    this.partition = topicPartition.partition();
     this.watermark = previousWatermark.orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
   }
 
@@ -53,6 +60,7 @@ public class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
     if (candidate.isAfter(watermark)) {
       watermark = candidate;
     }
+    ProgressLog.partition(topic, partition, watermark.getMillis(), context.getMessageBacklog());
     return watermark;
   }
 }

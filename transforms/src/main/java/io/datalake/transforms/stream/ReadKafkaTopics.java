@@ -90,7 +90,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
             .withConsumerConfigUpdates(consumer)
             .withTimestampPolicyFactory(
                 (partition, previousWatermark) ->
-                    new EventTimePolicy(record -> eventTime(kindOfTopic, record), delay, previousWatermark))
+                    new EventTimePolicy(record -> eventTime(kindOfTopic, record), delay, partition, previousWatermark))
             .commitOffsetsInFinalize();
     if (maxRecords != null) {
       read = read.withMaxNumRecords(maxRecords);

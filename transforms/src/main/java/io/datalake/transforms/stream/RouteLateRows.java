@@ -1,6 +1,11 @@
 package io.datalake.transforms.stream;
 
+import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.monitor.ProgressLog;
+import io.datalake.transforms.schema.LakeTables;
+import java.util.EnumMap;
+import java.util.Map;
 import io.datalake.transforms.schema.AvroSchemas;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -23,13 +28,16 @@ public class RouteLateRows extends DoFn<LakeRow, LakeRow> {
   private final Duration window;
   private final Duration allowedLateness;
   private final Duration maxOutOfOrderness;
-  private final Counter lateRows = Metrics.counter("datalake", "rows_late_beyond_allowed_lateness");
+  private final Map<EventKind, Counter> lateRows = new EnumMap<>(EventKind.class);
   private transient long newestEventMillis;
 
   public RouteLateRows(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.maxOutOfOrderness = maxOutOfOrderness;
+    for (EventKind kind : EventKind.values()) {
+      lateRows.put(kind, Metrics.counter("datalake", "rows_late_" + kind.folder()));
+    }
   }
 
   @Setup
@@ -47,7 +55,9 @@ public class RouteLateRows extends DoFn<LakeRow, LakeRow> {
       out.output(row);
       return;
     }
-    lateRows.inc();
+    EventKind kind = LakeTables.kindOf(row.table());
+    lateRows.get(kind).inc();
+    ProgressLog.lateRow(kind);
     GenericRecord flagged = GenericData.get().deepCopy(row.record().getSchema(), row.record());
     flagged.put(AvroSchemas.LATE, true);
     out.outputWithTimestamp(

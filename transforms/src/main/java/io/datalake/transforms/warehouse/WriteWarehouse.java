@@ -167,6 +167,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
         out.get(ROWS).output(builder.build());
       } catch (RecordRejectedException | RuntimeException e) {
         rejectedRows.inc();
+        io.datalake.transforms.monitor.ProgressLog.deadLettered(io.datalake.transforms.schema.LakeTables.kindOf(row.table()));
         String reason = e instanceof RecordRejectedException ? e.getMessage() : "value does not fit its column (" + e.getClass().getSimpleName() + ")";
         out.get(REJECTED)
             .output(

@@ -1,0 +1,229 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+
+import io.datalake.transforms.model.EventKind;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Streaming on the FlinkRunner (embedded cluster) in its own JVM, as a user runs it: the JVM is
+ * killed with SIGKILL mid-stream, restarted with --resume, and in the end every record is in the
+ * lake (at least once), exactly once in ClickHouse after FINAL, late ones flagged in their true
+ * partition, bad ones in dead letters.
+ */
+public class FlinkRecoveryIT {
+  private static final Path JAR =
+      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar");
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private final String database = "recovery_" + run;
+  private final List<Process> processes = new ArrayList<>();
+
+  @After
+  public void cleanUp() throws Exception {
+    for (Process p : processes) {
+      if (p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+  }
+
+  @Test
+  public void aKilledJobResumesFromItsCheckpointAndLosesNothing() throws Exception {
+    String topics = freshTopics();
+    String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
+    Path lake = temp.newFolder("lake").toPath();
+    Path checkpoints = temp.newFolder("checkpoints").toPath();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    // Before the first start: on-time events out of order, late, too late, and bad lines.
+    List<String> first = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      first.add(TestEvents.journeyEvent("a-" + i, now.minusSeconds((i * 7919L) % 50)));
+    }
+    for (int i = 0; i < 5; i++) {
+      first.add(TestEvents.journeyEvent("late-" + i, now.minus(2, ChronoUnit.HOURS)));
+      first.add(TestEvents.journeyEvent("too-late-" + i, now.minus(3, ChronoUnit.DAYS)));
+    }
+    first.add("{\"id\": \"broken");
+    first.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
+    LocalServices.produce(journeyTopic, first);
+
+    Path logs = Files.createDirectories(Path.of("target", "flink-recovery-" + run));
+    Path firstLog = logs.resolve("first-start.log");
+    Process job = start(topics, lake, checkpoints, firstLog);
+    await("a first checkpoint and rows in ClickHouse", 240, firstLog,
+        () -> hasCheckpoint(checkpoints) && clickhouseRows() > 0);
+
+    // Mid-stream: more events, part of them still in open windows when the JVM dies.
+    List<String> second = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      second.add(TestEvents.journeyEvent("b-" + i, Instant.now().minusSeconds(i % 5)));
+    }
+    LocalServices.produce(journeyTopic, second);
+    Thread.sleep(3000);
+    job.destroyForcibly(); // SIGKILL: no shutdown hook, no final checkpoint
+    assertThat("the job's JVM was killed", job.waitFor(30, TimeUnit.SECONDS), equalTo(true));
+    assertThat("killed by SIGKILL", job.exitValue(), equalTo(128 + 9));
+
+    Path secondLog = logs.resolve("resumed.log");
+    Process resumed = start(topics, lake, checkpoints, secondLog);
+    List<String> third = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      third.add(TestEvents.journeyEvent("c-" + i, Instant.now().minusSeconds(i % 7)));
+    }
+    LocalServices.produce(journeyTopic, third);
+
+    long expected = 150 + 150 + 100 + 5 + 5;
+    await("every record in ClickHouse, the lake and dead letters", 300, secondLog,
+        () -> clickhouseRows() == expected && distinctLakeIds(lake) == expected && distinctDeadLetters(lake) == 2);
+    String resumedLog = Files.readString(secondLog);
+    assertThat(resumedLog, containsString("datalake: resuming from checkpoint"));
+    assertThat("Flink restored the checkpoint", resumedLog, containsString("from savepoint"));
+    resumed.destroy();
+    resumed.waitFor(60, TimeUnit.SECONDS);
+
+    assertThat("rows in ClickHouse after FINAL", clickhouseRows(), equalTo(expected));
+    assertThat(
+        "no id twice in ClickHouse after FINAL",
+        LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
+        equalTo(expected));
+    assertThat("every id in the lake", distinctLakeIds(lake), equalTo(expected));
+    assertThat("the lake holds each row at least once", (long) LakeFiles.rows(lake, "journey_events").size(), greaterThanOrEqualTo(expected));
+    assertThat("bad lines in dead letters", distinctDeadLetters(lake), equalTo(2L));
+    assertThat(
+        "too-late rows are flagged, not dropped",
+        LocalServices.clickhouseCount(
+            "SELECT countIf(late = 1) FROM `" + database + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')"),
+        equalTo(5L));
+    String tooLateDay = now.minus(3, ChronoUnit.DAYS).toString().substring(0, 10);
+    String partition =
+        "journey_events/org_id=739224/year=" + tooLateDay.substring(0, 4) + "/month=" + tooLateDay.substring(5, 7)
+            + "/day=" + tooLateDay.substring(8, 10);
+    for (LakeFiles.LakeRecord row : LakeFiles.rows(lake, "journey_events")) {
+      if (row.string("id").startsWith("too-late-")) {
+        assertThat(row.folder(), equalTo(partition));
+        assertThat(row.record().get("late"), equalTo(true));
+      }
+    }
+  }
+
+  /** One fresh topic per kind: backlogs of other runs must not slow this one down. */
+  private String freshTopics() throws Exception {
+    StringBuilder topics = new StringBuilder();
+    for (EventKind kind : EventKind.values()) {
+      String name = kind.folder() + "-" + run;
+      LocalServices.createTopic(name, 2);
+      topics.append(topics.length() == 0 ? "" : ",").append(kind.folder()).append('=').append(name);
+    }
+    return topics.toString();
+  }
+
+  private Process start(String topics, Path lake, Path checkpoints, Path log) throws IOException {
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx1g",
+            "-jar",
+            JAR.toString(),
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=2",
+            "--source=kafka",
+            "--bootstrapServers=" + LocalServices.kafkaBootstrap(),
+            "--consumerGroup=recovery-" + run,
+            "--topics=" + topics,
+            "--lake=" + lake,
+            "--piiDevelopmentKeyset=true",
+            "--windowSeconds=10",
+            "--maxOutOfOrdernessSeconds=2",
+            "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+            "--clickhouseDatabase=" + database,
+            "--clickhouseFlushSeconds=1",
+            "--checkpointingInterval=2000",
+            "--checkpointDir=" + checkpoints,
+            "--resume",
+            "--progressSeconds=5");
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(process);
+    return process;
+  }
+
+  private static boolean hasCheckpoint(Path checkpoints) {
+    try (Stream<Path> walk = Files.walk(checkpoints)) {
+      return walk.anyMatch(p -> p.getFileName().toString().equals("_metadata"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private long clickhouseRows() {
+    try {
+      return LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events FINAL");
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long distinctLakeIds(Path lake) {
+    try {
+      Set<String> ids = new HashSet<>();
+      LakeFiles.rows(lake, "journey_events").forEach(r -> ids.add(r.string("id")));
+      return ids.size();
+    } catch (IOException e) {
+      return -1; // a file being finished while we list: count again
+    }
+  }
+
+  /** Dead letters name their record's position (topic/partition/offset); a replay repeats it. */
+  private static long distinctDeadLetters(Path lake) {
+    try {
+      Set<String> positions = new HashSet<>();
+      for (String line : LakeFiles.deadLetters(lake)) {
+        positions.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).path("source").asText());
+      }
+      return positions.size();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static void await(String what, int seconds, Path log, BooleanSupplier condition) throws Exception {
+    long deadline = System.currentTimeMillis() + seconds * 1000L;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        List<String> lines = Files.readAllLines(log);
+        throw new AssertionError(
+            "Timed out after " + seconds + " s waiting for " + what + "; last lines of " + log + ":\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      }
+      Thread.sleep(1000);
+    }
+  }
+}
