@@ -2,7 +2,7 @@ package io.datalake.transforms.stream;
 
 import io.datalake.transforms.model.LakeRow;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -11,9 +11,9 @@ import org.joda.time.Duration;
 
 /**
  * The streaming lake's windows: fixed event-time windows firing when the watermark passes their
- * end, and again for each late bundle within the allowed lateness, so late rows are written
- * promptly as additional files in their partitions (a heavy late stream gives many small files:
- * batching late panes by processing time is still to be measured). Rows later than the allowed
+ * end, and again for late rows within the allowed lateness. A late pane waits a little (the
+ * window, at most a minute, after its first row) so that a steady trickle of late rows makes one
+ * additional file per partition and minute, not one file per row. Rows later than the allowed
  * lateness must be routed first ({@link RouteLateRows}), or the next GroupByKey drops them.
  */
 public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollection<LakeRow>> {
@@ -25,12 +25,18 @@ public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollec
     this.allowedLateness = allowedLateness;
   }
 
+  /** How long a late pane collects rows before it is written. */
+  static Duration lateDelay(Duration window) {
+    Duration minute = Duration.standardMinutes(1);
+    return window.isShorterThan(minute) ? window : minute;
+  }
+
   @Override
   public PCollection<LakeRow> expand(PCollection<LakeRow> rows) {
     return rows.apply(
         "FixedWindows",
         Window.<LakeRow>into(FixedWindows.of(window))
-            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(lateDelay(window))))
             .withAllowedLateness(allowedLateness)
             .discardingFiredPanes());
   }
