@@ -1,6 +1,9 @@
 package io.datalake.transforms.warehouse;
 
 import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.monitor.ProgressLog;
+import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.pii.PiiCipher;
@@ -8,7 +11,10 @@ import io.datalake.transforms.pii.PiiKeyset;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -26,7 +32,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -43,7 +48,6 @@ import org.joda.time.Duration;
  * each tenant's {@code _final} views are created when the tenant first appears.
  */
 public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
-  private static final TupleTag<Row> ROWS = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
 
   private final Config config;
@@ -70,17 +74,20 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
   @Override
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
     rows.apply("EnsureTenantViews", ParDo.of(new EnsureTenantViewsFn(config.client(), config.database())));
-    List<PCollection<DeadLetter>> rejected = new ArrayList<>();
+    Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      tags.put(table.name(), new TupleTag<Row>(table.name()) {});
+    }
+    PCollectionTuple converted =
+        rows.apply(
+            "ToWarehouseRows",
+            ParDo.of(new ToWarehouseRowsFn(tags, config.loadId(), config.keyset()))
+                .withOutputTags(REJECTED, TupleTagList.of(new ArrayList<>(tags.values()))));
     for (WarehouseTable table : WarehouseTables.all()) {
       String name = table.name();
-      PCollectionTuple converted =
-          rows.apply(
-              "ToRows_" + name,
-              ParDo.of(new ToRowFn(table, config.loadId(), config.keyset()))
-                  .withOutputTags(ROWS, TupleTagList.of(REJECTED)));
       SchemaCoder<Row> rowCoder = SchemaCoder.of(table.rowSchema());
       converted
-          .get(ROWS)
+          .get(tags.get(name))
           .setCoder(rowCoder)
           .apply("Key_" + name, WithKeys.of(name))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
@@ -97,9 +104,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
                   .withTableSchema(table.ioSchema())
                   .withMaxInsertBlockSize(config.batchRows())
                   .withInsertDeduplicate(false));
-      rejected.add(converted.get(REJECTED));
     }
-    return PCollectionList.of(rejected).apply("AllRejected", Flatten.pCollections());
+    return converted.get(REJECTED);
   }
 
   /** Writes dead letters to the warehouse's {@code dead_letters} table. */
@@ -131,60 +137,75 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     };
   }
 
-  /** Converts the rows of one warehouse table's source, checking each value against its column. */
-  static class ToRowFn extends DoFn<LakeRow, Row> {
-    private final WarehouseTable table;
+  /**
+   * Converts each lake row into the rows of the warehouse tables it feeds (one output per table),
+   * checking each value against its column; a row that does not fit leaves as a dead letter.
+   */
+  static class ToWarehouseRowsFn extends DoFn<LakeRow, DeadLetter> {
+    private final Map<String, TupleTag<Row>> tags;
     private final String loadId;
     private final PiiKeyset keyset;
-    private final Counter rejectedRows;
+    private final Map<String, Counter> rejectedRows = new HashMap<>();
     private transient PiiCipher cipher;
-    /** Derived from the table's columns once, not per row. */
-    private transient org.apache.beam.sdk.schemas.Schema rowSchema;
+    /** Lake table to the warehouse tables it feeds, with their row schemas derived once. */
+    private transient Map<String, List<Target>> targets;
 
-    ToRowFn(WarehouseTable table, String loadId, PiiKeyset keyset) {
-      this.table = table;
+    ToWarehouseRowsFn(Map<String, TupleTag<Row>> tags, String loadId, PiiKeyset keyset) {
+      this.tags = tags;
       this.loadId = loadId;
       this.keyset = keyset;
-      this.rejectedRows = Metrics.counter("datalake", "clickhouse_rejected_" + table.name());
+      for (String table : tags.keySet()) {
+        rejectedRows.put(table, Metrics.counter("datalake", "clickhouse_rejected_" + table));
+      }
     }
+
+    private record Target(WarehouseTable table, TupleTag<Row> tag, org.apache.beam.sdk.schemas.Schema schema) {}
 
     @Setup
     public void setup() {
       cipher = keyset.cipher();
-      rowSchema = table.rowSchema();
+      targets = new HashMap<>();
+      for (WarehouseTable table : WarehouseTables.all()) {
+        targets
+            .computeIfAbsent(table.source(), k -> new ArrayList<>())
+            .add(new Target(table, tags.get(table.name()), table.rowSchema()));
+      }
     }
 
     @ProcessElement
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
-      if (!row.table().equals(table.source())) {
-        return;
-      }
-      try {
-        Row.Builder builder = Row.withSchema(rowSchema);
-        for (WarehouseColumn column : table.columns()) {
-          builder.addValue(column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
+      for (Target target : targets.getOrDefault(row.table(), List.of())) {
+        WarehouseTable table = target.table();
+        try {
+          Row.Builder builder = Row.withSchema(target.schema());
+          for (WarehouseColumn column : table.columns()) {
+            builder.addValue(column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
+          }
+          out.get(target.tag()).output(builder.build());
+        } catch (RecordRejectedException | RuntimeException e) {
+          EventKind kind = LakeTables.kindOf(row.table());
+          rejectedRows.get(table.name()).inc();
+          ProgressLog.deadLettered(kind);
+          String reason =
+              e instanceof RecordRejectedException
+                  ? e.getMessage()
+                  : "value does not fit its column (" + e.getClass().getSimpleName() + ")";
+          out.get(REJECTED)
+              .output(
+                  new DeadLetter(
+                      kind.folder(),
+                      "clickhouse",
+                      table.name() + ": " + reason,
+                      "clickhouse:" + table.name() + ":" + keyOf(table, row),
+                      cipher.encryptRandomized(row.record().toString().getBytes(StandardCharsets.UTF_8))));
         }
-        out.get(ROWS).output(builder.build());
-      } catch (RecordRejectedException | RuntimeException e) {
-        rejectedRows.inc();
-        io.datalake.transforms.monitor.ProgressLog.deadLettered(io.datalake.transforms.schema.LakeTables.kindOf(row.table()));
-        String reason = e instanceof RecordRejectedException ? e.getMessage() : "value does not fit its column (" + e.getClass().getSimpleName() + ")";
-        out.get(REJECTED)
-            .output(
-                new DeadLetter(
-                    io.datalake.transforms.schema.LakeTables.kindOf(row.table()).folder(),
-                    "clickhouse",
-                    table.name() + ": " + reason,
-                    "clickhouse:" + table.name() + ":" + keyOf(row),
-                    cipher.encryptRandomized(row.record().toString().getBytes(StandardCharsets.UTF_8))));
       }
     }
 
-    private String keyOf(LakeRow row) {
+    private static String keyOf(WarehouseTable table, LakeRow row) {
       List<String> parts = new ArrayList<>();
       for (String column : table.orderBy()) {
-        Object v = row.record().get(column);
-        parts.add(String.valueOf(v));
+        parts.add(String.valueOf(row.record().get(column)));
       }
       return String.join("/", parts);
     }
