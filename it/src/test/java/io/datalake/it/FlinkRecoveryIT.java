@@ -55,7 +55,7 @@ public class FlinkRecoveryIT {
 
   @Test
   public void aKilledJobResumesFromItsCheckpointAndLosesNothing() throws Exception {
-    String topics = freshTopics();
+    String topics = LocalServices.freshTopics(run);
     String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
     Path lake = temp.newFolder("lake").toPath();
     Path checkpoints = temp.newFolder("checkpoints").toPath();
@@ -131,17 +131,6 @@ public class FlinkRecoveryIT {
         assertThat(row.record().get("late"), equalTo(true));
       }
     }
-  }
-
-  /** One fresh topic per kind: backlogs of other runs must not slow this one down. */
-  private String freshTopics() throws Exception {
-    StringBuilder topics = new StringBuilder();
-    for (EventKind kind : EventKind.values()) {
-      String name = kind.folder() + "-" + run;
-      LocalServices.createTopic(name, 2);
-      topics.append(topics.length() == 0 ? "" : ",").append(kind.folder()).append('=').append(name);
-    }
-    return topics.toString();
   }
 
   private Process start(String topics, Path lake, Path checkpoints, Path log) throws IOException {

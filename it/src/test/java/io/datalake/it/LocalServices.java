@@ -126,6 +126,21 @@ public final class LocalServices {
     }
   }
 
+  /**
+   * Creates one fresh topic per kind, named {@code <kind>-<suffix>}, and returns the {@code
+   * --topics} value that reads them: backlogs left on the default topics by other runs must not
+   * slow a test down.
+   */
+  public static String freshTopics(String suffix) throws Exception {
+    StringBuilder topics = new StringBuilder();
+    for (io.datalake.transforms.model.EventKind kind : io.datalake.transforms.model.EventKind.values()) {
+      String name = kind.folder() + "-" + suffix;
+      createTopic(name, 2);
+      topics.append(topics.length() == 0 ? "" : ",").append(kind.folder()).append('=').append(name);
+    }
+    return topics.toString();
+  }
+
   public static void produce(String topic, List<String> values) {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafkaBootstrap());

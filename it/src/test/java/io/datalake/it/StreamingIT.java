@@ -51,14 +51,7 @@ public class StreamingIT {
     }
     records.add("{\"id\": \"broken");
     records.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
-    // Every kind reads its own fresh topic: backlogs left on the default topics by other runs must
-    // not slow this one down.
-    StringBuilder topics = new StringBuilder();
-    for (io.datalake.transforms.model.EventKind kind : io.datalake.transforms.model.EventKind.values()) {
-      String name = kind.folder() + "-" + run;
-      LocalServices.createTopic(name, 2);
-      topics.append(topics.length() == 0 ? "" : ",").append(kind.folder()).append('=').append(name);
-    }
+    String topics = LocalServices.freshTopics(run);
     LocalServices.produce(topic, records);
 
     Path lake = temp.newFolder("lake").toPath();
