@@ -135,29 +135,20 @@ public class FlinkRecoveryIT {
 
   private Process start(String topics, Path lake, Path checkpoints, Path log) throws IOException {
     List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx1g",
-            "-jar",
-            JAR.toString(),
-            "--runner=FlinkRunner",
-            "--flinkMaster=[local]",
-            "--parallelism=2",
-            "--source=kafka",
-            "--bootstrapServers=" + LocalServices.kafkaBootstrap(),
-            "--consumerGroup=recovery-" + run,
-            "--topics=" + topics,
-            "--lake=" + lake,
-            "--piiDevelopmentKeyset=true",
-            "--windowSeconds=10",
-            "--maxOutOfOrdernessSeconds=2",
-            "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
-            "--clickhouseDatabase=" + database,
-            "--clickhouseFlushSeconds=1",
-            "--checkpointingInterval=2000",
-            "--checkpointDir=" + checkpoints,
-            "--resume",
-            "--progressSeconds=5");
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-jar",
+                JAR.toString(),
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=2",
+                "--checkpointingInterval=2000",
+                "--checkpointDir=" + checkpoints,
+                "--resume",
+                "--progressSeconds=5"));
+    command.addAll(LocalServices.streamingArgs(run, topics, lake, database));
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     processes.add(process);

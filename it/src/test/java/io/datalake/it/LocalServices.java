@@ -141,6 +141,25 @@ public final class LocalServices {
     return topics.toString();
   }
 
+  /**
+   * The options of a streaming test run against the local services: short windows and a small
+   * out-of-orderness, so that a test sees its windows close within seconds.
+   */
+  public static List<String> streamingArgs(String run, String topics, java.nio.file.Path lake, String database) {
+    return List.of(
+        "--source=kafka",
+        "--bootstrapServers=" + kafkaBootstrap(),
+        "--consumerGroup=it-" + run,
+        "--topics=" + topics,
+        "--lake=" + lake,
+        "--piiDevelopmentKeyset=true",
+        "--windowSeconds=10",
+        "--maxOutOfOrdernessSeconds=2",
+        "--clickhouseUrl=" + clickhouseUrl(),
+        "--clickhouseDatabase=" + database,
+        "--clickhouseFlushSeconds=1");
+  }
+
   public static void produce(String topic, List<String> values) {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafkaBootstrap());

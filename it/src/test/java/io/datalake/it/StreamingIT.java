@@ -57,18 +57,10 @@ public class StreamingIT {
     Path lake = temp.newFolder("lake").toPath();
     DatalakeOptions options =
         PipelineOptionsFactory.fromArgs(
-                "--source=kafka",
-                "--blockOnRun=false",
-                "--bootstrapServers=" + LocalServices.kafkaBootstrap(),
-                "--consumerGroup=it-" + run,
-                "--topics=" + topics,
-                "--lake=" + lake,
-                "--piiDevelopmentKeyset=true",
-                "--windowSeconds=10",
-                "--maxOutOfOrdernessSeconds=2",
-                "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
-                "--clickhouseDatabase=" + database,
-                "--clickhouseFlushSeconds=1")
+                java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of("--blockOnRun=false"),
+                        LocalServices.streamingArgs(run, topics, lake, database).stream())
+                    .toArray(String[]::new))
             .as(DatalakeOptions.class);
     PipelineResult result = DatalakePipeline.run(options);
     try {
