@@ -478,22 +478,31 @@ final class FlinkCommands {
   }
 
   /**
-   * A vertex name without Flink's operator chain boilerplate: Beam names each operator
-   * "Kind (Kind at Step/Path)"; a chain joins them with " -> ". Keeps the first and last step.
+   * A vertex name without Flink's operator chain boilerplate. Beam names each operator
+   * "Kind (Kind at Step/Path)" and a chain joins them with " -> ": keep the first Beam step path
+   * (its first three parts) and count the operators.
    */
   static String shortName(String vertexName) {
     String name = vertexName.startsWith("CHAIN ") ? vertexName.substring(6) : vertexName;
     String[] operators = name.split(" -> ");
-    String first = step(operators[0]);
-    if (operators.length == 1) {
-      return first;
+    String label = null;
+    for (String operator : operators) {
+      String step = step(operator);
+      if (step.contains("/")) {
+        String[] parts = step.split("/");
+        label = String.join("/", java.util.Arrays.copyOf(parts, Math.min(parts.length, 3)));
+        break;
+      }
     }
-    String last = step(operators[operators.length - 1]);
-    return first + " -> ... -> " + last + " (" + operators.length + " operators)";
+    if (label == null) {
+      label = step(operators[0]);
+    }
+    return operators.length == 1 ? label : label + " (" + operators.length + " operators)";
   }
 
-  private static final Pattern STEP = Pattern.compile("[ (]at ");
+  private static final Pattern STEP = Pattern.compile("[ (]at |^Source: ");
 
+  /** The Beam step of one operator's name: what follows "at " (or "Source: "), parentheses balanced. */
   private static String step(String operator) {
     java.util.regex.Matcher at = STEP.matcher(operator);
     if (!at.find()) {

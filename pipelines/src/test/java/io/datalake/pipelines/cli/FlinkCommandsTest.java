@@ -209,10 +209,11 @@ public class FlinkCommandsTest {
             "CHAIN DataSource (at Impulse (org.apache.beam.runners.flink.translation.wrappers.ImpulseInputFormat))"
                 + " -> FlatMap (FlatMap at ReadJsonLines/Match_journey-sessions/Via MatchAll/Match filepatterns/ParMultiDo(Match))"
                 + " -> Map (Key Extractor)"),
-        equalTo(
-            "Impulse (org.apache.beam.runners.flink.translation.wrappers.ImpulseInputFormat) -> ... -> Map (Key Extractor) (3 operators)"));
+        equalTo("ReadJsonLines/Match_journey-sessions/Via MatchAll (3 operators)"));
     assertThat(
-        FlinkCommands.shortName("Source: ReadKafkaTopics/ReadKafka/KafkaIO.Read"),
-        equalTo("Source: ReadKafkaTopics/ReadKafka/KafkaIO.Read"));
+        FlinkCommands.shortName(
+            "Source: ReadKafkaTopics/ReadKafka/KafkaIO.Read.ReadFromKafkaViaUnbounded/Read(KafkaUnboundedSource)"),
+        equalTo("ReadKafkaTopics/ReadKafka/KafkaIO.Read.ReadFromKafkaViaUnbounded"));
+    assertThat(FlinkCommands.shortName("Map (Key Extractor)"), equalTo("Map (Key Extractor)"));
   }
 }
