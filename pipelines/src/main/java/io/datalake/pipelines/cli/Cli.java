@@ -19,7 +19,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The launcher's Java commands: {@code demo}, {@code keys create FILE}, {@code pii decrypt
- * --piiKeyset=FILE VALUE}. The pipeline itself is {@link DatalakePipeline}.
+ * --piiKeyset=FILE VALUE}, and the Flink job commands of {@link FlinkCommands}. The pipeline itself
+ * is {@link DatalakePipeline}.
  */
 public final class Cli {
   private Cli() {}
@@ -36,6 +37,9 @@ public final class Cli {
       case "pii" -> pii(rest);
       case "tenants" -> tenants(rest);
       case "produce" -> produce(rest);
+      case "jobs" -> System.exit(FlinkCommands.jobs(rest));
+      case "stop" -> System.exit(FlinkCommands.stop(rest));
+      case "flink" -> System.exit(FlinkCommands.flink(rest));
       default -> {
         System.err.println("datalake: unknown command " + args[0]);
         usage();
@@ -54,7 +58,10 @@ public final class Cli {
             "  pii decrypt --piiKeyset=FILE TOKEN print the plaintext of a pii:/piir: token",
             "  produce [--rate=N] [--duration=S] [--late-fraction=F] [--bad-fraction=F] [--bootstrapServers=H:P]",
             "                                     publish realistic events of every kind to Kafka",
-            "  tenants [--clickhouseUrl=URL] [--clickhouseDatabase=DB]  tenants and their rows per table (FINAL)"));
+            "  tenants [--clickhouseUrl=URL] [--clickhouseDatabase=DB]  tenants and their rows per table (FINAL)",
+            "  jobs [--running] [--json|--ids] | jobs show JOB [--json]   jobs of the Flink cluster (REST API)",
+            "  stop JOB [--no-drain] [--target=DIR] [--json]              stop-with-savepoint; prints the resume command",
+            "  flink status [--json]                                      TaskManagers, slots, running jobs"));
   }
 
   /** The README's main command: the bundled samples through the batch pipeline, DirectRunner. */

@@ -1,0 +1,593 @@
+package io.datalake.pipelines.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The launcher's commands about jobs on a Flink cluster, through its REST API ({@link FlinkRest}):
+ * {@code jobs}, {@code jobs show JOB}, {@code stop JOB} and the REST part of {@code flink status}.
+ * Each returns an exit code: 0 done, 1 failed, 2 usage, 3 Flink not reachable.
+ */
+final class FlinkCommands {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  static final int UNREACHABLE = 3;
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
+  private static final long POLL_MILLIS = 500;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  FlinkCommands(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  // ------------------------------------------------------------------ entry points
+
+  static int jobs(String[] args) {
+    return new FlinkCommands(System.out, System.err).run("jobs", args);
+  }
+
+  static int stop(String[] args) {
+    return new FlinkCommands(System.out, System.err).run("stop", args);
+  }
+
+  static int flink(String[] args) {
+    return new FlinkCommands(System.out, System.err).run("flink", args);
+  }
+
+  static final String JOBS_USAGE =
+      String.join(
+          "\n",
+          "usage: jobs [--running] [--json | --ids] [--flinkRest=URL]",
+          "         the jobs of the Flink cluster, newest first: id, state, start (UTC), duration, name",
+          "       jobs show JOB [--json] [--flinkRest=URL]",
+          "         one job: state, restarts, checkpoints (latest, restored), last failure, and the",
+          "         TaskManager of every subtask",
+          "  JOB: a job id or a unique prefix of one. --flinkRest defaults to $" + FlinkRest.ENV + ", else "
+              + FlinkRest.DEFAULT_URL + ".");
+
+  static final String STOP_USAGE =
+      String.join(
+          "\n",
+          "usage: stop JOB [--no-drain] [--target=DIR] [--timeout=SECONDS] [--json] [--flinkRest=URL]",
+          "  stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the",
+          "  cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the",
+          "  command that resumes the job from it (./datalake run ... --fromSavepoint=PATH).",
+          "  --no-drain: do not advance the watermark to the end of time first (open windows stay",
+          "  open in the savepoint instead of firing); --timeout: how long to wait (default 300).");
+
+  static final String FLINK_USAGE = "usage: flink status [--json] [--flinkRest=URL]";
+
+  private static final Map<String, Set<String>> KNOWN_FLAGS =
+      Map.of(
+          "jobs", Set.of("running", "json", "ids", "flinkRest"),
+          "stop", Set.of("no-drain", "target", "timeout", "json", "flinkRest"),
+          "flink", Set.of("json", "flinkRest"));
+
+  /** Runs {@code command} (jobs, stop or flink) with its arguments; returns the exit code. */
+  int run(String command, String[] args) {
+    String usage =
+        switch (command) {
+          case "jobs" -> JOBS_USAGE;
+          case "stop" -> STOP_USAGE;
+          case "flink" -> FLINK_USAGE;
+          default -> throw new IllegalArgumentException("Not a Flink command: " + command);
+        };
+    Flags flags;
+    try {
+      flags = Flags.parse(args, Set.of("flinkRest", "target", "timeout"));
+    } catch (IllegalArgumentException e) {
+      err.println("datalake: " + e.getMessage());
+      err.println(usage);
+      return USAGE;
+    }
+    if (flags.has("help")) {
+      out.println(usage);
+      return OK;
+    }
+    List<String> unknown = flags.values().keySet().stream().filter(k -> !KNOWN_FLAGS.get(command).contains(k)).toList();
+    if (!unknown.isEmpty()) {
+      err.println("datalake: unknown option(s) for " + command + ": --" + String.join(", --", unknown));
+      err.println(usage);
+      return USAGE;
+    }
+    try {
+      FlinkRest rest = FlinkRest.of(flags.value("flinkRest"));
+      return switch (command) {
+        case "jobs" -> jobsCommand(rest, flags, usage);
+        case "stop" -> stopCommand(rest, flags, usage);
+        case "flink" -> flinkCommand(rest, flags, usage);
+        default -> throw new IllegalStateException(command);
+      };
+    } catch (FlinkRest.Unreachable e) {
+      err.println("datalake: error: " + e.getMessage());
+      return UNREACHABLE;
+    } catch (FlinkRest.RestError | IllegalArgumentException | IllegalStateException e) {
+      err.println("datalake: error: " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  private int jobsCommand(FlinkRest rest, Flags flags, String usage) {
+    List<String> positional = flags.positional();
+    if (!positional.isEmpty() && positional.get(0).equals("show")) {
+      if (positional.size() != 2) {
+        err.println(usage);
+        return USAGE;
+      }
+      return show(rest, positional.get(1), flags.has("json"));
+    }
+    if (!positional.isEmpty()) {
+      err.println("datalake: unexpected argument " + positional.get(0));
+      err.println(usage);
+      return USAGE;
+    }
+    List<FlinkRest.Job> jobs = rest.jobs();
+    if (flags.has("running")) {
+      jobs = jobs.stream().filter(FlinkRest.Job::running).toList();
+    }
+    if (flags.has("ids")) {
+      jobs.forEach(j -> out.println(j.id()));
+    } else if (flags.has("json")) {
+      out.println(toJson(jobs.stream().map(FlinkCommands::jobJson).toList()));
+    } else {
+      printJobTable(jobs);
+    }
+    return OK;
+  }
+
+  private void printJobTable(List<FlinkRest.Job> jobs) {
+    if (jobs.isEmpty()) {
+      out.println("(no jobs)");
+      return;
+    }
+    out.printf("%-32s  %-11s  %-20s  %9s  %s%n", "ID", "STATE", "START (UTC)", "DURATION", "NAME");
+    for (FlinkRest.Job j : jobs) {
+      out.printf(
+          "%-32s  %-11s  %-20s  %9s  %s%n", j.id(), j.state(), time(j.startTime()), duration(j.durationMillis()), j.name());
+    }
+  }
+
+  private static Map<String, Object> jobJson(FlinkRest.Job j) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", j.id());
+    m.put("name", j.name());
+    m.put("state", j.state());
+    m.put("startTime", time(j.startTime()));
+    m.put("endTime", j.endTime() > 0 ? time(j.endTime()) : null);
+    m.put("durationMillis", j.durationMillis());
+    return m;
+  }
+
+  private int show(FlinkRest rest, String jobRef, boolean json) {
+    FlinkRest.Job job = rest.job(jobRef);
+    List<FlinkRest.Vertex> vertices = rest.vertices(job.id());
+    JsonNode checkpoints = checkpointsOrNull(rest, job.id());
+    long restarts = rest.restarts(job.id());
+    String failure = rest.lastException(job.id());
+    Map<String, Integer> perTaskManager = new TreeMap<>();
+    for (FlinkRest.Vertex v : vertices) {
+      for (FlinkRest.Subtask s : v.subtasks()) {
+        perTaskManager.merge(s.taskManager(), 1, Integer::sum);
+      }
+    }
+    if (json) {
+      Map<String, Object> m = jobJson(job);
+      m.put("restarts", restarts);
+      m.put("subtasksPerTaskManager", perTaskManager);
+      m.put("checkpoints", checkpointSummary(checkpoints));
+      m.put("lastFailure", failure);
+      m.put("vertices", vertices);
+      out.println(toJson(m));
+      return OK;
+    }
+    out.printf("job %s  %s%n", job.id(), job.name());
+    out.printf("  state        %s, started %s, %s%n", job.state(), time(job.startTime()), duration(job.durationMillis()));
+    out.printf("  restarts     %d%n", restarts);
+    Map<String, Object> cp = checkpointSummary(checkpoints);
+    if (cp == null) {
+      out.println("  checkpoints  none (checkpointing is off: --checkpointingInterval=MILLIS turns it on)");
+    } else {
+      out.printf(
+          "  checkpoints  %s completed, %s failed, %s in progress%n", cp.get("completed"), cp.get("failed"), cp.get("inProgress"));
+      if (cp.get("latestCompleted") != null) {
+        out.printf("  latest       %s%n", cp.get("latestCompleted"));
+      }
+      if (cp.get("restored") != null) {
+        out.printf("  restored     %s%n", cp.get("restored"));
+      }
+    }
+    if (failure != null) {
+      out.printf("  last failure %s%n", failure);
+    }
+    out.printf("  subtasks     %s%n", perTaskManager.isEmpty() ? "(none scheduled)" : perTaskManager.toString().replaceAll("[{}]", ""));
+    for (FlinkRest.Vertex v : vertices) {
+      StringBuilder placement = new StringBuilder();
+      for (FlinkRest.Subtask s : v.subtasks()) {
+        placement.append(placement.length() == 0 ? "" : ", ")
+            .append(s.index()).append('@').append(s.taskManager())
+            .append(s.attempt() > 0 ? " (attempt " + s.attempt() + ")" : "");
+      }
+      out.printf("    %-9s x%d  %s  [%s]%n", v.status(), v.parallelism(), abbreviate(shortName(v.name()), 90), placement);
+    }
+    return OK;
+  }
+
+  private static JsonNode checkpointsOrNull(FlinkRest rest, String jobId) {
+    try {
+      return rest.checkpoints(jobId);
+    } catch (FlinkRest.RestError e) {
+      // Batch jobs and jobs without checkpointing have no checkpoint statistics.
+      if (e.status == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** counts, the latest completed checkpoint and what the job restored from, or null. */
+  private static Map<String, Object> checkpointSummary(JsonNode checkpoints) {
+    if (checkpoints == null || checkpoints.path("counts").isMissingNode()) {
+      return null;
+    }
+    JsonNode counts = checkpoints.path("counts");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("completed", counts.path("completed").asLong());
+    m.put("failed", counts.path("failed").asLong());
+    m.put("inProgress", counts.path("in_progress").asLong());
+    m.put("restoredCount", counts.path("restored").asLong());
+    JsonNode latest = checkpoints.path("latest").path("completed");
+    m.put(
+        "latestCompleted",
+        latest.isObject()
+            ? "#" + latest.path("id").asLong() + " at " + time(latest.path("latest_ack_timestamp").asLong())
+                + " " + latest.path("external_path").asText("")
+            : null);
+    JsonNode restored = checkpoints.path("latest").path("restored");
+    m.put(
+        "restored",
+        restored.isObject()
+            ? (restored.path("is_savepoint").asBoolean() ? "savepoint" : "checkpoint") + " #" + restored.path("id").asLong()
+                + " at " + time(restored.path("restore_timestamp").asLong()) + " " + restored.path("external_path").asText("")
+            : null);
+    return m;
+  }
+
+  // ------------------------------------------------------------------ stop
+
+  private int stopCommand(FlinkRest rest, Flags flags, String usage) {
+    if (flags.positional().size() != 1) {
+      err.println(usage);
+      return USAGE;
+    }
+    long timeoutMillis = parseSeconds(flags.value("timeout"), 300) * 1000;
+    FlinkRest.Job job = rest.job(flags.positional().get(0));
+    if (!job.running()) {
+      err.println("datalake: error: job " + job.id() + " (" + job.name() + ") is " + job.state() + ": nothing to stop");
+      return FAILED;
+    }
+    boolean drain = !flags.has("no-drain");
+    String target = targetDirectory(flags.value("target"));
+    err.printf(
+        "datalake: stopping job %s (%s) with a savepoint into %s%s%n",
+        job.id(), job.name(), target == null ? "the cluster's state.savepoints.dir" : target,
+        drain ? ", draining first (every window fires)" : ", without draining");
+    long start = System.currentTimeMillis();
+    String trigger = rest.stopWithSavepoint(job.id(), drain, target);
+    FlinkRest.SavepointStatus status = rest.savepointStatus(job.id(), trigger);
+    while (!status.done()) {
+      if (System.currentTimeMillis() - start > timeoutMillis) {
+        err.printf(
+            "datalake: error: the savepoint of job %s is not done after %d s (--timeout); it may still complete: ./datalake jobs show %s%n",
+            job.id(), timeoutMillis / 1000, job.id());
+        return FAILED;
+      }
+      sleep(POLL_MILLIS);
+      status = rest.savepointStatus(job.id(), trigger);
+    }
+    if (status.failure() != null || status.location() == null) {
+      err.printf("datalake: error: the savepoint of job %s failed: %s%n", job.id(), status.failure());
+      err.println("datalake: the job keeps running unless the failure says otherwise: ./datalake jobs show " + job.id());
+      return FAILED;
+    }
+    long savepointMillis = System.currentTimeMillis() - start;
+    String state = waitUntilEnded(rest, job.id(), start + timeoutMillis);
+    String resume = resumeCommand(job, status.location(), rest);
+    err.printf(
+        "datalake: savepoint written in %s; job %s is %s%n", duration(savepointMillis), job.id(), state);
+    if (flags.has("json")) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("job", job.id());
+      m.put("name", job.name());
+      m.put("state", state);
+      m.put("drained", drain);
+      m.put("savepoint", status.location());
+      m.put("savepointMillis", savepointMillis);
+      m.put("resume", resume);
+      out.println(toJson(m));
+    } else {
+      out.println("savepoint: " + status.location());
+      out.println("resume:    " + resume);
+    }
+    return OK;
+  }
+
+  /** A relative or absolute local directory becomes a file:// URI; URIs stay as they are. */
+  private static String targetDirectory(String target) {
+    if (target == null || target.isBlank()) {
+      return null;
+    }
+    if (target.contains("://")) {
+      return target;
+    }
+    String uri = Path.of(target).toAbsolutePath().normalize().toUri().toString();
+    // toUri() ends an existing directory with '/': the same text either way.
+    return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+  }
+
+  private String waitUntilEnded(FlinkRest rest, String jobId, long deadline) {
+    String state = rest.job(jobId).state();
+    while (!FlinkRest.TERMINAL_STATES.contains(state) && System.currentTimeMillis() < deadline) {
+      sleep(POLL_MILLIS);
+      state = rest.job(jobId).state();
+    }
+    return state;
+  }
+
+  /**
+   * The command that resumes the job from {@code savepoint}: the arguments `./datalake run`
+   * recorded under the job's name when it submitted the job, plus --fromSavepoint. Jobs submitted
+   * otherwise get a template to complete.
+   */
+  private String resumeCommand(FlinkRest.Job job, String savepoint, FlinkRest rest) {
+    Path record = submissionRecord(job.name());
+    if (record != null && Files.isRegularFile(record)) {
+      try {
+        List<String> words = new ArrayList<>(List.of("./datalake", "run"));
+        for (String arg : Files.readString(record, StandardCharsets.UTF_8).split("\0")) {
+          if (!arg.isEmpty()) {
+            words.add(arg);
+          }
+        }
+        words.add("--fromSavepoint=" + savepoint);
+        return String.join(" ", words.stream().map(FlinkCommands::shellQuote).toList());
+      } catch (IOException e) {
+        err.println("datalake: cannot read " + record + " (" + e.getMessage() + "); the resume command below is a template");
+      }
+    }
+    String host = rest.url().replaceFirst("^https?://", "");
+    return "./datalake run --runner=FlinkRunner --flinkMaster=" + host
+        + " <the job's other options> " + shellQuote("--fromSavepoint=" + savepoint)
+        + "   (no record of how " + job.name() + " was submitted)";
+  }
+
+  /** Where `./datalake run` recorded the arguments of job {@code name}, or null. */
+  static Path submissionRecord(String name) {
+    String home = System.getProperty("datalake.home");
+    if (home == null || !name.matches("[A-Za-z0-9._-]+")) {
+      return null;
+    }
+    return Path.of(home, "flink", "submissions", name + ".args");
+  }
+
+  private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
+  static String shellQuote(String word) {
+    if (SHELL_SAFE.matcher(word).matches()) {
+      return word;
+    }
+    return "'" + word.replace("'", "'\\''") + "'";
+  }
+
+  // ------------------------------------------------------------------ flink status
+
+  private int flinkCommand(FlinkRest rest, Flags flags, String usage) {
+    if (flags.positional().size() != 1 || !flags.positional().get(0).equals("status")) {
+      err.println(usage);
+      return USAGE;
+    }
+    FlinkRest.Overview overview = rest.overview();
+    List<FlinkRest.TaskManager> taskManagers = rest.taskManagers();
+    List<FlinkRest.Job> running = rest.jobs().stream().filter(FlinkRest.Job::running).toList();
+    long now = System.currentTimeMillis();
+    if (flags.has("json")) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("rest", rest.url());
+      m.put("flinkVersion", overview.version());
+      m.put("slotsTotal", overview.slotsTotal());
+      m.put("slotsFree", overview.slotsFree());
+      List<Map<String, Object>> tms = new ArrayList<>();
+      for (FlinkRest.TaskManager tm : taskManagers) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("id", tm.id());
+        t.put("slots", tm.slots());
+        t.put("freeSlots", tm.freeSlots());
+        t.put("lastHeartbeatMillisAgo", Math.max(0, now - tm.lastHeartbeat()));
+        tms.add(t);
+      }
+      m.put("taskmanagers", tms);
+      m.put("runningJobs", running.stream().map(FlinkCommands::jobJson).toList());
+      m.put("jobs", Map.of(
+          "running", overview.running(), "finished", overview.finished(),
+          "cancelled", overview.cancelled(), "failed", overview.failed()));
+      out.println(toJson(m));
+      return OK;
+    }
+    out.printf(
+        "Flink %s at %s: %d taskmanager(s), slots %d total, %d free; jobs %d running, %d finished, %d cancelled, %d failed%n",
+        overview.version(), rest.url(), overview.taskManagers(), overview.slotsTotal(), overview.slotsFree(),
+        overview.running(), overview.finished(), overview.cancelled(), overview.failed());
+    out.printf("  %-20s %5s %5s  %s%n", "TASKMANAGER", "SLOTS", "FREE", "LAST HEARTBEAT");
+    for (FlinkRest.TaskManager tm : taskManagers) {
+      out.printf("  %-20s %5d %5d  %s ago%n", tm.id(), tm.slots(), tm.freeSlots(), duration(Math.max(0, now - tm.lastHeartbeat())));
+    }
+    if (running.isEmpty()) {
+      out.println("  no running jobs");
+    } else {
+      out.println("  running jobs:");
+      for (FlinkRest.Job j : running) {
+        out.printf("  %-32s  %-11s  since %s (%s)  %s%n", j.id(), j.state(), time(j.startTime()), duration(j.durationMillis()), j.name());
+      }
+    }
+    return OK;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static String time(long epochMillis) {
+    return epochMillis <= 0 ? "-" : TIME.format(Instant.ofEpochMilli(epochMillis));
+  }
+
+  static String duration(long millis) {
+    if (millis < 0) {
+      return "-";
+    }
+    long seconds = millis / 1000;
+    if (seconds < 60) {
+      return String.format("%.1fs", millis / 1000.0);
+    }
+    if (seconds < 3600) {
+      return String.format("%dm%02ds", seconds / 60, seconds % 60);
+    }
+    return String.format("%dh%02dm", seconds / 3600, (seconds % 3600) / 60);
+  }
+
+  /**
+   * A vertex name without Flink's operator chain boilerplate. Beam names each operator
+   * "Kind (Kind at Step/Path)" and a chain joins them with " -> ": keep the first Beam step path
+   * (its first three parts) and count the operators.
+   */
+  static String shortName(String vertexName) {
+    String name = vertexName.startsWith("CHAIN ") ? vertexName.substring(6) : vertexName;
+    String[] operators = name.split(" -> ");
+    String label = null;
+    for (String operator : operators) {
+      String step = step(operator);
+      if (step.contains("/")) {
+        String[] parts = step.split("/");
+        label = String.join("/", java.util.Arrays.copyOf(parts, Math.min(parts.length, 3)));
+        break;
+      }
+    }
+    if (label == null) {
+      label = step(operators[0]);
+    }
+    return operators.length == 1 ? label : label + " (" + operators.length + " operators)";
+  }
+
+  private static final Pattern STEP = Pattern.compile("[ (]at |^Source: ");
+
+  /** The Beam step of one operator's name: what follows "at " (or "Source: "), parentheses balanced. */
+  private static String step(String operator) {
+    java.util.regex.Matcher at = STEP.matcher(operator);
+    if (!at.find()) {
+      return operator;
+    }
+    String step = operator.substring(at.end());
+    while (step.endsWith(")") && step.chars().filter(c -> c == ')').count() > step.chars().filter(c -> c == '(').count()) {
+      step = step.substring(0, step.length() - 1);
+    }
+    return step;
+  }
+
+  private static String abbreviate(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max - 3) + "...";
+  }
+
+  private static long parseSeconds(String value, long fallback) {
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      long seconds = Long.parseLong(value);
+      if (seconds <= 0) {
+        throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + value);
+      }
+      return seconds;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--timeout must be a number of seconds, not " + value, e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted", e);
+    }
+  }
+
+  private static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot write JSON", e);
+    }
+  }
+
+  /**
+   * {@code --name=value}, {@code --name value} (for the names that take a value) and {@code --flag};
+   * everything else is positional.
+   */
+  record Flags(Map<String, String> values, List<String> positional) {
+    static Flags parse(String[] args, Set<String> withValue) {
+      Map<String, String> values = new LinkedHashMap<>();
+      List<String> positional = new ArrayList<>();
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        if (arg.equals("-h")) {
+          values.put("help", "true");
+        } else if (arg.startsWith("--")) {
+          String[] kv = arg.substring(2).split("=", 2);
+          if (kv.length == 2) {
+            values.put(kv[0], kv[1]);
+          } else if (withValue.contains(kv[0])) {
+            if (i + 1 >= args.length) {
+              throw new IllegalArgumentException("--" + kv[0] + " needs a value");
+            }
+            values.put(kv[0], args[++i]);
+          } else {
+            values.put(kv[0], "true");
+          }
+        } else {
+          positional.add(arg);
+        }
+      }
+      return new Flags(values, positional);
+    }
+
+    boolean has(String name) {
+      return values.containsKey(name);
+    }
+
+    String value(String name) {
+      return values.get(name);
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package io.datalake.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * jobs, stop and flink status against a fake Flink REST API that answers what Flink 1.19 answered
+ * on the local cluster (the JSON below is trimmed from real answers).
+ */
+public class FlinkCommandsTest {
+  private static final String RUNNING = "4c07795ad6e789153b4065c18eda7d75";
+  private static final String FINISHED = "eff03dd7c627f33051c7412e391a7d43";
+  private static final String SAVEPOINT = "file:/tmp/savepoints/savepoint-4c0779-36c0b16b20b6";
+
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private HttpServer server;
+  private String url;
+  private final Map<String, String> answers = new ConcurrentHashMap<>();
+  private final List<String> posted = new ArrayList<>();
+  private final AtomicInteger savepointPolls = new AtomicInteger();
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  @Before
+  public void fakeFlink() throws IOException {
+    answers.put(
+        "/jobs/overview",
+        "{\"jobs\":[{\"jid\":\"" + FINISHED + "\",\"name\":\"datalake-files-1\",\"start-time\":1795550882435,"
+            + "\"end-time\":1795550897131,\"duration\":14696,\"state\":\"FINISHED\"},"
+            + "{\"jid\":\"" + RUNNING + "\",\"name\":\"datalake-kafka-1\",\"start-time\":1795551156000,"
+            + "\"end-time\":-1,\"duration\":72000,\"state\":\"RUNNING\"}]}");
+    answers.put(
+        "/overview",
+        "{\"taskmanagers\":2,\"slots-total\":2,\"slots-available\":0,\"jobs-running\":1,\"jobs-finished\":1,"
+            + "\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}");
+    answers.put(
+        "/taskmanagers",
+        "{\"taskmanagers\":[{\"id\":\"taskmanager-2\",\"dataPort\":39753,\"timeSinceLastHeartbeat\":"
+            + System.currentTimeMillis() + ",\"slotsNumber\":1,\"freeSlots\":0},"
+            + "{\"id\":\"taskmanager-1\",\"dataPort\":33727,\"timeSinceLastHeartbeat\":"
+            + System.currentTimeMillis() + ",\"slotsNumber\":1,\"freeSlots\":0}]}");
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", this::answer);
+    server.start();
+    url = "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  @After
+  public void stopFakeFlink() {
+    server.stop(0);
+    System.clearProperty("datalake.home");
+  }
+
+  private void answer(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    String body;
+    int status = 200;
+    if (exchange.getRequestMethod().equals("POST") && path.equals("/jobs/" + RUNNING + "/stop")) {
+      posted.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      body = "{\"request-id\":\"trigger-1\"}";
+      answers.put("/jobs/overview", answers.get("/jobs/overview").replace("\"RUNNING\"", "\"FINISHED\""));
+    } else if (path.equals("/jobs/" + RUNNING + "/savepoints/trigger-1")) {
+      body =
+          savepointPolls.incrementAndGet() < 2
+              ? "{\"status\":{\"id\":\"IN_PROGRESS\"},\"operation\":null}"
+              : "{\"status\":{\"id\":\"COMPLETED\"},\"operation\":{\"location\":\"" + SAVEPOINT + "\"}}";
+    } else if (answers.containsKey(path)) {
+      body = answers.get(path);
+    } else {
+      status = 404;
+      body = "{\"errors\":[\"Not found: " + path + "\"]}";
+    }
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  private int run(String command, String... args) {
+    String[] withUrl = new String[args.length + 1];
+    System.arraycopy(args, 0, withUrl, 0, args.length);
+    withUrl[args.length] = "--flinkRest=" + url;
+    return new FlinkCommands(new PrintStream(out, true), new PrintStream(err, true)).run(command, withUrl);
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  public void jobsListsNewestFirst() {
+    assertThat(run("jobs"), equalTo(0));
+    String[] lines = out().split("\n");
+    assertThat(lines[1], containsString(RUNNING));
+    assertThat(lines[1], containsString("RUNNING"));
+    assertThat(lines[1], containsString("1m12s"));
+    assertThat(lines[2], containsString(FINISHED));
+  }
+
+  @Test
+  public void jobsIdsOfRunningJobsOnly() {
+    assertThat(run("jobs", "--running", "--ids"), equalTo(0));
+    assertThat(out(), equalTo(RUNNING + "\n"));
+  }
+
+  @Test
+  public void stopWaitsForTheSavepointAndPrintsTheRecordedResumeCommand() throws IOException {
+    Path home = tmp.newFolder("home").toPath();
+    Files.createDirectories(home.resolve("flink/submissions"));
+    Files.writeString(
+        home.resolve("flink/submissions/datalake-kafka-1.args"),
+        "--runner=FlinkRunner\0--flinkMaster=127.0.0.1:8081\0--source=kafka\0--lake=/tmp/a lake\0--jobName=datalake-kafka-1\0");
+    System.setProperty("datalake.home", home.toString());
+
+    assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
+
+    assertThat(posted.get(0), equalTo("{\"drain\":true,\"targetDirectory\":\"file:///tmp/savepoints\"}"));
+    assertThat(out(), containsString("savepoint: " + SAVEPOINT + "\n"));
+    assertThat(
+        out(),
+        containsString(
+            "resume:    ./datalake run --runner=FlinkRunner --flinkMaster=127.0.0.1:8081 --source=kafka"
+                + " '--lake=/tmp/a lake' --jobName=datalake-kafka-1 --fromSavepoint=" + SAVEPOINT + "\n"));
+    assertThat(err(), containsString("is FINISHED"));
+  }
+
+  @Test
+  public void stopWithoutDrain() {
+    assertThat(run("stop", RUNNING, "--no-drain", "--json"), equalTo(0));
+    assertThat(posted.get(0), equalTo("{\"drain\":false}"));
+    assertThat(out(), containsString("\"savepoint\" : \"" + SAVEPOINT + "\""));
+  }
+
+  @Test
+  public void stopRefusesAFinishedJobAndAnUnknownOne() {
+    assertThat(run("stop", FINISHED), equalTo(1));
+    assertThat(err(), containsString("is FINISHED: nothing to stop"));
+    assertThat(run("stop", "ffff"), equalTo(1));
+    assertThat(err(), containsString("No job ffff"));
+    assertThat(posted.isEmpty(), equalTo(true));
+  }
+
+  @Test
+  public void flinkStatusShowsTaskManagersSlotsAndRunningJobs() {
+    assertThat(run("flink", "status"), equalTo(0));
+    assertThat(out(), containsString("Flink 1.19.0 at " + url + ": 2 taskmanager(s), slots 2 total, 0 free"));
+    assertThat(out(), containsString("taskmanager-1"));
+    assertThat(out(), containsString(RUNNING));
+    assertThat(out(), not(containsString(FINISHED)));
+  }
+
+  @Test
+  public void unreachableClusterExitsWith3AndSaysHowToStartOne() throws IOException {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    int code =
+        new FlinkCommands(new PrintStream(out, true), new PrintStream(err, true))
+            .run("jobs", new String[] {"--flinkRest=http://127.0.0.1:" + port});
+    assertThat(code, equalTo(3));
+    assertThat(err(), containsString("Flink is not reachable at http://127.0.0.1:" + port));
+    assertThat(err(), containsString("./datalake flink up"));
+  }
+
+  @Test
+  public void unknownOptionIsAUsageError() {
+    assertThat(run("jobs", "--bogus"), equalTo(2));
+    assertThat(err(), containsString("unknown option(s) for jobs: --bogus"));
+  }
+
+  @Test
+  public void shellQuoteAndVertexNames() {
+    assertThat(FlinkCommands.shellQuote("--lake=/tmp/x"), equalTo("--lake=/tmp/x"));
+    assertThat(FlinkCommands.shellQuote("--topics=a=b c"), equalTo("'--topics=a=b c'"));
+    assertThat(FlinkCommands.shellQuote("it's"), equalTo("'it'\\''s'"));
+    assertThat(
+        FlinkCommands.shortName(
+            "CHAIN DataSource (at Impulse (org.apache.beam.runners.flink.translation.wrappers.ImpulseInputFormat))"
+                + " -> FlatMap (FlatMap at ReadJsonLines/Match_journey-sessions/Via MatchAll/Match filepatterns/ParMultiDo(Match))"
+                + " -> Map (Key Extractor)"),
+        equalTo("ReadJsonLines/Match_journey-sessions/Via MatchAll (3 operators)"));
+    assertThat(
+        FlinkCommands.shortName(
+            "Source: ReadKafkaTopics/ReadKafka/KafkaIO.Read.ReadFromKafkaViaUnbounded/Read(KafkaUnboundedSource)"),
+        equalTo("ReadKafkaTopics/ReadKafka/KafkaIO.Read.ReadFromKafkaViaUnbounded"));
+    assertThat(FlinkCommands.shortName("Map (Key Extractor)"), equalTo("Map (Key Extractor)"));
+  }
+}
