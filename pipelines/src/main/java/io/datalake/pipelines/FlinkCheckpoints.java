@@ -53,6 +53,12 @@ final class FlinkCheckpoints {
       flink.setCheckpointingInterval(DEFAULT_INTERVAL_MILLIS);
       LOG.info("datalake: checkpointing every {} ms (set --checkpointingInterval to change)", DEFAULT_INTERVAL_MILLIS);
     }
+    if (streaming) {
+      // A job's checkpoint settings travel with it: the cluster's retention setting does not reach
+      // a job submitted from a client. Kept checkpoints are what a resume starts from.
+      flink.setExternalizedCheckpointsEnabled(true);
+      flink.setRetainExternalizedCheckpointsOnCancellation(true);
+    }
     String dir = blankToNull(options.getCheckpointDir());
     if (dir != null) {
       String uri = asUri(dir);
@@ -60,8 +66,6 @@ final class FlinkCheckpoints {
         flink.setStateBackend("filesystem");
       }
       flink.setStateBackendStoragePath(uri);
-      flink.setExternalizedCheckpointsEnabled(true);
-      flink.setRetainExternalizedCheckpointsOnCancellation(true);
       LOG.info("datalake: checkpoints retained under {} (state backend {})", uri, flink.getStateBackend());
     } else if (streaming) {
       LOG.warn(

@@ -44,11 +44,13 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
     // Fail before the run, not on a worker: the keyset must be readable and valid.
     keyset.cipher();
     String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
+    // Also fails when there is no input at all.
+    String digest = options.getSource() == SourceOptions.Source.files ? inputDigest(options.getInput()) : null;
     String runId = options.getRunId();
     if (runId == null || runId.isBlank()) {
       runId =
-          options.getSource() == SourceOptions.Source.files
-              ? inputDigest(options.getInput())
+          digest != null
+              ? digest
               // Streaming files are named per window and pane, and panes count from 0 again after a
               // restart: a start-time run id keeps a restarted job from overwriting earlier files.
               : "stream" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
@@ -128,6 +130,13 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
             }
           }
         }
+      }
+      if (files.isEmpty()) {
+        // A run over nothing would end "balanced" (0 = 0) and hide a wrong path.
+        throw new IllegalArgumentException(
+            "No input files under " + input + ": expected one folder per kind ("
+                + java.util.Arrays.stream(EventKind.values()).map(EventKind::folder).collect(java.util.stream.Collectors.joining(", "))
+                + ") holding *.jsonl, *.json or .gz files");
       }
       files.sort(String::compareTo);
       MessageDigest digest = MessageDigest.getInstance("SHA-256");

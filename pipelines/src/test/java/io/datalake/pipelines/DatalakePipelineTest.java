@@ -70,6 +70,18 @@ public class DatalakePipelineTest {
   }
 
   @Test
+  public void aRunOverNoInputFilesFailsInsteadOfReportingZeroEqualsZero() throws Exception {
+    Path empty = temp.newFolder("no-input").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--input=" + empty, "--lake=" + temp.newFolder("lake-of-nothing"), "--piiDevelopmentKeyset=true")
+            .as(DatalakeOptions.class);
+    IllegalArgumentException e =
+        org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> DatalakePipeline.run(options));
+    assertThat(e.getMessage(), containsString("No input files under " + empty));
+  }
+
+  @Test
   public void batchAccountsForEveryRecordIsIdempotentAndLeaksNoPii() throws Exception {
     Path lake = temp.newFolder("lake").toPath();
     String logs = runAndCaptureLogs(lake);
