@@ -46,6 +46,9 @@ final class FlinkCheckpoints {
                 + " restarts from the consumer group's committed offsets), and Dataflow resumes a job"
                 + " with --update or a snapshot, not with --resume");
       }
+      if (blankToNull(options.getCheckpointDir()) != null) {
+        LOG.warn("datalake: --checkpointDir is for the FlinkRunner; {} ignores it", options.getRunner().getSimpleName());
+      }
       return;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
