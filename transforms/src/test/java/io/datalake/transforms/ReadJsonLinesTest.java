@@ -61,4 +61,25 @@ public class ReadJsonLinesTest {
             });
     pipeline.run();
   }
+
+  @Test
+  public void aLineLongerThanAReadBlockArrivesWhole() throws IOException {
+    Path input = temp.newFolder("long").toPath();
+    Path events = Files.createDirectories(input.resolve("portal-events"));
+    String longLine = "{\"v\":\"" + "y".repeat(150_000) + "\"}";
+    Files.writeString(events.resolve("e.jsonl"), longLine + "\r\n{\"v\":2}\n" + "z".repeat(200_001) + "\n");
+
+    PCollection<SourceRecord> records = pipeline.apply(new ReadJsonLines(input.toString(), 200_000));
+    PAssert.that(records)
+        .satisfies(
+            all -> {
+              List<String> seen = new ArrayList<>();
+              for (SourceRecord r : all) {
+                seen.add(r.payload() == null ? "oversize " + r.oversizeBytes() : new String(r.payload(), StandardCharsets.UTF_8));
+              }
+              assertThat(seen, containsInAnyOrder(longLine, "{\"v\":2}", "oversize 200001"));
+              return null;
+            });
+    pipeline.run();
+  }
 }
