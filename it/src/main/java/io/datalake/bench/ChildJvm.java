@@ -187,7 +187,10 @@ final class ChildJvm implements AutoCloseable {
           if (m.find() && line.contains("Pause")) {
             collections++;
             peakBefore = Math.max(peakBefore, bytes(m.group(1), m.group(2)));
-            peakAfter = Math.max(peakAfter, bytes(m.group(3), m.group(4)));
+            if (line.contains("Pause Young") || line.contains("Pause Full")) {
+              // Remark and Cleanup are phases of a concurrent cycle: they free nothing yet.
+              peakAfter = Math.max(peakAfter, bytes(m.group(3), m.group(4)));
+            }
             committed = Math.max(committed, bytes(m.group(5), m.group(6)));
           }
           Matcher e = GC_EXIT_USED.matcher(line);
