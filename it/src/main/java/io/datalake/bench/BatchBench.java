@@ -105,8 +105,15 @@ final class BatchBench {
       }
     }
     Bench.progress("batch %s: %,d records (%.1f MB) ...", name, input.records(), input.megabytes());
-    ChildJvm child =
-        ChildJvm.start(name, runDir, config.heap(), extraJvmArgs, classpath, mainClass, args);
+    List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
+    if (variant == Variant.FLINK_S3_CH) {
+      for (String a : config.clickhouseJvmArgs().trim().split("\\s+")) {
+        if (!a.isEmpty()) {
+          jvmArgs.add(a);
+        }
+      }
+    }
+    ChildJvm child = ChildJvm.start(name, runDir, config.heap(), jvmArgs, classpath, mainClass, args);
     ChildJvm.Result result;
     try (ChildJvm c = child) {
       long next = 30;

@@ -46,6 +46,8 @@ public final class Benchmark {
       long jfrSize,
       int windowSeconds,
       int maxOutOfOrdernessSeconds,
+      String streamArgs,
+      String clickhouseJvmArgs,
       String kafka,
       String clickhouseUrl,
       String s3Endpoint,
@@ -71,6 +73,21 @@ public final class Benchmark {
 
   static final List<String> PARTS = List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming");
   static final long TINY = 70;
+  /**
+   * Checkpoints every 10 s, as the README's Flink example, to files: with Flink's default storage
+   * (the JobManager's memory, 5 MB at most) the windows' and batches' state soon exceeds it, every
+   * checkpoint fails and the job restarts (measured: see the report's notes).
+   */
+  /**
+   * ClickHouseIO (clickhouse-jdbc 0.6.4, Apache HTTP client) does not give its pooled connections
+   * back: each writer holds 10 after 10 inserts and then waits for an 11th forever, with no error
+   * (measured: 130 connections open, 13 writers parked in LaxConnPool). The JDK's HTTP connection
+   * provider, chosen by the driver's system property, does not leak.
+   */
+  static final String DEFAULT_CLICKHOUSE_JVM_ARGS = "-Dchc_connection_provider=HTTP_URL_CONNECTION";
+
+  static final String DEFAULT_STREAM_ARGS =
+      "--checkpointingInterval=10000 --stateBackend=filesystem --stateBackendStoragePath=file://{run}/checkpoints";
 
   private static final String USAGE =
       """
@@ -95,6 +112,12 @@ public final class Benchmark {
         --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
         --window S          streaming: --windowSeconds of the pipeline (default 10)
         --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
+        --stream-args "..." streaming: more pipeline options, {run} = the run's folder (default
+                            "%s")
+        --clickhouse-jvm-args "..."  JVM options of the runs that write to ClickHouse (flink-s3-ch,
+                            streaming); default "%s": the work-around of
+                            a connection leak that stops every ClickHouse writer after 10 inserts
+                            (see the report); "" runs the pipeline as shipped
         --keep              keep lakes, S3 objects and ClickHouse databases of the runs
         --render            only rewrite results.md and chart.svg from <out>/results.json
         --kafka H:P, --clickhouse URL, --s3-endpoint URL, --s3-bucket B, --s3-region R,
@@ -105,7 +128,7 @@ public final class Benchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> flags = Bench.flags(args);
     if (flags.containsKey("help") || flags.containsKey("h")) {
-      System.out.print(String.format(USAGE, Runtime.getRuntime().availableProcessors()));
+      System.out.print(String.format(USAGE, Runtime.getRuntime().availableProcessors(), DEFAULT_STREAM_ARGS, DEFAULT_CLICKHOUSE_JVM_ARGS));
       return;
     }
     Path project = Path.of(System.getProperty("datalake.project.dir", ".")).toAbsolutePath().normalize();
@@ -128,6 +151,8 @@ public final class Benchmark {
     r.settings.put("duration", config.durationSeconds() + " s");
     r.settings.put("window", config.windowSeconds() + " s");
     r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
+    r.settings.put("streamArgs", config.streamArgs());
+    r.settings.put("clickhouseJvmArgs", config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
     r.settings.put("parts", String.join(",", config.parts()));
     Bench.progress("plan: %s; sizes %s, rates %s/s for %d s each, %d cores, -Xmx%s; results in %s",
         String.join(",", config.parts()), config.sizes(), config.rates(), config.durationSeconds(), config.cores(), config.heap(), out);
@@ -270,13 +295,13 @@ public final class Benchmark {
   private static Config withParts(Config c, Set<String> parts) {
     return new Config(c.project(), c.out(), c.data(), c.samples(), c.jar(), c.benchClasspath(), c.cores(), c.heap(),
         c.sizes(), c.rates(), c.durationSeconds(), c.directMax(), c.s3Max(), parts, c.keep(), c.jfrSize(),
-        c.windowSeconds(), c.maxOutOfOrdernessSeconds(), c.kafka(), c.clickhouseUrl(), c.s3Endpoint(), c.s3AccessKey(),
+        c.windowSeconds(), c.maxOutOfOrdernessSeconds(), c.streamArgs(), c.clickhouseJvmArgs(), c.kafka(), c.clickhouseUrl(), c.s3Endpoint(), c.s3AccessKey(),
         c.s3SecretKey(), c.s3Bucket(), c.s3Region(), c.batchTimeout(), c.startupTimeout());
   }
 
   private static Config config(Map<String, String> flags, Path project, Path out) {
     Set<String> known = Set.of("events", "sizes", "rate", "rates", "duration", "out", "data", "only", "cores", "heap",
-        "direct-max", "s3-max", "jfr", "window", "max-ooo", "keep", "kafka", "clickhouse", "s3-endpoint", "s3-bucket",
+        "direct-max", "s3-max", "jfr", "window", "max-ooo", "stream-args", "clickhouse-jvm-args", "keep", "kafka", "clickhouse", "s3-endpoint", "s3-bucket",
         "s3-region", "s3-access-key", "s3-secret-key", "jar", "batch-timeout");
     for (String k : flags.keySet()) {
       if (!known.contains(k)) {
@@ -323,6 +348,8 @@ public final class Benchmark {
         Long.parseLong(flags.getOrDefault("jfr", "0")),
         Integer.parseInt(flags.getOrDefault("window", "10")),
         Integer.parseInt(flags.getOrDefault("max-ooo", "20")),
+        flags.getOrDefault("stream-args", DEFAULT_STREAM_ARGS),
+        flags.getOrDefault("clickhouse-jvm-args", DEFAULT_CLICKHOUSE_JVM_ARGS),
         flags.getOrDefault("kafka", env("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")),
         flags.getOrDefault("clickhouse", env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123")),
         flags.getOrDefault("s3-endpoint", env("DATALAKE_S3_ENDPOINT", "http://127.0.0.1:9090")),

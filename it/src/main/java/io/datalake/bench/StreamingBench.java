@@ -100,6 +100,8 @@ final class StreamingBench {
     final String database;
     final Path lake;
     volatile String pollError;
+    volatile boolean pollSucceeded;
+    final AtomicLong pollErrors = new AtomicLong();
 
     Run(int count, String database, Path lake) {
       this.count = count;
@@ -166,12 +168,11 @@ final class StreamingBench {
     Bench.progress("streaming %d/s: topics *-bench-%s (%d partitions), ClickHouse database %s", rate, tag, config.cores(), database);
 
     List<String> args =
-        List.of(
+        new ArrayList<>(List.of(
             "--source=kafka",
             "--runner=FlinkRunner",
             "--flinkMaster=[local]",
             "--parallelism=" + config.cores(),
-            "--checkpointingInterval=10000",
             "--bootstrapServers=" + config.kafka(),
             "--consumerGroup=bench-" + tag,
             "--topics=" + topicsOption,
@@ -180,9 +181,14 @@ final class StreamingBench {
             "--windowSeconds=" + config.windowSeconds(),
             "--maxOutOfOrdernessSeconds=" + config.maxOutOfOrdernessSeconds(),
             "--clickhouseUrl=" + config.clickhouseUrl(),
-            "--clickhouseDatabase=" + database);
+            "--clickhouseDatabase=" + database));
+    for (String extra : config.streamArgs().trim().split("\\s+")) {
+      if (!extra.isEmpty()) {
+        args.add(extra.replace("{run}", runDir.toString()));
+      }
+    }
     ChildJvm child =
-        ChildJvm.start(name, runDir, config.heap(), List.of(), config.jar().toString(), "io.datalake.pipelines.DatalakePipeline", args);
+        ChildJvm.start(name, runDir, config.heap(), jvmArgs(), config.jar().toString(), "io.datalake.pipelines.DatalakePipeline", args);
     ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
     Thread poller = new Thread(() -> poll(run, ch), "ch-poller");
     Thread watcher = new Thread(() -> watchFiles(run), "file-watcher");
@@ -335,13 +341,27 @@ final class StreamingBench {
     }
     double slope = lagSlope(lag, (productionEndMs - productionStartMs) / 2, productionEndMs - productionStartMs);
     boolean growing = slope > Math.max(5, 0.02 * rate);
+    String trouble = logTrouble(child.log());
+    // A stall: rows stopped arriving in ClickHouse long before the end while some were missing.
+    long lastIncreaseMs = 0;
+    long lastEndMs = lag.isEmpty() ? 0 : lag.get(lag.size() - 1)[0];
+    for (int i = 1; i < lag.size(); i++) {
+      if (lag.get(i)[2] > lag.get(i - 1)[2]) {
+        lastIncreaseMs = lag.get(i)[0];
+      }
+    }
+    if (lost > 0 && lastEndMs - lastIncreaseMs > 30_000) {
+      trouble = (trouble.isEmpty() ? "" : trouble + ", ")
+          + String.format("STALLED: no new row in ClickHouse for the last %.0f s", (lastEndMs - lastIncreaseMs) / 1000.0);
+    }
     ok = result.exitCode() != -1 && lost == 0 && chF.size() == count;
     check =
         String.format(
-            "%s%s%s",
+            "%s%s%s%s",
             lost == 0 ? "all in ClickHouse" : lost + " never in ClickHouse",
             lostPq == 0 ? ", all in finished files" : ", " + lostPq + " not in finished files by the end",
-            run.pollError != null ? " (poll errors: " + run.pollError + ")" : "");
+            run.pollError != null ? " (" + run.pollErrors.get() + " failed polls, last: " + run.pollError + ")" : "",
+            trouble.isEmpty() ? "" : "; " + trouble);
     Bench.progress(
         "streaming %d/s: sent %.0f/s, sustained %.0f/s; ClickHouse freshness p50 %.2f s p95 %.2f s p99 %.2f s; Parquet p50 %.1f s p95 %.1f s; max lag %,d, lag slope %.1f/s (%s); RSS %s MB, heap %s MB; %s",
         rate, sentPerSecond, sustained, ch5[0], ch5[1], ch5[2], pq5[0], pq5[1], maxLag, slope,
@@ -383,6 +403,49 @@ final class StreamingBench {
         ok,
         check,
         config.out().relativize(child.log()).toString());
+  }
+
+  private static final java.util.regex.Pattern ATTEMPT = java.util.regex.Pattern.compile("\\(\\d+/\\d+\\)#(\\d+)");
+
+  /** Failed checkpoints and task restarts the pipeline's log shows, if any. */
+  static String logTrouble(Path log) {
+    long failedCheckpoints = 0;
+    int attempts = 0;
+    String cause = null;
+    try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.contains("Could not materialize checkpoint") || line.contains("Checkpoint") && line.contains("declined")) {
+          failedCheckpoints++;
+        }
+        if (cause == null && line.contains("larger than the maximum permitted memory-backed state")) {
+          cause = "state larger than the memory-backed checkpoint storage allows";
+        }
+        java.util.regex.Matcher m = ATTEMPT.matcher(line);
+        while (m.find()) {
+          attempts = Math.max(attempts, Integer.parseInt(m.group(1)));
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
+    }
+    List<String> out = new ArrayList<>();
+    if (failedCheckpoints > 0) {
+      out.add(failedCheckpoints + " failed checkpoints" + (cause != null ? " (" + cause + ")" : ""));
+    }
+    if (attempts > 0) {
+      out.add("tasks restarted (attempt #" + attempts + " seen)");
+    }
+    return String.join(", ", out);
+  }
+
+  private List<String> jvmArgs() {
+    List<String> out = new ArrayList<>();
+    for (String a : config.clickhouseJvmArgs().trim().split("\\s+")) {
+      if (!a.isEmpty()) {
+        out.add(a);
+      }
+    }
+    return out;
   }
 
   /** p50, p95, p99, max. */
@@ -457,6 +520,7 @@ final class StreamingBench {
         }
         if (sql.length() > 0) {
           String body = ch.execute(sql + " FORMAT TabSeparated");
+          run.pollSucceeded = true;
           for (String line : body.split("\n")) {
             int tab = line.indexOf('\t');
             if (tab < 0) {
@@ -471,7 +535,11 @@ final class StreamingBench {
           }
         }
       } catch (RuntimeException e) {
-        run.pollError = e.getMessage() == null ? e.toString() : e.getMessage().substring(0, Math.min(200, e.getMessage().length()));
+        // Before the pipeline has created its tables, queries fail: not an error of the run.
+        if (run.pollSucceeded) {
+          run.pollErrors.incrementAndGet();
+          run.pollError = e.getMessage() == null ? e.toString() : e.getMessage().substring(0, Math.min(200, e.getMessage().length()));
+        }
       }
       long sleep = POLL_MS - (System.currentTimeMillis() - started);
       if (sleep > 0) {
