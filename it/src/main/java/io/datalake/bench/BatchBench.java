@@ -106,6 +106,10 @@ final class BatchBench {
     }
     Bench.progress("batch %s: %,d records (%.1f MB) ...", name, input.records(), input.megabytes());
     List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
+    if (variant == Variant.FLINK || variant == Variant.FLINK_S3_CH) {
+      // The job's own start and end (RUNNING, FINISHED), with timestamps, in the log.
+      jvmArgs.add("-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph.ExecutionGraph=info");
+    }
     if (variant == Variant.FLINK_S3_CH) {
       for (String a : config.clickhouseJvmArgs().trim().split("\\s+")) {
         if (!a.isEmpty()) {
@@ -157,6 +161,12 @@ final class BatchBench {
     }
     double steady = Math.max(0.001, wall - startup);
     double rps = input.records() / steady;
+    // Too short a run to tell its steady part from the start-up's noise: no rate.
+    boolean measurable = startup > 0 && steady >= Math.max(1.0, 0.1 * wall);
+    if (startup > 0 && !measurable) {
+      check = check + "; too short to separate from the start-up: no rate";
+    }
+    double job = jobSeconds(child.log());
     Results.BatchRun run =
         new Results.BatchRun(
             label(variant),
@@ -166,8 +176,9 @@ final class BatchBench {
             wall,
             startup,
             startup > 0 ? steady : 0,
-            startup > 0 ? rps : 0,
-            startup > 0 ? input.bytes() / 1e6 / steady : 0,
+            job,
+            measurable ? rps : Double.NaN,
+            measurable ? input.bytes() / 1e6 / steady : Double.NaN,
             result.rss(),
             result.peakHeapBytes(),
             result.peakLiveBytes(),
@@ -201,6 +212,33 @@ final class BatchBench {
     }
     reference = null;
     referenceRecords = -1;
+  }
+
+  private static final Pattern JOB_STATE =
+      Pattern.compile("^(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) .*switched from state (\\w+) to (\\w+)");
+
+  /** Seconds from the Flink job's RUNNING to its FINISHED, from the log; NaN when not there. */
+  static double jobSeconds(Path log) {
+    double running = Double.NaN;
+    double finished = Double.NaN;
+    try {
+      for (String line : Files.readAllLines(log)) {
+        Matcher m = JOB_STATE.matcher(line);
+        if (m.find()) {
+          double t = Integer.parseInt(m.group(1)) * 3600 + Integer.parseInt(m.group(2)) * 60
+              + Integer.parseInt(m.group(3)) + Integer.parseInt(m.group(4)) / 1000.0;
+          if (m.group(6).equals("RUNNING") && Double.isNaN(running)) {
+            running = t;
+          } else if (m.group(6).equals("FINISHED")) {
+            finished = t;
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    double d = finished - running;
+    return d < 0 ? d + 86400 : d;
   }
 
   private List<String> flink() {

@@ -85,9 +85,25 @@ final class Profile {
         file.toString(),
         samples,
         rank(self, samples, top, k -> true),
-        rank(inclusive, samples, top, k -> true),
-        rank(inclusive, samples, top, k -> k.startsWith("io.datalake.")),
+        rank(inclusive, samples, top, Profile::isWork),
+        rank(inclusive, samples, top, k -> k.startsWith("io.datalake.") && !k.contains("$DoFnInvoker")),
         rank(libraries, samples, 20, k -> true));
+  }
+
+  private static final String[] RUNNER = {
+    "java.lang.Thread.", "java.util.concurrent.", "org.apache.flink.runtime.", "org.apache.flink.streaming.runtime.",
+    "org.apache.beam.runners.", "org.apache.beam.sdk.transforms.reflect.", "io.datalake.", "jdk.internal.reflect.",
+    "java.lang.reflect.",
+  };
+
+  /** Not a frame of the runner's or the thread's plumbing, nor ours (listed apart). */
+  private static boolean isWork(String frame) {
+    for (String p : RUNNER) {
+      if (frame.startsWith(p)) {
+        return false;
+      }
+    }
+    return !frame.contains("$DoFnInvoker") && !frame.contains("$$Lambda");
   }
 
   private static String name(RecordedFrame frame) {

@@ -11,7 +11,11 @@ import java.util.Map;
 
 /** Everything one benchmark run measured, kept as results.json next to the report. */
 final class Results {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .build();
 
   public Map<String, String> machine = new LinkedHashMap<>();
   public Map<String, String> settings = new LinkedHashMap<>();
@@ -33,6 +37,7 @@ final class Results {
       double wallSeconds,
       double startupSeconds,
       double steadySeconds,
+      double jobSeconds,
       double recordsPerSecond,
       double mbPerSecond,
       long rssBytes,
