@@ -188,14 +188,15 @@ final class BatchBench {
             check,
             config.out().relativize(child.log()).toString());
     Bench.progress(
-        "batch %s: %s in %.1f s (start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s), RSS %s MB, heap %s MB peak / %s MB live; %s",
+        "batch %s: %s in %.1f s (%s), RSS %s MB, heap %s MB peak / %s MB live; %s",
         name,
         ok ? "done" : "FAILED",
         wall,
-        startup,
-        steady,
-        rps,
-        input.bytes() / 1e6 / steady,
+        startup == 0
+            ? "start-up run"
+            : measurable
+                ? String.format("start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s", startup, steady, rps, input.bytes() / 1e6 / steady)
+                : String.format("start-up %.1f s: no steady part to measure", startup),
         Bench.mb(result.rss()),
         Bench.mb(result.peakHeapBytes()),
         Bench.mb(result.peakLiveBytes()),

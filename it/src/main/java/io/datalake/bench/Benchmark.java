@@ -55,6 +55,7 @@ public final class Benchmark {
       String s3SecretKey,
       String s3Bucket,
       String s3Region,
+      int repeat,
       Duration batchTimeout,
       Duration startupTimeout) {
 
@@ -109,6 +110,8 @@ public final class Benchmark {
         --heap SIZE         -Xmx of every measured JVM (default 1g)
         --direct-max N      largest size run on the DirectRunner (default 100000)
         --s3-max N          largest size run on Flink to S3Proxy + ClickHouse (default 100000)
+        --repeat N          run each batch variant N times and keep the median (a shared machine is noisy;
+                            default 1); peak memory is the largest of the N
         --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
         --window S          streaming: --windowSeconds of the pipeline (default 10)
         --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
@@ -154,6 +157,7 @@ public final class Benchmark {
     r.settings.put("streamArgs", config.streamArgs());
     r.settings.put("clickhouseJvmArgs", config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
     r.settings.put("parts", String.join(",", config.parts()));
+    r.settings.put("repeat", Integer.toString(config.repeat()));
     Bench.progress("plan: %s; sizes %s, rates %s/s for %d s each, %d cores, -Xmx%s; results in %s",
         String.join(",", config.parts()), config.sizes(), config.rates(), config.durationSeconds(), config.cores(), config.heap(), out);
     Bench.progress("machine: %s", r.machine);
@@ -200,7 +204,7 @@ public final class Benchmark {
       InputFiles.Input tiny = InputFiles.ensure(config.data(), config.samples(), TINY);
       Bench.progress("start-up: each variant over %d records", TINY);
       for (BatchBench.Variant v : variants) {
-        Results.BatchRun run = bench.run(v, tiny, 0, List.of());
+        Results.BatchRun run = median(bench, v, tiny, 0, config.repeat());
         r.startup.add(run);
         startup.put(v, run.wallSeconds());
         save(r, json, out);
@@ -221,7 +225,7 @@ public final class Benchmark {
           Bench.progress("batch flink-s3-ch-%d: skipped (--s3-max %d)", size, config.s3Max());
           continue;
         }
-        r.batch.add(bench.run(v, input, startup.get(v), List.of()));
+        r.batch.add(median(bench, v, input, startup.get(v), config.repeat()));
         save(r, json, out);
       }
       bench.forgetReference();
@@ -244,6 +248,35 @@ public final class Benchmark {
       }
       save(r, json, out);
     }
+  }
+
+  /** Runs a variant n times and keeps the run of median wall time, noting the spread. */
+  private static Results.BatchRun median(BatchBench bench, BatchBench.Variant v, InputFiles.Input input, double startup, int n)
+      throws Exception {
+    List<Results.BatchRun> runs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (n > 1) {
+        Bench.progress("repeat %d of %d", i + 1, n);
+      }
+      runs.add(bench.run(v, input, startup, List.of()));
+    }
+    if (n == 1) {
+      return runs.get(0);
+    }
+    List<Results.BatchRun> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Results.BatchRun::wallSeconds));
+    Results.BatchRun m = sorted.get(n / 2);
+    boolean allOk = runs.stream().allMatch(Results.BatchRun::ok);
+    String note = String.format(java.util.Locale.ROOT, "median of %d runs (wall %.1f-%.1f s)", n,
+        sorted.get(0).wallSeconds(), sorted.get(n - 1).wallSeconds());
+    return new Results.BatchRun(m.variant(), m.cores(), m.records(), m.inputBytes(), m.wallSeconds(), m.startupSeconds(),
+        m.steadySeconds(), m.jobSeconds(), m.recordsPerSecond(), m.mbPerSecond(),
+        runs.stream().mapToLong(Results.BatchRun::rssBytes).max().orElse(0),
+        runs.stream().mapToLong(Results.BatchRun::heapPeakBytes).max().orElse(0),
+        runs.stream().mapToLong(Results.BatchRun::heapLiveBytes).max().orElse(0),
+        m.gcCount(), m.exitCode(), allOk && m.ok(),
+        note + "; " + (allOk ? m.check() : "some runs FAILED: " + runs.stream().filter(b -> !b.ok()).map(Results.BatchRun::check).findFirst().orElse("")),
+        m.log());
   }
 
   private static void runStreaming(Config config, Results r, Path json, Path out) throws Exception {
@@ -296,13 +329,13 @@ public final class Benchmark {
     return new Config(c.project(), c.out(), c.data(), c.samples(), c.jar(), c.benchClasspath(), c.cores(), c.heap(),
         c.sizes(), c.rates(), c.durationSeconds(), c.directMax(), c.s3Max(), parts, c.keep(), c.jfrSize(),
         c.windowSeconds(), c.maxOutOfOrdernessSeconds(), c.streamArgs(), c.clickhouseJvmArgs(), c.kafka(), c.clickhouseUrl(), c.s3Endpoint(), c.s3AccessKey(),
-        c.s3SecretKey(), c.s3Bucket(), c.s3Region(), c.batchTimeout(), c.startupTimeout());
+        c.s3SecretKey(), c.s3Bucket(), c.s3Region(), c.repeat(), c.batchTimeout(), c.startupTimeout());
   }
 
   private static Config config(Map<String, String> flags, Path project, Path out) {
     Set<String> known = Set.of("events", "sizes", "rate", "rates", "duration", "out", "data", "only", "cores", "heap",
         "direct-max", "s3-max", "jfr", "window", "max-ooo", "stream-args", "clickhouse-jvm-args", "keep", "kafka", "clickhouse", "s3-endpoint", "s3-bucket",
-        "s3-region", "s3-access-key", "s3-secret-key", "jar", "batch-timeout");
+        "s3-region", "s3-access-key", "s3-secret-key", "jar", "batch-timeout", "repeat");
     for (String k : flags.keySet()) {
       if (!known.contains(k)) {
         throw new IllegalArgumentException("unknown option --" + k + " (--help lists them)");
@@ -357,6 +390,7 @@ public final class Benchmark {
         flags.getOrDefault("s3-secret-key", env("DATALAKE_S3_SECRET_KEY", "datalake-secret")),
         flags.getOrDefault("s3-bucket", env("DATALAKE_S3_BUCKET", "datalake")),
         flags.getOrDefault("s3-region", env("DATALAKE_S3_REGION", "us-east-1")),
+        Integer.parseInt(flags.getOrDefault("repeat", "1")),
         Duration.ofSeconds(Long.parseLong(flags.getOrDefault("batch-timeout", "3600"))),
         Duration.ofSeconds(300));
   }
