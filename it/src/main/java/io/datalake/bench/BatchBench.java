@@ -246,21 +246,35 @@ final class BatchBench {
     return List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + config.cores());
   }
 
-  private static final Pattern ERROR = Pattern.compile("(Exception|Error|error:)");
-
   private static String lastError(ChildJvm child) {
-    String tail = child.tail(200);
-    String found = null;
-    for (String line : tail.split("\n")) {
-      if (ERROR.matcher(line).find()) {
-        found = line.trim();
-        if (found.length() > 300) {
-          found = found.substring(0, 300);
+    String line = errorLine(child.log());
+    return line != null ? line : "see " + child.log();
+  }
+
+  /** The most telling error line of a failed run's log: out of memory, else the root cause. */
+  static String errorLine(Path log) {
+    List<String> all;
+    try {
+      all = Files.readAllLines(log);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    List<String> lines = all.subList(Math.max(0, all.size() - 400), all.size());
+    for (String wanted : new String[] {"OutOfMemoryError", "Exception in thread", "Caused by", "Exception", "ERROR"}) {
+      String found = null;
+      for (String line : lines) {
+        if (line.contains(wanted)) {
+          found = line.trim();
+          if (!wanted.equals("Caused by")) {
+            break; // the first; for causes, the last (the root)
+          }
         }
-        break;
+      }
+      if (found != null) {
+        return found.length() > 300 ? found.substring(0, 300) : found;
       }
     }
-    return found != null ? found : "see " + child.log();
+    return null;
   }
 
   /** Rows per ClickHouse table of this run's database against the baseline's lake rows. */

@@ -139,6 +139,19 @@ public final class Benchmark {
     Files.createDirectories(out);
     if (flags.containsKey("render")) {
       Results r = Results.load(out.resolve("results.json"));
+      // Failed runs: their error line as read from their logs now.
+      for (List<Results.BatchRun> list : List.of(r.startup, r.batch)) {
+        for (int i = 0; i < list.size(); i++) {
+          Results.BatchRun b = list.get(i);
+          String error = b.ok() ? null : BatchBench.errorLine(out.resolve(b.log()));
+          if (error != null && b.check().startsWith("exit ")) {
+            String check = b.check().substring(0, b.check().indexOf(':') + 1) + " " + error;
+            list.set(i, new Results.BatchRun(b.variant(), b.cores(), b.records(), b.inputBytes(), b.wallSeconds(),
+                b.startupSeconds(), b.steadySeconds(), b.jobSeconds(), b.recordsPerSecond(), b.mbPerSecond(), b.rssBytes(),
+                b.heapPeakBytes(), b.heapLiveBytes(), b.gcCount(), b.exitCode(), b.ok(), check, b.log()));
+          }
+        }
+      }
       Report.write(out, r);
       System.out.println("bench: wrote " + out.resolve("results.md") + " and " + out.resolve("chart.svg"));
       return;

@@ -18,6 +18,46 @@ final class Report {
   static void write(Path out, Results r) throws IOException {
     Files.writeString(out.resolve("results.md"), markdown(r));
     Files.writeString(out.resolve("chart.svg"), svg(r));
+    Files.writeString(out.resolve("readme-section.md"), readme(r));
+  }
+
+  /** A compact version for the README: the machine, the tables without the long checks, the targets. */
+  static String readme(Results r) {
+    StringBuilder md = new StringBuilder();
+    Map<String, String> m = r.machine;
+    md.append(String.format("Latest results: %s, on %s, %s cores, %s RAM, %s, %s (load average at the start %s; the machine"
+            + " was shared with other jobs, so timings are noisy). Settings: %s, `-Xmx%s`, %s.%n%n",
+        r.started, m.get("cpu"), m.get("cores"), m.get("memory"), m.get("os"), m.get("java"), m.get("load"),
+        "sizes " + r.settings.get("sizes") + ", rates " + r.settings.get("rates") + "/s for " + r.settings.get("duration"),
+        r.settings.getOrDefault("heap", "1g"), "streaming window " + r.settings.get("window") + ", out-of-orderness "
+            + r.settings.get("maxOutOfOrderness")));
+    md.append("| variant | records | wall s | start-up s | steady s | records/s | MB/s | × baseline | peak RSS MB | heap peak / live MB | |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    List<Results.BatchRun> sorted = new ArrayList<>(r.batch);
+    sorted.sort(Comparator.comparingInt((Results.BatchRun b) -> order(b.variant())).thenComparingLong(Results.BatchRun::records));
+    for (Results.BatchRun b : sorted) {
+      double base = baselineRps(r, b.records(), b.cores());
+      boolean rate = b.ok() && b.recordsPerSecond() > 0;
+      String status = b.ok() ? "ok" : b.check().contains("OutOfMemoryError") ? "**OutOfMemoryError**" : "**failed**";
+      md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s / %s | %s |%n",
+          b.variant(), b.records(), b.wallSeconds(), b.startupSeconds(), b.steadySeconds(),
+          rate ? String.format("%,.0f", b.recordsPerSecond()) : "-", rate ? String.format(Locale.ROOT, "%.1f", b.mbPerSecond()) : "-",
+          rate && base > 0 ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base) : "-",
+          Bench.mb(b.rssBytes()), Bench.mb(b.heapPeakBytes()), Bench.mb(b.heapLiveBytes()), status));
+    }
+    if (!r.streaming.isEmpty()) {
+      md.append("\n| offered rec/s | sustained rec/s | ClickHouse freshness p50 / p95 / p99 s | Parquet file p50 / p95 / p99 s | lag | start-up s | peak RSS MB | heap peak / live MB |\n");
+      md.append("|---:|---:|---|---|---|---:|---:|---:|\n");
+      for (Results.StreamRun s : r.streaming) {
+        md.append(String.format(Locale.ROOT, "| %,d | %,.0f | %s / %s / %s | %s / %s / %s | %s | %.1f | %s | %s / %s |%n",
+            s.offeredRate(), s.sustainedPerSecond(), f2(s.clickhouseFreshness()[0]), f2(s.clickhouseFreshness()[1]),
+            f2(s.clickhouseFreshness()[2]), f1(s.parquetFreshness()[0]), f1(s.parquetFreshness()[1]), f1(s.parquetFreshness()[2]),
+            s.lagGrowing() ? "**growing**" : "flat", s.startupSeconds(), Bench.mb(s.rssBytes()), Bench.mb(s.heapPeakBytes()),
+            Bench.mb(s.heapLiveBytes())));
+      }
+    }
+    md.append("\nTargets (2 cores):\n\n").append(targets(r));
+    return md.toString();
   }
 
   /** The size shown in the main table: the one most variants ran at (the larger on a tie). */
@@ -253,39 +293,37 @@ final class Report {
   // --------------------------------------------------------------------------------- chart --
 
   static String svg(Results r) {
-    int width = 980;
-    int height = 420;
+    // Left: records/s (steady) of every rated run, by variant then size; right: freshness vs rate.
+    List<Results.BatchRun> runs = new ArrayList<>(r.batch.stream().filter(b -> b.ok() && b.recordsPerSecond() > 0).toList());
+    runs.sort(Comparator.comparingInt((Results.BatchRun b) -> order(b.variant())).thenComparingLong(Results.BatchRun::records));
+    int width = 1120;
+    int height = Math.max(430, 90 + runs.size() * 30);
     StringBuilder s = new StringBuilder();
     s.append(String.format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
     s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    long main = mainSize(r);
-    // Left: records/s per variant at the main size.
-    List<Results.BatchRun> runs = new ArrayList<>(r.batch.stream().filter(b -> b.records() == main && b.ok() && b.recordsPerSecond() > 0).toList());
-    runs.sort(Comparator.comparingInt(b -> order(b.variant())));
-    int x0 = 130;
+    int x0 = 170;
     int y0 = 50;
-    int barW = 300;
-    s.append(String.format("<text x=\"20\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Batch, %,d records: records/s (steady)</text>%n", main));
+    int barW = 250;
+    s.append("<text x=\"20\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Batch: records/s, steady (start-up excluded)</text>\n");
     double max = runs.stream().mapToDouble(Results.BatchRun::recordsPerSecond).max().orElse(1);
     int y = y0;
     for (Results.BatchRun b : runs) {
       int w = (int) Math.round(barW * b.recordsPerSecond() / max);
-      String color = b.variant().startsWith("baseline") ? "#888" : b.variant().startsWith("flink") ? "#2b6cb0" : "#dd6b20";
-      s.append(String.format("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n", x0 - 8, y + 15, b.variant()));
+      String color = b.variant().startsWith("baseline") ? "#888888" : b.variant().startsWith("flink") ? "#2b6cb0" : "#dd6b20";
+      s.append(String.format("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s, %s</text>%n", x0 - 8, y + 15, b.variant(), size(b.records())));
       s.append(String.format("<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" fill=\"%s\"/>%n", x0, y, Math.max(w, 1), color));
       s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%,.0f/s · %.1f MB/s · RSS %s MB</text>%n", x0 + w + 6, y + 15,
           b.recordsPerSecond(), b.mbPerSecond(), Bench.mb(b.rssBytes())));
-      y += 34;
+      y += 30;
     }
     if (runs.isEmpty()) {
       s.append(String.format("<text x=\"%d\" y=\"%d\">no batch runs</text>%n", x0, y0 + 20));
     }
-    // Right: freshness percentiles vs offered rate.
-    int px = 620;
+    int px = 740;
     int py = 50;
-    int pw = 320;
+    int pw = 340;
     int ph = 300;
-    s.append(String.format("<text x=\"%d\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Streaming: ClickHouse freshness (s)</text>%n", px - 40));
+    s.append(String.format("<text x=\"%d\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Streaming: freshness in ClickHouse (s)</text>%n", px - 40));
     s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n", px, py + ph, px + pw, py + ph));
     s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n", px, py, px, py + ph));
     List<Results.StreamRun> streams = new ArrayList<>(r.streaming);
@@ -293,8 +331,8 @@ final class Report {
     if (streams.isEmpty()) {
       s.append(String.format("<text x=\"%d\" y=\"%d\">no streaming runs</text>%n", px + 10, py + 20));
     } else {
-      double maxRate = streams.stream().mapToInt(Results.StreamRun::offeredRate).max().orElse(1) * 1.1;
-      double maxF = 5.5;
+      double maxRate = streams.stream().mapToInt(Results.StreamRun::offeredRate).max().orElse(1) * 1.15;
+      double maxF = 6;
       for (Results.StreamRun st : streams) {
         for (double v : st.clickhouseFreshness()) {
           if (!Double.isNaN(v)) {
@@ -302,16 +340,16 @@ final class Report {
           }
         }
       }
-      maxF = Math.ceil(maxF);
-      for (int i = 0; i <= 5; i++) {
-        double v = maxF * i / 5;
+      double step = maxF <= 10 ? 2 : maxF <= 25 ? 5 : maxF <= 50 ? 10 : 20;
+      maxF = Math.ceil(maxF / step) * step;
+      for (double v = 0; v <= maxF + 1e-9; v += step) {
         int yy = (int) (py + ph - ph * v / maxF);
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f</text>%n", px - 5, yy + 4, v));
-        s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>%n", px, yy, px + pw, yy));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>%n", px - 5, yy + 4, v));
+        s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>%n", px, yy, px + pw, yy));
       }
       int target = (int) (py + ph - ph * 5 / maxF);
       s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"red\" stroke-dasharray=\"4 3\"/>%n", px, target, px + pw, target));
-      s.append(String.format("<text x=\"%d\" y=\"%d\" fill=\"red\">p95 target 5 s</text>%n", px + pw - 90, target - 4));
+      s.append(String.format("<text x=\"%d\" y=\"%d\" fill=\"red\">target: p95 under 5 s</text>%n", px + 6, target - 4));
       String[] colors = {"#2f855a", "#2b6cb0", "#9b2c2c"};
       String[] labels = {"p50", "p95", "p99"};
       for (int q = 0; q < 3; q++) {
@@ -335,10 +373,15 @@ final class Report {
       }
       s.append(String.format("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered records/s (* = growing lag)</text>%n", px + pw / 2, py + ph + 34));
     }
-    s.append(String.format("<text x=\"20\" y=\"%d\" fill=\"#555\">%s, %s cores; %s</text>%n", height - 12,
-        esc(r.machine.getOrDefault("cpu", "?")), r.machine.getOrDefault("cores", "?"), esc(r.started == null ? "" : r.started)));
+    s.append(String.format("<text x=\"20\" y=\"%d\" fill=\"#555555\">%s, %s cores, -Xmx%s; %s</text>%n", height - 12,
+        esc(r.machine.getOrDefault("cpu", "?")), r.machine.getOrDefault("cores", "?"), r.settings.getOrDefault("heap", "1g"),
+        esc(r.started == null ? "" : r.started)));
     s.append("</svg>\n");
     return s.toString();
+  }
+
+  private static String size(long records) {
+    return records % 1000 == 0 ? String.format("%,dk", records / 1000) : String.format("%,d", records);
   }
 
   private static String esc(String v) {
