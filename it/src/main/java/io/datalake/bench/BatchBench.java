@@ -1,0 +1,326 @@
+package io.datalake.bench;
+
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.WarehouseTables;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The batch variants, each a child JVM over the same input: the plain-Java baseline (1 thread and
+ * one per core) and the pipeline on the DirectRunner, on the embedded FlinkRunner to a local lake,
+ * and on the FlinkRunner to S3Proxy plus ClickHouse. Each run's lake is checked against the
+ * baseline's (rows, Parquet schemas, partitions, codecs per table); the ClickHouse run's tables
+ * against the baseline's row counts.
+ */
+final class BatchBench {
+  enum Variant {
+    BASELINE_1T("baseline-1t"),
+    BASELINE_NT("baseline-Nt"),
+    DIRECT("direct"),
+    FLINK("flink"),
+    FLINK_S3_CH("flink-s3-ch");
+
+    final String label;
+
+    Variant(String label) {
+      this.label = label;
+    }
+
+    boolean baseline() {
+      return this == BASELINE_1T || this == BASELINE_NT;
+    }
+  }
+
+  private final Benchmark.Config config;
+  /** The baseline lake of the current size: what the others are checked against. */
+  private LakeStats reference;
+  private long referenceRecords = -1;
+
+  BatchBench(Benchmark.Config config) {
+    this.config = config;
+  }
+
+  String label(Variant v) {
+    return v == Variant.BASELINE_NT ? "baseline-" + config.cores() + "t" : v.label;
+  }
+
+  int cores(Variant v) {
+    return v == Variant.BASELINE_1T ? 1 : config.cores();
+  }
+
+  /**
+   * Runs one variant over one input; {@code startup} is the same variant's wall time on the tiny
+   * input (0 for the tiny run itself).
+   */
+  Results.BatchRun run(Variant variant, InputFiles.Input input, double startup, List<String> extraJvmArgs)
+      throws Exception {
+    String name = label(variant) + "-" + input.records() + (extraJvmArgs.isEmpty() ? "" : "-profiled");
+    Path runDir = config.out().resolve("runs").resolve(name);
+    InputFiles.deleteTree(runDir);
+    Files.createDirectories(runDir);
+    Path lake = runDir.resolve("lake");
+    String tag = "b" + System.currentTimeMillis() % 100_000_000 + "_" + input.records();
+    String database = "bench_" + tag;
+    String s3Prefix = "bench/" + tag + "/";
+    List<String> args = new ArrayList<>();
+    String mainClass;
+    String classpath;
+    if (variant.baseline()) {
+      mainClass = Baseline.class.getName();
+      classpath = config.benchClasspath();
+      args.add("--input=" + input.dir());
+      args.add("--lake=" + lake);
+      args.add("--threads=" + cores(variant));
+    } else {
+      mainClass = "io.datalake.pipelines.DatalakePipeline";
+      classpath = config.jar().toString();
+      args.add("--input=" + input.dir());
+      args.add("--piiDevelopmentKeyset=true");
+      args.add("--runId=bench");
+      switch (variant) {
+        case DIRECT -> {
+          args.add("--runner=DirectRunner");
+          args.add("--targetParallelism=" + config.cores());
+          args.add("--lake=" + lake);
+        }
+        case FLINK -> {
+          args.addAll(flink());
+          args.add("--lake=" + lake);
+        }
+        default -> {
+          args.addAll(flink());
+          args.add("--lake=s3://" + config.s3Bucket() + "/" + s3Prefix);
+          args.addAll(config.s3Args());
+          args.add("--clickhouseUrl=" + config.clickhouseUrl());
+          args.add("--clickhouseDatabase=" + database);
+        }
+      }
+    }
+    Bench.progress("batch %s: %,d records (%.1f MB) ...", name, input.records(), input.megabytes());
+    List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
+    if (variant == Variant.FLINK || variant == Variant.FLINK_S3_CH) {
+      // The job's own start and end (RUNNING, FINISHED), with timestamps, in the log.
+      jvmArgs.add("-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph.ExecutionGraph=info");
+    }
+    if (variant == Variant.FLINK_S3_CH) {
+      for (String a : config.clickhouseJvmArgs().trim().split("\\s+")) {
+        if (!a.isEmpty()) {
+          jvmArgs.add(a);
+        }
+      }
+    }
+    ChildJvm child = ChildJvm.start(name, runDir, config.heap(), jvmArgs, classpath, mainClass, args);
+    ChildJvm.Result result;
+    try (ChildJvm c = child) {
+      long next = 30;
+      while (c.isAlive() && c.elapsedSeconds() < config.batchTimeout().toSeconds()) {
+        Thread.sleep(500);
+        if (c.elapsedSeconds() >= next) {
+          Bench.progress("batch %s: running %.0f s", name, c.elapsedSeconds());
+          next += 30;
+        }
+      }
+      result = c.waitFor(Duration.ofSeconds(1));
+    }
+    double wall = result.wallSeconds();
+    boolean ok = result.exitCode() == 0 && !result.timedOut();
+    String check;
+    if (!ok) {
+      check = (result.timedOut() ? "timed out" : "exit " + result.exitCode()) + ": " + lastError(child);
+    } else if (variant == Variant.FLINK_S3_CH) {
+      check = checkClickHouse(database, input.records());
+      ok = check.startsWith("ok");
+    } else {
+      LakeStats stats = LakeStats.read(lake);
+      if (variant.baseline() && referenceRecords != input.records()) {
+        reference = stats;
+        referenceRecords = input.records();
+        check = stats.tables().isEmpty() ? "empty lake" : "ok (reference: " + String.format("%,d", stats.rows()) + " rows, " + stats.tables().size() + " tables)";
+        ok = !stats.tables().isEmpty();
+      } else if (reference == null || referenceRecords != input.records()) {
+        check = "ok (no baseline to compare with)";
+      } else {
+        List<String> diff = reference.differences(stats, "baseline", label(variant));
+        check = diff.isEmpty() ? "ok (same rows, schemas, partitions, codecs as the baseline)" : "DIFFERS: " + String.join("; ", diff);
+        ok = diff.isEmpty();
+      }
+    }
+    if (variant == Variant.FLINK_S3_CH && !config.keep()) {
+      cleanupS3AndClickHouse(s3Prefix, database);
+    }
+    if (!config.keep() && !(variant.baseline() && referenceRecords == input.records() && reference != null)) {
+      InputFiles.deleteTree(lake);
+    }
+    double steady = Math.max(0.001, wall - startup);
+    double rps = input.records() / steady;
+    // Too short a run to tell its steady part from the start-up's noise: no rate.
+    boolean measurable = startup > 0 && steady >= Math.max(1.0, 0.1 * wall);
+    if (startup > 0 && !measurable) {
+      check = check + "; too short to separate from the start-up: no rate";
+    }
+    double job = jobSeconds(child.log());
+    Results.BatchRun run =
+        new Results.BatchRun(
+            label(variant),
+            cores(variant),
+            input.records(),
+            input.bytes(),
+            wall,
+            startup,
+            startup > 0 ? steady : 0,
+            job,
+            measurable ? rps : Double.NaN,
+            measurable ? input.bytes() / 1e6 / steady : Double.NaN,
+            result.rss(),
+            result.peakHeapBytes(),
+            result.peakLiveBytes(),
+            result.collections(),
+            result.exitCode(),
+            ok,
+            check,
+            config.out().relativize(child.log()).toString());
+    Bench.progress(
+        "batch %s: %s in %.1f s (%s), RSS %s MB, heap %s MB peak / %s MB live; %s",
+        name,
+        ok ? "done" : "FAILED",
+        wall,
+        startup == 0
+            ? "start-up run"
+            : measurable
+                ? String.format("start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s", startup, steady, rps, input.bytes() / 1e6 / steady)
+                : String.format("start-up %.1f s: no steady part to measure", startup),
+        Bench.mb(result.rss()),
+        Bench.mb(result.peakHeapBytes()),
+        Bench.mb(result.peakLiveBytes()),
+        check);
+    return run;
+  }
+
+  /** Drops the current size's baseline lake (after all its variants ran). */
+  void forgetReference() throws IOException {
+    if (reference != null && !config.keep()) {
+      for (Variant v : List.of(Variant.BASELINE_1T, Variant.BASELINE_NT)) {
+        InputFiles.deleteTree(config.out().resolve("runs").resolve(label(v) + "-" + referenceRecords).resolve("lake"));
+      }
+    }
+    reference = null;
+    referenceRecords = -1;
+  }
+
+  private static final Pattern JOB_STATE =
+      Pattern.compile("^(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) .*switched from state (\\w+) to (\\w+)");
+
+  /** Seconds from the Flink job's RUNNING to its FINISHED, from the log; NaN when not there. */
+  static double jobSeconds(Path log) {
+    double running = Double.NaN;
+    double finished = Double.NaN;
+    try {
+      for (String line : Files.readAllLines(log)) {
+        Matcher m = JOB_STATE.matcher(line);
+        if (m.find()) {
+          double t = Integer.parseInt(m.group(1)) * 3600 + Integer.parseInt(m.group(2)) * 60
+              + Integer.parseInt(m.group(3)) + Integer.parseInt(m.group(4)) / 1000.0;
+          if (m.group(6).equals("RUNNING") && Double.isNaN(running)) {
+            running = t;
+          } else if (m.group(6).equals("FINISHED")) {
+            finished = t;
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    double d = finished - running;
+    return d < 0 ? d + 86400 : d;
+  }
+
+  private List<String> flink() {
+    return List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + config.cores());
+  }
+
+  private static String lastError(ChildJvm child) {
+    String line = errorLine(child.log());
+    return line != null ? line : "see " + child.log();
+  }
+
+  /** The most telling error line of a failed run's log: out of memory, else the root cause. */
+  static String errorLine(Path log) {
+    List<String> all;
+    try {
+      all = Files.readAllLines(log);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    List<String> lines = all.subList(Math.max(0, all.size() - 400), all.size());
+    for (String wanted : new String[] {"OutOfMemoryError", "Exception in thread", "Caused by", "Exception", "ERROR"}) {
+      String found = null;
+      for (String line : lines) {
+        if (line.contains(wanted)) {
+          found = line.trim();
+          if (!wanted.equals("Caused by")) {
+            break; // the first; for causes, the last (the root)
+          }
+        }
+      }
+      if (found != null) {
+        return found.length() > 300 ? found.substring(0, 300) : found;
+      }
+    }
+    return null;
+  }
+
+  /** Rows per ClickHouse table of this run's database against the baseline's lake rows. */
+  private String checkClickHouse(String database, long records) {
+    try {
+      ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
+      Map<String, Long> counts = new TreeMap<>();
+      for (String line :
+          ch.execute("SELECT table, sum(rows) FROM system.parts WHERE database = '" + database + "' AND active GROUP BY table FORMAT TabSeparated")
+              .split("\n")) {
+        if (!line.isBlank()) {
+          String[] kv = line.split("\t");
+          counts.put(kv[0], Long.parseLong(kv[1]));
+        }
+      }
+      if (reference == null || referenceRecords != records) {
+        return "ok (ClickHouse rows: " + counts + ", no baseline to compare with)";
+      }
+      List<String> diff = new ArrayList<>();
+      for (Map.Entry<String, LakeStats.Table> e : reference.tables().entrySet()) {
+        long got = counts.getOrDefault(e.getKey(), 0L);
+        if (got != e.getValue().rows()) {
+          diff.add(e.getKey() + ": " + got + " in ClickHouse, " + e.getValue().rows() + " in the baseline lake");
+        }
+      }
+      if (WarehouseTables.byName("current_entities") != null && !counts.containsKey("current_entities")) {
+        diff.add("current_entities: missing");
+      }
+      return diff.isEmpty()
+          ? "ok (ClickHouse rows per table = the baseline lake's; lake on S3 checked by the run's own summary)"
+          : "DIFFERS: " + String.join("; ", diff);
+    } catch (RuntimeException e) {
+      return "ClickHouse check failed: " + e.getMessage();
+    }
+  }
+
+  private void cleanupS3AndClickHouse(String prefix, String database) {
+    try {
+      new ClickHouseClient(config.clickhouseUrl(), "").execute("DROP DATABASE IF EXISTS `" + database + "`");
+    } catch (RuntimeException e) {
+      Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
+    }
+    try {
+      Services.deleteS3Prefix(config, prefix);
+    } catch (RuntimeException e) {
+      Bench.progress("cleanup: could not delete s3://%s/%s: %s", config.s3Bucket(), prefix, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,419 @@
+package io.datalake.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code ./datalake bench}: throughput, freshness and memory of the pipeline against a plain-Java
+ * baseline, on the same generated input. Batch: the baseline on 1 thread and on one per core, the
+ * pipeline on the DirectRunner and the embedded FlinkRunner to a local lake, and on Flink to
+ * S3Proxy plus ClickHouse, at each size. Streaming: Kafka to lake and ClickHouse on Flink at each
+ * offered rate. Every run is its own JVM. Writes results.json, results.md and chart.svg into
+ * {@code --out}. Not a test: nothing here asserts a timing.
+ */
+public final class Benchmark {
+  private Benchmark() {}
+
+  /** The settings of one benchmark run. */
+  record Config(
+      Path project,
+      Path out,
+      Path data,
+      Path samples,
+      Path jar,
+      String benchClasspath,
+      int cores,
+      String heap,
+      List<Long> sizes,
+      List<Integer> rates,
+      int durationSeconds,
+      long directMax,
+      long s3Max,
+      Set<String> parts,
+      boolean keep,
+      long jfrSize,
+      int windowSeconds,
+      int maxOutOfOrdernessSeconds,
+      String streamArgs,
+      String clickhouseJvmArgs,
+      String kafka,
+      String clickhouseUrl,
+      String s3Endpoint,
+      String s3AccessKey,
+      String s3SecretKey,
+      String s3Bucket,
+      String s3Region,
+      int repeat,
+      Duration batchTimeout,
+      Duration startupTimeout) {
+
+    List<String> s3Args() {
+      return List.of(
+          "--awsRegion=" + s3Region,
+          "--endpoint=" + s3Endpoint,
+          "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
+              + s3AccessKey + "\",\"secretAccessKey\":\"" + s3SecretKey + "\"}");
+    }
+
+    boolean wants(String part) {
+      return parts.contains(part);
+    }
+  }
+
+  static final List<String> PARTS = List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming");
+  static final long TINY = 70;
+  /**
+   * Checkpoints every 10 s, as the README's Flink example, to files: with Flink's default storage
+   * (the JobManager's memory, 5 MB at most) the windows' and batches' state soon exceeds it, every
+   * checkpoint fails and the job restarts (measured: see the report's notes).
+   */
+  /**
+   * ClickHouseIO (clickhouse-jdbc 0.6.4, Apache HTTP client) does not give its pooled connections
+   * back: each writer holds 10 after 10 inserts and then waits for an 11th forever, with no error
+   * (measured: 130 connections open, 13 writers parked in LaxConnPool). The JDK's HTTP connection
+   * provider, chosen by the driver's system property, does not leak.
+   */
+  static final String DEFAULT_CLICKHOUSE_JVM_ARGS = "-Dchc_connection_provider=HTTP_URL_CONNECTION";
+
+  static final String DEFAULT_STREAM_ARGS =
+      "--checkpointingInterval=10000 --stateBackend=filesystem --stateBackendStoragePath=file://{run}/checkpoints";
+
+  private static final String USAGE =
+      """
+      usage: ./datalake bench [OPTIONS]
+
+      Throughput, freshness and memory of the pipeline against a plain-Java baseline doing the same
+      per-record work, on the same generated input; each run in its own JVM. Writes results.md,
+      chart.svg and results.json into --out, with one folder per run (logs, GC logs) under runs/.
+
+        --events N          one batch size (shorthand for --sizes N)
+        --sizes A,B,C       batch sizes in records (default 10000,100000,500000)
+        --rate R            one streaming rate (shorthand for --rates R)
+        --rates A,B,C       offered streaming rates in records/s (default 500,2000,4000)
+        --duration S        seconds of production per rate (default 60)
+        --out DIR           results folder (default it/target/bench)
+        --data DIR          generated inputs, kept between runs (default <out>/input)
+        --only P,P          parts to run, of baseline,direct,flink,flink-s3-ch,streaming (default all)
+        --cores N           baseline threads and runner parallelism (default: the machine's, %d)
+        --heap SIZE         -Xmx of every measured JVM (default 1g)
+        --direct-max N      largest size run on the DirectRunner (default 100000)
+        --s3-max N          largest size run on Flink to S3Proxy + ClickHouse (default 100000)
+        --repeat N          run each batch variant N times and keep the median (a shared machine is noisy;
+                            default 1); peak memory is the largest of the N
+        --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
+        --window S          streaming: --windowSeconds of the pipeline (default 10)
+        --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
+        --stream-args "..." streaming: more pipeline options, {run} = the run's folder (default
+                            "%s")
+        --clickhouse-jvm-args "..."  JVM options of the runs that write to ClickHouse (flink-s3-ch,
+                            streaming); default "%s": the work-around of
+                            a connection leak that stops every ClickHouse writer after 10 inserts
+                            (see the report); "" runs the pipeline as shipped
+        --keep              keep lakes, S3 objects and ClickHouse databases of the runs
+        --render            only rewrite results.md and chart.svg from <out>/results.json
+        --kafka H:P, --clickhouse URL, --s3-endpoint URL, --s3-bucket B, --s3-region R,
+        --s3-access-key K, --s3-secret-key S   the services (the launcher passes the local ones)
+        --help              this text
+      """;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> flags = Bench.flags(args);
+    if (flags.containsKey("help") || flags.containsKey("h")) {
+      System.out.print(String.format(USAGE, Runtime.getRuntime().availableProcessors(), DEFAULT_STREAM_ARGS, DEFAULT_CLICKHOUSE_JVM_ARGS));
+      return;
+    }
+    Path project = Path.of(System.getProperty("datalake.project.dir", ".")).toAbsolutePath().normalize();
+    Path out = Path.of(flags.getOrDefault("out", project.resolve("it/target/bench").toString())).toAbsolutePath().normalize();
+    Files.createDirectories(out);
+    if (flags.containsKey("render")) {
+      Results r = Results.load(out.resolve("results.json"));
+      // Failed runs: their error line as read from their logs now.
+      for (List<Results.BatchRun> list : List.of(r.startup, r.batch)) {
+        for (int i = 0; i < list.size(); i++) {
+          Results.BatchRun b = list.get(i);
+          String error = b.ok() ? null : BatchBench.errorLine(out.resolve(b.log()));
+          if (error != null && b.check().startsWith("exit ")) {
+            String check = b.check().substring(0, b.check().indexOf(':') + 1) + " " + error;
+            list.set(i, new Results.BatchRun(b.variant(), b.cores(), b.records(), b.inputBytes(), b.wallSeconds(),
+                b.startupSeconds(), b.steadySeconds(), b.jobSeconds(), b.recordsPerSecond(), b.mbPerSecond(), b.rssBytes(),
+                b.heapPeakBytes(), b.heapLiveBytes(), b.gcCount(), b.exitCode(), b.ok(), check, b.log()));
+          }
+        }
+      }
+      Report.write(out, r);
+      System.out.println("bench: wrote " + out.resolve("results.md") + " and " + out.resolve("chart.svg"));
+      return;
+    }
+    Config config = config(flags, project, out);
+    Results r = new Results();
+    r.machine = Bench.machine();
+    r.started = now();
+    r.settings.put("cores", Integer.toString(config.cores()));
+    r.settings.put("heap", config.heap());
+    r.settings.put("sizes", config.sizes().toString());
+    r.settings.put("rates", config.rates().toString());
+    r.settings.put("duration", config.durationSeconds() + " s");
+    r.settings.put("window", config.windowSeconds() + " s");
+    r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
+    r.settings.put("streamArgs", config.streamArgs());
+    r.settings.put("clickhouseJvmArgs", config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
+    r.settings.put("parts", String.join(",", config.parts()));
+    r.settings.put("repeat", Integer.toString(config.repeat()));
+    Bench.progress("plan: %s; sizes %s, rates %s/s for %d s each, %d cores, -Xmx%s; results in %s",
+        String.join(",", config.parts()), config.sizes(), config.rates(), config.durationSeconds(), config.cores(), config.heap(), out);
+    Bench.progress("machine: %s", r.machine);
+    Set<String> parts = new LinkedHashSet<>(config.parts());
+    checkServices(config, parts, r);
+    config = withParts(config, parts);
+
+    Path json = out.resolve("results.json");
+    try {
+      runBatch(config, r, json, out);
+      runStreaming(config, r, json, out);
+    } finally {
+      r.finished = now();
+      r.machine.put("load at the end", Bench.loadAverage());
+      r.save(json);
+      Report.write(out, r);
+    }
+    Bench.progress("done: %s, %s, %s", out.resolve("results.md"), out.resolve("chart.svg"), json);
+    System.out.println();
+    System.out.println(Report.markdown(r).split("\n## Method")[0]);
+  }
+
+  private static void runBatch(Config config, Results r, Path json, Path out) throws Exception {
+    List<BatchBench.Variant> variants = new ArrayList<>();
+    if (config.wants("baseline")) {
+      variants.add(BatchBench.Variant.BASELINE_1T);
+      variants.add(BatchBench.Variant.BASELINE_NT);
+    }
+    if (config.wants("direct")) {
+      variants.add(BatchBench.Variant.DIRECT);
+    }
+    if (config.wants("flink")) {
+      variants.add(BatchBench.Variant.FLINK);
+    }
+    if (config.wants("flink-s3-ch")) {
+      variants.add(BatchBench.Variant.FLINK_S3_CH);
+    }
+    if (variants.isEmpty() && config.jfrSize() <= 0) {
+      return;
+    }
+    BatchBench bench = new BatchBench(config);
+    Map<BatchBench.Variant, Double> startup = new EnumMap<>(BatchBench.Variant.class);
+    if (!variants.isEmpty()) {
+      InputFiles.Input tiny = InputFiles.ensure(config.data(), config.samples(), TINY);
+      Bench.progress("start-up: each variant over %d records", TINY);
+      for (BatchBench.Variant v : variants) {
+        Results.BatchRun run = median(bench, v, tiny, 0, config.repeat());
+        r.startup.add(run);
+        startup.put(v, run.wallSeconds());
+        save(r, json, out);
+      }
+      bench.forgetReference();
+    }
+    for (long size : new TreeSet<>(config.sizes())) {
+      if (variants.isEmpty()) {
+        break;
+      }
+      InputFiles.Input input = InputFiles.ensure(config.data(), config.samples(), size);
+      for (BatchBench.Variant v : variants) {
+        if (v == BatchBench.Variant.DIRECT && size > config.directMax()) {
+          Bench.progress("batch direct-%d: skipped (--direct-max %d)", size, config.directMax());
+          continue;
+        }
+        if (v == BatchBench.Variant.FLINK_S3_CH && size > config.s3Max()) {
+          Bench.progress("batch flink-s3-ch-%d: skipped (--s3-max %d)", size, config.s3Max());
+          continue;
+        }
+        r.batch.add(median(bench, v, input, startup.get(v), config.repeat()));
+        save(r, json, out);
+      }
+      bench.forgetReference();
+    }
+    if (config.jfrSize() > 0) {
+      InputFiles.Input input = InputFiles.ensure(config.data(), config.samples(), config.jfrSize());
+      Path jfr = out.resolve("runs").resolve("flink-" + config.jfrSize() + ".jfr");
+      Files.createDirectories(jfr.getParent());
+      Files.deleteIfExists(jfr);
+      Results.BatchRun run = bench.run(BatchBench.Variant.FLINK, input, startup.getOrDefault(BatchBench.Variant.FLINK, 0.0), Profile.jvmArgs(jfr));
+      if (Files.exists(jfr)) {
+        Results.Profile p = Profile.analyse(
+            String.format("flink at %,d records (profiled run: wall %.1f s, %s)", config.jfrSize(), run.wallSeconds(), run.ok() ? "ok" : "FAILED"),
+            jfr, 15);
+        r.profile = new Results.Profile(p.run(), out.relativize(jfr).toString(), p.samples(), p.self(), p.inclusive(), p.inclusiveOurs(), p.packages());
+        Bench.progress("profile: %,d samples; top self frames: %s", p.samples(),
+            p.self().stream().limit(5).map(f -> f.frame() + String.format(" %.1f%%", f.percent())).toList());
+      } else {
+        r.notes.add("The JFR run left no recording: " + run.check());
+      }
+      save(r, json, out);
+    }
+  }
+
+  /** Runs a variant n times and keeps the run of median wall time, noting the spread. */
+  private static Results.BatchRun median(BatchBench bench, BatchBench.Variant v, InputFiles.Input input, double startup, int n)
+      throws Exception {
+    List<Results.BatchRun> runs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (n > 1) {
+        Bench.progress("repeat %d of %d", i + 1, n);
+      }
+      runs.add(bench.run(v, input, startup, List.of()));
+    }
+    if (n == 1) {
+      return runs.get(0);
+    }
+    List<Results.BatchRun> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Results.BatchRun::wallSeconds));
+    Results.BatchRun m = sorted.get(n / 2);
+    boolean allOk = runs.stream().allMatch(Results.BatchRun::ok);
+    String note = String.format(java.util.Locale.ROOT, "median of %d runs (wall %.1f-%.1f s)", n,
+        sorted.get(0).wallSeconds(), sorted.get(n - 1).wallSeconds());
+    return new Results.BatchRun(m.variant(), m.cores(), m.records(), m.inputBytes(), m.wallSeconds(), m.startupSeconds(),
+        m.steadySeconds(), m.jobSeconds(), m.recordsPerSecond(), m.mbPerSecond(),
+        runs.stream().mapToLong(Results.BatchRun::rssBytes).max().orElse(0),
+        runs.stream().mapToLong(Results.BatchRun::heapPeakBytes).max().orElse(0),
+        runs.stream().mapToLong(Results.BatchRun::heapLiveBytes).max().orElse(0),
+        m.gcCount(), m.exitCode(), allOk && m.ok(),
+        note + "; " + (allOk ? m.check() : "some runs FAILED: " + runs.stream().filter(b -> !b.ok()).map(Results.BatchRun::check).findFirst().orElse("")),
+        m.log());
+  }
+
+  private static void runStreaming(Config config, Results r, Path json, Path out) throws Exception {
+    if (!config.wants("streaming")) {
+      return;
+    }
+    StreamingBench bench = new StreamingBench(config);
+    for (int rate : config.rates()) {
+      try {
+        r.streaming.add(bench.run(rate));
+      } catch (Exception e) {
+        Bench.progress("streaming %d/s: FAILED: %s", rate, e.getMessage());
+        r.notes.add("Streaming at " + rate + "/s failed: " + e.getMessage());
+      }
+      save(r, json, out);
+    }
+  }
+
+  private static void save(Results r, Path json, Path out) throws java.io.IOException {
+    r.save(json);
+    Report.write(out, r);
+  }
+
+  private static void checkServices(Config config, Set<String> parts, Results r) {
+    if (parts.contains("flink-s3-ch")) {
+      String problem = Services.s3Problem(config);
+      if (problem == null) {
+        problem = Services.clickhouseProblem(config);
+      }
+      if (problem != null) {
+        Bench.progress("skipping flink-s3-ch: %s (./datalake up)", problem);
+        r.notes.add("flink-s3-ch skipped: " + problem);
+        parts.remove("flink-s3-ch");
+      }
+    }
+    if (parts.contains("streaming")) {
+      String problem = Services.kafkaProblem(config);
+      if (problem == null) {
+        problem = Services.clickhouseProblem(config);
+      }
+      if (problem != null) {
+        Bench.progress("skipping streaming: %s (./datalake up)", problem);
+        r.notes.add("streaming skipped: " + problem);
+        parts.remove("streaming");
+      }
+    }
+  }
+
+  private static Config withParts(Config c, Set<String> parts) {
+    return new Config(c.project(), c.out(), c.data(), c.samples(), c.jar(), c.benchClasspath(), c.cores(), c.heap(),
+        c.sizes(), c.rates(), c.durationSeconds(), c.directMax(), c.s3Max(), parts, c.keep(), c.jfrSize(),
+        c.windowSeconds(), c.maxOutOfOrdernessSeconds(), c.streamArgs(), c.clickhouseJvmArgs(), c.kafka(), c.clickhouseUrl(), c.s3Endpoint(), c.s3AccessKey(),
+        c.s3SecretKey(), c.s3Bucket(), c.s3Region(), c.repeat(), c.batchTimeout(), c.startupTimeout());
+  }
+
+  private static Config config(Map<String, String> flags, Path project, Path out) {
+    Set<String> known = Set.of("events", "sizes", "rate", "rates", "duration", "out", "data", "only", "cores", "heap",
+        "direct-max", "s3-max", "jfr", "window", "max-ooo", "stream-args", "clickhouse-jvm-args", "keep", "kafka", "clickhouse", "s3-endpoint", "s3-bucket",
+        "s3-region", "s3-access-key", "s3-secret-key", "jar", "batch-timeout", "repeat");
+    for (String k : flags.keySet()) {
+      if (!known.contains(k)) {
+        throw new IllegalArgumentException("unknown option --" + k + " (--help lists them)");
+      }
+    }
+    String classpath = System.getProperty("java.class.path");
+    Path jar =
+        flags.containsKey("jar")
+            ? Path.of(flags.get("jar"))
+            : Arrays.stream(classpath.split(":")).filter(p -> p.endsWith("-bundled.jar")).map(Path::of).findFirst()
+                .orElse(project.resolve("pipelines/target/datalake-pipelines-bundled.jar"));
+    List<Long> sizes =
+        flags.containsKey("events")
+            ? List.of(Long.parseLong(flags.get("events").replace("_", "")))
+            : Arrays.stream(flags.getOrDefault("sizes", "10000,100000,500000").split(",")).map(s -> Long.parseLong(s.trim().replace("_", ""))).toList();
+    List<Integer> rates =
+        flags.containsKey("rate")
+            ? List.of(Integer.parseInt(flags.get("rate")))
+            : Arrays.stream(flags.getOrDefault("rates", "500,2000,4000").split(",")).map(s -> Integer.parseInt(s.trim())).toList();
+    Set<String> parts = new LinkedHashSet<>();
+    for (String p : flags.getOrDefault("only", String.join(",", PARTS)).split(",")) {
+      if (!PARTS.contains(p.trim())) {
+        throw new IllegalArgumentException("--only: unknown part " + p + " (of " + PARTS + ")");
+      }
+      parts.add(p.trim());
+    }
+    return new Config(
+        project,
+        out,
+        Path.of(flags.getOrDefault("data", out.resolve("input").toString())).toAbsolutePath(),
+        project.resolve("pipelines/samples/input"),
+        jar.toAbsolutePath(),
+        classpath,
+        Integer.parseInt(flags.getOrDefault("cores", Integer.toString(Runtime.getRuntime().availableProcessors()))),
+        flags.getOrDefault("heap", "1g"),
+        sizes,
+        rates,
+        Integer.parseInt(flags.getOrDefault("duration", "60")),
+        Long.parseLong(flags.getOrDefault("direct-max", "100000")),
+        Long.parseLong(flags.getOrDefault("s3-max", "100000")),
+        parts,
+        flags.containsKey("keep"),
+        Long.parseLong(flags.getOrDefault("jfr", "0")),
+        Integer.parseInt(flags.getOrDefault("window", "10")),
+        Integer.parseInt(flags.getOrDefault("max-ooo", "20")),
+        flags.getOrDefault("stream-args", DEFAULT_STREAM_ARGS),
+        flags.getOrDefault("clickhouse-jvm-args", DEFAULT_CLICKHOUSE_JVM_ARGS),
+        flags.getOrDefault("kafka", env("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")),
+        flags.getOrDefault("clickhouse", env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123")),
+        flags.getOrDefault("s3-endpoint", env("DATALAKE_S3_ENDPOINT", "http://127.0.0.1:9090")),
+        flags.getOrDefault("s3-access-key", env("DATALAKE_S3_ACCESS_KEY", "datalake")),
+        flags.getOrDefault("s3-secret-key", env("DATALAKE_S3_SECRET_KEY", "datalake-secret")),
+        flags.getOrDefault("s3-bucket", env("DATALAKE_S3_BUCKET", "datalake")),
+        flags.getOrDefault("s3-region", env("DATALAKE_S3_REGION", "us-east-1")),
+        Integer.parseInt(flags.getOrDefault("repeat", "1")),
+        Duration.ofSeconds(Long.parseLong(flags.getOrDefault("batch-timeout", "3600"))),
+        Duration.ofSeconds(300));
+  }
+
+  private static String env(String name, String fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? fallback : v;
+  }
+
+  private static String now() {
+    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'"));
+  }
+}

@@ -1,0 +1,100 @@
+package io.datalake.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything one benchmark run measured, kept as results.json next to the report. */
+final class Results {
+  private static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .build();
+
+  public Map<String, String> machine = new LinkedHashMap<>();
+  public Map<String, String> settings = new LinkedHashMap<>();
+  public String started;
+  public String finished;
+  /** Start-up runs (tiny input), by variant. */
+  public List<BatchRun> startup = new ArrayList<>();
+  public List<BatchRun> batch = new ArrayList<>();
+  public List<StreamRun> streaming = new ArrayList<>();
+  public Profile profile;
+  public List<String> notes = new ArrayList<>();
+
+  /** One batch run of one variant over one input. */
+  public record BatchRun(
+      String variant,
+      int cores,
+      long records,
+      long inputBytes,
+      double wallSeconds,
+      double startupSeconds,
+      double steadySeconds,
+      double jobSeconds,
+      double recordsPerSecond,
+      double mbPerSecond,
+      long rssBytes,
+      long heapPeakBytes,
+      long heapLiveBytes,
+      int gcCount,
+      int exitCode,
+      boolean ok,
+      String check,
+      String log) {}
+
+  /** One streaming run at one offered rate. */
+  public record StreamRun(
+      int offeredRate,
+      int cores,
+      int durationSeconds,
+      long produced,
+      long producedBytes,
+      double startupSeconds,
+      double sentPerSecond,
+      double sustainedPerSecond,
+      long clickhouseSeen,
+      double[] clickhouseFreshness,
+      long parquetSeen,
+      double[] parquetFreshness,
+      long lost,
+      long lostParquet,
+      long maxLag,
+      double lagSlopePerSecond,
+      boolean lagGrowing,
+      double drainSeconds,
+      List<long[]> lag,
+      long rssBytes,
+      long heapPeakBytes,
+      long heapLiveBytes,
+      int exitCode,
+      boolean ok,
+      String check,
+      String log) {}
+
+  /** A JFR profile: samples, and the top frames by self and by inclusive samples. */
+  public record Profile(
+      String run,
+      String file,
+      long samples,
+      List<Frame> self,
+      List<Frame> inclusive,
+      List<Frame> inclusiveOurs,
+      List<Frame> packages) {}
+
+  public record Frame(String frame, long samples, double percent) {}
+
+  void save(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), this);
+  }
+
+  static Results load(Path file) throws IOException {
+    return JSON.readValue(file.toFile(), Results.class);
+  }
+}

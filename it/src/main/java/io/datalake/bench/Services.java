@@ -1,0 +1,106 @@
+package io.datalake.bench;
+
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewTopic;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** The local services the benchmark talks to: reachability, topics, buckets, clean-up. */
+final class Services {
+  private Services() {}
+
+  static String clickhouseProblem(Benchmark.Config config) {
+    try {
+      new ClickHouseClient(config.clickhouseUrl(), "").execute("SELECT 1");
+      return null;
+    } catch (RuntimeException e) {
+      return "ClickHouse at " + config.clickhouseUrl() + " does not answer (" + e.getMessage() + ")";
+    }
+  }
+
+  static String kafkaProblem(Benchmark.Config config) {
+    try (AdminClient admin = admin(config)) {
+      admin.listTopics().names().get(15, TimeUnit.SECONDS);
+      return null;
+    } catch (Exception e) {
+      return "Kafka at " + config.kafka() + " does not answer (" + e.getMessage() + ")";
+    }
+  }
+
+  static String s3Problem(Benchmark.Config config) {
+    try (S3Client s3 = s3(config)) {
+      if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(config.s3Bucket()))) {
+        s3.createBucket(b -> b.bucket(config.s3Bucket()));
+      }
+      return null;
+    } catch (RuntimeException e) {
+      return "S3 at " + config.s3Endpoint() + " does not answer (" + e.getMessage() + ")";
+    }
+  }
+
+  static AdminClient admin(Benchmark.Config config) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", config.kafka());
+    props.put("request.timeout.ms", "15000");
+    props.put("default.api.timeout.ms", "15000");
+    return AdminClient.create(props);
+  }
+
+  static void createTopics(Benchmark.Config config, Collection<String> topics, int partitions) throws Exception {
+    try (AdminClient admin = admin(config)) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String t : topics) {
+        list.add(new NewTopic(t, partitions, (short) 1));
+      }
+      admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static void deleteTopics(Benchmark.Config config, Collection<String> topics) {
+    try (AdminClient admin = admin(config)) {
+      admin.deleteTopics(topics).all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Bench.progress("cleanup: could not delete topics %s: %s", topics, e.getMessage());
+    }
+  }
+
+  static S3Client s3(Benchmark.Config config) {
+    return S3Client.builder()
+        .endpointOverride(URI.create(config.s3Endpoint()))
+        .region(Region.of(config.s3Region()))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(config.s3AccessKey(), config.s3SecretKey())))
+        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+        .build();
+  }
+
+  static void deleteS3Prefix(Benchmark.Config config, String prefix) {
+    try (S3Client s3 = s3(config)) {
+      List<ObjectIdentifier> keys = new ArrayList<>();
+      for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(config.s3Bucket()).prefix(prefix)).contents()) {
+        keys.add(ObjectIdentifier.builder().key(o.key()).build());
+      }
+      // One by one: S3Proxy's filesystem backend lists folders as objects and deletes them empty.
+      keys.sort((a, b) -> b.key().length() - a.key().length());
+      for (ObjectIdentifier k : keys) {
+        try {
+          s3.deleteObject(b -> b.bucket(config.s3Bucket()).key(k.key()));
+        } catch (RuntimeException e) {
+          // a folder not yet empty; the next pass gets it
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,642 @@
+package io.datalake.bench;
+
+import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.avro.AvroReadSupport;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.LocalInputFile;
+
+/**
+ * Streaming at one offered rate: the pipeline on the embedded FlinkRunner reads fresh Kafka topics
+ * (one per kind) and writes a local lake and a fresh ClickHouse database. The benchmark produces
+ * events of every kind at the rate, remembers when it sent each one, and finds out when each
+ * becomes visible:
+ *
+ * <ul>
+ *   <li>in ClickHouse: a poller queries every table of the kinds' primary rows every 250 ms for the
+ *       ids not seen yet (ids embed the event number, so "not seen yet" is a range from the
+ *       lowest unseen one; events missing for 30 s are looked up by id every 5 s instead);
+ *   <li>in the lake: a watcher lists the Parquet files every 500 ms; a file is finished when it
+ *       appears under its final name (FileIO writes elsewhere and renames), and its ids are read
+ *       at once (id column only).
+ * </ul>
+ *
+ * Freshness = first seen − sent, per event. Before the measured events, a warm-up trickle (20/s)
+ * runs until the first one shows in ClickHouse: that is the start-up time, and the measured
+ * events start on a running pipeline. After them, the run drains until every event is seen (or a
+ * time limit).
+ */
+final class StreamingBench {
+  private static final long POLL_MS = 250;
+  private static final long FILE_POLL_MS = 500;
+  private static final long STUCK_MS = 30_000;
+  private static final long MEASURED = 1_000_000_000L;
+  private static final int WARMUP_RATE = 20;
+
+  /** The primary table of each kind, and its id column. */
+  private record Primary(String table, String idColumn) {}
+
+  private static final Map<EventKind, Primary> PRIMARY = new EnumMap<>(EventKind.class);
+
+  static {
+    PRIMARY.put(EventKind.ENTITY_OPERATIONS, new Primary("entity_operations", "id"));
+    PRIMARY.put(EventKind.WORKFLOW_EXECUTIONS, new Primary("workflow_executions", "id"));
+    PRIMARY.put(EventKind.CHECKOUT_ORDERS, new Primary("checkout_orders", "orderId"));
+    PRIMARY.put(EventKind.JOURNEY_SESSIONS, new Primary("journey_sessions", "id"));
+    PRIMARY.put(EventKind.JOURNEY_EVENTS, new Primary("journey_events", "id"));
+    PRIMARY.put(EventKind.PORTAL_SESSIONS, new Primary("portal_sessions", "id"));
+    PRIMARY.put(EventKind.PORTAL_EVENTS, new Primary("portal_events", "id"));
+  }
+
+  private final Benchmark.Config config;
+
+  StreamingBench(Benchmark.Config config) {
+    this.config = config;
+  }
+
+  /** The state of one run, shared by the producer, the poller and the file watcher. */
+  private final class Run {
+    final long idTag = 0x5eed_0000_0000_4000L | ((System.currentTimeMillis() & 0xffffL) << 16);
+    final int count;
+    final long[] sentMs;
+    final long[] clickhouseMs;
+    final long[] parquetMs;
+    final Map<EventKind, ConcurrentSkipListSet<Long>> unseen = new EnumMap<>(EventKind.class);
+    final Map<EventKind, ConcurrentSkipListSet<Long>> stuck = new EnumMap<>(EventKind.class);
+    final Set<Long> parquetUnseen = ConcurrentHashMap.newKeySet();
+    final Map<Long, Long> warmupSent = new ConcurrentHashMap<>();
+    final AtomicLong firstWarmupSeenMs = new AtomicLong();
+    final AtomicLong chSeen = new AtomicLong();
+    final AtomicLong pqSeen = new AtomicLong();
+    final AtomicLong produced = new AtomicLong();
+    final AtomicBoolean stop = new AtomicBoolean();
+    final Set<Path> files = ConcurrentHashMap.newKeySet();
+    final String database;
+    final Path lake;
+    volatile String pollError;
+    volatile boolean pollSucceeded;
+    final AtomicLong pollErrors = new AtomicLong();
+
+    Run(int count, String database, Path lake) {
+      this.count = count;
+      this.sentMs = new long[count];
+      this.clickhouseMs = new long[count];
+      this.parquetMs = new long[count];
+      this.database = database;
+      this.lake = lake;
+      for (EventKind k : EventKind.values()) {
+        unseen.put(k, new ConcurrentSkipListSet<>());
+        stuck.put(k, new ConcurrentSkipListSet<>());
+      }
+    }
+
+    String id(long seq) {
+      EventKind kind = EventGenerator.kindOf(seq);
+      return kind == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(seq) : InputFiles.id(idTag, seq);
+    }
+
+    long seq(EventKind kind, String id) {
+      if (kind == EventKind.CHECKOUT_ORDERS) {
+        return Long.parseLong(id.substring(0, id.indexOf('-'))) - 1_000_000_000_000L;
+      }
+      UUID uuid = UUID.fromString(id);
+      return uuid.getMostSignificantBits() == idTag ? uuid.getLeastSignificantBits() : -1;
+    }
+
+    /** Records that seq is visible in ClickHouse at time ms. */
+    void seenInClickHouse(EventKind kind, long seq, long ms) {
+      if (seq >= MEASURED && seq < MEASURED + count) {
+        int i = (int) (seq - MEASURED);
+        if (clickhouseMs[i] == 0) {
+          clickhouseMs[i] = ms;
+          chSeen.incrementAndGet();
+        }
+        unseen.get(kind).remove(seq);
+        stuck.get(kind).remove(seq);
+      } else if (seq >= 0 && seq < MEASURED) {
+        firstWarmupSeenMs.compareAndSet(0, ms);
+        unseen.get(kind).remove(seq);
+        stuck.get(kind).remove(seq);
+      }
+    }
+  }
+
+  Results.StreamRun run(int rate) throws Exception {
+    String tag = "s" + rate + "_" + (System.currentTimeMillis() / 1000 % 1_000_000);
+    String name = "stream-" + rate;
+    Path runDir = config.out().resolve("runs").resolve(name);
+    InputFiles.deleteTree(runDir);
+    Files.createDirectories(runDir);
+    Path lake = runDir.resolve("lake");
+    String database = "bench_" + tag;
+    int count = rate * config.durationSeconds();
+    Run run = new Run(count, database, lake);
+
+    Map<EventKind, String> topics = new EnumMap<>(EventKind.class);
+    StringBuilder topicsOption = new StringBuilder();
+    for (EventKind k : EventKind.values()) {
+      topics.put(k, k.folder() + "-bench-" + tag);
+      topicsOption.append(topicsOption.length() == 0 ? "" : ",").append(k.folder()).append('=').append(topics.get(k));
+    }
+    Services.createTopics(config, topics.values(), config.cores());
+    Bench.progress("streaming %d/s: topics *-bench-%s (%d partitions), ClickHouse database %s", rate, tag, config.cores(), database);
+
+    List<String> args =
+        new ArrayList<>(List.of(
+            "--source=kafka",
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=" + config.cores(),
+            "--bootstrapServers=" + config.kafka(),
+            "--consumerGroup=bench-" + tag,
+            "--topics=" + topicsOption,
+            "--lake=" + lake,
+            "--piiDevelopmentKeyset=true",
+            "--windowSeconds=" + config.windowSeconds(),
+            "--maxOutOfOrdernessSeconds=" + config.maxOutOfOrdernessSeconds(),
+            "--clickhouseUrl=" + config.clickhouseUrl(),
+            "--clickhouseDatabase=" + database));
+    for (String extra : config.streamArgs().trim().split("\\s+")) {
+      if (!extra.isEmpty()) {
+        args.add(extra.replace("{run}", runDir.toString()));
+      }
+    }
+    ChildJvm child =
+        ChildJvm.start(name, runDir, config.heap(), jvmArgs(), config.jar().toString(), "io.datalake.pipelines.DatalakePipeline", args);
+    ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
+    Thread poller = new Thread(() -> poll(run, ch), "ch-poller");
+    Thread watcher = new Thread(() -> watchFiles(run), "file-watcher");
+    poller.setDaemon(true);
+    watcher.setDaemon(true);
+    poller.start();
+    watcher.start();
+    EventGenerator generator =
+        new EventGenerator(config.samples(), InputFiles.SEED + rate, Instant::now, n -> run.id(n), true);
+    Properties props = new Properties();
+    props.put("bootstrap.servers", config.kafka());
+    props.put("key.serializer", StringSerializer.class.getName());
+    props.put("value.serializer", StringSerializer.class.getName());
+    props.put("linger.ms", "20");
+    props.put("acks", "all");
+    List<long[]> lag = new ArrayList<>();
+    long producedBytes = 0;
+    double startup = Double.NaN;
+    long productionStartMs = 0;
+    long productionEndMs = 0;
+    double drain = Double.NaN;
+    String check;
+    boolean ok = false;
+    ChildJvm.Result result;
+    try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
+      // 1. Warm-up until the pipeline shows its first row in ClickHouse.
+      long warmStart = System.nanoTime();
+      long n = 0;
+      while (run.firstWarmupSeenMs.get() == 0) {
+        if (!child.isAlive()) {
+          throw new IllegalStateException("the pipeline exited during start-up: " + child.tail(20));
+        }
+        if (child.elapsedSeconds() > config.startupTimeout().toSeconds()) {
+          throw new IllegalStateException("no row in ClickHouse " + config.startupTimeout().toSeconds() + " s after the start; see " + child.log()
+              + (run.pollError != null ? " (last poll error: " + run.pollError + ")" : ""));
+        }
+        long due = warmStart + n * 1_000_000_000L / WARMUP_RATE;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        EventGenerator.Event e = generator.next(n, 0, 0);
+        run.warmupSent.put(n, System.currentTimeMillis());
+        run.unseen.get(e.kind()).add(n);
+        kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+        n++;
+        if (n % (WARMUP_RATE * 15) == 0) {
+          Bench.progress("streaming %d/s: waiting for the pipeline (%.0f s, %d warm-up events sent)", rate, child.elapsedSeconds(), n);
+        }
+      }
+      startup = (run.firstWarmupSeenMs.get() - child.startMillis()) / 1000.0;
+      Bench.progress("streaming %d/s: pipeline up, first row in ClickHouse %.1f s after its start; producing %,d events for %d s",
+          rate, startup, count, config.durationSeconds());
+      // Forget warm-up events still unseen: only measured ones count.
+      for (EventKind k : EventKind.values()) {
+        run.unseen.get(k).removeIf(s -> s < MEASURED);
+      }
+      // 2. The measured events at the offered rate.
+      long start = System.nanoTime();
+      productionStartMs = System.currentTimeMillis();
+      long nextSample = 0;
+      long nextProgress = 10;
+      for (int i = 0; i < count; i++) {
+        long due = start + (long) (i * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        long seq = MEASURED + i;
+        EventGenerator.Event e = generator.next(seq, 0, 0);
+        run.unseen.get(e.kind()).add(seq);
+        run.parquetUnseen.add(seq);
+        run.sentMs[i] = System.currentTimeMillis();
+        kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+        producedBytes += e.value().getBytes(StandardCharsets.UTF_8).length;
+        run.produced.incrementAndGet();
+        long elapsedMs = System.currentTimeMillis() - productionStartMs;
+        if (elapsedMs >= nextSample) {
+          lag.add(new long[] {elapsedMs, run.produced.get(), run.chSeen.get(), run.pqSeen.get()});
+          nextSample += 1000;
+        }
+        if (elapsedMs >= nextProgress * 1000) {
+          Bench.progress("streaming %d/s: %,d sent, %,d in ClickHouse, %,d in finished files, lag %,d", rate,
+              run.produced.get(), run.chSeen.get(), run.pqSeen.get(), run.produced.get() - run.chSeen.get());
+          nextProgress += 10;
+        }
+        if (!child.isAlive()) {
+          break;
+        }
+      }
+      kafka.flush();
+      productionEndMs = System.currentTimeMillis();
+      // 3. Drain: until every event is seen, or the limit.
+      long drainLimitMs = Math.max(60, config.windowSeconds() + config.maxOutOfOrdernessSeconds() + 60) * 1000L;
+      long nextDrainProgress = 10_000;
+      while (child.isAlive() && System.currentTimeMillis() - productionEndMs < drainLimitMs
+          && (run.chSeen.get() < count || run.pqSeen.get() < count)) {
+        Thread.sleep(250);
+        long elapsedMs = System.currentTimeMillis() - productionStartMs;
+        if (elapsedMs >= nextSample) {
+          lag.add(new long[] {elapsedMs, run.produced.get(), run.chSeen.get(), run.pqSeen.get()});
+          nextSample += 1000;
+        }
+        if (System.currentTimeMillis() - productionEndMs >= nextDrainProgress) {
+          Bench.progress("streaming %d/s: draining, %,d of %,d in ClickHouse, %,d in finished files", rate, run.chSeen.get(), count, run.pqSeen.get());
+          nextDrainProgress += 10_000;
+        }
+      }
+      long lastCh = 0;
+      for (long t : run.clickhouseMs) {
+        lastCh = Math.max(lastCh, t);
+      }
+      drain = run.chSeen.get() == count ? Math.max(0, lastCh - productionEndMs) / 1000.0 : Double.NaN;
+    } finally {
+      run.stop.set(true);
+      result = child.stop();
+      poller.join(5000);
+      watcher.join(5000);
+    }
+    // Results.
+    List<Double> chF = new ArrayList<>();
+    List<Double> pqF = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (run.clickhouseMs[i] > 0) {
+        chF.add((run.clickhouseMs[i] - run.sentMs[i]) / 1000.0);
+      }
+      if (run.parquetMs[i] > 0) {
+        pqF.add((run.parquetMs[i] - run.sentMs[i]) / 1000.0);
+      }
+    }
+    double[] ch5 = quantiles(chF);
+    double[] pq5 = quantiles(pqF);
+    long lost = count - run.chSeen.get();
+    long lostPq = count - run.pqSeen.get();
+    double sentPerSecond = run.produced.get() / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0);
+    // Sustained: rows that became visible during the second half of the offered period, per second.
+    long half = productionStartMs + (productionEndMs - productionStartMs) / 2;
+    long visibleInSecondHalf = 0;
+    for (int i = 0; i < count; i++) {
+      if (run.clickhouseMs[i] >= half && run.clickhouseMs[i] <= productionEndMs) {
+        visibleInSecondHalf++;
+      }
+    }
+    double sustained = visibleInSecondHalf / Math.max(0.001, (productionEndMs - half) / 1000.0);
+    long maxLag = 0;
+    for (long[] s : lag) {
+      if (s[0] <= productionEndMs - productionStartMs) {
+        maxLag = Math.max(maxLag, s[1] - s[2]);
+      }
+    }
+    double slope = lagSlope(lag, (productionEndMs - productionStartMs) / 2, productionEndMs - productionStartMs);
+    boolean growing = slope > Math.max(5, 0.02 * rate);
+    String trouble = logTrouble(child.log());
+    // A stall: rows stopped arriving in ClickHouse long before the end while some were missing.
+    long lastIncreaseMs = 0;
+    long lastEndMs = lag.isEmpty() ? 0 : lag.get(lag.size() - 1)[0];
+    for (int i = 1; i < lag.size(); i++) {
+      if (lag.get(i)[2] > lag.get(i - 1)[2]) {
+        lastIncreaseMs = lag.get(i)[0];
+      }
+    }
+    if (lost > 0 && lastEndMs - lastIncreaseMs > 30_000) {
+      trouble = (trouble.isEmpty() ? "" : trouble + ", ")
+          + String.format("STALLED: no new row in ClickHouse for the last %.0f s", (lastEndMs - lastIncreaseMs) / 1000.0);
+    }
+    ok = result.exitCode() != -1 && lost == 0 && chF.size() == count;
+    check =
+        String.format(
+            "%s%s%s%s",
+            lost == 0 ? "all in ClickHouse" : lost + " never in ClickHouse",
+            lostPq == 0 ? ", all in finished files" : ", " + lostPq + " not in finished files by the end",
+            run.pollError != null ? " (" + run.pollErrors.get() + " failed polls, last: " + run.pollError + ")" : "",
+            trouble.isEmpty() ? "" : "; " + trouble);
+    Bench.progress(
+        "streaming %d/s: sent %.0f/s, sustained %.0f/s; ClickHouse freshness p50 %.2f s p95 %.2f s p99 %.2f s; Parquet p50 %.1f s p95 %.1f s; max lag %,d, lag slope %.1f/s (%s); RSS %s MB, heap %s MB; %s",
+        rate, sentPerSecond, sustained, ch5[0], ch5[1], ch5[2], pq5[0], pq5[1], maxLag, slope,
+        growing ? "GROWING" : "flat", Bench.mb(result.rss()), Bench.mb(result.peakHeapBytes()), check);
+    // Clean up.
+    Services.deleteTopics(config, topics.values());
+    if (!config.keep()) {
+      try {
+        ch.execute("DROP DATABASE IF EXISTS `" + database + "`");
+      } catch (RuntimeException e) {
+        Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
+      }
+      InputFiles.deleteTree(lake);
+    }
+    return new Results.StreamRun(
+        rate,
+        config.cores(),
+        config.durationSeconds(),
+        run.produced.get(),
+        producedBytes,
+        startup,
+        sentPerSecond,
+        sustained,
+        run.chSeen.get(),
+        ch5,
+        run.pqSeen.get(),
+        pq5,
+        lost,
+        lostPq,
+        maxLag,
+        slope,
+        growing,
+        drain,
+        lag,
+        result.rss(),
+        result.peakHeapBytes(),
+        result.peakLiveBytes(),
+        result.exitCode(),
+        ok,
+        check,
+        config.out().relativize(child.log()).toString());
+  }
+
+  private static final java.util.regex.Pattern ATTEMPT = java.util.regex.Pattern.compile("\\(\\d+/\\d+\\)#(\\d+)");
+
+  /** Failed checkpoints and task restarts the pipeline's log shows, if any. */
+  static String logTrouble(Path log) {
+    long failedCheckpoints = 0;
+    int attempts = 0;
+    String cause = null;
+    try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.contains("Could not materialize checkpoint") || line.contains("Checkpoint") && line.contains("declined")) {
+          failedCheckpoints++;
+        }
+        if (cause == null && line.contains("larger than the maximum permitted memory-backed state")) {
+          cause = "state larger than the memory-backed checkpoint storage allows";
+        }
+        java.util.regex.Matcher m = ATTEMPT.matcher(line);
+        while (m.find()) {
+          attempts = Math.max(attempts, Integer.parseInt(m.group(1)));
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
+    }
+    List<String> out = new ArrayList<>();
+    if (failedCheckpoints > 0) {
+      out.add(failedCheckpoints + " failed checkpoints" + (cause != null ? " (" + cause + ")" : ""));
+    }
+    if (attempts > 0) {
+      out.add("tasks restarted (attempt #" + attempts + " seen)");
+    }
+    return String.join(", ", out);
+  }
+
+  private List<String> jvmArgs() {
+    List<String> out = new ArrayList<>();
+    for (String a : config.clickhouseJvmArgs().trim().split("\\s+")) {
+      if (!a.isEmpty()) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  /** p50, p95, p99, max. */
+  private static double[] quantiles(List<Double> values) {
+    double[] s = Bench.sorted(values);
+    return new double[] {
+      Bench.percentile(s, 0.50), Bench.percentile(s, 0.95), Bench.percentile(s, 0.99), s.length == 0 ? Double.NaN : s[s.length - 1]
+    };
+  }
+
+  /** Least-squares slope (records per second) of the ClickHouse lag between two times (ms). */
+  private static double lagSlope(List<long[]> lag, long fromMs, long toMs) {
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (long[] s : lag) {
+      if (s[0] < fromMs || s[0] > toMs) {
+        continue;
+      }
+      double x = s[0] / 1000.0;
+      double y = s[1] - s[2];
+      n++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    if (n < 3) {
+      return Double.NaN;
+    }
+    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  }
+
+  // ---------------------------------------------------------------------------- ClickHouse --
+
+  private void poll(Run run, ClickHouseClient ch) {
+    long nextStuckCheck = System.currentTimeMillis() + 5000;
+    while (!run.stop.get()) {
+      long started = System.currentTimeMillis();
+      try {
+        StringBuilder sql = new StringBuilder();
+        for (EventKind kind : EventKind.values()) {
+          ConcurrentSkipListSet<Long> unseen = run.unseen.get(kind);
+          // Events missing for long are looked up by id, not kept as the start of the range.
+          Long low;
+          while ((low = unseen.isEmpty() ? null : unseen.first()) != null && isStuck(run, low, started)) {
+            unseen.remove(low);
+            run.stuck.get(kind).add(low);
+          }
+          if (low == null) {
+            continue;
+          }
+          Primary p = PRIMARY.get(kind);
+          sql.append(sql.length() == 0 ? "" : " UNION ALL ")
+              .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
+              .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(low)).append("'");
+        }
+        if (started >= nextStuckCheck) {
+          for (EventKind kind : EventKind.values()) {
+            List<Long> ids = run.stuck.get(kind).stream().limit(500).toList();
+            if (ids.isEmpty()) {
+              continue;
+            }
+            Primary p = PRIMARY.get(kind);
+            StringBuilder in = new StringBuilder();
+            for (long s : ids) {
+              in.append(in.length() == 0 ? "'" : ",'").append(run.id(s)).append('\'');
+            }
+            sql.append(sql.length() == 0 ? "" : " UNION ALL ")
+                .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
+                .append(run.database).append("`.`").append(p.table()).append("` WHERE i IN (").append(in).append(')');
+          }
+          nextStuckCheck = started + 5000;
+        }
+        if (sql.length() > 0) {
+          String body = ch.execute(sql + " FORMAT TabSeparated");
+          run.pollSucceeded = true;
+          for (String line : body.split("\n")) {
+            int tab = line.indexOf('\t');
+            if (tab < 0) {
+              continue;
+            }
+            EventKind kind = EventKind.fromFolder(line.substring(0, tab));
+            try {
+              run.seenInClickHouse(kind, run.seq(kind, line.substring(tab + 1)), started);
+            } catch (RuntimeException e) {
+              // an id of another run
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        // Before the pipeline has created its tables, queries fail: not an error of the run.
+        if (run.pollSucceeded) {
+          run.pollErrors.incrementAndGet();
+          run.pollError = e.getMessage() == null ? e.toString() : e.getMessage().substring(0, Math.min(200, e.getMessage().length()));
+        }
+      }
+      long sleep = POLL_MS - (System.currentTimeMillis() - started);
+      if (sleep > 0) {
+        try {
+          Thread.sleep(sleep);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  private static boolean isStuck(Run run, long seq, long now) {
+    if (seq >= MEASURED) {
+      long sent = run.sentMs[(int) (seq - MEASURED)];
+      return sent > 0 && now - sent > STUCK_MS;
+    }
+    Long sent = run.warmupSent.get(seq);
+    return sent != null && now - sent > STUCK_MS;
+  }
+
+  // ------------------------------------------------------------------------------- Parquet --
+
+  private void watchFiles(Run run) {
+    Map<String, Schema> projections = new java.util.HashMap<>();
+    for (Primary p : PRIMARY.values()) {
+      Schema full = LakeTables.byName(p.table()).avroSchema();
+      Schema.Field f = full.getField(p.idColumn());
+      Schema projection =
+          Schema.createRecord(full.getName(), null, full.getNamespace(), false,
+              List.of(new Schema.Field(f.name(), f.schema(), null, f.defaultVal())));
+      projections.put(p.table(), projection);
+    }
+    while (!run.stop.get()) {
+      long now = System.currentTimeMillis();
+      for (Map.Entry<EventKind, Primary> e : PRIMARY.entrySet()) {
+        Path dir = run.lake.resolve(e.getValue().table());
+        if (!Files.isDirectory(dir)) {
+          continue;
+        }
+        List<Path> found;
+        try (Stream<Path> walk = Files.walk(dir)) {
+          found = walk.filter(p -> p.getFileName().toString().endsWith(".parquet") && !hidden(run.lake, p)).toList();
+        } catch (IOException | java.io.UncheckedIOException ex) {
+          continue;
+        }
+        for (Path file : found) {
+          if (run.files.add(file)) {
+            readIds(run, e.getKey(), file, projections.get(e.getValue().table()), e.getValue().idColumn(), now);
+          }
+        }
+      }
+      try {
+        Thread.sleep(FILE_POLL_MS);
+      } catch (InterruptedException ex) {
+        return;
+      }
+    }
+  }
+
+  private static boolean hidden(Path lake, Path file) {
+    for (Path part : lake.relativize(file)) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void readIds(Run run, EventKind kind, Path file, Schema projection, String idColumn, long seenMs) {
+    Configuration conf = new Configuration();
+    AvroReadSupport.setRequestedProjection(conf, projection);
+    try (ParquetReader<GenericRecord> reader =
+        AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).withConf(conf).build()) {
+      GenericRecord r;
+      while ((r = reader.read()) != null) {
+        Object id = r.get(idColumn);
+        if (id == null) {
+          continue;
+        }
+        long seq;
+        try {
+          seq = run.seq(kind, id.toString());
+        } catch (RuntimeException e) {
+          continue;
+        }
+        if (seq >= MEASURED && seq < MEASURED + run.count) {
+          int i = (int) (seq - MEASURED);
+          if (run.parquetMs[i] == 0) {
+            run.parquetMs[i] = seenMs;
+            run.pqSeen.incrementAndGet();
+            run.parquetUnseen.remove(seq);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      run.files.remove(file); // retry on the next pass
+    }
+  }
+}
