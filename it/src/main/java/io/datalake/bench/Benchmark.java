@@ -85,10 +85,10 @@ public final class Benchmark {
    * (measured: 130 connections open, 13 writers parked in LaxConnPool). The JDK's HTTP connection
    * provider, chosen by the driver's system property, does not leak.
    */
-  static final String DEFAULT_CLICKHOUSE_JVM_ARGS = "-Dchc_connection_provider=HTTP_URL_CONNECTION";
+  static final String DEFAULT_CLICKHOUSE_JVM_ARGS = "";
 
   static final String DEFAULT_STREAM_ARGS =
-      "--checkpointingInterval=10000 --stateBackend=filesystem --stateBackendStoragePath=file://{run}/checkpoints";
+      "--checkpointingInterval=10000 --checkpointDir={run}/checkpoints";
 
   private static final String USAGE =
       """

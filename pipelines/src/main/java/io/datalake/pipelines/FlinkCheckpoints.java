@@ -70,10 +70,19 @@ final class FlinkCheckpoints {
       }
       flink.setStateBackendStoragePath(uri);
       LOG.info("datalake: checkpoints retained under {} (state backend {})", uri, flink.getStateBackend());
-    } else if (streaming) {
+    } else if (streaming && embedded(flink) && flink.getStateBackend() == null) {
+      // Flink's default checkpoint storage is the JobManager's memory, limited to 5 MB: the
+      // windows' state passes that within seconds and every checkpoint fails (the benchmark saw
+      // it at 500 records/s). The embedded cluster has no configuration of its own: use files.
+      String temporary = asUri(System.getProperty("java.io.tmpdir") + "/datalake-checkpoints");
+      flink.setStateBackend("filesystem");
+      flink.setStateBackendStoragePath(temporary);
       LOG.warn(
-          "datalake: no --checkpointDir: checkpoints follow the Flink configuration and may not be"
-              + " retained; after a crash, --resume cannot find them");
+          "datalake: no --checkpointDir: checkpoints go to {}; give --checkpointDir to keep them where"
+              + " --resume looks",
+          temporary);
+    } else if (streaming) {
+      LOG.info("datalake: no --checkpointDir: checkpoint storage follows the cluster's configuration");
     }
     String restore = blankToNull(flink.getSavepointPath());
     if (Boolean.TRUE.equals(options.getResume()) && restore == null) {
@@ -93,7 +102,7 @@ final class FlinkCheckpoints {
     }
     if (restore != null) {
       flink.setSavepointPath(restore);
-      if (LOCAL.equals(flink.getFlinkMaster())) {
+      if (embedded(flink)) {
         // The runner hands --savepointPath only to a remote cluster; the embedded one reads the
         // restore path from its Flink configuration, so the run gets a configuration that has it.
         flink.setFlinkConfDir(confDirRestoringFrom(restore, flink.getFlinkConfDir()).toString());
@@ -155,6 +164,12 @@ final class FlinkCheckpoints {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write the Flink configuration that restores " + restore, e);
     }
+  }
+
+  /** The embedded cluster: "[local]", or "[auto]" outside a Flink client (Beam's default). */
+  private static boolean embedded(FlinkPipelineOptions flink) {
+    String master = flink.getFlinkMaster();
+    return master == null || LOCAL.equals(master) || "[auto]".equals(master);
   }
 
   /** A plain path becomes a file:// URI: Flink and Beam both need a scheme to agree on it. */

@@ -113,6 +113,21 @@ public final class Cli {
   }
 
   private static void produce(String[] args) throws IOException {
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println(
+          String.join(
+              "\n",
+              "usage: produce [--rate=N] [--duration=S] [--late-fraction=F] [--bad-fraction=F] [--bootstrapServers=HOST:PORT]",
+              "  Publishes realistic events of every kind (from the bundled samples: fresh ids, varied tenants",
+              "  and PII, event times up to 20 s old and out of order) to one topic per kind, named like the",
+              "  batch folders (the local broker creates missing topics).",
+              "  --rate=N             events per second, all kinds together (100)",
+              "  --duration=S         seconds (10)",
+              "  --late-fraction=F    share of events hours to days old (0)",
+              "  --bad-fraction=F     share of broken records, which become dead letters (0)",
+              "  --bootstrapServers   Kafka (DATALAKE_KAFKA_BOOTSTRAP, else 127.0.0.1:9092)"));
+      return;
+    }
     java.util.Map<String, String> flags = new java.util.HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
