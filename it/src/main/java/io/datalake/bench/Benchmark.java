@@ -117,10 +117,8 @@ public final class Benchmark {
         --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
         --stream-args "..." streaming: more pipeline options, {run} = the run's folder (default
                             "%s")
-        --clickhouse-jvm-args "..."  JVM options of the runs that write to ClickHouse (flink-s3-ch,
-                            streaming); default "%s": the work-around of
-                            a connection leak that stops every ClickHouse writer after 10 inserts
-                            (see the report); "" runs the pipeline as shipped
+        --clickhouse-jvm-args "..."  more JVM options of the runs that write to ClickHouse
+                            (flink-s3-ch, streaming); default "%s"
         --keep              keep lakes, S3 objects and ClickHouse databases of the runs
         --render            only rewrite results.md and chart.svg from <out>/results.json
         --kafka H:P, --clickhouse URL, --s3-endpoint URL, --s3-bucket B, --s3-region R,
