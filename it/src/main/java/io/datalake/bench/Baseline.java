@@ -1,10 +1,6 @@
 package io.datalake.bench;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.io.JsonLines;
 import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.io.WriteDeadLetters;
@@ -13,18 +9,13 @@ import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.parse.DroppedFields;
-import io.datalake.transforms.parse.MappedRecord;
-import io.datalake.transforms.parse.RecordMapper;
-import io.datalake.transforms.parse.RecordMappers;
+import io.datalake.transforms.parse.RecordParser;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.schema.JsonTyper;
 import io.datalake.transforms.schema.LakeTables;
-import java.io.BufferedInputStream;
 import java.io.BufferedWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +36,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -55,25 +44,25 @@ import org.apache.parquet.io.LocalOutputFile;
 
 /**
  * The yardstick: the pipeline's per-record work in plain Java, no Beam. It reads the same JSON
- * lines files, and for each record does what {@code ParseRecords} and {@code WriteLakeTables} do,
- * with the project's own classes: parse (Jackson, trailing tokens rejected), drop the configured
- * fields, encrypt PII ({@link PiiEncryptor}, Tink AES-SIV), map to table rows ({@link
- * RecordMappers}), restore types into Avro records ({@link JsonTyper}), place each row in its
+ * lines files ({@link JsonLines}, as {@code ReadJsonLines} does), and for each record does what
+ * {@code ParseRecords} and {@code WriteLakeTables} do, with the same code: {@link RecordParser}
+ * parses (Jackson, trailing tokens rejected), drops the configured fields, encrypts PII (Tink
+ * AES-SIV), maps to table rows and restores types into Avro records; then it places each row in its
  * Hive partition ({@link LakePaths}) and write one Parquet file per partition with parquet-avro's
  * {@link AvroParquetWriter} under the same settings as the pipeline's sink (same Avro schemas,
  * codec, row-group size, write mode, file names), to a temporary name first and renamed at the end
  * as FileIO does. Rejected records become dead letters (randomized encryption, JSON lines).
  *
  * <p>Threads: {@code --threads=N} workers take whole input files, largest first, from a shared
- * queue (the pipeline also reads file by file). Each worker has its own mappers and cipher, as a
+ * queue (the pipeline also reads file by file). Each worker has its own parser and cipher, as a
  * DoFn instance has; rows are buffered per partition and appended under that partition's writer
  * lock, so every partition still gets exactly one file.
  *
  * <p>Prints one line {@code BASELINE key=value ...} with its counts and its processing time.
  */
 public final class Baseline {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** The pipeline's default --maxRecordBytes. */
+  private static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
   private static final int FLUSH_ROWS = 256;
 
   private final Path lake;
@@ -203,15 +192,8 @@ public final class Baseline {
   /** One worker's per-record state, as a DoFn instance's. */
   private final class Worker {
     private final PiiCipher cipher = keyset.cipher();
-    private final PiiEncryptor encryptor = new PiiEncryptor(cipher);
-    private final Map<EventKind, RecordMapper> mappers = new EnumMap<>(EventKind.class);
+    private final RecordParser parser = new RecordParser(new PiiEncryptor(cipher), policy, dropped);
     private final Map<String, List<GenericRecord>> buffers = new HashMap<>();
-
-    Worker() {
-      for (EventKind kind : EventKind.values()) {
-        mappers.put(kind, RecordMappers.forKind(kind));
-      }
-    }
 
     void readFile(InputFile file) throws IOException {
       String name = file.path().toString();
@@ -219,49 +201,29 @@ public final class Baseline {
       if (name.endsWith(".gz")) {
         raw = new GZIPInputStream(raw, 1 << 16);
       }
-      try (InputStream in = new BufferedInputStream(raw, 1 << 16)) {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
-        long lineNumber = 0;
-        boolean pending = false;
-        int b;
-        while ((b = in.read()) != -1) {
-          pending = true;
-          if (b == '\n') {
-            lineNumber++;
-            record(file.kind(), name + ":" + lineNumber, line.toByteArray());
-            line.reset();
-            pending = false;
-          } else {
-            line.write(b);
-          }
-        }
-        if (pending) {
-          record(file.kind(), name + ":" + (lineNumber + 1), line.toByteArray());
-        }
+      try (InputStream in = raw) {
+        JsonLines.read(
+            in,
+            MAX_RECORD_BYTES,
+            (lineNumber, bytes, length) -> record(file.kind(), name + ":" + lineNumber, bytes, length));
       }
       flush();
     }
 
-    private void record(EventKind kind, String position, byte[] bytes) throws IOException {
+    private void record(EventKind kind, String position, byte[] bytes, long length) throws IOException {
       read.incrementAndGet();
-      int end = bytes.length;
-      if (end > 0 && bytes[end - 1] == '\r') {
-        bytes = java.util.Arrays.copyOf(bytes, end - 1);
-      }
       try {
-        MappedRecord mapped = parse(kind, bytes);
-        long micros = JsonTyper.toEpochMicros(mapped.eventTime());
-        List<GenericRecord> records = new ArrayList<>(mapped.rows().size());
-        List<String> partitions = new ArrayList<>(mapped.rows().size());
-        for (MappedRecord.TableRow row : mapped.rows()) {
-          records.add(JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind)));
-          partitions.add(LakePaths.partition(row.table().name(), mapped.tenant(), micros, false));
+        if (bytes == null) {
+          throw new RecordRejectedException("read", "record of " + length + " bytes exceeds --maxRecordBytes");
         }
-        for (int i = 0; i < records.size(); i++) {
-          List<GenericRecord> buffer = buffers.computeIfAbsent(partitions.get(i), p -> new ArrayList<>());
-          buffer.add(records.get(i));
+        RecordParser.ParsedRecord parsed = parser.parse(kind, bytes);
+        long micros = parsed.eventTimeMicros();
+        for (RecordParser.TypedRow row : parsed.rows()) {
+          String partition = LakePaths.partition(row.table(), parsed.tenant(), micros, false);
+          List<GenericRecord> buffer = buffers.computeIfAbsent(partition, p -> new ArrayList<>());
+          buffer.add(row.record());
           if (buffer.size() >= FLUSH_ROWS) {
-            writer(partitions.get(i)).append(buffer);
+            writer(partition).append(buffer);
             buffer.clear();
           }
         }
@@ -269,34 +231,14 @@ public final class Baseline {
       } catch (RecordRejectedException e) {
         rejected.incrementAndGet();
         DeadLetter letter =
-            new DeadLetter(kind.folder(), e.step(), e.getMessage(), position, cipher.encryptRandomized(bytes));
+            new DeadLetter(
+                kind.folder(), e.step(), e.getMessage(), position, bytes == null ? null : cipher.encryptRandomized(bytes));
         BufferedWriter out = deadLetters.computeIfAbsent(kind.folder(), k -> openDeadLetters(k));
         synchronized (out) {
           out.write(WriteDeadLetters.toJson(letter));
           out.write('\n');
         }
       }
-    }
-
-    private MappedRecord parse(EventKind kind, byte[] payload) throws RecordRejectedException {
-      JsonNode node;
-      try {
-        node = JSON.readTree(payload);
-      } catch (JsonProcessingException e) {
-        throw new RecordRejectedException("parse", "invalid JSON: " + e.getOriginalMessage());
-      } catch (IOException e) {
-        throw new RecordRejectedException("parse", "unreadable record: " + e.getClass().getSimpleName());
-      }
-      if (node == null || node.isMissingNode()) {
-        throw new RecordRejectedException("parse", "empty line");
-      }
-      if (!node.isObject()) {
-        throw new RecordRejectedException("parse", "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
-      }
-      ObjectNode record = (ObjectNode) node;
-      dropped.apply(kind, record);
-      encryptor.encrypt(record, policy.paths(kind));
-      return mappers.get(kind).map(record);
     }
 
     void flush() throws IOException {
@@ -307,10 +249,6 @@ public final class Baseline {
         }
       }
     }
-  }
-
-  private static JsonTyper.JsonStyle jsonStyle(EventKind kind) {
-    return kind == EventKind.CHECKOUT_ORDERS ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS : JsonTyper.JsonStyle.AS_IS;
   }
 
   private BufferedWriter openDeadLetters(String kind) {
@@ -344,7 +282,7 @@ public final class Baseline {
                 .withSchema(LakeTables.byName(table).avroSchema())
                 .withCompressionCodec(codec)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withConf(new Configuration())
+                .withConf(WriteLakeTables.parquetConfiguration())
                 .withRowGroupSize(WriteLakeTables.ROW_GROUP_BYTES)
                 .build();
       }

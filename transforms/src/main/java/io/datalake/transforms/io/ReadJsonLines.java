@@ -84,78 +84,16 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceRecord> out)
         throws IOException {
       String name = file.getMetadata().resourceId().toString();
-      // Reads in blocks and scans them for line ends: a byte-at-a-time read through a (synchronized)
-      // BufferedInputStream was the largest single cost of a batch run.
       try (InputStream in = Channels.newInputStream(file.open())) {
-        byte[] block = new byte[1 << 16];
-        LineBuffer line = new LineBuffer(maxRecordBytes);
-        long lineNumber = 0;
-        int n;
-        while ((n = in.read(block)) != -1) {
-          int start = 0;
-          for (int i = 0; i < n; i++) {
-            if (block[i] == '\n') {
-              line.append(block, start, i - start);
-              emit(out, name, ++lineNumber, line);
-              line.reset();
-              start = i + 1;
-            }
-          }
-          line.append(block, start, n - start);
-        }
-        if (line.length() > 0) {
-          emit(out, name, lineNumber + 1, line);
-        }
+        JsonLines.read(
+            in,
+            maxRecordBytes,
+            (lineNumber, bytes, length) -> {
+              read.inc();
+              String position = name + ":" + lineNumber;
+              out.output(bytes == null ? SourceRecord.oversize(kind, position, length) : SourceRecord.of(kind, position, bytes));
+            });
       }
-    }
-
-    private void emit(OutputReceiver<SourceRecord> out, String file, long lineNumber, LineBuffer line) {
-      String position = file + ":" + lineNumber;
-      read.inc();
-      if (line.length() > maxRecordBytes) {
-        out.output(SourceRecord.oversize(kind, position, line.length()));
-        return;
-      }
-      out.output(SourceRecord.of(kind, position, line.bytesWithoutTrailingCarriageReturn()));
-    }
-  }
-
-  /** One line's bytes, kept up to a limit; beyond it only the length is counted. */
-  static final class LineBuffer {
-    private final int limit;
-    private byte[] bytes = new byte[8192];
-    private int kept;
-    private long length;
-
-    LineBuffer(int limit) {
-      this.limit = limit;
-    }
-
-    void append(byte[] source, int offset, int count) {
-      length += count;
-      int keep = (int) Math.min(count, Math.max(0, (long) limit - kept));
-      if (keep == 0) {
-        return;
-      }
-      if (kept + keep > bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(kept + keep, (int) Math.min(Integer.MAX_VALUE - 8, bytes.length * 2L)));
-      }
-      System.arraycopy(source, offset, bytes, kept, keep);
-      kept += keep;
-    }
-
-    long length() {
-      return length;
-    }
-
-    byte[] bytesWithoutTrailingCarriageReturn() {
-      int end = kept > 0 && bytes[kept - 1] == '\r' ? kept - 1 : kept;
-      return java.util.Arrays.copyOf(bytes, end);
-    }
-
-    void reset() {
-      kept = 0;
-      length = 0;
     }
   }
 }

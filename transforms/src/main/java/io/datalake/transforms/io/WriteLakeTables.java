@@ -52,6 +52,11 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
             return configuration;
           });
 
+  /** This thread's Hadoop configuration for Parquet writers, its defaults parsed once. */
+  public static Configuration parquetConfiguration() {
+    return HADOOP_CONFIGURATION.get();
+  }
+
   @Override
   public WriteFilesResult<String> expand(PCollection<LakeRow> rows) {
     boolean hourlyPartitions = hourly;
@@ -68,7 +73,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
                         ParquetIO.sink(LakeTables.byName(tableOf(partition)).avroSchema())
                             .withCompressionCodec(codec)
                             .withRowGroupSize(ROW_GROUP_BYTES)
-                            .withConfiguration(HADOOP_CONFIGURATION.get())))
+                            .withConfiguration(parquetConfiguration())))
             .to(lake)
             .withNaming(partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, ".parquet"));
     if (shards > 0) {

@@ -1,10 +1,5 @@
 package io.datalake.transforms.parse;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
@@ -15,12 +10,8 @@ import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.schema.JsonTyper;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -75,9 +66,6 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   }
 
   static class ParseFn extends DoFn<SourceRecord, LakeRow> {
-    /** One JSON document per line: anything after it is an error, not ignored. */
-    private static final ObjectMapper JSON =
-        new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final PiiKeyset keyset;
     private final PiiPolicy policy;
     private final DroppedFields droppedFields;
@@ -86,8 +74,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private final Map<EventKind, Counter> accepted = new EnumMap<>(EventKind.class);
     private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
     private transient PiiCipher cipher;
-    private transient PiiEncryptor encryptor;
-    private transient Map<EventKind, RecordMapper> mappers;
+    private transient RecordParser parser;
 
     ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds) {
       this.keyset = keyset;
@@ -104,11 +91,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     @Setup
     public void setup() {
       cipher = keyset.cipher();
-      encryptor = new PiiEncryptor(cipher);
-      mappers = new EnumMap<>(EventKind.class);
-      for (EventKind kind : EventKind.values()) {
-        mappers.put(kind, RecordMappers.forKind(kind));
-      }
+      parser = new RecordParser(new PiiEncryptor(cipher), policy, droppedFields);
       ProgressLog.start(progressSeconds);
     }
 
@@ -118,16 +101,15 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       received.get(kind).inc();
       ProgressLog.recordIn(kind);
       try {
-        MappedRecord mapped = parse(source);
-        long micros = JsonTyper.toEpochMicros(mapped.eventTime());
-        List<LakeRow> rows = new ArrayList<>(mapped.rows().size());
-        for (MappedRecord.TableRow row : mapped.rows()) {
-          GenericRecord record = JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind));
-          rows.add(new LakeRow(row.table().name(), mapped.tenant(), micros, record));
+        if (source.payload() == null) {
+          throw new RecordRejectedException(
+              "read", "record of " + source.oversizeBytes() + " bytes exceeds --maxRecordBytes");
         }
-        Instant timestamp = new Instant(mapped.eventTime().toEpochMilli());
-        for (LakeRow row : rows) {
-          out.get(ROWS).outputWithTimestamp(row, timestamp);
+        RecordParser.ParsedRecord parsed = parser.parse(kind, source.payload());
+        long micros = parsed.eventTimeMicros();
+        Instant timestamp = new Instant(parsed.eventTime().toEpochMilli());
+        for (RecordParser.TypedRow row : parsed.rows()) {
+          out.get(ROWS).outputWithTimestamp(new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
         }
         accepted.get(kind).inc();
         ProgressLog.recordOut(kind);
@@ -136,38 +118,6 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         ProgressLog.deadLettered(kind);
         out.get(DEAD_LETTERS).output(deadLetter(source, e.step(), e.getMessage()));
       }
-    }
-
-    private MappedRecord parse(SourceRecord source) throws RecordRejectedException {
-      if (source.payload() == null) {
-        throw new RecordRejectedException(
-            "read", "record of " + source.oversizeBytes() + " bytes exceeds --maxRecordBytes");
-      }
-      JsonNode node;
-      try {
-        node = JSON.readTree(source.payload());
-      } catch (JsonProcessingException e) {
-        throw new RecordRejectedException("parse", "invalid JSON: " + JsonErrors.describe(e));
-      } catch (java.io.IOException e) {
-        throw new RecordRejectedException("parse", "unreadable record: " + e.getClass().getSimpleName());
-      }
-      if (node == null || node.isMissingNode()) {
-        throw new RecordRejectedException("parse", "empty line");
-      }
-      if (!node.isObject()) {
-        throw new RecordRejectedException("parse", "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
-      }
-      ObjectNode record = (ObjectNode) node;
-      droppedFields.apply(source.kind(), record);
-      encryptor.encrypt(record, policy.paths(source.kind()));
-      return mappers.get(source.kind()).map(record);
-    }
-
-    /** VTEX's raw form carries every value as a string: JSON columns keep scalars as strings. */
-    private static JsonTyper.JsonStyle jsonStyle(EventKind kind) {
-      return kind == EventKind.CHECKOUT_ORDERS
-          ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
-          : JsonTyper.JsonStyle.AS_IS;
     }
 
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {
