@@ -77,16 +77,7 @@ public class FlinkClusterIT {
     Path lake = temp.newFolder("lake").toPath();
     Path checkpoints = temp.newFolder("checkpoints").toPath();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    List<String> first = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      first.add(TestEvents.journeyEvent("a-" + i, now.minusSeconds((i * 7919L) % 50)));
-    }
-    for (int i = 0; i < 5; i++) {
-      first.add(TestEvents.journeyEvent("late-" + i, now.minus(2, ChronoUnit.HOURS)));
-      first.add(TestEvents.journeyEvent("too-late-" + i, now.minus(3, ChronoUnit.DAYS)));
-    }
-    first.add("{\"id\": \"broken");
-    first.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
+    List<String> first = TestEvents.knownSet(100, now);
     LocalServices.produce(topic, first);
 
     List<String> args = new ArrayList<>(List.of("run", "--runner=FlinkRunner", MASTER, "--parallelism=2",

@@ -62,16 +62,7 @@ public class FlinkRecoveryIT {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
     // Before the first start: on-time events out of order, late, too late, and bad lines.
-    List<String> first = new ArrayList<>();
-    for (int i = 0; i < 150; i++) {
-      first.add(TestEvents.journeyEvent("a-" + i, now.minusSeconds((i * 7919L) % 50)));
-    }
-    for (int i = 0; i < 5; i++) {
-      first.add(TestEvents.journeyEvent("late-" + i, now.minus(2, ChronoUnit.HOURS)));
-      first.add(TestEvents.journeyEvent("too-late-" + i, now.minus(3, ChronoUnit.DAYS)));
-    }
-    first.add("{\"id\": \"broken");
-    first.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
+    List<String> first = TestEvents.knownSet(150, now);
     LocalServices.produce(journeyTopic, first);
 
     Path logs = Files.createDirectories(Path.of("target", "flink-recovery-" + run));

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.beam.sdk.PipelineResult;
@@ -38,19 +37,8 @@ public class StreamingIT {
   @Test
   public void everyRecordLandsInItsPartitionInClickHouseOrInDeadLetters() throws Exception {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    List<String> records = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      // on time, shuffled within a minute
-      records.add(TestEvents.journeyEvent("on-" + i, now.minusSeconds((i * 7919L) % 60)));
-    }
-    for (int i = 0; i < 5; i++) {
-      records.add(TestEvents.journeyEvent("late-" + i, now.minus(2, ChronoUnit.HOURS))); // within the allowed lateness
-    }
-    for (int i = 0; i < 5; i++) {
-      records.add(TestEvents.journeyEvent("too-late-" + i, now.minus(3, ChronoUnit.DAYS))); // beyond it
-    }
-    records.add("{\"id\": \"broken");
-    records.add("{\"id\":\"no-time\",\"org_id\":\"739224\"}");
+    // 40 on time and out of order, 5 late, 5 too late, 2 bad lines.
+    List<String> records = TestEvents.knownSet(40, now);
     String topics = LocalServices.freshTopics(run);
     LocalServices.produce(topic, records);
 
