@@ -39,6 +39,7 @@ public final class Benchmark {
       List<Long> sizes,
       List<Integer> rates,
       int durationSeconds,
+      int warmupSeconds,
       long directMax,
       long s3Max,
       Set<String> parts,
@@ -103,6 +104,9 @@ public final class Benchmark {
         --rate R            one streaming rate (shorthand for --rates R)
         --rates A,B,C       offered streaming rates in records/s (default 500,2000,4000)
         --duration S        seconds of production per rate (default 60)
+        --warmup S          streaming: seconds at the offered rate before the measured period, not
+                            counted, so the figures are the pipeline's steady state and not its JIT
+                            warm-up (default 30; 0: measure from the first second)
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
         --only P,P          parts to run, of baseline,direct,flink,flink-s3-ch,streaming (default all)
@@ -163,6 +167,7 @@ public final class Benchmark {
     r.settings.put("sizes", config.sizes().toString());
     r.settings.put("rates", config.rates().toString());
     r.settings.put("duration", config.durationSeconds() + " s");
+    r.settings.put("warmup", config.warmupSeconds() + " s");
     r.settings.put("window", config.windowSeconds() + " s");
     r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
     r.settings.put("streamArgs", config.streamArgs());
@@ -338,13 +343,13 @@ public final class Benchmark {
 
   private static Config withParts(Config c, Set<String> parts) {
     return new Config(c.project(), c.out(), c.data(), c.samples(), c.jar(), c.benchClasspath(), c.cores(), c.heap(),
-        c.sizes(), c.rates(), c.durationSeconds(), c.directMax(), c.s3Max(), parts, c.keep(), c.jfrSize(),
+        c.sizes(), c.rates(), c.durationSeconds(), c.warmupSeconds(), c.directMax(), c.s3Max(), parts, c.keep(), c.jfrSize(),
         c.windowSeconds(), c.maxOutOfOrdernessSeconds(), c.streamArgs(), c.clickhouseJvmArgs(), c.kafka(), c.clickhouseUrl(), c.s3Endpoint(), c.s3AccessKey(),
         c.s3SecretKey(), c.s3Bucket(), c.s3Region(), c.repeat(), c.batchTimeout(), c.startupTimeout());
   }
 
   private static Config config(Map<String, String> flags, Path project, Path out) {
-    Set<String> known = Set.of("events", "sizes", "rate", "rates", "duration", "out", "data", "only", "cores", "heap",
+    Set<String> known = Set.of("events", "sizes", "rate", "rates", "duration", "warmup", "out", "data", "only", "cores", "heap",
         "direct-max", "s3-max", "jfr", "window", "max-ooo", "stream-args", "clickhouse-jvm-args", "keep", "kafka", "clickhouse", "s3-endpoint", "s3-bucket",
         "s3-region", "s3-access-key", "s3-secret-key", "jar", "batch-timeout", "repeat");
     for (String k : flags.keySet()) {
@@ -385,6 +390,7 @@ public final class Benchmark {
         sizes,
         rates,
         Integer.parseInt(flags.getOrDefault("duration", "60")),
+        Integer.parseInt(flags.getOrDefault("warmup", "30")),
         Long.parseLong(flags.getOrDefault("direct-max", "100000")),
         Long.parseLong(flags.getOrDefault("s3-max", "100000")),
         parts,

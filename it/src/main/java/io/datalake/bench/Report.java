@@ -278,9 +278,13 @@ final class Report {
       - **Streaming**: fresh topics (one per kind, partitions = cores) and a fresh ClickHouse database per rate. The
         pipeline (`--source=kafka`, FlinkRunner embedded, `--checkpointingInterval=10000`, the window settings above,
         other options at their defaults) starts first; a 20/s warm-up trickle runs until its first row shows in ClickHouse
-        (= start-up). Then events are produced at the offered rate for the duration, each one's send time kept; a poller
-        queries ClickHouse every 250 ms for the primary rows not seen yet (ids embed the event number, so one range
-        query per table), a watcher lists the lake's finished Parquet files every 500 ms and reads their ids. Freshness
+        (= start-up). Then events are produced at the offered rate, first for the warm-up (`--warmup`, not measured: the
+        JVM's first seconds run interpreted code; a backlog left by the warm-up still counts against the measured
+        events), then for the duration, each one's send time kept. The producer fills ids and event times into events
+        made ahead from the generator of `./datalake produce` (64 per kind), so that it takes little of the machine's
+        CPU from the pipeline. A poller queries ClickHouse every 250 ms for the primary rows not seen yet (ids embed the
+        event number, so one range query per table; ids missing for over 30 s are looked up by their own range every
+        second), a watcher lists the lake's finished Parquet files every 500 ms and reads their ids. Freshness
         = first seen − sent (resolution 250 ms for ClickHouse, 500 ms for files); the lake's freshness is bounded below by
         the event-time window and the allowed out-of-orderness by design. After the offered period the run drains until
         every event is seen (or window + out-of-orderness + 60 s). Sustained = rows that became visible in ClickHouse in

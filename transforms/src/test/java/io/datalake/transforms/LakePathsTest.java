@@ -32,6 +32,38 @@ public class LakePathsTest {
   }
 
   @Test
+  public void theQuickTimestampReaderAgreesWithJavaTime() {
+    String[] texts = {
+      "2024-02-29T23:59:59.999999999+14:00", "2023-02-29T10:00:00Z", "2024-04-31T10:00:00Z",
+      "2024-13-01T10:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T10:60:00Z", "2024-01-01T10:00:60Z",
+      "2024-01-01T10:00:00.Z", "2024-01-01T10:00:00.1234567890Z", "2024-01-01T10:00:00+18:30",
+      "2024-01-01T10:00:00-18:00", "2024-01-01T10:00:00+0100", "2024-01-01T10:00:00.5-03:30",
+      "0001-01-01T00:00:00Z", "2024-01-01t10:00:00Z", "2024-01-01T10:00:00 Z", "2024-01-01T10:00:0xZ",
+      "1969-12-31T23:59:59.9Z"
+    };
+    for (String text : texts) {
+      Object expected;
+      try {
+        expected = java.time.OffsetDateTime.parse(text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+      } catch (java.time.DateTimeException e) {
+        expected = "rejected";
+      }
+      Object actual;
+      try {
+        actual = JsonTyper.parseTimestamp(text);
+      } catch (java.time.DateTimeException e) {
+        actual = "rejected";
+      }
+      if (!expected.equals("rejected")) {
+        assertThat(text, actual, equalTo(expected));
+      } else if (!actual.equals("rejected")) {
+        // The general reader's fallbacks (no offset, a bare date) may read what the offset form does not.
+        assertThat(text, text.matches(".*(Z|[+-]\\d\\d:\\d\\d)$"), equalTo(false));
+      }
+    }
+  }
+
+  @Test
   public void columnNamesAreSanitizedTheSameWayEverywhere() {
     assertThat(ColumnNames.sanitize("detail-type"), equalTo("detail_type"));
     assertThat(ColumnNames.sanitize("Free Shipping"), equalTo("Free_Shipping"));

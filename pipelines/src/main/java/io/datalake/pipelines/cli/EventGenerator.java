@@ -111,6 +111,11 @@ public final class EventGenerator {
     return (1_000_000_000_000L + n) + "-01";
   }
 
+  /** The activity id of entity operation {@code n} with id {@code id}: unique, as the warehouse's key needs. */
+  public static String activityId(long n, String id) {
+    return "01J" + Long.toString(n, 36).toUpperCase() + id.substring(0, 8).toUpperCase();
+  }
+
   /** Event {@code n}; late and bad are the fractions of late and broken events. */
   public Event next(long n, double lateFraction, double badFraction) {
     EventKind kind = kindOf(n);
@@ -146,7 +151,7 @@ public final class EventGenerator {
         JsonNode detail = event.get("detail");
         ObjectNode d = detail.isTextual() ? (ObjectNode) readObject(detail.textValue()) : (ObjectNode) detail;
         d.put("org", EPILOT_TENANTS[random.nextInt(EPILOT_TENANTS.length)]);
-        d.put("activity_id", "01J" + Long.toString(n, 36).toUpperCase() + id.substring(0, 8).toUpperCase());
+        d.put("activity_id", activityId(n, id));
         event.set("detail", d);
       }
       case WORKFLOW_EXECUTIONS -> {

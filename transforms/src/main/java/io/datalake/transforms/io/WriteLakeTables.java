@@ -9,7 +9,9 @@ import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
@@ -67,7 +69,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
             .by(row -> LakePaths.partition(row.table(), row.tenant(), row.eventTimeMicros(), hourlyPartitions))
             .withDestinationCoder(StringUtf8Coder.of())
             .via(
-                Contextful.fn(LakeRow::record),
+                Contextful.fn(LakeRow::detachedRecord),
                 Contextful.fn(
                     (String partition) ->
                         ParquetIO.sink(LakeTables.byName(tableOf(partition)).avroSchema())
@@ -79,7 +81,12 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
     if (shards > 0) {
       write = write.withNumShards(shards);
     }
-    return rows.apply("WriteParquet", write);
+    // Rows wait in runner state until their window (or the batch) is grouped by partition:
+    // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
+    // every checkpoint.
+    return rows.apply("EncodeRows", MapElements.into(TypeDescriptor.of(LakeRow.class)).via(LakeRow::encoded))
+        .setCoder(LakeRow.Coder.of())
+        .apply("WriteParquet", write);
   }
 
   static String tableOf(String partition) {

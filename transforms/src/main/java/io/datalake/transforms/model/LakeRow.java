@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -24,18 +25,34 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
  * One typed row of one lake table, with the tenant and event time that place it in its partition.
+ *
+ * <p>A row holds its record as an Avro object, as Avro binary under its table's schema, or both.
+ * Rows that wait in state (a streaming window's rows until it closes, a batch's rows until they
+ * are grouped by partition) should be {@link #encoded()} first: runner state then holds compact
+ * bytes instead of object graphs several times their size, and a checkpoint or a shuffle copies
+ * those bytes instead of walking every record again with Avro (a checkpoint re-serialized each
+ * waiting row every interval, 13% of a streaming run's CPU). The record is decoded again only
+ * where it is read. A row's record must not be changed once the row exists.
  */
 public final class LakeRow {
   private final String table;
   private final String tenant;
   private final long eventTimeMicros;
-  private final GenericRecord record;
+  /** The record as an object; decoded from {@link #avro} on first use when the row came encoded. */
+  private volatile GenericRecord record;
+  /** The record as Avro binary; null until the row is encoded. */
+  private final byte[] avro;
 
   public LakeRow(String table, String tenant, long eventTimeMicros, GenericRecord record) {
+    this(table, tenant, eventTimeMicros, Objects.requireNonNull(record), null);
+  }
+
+  private LakeRow(String table, String tenant, long eventTimeMicros, GenericRecord record, byte[] avro) {
     this.table = Objects.requireNonNull(table);
     this.tenant = Objects.requireNonNull(tenant);
     this.eventTimeMicros = eventTimeMicros;
-    this.record = Objects.requireNonNull(record);
+    this.record = record;
+    this.avro = avro;
   }
 
   public String table() {
@@ -50,8 +67,31 @@ public final class LakeRow {
     return eventTimeMicros;
   }
 
+  /** The record; an encoded row decodes it once and keeps it. */
   public GenericRecord record() {
-    return record;
+    GenericRecord r = record;
+    if (r == null) {
+      r = Coder.decodeRecord(table, avro);
+      record = r;
+    }
+    return r;
+  }
+
+  /**
+   * The record without keeping a decoded copy in this row: for one pass over many encoded rows
+   * (writing a file), so that a group of rows does not end up holding every record twice.
+   */
+  public GenericRecord detachedRecord() {
+    GenericRecord r = record;
+    return r != null ? r : Coder.decodeRecord(table, avro);
+  }
+
+  /** This row holding only its Avro binary (itself when it already does). */
+  public LakeRow encoded() {
+    if (avro != null && record == null) {
+      return this;
+    }
+    return new LakeRow(table, tenant, eventTimeMicros, null, avro != null ? avro : Coder.encodeRecord(table, record));
   }
 
   public LakeTable lakeTable() {
@@ -64,7 +104,7 @@ public final class LakeRow {
         && table.equals(r.table)
         && tenant.equals(r.tenant)
         && eventTimeMicros == r.eventTimeMicros
-        && record.equals(r.record);
+        && record().equals(r.record());
   }
 
   @Override
@@ -78,9 +118,10 @@ public final class LakeRow {
   }
 
   /**
-   * Table name, tenant, event time, then the record in Avro binary under its table's schema. The
-   * Avro writer and reader of each table are made once per thread: a new one per row rebuilt Avro's
-   * caches every time (a tenth of a batch run's time in the benchmark's profile).
+   * Table name, tenant, event time, then the record in Avro binary under its table's schema. An
+   * encoded row is written as its bytes and read back as bytes: the record is decoded only when
+   * used. The Avro writer and reader of each table are made once per thread: a new one per row
+   * rebuilt Avro's caches every time (a tenth of a batch run's time in the benchmark's profile).
    */
   public static final class Coder extends AtomicCoder<LakeRow> {
     private static final Coder INSTANCE = new Coder();
@@ -100,15 +141,14 @@ public final class LakeRow {
       StringUtf8Coder.of().encode(row.table, out);
       StringUtf8Coder.of().encode(row.tenant, out);
       VarLongCoder.of().encode(row.eventTimeMicros, out);
-      ByteArrayOutputStream bytes = BUFFERS.get();
-      bytes.reset();
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
-      WRITERS.get()
-          .computeIfAbsent(row.table, t -> new GenericDatumWriter<>(LakeTables.byName(t).avroSchema()))
-          .write(row.record, encoder);
-      encoder.flush();
-      VarIntCoder.of().encode(bytes.size(), out);
-      bytes.writeTo(out);
+      if (row.avro != null) {
+        VarIntCoder.of().encode(row.avro.length, out);
+        out.write(row.avro);
+      } else {
+        ByteArrayOutputStream bytes = writeRecord(row.table, row.record);
+        VarIntCoder.of().encode(bytes.size(), out);
+        bytes.writeTo(out);
+      }
     }
 
     @Override
@@ -118,12 +158,38 @@ public final class LakeRow {
       long micros = VarLongCoder.of().decode(in);
       byte[] bytes = new byte[VarIntCoder.of().decode(in)];
       new DataInputStream(in).readFully(bytes);
-      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, null);
-      GenericRecord record =
-          READERS.get()
-              .computeIfAbsent(table, t -> new GenericDatumReader<>(LakeTables.byName(t).avroSchema()))
-              .read(null, decoder);
-      return new LakeRow(table, tenant, micros, record);
+      return new LakeRow(table, tenant, micros, null, bytes);
+    }
+
+    static byte[] encodeRecord(String table, GenericRecord record) {
+      try {
+        return writeRecord(table, record).toByteArray();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot encode a row of " + table, e);
+      }
+    }
+
+    /** This thread's buffer, holding the record's Avro binary until the next call. */
+    private static ByteArrayOutputStream writeRecord(String table, GenericRecord record) throws IOException {
+      ByteArrayOutputStream bytes = BUFFERS.get();
+      bytes.reset();
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
+      WRITERS.get()
+          .computeIfAbsent(table, t -> new GenericDatumWriter<>(LakeTables.byName(t).avroSchema()))
+          .write(record, encoder);
+      encoder.flush();
+      return bytes;
+    }
+
+    static GenericRecord decodeRecord(String table, byte[] avro) {
+      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(avro, null);
+      try {
+        return READERS.get()
+            .computeIfAbsent(table, t -> new GenericDatumReader<>(LakeTables.byName(t).avroSchema()))
+            .read(null, decoder);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot decode a row of " + table, e);
+      }
     }
   }
 }

@@ -22,7 +22,7 @@ final class CheckoutOrderMapper implements RecordMapper {
     JsonNode lastChangeText = order.get("lastChange");
 
     List<MappedRecord.TableRow> rows = new ArrayList<>();
-    ObjectNode orderRow = order.deepCopy();
+    ObjectNode orderRow = Fields.topLevelCopy(order);
     orderRow.put("org_id", hostname);
     rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDERS, orderRow));
     for (ObjectNode itemRow : Fields.objectCopies(order, "items")) {

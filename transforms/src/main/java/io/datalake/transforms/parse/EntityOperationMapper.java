@@ -57,7 +57,7 @@ final class EntityOperationMapper implements RecordMapper {
       schema = Fields.optionalText(payload, "_schema");
     }
 
-    ObjectNode row = envelope.deepCopy();
+    ObjectNode row = Fields.topLevelCopy(envelope);
     row.remove(List.of("detail-type", "time", "detail"));
     row.put("detail_type", Fields.optionalText(envelope, "detail-type"));
     row.put("operation", operation);

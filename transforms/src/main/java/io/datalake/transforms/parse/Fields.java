@@ -72,6 +72,17 @@ final class Fields {
     return node;
   }
 
+  /**
+   * A new object with the same keys and the same (shared) values. Rows only add, replace or
+   * remove their own top-level keys and never change a nested value, so a row needs no deep copy
+   * of its source (deep copies of each 14 KB order cost 2.5% of a streaming run's CPU).
+   */
+  static ObjectNode topLevelCopy(ObjectNode node) {
+    ObjectNode copy = node.objectNode();
+    copy.setAll(node);
+    return copy;
+  }
+
   /** The elements of an array of objects (given as such or stringified), each copied for a row. */
   static java.util.List<ObjectNode> objectCopies(JsonNode parent, String key) throws RecordRejectedException {
     java.util.List<ObjectNode> copies = new java.util.ArrayList<>();
@@ -80,7 +91,7 @@ final class Fields {
       if (!element.isObject()) {
         throw new RecordRejectedException(STEP, key + "[" + i + "] is not an object");
       }
-      copies.add(((ObjectNode) element).deepCopy());
+      copies.add(topLevelCopy((ObjectNode) element));
       i++;
     }
     return copies;

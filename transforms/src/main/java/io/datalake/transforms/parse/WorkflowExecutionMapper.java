@@ -23,7 +23,7 @@ final class WorkflowExecutionMapper implements RecordMapper {
     JsonNode updatedAtText = execution.get("updated_at");
 
     List<MappedRecord.TableRow> rows = new ArrayList<>();
-    ObjectNode executionRow = execution.deepCopy();
+    ObjectNode executionRow = Fields.topLevelCopy(execution);
     executionRow.remove(List.of("phases", "tasks", "contexts"));
     rows.add(new MappedRecord.TableRow(LakeTables.WORKFLOW_EXECUTIONS, executionRow));
 
@@ -34,7 +34,7 @@ final class WorkflowExecutionMapper implements RecordMapper {
     if (closingReason != null && !closingReason.isEmpty()) {
       rows.add(
           new MappedRecord.TableRow(
-              LakeTables.WORKFLOW_CANCELLATIONS, withParent(closingReason.deepCopy(), id, org, updatedAtText)));
+              LakeTables.WORKFLOW_CANCELLATIONS, withParent(Fields.topLevelCopy(closingReason), id, org, updatedAtText)));
     }
     return new MappedRecord(org, updatedAt, rows);
   }

@@ -57,11 +57,17 @@ public final class PiiEncryptor {
       return node;
     }
     ObjectNode object = (ObjectNode) node;
-    List<String> keys = new ArrayList<>();
-    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (segment.matches(key)) {
-        keys.add(key);
+    List<String> keys;
+    if (segment.isName()) {
+      // A plain name is looked up, not matched against every key of the object.
+      keys = object.has(segment.pattern()) ? List.of(segment.pattern()) : List.of();
+    } else {
+      keys = new ArrayList<>();
+      for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (segment.matches(key)) {
+          keys.add(key);
+        }
       }
     }
     for (String key : keys) {

@@ -9,6 +9,11 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
 
   /** One key of a path: a name or pattern, optionally walking array elements ({@code []}). */
   public record Segment(String pattern, boolean eachElement, boolean anyDepth) implements Serializable {
+    /** Whether this segment is one plain key, without a wildcard. */
+    boolean isName() {
+      return !anyDepth && !pattern.endsWith("*");
+    }
+
     boolean matches(String key) {
       if (pattern.equals("*")) {
         return true;

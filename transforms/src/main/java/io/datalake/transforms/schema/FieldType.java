@@ -1,6 +1,8 @@
 package io.datalake.transforms.schema;
 
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The declared type of a field. Records and arrays nest; everything else is a leaf. */
 public sealed interface FieldType {
@@ -15,7 +17,16 @@ public sealed interface FieldType {
   }
 
   /** A nested record; fields it does not declare are kept in its {@code _extra} JSON column. */
-  record RecordType(String name, List<Field> fields) implements FieldType {
+  record RecordType(String name, List<Field> fields, Set<String> jsonNames) implements FieldType {
+    public RecordType(String name, List<Field> fields) {
+      this(name, fields, fields.stream().map(Field::jsonName).collect(Collectors.toUnmodifiableSet()));
+    }
+
+    /** Whether the source key is one of this record's fields (looked up for every key read). */
+    public boolean declares(String jsonName) {
+      return jsonNames.contains(jsonName);
+    }
+
     public Field field(String column) {
       return fields.stream().filter(f -> f.column().equals(column)).findFirst().orElse(null);
     }
