@@ -121,12 +121,13 @@ public final class PiiEncryptor {
         }
       }
     } else if (node instanceof ObjectNode object) {
-      List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
-      object.fields().forEachRemaining(entries::add);
-      for (Map.Entry<String, JsonNode> entry : entries) {
+      // Replacing the value of an entry while iterating is not a structural change of the map,
+      // so no copy of the entries is needed (this walk visits every node of a record).
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
         JsonNode replaced = fn.apply(entry.getValue());
         if (replaced != entry.getValue()) {
-          object.set(entry.getKey(), replaced);
+          entry.setValue(replaced == null ? object.nullNode() : replaced);
         }
       }
     }
