@@ -106,7 +106,7 @@ public final class Benchmark {
         --duration S        seconds of production per rate (default 60)
         --warmup S          streaming: seconds at the offered rate before the measured period, not
                             counted, so the figures are the pipeline's steady state and not its JIT
-                            warm-up (default 30; 0: measure from the first second)
+                            warm-up (default 60; 0: measure from the first second)
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
         --only P,P          parts to run, of baseline,direct,flink,flink-s3-ch,streaming (default all)
@@ -390,7 +390,7 @@ public final class Benchmark {
         sizes,
         rates,
         Integer.parseInt(flags.getOrDefault("duration", "60")),
-        Integer.parseInt(flags.getOrDefault("warmup", "30")),
+        Integer.parseInt(flags.getOrDefault("warmup", "60")),
         Long.parseLong(flags.getOrDefault("direct-max", "100000")),
         Long.parseLong(flags.getOrDefault("s3-max", "100000")),
         parts,
