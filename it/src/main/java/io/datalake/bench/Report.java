@@ -283,8 +283,8 @@ final class Report {
         events), then for the duration, each one's send time kept. The producer fills ids and event times into events
         made ahead from the generator of `./datalake produce` (64 per kind), so that it takes little of the machine's
         CPU from the pipeline. A poller queries ClickHouse every 250 ms for the primary rows not seen yet (ids embed the
-        event number, so one range query per table; ids missing for over 30 s are looked up by their own range every
-        second), a watcher lists the lake's finished Parquet files every 500 ms and reads their ids. Freshness
+        event number, so one range query per table; ids missing for over 30 s are looked up every second, by ranges over
+        runs of 2,000 of them), a watcher lists the lake's finished Parquet files every 500 ms and reads their ids. Freshness
         = first seen − sent (resolution 250 ms for ClickHouse, 500 ms for files); the lake's freshness is bounded below by
         the event-time window and the allowed out-of-orderness by design. After the offered period the run drains until
         every event is seen (or window + out-of-orderness + 60 s). Sustained = rows that became visible in ClickHouse in

@@ -58,6 +58,8 @@ final class StreamingBench {
   private static final long STUCK_MS = 30_000;
   /** How often ids missing for longer than {@link #STUCK_MS} are looked up. */
   private static final long STUCK_POLL_MS = 1_000;
+  /** Stuck ids per looked-up range. */
+  private static final int STUCK_CHUNK = 2_000;
   private static final long MEASURED = 1_000_000_000L;
   /** Sequence numbers of the warm-up at the offered rate: below the measured ones, never polled. */
   private static final long WARMUP_AT_RATE = 500_000_000L;
@@ -267,6 +269,7 @@ final class StreamingBench {
       // Forget warm-up events still unseen: only measured ones count.
       for (EventKind k : EventKind.values()) {
         run.unseen.get(k).removeIf(s -> s < MEASURED);
+        run.stuck.get(k).removeIf(s -> s < MEASURED);
       }
       // 2. The measured events at the offered rate.
       long start = System.nanoTime();
@@ -524,19 +527,21 @@ final class StreamingBench {
               .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(low)).append("'");
         }
         if (started >= nextStuckCheck) {
-          // Every stuck id is looked up, by the range from the lowest to the highest (the rows
-          // of other events in between are filtered out here): a cap on how many are checked
-          // would make a late burst look later than it is.
+          // Every stuck id is looked up, by ranges over runs of STUCK_CHUNK consecutive stuck ids
+          // (rows of other events inside a range are filtered out here). A cap on how many are
+          // checked would make a late burst look later than it is; one range over all of them
+          // would return every row in between when a kind's partitions drift apart.
           for (EventKind kind : EventKind.values()) {
-            ConcurrentSkipListSet<Long> stuck = run.stuck.get(kind);
-            if (stuck.isEmpty()) {
-              continue;
-            }
+            List<Long> stuck = new ArrayList<>(run.stuck.get(kind));
             Primary p = PRIMARY.get(kind);
-            sql.append(sql.length() == 0 ? "" : " UNION ALL ")
-                .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
-                .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(stuck.first()))
-                .append("' AND i <= '").append(run.id(stuck.last())).append('\'');
+            for (int from = 0; from < stuck.size(); from += STUCK_CHUNK) {
+              long first = stuck.get(from);
+              long last = stuck.get(Math.min(stuck.size(), from + STUCK_CHUNK) - 1);
+              sql.append(sql.length() == 0 ? "" : " UNION ALL ")
+                  .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
+                  .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(first))
+                  .append("' AND i <= '").append(run.id(last)).append('\'');
+            }
           }
           nextStuckCheck = started + STUCK_POLL_MS;
         }

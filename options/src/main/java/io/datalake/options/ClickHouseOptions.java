@@ -38,6 +38,15 @@ public interface ClickHouseOptions extends PipelineOptions {
 
   void setClickhouseBatchRows(Integer value);
 
+  @Description(
+      "Memory one insert's rows may take at most, in MiB (estimated from their values): a batch is"
+          + " inserted at --clickhouseBatchRows or at this size, whichever comes first. Large rows (a"
+          + " VTEX order is ~14 KB) would otherwise hold hundreds of MB per table.")
+  @Default.Integer(32)
+  Integer getClickhouseBatchMegabytes();
+
+  void setClickhouseBatchMegabytes(Integer value);
+
   @Description("Longest a row waits for its batch to fill before it is inserted, in seconds (streaming).")
   @Default.Integer(2)
   Integer getClickhouseFlushSeconds();

@@ -56,6 +56,7 @@ public final class DatalakePipeline {
       options.setStreaming(true);
     }
     FlinkCheckpoints.configure(options, streaming);
+    S3Uploads.configure(options);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming

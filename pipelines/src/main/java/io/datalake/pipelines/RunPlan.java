@@ -66,6 +66,11 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
       LOG.info("datalake: ClickHouse branch off (no --clickhouseUrl): writing the lake only");
       return null;
     }
+    if (options.getClickhouseBatchRows() < 1 || options.getClickhouseBatchMegabytes() < 1) {
+      throw new IllegalArgumentException(
+          "--clickhouseBatchRows and --clickhouseBatchMegabytes must be at least 1 (got "
+              + options.getClickhouseBatchRows() + " and " + options.getClickhouseBatchMegabytes() + ")");
+    }
     ClickHouseClient client = new ClickHouseClient(options.getClickhouseUrl(), options.getClickhouseCredentialsFile());
     String version = client.serverVersion();
     WarehouseSchema.prepare(client, options.getClickhouseDatabase());
@@ -83,6 +88,7 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
         version,
         loadId,
         options.getClickhouseBatchRows(),
+        options.getClickhouseBatchMegabytes() * 1024L * 1024L,
         options.getClickhouseFlushSeconds(),
         keyset);
   }

@@ -32,6 +32,14 @@ public class LakePathsTest {
   }
 
   @Test
+  public void yearsArePaddedToFourDigits() {
+    assertThat(LakePaths.partition("t", "o", JsonTyper.toEpochMicros(Instant.parse("0005-03-04T00:00:00Z")), false),
+        equalTo("t/org_id=o/year=0005/month=03/day=04"));
+    assertThat(LakePaths.partition("t", "o", JsonTyper.toEpochMicros(Instant.parse("-0050-03-04T00:00:00Z")), false),
+        equalTo("t/org_id=o/year=-050/month=03/day=04"));
+  }
+
+  @Test
   public void theQuickTimestampReaderAgreesWithJavaTime() {
     String[] texts = {
       "2024-02-29T23:59:59.999999999+14:00", "2023-02-29T10:00:00Z", "2024-04-31T10:00:00Z",
@@ -39,7 +47,7 @@ public class LakePathsTest {
       "2024-01-01T10:00:00.Z", "2024-01-01T10:00:00.1234567890Z", "2024-01-01T10:00:00+18:30",
       "2024-01-01T10:00:00-18:00", "2024-01-01T10:00:00+0100", "2024-01-01T10:00:00.5-03:30",
       "0001-01-01T00:00:00Z", "2024-01-01t10:00:00Z", "2024-01-01T10:00:00 Z", "2024-01-01T10:00:0xZ",
-      "1969-12-31T23:59:59.9Z"
+      "1969-12-31T23:59:59.9Z", "2024-01-01T10:00:00.\u0663Z", "2024-01-01T10:00:00.\uff13Z"
     };
     for (String text : texts) {
       Object expected;

@@ -152,6 +152,7 @@ public class ParseRecordsTest {
     noTenant.remove("hostname");
     ObjectNode badTime = order.deepCopy().put("lastChange", "yesterday");
     ObjectNode itemsNotArray = order.deepCopy().put("items", "{\"not\":\"an array\"}");
+    ObjectNode farFuture = order.deepCopy().put("lastChange", "+300000-01-01T00:00:00Z");
     ObjectNode unknownOp =
         Fixtures.entityOperation("739224", "c-1", "mergeEntity", "2024-01-20T08:00:00Z", Fixtures.JSON.createObjectNode(), false);
     List<SourceRecord> records =
@@ -162,6 +163,7 @@ public class ParseRecordsTest {
             Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:4", noTenant),
             Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:5", badTime),
             Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:6", itemsNotArray),
+            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:12", farFuture),
             Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:7", ""),
             Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:8", "   "),
             Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:9", "[1,2]"),
@@ -189,6 +191,7 @@ public class ParseRecordsTest {
                       "f:4 parse: missing hostname",
                       "f:5 parse: lastChange is not an ISO-8601 timestamp",
                       "f:6 parse: items is not an array",
+                      "f:12 parse: lastChange is outside the years 1-9999",
                       "f:7 parse: empty line",
                       "f:8 parse: empty line",
                       "f:9 parse: expected a JSON object, got array",

@@ -19,10 +19,14 @@ public final class LakePaths {
     StringBuilder path = new StringBuilder(table.length() + tenant.length() + 48);
     path.append(table).append("/org_id=").append(escape(tenant)).append("/year=");
     int year = date.getYear();
-    if (year >= 0 && year < 1000) {
-      path.append(year < 10 ? "000" : year < 100 ? "00" : "0");
+    if (year < 0) {
+      path.append(String.format("%04d", year)); // as before: -0050; such dates are rare
+    } else {
+      if (year < 1000) {
+        path.append(year < 10 ? "000" : year < 100 ? "00" : "0");
+      }
+      path.append(year);
     }
-    path.append(year);
     twoDigits(path.append("/month="), date.getMonthValue());
     twoDigits(path.append("/day="), date.getDayOfMonth());
     if (hourly) {

@@ -38,11 +38,16 @@ final class Fields {
 
   static Instant requiredTime(JsonNode parent, String key, String path) throws RecordRejectedException {
     String text = requiredText(parent, key, path);
+    Instant time;
     try {
-      return JsonTyper.parseTimestamp(text);
+      time = JsonTyper.parseTimestamp(text);
     } catch (DateTimeException e) {
       throw new RecordRejectedException(STEP, path + " is not an ISO-8601 timestamp");
     }
+    if (!JsonTyper.isStorable(time)) {
+      throw new RecordRejectedException(STEP, path + " is outside the years 1-9999");
+    }
+    return time;
   }
 
   /** An object given as such or as stringified JSON, or null when absent. */

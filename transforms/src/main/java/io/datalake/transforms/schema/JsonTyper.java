@@ -14,7 +14,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -215,11 +214,27 @@ public final class JsonTyper {
     if (!node.isTextual()) {
       throw reject(path, "expected an ISO-8601 timestamp, got " + kindOf(node));
     }
+    Instant instant;
     try {
-      return toEpochMicros(parseTimestamp(node.textValue()));
+      instant = parseTimestamp(node.textValue());
     } catch (DateTimeException e) {
       throw reject(path, "expected an ISO-8601 timestamp, got a string that is not one");
     }
+    if (!isStorable(instant)) {
+      throw reject(path, "timestamp outside the years 1-9999");
+    }
+    return toEpochMicros(instant);
+  }
+
+  private static final Instant FIRST_STORABLE = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LAST_STORABLE = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+  /**
+   * Whether the lake keeps this time: years 1-9999, what Parquet readers, Hive partitions and SQL
+   * engines agree on (and far inside the microseconds a long holds and Beam's timestamps).
+   */
+  public static boolean isStorable(Instant instant) {
+    return !instant.isBefore(FIRST_STORABLE) && !instant.isAfter(LAST_STORABLE);
   }
 
   /**
@@ -267,11 +282,11 @@ public final class JsonTyper {
     long nanos = 0;
     if (v.charAt(i) == '.') {
       int start = ++i;
-      while (i < n && i - start < 9 && Character.isDigit(v.charAt(i))) {
+      while (i < n && i - start < 9 && isAsciiDigit(v.charAt(i))) {
         nanos = nanos * 10 + (v.charAt(i) - '0');
         i++;
       }
-      if (i == start || (i < n && Character.isDigit(v.charAt(i)))) {
+      if (i == start || (i < n && isAsciiDigit(v.charAt(i)))) {
         return null;
       }
       for (int scale = i - start; scale < 9; scale++) {
@@ -298,6 +313,11 @@ public final class JsonTyper {
     return Instant.ofEpochSecond(epochDay * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
   }
 
+  /** java.time reads only ASCII digits; {@code Character.isDigit} would also take other scripts'. */
+  private static boolean isAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
   /** The number written with {@code count} decimal digits at {@code from}, or -1. */
   private static int digits(String v, int from, int count) {
     int value = 0;
@@ -311,8 +331,9 @@ public final class JsonTyper {
     return value;
   }
 
+  /** Microseconds since the epoch (java.time's MICROS.between overflows before 1678 and after 2261). */
   public static long toEpochMicros(Instant instant) {
-    return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
   }
 
   private static String kindOf(JsonNode node) {

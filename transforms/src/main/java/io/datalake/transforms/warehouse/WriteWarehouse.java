@@ -63,6 +63,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
       String serverVersion,
       String loadId,
       int batchRows,
+      long batchBytes,
       int flushSeconds,
       PiiKeyset keyset)
       implements Serializable {
@@ -94,6 +95,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
           .apply(
               "Batch_" + name,
               GroupIntoBatches.<String, Row>ofSize(config.batchRows())
+                  .withByteSize(config.batchBytes(), WriteWarehouse::estimatedBytes)
                   .withMaxBufferingDuration(Duration.standardSeconds(config.flushSeconds())))
           .apply("Values_" + name, Values.create())
           .apply("Unbatch_" + name, Flatten.iterables())
@@ -106,6 +108,35 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
                   .withInsertDeduplicate(false));
     }
     return converted.get(REJECTED);
+  }
+
+  /**
+   * About the heap a row takes, from its values (without encoding it, which would cost as much as
+   * the insert): what bounds a batch held in memory.
+   */
+  static long estimatedBytes(Row row) {
+    long bytes = 16;
+    for (Object value : row.getValues()) {
+      bytes += estimatedBytes(value);
+    }
+    return bytes;
+  }
+
+  private static long estimatedBytes(Object value) {
+    if (value == null) {
+      return 4;
+    }
+    if (value instanceof CharSequence text) {
+      return 40 + text.length();
+    }
+    if (value instanceof Iterable<?> values) {
+      long bytes = 24;
+      for (Object v : values) {
+        bytes += 4 + estimatedBytes(v);
+      }
+      return bytes;
+    }
+    return 16;
   }
 
   /** Writes dead letters to the warehouse's {@code dead_letters} table. */
