@@ -33,7 +33,10 @@ public final class EventTimes {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
         if (name.equals(kind.eventTimeField()) && value == JsonToken.VALUE_STRING) {
-          return new Instant(JsonTyper.parseTimestamp(parser.getText()).toEpochMilli());
+          java.time.Instant time = JsonTyper.parseTimestamp(parser.getText());
+          // A time the parse step rejects (years outside 1-9999) must not become a Kafka
+          // timestamp either: Beam refuses timestamps after the year 294247.
+          return JsonTyper.isStorable(time) ? new Instant(time.toEpochMilli()) : null;
         }
         parser.skipChildren();
       }
