@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -86,7 +84,7 @@ public class FlinkClusterIT {
     String job = submit(args);
 
     await("rows in ClickHouse and the job's subtasks on both TaskManagers", 240, job,
-        () -> clickhouseRows() > 0 && show(job).path("subtasksPerTaskManager").size() == 2);
+        () -> LocalServices.finalRows(database, "journey_events") > 0 && show(job).path("subtasksPerTaskManager").size() == 2);
 
     // Mid-stream, one TaskManager dies with SIGKILL; a new one takes its place.
     LocalServices.produce(topic, batch("b-", 100));
@@ -112,7 +110,7 @@ public class FlinkClusterIT {
     long total = expected + 100;
     await("every record after the resume from the savepoint", 300, resumed, () -> allThere(lake, total));
 
-    assertThat("rows in ClickHouse after FINAL", clickhouseRows(), equalTo(total));
+    assertThat("rows in ClickHouse after FINAL", LocalServices.finalRows(database, "journey_events"), equalTo(total));
     assertThat(
         "no id twice in ClickHouse after FINAL",
         LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
@@ -190,26 +188,10 @@ public class FlinkClusterIT {
   }
 
   private boolean allThere(Path lake, long expected) {
-    return clickhouseRows() == expected && distinctLakeIds(lake) == expected;
+    return LocalServices.finalRows(database, "journey_events") == expected && LakeFiles.distinctIds(lake, "journey_events") == expected;
   }
 
-  private long clickhouseRows() {
-    try {
-      return LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events FINAL");
-    } catch (RuntimeException e) {
-      return -1;
-    }
-  }
 
-  private static long distinctLakeIds(Path lake) {
-    try {
-      Set<String> ids = new HashSet<>();
-      LakeFiles.rows(lake, "journey_events").forEach(r -> ids.add(r.string("id")));
-      return ids.size();
-    } catch (IOException e) {
-      return -1;
-    }
-  }
 
   /** Every table's rows as sorted strings: what a reader sees, whatever the file layout. */
   private static Map<String, List<String>> rowsByTable(Path lake) throws IOException {

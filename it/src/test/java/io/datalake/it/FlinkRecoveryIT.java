@@ -69,7 +69,7 @@ public class FlinkRecoveryIT {
     Path firstLog = logs.resolve("first-start.log");
     Process job = start(topics, lake, checkpoints, firstLog);
     await("a first checkpoint and rows in ClickHouse", 240, firstLog,
-        () -> hasCheckpoint(checkpoints) && clickhouseRows() > 0);
+        () -> hasCheckpoint(checkpoints) && LocalServices.finalRows(database, "journey_events") > 0);
 
     // Mid-stream: more events, part of them still in open windows when the JVM dies.
     List<String> second = new ArrayList<>();
@@ -92,19 +92,19 @@ public class FlinkRecoveryIT {
 
     long expected = 150 + 150 + 100 + 5 + 5;
     await("every record in ClickHouse, the lake and dead letters", 300, secondLog,
-        () -> clickhouseRows() == expected && distinctLakeIds(lake) == expected && distinctDeadLetters(lake) == 2);
+        () -> LocalServices.finalRows(database, "journey_events") == expected && LakeFiles.distinctIds(lake, "journey_events") == expected && distinctDeadLetters(lake) == 2);
     String resumedLog = Files.readString(secondLog);
     assertThat(resumedLog, containsString("datalake: resuming from checkpoint"));
     assertThat("Flink restored the checkpoint", resumedLog, containsString("from savepoint"));
     resumed.destroy();
     resumed.waitFor(60, TimeUnit.SECONDS);
 
-    assertThat("rows in ClickHouse after FINAL", clickhouseRows(), equalTo(expected));
+    assertThat("rows in ClickHouse after FINAL", LocalServices.finalRows(database, "journey_events"), equalTo(expected));
     assertThat(
         "no id twice in ClickHouse after FINAL",
         LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
         equalTo(expected));
-    assertThat("every id in the lake", distinctLakeIds(lake), equalTo(expected));
+    assertThat("every id in the lake", LakeFiles.distinctIds(lake, "journey_events"), equalTo(expected));
     assertThat("the lake holds each row at least once", (long) LakeFiles.rows(lake, "journey_events").size(), greaterThanOrEqualTo(expected));
     assertThat("bad lines in dead letters", distinctDeadLetters(lake), equalTo(2L));
     assertThat(
@@ -154,23 +154,7 @@ public class FlinkRecoveryIT {
     }
   }
 
-  private long clickhouseRows() {
-    try {
-      return LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events FINAL");
-    } catch (RuntimeException e) {
-      return -1;
-    }
-  }
 
-  private static long distinctLakeIds(Path lake) {
-    try {
-      Set<String> ids = new HashSet<>();
-      LakeFiles.rows(lake, "journey_events").forEach(r -> ids.add(r.string("id")));
-      return ids.size();
-    } catch (IOException e) {
-      return -1; // a file being finished while we list: count again
-    }
-  }
 
   /** Dead letters name their record's position (topic/partition/offset); a replay repeats it. */
   private static long distinctDeadLetters(Path lake) {

@@ -24,6 +24,17 @@ final class LakeFiles {
   }
 
   /** Every row of one table, with the partition folder each came from. */
+  /** Distinct values of a table's id column in the finished files; -1 while a file is being finished. */
+  static long distinctIds(Path lake, String table) {
+    try {
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      rows(lake, table).forEach(r -> ids.add(r.string("id")));
+      return ids.size();
+    } catch (IOException e) {
+      return -1; // a file being finished while we list: count again
+    }
+  }
+
   static List<LakeRecord> rows(Path lake, String table) throws IOException {
     List<LakeRecord> rows = new ArrayList<>();
     for (Path file : parquetFiles(lake, table)) {

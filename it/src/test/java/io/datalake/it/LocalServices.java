@@ -118,6 +118,15 @@ public final class LocalServices {
     return Long.parseLong(clickhouse(sql).trim());
   }
 
+  /** Rows of a table under FINAL (duplicates merged away); -1 before the table exists. */
+  public static long finalRows(String database, String table) {
+    try {
+      return clickhouseCount("SELECT count() FROM `" + database + "`." + table + " FINAL");
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
   public static void createTopic(String topic, int partitions) throws Exception {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafkaBootstrap());
