@@ -33,7 +33,7 @@ public interface ClickHouseOptions extends PipelineOptions {
   void setClickhouseCredentialsFile(String value);
 
   @Description("Rows per ClickHouse insert at most (rows are batched across bundles up to this).")
-  @Default.Integer(20000)
+  @Default.Integer(5000)
   Integer getClickhouseBatchRows();
 
   void setClickhouseBatchRows(Integer value);
