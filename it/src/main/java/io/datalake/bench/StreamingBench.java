@@ -232,11 +232,7 @@ final class StreamingBench {
           throw new IllegalStateException("no row in ClickHouse " + config.startupTimeout().toSeconds() + " s after the start; see " + child.log()
               + (run.pollError != null ? " (last poll error: " + run.pollError + ")" : ""));
         }
-        long due = warmStart + n * 1_000_000_000L / WARMUP_RATE;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-        }
+        waitForTurn(warmStart, n, WARMUP_RATE);
         EventGenerator.Event e = events.next(n, Instant.now());
         run.warmupSent.put(n, System.currentTimeMillis());
         run.unseen.get(e.kind()).add(n);
@@ -256,11 +252,7 @@ final class StreamingBench {
         long warmupCount = (long) rate * config.warmupSeconds();
         long warmupStart = System.nanoTime();
         for (long i = 0; i < warmupCount && child.isAlive(); i++) {
-          long due = warmupStart + (long) (i * 1e9 / rate);
-          long wait = due - System.nanoTime();
-          if (wait > 0) {
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-          }
+          waitForTurn(warmupStart, i, rate);
           EventGenerator.Event e = events.next(WARMUP_AT_RATE + i, Instant.now());
           kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
         }
@@ -277,11 +269,7 @@ final class StreamingBench {
       long nextSample = 0;
       long nextProgress = 10;
       for (int i = 0; i < count; i++) {
-        long due = start + (long) (i * 1e9 / rate);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-        }
+        waitForTurn(start, i, rate);
         long seq = MEASURED + i;
         EventGenerator.Event e = events.next(seq, Instant.now());
         run.unseen.get(e.kind()).add(seq);
@@ -521,10 +509,7 @@ final class StreamingBench {
           if (low == null) {
             continue;
           }
-          Primary p = PRIMARY.get(kind);
-          sql.append(sql.length() == 0 ? "" : " UNION ALL ")
-              .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
-              .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(low)).append("'");
+          appendIdRange(sql, run, kind, low, null);
         }
         if (started >= nextStuckCheck) {
           // Every stuck id is looked up, by ranges over runs of STUCK_CHUNK consecutive stuck ids
@@ -533,14 +518,8 @@ final class StreamingBench {
           // would return every row in between when a kind's partitions drift apart.
           for (EventKind kind : EventKind.values()) {
             List<Long> stuck = new ArrayList<>(run.stuck.get(kind));
-            Primary p = PRIMARY.get(kind);
             for (int from = 0; from < stuck.size(); from += STUCK_CHUNK) {
-              long first = stuck.get(from);
-              long last = stuck.get(Math.min(stuck.size(), from + STUCK_CHUNK) - 1);
-              sql.append(sql.length() == 0 ? "" : " UNION ALL ")
-                  .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
-                  .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(first))
-                  .append("' AND i <= '").append(run.id(last)).append('\'');
+              appendIdRange(sql, run, kind, stuck.get(from), stuck.get(Math.min(stuck.size(), from + STUCK_CHUNK) - 1));
             }
           }
           nextStuckCheck = started + STUCK_POLL_MS;
@@ -576,6 +555,25 @@ final class StreamingBench {
           return;
         }
       }
+    }
+  }
+
+  /** Sleeps until event {@code i} of a steady {@code rate} per second started at {@code startNanos} is due. */
+  private static void waitForTurn(long startNanos, long i, int rate) throws InterruptedException {
+    long wait = startNanos + (long) (i * 1e9 / rate) - System.nanoTime();
+    if (wait > 0) {
+      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    }
+  }
+
+  /** Adds to the poll a query for the kind's primary ids from event {@code first} to {@code last} (null: no end). */
+  private static void appendIdRange(StringBuilder sql, Run run, EventKind kind, long first, Long last) {
+    Primary p = PRIMARY.get(kind);
+    sql.append(sql.length() == 0 ? "" : " UNION ALL ")
+        .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
+        .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(first)).append('\'');
+    if (last != null) {
+      sql.append(" AND i <= '").append(run.id(last)).append('\'');
     }
   }
 

@@ -113,17 +113,16 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         }
         accepted.get(kind).inc();
         ProgressLog.recordOut(kind);
-      } catch (RecordRejectedException e) {
-        rejected.get(kind).inc();
-        ProgressLog.deadLettered(kind);
-        out.get(DEAD_LETTERS).output(deadLetter(source, e.step(), e.getMessage()));
-      } catch (RuntimeException e) {
-        // A record no check foresaw must not fail the bundle: in streaming the job would restart
-        // on the same record forever. It leaves as a dead letter with what went wrong.
+      } catch (RecordRejectedException | RuntimeException e) {
+        // A record no check foresaw must not fail the bundle either: in streaming the job would
+        // restart on the same record forever. It leaves as a dead letter with what went wrong.
         rejected.get(kind).inc();
         ProgressLog.deadLettered(kind);
         out.get(DEAD_LETTERS)
-            .output(deadLetter(source, "unexpected", e.getClass().getName() + ": " + e.getMessage()));
+            .output(
+                e instanceof RecordRejectedException r
+                    ? deadLetter(source, r.step(), r.getMessage())
+                    : deadLetter(source, "unexpected", e.getClass().getName() + ": " + e.getMessage()));
       }
     }
 
