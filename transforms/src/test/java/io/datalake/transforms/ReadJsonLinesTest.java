@@ -82,4 +82,131 @@ public class ReadJsonLinesTest {
             });
     pipeline.run();
   }
+
+  /** N lines {"n":i}, numbered from 1, as one string. */
+  private static String lines(int from, int to) {
+    StringBuilder b = new StringBuilder();
+    for (int i = from; i <= to; i++) {
+      b.append("{\"n\":").append(i).append("}\n");
+    }
+    return b.toString();
+  }
+
+  private static byte[] gzip(String text) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (OutputStream out = new GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return bytes.toByteArray();
+  }
+
+  /** What ReadJsonLines gives for a folder: "file:line body", "file:line UNREADABLE <error>". */
+  private static List<String> describe(Iterable<SourceRecord> all) {
+    List<String> seen = new ArrayList<>();
+    for (SourceRecord r : all) {
+      String position = r.position().substring(r.position().lastIndexOf('/') + 1);
+      seen.add(
+          r.payload() != null
+              ? position + " " + new String(r.payload(), StandardCharsets.UTF_8)
+              : position + " UNREADABLE " + r.readError());
+    }
+    seen.sort(null);
+    return seen;
+  }
+
+  @Test
+  public void aCorruptOrTruncatedGzipKeepsTheLinesBeforeAndOneUnreadableRecordStandsForTheRest()
+      throws IOException {
+    Path input = temp.newFolder("corrupt").toPath();
+    Path events = Files.createDirectories(input.resolve("journey-events"));
+    // Truncated: the first member whole (lines 1-3), the second cut in the middle of its data.
+    byte[] second = gzip(lines(4, 2000));
+    java.io.ByteArrayOutputStream truncated = new java.io.ByteArrayOutputStream();
+    truncated.write(gzip(lines(1, 3)));
+    truncated.write(second, 0, second.length / 2);
+    Files.write(events.resolve("truncated.jsonl.gz"), truncated.toByteArray());
+    // Garbage in the middle: a whole member, then one whose deflate data is overwritten (0xFF
+    // starts a block of the reserved type 3, which every inflater rejects), then a whole member.
+    byte[] damaged = gzip(lines(3, 5));
+    java.util.Arrays.fill(damaged, 10, damaged.length - 8, (byte) 0xFF);
+    java.io.ByteArrayOutputStream middle = new java.io.ByteArrayOutputStream();
+    middle.write(gzip(lines(1, 2)));
+    middle.write(damaged);
+    middle.write(gzip(lines(6, 7)));
+    Files.write(events.resolve("garbage.jsonl.gz"), middle.toByteArray());
+    // Only the start of a gzip header.
+    Files.write(events.resolve("header.jsonl.gz"), java.util.Arrays.copyOf(gzip(lines(1, 1)), 5));
+    // Not gzip at all though named .gz: read as it is (as Beam's GZIP decoder passes a stream
+    // without the gzip magic through), so its lines are records like any other.
+    Files.writeString(events.resolve("plain.jsonl.gz"), lines(1, 2));
+    // Bytes that are not a member after a whole member (a header overwritten), and a bad CRC.
+    java.io.ByteArrayOutputStream trailing = new java.io.ByteArrayOutputStream();
+    trailing.write(gzip(lines(1, 2)));
+    trailing.write("not a member".getBytes(StandardCharsets.UTF_8));
+    Files.write(events.resolve("trailing.jsonl.gz"), trailing.toByteArray());
+    byte[] badCrc = gzip(lines(1, 2));
+    badCrc[badCrc.length - 8] ^= 1;
+    Files.write(events.resolve("crc.jsonl.gz"), badCrc);
+    // A healthy file next to them is read whole.
+    Files.write(events.resolve("good.jsonl.gz"), gzip(lines(1, 2)));
+
+    PCollection<SourceRecord> records = pipeline.apply(new ReadJsonLines(input.toString(), 1 << 20));
+    PAssert.that(records)
+        .satisfies(
+            all -> {
+              List<String> seen = describe(all);
+              List<String> truncatedFile = seen.stream().filter(l -> l.startsWith("truncated.")).toList();
+              int kept = truncatedFile.size() - 1;
+              // The whole first member and some of the second: every line from 1 on, none skipped.
+              assertThat("lines kept before the truncation: " + kept, kept > 3 && kept < 2000, org.hamcrest.Matchers.is(true));
+              for (int i = 1; i <= kept; i++) {
+                assertThat(seen, org.hamcrest.Matchers.hasItem("truncated.jsonl.gz:" + i + " {\"n\":" + i + "}"));
+              }
+              assertThat(
+                  seen,
+                  org.hamcrest.Matchers.hasItem(
+                      "truncated.jsonl.gz:" + (kept + 1) + " UNREADABLE the gzip file is corrupt or truncated after line "
+                          + kept + " (EOFException: the gzip data ends before its member does (truncated)): the rest of the file is"
+                          + " unreadable; the lines before it are kept"));
+              assertThat(
+                  seen.stream().filter(l -> !l.startsWith("truncated.")).toList(),
+                  org.hamcrest.Matchers.contains(
+                      org.hamcrest.Matchers.equalTo("crc.jsonl.gz:1 {\"n\":1}"),
+                      org.hamcrest.Matchers.equalTo("crc.jsonl.gz:2 {\"n\":2}"),
+                      org.hamcrest.Matchers.equalTo(
+                          "crc.jsonl.gz:3 UNREADABLE the gzip file is corrupt or truncated after line 2"
+                              + " (ZipException: gzip member CRC mismatch): the rest of the file is unreadable;"
+                              + " the lines before it are kept"),
+                      org.hamcrest.Matchers.equalTo("garbage.jsonl.gz:1 {\"n\":1}"),
+                      org.hamcrest.Matchers.equalTo("garbage.jsonl.gz:2 {\"n\":2}"),
+                      org.hamcrest.Matchers.startsWith(
+                          "garbage.jsonl.gz:3 UNREADABLE the gzip file is corrupt or truncated after line 2 ("),
+                      org.hamcrest.Matchers.equalTo("good.jsonl.gz:1 {\"n\":1}"),
+                      org.hamcrest.Matchers.equalTo("good.jsonl.gz:2 {\"n\":2}"),
+                      org.hamcrest.Matchers.startsWith(
+                          "header.jsonl.gz:1 UNREADABLE the gzip file is corrupt or truncated after line 0 ("),
+                      org.hamcrest.Matchers.equalTo("plain.jsonl.gz:1 {\"n\":1}"),
+                      org.hamcrest.Matchers.equalTo("plain.jsonl.gz:2 {\"n\":2}"),
+                      org.hamcrest.Matchers.equalTo("trailing.jsonl.gz:1 {\"n\":1}"),
+                      org.hamcrest.Matchers.equalTo("trailing.jsonl.gz:2 {\"n\":2}"),
+                      org.hamcrest.Matchers.startsWith(
+                          "trailing.jsonl.gz:3 UNREADABLE the gzip file is corrupt or truncated after line 2"
+                              + " (ZipException: bytes that are not a gzip member follow")));
+              return null;
+            });
+    pipeline.run();
+  }
+
+  @Test
+  public void anUnreadableRecordSurvivesItsCoder() throws Exception {
+    SourceRecord record =
+        SourceRecord.unreadable(io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f.jsonl.gz:4", "why");
+    SourceRecord copy =
+        org.apache.beam.sdk.util.CoderUtils.clone(SourceRecord.Coder.of(), record);
+    assertThat(copy, org.hamcrest.Matchers.equalTo(record));
+    assertThat(copy.readError(), org.hamcrest.Matchers.equalTo("why"));
+    assertThat(
+        SourceRecord.oversize(io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f:1", 9).readError(),
+        org.hamcrest.Matchers.equalTo("record of 9 bytes exceeds --maxRecordBytes"));
+  }
 }

@@ -26,6 +26,12 @@ import org.apache.beam.sdk.values.PCollectionList;
  * {@code *.json}, optionally {@code .gz}), one record per line, each with its file and line number.
  * A missing folder is no input. Lines longer than the limit are not kept in memory: they become
  * oversize records (dead letters downstream).
+ *
+ * <p>A compressed file that turns out corrupt or truncated part way keeps the lines read before the
+ * damage; one unreadable record (a dead letter of step {@code read} downstream, at {@code
+ * file:<last good line + 1>}) stands for the rest, and the batch goes on. A failure to read the
+ * file's bytes from its file system (a network error, say) is not corruption: it fails the bundle
+ * as before, so that the runner retries it instead of dead-lettering good data.
  */
 public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>> {
   private final String input;
@@ -60,7 +66,10 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
               .apply(
                   "JsonLinesFiles_" + kind.folder(),
                   Filter.by(m -> isInputFile(m.resourceId().getFilename())))
-              .apply("Open_" + kind.folder(), FileIO.readMatches().withCompression(Compression.AUTO))
+              .apply(
+                  "Open_" + kind.folder(),
+                  // Decompressed in ReadLinesFn, to tell a corrupt file from a failing read.
+                  FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
               .apply("ReadLines_" + kind.folder(), ParDo.of(new ReadLinesFn(kind, maxRecordBytes)))
               .setCoder(SourceRecord.Coder.of()));
     }
@@ -84,15 +93,119 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceRecord> out)
         throws IOException {
       String name = file.getMetadata().resourceId().toString();
-      try (InputStream in = Channels.newInputStream(file.open())) {
+      boolean gzip = name.endsWith(".gz");
+      long[] lastLine = {0};
+      try (InputStream raw = new SourceStream(Channels.newInputStream(file.open()));
+          InputStream in = gzip ? new DecompressedStream(new GzipStream(raw)) : raw) {
         JsonLines.read(
             in,
             maxRecordBytes,
             (lineNumber, bytes, length) -> {
               read.inc();
+              lastLine[0] = lineNumber;
               String position = name + ":" + lineNumber;
               out.output(bytes == null ? SourceRecord.oversize(kind, position, length) : SourceRecord.of(kind, position, bytes));
             });
+      } catch (CorruptInputException e) {
+        read.inc();
+        out.output(
+            SourceRecord.unreadable(
+                kind,
+                name + ":" + (lastLine[0] + 1),
+                "the gzip file is corrupt or truncated after"
+                    + " line " + lastLine[0] + " (" + e.getMessage() + "): the rest of the file is unreadable;"
+                    + " the lines before it are kept"));
+      } catch (SourceReadException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
+  /** A read of the file's own bytes failed: the file system's error, not the file's content. */
+  private static final class SourceReadException extends IOException {
+    SourceReadException(IOException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized IOException getCause() {
+      return (IOException) super.getCause();
+    }
+  }
+
+  /** The decompressor rejected the content. The message names the error, never the data. */
+  private static final class CorruptInputException extends IOException {
+    CorruptInputException(Throwable cause) {
+      super(describe(cause));
+    }
+
+    private static String describe(Throwable cause) {
+      // zlib's and commons-compress's messages are fixed texts ("invalid block type", "Unexpected
+      // end of ZLIB input stream"); cut anyway, a dead letter's error is no place for a long text.
+      String message = cause.getMessage() == null ? "" : ": " + cause.getMessage();
+      String text = cause.getClass().getSimpleName() + message;
+      return text.length() > 160 ? text.substring(0, 160) : text;
+    }
+  }
+
+  /** The file's raw bytes; a failure to read them is marked as the source's. */
+  private static final class SourceStream extends java.io.FilterInputStream {
+    SourceStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (SourceReadException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new SourceReadException(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (SourceReadException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new SourceReadException(e);
+      }
+    }
+  }
+
+  /**
+   * The decompressed content. Any other failure than the source's while decompressing means the
+   * content is corrupt: a RuntimeException too, as a decoder may throw one on bytes it never
+   * expected.
+   */
+  private static final class DecompressedStream extends java.io.FilterInputStream {
+    DecompressedStream(InputStream decompressing) {
+      super(decompressing);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (SourceReadException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        throw new CorruptInputException(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (SourceReadException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        throw new CorruptInputException(e);
       }
     }
   }

@@ -12,27 +12,46 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 /**
  * One input record as read, before parsing: its kind, where it came from (file and line, or
  * topic/partition/offset) and its raw bytes. A line too long to keep has {@code payload == null}
- * and {@code oversizeBytes > 0}.
+ * and {@code oversizeBytes > 0}. The unreadable rest of a corrupt compressed file is one record
+ * with {@code payload == null} and a {@link #readError()}.
  */
 public final class SourceRecord {
   private final EventKind kind;
   private final String position;
   private final byte[] payload;
   private final long oversizeBytes;
+  private final String unreadable;
 
-  private SourceRecord(EventKind kind, String position, byte[] payload, long oversizeBytes) {
+  private SourceRecord(EventKind kind, String position, byte[] payload, long oversizeBytes, String unreadable) {
     this.kind = Objects.requireNonNull(kind);
     this.position = Objects.requireNonNull(position);
     this.payload = payload;
     this.oversizeBytes = oversizeBytes;
+    this.unreadable = unreadable;
   }
 
   public static SourceRecord of(EventKind kind, String position, byte[] payload) {
-    return new SourceRecord(kind, position, Objects.requireNonNull(payload), 0);
+    return new SourceRecord(kind, position, Objects.requireNonNull(payload), 0, null);
   }
 
   public static SourceRecord oversize(EventKind kind, String position, long size) {
-    return new SourceRecord(kind, position, null, size);
+    return new SourceRecord(kind, position, null, size, null);
+  }
+
+  /**
+   * Stands for what could not be read from {@code position} on (the rest of a corrupt or truncated
+   * compressed file); {@code why} must not quote the input.
+   */
+  public static SourceRecord unreadable(EventKind kind, String position, String why) {
+    return new SourceRecord(kind, position, null, 0, Objects.requireNonNull(why));
+  }
+
+  /** Why there is no payload (a dead letter's error, step {@code read}); null when there is one. */
+  public String readError() {
+    if (payload != null) {
+      return null;
+    }
+    return unreadable != null ? unreadable : "record of " + oversizeBytes + " bytes exceeds --maxRecordBytes";
   }
 
   public EventKind kind() {
@@ -58,7 +77,8 @@ public final class SourceRecord {
         && kind == r.kind
         && position.equals(r.position)
         && java.util.Arrays.equals(payload, r.payload)
-        && oversizeBytes == r.oversizeBytes;
+        && oversizeBytes == r.oversizeBytes
+        && Objects.equals(unreadable, r.unreadable);
   }
 
   @Override
@@ -84,7 +104,10 @@ public final class SourceRecord {
     public void encode(SourceRecord value, OutputStream out) throws IOException {
       VarIntCoder.of().encode(value.kind.ordinal(), out);
       StringUtf8Coder.of().encode(value.position, out);
-      if (value.payload == null) {
+      if (value.unreadable != null) {
+        VarIntCoder.of().encode(2, out);
+        StringUtf8Coder.of().encode(value.unreadable, out);
+      } else if (value.payload == null) {
         VarIntCoder.of().encode(0, out);
         out.write(longBytes(value.oversizeBytes));
       } else {
@@ -97,7 +120,11 @@ public final class SourceRecord {
     public SourceRecord decode(InputStream in) throws IOException {
       EventKind kind = EventKind.values()[VarIntCoder.of().decode(in)];
       String position = StringUtf8Coder.of().decode(in);
-      if (VarIntCoder.of().decode(in) == 0) {
+      int form = VarIntCoder.of().decode(in);
+      if (form == 2) {
+        return SourceRecord.unreadable(kind, position, StringUtf8Coder.of().decode(in));
+      }
+      if (form == 0) {
         byte[] size = in.readNBytes(8);
         return SourceRecord.oversize(kind, position, java.nio.ByteBuffer.wrap(size).getLong());
       }

@@ -102,8 +102,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       ProgressLog.recordIn(kind);
       try {
         if (source.payload() == null) {
-          throw new RecordRejectedException(
-              "read", "record of " + source.oversizeBytes() + " bytes exceeds --maxRecordBytes");
+          throw new RecordRejectedException("read", source.readError());
         }
         RecordParser.ParsedRecord parsed = parser.parse(kind, source.payload());
         long micros = parsed.eventTimeMicros();
