@@ -29,11 +29,25 @@ public interface KafkaSourceOptions extends PipelineOptions {
 
   @Description(
       "Extra Kafka consumer properties as key=value pairs separated by commas, passed through to"
-          + " the client (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.*, ...).")
+          + " the client (security.protocol, sasl.mechanism, ...). No secrets: options are shown by"
+          + " Flink's web UI and kept in checkpoints, so a password, sasl.jaas.config or key here"
+          + " is refused unless it is a config-provider reference (${file:PATH:KEY}); put secrets"
+          + " in --kafkaPropertiesFile.")
   @Default.String("")
   String getKafkaProperties();
 
   void setKafkaProperties(String value);
+
+  @Description(
+      "A Java properties file of Kafka consumer properties (values may hold commas and quotes, e.g."
+          + " sasl.jaas.config). Its values never enter the job: each key is passed as a reference"
+          + " ${file:PATH:KEY} that Kafka's FileConfigProvider resolves where the client runs, so"
+          + " the file must be readable at the same path on the client and on every worker. Keep"
+          + " it mode 600. Its keys win over --kafkaProperties.")
+  @Default.String("")
+  String getKafkaPropertiesFile();
+
+  void setKafkaPropertiesFile(String value);
 
   @Description(
       "Bounded out-of-orderness in seconds: the watermark trails the newest event time seen by"

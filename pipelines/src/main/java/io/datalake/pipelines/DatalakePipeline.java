@@ -66,7 +66,7 @@ public final class DatalakePipeline {
                     options.getBootstrapServers(),
                     options.getConsumerGroup(),
                     ReadKafkaTopics.topics(options.getTopics()),
-                    new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+                    new java.util.HashMap<>(KafkaClientProperties.of(options)),
                     Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
                     null))
             : pipeline.apply(

@@ -29,6 +29,7 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
 
 
   static RunPlan of(DatalakeOptions options) {
+    NoSecretsInOptions.check(options);
     FileSystems.setDefaultPipelineOptions(options);
     if (options.getLake() == null || options.getLake().isBlank()) {
       throw new IllegalArgumentException("--lake is required: a local folder or s3://bucket/prefix");
@@ -99,7 +100,7 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
    */
   static void checkTopicsExist(DatalakeOptions options) {
     java.util.Map<String, Object> config =
-        new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties"));
+        new java.util.HashMap<>(KafkaClientProperties.of(options));
     config.put("bootstrap.servers", options.getBootstrapServers());
     config.put("request.timeout.ms", 15000);
     config.put("default.api.timeout.ms", 15000);

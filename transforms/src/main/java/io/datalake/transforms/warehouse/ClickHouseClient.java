@@ -78,13 +78,16 @@ public final class ClickHouseClient implements Serializable {
    */
   public String jdbcUrl(String database, String serverVersion) {
     connect();
+    // The driver takes the scheme out of the address: TLS is its 'ssl' option (certificates are
+    // verified: sslmode=strict is its default).
+    String tls = url.regionMatches(true, 0, "https:", 0, 6) ? "&ssl=true" : "";
     String credentials =
         user.equals("default") && password.isEmpty()
             ? ""
             : "&user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
                 + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
     return "jdbc:clickhouse:"
-        + url.replaceFirst("^https?:", "")
+        + url.replaceFirst("(?i)^https?:", "")
         + "/"
         + database
         + "?server_version="
@@ -97,6 +100,7 @@ public final class ClickHouseClient implements Serializable {
         // after about ten inserts per writer every insert waits for a connection, with no error
         // (measured by the benchmark). The JDK's own HTTP connection has no such pool.
         + "&http_connection_provider=HTTP_URL_CONNECTION"
+        + tls
         + credentials;
   }
 
