@@ -61,11 +61,9 @@ public final class Benchmark {
       Duration startupTimeout) {
 
     List<String> s3Args() {
-      return List.of(
-          "--awsRegion=" + s3Region,
-          "--endpoint=" + s3Endpoint,
-          "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
-              + s3AccessKey + "\",\"secretAccessKey\":\"" + s3SecretKey + "\"}");
+      // The keys reach the children as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (ChildJvm): an
+      // option would be shown by Flink and is refused by the pipeline.
+      return List.of("--awsRegion=" + s3Region, "--endpoint=" + s3Endpoint);
     }
 
     boolean wants(String part) {
@@ -126,7 +124,8 @@ public final class Benchmark {
         --keep              keep lakes, S3 objects and ClickHouse databases of the runs
         --render            only rewrite results.md and chart.svg from <out>/results.json
         --kafka H:P, --clickhouse URL, --s3-endpoint URL, --s3-bucket B, --s3-region R,
-        --s3-access-key K, --s3-secret-key S   the services (the launcher passes the local ones)
+        --s3-access-key K, --s3-secret-key S   the S3 keys (default: DATALAKE_S3_ACCESS_KEY and
+                            DATALAKE_S3_SECRET_KEY, which the launcher exports: as flags they show in ps)
         --help              this text
       """;
 
@@ -159,6 +158,7 @@ public final class Benchmark {
       return;
     }
     Config config = config(flags, project, out);
+    ChildJvm.awsCredentials(config.s3AccessKey(), config.s3SecretKey());
     Results r = new Results();
     r.machine = Bench.machine();
     r.started = now();

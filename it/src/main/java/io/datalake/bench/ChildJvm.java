@@ -74,6 +74,18 @@ final class ChildJvm implements AutoCloseable {
    * Starts {@code java <jvmArgs> -cp <classpath> <mainClass> <args>}, its output in {@code
    * <dir>/<name>.log} and its GC log in {@code <dir>/<name>.gc.log}.
    */
+  /**
+   * Environment variables every child gets: the S3 keys as AWS_ACCESS_KEY_ID and
+   * AWS_SECRET_ACCESS_KEY, so that Beam's default AWS provider chain finds them and they are in no
+   * option, command line or log (a child's log starts with its command).
+   */
+  private static final java.util.Map<String, String> ENVIRONMENT = new java.util.concurrent.ConcurrentHashMap<>();
+
+  static void awsCredentials(String accessKey, String secretKey) {
+    ENVIRONMENT.put("AWS_ACCESS_KEY_ID", accessKey);
+    ENVIRONMENT.put("AWS_SECRET_ACCESS_KEY", secretKey);
+  }
+
   static ChildJvm start(
       String name, Path dir, String heap, List<String> jvmArgs, String classpath, String mainClass, List<String> args)
       throws IOException {
@@ -93,6 +105,7 @@ final class ChildJvm implements AutoCloseable {
     command.addAll(args);
     Files.writeString(log, "# " + String.join(" ", command) + "\n");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(ENVIRONMENT);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     long start = System.nanoTime();

@@ -48,28 +48,46 @@ public final class LocalServices {
     return property("datalake.s3.endpoint");
   }
 
+  /**
+   * The S3 keys come from the environment that {@code ./datalake test} exports
+   * (DATALAKE_S3_ACCESS_KEY, DATALAKE_S3_SECRET_KEY): as -D properties they would show in the
+   * process list. The properties still work for a run without the launcher.
+   */
   public static String s3AccessKey() {
-    return property("datalake.s3.accessKey");
+    return secret("DATALAKE_S3_ACCESS_KEY", "datalake.s3.accessKey");
   }
 
   public static String s3SecretKey() {
-    return property("datalake.s3.secretKey");
+    return secret("DATALAKE_S3_SECRET_KEY", "datalake.s3.secretKey");
+  }
+
+  private static String secret(String env, String property) {
+    String value = System.getenv(env);
+    return value != null && !value.isBlank() ? value : property(property);
+  }
+
+  /**
+   * Environment variables that give a child process (./datalake run, flink up) the local S3 keys
+   * through AWS's default provider chain.
+   */
+  public static java.util.Map<String, String> awsEnvironment() {
+    return java.util.Map.of("AWS_ACCESS_KEY_ID", s3AccessKey(), "AWS_SECRET_ACCESS_KEY", s3SecretKey());
   }
 
   public static String clickhouseUrl() {
     return property("datalake.clickhouse.url");
   }
 
-  /** The Beam options that point the S3 file system at the local S3Proxy. */
+  /**
+   * The Beam options that point the S3 file system at the local S3Proxy. No keys among them (the
+   * pipeline refuses keys in options, Flink would show them): this JVM gets them as the system
+   * properties aws.accessKeyId and aws.secretAccessKey, which Beam's default AWS provider chain
+   * reads, set here at run time so that they are not on any command line.
+   */
   public static List<String> beamS3Args() {
-    return List.of(
-        "--awsRegion=" + REGION,
-        "--endpoint=" + s3Endpoint(),
-        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\",\"accessKeyId\":\""
-            + s3AccessKey()
-            + "\",\"secretAccessKey\":\""
-            + s3SecretKey()
-            + "\"}");
+    System.setProperty("aws.accessKeyId", s3AccessKey());
+    System.setProperty("aws.secretAccessKey", s3SecretKey());
+    return List.of("--awsRegion=" + REGION, "--endpoint=" + s3Endpoint());
   }
 
   public static S3Client s3() {
