@@ -23,14 +23,26 @@ final class Launcher {
     }
   }
 
+  private static ProcessBuilder newProcess(List<String> command, java.util.Map<String, String> environment) {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    return builder;
+  }
+
   static Result run(int timeoutSeconds, String... args) throws IOException, InterruptedException {
+    return run(java.util.Map.of(), timeoutSeconds, args);
+  }
+
+  /** As {@link #run(int, String...)}, with more environment variables (secrets go there, not in args). */
+  static Result run(java.util.Map<String, String> environment, int timeoutSeconds, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(PROJECT.resolve("datalake").toString());
     command.addAll(List.of(args));
     Path log = Files.createTempFile("datalake-launcher", ".log");
     try {
       Process process =
-          new ProcessBuilder(command)
+          newProcess(command, environment)
               .directory(PROJECT.toFile())
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
