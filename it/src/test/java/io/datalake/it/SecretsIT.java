@@ -190,6 +190,11 @@ public class SecretsIT {
       look(leaks, file.toString(), new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1), secretsByName);
     }
     assertThat("secrets found (where: which)", leaks, empty());
+    // The search finds a secret where one is (S3Proxy's own config must hold its key).
+    List<String> control = new ArrayList<>();
+    Path s3proxyConf = HOME.resolve("s3proxy").resolve("s3proxy.conf");
+    look(control, s3proxyConf.toString(), Files.readString(s3proxyConf), secretsByName);
+    assertThat(control, equalTo(List.of(s3proxyConf + ": the S3 secret key")));
 
     // Files holding keys or job records are ours only; so are the services' folders.
     assertThat(mode(record), equalTo("rw-------"));
