@@ -172,6 +172,48 @@ public class DatalakePipelineTest {
     }
   }
 
+  @Test
+  public void aTruncatedGzipKeepsItsGoodLinesAsRowsAndOneReadDeadLetterAndTheBatchGoesOn() throws Exception {
+    List<String> lines = Files.readAllLines(SAMPLES.resolve("journey-events/events.jsonl"));
+    Path input = temp.newFolder("corrupt-input").toPath();
+    Path events = Files.createDirectories(input.resolve("journey-events"));
+    // A whole member with the first 5 lines, then the rest in a member cut in its middle.
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(gzip(String.join("\n", lines.subList(0, 5)) + "\n"));
+    byte[] rest = gzip(String.join("\n", lines.subList(5, lines.size())) + "\n");
+    bytes.write(rest, 0, rest.length / 2);
+    Files.write(events.resolve("events.jsonl.gz"), bytes.toByteArray());
+    // A healthy kind next to it is written whole.
+    Files.createDirectories(input.resolve("checkout-orders"));
+    try (Stream<Path> orders = Files.list(SAMPLES.resolve("checkout-orders"))) {
+      for (Path file : orders.toList()) {
+        Files.copy(file, input.resolve("checkout-orders").resolve(file.getFileName()));
+      }
+    }
+    Path lake = temp.newFolder("corrupt-lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true")
+            .as(DatalakeOptions.class);
+    // Throws unless the summary accounts for every record read, the unreadable rest included.
+    DatalakePipeline.run(options);
+
+    long kept = rowsPerTable(lake).get("journey_events");
+    assertThat("the whole first member and nothing beyond the cut: " + kept, kept >= 5 && kept < lines.size(), equalTo(true));
+    assertThat(rowsPerTable(lake).get("checkout_orders"), equalTo(4L));
+    String deadLetters = allOutputText(lake.resolve("_dead_letters"));
+    assertThat(deadLetters.split("\"step\":\"read\"", -1).length - 1, equalTo(1));
+    assertThat(deadLetters, containsString("events.jsonl.gz:" + (kept + 1)));
+    assertThat(deadLetters, containsString("corrupt or truncated after line " + kept));
+  }
+
+  private static byte[] gzip(String text) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return bytes.toByteArray();
+  }
+
   private static Map<String, Long> rowsPerTable(Path lake) throws IOException {
     Map<String, Long> rows = new TreeMap<>();
     try (Stream<Path> files = Files.walk(lake)) {
