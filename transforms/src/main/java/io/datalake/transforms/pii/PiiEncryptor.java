@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.datalake.transforms.schema.StringifiedJson;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +27,18 @@ import java.util.Map;
  * details} come from browsers), nothing is stored in plaintext, and the key holder can still read
  * it. Under {@code **}, which looks at every string, only strings that start like JSON ({@code {}
  * or {@code [}) and do not parse are encrypted so; blank strings are left alone.
+ *
+ * <p>Speed: the walk runs for every record (PII was 13% of a streaming run's CPU). The sets of
+ * path positions a node can be reached with are few for a policy, so each set's plan (what to do
+ * at a node, which positions each child gets) is worked out once and reused, like a lazily built
+ * automaton: at a node the walk does lookups, not list building. Not thread-safe: one per worker.
  */
 public final class PiiEncryptor {
   private final PiiCipher cipher;
+  /** The plan of each set of positions met so far; bounded by the policy, not by the input. */
+  private final Map<List<Step>, Plan> plans = new HashMap<>();
+  /** The starting plan of each kind's paths (the policy hands out the same list every time). */
+  private final Map<List<PiiPath>, Plan> starts = new IdentityHashMap<>();
 
   public PiiEncryptor(PiiCipher cipher) {
     this.cipher = cipher;
@@ -38,24 +48,46 @@ public final class PiiEncryptor {
     if (paths.isEmpty()) {
       return;
     }
-    List<Step> steps = new ArrayList<>(paths.size());
-    for (PiiPath path : paths) {
-      steps.add(new Step(path.segments(), 0, false, false, false));
+    Plan start = starts.get(paths);
+    if (start == null) {
+      List<Step> steps = new ArrayList<>(paths.size());
+      for (PiiPath path : paths) {
+        addClosed(steps, new Step(path.segments(), 0, false, false, false));
+      }
+      start = plan(steps);
+      starts.put(paths, start);
     }
-    walk(record, steps, 1);
+    walk(record, start, 1);
   }
 
   /**
    * A position in one path: {@code segments[index..]} remain to be matched from the node it is at.
-   *
-   * @param scalarsOnly the path went through {@code **}: a container it ends on is not encrypted
-   *     whole (its scalars are, as the walk goes on)
-   * @param speculative the position was reached by {@code **} looking at every node, not by a
-   *     name: the node need not be JSON for the path to be followed
-   * @param elements the position applies to each element when the node is an array ({@code name[]})
+   * Steps are made once and their successors remembered, so equal positions are the same object
+   * (equality is identity, which makes sets of them cheap map keys).
    */
-  private record Step(
-      List<PiiPath.Segment> segments, int index, boolean scalarsOnly, boolean speculative, boolean elements) {
+  private static final class Step {
+    final List<PiiPath.Segment> segments;
+    final int index;
+    /** The path went through {@code **}: a container it ends on is not encrypted whole. */
+    final boolean scalarsOnly;
+    /** Reached by {@code **} looking at every node, not by a name: the node need not be JSON. */
+    final boolean speculative;
+    /** Applies to each element when the node is an array ({@code name[]}). */
+    final boolean elements;
+
+    private Step advanced;
+    private Step anyDepthChild;
+    private Step afterAnyDepth;
+    private Step withoutElements;
+
+    Step(List<PiiPath.Segment> segments, int index, boolean scalarsOnly, boolean speculative, boolean elements) {
+      this.segments = segments;
+      this.index = index;
+      this.scalarsOnly = scalarsOnly;
+      this.speculative = speculative;
+      this.elements = elements;
+    }
+
     boolean terminal() {
       return index == segments.size();
     }
@@ -68,127 +100,261 @@ public final class PiiEncryptor {
       return segments.get(index);
     }
 
-    /** The position at the child whose key this step's segment matched. */
-    Step advance() {
-      return new Step(segments, index + 1, scalarsOnly, false, segment().eachElement());
+    /** The position at a child whose key this step's segment matched. */
+    Step advanced() {
+      if (advanced == null) {
+        advanced = new Step(segments, index + 1, scalarsOnly, false, segment().eachElement());
+      }
+      return advanced;
     }
 
     /** The position a {@code **} step hands to every child. */
     Step anyDepthChild() {
-      return new Step(segments, index, true, true, false);
+      if (anyDepthChild == null) {
+        anyDepthChild = new Step(segments, index, true, true, false);
+      }
+      return anyDepthChild;
+    }
+
+    /** The position after a {@code **} step at the same node ({@code **} matching no key). */
+    Step afterAnyDepth() {
+      if (afterAnyDepth == null) {
+        afterAnyDepth = new Step(segments, index + 1, true, true, false);
+      }
+      return afterAnyDepth;
     }
 
     Step withoutElements() {
-      return new Step(segments, index, scalarsOnly, speculative, false);
+      if (withoutElements == null) {
+        withoutElements = new Step(segments, index, scalarsOnly, speculative, false);
+      }
+      return withoutElements;
+    }
+  }
+
+  /** What to do at a node reached with one set of positions, and what its children get. */
+  private final class Plan {
+    final List<Step> steps;
+    final boolean terminal;
+    final boolean whole;
+    final boolean needsJson;
+    final boolean hasElements;
+    /** With name[] steps: the plan when the node is not an array, and when it is. */
+    private Plan notArray;
+    private Plan asArray;
+    /** For arrays: the plan of every element. */
+    private Plan elementPlan;
+    /** For objects: the plan of a child no name or pattern selects, and of each named key. */
+    private Plan otherChild;
+    private Map<String, Plan> namedChild;
+    private final List<Step> patterns = new ArrayList<>();
+    private final List<Step> anyDepthChildren = new ArrayList<>();
+    private final Map<String, List<Step>> byName = new HashMap<>();
+    private final List<Step> forEachElement = new ArrayList<>();
+
+    Plan(List<Step> steps) {
+      this.steps = steps;
+      boolean terminal = false;
+      boolean whole = false;
+      boolean needsJson = false;
+      boolean hasElements = false;
+      for (Step step : steps) {
+        hasElements |= step.elements;
+        if (step.terminal()) {
+          terminal = true;
+          whole |= !step.scalarsOnly;
+        } else {
+          needsJson |= !step.speculative;
+          if (step.anyDepth()) {
+            addClosed(anyDepthChildren, step.anyDepthChild());
+          } else if (step.segment().isName()) {
+            addClosed(byName.computeIfAbsent(step.segment().pattern(), k -> new ArrayList<>(2)), step.advanced());
+          } else {
+            patterns.add(step);
+          }
+          if (!step.anyDepth()) {
+            forEachElement.add(step); // a name applied to an array applies to each element
+          }
+        }
+      }
+      this.terminal = terminal;
+      this.whole = whole;
+      this.needsJson = needsJson;
+      this.hasElements = hasElements;
+    }
+
+    Plan notArray() {
+      if (notArray == null) {
+        List<Step> here = new ArrayList<>();
+        for (Step step : steps) {
+          addClosed(here, step.elements ? step.withoutElements() : step);
+        }
+        notArray = plan(here);
+      }
+      return notArray;
+    }
+
+    Plan asArray() {
+      if (asArray == null) {
+        List<Step> here = new ArrayList<>();
+        List<Step> forElements = new ArrayList<>();
+        for (Step step : steps) {
+          if (step.elements) {
+            addClosed(forElements, step.withoutElements());
+          } else {
+            addClosed(here, step);
+          }
+        }
+        Plan array = plan(here);
+        List<Step> children = new ArrayList<>(array.elementSteps());
+        for (Step step : forElements) {
+          addClosed(children, step);
+        }
+        asArray = new Plan(array.steps);
+        asArray.elementPlan = plan(children);
+      }
+      return asArray;
+    }
+
+    private List<Step> elementSteps() {
+      List<Step> children = new ArrayList<>(anyDepthChildren);
+      for (Step step : forEachElement) {
+        addClosed(children, step);
+      }
+      return children;
+    }
+
+    Plan elementPlan() {
+      if (elementPlan == null) {
+        elementPlan = plan(elementSteps());
+      }
+      return elementPlan;
+    }
+
+    /** The plan of the child under {@code key}. */
+    Plan child(String key) {
+      if (patterns.isEmpty()) {
+        if (byName.containsKey(key)) {
+          if (namedChild == null) {
+            namedChild = new HashMap<>();
+          }
+          Plan plan = namedChild.get(key);
+          if (plan == null) {
+            List<Step> steps = new ArrayList<>(anyDepthChildren);
+            for (Step step : byName.get(key)) {
+              addClosed(steps, step);
+            }
+            plan = plan(steps);
+            namedChild.put(key, plan);
+          }
+          return plan;
+        }
+        if (otherChild == null) {
+          otherChild = plan(anyDepthChildren);
+        }
+        return otherChild;
+      }
+      // Patterns (consent_*, *): keys are input, so the set is built for each (a few paths).
+      List<Step> steps = new ArrayList<>(anyDepthChildren);
+      List<Step> named = byName.get(key);
+      if (named != null) {
+        for (Step step : named) {
+          addClosed(steps, step);
+        }
+      }
+      for (Step step : patterns) {
+        if (step.segment().matches(key)) {
+          addClosed(steps, step.advanced());
+        }
+      }
+      return plan(steps);
+    }
+
+    /** Whether only named keys have positions (no ** and no pattern): look them up. */
+    boolean namesOnly() {
+      return anyDepthChildren.isEmpty() && patterns.isEmpty();
+    }
+  }
+
+  private Plan plan(List<Step> steps) {
+    Plan plan = plans.get(steps);
+    if (plan == null) {
+      List<Step> key = List.copyOf(steps);
+      plan = new Plan(key);
+      plans.put(key, plan);
+    }
+    return plan;
+  }
+
+  /** Adds a step once, and for a {@code **} step also the steps after it at the same node. */
+  private static void addClosed(List<Step> steps, Step step) {
+    for (Step present : steps) {
+      if (present == step) {
+        return;
+      }
+    }
+    steps.add(step);
+    if (step.anyDepth()) {
+      addClosed(steps, step.afterAnyDepth());
     }
   }
 
   /**
-   * Visits {@code node}, at {@code depth} in the record (the record is 1), with the path positions
-   * that reach it; returns the node that replaces it (itself when changed in place or unchanged).
+   * Visits {@code node}, at {@code depth} in the record (the record is 1), with the plan of the
+   * positions that reach it; returns the node that replaces it (itself when changed in place or
+   * unchanged).
    */
-  private JsonNode walk(JsonNode node, List<Step> steps, int depth) {
-    if (node == null || node.isNull() || node.isMissingNode() || steps.isEmpty()) {
+  private JsonNode walk(JsonNode node, Plan plan, int depth) {
+    if (node == null || node.isNull() || node.isMissingNode() || plan.steps.isEmpty()) {
       return node;
     }
-    List<Step> forElements = null;
-    if (hasElementSteps(steps)) {
+    if (plan.hasElements) {
       // name[]: each element of an array, or the value itself when it is not an array.
       if (node.isTextual()) {
         JsonNode parsed = StringifiedJson.parseContainer(node.textValue(), depth);
         node = parsed != null ? parsed : node;
       }
-      List<Step> here = new ArrayList<>(steps.size());
-      for (Step step : steps) {
-        if (!step.elements()) {
-          here.add(step);
-        } else if (node.isArray()) {
-          forElements = add(forElements, step.withoutElements());
-        } else {
-          here.add(step.withoutElements());
-        }
-      }
-      steps = here;
-    }
-    steps = closeOverAnyDepth(steps);
-
-    boolean terminal = false;
-    boolean whole = false;
-    boolean descends = forElements != null;
-    boolean needsJson = false;
-    for (Step step : steps) {
-      if (step.terminal()) {
-        terminal = true;
-        whole |= !step.scalarsOnly();
-      } else {
-        descends = true;
-        needsJson |= !step.speculative();
-      }
+      plan = node.isArray() ? plan.asArray() : plan.notArray();
     }
     if (node.isValueNode()) {
-      if (terminal) {
+      if (plan.terminal) {
         return TextNode.valueOf(cipher.encrypt(node.isTextual() ? node.textValue() : node.asText()));
       }
-      if (!node.isTextual() || !descends || node.textValue().isBlank()) {
+      if (!node.isTextual() || node.textValue().isBlank()) {
         return node;
       }
       String text = node.textValue();
       JsonNode parsed = StringifiedJson.parseContainer(text, depth);
       if (parsed == null) {
-        return needsJson || StringifiedJson.looksLikeContainer(text)
+        return plan.needsJson || StringifiedJson.looksLikeContainer(text)
             ? TextNode.valueOf(cipher.encrypt(text))
             : node;
       }
       node = parsed;
-    } else if (whole) {
+    } else if (plan.whole) {
       // Scalars as text, so the raw (all strings) and the typed form of a value give one token.
       return TextNode.valueOf(cipher.encrypt(StringifiedJson.scalarsAsStrings(node).toString()));
     }
-    if (!descends) {
-      return node;
-    }
-
-    // Positions every child gets (** looks everywhere; a name applied to an array applies to
-    // each element), and positions that select children by key.
-    List<Step> inherited = forElements;
-    Map<String, List<Step>> byName = null;
-    List<Step> patterns = null;
-    for (Step step : steps) {
-      if (step.terminal()) {
-        continue;
-      }
-      if (step.anyDepth()) {
-        inherited = add(inherited, step.anyDepthChild());
-      } else if (node.isArray()) {
-        inherited = add(inherited, step);
-      } else if (step.segment().isName()) {
-        if (byName == null) {
-          byName = new HashMap<>();
-        }
-        byName.computeIfAbsent(step.segment().pattern(), k -> new ArrayList<>(2)).add(step.advance());
-      } else {
-        patterns = add(patterns, step);
-      }
-    }
     if (node instanceof ArrayNode array) {
-      if (inherited != null) {
+      Plan element = plan.elementPlan();
+      if (!element.steps.isEmpty()) {
         for (int i = 0; i < array.size(); i++) {
           JsonNode child = array.get(i);
-          JsonNode replaced = walk(child, inherited, depth + 1);
+          JsonNode replaced = walk(child, element, depth + 1);
           if (replaced != child) {
             array.set(i, replaced);
           }
         }
       }
     } else if (node instanceof ObjectNode object) {
-      if (inherited == null && patterns == null) {
-        if (byName != null) {
-          // Only names: look them up instead of visiting every key.
-          for (Map.Entry<String, List<Step>> named : byName.entrySet()) {
-            JsonNode child = object.get(named.getKey());
-            JsonNode replaced = walk(child, named.getValue(), depth + 1);
+      if (plan.namesOnly()) {
+        // Only names: look them up instead of visiting every key.
+        for (String key : plan.byName.keySet()) {
+          JsonNode child = object.get(key);
+          if (child != null) {
+            JsonNode replaced = walk(child, plan.child(key), depth + 1);
             if (replaced != child) {
-              object.set(named.getKey(), replaced);
+              object.set(key, replaced);
             }
           }
         }
@@ -197,9 +363,8 @@ public final class PiiEncryptor {
         // so no copy of the entries is needed (this walk visits every node of a record).
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> entry = it.next();
-          List<Step> childSteps = stepsForKey(entry.getKey(), inherited, byName, patterns);
           JsonNode child = entry.getValue();
-          JsonNode replaced = walk(child, childSteps, depth + 1);
+          JsonNode replaced = walk(child, plan.child(entry.getKey()), depth + 1);
           if (replaced != child) {
             entry.setValue(replaced == null ? object.nullNode() : replaced);
           }
@@ -207,58 +372,5 @@ public final class PiiEncryptor {
       }
     }
     return node;
-  }
-
-  private static List<Step> stepsForKey(
-      String key, List<Step> inherited, Map<String, List<Step>> byName, List<Step> patterns) {
-    List<Step> named = byName == null ? null : byName.get(key);
-    if (named == null && patterns == null) {
-      return inherited == null ? List.of() : inherited;
-    }
-    List<Step> steps = new ArrayList<>();
-    if (inherited != null) {
-      steps.addAll(inherited);
-    }
-    if (named != null) {
-      steps.addAll(named);
-    }
-    if (patterns != null) {
-      for (Step step : patterns) {
-        if (step.segment().matches(key)) {
-          steps.add(step.advance());
-        }
-      }
-    }
-    return steps;
-  }
-
-  /** Adds, for each {@code **} position, the position after it at the same node (zero keys). */
-  private static List<Step> closeOverAnyDepth(List<Step> steps) {
-    List<Step> out = null;
-    for (int i = 0; i < (out == null ? steps.size() : out.size()); i++) {
-      Step step = out == null ? steps.get(i) : out.get(i);
-      if (step.anyDepth()) {
-        if (out == null) {
-          out = new ArrayList<>(steps);
-        }
-        out.add(new Step(step.segments(), step.index() + 1, true, true, false));
-      }
-    }
-    return out == null ? steps : out;
-  }
-
-  private static boolean hasElementSteps(List<Step> steps) {
-    for (Step step : steps) {
-      if (step.elements()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static List<Step> add(List<Step> list, Step step) {
-    List<Step> out = list == null ? new ArrayList<>(4) : list;
-    out.add(step);
-    return out;
   }
 }
