@@ -164,9 +164,9 @@ add(K, order('bad-co-nest-1', customApps=json.loads(nested(70))), 'nesting: 70 l
     'nested deeper than 64 levels')
 add(K, '{"orderId": "bad-co-nest-2", "x": ' + '[' * 20000 + ']' * 20000 + '}', 'nesting: 20,000 levels', 'parse',
     'nested deeper than 64 levels')
-add(K, order('good-co-7', customData=json.dumps({'a': json.loads(nested(62))})),
+add(K, order('good-co-7', corpusExtra=json.dumps({'a': json.loads(nested(62))})),
     'good: exactly 64 levels, 63 of them inside a JSON string')
-add(K, order('bad-co-nest-3', customData=json.dumps({'a': json.loads(nested(63))})),
+add(K, order('bad-co-nest-3', corpusExtra=json.dumps({'a': json.loads(nested(63))})),
     'nesting: 65 levels, 64 of them inside a JSON string', 'parse', 'nested deeper than 64 levels')
 bp = order('bad-co-pii-1')
 bp['clientProfileData'] = '{"email": "corpus.pii@example.com", "firstName": "Corpusname", '

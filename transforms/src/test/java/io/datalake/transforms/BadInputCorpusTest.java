@@ -59,7 +59,8 @@ public class BadInputCorpusTest {
     PCollectionTuple out =
         pipeline
             .apply(new ReadJsonLines(root.toString(), BadInputCorpus.MAX_RECORD_BYTES))
-            .apply(new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")));
+            .apply(new ParseRecords(
+                    PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("checkout-orders:customData")));
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
         .satisfies(
             letters -> {
