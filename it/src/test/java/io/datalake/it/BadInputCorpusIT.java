@@ -211,6 +211,7 @@ public class BadInputCorpusIT {
     }
     assertThat("ClickHouse dead letters", check(bad, warehouseLetters), empty());
 
+    assertThat("the log was captured", log.contains("input records"), equalTo(true));
     assertNoPii("the run's log", log);
   }
 
