@@ -13,6 +13,9 @@ import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPath;
 import io.datalake.transforms.pii.PiiPolicy;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.Test;
 
@@ -26,7 +29,8 @@ public class PiiEncryptorTest {
     assertThat(a, startsWith(PiiCipher.TOKEN_PREFIX));
     assertThat(cipher.encrypt("rodrigo.smith@email.com"), equalTo(a));
     assertThat(cipher.decrypt(a), equalTo("rodrigo.smith@email.com"));
-    assertThat("a token is not encrypted twice", cipher.encrypt(a), equalTo(a));
+    assertThat("a value that looks like a token is encrypted too", cipher.encrypt(a), not(equalTo(a)));
+    assertThat(cipher.decrypt(cipher.encrypt(a)), equalTo(a));
   }
 
   @Test
@@ -84,5 +88,76 @@ public class PiiEncryptorTest {
       assertThat(text, not(containsString(pii)));
     }
     assertThat(envelope.get("detail").get("payload").get("status").asText(), equalTo("Active"));
+  }
+
+  /**
+   * The one walk for all paths gives the tokens the former walk (one per path) gave for the
+   * published samples, so encrypted values still join with data written before. The file holds,
+   * per line, kind, input record and the former walk's output (made with the development keyset).
+   */
+  @Test
+  public void tokensAreThoseOfTheFormerWalk() throws Exception {
+    int lines = 0;
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(
+                getClass().getResourceAsStream("/pii/former-walk-tokens.tsv"), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        String[] parts = line.split("\t");
+        ObjectNode record = (ObjectNode) Fixtures.JSON.readTree(parts[1]);
+        encryptor.encrypt(record, PiiPolicy.defaults().paths(EventKind.fromFolder(parts[0])));
+        assertThat(parts[0] + " record " + (lines + 1), record.toString(), equalTo(parts[2]));
+        lines++;
+      }
+    }
+    assertThat(lines, equalTo(12));
+  }
+
+  @Test
+  public void textAPathCannotFollowIsEncryptedWhole() {
+    String broken = "{\"ip\": \"203.0.113.99\", broken";
+    ObjectNode event = Fixtures.JSON.createObjectNode().put("details", broken);
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(EventKind.JOURNEY_EVENTS));
+    assertThat(event.get("details").asText(), startsWith(PiiCipher.TOKEN_PREFIX));
+    assertThat(cipher.decrypt(event.get("details").asText()), equalTo(broken));
+
+    ObjectNode plain = Fixtures.JSON.createObjectNode().put("details", "ip=203.0.113.99");
+    encryptor.encrypt(plain, PiiPolicy.defaults().paths(EventKind.JOURNEY_EVENTS));
+    assertThat("a named step needs JSON", cipher.decrypt(plain.get("details").asText()), equalTo("ip=203.0.113.99"));
+
+    ObjectNode order = Fixtures.JSON.createObjectNode().put("city", "Rio de Janeiro").put("note", "[\"a@b.c\", broken");
+    order.putObject("contact").put("phones", "[1, 2");
+    encryptor.encrypt(order, List.of(PiiPath.parse("**.email")));
+    assertThat("** leaves plain text alone", order.get("city").asText(), equalTo("Rio de Janeiro"));
+    assertThat("** encrypts text that starts like JSON and is not", cipher.decrypt(order.get("note").asText()), equalTo("[\"a@b.c\", broken"));
+    assertThat(cipher.decrypt(order.get("contact").get("phones").asText()), equalTo("[1, 2"));
+
+    ObjectNode entity = Fixtures.JSON.createObjectNode();
+    entity.putObject("detail").putObject("payload").put("email", "solo@example.com").put("blank", " ");
+    encryptor.encrypt(entity, List.of(PiiPath.parse("detail.payload.email[].email")));
+    assertThat("name[] on a plain string", cipher.decrypt(entity.get("detail").get("payload").get("email").asText()), equalTo("solo@example.com"));
+  }
+
+  @Test
+  public void eachValueIsEncryptedOnceWhereverPathsOverlap() {
+    ObjectNode order = Fixtures.JSON.createObjectNode();
+    order.putObject("clientProfileData").put("email", "a@b.c");
+    order.put("followUpEmail", "pii:not-a-token");
+    order.putArray("email").addObject().put("email", "d@e.f");
+    encryptor.encrypt(
+        order,
+        List.of(
+            PiiPath.parse("**.email"),
+            PiiPath.parse("clientProfileData.email"),
+            PiiPath.parse("clientProfileData.*"),
+            PiiPath.parse("email[].email"),
+            PiiPath.parse("followUpEmail")));
+    assertThat(cipher.decrypt(order.get("clientProfileData").get("email").asText()), equalTo("a@b.c"));
+    assertThat(cipher.decrypt(order.get("email").get(0).get("email").asText()), equalTo("d@e.f"));
+    assertThat(
+        "a source value that starts with pii: is encrypted like any other",
+        cipher.decrypt(order.get("followUpEmail").asText()),
+        equalTo("pii:not-a-token"));
   }
 }

@@ -17,8 +17,9 @@ final class AnalyticsRecordMapper implements RecordMapper {
   @Override
   public MappedRecord map(ObjectNode record) throws RecordRejectedException {
     Fields.requiredText(record, "id", "id");
-    String org = Fields.requiredText(record, "org_id", "org_id");
+    String org = Fields.requiredTenant(record, "org_id", "org_id");
     Instant time = Fields.requiredTime(record, table.eventTimeColumn(), table.eventTimeColumn());
+    record.put("org_id", org);
     return new MappedRecord(org, time, List.of(new MappedRecord.TableRow(table, record)));
   }
 }

@@ -17,7 +17,7 @@ final class CheckoutOrderMapper implements RecordMapper {
   @Override
   public MappedRecord map(ObjectNode order) throws RecordRejectedException {
     String orderId = Fields.requiredText(order, "orderId", "orderId");
-    String hostname = Fields.requiredText(order, "hostname", "hostname");
+    String hostname = Fields.requiredTenant(order, "hostname", "hostname");
     Instant lastChange = Fields.requiredTime(order, "lastChange", "lastChange");
     JsonNode lastChangeText = order.get("lastChange");
 
@@ -29,7 +29,7 @@ final class CheckoutOrderMapper implements RecordMapper {
       itemRow.put("orderId", orderId);
       itemRow.put("org_id", hostname);
       itemRow.set("lastChange", lastChangeText);
-      rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDER_ITEMS, itemRow));
+      rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDER_ITEMS, itemRow, Fields.ROOT_ELEMENT_DEPTH));
     }
     return new MappedRecord(hostname, lastChange, rows);
   }

@@ -31,17 +31,17 @@ final class EntityOperationMapper implements RecordMapper {
   @Override
   public MappedRecord map(ObjectNode envelope) throws RecordRejectedException {
     Instant time = Fields.requiredTime(envelope, "time", "time");
-    ObjectNode detail = Fields.object(envelope, "detail", "detail");
+    ObjectNode detail = Fields.object(envelope, "detail", "detail", 2);
     if (detail == null) {
       throw new RecordRejectedException(Fields.STEP, "missing detail");
     }
-    String org = Fields.requiredText(detail, "org", "detail.org");
+    String org = Fields.requiredTenant(detail, "org", "detail.org");
     String operation = Fields.requiredText(detail, "operation", "detail.operation");
     if (!OPERATIONS.contains(operation)) {
       throw new RecordRejectedException("route", "unknown operation (not one of the documented " + OPERATIONS.size() + ")");
     }
     JsonNode params = detail.get("params");
-    ObjectNode payload = Fields.object(detail, "payload", "detail.payload");
+    ObjectNode payload = Fields.object(detail, "payload", "detail.payload", 3);
     String entityId = Fields.optionalText(detail, "entity");
     if (entityId == null) {
       entityId = Fields.optionalText(params, "id");

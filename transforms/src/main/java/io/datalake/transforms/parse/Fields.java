@@ -2,7 +2,9 @@ package io.datalake.transforms.parse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.schema.JsonTyper;
 import io.datalake.transforms.schema.StringifiedJson;
 import java.time.DateTimeException;
@@ -11,6 +13,9 @@ import java.time.Instant;
 /** Reading the fields every mapper needs: tenant, event time, nested objects. */
 final class Fields {
   static final String STEP = "parse";
+  /** The depth of an array that is a key of the record; its elements, each a row, are one deeper. */
+  static final int ROOT_ARRAY_DEPTH = 2;
+  static final int ROOT_ELEMENT_DEPTH = ROOT_ARRAY_DEPTH + 1;
 
   private Fields() {}
 
@@ -25,6 +30,19 @@ final class Fields {
       throw new RecordRejectedException(STEP, "empty " + path);
     }
     return text;
+  }
+
+  /**
+   * The record's tenant: required, stripped of surrounding white space and held to {@link
+   * TenantId}'s rule. Mappers write this value to {@code org_id}, so the column, the lake path and
+   * the views agree.
+   */
+  static String requiredTenant(JsonNode parent, String key, String path) throws RecordRejectedException {
+    JsonNode value = parent == null ? null : parent.get(key);
+    if (value == null || value.isNull() || value.isContainerNode()) {
+      throw new RecordRejectedException(STEP, "missing " + path);
+    }
+    return TenantId.parse(value.asText(), path);
   }
 
   static String optionalText(JsonNode parent, String key) {
@@ -50,29 +68,40 @@ final class Fields {
     return time;
   }
 
-  /** An object given as such or as stringified JSON, or null when absent. */
-  static ObjectNode object(JsonNode parent, String key, String path) throws RecordRejectedException {
+  /**
+   * An object given as such or as stringified JSON, or null when absent.
+   *
+   * @param depth the depth of the object in the record (a key of the record itself: 2)
+   */
+  static ObjectNode object(JsonNode parent, String key, String path, int depth) throws RecordRejectedException {
     JsonNode value = parent.get(key);
     if (value == null || value.isNull()) {
       return null;
     }
-    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue()) : value;
+    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue(), depth) : value;
     if (node == null || !node.isObject()) {
       throw new RecordRejectedException(STEP, path + " is not an object");
     }
     return (ObjectNode) node;
   }
 
-  /** The elements of an array given as such or as stringified JSON; empty when absent. */
+  /**
+   * The elements of an array of the record itself, given as such or as stringified JSON; empty
+   * when absent. Each element may become a row: more than {@link InputLimits#MAX_ARRAY_ELEMENTS}
+   * reject the record.
+   */
   static Iterable<JsonNode> elements(JsonNode parent, String key, String path)
       throws RecordRejectedException {
     JsonNode value = parent.get(key);
     if (value == null || value.isNull()) {
       return java.util.List.of();
     }
-    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue()) : value;
+    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue(), ROOT_ARRAY_DEPTH) : value;
     if (node == null || !node.isArray()) {
       throw new RecordRejectedException(STEP, path + " is not an array");
+    }
+    if (node.size() > InputLimits.MAX_ARRAY_ELEMENTS) {
+      throw new RecordRejectedException(STEP, path + " has more than " + InputLimits.MAX_ARRAY_ELEMENTS + " elements");
     }
     return node;
   }

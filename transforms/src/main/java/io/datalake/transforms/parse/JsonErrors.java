@@ -25,8 +25,10 @@ final class JsonErrors {
       kind = "unbalanced brackets";
     } else if (message.startsWith("Trailing token")) {
       kind = "more than one JSON document on the line";
-    } else if (message.contains("control character")) {
+    } else if (message.contains("control character") || message.startsWith("Illegal unquoted character")) {
       kind = "unescaped control character";
+    } else if (message.startsWith("Illegal character")) {
+      kind = "control character outside a string";
     } else if (message.contains("Invalid UTF-8")) {
       kind = "invalid UTF-8";
     } else {

@@ -10,6 +10,15 @@ import java.util.List;
  * the tenant and event time that place them.
  */
 public record MappedRecord(String tenant, Instant eventTime, List<TableRow> rows) {
-  /** One row for one table, shaped like the table's declared row type. */
-  public record TableRow(LakeTable table, JsonNode json) {}
+  /**
+   * One row for one table, shaped like the table's declared row type.
+   *
+   * @param depth the depth of the row's object in its record (1: the record; 3: an element of one
+   *     of its arrays), for the overall nesting bound of stringified JSON typed in the row
+   */
+  public record TableRow(LakeTable table, JsonNode json, int depth) {
+    public TableRow(LakeTable table, JsonNode json) {
+      this(table, json, 1);
+    }
+  }
 }

@@ -112,7 +112,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         }
         accepted.get(kind).inc();
         ProgressLog.recordOut(kind);
-      } catch (RecordRejectedException | RuntimeException e) {
+      } catch (RecordRejectedException | RuntimeException | StackOverflowError e) {
         // A record no check foresaw must not fail the bundle either: in streaming the job would
         // restart on the same record forever. It leaves as a dead letter with what went wrong.
         rejected.get(kind).inc();
@@ -121,8 +121,28 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
             .output(
                 e instanceof RecordRejectedException r
                     ? deadLetter(source, r.step(), r.getMessage())
-                    : deadLetter(source, "unexpected", e.getClass().getName() + ": " + e.getMessage()));
+                    : deadLetter(source, "unexpected", unexpected(e)));
       }
+    }
+
+    /**
+     * What went wrong, without the exception's message: messages of libraries (Jackson, Avro,
+     * java.time) quote the values they choke on, and a value may be PII. The class and where it
+     * was thrown are enough to find the bug; the record itself is in the dead letter, encrypted.
+     */
+    static String unexpected(Throwable e) {
+      StackTraceElement[] trace = e.getStackTrace();
+      String where = "";
+      for (StackTraceElement frame : trace) {
+        if (frame.getClassName().startsWith("io.datalake.")) {
+          where = " at " + frame.getClassName() + "." + frame.getMethodName() + ":" + frame.getLineNumber();
+          break;
+        }
+      }
+      if (where.isEmpty() && trace.length > 0) {
+        where = " at " + trace[0].getClassName() + "." + trace[0].getMethodName() + ":" + trace[0].getLineNumber();
+      }
+      return e.getClass().getName() + where;
     }
 
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {

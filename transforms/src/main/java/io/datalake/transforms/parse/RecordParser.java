@@ -1,11 +1,13 @@
 package io.datalake.transforms.parse;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -23,9 +25,13 @@ import org.apache.avro.generic.GenericRecord;
  * DoFn; the benchmark's plain-Java baseline runs the same code. Not thread-safe: one per worker.
  */
 public final class RecordParser {
-  /** One JSON document per line: anything after it is an error, not ignored. */
+  /**
+   * One JSON document per line: anything after it is an error, not ignored. Nesting and number
+   * length are bounded by {@link InputLimits} already while parsing.
+   */
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      new ObjectMapper(InputLimits.jsonFactory(InputLimits.MAX_DEPTH))
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final PiiEncryptor encryptor;
   private final PiiPolicy policy;
@@ -51,20 +57,35 @@ public final class RecordParser {
   /** One typed row and the lake table it belongs to. */
   public record TypedRow(String table, GenericRecord record) {}
 
-  /** Parses, encrypts, maps and types one record; a record it cannot handle is rejected whole. */
+  /**
+   * Parses, encrypts, maps and types one record; a record it cannot handle is rejected whole,
+   * also one beyond {@link InputLimits} and one that would overflow the stack despite them.
+   */
   public ParsedRecord parse(EventKind kind, byte[] payload) throws RecordRejectedException {
-    MappedRecord mapped = map(kind, payload);
-    List<TypedRow> rows = new ArrayList<>(mapped.rows().size());
-    for (MappedRecord.TableRow row : mapped.rows()) {
-      rows.add(new TypedRow(row.table().name(), JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind))));
+    try {
+      MappedRecord mapped = map(kind, payload);
+      List<TypedRow> rows = new ArrayList<>(mapped.rows().size());
+      for (MappedRecord.TableRow row : mapped.rows()) {
+        rows.add(
+            new TypedRow(
+                row.table().name(), JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind), row.depth())));
+      }
+      return new ParsedRecord(mapped.tenant(), mapped.eventTime(), rows);
+    } catch (InputLimits.Exceeded e) {
+      throw new RecordRejectedException("parse", e.getMessage());
+    } catch (StackOverflowError e) {
+      // The bounds should make this impossible; should one still be too deep for this thread's
+      // stack, it is this record's fault and the stack is unwound here: one dead letter.
+      throw new RecordRejectedException("parse", "record too deeply nested to process (stack overflow)");
     }
-    return new ParsedRecord(mapped.tenant(), mapped.eventTime(), rows);
   }
 
   private MappedRecord map(EventKind kind, byte[] payload) throws RecordRejectedException {
     JsonNode node;
     try {
       node = JSON.readTree(payload);
+    } catch (StreamConstraintsException e) {
+      throw new RecordRejectedException("parse", InputLimits.of(e).getMessage());
     } catch (JsonProcessingException e) {
       throw new RecordRejectedException("parse", "invalid JSON: " + JsonErrors.describe(e));
     } catch (IOException e) {

@@ -18,23 +18,24 @@ final class WorkflowExecutionMapper implements RecordMapper {
   @Override
   public MappedRecord map(ObjectNode execution) throws RecordRejectedException {
     String id = Fields.requiredText(execution, "id", "id");
-    String org = Fields.requiredText(execution, "org_id", "org_id");
+    String org = Fields.requiredTenant(execution, "org_id", "org_id");
     Instant updatedAt = Fields.requiredTime(execution, "updated_at", "updated_at");
     JsonNode updatedAtText = execution.get("updated_at");
 
     List<MappedRecord.TableRow> rows = new ArrayList<>();
     ObjectNode executionRow = Fields.topLevelCopy(execution);
     executionRow.remove(List.of("phases", "tasks", "contexts"));
+    executionRow.put("org_id", org);
     rows.add(new MappedRecord.TableRow(LakeTables.WORKFLOW_EXECUTIONS, executionRow));
 
     addChildren(rows, LakeTables.WORKFLOW_PHASES, execution, "phases", id, org, updatedAtText);
     addChildren(rows, LakeTables.WORKFLOW_TASKS, execution, "tasks", id, org, updatedAtText);
     addChildren(rows, LakeTables.WORKFLOW_CONTEXTS, execution, "contexts", id, org, updatedAtText);
-    ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason");
+    ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason", 2);
     if (closingReason != null && !closingReason.isEmpty()) {
       rows.add(
           new MappedRecord.TableRow(
-              LakeTables.WORKFLOW_CANCELLATIONS, withParent(Fields.topLevelCopy(closingReason), id, org, updatedAtText)));
+              LakeTables.WORKFLOW_CANCELLATIONS, withParent(Fields.topLevelCopy(closingReason), id, org, updatedAtText), 2));
     }
     return new MappedRecord(org, updatedAt, rows);
   }
@@ -49,7 +50,7 @@ final class WorkflowExecutionMapper implements RecordMapper {
       JsonNode updatedAt)
       throws RecordRejectedException {
     for (ObjectNode child : Fields.objectCopies(execution, key)) {
-      rows.add(new MappedRecord.TableRow(table, withParent(child, id, org, updatedAt)));
+      rows.add(new MappedRecord.TableRow(table, withParent(child, id, org, updatedAt), Fields.ROOT_ELEMENT_DEPTH));
     }
   }
 

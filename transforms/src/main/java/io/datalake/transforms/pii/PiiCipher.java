@@ -69,15 +69,11 @@ public final class PiiCipher {
     }
   }
 
-  public static boolean isToken(String value) {
-    return value.startsWith(TOKEN_PREFIX) || value.startsWith(RANDOMIZED_PREFIX);
-  }
-
-  /** The deterministic token of a value; a value that already is a token is returned as is. */
+  /**
+   * The deterministic token of a value. Every value is encrypted, also one that starts with
+   * {@code pii:}: a source value may look like a token, and the PII walk encrypts each value once.
+   */
   public String encrypt(String plaintext) {
-    if (isToken(plaintext)) {
-      return plaintext;
-    }
     try {
       byte[] ciphertext =
           aead.encryptDeterministically(plaintext.getBytes(StandardCharsets.UTF_8), NO_ASSOCIATED_DATA);

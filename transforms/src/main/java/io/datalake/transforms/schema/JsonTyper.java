@@ -3,6 +3,7 @@ package io.datalake.transforms.schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
@@ -51,7 +52,16 @@ public final class JsonTyper {
 
   public static GenericRecord toRecord(JsonNode node, LakeTable table, JsonStyle style)
       throws RecordRejectedException {
-    GenericRecord record = new Typing(style).record(node, table.rowType(), table.avroSchema(), new Path(null, table.name(), -1));
+    return toRecord(node, table, style, 1);
+  }
+
+  /**
+   * @param depth the depth of the row's object in its source record (1: the record itself; 3: an
+   *     element of one of its arrays), so stringified JSON is bounded by the record's overall depth
+   */
+  public static GenericRecord toRecord(JsonNode node, LakeTable table, JsonStyle style, int depth)
+      throws RecordRejectedException {
+    GenericRecord record = new Typing(style).record(node, table.rowType(), table.avroSchema(), new Path(null, table.name(), -1, depth));
     record.put(AvroSchemas.LATE, false);
     return record;
   }
@@ -83,13 +93,13 @@ public final class JsonTyper {
         extra.set(entry.getKey(), entry.getValue());
       }
     }
-    record.put(AvroSchemas.EXTRA, extra == null ? null : json(extra));
+    record.put(AvroSchemas.EXTRA, extra == null ? null : json(extra, path));
     return record;
   }
 
-  private String json(JsonNode node) {
+  private String json(JsonNode node, Path path) {
     if (node.isTextual()) {
-      JsonNode parsed = StringifiedJson.parseContainer(node.textValue());
+      JsonNode parsed = StringifiedJson.parseContainer(node.textValue(), path.depth());
       if (parsed == null) {
         return node.textValue();
       }
@@ -108,6 +118,9 @@ public final class JsonTyper {
     }
     if (type instanceof FieldType.ArrayType a) {
       JsonNode array = containerOf(node, false, path);
+      if (array.size() > InputLimits.MAX_ARRAY_ELEMENTS) {
+        throw reject(path, "more than " + InputLimits.MAX_ARRAY_ELEMENTS + " elements");
+      }
       Schema elementSchema = AvroSchemas.nonNull(schema.getElementType());
       List<Object> values = new ArrayList<>(array.size());
       int i = 0;
@@ -118,7 +131,7 @@ public final class JsonTyper {
     }
     return switch ((FieldType.Scalar) type) {
       case STRING -> string(node, path);
-      case JSON -> json(node);
+      case JSON -> json(node, path);
       case LONG -> integer(node, path);
       case DOUBLE -> decimal(node, path);
       case BOOLEAN -> bool(node, path);
@@ -133,7 +146,7 @@ public final class JsonTyper {
       throws RecordRejectedException {
     JsonNode container = node;
     if (node.isTextual()) {
-      container = StringifiedJson.parseContainer(node.textValue());
+      container = StringifiedJson.parseContainer(node.textValue(), path.depth());
       if (container == null) {
         throw reject(path, "expected " + (object ? "an object" : "an array") + ", got a string that is not one");
       }
@@ -167,7 +180,7 @@ public final class JsonTyper {
       if (node.isNumber()) {
         decimal = node.decimalValue();
       } else if (node.isTextual()) {
-        decimal = new BigDecimal(node.textValue().trim());
+        decimal = new BigDecimal(numericText(node, path));
       } else {
         throw reject(path, "expected an integer, got " + kindOf(node));
       }
@@ -183,7 +196,7 @@ public final class JsonTyper {
     }
     if (node.isTextual()) {
       try {
-        double value = Double.parseDouble(node.textValue().trim());
+        double value = Double.parseDouble(numericText(node, path));
         if (Double.isFinite(value)) {
           return value;
         }
@@ -192,6 +205,15 @@ public final class JsonTyper {
       }
     }
     throw reject(path, "expected a number, got " + kindOf(node));
+  }
+
+  /** A numeric string's text, refused beyond the length limit before any number parser sees it. */
+  private static String numericText(JsonNode node, Path path) throws RecordRejectedException {
+    String text = node.textValue().trim();
+    if (text.length() > InputLimits.MAX_NUMBER_LENGTH) {
+      throw reject(path, "a numeric string longer than " + InputLimits.MAX_NUMBER_LENGTH + " characters");
+    }
+    return text;
   }
 
   private static Boolean bool(JsonNode node, Path path) throws RecordRejectedException {
@@ -359,7 +381,12 @@ public final class JsonTyper {
    * Where a value is in its record, for rejection messages only: built for every value, so the
    * text is made only when a value is rejected.
    */
-  private record Path(Path parent, String field, int index) {
+  private record Path(Path parent, String field, int index, int depth) {
+    /** A child path; its depth is the depth its value takes if it is an object or array. */
+    Path(Path parent, String field, int index) {
+      this(parent, field, index, parent.depth + 1);
+    }
+
     @Override
     public String toString() {
       if (parent == null) {

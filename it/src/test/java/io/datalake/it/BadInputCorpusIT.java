@@ -1,0 +1,350 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.options.DatalakeOptions;
+import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.transforms.model.TenantId;
+import io.datalake.transforms.schema.LakeTable;
+import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.warehouse.WarehouseTable;
+import io.datalake.transforms.warehouse.WarehouseTables;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.LocalInputFile;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The bad-input corpus of transforms ({@code transforms/src/test/resources/bad-inputs}, see
+ * BadInputCorpusTest there) through the batch pipeline into a local lake and the real ClickHouse:
+ * every bad line is one dead letter (lake and ClickHouse) at its file:line, every good line is
+ * rows in both, nothing is written outside the lake folder, ClickHouse has exactly its tables and
+ * the views of the valid tenants (the longest, whose view names ClickHouse escapes most, included),
+ * and no PII plaintext is in the Parquet, the ClickHouse rows, the dead letters or the run's log.
+ */
+public class BadInputCorpusIT {
+  private static final Path CORPUS =
+      Path.of(System.getProperty("datalake.project.dir"), "transforms", "src", "test", "resources", "bad-inputs");
+  private static final List<String> PII =
+      List.of("203.0.113.99", "corpus.pii@example.com", "Corpusname", "+4915112345678");
+  /** The tenants of the good lines, as the views must name them (surrounding spaces stripped). */
+  private static final Set<String> TENANTS =
+      Set.of("corpus-good", "A", "123", "T" + "x".repeat(62) + "9", "a" + ".".repeat(63));
+  private static final Pattern GOOD_ID = Pattern.compile("good-[a-z]{2}-\\d+");
+  private static final Map<String, String> ID_COLUMN =
+      Map.of(
+          "checkout_orders", "orderId",
+          "entity_operations", "entity_id",
+          "workflow_executions", "id",
+          "journey_sessions", "id",
+          "journey_events", "id",
+          "portal_sessions", "id",
+          "portal_events", "id");
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private final String database = "it_corpus_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+
+  @After
+  public void dropDatabase() {
+    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+  }
+
+  @Test
+  public void theCorpusLeavesLakeWarehouseAndLogClean() throws Exception {
+    Map<String, String[]> bad = badLines();
+    Set<String> goodIds = goodIds(bad.keySet());
+    assertThat(bad.size(), greaterThanOrEqualTo(60));
+
+    Path root = temp.newFolder("run").toPath();
+    Path input = root.resolve("input");
+    Path lake = root.resolve("lake");
+    copyCorpus(input);
+    Map<String, String> inputBefore = snapshot(input);
+
+    String log = runCapturingLog(
+        "--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true", "--maxRecordBytes=65536",
+        "--clickhouseUrl=" + LocalServices.clickhouseUrl(), "--clickhouseDatabase=" + database);
+
+    // Nothing outside the lake folder: the run folder holds the input (unchanged) and the lake.
+    try (Stream<Path> top = Files.list(root)) {
+      assertThat(top.map(p -> p.getFileName().toString()).sorted().toList(), equalTo(List.of("input", "lake")));
+    }
+    assertThat("the input is unchanged", snapshot(input), equalTo(inputBefore));
+    Set<String> tables = new TreeSet<>();
+    LakeTables.all().forEach(t -> tables.add(t.name()));
+    List<String> strayPaths = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(lake)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        List<String> parts = Arrays.asList(lake.relativize(file).toString().split("/"));
+        boolean table = tables.contains(parts.get(0)) && parts.size() > 2
+            && parts.get(1).startsWith("org_id=") && TENANTS.contains(parts.get(1).substring("org_id=".length()));
+        if (!table && !parts.get(0).startsWith("_")) {
+          strayPaths.add(lake.relativize(file).toString());
+        }
+      }
+    }
+    assertThat("every lake file is in a table's valid-tenant partition or a _ folder", strayPaths, empty());
+
+    // The lake: rows of the good lines only, no PII, org_id = the partition's tenant.
+    Set<String> lakeIds = new TreeSet<>();
+    List<String> lakeMainRowList = new ArrayList<>();
+    int lakeMainRows = 0;
+    List<String> lakeLetters = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(lake)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        String relative = lake.relativize(file).toString();
+        if (relative.startsWith("_dead_letters/")) {
+          for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+              lakeLetters.add(line);
+            }
+          }
+          continue;
+        }
+        if (!relative.endsWith(".parquet")) {
+          continue;
+        }
+        String table = relative.substring(0, relative.indexOf('/'));
+        String tenant = relative.split("/")[1].substring("org_id=".length());
+        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
+          GenericRecord record;
+          while ((record = reader.read()) != null) {
+            assertNoPii("lake row of " + table, record.toString());
+            assertThat("org_id column = partition of " + relative, record.get("org_id").toString(), equalTo(tenant));
+            String column = ID_COLUMN.get(table);
+            if (column != null) {
+              lakeIds.add(goodId(record.get(column).toString()));
+              lakeMainRowList.add(relative + " " + record.get(column));
+              lakeMainRows++;
+            }
+          }
+        }
+      }
+    }
+    assertThat("lake: one main row per good line: " + String.join("\n", lakeMainRowList), lakeMainRows, equalTo(goodIds.size()));
+    assertThat(lakeIds, equalTo(goodIds));
+
+    // Lake dead letters: one per bad line, at its file:line, with its step and reason.
+    ObjectMapper json = new ObjectMapper();
+    List<String[]> letters = new ArrayList<>();
+    for (String line : lakeLetters) {
+      assertNoPii("lake dead letter", line);
+      JsonNode letter = json.readTree(line);
+      letters.add(new String[] {letter.get("source").asText(), letter.get("step").asText(), letter.get("error").asText()});
+    }
+    assertThat("lake dead letters", check(bad, letters), empty());
+
+    // ClickHouse: exactly the warehouse tables and dead_letters, and each valid tenant's views.
+    String db = "`" + database + "`";
+    assertThat(
+        LocalServices.clickhouseCount("SELECT count() FROM system.tables WHERE database = '" + database + "' AND engine != 'View'"),
+        equalTo((long) WarehouseTables.all().size() + 1));
+    assertThat(
+        LocalServices.clickhouseCount("SELECT count() FROM system.tables WHERE database = '" + database + "' AND engine = 'View'"),
+        equalTo((long) TENANTS.size() * WarehouseTables.all().size()));
+    Map<String, Long> viewRows = new TreeMap<>();
+    for (String tenant : TENANTS) {
+      assertThat(tenant, TenantId.isValid(tenant), equalTo(true));
+      for (WarehouseTable table : WarehouseTables.all()) {
+        long rows = LocalServices.clickhouseCount("SELECT count() FROM " + db + ".`" + table.viewName(tenant) + "`");
+        viewRows.merge(tenant, rows, Long::sum);
+      }
+    }
+    for (String tenant : TENANTS) {
+      assertThat("rows in the views of " + tenant, viewRows.get(tenant) > 0, equalTo(true));
+    }
+
+    // ClickHouse rows: the good lines, each in its tenant's views, no PII anywhere.
+    Set<String> warehouseIds = new TreeSet<>();
+    long warehouseMainRows = 0;
+    for (Map.Entry<String, String> main : ID_COLUMN.entrySet()) {
+      String ids = LocalServices.clickhouse("SELECT `" + main.getValue() + "` FROM " + db + ".`" + main.getKey() + "` FINAL FORMAT TabSeparated");
+      for (String id : ids.split("\n")) {
+        if (!id.isBlank()) {
+          warehouseIds.add(goodId(id));
+          warehouseMainRows++;
+        }
+      }
+    }
+    assertThat("ClickHouse: one main row per good line", warehouseMainRows, equalTo((long) goodIds.size()));
+    assertThat(warehouseIds, equalTo(goodIds));
+    for (WarehouseTable table : WarehouseTables.all()) {
+      assertNoPii("ClickHouse " + table.name(), LocalServices.clickhouse("SELECT * FROM " + db + ".`" + table.name() + "` FORMAT TabSeparated"));
+    }
+    String deadLetters = LocalServices.clickhouse("SELECT source, step, error, encrypted_record FROM " + db + ".dead_letters FINAL FORMAT TabSeparated");
+    assertNoPii("ClickHouse dead_letters", deadLetters);
+    List<String[]> warehouseLetters = new ArrayList<>();
+    for (String row : deadLetters.split("\n")) {
+      if (!row.isBlank()) {
+        String[] f = row.split("\t", -1);
+        warehouseLetters.add(new String[] {f[0], f[1], f[2]});
+      }
+    }
+    assertThat("ClickHouse dead letters", check(bad, warehouseLetters), empty());
+
+    assertThat("the log was captured", log.contains("input records"), equalTo(true));
+    assertNoPii("the run's log", log);
+  }
+
+  private static void assertNoPii(String where, String text) {
+    for (String pii : PII) {
+      assertThat("PII plaintext in " + where, text.contains(pii), equalTo(false));
+    }
+  }
+
+  /** Runs the batch with its stdout and stderr (slf4j-simple logs there) also kept. */
+  private static String runCapturingLog(String... args) {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    System.setOut(new PrintStream(new Tee(out, log), true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(new Tee(err, log), true, StandardCharsets.UTF_8));
+    try {
+      DatalakePipeline.run(PipelineOptionsFactory.fromArgs(args).as(DatalakeOptions.class)); // throws unless balanced
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    return log.toString(StandardCharsets.UTF_8);
+  }
+
+  private static final class Tee extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    Tee(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public synchronized void write(int c) throws java.io.IOException {
+      a.write(c);
+      b.write(c);
+    }
+
+    @Override
+    public synchronized void write(byte[] bytes, int off, int len) throws java.io.IOException {
+      a.write(bytes, off, len);
+      b.write(bytes, off, len);
+    }
+
+    @Override
+    public void flush() throws java.io.IOException {
+      a.flush();
+    }
+  }
+
+  private static void copyCorpus(Path input) throws Exception {
+    try (Stream<Path> files = Files.walk(CORPUS)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
+        Path target = input.resolve(CORPUS.relativize(file).toString());
+        Files.createDirectories(target.getParent());
+        Files.copy(file, target);
+      }
+    }
+  }
+
+  private static Map<String, String> snapshot(Path dir) throws Exception {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path file : all.filter(Files::isRegularFile).toList()) {
+        files.put(dir.relativize(file).toString(), Arrays.hashCode(Files.readAllBytes(file)) + ":" + Files.size(file));
+      }
+    }
+    return files;
+  }
+
+  /** position -> {step, error contains, case}, from dead-letters.tsv. */
+  private static Map<String, String[]> badLines() throws Exception {
+    Map<String, String[]> bad = new LinkedHashMap<>();
+    List<String> rows = Files.readAllLines(CORPUS.resolve("dead-letters.tsv"), StandardCharsets.UTF_8);
+    for (String row : rows.subList(1, rows.size())) {
+      String[] f = row.split("\t", -1);
+      bad.put(f[0], new String[] {f[1], f[2], f[3]});
+    }
+    return bad;
+  }
+
+  private static Set<String> goodIds(Set<String> badPositions) throws Exception {
+    Set<String> ids = new TreeSet<>();
+    try (Stream<Path> files = Files.walk(CORPUS)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
+        String relative = CORPUS.relativize(file).toString();
+        String[] lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+          if (i == lines.length - 1 && lines[i].isEmpty()) {
+            break;
+          }
+          if (!badPositions.contains(relative + ":" + (i + 1))) {
+            ids.add(goodId(lines[i]));
+          }
+        }
+      }
+    }
+    return ids;
+  }
+
+  private static String goodId(String text) {
+    Matcher m = GOOD_ID.matcher(text);
+    return m.find() ? m.group() : "not a good line: " + text.substring(0, Math.min(40, text.length()));
+  }
+
+  /** Problems: empty when each bad line has exactly one letter, with its step and reason. */
+  private static List<String> check(Map<String, String[]> bad, List<String[]> letters) {
+    List<String> problems = new ArrayList<>();
+    Map<String, Integer> seen = new TreeMap<>();
+    for (String[] letter : letters) {
+      String position = null;
+      for (String p : bad.keySet()) {
+        if (letter[0].endsWith("/" + p)) {
+          position = p;
+        }
+      }
+      if (position == null) {
+        problems.add("a dead letter for a line that is not bad: " + String.join(" | ", letter));
+        continue;
+      }
+      seen.merge(position, 1, Integer::sum);
+      String[] expected = bad.get(position);
+      if (!expected[0].equals(letter[1]) || !letter[2].contains(expected[1])) {
+        problems.add(position + " (" + expected[2] + "): expected " + expected[0] + ": " + expected[1] + ", got " + letter[1] + ": " + letter[2]);
+      }
+    }
+    for (String position : bad.keySet()) {
+      if (seen.getOrDefault(position, 0) != 1) {
+        problems.add(position + " (" + bad.get(position)[2] + "): " + seen.getOrDefault(position, 0) + " dead letters, expected 1");
+      }
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,81 @@
+package io.datalake.transforms.model;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+
+/**
+ * The bounds one record must keep so that no record can take unbounded time, memory or stack
+ * (issue 12): JSON is parsed again level by level where it arrives as text ({@code "items":
+ * "[...]"}), by the PII walk and by typing, and each of those walks recurses per level. A record
+ * beyond a bound is one dead letter that says which bound; the value is never quoted.
+ */
+public final class InputLimits {
+  /**
+   * Deepest nesting of objects and arrays in a record, the record itself being level 1, counting
+   * JSON inside JSON strings as if it were written in place: {@code {"a": "{\"b\": [1]}"}} has
+   * depth 3. The sources nest about 10 deep; the walks use a few stack frames per level, so 64
+   * levels stay far from any stack limit.
+   */
+  public static final int MAX_DEPTH = 64;
+
+  /**
+   * Longest number, as a JSON number or as a numeric string typed into a number column
+   * (Jackson's own default for JSON numbers; {@code new BigDecimal(text)} is quadratic in length).
+   */
+  public static final int MAX_NUMBER_LENGTH = 1000;
+
+  /**
+   * Most elements of one array that becomes Java objects: a typed array column, or the items,
+   * phases, tasks and contexts that become one row each. Bounds the rows and objects one record
+   * can expand to (a line of {@code {},{},...} would otherwise give millions of rows).
+   */
+  public static final int MAX_ARRAY_ELEMENTS = 10_000;
+
+  private InputLimits() {}
+
+  /** A Jackson factory that enforces the bounds, allowing {@code depth} levels of nesting. */
+  public static JsonFactory jsonFactory(int depth) {
+    return JsonFactory.builder()
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(depth)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .build())
+        .build();
+  }
+
+  public static Exceeded tooDeep() {
+    return new Exceeded("nested deeper than " + MAX_DEPTH + " levels (JSON inside strings included)");
+  }
+
+  public static Exceeded tooLongNumber() {
+    return new Exceeded("a number longer than " + MAX_NUMBER_LENGTH + " characters");
+  }
+
+  public static Exceeded tooManyElements(String path) {
+    return new Exceeded(path + " has more than " + MAX_ARRAY_ELEMENTS + " elements");
+  }
+
+  /** Jackson's constraint violation as one of the bounds above, without Jackson's message. */
+  public static Exceeded of(StreamConstraintsException e) {
+    String message = String.valueOf(e.getOriginalMessage()).toLowerCase();
+    if (message.contains("number")) {
+      return tooLongNumber();
+    }
+    if (message.contains("depth")) {
+      return tooDeep();
+    }
+    return new Exceeded("a value beyond the JSON parser's limits");
+  }
+
+  /**
+   * A bound exceeded somewhere inside a walk: unchecked, so lambdas and deep calls need not
+   * declare it; {@code RecordParser} turns it into a rejection. No stack trace: it is expected.
+   */
+  public static final class Exceeded extends RuntimeException {
+    private Exceeded(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
