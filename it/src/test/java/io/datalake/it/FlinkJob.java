@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -79,14 +80,20 @@ final class FlinkJob implements AutoCloseable {
 
   /** Waits for a condition, failing with the log's tail on timeout or when the JVM has died. */
   void await(String what, int seconds, BooleanSupplier condition) throws Exception {
+    await(what, seconds, condition, () -> "");
+  }
+
+  /** Like {@link #await(String, int, BooleanSupplier)}; a failure also says what {@code status} saw. */
+  void await(String what, int seconds, BooleanSupplier condition, Supplier<String> status) throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {
       if (!process.isAlive()) {
         throw new AssertionError(
-            "The job's JVM exited (" + process.exitValue() + ") while waiting for " + what + ":\n" + tail(60));
+            "The job's JVM exited (" + process.exitValue() + ") while waiting for " + what + " " + status.get() + ":\n" + tail(60));
       }
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("Timed out after " + seconds + " s waiting for " + what + ":\n" + tail(60));
+        throw new AssertionError(
+            "Timed out after " + seconds + " s waiting for " + what + " " + status.get() + ":\n" + tail(60));
       }
       Thread.sleep(1000);
     }

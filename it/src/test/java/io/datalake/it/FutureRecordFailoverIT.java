@@ -100,7 +100,13 @@ public class FutureRecordFailoverIT {
             && FlinkJob.lakeIdCounts(lake, "journey_events").size() == expected
             && FlinkJob.lakeIdCounts(lake, "entity_operations").size() == expected
             && deadLetterCount(lake) == 1
-            && clickhouseDeadLetters() == 1);
+            && clickhouseDeadLetters() == 1,
+        () -> String.format(
+            "(ClickHouse FINAL: %d journey events, %d entity operations, %d dead letters; lake: %d journey ids,"
+                + " %d entity operation ids, %d dead letters; expected %d each and 1 dead letter)",
+            LocalServices.finalRows(database, "journey_events"), LocalServices.finalRows(database, "entity_operations"),
+            clickhouseDeadLetters(), FlinkJob.lakeIdCounts(lake, "journey_events").size(),
+            FlinkJob.lakeIdCounts(lake, "entity_operations").size(), deadLetterCount(lake), expected));
     assertThat(resumed.tail(400), containsString("datalake: resuming from checkpoint"));
     resumed.close();
 
