@@ -85,7 +85,7 @@ public class LateBacklogIT {
     long started = System.currentTimeMillis();
     Files.createDirectories(logs);
     job = FlinkJob.start(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog), args, logs.resolve("job.log"));
-    job.await("every backlog row in ClickHouse and the lake", 240,
+    job.await("every backlog row in ClickHouse and the lake", Integer.getInteger("datalake.it.backlogSeconds", 240),
         () -> LocalServices.finalRows(database, "journey_events") == RECORDS
             && FlinkJob.lakeIdCounts(lake, "journey_events").size() == RECORDS);
     long seconds = (System.currentTimeMillis() - started) / 1000;
