@@ -75,10 +75,13 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
           .get(RouteLateRows.TOO_LATE)
           .apply("LateRowPanes", new LateRowPanes(config.window))
           .apply("WriteLateRows", lake.forBranch("late"));
-      rows =
-          PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
-              .and(routed.get(RouteLateRows.TOO_LATE))
-              .apply("OnTimeAndLateRows", Flatten.pCollections());
+      if (config.warehouse != null) {
+        // ClickHouse takes both, unwindowed: the late flag is a column there too.
+        rows =
+            PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
+                .and(routed.get(RouteLateRows.TOO_LATE))
+                .apply("OnTimeAndLateRows", Flatten.pCollections());
+      }
     }
     deadLetters = deadLetterPanes("ParseDeadLetterPanes", deadLetters);
     if (config.warehouse != null) {
