@@ -34,8 +34,12 @@ import org.junit.rules.TemporaryFolder;
  * of at most 5,000 rows written while the backlog is read. The heap after GC is reported.
  */
 public class LateBacklogIT {
-  /** Records in the backlog and bytes of filler per record: about 300 MB in all, by default. */
-  private static final int RECORDS = Integer.getInteger("datalake.it.backlogRecords", 60_000);
+  /**
+   * Records in the backlog and bytes of filler per record: about 600 MB in all by default, more than
+   * the job's heap. The code that kept such rows in state until the backlog was read died of
+   * OutOfMemoryError after 77,000 of these (and survived 60,000 with its heap full after GC).
+   */
+  private static final int RECORDS = Integer.getInteger("datalake.it.backlogRecords", 120_000);
   private static final int FILLER = Integer.getInteger("datalake.it.backlogFillerBytes", 5_000);
   private static final DateTimeFormatter DAY =
       DateTimeFormatter.ofPattern("'year='yyyy/'month='MM/'day='dd").withZone(ZoneOffset.UTC);
@@ -85,7 +89,7 @@ public class LateBacklogIT {
     long started = System.currentTimeMillis();
     Files.createDirectories(logs);
     job = FlinkJob.start(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog), args, logs.resolve("job.log"));
-    job.await("every backlog row in ClickHouse and the lake", Integer.getInteger("datalake.it.backlogSeconds", 240),
+    job.await("every backlog row in ClickHouse and the lake", Integer.getInteger("datalake.it.backlogSeconds", 360),
         () -> LocalServices.finalRows(database, "journey_events") == RECORDS
             && FlinkJob.lakeIdCounts(lake, "journey_events").size() == RECORDS);
     long seconds = (System.currentTimeMillis() - started) / 1000;
