@@ -8,6 +8,7 @@ public interface DatalakeOptions
         FileSourceOptions,
         KafkaSourceOptions,
         WindowOptions,
+        EventTimeOptions,
         LakeOptions,
         TypingOptions,
         PiiOptions,

@@ -82,6 +82,7 @@ public final class DatalakePipeline {
             .shardsPerPartition(options.getShardsPerPartition())
             .parquetCompression(options.getParquetCompression())
             .warehouse(plan.warehouse())
+            .maxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
             .progressSeconds(options.getProgressSeconds());
     if (streaming) {
       graph.eventTimeWindows(

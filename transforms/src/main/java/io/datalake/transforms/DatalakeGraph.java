@@ -11,8 +11,8 @@ import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.warehouse.WriteWarehouse;
 import io.datalake.transforms.stream.EventTimeWindowing;
+import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
-import org.apache.beam.sdk.transforms.ParDo;
 import java.util.Objects;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -47,30 +47,42 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
         records.apply(
             "ParseTypeAndEncrypt",
             new ParseRecords(config.keyset, config.policy, config.droppedFields)
-                .withProgressEvery(config.progressSeconds));
+                .withProgressEvery(config.progressSeconds)
+                .withMaxFuture(config.maxFuture));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
     PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
-    // The lake is windowed by event time (windows finish its files); the warehouse is not: its
-    // versioned tables need no windows, and rows in the global window can never expire.
-    PCollection<LakeRow> lakeRows = rows;
-    if (config.window != null) {
-      rows =
-          rows.apply(
-                  "RouteLateRows",
-                  ParDo.of(new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness)))
-              .setCoder(LakeRow.Coder.of());
-      lakeRows =
-          rows.apply("EventTimeWindows", new EventTimeWindowing(config.window, config.allowedLateness));
-    }
-
-    lakeRows.apply(
-        "WriteLake",
+    WriteLakeTables lake =
         new WriteLakeTables(
             config.lake,
             config.runId,
             config.hourlyPartitions,
             config.shardsPerPartition,
-            config.parquetCompression));
+            config.parquetCompression);
+    // The lake is windowed by event time (windows finish its files); the warehouse is not: its
+    // versioned tables need no windows, and rows in the global window can never expire.
+    if (config.window == null) {
+      rows.apply("WriteLake", lake);
+    } else {
+      PCollectionTuple routed =
+          rows.apply(
+              "RouteLateRows", new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness));
+      routed
+          .get(RouteLateRows.ON_TIME)
+          .apply("EventTimeWindows", new EventTimeWindowing(config.window, config.allowedLateness))
+          .apply("WriteLake", lake);
+      // Rows beyond the allowed lateness wait for no watermark: written within the late delay.
+      routed
+          .get(RouteLateRows.TOO_LATE)
+          .apply("LateRowPanes", new LateRowPanes(config.window))
+          .apply("WriteLateRows", lake.forBranch("late"));
+      if (config.warehouse != null) {
+        // ClickHouse takes both, unwindowed: the late flag is a column there too.
+        rows =
+            PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
+                .and(routed.get(RouteLateRows.TOO_LATE))
+                .apply("OnTimeAndLateRows", Flatten.pCollections());
+      }
+    }
     deadLetters = deadLetterPanes("ParseDeadLetterPanes", deadLetters);
     if (config.warehouse != null) {
       PCollection<DeadLetter> rejected =
@@ -113,6 +125,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private Duration window;
     private Duration allowedLateness;
     private Duration maxOutOfOrderness;
+    private Duration maxFuture = ParseRecords.DEFAULT_MAX_FUTURE;
     private int progressSeconds;
 
     /**
@@ -123,6 +136,15 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
       this.window = window;
       this.allowedLateness = allowedLateness;
       this.maxOutOfOrderness = maxOutOfOrderness;
+      return this;
+    }
+
+    /**
+     * How far ahead of the clock an event time may be; a record dated further ahead is a dead
+     * letter. One day unless set.
+     */
+    public Builder maxFuture(Duration value) {
+      maxFuture = value;
       return this;
     }
 

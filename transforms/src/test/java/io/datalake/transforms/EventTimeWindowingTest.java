@@ -12,8 +12,9 @@ import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.EventTimeWindowing;
+import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
-import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -53,29 +54,23 @@ public class EventTimeWindowingTest {
             .addElements(event("too-late", now.minus(Duration.standardDays(3))))
             .advanceWatermarkToInfinity();
 
-    PCollection<LakeRow> rows =
+    PCollectionTuple routed =
         pipeline
             .apply(stream)
             .apply(new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")))
             .get(ParseRecords.ROWS)
-            .apply(ParDo.of(new RouteLateRows(Duration.standardMinutes(5), Duration.standardDays(1), Duration.standardSeconds(60))))
-            .setCoder(LakeRow.Coder.of())
-            .apply(new EventTimeWindowing(Duration.standardMinutes(5), Duration.standardDays(1)));
+            .apply(new RouteLateRows(Duration.standardMinutes(5), Duration.standardDays(1), Duration.standardSeconds(60)));
     // A GroupByKey is where Beam drops rows later than the allowed lateness.
-    PCollection<LakeRow> grouped =
-        rows.apply(WithKeys.of((LakeRow r) -> r.table()).withKeyType(org.apache.beam.sdk.values.TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), LakeRow.Coder.of()))
-            .apply(GroupByKey.create())
-            .apply(Values.create())
-            .apply(Flatten.iterables());
-    PAssert.that(grouped)
+    PAssert.that(grouped("OnTime", routed.get(RouteLateRows.ON_TIME).apply(new EventTimeWindowing(Duration.standardMinutes(5), Duration.standardDays(1)))))
         .satisfies(
             all -> {
-              List<String> seen = new ArrayList<>();
-              for (LakeRow r : all) {
-                seen.add(r.record().get("id") + " late=" + r.record().get("late"));
-              }
-              assertThat(seen, containsInAnyOrder("on-time late=false", "late late=false", "too-late late=true"));
+              assertThat(describe(all), containsInAnyOrder("on-time late=false", "late late=false"));
+              return null;
+            });
+    PAssert.that(grouped("TooLate", routed.get(RouteLateRows.TOO_LATE).apply(new LateRowPanes(Duration.standardMinutes(5)))))
+        .satisfies(
+            all -> {
+              assertThat(describe(all), containsInAnyOrder("too-late late=true"));
               return null;
             });
     org.apache.beam.sdk.PipelineResult result = pipeline.run();
@@ -83,6 +78,22 @@ public class EventTimeWindowingTest {
     assertThat("records in", counter(result, "records_in_journey-events"), org.hamcrest.Matchers.equalTo(3L));
     assertThat("records out", counter(result, "records_accepted_journey-events"), org.hamcrest.Matchers.equalTo(3L));
     assertThat("late rows counted", counter(result, "rows_late_journey-events"), org.hamcrest.Matchers.equalTo(1L));
+  }
+
+  private static PCollection<LakeRow> grouped(String name, PCollection<LakeRow> rows) {
+    return rows.apply(name + "Keys", WithKeys.of((LakeRow r) -> r.table()).withKeyType(org.apache.beam.sdk.values.TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), LakeRow.Coder.of()))
+        .apply(name + "Group", GroupByKey.create())
+        .apply(name + "Values", Values.create())
+        .apply(name + "Rows", Flatten.iterables());
+  }
+
+  private static List<String> describe(Iterable<LakeRow> rows) {
+    List<String> seen = new ArrayList<>();
+    for (LakeRow r : rows) {
+      seen.add(r.record().get("id") + " late=" + r.record().get("late"));
+    }
+    return seen;
   }
 
   private static long counter(org.apache.beam.sdk.PipelineResult result, String name) {

@@ -19,6 +19,11 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * Files are named {@code part-<runId>-<window>-<pane>-<shard>-of-<n>.parquet}: a rerun of the same
  * batch (same run id) replaces its own files. FileIO writes to a temporary name and then renames,
  * so a reader never sees half a file.
+ *
+ * <p>A second writer of the same run into the same lake must have a branch name ({@link
+ * #forBranch}), which goes into its file names ({@code part-<runId>-<branch>-...}): the streaming
+ * lake's too-late rows are written in the global window, whose file names carry no window, and
+ * their pane numbers count independently of the event-time windows' panes.
  */
 public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFilesResult<String>> {
   public static final int ROW_GROUP_BYTES = 64 * 1024 * 1024;
@@ -28,13 +33,28 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   private final boolean hourly;
   private final int shards;
   private final CompressionCodecName compression;
+  private final String branch;
 
   public WriteLakeTables(String lake, String runId, boolean hourly, int shards, String compression) {
+    this(lake, runId, hourly, shards, CompressionCodecName.valueOf(compression.toUpperCase()), null);
+  }
+
+  private WriteLakeTables(
+      String lake, String runId, boolean hourly, int shards, CompressionCodecName compression, String branch) {
     this.lake = lake;
     this.runId = runId;
     this.hourly = hourly;
     this.shards = shards;
-    this.compression = CompressionCodecName.valueOf(compression.toUpperCase());
+    this.compression = compression;
+    this.branch = branch;
+  }
+
+  /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
+  public WriteLakeTables forBranch(String name) {
+    if (name == null || !name.matches("[a-z0-9]+")) {
+      throw new IllegalArgumentException("a lake branch name is lower-case letters and digits, got " + name);
+    }
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, name);
   }
 
   public static String filePrefix(String runId) {
@@ -62,7 +82,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   @Override
   public WriteFilesResult<String> expand(PCollection<LakeRow> rows) {
     boolean hourlyPartitions = hourly;
-    String prefix = filePrefix(runId);
+    String prefix = branch == null ? filePrefix(runId) : filePrefix(runId) + "-" + branch;
     CompressionCodecName codec = compression;
     FileIO.Write<String, LakeRow> write =
         FileIO.<String, LakeRow>writeDynamic()

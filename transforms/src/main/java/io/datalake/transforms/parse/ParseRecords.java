@@ -32,26 +32,43 @@ import org.joda.time.Instant;
 public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
   public static final TupleTag<LakeRow> ROWS = new TupleTag<>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+  /** How far ahead of the clock an event time may be unless told otherwise: one day. */
+  public static final Duration DEFAULT_MAX_FUTURE = Duration.standardDays(1);
 
   private final PiiKeyset keyset;
   private final PiiPolicy policy;
   private final DroppedFields droppedFields;
   private final int progressSeconds;
+  private final Duration maxFuture;
 
   public ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
-    this(keyset, policy, droppedFields, 0);
+    this(keyset, policy, droppedFields, 0, DEFAULT_MAX_FUTURE);
   }
 
-  private ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds) {
+  private ParseRecords(
+      PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds, Duration maxFuture) {
     this.keyset = keyset;
     this.policy = policy;
     this.droppedFields = droppedFields;
     this.progressSeconds = progressSeconds;
+    this.maxFuture = maxFuture;
   }
 
   /** Each worker logs its progress every so many seconds ({@link ProgressLog}); 0: never. */
   public ParseRecords withProgressEvery(int seconds) {
-    return new ParseRecords(keyset, policy, droppedFields, seconds);
+    return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture);
+  }
+
+  /**
+   * Records whose event time lies more than this ahead of the worker's clock become dead letters
+   * (step {@code parse}). Such a time is a producer's bug, and trusting it would stall the lake: a
+   * row waits in its window until the watermark reaches its time.
+   */
+  public ParseRecords withMaxFuture(Duration value) {
+    if (value == null || value.getMillis() < 0) {
+      throw new IllegalArgumentException("--maxFutureSeconds must be 0 or more, got " + (value == null ? null : value.getStandardSeconds()));
+    }
+    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value);
   }
 
   @Override
@@ -59,7 +76,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     PCollectionTuple out =
         records.apply(
             "ParseTypeEncrypt",
-            ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds))
+            ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds, maxFuture))
                 .withOutputTags(ROWS, TupleTagList.of(DEAD_LETTERS)));
     out.get(ROWS).setCoder(LakeRow.Coder.of());
     return out;
@@ -70,17 +87,19 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private final PiiPolicy policy;
     private final DroppedFields droppedFields;
     private final int progressSeconds;
+    private final long maxFutureMillis;
     private final Map<EventKind, Counter> received = new EnumMap<>(EventKind.class);
     private final Map<EventKind, Counter> accepted = new EnumMap<>(EventKind.class);
     private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
     private transient PiiCipher cipher;
     private transient RecordParser parser;
 
-    ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds) {
+    ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds, Duration maxFuture) {
       this.keyset = keyset;
       this.policy = policy;
       this.droppedFields = droppedFields;
       this.progressSeconds = progressSeconds;
+      this.maxFutureMillis = maxFuture.getMillis();
       for (EventKind kind : EventKind.values()) {
         received.put(kind, Metrics.counter("datalake", "records_in_" + kind.folder()));
         accepted.put(kind, Metrics.counter("datalake", "records_accepted_" + kind.folder()));
@@ -105,6 +124,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           throw new RecordRejectedException("read", source.readError());
         }
         RecordParser.ParsedRecord parsed = parser.parse(kind, source.payload());
+        checkNotTooFarAhead(kind, parsed.eventTime());
         long micros = parsed.eventTimeMicros();
         Instant timestamp = new Instant(parsed.eventTime().toEpochMilli());
         for (RecordParser.TypedRow row : parsed.rows()) {
@@ -143,6 +163,16 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         where = " at " + trace[0].getClassName() + "." + trace[0].getMethodName() + ":" + trace[0].getLineNumber();
       }
       return e.getClass().getName() + where;
+    }
+
+    /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */
+    private void checkNotTooFarAhead(EventKind kind, java.time.Instant eventTime) throws RecordRejectedException {
+      if (eventTime.toEpochMilli() - System.currentTimeMillis() > maxFutureMillis) {
+        throw new RecordRejectedException(
+            "parse",
+            kind.eventTimeField() + " is more than " + maxFutureMillis / 1000
+                + " s ahead of the clock (--maxFutureSeconds)");
+      }
     }
 
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {

@@ -3,70 +3,104 @@ package io.datalake.transforms.stream;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.monitor.ProgressLog;
+import io.datalake.transforms.schema.AvroSchemas;
 import io.datalake.transforms.schema.LakeTables;
 import java.util.EnumMap;
 import java.util.Map;
-import io.datalake.transforms.schema.AvroSchemas;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
- * Keeps rows that are later than their window's allowed lateness from being dropped at the next
- * GroupByKey (Beam drops them silently there). A DoFn cannot see the watermark, so this one bounds
- * it from above the way the Kafka source computes it: the newest event time it has seen, or the
- * clock for idle partitions, less the out-of-orderness. A row whose window closes before that bound
- * is flagged {@code late = true}, counted, and restamped to the bound, which no watermark has
- * passed; its partition still comes from its own event-time column, so it lands in its true
- * partition. Rows that may still be on time pass unchanged.
+ * Splits streaming rows into those their event-time window may still take ({@link #ON_TIME}) and
+ * those later than its allowed lateness ({@link #TOO_LATE}), which the window's GroupByKey would
+ * drop silently. Too-late rows are flagged {@code late = true}, counted, and keep their own event
+ * time (their partition comes from it): they are written through {@link LateRowPanes}, which
+ * waits for no watermark.
+ *
+ * <p>A DoFn cannot see the watermark, so a row is judged against an upper bound of it: the clock
+ * less the out-of-orderness. {@link EventTimePolicy} never lets a partition's watermark past that
+ * (a record dated ahead of the clock cannot move it), and a watermark travels behind the rows read
+ * before it, so a row judged on time here is still on time at its window. The bound never depends
+ * on the event times seen: one record dated 2099 used to push it to 2099, and every later row of
+ * that worker was restamped there and waited for a watermark that never came. Judged by the
+ * clock, the rows of a history backlog beyond the allowed lateness leave at once instead of
+ * waiting in the current window until the whole backlog is read.
  */
-public class RouteLateRows extends DoFn<LakeRow, LakeRow> {
+public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionTuple> {
+  /** Rows whose window may still take them, unchanged. */
+  public static final TupleTag<LakeRow> ON_TIME = new TupleTag<>() {};
+  /** Rows later than their window's allowed lateness, flagged {@code late = true}. */
+  public static final TupleTag<LakeRow> TOO_LATE = new TupleTag<>() {};
+
   private final Duration window;
   private final Duration allowedLateness;
   private final Duration maxOutOfOrderness;
-  private final Map<EventKind, Counter> lateRows = new EnumMap<>(EventKind.class);
-  private transient long newestEventMillis;
 
   public RouteLateRows(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.maxOutOfOrderness = maxOutOfOrderness;
-    for (EventKind kind : EventKind.values()) {
-      lateRows.put(kind, Metrics.counter("datalake", "rows_late_" + kind.folder()));
-    }
-  }
-
-  @Setup
-  public void setup() {
-    newestEventMillis = Long.MIN_VALUE;
-  }
-
-  @ProcessElement
-  public void process(@Element LakeRow row, @Timestamp Instant timestamp, OutputReceiver<LakeRow> out) {
-    long eventMillis = timestamp.getMillis();
-    newestEventMillis = Math.max(newestEventMillis, eventMillis);
-    long watermarkBound = Math.max(newestEventMillis, System.currentTimeMillis()) - maxOutOfOrderness.getMillis();
-    long windowEnd = Math.floorDiv(eventMillis, window.getMillis()) * window.getMillis() + window.getMillis();
-    if (windowEnd + allowedLateness.getMillis() > watermarkBound) {
-      out.output(row);
-      return;
-    }
-    EventKind kind = LakeTables.kindOf(row.table());
-    lateRows.get(kind).inc();
-    ProgressLog.lateRow(kind);
-    GenericRecord flagged = GenericData.get().deepCopy(row.record().getSchema(), row.record());
-    flagged.put(AvroSchemas.LATE, true);
-    out.outputWithTimestamp(
-        new LakeRow(row.table(), row.tenant(), row.eventTimeMicros(), flagged), new Instant(watermarkBound));
   }
 
   @Override
-  public Duration getAllowedTimestampSkew() {
-    // Restamping moves a row forward in time only, but Beam checks skew in both directions.
-    return Duration.millis(Long.MAX_VALUE);
+  public PCollectionTuple expand(PCollection<LakeRow> rows) {
+    PCollectionTuple routed =
+        rows.apply(
+            "RouteByLateness",
+            ParDo.of(new RouteFn(window, allowedLateness, maxOutOfOrderness))
+                .withOutputTags(ON_TIME, TupleTagList.of(TOO_LATE)));
+    routed.get(ON_TIME).setCoder(LakeRow.Coder.of());
+    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of());
+    return routed;
+  }
+
+  /** Whether a row of this event time is past its window's allowed lateness at this clock. */
+  static boolean tooLate(
+      long eventMillis, long clockMillis, Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+    long size = window.getMillis();
+    long windowEnd = Math.floorDiv(eventMillis, size) * size + size;
+    long watermarkBound = clockMillis - maxOutOfOrderness.getMillis();
+    return windowEnd + allowedLateness.getMillis() <= watermarkBound;
+  }
+
+  static class RouteFn extends DoFn<LakeRow, LakeRow> {
+    private final Duration window;
+    private final Duration allowedLateness;
+    private final Duration maxOutOfOrderness;
+    private final Map<EventKind, Counter> lateRows = new EnumMap<>(EventKind.class);
+
+    RouteFn(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+      this.window = window;
+      this.allowedLateness = allowedLateness;
+      this.maxOutOfOrderness = maxOutOfOrderness;
+      for (EventKind kind : EventKind.values()) {
+        lateRows.put(kind, Metrics.counter("datalake", "rows_late_" + kind.folder()));
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row, @Timestamp org.joda.time.Instant timestamp, MultiOutputReceiver out) {
+      if (!tooLate(timestamp.getMillis(), System.currentTimeMillis(), window, allowedLateness, maxOutOfOrderness)) {
+        out.get(ON_TIME).output(row);
+        return;
+      }
+      EventKind kind = LakeTables.kindOf(row.table());
+      lateRows.get(kind).inc();
+      ProgressLog.lateRow(kind);
+      // A copy: the input row may be shared with other consumers of it.
+      GenericRecord flagged = GenericData.get().deepCopy(row.record().getSchema(), row.record());
+      flagged.put(AvroSchemas.LATE, true);
+      out.get(TOO_LATE).output(new LakeRow(row.table(), row.tenant(), row.eventTimeMicros(), flagged));
+    }
   }
 }
