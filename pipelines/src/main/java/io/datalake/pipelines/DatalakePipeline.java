@@ -8,6 +8,7 @@ import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import org.joda.time.Duration;
 import org.apache.beam.sdk.Pipeline;
@@ -55,7 +56,10 @@ public final class DatalakePipeline {
     if (streaming) {
       options.setStreaming(true);
     }
-    FlinkCheckpoints.configure(options, streaming);
+    // The partitions to read are settled before the graph: a restored checkpoint keeps reading the
+    // ones it had, and partitions added since get a source of their own.
+    KafkaTopology topology =
+        FlinkCheckpoints.configure(options, streaming, streaming ? kafkaNow(options) : null);
     S3Uploads.configure(options);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
@@ -68,7 +72,8 @@ public final class DatalakePipeline {
                     ReadKafkaTopics.topics(options.getTopics()),
                     new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
                     Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
-                    null))
+                    null)
+                    .withTopology(topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
             : pipeline.apply(
                 "ReadJsonLines", new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
     DatalakeGraph.Builder graph =
@@ -104,5 +109,13 @@ public final class DatalakePipeline {
       }
     }
     return result;
+  }
+
+  /** The ids and partitions of the job's topics, as Kafka has them now. */
+  private static KafkaTopology kafkaNow(DatalakeOptions options) {
+    return KafkaTopology.describe(
+        options.getBootstrapServers(),
+        new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+        ReadKafkaTopics.topics(options.getTopics()).values());
   }
 }
