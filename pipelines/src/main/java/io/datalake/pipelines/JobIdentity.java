@@ -67,7 +67,9 @@ record JobIdentity(
   }
 
   static ResourceId file(String jobDir) {
-    return FileSystems.matchNewResource(jobDir, true).resolve(FILE, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+    // Beam's local file system takes paths, not file: URIs, for new resources.
+    String dir = jobDir.startsWith("file:") ? java.nio.file.Paths.get(java.net.URI.create(jobDir)).toString() : jobDir;
+    return FileSystems.matchNewResource(dir, true).resolve(FILE, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
   }
 
   /** The identity recorded in {@code jobDir}, or null when there is none. */
