@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
@@ -58,6 +59,15 @@ final class FlinkCheckpoints {
    * added since. Null when {@code kafkaNow} is.
    */
   static KafkaTopology configure(DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow) {
+    return configure(options, streaming, kafkaNow, topics -> {});
+  }
+
+  /**
+   * As above; {@code dropCommittedOffsets} is handed the topics created again since the restored
+   * checkpoint, whose committed offsets must go before the new sources read them.
+   */
+  static KafkaTopology configure(
+      DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow, Consumer<List<String>> dropCommittedOffsets) {
     if (!isFlink(options)) {
       if (Boolean.TRUE.equals(options.getResume())) {
         throw new IllegalArgumentException(
@@ -137,7 +147,7 @@ final class FlinkCheckpoints {
           }
           refuseAnotherJob(recorded, run, kafkaNow, "the checkpoint " + newest.get());
           restore = newest.get();
-          reading = restoredTopology(recorded, kafkaNow);
+          reading = restoredTopology(recorded, kafkaNow, flink, dropCommittedOffsets);
           recorded.withTopology(reading == null ? recorded.topology() : reading).write(jobDir);
           LOG.info("datalake: resuming from checkpoint {}", restore);
         } else {
@@ -151,7 +161,7 @@ final class FlinkCheckpoints {
       } else if (restore != null) {
         if (recorded != null) {
           refuseAnotherJob(recorded, run, kafkaNow, "--savepointPath " + restore);
-          reading = restoredTopology(recorded, kafkaNow);
+          reading = restoredTopology(recorded, kafkaNow, flink, dropCommittedOffsets);
           recorded.withTopology(reading == null ? recorded.topology() : reading).write(jobDir);
         } else {
           LOG.warn(
@@ -171,7 +181,7 @@ final class FlinkCheckpoints {
       if (embedded(flink)) {
         // The runner hands --savepointPath only to a remote cluster; the embedded one reads the
         // restore path from its Flink configuration, so the run gets a configuration that has it.
-        flink.setFlinkConfDir(confDirRestoringFrom(restore, flink.getFlinkConfDir()).toString());
+        flink.setFlinkConfDir(confDirRestoringFrom(restore, flink.getFlinkConfDir(), Boolean.TRUE.equals(flink.getAllowNonRestoredState())).toString());
       }
     }
     return reading;
@@ -208,7 +218,7 @@ final class FlinkCheckpoints {
         System.currentTimeMillis());
   }
 
-  /** Fails when the checkpoint was written by another job, or for a topic since created again. */
+  /** Fails when the checkpoint was written by another job: other consumer group, topics or servers. */
   private static void refuseAnotherJob(JobIdentity recorded, JobIdentity run, KafkaTopology kafkaNow, String what) {
     List<String> differences = recorded.differencesTo(run);
     if (!differences.isEmpty()) {
@@ -219,20 +229,30 @@ final class FlinkCheckpoints {
               + " job's own --consumerGroup, --topics and --bootstrapServers, or start without --resume (from the"
               + " consumer group's committed offsets), or under another --jobName.");
     }
-    if (kafkaNow != null && recorded.topology().recreatedIn(kafkaNow)) {
-      List<String> recreated = recorded.topology().changesTo(kafkaNow).stream().filter(c -> c.contains("created again")).toList();
-      throw new IllegalArgumentException(
-          "--resume refuses " + what + ": Kafka " + String.join("; ", recreated) + " since it was written, so its"
-              + " positions belong to the deleted topic and records of the new one below them would be skipped. Start"
-              + " without --resume: the job reads from the consumer group's committed offsets (Kafka dropped them with"
-              + " the topic).");
-    }
   }
 
-  /** The checkpoint's generations, plus one of the partitions added to Kafka since. */
-  private static KafkaTopology restoredTopology(JobIdentity recorded, KafkaTopology kafkaNow) {
+  /**
+   * The checkpoint's generations, plus one of the partitions added to Kafka since. After a topic
+   * was created again, a new epoch of sources that take no positions from the checkpoint (its
+   * windows are restored, its Kafka positions dropped) and read from the committed offsets, which
+   * the recreated topics lose first.
+   */
+  private static KafkaTopology restoredTopology(
+      JobIdentity recorded, KafkaTopology kafkaNow, FlinkPipelineOptions flink, Consumer<List<String>> dropCommittedOffsets) {
     if (kafkaNow == null) {
       return null;
+    }
+    List<String> recreated = recorded.topology().recreatedTopics(kafkaNow);
+    if (!recreated.isEmpty()) {
+      LOG.warn(
+          "datalake: Kafka topics {} were deleted and created again since the checkpoint: its window contents are"
+              + " restored, its Kafka positions are not; every topic is read from the consumer group's committed"
+              + " offsets, the recreated ones from their start",
+          recreated);
+      dropCommittedOffsets.accept(recreated);
+      // The previous epoch's sources hold the old positions: their state is left unclaimed.
+      flink.setAllowNonRestoredState(true);
+      return recorded.topology().nextEpoch(kafkaNow);
     }
     if (recorded.topology().generations().isEmpty()) {
       return kafkaNow;
@@ -281,7 +301,7 @@ final class FlinkCheckpoints {
   }
 
   /** A copy of the run's Flink configuration (if any) plus the restore path. */
-  private static Path confDirRestoringFrom(String restore, String userConfDir) {
+  private static Path confDirRestoringFrom(String restore, String userConfDir, boolean ignoreUnclaimed) {
     try {
       Path dir = Files.createTempDirectory("datalake-flink-conf");
       String file = "flink-conf.yaml";
@@ -298,7 +318,8 @@ final class FlinkCheckpoints {
       }
       Files.writeString(
           dir.resolve(file),
-          "\nexecution.savepoint.path: " + restore + "\n",
+          "\nexecution.savepoint.path: " + restore + "\n"
+              + (ignoreUnclaimed ? "execution.savepoint.ignore-unclaimed-state: true\n" : ""),
           StandardCharsets.UTF_8,
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);

@@ -115,6 +115,7 @@ record JobIdentity(
       ArrayNode g = generations.addArray();
       generation.forEach(g::add);
     }
+    node.put("sourceEpoch", topology.epoch());
     node.put("freshStartMillis", freshStartMillis);
     return node;
   }
@@ -135,7 +136,7 @@ record JobIdentity(
         node.path("consumerGroup").asText(),
         node.path("bootstrapServers").asText(),
         topics,
-        new KafkaTopology(ids, generations),
+        new KafkaTopology(ids, generations, node.path("sourceEpoch").asInt(0)),
         node.path("freshStartMillis").asLong(0));
   }
 

@@ -125,15 +125,24 @@ public class FlinkCheckpointsTest {
   }
 
   @Test
-  public void resumeRefusesATopicCreatedAgain() throws Exception {
+  public void resumeAfterATopicCreatedAgainRestoresWindowsButNoKafkaPosition() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     firstRun(dir);
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> FlinkCheckpoints.configure(options(job(dir, "--resume")), true, kafka("B", 2)));
-    assertThat(e.getMessage(), containsString("topic 'j1' was deleted and created again (topic id A, now B)"));
-    assertThat(e.getMessage(), containsString("Start without --resume"));
+    java.util.List<String> dropped = new java.util.ArrayList<>();
+    DatalakeOptions options = options(job(dir, "--resume"));
+    KafkaTopology reading = FlinkCheckpoints.configure(options, true, kafka("B", 3), dropped::addAll);
+
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    assertThat(flink.getSavepointPath(), endsWith("chk-7"));
+    assertThat("the old sources' state is left unclaimed", flink.getAllowNonRestoredState(), equalTo(true));
+    String conf = Files.readString(Path.of(flink.getFlinkConfDir()).resolve("flink-conf.yaml"));
+    assertThat(conf, containsString("execution.savepoint.ignore-unclaimed-state: true"));
+    assertThat("new sources: a new epoch over every partition now", reading.epoch(), equalTo(1));
+    assertThat(reading.partitions(), hasItems("j1/0", "j1/1", "j1/2"));
+    assertThat(reading.topicIds().get("j1"), equalTo("B"));
+    assertThat("the recreated topic's committed offsets go", dropped, equalTo(java.util.List.of("j1")));
+    // Recorded: the next resume takes the new epoch's positions from its own checkpoints.
+    assertThat(JobIdentity.read(dir.resolve("orders").toString()).topology(), equalTo(reading));
   }
 
   @Test

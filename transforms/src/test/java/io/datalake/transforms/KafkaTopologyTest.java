@@ -42,7 +42,12 @@ public class KafkaTopologyTest {
   public void aTopicCreatedAgainStopsTheJob() {
     IllegalStateException e = stop(kafka("A", 2), kafka("B", 2));
     assertThat(e.getMessage(), containsString("topic 'orders' was deleted and created again (topic id A, now B)"));
-    assertThat(e.getMessage(), containsString("WITHOUT --resume"));
+    assertThat(e.getMessage(), containsString("Restart it with --resume"));
+    assertThat(e.getMessage(), containsString("the new one from its start"));
+    KafkaTopology next = kafka("A", 2).nextEpoch(kafka("B", 3));
+    assertThat(next.epoch(), equalTo(1));
+    assertThat(next.generations(), equalTo(List.of(List.of("events/0", "orders/0", "orders/1", "orders/2"))));
+    assertThat(kafka("A", 2).recreatedTopics(kafka("B", 3)), equalTo(List.of("orders")));
     // More partitions on the new topic are part of the same story, not a second one.
     assertThat(stop(kafka("A", 2), kafka("B", 4)).getMessage(), not(containsString("of which")));
   }

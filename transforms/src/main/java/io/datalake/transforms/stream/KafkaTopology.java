@@ -30,8 +30,18 @@ public final class KafkaTopology implements Serializable {
   private static final long serialVersionUID = 1L;
   private final TreeMap<String, String> topicIds;
   private final List<List<String>> generations;
+  private final int epoch;
 
   public KafkaTopology(Map<String, String> topicIds, List<List<String>> generations) {
+    this(topicIds, generations, 0);
+  }
+
+  /**
+   * {@code epoch} counts the restarts whose sources could not take over a checkpoint's Kafka
+   * positions (a topic created again): each epoch's sources have step names of their own.
+   */
+  public KafkaTopology(Map<String, String> topicIds, List<List<String>> generations, int epoch) {
+    this.epoch = epoch;
     this.topicIds = new TreeMap<>(topicIds);
     List<List<String>> copy = new ArrayList<>();
     for (List<String> generation : generations) {
@@ -126,7 +136,31 @@ public final class KafkaTopology implements Serializable {
     }
     List<List<String>> more = new ArrayList<>(generations);
     more.add(added);
-    return new KafkaTopology(topicIds, more);
+    return new KafkaTopology(topicIds, more, epoch);
+  }
+
+  /**
+   * What a restore reads after a topic was created again: every partition Kafka has {@code now},
+   * in a new epoch, whose sources take no positions from the checkpoint.
+   */
+  public KafkaTopology nextEpoch(KafkaTopology now) {
+    return new KafkaTopology(now.topicIds, List.of(List.copyOf(now.partitions().stream().sorted(KafkaTopology::compare).toList())), epoch + 1);
+  }
+
+  public int epoch() {
+    return epoch;
+  }
+
+  /** The topics deleted and created again since this topology was recorded. */
+  public List<String> recreatedTopics(KafkaTopology now) {
+    List<String> recreated = new ArrayList<>();
+    topicIds.forEach((topic, id) -> {
+      String current = now.topicIds.get(topic);
+      if (current != null && !id.isEmpty() && !current.isEmpty() && !current.equals(id)) {
+        recreated.add(topic);
+      }
+    });
+    return recreated;
   }
 
   /**
@@ -157,7 +191,38 @@ public final class KafkaTopology implements Serializable {
 
   /** True when a topic was deleted and created again. */
   public boolean recreatedIn(KafkaTopology now) {
-    return changesTo(now).stream().anyMatch(c -> c.contains("created again"));
+    return !recreatedTopics(now).isEmpty();
+  }
+
+  /**
+   * Drops the consumer group's committed offsets of {@code topics}: after a topic was created
+   * again, a position the old topic left (or one a job committed into the new topic before it
+   * stopped) would skip the new topic's first records. Failures are reported, not thrown: Kafka
+   * may hold no offsets for them.
+   */
+  public static List<String> dropCommittedOffsets(
+      String bootstrapServers, Map<String, Object> properties, String group, KafkaTopology now, Collection<String> topics) {
+    List<String> problems = new ArrayList<>();
+    java.util.Set<TopicPartition> partitions = new java.util.HashSet<>();
+    for (String p : now.partitions()) {
+      if (topics.contains(topicOf(p))) {
+        partitions.add(toTopicPartition(p));
+      }
+    }
+    if (partitions.isEmpty()) {
+      return problems;
+    }
+    try (AdminClient admin = AdminClient.create(adminConfig(bootstrapServers, properties))) {
+      admin.deleteConsumerGroupOffsets(group, partitions).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      problems.add(e.getCause() == null ? e.getMessage() : e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
+    } catch (TimeoutException e) {
+      problems.add("timed out");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      problems.add("interrupted");
+    }
+    return problems;
   }
 
   static String topicOf(String partition) {
@@ -179,16 +244,20 @@ public final class KafkaTopology implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KafkaTopology other && topicIds.equals(other.topicIds) && generations.equals(other.generations);
+    return o instanceof KafkaTopology other
+        && topicIds.equals(other.topicIds)
+        && generations.equals(other.generations)
+        && epoch == other.epoch;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(topicIds, generations);
+    return Objects.hash(topicIds, generations, epoch);
   }
 
   @Override
   public String toString() {
-    return generations.stream().map(g -> g.stream().collect(Collectors.joining(",", "[", "]"))).collect(Collectors.joining(" + "));
+    return (epoch == 0 ? "" : "epoch " + epoch + ": ")
+        + generations.stream().map(g -> g.stream().collect(Collectors.joining(",", "[", "]"))).collect(Collectors.joining(" + "));
   }
 }

@@ -120,12 +120,15 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     } else {
       // Generation 0 keeps the step name of a plain read; each later one is a source of its own
       // (Flink maps checkpoint state by step name), so a restored checkpoint gives generation 0
-      // its positions and a generation new to it starts from the committed offsets.
+      // its positions and a generation new to it starts from the committed offsets. A new epoch
+      // renames them all: its sources take no position from the checkpoint.
       PCollectionList<KafkaRecord<byte[], byte[]>> sources = PCollectionList.empty(begin.getPipeline());
       List<List<String>> generations = topology.generations();
+      String epoch = topology.epoch() == 0 ? "" : "Epoch" + topology.epoch();
       for (int g = 0; g < generations.size(); g++) {
         List<TopicPartition> partitions = generations.get(g).stream().map(KafkaTopology::toTopicPartition).toList();
-        sources = sources.and(begin.apply(g == 0 ? "ReadKafka" : "ReadKafkaAdded" + g, base.withTopicPartitions(partitions)));
+        String name = (g == 0 ? "ReadKafka" : "ReadKafkaAdded" + g) + epoch;
+        sources = sources.and(begin.apply(name, base.withTopicPartitions(partitions)));
       }
       read = sources.size() == 1 ? sources.get(0) : sources.apply("AllPartitions", Flatten.pCollections());
       begin

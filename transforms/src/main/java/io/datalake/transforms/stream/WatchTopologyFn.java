@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  *       {@code --resume} restores its checkpoint and reads the new partitions as a further source
  *       from the consumer group's committed offsets (from their start);
  *   <li>a topic deleted and created again restarts its offsets at 0, and the source would skip
- *       every record below the position it had: the job stops, and a start without {@code
- *       --resume} reads the new topic from the consumer group's committed offsets.
+ *       every record below the position it had: the job stops, and a restart with {@code
+ *       --resume} restores the checkpoint's windows but none of its Kafka positions, and reads
+ *       every topic from the consumer group's committed offsets (the new topic from its start).
  * </ul>
  *
  * <p>The stop is final: the failure carries Flink's SuppressRestartsException when Flink is there,
@@ -82,10 +83,9 @@ public class WatchTopologyFn extends DoFn<Long, Void> {
     if (reading.recreatedIn(now)) {
       message =
           "datalake: the job stops: Kafka " + String.join("; ", changes) + ". The job's positions belong to the"
-              + " deleted topic, and records of the new one below them would be skipped. Start the job again"
-              + " WITHOUT --resume: it reads from the consumer group's committed offsets, which Kafka dropped with"
-              + " the topic (if the stopped job committed a position into the new topic first, reset the group:"
-              + " kafka-consumer-groups.sh --reset-offsets --to-earliest, or use a new --consumerGroup).";
+              + " deleted topic, and records of the new one below them would be skipped. Restart it with --resume and"
+              + " the same --jobName: the checkpoint's window contents are restored, and every topic is read from the"
+              + " consumer group's committed offsets, the new one from its start.";
     } else {
       message =
           "datalake: the job stops: Kafka " + String.join("; ", changes) + ". A running job cannot take on"
