@@ -145,7 +145,7 @@ final class FlinkCheckpoints {
                     + " this job's. Start without --resume (from the consumer group's committed offsets), or restore one"
                     + " deliberately with --savepointPath=<its chk-N folder>.");
           }
-          refuseAnotherJob(recorded, run, kafkaNow, "the checkpoint " + newest.get());
+          refuseAnotherJob(recorded, run, "--resume refuses the checkpoint " + newest.get());
           restore = newest.get();
           reading = restoredTopology(recorded, kafkaNow, flink, dropCommittedOffsets);
           recorded.withTopology(reading == null ? recorded.topology() : reading).write(jobDir);
@@ -160,7 +160,7 @@ final class FlinkCheckpoints {
         }
       } else if (restore != null) {
         if (recorded != null) {
-          refuseAnotherJob(recorded, run, kafkaNow, "--savepointPath " + restore);
+          refuseAnotherJob(recorded, run, "the restore of " + restore + " is refused");
           reading = restoredTopology(recorded, kafkaNow, flink, dropCommittedOffsets);
           recorded.withTopology(reading == null ? recorded.topology() : reading).write(jobDir);
         } else {
@@ -219,11 +219,11 @@ final class FlinkCheckpoints {
   }
 
   /** Fails when the checkpoint was written by another job: other consumer group, topics or servers. */
-  private static void refuseAnotherJob(JobIdentity recorded, JobIdentity run, KafkaTopology kafkaNow, String what) {
+  private static void refuseAnotherJob(JobIdentity recorded, JobIdentity run, String refusal) {
     List<String> differences = recorded.differencesTo(run);
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException(
-          "--resume refuses " + what + ": it belongs to another job. It was written by " + recorded.describe()
+          refusal + ": it belongs to another job. It was written by " + recorded.describe()
               + "; differences: " + String.join("; ", differences) + ". A checkpoint restores the Kafka positions of"
               + " its own consumer group, topics and servers, and a restored source ignores new ones. Run with the"
               + " job's own --consumerGroup, --topics and --bootstrapServers, or start without --resume (from the"

@@ -146,6 +146,21 @@ public class FlinkCheckpointsTest {
   }
 
   @Test
+  public void aSavepointOfTheJobIsRestoredUnderItsOwnRecordOnly() throws Exception {
+    Path dir = temp.newFolder("checkpoints").toPath();
+    firstRun(dir);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> FlinkCheckpoints.configure(
+                options(job(dir, "--savepointPath=/tmp/savepoint-1", "--consumerGroup=g2")), true, kafka("A", 2)));
+    assertThat(e.getMessage(), containsString("the restore of /tmp/savepoint-1 is refused: it belongs to another job"));
+    DatalakeOptions same = options(job(dir, "--savepointPath=/tmp/savepoint-1"));
+    KafkaTopology reading = FlinkCheckpoints.configure(same, true, kafka("A", 3));
+    assertThat("the savepoint's sources plus the partition added since", reading.generations().get(1), equalTo(java.util.List.of("j1/2")));
+  }
+
+  @Test
   public void resumeRefusesCheckpointsWithNoRecordOfTheirJob() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     checkpoint(dir.resolve("orders"), "f00d", "chk-1", 1_000_000);
