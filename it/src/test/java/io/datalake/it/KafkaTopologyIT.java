@@ -131,17 +131,18 @@ public class KafkaTopologyIT {
 
     // Deleted and created again, with fewer records than the job's positions.
     try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
+      String oldId = topicId(admin);
       admin.deleteTopics(List.of(journeyTopic)).all().get();
       long deadline = System.currentTimeMillis() + 60_000;
-      while (true) {
+      // The deletion completes in the background: create until a topic of another id is there.
+      while (!(topicId(admin) != null && !topicId(admin).equals(oldId))) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("could not create " + journeyTopic + " again within 60 s");
+        }
         try {
           admin.createTopics(List.of(new NewTopic(journeyTopic, 2, (short) 1))).all().get();
-          break;
         } catch (java.util.concurrent.ExecutionException e) {
-          if (System.currentTimeMillis() > deadline) {
-            throw e;
-          }
-          Thread.sleep(500); // the deletion is still under way
+          Thread.sleep(500); // still being deleted, or created by the previous attempt
         }
       }
     }
@@ -170,6 +171,15 @@ public class KafkaTopologyIT {
         equalTo(70L));
     long lakeRows = LakeFiles.rows(lake, "journey_events").size();
     System.out.printf("KafkaTopologyIT: recreated topic: 70 ids, %d lake rows (%d duplicates)%n", lakeRows, lakeRows - 70);
+  }
+
+  /** The topic's id, or null while it does not exist. */
+  private String topicId(AdminClient admin) throws InterruptedException {
+    try {
+      return admin.describeTopics(List.of(journeyTopic)).allTopicNames().get().get(journeyTopic).topicId().toString();
+    } catch (java.util.concurrent.ExecutionException e) {
+      return null;
+    }
   }
 
   private static List<String> events(String prefix, int n) {

@@ -102,6 +102,9 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     Map<String, Object> consumer = new HashMap<>(consumerProperties);
     consumer.put("group.id", consumerGroup);
     consumer.putIfAbsent("auto.offset.reset", "earliest");
+    // A deleted topic must stay deleted until someone creates it: a consumer that created it again
+    // (the broker's default) would make a new, one-partition topic under the job's feet.
+    consumer.putIfAbsent("allow.auto.create.topics", false);
     Duration delay = maxOutOfOrderness;
     KafkaIO.Read<byte[], byte[]> base =
         KafkaIO.readBytes()
