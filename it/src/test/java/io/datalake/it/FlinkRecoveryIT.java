@@ -137,6 +137,7 @@ public class FlinkRecoveryIT {
                 "--parallelism=2",
                 "--checkpointingInterval=2000",
                 "--checkpointDir=" + checkpoints,
+                "--jobName=recovery-" + run, // --resume restores only a checkpoint of the same job
                 "--resume",
                 "--progressSeconds=5"));
     command.addAll(LocalServices.streamingArgs(run, topics, lake, database));

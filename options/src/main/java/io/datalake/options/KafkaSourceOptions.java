@@ -57,4 +57,13 @@ public interface KafkaSourceOptions extends PipelineOptions {
   Integer getMaxOutOfOrdernessSeconds();
 
   void setMaxOutOfOrdernessSeconds(Integer value);
+
+  @Description(
+      "How often, in seconds, the job checks its topics in Kafka. A partition added to a topic while"
+          + " the job runs, or a topic deleted and created again, stops the job within this time with a"
+          + " message that says how to go on (--resume reads added partitions from their start).")
+  @Default.Integer(30)
+  Integer getTopologyCheckSeconds();
+
+  void setTopologyCheckSeconds(Integer value);
 }

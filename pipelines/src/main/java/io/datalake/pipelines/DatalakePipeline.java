@@ -8,7 +8,9 @@ import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
+import java.util.List;
 import org.joda.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -55,7 +57,11 @@ public final class DatalakePipeline {
     if (streaming) {
       options.setStreaming(true);
     }
-    FlinkCheckpoints.configure(options, streaming);
+    // The partitions to read are settled before the graph: a restored checkpoint keeps reading the
+    // ones it had, and partitions added since get a source of their own.
+    KafkaTopology kafkaNow = streaming ? kafkaNow(options) : null;
+    KafkaTopology topology =
+        FlinkCheckpoints.configure(options, streaming, kafkaNow, recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
@@ -68,7 +74,8 @@ public final class DatalakePipeline {
                     ReadKafkaTopics.topics(options.getTopics()),
                     new java.util.HashMap<>(KafkaClientProperties.of(options)),
                     Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
-                    null))
+                    null)
+                    .withTopology(topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
             : pipeline.apply(
                 "ReadJsonLines", new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
     DatalakeGraph.Builder graph =
@@ -105,5 +112,29 @@ public final class DatalakePipeline {
       }
     }
     return result;
+  }
+
+  private static void dropCommittedOffsets(DatalakeOptions options, KafkaTopology kafkaNow, List<String> topics) {
+    List<String> problems =
+        KafkaTopology.dropCommittedOffsets(
+            options.getBootstrapServers(),
+            new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+            options.getConsumerGroup(),
+            kafkaNow,
+            topics);
+    if (problems.isEmpty()) {
+      LOG.info("datalake: dropped consumer group {}'s committed offsets of {}: read from their start", options.getConsumerGroup(), topics);
+    } else {
+      LOG.warn("datalake: could not drop consumer group {}'s committed offsets of {} ({}); with none, they are read from their start",
+          options.getConsumerGroup(), topics, String.join("; ", problems));
+    }
+  }
+
+  /** The ids and partitions of the job's topics, as Kafka has them now. */
+  private static KafkaTopology kafkaNow(DatalakeOptions options) {
+    return KafkaTopology.describe(
+        options.getBootstrapServers(),
+        new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+        ReadKafkaTopics.topics(options.getTopics()).values());
   }
 }

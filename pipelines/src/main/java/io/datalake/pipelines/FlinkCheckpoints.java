@@ -1,6 +1,8 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.stream.KafkaTopology;
+import io.datalake.transforms.stream.ReadKafkaTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,20 +12,28 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Checkpointing of a Flink run and its resumption, settled before the job is built: a streaming run
  * checkpoints (Kafka offsets are committed, and window contents saved, only on checkpoints), its
- * checkpoints outlive the job under --checkpointDir, and --resume restarts from the newest one.
+ * checkpoints outlive the job under --checkpointDir/--jobName, beside a record of the job
+ * ({@link JobIdentity}), and --resume restarts from the newest one of the same job only.
  */
 final class FlinkCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkCheckpoints.class);
@@ -39,6 +49,25 @@ final class FlinkCheckpoints {
 
   /** Applies the recovery options to the Flink options; fails on combinations that cannot work. */
   static void configure(DatalakeOptions options, boolean streaming) {
+    configure(options, streaming, null);
+  }
+
+  /**
+   * Applies the recovery options to the Flink options, fails on combinations that cannot work, and
+   * settles which Kafka partitions the job reads: {@code kafkaNow} (what Kafka has) on a fresh
+   * start; on a restore, the generations the checkpoint's sources read plus one of the partitions
+   * added since. Null when {@code kafkaNow} is.
+   */
+  static KafkaTopology configure(DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow) {
+    return configure(options, streaming, kafkaNow, topics -> {});
+  }
+
+  /**
+   * As above; {@code dropCommittedOffsets} is handed the topics created again since the restored
+   * checkpoint, whose committed offsets must go before the new sources read them.
+   */
+  static KafkaTopology configure(
+      DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow, Consumer<List<String>> dropCommittedOffsets) {
     if (!isFlink(options)) {
       if (Boolean.TRUE.equals(options.getResume())) {
         throw new IllegalArgumentException(
@@ -49,7 +78,7 @@ final class FlinkCheckpoints {
       if (blankToNull(options.getCheckpointDir()) != null) {
         LOG.warn("datalake: --checkpointDir is for the FlinkRunner; {} ignores it", options.getRunner().getSimpleName());
       }
-      return;
+      return kafkaNow;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     // Without it Flink copies every element through its coder between chained steps (a fifth of a
@@ -67,9 +96,18 @@ final class FlinkCheckpoints {
       flink.setExternalizedCheckpointsEnabled(true);
       flink.setRetainExternalizedCheckpointsOnCancellation(true);
     }
+    boolean resume = Boolean.TRUE.equals(options.getResume());
+    if (resume && !jobNameGiven(options)) {
+      throw new IllegalArgumentException(
+          "--resume needs --jobName: each job keeps its checkpoints in a folder of its own"
+              + " (<checkpointDir>/<jobName>), and --resume restores only the same job's. Give the --jobName"
+              + " the job ran under.");
+    }
     String dir = blankToNull(options.getCheckpointDir());
+    // A streaming job's checkpoints live in a folder of their own, beside the record of the job.
+    String jobDir = dir != null && streaming ? jobDir(asUri(dir), options.getJobName()) : null;
     if (dir != null) {
-      String uri = asUri(dir);
+      String uri = jobDir != null ? jobDir : asUri(dir);
       if (flink.getStateBackend() == null) {
         flink.setStateBackend("filesystem");
       }
@@ -89,20 +127,53 @@ final class FlinkCheckpoints {
     } else if (streaming) {
       LOG.info("datalake: no --checkpointDir: checkpoint storage follows the cluster's configuration");
     }
+    if (resume && dir == null) {
+      throw new IllegalArgumentException("--resume needs --checkpointDir, the folder of retained checkpoints");
+    }
     String restore = blankToNull(flink.getSavepointPath());
-    if (Boolean.TRUE.equals(options.getResume()) && restore == null) {
-      if (dir == null) {
-        throw new IllegalArgumentException("--resume needs --checkpointDir, the folder of retained checkpoints");
-      }
-      Optional<String> newest = newestCheckpoint(asUri(dir));
-      if (newest.isEmpty()) {
-        LOG.warn(
-            "datalake: --resume: no retained checkpoint under {} yet; starting from the consumer"
-                + " group's committed offsets",
-            dir);
+    KafkaTopology reading = kafkaNow;
+    if (jobDir != null) {
+      JobIdentity run = identity(options, kafkaNow);
+      JobIdentity recorded = JobIdentity.read(jobDir);
+      if (resume && restore == null) {
+        Optional<String> newest = newestCheckpoint(jobDir, recorded == null ? 0 : recorded.freshStartMillis());
+        if (newest.isPresent()) {
+          if (recorded == null) {
+            throw new IllegalArgumentException(
+                "--resume: the checkpoints under " + jobDir + " have no " + JobIdentity.FILE + ", the record of the"
+                    + " job that wrote them (consumer group, topics, servers, partitions), so they cannot be told to be"
+                    + " this job's. Start without --resume (from the consumer group's committed offsets), or restore one"
+                    + " deliberately with --savepointPath=<its chk-N folder>.");
+          }
+          refuseAnotherJob(recorded, run, "--resume refuses the checkpoint " + newest.get());
+          restore = newest.get();
+          reading = restoredTopology(recorded, kafkaNow, flink, dropCommittedOffsets);
+          recorded.withTopology(reading == null ? recorded.topology() : reading).write(jobDir);
+          LOG.info("datalake: resuming from checkpoint {}", restore);
+        } else {
+          LOG.warn(
+              "datalake: --resume: no retained checkpoint of job '{}' under {} yet; starting from the consumer"
+                  + " group's committed offsets",
+              options.getJobName(),
+              jobDir);
+          run.write(jobDir);
+        }
+      } else if (restore != null) {
+        if (recorded != null) {
+          refuseAnotherJob(recorded, run, "the restore of " + restore + " is refused");
+          reading = restoredTopology(recorded, kafkaNow, flink, dropCommittedOffsets);
+          recorded.withTopology(reading == null ? recorded.topology() : reading).write(jobDir);
+        } else {
+          LOG.warn(
+              "datalake: restoring {} with no record of the job that wrote it under {}: partitions added since"
+                  + " it was written are noticed while the job runs, not read at once",
+              restore,
+              jobDir);
+          run.write(jobDir);
+        }
       } else {
-        restore = newest.get();
-        LOG.info("datalake: resuming from checkpoint {}", restore);
+        // A fresh start: older runs' checkpoints stay, but --resume will not pick them any more.
+        run.write(jobDir);
       }
     }
     if (restore != null) {
@@ -110,9 +181,90 @@ final class FlinkCheckpoints {
       if (embedded(flink)) {
         // The runner hands --savepointPath only to a remote cluster; the embedded one reads the
         // restore path from its Flink configuration, so the run gets a configuration that has it.
-        flink.setFlinkConfDir(confDirRestoringFrom(restore, flink.getFlinkConfDir()).toString());
+        flink.setFlinkConfDir(confDirRestoringFrom(restore, flink.getFlinkConfDir(), Boolean.TRUE.equals(flink.getAllowNonRestoredState())).toString());
       }
     }
+    return reading;
+  }
+
+  /** The folder of one job's checkpoints and its record. */
+  static String jobDir(String checkpointDirUri, String jobName) {
+    if (jobName == null || !jobName.matches("[A-Za-z0-9._-]+") || jobName.matches("\\.+")) {
+      throw new IllegalArgumentException(
+          "--jobName=" + jobName + " names the job's checkpoint folder under --checkpointDir: use letters, digits,"
+              + " '.', '_' and '-' only");
+    }
+    return (checkpointDirUri.endsWith("/") ? checkpointDirUri : checkpointDirUri + "/") + jobName;
+  }
+
+  /**
+   * True when --jobName was given, not Beam's generated default (a new one per run, which no
+   * checkpoint could match): options list in their display data only the values set.
+   */
+  static boolean jobNameGiven(DatalakeOptions options) {
+    return DisplayData.from(options).items().stream()
+        .anyMatch(i -> "jobName".equals(i.getKey()) && PipelineOptions.class.getName().equals(i.getNamespace().getName()));
+  }
+
+  private static JobIdentity identity(DatalakeOptions options, KafkaTopology kafkaNow) {
+    Map<String, String> topics = new TreeMap<>();
+    ReadKafkaTopics.topics(options.getTopics()).forEach((kind, topic) -> topics.put(kind.folder(), topic));
+    return new JobIdentity(
+        options.getJobName(),
+        options.getConsumerGroup(),
+        options.getBootstrapServers(),
+        topics,
+        kafkaNow == null ? new KafkaTopology(Map.of(), List.of()) : kafkaNow,
+        System.currentTimeMillis());
+  }
+
+  /** Fails when the checkpoint was written by another job: other consumer group, topics or servers. */
+  private static void refuseAnotherJob(JobIdentity recorded, JobIdentity run, String refusal) {
+    List<String> differences = recorded.differencesTo(run);
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException(
+          refusal + ": it belongs to another job. It was written by " + recorded.describe()
+              + "; differences: " + String.join("; ", differences) + ". A checkpoint restores the Kafka positions of"
+              + " its own consumer group, topics and servers, and a restored source ignores new ones. Run with the"
+              + " job's own --consumerGroup, --topics and --bootstrapServers, or start without --resume (from the"
+              + " consumer group's committed offsets), or under another --jobName.");
+    }
+  }
+
+  /**
+   * The checkpoint's generations, plus one of the partitions added to Kafka since. After a topic
+   * was created again, a new epoch of sources that take no positions from the checkpoint (its
+   * windows are restored, its Kafka positions dropped) and read from the committed offsets, which
+   * the recreated topics lose first.
+   */
+  private static KafkaTopology restoredTopology(
+      JobIdentity recorded, KafkaTopology kafkaNow, FlinkPipelineOptions flink, Consumer<List<String>> dropCommittedOffsets) {
+    if (kafkaNow == null) {
+      return null;
+    }
+    List<String> recreated = recorded.topology().recreatedTopics(kafkaNow);
+    if (!recreated.isEmpty()) {
+      LOG.warn(
+          "datalake: Kafka topics {} were deleted and created again since the checkpoint: its window contents are"
+              + " restored, its Kafka positions are not; every topic is read from the consumer group's committed"
+              + " offsets, the recreated ones from their start",
+          recreated);
+      dropCommittedOffsets.accept(recreated);
+      // The previous epoch's sources hold the old positions: their state is left unclaimed.
+      flink.setAllowNonRestoredState(true);
+      return recorded.topology().nextEpoch(kafkaNow);
+    }
+    if (recorded.topology().generations().isEmpty()) {
+      return kafkaNow;
+    }
+    KafkaTopology reading = recorded.topology().extendedWith(kafkaNow);
+    if (reading.generations().size() > recorded.topology().generations().size()) {
+      LOG.info(
+          "datalake: partitions added since the checkpoint: {}; read from the consumer group's committed offsets"
+              + " (from their start)",
+          reading.generations().get(reading.generations().size() - 1));
+    }
+    return reading;
   }
 
   /**
@@ -120,6 +272,11 @@ final class FlinkCheckpoints {
    * _metadata} file last, so a folder holding one is complete.
    */
   static Optional<String> newestCheckpoint(String dir) {
+    return newestCheckpoint(dir, 0);
+  }
+
+  /** The newest one written at or after {@code sinceMillis} (a fresh start leaves older ones out). */
+  static Optional<String> newestCheckpoint(String dir, long sinceMillis) {
     String base = dir.endsWith("/") ? dir : dir + "/";
     try {
       MatchResult.Metadata newest = null;
@@ -129,7 +286,8 @@ final class FlinkCheckpoints {
           continue;
         }
         for (MatchResult.Metadata m : match.metadata()) {
-          if (newest == null || m.lastModifiedMillis() > newest.lastModifiedMillis()) {
+          if (m.lastModifiedMillis() >= sinceMillis
+              && (newest == null || m.lastModifiedMillis() > newest.lastModifiedMillis())) {
             newest = m;
           }
         }
@@ -143,7 +301,7 @@ final class FlinkCheckpoints {
   }
 
   /** A copy of the run's Flink configuration (if any) plus the restore path. */
-  private static Path confDirRestoringFrom(String restore, String userConfDir) {
+  private static Path confDirRestoringFrom(String restore, String userConfDir, boolean ignoreUnclaimed) {
     try {
       Path dir = Files.createTempDirectory("datalake-flink-conf");
       String file = "flink-conf.yaml";
@@ -160,7 +318,8 @@ final class FlinkCheckpoints {
       }
       Files.writeString(
           dir.resolve(file),
-          "\nexecution.savepoint.path: " + restore + "\n",
+          "\nexecution.savepoint.path: " + restore + "\n"
+              + (ignoreUnclaimed ? "execution.savepoint.ignore-unclaimed-state: true\n" : ""),
           StandardCharsets.UTF_8,
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
@@ -171,10 +330,21 @@ final class FlinkCheckpoints {
     }
   }
 
-  /** The embedded cluster: "[local]", or "[auto]" outside a Flink client (Beam's default). */
-  private static boolean embedded(FlinkPipelineOptions flink) {
+  /**
+   * The embedded cluster: "[local]", or "[auto]" (Beam's default) outside a Flink client. Under
+   * `flink run` or in application mode, Flink installs a context environment and "[auto]" submits
+   * to that cluster: its checkpoints must not go to this process's temporary folder.
+   */
+  static boolean embedded(FlinkPipelineOptions flink) {
     String master = flink.getFlinkMaster();
-    return master == null || LOCAL.equals(master) || "[auto]".equals(master);
+    if (master == null || LOCAL.equals(master)) {
+      return true;
+    }
+    return "[auto]".equals(master) && !insideFlinkClient();
+  }
+
+  static boolean insideFlinkClient() {
+    return !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
   }
 
   /** A plain path becomes a file:// URI: Flink and Beam both need a scheme to agree on it. */

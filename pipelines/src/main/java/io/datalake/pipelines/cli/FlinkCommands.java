@@ -381,7 +381,8 @@ final class FlinkCommands {
       }
     }
     String host = rest.url().replaceFirst("^https?://", "");
-    return "./datalake run --runner=FlinkRunner --flinkMaster=" + host
+    // The same --jobName: the job's checkpoints and its record live in a folder of that name.
+    return "./datalake run --runner=FlinkRunner --flinkMaster=" + host + " " + shellQuote("--jobName=" + job.name())
         + " <the job's other options> " + shellQuote("--fromSavepoint=" + savepoint)
         + "   (no record of how " + job.name() + " was submitted)";
   }

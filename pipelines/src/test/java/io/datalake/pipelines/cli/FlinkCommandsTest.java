@@ -155,6 +155,15 @@ public class FlinkCommandsTest {
   }
 
   @Test
+  public void stopWithNoRecordPrintsATemplateWithTheJobName() throws IOException {
+    System.setProperty("datalake.home", tmp.newFolder("empty-home").toString());
+    assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
+    // --resume and the job's checkpoint folder both go by the job's name.
+    assertThat(out(), containsString("--jobName="));
+    assertThat(out(), containsString("<the job's other options> --fromSavepoint=" + SAVEPOINT));
+  }
+
+  @Test
   public void stopWithoutDrain() {
     assertThat(run("stop", RUNNING, "--no-drain", "--json"), equalTo(0));
     assertThat(posted.get(0), equalTo("{\"drain\":false}"));

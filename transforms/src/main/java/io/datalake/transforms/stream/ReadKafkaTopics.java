@@ -5,14 +5,19 @@ import io.datalake.transforms.model.SourceRecord;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.kafka.common.TopicPartition;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -29,6 +34,8 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   private final Map<String, Object> consumerProperties;
   private final Duration maxOutOfOrderness;
   private final Long maxRecords;
+  private KafkaTopology topology;
+  private Duration topologyCheck;
 
   public ReadKafkaTopics(
       String bootstrapServers,
@@ -43,6 +50,19 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     this.consumerProperties = consumerProperties;
     this.maxOutOfOrderness = maxOutOfOrderness;
     this.maxRecords = maxRecords;
+  }
+
+  /**
+   * Reads the partitions of {@code topology}, one source per generation, and checks every {@code
+   * checkEvery} that Kafka still has exactly those: a partition added, or a topic deleted and
+   * created again, stops the job with a message that says how to go on (see {@link
+   * WatchTopologyFn}). Without it, the topics' partitions are listed when the job starts and
+   * nothing watches them.
+   */
+  public ReadKafkaTopics withTopology(KafkaTopology topology, Duration checkEvery) {
+    this.topology = topology;
+    this.topologyCheck = checkEvery;
+    return this;
   }
 
   /** The topic of each kind: its folder name unless overridden by {@code kind=topic,...}. */
@@ -82,21 +102,43 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     Map<String, Object> consumer = new HashMap<>(consumerProperties);
     consumer.put("group.id", consumerGroup);
     consumer.putIfAbsent("auto.offset.reset", "earliest");
+    // A deleted topic must stay deleted until someone creates it: a consumer that created it again
+    // (the broker's default) would make a new, one-partition topic under the job's feet.
+    consumer.putIfAbsent("allow.auto.create.topics", false);
     Duration delay = maxOutOfOrderness;
-    KafkaIO.Read<byte[], byte[]> read =
+    KafkaIO.Read<byte[], byte[]> base =
         KafkaIO.readBytes()
             .withBootstrapServers(bootstrapServers)
-            .withTopics(new ArrayList<>(topics.values()))
             .withConsumerConfigUpdates(consumer)
             .withTimestampPolicyFactory(
                 (partition, previousWatermark) ->
                     new EventTimePolicy(record -> eventTime(kindOfTopic, record), delay, partition, previousWatermark))
             .commitOffsetsInFinalize();
     if (maxRecords != null) {
-      read = read.withMaxNumRecords(maxRecords);
+      base = base.withMaxNumRecords(maxRecords);
     }
-    return begin
-        .apply("ReadKafka", read)
+    PCollection<KafkaRecord<byte[], byte[]>> read;
+    if (topology == null) {
+      read = begin.apply("ReadKafka", base.withTopics(new ArrayList<>(topics.values())));
+    } else {
+      // Generation 0 keeps the step name of a plain read; each later one is a source of its own
+      // (Flink maps checkpoint state by step name), so a restored checkpoint gives generation 0
+      // its positions and a generation new to it starts from the committed offsets. A new epoch
+      // renames them all: its sources take no position from the checkpoint.
+      PCollectionList<KafkaRecord<byte[], byte[]>> sources = PCollectionList.empty(begin.getPipeline());
+      List<List<String>> generations = topology.generations();
+      String epoch = topology.epoch() == 0 ? "" : "Epoch" + topology.epoch();
+      for (int g = 0; g < generations.size(); g++) {
+        List<TopicPartition> partitions = generations.get(g).stream().map(KafkaTopology::toTopicPartition).toList();
+        String name = (g == 0 ? "ReadKafka" : "ReadKafkaAdded" + g) + epoch;
+        sources = sources.and(begin.apply(name, base.withTopicPartitions(partitions)));
+      }
+      read = sources.size() == 1 ? sources.get(0) : sources.apply("AllPartitions", Flatten.pCollections());
+      begin
+          .apply("TopologyTicks", GenerateSequence.from(0).withRate(1, topologyCheck))
+          .apply("WatchTopology", ParDo.of(new WatchTopologyFn(bootstrapServers, consumerProperties, topology)));
+    }
+    return read
         .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic)))
         .setCoder(SourceRecord.Coder.of());
   }

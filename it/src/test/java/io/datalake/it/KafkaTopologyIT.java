@@ -1,0 +1,252 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+
+import io.datalake.transforms.model.EventKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Kafka topics that change under a running job (FlinkRunner, embedded cluster, in its own JVM as a
+ * user runs it, against the real broker): partitions added mid-run stop the job within the check
+ * interval, and --resume reads every record published to them; a topic deleted and created again
+ * stops the job too, and --resume restores its windows and reads the new topic from its start.
+ */
+public class KafkaTopologyIT {
+  private static final Path JAR =
+      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar");
+  private static final int CHECK_SECONDS = 5;
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private final String database = "topology_" + run;
+  private final String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
+  private final List<Process> processes = new ArrayList<>();
+  private Path lake;
+  private Path checkpoints;
+  private Path logs;
+  private String topics;
+
+  @After
+  public void cleanUp() throws Exception {
+    for (Process p : processes) {
+      if (p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+  }
+
+  private void setUp() throws Exception {
+    topics = LocalServices.freshTopics(run);
+    lake = temp.newFolder("lake").toPath();
+    checkpoints = temp.newFolder("checkpoints").toPath();
+    logs = Files.createDirectories(Path.of("target", "kafka-topology-" + run));
+  }
+
+  @Test
+  public void partitionsAddedMidRunStopTheJobAndAResumeReadsEveryRecordOnThem() throws Exception {
+    setUp();
+    List<String> before = events("a-", 100);
+    LocalServices.produce(journeyTopic, before);
+    Path firstLog = logs.resolve("first.log");
+    Process job = start(firstLog, false);
+    await("the first records in ClickHouse and a checkpoint", 240, firstLog,
+        () -> LocalServices.finalRows(database, "journey_events") == 100 && hasCheckpoint());
+
+    // Two partitions more; records on every partition, most on the new ones.
+    try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
+      admin.createPartitions(Map.of(journeyTopic, NewPartitions.increaseTo(4))).all().get();
+    }
+    long added = System.currentTimeMillis();
+    List<String> onNew = events("new-", 200);
+    List<String> onOld = events("old-", 40);
+    produceTo(journeyTopic, 2, onNew.subList(0, 100));
+    produceTo(journeyTopic, 3, onNew.subList(100, 200));
+    produceTo(journeyTopic, 0, onOld.subList(0, 20));
+    produceTo(journeyTopic, 1, onOld.subList(20, 40));
+
+    assertThat("the job stopped by itself", job.waitFor(180, TimeUnit.SECONDS), equalTo(true));
+    long stoppedAfter = System.currentTimeMillis() - added;
+    System.out.printf("KafkaTopologyIT: the job stopped %d ms after the partitions were added (check every %d s)%n", stoppedAfter, CHECK_SECONDS);
+    String first = Files.readString(firstLog);
+    assertThat("it failed", job.exitValue(), not(equalTo(0)));
+    assertThat(first, containsString("topic '" + journeyTopic + "' has 4 partitions, of which 2 are read"));
+    assertThat(first, containsString("Restart it with --resume and the same --jobName"));
+    assertThat("no restart loop: stopped within the check interval plus start-up slack", stoppedAfter, lessThan(90_000L));
+
+    Path resumedLog = logs.resolve("resumed.log");
+    Process resumed = start(resumedLog, true);
+    long expected = 100 + 200 + 40;
+    await("every record, of the old and the new partitions, in ClickHouse and the lake", 300, resumedLog,
+        () -> LocalServices.finalRows(database, "journey_events") == expected
+            && LakeFiles.distinctIds(lake, "journey_events") == expected);
+    String log = Files.readString(resumedLog);
+    assertThat(log, containsString("datalake: resuming from checkpoint"));
+    assertThat(log, containsString("partitions added since the checkpoint: [" + journeyTopic + "/2, " + journeyTopic + "/3]"));
+    assertThat(
+        "no id twice in ClickHouse after FINAL",
+        LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
+        equalTo(expected));
+    assertThat("still running: the resumed job reads what it was told to", resumed.isAlive(), equalTo(true));
+    long lakeRows = LakeFiles.rows(lake, "journey_events").size();
+    System.out.printf("KafkaTopologyIT: %d ids, %d lake rows (%d duplicates)%n", expected, lakeRows, lakeRows - expected);
+  }
+
+  @Test
+  public void aTopicCreatedAgainStopsTheJobAndAResumeKeepsItsWindowsAndReadsTheNewTopic() throws Exception {
+    setUp();
+    LocalServices.produce(journeyTopic, events("a-", 60));
+    Path firstLog = logs.resolve("first.log");
+    Process job = start(firstLog, false);
+    await("the first records in ClickHouse and a checkpoint", 240, firstLog,
+        () -> LocalServices.finalRows(database, "journey_events") == 60 && hasCheckpoint());
+
+    // Deleted and created again, with fewer records than the job's positions.
+    try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
+      String oldId = topicId(admin);
+      admin.deleteTopics(List.of(journeyTopic)).all().get();
+      long deadline = System.currentTimeMillis() + 60_000;
+      // The deletion completes in the background: create until a topic of another id is there.
+      while (!(topicId(admin) != null && !topicId(admin).equals(oldId))) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("could not create " + journeyTopic + " again within 60 s");
+        }
+        try {
+          admin.createTopics(List.of(new NewTopic(journeyTopic, 2, (short) 1))).all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          Thread.sleep(500); // still being deleted, or created by the previous attempt
+        }
+      }
+    }
+    List<String> again = events("again-", 10);
+    LocalServices.produce(journeyTopic, again);
+
+    assertThat("the job stopped by itself", job.waitFor(180, TimeUnit.SECONDS), equalTo(true));
+    assertThat(job.exitValue(), not(equalTo(0)));
+    String first = Files.readString(firstLog);
+    assertThat(first, containsString("topic '" + journeyTopic + "' was deleted and created again"));
+    assertThat(first, containsString("Restart it with --resume and the same --jobName"));
+
+    // The resume restores the windows (rows of the deleted topic not yet in the lake), takes no
+    // Kafka position from the checkpoint, and reads the new topic from its start.
+    Path resumedLog = logs.resolve("resumed.log");
+    start(resumedLog, true);
+    await("the old topic's rows and the new topic's in ClickHouse and the lake", 240, resumedLog,
+        () -> LocalServices.finalRows(database, "journey_events") == 70
+            && LakeFiles.distinctIds(lake, "journey_events") == 70);
+    String log = Files.readString(resumedLog);
+    assertThat(log, containsString("were deleted and created again since the checkpoint"));
+    assertThat(log, containsString("datalake: resuming from checkpoint"));
+    assertThat(
+        "no id twice in ClickHouse after FINAL",
+        LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
+        equalTo(70L));
+    long lakeRows = LakeFiles.rows(lake, "journey_events").size();
+    System.out.printf("KafkaTopologyIT: recreated topic: 70 ids, %d lake rows (%d duplicates)%n", lakeRows, lakeRows - 70);
+  }
+
+  /** The topic's id, or null while it does not exist. */
+  private String topicId(AdminClient admin) throws InterruptedException {
+    try {
+      return admin.describeTopics(List.of(journeyTopic)).allTopicNames().get().get(journeyTopic).topicId().toString();
+    } catch (java.util.concurrent.ExecutionException e) {
+      return null;
+    }
+  }
+
+  private static List<String> events(String prefix, int n) {
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      events.add(TestEvents.journeyEvent(prefix + i, Instant.now().minusSeconds(i % 5)));
+    }
+    return events;
+  }
+
+  private static void produceTo(String topic, int partition, List<String> values) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", LocalServices.kafkaBootstrap());
+    props.put("key.serializer", StringSerializer.class.getName());
+    props.put("value.serializer", StringSerializer.class.getName());
+    props.put("acks", "all");
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      for (String value : values) {
+        producer.send(new ProducerRecord<>(topic, partition, null, value));
+      }
+      producer.flush();
+    }
+  }
+
+  private Process start(Path log, boolean resume) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-jar",
+                JAR.toString(),
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=2",
+                "--checkpointingInterval=2000",
+                "--checkpointDir=" + checkpoints,
+                "--jobName=topology-" + run,
+                "--topologyCheckSeconds=" + CHECK_SECONDS,
+                "--progressSeconds=5"));
+    if (resume) {
+      command.add("--resume");
+    }
+    command.addAll(LocalServices.streamingArgs(run, topics, lake, database));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(process);
+    return process;
+  }
+
+  private boolean hasCheckpoint() {
+    try (Stream<Path> walk = Files.walk(checkpoints)) {
+      return walk.anyMatch(p -> p.getFileName().toString().equals("_metadata"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void await(String what, int seconds, Path log, BooleanSupplier condition) throws Exception {
+    long deadline = System.currentTimeMillis() + seconds * 1000L;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        List<String> lines = Files.readAllLines(log);
+        throw new AssertionError(
+            "Timed out after " + seconds + " s waiting for " + what + "; last lines of " + log + ":\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      }
+      Thread.sleep(1000);
+    }
+  }
+}
