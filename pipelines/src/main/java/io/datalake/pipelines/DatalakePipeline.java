@@ -90,11 +90,19 @@ public final class DatalakePipeline {
           Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()));
     }
     records.apply("Datalake", graph.build());
-    PipelineResult result = pipeline.run();
     if (!streaming) {
-      PipelineResult.State state = result.waitUntilFinish();
+      PipelineResult result;
+      PipelineResult.State state;
+      try {
+        // The Flink runner runs a batch inside run(); the DirectRunner inside waitUntilFinish().
+        result = pipeline.run();
+        state = result.waitUntilFinish();
+      } catch (RuntimeException e) {
+        throw BatchFailure.explain(e, plan.warehouse());
+      }
       if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("The batch run ended " + state);
+        throw new IllegalStateException(
+            "The batch run ended " + state + ". " + BatchFailure.RERUN);
       }
       BatchSummary summary = BatchSummary.read(result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
       System.out.println(summary.render());
@@ -102,7 +110,8 @@ public final class DatalakePipeline {
         throw new IllegalStateException(
             "The run does not account for every record (lake, dead letters and ClickHouse): see the summary above");
       }
+      return result;
     }
-    return result;
+    return pipeline.run();
   }
 }
