@@ -119,7 +119,9 @@ public final class ClickHouseClient implements Serializable {
       return response.body();
     } catch (IOException e) {
       // Refused, reset or timed out (a stopped or frozen server): worth retrying.
-      throw new ClickHouseException("ClickHouse at " + url + " is unreachable: " + e.getMessage(), true);
+      throw new ClickHouseException(
+          "ClickHouse at " + url + " is unreachable: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+          true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClickHouseException("interrupted");

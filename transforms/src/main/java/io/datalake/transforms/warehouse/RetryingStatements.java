@@ -29,7 +29,8 @@ public final class RetryingStatements {
     this(client, budget, Sleeper.DEFAULT);
   }
 
-  RetryingStatements(ClickHouseClient client, Duration budget, Sleeper sleeper) {
+  /** With the sleeper that waits between attempts (tests pass one that only counts). */
+  public RetryingStatements(ClickHouseClient client, Duration budget, Sleeper sleeper) {
     this.client = client;
     this.backoff =
         FluentBackoff.DEFAULT
