@@ -22,7 +22,7 @@ public class ClickHouseFreezeChaosIT {
     try (FaultRun run = new FaultRun("clickhouse-frozen-5min", temp.newFolder().toPath(), null, List.of())) {
       run.start();
       run.publish(20);
-      run.awaitEverything("before the freeze", 240);
+      run.awaitClickHouse("before the freeze", 240);
       try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
         for (int elapsed = 0; elapsed < FREEZE_SECONDS; elapsed += 30) {
           run.publish(5);

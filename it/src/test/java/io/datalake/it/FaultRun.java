@@ -243,6 +243,14 @@ final class FaultRun implements AutoCloseable {
     return took;
   }
 
+  /** Waits until every published id is in ClickHouse after FINAL: the job is up and writing. */
+  void awaitClickHouse(String what, int seconds) throws Exception {
+    long started = System.currentTimeMillis();
+    await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
+    Faults.log(name + ": " + what + ": all " + publishedCount() + " records in ClickHouse after "
+        + (System.currentTimeMillis() - started) / 1000 + " s");
+  }
+
   void await(String what, int seconds, BooleanSupplier condition) throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {

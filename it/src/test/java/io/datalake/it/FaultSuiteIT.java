@@ -41,7 +41,7 @@ public class FaultSuiteIT {
     try (FaultRun run = new FaultRun("clickhouse-and-broker", temp.newFolder().toPath(), null, List.of())) {
       run.start();
       run.publish(PER_KIND);
-      run.awaitEverything("before any fault", 240);
+      run.awaitClickHouse("before any fault", 240);
 
       String frozenTenant = "frozen" + run.run;
       try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
@@ -61,7 +61,7 @@ public class FaultSuiteIT {
 
       run.publish(PER_KIND);
       try (Faults.Fault stopped = Faults.stop("kafka")) {
-        Thread.sleep(10_000);
+        Thread.sleep(5_000);
       }
       run.publish(PER_KIND);
       long afterBroker = run.awaitEverything("after the broker restarted", 300);
@@ -82,7 +82,7 @@ public class FaultSuiteIT {
     try (FaultRun run = new FaultRun("s3-and-kills", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
       Process job = run.start();
       run.publish(PER_KIND);
-      run.awaitEverything("before any fault", 240);
+      run.awaitClickHouse("before any fault", 240);
 
       try (Faults.Fault stopped = Faults.stop("s3proxy")) {
         run.publish(PER_KIND);
@@ -96,7 +96,7 @@ public class FaultSuiteIT {
       for (int kill = 1; kill <= 5; kill++) {
         run.publish(PER_KIND);
         // Anywhere from the JVM's start-up to well into processing and checkpointing.
-        int delay = 3 + random.nextInt(25);
+        int delay = 3 + random.nextInt(15);
         delays.add(delay);
         Thread.sleep(delay * 1000L);
         run.kill(job);
