@@ -198,6 +198,62 @@ public class FaultSuiteIT {
     }
   }
 
+  /**
+   * A batch task that fails after its insert and runs again (a Flink cluster's restart strategy
+   * restarts it) inserts its rows a second time under the same load id. Those copies are made here
+   * as the retried task would (the same rows again), and the summary read back must still balance,
+   * naming the copies, while a row that is truly missing is still a mismatch.
+   */
+  @Test
+  public void aRetriedInsertsCopiesAreNoFalseMismatchButAMissingRowIs() throws Exception {
+    Path input = temp.newFolder("input").toPath();
+    Path lake = temp.newFolder("lake").toPath();
+    String run = Long.toString(System.nanoTime(), 36);
+    String database = "fault_summary_" + run;
+    writeInput(input, run);
+    try {
+      io.datalake.options.DatalakeOptions options =
+          org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
+                  "--input=" + input, "--lake=" + lake + "/", "--piiDevelopmentKeyset=true", "--runId=" + run,
+                  "--clickhouseUrl=" + LocalServices.clickhouseUrl(), "--clickhouseDatabase=" + database)
+              .as(io.datalake.options.DatalakeOptions.class);
+      org.apache.beam.sdk.PipelineResult result = io.datalake.pipelines.DatalakePipeline.run(options);
+      String loadId = LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders").trim();
+      io.datalake.transforms.warehouse.ClickHouseClient client =
+          new io.datalake.transforms.warehouse.ClickHouseClient(LocalServices.clickhouseUrl(), "");
+      io.datalake.transforms.warehouse.WriteWarehouse.Config config =
+          new io.datalake.transforms.warehouse.WriteWarehouse.Config(
+              client, database, client.serverVersion(), loadId, 5000, 32L << 20, 2,
+              io.datalake.transforms.pii.PiiKeyset.development());
+
+      LocalServices.clickhouse(
+          "INSERT INTO `" + database + "`.checkout_orders SELECT * FROM `" + database + "`.checkout_orders LIMIT 4");
+      io.datalake.pipelines.BatchSummary copies = io.datalake.pipelines.BatchSummary.read(result, lake + "/", run, false, config);
+      String rendered = copies.render();
+      Faults.log("summary with a retried insert's copies:" + rendered);
+      assertThat(rendered, copies.balanced(), equalTo(true));
+      assertThat(rendered, containsString("4 copies from retried inserts, merged by FINAL"));
+
+      // Rows the lake has and ClickHouse lacks are still a mismatch, copies or not.
+      String[] gone = LocalServices.clickhouse("SELECT id FROM `" + database + "`.journey_events ORDER BY id LIMIT 2").trim().split("\n");
+      LocalServices.clickhouse(
+          "ALTER TABLE `" + database + "`.journey_events DELETE WHERE id IN ('" + gone[0] + "', '" + gone[1] + "')");
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events") != PER_KIND - 2
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(500);
+      }
+      io.datalake.pipelines.BatchSummary missing = io.datalake.pipelines.BatchSummary.read(result, lake + "/", run, false, config);
+      assertThat(missing.render(), missing.clickhouseMismatches(), equalTo(List.of("journey_events")));
+    } finally {
+      try {
+        LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+      } catch (RuntimeException e) {
+        Faults.log("could not drop " + database + ": " + e.getMessage());
+      }
+    }
+  }
+
   /** One file per kind of {@link #PER_KIND} records each; returns the records per kind. */
   private static Map<EventKind, Long> writeInput(Path input, String run) throws Exception {
     EventGenerator generator =

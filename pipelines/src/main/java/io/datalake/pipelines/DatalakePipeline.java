@@ -55,6 +55,8 @@ public final class DatalakePipeline {
     if (streaming) {
       options.setStreaming(true);
     }
+    // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
+    FlinkOutages.configure(options, streaming);
     FlinkCheckpoints.configure(options, streaming);
     S3Uploads.configure(options);
     Pipeline pipeline = Pipeline.create(options);
