@@ -37,8 +37,8 @@ public class ClickHouseFreezeChaosIT {
       run.awaitEverything("records published after the freeze", 180);
       run.verify();
       Faults.log(
-          "clickhouse-frozen-5min: caught up " + took + " s after the thaw; job log lines with RESTARTING: "
-              + run.countInLogs("to RESTARTING") + ", ClickHouseIO retries: " + run.countInLogs("Retry attempt"));
+          "clickhouse-frozen-5min: caught up " + took + " s after the thaw; failovers (restores from a checkpoint): "
+              + run.countInLogs("Restoring job ") + ", ClickHouseIO retries: " + run.countInLogs("Retry attempt"));
     }
   }
 }

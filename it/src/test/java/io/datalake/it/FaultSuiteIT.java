@@ -5,18 +5,28 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
+import io.datalake.options.DatalakeOptions;
+import io.datalake.pipelines.BatchSummary;
+import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.cli.EventGenerator;
 import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -25,7 +35,8 @@ import org.junit.rules.TemporaryFolder;
  * Outages a streaming job on the embedded FlinkRunner lives through (README, "Outages"): ClickHouse
  * frozen (SIGSTOP) and stopped for 60 s with a tenant first seen meanwhile, the broker restarted,
  * S3Proxy down for 60 s under an s3:// lake, five SIGKILLs of the job's JVM at random points, each
- * followed by a start with --resume; and a batch run during an outage. Every case publishes a known
+ * followed by a start with --resume; a batch run during an outage, and the batch summary given the
+ * copies a retried insert leaves (a batch on a cluster that restarts). Every case publishes a known
  * set of ids per kind and ends with every id exactly once in ClickHouse after FINAL and at least
  * once in the lake; the lake's duplicates are counted and printed. The five-minute freeze is in
  * {@link ClickHouseFreezeChaosIT} ({@code ./datalake chaos}).
@@ -69,7 +80,7 @@ public class FaultSuiteIT {
       run.verify();
       Faults.log(
           "clickhouse-and-broker: caught up " + afterFreeze + " s after the freeze, " + afterStop
-              + " s after ClickHouse came back, " + afterBroker + " s after the broker restart; job log lines"
+              + " s after ClickHouse came back, " + afterBroker + " s after the broker restart; restores"
               + " with RESTARTING: " + run.countInLogs("to RESTARTING") + ", ClickHouseIO retries: "
               + run.countInLogs("Retry attempt") + ", tenant-view retries: " + run.countInLogs("retrying with backoff"));
     }
@@ -185,7 +196,7 @@ public class FaultSuiteIT {
                     "SELECT count(), uniqExact(`" + p2[1] + "`) FROM `" + database + "`.`" + p2[0] + "` FINAL FORMAT TabSeparated")
                 .trim(),
             equalTo(e.getValue() + "\t" + e.getValue()));
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         LakeFiles.rows(lake, p2[0]).forEach(r -> ids.add(r.string(p2[1])));
         assertThat(e.getKey() + " in the lake", (long) ids.size(), equalTo(e.getValue()));
       }
@@ -212,23 +223,23 @@ public class FaultSuiteIT {
     String database = "fault_summary_" + run;
     writeInput(input, run);
     try {
-      io.datalake.options.DatalakeOptions options =
-          org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
+      DatalakeOptions options =
+          PipelineOptionsFactory.fromArgs(
                   "--input=" + input, "--lake=" + lake + "/", "--piiDevelopmentKeyset=true", "--runId=" + run,
                   "--clickhouseUrl=" + LocalServices.clickhouseUrl(), "--clickhouseDatabase=" + database)
-              .as(io.datalake.options.DatalakeOptions.class);
-      org.apache.beam.sdk.PipelineResult result = io.datalake.pipelines.DatalakePipeline.run(options);
+              .as(DatalakeOptions.class);
+      PipelineResult result = DatalakePipeline.run(options);
       String loadId = LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders").trim();
-      io.datalake.transforms.warehouse.ClickHouseClient client =
-          new io.datalake.transforms.warehouse.ClickHouseClient(LocalServices.clickhouseUrl(), "");
-      io.datalake.transforms.warehouse.WriteWarehouse.Config config =
-          new io.datalake.transforms.warehouse.WriteWarehouse.Config(
+      ClickHouseClient client =
+          new ClickHouseClient(LocalServices.clickhouseUrl(), "");
+      WriteWarehouse.Config config =
+          new WriteWarehouse.Config(
               client, database, client.serverVersion(), loadId, 5000, 32L << 20, 2,
-              io.datalake.transforms.pii.PiiKeyset.development());
+              PiiKeyset.development());
 
       LocalServices.clickhouse(
           "INSERT INTO `" + database + "`.checkout_orders SELECT * FROM `" + database + "`.checkout_orders LIMIT 4");
-      io.datalake.pipelines.BatchSummary copies = io.datalake.pipelines.BatchSummary.read(result, lake + "/", run, false, config);
+      BatchSummary copies = BatchSummary.read(result, lake + "/", run, false, config);
       String rendered = copies.render();
       Faults.log("summary with a retried insert's copies:" + rendered);
       assertThat(rendered, copies.balanced(), equalTo(true));
@@ -243,7 +254,7 @@ public class FaultSuiteIT {
           && System.currentTimeMillis() < deadline) {
         Thread.sleep(500);
       }
-      io.datalake.pipelines.BatchSummary missing = io.datalake.pipelines.BatchSummary.read(result, lake + "/", run, false, config);
+      BatchSummary missing = BatchSummary.read(result, lake + "/", run, false, config);
       assertThat(missing.render(), missing.clickhouseMismatches(), equalTo(List.of("journey_events")));
     } finally {
       try {
