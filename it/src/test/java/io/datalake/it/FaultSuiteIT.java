@@ -80,8 +80,8 @@ public class FaultSuiteIT {
       run.verify();
       Faults.log(
           "clickhouse-and-broker: caught up " + afterFreeze + " s after the freeze, " + afterStop
-              + " s after ClickHouse came back, " + afterBroker + " s after the broker restart; restores"
-              + " with RESTARTING: " + run.countInLogs("to RESTARTING") + ", ClickHouseIO retries: "
+              + " s after ClickHouse came back, " + afterBroker + " s after the broker restart; failovers (restores"
+              + " from a checkpoint): " + run.countInLogs("Restoring job ") + ", ClickHouseIO retries: "
               + run.countInLogs("Retry attempt") + ", tenant-view retries: " + run.countInLogs("retrying with backoff"));
     }
   }

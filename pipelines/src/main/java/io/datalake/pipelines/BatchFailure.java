@@ -20,13 +20,23 @@ final class BatchFailure {
 
   private BatchFailure() {}
 
-  static IllegalStateException explain(RuntimeException failure, WriteWarehouse.Config warehouse) {
+  /**
+   * The failure with what failed and how to complete the run, when a service the run writes to
+   * (ClickHouse, S3) caused it; any other failure as it is.
+   */
+  static RuntimeException explain(RuntimeException failure, WriteWarehouse.Config warehouse) {
     Throwable clickhouse = null;
+    Throwable s3 = null;
     Throwable root = failure;
     for (Throwable t = failure; t != null; t = t.getCause()) {
       root = t;
-      if (clickhouse == null && mentionsClickHouse(t)) {
+      if (clickhouse == null && mentions(t, "clickhouse")) {
         clickhouse = t;
+      }
+      if (s3 == null
+          && (t.getClass().getName().startsWith("software.amazon") || t.getClass().getSimpleName().contains("S3")
+              || String.valueOf(t.getMessage()).contains("s3://"))) {
+        s3 = t;
       }
       if (t.getCause() == t) {
         break;
@@ -43,12 +53,18 @@ final class BatchFailure {
       return new IllegalStateException(
           "The batch run failed while writing to ClickHouse (" + cause + "). " + RERUN, failure);
     }
-    return new IllegalStateException("The batch run failed (" + cause + "). " + RERUN, failure);
+    if (s3 != null) {
+      return new IllegalStateException(
+          "The batch run failed reading or writing S3 (" + cause + "); is the endpoint up and are the"
+              + " credentials valid? " + RERUN,
+          failure);
+    }
+    return failure;
   }
 
-  private static boolean mentionsClickHouse(Throwable t) {
+  private static boolean mentions(Throwable t, String what) {
     String text = (t.getClass().getName() + " " + t.getMessage()).toLowerCase(Locale.ROOT);
-    return text.contains("clickhouse");
+    return text.contains(what);
   }
 
   private static boolean unreachable(Throwable t) {
