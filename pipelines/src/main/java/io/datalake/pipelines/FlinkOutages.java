@@ -39,6 +39,10 @@ final class FlinkOutages {
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     String userConfDir = flink.getFlinkConfDir();
+    if (userConfDir == null || userConfDir.isBlank()) {
+      // Without --flinkConfDir the runner reads $FLINK_CONF_DIR: keep what is there.
+      userConfDir = System.getenv("FLINK_CONF_DIR");
+    }
     try {
       Path dir = Files.createTempDirectory("datalake-flink-conf");
       dir.toFile().deleteOnExit();
