@@ -60,6 +60,8 @@ public final class DatalakePipeline {
     // The partitions to read are settled before the graph: a restored checkpoint keeps reading the
     // ones it had, and partitions added since get a source of their own.
     KafkaTopology kafkaNow = streaming ? kafkaNow(options) : null;
+    // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
+    FlinkOutages.configure(options, streaming);
     KafkaTopology topology =
         FlinkCheckpoints.configure(options, streaming, kafkaNow, recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
@@ -98,11 +100,19 @@ public final class DatalakePipeline {
           Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()));
     }
     records.apply("Datalake", graph.build());
-    PipelineResult result = pipeline.run();
     if (!streaming) {
-      PipelineResult.State state = result.waitUntilFinish();
+      PipelineResult result;
+      PipelineResult.State state;
+      try {
+        // The Flink runner runs a batch inside run(); the DirectRunner inside waitUntilFinish().
+        result = pipeline.run();
+        state = result.waitUntilFinish();
+      } catch (RuntimeException e) {
+        throw BatchFailure.explain(e, plan.warehouse());
+      }
       if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("The batch run ended " + state);
+        throw new IllegalStateException(
+            "The batch run ended " + state + ". " + BatchFailure.RERUN);
       }
       BatchSummary summary = BatchSummary.read(result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
       System.out.println(summary.render());
@@ -110,15 +120,16 @@ public final class DatalakePipeline {
         throw new IllegalStateException(
             "The run does not account for every record (lake, dead letters and ClickHouse): see the summary above");
       }
+      return result;
     }
-    return result;
+    return pipeline.run();
   }
 
   private static void dropCommittedOffsets(DatalakeOptions options, KafkaTopology kafkaNow, List<String> topics) {
     List<String> problems =
         KafkaTopology.dropCommittedOffsets(
             options.getBootstrapServers(),
-            new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+            new java.util.HashMap<>(KafkaClientProperties.of(options)),
             options.getConsumerGroup(),
             kafkaNow,
             topics);
@@ -134,7 +145,7 @@ public final class DatalakePipeline {
   private static KafkaTopology kafkaNow(DatalakeOptions options) {
     return KafkaTopology.describe(
         options.getBootstrapServers(),
-        new java.util.HashMap<>(ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties")),
+        new java.util.HashMap<>(KafkaClientProperties.of(options)),
         ReadKafkaTopics.topics(options.getTopics()).values());
   }
 }

@@ -72,6 +72,10 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
           "--clickhouseBatchRows and --clickhouseBatchMegabytes must be at least 1 (got "
               + options.getClickhouseBatchRows() + " and " + options.getClickhouseBatchMegabytes() + ")");
     }
+    if (options.getClickhouseRetrySeconds() < 0) {
+      throw new IllegalArgumentException(
+          "--clickhouseRetrySeconds must be 0 or more (got " + options.getClickhouseRetrySeconds() + ")");
+    }
     ClickHouseClient client = new ClickHouseClient(options.getClickhouseUrl(), options.getClickhouseCredentialsFile());
     String version = client.serverVersion();
     WarehouseSchema.prepare(client, options.getClickhouseDatabase());
@@ -91,7 +95,8 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
         options.getClickhouseBatchRows(),
         options.getClickhouseBatchMegabytes() * 1024L * 1024L,
         options.getClickhouseFlushSeconds(),
-        keyset);
+        keyset,
+        options.getClickhouseRetrySeconds());
   }
 
   /**

@@ -117,11 +117,15 @@ public final class ClickHouseClient implements Serializable {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         throw new ClickHouseException(
-            "ClickHouse at " + url + " answered " + response.statusCode() + ": " + response.body().trim());
+            "ClickHouse at " + url + " answered " + response.statusCode() + ": " + response.body().trim(),
+            ClickHouseException.isTransient(response.statusCode(), response.body()));
       }
       return response.body();
     } catch (IOException e) {
-      throw new ClickHouseException("ClickHouse at " + url + " is unreachable: " + e.getMessage());
+      // Refused, reset or timed out (a stopped or frozen server): worth retrying.
+      throw new ClickHouseException(
+          "ClickHouse at " + url + " is unreachable: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+          true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClickHouseException("interrupted");
@@ -139,8 +143,35 @@ public final class ClickHouseClient implements Serializable {
 
   /** A failed statement. */
   public static final class ClickHouseException extends RuntimeException {
+    /**
+     * ClickHouse's error codes of a failure that passes by itself: timeouts, network errors, too
+     * many queries or parts, memory limit, read-only table, a server shutting down or starting.
+     */
+    private static final java.util.Set<Integer> TRANSIENT_CODES =
+        java.util.Set.of(159, 202, 209, 210, 241, 242, 252, 285, 319, 394, 425);
+
+    private final boolean transientFailure;
+
     public ClickHouseException(String message) {
+      this(message, false);
+    }
+
+    public ClickHouseException(String message, boolean transientFailure) {
       super(message);
+      this.transientFailure = transientFailure;
+    }
+
+    /** Whether trying again later may succeed (unreachable, overloaded), unlike a bad statement. */
+    public boolean isTransient() {
+      return transientFailure;
+    }
+
+    static boolean isTransient(int status, String body) {
+      if (status == 502 || status == 503 || status == 504) {
+        return true;
+      }
+      java.util.regex.Matcher code = java.util.regex.Pattern.compile("^Code: (\\d+)").matcher(body == null ? "" : body.trim());
+      return code.find() && TRANSIENT_CODES.contains(Integer.parseInt(code.group(1)));
     }
   }
 }

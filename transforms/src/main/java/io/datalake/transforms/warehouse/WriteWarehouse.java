@@ -49,6 +49,14 @@ import org.joda.time.Duration;
  */
 public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
+  /**
+   * ClickHouseIO's retries of an insert are bounded by the cumulative backoff (the retry budget),
+   * not by a count: its default of 5 retries from 5 s gives up after about a minute. ClickHouseIO
+   * 2.69 retries only what the driver reports as an SQLException; the driver reports a refused or
+   * timed-out connection otherwise, so those fail the bundle at once and Flink's restart strategy
+   * (see README, "Outages") replays from the last checkpoint.
+   */
+  static final int INSERT_MAX_RETRIES = 1_000;
 
   private final Config config;
 
@@ -65,8 +73,28 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
       int batchRows,
       long batchBytes,
       int flushSeconds,
-      PiiKeyset keyset)
+      PiiKeyset keyset,
+      int retrySeconds)
       implements Serializable {
+    /** The default retry budget of statements and inserts (see --clickhouseRetrySeconds). */
+    public static final int DEFAULT_RETRY_SECONDS = 120;
+
+    public Config(
+        ClickHouseClient client,
+        String database,
+        String serverVersion,
+        String loadId,
+        int batchRows,
+        long batchBytes,
+        int flushSeconds,
+        PiiKeyset keyset) {
+      this(client, database, serverVersion, loadId, batchRows, batchBytes, flushSeconds, keyset, DEFAULT_RETRY_SECONDS);
+    }
+
+    public Duration retryBudget() {
+      return Duration.standardSeconds(retrySeconds);
+    }
+
     public String jdbcUrl() {
       return client.jdbcUrl(database, serverVersion);
     }
@@ -74,7 +102,9 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
 
   @Override
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
-    rows.apply("EnsureTenantViews", ParDo.of(new EnsureTenantViewsFn(config.client(), config.database())));
+    rows.apply(
+        "EnsureTenantViews",
+        ParDo.of(new EnsureTenantViewsFn(config.client(), config.database(), config.retryBudget())));
     Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
     for (WarehouseTable table : WarehouseTables.all()) {
       tags.put(table.name(), new TupleTag<Row>(table.name()) {});
@@ -105,7 +135,10 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
               ClickHouseIO.<Row>write(config.jdbcUrl(), name)
                   .withTableSchema(table.ioSchema())
                   .withMaxInsertBlockSize(config.batchRows())
-                  .withInsertDeduplicate(false));
+                  .withInsertDeduplicate(false)
+                  .withMaxRetries(INSERT_MAX_RETRIES)
+                  .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
+                  .withMaxCumulativeBackoff(config.retryBudget()));
     }
     return converted.get(REJECTED);
   }
@@ -162,7 +195,10 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
             "InsertDeadLetters",
             ClickHouseIO.<Row>write(config.jdbcUrl(), "dead_letters")
                 .withTableSchema(WarehouseTables.deadLettersSchema())
-                .withInsertDeduplicate(false));
+                .withInsertDeduplicate(false)
+                .withMaxRetries(INSERT_MAX_RETRIES)
+                .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
+                .withMaxCumulativeBackoff(config.retryBudget()));
         return rows;
       }
     };
@@ -242,15 +278,27 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     }
   }
 
-  /** Creates a tenant's {@code _final} views the first time this JVM sees the tenant. */
+  /**
+   * Creates a tenant's {@code _final} views the first time this JVM sees the tenant. The statements
+   * are retried with backoff like inserts: a tenant first seen while ClickHouse is down or frozen
+   * waits for it (up to the retry budget) instead of failing its bundle at once.
+   */
   static class EnsureTenantViewsFn extends DoFn<LakeRow, Void> {
     private static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
     private final ClickHouseClient client;
     private final String database;
+    private final Duration retryBudget;
+    private transient RetryingStatements statements;
 
-    EnsureTenantViewsFn(ClickHouseClient client, String database) {
+    EnsureTenantViewsFn(ClickHouseClient client, String database, Duration retryBudget) {
       this.client = client;
       this.database = database;
+      this.retryBudget = retryBudget;
+    }
+
+    @Setup
+    public void setup() {
+      statements = new RetryingStatements(client, retryBudget);
     }
 
     @ProcessElement
@@ -260,9 +308,15 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
         return;
       }
       for (WarehouseTable table : WarehouseTables.all()) {
-        client.execute(table.createViewStatement(database, tenant));
+        // Names the table only: the tenant is data, and the log is no place for it.
+        statements.execute("the tenant view of " + table.name(), table.createViewStatement(database, tenant));
       }
       CREATED.add(database + "\u0000" + tenant);
+    }
+
+    @Teardown
+    public void teardown() {
+      statements = null;
     }
   }
 }

@@ -1,0 +1,354 @@
+package io.datalake.it;
+
+import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.transforms.model.EventKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * One streaming job of the fault suite and what it was given: a known set of ids per kind is
+ * published to fresh topics, the job runs on the embedded FlinkRunner in its own JVM (so it can be
+ * killed), and {@link #verify} checks that every id is exactly once in ClickHouse after FINAL and
+ * at least once in the lake, counting the lake's duplicates.
+ */
+final class FaultRun implements AutoCloseable {
+  private static final Path JAR =
+      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar");
+  private static final Path SAMPLES =
+      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input");
+
+  /** The primary table of each kind and its id column: one row per published record. */
+  static final Map<EventKind, String[]> PRIMARY = new EnumMap<>(EventKind.class);
+
+  static {
+    PRIMARY.put(EventKind.ENTITY_OPERATIONS, new String[] {"entity_operations", "id"});
+    PRIMARY.put(EventKind.WORKFLOW_EXECUTIONS, new String[] {"workflow_executions", "id"});
+    PRIMARY.put(EventKind.CHECKOUT_ORDERS, new String[] {"checkout_orders", "orderId"});
+    PRIMARY.put(EventKind.JOURNEY_SESSIONS, new String[] {"journey_sessions", "id"});
+    PRIMARY.put(EventKind.JOURNEY_EVENTS, new String[] {"journey_events", "id"});
+    PRIMARY.put(EventKind.PORTAL_SESSIONS, new String[] {"portal_sessions", "id"});
+    PRIMARY.put(EventKind.PORTAL_EVENTS, new String[] {"portal_events", "id"});
+  }
+
+  final String name;
+  final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  final String database;
+  final String topics;
+  final Path logs;
+  final Path checkpoints;
+  /** Local lake folder, or where an S3 lake is downloaded to for reading. */
+  final Path lakeCopy;
+  private final String lake;
+  private final String s3Bucket;
+  private final String s3Prefix;
+  private final List<String> extraArgs;
+  private final EventGenerator generator;
+  private final Map<EventKind, Set<String>> published = new EnumMap<>(EventKind.class);
+  /** Tenant of extra journey events, and their ids. */
+  private final Map<String, Set<String>> tenantIds = new LinkedHashMap<>();
+  private final List<Process> jobs = new ArrayList<>();
+  private long next;
+  private int starts;
+
+  /**
+   * @param s3Bucket null for a local lake under {@code work}; else the lake is {@code
+   *     s3://s3Bucket/<run>}
+   */
+  FaultRun(String name, Path work, String s3Bucket, List<String> extraArgs) throws Exception {
+    this.name = name;
+    this.database = "fault_" + run;
+    this.topics = LocalServices.freshTopics(run);
+    this.logs = Files.createDirectories(Path.of("target", "fault-suite", name + "-" + run));
+    this.checkpoints = Files.createDirectories(work.resolve("checkpoints"));
+    this.lakeCopy = Files.createDirectories(work.resolve("lake"));
+    this.s3Bucket = s3Bucket;
+    this.s3Prefix = run;
+    this.lake = s3Bucket == null ? lakeCopy.toString() : "s3://" + s3Bucket + "/" + run;
+    this.extraArgs = extraArgs;
+    this.generator = new EventGenerator(SAMPLES, 12, Instant::now, n -> "f" + run + "-" + n, true);
+    for (EventKind kind : EventKind.values()) {
+      published.put(kind, new LinkedHashSet<>());
+    }
+    Faults.log(name + ": run " + run + ", database " + database + ", lake " + lake + ", logs " + logs.toAbsolutePath());
+  }
+
+  /** Publishes {@code perKind} new records of every kind. */
+  void publish(int perKind) {
+    Map<String, List<String>> byTopic = new LinkedHashMap<>();
+    for (int i = 0; i < perKind * EventKind.values().length; i++) {
+      long n = next++;
+      EventGenerator.Event event = generator.next(n, 0, 0);
+      EventKind kind = event.kind();
+      String id = kind == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(n) : event.key();
+      published.get(kind).add(id);
+      byTopic.computeIfAbsent(kind.folder() + "-" + run, t -> new ArrayList<>()).add(event.value());
+    }
+    byTopic.forEach(LocalServices::produce);
+  }
+
+  /** Publishes journey events of a tenant never seen before. */
+  void publishNewTenant(String tenant, int count) {
+    List<String> values = new ArrayList<>();
+    Set<String> ids = tenantIds.computeIfAbsent(tenant, t -> new LinkedHashSet<>());
+    for (int i = 0; i < count; i++) {
+      String id = "f" + run + "-" + tenant + "-" + i;
+      ids.add(id);
+      published.get(EventKind.JOURNEY_EVENTS).add(id);
+      values.add(TestEvents.journeyEvent(id, Instant.now()).replace("\"org_id\":\"739224\"", "\"org_id\":\"" + tenant + "\""));
+    }
+    LocalServices.produce(EventKind.JOURNEY_EVENTS.folder() + "-" + run, values);
+  }
+
+  long publishedCount() {
+    return published.values().stream().mapToLong(Set::size).sum();
+  }
+
+  /** Starts the job (with --resume after the first start), its output in {@code logs}. */
+  Process start() throws IOException {
+    starts++;
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx768m",
+                "-jar",
+                JAR.toString(),
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=2",
+                "--jobName=fault-" + name + "-" + run,
+                "--checkpointingInterval=3000",
+                "--checkpointDir=" + checkpoints,
+                "--resume",
+                "--progressSeconds=10"));
+    command.addAll(LocalServices.streamingArgs(run, topics, Path.of("unused"), database));
+    command.removeIf(a -> a.startsWith("--lake="));
+    command.add("--lake=" + lake);
+    command.addAll(extraArgs);
+    Path log = logs.resolve("job-" + starts + ".log");
+    Process job = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    jobs.add(job);
+    Faults.log(name + ": started the job (start " + starts + ", pid " + job.pid() + ", log " + log + ")");
+    return job;
+  }
+
+  Path currentLog() {
+    return logs.resolve("job-" + starts + ".log");
+  }
+
+  /** SIGKILL to the job's JVM: no shutdown hook, no final checkpoint. */
+  void kill(Process job) throws InterruptedException {
+    job.destroyForcibly();
+    if (!job.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("the job's JVM (pid " + job.pid() + ") did not die after SIGKILL");
+    }
+    Faults.log(name + ": killed the job (pid " + job.pid() + ", exit " + job.exitValue() + ")");
+  }
+
+  /** Rows per kind in ClickHouse after FINAL, and their distinct ids. */
+  Map<EventKind, long[]> clickhouse() {
+    Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
+    for (EventKind kind : EventKind.values()) {
+      String[] p = PRIMARY.get(kind);
+      try {
+        String[] parts =
+            LocalServices.clickhouse(
+                    "SELECT count(), uniqExact(`" + p[1] + "`) FROM `" + database + "`.`" + p[0] + "` FINAL FORMAT TabSeparated")
+                .trim()
+                .split("\t");
+        counts.put(kind, new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])});
+      } catch (RuntimeException e) {
+        counts.put(kind, new long[] {-1, -1}); // ClickHouse is down or frozen: not yet
+      }
+    }
+    return counts;
+  }
+
+  boolean clickhouseHasEverything() {
+    Map<EventKind, long[]> counts = clickhouse();
+    for (EventKind kind : EventKind.values()) {
+      long expected = published.get(kind).size();
+      if (counts.get(kind)[0] != expected || counts.get(kind)[1] != expected) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Ids per kind in the lake's finished files: [rows, distinct ids, missing ids]. */
+  Map<EventKind, long[]> lake() throws IOException {
+    if (s3Bucket != null) {
+      download();
+    }
+    Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
+    for (EventKind kind : EventKind.values()) {
+      String[] p = PRIMARY.get(kind);
+      long rows = 0;
+      Set<String> ids = new HashSet<>();
+      for (LakeFiles.LakeRecord row : LakeFiles.rows(lakeCopy, p[0])) {
+        rows++;
+        ids.add(row.string(p[1]));
+      }
+      long missing = published.get(kind).stream().filter(id -> !ids.contains(id)).count();
+      counts.put(kind, new long[] {rows, ids.size(), missing});
+    }
+    return counts;
+  }
+
+  boolean lakeHasEverything() {
+    try {
+      return lake().values().stream().allMatch(c -> c[2] == 0);
+    } catch (IOException | RuntimeException e) {
+      return false; // a file being finished while we read: look again
+    }
+  }
+
+  private void download() throws IOException {
+    try (Stream<Path> old = Files.walk(lakeCopy)) {
+      for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (!p.equals(lakeCopy)) {
+          Files.delete(p);
+        }
+      }
+    }
+    for (LocalServices.S3File file : LocalServices.download(s3Bucket, s3Prefix + "/")) {
+      Path target = lakeCopy.resolve(file.key().substring(s3Prefix.length() + 1));
+      Files.createDirectories(target.getParent());
+      Files.write(target, file.bytes());
+    }
+  }
+
+  /** Waits until every published id is in ClickHouse after FINAL and in the lake. */
+  long awaitEverything(String what, int seconds) throws Exception {
+    long started = System.currentTimeMillis();
+    await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
+    int left = (int) Math.max(30, seconds - (System.currentTimeMillis() - started) / 1000);
+    await(what + ": every id in the lake", left, this::lakeHasEverything);
+    long took = (System.currentTimeMillis() - started) / 1000;
+    Faults.log(name + ": " + what + ": all " + publishedCount() + " records in ClickHouse and the lake after " + took + " s");
+    return took;
+  }
+
+  /** Waits until every published id is in ClickHouse after FINAL: the job is up and writing. */
+  void awaitClickHouse(String what, int seconds) throws Exception {
+    long started = System.currentTimeMillis();
+    await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
+    Faults.log(name + ": " + what + ": all " + publishedCount() + " records in ClickHouse after "
+        + (System.currentTimeMillis() - started) / 1000 + " s");
+  }
+
+  void await(String what, int seconds, BooleanSupplier condition) throws Exception {
+    long deadline = System.currentTimeMillis() + seconds * 1000L;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("Timed out after " + seconds + " s waiting for " + what + "\n" + report() + tail());
+      }
+      Thread.sleep(3000);
+    }
+  }
+
+  /** What each sink holds per kind: the line the test output reports. */
+  String report() {
+    StringBuilder out = new StringBuilder(name + " (run " + run + "):\n");
+    Map<EventKind, long[]> ch = clickhouse();
+    Map<EventKind, long[]> lakeCounts;
+    try {
+      lakeCounts = lake();
+    } catch (IOException | RuntimeException e) {
+      lakeCounts = Map.of();
+    }
+    long duplicates = 0;
+    for (EventKind kind : EventKind.values()) {
+      long[] l = lakeCounts.getOrDefault(kind, new long[] {-1, -1, -1});
+      duplicates += Math.max(0, l[0] - l[1]);
+      out.append(
+          String.format(
+              "  %-20s published %5d | ClickHouse FINAL rows %5d, distinct ids %5d | lake rows %5d, distinct ids %5d, missing %d, duplicates %d%n",
+              kind.folder(), published.get(kind).size(), ch.get(kind)[0], ch.get(kind)[1], l[0], l[1], l[2],
+              Math.max(0, l[0] - l[1])));
+    }
+    out.append("  lake duplicates in all: ").append(duplicates).append('\n');
+    return out.toString();
+  }
+
+  /** Asserts every id exactly once in ClickHouse after FINAL and at least once in the lake. */
+  void verify() throws IOException {
+    String report = report();
+    System.out.print(report);
+    Map<EventKind, long[]> ch = clickhouse();
+    Map<EventKind, long[]> lakeCounts = lake();
+    for (EventKind kind : EventKind.values()) {
+      long expected = published.get(kind).size();
+      if (ch.get(kind)[0] != expected || ch.get(kind)[1] != expected) {
+        throw new AssertionError(kind.folder() + ": not every id exactly once in ClickHouse after FINAL\n" + report);
+      }
+      if (lakeCounts.get(kind)[2] != 0 || lakeCounts.get(kind)[1] != expected) {
+        throw new AssertionError(kind.folder() + ": ids missing from the lake\n" + report);
+      }
+    }
+    for (Map.Entry<String, Set<String>> tenant : tenantIds.entrySet()) {
+      long rows =
+          LocalServices.clickhouseCount(
+              "SELECT count() FROM `" + database + "`.`" + tenant.getKey() + "_journey_events_final`");
+      if (rows != tenant.getValue().size()) {
+        throw new AssertionError(
+            "the view of tenant " + tenant.getKey() + " shows " + rows + " rows, not " + tenant.getValue().size());
+      }
+    }
+  }
+
+  private String tail() {
+    try {
+      List<String> lines = List.of(new String(Files.readAllBytes(currentLog()), java.nio.charset.StandardCharsets.UTF_8).split("\n"));
+      return "last lines of " + currentLog() + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Whether a job log says something, e.g. that Flink restarted the job. */
+  long countInLogs(String text) throws IOException {
+    long n = 0;
+    try (Stream<Path> files = Files.list(logs)) {
+      for (Path f : files.toList()) {
+        for (String line : new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+          if (line.contains(text)) {
+            n++;
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Process p : jobs) {
+      if (p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    try {
+      LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    } catch (RuntimeException e) {
+      Faults.log("could not drop " + database + ": " + e.getMessage());
+    }
+  }
+}

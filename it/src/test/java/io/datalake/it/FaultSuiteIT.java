@@ -1,0 +1,296 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import io.datalake.options.DatalakeOptions;
+import io.datalake.pipelines.BatchSummary;
+import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.WriteWarehouse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Outages a streaming job on the embedded FlinkRunner lives through (README, "Outages"): ClickHouse
+ * frozen (SIGSTOP) and stopped for 60 s with a tenant first seen meanwhile, the broker restarted,
+ * S3Proxy down for 60 s under an s3:// lake, five SIGKILLs of the job's JVM at random points, each
+ * followed by a start with --resume; a batch run during an outage, and the batch summary given the
+ * copies a retried insert leaves (a batch on a cluster that restarts). Every case publishes a known
+ * set of ids per kind and ends with every id exactly once in ClickHouse after FINAL and at least
+ * once in the lake; the lake's duplicates are counted and printed. The five-minute freeze is in
+ * {@link ClickHouseFreezeChaosIT} ({@code ./datalake chaos}).
+ */
+public class FaultSuiteIT {
+  private static final int OUTAGE_SECONDS = 60;
+  private static final int PER_KIND = 10;
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  @Test
+  public void clickHouseFrozenThenStoppedWithANewTenantThenBrokerRestarted() throws Exception {
+    try (FaultRun run = new FaultRun("clickhouse-and-broker", temp.newFolder().toPath(), null, List.of())) {
+      run.start();
+      run.publish(PER_KIND);
+      run.awaitClickHouse("before any fault", 240);
+
+      String frozenTenant = "frozen" + run.run;
+      try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
+        run.publish(PER_KIND);
+        run.publishNewTenant(frozenTenant, 5);
+        Thread.sleep(OUTAGE_SECONDS * 1000L);
+      }
+      long afterFreeze = run.awaitEverything("after a " + OUTAGE_SECONDS + " s ClickHouse freeze with a new tenant", 300);
+
+      String downTenant = "down" + run.run;
+      try (Faults.Fault stopped = Faults.stop("clickhouse")) {
+        run.publish(PER_KIND);
+        run.publishNewTenant(downTenant, 5);
+        Thread.sleep(OUTAGE_SECONDS * 1000L);
+      }
+      long afterStop = run.awaitEverything("after ClickHouse was down for " + OUTAGE_SECONDS + " s", 300);
+
+      run.publish(PER_KIND);
+      try (Faults.Fault stopped = Faults.stop("kafka")) {
+        Thread.sleep(5_000);
+      }
+      run.publish(PER_KIND);
+      long afterBroker = run.awaitEverything("after the broker restarted", 300);
+
+      run.verify();
+      Faults.log(
+          "clickhouse-and-broker: caught up " + afterFreeze + " s after the freeze, " + afterStop
+              + " s after ClickHouse came back, " + afterBroker + " s after the broker restart; failovers (restores"
+              + " from a checkpoint): " + run.countInLogs("Restoring job ") + ", ClickHouseIO retries: "
+              + run.countInLogs("Retry attempt") + ", tenant-view retries: " + run.countInLogs("retrying with backoff"));
+    }
+  }
+
+  @Test
+  public void s3DownThenFiveKillsWithResume() throws Exception {
+    String bucket = "fault-suite";
+    LocalServices.createBucket(bucket);
+    try (FaultRun run = new FaultRun("s3-and-kills", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
+      Process job = run.start();
+      run.publish(PER_KIND);
+      run.awaitClickHouse("before any fault", 240);
+
+      try (Faults.Fault stopped = Faults.stop("s3proxy")) {
+        run.publish(PER_KIND);
+        Thread.sleep(OUTAGE_SECONDS * 1000L);
+      }
+      run.awaitEverything("after S3Proxy was down for " + OUTAGE_SECONDS + " s", 300);
+
+      long seed = System.nanoTime();
+      Random random = new Random(seed);
+      List<Integer> delays = new ArrayList<>();
+      for (int kill = 1; kill <= 5; kill++) {
+        run.publish(PER_KIND);
+        // Anywhere from the JVM's start-up to well into processing and checkpointing.
+        int delay = 3 + random.nextInt(15);
+        delays.add(delay);
+        Thread.sleep(delay * 1000L);
+        run.kill(job);
+        assertThat("killed by SIGKILL", job.exitValue(), equalTo(128 + 9));
+        job = run.start();
+      }
+      Faults.log("s3-and-kills: killed after " + delays + " s (seed " + seed + ")");
+      run.publish(PER_KIND);
+      run.awaitEverything("after five SIGKILLs with --resume", 300);
+      run.verify();
+      assertThat(
+          "the job resumed from a checkpoint after the kills",
+          run.countInLogs("datalake: resuming from checkpoint") > 0, equalTo(true));
+    }
+  }
+
+  @Test
+  public void aBatchDuringAClickHouseOutageFailsClearlyOrWaitsAndARerunCompletesIt() throws Exception {
+    Path input = temp.newFolder("input").toPath();
+    Path lake = temp.newFolder("lake").toPath();
+    String run = Long.toString(System.nanoTime(), 36);
+    String database = "fault_batch_" + run;
+    Map<EventKind, Long> expected = writeInput(input, run);
+    Path logs = Files.createDirectories(Path.of("target", "fault-suite", "batch-" + run));
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx768m",
+            "-jar",
+            Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar").toString(),
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=2",
+            "--input=" + input,
+            "--lake=" + lake,
+            "--piiDevelopmentKeyset=true",
+            "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+            "--clickhouseDatabase=" + database,
+            "--clickhouseRetrySeconds=15");
+    try {
+      // ClickHouse down before the start: the run stops at once, before reading anything.
+      String down;
+      try (Faults.Fault stopped = Faults.stop("clickhouse")) {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logs.resolve("down.log").toFile()).start();
+        assertThat("the batch ended", p.waitFor(180, TimeUnit.SECONDS), equalTo(true));
+        down = Files.readString(logs.resolve("down.log"), StandardCharsets.UTF_8);
+        assertThat("a batch with ClickHouse down fails", p.exitValue(), not(equalTo(0)));
+      }
+      assertThat(down, containsString("ClickHouse at " + LocalServices.clickhouseUrl() + " is unreachable"));
+
+      // ClickHouse frozen once the run has prepared its tables: the workers' inserts and views.
+      Path frozenLog = logs.resolve("frozen.log");
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(frozenLog.toFile()).start();
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (!Files.readString(frozenLog, StandardCharsets.UTF_8).contains("datalake: ClickHouse on at")) {
+        assertThat("the batch reached its ClickHouse branch in time", System.currentTimeMillis() < deadline && p.isAlive(), equalTo(true));
+        Thread.sleep(100);
+      }
+      try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
+        p.waitFor(OUTAGE_SECONDS, TimeUnit.SECONDS);
+      }
+      assertThat("the batch ended", p.waitFor(240, TimeUnit.SECONDS), equalTo(true));
+      String frozenOutput = Files.readString(frozenLog, StandardCharsets.UTF_8);
+      if (p.exitValue() == 0) {
+        Faults.log("batch: waited for the frozen ClickHouse and completed");
+        assertThat(frozenOutput, containsString("(primary-table rows + dead letters): OK"));
+      } else {
+        Faults.log("batch: failed during the freeze: " + firstLine(frozenOutput, "The batch run failed"));
+        assertThat(frozenOutput, containsString("The batch run failed"));
+        assertThat(frozenOutput, containsString("run the same command again"));
+      }
+
+      // The rerun completes it, balanced; ClickHouse and the lake hold every id once.
+      Path rerunLog = logs.resolve("rerun.log");
+      Process rerun = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(rerunLog.toFile()).start();
+      assertThat("the rerun ended", rerun.waitFor(240, TimeUnit.SECONDS), equalTo(true));
+      String rerunOutput = Files.readString(rerunLog, StandardCharsets.UTF_8);
+      assertThat(rerunOutput, rerun.exitValue(), equalTo(0));
+      assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
+      assertThat(rerunOutput, not(containsString("MISMATCH")));
+      for (Map.Entry<EventKind, Long> e : expected.entrySet()) {
+        String[] p2 = FaultRun.PRIMARY.get(e.getKey());
+        assertThat(
+            e.getKey() + " exactly once in ClickHouse after FINAL",
+            LocalServices.clickhouse(
+                    "SELECT count(), uniqExact(`" + p2[1] + "`) FROM `" + database + "`.`" + p2[0] + "` FINAL FORMAT TabSeparated")
+                .trim(),
+            equalTo(e.getValue() + "\t" + e.getValue()));
+        Set<String> ids = new HashSet<>();
+        LakeFiles.rows(lake, p2[0]).forEach(r -> ids.add(r.string(p2[1])));
+        assertThat(e.getKey() + " in the lake", (long) ids.size(), equalTo(e.getValue()));
+      }
+    } finally {
+      try {
+        LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+      } catch (RuntimeException e) {
+        Faults.log("could not drop " + database + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * A batch task that fails after its insert and runs again (a Flink cluster's restart strategy
+   * restarts it) inserts its rows a second time under the same load id. Those copies are made here
+   * as the retried task would (the same rows again), and the summary read back must still balance,
+   * naming the copies, while a row that is truly missing is still a mismatch.
+   */
+  @Test
+  public void aRetriedInsertsCopiesAreNoFalseMismatchButAMissingRowIs() throws Exception {
+    Path input = temp.newFolder("input").toPath();
+    Path lake = temp.newFolder("lake").toPath();
+    String run = Long.toString(System.nanoTime(), 36);
+    String database = "fault_summary_" + run;
+    writeInput(input, run);
+    try {
+      DatalakeOptions options =
+          PipelineOptionsFactory.fromArgs(
+                  "--input=" + input, "--lake=" + lake + "/", "--piiDevelopmentKeyset=true", "--runId=" + run,
+                  "--clickhouseUrl=" + LocalServices.clickhouseUrl(), "--clickhouseDatabase=" + database)
+              .as(DatalakeOptions.class);
+      PipelineResult result = DatalakePipeline.run(options);
+      String loadId = LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders").trim();
+      ClickHouseClient client =
+          new ClickHouseClient(LocalServices.clickhouseUrl(), "");
+      WriteWarehouse.Config config =
+          new WriteWarehouse.Config(
+              client, database, client.serverVersion(), loadId, 5000, 32L << 20, 2,
+              PiiKeyset.development());
+
+      LocalServices.clickhouse(
+          "INSERT INTO `" + database + "`.checkout_orders SELECT * FROM `" + database + "`.checkout_orders LIMIT 4");
+      BatchSummary copies = BatchSummary.read(result, lake + "/", run, false, config);
+      String rendered = copies.render();
+      Faults.log("summary with a retried insert's copies:" + rendered);
+      assertThat(rendered, copies.balanced(), equalTo(true));
+      assertThat(rendered, containsString("4 copies from retried inserts, merged by FINAL"));
+
+      // Rows the lake has and ClickHouse lacks are still a mismatch, copies or not.
+      String[] gone = LocalServices.clickhouse("SELECT id FROM `" + database + "`.journey_events ORDER BY id LIMIT 2").trim().split("\n");
+      LocalServices.clickhouse(
+          "ALTER TABLE `" + database + "`.journey_events DELETE WHERE id IN ('" + gone[0] + "', '" + gone[1] + "')");
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events") != PER_KIND - 2
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(500);
+      }
+      BatchSummary missing = BatchSummary.read(result, lake + "/", run, false, config);
+      assertThat(missing.render(), missing.clickhouseMismatches(), equalTo(List.of("journey_events")));
+    } finally {
+      try {
+        LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+      } catch (RuntimeException e) {
+        Faults.log("could not drop " + database + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /** One file per kind of {@link #PER_KIND} records each; returns the records per kind. */
+  private static Map<EventKind, Long> writeInput(Path input, String run) throws Exception {
+    EventGenerator generator =
+        new EventGenerator(
+            Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input"),
+            7, Instant::now, n -> "b" + run + "-" + n, true);
+    Map<EventKind, List<String>> lines = new EnumMap<>(EventKind.class);
+    for (long n = 0; n < PER_KIND * EventKind.values().length; n++) {
+      EventGenerator.Event event = generator.next(n, 0, 0);
+      lines.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event.value());
+    }
+    Map<EventKind, Long> expected = new EnumMap<>(EventKind.class);
+    for (Map.Entry<EventKind, List<String>> e : lines.entrySet()) {
+      Path dir = Files.createDirectories(input.resolve(e.getKey().folder()));
+      Files.write(dir.resolve("part.jsonl"), e.getValue());
+      expected.put(e.getKey(), (long) e.getValue().size());
+    }
+    return expected;
+  }
+
+  private static String firstLine(String text, String containing) {
+    for (String line : text.split("\n")) {
+      if (line.contains(containing)) {
+        return line;
+      }
+    }
+    return "";
+  }
+}

@@ -1,0 +1,37 @@
+package io.datalake.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import org.junit.Test;
+
+/** The rule by which a batch's ClickHouse rows match its lake rows. */
+public class BatchSummaryTest {
+  @Test
+  public void exactlyTheExpectedRowsMatch() {
+    assertThat(BatchSummary.clickhouseMatches(100, 100, 100), equalTo(true));
+  }
+
+  @Test
+  public void copiesFromARetriedInsertAreNoMismatch() {
+    // A batch task that failed after its insert and ran again on a restarted cluster: 40 rows twice.
+    assertThat(BatchSummary.clickhouseMatches(140, 100, 100), equalTo(true));
+  }
+
+  @Test
+  public void missingRowsAreAMismatch() {
+    assertThat(BatchSummary.clickhouseMatches(99, 99, 100), equalTo(false));
+  }
+
+  @Test
+  public void rowsThatAreNotCopiesAreAMismatch() {
+    // Rows of another run under this load id, or rows the lake does not have.
+    assertThat(BatchSummary.clickhouseMatches(101, 101, 100), equalTo(false));
+  }
+
+  @Test
+  public void identicalInputRecordsCountOnBothSides() {
+    // Two identical input lines: two lake rows, two identical ClickHouse rows.
+    assertThat(BatchSummary.clickhouseMatches(2, 1, 2), equalTo(true));
+  }
+}
