@@ -8,14 +8,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -26,8 +24,6 @@ import java.util.stream.Stream;
  * at least once in the lake, counting the lake's duplicates.
  */
 final class FaultRun implements AutoCloseable {
-  private static final Path JAR =
-      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar");
   private static final Path SAMPLES =
       Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input");
 
@@ -60,7 +56,7 @@ final class FaultRun implements AutoCloseable {
   private final Map<EventKind, Set<String>> published = new EnumMap<>(EventKind.class);
   /** Tenant of extra journey events, and their ids. */
   private final Map<String, Set<String>> tenantIds = new LinkedHashMap<>();
-  private final List<Process> jobs = new ArrayList<>();
+  private final List<FlinkJob> jobs = new ArrayList<>();
   private long next;
   private int starts;
 
@@ -117,32 +113,17 @@ final class FaultRun implements AutoCloseable {
     return published.values().stream().mapToLong(Set::size).sum();
   }
 
-  /** Starts the job (with --resume after the first start), its output in {@code logs}. */
-  Process start() throws IOException {
+  /** Starts the job (always with --resume: the first start finds no checkpoint), its output in {@code logs}. */
+  FlinkJob start() throws IOException {
     starts++;
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m",
-                "-jar",
-                JAR.toString(),
-                "--runner=FlinkRunner",
-                "--flinkMaster=[local]",
-                "--parallelism=2",
-                "--jobName=fault-" + name + "-" + run,
-                "--checkpointingInterval=3000",
-                "--checkpointDir=" + checkpoints,
-                "--resume",
-                "--progressSeconds=10"));
-    command.addAll(LocalServices.streamingArgs(run, topics, Path.of("unused"), database));
-    command.removeIf(a -> a.startsWith("--lake="));
-    command.add("--lake=" + lake);
-    command.addAll(extraArgs);
-    Path log = logs.resolve("job-" + starts + ".log");
-    Process job = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    List<String> args = FlinkJob.flinkArgs("fault-" + name + "-" + run, checkpoints, 3000, 10, true);
+    args.addAll(LocalServices.streamingArgs(run, topics, Path.of("unused"), database));
+    args.removeIf(a -> a.startsWith("--lake="));
+    args.add("--lake=" + lake);
+    args.addAll(extraArgs);
+    FlinkJob job = FlinkJob.start(List.of("-Xmx768m"), args, currentLog());
     jobs.add(job);
-    Faults.log(name + ": started the job (start " + starts + ", pid " + job.pid() + ", log " + log + ")");
+    Faults.log(name + ": started the job (start " + starts + ", pid " + job.pid() + ", log " + job.log() + ")");
     return job;
   }
 
@@ -150,13 +131,11 @@ final class FaultRun implements AutoCloseable {
     return logs.resolve("job-" + starts + ".log");
   }
 
-  /** SIGKILL to the job's JVM: no shutdown hook, no final checkpoint. */
-  void kill(Process job) throws InterruptedException {
-    job.destroyForcibly();
-    if (!job.waitFor(30, TimeUnit.SECONDS)) {
-      throw new AssertionError("the job's JVM (pid " + job.pid() + ") did not die after SIGKILL");
-    }
-    Faults.log(name + ": killed the job (pid " + job.pid() + ", exit " + job.exitValue() + ")");
+  /** SIGKILL to the job's JVM: no shutdown hook, no final checkpoint. Returns the exit code (137). */
+  int kill(FlinkJob job) throws InterruptedException {
+    int exit = job.kill();
+    Faults.log(name + ": killed the job (pid " + job.pid() + ", exit " + exit + ")");
+    return exit;
   }
 
   /** Rows per kind in ClickHouse after FINAL, and their distinct ids. */
@@ -165,12 +144,7 @@ final class FaultRun implements AutoCloseable {
     for (EventKind kind : EventKind.values()) {
       String[] p = PRIMARY.get(kind);
       try {
-        String[] parts =
-            LocalServices.clickhouse(
-                    "SELECT count(), uniqExact(`" + p[1] + "`) FROM `" + database + "`.`" + p[0] + "` FINAL FORMAT TabSeparated")
-                .trim()
-                .split("\t");
-        counts.put(kind, new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])});
+        counts.put(kind, LocalServices.finalRowsAndIds(database, p[0], p[1]));
       } catch (RuntimeException e) {
         counts.put(kind, new long[] {-1, -1}); // ClickHouse is down or frozen: not yet
       }
@@ -197,13 +171,9 @@ final class FaultRun implements AutoCloseable {
     Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
     for (EventKind kind : EventKind.values()) {
       String[] p = PRIMARY.get(kind);
-      long rows = 0;
-      Set<String> ids = new HashSet<>();
-      for (LakeFiles.LakeRecord row : LakeFiles.rows(lakeCopy, p[0])) {
-        rows++;
-        ids.add(row.string(p[1]));
-      }
-      long missing = published.get(kind).stream().filter(id -> !ids.contains(id)).count();
+      Map<String, Integer> ids = LakeFiles.idCounts(lakeCopy, p[0], p[1]);
+      long rows = ids.values().stream().mapToLong(Integer::longValue).sum();
+      long missing = published.get(kind).stream().filter(id -> !ids.containsKey(id)).count();
       counts.put(kind, new long[] {rows, ids.size(), missing});
     }
     return counts;
@@ -312,12 +282,7 @@ final class FaultRun implements AutoCloseable {
   }
 
   private String tail() {
-    try {
-      List<String> lines = List.of(new String(Files.readAllBytes(currentLog()), java.nio.charset.StandardCharsets.UTF_8).split("\n"));
-      return "last lines of " + currentLog() + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    } catch (IOException e) {
-      return "";
-    }
+    return jobs.isEmpty() ? "" : jobs.get(jobs.size() - 1).tail(30);
   }
 
   /** Whether a job log says something, e.g. that Flink restarted the job. */
@@ -337,13 +302,8 @@ final class FaultRun implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    for (Process p : jobs) {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+    for (FlinkJob job : jobs) {
+      job.close();
     }
     try {
       LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");

@@ -19,12 +19,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
@@ -91,7 +88,7 @@ public class FaultSuiteIT {
     String bucket = "fault-suite";
     LocalServices.createBucket(bucket);
     try (FaultRun run = new FaultRun("s3-and-kills", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
-      Process job = run.start();
+      FlinkJob job = run.start();
       run.publish(PER_KIND);
       run.awaitClickHouse("before any fault", 240);
 
@@ -132,12 +129,9 @@ public class FaultSuiteIT {
     String database = "fault_batch_" + run;
     Map<EventKind, Long> expected = writeInput(input, run);
     Path logs = Files.createDirectories(Path.of("target", "fault-suite", "batch-" + run));
-    List<String> command =
+    List<String> jvm = List.of("-Xmx768m");
+    List<String> args =
         List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx768m",
-            "-jar",
-            Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar").toString(),
             "--runner=FlinkRunner",
             "--flinkMaster=[local]",
             "--parallelism=2",
@@ -151,8 +145,8 @@ public class FaultSuiteIT {
       // ClickHouse down before the start: the run stops at once, before reading anything.
       String down;
       try (Faults.Fault stopped = Faults.stop("clickhouse")) {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logs.resolve("down.log").toFile()).start();
-        assertThat("the batch ended", p.waitFor(180, TimeUnit.SECONDS), equalTo(true));
+        FlinkJob p = FlinkJob.start(jvm, args, logs.resolve("down.log"));
+        assertThat("the batch ended", p.waitFor(180), equalTo(true));
         down = Files.readString(logs.resolve("down.log"), StandardCharsets.UTF_8);
         assertThat("a batch with ClickHouse down fails", p.exitValue(), not(equalTo(0)));
       }
@@ -160,16 +154,13 @@ public class FaultSuiteIT {
 
       // ClickHouse frozen once the run has prepared its tables: the workers' inserts and views.
       Path frozenLog = logs.resolve("frozen.log");
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(frozenLog.toFile()).start();
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (!Files.readString(frozenLog, StandardCharsets.UTF_8).contains("datalake: ClickHouse on at")) {
-        assertThat("the batch reached its ClickHouse branch in time", System.currentTimeMillis() < deadline && p.isAlive(), equalTo(true));
-        Thread.sleep(100);
-      }
+      FlinkJob p = FlinkJob.start(jvm, args, frozenLog);
+      // The batch must reach its ClickHouse branch in time.
+      p.awaitLog("datalake: ClickHouse on at", 120);
       try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
-        p.waitFor(OUTAGE_SECONDS, TimeUnit.SECONDS);
+        p.waitFor(OUTAGE_SECONDS);
       }
-      assertThat("the batch ended", p.waitFor(240, TimeUnit.SECONDS), equalTo(true));
+      assertThat("the batch ended", p.waitFor(240), equalTo(true));
       String frozenOutput = Files.readString(frozenLog, StandardCharsets.UTF_8);
       if (p.exitValue() == 0) {
         Faults.log("batch: waited for the frozen ClickHouse and completed");
@@ -182,23 +173,20 @@ public class FaultSuiteIT {
 
       // The rerun completes it, balanced; ClickHouse and the lake hold every id once.
       Path rerunLog = logs.resolve("rerun.log");
-      Process rerun = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(rerunLog.toFile()).start();
-      assertThat("the rerun ended", rerun.waitFor(240, TimeUnit.SECONDS), equalTo(true));
+      FlinkJob rerun = FlinkJob.start(jvm, args, rerunLog);
+      assertThat("the rerun ended", rerun.waitFor(240), equalTo(true));
       String rerunOutput = Files.readString(rerunLog, StandardCharsets.UTF_8);
       assertThat(rerunOutput, rerun.exitValue(), equalTo(0));
       assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
       assertThat(rerunOutput, not(containsString("MISMATCH")));
       for (Map.Entry<EventKind, Long> e : expected.entrySet()) {
         String[] p2 = FaultRun.PRIMARY.get(e.getKey());
+        long[] clickhouse = LocalServices.finalRowsAndIds(database, p2[0], p2[1]);
         assertThat(
             e.getKey() + " exactly once in ClickHouse after FINAL",
-            LocalServices.clickhouse(
-                    "SELECT count(), uniqExact(`" + p2[1] + "`) FROM `" + database + "`.`" + p2[0] + "` FINAL FORMAT TabSeparated")
-                .trim(),
+            clickhouse[0] + "\t" + clickhouse[1],
             equalTo(e.getValue() + "\t" + e.getValue()));
-        Set<String> ids = new HashSet<>();
-        LakeFiles.rows(lake, p2[0]).forEach(r -> ids.add(r.string(p2[1])));
-        assertThat(e.getKey() + " in the lake", (long) ids.size(), equalTo(e.getValue()));
+        assertThat(e.getKey() + " in the lake", (long) LakeFiles.idCounts(lake, p2[0], p2[1]).size(), equalTo(e.getValue()));
       }
     } finally {
       try {

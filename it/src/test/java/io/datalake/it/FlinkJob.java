@@ -1,22 +1,20 @@
 package io.datalake.it;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * A streaming job on the embedded FlinkRunner in its own JVM, started as a user starts it (the
- * bundled jar), so that a test can SIGKILL it, restart it with --resume and bound its heap.
+ * A run of the pipeline on the embedded FlinkRunner in its own JVM, started as a user starts it
+ * (the bundled jar), its output in a log file: so that a test can SIGKILL it, restart it with
+ * --resume, bound its heap, and wait for what it writes. The one place the ITs start such a JVM.
  */
 final class FlinkJob implements AutoCloseable {
   /** The jar under test; {@code -Ddatalake.it.jar=...} runs another build (e.g. an older one). */
@@ -43,37 +41,65 @@ final class FlinkJob implements AutoCloseable {
     command.add("-jar");
     command.add(JAR.toString());
     command.addAll(args);
-    Files.createDirectories(log.getParent());
+    Files.createDirectories(log.toAbsolutePath().getParent());
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new FlinkJob(process, log);
   }
 
   /** The options of a Flink job that checkpoints every 2 s into {@code checkpoints} and resumes. */
   static List<String> flinkArgs(String jobName, Path checkpoints) {
-    return List.of(
-        "--runner=FlinkRunner",
-        "--flinkMaster=[local]",
-        "--parallelism=2",
-        "--checkpointingInterval=2000",
-        "--checkpointDir=" + checkpoints,
-        "--resume",
-        "--jobName=" + jobName,
-        "--progressSeconds=5");
+    return flinkArgs(jobName, checkpoints, 2000, 5, true);
+  }
+
+  /**
+   * The options of a streaming Flink job (parallelism 2) named {@code jobName} (--resume restores
+   * only a checkpoint of the same job name), checkpointing every {@code checkpointMillis} into
+   * {@code checkpoints}, reporting progress every {@code progressSeconds}.
+   */
+  static List<String> flinkArgs(String jobName, Path checkpoints, int checkpointMillis, int progressSeconds, boolean resume) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=2",
+                "--checkpointingInterval=" + checkpointMillis,
+                "--checkpointDir=" + checkpoints,
+                "--jobName=" + jobName,
+                "--progressSeconds=" + progressSeconds));
+    if (resume) {
+      args.add("--resume");
+    }
+    return args;
   }
 
   Path log() {
     return log;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Waits up to {@code seconds} for the JVM to end by itself; whether it did. */
+  boolean waitFor(int seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS);
+  }
+
+  /** The JVM's exit code; it must have ended. */
+  int exitValue() {
+    return process.exitValue();
   }
 
   /** SIGKILL: no shutdown hook, no final checkpoint. Returns the exit code (137). */
   int kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      throw new AssertionError("the job's JVM did not die within 30 s of SIGKILL");
+      throw new AssertionError("the job's JVM (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
     }
     return process.exitValue();
   }
@@ -85,9 +111,24 @@ final class FlinkJob implements AutoCloseable {
 
   /** Like {@link #await(String, int, BooleanSupplier)}; a failure also says what {@code status} saw. */
   void await(String what, int seconds, BooleanSupplier condition, Supplier<String> status) throws Exception {
+    poll(what, seconds, 1000, condition, status);
+  }
+
+  /**
+   * Waits until the log has a line containing {@code text}, looking every 100 ms: a test that
+   * injects a fault at that point must not be late by a second.
+   */
+  void awaitLog(String text, int seconds) throws Exception {
+    poll("\"" + text + "\" in " + log, seconds, 100, () -> logText().contains(text), () -> "");
+  }
+
+  private void poll(String what, int seconds, long pollMillis, BooleanSupplier condition, Supplier<String> status)
+      throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {
-      if (!process.isAlive()) {
+      // A JVM that has ended writes nothing more; the condition is looked at once more, as it may
+      // have come true just before the end.
+      if (!process.isAlive() && !condition.getAsBoolean()) {
         throw new AssertionError(
             "The job's JVM exited (" + process.exitValue() + ") while waiting for " + what + " " + status.get() + ":\n" + tail(60));
       }
@@ -95,58 +136,45 @@ final class FlinkJob implements AutoCloseable {
         throw new AssertionError(
             "Timed out after " + seconds + " s waiting for " + what + " " + status.get() + ":\n" + tail(60));
       }
-      Thread.sleep(1000);
+      Thread.sleep(pollMillis);
     }
   }
 
-  String tail(int lines) throws IOException {
-    List<String> all = Files.readAllLines(log);
-    return log + ":\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  /** The whole log so far ("" before the JVM has written it). */
+  String logText() {
+    try {
+      return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
+  /** The log's last lines, headed by its path. */
+  String tail(int lines) {
+    List<String> all = List.of(logText().split("\n"));
+    return "last lines of " + log + ":\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  }
+
+  /** SIGTERM: the job stops as on Ctrl-C (its shutdown hook runs). Whether the JVM ended within {@code seconds}. */
+  boolean terminate(int seconds) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(seconds, TimeUnit.SECONDS);
+  }
+
+  /** Stops the JVM if it still runs: SIGTERM, and SIGKILL if it has not ended 30 s later. */
   @Override
   public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+    if (process.isAlive() && !terminate(30)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
 
+  /** Whether a checkpoint was completed (Flink writes its {@code _metadata} last). */
   static boolean hasCheckpoint(Path checkpoints) {
     try (Stream<Path> walk = Files.walk(checkpoints)) {
       return walk.anyMatch(p -> p.getFileName().toString().equals("_metadata"));
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  /** How often each id is in a table of the lake (finished files only); empty while a file is being finished. */
-  static Map<String, Integer> lakeIdCounts(Path lake, String table) {
-    try {
-      Map<String, Integer> counts = new HashMap<>();
-      for (LakeFiles.LakeRecord row : LakeFiles.rows(lake, table)) {
-        counts.merge(row.string("id"), 1, Integer::sum);
-      }
-      return counts;
-    } catch (IOException e) {
-      return Map.of();
-    }
-  }
-
-  /** The lake's dead letters as (source, step, error); a replayed letter counts once. */
-  static Set<List<String>> deadLetters(Path lake) {
-    try {
-      Set<List<String>> letters = new HashSet<>();
-      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-      for (String line : LakeFiles.deadLetters(lake)) {
-        com.fasterxml.jackson.databind.JsonNode l = json.readTree(line);
-        letters.add(List.of(l.path("source").asText(), l.path("step").asText(), l.path("error").asText()));
-      }
-      return letters;
-    } catch (IOException e) {
-      return Set.of();
     }
   }
 }

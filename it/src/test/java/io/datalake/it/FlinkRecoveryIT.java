@@ -6,20 +6,14 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import io.datalake.transforms.model.EventKind;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -32,23 +26,15 @@ import org.junit.rules.TemporaryFolder;
  * partition, bad ones in dead letters.
  */
 public class FlinkRecoveryIT {
-  private static final Path JAR =
-      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar");
-
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
   private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
   private final String database = "recovery_" + run;
-  private final List<Process> processes = new ArrayList<>();
+  private final List<FlinkJob> jobs = new ArrayList<>();
 
   @After
   public void cleanUp() throws Exception {
-    for (Process p : processes) {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+    for (FlinkJob job : jobs) {
+      job.close();
     }
     LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
   }
@@ -67,9 +53,9 @@ public class FlinkRecoveryIT {
 
     Path logs = Files.createDirectories(Path.of("target", "flink-recovery-" + run));
     Path firstLog = logs.resolve("first-start.log");
-    Process job = start(topics, lake, checkpoints, firstLog);
-    await("a first checkpoint and rows in ClickHouse", 240, firstLog,
-        () -> hasCheckpoint(checkpoints) && LocalServices.finalRows(database, "journey_events") > 0);
+    FlinkJob job = start(topics, lake, checkpoints, firstLog);
+    job.await("a first checkpoint and rows in ClickHouse", 240,
+        () -> FlinkJob.hasCheckpoint(checkpoints) && LocalServices.finalRows(database, "journey_events") > 0);
 
     // Mid-stream: more events, part of them still in open windows when the JVM dies.
     List<String> second = new ArrayList<>();
@@ -78,12 +64,11 @@ public class FlinkRecoveryIT {
     }
     LocalServices.produce(journeyTopic, second);
     Thread.sleep(3000);
-    job.destroyForcibly(); // SIGKILL: no shutdown hook, no final checkpoint
-    assertThat("the job's JVM was killed", job.waitFor(30, TimeUnit.SECONDS), equalTo(true));
-    assertThat("killed by SIGKILL", job.exitValue(), equalTo(128 + 9));
+    // SIGKILL: no shutdown hook, no final checkpoint; kill() fails unless the JVM is gone within 30 s.
+    assertThat("killed by SIGKILL", job.kill(), equalTo(128 + 9));
 
     Path secondLog = logs.resolve("resumed.log");
-    Process resumed = start(topics, lake, checkpoints, secondLog);
+    FlinkJob resumed = start(topics, lake, checkpoints, secondLog);
     List<String> third = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       third.add(TestEvents.journeyEvent("c-" + i, Instant.now().minusSeconds(i % 7)));
@@ -91,18 +76,17 @@ public class FlinkRecoveryIT {
     LocalServices.produce(journeyTopic, third);
 
     long expected = 150 + 150 + 100 + 5 + 5;
-    await("every record in ClickHouse, the lake and dead letters", 300, secondLog,
+    resumed.await("every record in ClickHouse, the lake and dead letters", 300,
         () -> LocalServices.finalRows(database, "journey_events") == expected && LakeFiles.distinctIds(lake, "journey_events") == expected && distinctDeadLetters(lake) == 2);
     String resumedLog = Files.readString(secondLog);
     assertThat(resumedLog, containsString("datalake: resuming from checkpoint"));
     assertThat("Flink restored the checkpoint", resumedLog, containsString("from savepoint"));
-    resumed.destroy();
-    resumed.waitFor(60, TimeUnit.SECONDS);
+    resumed.terminate(60);
 
     assertThat("rows in ClickHouse after FINAL", LocalServices.finalRows(database, "journey_events"), equalTo(expected));
     assertThat(
         "no id twice in ClickHouse after FINAL",
-        LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
+        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(expected));
     assertThat("every id in the lake", LakeFiles.distinctIds(lake, "journey_events"), equalTo(expected));
     assertThat("the lake holds each row at least once", (long) LakeFiles.rows(lake, "journey_events").size(), greaterThanOrEqualTo(expected));
@@ -124,62 +108,21 @@ public class FlinkRecoveryIT {
     }
   }
 
-  private Process start(String topics, Path lake, Path checkpoints, Path log) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-jar",
-                JAR.toString(),
-                "--runner=FlinkRunner",
-                "--flinkMaster=[local]",
-                "--parallelism=2",
-                "--checkpointingInterval=2000",
-                "--checkpointDir=" + checkpoints,
-                "--jobName=recovery-" + run, // --resume restores only a checkpoint of the same job
-                "--resume",
-                "--progressSeconds=5"));
-    command.addAll(LocalServices.streamingArgs(run, topics, lake, database));
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    processes.add(process);
-    return process;
+  private FlinkJob start(String topics, Path lake, Path checkpoints, Path log) throws IOException {
+    // --resume restores only a checkpoint of the same job name.
+    List<String> args = new ArrayList<>(FlinkJob.flinkArgs("recovery-" + run, checkpoints));
+    args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
+    FlinkJob job = FlinkJob.start(List.of("-Xmx1g"), args, log);
+    jobs.add(job);
+    return job;
   }
-
-  private static boolean hasCheckpoint(Path checkpoints) {
-    try (Stream<Path> walk = Files.walk(checkpoints)) {
-      return walk.anyMatch(p -> p.getFileName().toString().equals("_metadata"));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-
 
   /** Dead letters name their record's position (topic/partition/offset); a replay repeats it. */
   private static long distinctDeadLetters(Path lake) {
     try {
-      Set<String> positions = new HashSet<>();
-      for (String line : LakeFiles.deadLetters(lake)) {
-        positions.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).path("source").asText());
-      }
-      return positions.size();
+      return LakeFiles.distinctDeadLetters(lake, "source").size();
     } catch (IOException e) {
       return -1;
-    }
-  }
-
-  private static void await(String what, int seconds, Path log, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        List<String> lines = Files.readAllLines(log);
-        throw new AssertionError(
-            "Timed out after " + seconds + " s waiting for " + what + "; last lines of " + log + ":\n"
-                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-      }
-      Thread.sleep(1000);
     }
   }
 }

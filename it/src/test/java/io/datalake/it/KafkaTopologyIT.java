@@ -16,9 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -37,15 +34,13 @@ import org.junit.rules.TemporaryFolder;
  * stops the job too, and --resume restores its windows and reads the new topic from its start.
  */
 public class KafkaTopologyIT {
-  private static final Path JAR =
-      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar");
   private static final int CHECK_SECONDS = 5;
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
   private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
   private final String database = "topology_" + run;
   private final String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
-  private final List<Process> processes = new ArrayList<>();
+  private final List<FlinkJob> jobs = new ArrayList<>();
   private Path lake;
   private Path checkpoints;
   private Path logs;
@@ -53,13 +48,8 @@ public class KafkaTopologyIT {
 
   @After
   public void cleanUp() throws Exception {
-    for (Process p : processes) {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+    for (FlinkJob job : jobs) {
+      job.close();
     }
     LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
   }
@@ -77,9 +67,9 @@ public class KafkaTopologyIT {
     List<String> before = events("a-", 100);
     LocalServices.produce(journeyTopic, before);
     Path firstLog = logs.resolve("first.log");
-    Process job = start(firstLog, false);
-    await("the first records in ClickHouse and a checkpoint", 240, firstLog,
-        () -> LocalServices.finalRows(database, "journey_events") == 100 && hasCheckpoint());
+    FlinkJob job = start(firstLog, false);
+    job.await("the first records in ClickHouse and a checkpoint", 240,
+        () -> LocalServices.finalRows(database, "journey_events") == 100 && FlinkJob.hasCheckpoint(checkpoints));
 
     // Two partitions more; records on every partition, most on the new ones.
     try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
@@ -93,7 +83,7 @@ public class KafkaTopologyIT {
     produceTo(journeyTopic, 0, onOld.subList(0, 20));
     produceTo(journeyTopic, 1, onOld.subList(20, 40));
 
-    assertThat("the job stopped by itself", job.waitFor(180, TimeUnit.SECONDS), equalTo(true));
+    assertThat("the job stopped by itself", job.waitFor(180), equalTo(true));
     long stoppedAfter = System.currentTimeMillis() - added;
     System.out.printf("KafkaTopologyIT: the job stopped %d ms after the partitions were added (check every %d s)%n", stoppedAfter, CHECK_SECONDS);
     String first = Files.readString(firstLog);
@@ -103,9 +93,9 @@ public class KafkaTopologyIT {
     assertThat("no restart loop: stopped within the check interval plus start-up slack", stoppedAfter, lessThan(90_000L));
 
     Path resumedLog = logs.resolve("resumed.log");
-    Process resumed = start(resumedLog, true);
+    FlinkJob resumed = start(resumedLog, true);
     long expected = 100 + 200 + 40;
-    await("every record, of the old and the new partitions, in ClickHouse and the lake", 300, resumedLog,
+    resumed.await("every record, of the old and the new partitions, in ClickHouse and the lake", 300,
         () -> LocalServices.finalRows(database, "journey_events") == expected
             && LakeFiles.distinctIds(lake, "journey_events") == expected);
     String log = Files.readString(resumedLog);
@@ -113,7 +103,7 @@ public class KafkaTopologyIT {
     assertThat(log, containsString("partitions added since the checkpoint: [" + journeyTopic + "/2, " + journeyTopic + "/3]"));
     assertThat(
         "no id twice in ClickHouse after FINAL",
-        LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
+        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(expected));
     assertThat("still running: the resumed job reads what it was told to", resumed.isAlive(), equalTo(true));
     long lakeRows = LakeFiles.rows(lake, "journey_events").size();
@@ -125,9 +115,9 @@ public class KafkaTopologyIT {
     setUp();
     LocalServices.produce(journeyTopic, events("a-", 60));
     Path firstLog = logs.resolve("first.log");
-    Process job = start(firstLog, false);
-    await("the first records in ClickHouse and a checkpoint", 240, firstLog,
-        () -> LocalServices.finalRows(database, "journey_events") == 60 && hasCheckpoint());
+    FlinkJob job = start(firstLog, false);
+    job.await("the first records in ClickHouse and a checkpoint", 240,
+        () -> LocalServices.finalRows(database, "journey_events") == 60 && FlinkJob.hasCheckpoint(checkpoints));
 
     // Deleted and created again, with fewer records than the job's positions.
     try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
@@ -149,7 +139,7 @@ public class KafkaTopologyIT {
     List<String> again = events("again-", 10);
     LocalServices.produce(journeyTopic, again);
 
-    assertThat("the job stopped by itself", job.waitFor(180, TimeUnit.SECONDS), equalTo(true));
+    assertThat("the job stopped by itself", job.waitFor(180), equalTo(true));
     assertThat(job.exitValue(), not(equalTo(0)));
     String first = Files.readString(firstLog);
     assertThat(first, containsString("topic '" + journeyTopic + "' was deleted and created again"));
@@ -158,8 +148,8 @@ public class KafkaTopologyIT {
     // The resume restores the windows (rows of the deleted topic not yet in the lake), takes no
     // Kafka position from the checkpoint, and reads the new topic from its start.
     Path resumedLog = logs.resolve("resumed.log");
-    start(resumedLog, true);
-    await("the old topic's rows and the new topic's in ClickHouse and the lake", 240, resumedLog,
+    FlinkJob resumed = start(resumedLog, true);
+    resumed.await("the old topic's rows and the new topic's in ClickHouse and the lake", 240,
         () -> LocalServices.finalRows(database, "journey_events") == 70
             && LakeFiles.distinctIds(lake, "journey_events") == 70);
     String log = Files.readString(resumedLog);
@@ -167,7 +157,7 @@ public class KafkaTopologyIT {
     assertThat(log, containsString("datalake: resuming from checkpoint"));
     assertThat(
         "no id twice in ClickHouse after FINAL",
-        LocalServices.clickhouseCount("SELECT uniqExact(id) FROM `" + database + "`.journey_events FINAL"),
+        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(70L));
     long lakeRows = LakeFiles.rows(lake, "journey_events").size();
     System.out.printf("KafkaTopologyIT: recreated topic: 70 ids, %d lake rows (%d duplicates)%n", lakeRows, lakeRows - 70);
@@ -204,49 +194,13 @@ public class KafkaTopologyIT {
     }
   }
 
-  private Process start(Path log, boolean resume) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-jar",
-                JAR.toString(),
-                "--runner=FlinkRunner",
-                "--flinkMaster=[local]",
-                "--parallelism=2",
-                "--checkpointingInterval=2000",
-                "--checkpointDir=" + checkpoints,
-                "--jobName=topology-" + run,
-                "--topologyCheckSeconds=" + CHECK_SECONDS,
-                "--progressSeconds=5"));
-    if (resume) {
-      command.add("--resume");
-    }
-    command.addAll(LocalServices.streamingArgs(run, topics, lake, database));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    processes.add(process);
-    return process;
-  }
-
-  private boolean hasCheckpoint() {
-    try (Stream<Path> walk = Files.walk(checkpoints)) {
-      return walk.anyMatch(p -> p.getFileName().toString().equals("_metadata"));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void await(String what, int seconds, Path log, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        List<String> lines = Files.readAllLines(log);
-        throw new AssertionError(
-            "Timed out after " + seconds + " s waiting for " + what + "; last lines of " + log + ":\n"
-                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
-      }
-      Thread.sleep(1000);
-    }
+  /** Starts the job; the first start has no --resume. */
+  private FlinkJob start(Path log, boolean resume) throws IOException {
+    List<String> args = new ArrayList<>(FlinkJob.flinkArgs("topology-" + run, checkpoints, 2000, 5, resume));
+    args.add("--topologyCheckSeconds=" + CHECK_SECONDS);
+    args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
+    FlinkJob job = FlinkJob.start(List.of("-Xmx1g"), args, log);
+    jobs.add(job);
+    return job;
   }
 }

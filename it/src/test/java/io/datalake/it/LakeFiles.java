@@ -1,10 +1,17 @@
 package io.datalake.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroParquetReader;
@@ -23,29 +30,38 @@ final class LakeFiles {
     return files(lake.resolve(table), ".parquet");
   }
 
-  /** Every row of one table, with the partition folder each came from. */
   /** Distinct values of a table's id column in the finished files; -1 while a file is being finished. */
   static long distinctIds(Path lake, String table) {
     try {
-      java.util.Set<String> ids = new java.util.HashSet<>();
-      rows(lake, table).forEach(r -> ids.add(r.string("id")));
-      return ids.size();
+      return idCounts(lake, table, "id").size();
     } catch (IOException e) {
       return -1; // a file being finished while we list: count again
     }
   }
 
+  /** How often each value of a table's id column is in the finished files (more than once: a duplicate). */
+  static Map<String, Integer> idCounts(Path lake, String table, String idColumn) throws IOException {
+    Map<String, Integer> counts = new HashMap<>();
+    forEachRow(lake, table, row -> counts.merge(row.string(idColumn), 1, Integer::sum));
+    return counts;
+  }
+
+  /** Every row of one table, with the partition folder each came from. */
   static List<LakeRecord> rows(Path lake, String table) throws IOException {
     List<LakeRecord> rows = new ArrayList<>();
+    forEachRow(lake, table, rows::add);
+    return rows;
+  }
+
+  private static void forEachRow(Path lake, String table, Consumer<LakeRecord> action) throws IOException {
     for (Path file : parquetFiles(lake, table)) {
       try (ParquetReader<GenericRecord> reader =
           AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
         for (GenericRecord record = reader.read(); record != null; record = reader.read()) {
-          rows.add(new LakeRecord(lake.relativize(file.getParent()).toString(), record));
+          action.accept(new LakeRecord(lake.relativize(file.getParent()).toString(), record));
         }
       }
     }
-    return rows;
   }
 
   /** The dead-letter lines (one JSON object each). */
@@ -55,6 +71,24 @@ final class LakeFiles {
       Files.readAllLines(file).stream().filter(l -> !l.isBlank()).forEach(lines::add);
     }
     return lines;
+  }
+
+  /**
+   * The distinct dead letters by these fields of theirs (e.g. {@code source}: the record's
+   * topic/partition/offset): a letter a replay wrote again counts once.
+   */
+  static Set<List<String>> distinctDeadLetters(Path lake, String... fields) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    Set<List<String>> letters = new HashSet<>();
+    for (String line : deadLetters(lake)) {
+      JsonNode letter = json.readTree(line);
+      List<String> key = new ArrayList<>();
+      for (String field : fields) {
+        key.add(letter.path(field).asText());
+      }
+      letters.add(List.copyOf(key));
+    }
+    return letters;
   }
 
   private static List<Path> files(Path dir, String suffix) throws IOException {

@@ -91,12 +91,12 @@ public class LateBacklogIT {
     job = FlinkJob.start(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog), args, logs.resolve("job.log"));
     job.await("every backlog row in ClickHouse and the lake", Integer.getInteger("datalake.it.backlogSeconds", 360),
         () -> LocalServices.finalRows(database, "journey_events") == RECORDS
-            && FlinkJob.lakeIdCounts(lake, "journey_events").size() == RECORDS);
+            && LakeFiles.distinctIds(lake, "journey_events") == RECORDS);
     long seconds = (System.currentTimeMillis() - started) / 1000;
     assertThat("the job is still running", job.isAlive(), equalTo(true));
     job.close();
 
-    Map<String, Integer> ids = FlinkJob.lakeIdCounts(lake, "journey_events");
+    Map<String, Integer> ids = LakeFiles.idCounts(lake, "journey_events", "id");
     long lakeRows = ids.values().stream().mapToLong(Integer::longValue).sum();
     assertThat((long) ids.size(), equalTo((long) RECORDS));
     assertThat(lakeRows, greaterThanOrEqualTo((long) RECORDS));

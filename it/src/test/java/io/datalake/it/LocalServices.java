@@ -145,6 +145,18 @@ public final class LocalServices {
     }
   }
 
+  /**
+   * A table under FINAL: its rows and the distinct values of its id column, {@code {rows, ids}}
+   * (both equal to the ids published: every id exactly once). A failed query throws.
+   */
+  public static long[] finalRowsAndIds(String database, String table, String idColumn) {
+    String[] parts =
+        clickhouse("SELECT count(), uniqExact(`" + idColumn + "`) FROM `" + database + "`.`" + table + "` FINAL FORMAT TabSeparated")
+            .trim()
+            .split("\t");
+    return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+  }
+
   public static void createTopic(String topic, int partitions) throws Exception {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafkaBootstrap());
