@@ -13,10 +13,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.RuleChain;
 import org.junit.rules.TemporaryFolder;
 
 /**
@@ -26,18 +25,11 @@ import org.junit.rules.TemporaryFolder;
  * partition, bad ones in dead letters.
  */
 public class FlinkRecoveryIT {
-  @Rule public final TemporaryFolder temp = new TemporaryFolder();
-  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-  private final String database = "recovery_" + run;
-  private final List<FlinkJob> jobs = new ArrayList<>();
-
-  @After
-  public void cleanUp() throws Exception {
-    for (FlinkJob job : jobs) {
-      job.close();
-    }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
-  }
+  private final TemporaryFolder temp = new TemporaryFolder();
+  private final JobRun jobs = new JobRun("recovery_");
+  @Rule public final RuleChain rules = RuleChain.outerRule(temp).around(jobs);
+  private final String run = jobs.run;
+  private final String database = jobs.database;
 
   @Test
   public void aKilledJobResumesFromItsCheckpointAndLosesNothing() throws Exception {
@@ -112,9 +104,7 @@ public class FlinkRecoveryIT {
     // --resume restores only a checkpoint of the same job name.
     List<String> args = new ArrayList<>(FlinkJob.flinkArgs("recovery-" + run, checkpoints));
     args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
-    FlinkJob job = FlinkJob.start(List.of("-Xmx1g"), args, log);
-    jobs.add(job);
-    return job;
+    return jobs.start(List.of("-Xmx1g"), args, log);
   }
 
   /** Dead letters name their record's position (topic/partition/offset); a replay repeats it. */

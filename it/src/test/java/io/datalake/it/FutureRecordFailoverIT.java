@@ -14,10 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.RuleChain;
 import org.junit.rules.TemporaryFolder;
 
 /**
@@ -32,18 +31,11 @@ public class FutureRecordFailoverIT {
   /** A dead letter as (source, step, error): a replayed letter counts once. */
   private static final String[] DEAD_LETTER_FIELDS = {"source", "step", "error"};
 
-  @Rule public final TemporaryFolder temp = new TemporaryFolder();
-  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-  private final String database = "future_" + run;
-  private final List<FlinkJob> jobs = new ArrayList<>();
-
-  @After
-  public void cleanUp() throws Exception {
-    for (FlinkJob job : jobs) {
-      job.close();
-    }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
-  }
+  private final TemporaryFolder temp = new TemporaryFolder();
+  private final JobRun jobs = new JobRun("future_");
+  @Rule public final RuleChain rules = RuleChain.outerRule(temp).around(jobs);
+  private final String run = jobs.run;
+  private final String database = jobs.database;
 
   /** An entity operation of tenant 739224 whose entity and activity are its id (its ClickHouse key). */
   static String entityOperation(String id, Instant time) {
@@ -78,8 +70,7 @@ public class FutureRecordFailoverIT {
     args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
 
     publish("a", journeyTopic, entityTopic);
-    FlinkJob first = FlinkJob.start(List.of("-Xmx1g"), args, logs.resolve("first.log"));
-    jobs.add(first);
+    FlinkJob first = jobs.start(List.of("-Xmx1g"), args, logs.resolve("first.log"));
     first.await("a first checkpoint and rows in ClickHouse", 240,
         () -> FlinkJob.hasCheckpoint(checkpoints) && LocalServices.finalRows(database, "journey_events") > 0);
 
@@ -90,8 +81,7 @@ public class FutureRecordFailoverIT {
         () -> LocalServices.finalRows(database, "entity_operations") > PER_PHASE);
     assertThat("killed by SIGKILL", first.kill(), equalTo(128 + 9));
 
-    FlinkJob resumed = FlinkJob.start(List.of("-Xmx1g"), args, logs.resolve("resumed.log"));
-    jobs.add(resumed);
+    FlinkJob resumed = jobs.start(List.of("-Xmx1g"), args, logs.resolve("resumed.log"));
     publish("c", journeyTopic, entityTopic);
 
     long expected = 3L * PER_PHASE;

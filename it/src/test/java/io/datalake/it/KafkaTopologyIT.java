@@ -15,16 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.RuleChain;
 import org.junit.rules.TemporaryFolder;
 
 /**
@@ -36,23 +35,16 @@ import org.junit.rules.TemporaryFolder;
 public class KafkaTopologyIT {
   private static final int CHECK_SECONDS = 5;
 
-  @Rule public final TemporaryFolder temp = new TemporaryFolder();
-  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-  private final String database = "topology_" + run;
+  private final TemporaryFolder temp = new TemporaryFolder();
+  private final JobRun jobs = new JobRun("topology_");
+  @Rule public final RuleChain rules = RuleChain.outerRule(temp).around(jobs);
+  private final String run = jobs.run;
+  private final String database = jobs.database;
   private final String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
-  private final List<FlinkJob> jobs = new ArrayList<>();
   private Path lake;
   private Path checkpoints;
   private Path logs;
   private String topics;
-
-  @After
-  public void cleanUp() throws Exception {
-    for (FlinkJob job : jobs) {
-      job.close();
-    }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
-  }
 
   private void setUp() throws Exception {
     topics = LocalServices.freshTopics(run);
@@ -199,8 +191,6 @@ public class KafkaTopologyIT {
     List<String> args = new ArrayList<>(FlinkJob.flinkArgs("topology-" + run, checkpoints, 2000, 5, resume));
     args.add("--topologyCheckSeconds=" + CHECK_SECONDS);
     args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
-    FlinkJob job = FlinkJob.start(List.of("-Xmx1g"), args, log);
-    jobs.add(job);
-    return job;
+    return jobs.start(List.of("-Xmx1g"), args, log);
   }
 }

@@ -16,12 +16,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.RuleChain;
 import org.junit.rules.TemporaryFolder;
 
 /**
@@ -44,18 +43,11 @@ public class LateBacklogIT {
   private static final DateTimeFormatter DAY =
       DateTimeFormatter.ofPattern("'year='yyyy/'month='MM/'day='dd").withZone(ZoneOffset.UTC);
 
-  @Rule public final TemporaryFolder temp = new TemporaryFolder();
-  private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-  private final String database = "backlog_" + run;
-  private FlinkJob job;
-
-  @After
-  public void cleanUp() throws Exception {
-    if (job != null) {
-      job.close();
-    }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
-  }
+  private final TemporaryFolder temp = new TemporaryFolder();
+  private final JobRun jobs = new JobRun("backlog_");
+  @Rule public final RuleChain rules = RuleChain.outerRule(temp).around(jobs);
+  private final String run = jobs.run;
+  private final String database = jobs.database;
 
   /** A journey event with a large details text (PII inside), {@code days} to {@code days + 1} old. */
   private static String oldEvent(int n, Instant now, String filler) {
@@ -88,7 +80,7 @@ public class LateBacklogIT {
     args.add("--allowedLatenessSeconds=600");
     long started = System.currentTimeMillis();
     Files.createDirectories(logs);
-    job = FlinkJob.start(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog), args, logs.resolve("job.log"));
+    FlinkJob job = jobs.start(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog), args, logs.resolve("job.log"));
     job.await("every backlog row in ClickHouse and the lake", Integer.getInteger("datalake.it.backlogSeconds", 360),
         () -> LocalServices.finalRows(database, "journey_events") == RECORDS
             && LakeFiles.distinctIds(lake, "journey_events") == RECORDS);
