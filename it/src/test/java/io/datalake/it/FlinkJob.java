@@ -42,7 +42,11 @@ final class FlinkJob implements AutoCloseable {
     command.add(JAR.toString());
     command.addAll(args);
     Files.createDirectories(log.toAbsolutePath().getParent());
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    // The job finds the local S3Proxy's keys as a worker finds real ones: through AWS's default
+    // provider chain (here its environment), never in its options.
+    builder.environment().putAll(LocalServices.awsEnvironment());
+    Process process = builder.start();
     return new FlinkJob(process, log);
   }
 
