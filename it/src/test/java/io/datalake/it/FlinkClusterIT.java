@@ -34,7 +34,7 @@ import org.junit.rules.TemporaryFolder;
 public class FlinkClusterIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SUBMITTED = Pattern.compile("submitted job ([0-9a-f]{32})");
-  private static final String MASTER = "--flinkMaster=127.0.0.1:8081";
+  private static final String MASTER = "--flinkMaster=127.0.0.1:" + LocalServices.flinkRestPort();
   private static boolean startedCluster;
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();

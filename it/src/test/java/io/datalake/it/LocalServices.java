@@ -74,6 +74,12 @@ public final class LocalServices {
     return java.util.Map.of("AWS_ACCESS_KEY_ID", s3AccessKey(), "AWS_SECRET_ACCESS_KEY", s3SecretKey());
   }
 
+  /** The local Flink cluster's REST port, as the launcher has it ($DATALAKE_FLINK_REST_PORT). */
+  public static String flinkRestPort() {
+    String value = System.getenv("DATALAKE_FLINK_REST_PORT");
+    return value == null || value.isBlank() ? "8081" : value;
+  }
+
   public static String clickhouseUrl() {
     return property("datalake.clickhouse.url");
   }

@@ -52,7 +52,7 @@ public class SecretsIT {
   private static final Pattern SUBMITTED = Pattern.compile("submitted job ([0-9a-f]{32})");
   private static final Path PROJECT = Path.of(System.getProperty("datalake.project.dir", "..")).toAbsolutePath().normalize();
   private static final Path HOME = Path.of(env("DATALAKE_HOME", PROJECT.resolve(".datalake").toString()));
-  private static final String REST_PORT = env("DATALAKE_FLINK_REST_PORT", "8081");
+  private static final String REST_PORT = LocalServices.flinkRestPort();
   /** The password of ClickHouse user secrets_it (it/services/clickhouse/users.xml has its SHA-256). */
   private static final String CLICKHOUSE_PASSWORD = "ch-it-secret-5f0c9e";
   private static final String BUCKET = env("DATALAKE_S3_BUCKET", "datalake");
