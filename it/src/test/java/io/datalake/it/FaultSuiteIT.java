@@ -223,7 +223,7 @@ public class FaultSuiteIT {
       WriteWarehouse.Config config =
           new WriteWarehouse.Config(
               client, database, client.serverVersion(), loadId, 5000, 32L << 20, 2,
-              PiiKeyset.development());
+              PiiKeyset.development(), WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
 
       LocalServices.clickhouse(
           "INSERT INTO `" + database + "`.checkout_orders SELECT * FROM `" + database + "`.checkout_orders LIMIT 4");

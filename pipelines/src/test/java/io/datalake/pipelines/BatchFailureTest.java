@@ -16,7 +16,7 @@ public class BatchFailureTest {
   private static final WriteWarehouse.Config WAREHOUSE =
       new WriteWarehouse.Config(
           new ClickHouseClient("http://127.0.0.1:8123", ""), "datalake", "18.16.1", "load", 5000, 1L << 20, 2,
-          PiiKeyset.development());
+          PiiKeyset.development(), WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
 
   /** What a runner throws for a ClickHouseIO insert that found no server: the driver's exception inside. */
   private static RuntimeException refusedInsert() {

@@ -150,6 +150,8 @@ public final class ClickHouseClient implements Serializable {
     private static final java.util.Set<Integer> TRANSIENT_CODES =
         java.util.Set.of(159, 202, 209, 210, 241, 242, 252, 285, 319, 394, 425);
 
+    private static final java.util.regex.Pattern ERROR_CODE = java.util.regex.Pattern.compile("^Code: (\\d+)");
+
     private final boolean transientFailure;
 
     public ClickHouseException(String message) {
@@ -170,7 +172,7 @@ public final class ClickHouseClient implements Serializable {
       if (status == 502 || status == 503 || status == 504) {
         return true;
       }
-      java.util.regex.Matcher code = java.util.regex.Pattern.compile("^Code: (\\d+)").matcher(body == null ? "" : body.trim());
+      java.util.regex.Matcher code = ERROR_CODE.matcher(body == null ? "" : body.trim());
       return code.find() && TRANSIENT_CODES.contains(Integer.parseInt(code.group(1)));
     }
   }

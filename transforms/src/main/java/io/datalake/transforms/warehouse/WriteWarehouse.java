@@ -79,18 +79,6 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     /** The default retry budget of statements and inserts (see --clickhouseRetrySeconds). */
     public static final int DEFAULT_RETRY_SECONDS = 120;
 
-    public Config(
-        ClickHouseClient client,
-        String database,
-        String serverVersion,
-        String loadId,
-        int batchRows,
-        long batchBytes,
-        int flushSeconds,
-        PiiKeyset keyset) {
-      this(client, database, serverVersion, loadId, batchRows, batchBytes, flushSeconds, keyset, DEFAULT_RETRY_SECONDS);
-    }
-
     public Duration retryBudget() {
       return Duration.standardSeconds(retrySeconds);
     }
@@ -98,6 +86,15 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     public String jdbcUrl() {
       return client.jdbcUrl(database, serverVersion);
     }
+  }
+
+  /** A ClickHouseIO insert into {@code table} with the warehouse's retry budget, never deduplicated. */
+  private static ClickHouseIO.Write<Row> insert(Config config, String table) {
+    return ClickHouseIO.<Row>write(config.jdbcUrl(), table)
+        .withInsertDeduplicate(false)
+        .withMaxRetries(INSERT_MAX_RETRIES)
+        .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
+        .withMaxCumulativeBackoff(config.retryBudget());
   }
 
   @Override
@@ -132,13 +129,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
           .setCoder(rowCoder)
           .apply(
               "Insert_" + name,
-              ClickHouseIO.<Row>write(config.jdbcUrl(), name)
-                  .withTableSchema(table.ioSchema())
-                  .withMaxInsertBlockSize(config.batchRows())
-                  .withInsertDeduplicate(false)
-                  .withMaxRetries(INSERT_MAX_RETRIES)
-                  .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
-                  .withMaxCumulativeBackoff(config.retryBudget()));
+              insert(config, name).withTableSchema(table.ioSchema()).withMaxInsertBlockSize(config.batchRows()));
     }
     return converted.get(REJECTED);
   }
@@ -193,12 +184,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
                 .setRowSchema(schema);
         rows.apply(
             "InsertDeadLetters",
-            ClickHouseIO.<Row>write(config.jdbcUrl(), "dead_letters")
-                .withTableSchema(WarehouseTables.deadLettersSchema())
-                .withInsertDeduplicate(false)
-                .withMaxRetries(INSERT_MAX_RETRIES)
-                .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
-                .withMaxCumulativeBackoff(config.retryBudget()));
+            insert(config, "dead_letters").withTableSchema(WarehouseTables.deadLettersSchema()));
         return rows;
       }
     };
