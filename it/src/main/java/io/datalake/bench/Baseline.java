@@ -63,6 +63,7 @@ import org.apache.parquet.io.LocalOutputFile;
 public final class Baseline {
   /** The pipeline's default --maxRecordBytes. */
   private static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
   private static final int FLUSH_ROWS = 256;
 
   private final Path lake;
@@ -102,12 +103,18 @@ public final class Baseline {
     baseline.run(input, threads);
     double seconds = (System.nanoTime() - t0) / 1e9;
     StringBuilder line = new StringBuilder("BASELINE");
-    line.append(" threads=").append(threads)
-        .append(" read=").append(baseline.read.get())
-        .append(" accepted=").append(baseline.accepted.get())
-        .append(" rejected=").append(baseline.rejected.get())
-        .append(" files=").append(baseline.writers.size())
-        .append(" seconds=").append(String.format("%.3f", seconds));
+    line.append(" threads=")
+        .append(threads)
+        .append(" read=")
+        .append(baseline.read.get())
+        .append(" accepted=")
+        .append(baseline.accepted.get())
+        .append(" rejected=")
+        .append(baseline.rejected.get())
+        .append(" files=")
+        .append(baseline.writers.size())
+        .append(" seconds=")
+        .append(String.format("%.3f", seconds));
     for (Map.Entry<String, AtomicLong> e : new TreeMap<>(baseline.rowsByTable).entrySet()) {
       line.append(" rows.").append(e.getKey()).append('=').append(e.getValue().get());
     }
@@ -146,7 +153,8 @@ public final class Baseline {
       List<Future<?>> futures = new ArrayList<>();
       // One worker per thread, each pulling files from a shared queue: its mappers and cipher are
       // its own, like a DoFn instance's.
-      java.util.concurrent.ConcurrentLinkedQueue<InputFile> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(files);
+      java.util.concurrent.ConcurrentLinkedQueue<InputFile> queue =
+          new java.util.concurrent.ConcurrentLinkedQueue<>(files);
       for (int t = 0; t < threads; t++) {
         futures.add(
             pool.submit(
@@ -205,16 +213,19 @@ public final class Baseline {
         JsonLines.read(
             in,
             MAX_RECORD_BYTES,
-            (lineNumber, bytes, length) -> record(file.kind(), name + ":" + lineNumber, bytes, length));
+            (lineNumber, bytes, length) ->
+                record(file.kind(), name + ":" + lineNumber, bytes, length));
       }
       flush();
     }
 
-    private void record(EventKind kind, String position, byte[] bytes, long length) throws IOException {
+    private void record(EventKind kind, String position, byte[] bytes, long length)
+        throws IOException {
       read.incrementAndGet();
       try {
         if (bytes == null) {
-          throw new RecordRejectedException("read", "record of " + length + " bytes exceeds --maxRecordBytes");
+          throw new RecordRejectedException(
+              "read", "record of " + length + " bytes exceeds --maxRecordBytes");
         }
         RecordParser.ParsedRecord parsed = parser.parse(kind, bytes);
         long micros = parsed.eventTimeMicros();
@@ -232,7 +243,11 @@ public final class Baseline {
         rejected.incrementAndGet();
         DeadLetter letter =
             new DeadLetter(
-                kind.folder(), e.step(), e.getMessage(), position, bytes == null ? null : cipher.encryptRandomized(bytes));
+                kind.folder(),
+                e.step(),
+                e.getMessage(),
+                position,
+                bytes == null ? null : cipher.encryptRandomized(bytes));
         BufferedWriter out = deadLetters.computeIfAbsent(kind.folder(), k -> openDeadLetters(k));
         synchronized (out) {
           out.write(WriteDeadLetters.toJson(letter));
@@ -253,7 +268,8 @@ public final class Baseline {
 
   private BufferedWriter openDeadLetters(String kind) {
     try {
-      return Files.newBufferedWriter(temp.resolve("dead-" + kind + ".jsonl"), StandardCharsets.UTF_8);
+      return Files.newBufferedWriter(
+          temp.resolve("dead-" + kind + ".jsonl"), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -289,7 +305,9 @@ public final class Baseline {
       for (GenericRecord r : records) {
         writer.write(r);
       }
-      rowsByTable.computeIfAbsent(partition.substring(0, partition.indexOf('/')), t -> new AtomicLong()).addAndGet(records.size());
+      rowsByTable
+          .computeIfAbsent(partition.substring(0, partition.indexOf('/')), t -> new AtomicLong())
+          .addAndGet(records.size());
     }
 
     synchronized void finish() throws IOException {

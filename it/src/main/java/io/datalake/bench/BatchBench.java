@@ -40,8 +40,10 @@ final class BatchBench {
   }
 
   private final Benchmark.Config config;
+
   /** The baseline lake of the current size: what the others are checked against. */
   private LakeStats reference;
+
   private long referenceRecords = -1;
 
   BatchBench(Benchmark.Config config) {
@@ -60,9 +62,11 @@ final class BatchBench {
    * Runs one variant over one input; {@code startup} is the same variant's wall time on the tiny
    * input (0 for the tiny run itself).
    */
-  Results.BatchRun run(Variant variant, InputFiles.Input input, double startup, List<String> extraJvmArgs)
+  Results.BatchRun run(
+      Variant variant, InputFiles.Input input, double startup, List<String> extraJvmArgs)
       throws Exception {
-    String name = label(variant) + "-" + input.records() + (extraJvmArgs.isEmpty() ? "" : "-profiled");
+    String name =
+        label(variant) + "-" + input.records() + (extraJvmArgs.isEmpty() ? "" : "-profiled");
     Path runDir = config.out().resolve("runs").resolve(name);
     InputFiles.deleteTree(runDir);
     Files.createDirectories(runDir);
@@ -108,7 +112,8 @@ final class BatchBench {
     List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
     if (variant == Variant.FLINK || variant == Variant.FLINK_S3_CH) {
       // The job's own start and end (RUNNING, FINISHED), with timestamps, in the log.
-      jvmArgs.add("-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph.ExecutionGraph=info");
+      jvmArgs.add(
+          "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph.ExecutionGraph=info");
     }
     if (variant == Variant.FLINK_S3_CH) {
       for (String a : config.clickhouseJvmArgs().trim().split("\\s+")) {
@@ -117,7 +122,8 @@ final class BatchBench {
         }
       }
     }
-    ChildJvm child = ChildJvm.start(name, runDir, config.heap(), jvmArgs, classpath, mainClass, args);
+    ChildJvm child =
+        ChildJvm.start(name, runDir, config.heap(), jvmArgs, classpath, mainClass, args);
     ChildJvm.Result result;
     try (ChildJvm c = child) {
       long next = 30;
@@ -134,7 +140,8 @@ final class BatchBench {
     boolean ok = result.exitCode() == 0 && !result.timedOut();
     String check;
     if (!ok) {
-      check = (result.timedOut() ? "timed out" : "exit " + result.exitCode()) + ": " + lastError(child);
+      check =
+          (result.timedOut() ? "timed out" : "exit " + result.exitCode()) + ": " + lastError(child);
     } else if (variant == Variant.FLINK_S3_CH) {
       check = checkClickHouse(database, input.records());
       ok = check.startsWith("ok");
@@ -143,20 +150,31 @@ final class BatchBench {
       if (variant.baseline() && referenceRecords != input.records()) {
         reference = stats;
         referenceRecords = input.records();
-        check = stats.tables().isEmpty() ? "empty lake" : "ok (reference: " + String.format("%,d", stats.rows()) + " rows, " + stats.tables().size() + " tables)";
+        check =
+            stats.tables().isEmpty()
+                ? "empty lake"
+                : "ok (reference: "
+                    + String.format("%,d", stats.rows())
+                    + " rows, "
+                    + stats.tables().size()
+                    + " tables)";
         ok = !stats.tables().isEmpty();
       } else if (reference == null || referenceRecords != input.records()) {
         check = "ok (no baseline to compare with)";
       } else {
         List<String> diff = reference.differences(stats, "baseline", label(variant));
-        check = diff.isEmpty() ? "ok (same rows, schemas, partitions, codecs as the baseline)" : "DIFFERS: " + String.join("; ", diff);
+        check =
+            diff.isEmpty()
+                ? "ok (same rows, schemas, partitions, codecs as the baseline)"
+                : "DIFFERS: " + String.join("; ", diff);
         ok = diff.isEmpty();
       }
     }
     if (variant == Variant.FLINK_S3_CH && !config.keep()) {
       cleanupS3AndClickHouse(s3Prefix, database);
     }
-    if (!config.keep() && !(variant.baseline() && referenceRecords == input.records() && reference != null)) {
+    if (!config.keep()
+        && !(variant.baseline() && referenceRecords == input.records() && reference != null)) {
       InputFiles.deleteTree(lake);
     }
     double steady = Math.max(0.001, wall - startup);
@@ -195,7 +213,9 @@ final class BatchBench {
         startup == 0
             ? "start-up run"
             : measurable
-                ? String.format("start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s", startup, steady, rps, input.bytes() / 1e6 / steady)
+                ? String.format(
+                    "start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s",
+                    startup, steady, rps, input.bytes() / 1e6 / steady)
                 : String.format("start-up %.1f s: no steady part to measure", startup),
         Bench.mb(result.rss()),
         Bench.mb(result.peakHeapBytes()),
@@ -208,7 +228,12 @@ final class BatchBench {
   void forgetReference() throws IOException {
     if (reference != null && !config.keep()) {
       for (Variant v : List.of(Variant.BASELINE_1T, Variant.BASELINE_NT)) {
-        InputFiles.deleteTree(config.out().resolve("runs").resolve(label(v) + "-" + referenceRecords).resolve("lake"));
+        InputFiles.deleteTree(
+            config
+                .out()
+                .resolve("runs")
+                .resolve(label(v) + "-" + referenceRecords)
+                .resolve("lake"));
       }
     }
     reference = null;
@@ -216,7 +241,8 @@ final class BatchBench {
   }
 
   private static final Pattern JOB_STATE =
-      Pattern.compile("^(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) .*switched from state (\\w+) to (\\w+)");
+      Pattern.compile(
+          "^(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) .*switched from state (\\w+) to (\\w+)");
 
   /** Seconds from the Flink job's RUNNING to its FINISHED, from the log; NaN when not there. */
   static double jobSeconds(Path log) {
@@ -226,8 +252,11 @@ final class BatchBench {
       for (String line : Files.readAllLines(log)) {
         Matcher m = JOB_STATE.matcher(line);
         if (m.find()) {
-          double t = Integer.parseInt(m.group(1)) * 3600 + Integer.parseInt(m.group(2)) * 60
-              + Integer.parseInt(m.group(3)) + Integer.parseInt(m.group(4)) / 1000.0;
+          double t =
+              Integer.parseInt(m.group(1)) * 3600
+                  + Integer.parseInt(m.group(2)) * 60
+                  + Integer.parseInt(m.group(3))
+                  + Integer.parseInt(m.group(4)) / 1000.0;
           if (m.group(6).equals("RUNNING") && Double.isNaN(running)) {
             running = t;
           } else if (m.group(6).equals("FINISHED")) {
@@ -243,7 +272,8 @@ final class BatchBench {
   }
 
   private List<String> flink() {
-    return List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + config.cores());
+    return List.of(
+        "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + config.cores());
   }
 
   private static String lastError(ChildJvm child) {
@@ -260,7 +290,10 @@ final class BatchBench {
       return null;
     }
     List<String> lines = all.subList(Math.max(0, all.size() - 400), all.size());
-    for (String wanted : new String[] {"OutOfMemoryError", "Exception in thread", "Caused by", "Exception", "ERROR"}) {
+    for (String wanted :
+        new String[] {
+          "OutOfMemoryError", "Exception in thread", "Caused by", "Exception", "ERROR"
+        }) {
       String found = null;
       for (String line : lines) {
         if (line.contains(wanted)) {
@@ -283,7 +316,10 @@ final class BatchBench {
       ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
       Map<String, Long> counts = new TreeMap<>();
       for (String line :
-          ch.execute("SELECT table, sum(rows) FROM system.parts WHERE database = '" + database + "' AND active GROUP BY table FORMAT TabSeparated")
+          ch.execute(
+                  "SELECT table, sum(rows) FROM system.parts WHERE database = '"
+                      + database
+                      + "' AND active GROUP BY table FORMAT TabSeparated")
               .split("\n")) {
         if (!line.isBlank()) {
           String[] kv = line.split("\t");
@@ -297,10 +333,17 @@ final class BatchBench {
       for (Map.Entry<String, LakeStats.Table> e : reference.tables().entrySet()) {
         long got = counts.getOrDefault(e.getKey(), 0L);
         if (got != e.getValue().rows()) {
-          diff.add(e.getKey() + ": " + got + " in ClickHouse, " + e.getValue().rows() + " in the baseline lake");
+          diff.add(
+              e.getKey()
+                  + ": "
+                  + got
+                  + " in ClickHouse, "
+                  + e.getValue().rows()
+                  + " in the baseline lake");
         }
       }
-      if (WarehouseTables.byName("current_entities") != null && !counts.containsKey("current_entities")) {
+      if (WarehouseTables.byName("current_entities") != null
+          && !counts.containsKey("current_entities")) {
         diff.add("current_entities: missing");
       }
       return diff.isEmpty()
@@ -313,14 +356,16 @@ final class BatchBench {
 
   private void cleanupS3AndClickHouse(String prefix, String database) {
     try {
-      new ClickHouseClient(config.clickhouseUrl(), "").execute("DROP DATABASE IF EXISTS `" + database + "`");
+      new ClickHouseClient(config.clickhouseUrl(), "")
+          .execute("DROP DATABASE IF EXISTS `" + database + "`");
     } catch (RuntimeException e) {
       Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
     }
     try {
       Services.deleteS3Prefix(config, prefix);
     } catch (RuntimeException e) {
-      Bench.progress("cleanup: could not delete s3://%s/%s: %s", config.s3Bucket(), prefix, e.getMessage());
+      Bench.progress(
+          "cleanup: could not delete s3://%s/%s: %s", config.s3Bucket(), prefix, e.getMessage());
     }
   }
 }

@@ -18,7 +18,8 @@ final class Bench {
 
   /** One progress line on standard output, with the wall-clock time. */
   static void progress(String format, Object... args) {
-    System.out.println("bench " + LocalTime.now().format(CLOCK) + " " + String.format(format, args));
+    System.out.println(
+        "bench " + LocalTime.now().format(CLOCK) + " " + String.format(format, args));
     System.out.flush();
   }
 
@@ -72,7 +73,10 @@ final class Bench {
       mem =
           Files.readAllLines(Path.of("/proc/meminfo")).stream()
               .filter(l -> l.startsWith("MemTotal"))
-              .map(l -> String.format("%.1f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
+              .map(
+                  l ->
+                      String.format(
+                          "%.1f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
               .findFirst()
               .orElse("?");
     } catch (IOException e) {
@@ -82,7 +86,9 @@ final class Bench {
     m.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
     m.put("memory", mem);
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-    m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put(
+        "java",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     m.put("load", loadAverage());
     return m;
   }

@@ -20,8 +20,8 @@ import java.util.TreeSet;
  * baseline, on the same generated input. Batch: the baseline on 1 thread and on one per core, the
  * pipeline on the DirectRunner and the embedded FlinkRunner to a local lake, and on Flink to
  * S3Proxy plus ClickHouse, at each size. Streaming: Kafka to lake and ClickHouse on Flink at each
- * offered rate. Every run is its own JVM. Writes results.json, results.md and chart.svg into
- * {@code --out}. Not a test: nothing here asserts a timing.
+ * offered rate. Every run is its own JVM. Writes results.json, results.md and chart.svg into {@code
+ * --out}. Not a test: nothing here asserts a timing.
  */
 public final class Benchmark {
   private Benchmark() {}
@@ -71,8 +71,10 @@ public final class Benchmark {
     }
   }
 
-  static final List<String> PARTS = List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming");
+  static final List<String> PARTS =
+      List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming");
   static final long TINY = 70;
+
   /**
    * Checkpoints every 10 s, as the README's Flink example, to files: with Flink's default storage
    * (the JobManager's memory, 5 MB at most) the windows' and batches' state soon exceeds it, every
@@ -132,11 +134,20 @@ public final class Benchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> flags = Bench.flags(args);
     if (flags.containsKey("help") || flags.containsKey("h")) {
-      System.out.print(String.format(USAGE, Runtime.getRuntime().availableProcessors(), DEFAULT_STREAM_ARGS, DEFAULT_CLICKHOUSE_JVM_ARGS));
+      System.out.print(
+          String.format(
+              USAGE,
+              Runtime.getRuntime().availableProcessors(),
+              DEFAULT_STREAM_ARGS,
+              DEFAULT_CLICKHOUSE_JVM_ARGS));
       return;
     }
-    Path project = Path.of(System.getProperty("datalake.project.dir", ".")).toAbsolutePath().normalize();
-    Path out = Path.of(flags.getOrDefault("out", project.resolve("it/target/bench").toString())).toAbsolutePath().normalize();
+    Path project =
+        Path.of(System.getProperty("datalake.project.dir", ".")).toAbsolutePath().normalize();
+    Path out =
+        Path.of(flags.getOrDefault("out", project.resolve("it/target/bench").toString()))
+            .toAbsolutePath()
+            .normalize();
     Files.createDirectories(out);
     if (flags.containsKey("render")) {
       Results r = Results.load(out.resolve("results.json"));
@@ -147,14 +158,33 @@ public final class Benchmark {
           String error = b.ok() ? null : BatchBench.errorLine(out.resolve(b.log()));
           if (error != null && b.check().startsWith("exit ")) {
             String check = b.check().substring(0, b.check().indexOf(':') + 1) + " " + error;
-            list.set(i, new Results.BatchRun(b.variant(), b.cores(), b.records(), b.inputBytes(), b.wallSeconds(),
-                b.startupSeconds(), b.steadySeconds(), b.jobSeconds(), b.recordsPerSecond(), b.mbPerSecond(), b.rssBytes(),
-                b.heapPeakBytes(), b.heapLiveBytes(), b.gcCount(), b.exitCode(), b.ok(), check, b.log()));
+            list.set(
+                i,
+                new Results.BatchRun(
+                    b.variant(),
+                    b.cores(),
+                    b.records(),
+                    b.inputBytes(),
+                    b.wallSeconds(),
+                    b.startupSeconds(),
+                    b.steadySeconds(),
+                    b.jobSeconds(),
+                    b.recordsPerSecond(),
+                    b.mbPerSecond(),
+                    b.rssBytes(),
+                    b.heapPeakBytes(),
+                    b.heapLiveBytes(),
+                    b.gcCount(),
+                    b.exitCode(),
+                    b.ok(),
+                    check,
+                    b.log()));
           }
         }
       }
       Report.write(out, r);
-      System.out.println("bench: wrote " + out.resolve("results.md") + " and " + out.resolve("chart.svg"));
+      System.out.println(
+          "bench: wrote " + out.resolve("results.md") + " and " + out.resolve("chart.svg"));
       return;
     }
     Config config = config(flags, project, out);
@@ -171,11 +201,20 @@ public final class Benchmark {
     r.settings.put("window", config.windowSeconds() + " s");
     r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
     r.settings.put("streamArgs", config.streamArgs());
-    r.settings.put("clickhouseJvmArgs", config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
+    r.settings.put(
+        "clickhouseJvmArgs",
+        config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
     r.settings.put("parts", String.join(",", config.parts()));
     r.settings.put("repeat", Integer.toString(config.repeat()));
-    Bench.progress("plan: %s; sizes %s, rates %s/s for %d s each, %d cores, -Xmx%s; results in %s",
-        String.join(",", config.parts()), config.sizes(), config.rates(), config.durationSeconds(), config.cores(), config.heap(), out);
+    Bench.progress(
+        "plan: %s; sizes %s, rates %s/s for %d s each, %d cores, -Xmx%s; results in %s",
+        String.join(",", config.parts()),
+        config.sizes(),
+        config.rates(),
+        config.durationSeconds(),
+        config.cores(),
+        config.heap(),
+        out);
     Bench.progress("machine: %s", r.machine);
     Set<String> parts = new LinkedHashSet<>(config.parts());
     checkServices(config, parts, r);
@@ -251,14 +290,36 @@ public final class Benchmark {
       Path jfr = out.resolve("runs").resolve("flink-" + config.jfrSize() + ".jfr");
       Files.createDirectories(jfr.getParent());
       Files.deleteIfExists(jfr);
-      Results.BatchRun run = bench.run(BatchBench.Variant.FLINK, input, startup.getOrDefault(BatchBench.Variant.FLINK, 0.0), Profile.jvmArgs(jfr));
+      Results.BatchRun run =
+          bench.run(
+              BatchBench.Variant.FLINK,
+              input,
+              startup.getOrDefault(BatchBench.Variant.FLINK, 0.0),
+              Profile.jvmArgs(jfr));
       if (Files.exists(jfr)) {
-        Results.Profile p = Profile.analyse(
-            String.format("flink at %,d records (profiled run: wall %.1f s, %s)", config.jfrSize(), run.wallSeconds(), run.ok() ? "ok" : "FAILED"),
-            jfr, 15);
-        r.profile = new Results.Profile(p.run(), out.relativize(jfr).toString(), p.samples(), p.self(), p.inclusive(), p.inclusiveOurs(), p.packages());
-        Bench.progress("profile: %,d samples; top self frames: %s", p.samples(),
-            p.self().stream().limit(5).map(f -> f.frame() + String.format(" %.1f%%", f.percent())).toList());
+        Results.Profile p =
+            Profile.analyse(
+                String.format(
+                    "flink at %,d records (profiled run: wall %.1f s, %s)",
+                    config.jfrSize(), run.wallSeconds(), run.ok() ? "ok" : "FAILED"),
+                jfr,
+                15);
+        r.profile =
+            new Results.Profile(
+                p.run(),
+                out.relativize(jfr).toString(),
+                p.samples(),
+                p.self(),
+                p.inclusive(),
+                p.inclusiveOurs(),
+                p.packages());
+        Bench.progress(
+            "profile: %,d samples; top self frames: %s",
+            p.samples(),
+            p.self().stream()
+                .limit(5)
+                .map(f -> f.frame() + String.format(" %.1f%%", f.percent()))
+                .toList());
       } else {
         r.notes.add("The JFR run left no recording: " + run.check());
       }
@@ -267,7 +328,8 @@ public final class Benchmark {
   }
 
   /** Runs a variant n times and keeps the run of median wall time, noting the spread. */
-  private static Results.BatchRun median(BatchBench bench, BatchBench.Variant v, InputFiles.Input input, double startup, int n)
+  private static Results.BatchRun median(
+      BatchBench bench, BatchBench.Variant v, InputFiles.Input input, double startup, int n)
       throws Exception {
     List<Results.BatchRun> runs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -283,15 +345,40 @@ public final class Benchmark {
     sorted.sort(java.util.Comparator.comparingDouble(Results.BatchRun::wallSeconds));
     Results.BatchRun m = sorted.get(n / 2);
     boolean allOk = runs.stream().allMatch(Results.BatchRun::ok);
-    String note = String.format(java.util.Locale.ROOT, "median of %d runs (wall %.1f-%.1f s)", n,
-        sorted.get(0).wallSeconds(), sorted.get(n - 1).wallSeconds());
-    return new Results.BatchRun(m.variant(), m.cores(), m.records(), m.inputBytes(), m.wallSeconds(), m.startupSeconds(),
-        m.steadySeconds(), m.jobSeconds(), m.recordsPerSecond(), m.mbPerSecond(),
+    String note =
+        String.format(
+            java.util.Locale.ROOT,
+            "median of %d runs (wall %.1f-%.1f s)",
+            n,
+            sorted.get(0).wallSeconds(),
+            sorted.get(n - 1).wallSeconds());
+    return new Results.BatchRun(
+        m.variant(),
+        m.cores(),
+        m.records(),
+        m.inputBytes(),
+        m.wallSeconds(),
+        m.startupSeconds(),
+        m.steadySeconds(),
+        m.jobSeconds(),
+        m.recordsPerSecond(),
+        m.mbPerSecond(),
         runs.stream().mapToLong(Results.BatchRun::rssBytes).max().orElse(0),
         runs.stream().mapToLong(Results.BatchRun::heapPeakBytes).max().orElse(0),
         runs.stream().mapToLong(Results.BatchRun::heapLiveBytes).max().orElse(0),
-        m.gcCount(), m.exitCode(), allOk && m.ok(),
-        note + "; " + (allOk ? m.check() : "some runs FAILED: " + runs.stream().filter(b -> !b.ok()).map(Results.BatchRun::check).findFirst().orElse("")),
+        m.gcCount(),
+        m.exitCode(),
+        allOk && m.ok(),
+        note
+            + "; "
+            + (allOk
+                ? m.check()
+                : "some runs FAILED: "
+                    + runs.stream()
+                        .filter(b -> !b.ok())
+                        .map(Results.BatchRun::check)
+                        .findFirst()
+                        .orElse("")),
         m.log());
   }
 
@@ -342,16 +429,72 @@ public final class Benchmark {
   }
 
   private static Config withParts(Config c, Set<String> parts) {
-    return new Config(c.project(), c.out(), c.data(), c.samples(), c.jar(), c.benchClasspath(), c.cores(), c.heap(),
-        c.sizes(), c.rates(), c.durationSeconds(), c.warmupSeconds(), c.directMax(), c.s3Max(), parts, c.keep(), c.jfrSize(),
-        c.windowSeconds(), c.maxOutOfOrdernessSeconds(), c.streamArgs(), c.clickhouseJvmArgs(), c.kafka(), c.clickhouseUrl(), c.s3Endpoint(), c.s3AccessKey(),
-        c.s3SecretKey(), c.s3Bucket(), c.s3Region(), c.repeat(), c.batchTimeout(), c.startupTimeout());
+    return new Config(
+        c.project(),
+        c.out(),
+        c.data(),
+        c.samples(),
+        c.jar(),
+        c.benchClasspath(),
+        c.cores(),
+        c.heap(),
+        c.sizes(),
+        c.rates(),
+        c.durationSeconds(),
+        c.warmupSeconds(),
+        c.directMax(),
+        c.s3Max(),
+        parts,
+        c.keep(),
+        c.jfrSize(),
+        c.windowSeconds(),
+        c.maxOutOfOrdernessSeconds(),
+        c.streamArgs(),
+        c.clickhouseJvmArgs(),
+        c.kafka(),
+        c.clickhouseUrl(),
+        c.s3Endpoint(),
+        c.s3AccessKey(),
+        c.s3SecretKey(),
+        c.s3Bucket(),
+        c.s3Region(),
+        c.repeat(),
+        c.batchTimeout(),
+        c.startupTimeout());
   }
 
   private static Config config(Map<String, String> flags, Path project, Path out) {
-    Set<String> known = Set.of("events", "sizes", "rate", "rates", "duration", "warmup", "out", "data", "only", "cores", "heap",
-        "direct-max", "s3-max", "jfr", "window", "max-ooo", "stream-args", "clickhouse-jvm-args", "keep", "kafka", "clickhouse", "s3-endpoint", "s3-bucket",
-        "s3-region", "s3-access-key", "s3-secret-key", "jar", "batch-timeout", "repeat");
+    Set<String> known =
+        Set.of(
+            "events",
+            "sizes",
+            "rate",
+            "rates",
+            "duration",
+            "warmup",
+            "out",
+            "data",
+            "only",
+            "cores",
+            "heap",
+            "direct-max",
+            "s3-max",
+            "jfr",
+            "window",
+            "max-ooo",
+            "stream-args",
+            "clickhouse-jvm-args",
+            "keep",
+            "kafka",
+            "clickhouse",
+            "s3-endpoint",
+            "s3-bucket",
+            "s3-region",
+            "s3-access-key",
+            "s3-secret-key",
+            "jar",
+            "batch-timeout",
+            "repeat");
     for (String k : flags.keySet()) {
       if (!known.contains(k)) {
         throw new IllegalArgumentException("unknown option --" + k + " (--help lists them)");
@@ -361,16 +504,23 @@ public final class Benchmark {
     Path jar =
         flags.containsKey("jar")
             ? Path.of(flags.get("jar"))
-            : Arrays.stream(classpath.split(":")).filter(p -> p.endsWith("-bundled.jar")).map(Path::of).findFirst()
+            : Arrays.stream(classpath.split(":"))
+                .filter(p -> p.endsWith("-bundled.jar"))
+                .map(Path::of)
+                .findFirst()
                 .orElse(project.resolve("pipelines/target/datalake-pipelines-bundled.jar"));
     List<Long> sizes =
         flags.containsKey("events")
             ? List.of(Long.parseLong(flags.get("events").replace("_", "")))
-            : Arrays.stream(flags.getOrDefault("sizes", "10000,100000,500000").split(",")).map(s -> Long.parseLong(s.trim().replace("_", ""))).toList();
+            : Arrays.stream(flags.getOrDefault("sizes", "10000,100000,500000").split(","))
+                .map(s -> Long.parseLong(s.trim().replace("_", "")))
+                .toList();
     List<Integer> rates =
         flags.containsKey("rate")
             ? List.of(Integer.parseInt(flags.get("rate")))
-            : Arrays.stream(flags.getOrDefault("rates", "500,2000,4000").split(",")).map(s -> Integer.parseInt(s.trim())).toList();
+            : Arrays.stream(flags.getOrDefault("rates", "500,2000,4000").split(","))
+                .map(s -> Integer.parseInt(s.trim()))
+                .toList();
     Set<String> parts = new LinkedHashSet<>();
     for (String p : flags.getOrDefault("only", String.join(",", PARTS)).split(",")) {
       if (!PARTS.contains(p.trim())) {
@@ -385,7 +535,9 @@ public final class Benchmark {
         project.resolve("pipelines/samples/input"),
         jar.toAbsolutePath(),
         classpath,
-        Integer.parseInt(flags.getOrDefault("cores", Integer.toString(Runtime.getRuntime().availableProcessors()))),
+        Integer.parseInt(
+            flags.getOrDefault(
+                "cores", Integer.toString(Runtime.getRuntime().availableProcessors()))),
         flags.getOrDefault("heap", "1g"),
         sizes,
         rates,
@@ -418,6 +570,7 @@ public final class Benchmark {
   }
 
   private static String now() {
-    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'"));
+    return ZonedDateTime.now(ZoneOffset.UTC)
+        .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'"));
   }
 }

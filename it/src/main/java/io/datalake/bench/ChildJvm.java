@@ -13,11 +13,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One measured run in its own JVM: started directly (no shell, so the pid is the JVM's), output
- * to a log file, GC log to a file, and its memory sampled from {@code /proc/<pid>/status} every
- * 200 ms: the largest VmRSS seen and the last VmHWM (the kernel's own high-water mark). Peak heap
- * comes from the GC log: the largest heap occupancy before a collection, the largest after one
- * (live data), and the occupancy at exit.
+ * One measured run in its own JVM: started directly (no shell, so the pid is the JVM's), output to
+ * a log file, GC log to a file, and its memory sampled from {@code /proc/<pid>/status} every 200
+ * ms: the largest VmRSS seen and the last VmHWM (the kernel's own high-water mark). Peak heap comes
+ * from the GC log: the largest heap occupancy before a collection, the largest after one (live
+ * data), and the occupancy at exit.
  */
 final class ChildJvm implements AutoCloseable {
   /** Children still running, stopped by the shutdown hook if the benchmark is interrupted. */
@@ -45,7 +45,8 @@ final class ChildJvm implements AutoCloseable {
 
   private static final Pattern GC_PAUSE =
       Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
-  private static final Pattern GC_EXIT_USED = Pattern.compile("heap\\s+total\\s+(\\d+)K,\\s+used\\s+(\\d+)K");
+  private static final Pattern GC_EXIT_USED =
+      Pattern.compile("heap\\s+total\\s+(\\d+)K,\\s+used\\s+(\\d+)K");
 
   private final String name;
   private final Process process;
@@ -79,7 +80,8 @@ final class ChildJvm implements AutoCloseable {
    * AWS_SECRET_ACCESS_KEY, so that Beam's default AWS provider chain finds them and they are in no
    * option, command line or log (a child's log starts with its command).
    */
-  private static final java.util.Map<String, String> ENVIRONMENT = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, String> ENVIRONMENT =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   static void awsCredentials(String accessKey, String secretKey) {
     ENVIRONMENT.put("AWS_ACCESS_KEY_ID", accessKey);
@@ -87,7 +89,13 @@ final class ChildJvm implements AutoCloseable {
   }
 
   static ChildJvm start(
-      String name, Path dir, String heap, List<String> jvmArgs, String classpath, String mainClass, List<String> args)
+      String name,
+      Path dir,
+      String heap,
+      List<String> jvmArgs,
+      String classpath,
+      String mainClass,
+      List<String> args)
       throws IOException {
     Files.createDirectories(dir);
     Path log = dir.resolve(name + ".log");

@@ -14,14 +14,15 @@ import java.util.function.LongFunction;
 
 /**
  * The benchmark's producer: events of {@link EventGenerator} made once as text, with their id and
- * event time cut out, then filled in for each event sent. Making every event afresh (a deep copy
- * of a 14 KB order, then serializing it) took half a core of the benchmark JVM at 2,000 events/s,
- * on the same two cores as the pipeline it measures; a producer in production runs elsewhere.
- * Each pooled event keeps its own out-of-orderness (0-20 s before the send time), tenant and PII
- * values; ids are those of the event number, as {@code ids} gives them.
+ * event time cut out, then filled in for each event sent. Making every event afresh (a deep copy of
+ * a 14 KB order, then serializing it) took half a core of the benchmark JVM at 2,000 events/s, on
+ * the same two cores as the pipeline it measures; a producer in production runs elsewhere. Each
+ * pooled event keeps its own out-of-orderness (0-20 s before the send time), tenant and PII values;
+ * ids are those of the event number, as {@code ids} gives them.
  */
 final class EventPool {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** The generator's clock while pooling: event times fall just before it, so they are found. */
   private static final Instant POOL_CLOCK = Instant.parse("1971-01-01T00:00:00Z");
 
@@ -32,8 +33,11 @@ final class EventPool {
     ACTIVITY_ID
   }
 
-  /** One pooled event: its text split around its id, event time and (entity operations) activity id. */
-  private record Template(EventKind kind, List<String> parts, List<Slot> slots, long millisBeforeSend) {}
+  /**
+   * One pooled event: its text split around its id, event time and (entity operations) activity id.
+   */
+  private record Template(
+      EventKind kind, List<String> parts, List<Slot> slots, long millisBeforeSend) {}
 
   private final Template[] templates;
   private final int perKind;
@@ -48,7 +52,8 @@ final class EventPool {
     templates = new Template[perKind * kinds];
     for (int i = 0; i < templates.length; i++) {
       EventGenerator.Event e = generator.next(i, 0, 0);
-      String idText = e.kind() == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(i) : poolIds.apply(i);
+      String idText =
+          e.kind() == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(i) : poolIds.apply(i);
       String timeText = JSON.readTree(e.value()).path(e.kind().eventTimeField()).asText();
       long millisBefore = POOL_CLOCK.toEpochMilli() - Instant.parse(timeText).toEpochMilli();
       Map<Slot, String> slots = new EnumMap<>(Slot.class);
@@ -62,7 +67,8 @@ final class EventPool {
   }
 
   /** The event's text cut at each (quoted) slot value; every slot must be found. */
-  private static Template split(EventKind kind, String text, Map<Slot, String> slots, long millisBefore) {
+  private static Template split(
+      EventKind kind, String text, Map<Slot, String> slots, long millisBefore) {
     List<String> parts = new ArrayList<>();
     List<Slot> found = new ArrayList<>();
     int from = 0;
@@ -85,12 +91,15 @@ final class EventPool {
     }
     parts.add(text.substring(from));
     if (!found.containsAll(slots.keySet())) {
-      throw new IllegalStateException("a pooled " + kind + " event lost one of " + slots.keySet() + ": " + found);
+      throw new IllegalStateException(
+          "a pooled " + kind + " event lost one of " + slots.keySet() + ": " + found);
     }
     return new Template(kind, List.copyOf(parts), List.copyOf(found), millisBefore);
   }
 
-  /** Event {@code n}, of kind {@code n} mod 7 as the generator's, with its time before {@code now}. */
+  /**
+   * Event {@code n}, of kind {@code n} mod 7 as the generator's, with its time before {@code now}.
+   */
   EventGenerator.Event next(long n, Instant now) {
     int kinds = EventKind.values().length;
     Template t = templates[(int) ((n / kinds) % perKind) * kinds + (int) (n % kinds)];

@@ -25,7 +25,8 @@ final class InputFiles {
   static final int FILES_PER_KIND = 4;
   static final long SEED = 42;
   static final Instant DAY = Instant.parse("2025-03-01T00:00:30Z");
-  private static final String VERSION = "v2 accepted-templates seed=" + SEED + " files=" + FILES_PER_KIND + " day=" + DAY;
+  private static final String VERSION =
+      "v2 accepted-templates seed=" + SEED + " files=" + FILES_PER_KIND + " day=" + DAY;
   private static final long ID_TAG = 0x5eed_0000_0000_4000L;
 
   private InputFiles() {}
@@ -72,7 +73,9 @@ final class InputFiles {
         Path kindDir = Files.createDirectories(dir.resolve(kind.folder()));
         BufferedWriter[] files = new BufferedWriter[FILES_PER_KIND];
         for (int i = 0; i < FILES_PER_KIND; i++) {
-          files[i] = Files.newBufferedWriter(kindDir.resolve("part-" + i + ".jsonl"), StandardCharsets.UTF_8);
+          files[i] =
+              Files.newBufferedWriter(
+                  kindDir.resolve("part-" + i + ".jsonl"), StandardCharsets.UTF_8);
         }
         writers.put(kind, files);
       }
@@ -96,7 +99,9 @@ final class InputFiles {
       }
       writers.clear();
       Files.writeString(manifest, VERSION + "\n" + records + "\n" + bytes + "\n");
-      Bench.progress("input: %,d records, %.1f MB in %.1f s", records, bytes / 1e6, (System.nanoTime() - t0) / 1e9);
+      Bench.progress(
+          "input: %,d records, %.1f MB in %.1f s",
+          records, bytes / 1e6, (System.nanoTime() - t0) / 1e9);
       return new Input(dir, records, bytes);
     } finally {
       for (BufferedWriter[] files : writers.values()) {

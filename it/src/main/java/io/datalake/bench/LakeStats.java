@@ -19,7 +19,8 @@ import org.apache.parquet.io.LocalInputFile;
  * the Parquet schema and codec of its files; and the dead letter lines.
  */
 record LakeStats(Map<String, Table> tables, long deadLetters, long bytes) {
-  record Table(long rows, int files, TreeSet<String> partitions, String schema, TreeSet<String> codecs) {}
+  record Table(
+      long rows, int files, TreeSet<String> partitions, String schema, TreeSet<String> codecs) {}
 
   static LakeStats read(Path lake) throws IOException {
     Map<String, long[]> rows = new TreeMap<>();
@@ -56,20 +57,35 @@ record LakeStats(Map<String, Table> tables, long deadLetters, long bytes) {
         ParquetMetadata footer = reader.getFooter();
         rows.computeIfAbsent(table, t -> new long[1])[0] += reader.getRecordCount();
         files.merge(table, 1, Integer::sum);
-        partitions.computeIfAbsent(table, t -> new TreeSet<>()).add(rel.substring(0, rel.lastIndexOf('/')));
+        partitions
+            .computeIfAbsent(table, t -> new TreeSet<>())
+            .add(rel.substring(0, rel.lastIndexOf('/')));
         String schema = footer.getFileMetaData().getSchema().toString();
         String previous = schemas.putIfAbsent(table, schema);
         if (previous != null && !previous.equals(schema)) {
           schemas.put(table, "MIXED SCHEMAS");
         }
-        footer.getBlocks().forEach(b -> b.getColumns().forEach(c -> codecs.computeIfAbsent(table, t -> new TreeSet<>()).add(c.getCodec().name())));
+        footer
+            .getBlocks()
+            .forEach(
+                b ->
+                    b.getColumns()
+                        .forEach(
+                            c ->
+                                codecs
+                                    .computeIfAbsent(table, t -> new TreeSet<>())
+                                    .add(c.getCodec().name())));
       }
     }
     Map<String, Table> tables = new TreeMap<>();
     for (String table : rows.keySet()) {
       tables.put(
           table,
-          new Table(rows.get(table)[0], files.get(table), partitions.get(table), schemas.get(table),
+          new Table(
+              rows.get(table)[0],
+              files.get(table),
+              partitions.get(table),
+              schemas.get(table),
               codecs.getOrDefault(table, new TreeSet<>())));
     }
     return new LakeStats(tables, deadLetters, bytes);
@@ -79,7 +95,9 @@ record LakeStats(Map<String, Table> tables, long deadLetters, long bytes) {
     return tables.values().stream().mapToLong(Table::rows).sum();
   }
 
-  /** The differences from another lake (rows, schemas, partitions, codecs); empty when they match. */
+  /**
+   * The differences from another lake (rows, schemas, partitions, codecs); empty when they match.
+   */
   List<String> differences(LakeStats other, String name, String otherName) {
     List<String> out = new ArrayList<>();
     TreeSet<String> names = new TreeSet<>(tables.keySet());
@@ -98,14 +116,28 @@ record LakeStats(Map<String, Table> tables, long deadLetters, long bytes) {
         out.add(t + ": Parquet schemas differ");
       }
       if (!a.partitions().equals(b.partitions())) {
-        out.add(t + ": partitions differ (" + a.partitions().size() + " vs " + b.partitions().size() + ")");
+        out.add(
+            t
+                + ": partitions differ ("
+                + a.partitions().size()
+                + " vs "
+                + b.partitions().size()
+                + ")");
       }
       if (!a.codecs().equals(b.codecs())) {
         out.add(t + ": codecs differ " + a.codecs() + " vs " + b.codecs());
       }
     }
     if (deadLetters != other.deadLetters) {
-      out.add("dead letters: " + deadLetters + " in " + name + ", " + other.deadLetters + " in " + otherName);
+      out.add(
+          "dead letters: "
+              + deadLetters
+              + " in "
+              + name
+              + ", "
+              + other.deadLetters
+              + " in "
+              + otherName);
     }
     return out;
   }

@@ -15,10 +15,10 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Reads a JFR recording's execution samples ({@code jdk.ExecutionSample}, the threads running
- * Java code) and ranks methods: by self samples (the top frame), by inclusive samples (anywhere on
- * the stack, once per sample), our own ({@code io.datalake}) methods by inclusive samples, and the
- * self samples grouped by library.
+ * Reads a JFR recording's execution samples ({@code jdk.ExecutionSample}, the threads running Java
+ * code) and ranks methods: by self samples (the top frame), by inclusive samples (anywhere on the
+ * stack, once per sample), our own ({@code io.datalake}) methods by inclusive samples, and the self
+ * samples grouped by library.
  */
 final class Profile {
   /** JVM options that record a profile into file: sampling every 10 ms, deep stacks. */
@@ -86,13 +86,19 @@ final class Profile {
         samples,
         rank(self, samples, top, k -> true),
         rank(inclusive, samples, top, Profile::isWork),
-        rank(inclusive, samples, top, k -> k.startsWith("io.datalake.") && !k.contains("$DoFnInvoker")),
+        rank(
+            inclusive,
+            samples,
+            top,
+            k -> k.startsWith("io.datalake.") && !k.contains("$DoFnInvoker")),
         rank(libraries, samples, 20, k -> true));
   }
 
   private static final String[] RUNNER = {
-    "java.lang.Thread.", "java.util.concurrent.", "org.apache.flink.runtime.", "org.apache.flink.streaming.runtime.",
-    "org.apache.beam.runners.", "org.apache.beam.sdk.transforms.reflect.", "io.datalake.", "jdk.internal.reflect.",
+    "java.lang.Thread.", "java.util.concurrent.", "org.apache.flink.runtime.",
+        "org.apache.flink.streaming.runtime.",
+    "org.apache.beam.runners.", "org.apache.beam.sdk.transforms.reflect.", "io.datalake.",
+        "jdk.internal.reflect.",
     "java.lang.reflect.",
   };
 
@@ -131,7 +137,9 @@ final class Profile {
     entries.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
     List<Results.Frame> out = new ArrayList<>();
     for (Map.Entry<String, Long> e : entries.subList(0, Math.min(top, entries.size()))) {
-      out.add(new Results.Frame(e.getKey(), e.getValue(), total == 0 ? 0 : 100.0 * e.getValue() / total));
+      out.add(
+          new Results.Frame(
+              e.getKey(), e.getValue(), total == 0 ? 0 : 100.0 * e.getValue() / total));
     }
     return out;
   }

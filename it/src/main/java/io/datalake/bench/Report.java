@@ -21,39 +21,89 @@ final class Report {
     Files.writeString(out.resolve("readme-section.md"), readme(r));
   }
 
-  /** A compact version for the README: the machine, the tables without the long checks, the targets. */
+  /**
+   * A compact version for the README: the machine, the tables without the long checks, the targets.
+   */
   static String readme(Results r) {
     StringBuilder md = new StringBuilder();
     Map<String, String> m = r.machine;
-    md.append(String.format("Latest results: %s, on %s, %s cores, %s RAM, %s, %s (load average at the start %s; the machine"
-            + " was shared with other jobs, so timings are noisy). Settings: %s, `-Xmx%s`, %s.%n%n",
-        r.started, m.get("cpu"), m.get("cores"), m.get("memory"), m.get("os"), m.get("java"), m.get("load"),
-        "sizes " + r.settings.get("sizes") + ", rates " + r.settings.get("rates") + "/s for " + r.settings.get("duration"),
-        r.settings.getOrDefault("heap", "1g"), "streaming window " + r.settings.get("window") + ", out-of-orderness "
-            + r.settings.get("maxOutOfOrderness")));
-    md.append("| variant | records | wall s | start-up s | steady s | records/s | MB/s | × baseline | peak RSS MB | heap peak / live MB | |\n");
+    md.append(
+        String.format(
+            "Latest results: %s, on %s, %s cores, %s RAM, %s, %s (load average at the start %s; the machine"
+                + " was shared with other jobs, so timings are noisy). Settings: %s, `-Xmx%s`, %s.%n%n",
+            r.started,
+            m.get("cpu"),
+            m.get("cores"),
+            m.get("memory"),
+            m.get("os"),
+            m.get("java"),
+            m.get("load"),
+            "sizes "
+                + r.settings.get("sizes")
+                + ", rates "
+                + r.settings.get("rates")
+                + "/s for "
+                + r.settings.get("duration"),
+            r.settings.getOrDefault("heap", "1g"),
+            "streaming window "
+                + r.settings.get("window")
+                + ", out-of-orderness "
+                + r.settings.get("maxOutOfOrderness")));
+    md.append(
+        "| variant | records | wall s | start-up s | steady s | records/s | MB/s | × baseline | peak RSS MB | heap peak / live MB | |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     List<Results.BatchRun> sorted = new ArrayList<>(r.batch);
-    sorted.sort(Comparator.comparingInt((Results.BatchRun b) -> order(b.variant())).thenComparingLong(Results.BatchRun::records));
+    sorted.sort(
+        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
+            .thenComparingLong(Results.BatchRun::records));
     for (Results.BatchRun b : sorted) {
       double base = baselineRps(r, b.records(), b.cores());
       boolean rate = b.ok() && b.recordsPerSecond() > 0;
-      String status = b.ok() ? "ok" : b.check().contains("OutOfMemoryError") ? "**OutOfMemoryError**" : "**failed**";
-      md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s / %s | %s |%n",
-          b.variant(), b.records(), b.wallSeconds(), b.startupSeconds(), b.steadySeconds(),
-          rate ? String.format("%,.0f", b.recordsPerSecond()) : "-", rate ? String.format(Locale.ROOT, "%.1f", b.mbPerSecond()) : "-",
-          rate && base > 0 ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base) : "-",
-          Bench.mb(b.rssBytes()), Bench.mb(b.heapPeakBytes()), Bench.mb(b.heapLiveBytes()), status));
+      String status =
+          b.ok()
+              ? "ok"
+              : b.check().contains("OutOfMemoryError") ? "**OutOfMemoryError**" : "**failed**";
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s / %s | %s |%n",
+              b.variant(),
+              b.records(),
+              b.wallSeconds(),
+              b.startupSeconds(),
+              b.steadySeconds(),
+              rate ? String.format("%,.0f", b.recordsPerSecond()) : "-",
+              rate ? String.format(Locale.ROOT, "%.1f", b.mbPerSecond()) : "-",
+              rate && base > 0
+                  ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base)
+                  : "-",
+              Bench.mb(b.rssBytes()),
+              Bench.mb(b.heapPeakBytes()),
+              Bench.mb(b.heapLiveBytes()),
+              status));
     }
     if (!r.streaming.isEmpty()) {
-      md.append("\n| offered rec/s | sustained rec/s | ClickHouse freshness p50 / p95 / p99 s | Parquet file p50 / p95 / p99 s | lag | start-up s | peak RSS MB | heap peak / live MB |\n");
+      md.append(
+          "\n| offered rec/s | sustained rec/s | ClickHouse freshness p50 / p95 / p99 s | Parquet file p50 / p95 / p99 s | lag | start-up s | peak RSS MB | heap peak / live MB |\n");
       md.append("|---:|---:|---|---|---|---:|---:|---:|\n");
       for (Results.StreamRun s : r.streaming) {
-        md.append(String.format(Locale.ROOT, "| %,d | %,.0f | %s / %s / %s | %s / %s / %s | %s | %.1f | %s | %s / %s |%n",
-            s.offeredRate(), s.sustainedPerSecond(), f2(s.clickhouseFreshness()[0]), f2(s.clickhouseFreshness()[1]),
-            f2(s.clickhouseFreshness()[2]), f1(s.parquetFreshness()[0]), f1(s.parquetFreshness()[1]), f1(s.parquetFreshness()[2]),
-            s.lagGrowing() ? "**growing**" : "flat", s.startupSeconds(), Bench.mb(s.rssBytes()), Bench.mb(s.heapPeakBytes()),
-            Bench.mb(s.heapLiveBytes())));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %,.0f | %s / %s / %s | %s / %s / %s | %s | %.1f | %s | %s / %s |%n",
+                s.offeredRate(),
+                s.sustainedPerSecond(),
+                f2(s.clickhouseFreshness()[0]),
+                f2(s.clickhouseFreshness()[1]),
+                f2(s.clickhouseFreshness()[2]),
+                f1(s.parquetFreshness()[0]),
+                f1(s.parquetFreshness()[1]),
+                f1(s.parquetFreshness()[2]),
+                s.lagGrowing() ? "**growing**" : "flat",
+                s.startupSeconds(),
+                Bench.mb(s.rssBytes()),
+                Bench.mb(s.heapPeakBytes()),
+                Bench.mb(s.heapLiveBytes())));
       }
     }
     md.append("\nTargets (2 cores):\n\n").append(targets(r));
@@ -67,7 +117,9 @@ final class Report {
       variants.merge(b.records(), 1, Integer::sum);
     }
     return variants.entrySet().stream()
-        .max(Comparator.<Map.Entry<Long, Integer>>comparingInt(Map.Entry::getValue).thenComparingLong(Map.Entry::getKey))
+        .max(
+            Comparator.<Map.Entry<Long, Integer>>comparingInt(Map.Entry::getValue)
+                .thenComparingLong(Map.Entry::getKey))
         .map(Map.Entry::getKey)
         .orElse(0L);
   }
@@ -85,8 +137,13 @@ final class Report {
   /** records/s of the baseline with the given cores at the given size, or NaN. */
   private static double baselineRps(Results r, long records, int cores) {
     return r.batch.stream()
-        .filter(b -> b.records() == records && b.variant().startsWith("baseline-") && b.cores() == cores && b.ok()
-            && b.recordsPerSecond() > 0)
+        .filter(
+            b ->
+                b.records() == records
+                    && b.variant().startsWith("baseline-")
+                    && b.cores() == cores
+                    && b.ok()
+                    && b.recordsPerSecond() > 0)
         .mapToDouble(Results.BatchRun::recordsPerSecond)
         .findFirst()
         .orElse(Double.NaN);
@@ -96,9 +153,17 @@ final class Report {
     StringBuilder md = new StringBuilder();
     Map<String, String> m = r.machine;
     md.append("# datalake benchmark\n\n");
-    md.append(String.format("Run %s to %s on %s, %s cores, %s RAM, %s, %s; load average at the start %s.%n%n",
-        r.started, r.finished == null ? "(running)" : r.finished, m.get("cpu"), m.get("cores"), m.get("memory"), m.get("os"),
-        m.get("java"), m.get("load")));
+    md.append(
+        String.format(
+            "Run %s to %s on %s, %s cores, %s RAM, %s, %s; load average at the start %s.%n%n",
+            r.started,
+            r.finished == null ? "(running)" : r.finished,
+            m.get("cpu"),
+            m.get("cores"),
+            m.get("memory"),
+            m.get("os"),
+            m.get("java"),
+            m.get("load")));
     md.append("Settings: ");
     List<String> settings = new ArrayList<>();
     r.settings.forEach((k, v) -> settings.add("`" + k + "=" + v + "`"));
@@ -113,56 +178,111 @@ final class Report {
       if (sizes.size() > 1) {
         md.append("\n## Scaling\n\n");
         List<Results.BatchRun> all = new ArrayList<>(r.batch);
-        all.sort(Comparator.comparingInt((Results.BatchRun b) -> order(b.variant())).thenComparingLong(Results.BatchRun::records));
+        all.sort(
+            Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
+                .thenComparingLong(Results.BatchRun::records));
         batchTable(md, r, all);
       }
       if (!r.startup.isEmpty()) {
-        md.append("\nStart-up (the same run over ").append(r.startup.get(0).records())
+        md.append("\nStart-up (the same run over ")
+            .append(r.startup.get(0).records())
             .append(" records: JVM, graph, runner, reading back the summary, shutdown): ");
         List<String> parts = new ArrayList<>();
         for (Results.BatchRun s : r.startup) {
-          parts.add(String.format("%s %.1f s%s", s.variant(), s.wallSeconds(), s.ok() ? "" : " (FAILED)"));
+          parts.add(
+              String.format(
+                  "%s %.1f s%s", s.variant(), s.wallSeconds(), s.ok() ? "" : " (FAILED)"));
         }
         md.append(String.join(", ", parts)).append(".\n");
       }
     }
     if (!r.streaming.isEmpty()) {
       md.append("\n## Streaming (Kafka to lake and ClickHouse, FlinkRunner embedded)\n\n");
-      md.append("| offered rec/s | sent rec/s | sustained rec/s | MB/s | ClickHouse p50 / p95 / p99 / max s | Parquet finished p50 / p95 / p99 s | max lag | lag | not seen (CH / files) | start-up s | peak RSS MB | peak heap MB | live heap MB | check |\n");
+      md.append(
+          "| offered rec/s | sent rec/s | sustained rec/s | MB/s | ClickHouse p50 / p95 / p99 / max s | Parquet finished p50 / p95 / p99 s | max lag | lag | not seen (CH / files) | start-up s | peak RSS MB | peak heap MB | live heap MB | check |\n");
       md.append("|---:|---:|---:|---:|---|---|---:|---|---|---:|---:|---:|---:|---|\n");
       for (Results.StreamRun s : r.streaming) {
         double seconds = s.produced() / Math.max(1e-9, s.sentPerSecond());
-        md.append(String.format(Locale.ROOT, "| %,d | %,.0f | %,.0f | %.1f | %s / %s / %s / %s | %s / %s / %s | %,d | %s (%+.1f/s) | %,d / %,d | %.1f | %s | %s | %s | %s |%n",
-            s.offeredRate(), s.sentPerSecond(), s.sustainedPerSecond(), s.producedBytes() / 1e6 / seconds,
-            f2(s.clickhouseFreshness()[0]), f2(s.clickhouseFreshness()[1]), f2(s.clickhouseFreshness()[2]), f2(s.clickhouseFreshness()[3]),
-            f1(s.parquetFreshness()[0]), f1(s.parquetFreshness()[1]), f1(s.parquetFreshness()[2]),
-            s.maxLag(), s.lagGrowing() ? "**growing**" : "flat", s.lagSlopePerSecond(), s.lost(), s.lostParquet(), s.startupSeconds(),
-            Bench.mb(s.rssBytes()), Bench.mb(s.heapPeakBytes()), Bench.mb(s.heapLiveBytes()), s.check()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %,.0f | %,.0f | %.1f | %s / %s / %s / %s | %s / %s / %s | %,d | %s (%+.1f/s) | %,d / %,d | %.1f | %s | %s | %s | %s |%n",
+                s.offeredRate(),
+                s.sentPerSecond(),
+                s.sustainedPerSecond(),
+                s.producedBytes() / 1e6 / seconds,
+                f2(s.clickhouseFreshness()[0]),
+                f2(s.clickhouseFreshness()[1]),
+                f2(s.clickhouseFreshness()[2]),
+                f2(s.clickhouseFreshness()[3]),
+                f1(s.parquetFreshness()[0]),
+                f1(s.parquetFreshness()[1]),
+                f1(s.parquetFreshness()[2]),
+                s.maxLag(),
+                s.lagGrowing() ? "**growing**" : "flat",
+                s.lagSlopePerSecond(),
+                s.lost(),
+                s.lostParquet(),
+                s.startupSeconds(),
+                Bench.mb(s.rssBytes()),
+                Bench.mb(s.heapPeakBytes()),
+                Bench.mb(s.heapLiveBytes()),
+                s.check()));
       }
     }
     md.append("\n## Targets (issue #6, 2 cores)\n\n");
     md.append(targets(r));
     if (r.profile != null) {
       md.append("\n## Profile (JFR) of ").append(r.profile.run()).append("\n\n");
-      md.append(String.format("%,d execution samples (Java threads running Java code, every 10-20 ms), from `%s`.%n%n", r.profile.samples(), r.profile.file()));
-      md.append("Self time by library (the top frame's package):\n\n| library | samples | % |\n|---|---:|---:|\n");
+      md.append(
+          String.format(
+              "%,d execution samples (Java threads running Java code, every 10-20 ms), from `%s`.%n%n",
+              r.profile.samples(), r.profile.file()));
+      md.append(
+          "Self time by library (the top frame's package):\n\n| library | samples | % |\n|---|---:|---:|\n");
       for (Results.Frame f : r.profile.packages()) {
-        md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f |%n", f.frame(), f.samples(), f.percent()));
+        md.append(
+            String.format(
+                Locale.ROOT, "| %s | %,d | %.1f |%n", f.frame(), f.samples(), f.percent()));
       }
-      md.append("\nTop frames by self samples:\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
+      md.append(
+          "\nTop frames by self samples:\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
       int i = 1;
       for (Results.Frame f : r.profile.self()) {
-        md.append(String.format(Locale.ROOT, "| %d | `%s` | %,d | %.1f |%n", i++, f.frame(), f.samples(), f.percent()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | `%s` | %,d | %.1f |%n",
+                i++,
+                f.frame(),
+                f.samples(),
+                f.percent()));
       }
-      md.append("\nOur methods (`io.datalake`) by inclusive samples (anywhere on the stack):\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
+      md.append(
+          "\nOur methods (`io.datalake`) by inclusive samples (anywhere on the stack):\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
       i = 1;
       for (Results.Frame f : r.profile.inclusiveOurs()) {
-        md.append(String.format(Locale.ROOT, "| %d | `%s` | %,d | %.1f |%n", i++, f.frame(), f.samples(), f.percent()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | `%s` | %,d | %.1f |%n",
+                i++,
+                f.frame(),
+                f.samples(),
+                f.percent()));
       }
-      md.append("\nOther methods by inclusive samples (the runner's and the threads' plumbing left out):\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
+      md.append(
+          "\nOther methods by inclusive samples (the runner's and the threads' plumbing left out):\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
       i = 1;
       for (Results.Frame f : r.profile.inclusive()) {
-        md.append(String.format(Locale.ROOT, "| %d | `%s` | %,d | %.1f |%n", i++, f.frame(), f.samples(), f.percent()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | `%s` | %,d | %.1f |%n",
+                i++,
+                f.frame(),
+                f.samples(),
+                f.percent()));
       }
     }
     if (!r.notes.isEmpty()) {
@@ -176,52 +296,99 @@ final class Report {
   }
 
   private static void batchTable(StringBuilder md, Results r, List<Results.BatchRun> runs) {
-    md.append("| variant | cores | records | input MB | wall s | start-up s | steady s | Flink job s | records/s | MB/s | × baseline (same cores) | peak RSS MB | peak heap MB | live heap MB | GCs | check |\n");
+    md.append(
+        "| variant | cores | records | input MB | wall s | start-up s | steady s | Flink job s | records/s | MB/s | × baseline (same cores) | peak RSS MB | peak heap MB | live heap MB | GCs | check |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     List<Results.BatchRun> sorted = new ArrayList<>(runs);
-    sorted.sort(Comparator.comparingInt((Results.BatchRun b) -> order(b.variant())).thenComparingLong(Results.BatchRun::records));
+    sorted.sort(
+        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
+            .thenComparingLong(Results.BatchRun::records));
     for (Results.BatchRun b : sorted) {
       double base = baselineRps(r, b.records(), b.cores());
       boolean rate = b.ok() && b.recordsPerSecond() > 0;
-      String ratio = rate && base > 0 ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base) : "-";
-      md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %d | %s |%n",
-          b.variant(), b.cores(), b.records(), b.inputBytes() / 1e6, b.wallSeconds(), b.startupSeconds(), b.steadySeconds(),
-          f1(b.jobSeconds()), rate ? String.format("%,.0f", b.recordsPerSecond()) : "-",
-          rate ? String.format(Locale.ROOT, "%.2f", b.mbPerSecond()) : "-",
-          ratio, Bench.mb(b.rssBytes()), Bench.mb(b.heapPeakBytes()), Bench.mb(b.heapLiveBytes()), b.gcCount(), b.check().replace("|", "/")));
+      String ratio =
+          rate && base > 0 ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base) : "-";
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %,d | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %d | %s |%n",
+              b.variant(),
+              b.cores(),
+              b.records(),
+              b.inputBytes() / 1e6,
+              b.wallSeconds(),
+              b.startupSeconds(),
+              b.steadySeconds(),
+              f1(b.jobSeconds()),
+              rate ? String.format("%,.0f", b.recordsPerSecond()) : "-",
+              rate ? String.format(Locale.ROOT, "%.2f", b.mbPerSecond()) : "-",
+              ratio,
+              Bench.mb(b.rssBytes()),
+              Bench.mb(b.heapPeakBytes()),
+              Bench.mb(b.heapLiveBytes()),
+              b.gcCount(),
+              b.check().replace("|", "/")));
     }
   }
 
   private static String targets(Results r) {
     StringBuilder t = new StringBuilder();
-    Results.BatchRun flink = r.batch.stream().filter(b -> b.variant().equals("flink") && b.records() == 100_000).findFirst()
-        .orElse(r.batch.stream().filter(b -> b.variant().equals("flink") && b.records() == mainSize(r)).findFirst().orElse(null));
+    Results.BatchRun flink =
+        r.batch.stream()
+            .filter(b -> b.variant().equals("flink") && b.records() == 100_000)
+            .findFirst()
+            .orElse(
+                r.batch.stream()
+                    .filter(b -> b.variant().equals("flink") && b.records() == mainSize(r))
+                    .findFirst()
+                    .orElse(null));
     if (flink != null) {
       double base = baselineRps(r, flink.records(), flink.cores());
       double pct = 100 * flink.recordsPerSecond() / base;
       if (Double.isNaN(pct)) {
-        t.append(String.format(Locale.ROOT, "- Batch on FlinkRunner at %,d records: no rate (run failed or too short).%n", flink.records()));
+        t.append(
+            String.format(
+                Locale.ROOT,
+                "- Batch on FlinkRunner at %,d records: no rate (run failed or too short).%n",
+                flink.records()));
         flink = null;
       }
     }
     if (flink != null) {
       double base = baselineRps(r, flink.records(), flink.cores());
       double pct = 100 * flink.recordsPerSecond() / base;
-      t.append(String.format(Locale.ROOT, "- Batch on FlinkRunner at %,d records ≥ 50%% of the %d-thread baseline (steady, start-up %.1f s excluded): **%.0f%%** (%,.0f vs %,.0f records/s): %s.%n",
-          flink.records(), flink.cores(), flink.startupSeconds(), pct, flink.recordsPerSecond(), base,
-          !flink.ok() ? "run FAILED" : pct >= 50 ? "met" : "**not met**"));
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "- Batch on FlinkRunner at %,d records ≥ 50%% of the %d-thread baseline (steady, start-up %.1f s excluded): **%.0f%%** (%,.0f vs %,.0f records/s): %s.%n",
+              flink.records(),
+              flink.cores(),
+              flink.startupSeconds(),
+              pct,
+              flink.recordsPerSecond(),
+              base,
+              !flink.ok() ? "run FAILED" : pct >= 50 ? "met" : "**not met**"));
     } else if (r.batch.stream().noneMatch(b -> b.variant().equals("flink"))) {
       t.append("- Batch on FlinkRunner: not run.\n");
     }
-    Results.StreamRun s2000 = r.streaming.stream().filter(s -> s.offeredRate() == 2000).findFirst().orElse(null);
+    Results.StreamRun s2000 =
+        r.streaming.stream().filter(s -> s.offeredRate() == 2000).findFirst().orElse(null);
     if (s2000 != null) {
       double p95 = s2000.clickhouseFreshness()[1];
-      t.append(String.format(Locale.ROOT, "- Streaming at 2,000 records/s: ClickHouse freshness p95 %.2f s (< 5 s: %s), lag %s (slope %+.1f records/s), %,d not seen: %s.%n",
-          p95, p95 < 5 ? "met" : "**not met**", s2000.lagGrowing() ? "growing" : "flat", s2000.lagSlopePerSecond(), s2000.lost(),
-          p95 < 5 && !s2000.lagGrowing() && s2000.lost() == 0 ? "met" : "**not met**"));
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "- Streaming at 2,000 records/s: ClickHouse freshness p95 %.2f s (< 5 s: %s), lag %s (slope %+.1f records/s), %,d not seen: %s.%n",
+              p95,
+              p95 < 5 ? "met" : "**not met**",
+              s2000.lagGrowing() ? "growing" : "flat",
+              s2000.lagSlopePerSecond(),
+              s2000.lost(),
+              p95 < 5 && !s2000.lagGrowing() && s2000.lost() == 0 ? "met" : "**not met**"));
     } else {
       t.append("- Streaming at 2,000 records/s: not run at that rate (rates run: ")
-          .append(r.streaming.stream().map(s -> Integer.toString(s.offeredRate())).toList()).append(").\n");
+          .append(r.streaming.stream().map(s -> Integer.toString(s.offeredRate())).toList())
+          .append(").\n");
     }
     long maxHeap = 0;
     boolean failed = false;
@@ -234,8 +401,13 @@ final class Report {
     for (Results.StreamRun s : r.streaming) {
       maxHeap = Math.max(maxHeap, s.heapPeakBytes());
     }
-    t.append(String.format(Locale.ROOT, "- Pipeline JVM ≤ 1 GiB heap: every pipeline run had `-Xmx%s`; the largest heap occupancy seen was %s MB%s.%n",
-        r.settings.getOrDefault("heap", "1g"), Bench.mb(maxHeap), failed ? " (some runs FAILED: see their check)" : ""));
+    t.append(
+        String.format(
+            Locale.ROOT,
+            "- Pipeline JVM ≤ 1 GiB heap: every pipeline run had `-Xmx%s`; the largest heap occupancy seen was %s MB%s.%n",
+            r.settings.getOrDefault("heap", "1g"),
+            Bench.mb(maxHeap),
+            failed ? " (some runs FAILED: see their check)" : ""));
     return t.toString();
   }
 
@@ -298,26 +470,49 @@ final class Report {
 
   static String svg(Results r) {
     // Left: records/s (steady) of every rated run, by variant then size; right: freshness vs rate.
-    List<Results.BatchRun> runs = new ArrayList<>(r.batch.stream().filter(b -> b.ok() && b.recordsPerSecond() > 0).toList());
-    runs.sort(Comparator.comparingInt((Results.BatchRun b) -> order(b.variant())).thenComparingLong(Results.BatchRun::records));
+    List<Results.BatchRun> runs =
+        new ArrayList<>(r.batch.stream().filter(b -> b.ok() && b.recordsPerSecond() > 0).toList());
+    runs.sort(
+        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
+            .thenComparingLong(Results.BatchRun::records));
     int width = 1120;
     int height = Math.max(430, 90 + runs.size() * 30);
     StringBuilder s = new StringBuilder();
-    s.append(String.format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
+    s.append(
+        String.format(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n",
+            width, height));
     s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
     int x0 = 170;
     int y0 = 50;
     int barW = 250;
-    s.append("<text x=\"20\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Batch: records/s, steady (start-up excluded)</text>\n");
+    s.append(
+        "<text x=\"20\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Batch: records/s, steady (start-up excluded)</text>\n");
     double max = runs.stream().mapToDouble(Results.BatchRun::recordsPerSecond).max().orElse(1);
     int y = y0;
     for (Results.BatchRun b : runs) {
       int w = (int) Math.round(barW * b.recordsPerSecond() / max);
-      String color = b.variant().startsWith("baseline") ? "#888888" : b.variant().startsWith("flink") ? "#2b6cb0" : "#dd6b20";
-      s.append(String.format("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s, %s</text>%n", x0 - 8, y + 15, b.variant(), size(b.records())));
-      s.append(String.format("<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" fill=\"%s\"/>%n", x0, y, Math.max(w, 1), color));
-      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%,.0f/s · %.1f MB/s · RSS %s MB</text>%n", x0 + w + 6, y + 15,
-          b.recordsPerSecond(), b.mbPerSecond(), Bench.mb(b.rssBytes())));
+      String color =
+          b.variant().startsWith("baseline")
+              ? "#888888"
+              : b.variant().startsWith("flink") ? "#2b6cb0" : "#dd6b20";
+      s.append(
+          String.format(
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s, %s</text>%n",
+              x0 - 8, y + 15, b.variant(), size(b.records())));
+      s.append(
+          String.format(
+              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" fill=\"%s\"/>%n",
+              x0, y, Math.max(w, 1), color));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\">%,.0f/s · %.1f MB/s · RSS %s MB</text>%n",
+              x0 + w + 6,
+              y + 15,
+              b.recordsPerSecond(),
+              b.mbPerSecond(),
+              Bench.mb(b.rssBytes())));
       y += 30;
     }
     if (runs.isEmpty()) {
@@ -327,15 +522,26 @@ final class Report {
     int py = 50;
     int pw = 340;
     int ph = 300;
-    s.append(String.format("<text x=\"%d\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Streaming: freshness in ClickHouse (s)</text>%n", px - 40));
-    s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n", px, py + ph, px + pw, py + ph));
-    s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n", px, py, px, py + ph));
+    s.append(
+        String.format(
+            "<text x=\"%d\" y=\"25\" font-size=\"14\" font-weight=\"bold\">Streaming: freshness in ClickHouse (s)</text>%n",
+            px - 40));
+    s.append(
+        String.format(
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
+            px, py + ph, px + pw, py + ph));
+    s.append(
+        String.format(
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
+            px, py, px, py + ph));
     List<Results.StreamRun> streams = new ArrayList<>(r.streaming);
     streams.sort(Comparator.comparingInt(Results.StreamRun::offeredRate));
     if (streams.isEmpty()) {
-      s.append(String.format("<text x=\"%d\" y=\"%d\">no streaming runs</text>%n", px + 10, py + 20));
+      s.append(
+          String.format("<text x=\"%d\" y=\"%d\">no streaming runs</text>%n", px + 10, py + 20));
     } else {
-      double maxRate = streams.stream().mapToInt(Results.StreamRun::offeredRate).max().orElse(1) * 1.15;
+      double maxRate =
+          streams.stream().mapToInt(Results.StreamRun::offeredRate).max().orElse(1) * 1.15;
       double maxF = 6;
       for (Results.StreamRun st : streams) {
         for (double v : st.clickhouseFreshness()) {
@@ -348,12 +554,27 @@ final class Report {
       maxF = Math.ceil(maxF / step) * step;
       for (double v = 0; v <= maxF + 1e-9; v += step) {
         int yy = (int) (py + ph - ph * v / maxF);
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>%n", px - 5, yy + 4, v));
-        s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>%n", px, yy, px + pw, yy));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>%n",
+                px - 5,
+                yy + 4,
+                v));
+        s.append(
+            String.format(
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>%n",
+                px, yy, px + pw, yy));
       }
       int target = (int) (py + ph - ph * 5 / maxF);
-      s.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"red\" stroke-dasharray=\"4 3\"/>%n", px, target, px + pw, target));
-      s.append(String.format("<text x=\"%d\" y=\"%d\" fill=\"red\">target: p95 under 5 s</text>%n", px + 6, target - 4));
+      s.append(
+          String.format(
+              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"red\" stroke-dasharray=\"4 3\"/>%n",
+              px, target, px + pw, target));
+      s.append(
+          String.format(
+              "<text x=\"%d\" y=\"%d\" fill=\"red\">target: p95 under 5 s</text>%n",
+              px + 6, target - 4));
       String[] colors = {"#2f855a", "#2b6cb0", "#9b2c2c"};
       String[] labels = {"p50", "p95", "p99"};
       for (int q = 0; q < 3; q++) {
@@ -366,26 +587,47 @@ final class Report {
           int xx = (int) (px + pw * st.offeredRate() / maxRate);
           int yy = (int) (py + ph - ph * v / maxF);
           points.append(xx).append(',').append(yy).append(' ');
-          s.append(String.format("<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>%n", xx, yy, colors[q]));
+          s.append(
+              String.format(
+                  "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>%n", xx, yy, colors[q]));
         }
-        s.append(String.format("<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n", points.toString().trim(), colors[q]));
-        s.append(String.format("<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n", px + 10 + q * 50, py - 8, colors[q], labels[q]));
+        s.append(
+            String.format(
+                "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n",
+                points.toString().trim(), colors[q]));
+        s.append(
+            String.format(
+                "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n",
+                px + 10 + q * 50, py - 8, colors[q], labels[q]));
       }
       for (Results.StreamRun st : streams) {
         int xx = (int) (px + pw * st.offeredRate() / maxRate);
-        s.append(String.format("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%,d%s</text>%n", xx, py + ph + 16, st.offeredRate(), st.lagGrowing() ? "*" : ""));
+        s.append(
+            String.format(
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%,d%s</text>%n",
+                xx, py + ph + 16, st.offeredRate(), st.lagGrowing() ? "*" : ""));
       }
-      s.append(String.format("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered records/s (* = growing lag)</text>%n", px + pw / 2, py + ph + 34));
+      s.append(
+          String.format(
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered records/s (* = growing lag)</text>%n",
+              px + pw / 2, py + ph + 34));
     }
-    s.append(String.format("<text x=\"20\" y=\"%d\" fill=\"#555555\">%s, %s cores, -Xmx%s; %s</text>%n", height - 12,
-        esc(r.machine.getOrDefault("cpu", "?")), r.machine.getOrDefault("cores", "?"), r.settings.getOrDefault("heap", "1g"),
-        esc(r.started == null ? "" : r.started)));
+    s.append(
+        String.format(
+            "<text x=\"20\" y=\"%d\" fill=\"#555555\">%s, %s cores, -Xmx%s; %s</text>%n",
+            height - 12,
+            esc(r.machine.getOrDefault("cpu", "?")),
+            r.machine.getOrDefault("cores", "?"),
+            r.settings.getOrDefault("heap", "1g"),
+            esc(r.started == null ? "" : r.started)));
     s.append("</svg>\n");
     return s.toString();
   }
 
   private static String size(long records) {
-    return records % 1000 == 0 ? String.format("%,dk", records / 1000) : String.format("%,d", records);
+    return records % 1000 == 0
+        ? String.format("%,dk", records / 1000)
+        : String.format("%,d", records);
   }
 
   private static String esc(String v) {

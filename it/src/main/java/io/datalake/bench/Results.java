@@ -21,8 +21,10 @@ final class Results {
   public Map<String, String> settings = new LinkedHashMap<>();
   public String started;
   public String finished;
+
   /** Start-up runs (tiny input), by variant. */
   public List<BatchRun> startup = new ArrayList<>();
+
   public List<BatchRun> batch = new ArrayList<>();
   public List<StreamRun> streaming = new ArrayList<>();
   public Profile profile;

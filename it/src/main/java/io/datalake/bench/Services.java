@@ -26,7 +26,11 @@ final class Services {
       new ClickHouseClient(config.clickhouseUrl(), "").execute("SELECT 1");
       return null;
     } catch (RuntimeException e) {
-      return "ClickHouse at " + config.clickhouseUrl() + " does not answer (" + e.getMessage() + ")";
+      return "ClickHouse at "
+          + config.clickhouseUrl()
+          + " does not answer ("
+          + e.getMessage()
+          + ")";
     }
   }
 
@@ -58,7 +62,8 @@ final class Services {
     return AdminClient.create(props);
   }
 
-  static void createTopics(Benchmark.Config config, Collection<String> topics, int partitions) throws Exception {
+  static void createTopics(Benchmark.Config config, Collection<String> topics, int partitions)
+      throws Exception {
     try (AdminClient admin = admin(config)) {
       List<NewTopic> list = new ArrayList<>();
       for (String t : topics) {
@@ -81,7 +86,8 @@ final class Services {
         .endpointOverride(URI.create(config.s3Endpoint()))
         .region(Region.of(config.s3Region()))
         .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create(config.s3AccessKey(), config.s3SecretKey())))
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(config.s3AccessKey(), config.s3SecretKey())))
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
         .build();
   }
@@ -89,7 +95,8 @@ final class Services {
   static void deleteS3Prefix(Benchmark.Config config, String prefix) {
     try (S3Client s3 = s3(config)) {
       List<ObjectIdentifier> keys = new ArrayList<>();
-      for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(config.s3Bucket()).prefix(prefix)).contents()) {
+      for (S3Object o :
+          s3.listObjectsV2Paginator(b -> b.bucket(config.s3Bucket()).prefix(prefix)).contents()) {
         keys.add(ObjectIdentifier.builder().key(o.key()).build());
       }
       // One by one: S3Proxy's filesystem backend lists folders as objects and deletes them empty.

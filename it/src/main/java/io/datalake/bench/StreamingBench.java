@@ -40,31 +40,37 @@ import org.apache.parquet.io.LocalInputFile;
  *
  * <ul>
  *   <li>in ClickHouse: a poller queries every table of the kinds' primary rows every 250 ms for the
- *       ids not seen yet (ids embed the event number, so "not seen yet" is a range from the
- *       lowest unseen one; events missing for 30 s are looked up by id every 5 s instead);
+ *       ids not seen yet (ids embed the event number, so "not seen yet" is a range from the lowest
+ *       unseen one; events missing for 30 s are looked up by id every 5 s instead);
  *   <li>in the lake: a watcher lists the Parquet files every 500 ms; a file is finished when it
- *       appears under its final name (FileIO writes elsewhere and renames), and its ids are read
- *       at once (id column only).
+ *       appears under its final name (FileIO writes elsewhere and renames), and its ids are read at
+ *       once (id column only).
  * </ul>
  *
  * Freshness = first seen − sent, per event. Before the measured events, a warm-up trickle (20/s)
- * runs until the first one shows in ClickHouse: that is the start-up time, and the measured
- * events start on a running pipeline. After them, the run drains until every event is seen (or a
- * time limit).
+ * runs until the first one shows in ClickHouse: that is the start-up time, and the measured events
+ * start on a running pipeline. After them, the run drains until every event is seen (or a time
+ * limit).
  */
 final class StreamingBench {
   private static final long POLL_MS = 250;
   private static final long FILE_POLL_MS = 500;
   private static final long STUCK_MS = 30_000;
+
   /** How often ids missing for longer than {@link #STUCK_MS} are looked up. */
   private static final long STUCK_POLL_MS = 1_000;
+
   /** Stuck ids per looked-up range. */
   private static final int STUCK_CHUNK = 2_000;
+
   private static final long MEASURED = 1_000_000_000L;
+
   /** Sequence numbers of the warm-up at the offered rate: below the measured ones, never polled. */
   private static final long WARMUP_AT_RATE = 500_000_000L;
+
   /** Events of each kind made ahead and reused with new ids and times. */
   private static final int POOLED_PER_KIND = 64;
+
   private static final int WARMUP_RATE = 20;
 
   /** The primary table of each kind, and its id column. */
@@ -126,7 +132,9 @@ final class StreamingBench {
 
     String id(long seq) {
       EventKind kind = EventGenerator.kindOf(seq);
-      return kind == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(seq) : InputFiles.id(idTag, seq);
+      return kind == EventKind.CHECKOUT_ORDERS
+          ? EventGenerator.orderId(seq)
+          : InputFiles.id(idTag, seq);
     }
 
     long seq(EventKind kind, String id) {
@@ -170,33 +178,47 @@ final class StreamingBench {
     StringBuilder topicsOption = new StringBuilder();
     for (EventKind k : EventKind.values()) {
       topics.put(k, k.folder() + "-bench-" + tag);
-      topicsOption.append(topicsOption.length() == 0 ? "" : ",").append(k.folder()).append('=').append(topics.get(k));
+      topicsOption
+          .append(topicsOption.length() == 0 ? "" : ",")
+          .append(k.folder())
+          .append('=')
+          .append(topics.get(k));
     }
     Services.createTopics(config, topics.values(), config.cores());
-    Bench.progress("streaming %d/s: topics *-bench-%s (%d partitions), ClickHouse database %s", rate, tag, config.cores(), database);
+    Bench.progress(
+        "streaming %d/s: topics *-bench-%s (%d partitions), ClickHouse database %s",
+        rate, tag, config.cores(), database);
 
     List<String> args =
-        new ArrayList<>(List.of(
-            "--source=kafka",
-            "--runner=FlinkRunner",
-            "--flinkMaster=[local]",
-            "--parallelism=" + config.cores(),
-            "--bootstrapServers=" + config.kafka(),
-            "--consumerGroup=bench-" + tag,
-            "--topics=" + topicsOption,
-            "--lake=" + lake,
-            "--piiDevelopmentKeyset=true",
-            "--windowSeconds=" + config.windowSeconds(),
-            "--maxOutOfOrdernessSeconds=" + config.maxOutOfOrdernessSeconds(),
-            "--clickhouseUrl=" + config.clickhouseUrl(),
-            "--clickhouseDatabase=" + database));
+        new ArrayList<>(
+            List.of(
+                "--source=kafka",
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=" + config.cores(),
+                "--bootstrapServers=" + config.kafka(),
+                "--consumerGroup=bench-" + tag,
+                "--topics=" + topicsOption,
+                "--lake=" + lake,
+                "--piiDevelopmentKeyset=true",
+                "--windowSeconds=" + config.windowSeconds(),
+                "--maxOutOfOrdernessSeconds=" + config.maxOutOfOrdernessSeconds(),
+                "--clickhouseUrl=" + config.clickhouseUrl(),
+                "--clickhouseDatabase=" + database));
     for (String extra : config.streamArgs().trim().split("\\s+")) {
       if (!extra.isEmpty()) {
         args.add(extra.replace("{run}", runDir.toString()));
       }
     }
     ChildJvm child =
-        ChildJvm.start(name, runDir, config.heap(), jvmArgs(), config.jar().toString(), "io.datalake.pipelines.DatalakePipeline", args);
+        ChildJvm.start(
+            name,
+            runDir,
+            config.heap(),
+            jvmArgs(),
+            config.jar().toString(),
+            "io.datalake.pipelines.DatalakePipeline",
+            args);
     ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
     Thread poller = new Thread(() -> poll(run, ch), "ch-poller");
     Thread watcher = new Thread(() -> watchFiles(run), "file-watcher");
@@ -204,7 +226,8 @@ final class StreamingBench {
     watcher.setDaemon(true);
     poller.start();
     watcher.start();
-    EventPool events = new EventPool(config.samples(), InputFiles.SEED + rate, POOLED_PER_KIND, n -> run.id(n));
+    EventPool events =
+        new EventPool(config.samples(), InputFiles.SEED + rate, POOLED_PER_KIND, n -> run.id(n));
     Properties props = new Properties();
     props.put("bootstrap.servers", config.kafka());
     props.put("key.serializer", StringSerializer.class.getName());
@@ -229,8 +252,12 @@ final class StreamingBench {
           throw new IllegalStateException("the pipeline exited during start-up: " + child.tail(20));
         }
         if (child.elapsedSeconds() > config.startupTimeout().toSeconds()) {
-          throw new IllegalStateException("no row in ClickHouse " + config.startupTimeout().toSeconds() + " s after the start; see " + child.log()
-              + (run.pollError != null ? " (last poll error: " + run.pollError + ")" : ""));
+          throw new IllegalStateException(
+              "no row in ClickHouse "
+                  + config.startupTimeout().toSeconds()
+                  + " s after the start; see "
+                  + child.log()
+                  + (run.pollError != null ? " (last poll error: " + run.pollError + ")" : ""));
         }
         waitForTurn(warmStart, n, WARMUP_RATE);
         EventGenerator.Event e = events.next(n, Instant.now());
@@ -239,11 +266,14 @@ final class StreamingBench {
         kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
         n++;
         if (n % (WARMUP_RATE * 15) == 0) {
-          Bench.progress("streaming %d/s: waiting for the pipeline (%.0f s, %d warm-up events sent)", rate, child.elapsedSeconds(), n);
+          Bench.progress(
+              "streaming %d/s: waiting for the pipeline (%.0f s, %d warm-up events sent)",
+              rate, child.elapsedSeconds(), n);
         }
       }
       startup = (run.firstWarmupSeenMs.get() - child.startMillis()) / 1000.0;
-      Bench.progress("streaming %d/s: pipeline up, first row in ClickHouse %.1f s after its start; producing %,d events for %d s",
+      Bench.progress(
+          "streaming %d/s: pipeline up, first row in ClickHouse %.1f s after its start; producing %,d events for %d s",
           rate, startup, count, config.durationSeconds());
       // Warm-up at the offered rate (not measured): a JVM's first tens of seconds run
       // interpreted and half-compiled code, which says nothing of a pipeline that runs for days.
@@ -256,7 +286,9 @@ final class StreamingBench {
           EventGenerator.Event e = events.next(WARMUP_AT_RATE + i, Instant.now());
           kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
         }
-        Bench.progress("streaming %d/s: warmed up for %d s at the offered rate; measuring now", rate, config.warmupSeconds());
+        Bench.progress(
+            "streaming %d/s: warmed up for %d s at the offered rate; measuring now",
+            rate, config.warmupSeconds());
       }
       // Forget warm-up events still unseen: only measured ones count.
       for (EventKind k : EventKind.values()) {
@@ -284,8 +316,13 @@ final class StreamingBench {
           nextSample += 1000;
         }
         if (elapsedMs >= nextProgress * 1000) {
-          Bench.progress("streaming %d/s: %,d sent, %,d in ClickHouse, %,d in finished files, lag %,d", rate,
-              run.produced.get(), run.chSeen.get(), run.pqSeen.get(), run.produced.get() - run.chSeen.get());
+          Bench.progress(
+              "streaming %d/s: %,d sent, %,d in ClickHouse, %,d in finished files, lag %,d",
+              rate,
+              run.produced.get(),
+              run.chSeen.get(),
+              run.pqSeen.get(),
+              run.produced.get() - run.chSeen.get());
           nextProgress += 10;
         }
         if (!child.isAlive()) {
@@ -295,9 +332,11 @@ final class StreamingBench {
       kafka.flush();
       productionEndMs = System.currentTimeMillis();
       // 3. Drain: until every event is seen, or the limit.
-      long drainLimitMs = Math.max(60, config.windowSeconds() + config.maxOutOfOrdernessSeconds() + 60) * 1000L;
+      long drainLimitMs =
+          Math.max(60, config.windowSeconds() + config.maxOutOfOrdernessSeconds() + 60) * 1000L;
       long nextDrainProgress = 10_000;
-      while (child.isAlive() && System.currentTimeMillis() - productionEndMs < drainLimitMs
+      while (child.isAlive()
+          && System.currentTimeMillis() - productionEndMs < drainLimitMs
           && (run.chSeen.get() < count || run.pqSeen.get() < count)) {
         Thread.sleep(250);
         long elapsedMs = System.currentTimeMillis() - productionStartMs;
@@ -306,7 +345,9 @@ final class StreamingBench {
           nextSample += 1000;
         }
         if (System.currentTimeMillis() - productionEndMs >= nextDrainProgress) {
-          Bench.progress("streaming %d/s: draining, %,d of %,d in ClickHouse, %,d in finished files", rate, run.chSeen.get(), count, run.pqSeen.get());
+          Bench.progress(
+              "streaming %d/s: draining, %,d of %,d in ClickHouse, %,d in finished files",
+              rate, run.chSeen.get(), count, run.pqSeen.get());
           nextDrainProgress += 10_000;
         }
       }
@@ -314,7 +355,8 @@ final class StreamingBench {
       for (long t : run.clickhouseMs) {
         lastCh = Math.max(lastCh, t);
       }
-      drain = run.chSeen.get() == count ? Math.max(0, lastCh - productionEndMs) / 1000.0 : Double.NaN;
+      drain =
+          run.chSeen.get() == count ? Math.max(0, lastCh - productionEndMs) / 1000.0 : Double.NaN;
     } finally {
       run.stop.set(true);
       result = child.stop();
@@ -336,7 +378,8 @@ final class StreamingBench {
     double[] pq5 = quantiles(pqF);
     long lost = count - run.chSeen.get();
     long lostPq = count - run.pqSeen.get();
-    double sentPerSecond = run.produced.get() / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0);
+    double sentPerSecond =
+        run.produced.get() / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0);
     // Sustained: rows that became visible during the second half of the offered period, per second.
     long half = productionStartMs + (productionEndMs - productionStartMs) / 2;
     long visibleInSecondHalf = 0;
@@ -352,7 +395,9 @@ final class StreamingBench {
         maxLag = Math.max(maxLag, s[1] - s[2]);
       }
     }
-    double slope = lagSlope(lag, (productionEndMs - productionStartMs) / 2, productionEndMs - productionStartMs);
+    double slope =
+        lagSlope(
+            lag, (productionEndMs - productionStartMs) / 2, productionEndMs - productionStartMs);
     boolean growing = slope > Math.max(5, 0.02 * rate);
     String trouble = logTrouble(child.log());
     // A stall: rows stopped arriving in ClickHouse long before the end while some were missing.
@@ -364,21 +409,40 @@ final class StreamingBench {
       }
     }
     if (lost > 0 && lastEndMs - lastIncreaseMs > 30_000) {
-      trouble = (trouble.isEmpty() ? "" : trouble + ", ")
-          + String.format("STALLED: no new row in ClickHouse for the last %.0f s", (lastEndMs - lastIncreaseMs) / 1000.0);
+      trouble =
+          (trouble.isEmpty() ? "" : trouble + ", ")
+              + String.format(
+                  "STALLED: no new row in ClickHouse for the last %.0f s",
+                  (lastEndMs - lastIncreaseMs) / 1000.0);
     }
     ok = result.exitCode() != -1 && lost == 0 && chF.size() == count;
     check =
         String.format(
             "%s%s%s%s",
             lost == 0 ? "all in ClickHouse" : lost + " never in ClickHouse",
-            lostPq == 0 ? ", all in finished files" : ", " + lostPq + " not in finished files by the end",
-            run.pollError != null ? " (" + run.pollErrors.get() + " failed polls, last: " + run.pollError + ")" : "",
+            lostPq == 0
+                ? ", all in finished files"
+                : ", " + lostPq + " not in finished files by the end",
+            run.pollError != null
+                ? " (" + run.pollErrors.get() + " failed polls, last: " + run.pollError + ")"
+                : "",
             trouble.isEmpty() ? "" : "; " + trouble);
     Bench.progress(
         "streaming %d/s: sent %.0f/s, sustained %.0f/s; ClickHouse freshness p50 %.2f s p95 %.2f s p99 %.2f s; Parquet p50 %.1f s p95 %.1f s; max lag %,d, lag slope %.1f/s (%s); RSS %s MB, heap %s MB; %s",
-        rate, sentPerSecond, sustained, ch5[0], ch5[1], ch5[2], pq5[0], pq5[1], maxLag, slope,
-        growing ? "GROWING" : "flat", Bench.mb(result.rss()), Bench.mb(result.peakHeapBytes()), check);
+        rate,
+        sentPerSecond,
+        sustained,
+        ch5[0],
+        ch5[1],
+        ch5[2],
+        pq5[0],
+        pq5[1],
+        maxLag,
+        slope,
+        growing ? "GROWING" : "flat",
+        Bench.mb(result.rss()),
+        Bench.mb(result.peakHeapBytes()),
+        check);
     // Clean up.
     Services.deleteTopics(config, topics.values());
     if (!config.keep()) {
@@ -418,7 +482,8 @@ final class StreamingBench {
         config.out().relativize(child.log()).toString());
   }
 
-  private static final java.util.regex.Pattern ATTEMPT = java.util.regex.Pattern.compile("\\(\\d+/\\d+\\)#(\\d+)");
+  private static final java.util.regex.Pattern ATTEMPT =
+      java.util.regex.Pattern.compile("\\(\\d+/\\d+\\)#(\\d+)");
 
   /** Failed checkpoints and task restarts the pipeline's log shows, if any. */
   static String logTrouble(Path log) {
@@ -427,10 +492,12 @@ final class StreamingBench {
     String cause = null;
     try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
       for (String line : (Iterable<String>) lines::iterator) {
-        if (line.contains("Could not materialize checkpoint") || line.contains("Checkpoint") && line.contains("declined")) {
+        if (line.contains("Could not materialize checkpoint")
+            || line.contains("Checkpoint") && line.contains("declined")) {
           failedCheckpoints++;
         }
-        if (cause == null && line.contains("larger than the maximum permitted memory-backed state")) {
+        if (cause == null
+            && line.contains("larger than the maximum permitted memory-backed state")) {
           cause = "state larger than the memory-backed checkpoint storage allows";
         }
         java.util.regex.Matcher m = ATTEMPT.matcher(line);
@@ -443,7 +510,8 @@ final class StreamingBench {
     }
     List<String> out = new ArrayList<>();
     if (failedCheckpoints > 0) {
-      out.add(failedCheckpoints + " failed checkpoints" + (cause != null ? " (" + cause + ")" : ""));
+      out.add(
+          failedCheckpoints + " failed checkpoints" + (cause != null ? " (" + cause + ")" : ""));
     }
     if (attempts > 0) {
       out.add("tasks restarted (attempt #" + attempts + " seen)");
@@ -465,7 +533,10 @@ final class StreamingBench {
   private static double[] quantiles(List<Double> values) {
     double[] s = Bench.sorted(values);
     return new double[] {
-      Bench.percentile(s, 0.50), Bench.percentile(s, 0.95), Bench.percentile(s, 0.99), s.length == 0 ? Double.NaN : s[s.length - 1]
+      Bench.percentile(s, 0.50),
+      Bench.percentile(s, 0.95),
+      Bench.percentile(s, 0.99),
+      s.length == 0 ? Double.NaN : s[s.length - 1]
     };
   }
 
@@ -502,7 +573,8 @@ final class StreamingBench {
           ConcurrentSkipListSet<Long> unseen = run.unseen.get(kind);
           // Events missing for long are looked up by id, not kept as the start of the range.
           Long low;
-          while ((low = unseen.isEmpty() ? null : unseen.first()) != null && isStuck(run, low, started)) {
+          while ((low = unseen.isEmpty() ? null : unseen.first()) != null
+              && isStuck(run, low, started)) {
             unseen.remove(low);
             run.stuck.get(kind).add(low);
           }
@@ -519,7 +591,12 @@ final class StreamingBench {
           for (EventKind kind : EventKind.values()) {
             List<Long> stuck = new ArrayList<>(run.stuck.get(kind));
             for (int from = 0; from < stuck.size(); from += STUCK_CHUNK) {
-              appendIdRange(sql, run, kind, stuck.get(from), stuck.get(Math.min(stuck.size(), from + STUCK_CHUNK) - 1));
+              appendIdRange(
+                  sql,
+                  run,
+                  kind,
+                  stuck.get(from),
+                  stuck.get(Math.min(stuck.size(), from + STUCK_CHUNK) - 1));
             }
           }
           nextStuckCheck = started + STUCK_POLL_MS;
@@ -544,7 +621,10 @@ final class StreamingBench {
         // Before the pipeline has created its tables, queries fail: not an error of the run.
         if (run.pollSucceeded) {
           run.pollErrors.incrementAndGet();
-          run.pollError = e.getMessage() == null ? e.toString() : e.getMessage().substring(0, Math.min(200, e.getMessage().length()));
+          run.pollError =
+              e.getMessage() == null
+                  ? e.toString()
+                  : e.getMessage().substring(0, Math.min(200, e.getMessage().length()));
         }
       }
       long sleep = POLL_MS - (System.currentTimeMillis() - started);
@@ -558,7 +638,10 @@ final class StreamingBench {
     }
   }
 
-  /** Sleeps until event {@code i} of a steady {@code rate} per second started at {@code startNanos} is due. */
+  /**
+   * Sleeps until event {@code i} of a steady {@code rate} per second started at {@code startNanos}
+   * is due.
+   */
   private static void waitForTurn(long startNanos, long i, int rate) throws InterruptedException {
     long wait = startNanos + (long) (i * 1e9 / rate) - System.nanoTime();
     if (wait > 0) {
@@ -566,12 +649,25 @@ final class StreamingBench {
     }
   }
 
-  /** Adds to the poll a query for the kind's primary ids from event {@code first} to {@code last} (null: no end). */
-  private static void appendIdRange(StringBuilder sql, Run run, EventKind kind, long first, Long last) {
+  /**
+   * Adds to the poll a query for the kind's primary ids from event {@code first} to {@code last}
+   * (null: no end).
+   */
+  private static void appendIdRange(
+      StringBuilder sql, Run run, EventKind kind, long first, Long last) {
     Primary p = PRIMARY.get(kind);
     sql.append(sql.length() == 0 ? "" : " UNION ALL ")
-        .append("SELECT '").append(kind.folder()).append("' AS k, `").append(p.idColumn()).append("` AS i FROM `")
-        .append(run.database).append("`.`").append(p.table()).append("` WHERE i >= '").append(run.id(first)).append('\'');
+        .append("SELECT '")
+        .append(kind.folder())
+        .append("' AS k, `")
+        .append(p.idColumn())
+        .append("` AS i FROM `")
+        .append(run.database)
+        .append("`.`")
+        .append(p.table())
+        .append("` WHERE i >= '")
+        .append(run.id(first))
+        .append('\'');
     if (last != null) {
       sql.append(" AND i <= '").append(run.id(last)).append('\'');
     }
@@ -594,7 +690,11 @@ final class StreamingBench {
       Schema full = LakeTables.byName(p.table()).avroSchema();
       Schema.Field f = full.getField(p.idColumn());
       Schema projection =
-          Schema.createRecord(full.getName(), null, full.getNamespace(), false,
+          Schema.createRecord(
+              full.getName(),
+              null,
+              full.getNamespace(),
+              false,
               List.of(new Schema.Field(f.name(), f.schema(), null, f.defaultVal())));
       projections.put(p.table(), projection);
     }
@@ -607,13 +707,22 @@ final class StreamingBench {
         }
         List<Path> found;
         try (Stream<Path> walk = Files.walk(dir)) {
-          found = walk.filter(p -> p.getFileName().toString().endsWith(".parquet") && !hidden(run.lake, p)).toList();
+          found =
+              walk.filter(
+                      p -> p.getFileName().toString().endsWith(".parquet") && !hidden(run.lake, p))
+                  .toList();
         } catch (IOException | java.io.UncheckedIOException ex) {
           continue;
         }
         for (Path file : found) {
           if (run.files.add(file)) {
-            readIds(run, e.getKey(), file, projections.get(e.getValue().table()), e.getValue().idColumn(), now);
+            readIds(
+                run,
+                e.getKey(),
+                file,
+                projections.get(e.getValue().table()),
+                e.getValue().idColumn(),
+                now);
           }
         }
       }
@@ -636,7 +745,8 @@ final class StreamingBench {
 
   private static final Map<Schema, Configuration> READ_CONFIGURATIONS = new ConcurrentHashMap<>();
 
-  private static void readIds(Run run, EventKind kind, Path file, Schema projection, String idColumn, long seenMs) {
+  private static void readIds(
+      Run run, EventKind kind, Path file, Schema projection, String idColumn, long seenMs) {
     // One configuration per projection: a new one per file parsed Hadoop's defaults again, which
     // was a third of the benchmark JVM's CPU, taken from the pipeline it measures.
     Configuration conf =

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.transforms.model.TenantId;
-import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
@@ -45,19 +44,27 @@ import org.junit.rules.TemporaryFolder;
 /**
  * The bad-input corpus of transforms ({@code transforms/src/test/resources/bad-inputs}, see
  * BadInputCorpusTest there) through the batch pipeline into a local lake and the real ClickHouse:
- * every bad line is one dead letter (lake and ClickHouse) at its file:line, every good line is
- * rows in both, nothing is written outside the lake folder, ClickHouse has exactly its tables and
- * the views of the valid tenants (the longest, whose view names ClickHouse escapes most, included),
- * and no PII plaintext is in the Parquet, the ClickHouse rows, the dead letters or the run's log.
+ * every bad line is one dead letter (lake and ClickHouse) at its file:line, every good line is rows
+ * in both, nothing is written outside the lake folder, ClickHouse has exactly its tables and the
+ * views of the valid tenants (the longest, whose view names ClickHouse escapes most, included), and
+ * no PII plaintext is in the Parquet, the ClickHouse rows, the dead letters or the run's log.
  */
 public class BadInputCorpusIT {
   private static final Path CORPUS =
-      Path.of(System.getProperty("datalake.project.dir"), "transforms", "src", "test", "resources", "bad-inputs");
+      Path.of(
+          System.getProperty("datalake.project.dir"),
+          "transforms",
+          "src",
+          "test",
+          "resources",
+          "bad-inputs");
   private static final List<String> PII =
       List.of("203.0.113.99", "corpus.pii@example.com", "Corpusname", "+4915112345678");
+
   /** The tenants of the good lines, as the views must name them (surrounding spaces stripped). */
   private static final Set<String> TENANTS =
       Set.of("corpus-good", "A", "123", "T" + "x".repeat(62) + "9", "a" + ".".repeat(63));
+
   private static final Pattern GOOD_ID = Pattern.compile("good-[a-z]{2}-\\d+");
   private static final Map<String, String> ID_COLUMN =
       Map.of(
@@ -71,7 +78,8 @@ public class BadInputCorpusIT {
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
-  private final String database = "it_corpus_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private final String database =
+      "it_corpus_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
 
   @After
   public void dropDatabase() {
@@ -90,13 +98,20 @@ public class BadInputCorpusIT {
     copyCorpus(input);
     Map<String, String> inputBefore = snapshot(input);
 
-    String log = runCapturingLog(
-        "--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true", "--maxRecordBytes=65536",
-        "--clickhouseUrl=" + LocalServices.clickhouseUrl(), "--clickhouseDatabase=" + database);
+    String log =
+        runCapturingLog(
+            "--input=" + input,
+            "--lake=" + lake,
+            "--piiDevelopmentKeyset=true",
+            "--maxRecordBytes=65536",
+            "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+            "--clickhouseDatabase=" + database);
 
     // Nothing outside the lake folder: the run folder holds the input (unchanged) and the lake.
     try (Stream<Path> top = Files.list(root)) {
-      assertThat(top.map(p -> p.getFileName().toString()).sorted().toList(), equalTo(List.of("input", "lake")));
+      assertThat(
+          top.map(p -> p.getFileName().toString()).sorted().toList(),
+          equalTo(List.of("input", "lake")));
     }
     assertThat("the input is unchanged", snapshot(input), equalTo(inputBefore));
     Set<String> tables = new TreeSet<>();
@@ -105,14 +120,20 @@ public class BadInputCorpusIT {
     try (Stream<Path> files = Files.walk(lake)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         List<String> parts = Arrays.asList(lake.relativize(file).toString().split("/"));
-        boolean table = tables.contains(parts.get(0)) && parts.size() > 2
-            && parts.get(1).startsWith("org_id=") && TENANTS.contains(parts.get(1).substring("org_id=".length()));
+        boolean table =
+            tables.contains(parts.get(0))
+                && parts.size() > 2
+                && parts.get(1).startsWith("org_id=")
+                && TENANTS.contains(parts.get(1).substring("org_id=".length()));
         if (!table && !parts.get(0).startsWith("_")) {
           strayPaths.add(lake.relativize(file).toString());
         }
       }
     }
-    assertThat("every lake file is in a table's valid-tenant partition or a _ folder", strayPaths, empty());
+    assertThat(
+        "every lake file is in a table's valid-tenant partition or a _ folder",
+        strayPaths,
+        empty());
 
     // The lake: rows of the good lines only, no PII, org_id = the partition's tenant.
     Set<String> lakeIds = new TreeSet<>();
@@ -135,11 +156,15 @@ public class BadInputCorpusIT {
         }
         String table = relative.substring(0, relative.indexOf('/'));
         String tenant = relative.split("/")[1].substring("org_id=".length());
-        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
+        try (ParquetReader<GenericRecord> reader =
+            AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
           GenericRecord record;
           while ((record = reader.read()) != null) {
             assertNoPii("lake row of " + table, record.toString());
-            assertThat("org_id column = partition of " + relative, record.get("org_id").toString(), equalTo(tenant));
+            assertThat(
+                "org_id column = partition of " + relative,
+                record.get("org_id").toString(),
+                equalTo(tenant));
             String column = ID_COLUMN.get(table);
             if (column != null) {
               lakeIds.add(goodId(record.get(column).toString()));
@@ -150,7 +175,10 @@ public class BadInputCorpusIT {
         }
       }
     }
-    assertThat("lake: one main row per good line: " + String.join("\n", lakeMainRowList), lakeMainRows, equalTo(goodIds.size()));
+    assertThat(
+        "lake: one main row per good line: " + String.join("\n", lakeMainRowList),
+        lakeMainRows,
+        equalTo(goodIds.size()));
     assertThat(lakeIds, equalTo(goodIds));
 
     // Lake dead letters: one per bad line, at its file:line, with its step and reason.
@@ -159,23 +187,34 @@ public class BadInputCorpusIT {
     for (String line : lakeLetters) {
       assertNoPii("lake dead letter", line);
       JsonNode letter = json.readTree(line);
-      letters.add(new String[] {letter.get("source").asText(), letter.get("step").asText(), letter.get("error").asText()});
+      letters.add(
+          new String[] {
+            letter.get("source").asText(), letter.get("step").asText(), letter.get("error").asText()
+          });
     }
     assertThat("lake dead letters", check(bad, letters), empty());
 
     // ClickHouse: exactly the warehouse tables and dead_letters, and each valid tenant's views.
     String db = "`" + database + "`";
     assertThat(
-        LocalServices.clickhouseCount("SELECT count() FROM system.tables WHERE database = '" + database + "' AND engine != 'View'"),
+        LocalServices.clickhouseCount(
+            "SELECT count() FROM system.tables WHERE database = '"
+                + database
+                + "' AND engine != 'View'"),
         equalTo((long) WarehouseTables.all().size() + 1));
     assertThat(
-        LocalServices.clickhouseCount("SELECT count() FROM system.tables WHERE database = '" + database + "' AND engine = 'View'"),
+        LocalServices.clickhouseCount(
+            "SELECT count() FROM system.tables WHERE database = '"
+                + database
+                + "' AND engine = 'View'"),
         equalTo((long) TENANTS.size() * WarehouseTables.all().size()));
     Map<String, Long> viewRows = new TreeMap<>();
     for (String tenant : TENANTS) {
       assertThat(tenant, TenantId.isValid(tenant), equalTo(true));
       for (WarehouseTable table : WarehouseTables.all()) {
-        long rows = LocalServices.clickhouseCount("SELECT count() FROM " + db + ".`" + table.viewName(tenant) + "`");
+        long rows =
+            LocalServices.clickhouseCount(
+                "SELECT count() FROM " + db + ".`" + table.viewName(tenant) + "`");
         viewRows.merge(tenant, rows, Long::sum);
       }
     }
@@ -187,7 +226,15 @@ public class BadInputCorpusIT {
     Set<String> warehouseIds = new TreeSet<>();
     long warehouseMainRows = 0;
     for (Map.Entry<String, String> main : ID_COLUMN.entrySet()) {
-      String ids = LocalServices.clickhouse("SELECT `" + main.getValue() + "` FROM " + db + ".`" + main.getKey() + "` FINAL FORMAT TabSeparated");
+      String ids =
+          LocalServices.clickhouse(
+              "SELECT `"
+                  + main.getValue()
+                  + "` FROM "
+                  + db
+                  + ".`"
+                  + main.getKey()
+                  + "` FINAL FORMAT TabSeparated");
       for (String id : ids.split("\n")) {
         if (!id.isBlank()) {
           warehouseIds.add(goodId(id));
@@ -195,12 +242,22 @@ public class BadInputCorpusIT {
         }
       }
     }
-    assertThat("ClickHouse: one main row per good line", warehouseMainRows, equalTo((long) goodIds.size()));
+    assertThat(
+        "ClickHouse: one main row per good line",
+        warehouseMainRows,
+        equalTo((long) goodIds.size()));
     assertThat(warehouseIds, equalTo(goodIds));
     for (WarehouseTable table : WarehouseTables.all()) {
-      assertNoPii("ClickHouse " + table.name(), LocalServices.clickhouse("SELECT * FROM " + db + ".`" + table.name() + "` FORMAT TabSeparated"));
+      assertNoPii(
+          "ClickHouse " + table.name(),
+          LocalServices.clickhouse(
+              "SELECT * FROM " + db + ".`" + table.name() + "` FORMAT TabSeparated"));
     }
-    String deadLetters = LocalServices.clickhouse("SELECT source, step, error, encrypted_record FROM " + db + ".dead_letters FINAL FORMAT TabSeparated");
+    String deadLetters =
+        LocalServices.clickhouse(
+            "SELECT source, step, error, encrypted_record FROM "
+                + db
+                + ".dead_letters FINAL FORMAT TabSeparated");
     assertNoPii("ClickHouse dead_letters", deadLetters);
     List<String[]> warehouseLetters = new ArrayList<>();
     for (String row : deadLetters.split("\n")) {
@@ -229,7 +286,9 @@ public class BadInputCorpusIT {
     System.setOut(new PrintStream(new Tee(out, log), true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(new Tee(err, log), true, StandardCharsets.UTF_8));
     try {
-      DatalakePipeline.run(PipelineOptionsFactory.fromArgs(args).as(DatalakeOptions.class)); // throws unless balanced
+      DatalakePipeline.run(
+          PipelineOptionsFactory.fromArgs(args)
+              .as(DatalakeOptions.class)); // throws unless balanced
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -278,7 +337,9 @@ public class BadInputCorpusIT {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> all = Files.walk(dir)) {
       for (Path file : all.filter(Files::isRegularFile).toList()) {
-        files.put(dir.relativize(file).toString(), Arrays.hashCode(Files.readAllBytes(file)) + ":" + Files.size(file));
+        files.put(
+            dir.relativize(file).toString(),
+            Arrays.hashCode(Files.readAllBytes(file)) + ":" + Files.size(file));
       }
     }
     return files;
@@ -287,7 +348,8 @@ public class BadInputCorpusIT {
   /** position -> {step, error contains, case}, from dead-letters.tsv. */
   private static Map<String, String[]> badLines() throws Exception {
     Map<String, String[]> bad = new LinkedHashMap<>();
-    List<String> rows = Files.readAllLines(CORPUS.resolve("dead-letters.tsv"), StandardCharsets.UTF_8);
+    List<String> rows =
+        Files.readAllLines(CORPUS.resolve("dead-letters.tsv"), StandardCharsets.UTF_8);
     for (String row : rows.subList(1, rows.size())) {
       String[] f = row.split("\t", -1);
       bad.put(f[0], new String[] {f[1], f[2], f[3]});
@@ -300,7 +362,8 @@ public class BadInputCorpusIT {
     try (Stream<Path> files = Files.walk(CORPUS)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
         String relative = CORPUS.relativize(file).toString();
-        String[] lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1);
+        String[] lines =
+            new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
           if (i == lines.length - 1 && lines[i].isEmpty()) {
             break;
@@ -316,7 +379,9 @@ public class BadInputCorpusIT {
 
   private static String goodId(String text) {
     Matcher m = GOOD_ID.matcher(text);
-    return m.find() ? m.group() : "not a good line: " + text.substring(0, Math.min(40, text.length()));
+    return m.find()
+        ? m.group()
+        : "not a good line: " + text.substring(0, Math.min(40, text.length()));
   }
 
   /** Problems: empty when each bad line has exactly one letter, with its step and reason. */
@@ -337,12 +402,29 @@ public class BadInputCorpusIT {
       seen.merge(position, 1, Integer::sum);
       String[] expected = bad.get(position);
       if (!expected[0].equals(letter[1]) || !letter[2].contains(expected[1])) {
-        problems.add(position + " (" + expected[2] + "): expected " + expected[0] + ": " + expected[1] + ", got " + letter[1] + ": " + letter[2]);
+        problems.add(
+            position
+                + " ("
+                + expected[2]
+                + "): expected "
+                + expected[0]
+                + ": "
+                + expected[1]
+                + ", got "
+                + letter[1]
+                + ": "
+                + letter[2]);
       }
     }
     for (String position : bad.keySet()) {
       if (seen.getOrDefault(position, 0) != 1) {
-        problems.add(position + " (" + bad.get(position)[2] + "): " + seen.getOrDefault(position, 0) + " dead letters, expected 1");
+        problems.add(
+            position
+                + " ("
+                + bad.get(position)[2]
+                + "): "
+                + seen.getOrDefault(position, 0)
+                + " dead letters, expected 1");
       }
     }
     return problems;

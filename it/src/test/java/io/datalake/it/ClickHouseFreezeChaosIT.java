@@ -19,7 +19,8 @@ public class ClickHouseFreezeChaosIT {
 
   @Test
   public void fiveMinutesOfFrozenClickHouseLoseNothing() throws Exception {
-    try (FaultRun run = new FaultRun("clickhouse-frozen-5min", temp.newFolder().toPath(), null, List.of())) {
+    try (FaultRun run =
+        new FaultRun("clickhouse-frozen-5min", temp.newFolder().toPath(), null, List.of())) {
       run.start();
       run.publish(20);
       run.awaitClickHouse("before the freeze", 240);
@@ -37,8 +38,12 @@ public class ClickHouseFreezeChaosIT {
       run.awaitEverything("records published after the freeze", 180);
       run.verify();
       Faults.log(
-          "clickhouse-frozen-5min: caught up " + took + " s after the thaw; failovers (restores from a checkpoint): "
-              + run.countInLogs("Restoring job ") + ", ClickHouseIO retries: " + run.countInLogs("Retry attempt"));
+          "clickhouse-frozen-5min: caught up "
+              + took
+              + " s after the thaw; failovers (restores from a checkpoint): "
+              + run.countInLogs("Restoring job ")
+              + ", ClickHouseIO retries: "
+              + run.countInLogs("Retry attempt"));
     }
   }
 }

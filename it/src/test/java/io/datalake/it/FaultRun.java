@@ -46,16 +46,20 @@ final class FaultRun implements AutoCloseable {
   final String topics;
   final Path logs;
   final Path checkpoints;
+
   /** Local lake folder, or where an S3 lake is downloaded to for reading. */
   final Path lakeCopy;
+
   private final String lake;
   private final String s3Bucket;
   private final String s3Prefix;
   private final List<String> extraArgs;
   private final EventGenerator generator;
   private final Map<EventKind, Set<String>> published = new EnumMap<>(EventKind.class);
+
   /** Tenant of extra journey events, and their ids. */
   private final Map<String, Set<String>> tenantIds = new LinkedHashMap<>();
+
   private final List<FlinkJob> jobs = new ArrayList<>();
   private long next;
   private int starts;
@@ -79,7 +83,16 @@ final class FaultRun implements AutoCloseable {
     for (EventKind kind : EventKind.values()) {
       published.put(kind, new LinkedHashSet<>());
     }
-    Faults.log(name + ": run " + run + ", database " + database + ", lake " + lake + ", logs " + logs.toAbsolutePath());
+    Faults.log(
+        name
+            + ": run "
+            + run
+            + ", database "
+            + database
+            + ", lake "
+            + lake
+            + ", logs "
+            + logs.toAbsolutePath());
   }
 
   /** Publishes {@code perKind} new records of every kind. */
@@ -104,7 +117,9 @@ final class FaultRun implements AutoCloseable {
       String id = "f" + run + "-" + tenant + "-" + i;
       ids.add(id);
       published.get(EventKind.JOURNEY_EVENTS).add(id);
-      values.add(TestEvents.journeyEvent(id, Instant.now()).replace("\"org_id\":\"739224\"", "\"org_id\":\"" + tenant + "\""));
+      values.add(
+          TestEvents.journeyEvent(id, Instant.now())
+              .replace("\"org_id\":\"739224\"", "\"org_id\":\"" + tenant + "\""));
     }
     LocalServices.produce(EventKind.JOURNEY_EVENTS.folder() + "-" + run, values);
   }
@@ -113,17 +128,29 @@ final class FaultRun implements AutoCloseable {
     return published.values().stream().mapToLong(Set::size).sum();
   }
 
-  /** Starts the job (always with --resume: the first start finds no checkpoint), its output in {@code logs}. */
+  /**
+   * Starts the job (always with --resume: the first start finds no checkpoint), its output in
+   * {@code logs}.
+   */
   FlinkJob start() throws IOException {
     starts++;
-    List<String> args = FlinkJob.flinkArgs("fault-" + name + "-" + run, checkpoints, 3000, 10, true);
+    List<String> args =
+        FlinkJob.flinkArgs("fault-" + name + "-" + run, checkpoints, 3000, 10, true);
     args.addAll(LocalServices.streamingArgs(run, topics, Path.of("unused"), database));
     args.removeIf(a -> a.startsWith("--lake="));
     args.add("--lake=" + lake);
     args.addAll(extraArgs);
     FlinkJob job = FlinkJob.start(List.of("-Xmx768m"), args, currentLog());
     jobs.add(job);
-    Faults.log(name + ": started the job (start " + starts + ", pid " + job.pid() + ", log " + job.log() + ")");
+    Faults.log(
+        name
+            + ": started the job (start "
+            + starts
+            + ", pid "
+            + job.pid()
+            + ", log "
+            + job.log()
+            + ")");
     return job;
   }
 
@@ -131,7 +158,9 @@ final class FaultRun implements AutoCloseable {
     return logs.resolve("job-" + starts + ".log");
   }
 
-  /** SIGKILL to the job's JVM: no shutdown hook, no final checkpoint. Returns the exit code (137). */
+  /**
+   * SIGKILL to the job's JVM: no shutdown hook, no final checkpoint. Returns the exit code (137).
+   */
   int kill(FlinkJob job) throws InterruptedException {
     int exit = job.kill();
     Faults.log(name + ": killed the job (pid " + job.pid() + ", exit " + exit + ")");
@@ -209,7 +238,15 @@ final class FaultRun implements AutoCloseable {
     int left = (int) Math.max(30, seconds - (System.currentTimeMillis() - started) / 1000);
     await(what + ": every id in the lake", left, this::lakeHasEverything);
     long took = (System.currentTimeMillis() - started) / 1000;
-    Faults.log(name + ": " + what + ": all " + publishedCount() + " records in ClickHouse and the lake after " + took + " s");
+    Faults.log(
+        name
+            + ": "
+            + what
+            + ": all "
+            + publishedCount()
+            + " records in ClickHouse and the lake after "
+            + took
+            + " s");
     return took;
   }
 
@@ -217,15 +254,23 @@ final class FaultRun implements AutoCloseable {
   void awaitClickHouse(String what, int seconds) throws Exception {
     long started = System.currentTimeMillis();
     await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
-    Faults.log(name + ": " + what + ": all " + publishedCount() + " records in ClickHouse after "
-        + (System.currentTimeMillis() - started) / 1000 + " s");
+    Faults.log(
+        name
+            + ": "
+            + what
+            + ": all "
+            + publishedCount()
+            + " records in ClickHouse after "
+            + (System.currentTimeMillis() - started) / 1000
+            + " s");
   }
 
   void await(String what, int seconds, BooleanSupplier condition) throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("Timed out after " + seconds + " s waiting for " + what + "\n" + report() + tail());
+        throw new AssertionError(
+            "Timed out after " + seconds + " s waiting for " + what + "\n" + report() + tail());
       }
       Thread.sleep(3000);
     }
@@ -248,7 +293,13 @@ final class FaultRun implements AutoCloseable {
       out.append(
           String.format(
               "  %-20s published %5d | ClickHouse FINAL rows %5d, distinct ids %5d | lake rows %5d, distinct ids %5d, missing %d, duplicates %d%n",
-              kind.folder(), published.get(kind).size(), ch.get(kind)[0], ch.get(kind)[1], l[0], l[1], l[2],
+              kind.folder(),
+              published.get(kind).size(),
+              ch.get(kind)[0],
+              ch.get(kind)[1],
+              l[0],
+              l[1],
+              l[2],
               Math.max(0, l[0] - l[1])));
     }
     out.append("  lake duplicates in all: ").append(duplicates).append('\n');
@@ -264,7 +315,8 @@ final class FaultRun implements AutoCloseable {
     for (EventKind kind : EventKind.values()) {
       long expected = published.get(kind).size();
       if (ch.get(kind)[0] != expected || ch.get(kind)[1] != expected) {
-        throw new AssertionError(kind.folder() + ": not every id exactly once in ClickHouse after FINAL\n" + report);
+        throw new AssertionError(
+            kind.folder() + ": not every id exactly once in ClickHouse after FINAL\n" + report);
       }
       if (lakeCounts.get(kind)[2] != 0 || lakeCounts.get(kind)[1] != expected) {
         throw new AssertionError(kind.folder() + ": ids missing from the lake\n" + report);
@@ -273,10 +325,19 @@ final class FaultRun implements AutoCloseable {
     for (Map.Entry<String, Set<String>> tenant : tenantIds.entrySet()) {
       long rows =
           LocalServices.clickhouseCount(
-              "SELECT count() FROM `" + database + "`.`" + tenant.getKey() + "_journey_events_final`");
+              "SELECT count() FROM `"
+                  + database
+                  + "`.`"
+                  + tenant.getKey()
+                  + "_journey_events_final`");
       if (rows != tenant.getValue().size()) {
         throw new AssertionError(
-            "the view of tenant " + tenant.getKey() + " shows " + rows + " rows, not " + tenant.getValue().size());
+            "the view of tenant "
+                + tenant.getKey()
+                + " shows "
+                + rows
+                + " rows, not "
+                + tenant.getValue().size());
       }
     }
   }
@@ -290,7 +351,9 @@ final class FaultRun implements AutoCloseable {
     long n = 0;
     try (Stream<Path> files = Files.list(logs)) {
       for (Path f : files.toList()) {
-        for (String line : new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        for (String line :
+            new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.UTF_8)
+                .split("\n")) {
           if (line.contains(text)) {
             n++;
           }

@@ -46,7 +46,8 @@ public class FaultSuiteIT {
 
   @Test
   public void clickHouseFrozenThenStoppedWithANewTenantThenBrokerRestarted() throws Exception {
-    try (FaultRun run = new FaultRun("clickhouse-and-broker", temp.newFolder().toPath(), null, List.of())) {
+    try (FaultRun run =
+        new FaultRun("clickhouse-and-broker", temp.newFolder().toPath(), null, List.of())) {
       run.start();
       run.publish(PER_KIND);
       run.awaitClickHouse("before any fault", 240);
@@ -57,7 +58,9 @@ public class FaultSuiteIT {
         run.publishNewTenant(frozenTenant, 5);
         Thread.sleep(OUTAGE_SECONDS * 1000L);
       }
-      long afterFreeze = run.awaitEverything("after a " + OUTAGE_SECONDS + " s ClickHouse freeze with a new tenant", 300);
+      long afterFreeze =
+          run.awaitEverything(
+              "after a " + OUTAGE_SECONDS + " s ClickHouse freeze with a new tenant", 300);
 
       String downTenant = "down" + run.run;
       try (Faults.Fault stopped = Faults.stop("clickhouse")) {
@@ -65,7 +68,8 @@ public class FaultSuiteIT {
         run.publishNewTenant(downTenant, 5);
         Thread.sleep(OUTAGE_SECONDS * 1000L);
       }
-      long afterStop = run.awaitEverything("after ClickHouse was down for " + OUTAGE_SECONDS + " s", 300);
+      long afterStop =
+          run.awaitEverything("after ClickHouse was down for " + OUTAGE_SECONDS + " s", 300);
 
       run.publish(PER_KIND);
       try (Faults.Fault stopped = Faults.stop("kafka")) {
@@ -76,10 +80,19 @@ public class FaultSuiteIT {
 
       run.verify();
       Faults.log(
-          "clickhouse-and-broker: caught up " + afterFreeze + " s after the freeze, " + afterStop
-              + " s after ClickHouse came back, " + afterBroker + " s after the broker restart; failovers (restores"
-              + " from a checkpoint): " + run.countInLogs("Restoring job ") + ", ClickHouseIO retries: "
-              + run.countInLogs("Retry attempt") + ", tenant-view retries: " + run.countInLogs("retrying with backoff"));
+          "clickhouse-and-broker: caught up "
+              + afterFreeze
+              + " s after the freeze, "
+              + afterStop
+              + " s after ClickHouse came back, "
+              + afterBroker
+              + " s after the broker restart; failovers (restores"
+              + " from a checkpoint): "
+              + run.countInLogs("Restoring job ")
+              + ", ClickHouseIO retries: "
+              + run.countInLogs("Retry attempt")
+              + ", tenant-view retries: "
+              + run.countInLogs("retrying with backoff"));
     }
   }
 
@@ -87,7 +100,9 @@ public class FaultSuiteIT {
   public void s3DownThenFiveKillsWithResume() throws Exception {
     String bucket = "fault-suite";
     LocalServices.createBucket(bucket);
-    try (FaultRun run = new FaultRun("s3-and-kills", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
+    try (FaultRun run =
+        new FaultRun(
+            "s3-and-kills", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
       FlinkJob job = run.start();
       run.publish(PER_KIND);
       run.awaitClickHouse("before any fault", 240);
@@ -117,12 +132,14 @@ public class FaultSuiteIT {
       run.verify();
       assertThat(
           "the job resumed from a checkpoint after the kills",
-          run.countInLogs("datalake: resuming from checkpoint") > 0, equalTo(true));
+          run.countInLogs("datalake: resuming from checkpoint") > 0,
+          equalTo(true));
     }
   }
 
   @Test
-  public void aBatchDuringAClickHouseOutageFailsClearlyOrWaitsAndARerunCompletesIt() throws Exception {
+  public void aBatchDuringAClickHouseOutageFailsClearlyOrWaitsAndARerunCompletesIt()
+      throws Exception {
     Path input = temp.newFolder("input").toPath();
     Path lake = temp.newFolder("lake").toPath();
     String run = Long.toString(System.nanoTime(), 36);
@@ -150,7 +167,9 @@ public class FaultSuiteIT {
         down = Files.readString(logs.resolve("down.log"), StandardCharsets.UTF_8);
         assertThat("a batch with ClickHouse down fails", p.exitValue(), not(equalTo(0)));
       }
-      assertThat(down, containsString("ClickHouse at " + LocalServices.clickhouseUrl() + " is unreachable"));
+      assertThat(
+          down,
+          containsString("ClickHouse at " + LocalServices.clickhouseUrl() + " is unreachable"));
 
       // ClickHouse frozen once the run has prepared its tables: the workers' inserts and views.
       Path frozenLog = logs.resolve("frozen.log");
@@ -166,7 +185,8 @@ public class FaultSuiteIT {
         Faults.log("batch: waited for the frozen ClickHouse and completed");
         assertThat(frozenOutput, containsString("(primary-table rows + dead letters): OK"));
       } else {
-        Faults.log("batch: failed during the freeze: " + firstLine(frozenOutput, "The batch run failed"));
+        Faults.log(
+            "batch: failed during the freeze: " + firstLine(frozenOutput, "The batch run failed"));
         assertThat(frozenOutput, containsString("The batch run failed"));
         assertThat(frozenOutput, containsString("run the same command again"));
       }
@@ -186,7 +206,10 @@ public class FaultSuiteIT {
             e.getKey() + " exactly once in ClickHouse after FINAL",
             clickhouse[0] + "\t" + clickhouse[1],
             equalTo(e.getValue() + "\t" + e.getValue()));
-        assertThat(e.getKey() + " in the lake", (long) LakeFiles.idCounts(lake, p2[0], p2[1]).size(), equalTo(e.getValue()));
+        assertThat(
+            e.getKey() + " in the lake",
+            (long) LakeFiles.idCounts(lake, p2[0], p2[1]).size(),
+            equalTo(e.getValue()));
       }
     } finally {
       try {
@@ -213,20 +236,36 @@ public class FaultSuiteIT {
     try {
       DatalakeOptions options =
           PipelineOptionsFactory.fromArgs(
-                  "--input=" + input, "--lake=" + lake + "/", "--piiDevelopmentKeyset=true", "--runId=" + run,
-                  "--clickhouseUrl=" + LocalServices.clickhouseUrl(), "--clickhouseDatabase=" + database)
+                  "--input=" + input,
+                  "--lake=" + lake + "/",
+                  "--piiDevelopmentKeyset=true",
+                  "--runId=" + run,
+                  "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+                  "--clickhouseDatabase=" + database)
               .as(DatalakeOptions.class);
       PipelineResult result = DatalakePipeline.run(options);
-      String loadId = LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders").trim();
-      ClickHouseClient client =
-          new ClickHouseClient(LocalServices.clickhouseUrl(), "");
+      String loadId =
+          LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders")
+              .trim();
+      ClickHouseClient client = new ClickHouseClient(LocalServices.clickhouseUrl(), "");
       WriteWarehouse.Config config =
           new WriteWarehouse.Config(
-              client, database, client.serverVersion(), loadId, 5000, 32L << 20, 2,
-              PiiKeyset.development(), WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
+              client,
+              database,
+              client.serverVersion(),
+              loadId,
+              5000,
+              32L << 20,
+              2,
+              PiiKeyset.development(),
+              WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
 
       LocalServices.clickhouse(
-          "INSERT INTO `" + database + "`.checkout_orders SELECT * FROM `" + database + "`.checkout_orders LIMIT 4");
+          "INSERT INTO `"
+              + database
+              + "`.checkout_orders SELECT * FROM `"
+              + database
+              + "`.checkout_orders LIMIT 4");
       BatchSummary copies = BatchSummary.read(result, lake + "/", run, false, config);
       String rendered = copies.render();
       Faults.log("summary with a retried insert's copies:" + rendered);
@@ -234,16 +273,28 @@ public class FaultSuiteIT {
       assertThat(rendered, containsString("4 copies from retried inserts, merged by FINAL"));
 
       // Rows the lake has and ClickHouse lacks are still a mismatch, copies or not.
-      String[] gone = LocalServices.clickhouse("SELECT id FROM `" + database + "`.journey_events ORDER BY id LIMIT 2").trim().split("\n");
+      String[] gone =
+          LocalServices.clickhouse(
+                  "SELECT id FROM `" + database + "`.journey_events ORDER BY id LIMIT 2")
+              .trim()
+              .split("\n");
       LocalServices.clickhouse(
-          "ALTER TABLE `" + database + "`.journey_events DELETE WHERE id IN ('" + gone[0] + "', '" + gone[1] + "')");
+          "ALTER TABLE `"
+              + database
+              + "`.journey_events DELETE WHERE id IN ('"
+              + gone[0]
+              + "', '"
+              + gone[1]
+              + "')");
       long deadline = System.currentTimeMillis() + 30_000;
-      while (LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events") != PER_KIND - 2
+      while (LocalServices.clickhouseCount("SELECT count() FROM `" + database + "`.journey_events")
+              != PER_KIND - 2
           && System.currentTimeMillis() < deadline) {
         Thread.sleep(500);
       }
       BatchSummary missing = BatchSummary.read(result, lake + "/", run, false, config);
-      assertThat(missing.render(), missing.clickhouseMismatches(), equalTo(List.of("journey_events")));
+      assertThat(
+          missing.render(), missing.clickhouseMismatches(), equalTo(List.of("journey_events")));
     } finally {
       try {
         LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
@@ -257,8 +308,12 @@ public class FaultSuiteIT {
   private static Map<EventKind, Long> writeInput(Path input, String run) throws Exception {
     EventGenerator generator =
         new EventGenerator(
-            Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input"),
-            7, Instant::now, n -> "b" + run + "-" + n, true);
+            Path.of(
+                System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input"),
+            7,
+            Instant::now,
+            n -> "b" + run + "-" + n,
+            true);
     Map<EventKind, List<String>> lines = new EnumMap<>(EventKind.class);
     for (long n = 0; n < PER_KIND * EventKind.values().length; n++) {
       EventGenerator.Event event = generator.next(n, 0, 0);

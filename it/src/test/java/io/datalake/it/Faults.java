@@ -25,20 +25,24 @@ final class Faults {
 
   static Path datalakeHome() {
     String home = System.getProperty("datalake.home");
-    return home == null || home.isBlank() || home.startsWith("${") ? PROJECT.resolve(".datalake") : Path.of(home);
+    return home == null || home.isBlank() || home.startsWith("${")
+        ? PROJECT.resolve(".datalake")
+        : Path.of(home);
   }
 
   /** The pid of our running service, from its pid file. */
   static long pid(String service) throws IOException {
     Path file = datalakeHome().resolve("run").resolve(service + ".pid");
     if (!Files.isReadable(file)) {
-      throw new IllegalStateException("No pid file " + file + ": is " + service + " up (./datalake up)?");
+      throw new IllegalStateException(
+          "No pid file " + file + ": is " + service + " up (./datalake up)?");
     }
     long pid = Long.parseLong(Files.readString(file).trim());
     if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
       return pid;
     }
-    throw new IllegalStateException(service + " (pid " + pid + " from " + file + ") is not running");
+    throw new IllegalStateException(
+        service + " (pid " + pid + " from " + file + ") is not running");
   }
 
   /** SIGSTOP to the service's process: it keeps its sockets but answers nothing. */
@@ -52,7 +56,9 @@ final class Faults {
     };
   }
 
-  /** {@code ./datalake down SERVICE}; closing starts it again with {@code ./datalake up SERVICE}. */
+  /**
+   * {@code ./datalake down SERVICE}; closing starts it again with {@code ./datalake up SERVICE}.
+   */
   static Fault stop(String service) throws Exception {
     Launcher.run(120, "down", service).orFail("./datalake down " + service);
     log("stopped " + service);
@@ -63,9 +69,18 @@ final class Faults {
   }
 
   static void signal(String signal, long pid) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+            .redirectErrorStream(true)
+            .start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-      throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + new String(kill.getInputStream().readAllBytes()));
+      throw new IllegalStateException(
+          "kill -"
+              + signal
+              + " "
+              + pid
+              + " failed: "
+              + new String(kill.getInputStream().readAllBytes()));
     }
   }
 

@@ -27,9 +27,9 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * The pipeline on a real Flink session cluster (one JobManager and two TaskManagers in their own
- * JVMs, started by {@code ./datalake flink up}), submitted and operated with the launcher the way
- * a user does: streaming survives a TaskManager killed with SIGKILL and a stop with a savepoint,
- * and a batch gives the same rows as on the embedded cluster.
+ * JVMs, started by {@code ./datalake flink up}), submitted and operated with the launcher the way a
+ * user does: streaming survives a TaskManager killed with SIGKILL and a stop with a savepoint, and
+ * a batch gives the same rows as on the embedded cluster.
  */
 public class FlinkClusterIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,29 +78,51 @@ public class FlinkClusterIT {
     List<String> first = TestEvents.knownSet(100, now);
     LocalServices.produce(topic, first);
 
-    List<String> args = new ArrayList<>(List.of("run", "--runner=FlinkRunner", MASTER, "--parallelism=2",
-        "--checkpointingInterval=2000", "--checkpointDir=" + checkpoints, "--jobName=it-cluster-" + run));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--runner=FlinkRunner",
+                MASTER,
+                "--parallelism=2",
+                "--checkpointingInterval=2000",
+                "--checkpointDir=" + checkpoints,
+                "--jobName=it-cluster-" + run));
     args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
     String job = submit(args);
 
-    await("rows in ClickHouse and the job's subtasks on both TaskManagers", 240, job,
-        () -> LocalServices.finalRows(database, "journey_events") > 0 && show(job).path("subtasksPerTaskManager").size() == 2);
+    await(
+        "rows in ClickHouse and the job's subtasks on both TaskManagers",
+        240,
+        job,
+        () ->
+            LocalServices.finalRows(database, "journey_events") > 0
+                && show(job).path("subtasksPerTaskManager").size() == 2);
 
     // Mid-stream, one TaskManager dies with SIGKILL; a new one takes its place.
     LocalServices.produce(topic, batch("b-", 100));
     Thread.sleep(2000);
     String killed = taskManagerIds().get(0);
-    Launcher.run(60, "flink", "kill-taskmanager", killed).orFail("./datalake flink kill-taskmanager");
+    Launcher.run(60, "flink", "kill-taskmanager", killed)
+        .orFail("./datalake flink kill-taskmanager");
     Launcher.run(180, "flink", "add-taskmanager").orFail("./datalake flink add-taskmanager");
-    await("the job restarted by itself from its checkpoint", 240, job,
-        () -> show(job).path("restarts").asLong() >= 1 && show(job).path("state").asText().equals("RUNNING")
-            && show(job).path("checkpoints").path("restoredCount").asLong() >= 1);
+    await(
+        "the job restarted by itself from its checkpoint",
+        240,
+        job,
+        () ->
+            show(job).path("restarts").asLong() >= 1
+                && show(job).path("state").asText().equals("RUNNING")
+                && show(job).path("checkpoints").path("restoredCount").asLong() >= 1);
     LocalServices.produce(topic, batch("c-", 100));
     long expected = 100 + 5 + 5 + 100 + 100;
     await("every record after the TaskManager loss", 300, job, () -> allThere(lake, expected));
 
     // Stop with a savepoint, publish more while it is stopped, resume from the savepoint.
-    JsonNode stopped = JSON.readTree(jsonDocument(Launcher.run(300, "stop", job, "--json").orFail("./datalake stop").output()));
+    JsonNode stopped =
+        JSON.readTree(
+            jsonDocument(
+                Launcher.run(300, "stop", job, "--json").orFail("./datalake stop").output()));
     String savepoint = stopped.path("savepoint").asText();
     assertThat("a savepoint was taken: " + stopped, savepoint.isEmpty(), equalTo(false));
     LocalServices.produce(topic, batch("d-", 100));
@@ -108,29 +130,51 @@ public class FlinkClusterIT {
     resume.add("--fromSavepoint=" + savepoint);
     String resumed = submit(resume);
     long total = expected + 100;
-    await("every record after the resume from the savepoint", 300, resumed, () -> allThere(lake, total));
+    await(
+        "every record after the resume from the savepoint",
+        300,
+        resumed,
+        () -> allThere(lake, total));
 
-    assertThat("rows in ClickHouse after FINAL", LocalServices.finalRows(database, "journey_events"), equalTo(total));
+    assertThat(
+        "rows in ClickHouse after FINAL",
+        LocalServices.finalRows(database, "journey_events"),
+        equalTo(total));
     assertThat(
         "no id twice in ClickHouse after FINAL",
         LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(total));
-    assertThat("the lake holds every row at least once", (long) LakeFiles.rows(lake, "journey_events").size(), greaterThanOrEqualTo(total));
+    assertThat(
+        "the lake holds every row at least once",
+        (long) LakeFiles.rows(lake, "journey_events").size(),
+        greaterThanOrEqualTo(total));
     assertThat(
         "too-late rows are flagged",
         LocalServices.clickhouseCount(
-            "SELECT countIf(late = 1) FROM `" + database + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')"),
+            "SELECT countIf(late = 1) FROM `"
+                + database
+                + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')"),
         equalTo(5L));
   }
 
   @Test
   public void aBatchOnTheClusterGivesTheSameRowsAsOnTheEmbeddedCluster() throws Exception {
-    Path samples = Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input").toAbsolutePath();
+    Path samples =
+        Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input")
+            .toAbsolutePath();
     Path onCluster = temp.newFolder("cluster-lake").toPath();
     Path embedded = temp.newFolder("embedded-lake").toPath();
-    for (Object[] target : new Object[][] {{MASTER, onCluster}, {"--flinkMaster=[local]", embedded}}) {
-      Launcher.run(600, "run", "--runner=FlinkRunner", (String) target[0], "--parallelism=2",
-              "--input=" + samples, "--lake=" + target[1], "--piiDevelopmentKeyset=true")
+    for (Object[] target :
+        new Object[][] {{MASTER, onCluster}, {"--flinkMaster=[local]", embedded}}) {
+      Launcher.run(
+              600,
+              "run",
+              "--runner=FlinkRunner",
+              (String) target[0],
+              "--parallelism=2",
+              "--input=" + samples,
+              "--lake=" + target[1],
+              "--piiDevelopmentKeyset=true")
           .orFail("./datalake run (batch, " + target[0] + ")");
     }
     Map<String, List<String>> clusterRows = rowsByTable(onCluster);
@@ -139,7 +183,9 @@ public class FlinkClusterIT {
   }
 
   private String submit(List<String> args) throws Exception {
-    Launcher.Result result = Launcher.run(300, args.toArray(String[]::new)).orFail("./datalake run (streaming on the cluster)");
+    Launcher.Result result =
+        Launcher.run(300, args.toArray(String[]::new))
+            .orFail("./datalake run (streaming on the cluster)");
     Matcher m = SUBMITTED.matcher(result.output());
     if (!m.find()) {
       throw new AssertionError("no job id in the output of ./datalake run:\n" + result.output());
@@ -166,7 +212,11 @@ public class FlinkClusterIT {
 
   private static List<String> taskManagerIds() throws Exception {
     List<String> ids = new ArrayList<>();
-    for (String line : Launcher.run(60, "flink", "taskmanagers").orFail("./datalake flink taskmanagers").output().split("\n")) {
+    for (String line :
+        Launcher.run(60, "flink", "taskmanagers")
+            .orFail("./datalake flink taskmanagers")
+            .output()
+            .split("\n")) {
       String[] fields = line.trim().split("\\s+");
       if (fields.length >= 2 && fields[0].matches("\\d+")) {
         ids.add(fields[0]);
@@ -188,10 +238,9 @@ public class FlinkClusterIT {
   }
 
   private boolean allThere(Path lake, long expected) {
-    return LocalServices.finalRows(database, "journey_events") == expected && LakeFiles.distinctIds(lake, "journey_events") == expected;
+    return LocalServices.finalRows(database, "journey_events") == expected
+        && LakeFiles.distinctIds(lake, "journey_events") == expected;
   }
-
-
 
   /** Every table's rows as sorted strings: what a reader sees, whatever the file layout. */
   private static Map<String, List<String>> rowsByTable(Path lake) throws IOException {
@@ -213,12 +262,18 @@ public class FlinkClusterIT {
     return tables;
   }
 
-  private static void await(String what, int seconds, String job, BooleanSupplier condition) throws Exception {
+  private static void await(String what, int seconds, String job, BooleanSupplier condition)
+      throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError(
-            "Timed out after " + seconds + " s waiting for " + what + "; the job now:\n" + show(job).toPrettyString());
+            "Timed out after "
+                + seconds
+                + " s waiting for "
+                + what
+                + "; the job now:\n"
+                + show(job).toPrettyString());
       }
       Thread.sleep(2000);
     }

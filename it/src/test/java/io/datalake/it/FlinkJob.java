@@ -22,7 +22,11 @@ final class FlinkJob implements AutoCloseable {
       Path.of(
           System.getProperty(
               "datalake.it.jar",
-              Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "target", "datalake-pipelines-bundled.jar")
+              Path.of(
+                      System.getProperty("datalake.project.dir", ".."),
+                      "pipelines",
+                      "target",
+                      "datalake-pipelines-bundled.jar")
                   .toString()));
 
   private final Process process;
@@ -42,7 +46,8 @@ final class FlinkJob implements AutoCloseable {
     command.add(JAR.toString());
     command.addAll(args);
     Files.createDirectories(log.toAbsolutePath().getParent());
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     // The job finds the local S3Proxy's keys as a worker finds real ones: through AWS's default
     // provider chain (here its environment), never in its options.
     builder.environment().putAll(LocalServices.awsEnvironment());
@@ -60,7 +65,8 @@ final class FlinkJob implements AutoCloseable {
    * only a checkpoint of the same job name), checkpointing every {@code checkpointMillis} into
    * {@code checkpoints}, reporting progress every {@code progressSeconds}.
    */
-  static List<String> flinkArgs(String jobName, Path checkpoints, int checkpointMillis, int progressSeconds, boolean resume) {
+  static List<String> flinkArgs(
+      String jobName, Path checkpoints, int checkpointMillis, int progressSeconds, boolean resume) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -103,7 +109,8 @@ final class FlinkJob implements AutoCloseable {
   int kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      throw new AssertionError("the job's JVM (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
+      throw new AssertionError(
+          "the job's JVM (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
     }
     return process.exitValue();
   }
@@ -113,8 +120,11 @@ final class FlinkJob implements AutoCloseable {
     await(what, seconds, condition, () -> "");
   }
 
-  /** Like {@link #await(String, int, BooleanSupplier)}; a failure also says what {@code status} saw. */
-  void await(String what, int seconds, BooleanSupplier condition, Supplier<String> status) throws Exception {
+  /**
+   * Like {@link #await(String, int, BooleanSupplier)}; a failure also says what {@code status} saw.
+   */
+  void await(String what, int seconds, BooleanSupplier condition, Supplier<String> status)
+      throws Exception {
     poll(what, seconds, 1000, condition, status);
   }
 
@@ -126,7 +136,8 @@ final class FlinkJob implements AutoCloseable {
     poll("\"" + text + "\" in " + log, seconds, 100, () -> logText().contains(text), () -> "");
   }
 
-  private void poll(String what, int seconds, long pollMillis, BooleanSupplier condition, Supplier<String> status)
+  private void poll(
+      String what, int seconds, long pollMillis, BooleanSupplier condition, Supplier<String> status)
       throws Exception {
     long deadline = System.currentTimeMillis() + seconds * 1000L;
     while (!condition.getAsBoolean()) {
@@ -134,11 +145,25 @@ final class FlinkJob implements AutoCloseable {
       // have come true just before the end.
       if (!process.isAlive() && !condition.getAsBoolean()) {
         throw new AssertionError(
-            "The job's JVM exited (" + process.exitValue() + ") while waiting for " + what + " " + status.get() + ":\n" + tail(60));
+            "The job's JVM exited ("
+                + process.exitValue()
+                + ") while waiting for "
+                + what
+                + " "
+                + status.get()
+                + ":\n"
+                + tail(60));
       }
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError(
-            "Timed out after " + seconds + " s waiting for " + what + " " + status.get() + ":\n" + tail(60));
+            "Timed out after "
+                + seconds
+                + " s waiting for "
+                + what
+                + " "
+                + status.get()
+                + ":\n"
+                + tail(60));
       }
       Thread.sleep(pollMillis);
     }
@@ -156,10 +181,16 @@ final class FlinkJob implements AutoCloseable {
   /** The log's last lines, headed by its path. */
   String tail(int lines) {
     List<String> all = List.of(logText().split("\n"));
-    return "last lines of " + log + ":\n" + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    return "last lines of "
+        + log
+        + ":\n"
+        + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
-  /** SIGTERM: the job stops as on Ctrl-C (its shutdown hook runs). Whether the JVM ended within {@code seconds}. */
+  /**
+   * SIGTERM: the job stops as on Ctrl-C (its shutdown hook runs). Whether the JVM ended within
+   * {@code seconds}.
+   */
   boolean terminate(int seconds) throws InterruptedException {
     process.destroy();
     return process.waitFor(seconds, TimeUnit.SECONDS);

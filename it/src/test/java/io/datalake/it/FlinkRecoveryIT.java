@@ -46,8 +46,12 @@ public class FlinkRecoveryIT {
     Path logs = Files.createDirectories(Path.of("target", "flink-recovery-" + run));
     Path firstLog = logs.resolve("first-start.log");
     FlinkJob job = start(topics, lake, checkpoints, firstLog);
-    job.await("a first checkpoint and rows in ClickHouse", 240,
-        () -> FlinkJob.hasCheckpoint(checkpoints) && LocalServices.finalRows(database, "journey_events") > 0);
+    job.await(
+        "a first checkpoint and rows in ClickHouse",
+        240,
+        () ->
+            FlinkJob.hasCheckpoint(checkpoints)
+                && LocalServices.finalRows(database, "journey_events") > 0);
 
     // Mid-stream: more events, part of them still in open windows when the JVM dies.
     List<String> second = new ArrayList<>();
@@ -56,7 +60,8 @@ public class FlinkRecoveryIT {
     }
     LocalServices.produce(journeyTopic, second);
     Thread.sleep(3000);
-    // SIGKILL: no shutdown hook, no final checkpoint; kill() fails unless the JVM is gone within 30 s.
+    // SIGKILL: no shutdown hook, no final checkpoint; kill() fails unless the JVM is gone within 30
+    // s.
     assertThat("killed by SIGKILL", job.kill(), equalTo(128 + 9));
 
     Path secondLog = logs.resolve("resumed.log");
@@ -68,30 +73,48 @@ public class FlinkRecoveryIT {
     LocalServices.produce(journeyTopic, third);
 
     long expected = 150 + 150 + 100 + 5 + 5;
-    resumed.await("every record in ClickHouse, the lake and dead letters", 300,
-        () -> LocalServices.finalRows(database, "journey_events") == expected && LakeFiles.distinctIds(lake, "journey_events") == expected && distinctDeadLetters(lake) == 2);
+    resumed.await(
+        "every record in ClickHouse, the lake and dead letters",
+        300,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == expected
+                && LakeFiles.distinctIds(lake, "journey_events") == expected
+                && distinctDeadLetters(lake) == 2);
     String resumedLog = Files.readString(secondLog);
     assertThat(resumedLog, containsString("datalake: resuming from checkpoint"));
     assertThat("Flink restored the checkpoint", resumedLog, containsString("from savepoint"));
     resumed.terminate(60);
 
-    assertThat("rows in ClickHouse after FINAL", LocalServices.finalRows(database, "journey_events"), equalTo(expected));
+    assertThat(
+        "rows in ClickHouse after FINAL",
+        LocalServices.finalRows(database, "journey_events"),
+        equalTo(expected));
     assertThat(
         "no id twice in ClickHouse after FINAL",
         LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(expected));
-    assertThat("every id in the lake", LakeFiles.distinctIds(lake, "journey_events"), equalTo(expected));
-    assertThat("the lake holds each row at least once", (long) LakeFiles.rows(lake, "journey_events").size(), greaterThanOrEqualTo(expected));
+    assertThat(
+        "every id in the lake", LakeFiles.distinctIds(lake, "journey_events"), equalTo(expected));
+    assertThat(
+        "the lake holds each row at least once",
+        (long) LakeFiles.rows(lake, "journey_events").size(),
+        greaterThanOrEqualTo(expected));
     assertThat("bad lines in dead letters", distinctDeadLetters(lake), equalTo(2L));
     assertThat(
         "too-late rows are flagged, not dropped",
         LocalServices.clickhouseCount(
-            "SELECT countIf(late = 1) FROM `" + database + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')"),
+            "SELECT countIf(late = 1) FROM `"
+                + database
+                + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')"),
         equalTo(5L));
     String tooLateDay = now.minus(3, ChronoUnit.DAYS).toString().substring(0, 10);
     String partition =
-        "journey_events/org_id=739224/year=" + tooLateDay.substring(0, 4) + "/month=" + tooLateDay.substring(5, 7)
-            + "/day=" + tooLateDay.substring(8, 10);
+        "journey_events/org_id=739224/year="
+            + tooLateDay.substring(0, 4)
+            + "/month="
+            + tooLateDay.substring(5, 7)
+            + "/day="
+            + tooLateDay.substring(8, 10);
     for (LakeFiles.LakeRecord row : LakeFiles.rows(lake, "journey_events")) {
       if (row.string("id").startsWith("too-late-")) {
         assertThat(row.folder(), equalTo(partition));

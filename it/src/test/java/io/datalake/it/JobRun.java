@@ -17,10 +17,13 @@ import org.junit.rules.ExternalResource;
 final class JobRun extends ExternalResource {
   /** Ten hex digits, unique per test. */
   final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+
   final String database;
   private final List<FlinkJob> jobs = new ArrayList<>();
 
-  /** @param databasePrefix the database is this prefix and the run id, e.g. {@code recovery_<run>} */
+  /**
+   * @param databasePrefix the database is this prefix and the run id, e.g. {@code recovery_<run>}
+   */
   JobRun(String databasePrefix) {
     this.database = databasePrefix + run;
   }

@@ -60,11 +60,16 @@ public class KafkaTopologyIT {
     LocalServices.produce(journeyTopic, before);
     Path firstLog = logs.resolve("first.log");
     FlinkJob job = start(firstLog, false);
-    job.await("the first records in ClickHouse and a checkpoint", 240,
-        () -> LocalServices.finalRows(database, "journey_events") == 100 && FlinkJob.hasCheckpoint(checkpoints));
+    job.await(
+        "the first records in ClickHouse and a checkpoint",
+        240,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == 100
+                && FlinkJob.hasCheckpoint(checkpoints));
 
     // Two partitions more; records on every partition, most on the new ones.
-    try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
+    try (AdminClient admin =
+        AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
       admin.createPartitions(Map.of(journeyTopic, NewPartitions.increaseTo(4))).all().get();
     }
     long added = System.currentTimeMillis();
@@ -77,42 +82,70 @@ public class KafkaTopologyIT {
 
     assertThat("the job stopped by itself", job.waitFor(180), equalTo(true));
     long stoppedAfter = System.currentTimeMillis() - added;
-    System.out.printf("KafkaTopologyIT: the job stopped %d ms after the partitions were added (check every %d s)%n", stoppedAfter, CHECK_SECONDS);
+    System.out.printf(
+        "KafkaTopologyIT: the job stopped %d ms after the partitions were added (check every %d s)%n",
+        stoppedAfter, CHECK_SECONDS);
     String first = Files.readString(firstLog);
     assertThat("it failed", job.exitValue(), not(equalTo(0)));
-    assertThat(first, containsString("topic '" + journeyTopic + "' has 4 partitions, of which 2 are read"));
+    assertThat(
+        first,
+        containsString("topic '" + journeyTopic + "' has 4 partitions, of which 2 are read"));
     assertThat(first, containsString("Restart it with --resume and the same --jobName"));
-    assertThat("no restart loop: stopped within the check interval plus start-up slack", stoppedAfter, lessThan(90_000L));
+    assertThat(
+        "no restart loop: stopped within the check interval plus start-up slack",
+        stoppedAfter,
+        lessThan(90_000L));
 
     Path resumedLog = logs.resolve("resumed.log");
     FlinkJob resumed = start(resumedLog, true);
     long expected = 100 + 200 + 40;
-    resumed.await("every record, of the old and the new partitions, in ClickHouse and the lake", 300,
-        () -> LocalServices.finalRows(database, "journey_events") == expected
-            && LakeFiles.distinctIds(lake, "journey_events") == expected);
+    resumed.await(
+        "every record, of the old and the new partitions, in ClickHouse and the lake",
+        300,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == expected
+                && LakeFiles.distinctIds(lake, "journey_events") == expected);
     String log = Files.readString(resumedLog);
     assertThat(log, containsString("datalake: resuming from checkpoint"));
-    assertThat(log, containsString("partitions added since the checkpoint: [" + journeyTopic + "/2, " + journeyTopic + "/3]"));
+    assertThat(
+        log,
+        containsString(
+            "partitions added since the checkpoint: ["
+                + journeyTopic
+                + "/2, "
+                + journeyTopic
+                + "/3]"));
     assertThat(
         "no id twice in ClickHouse after FINAL",
         LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(expected));
-    assertThat("still running: the resumed job reads what it was told to", resumed.isAlive(), equalTo(true));
+    assertThat(
+        "still running: the resumed job reads what it was told to",
+        resumed.isAlive(),
+        equalTo(true));
     long lakeRows = LakeFiles.rows(lake, "journey_events").size();
-    System.out.printf("KafkaTopologyIT: %d ids, %d lake rows (%d duplicates)%n", expected, lakeRows, lakeRows - expected);
+    System.out.printf(
+        "KafkaTopologyIT: %d ids, %d lake rows (%d duplicates)%n",
+        expected, lakeRows, lakeRows - expected);
   }
 
   @Test
-  public void aTopicCreatedAgainStopsTheJobAndAResumeKeepsItsWindowsAndReadsTheNewTopic() throws Exception {
+  public void aTopicCreatedAgainStopsTheJobAndAResumeKeepsItsWindowsAndReadsTheNewTopic()
+      throws Exception {
     setUp();
     LocalServices.produce(journeyTopic, events("a-", 60));
     Path firstLog = logs.resolve("first.log");
     FlinkJob job = start(firstLog, false);
-    job.await("the first records in ClickHouse and a checkpoint", 240,
-        () -> LocalServices.finalRows(database, "journey_events") == 60 && FlinkJob.hasCheckpoint(checkpoints));
+    job.await(
+        "the first records in ClickHouse and a checkpoint",
+        240,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == 60
+                && FlinkJob.hasCheckpoint(checkpoints));
 
     // Deleted and created again, with fewer records than the job's positions.
-    try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
+    try (AdminClient admin =
+        AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
       String oldId = topicId(admin);
       admin.deleteTopics(List.of(journeyTopic)).all().get();
       long deadline = System.currentTimeMillis() + 60_000;
@@ -141,9 +174,12 @@ public class KafkaTopologyIT {
     // Kafka position from the checkpoint, and reads the new topic from its start.
     Path resumedLog = logs.resolve("resumed.log");
     FlinkJob resumed = start(resumedLog, true);
-    resumed.await("the old topic's rows and the new topic's in ClickHouse and the lake", 240,
-        () -> LocalServices.finalRows(database, "journey_events") == 70
-            && LakeFiles.distinctIds(lake, "journey_events") == 70);
+    resumed.await(
+        "the old topic's rows and the new topic's in ClickHouse and the lake",
+        240,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == 70
+                && LakeFiles.distinctIds(lake, "journey_events") == 70);
     String log = Files.readString(resumedLog);
     assertThat(log, containsString("were deleted and created again since the checkpoint"));
     assertThat(log, containsString("datalake: resuming from checkpoint"));
@@ -152,13 +188,21 @@ public class KafkaTopologyIT {
         LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
         equalTo(70L));
     long lakeRows = LakeFiles.rows(lake, "journey_events").size();
-    System.out.printf("KafkaTopologyIT: recreated topic: 70 ids, %d lake rows (%d duplicates)%n", lakeRows, lakeRows - 70);
+    System.out.printf(
+        "KafkaTopologyIT: recreated topic: 70 ids, %d lake rows (%d duplicates)%n",
+        lakeRows, lakeRows - 70);
   }
 
   /** The topic's id, or null while it does not exist. */
   private String topicId(AdminClient admin) throws InterruptedException {
     try {
-      return admin.describeTopics(List.of(journeyTopic)).allTopicNames().get().get(journeyTopic).topicId().toString();
+      return admin
+          .describeTopics(List.of(journeyTopic))
+          .allTopicNames()
+          .get()
+          .get(journeyTopic)
+          .topicId()
+          .toString();
     } catch (java.util.concurrent.ExecutionException e) {
       return null;
     }
@@ -188,7 +232,8 @@ public class KafkaTopologyIT {
 
   /** Starts the job; the first start has no --resume. */
   private FlinkJob start(Path log, boolean resume) throws IOException {
-    List<String> args = new ArrayList<>(FlinkJob.flinkArgs("topology-" + run, checkpoints, 2000, 5, resume));
+    List<String> args =
+        new ArrayList<>(FlinkJob.flinkArgs("topology-" + run, checkpoints, 2000, 5, resume));
     args.add("--topologyCheckSeconds=" + CHECK_SECONDS);
     args.addAll(LocalServices.streamingArgs(run, topics, lake, database));
     return jobs.start(List.of("-Xmx1g"), args, log);

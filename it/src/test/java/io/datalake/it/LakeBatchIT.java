@@ -1,10 +1,10 @@
 package io.datalake.it;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,10 +40,18 @@ import org.junit.Test;
 public class LakeBatchIT {
   private static final String BUCKET = "datalake-it";
   private static final Pattern PARTITION =
-      Pattern.compile("^[^/]+/([a-z_]+)/org_id=([^/]+)/year=(\\d{4})/month=(\\d{2})/day=(\\d{2})/part-[^/]+\\.parquet$");
+      Pattern.compile(
+          "^[^/]+/([a-z_]+)/org_id=([^/]+)/year=(\\d{4})/month=(\\d{2})/day=(\\d{2})/part-[^/]+\\.parquet$");
   private static final List<String> PII =
-      List.of("rodrigo.smith@email.com", "845.134.270-19", "22630-011", "user@example.com", "Melatengürtel",
-          "customer@email.xyz", "203.0.113.3", "visitor3@example.net");
+      List.of(
+          "rodrigo.smith@email.com",
+          "845.134.270-19",
+          "22630-011",
+          "user@example.com",
+          "Melatengürtel",
+          "customer@email.xyz",
+          "203.0.113.3",
+          "visitor3@example.net");
 
   @Test
   public void directAndFlinkWriteTheSameTypedEncryptedLakeToS3() throws Exception {
@@ -58,12 +66,20 @@ public class LakeBatchIT {
 
   /** Runs the batch on one runner and returns each table's rows as sorted text. */
   private Map<String, List<String>> runInto(String runner) throws Exception {
-    String prefix = "lake-" + runner.toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8);
-    List<String> args = new ArrayList<>(List.of(
-        "--runner=" + runner,
-        "--input=" + Path.of(System.getProperty("datalake.project.dir"), "pipelines", "samples", "input"),
-        "--lake=s3://" + BUCKET + "/" + prefix,
-        "--piiDevelopmentKeyset=true"));
+    String prefix =
+        "lake-" + runner.toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--runner=" + runner,
+                "--input="
+                    + Path.of(
+                        System.getProperty("datalake.project.dir"),
+                        "pipelines",
+                        "samples",
+                        "input"),
+                "--lake=s3://" + BUCKET + "/" + prefix,
+                "--piiDevelopmentKeyset=true"));
     if (runner.equals("FlinkRunner")) {
       args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2"));
     }
@@ -95,8 +111,15 @@ public class LakeBatchIT {
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(local))) {
           if (table.equals("checkout_orders")) {
             assertThat(
-                reader.getFooter().getFileMetaData().getSchema().getType("lastChange").getLogicalTypeAnnotation(),
-                equalTo(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS)));
+                reader
+                    .getFooter()
+                    .getFileMetaData()
+                    .getSchema()
+                    .getType("lastChange")
+                    .getLogicalTypeAnnotation(),
+                equalTo(
+                    LogicalTypeAnnotation.timestampType(
+                        true, LogicalTypeAnnotation.TimeUnit.MICROS)));
           }
         }
         try (ParquetReader<GenericRecord> reader =
@@ -107,12 +130,15 @@ public class LakeBatchIT {
             for (String pii : PII) {
               assertThat(text, not(containsString(pii)));
             }
-            assertThat("org_id column = partition", record.get("org_id").toString(),
+            assertThat(
+                "org_id column = partition",
+                record.get("org_id").toString(),
                 equalTo(java.net.URLDecoder.decode(m.group(2), StandardCharsets.UTF_8)));
             if (table.equals("checkout_orders")) {
               GenericRecord profile = (GenericRecord) record.get("clientProfileData");
               assertThat(profile.get("email").toString(), startsWith(PiiCipher.TOKEN_PREFIX));
-              assertThat(cipher.decrypt(profile.get("email").toString()), containsString("@example.com"));
+              assertThat(
+                  cipher.decrypt(profile.get("email").toString()), containsString("@example.com"));
             }
             rows.computeIfAbsent(table, t -> new ArrayList<>()).add(text);
             counts.merge(table, 1L, Long::sum);
@@ -137,7 +163,8 @@ public class LakeBatchIT {
       steps.add(letter.get("kind").asText() + "/" + letter.get("step").asText());
       assertThat(letter.get("source").asText(), containsString(".jsonl:"));
       if (!letter.get("encrypted_record").isNull()) {
-        assertThat(letter.get("encrypted_record").asText(), startsWith(PiiCipher.RANDOMIZED_PREFIX));
+        assertThat(
+            letter.get("encrypted_record").asText(), startsWith(PiiCipher.RANDOMIZED_PREFIX));
       }
       for (String pii : PII) {
         assertThat(line, not(containsString(pii)));

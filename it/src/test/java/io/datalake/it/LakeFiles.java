@@ -30,7 +30,10 @@ final class LakeFiles {
     return files(lake.resolve(table), ".parquet");
   }
 
-  /** Distinct values of a table's id column in the finished files; -1 while a file is being finished. */
+  /**
+   * Distinct values of a table's id column in the finished files; -1 while a file is being
+   * finished.
+   */
   static long distinctIds(Path lake, String table) {
     try {
       return idCounts(lake, table, "id").size();
@@ -39,8 +42,12 @@ final class LakeFiles {
     }
   }
 
-  /** How often each value of a table's id column is in the finished files (more than once: a duplicate). */
-  static Map<String, Integer> idCounts(Path lake, String table, String idColumn) throws IOException {
+  /**
+   * How often each value of a table's id column is in the finished files (more than once: a
+   * duplicate).
+   */
+  static Map<String, Integer> idCounts(Path lake, String table, String idColumn)
+      throws IOException {
     Map<String, Integer> counts = new HashMap<>();
     forEachRow(lake, table, row -> counts.merge(row.string(idColumn), 1, Integer::sum));
     return counts;
@@ -53,7 +60,8 @@ final class LakeFiles {
     return rows;
   }
 
-  private static void forEachRow(Path lake, String table, Consumer<LakeRecord> action) throws IOException {
+  private static void forEachRow(Path lake, String table, Consumer<LakeRecord> action)
+      throws IOException {
     for (Path file : parquetFiles(lake, table)) {
       try (ParquetReader<GenericRecord> reader =
           AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {

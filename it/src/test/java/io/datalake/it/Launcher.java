@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs {@code ./datalake} commands as a user does, and keeps what they printed. */
 final class Launcher {
-  private static final Path PROJECT = Path.of(System.getProperty("datalake.project.dir", "..")).toAbsolutePath().normalize();
+  private static final Path PROJECT =
+      Path.of(System.getProperty("datalake.project.dir", "..")).toAbsolutePath().normalize();
 
   private Launcher() {}
 
@@ -23,7 +24,8 @@ final class Launcher {
     }
   }
 
-  private static ProcessBuilder newProcess(List<String> command, java.util.Map<String, String> environment) {
+  private static ProcessBuilder newProcess(
+      List<String> command, java.util.Map<String, String> environment) {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(environment);
     return builder;
@@ -33,7 +35,10 @@ final class Launcher {
     return run(java.util.Map.of(), timeoutSeconds, args);
   }
 
-  /** As {@link #run(int, String...)}, with more environment variables (secrets go there, not in args). */
+  /**
+   * As {@link #run(int, String...)}, with more environment variables (secrets go there, not in
+   * args).
+   */
   static Result run(java.util.Map<String, String> environment, int timeoutSeconds, String... args)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
@@ -50,7 +55,12 @@ final class Launcher {
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError(
-            "./datalake " + String.join(" ", args) + " did not end within " + timeoutSeconds + " s:\n" + Files.readString(log));
+            "./datalake "
+                + String.join(" ", args)
+                + " did not end within "
+                + timeoutSeconds
+                + " s:\n"
+                + Files.readString(log));
       }
       return new Result(process.exitValue(), Files.readString(log));
     } finally {

@@ -16,7 +16,8 @@ import org.junit.Test;
 public class LauncherHygieneIT {
   @Test
   public void theLauncherCleansUpAfterItselfAndTrustsOnlyItsOwnProcesses() throws Exception {
-    Path project = Path.of(System.getProperty("datalake.project.dir", "..")).toAbsolutePath().normalize();
+    Path project =
+        Path.of(System.getProperty("datalake.project.dir", "..")).toAbsolutePath().normalize();
     Path log = Files.createTempFile("launcher-hygiene", ".log");
     try {
       Process process =
@@ -26,11 +27,15 @@ public class LauncherHygieneIT {
               .start();
       if (!process.waitFor(120, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new AssertionError("launcher-hygiene.sh did not end within 120 s:\n" + Files.readString(log));
+        throw new AssertionError(
+            "launcher-hygiene.sh did not end within 120 s:\n" + Files.readString(log));
       }
       String output = Files.readString(log);
       System.out.print(output);
-      assertThat("exit " + process.exitValue() + ":\n" + output, output, containsString("all checks passed"));
+      assertThat(
+          "exit " + process.exitValue() + ":\n" + output,
+          output,
+          containsString("all checks passed"));
     } finally {
       Files.deleteIfExists(log);
     }

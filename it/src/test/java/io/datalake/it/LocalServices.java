@@ -1,10 +1,10 @@
 package io.datalake.it;
 
+import io.datalake.transforms.warehouse.ClickHouseClient;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import io.datalake.transforms.warehouse.ClickHouseClient;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -71,7 +71,8 @@ public final class LocalServices {
    * through AWS's default provider chain.
    */
   public static java.util.Map<String, String> awsEnvironment() {
-    return java.util.Map.of("AWS_ACCESS_KEY_ID", s3AccessKey(), "AWS_SECRET_ACCESS_KEY", s3SecretKey());
+    return java.util.Map.of(
+        "AWS_ACCESS_KEY_ID", s3AccessKey(), "AWS_SECRET_ACCESS_KEY", s3SecretKey());
   }
 
   /** The local Flink cluster's REST port, as the launcher has it ($DATALAKE_FLINK_REST_PORT). */
@@ -101,7 +102,8 @@ public final class LocalServices {
         .endpointOverride(URI.create(s3Endpoint()))
         .region(Region.of(REGION))
         .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create(s3AccessKey(), s3SecretKey())))
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(s3AccessKey(), s3SecretKey())))
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
         .build();
   }
@@ -157,7 +159,14 @@ public final class LocalServices {
    */
   public static long[] finalRowsAndIds(String database, String table, String idColumn) {
     String[] parts =
-        clickhouse("SELECT count(), uniqExact(`" + idColumn + "`) FROM `" + database + "`.`" + table + "` FINAL FORMAT TabSeparated")
+        clickhouse(
+                "SELECT count(), uniqExact(`"
+                    + idColumn
+                    + "`) FROM `"
+                    + database
+                    + "`.`"
+                    + table
+                    + "` FINAL FORMAT TabSeparated")
             .trim()
             .split("\t");
     return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
@@ -178,7 +187,8 @@ public final class LocalServices {
    */
   public static String freshTopics(String suffix) throws Exception {
     StringBuilder topics = new StringBuilder();
-    for (io.datalake.transforms.model.EventKind kind : io.datalake.transforms.model.EventKind.values()) {
+    for (io.datalake.transforms.model.EventKind kind :
+        io.datalake.transforms.model.EventKind.values()) {
       String name = kind.folder() + "-" + suffix;
       createTopic(name, 2);
       topics.append(topics.length() == 0 ? "" : ",").append(kind.folder()).append('=').append(name);
@@ -190,7 +200,8 @@ public final class LocalServices {
    * The options of a streaming test run against the local services: short windows and a small
    * out-of-orderness, so that a test sees its windows close within seconds.
    */
-  public static List<String> streamingArgs(String run, String topics, java.nio.file.Path lake, String database) {
+  public static List<String> streamingArgs(
+      String run, String topics, java.nio.file.Path lake, String database) {
     return List.of(
         "--source=kafka",
         "--bootstrapServers=" + kafkaBootstrap(),

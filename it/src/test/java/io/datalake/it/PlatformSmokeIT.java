@@ -112,7 +112,9 @@ public class PlatformSmokeIT {
                     .withMaxNumRecords(RECORDS)
                     .withoutMetadata())
             .apply(Values.create())
-            .apply("ParseJson", MapElements.into(TypeDescriptor.of(Row.class)).via(PlatformSmokeIT::toRow))
+            .apply(
+                "ParseJson",
+                MapElements.into(TypeDescriptor.of(Row.class)).via(PlatformSmokeIT::toRow))
             .setRowSchema(ROW);
 
     rows.apply(
@@ -129,7 +131,8 @@ public class PlatformSmokeIT {
     rows.apply(
         "WriteClickHouse",
         ClickHouseIO.<Row>write(
-                "jdbc:clickhouse:" + LocalServices.clickhouseUrl().replaceFirst("^http:", "")
+                "jdbc:clickhouse:"
+                    + LocalServices.clickhouseUrl().replaceFirst("^http:", "")
                     + "/default?server_version=18.16.1&server_time_zone=UTC",
                 table)
             .withTableSchema(
@@ -170,9 +173,7 @@ public class PlatformSmokeIT {
     try {
       com.fasterxml.jackson.databind.JsonNode node =
           new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
-      return Row.withSchema(ROW)
-          .addValues(node.get("id").asText(), node.get("n").asLong())
-          .build();
+      return Row.withSchema(ROW).addValues(node.get("id").asText(), node.get("n").asLong()).build();
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("not JSON", e);
     }

@@ -67,20 +67,33 @@ public class StreamingIT {
     assertThat("dead letters", deadLetterLines(lake), equalTo(2L));
     assertThat(
         "too-late rows are flagged, not dropped",
-        Long.parseLong(LocalServices.clickhouse(
-            "SELECT countIf(late = 1) FROM `" + database + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')").trim()),
+        Long.parseLong(
+            LocalServices.clickhouse(
+                    "SELECT countIf(late = 1) FROM `"
+                        + database
+                        + "`.journey_events FINAL WHERE startsWith(id, 'too-late-')")
+                .trim()),
         equalTo(5L));
     String oldDay = now.minus(3, ChronoUnit.DAYS).toString().substring(0, 10).replace("-", "/");
     String[] ymd = oldDay.split("/");
     assertThat(
         "too-late rows land in the partition of their own event time",
-        Files.isDirectory(lake.resolve("journey_events/org_id=739224/year=" + ymd[0] + "/month=" + ymd[1] + "/day=" + ymd[2])),
+        Files.isDirectory(
+            lake.resolve(
+                "journey_events/org_id=739224/year="
+                    + ymd[0]
+                    + "/month="
+                    + ymd[1]
+                    + "/day="
+                    + ymd[2])),
         equalTo(true));
   }
 
   private long clickhouseCount(String table) {
     try {
-      return Long.parseLong(LocalServices.clickhouse("SELECT count() FROM `" + database + "`." + table + " FINAL").trim());
+      return Long.parseLong(
+          LocalServices.clickhouse("SELECT count() FROM `" + database + "`." + table + " FINAL")
+              .trim());
     } catch (RuntimeException e) {
       return -1;
     }

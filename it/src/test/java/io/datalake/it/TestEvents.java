@@ -8,8 +8,12 @@ final class TestEvents {
 
   /** A journey event of tenant 739224 with an IP address (PII) in its stringified details. */
   static String journeyEvent(String id, Instant time) {
-    return "{\"id\":\"" + id + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
-        + "\"details\":\"{\\\"ip\\\":\\\"198.51.100.7\\\"}\",\"created_at\":\"" + time + "\"}";
+    return "{\"id\":\""
+        + id
+        + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
+        + "\"details\":\"{\\\"ip\\\":\\\"198.51.100.7\\\"}\",\"created_at\":\""
+        + time
+        + "\"}";
   }
 
   /**

@@ -47,7 +47,8 @@ public interface ClickHouseOptions extends PipelineOptions {
 
   void setClickhouseBatchMegabytes(Integer value);
 
-  @Description("Longest a row waits for its batch to fill before it is inserted, in seconds (streaming).")
+  @Description(
+      "Longest a row waits for its batch to fill before it is inserted, in seconds (streaming).")
   @Default.Integer(2)
   Integer getClickhouseFlushSeconds();
 

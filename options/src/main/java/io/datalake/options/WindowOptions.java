@@ -6,7 +6,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Event-time windows of the streaming lake. */
 public interface WindowOptions extends PipelineOptions {
-  @Description("Fixed event-time window, in seconds, that decides when lake files are finished (streaming).")
+  @Description(
+      "Fixed event-time window, in seconds, that decides when lake files are finished (streaming).")
   @Default.Integer(300)
   Integer getWindowSeconds();
 

@@ -34,7 +34,8 @@ final class BatchFailure {
         clickhouse = t;
       }
       if (s3 == null
-          && (t.getClass().getName().startsWith("software.amazon") || t.getClass().getSimpleName().contains("S3")
+          && (t.getClass().getName().startsWith("software.amazon")
+              || t.getClass().getSimpleName().contains("S3")
               || String.valueOf(t.getMessage()).contains("s3://"))) {
         s3 = t;
       }
@@ -42,11 +43,17 @@ final class BatchFailure {
         break;
       }
     }
-    String cause = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
+    String cause =
+        root.getClass().getSimpleName()
+            + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
     if (clickhouse != null && warehouse != null && (unreachable(root) || unreachable(clickhouse))) {
       return new IllegalStateException(
-          "The batch run failed: ClickHouse at " + warehouse.client().url() + " did not answer (" + cause
-              + "); it is down, frozen or unreachable. " + RERUN,
+          "The batch run failed: ClickHouse at "
+              + warehouse.client().url()
+              + " did not answer ("
+              + cause
+              + "); it is down, frozen or unreachable. "
+              + RERUN,
           failure);
     }
     if (clickhouse != null) {
@@ -55,8 +62,11 @@ final class BatchFailure {
     }
     if (s3 != null) {
       return new IllegalStateException(
-          "The batch run failed reading or writing S3 (" + cause + "); is the endpoint up and are the"
-              + " credentials valid? " + RERUN,
+          "The batch run failed reading or writing S3 ("
+              + cause
+              + "); is the endpoint up and are the"
+              + " credentials valid? "
+              + RERUN,
           failure);
     }
     return failure;
@@ -69,12 +79,17 @@ final class BatchFailure {
 
   private static boolean unreachable(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ConnectException || c instanceof SocketTimeoutException || c instanceof HttpTimeoutException) {
+      if (c instanceof ConnectException
+          || c instanceof SocketTimeoutException
+          || c instanceof HttpTimeoutException) {
         return true;
       }
       String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
-      if (m.contains("connection refused") || m.contains("timed out") || m.contains("unreachable")
-          || m.contains("connect timed out") || m.contains("connection reset")) {
+      if (m.contains("connection refused")
+          || m.contains("timed out")
+          || m.contains("unreachable")
+          || m.contains("connect timed out")
+          || m.contains("connection reset")) {
         return true;
       }
     }

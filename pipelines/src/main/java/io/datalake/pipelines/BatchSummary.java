@@ -51,14 +51,17 @@ public final class BatchSummary {
   private final Map<String, Long> rowsByTable;
   private final Map<String, Long> filesByTable;
   private final Map<String, Map<String, Long>> deadLettersByKindAndReason;
+
   /** Rows this load inserted per ClickHouse table; empty when the branch is off. */
   private final Map<String, Long> clickhouseRows = new TreeMap<>();
+
   /**
    * The same rows with exact copies counted once. A task that fails and is run again (a batch on a
    * Flink cluster whose restart strategy restarts it) inserts its rows again, with the same load id
    * and values; they collapse under FINAL, so they are not a mismatch.
    */
   private final Map<String, Long> clickhouseDistinctRows = new TreeMap<>();
+
   private String clickhouseWhere = "";
 
   private BatchSummary(
@@ -75,10 +78,19 @@ public final class BatchSummary {
   }
 
   public static BatchSummary read(
-      PipelineResult result, String lake, String runId, boolean hourly, WriteWarehouse.Config warehouse) {
+      PipelineResult result,
+      String lake,
+      String runId,
+      boolean hourly,
+      WriteWarehouse.Config warehouse) {
     Map<String, Long> input = new TreeMap<>();
     MetricQueryResults metrics =
-        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace("datalake")).build());
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace("datalake"))
+                    .build());
     for (MetricResult<Long> counter : metrics.getCounters()) {
       String name = counter.getName().getName();
       if (name.startsWith("records_read_")) {
@@ -106,7 +118,10 @@ public final class BatchSummary {
         for (JsonNode letter : jsonLines(file)) {
           deadLetters
               .computeIfAbsent(kind.folder(), k -> new TreeMap<>())
-              .merge(letter.path("step").asText() + ": " + letter.path("error").asText(), 1L, Long::sum);
+              .merge(
+                  letter.path("step").asText() + ": " + letter.path("error").asText(),
+                  1L,
+                  Long::sum);
         }
       }
     }
@@ -115,14 +130,22 @@ public final class BatchSummary {
       summary.clickhouseWhere = warehouse.client().url() + " database " + warehouse.database();
       for (WarehouseTable table : WarehouseTables.all()) {
         String rowsOfThisLoad =
-            "FROM " + Sql.identifier(warehouse.database()) + "." + Sql.identifier(table.name())
-                + " WHERE _load_id = " + Sql.string(warehouse.loadId());
+            "FROM "
+                + Sql.identifier(warehouse.database())
+                + "."
+                + Sql.identifier(table.name())
+                + " WHERE _load_id = "
+                + Sql.string(warehouse.loadId());
         summary.clickhouseRows.put(
-            table.name(), Long.parseLong(warehouse.client().execute("SELECT count() " + rowsOfThisLoad).trim()));
+            table.name(),
+            Long.parseLong(warehouse.client().execute("SELECT count() " + rowsOfThisLoad).trim()));
         summary.clickhouseDistinctRows.put(
             table.name(),
             Long.parseLong(
-                warehouse.client().execute("SELECT count() FROM (SELECT DISTINCT * " + rowsOfThisLoad + ")").trim()));
+                warehouse
+                    .client()
+                    .execute("SELECT count() FROM (SELECT DISTINCT * " + rowsOfThisLoad + ")")
+                    .trim()));
       }
     }
     return summary;
@@ -133,10 +156,11 @@ public final class BatchSummary {
   }
 
   /**
-   * A counter's committed value: only bundles that succeeded, so a failed and retried attempt is not
-   * added twice. Runners that do not commit metrics report attempted values; the Flink runner's are
-   * Flink accumulators, which a job result aggregates from each task's last (successful) execution
-   * attempt only, so a restarted task's counts replace the failed attempt's instead of adding up.
+   * A counter's committed value: only bundles that succeeded, so a failed and retried attempt is
+   * not added twice. Runners that do not commit metrics report attempted values; the Flink runner's
+   * are Flink accumulators, which a job result aggregates from each task's last (successful)
+   * execution attempt only, so a restarted task's counts replace the failed attempt's instead of
+   * adding up.
    */
   private static long value(MetricResult<Long> counter) {
     try {
@@ -166,18 +190,25 @@ public final class BatchSummary {
   /** Rows the ClickHouse branch rejected, per warehouse table. */
   public Map<String, Long> clickhouseRejected() {
     Map<String, Long> rejected = new TreeMap<>();
-    deadLettersByKindAndReason.values().forEach(
-        reasons -> reasons.forEach((reason, n) -> {
-          if (reason.startsWith(CLICKHOUSE_STEP)) {
-            String table = reason.substring(CLICKHOUSE_STEP.length()).split(":", 2)[0].trim();
-            rejected.merge(table, n, Long::sum);
-          }
-        }));
+    deadLettersByKindAndReason
+        .values()
+        .forEach(
+            reasons ->
+                reasons.forEach(
+                    (reason, n) -> {
+                      if (reason.startsWith(CLICKHOUSE_STEP)) {
+                        String table =
+                            reason.substring(CLICKHOUSE_STEP.length()).split(":", 2)[0].trim();
+                        rejected.merge(table, n, Long::sum);
+                      }
+                    }));
     return rejected;
   }
 
   public long deadLetters(String kind) {
-    return deadLettersByKindAndReason.getOrDefault(kind, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+    return deadLettersByKindAndReason.getOrDefault(kind, Map.of()).values().stream()
+        .mapToLong(Long::longValue)
+        .sum();
   }
 
   /** Rows of the primary tables (one per accepted record) plus dead letters. */
@@ -227,17 +258,27 @@ public final class BatchSummary {
     inputByKind.forEach((k, v) -> out.append(String.format("  %-22s %8d%n", k, v)));
     out.append("rows written (read back from Parquet footers):\n");
     rowsByTable.forEach(
-        (t, v) -> out.append(String.format("  %-24s %8d rows in %d files%n", t, v, filesByTable.get(t))));
-    out.append("dead letters: ").append(deadLetters()).append(" (under ").append(lake).append(WriteDeadLetters.FOLDER).append("/)\n");
+        (t, v) ->
+            out.append(String.format("  %-24s %8d rows in %d files%n", t, v, filesByTable.get(t))));
+    out.append("dead letters: ")
+        .append(deadLetters())
+        .append(" (under ")
+        .append(lake)
+        .append(WriteDeadLetters.FOLDER)
+        .append("/)\n");
     deadLettersByKindAndReason.forEach(
         (kind, reasons) -> {
-          out.append(String.format("  %s: %d%n", kind, reasons.values().stream().mapToLong(Long::longValue).sum()));
+          out.append(
+              String.format(
+                  "  %s: %d%n", kind, reasons.values().stream().mapToLong(Long::longValue).sum()));
           reasons.forEach((reason, n) -> out.append(String.format("    %6d  %s%n", n, reason)));
         });
     if (clickhouseRows.isEmpty()) {
       out.append("ClickHouse: off (no --clickhouseUrl)\n");
     } else {
-      out.append("rows inserted into ClickHouse by this run (").append(clickhouseWhere).append("):\n");
+      out.append("rows inserted into ClickHouse by this run (")
+          .append(clickhouseWhere)
+          .append("):\n");
       Map<String, Long> rejected = clickhouseRejected();
       clickhouseRows.forEach(
           (t, v) -> {
@@ -251,7 +292,9 @@ public final class BatchSummary {
                     v,
                     rows(source),
                     rejected.containsKey(t) ? ", rejected " + rejected.get(t) : "",
-                    v > distinct ? ", " + (v - distinct) + " copies from retried inserts, merged by FINAL" : "",
+                    v > distinct
+                        ? ", " + (v - distinct) + " copies from retried inserts, merged by FINAL"
+                        : "",
                     clickhouseMatches(v, distinct, expected) ? "" : "  MISMATCH"));
           });
     }
@@ -289,7 +332,8 @@ public final class BatchSummary {
       ByteBuffer footer = ByteBuffer.allocate(footerLength);
       channel.position(size - 8 - footerLength);
       readFully(channel, footer);
-      FileMetaData metadata = Util.readFileMetaData(new java.io.ByteArrayInputStream(footer.array()));
+      FileMetaData metadata =
+          Util.readFileMetaData(new java.io.ByteArrayInputStream(footer.array()));
       return metadata.getNum_rows();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the Parquet footer of " + file, e);
@@ -307,7 +351,9 @@ public final class BatchSummary {
   private static List<JsonNode> jsonLines(ResourceId file) {
     List<JsonNode> lines = new ArrayList<>();
     try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(Channels.newInputStream(FileSystems.open(file)), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(
+                Channels.newInputStream(FileSystems.open(file)), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
         if (!line.isBlank()) {

@@ -6,16 +6,15 @@ import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.DroppedFields;
-import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import java.util.List;
-import org.joda.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +50,8 @@ public final class DatalakePipeline {
         options.getRunner().getSimpleName(),
         plan.keyset());
     if (plan.keyset().isDevelopment()) {
-      LOG.warn("datalake: using the PUBLIC development PII keyset: for local trials only, never for real data");
+      LOG.warn(
+          "datalake: using the PUBLIC development PII keyset: for local trials only, never for real data");
     }
     boolean streaming = options.getSource() == SourceOptions.Source.kafka;
     if (streaming) {
@@ -63,7 +63,11 @@ public final class DatalakePipeline {
     // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
     FlinkOutages.configure(options, streaming);
     KafkaTopology topology =
-        FlinkCheckpoints.configure(options, streaming, kafkaNow, recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
+        FlinkCheckpoints.configure(
+            options,
+            streaming,
+            kafkaNow,
+            recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
@@ -71,15 +75,17 @@ public final class DatalakePipeline {
             ? pipeline.apply(
                 "ReadKafkaTopics",
                 new ReadKafkaTopics(
-                    options.getBootstrapServers(),
-                    options.getConsumerGroup(),
-                    ReadKafkaTopics.topics(options.getTopics()),
-                    new java.util.HashMap<>(KafkaClientProperties.of(options)),
-                    Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
-                    null)
-                    .withTopology(topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
+                        options.getBootstrapServers(),
+                        options.getConsumerGroup(),
+                        ReadKafkaTopics.topics(options.getTopics()),
+                        new java.util.HashMap<>(KafkaClientProperties.of(options)),
+                        Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
+                        null)
+                    .withTopology(
+                        topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
             : pipeline.apply(
-                "ReadJsonLines", new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
+                "ReadJsonLines",
+                new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
     DatalakeGraph.Builder graph =
         DatalakeGraph.builder()
             .keyset(plan.keyset())
@@ -111,10 +117,11 @@ public final class DatalakePipeline {
         throw BatchFailure.explain(e, plan.warehouse());
       }
       if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException(
-            "The batch run ended " + state + ". " + BatchFailure.RERUN);
+        throw new IllegalStateException("The batch run ended " + state + ". " + BatchFailure.RERUN);
       }
-      BatchSummary summary = BatchSummary.read(result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+      BatchSummary summary =
+          BatchSummary.read(
+              result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
       System.out.println(summary.render());
       if (!summary.balanced()) {
         throw new IllegalStateException(
@@ -125,7 +132,8 @@ public final class DatalakePipeline {
     return pipeline.run();
   }
 
-  private static void dropCommittedOffsets(DatalakeOptions options, KafkaTopology kafkaNow, List<String> topics) {
+  private static void dropCommittedOffsets(
+      DatalakeOptions options, KafkaTopology kafkaNow, List<String> topics) {
     List<String> problems =
         KafkaTopology.dropCommittedOffsets(
             options.getBootstrapServers(),
@@ -134,10 +142,16 @@ public final class DatalakePipeline {
             kafkaNow,
             topics);
     if (problems.isEmpty()) {
-      LOG.info("datalake: dropped consumer group {}'s committed offsets of {}: read from their start", options.getConsumerGroup(), topics);
+      LOG.info(
+          "datalake: dropped consumer group {}'s committed offsets of {}: read from their start",
+          options.getConsumerGroup(),
+          topics);
     } else {
-      LOG.warn("datalake: could not drop consumer group {}'s committed offsets of {} ({}); with none, they are read from their start",
-          options.getConsumerGroup(), topics, String.join("; ", problems));
+      LOG.warn(
+          "datalake: could not drop consumer group {}'s committed offsets of {} ({}); with none, they are read from their start",
+          options.getConsumerGroup(),
+          topics,
+          String.join("; ", problems));
     }
   }
 

@@ -32,13 +32,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Checkpointing of a Flink run and its resumption, settled before the job is built: a streaming run
  * checkpoints (Kafka offsets are committed, and window contents saved, only on checkpoints), its
- * checkpoints outlive the job under --checkpointDir/--jobName, beside a record of the job
- * ({@link JobIdentity}), and --resume restarts from the newest one of the same job only.
+ * checkpoints outlive the job under --checkpointDir/--jobName, beside a record of the job ({@link
+ * JobIdentity}), and --resume restarts from the newest one of the same job only.
  */
 final class FlinkCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkCheckpoints.class);
+
   /** Streaming on Flink without an interval would never commit offsets nor save window state. */
   static final long DEFAULT_INTERVAL_MILLIS = 10_000;
+
   private static final String LOCAL = "[local]";
 
   private FlinkCheckpoints() {}
@@ -58,7 +60,8 @@ final class FlinkCheckpoints {
    * start; on a restore, the generations the checkpoint's sources read plus one of the partitions
    * added since. Null when {@code kafkaNow} is.
    */
-  static KafkaTopology configure(DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow) {
+  static KafkaTopology configure(
+      DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow) {
     return configure(options, streaming, kafkaNow, topics -> {});
   }
 
@@ -67,7 +70,10 @@ final class FlinkCheckpoints {
    * checkpoint, whose committed offsets must go before the new sources read them.
    */
   static KafkaTopology configure(
-      DatalakeOptions options, boolean streaming, KafkaTopology kafkaNow, Consumer<List<String>> dropCommittedOffsets) {
+      DatalakeOptions options,
+      boolean streaming,
+      KafkaTopology kafkaNow,
+      Consumer<List<String>> dropCommittedOffsets) {
     if (!isFlink(options)) {
       if (Boolean.TRUE.equals(options.getResume())) {
         throw new IllegalArgumentException(
@@ -76,7 +82,9 @@ final class FlinkCheckpoints {
                 + " with --update or a snapshot, not with --resume");
       }
       if (blankToNull(options.getCheckpointDir()) != null) {
-        LOG.warn("datalake: --checkpointDir is for the FlinkRunner; {} ignores it", options.getRunner().getSimpleName());
+        LOG.warn(
+            "datalake: --checkpointDir is for the FlinkRunner; {} ignores it",
+            options.getRunner().getSimpleName());
       }
       return kafkaNow;
     }
@@ -86,9 +94,12 @@ final class FlinkCheckpoints {
     // changes its input (RouteLateRows copies before flagging), which the DirectRunner's
     // immutability check enforces in the tests.
     flink.setFasterCopy(true);
-    if (streaming && (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0)) {
+    if (streaming
+        && (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0)) {
       flink.setCheckpointingInterval(DEFAULT_INTERVAL_MILLIS);
-      LOG.info("datalake: checkpointing every {} ms (set --checkpointingInterval to change)", DEFAULT_INTERVAL_MILLIS);
+      LOG.info(
+          "datalake: checkpointing every {} ms (set --checkpointingInterval to change)",
+          DEFAULT_INTERVAL_MILLIS);
     }
     if (streaming) {
       // A job's checkpoint settings travel with it: the cluster's retention setting does not reach
@@ -112,7 +123,10 @@ final class FlinkCheckpoints {
         flink.setStateBackend("filesystem");
       }
       flink.setStateBackendStoragePath(uri);
-      LOG.info("datalake: checkpoints retained under {} (state backend {})", uri, flink.getStateBackend());
+      LOG.info(
+          "datalake: checkpoints retained under {} (state backend {})",
+          uri,
+          flink.getStateBackend());
     } else if (streaming && embedded(flink) && flink.getStateBackend() == null) {
       // Flink's default checkpoint storage is the JobManager's memory, limited to 5 MB: the
       // windows' state passes that within seconds and every checkpoint fails (the benchmark saw
@@ -125,10 +139,12 @@ final class FlinkCheckpoints {
               + " --resume looks",
           temporary);
     } else if (streaming) {
-      LOG.info("datalake: no --checkpointDir: checkpoint storage follows the cluster's configuration");
+      LOG.info(
+          "datalake: no --checkpointDir: checkpoint storage follows the cluster's configuration");
     }
     if (resume && dir == null) {
-      throw new IllegalArgumentException("--resume needs --checkpointDir, the folder of retained checkpoints");
+      throw new IllegalArgumentException(
+          "--resume needs --checkpointDir, the folder of retained checkpoints");
     }
     String restore = blankToNull(flink.getSavepointPath());
     KafkaTopology reading = kafkaNow;
@@ -136,11 +152,16 @@ final class FlinkCheckpoints {
       JobIdentity run = identity(options, kafkaNow);
       JobIdentity recorded = JobIdentity.read(jobDir);
       if (resume && restore == null) {
-        Optional<String> newest = newestCheckpoint(jobDir, recorded == null ? 0 : recorded.freshStartMillis());
+        Optional<String> newest =
+            newestCheckpoint(jobDir, recorded == null ? 0 : recorded.freshStartMillis());
         if (newest.isPresent()) {
           if (recorded == null) {
             throw new IllegalArgumentException(
-                "--resume: the checkpoints under " + jobDir + " have no " + JobIdentity.FILE + ", the record of the"
+                "--resume: the checkpoints under "
+                    + jobDir
+                    + " have no "
+                    + JobIdentity.FILE
+                    + ", the record of the"
                     + " job that wrote them (consumer group, topics, servers, partitions), so they cannot be told to be"
                     + " this job's. Start without --resume (from the consumer group's committed offsets), or restore one"
                     + " deliberately with --savepointPath=<its chk-N folder>.");
@@ -181,7 +202,12 @@ final class FlinkCheckpoints {
       if (embedded(flink)) {
         // The runner hands --savepointPath only to a remote cluster; the embedded one reads the
         // restore path from its Flink configuration, so the run gets a configuration that has it.
-        flink.setFlinkConfDir(confDirRestoringFrom(restore, flink.getFlinkConfDir(), Boolean.TRUE.equals(flink.getAllowNonRestoredState())).toString());
+        flink.setFlinkConfDir(
+            confDirRestoringFrom(
+                    restore,
+                    flink.getFlinkConfDir(),
+                    Boolean.TRUE.equals(flink.getAllowNonRestoredState()))
+                .toString());
       }
     }
     return reading;
@@ -191,7 +217,9 @@ final class FlinkCheckpoints {
   static String jobDir(String checkpointDirUri, String jobName) {
     if (jobName == null || !jobName.matches("[A-Za-z0-9._-]+") || jobName.matches("\\.+")) {
       throw new IllegalArgumentException(
-          "--jobName=" + jobName + " names the job's checkpoint folder under --checkpointDir: use letters, digits,"
+          "--jobName="
+              + jobName
+              + " names the job's checkpoint folder under --checkpointDir: use letters, digits,"
               + " '.', '_' and '-' only");
     }
     return (checkpointDirUri.endsWith("/") ? checkpointDirUri : checkpointDirUri + "/") + jobName;
@@ -203,12 +231,16 @@ final class FlinkCheckpoints {
    */
   static boolean jobNameGiven(DatalakeOptions options) {
     return DisplayData.from(options).items().stream()
-        .anyMatch(i -> "jobName".equals(i.getKey()) && PipelineOptions.class.getName().equals(i.getNamespace().getName()));
+        .anyMatch(
+            i ->
+                "jobName".equals(i.getKey())
+                    && PipelineOptions.class.getName().equals(i.getNamespace().getName()));
   }
 
   private static JobIdentity identity(DatalakeOptions options, KafkaTopology kafkaNow) {
     Map<String, String> topics = new TreeMap<>();
-    ReadKafkaTopics.topics(options.getTopics()).forEach((kind, topic) -> topics.put(kind.folder(), topic));
+    ReadKafkaTopics.topics(options.getTopics())
+        .forEach((kind, topic) -> topics.put(kind.folder(), topic));
     return new JobIdentity(
         options.getJobName(),
         options.getConsumerGroup(),
@@ -218,13 +250,19 @@ final class FlinkCheckpoints {
         System.currentTimeMillis());
   }
 
-  /** Fails when the checkpoint was written by another job: other consumer group, topics or servers. */
+  /**
+   * Fails when the checkpoint was written by another job: other consumer group, topics or servers.
+   */
   private static void refuseAnotherJob(JobIdentity recorded, JobIdentity run, String refusal) {
     List<String> differences = recorded.differencesTo(run);
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException(
-          refusal + ": it belongs to another job. It was written by " + recorded.describe()
-              + "; differences: " + String.join("; ", differences) + ". A checkpoint restores the Kafka positions of"
+          refusal
+              + ": it belongs to another job. It was written by "
+              + recorded.describe()
+              + "; differences: "
+              + String.join("; ", differences)
+              + ". A checkpoint restores the Kafka positions of"
               + " its own consumer group, topics and servers, and a restored source ignores new ones. Run with the"
               + " job's own --consumerGroup, --topics and --bootstrapServers, or start without --resume (from the"
               + " consumer group's committed offsets), or under another --jobName.");
@@ -238,7 +276,10 @@ final class FlinkCheckpoints {
    * the recreated topics lose first.
    */
   private static KafkaTopology restoredTopology(
-      JobIdentity recorded, KafkaTopology kafkaNow, FlinkPipelineOptions flink, Consumer<List<String>> dropCommittedOffsets) {
+      JobIdentity recorded,
+      KafkaTopology kafkaNow,
+      FlinkPipelineOptions flink,
+      Consumer<List<String>> dropCommittedOffsets) {
     if (kafkaNow == null) {
       return null;
     }
@@ -275,12 +316,18 @@ final class FlinkCheckpoints {
     return newestCheckpoint(dir, 0);
   }
 
-  /** The newest one written at or after {@code sinceMillis} (a fresh start leaves older ones out). */
+  /**
+   * The newest one written at or after {@code sinceMillis} (a fresh start leaves older ones out).
+   */
   static Optional<String> newestCheckpoint(String dir, long sinceMillis) {
     String base = dir.endsWith("/") ? dir : dir + "/";
     try {
       MatchResult.Metadata newest = null;
-      for (String pattern : List.of(base + "*/chk-*/_metadata", base + "savepoint-*/_metadata", base + "*/savepoint-*/_metadata")) {
+      for (String pattern :
+          List.of(
+              base + "*/chk-*/_metadata",
+              base + "savepoint-*/_metadata",
+              base + "*/savepoint-*/_metadata")) {
         MatchResult match = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
         if (match.status() != MatchResult.Status.OK) {
           continue;
@@ -301,13 +348,15 @@ final class FlinkCheckpoints {
   }
 
   /** A copy of the run's Flink configuration (if any) plus the restore path. */
-  private static Path confDirRestoringFrom(String restore, String userConfDir, boolean ignoreUnclaimed) {
+  private static Path confDirRestoringFrom(
+      String restore, String userConfDir, boolean ignoreUnclaimed) {
     try {
       Path dir = Files.createTempDirectory("datalake-flink-conf");
       String file = "flink-conf.yaml";
       if (userConfDir != null) {
         try (Stream<Path> files = Files.list(Paths.get(userConfDir))) {
-          for (Path f : files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+          for (Path f :
+              files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
             Files.copy(f, dir.resolve(f.getFileName()));
           }
         }
@@ -318,7 +367,9 @@ final class FlinkCheckpoints {
       }
       Files.writeString(
           dir.resolve(file),
-          "\nexecution.savepoint.path: " + restore + "\n"
+          "\nexecution.savepoint.path: "
+              + restore
+              + "\n"
               + (ignoreUnclaimed ? "execution.savepoint.ignore-unclaimed-state: true\n" : ""),
           StandardCharsets.UTF_8,
           java.nio.file.StandardOpenOption.CREATE,
@@ -326,7 +377,8 @@ final class FlinkCheckpoints {
       dir.toFile().deleteOnExit();
       return dir;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the Flink configuration that restores " + restore, e);
+      throw new UncheckedIOException(
+          "Cannot write the Flink configuration that restores " + restore, e);
     }
   }
 
@@ -344,7 +396,8 @@ final class FlinkCheckpoints {
   }
 
   static boolean insideFlinkClient() {
-    return !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment);
+    return !(StreamExecutionEnvironment.getExecutionEnvironment()
+        instanceof LocalStreamEnvironment);
   }
 
   /** A plain path becomes a file:// URI: Flink and Beam both need a scheme to agree on it. */

@@ -17,15 +17,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Flink settings that let a streaming job outlive an outage of a service it writes to. A ClickHouse
- * insert stuck on a frozen server keeps its task from finishing its cancellation when the job
- * fails over (ClickHouseIO flushes its rows again on each bundle timer, each try waiting for the
- * driver's socket timeout). Flink's watchdog then declares the TaskManager dead after {@code
+ * insert stuck on a frozen server keeps its task from finishing its cancellation when the job fails
+ * over (ClickHouseIO flushes its rows again on each bundle timer, each try waiting for the driver's
+ * socket timeout). Flink's watchdog then declares the TaskManager dead after {@code
  * task.cancellation.timeout} (180 s): on the embedded cluster no TaskManager is left and the job
  * waits for slots forever, on a standalone cluster the TaskManager process exits (measured with a
  * 5-minute SIGSTOP of ClickHouse). With the watchdog off the stuck task ends as soon as ClickHouse
- * answers, and the job restarts and catches up. The setting is the job's own (ExecutionConfig
- * reads it from the configuration the runner loads from {@code --flinkConfDir}), so it reaches a
- * cluster too; a value already in the user's configuration is kept.
+ * answers, and the job restarts and catches up. The setting is the job's own (ExecutionConfig reads
+ * it from the configuration the runner loads from {@code --flinkConfDir}), so it reaches a cluster
+ * too; a value already in the user's configuration is kept.
  */
 final class FlinkOutages {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkOutages.class);
@@ -50,15 +50,23 @@ final class FlinkOutages {
       boolean set = false;
       if (userConfDir != null && !userConfDir.isBlank()) {
         try (Stream<Path> files = Files.list(Paths.get(userConfDir))) {
-          for (Path f : files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+          for (Path f :
+              files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
             Files.copy(f, dir.resolve(f.getFileName()));
             dir.resolve(f.getFileName()).toFile().deleteOnExit();
           }
         }
         // Flink 1.19 reads config.yaml when there is one, else the legacy flink-conf.yaml.
-        file = Files.exists(dir.resolve("config.yaml")) || !Files.exists(dir.resolve("flink-conf.yaml")) ? "config.yaml" : "flink-conf.yaml";
-        set = Files.exists(dir.resolve(file))
-            && Files.readString(dir.resolve(file), StandardCharsets.UTF_8).lines().anyMatch(l -> l.trim().startsWith(CANCELLATION_TIMEOUT));
+        file =
+            Files.exists(dir.resolve("config.yaml"))
+                    || !Files.exists(dir.resolve("flink-conf.yaml"))
+                ? "config.yaml"
+                : "flink-conf.yaml";
+        set =
+            Files.exists(dir.resolve(file))
+                && Files.readString(dir.resolve(file), StandardCharsets.UTF_8)
+                    .lines()
+                    .anyMatch(l -> l.trim().startsWith(CANCELLATION_TIMEOUT));
       }
       if (!set) {
         Files.writeString(
@@ -68,7 +76,9 @@ final class FlinkOutages {
             StandardOpenOption.CREATE,
             StandardOpenOption.APPEND);
         dir.resolve(file).toFile().deleteOnExit();
-        LOG.info("datalake: {}: 0 (a task stuck on an unreachable service waits for it instead of failing its TaskManager)", CANCELLATION_TIMEOUT);
+        LOG.info(
+            "datalake: {}: 0 (a task stuck on an unreachable service waits for it instead of failing its TaskManager)",
+            CANCELLATION_TIMEOUT);
       }
       flink.setFlinkConfDir(dir.toString());
     } catch (IOException e) {

@@ -27,8 +27,8 @@ import org.apache.beam.sdk.util.MimeTypes;
 /**
  * Which job the checkpoints in a job's folder belong to: its name, consumer group, topics and
  * bootstrap servers, plus the Kafka partitions its sources read (generations) and the topics' ids.
- * A checkpoint restores the Kafka positions of exactly these; --resume refuses another job's.
- * Kept as {@value #FILE} beside the checkpoints. It holds no secret: Kafka properties are not in it.
+ * A checkpoint restores the Kafka positions of exactly these; --resume refuses another job's. Kept
+ * as {@value #FILE} beside the checkpoints. It holds no secret: Kafka properties are not in it.
  */
 record JobIdentity(
     String jobName,
@@ -50,26 +50,38 @@ record JobIdentity(
       differences.add("job name '" + jobName + "', this run '" + run.jobName + "'");
     }
     if (!consumerGroup.equals(run.consumerGroup)) {
-      differences.add("consumer group '" + consumerGroup + "', this run '" + run.consumerGroup + "'");
+      differences.add(
+          "consumer group '" + consumerGroup + "', this run '" + run.consumerGroup + "'");
     }
     if (!servers(bootstrapServers).equals(servers(run.bootstrapServers))) {
-      differences.add("bootstrap servers '" + bootstrapServers + "', this run '" + run.bootstrapServers + "'");
+      differences.add(
+          "bootstrap servers '" + bootstrapServers + "', this run '" + run.bootstrapServers + "'");
     }
     if (!new TreeMap<>(topics).equals(new TreeMap<>(run.topics))) {
-      differences.add("topics " + new TreeMap<>(topics) + ", this run " + new TreeMap<>(run.topics));
+      differences.add(
+          "topics " + new TreeMap<>(topics) + ", this run " + new TreeMap<>(run.topics));
     }
     return differences;
   }
 
   /** The same servers in any order, case or spacing. */
   private static List<String> servers(String list) {
-    return Arrays.stream(list.split(",")).map(s -> s.trim().toLowerCase(java.util.Locale.ROOT)).filter(s -> !s.isEmpty()).sorted().toList();
+    return Arrays.stream(list.split(","))
+        .map(s -> s.trim().toLowerCase(java.util.Locale.ROOT))
+        .filter(s -> !s.isEmpty())
+        .sorted()
+        .toList();
   }
 
   static ResourceId file(String jobDir) {
     // Beam's local file system takes paths, not file: URIs, for new resources.
-    String dir = jobDir.startsWith("file:") ? java.nio.file.Paths.get(java.net.URI.create(jobDir)).toString() : jobDir;
-    return FileSystems.matchNewResource(dir, true).resolve(FILE, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+    String dir =
+        jobDir.startsWith("file:")
+            ? java.nio.file.Paths.get(java.net.URI.create(jobDir)).toString()
+            : jobDir;
+    return FileSystems.matchNewResource(dir, true)
+        .resolve(
+            FILE, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
   }
 
   /** The identity recorded in {@code jobDir}, or null when there is none. */
@@ -88,14 +100,22 @@ record JobIdentity(
     } catch (FileNotFoundException e) {
       return null;
     } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("Cannot read " + file + ", the record of the job whose checkpoints are beside it: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot read "
+              + file
+              + ", the record of the job whose checkpoints are beside it: "
+              + e.getMessage(),
+          e);
     }
   }
 
   void write(String jobDir) {
     ResourceId file = file(jobDir);
     try (OutputStream out = Channels.newOutputStream(FileSystems.create(file, MimeTypes.TEXT))) {
-      out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson()).getBytes(StandardCharsets.UTF_8));
+      out.write(
+          JSON.writerWithDefaultPrettyPrinter()
+              .writeValueAsString(toJson())
+              .getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + file, e);
     }
@@ -122,9 +142,13 @@ record JobIdentity(
 
   static JobIdentity fromJson(JsonNode node) {
     Map<String, String> topics = new TreeMap<>();
-    node.path("topics").fields().forEachRemaining(e -> topics.put(e.getKey(), e.getValue().asText()));
+    node.path("topics")
+        .fields()
+        .forEachRemaining(e -> topics.put(e.getKey(), e.getValue().asText()));
     Map<String, String> ids = new TreeMap<>();
-    node.path("topicIds").fields().forEachRemaining(e -> ids.put(e.getKey(), e.getValue().asText()));
+    node.path("topicIds")
+        .fields()
+        .forEachRemaining(e -> ids.put(e.getKey(), e.getValue().asText()));
     List<List<String>> generations = new ArrayList<>();
     for (JsonNode g : node.path("partitions")) {
       List<String> partitions = new ArrayList<>();
@@ -145,7 +169,16 @@ record JobIdentity(
   }
 
   String describe() {
-    return "job '" + jobName + "' (consumer group '" + consumerGroup + "', bootstrap servers '" + bootstrapServers
-        + "', topics " + topics.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")) + ")";
+    return "job '"
+        + jobName
+        + "' (consumer group '"
+        + consumerGroup
+        + "', bootstrap servers '"
+        + bootstrapServers
+        + "', topics "
+        + topics.entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","))
+        + ")";
   }
 }

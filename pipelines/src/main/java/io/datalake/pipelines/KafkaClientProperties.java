@@ -28,9 +28,11 @@ final class KafkaClientProperties {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaClientProperties.class);
   static final String PROVIDER = "file";
   static final String PROVIDER_CLASS = "org.apache.kafka.common.config.provider.FileConfigProvider";
+
   /** Keys whose values are secrets in Kafka's clients (passwords, JAAS, keys, tokens). */
   static final Pattern SECRET_KEY =
       Pattern.compile("(?i).*(password|secret|jaas).*|.*(\\.key|credentials|token|user\\.info)$");
+
   /** A value that is only config-provider references, e.g. ${file:/etc/kafka/secrets:password}. */
   private static final Pattern REFERENCE = Pattern.compile("(\\$\\{[^}]+\\})+");
 
@@ -39,14 +41,19 @@ final class KafkaClientProperties {
   /** The consumer properties of --kafkaProperties and --kafkaPropertiesFile; fails on a secret. */
   static Map<String, Object> of(KafkaSourceOptions options) {
     Map<String, Object> properties = new LinkedHashMap<>();
-    Map<String, String> given = ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties");
+    Map<String, String> given =
+        ReadKafkaTopics.pairs(options.getKafkaProperties(), "--kafkaProperties");
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(given).entrySet()) {
       if (SECRET_KEY.matcher(e.getKey()).matches() && !REFERENCE.matcher(e.getValue()).matches()) {
         throw new IllegalArgumentException(
-            "--kafkaProperties holds " + e.getKey() + ", a secret: options are shown by Flink's web UI"
+            "--kafkaProperties holds "
+                + e.getKey()
+                + ", a secret: options are shown by Flink's web UI"
                 + " and REST API and kept in checkpoints. Put it in a properties file named by"
                 + " --kafkaPropertiesFile (mode 600), or give a config-provider reference such as"
-                + " ${file:/path/to/file:" + e.getKey() + "}.");
+                + " ${file:/path/to/file:"
+                + e.getKey()
+                + "}.");
       }
       properties.put(e.getKey(), e.getValue());
     }
@@ -58,21 +65,28 @@ final class KafkaClientProperties {
     String where = path.toString();
     if (where.contains(":") || where.contains("}")) {
       throw new IllegalArgumentException(
-          "--kafkaPropertiesFile=" + where + ": a path with ':' or '}' cannot be a Kafka"
+          "--kafkaPropertiesFile="
+              + where
+              + ": a path with ':' or '}' cannot be a Kafka"
               + " config-provider reference; move the file");
     }
     Set<String> keys = keys(path);
     for (String key : keys) {
       if (key.startsWith("config.providers") || key.contains("}")) {
         throw new IllegalArgumentException(
-            "--kafkaPropertiesFile=" + where + " has the key " + key + ", which cannot be a"
+            "--kafkaPropertiesFile="
+                + where
+                + " has the key "
+                + key
+                + ", which cannot be a"
                 + " config-provider reference; give it in --kafkaProperties");
       }
       properties.put(key, "${" + PROVIDER + ":" + where + ":" + key + "}");
     }
     String providers = String.valueOf(properties.getOrDefault("config.providers", ""));
     if (!java.util.Arrays.asList(providers.split(",")).contains(PROVIDER)) {
-      properties.put("config.providers", providers.isBlank() ? PROVIDER : providers + "," + PROVIDER);
+      properties.put(
+          "config.providers", providers.isBlank() ? PROVIDER : providers + "," + PROVIDER);
     }
     properties.put("config.providers." + PROVIDER + ".class", PROVIDER_CLASS);
     LOG.info("datalake: Kafka properties {} are read from {} where each client runs", keys, where);
@@ -90,7 +104,8 @@ final class KafkaClientProperties {
     }
     try {
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path);
-      if (mode.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+      if (mode.stream()
+          .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
         LOG.warn(
             "datalake: --kafkaPropertiesFile={} can be read by other users ({}): chmod 600 it",
             path,

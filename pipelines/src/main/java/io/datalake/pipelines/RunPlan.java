@@ -27,26 +27,29 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Config warehouse) {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunPlan.class);
 
-
   static RunPlan of(DatalakeOptions options) {
     NoSecretsInOptions.check(options);
     FileSystems.setDefaultPipelineOptions(options);
     if (options.getLake() == null || options.getLake().isBlank()) {
-      throw new IllegalArgumentException("--lake is required: a local folder or s3://bucket/prefix");
+      throw new IllegalArgumentException(
+          "--lake is required: a local folder or s3://bucket/prefix");
     }
     if (options.getSource() == SourceOptions.Source.files
         && (options.getInput() == null || options.getInput().isBlank())) {
-      throw new IllegalArgumentException("--source=files needs --input=DIR (one folder per kind inside)");
+      throw new IllegalArgumentException(
+          "--source=files needs --input=DIR (one folder per kind inside)");
     }
     if (options.getSource() == SourceOptions.Source.kafka) {
       checkTopicsExist(options);
     }
-    PiiKeyset keyset = PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
+    PiiKeyset keyset =
+        PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
     // Fail before the run, not on a worker: the keyset must be readable and valid.
     keyset.cipher();
     String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
     // Also fails when there is no input at all.
-    String digest = options.getSource() == SourceOptions.Source.files ? inputDigest(options.getInput()) : null;
+    String digest =
+        options.getSource() == SourceOptions.Source.files ? inputDigest(options.getInput()) : null;
     String runId = options.getRunId();
     if (runId == null || runId.isBlank()) {
       runId =
@@ -54,9 +57,10 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
               ? digest
               // Streaming files are named per window and pane, and panes count from 0 again after a
               // restart: a start-time run id keeps a restarted job from overwriting earlier files.
-              : "stream" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                  .withZone(java.time.ZoneOffset.UTC)
-                  .format(java.time.Instant.now());
+              : "stream"
+                  + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                      .withZone(java.time.ZoneOffset.UTC)
+                      .format(java.time.Instant.now());
     }
     return new RunPlan(lake, runId, keyset, warehouse(options, keyset));
   }
@@ -70,13 +74,19 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
     if (options.getClickhouseBatchRows() < 1 || options.getClickhouseBatchMegabytes() < 1) {
       throw new IllegalArgumentException(
           "--clickhouseBatchRows and --clickhouseBatchMegabytes must be at least 1 (got "
-              + options.getClickhouseBatchRows() + " and " + options.getClickhouseBatchMegabytes() + ")");
+              + options.getClickhouseBatchRows()
+              + " and "
+              + options.getClickhouseBatchMegabytes()
+              + ")");
     }
     if (options.getClickhouseRetrySeconds() < 0) {
       throw new IllegalArgumentException(
-          "--clickhouseRetrySeconds must be 0 or more (got " + options.getClickhouseRetrySeconds() + ")");
+          "--clickhouseRetrySeconds must be 0 or more (got "
+              + options.getClickhouseRetrySeconds()
+              + ")");
     }
-    ClickHouseClient client = new ClickHouseClient(options.getClickhouseUrl(), options.getClickhouseCredentialsFile());
+    ClickHouseClient client =
+        new ClickHouseClient(options.getClickhouseUrl(), options.getClickhouseCredentialsFile());
     String version = client.serverVersion();
     WarehouseSchema.prepare(client, options.getClickhouseDatabase());
     String loadId = java.util.UUID.randomUUID().toString();
@@ -110,20 +120,30 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
     config.put("request.timeout.ms", 15000);
     config.put("default.api.timeout.ms", 15000);
     java.util.Set<String> existing;
-    try (org.apache.kafka.clients.admin.AdminClient admin = org.apache.kafka.clients.admin.AdminClient.create(config)) {
+    try (org.apache.kafka.clients.admin.AdminClient admin =
+        org.apache.kafka.clients.admin.AdminClient.create(config)) {
       existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalArgumentException(
-          "Cannot list the topics of Kafka at " + options.getBootstrapServers() + ": " + e.getMessage());
+          "Cannot list the topics of Kafka at "
+              + options.getBootstrapServers()
+              + ": "
+              + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
     java.util.List<String> missing =
-        ReadKafkaTopics.topics(options.getTopics()).values().stream().filter(t -> !existing.contains(t)).sorted().toList();
+        ReadKafkaTopics.topics(options.getTopics()).values().stream()
+            .filter(t -> !existing.contains(t))
+            .sorted()
+            .toList();
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException(
-          "Kafka topics missing at " + options.getBootstrapServers() + ": " + String.join(", ", missing)
+          "Kafka topics missing at "
+              + options.getBootstrapServers()
+              + ": "
+              + String.join(", ", missing)
               + ". Create them (locally, ./datalake produce creates them) or point --topics=kind=topic,... at existing ones.");
     }
   }
@@ -146,8 +166,12 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
       if (files.isEmpty()) {
         // A run over nothing would end "balanced" (0 = 0) and hide a wrong path.
         throw new IllegalArgumentException(
-            "No input files under " + input + ": expected one folder per kind ("
-                + java.util.Arrays.stream(EventKind.values()).map(EventKind::folder).collect(java.util.stream.Collectors.joining(", "))
+            "No input files under "
+                + input
+                + ": expected one folder per kind ("
+                + java.util.Arrays.stream(EventKind.values())
+                    .map(EventKind::folder)
+                    .collect(java.util.stream.Collectors.joining(", "))
                 + ") holding *.jsonl, *.json or .gz files");
       }
       files.sort(String::compareTo);
@@ -158,7 +182,8 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
       }
       return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
     } catch (IOException e) {
-      throw new IllegalArgumentException("Cannot list the input at " + input + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Cannot list the input at " + input + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -7,15 +7,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The size of the upload buffer Beam's S3 file system gives each file being written. Beam's
- * default, on a heap of 512 MB or more, is 64 MiB per open file, allocated when the file opens;
- * the lake writes one file per table, tenant and day at once, so a run with a few dozen partitions
- * held most of a 1 GiB heap in buffers (the benchmark's S3 batch: 419 MB live over 70 records).
- * datalake uses 8 MiB parts unless --s3UploadBufferSizeBytes asks for another size than Beam's default.
+ * default, on a heap of 512 MB or more, is 64 MiB per open file, allocated when the file opens; the
+ * lake writes one file per table, tenant and day at once, so a run with a few dozen partitions held
+ * most of a 1 GiB heap in buffers (the benchmark's S3 batch: 419 MB live over 70 records). datalake
+ * uses 8 MiB parts unless --s3UploadBufferSizeBytes asks for another size than Beam's default.
  */
 final class S3Uploads {
   private static final Logger LOG = LoggerFactory.getLogger(S3Uploads.class);
+
   /** What Beam picks on a heap of 512 MB or more (S3Options.S3UploadBufferSizeBytesFactory). */
   static final int BEAM_DEFAULT_BYTES = 64 * 1024 * 1024;
+
   static final int DATALAKE_DEFAULT_BYTES = 8 * 1024 * 1024;
 
   private S3Uploads() {}

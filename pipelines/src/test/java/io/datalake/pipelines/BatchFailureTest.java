@@ -15,28 +15,49 @@ import org.junit.Test;
 public class BatchFailureTest {
   private static final WriteWarehouse.Config WAREHOUSE =
       new WriteWarehouse.Config(
-          new ClickHouseClient("http://127.0.0.1:8123", ""), "datalake", "18.16.1", "load", 5000, 1L << 20, 2,
-          PiiKeyset.development(), WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
+          new ClickHouseClient("http://127.0.0.1:8123", ""),
+          "datalake",
+          "18.16.1",
+          "load",
+          5000,
+          1L << 20,
+          2,
+          PiiKeyset.development(),
+          WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
 
-  /** What a runner throws for a ClickHouseIO insert that found no server: the driver's exception inside. */
+  /**
+   * What a runner throws for a ClickHouseIO insert that found no server: the driver's exception
+   * inside.
+   */
   private static RuntimeException refusedInsert() {
-    Exception driver = new Exception("com.clickhouse.client.ClickHouseException: Connection refused", new ConnectException("Connection refused"));
-    return new RuntimeException("Pipeline execution failed", new RuntimeException("org.apache.beam.sdk.util.UserCodeException", driver));
+    Exception driver =
+        new Exception(
+            "com.clickhouse.client.ClickHouseException: Connection refused",
+            new ConnectException("Connection refused"));
+    return new RuntimeException(
+        "Pipeline execution failed",
+        new RuntimeException("org.apache.beam.sdk.util.UserCodeException", driver));
   }
 
   @Test
   public void anUnreachableClickHouseIsNamedWithTheRerunAdvice() {
     RuntimeException failure = refusedInsert();
     RuntimeException e = BatchFailure.explain(failure, WAREHOUSE);
-    assertThat(e.getMessage(), containsString("ClickHouse at http://127.0.0.1:8123 did not answer"));
+    assertThat(
+        e.getMessage(), containsString("ClickHouse at http://127.0.0.1:8123 did not answer"));
     assertThat(e.getMessage(), containsString("run the same command again"));
     assertThat(e.getCause(), sameInstance(failure));
   }
 
   @Test
   public void anS3FailureIsNamed() {
-    RuntimeException failure = new RuntimeException("Pipeline execution failed", new java.io.IOException("Unable to write s3://datalake/lake/x.parquet"));
-    assertThat(BatchFailure.explain(failure, null).getMessage(), containsString("The batch run failed reading or writing S3"));
+    RuntimeException failure =
+        new RuntimeException(
+            "Pipeline execution failed",
+            new java.io.IOException("Unable to write s3://datalake/lake/x.parquet"));
+    assertThat(
+        BatchFailure.explain(failure, null).getMessage(),
+        containsString("The batch run failed reading or writing S3"));
   }
 
   @Test
@@ -48,7 +69,11 @@ public class BatchFailureTest {
   @Test
   public void theMessageKeepsOnlyTheFirstLineOfTheCause() {
     RuntimeException failure =
-        new RuntimeException("x", new RuntimeException("ClickHouse said: Cannot parse input\nINSERT INTO t VALUES ('secret row')"));
-    assertThat(BatchFailure.explain(failure, WAREHOUSE).getMessage(), not(containsString("secret row")));
+        new RuntimeException(
+            "x",
+            new RuntimeException(
+                "ClickHouse said: Cannot parse input\nINSERT INTO t VALUES ('secret row')"));
+    assertThat(
+        BatchFailure.explain(failure, WAREHOUSE).getMessage(), not(containsString("secret row")));
   }
 }

@@ -14,7 +14,8 @@ public class BatchSummaryTest {
 
   @Test
   public void copiesFromARetriedInsertAreNoMismatch() {
-    // A batch task that failed after its insert and ran again on a restarted cluster: 40 rows twice.
+    // A batch task that failed after its insert and ran again on a restarted cluster: 40 rows
+    // twice.
     assertThat(BatchSummary.clickhouseMatches(140, 100, 100), equalTo(true));
   }
 

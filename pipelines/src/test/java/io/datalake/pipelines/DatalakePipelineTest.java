@@ -38,11 +38,25 @@ public class DatalakePipelineTest {
   /** PII plaintexts of the fixtures and of the samples made from them. */
   private static final List<String> PII =
       List.of(
-          "rodrigo.smith@email.com", "customer0@example.com", "845.134.270-19", "+5561992227222",
-          "david@luxstore.com", "sandra.daves@luxstore.com", "Avenida Lúcio Costa", "22630-011",
-          "Brigadeiro Faria Lima", "user@example.com", "+49123456789", "Melatengürtel",
-          "customer@email.xyz", "buyer0@example.org", "Claudius Iohannis", "Alex Marques",
-          "203.0.113.3", "visitor3@example.net", "Customer First Name");
+          "rodrigo.smith@email.com",
+          "customer0@example.com",
+          "845.134.270-19",
+          "+5561992227222",
+          "david@luxstore.com",
+          "sandra.daves@luxstore.com",
+          "Avenida Lúcio Costa",
+          "22630-011",
+          "Brigadeiro Faria Lima",
+          "user@example.com",
+          "+49123456789",
+          "Melatengürtel",
+          "customer@email.xyz",
+          "buyer0@example.org",
+          "Claudius Iohannis",
+          "Alex Marques",
+          "203.0.113.3",
+          "visitor3@example.net",
+          "Customer First Name");
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
@@ -74,10 +88,13 @@ public class DatalakePipelineTest {
     Path empty = temp.newFolder("no-input").toPath();
     DatalakeOptions options =
         PipelineOptionsFactory.fromArgs(
-                "--input=" + empty, "--lake=" + temp.newFolder("lake-of-nothing"), "--piiDevelopmentKeyset=true")
+                "--input=" + empty,
+                "--lake=" + temp.newFolder("lake-of-nothing"),
+                "--piiDevelopmentKeyset=true")
             .as(DatalakeOptions.class);
     IllegalArgumentException e =
-        org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> DatalakePipeline.run(options));
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class, () -> DatalakePipeline.run(options));
     assertThat(e.getMessage(), containsString("No input files under " + empty));
   }
 
@@ -101,9 +118,11 @@ public class DatalakePipelineTest {
 
     // Partitions come from each record's own event time.
     assertThat(
-        Files.exists(lake.resolve("checkout_orders/org_id=luxstore/year=2024/month=02/day=06")), equalTo(true));
+        Files.exists(lake.resolve("checkout_orders/org_id=luxstore/year=2024/month=02/day=06")),
+        equalTo(true));
     assertThat(
-        Files.exists(lake.resolve("entity_operations/org_id=739224/year=2024/month=01/day=20")), equalTo(true));
+        Files.exists(lake.resolve("entity_operations/org_id=739224/year=2024/month=01/day=20")),
+        equalTo(true));
 
     String everything = logs + secondLogs + allOutputText(lake);
     for (String pii : PII) {
@@ -125,7 +144,8 @@ public class DatalakePipelineTest {
       assertThat(lastChange.getPrimitiveTypeName(), equalTo(PrimitiveType.PrimitiveTypeName.INT64));
       assertThat(
           lastChange.getLogicalTypeAnnotation(),
-          equalTo(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS)));
+          equalTo(
+              LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MICROS)));
       assertThat(
           schema.getType("value").asPrimitiveType().getPrimitiveTypeName(),
           equalTo(PrimitiveType.PrimitiveTypeName.INT64));
@@ -145,11 +165,15 @@ public class DatalakePipelineTest {
     runAndCaptureLogs(lake);
     try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:duckdb:");
         java.sql.Statement sql = db.createStatement()) {
-      String orders = "read_parquet('" + lake + "/checkout_orders/*/*/*/*/*.parquet', hive_partitioning = true)";
+      String orders =
+          "read_parquet('"
+              + lake
+              + "/checkout_orders/*/*/*/*/*.parquet', hive_partitioning = true)";
       try (java.sql.ResultSet r =
           sql.executeQuery(
               "SELECT count(*), count(DISTINCT org_id), min(year), typeof(min(\"lastChange\")), sum(value)"
-                  + " FROM " + orders)) {
+                  + " FROM "
+                  + orders)) {
         r.next();
         assertThat(r.getLong(1), equalTo(4L));
         assertThat(r.getLong(2), equalTo(2L));
@@ -157,23 +181,32 @@ public class DatalakePipelineTest {
         assertThat(r.getString(4), equalTo("TIMESTAMP WITH TIME ZONE"));
         assertThat(r.getLong(5), equalTo(1160L + 1260L + 1360L + 1460L));
       }
-      String operations = "read_parquet('" + lake + "/entity_operations/*/*/*/*/*.parquet', hive_partitioning = true)";
+      String operations =
+          "read_parquet('"
+              + lake
+              + "/entity_operations/*/*/*/*/*.parquet', hive_partitioning = true)";
       try (java.sql.ResultSet r =
           sql.executeQuery(
               "SELECT json_extract_string(detail, '$.payload.source.title') AS source, count(*)"
-                  + " FROM " + operations + " WHERE operation = 'createEntity' AND schema = 'opportunity'"
+                  + " FROM "
+                  + operations
+                  + " WHERE operation = 'createEntity' AND schema = 'opportunity'"
                   + " GROUP BY 1 ORDER BY 1")) {
         List<String> got = new java.util.ArrayList<>();
         while (r.next()) {
           got.add(r.getString(1) + "=" + r.getLong(2));
         }
-        assertThat(got, equalTo(List.of("Partner Portal Journey=2", "Solar Check Journey=2", "Website Journey=2")));
+        assertThat(
+            got,
+            equalTo(
+                List.of("Partner Portal Journey=2", "Solar Check Journey=2", "Website Journey=2")));
       }
     }
   }
 
   @Test
-  public void aTruncatedGzipKeepsItsGoodLinesAsRowsAndOneReadDeadLetterAndTheBatchGoesOn() throws Exception {
+  public void aTruncatedGzipKeepsItsGoodLinesAsRowsAndOneReadDeadLetterAndTheBatchGoesOn()
+      throws Exception {
     List<String> lines = Files.readAllLines(SAMPLES.resolve("journey-events/events.jsonl"));
     Path input = temp.newFolder("corrupt-input").toPath();
     Path events = Files.createDirectories(input.resolve("journey-events"));
@@ -192,13 +225,17 @@ public class DatalakePipelineTest {
     }
     Path lake = temp.newFolder("corrupt-lake").toPath();
     DatalakeOptions options =
-        PipelineOptionsFactory.fromArgs("--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true")
+        PipelineOptionsFactory.fromArgs(
+                "--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true")
             .as(DatalakeOptions.class);
     // Throws unless the summary accounts for every record read, the unreadable rest included.
     DatalakePipeline.run(options);
 
     long kept = rowsPerTable(lake).get("journey_events");
-    assertThat("the whole first member and nothing beyond the cut: " + kept, kept >= 5 && kept < lines.size(), equalTo(true));
+    assertThat(
+        "the whole first member and nothing beyond the cut: " + kept,
+        kept >= 5 && kept < lines.size(),
+        equalTo(true));
     assertThat(rowsPerTable(lake).get("checkout_orders"), equalTo(4L));
     String deadLetters = allOutputText(lake.resolve("_dead_letters"));
     assertThat(deadLetters.split("\"step\":\"read\"", -1).length - 1, equalTo(1));

@@ -35,14 +35,20 @@ public class FlinkCheckpointsTest {
   }
 
   private static final String[] JOB = {
-    "--runner=FlinkRunner", "--flinkMaster=[local]", "--source=kafka", "--jobName=orders",
-    "--consumerGroup=g1", "--bootstrapServers=k1:9092,k2:9092", "--topics=journey-events=j1"
+    "--runner=FlinkRunner",
+    "--flinkMaster=[local]",
+    "--source=kafka",
+    "--jobName=orders",
+    "--consumerGroup=g1",
+    "--bootstrapServers=k1:9092,k2:9092",
+    "--topics=journey-events=j1"
   };
 
   /** The job's options, with {@code more} added or replacing the same option. */
   private static String[] job(Path dir, String... more) {
     java.util.Map<String, String> args = new java.util.LinkedHashMap<>();
-    java.util.stream.Stream.concat(java.util.stream.Stream.of(JOB), java.util.stream.Stream.of("--checkpointDir=" + dir))
+    java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(JOB), java.util.stream.Stream.of("--checkpointDir=" + dir))
         .forEach(a -> args.put(a.split("=")[0], a));
     for (String a : more) {
       args.put(a.split("=")[0], a);
@@ -53,7 +59,8 @@ public class FlinkCheckpointsTest {
   private static KafkaTopology kafka(String journeyId, int journeyPartitions) {
     java.util.Map<String, String> ids = new java.util.TreeMap<>();
     java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
-    for (String topic : java.util.List.of("j1", "entity-operations", "checkout-orders", "workflow-executions")) {
+    for (String topic :
+        java.util.List.of("j1", "entity-operations", "checkout-orders", "workflow-executions")) {
       ids.put(topic, topic.equals("j1") ? journeyId : "id-" + topic);
       counts.put(topic, topic.equals("j1") ? journeyPartitions : 1);
     }
@@ -71,7 +78,8 @@ public class FlinkCheckpointsTest {
   public void resumeFindsTheNewestCompletedCheckpointOfItsOwnJob() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     Path newest = firstRun(dir);
-    Files.createDirectories(dir.resolve("orders").resolve("f00d").resolve("chk-8")); // in progress: no _metadata yet
+    Files.createDirectories(
+        dir.resolve("orders").resolve("f00d").resolve("chk-8")); // in progress: no _metadata yet
     // Another job's checkpoint, newer, in the same --checkpointDir: never picked.
     checkpoint(dir.resolve("payments"), "beef", "chk-99", System.currentTimeMillis() + 60_000);
 
@@ -96,8 +104,15 @@ public class FlinkCheckpointsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> FlinkCheckpoints.configure(
-                options("--runner=FlinkRunner", "--source=kafka", "--checkpointDir=" + dir, "--resume"), true, kafka("A", 2)));
+            () ->
+                FlinkCheckpoints.configure(
+                    options(
+                        "--runner=FlinkRunner",
+                        "--source=kafka",
+                        "--checkpointDir=" + dir,
+                        "--resume"),
+                    true,
+                    kafka("A", 2)));
     assertThat(e.getMessage(), containsString("--resume needs --jobName"));
   }
 
@@ -105,14 +120,21 @@ public class FlinkCheckpointsTest {
   public void resumeRefusesAnotherConsumerGroupTopicsOrServers() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     firstRun(dir);
-    for (String[] change : new String[][] {
-        {"--consumerGroup=g2", "consumer group 'g1', this run 'g2'"},
-        {"--topics=journey-events=j2", "topics {"},
-        {"--bootstrapServers=elsewhere:9092", "bootstrap servers 'k1:9092,k2:9092', this run 'elsewhere:9092'"}}) {
+    for (String[] change :
+        new String[][] {
+          {"--consumerGroup=g2", "consumer group 'g1', this run 'g2'"},
+          {"--topics=journey-events=j2", "topics {"},
+          {
+            "--bootstrapServers=elsewhere:9092",
+            "bootstrap servers 'k1:9092,k2:9092', this run 'elsewhere:9092'"
+          }
+        }) {
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
-              () -> FlinkCheckpoints.configure(options(job(dir, "--resume", change[0])), true, kafka("A", 2)));
+              () ->
+                  FlinkCheckpoints.configure(
+                      options(job(dir, "--resume", change[0])), true, kafka("A", 2)));
       assertThat(e.getMessage(), containsString("--resume refuses the checkpoint"));
       assertThat(e.getMessage(), containsString("it belongs to another job"));
       assertThat(e.getMessage(), containsString(change[1]));
@@ -130,17 +152,22 @@ public class FlinkCheckpointsTest {
     firstRun(dir);
     java.util.List<String> dropped = new java.util.ArrayList<>();
     DatalakeOptions options = options(job(dir, "--resume"));
-    KafkaTopology reading = FlinkCheckpoints.configure(options, true, kafka("B", 3), dropped::addAll);
+    KafkaTopology reading =
+        FlinkCheckpoints.configure(options, true, kafka("B", 3), dropped::addAll);
 
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     assertThat(flink.getSavepointPath(), endsWith("chk-7"));
-    assertThat("the old sources' state is left unclaimed", flink.getAllowNonRestoredState(), equalTo(true));
+    assertThat(
+        "the old sources' state is left unclaimed",
+        flink.getAllowNonRestoredState(),
+        equalTo(true));
     String conf = Files.readString(Path.of(flink.getFlinkConfDir()).resolve("flink-conf.yaml"));
     assertThat(conf, containsString("execution.savepoint.ignore-unclaimed-state: true"));
     assertThat("new sources: a new epoch over every partition now", reading.epoch(), equalTo(1));
     assertThat(reading.partitions(), hasItems("j1/0", "j1/1", "j1/2"));
     assertThat(reading.topicIds().get("j1"), equalTo("B"));
-    assertThat("the recreated topic's committed offsets go", dropped, equalTo(java.util.List.of("j1")));
+    assertThat(
+        "the recreated topic's committed offsets go", dropped, equalTo(java.util.List.of("j1")));
     // Recorded: the next resume takes the new epoch's positions from its own checkpoints.
     assertThat(JobIdentity.read(dir.resolve("orders").toString()).topology(), equalTo(reading));
   }
@@ -152,12 +179,20 @@ public class FlinkCheckpointsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> FlinkCheckpoints.configure(
-                options(job(dir, "--savepointPath=/tmp/savepoint-1", "--consumerGroup=g2")), true, kafka("A", 2)));
-    assertThat(e.getMessage(), containsString("the restore of /tmp/savepoint-1 is refused: it belongs to another job"));
+            () ->
+                FlinkCheckpoints.configure(
+                    options(job(dir, "--savepointPath=/tmp/savepoint-1", "--consumerGroup=g2")),
+                    true,
+                    kafka("A", 2)));
+    assertThat(
+        e.getMessage(),
+        containsString("the restore of /tmp/savepoint-1 is refused: it belongs to another job"));
     DatalakeOptions same = options(job(dir, "--savepointPath=/tmp/savepoint-1"));
     KafkaTopology reading = FlinkCheckpoints.configure(same, true, kafka("A", 3));
-    assertThat("the savepoint's sources plus the partition added since", reading.generations().get(1), equalTo(java.util.List.of("j1/2")));
+    assertThat(
+        "the savepoint's sources plus the partition added since",
+        reading.generations().get(1),
+        equalTo(java.util.List.of("j1/2")));
   }
 
   @Test
@@ -175,12 +210,14 @@ public class FlinkCheckpointsTest {
   public void resumeReadsPartitionsAddedSinceTheCheckpointAsANewGeneration() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     firstRun(dir);
-    KafkaTopology reading = FlinkCheckpoints.configure(options(job(dir, "--resume")), true, kafka("A", 4));
+    KafkaTopology reading =
+        FlinkCheckpoints.configure(options(job(dir, "--resume")), true, kafka("A", 4));
     assertThat(reading.generations().size(), equalTo(2));
     assertThat(reading.generations().get(1), equalTo(java.util.List.of("j1/2", "j1/3")));
     assertThat(reading.generations().get(0), hasItems("j1/0", "j1/1"));
     // Recorded: the next resume restores both sources, and adds nothing more.
-    KafkaTopology again = FlinkCheckpoints.configure(options(job(dir, "--resume")), true, kafka("A", 4));
+    KafkaTopology again =
+        FlinkCheckpoints.configure(options(job(dir, "--resume")), true, kafka("A", 4));
     assertThat(again, equalTo(reading));
   }
 
@@ -191,14 +228,18 @@ public class FlinkCheckpointsTest {
     FlinkCheckpoints.configure(options(job(dir)), true, kafka("A", 2)); // no --resume
     DatalakeOptions resumed = options(job(dir, "--resume"));
     FlinkCheckpoints.configure(resumed, true, kafka("A", 2));
-    assertThat(Optional.ofNullable(resumed.as(FlinkPipelineOptions.class).getSavepointPath()), equalTo(Optional.empty()));
+    assertThat(
+        Optional.ofNullable(resumed.as(FlinkPipelineOptions.class).getSavepointPath()),
+        equalTo(Optional.empty()));
   }
 
   @Test
   public void theJobRecordHoldsNoKafkaProperties() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     FlinkCheckpoints.configure(
-        options(job(dir, "--kafkaProperties=sasl.jaas.config=secret-password")), true, kafka("A", 2));
+        options(job(dir, "--kafkaProperties=sasl.jaas.config=secret-password")),
+        true,
+        kafka("A", 2));
     String record = Files.readString(dir.resolve("orders").resolve(JobIdentity.FILE));
     assertThat(record, containsString("\"consumerGroup\" : \"g1\""));
     assertThat(record, not(containsString("secret-password")));
@@ -206,7 +247,8 @@ public class FlinkCheckpointsTest {
 
   @Test
   public void autoOutsideAFlinkClientIsTheEmbeddedCluster() {
-    FlinkPipelineOptions flink = options("--runner=FlinkRunner", "--flinkMaster=[auto]").as(FlinkPipelineOptions.class);
+    FlinkPipelineOptions flink =
+        options("--runner=FlinkRunner", "--flinkMaster=[auto]").as(FlinkPipelineOptions.class);
     assertThat(FlinkCheckpoints.insideFlinkClient(), equalTo(false));
     assertThat(FlinkCheckpoints.embedded(flink), equalTo(true));
     flink.setFlinkMaster("flink.example:8081");
@@ -219,8 +261,11 @@ public class FlinkCheckpointsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> FlinkCheckpoints.configure(
-                options("--runner=FlinkRunner", "--jobName=../other", "--checkpointDir=" + dir), true, kafka("A", 2)));
+            () ->
+                FlinkCheckpoints.configure(
+                    options("--runner=FlinkRunner", "--jobName=../other", "--checkpointDir=" + dir),
+                    true,
+                    kafka("A", 2)));
     assertThat(e.getMessage(), containsString("names the job's checkpoint folder"));
   }
 
@@ -229,18 +274,24 @@ public class FlinkCheckpointsTest {
     Path dir = temp.newFolder("empty").toPath();
     DatalakeOptions options = options(job(dir, "--resume"));
     FlinkCheckpoints.configure(options, true, kafka("A", 2));
-    assertThat(Optional.ofNullable(options.as(FlinkPipelineOptions.class).getSavepointPath()), equalTo(Optional.empty()));
+    assertThat(
+        Optional.ofNullable(options.as(FlinkPipelineOptions.class).getSavepointPath()),
+        equalTo(Optional.empty()));
   }
 
   @Test
   public void resumeNeedsFlinkAndACheckpointDir() {
     IllegalArgumentException direct =
-        assertThrows(IllegalArgumentException.class, () -> FlinkCheckpoints.configure(options("--resume"), true));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> FlinkCheckpoints.configure(options("--resume"), true));
     assertThat(direct.getMessage(), containsString("--resume needs --runner=FlinkRunner"));
     IllegalArgumentException noDir =
         assertThrows(
             IllegalArgumentException.class,
-            () -> FlinkCheckpoints.configure(options("--runner=FlinkRunner", "--jobName=orders", "--resume"), true));
+            () ->
+                FlinkCheckpoints.configure(
+                    options("--runner=FlinkRunner", "--jobName=orders", "--resume"), true));
     assertThat(noDir.getMessage(), containsString("--checkpointDir"));
   }
 }

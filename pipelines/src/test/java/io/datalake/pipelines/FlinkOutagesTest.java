@@ -28,13 +28,17 @@ public class FlinkOutagesTest {
     DatalakeOptions options = options("--runner=FlinkRunner");
     FlinkOutages.configure(options, true);
     String dir = options.as(FlinkPipelineOptions.class).getFlinkConfDir();
-    assertThat(Files.readString(Path.of(dir, "config.yaml")), containsString("task.cancellation.timeout: 0"));
+    assertThat(
+        Files.readString(Path.of(dir, "config.yaml")),
+        containsString("task.cancellation.timeout: 0"));
   }
 
   @Test
   public void theUsersConfigurationIsKeptAndItsOwnTimeoutWins() throws Exception {
     Path user = temp.newFolder("conf").toPath();
-    Files.writeString(user.resolve("config.yaml"), "taskmanager.numberOfTaskSlots: 4\ntask.cancellation.timeout: 600000\n");
+    Files.writeString(
+        user.resolve("config.yaml"),
+        "taskmanager.numberOfTaskSlots: 4\ntask.cancellation.timeout: 600000\n");
     DatalakeOptions options = options("--runner=FlinkRunner", "--flinkConfDir=" + user);
     FlinkOutages.configure(options, true);
     String dir = options.as(FlinkPipelineOptions.class).getFlinkConfDir();

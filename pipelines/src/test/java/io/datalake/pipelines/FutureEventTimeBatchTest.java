@@ -24,8 +24,12 @@ public class FutureEventTimeBatchTest {
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
   private static String journeyEvent(String id, Instant time) {
-    return "{\"id\":\"" + id + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
-        + "\"details\":\"{\\\"step\\\":1}\",\"created_at\":\"" + time + "\"}";
+    return "{\"id\":\""
+        + id
+        + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
+        + "\"details\":\"{\\\"step\\\":1}\",\"created_at\":\""
+        + time
+        + "\"}";
   }
 
   @Test
@@ -42,18 +46,28 @@ public class FutureEventTimeBatchTest {
     Path lake = temp.newFolder("lake").toPath();
     DatalakeOptions options =
         PipelineOptionsFactory.fromArgs(
-                "--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true", "--maxFutureSeconds=600")
+                "--input=" + input,
+                "--lake=" + lake,
+                "--piiDevelopmentKeyset=true",
+                "--maxFutureSeconds=600")
             .as(DatalakeOptions.class);
     // The run itself fails when its summary does not account for every record.
     assertThat(DatalakePipeline.run(options).getState(), equalTo(PipelineResult.State.DONE));
 
     List<String> letters = new ArrayList<>();
     try (Stream<Path> files = Files.walk(lake.resolve("_dead_letters"))) {
-      for (Path file : files.filter(p -> p.toString().endsWith(".jsonl") && !p.toString().contains("/.")).toList()) {
+      for (Path file :
+          files
+              .filter(p -> p.toString().endsWith(".jsonl") && !p.toString().contains("/."))
+              .toList()) {
         for (String line : Files.readAllLines(file)) {
           JsonNode letter = new ObjectMapper().readTree(line);
-          letters.add(letter.get("source").asText().replaceAll(".*/", "") + " " + letter.get("step").asText() + ": "
-              + letter.get("error").asText());
+          letters.add(
+              letter.get("source").asText().replaceAll(".*/", "")
+                  + " "
+                  + letter.get("step").asText()
+                  + ": "
+                  + letter.get("error").asText());
         }
       }
     }

@@ -31,15 +31,20 @@ public class NoSecretsInOptionsTest {
   }
 
   @Test
-  public void thePropertiesFileBecomesReferencesThatKafkaResolvesWhereTheClientRuns() throws Exception {
+  public void thePropertiesFileBecomesReferencesThatKafkaResolvesWhereTheClientRuns()
+      throws Exception {
     Path file = temp.newFile("kafka.properties").toPath();
-    Files.writeString(file, "sasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\nsecurity.protocol=SASL_SSL\n");
+    Files.writeString(
+        file, "sasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\nsecurity.protocol=SASL_SSL\n");
     DatalakeOptions options =
-        options("--kafkaPropertiesFile=" + file, "--kafkaProperties=sasl.mechanism=PLAIN,client.rack=r1");
+        options(
+            "--kafkaPropertiesFile=" + file,
+            "--kafkaProperties=sasl.mechanism=PLAIN,client.rack=r1");
     NoSecretsInOptions.check(options);
     Map<String, Object> properties = new TreeMap<>(KafkaClientProperties.of(options));
     assertThat(properties.toString(), not(containsString("pw,with")));
-    assertThat(properties.get("sasl.jaas.config"), equalTo("${file:" + file + ":sasl.jaas.config}"));
+    assertThat(
+        properties.get("sasl.jaas.config"), equalTo("${file:" + file + ":sasl.jaas.config}"));
     assertThat(properties.get("config.providers"), equalTo("file"));
     assertThat(properties.get("sasl.mechanism"), equalTo("PLAIN"));
     // What a Kafka client makes of them: the file's values, commas and quotes included.
@@ -54,17 +59,25 @@ public class NoSecretsInOptionsTest {
   @Test
   public void aSecretInKafkaPropertiesIsRefusedWithoutQuotingIt() {
     for (String secret :
-        new String[] {"sasl.jaas.config=x-secret-1", "ssl.keystore.password=x-secret-1", "ssl.key.password=x-secret-1",
-                      "ssl.keystore.key=x-secret-1", "basic.auth.user.info=x-secret-1"}) {
+        new String[] {
+          "sasl.jaas.config=x-secret-1",
+          "ssl.keystore.password=x-secret-1",
+          "ssl.key.password=x-secret-1",
+          "ssl.keystore.key=x-secret-1",
+          "basic.auth.user.info=x-secret-1"
+        }) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> NoSecretsInOptions.check(options("--kafkaProperties=" + secret)));
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> NoSecretsInOptions.check(options("--kafkaProperties=" + secret)));
       assertThat(e.getMessage(), containsString("--kafkaPropertiesFile"));
       assertThat(e.getMessage(), not(containsString("x-secret-1")));
     }
     // A reference is no secret, and neither are ordinary settings.
     NoSecretsInOptions.check(
-        options("--kafkaProperties=sasl.jaas.config=${file:/etc/k.properties:jaas},ssl.keystore.type=PKCS12,"
-            + "sasl.oauthbearer.token.endpoint.url=https://idp/token"));
+        options(
+            "--kafkaProperties=sasl.jaas.config=${file:/etc/k.properties:jaas},ssl.keystore.type=PKCS12,"
+                + "sasl.oauthbearer.token.endpoint.url=https://idp/token"));
   }
 
   @Test
@@ -87,7 +100,9 @@ public class NoSecretsInOptionsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> NoSecretsInOptions.check(options("--kafkaPropertiesFile=" + temp.getRoot() + "/missing.properties")));
+            () ->
+                NoSecretsInOptions.check(
+                    options("--kafkaPropertiesFile=" + temp.getRoot() + "/missing.properties")));
     assertThat(e.getMessage(), containsString("Cannot read --kafkaPropertiesFile="));
   }
 }

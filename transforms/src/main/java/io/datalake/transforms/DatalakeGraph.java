@@ -9,26 +9,26 @@ import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.warehouse.WriteWarehouse;
 import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
+import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.util.Objects;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
-import org.joda.time.Duration;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.joda.time.Duration;
 
 /**
  * The one graph, whatever the source: parse, type and encrypt each record, write the rows to the
- * lake by event-time partition, and the rejects to dead letters. Batch and streaming differ only
- * in the source applied before it.
+ * lake by event-time partition, and the rejects to dead letters. Batch and streaming differ only in
+ * the source applied before it.
  */
 public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
   private final Builder config;
@@ -65,7 +65,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     } else {
       PCollectionTuple routed =
           rows.apply(
-              "RouteLateRows", new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness));
+              "RouteLateRows",
+              new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness));
       routed
           .get(RouteLateRows.ON_TIME)
           .apply("EventTimeWindows", new EventTimeWindowing(config.window, config.allowedLateness))
@@ -87,9 +88,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     if (config.warehouse != null) {
       PCollection<DeadLetter> rejected =
           deadLetterPanes(
-              "WarehouseDeadLetterPanes", rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse)));
+              "WarehouseDeadLetterPanes",
+              rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse)));
       deadLetters =
-          PCollectionList.of(deadLetters).and(rejected).apply("AllDeadLetters", Flatten.pCollections());
+          PCollectionList.of(deadLetters)
+              .and(rejected)
+              .apply("AllDeadLetters", Flatten.pCollections());
       deadLetters.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(config.warehouse));
     }
     deadLetters.apply("WriteDeadLetters", new WriteDeadLetters(config.lake, config.runId));
@@ -107,7 +111,9 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     return letters.apply(
         name,
         Window.<DeadLetter>into(new GlobalWindows())
-            .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(config.window)))
+            .triggering(
+                Repeatedly.forever(
+                    AfterProcessingTime.pastFirstElementInPane().plusDelayOf(config.window)))
             .discardingFiredPanes());
   }
 
@@ -132,7 +138,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
      * Streaming: fixed event-time windows that finish files, the lateness they accept, and the
      * source's out-of-orderness. Unset (batch), everything is one global window.
      */
-    public Builder eventTimeWindows(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+    public Builder eventTimeWindows(
+        Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
       this.window = window;
       this.allowedLateness = allowedLateness;
       this.maxOutOfOrderness = maxOutOfOrderness;

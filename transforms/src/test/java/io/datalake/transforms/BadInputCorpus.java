@@ -29,7 +29,17 @@ public final class BadInputCorpus {
 
   /** Parts of input values that no dead letter's error may quote (hostile tenants, values). */
   public static final List<String> NEVER_QUOTED =
-      List.of("corpus", "DROP", "../", "東京", "Ünï", "tttttttttt", "invoiced", "eleven", "yesterday", "9999999999");
+      List.of(
+          "corpus",
+          "DROP",
+          "../",
+          "東京",
+          "Ünï",
+          "tttttttttt",
+          "invoiced",
+          "eleven",
+          "yesterday",
+          "9999999999");
 
   /** Lines up to this size are read; the corpus has one line beyond it. */
   public static final int MAX_RECORD_BYTES = 65_536;
@@ -44,7 +54,8 @@ public final class BadInputCorpus {
 
   public static Path root() {
     try {
-      return Path.of(BadInputCorpus.class.getResource("/bad-inputs/dead-letters.tsv").toURI()).getParent();
+      return Path.of(BadInputCorpus.class.getResource("/bad-inputs/dead-letters.tsv").toURI())
+          .getParent();
     } catch (java.net.URISyntaxException e) {
       throw new IllegalStateException(e);
     }
@@ -54,7 +65,8 @@ public final class BadInputCorpus {
   public static Map<String, BadLine> badLines(Path root) {
     Map<String, BadLine> lines = new LinkedHashMap<>();
     try {
-      List<String> rows = Files.readAllLines(root.resolve("dead-letters.tsv"), StandardCharsets.UTF_8);
+      List<String> rows =
+          Files.readAllLines(root.resolve("dead-letters.tsv"), StandardCharsets.UTF_8);
       for (String row : rows.subList(1, rows.size())) {
         String[] f = row.split("\t", -1);
         lines.put(f[0], new BadLine(f[0], f[1], f[2], f[3]));
@@ -85,7 +97,8 @@ public final class BadInputCorpus {
               String text = new String(bytes, start, i - start, StandardCharsets.UTF_8);
               Matcher m = GOOD_ID.matcher(text);
               if (!m.find()) {
-                throw new IllegalStateException(relative + ":" + line + " is neither named as bad nor has a good- id");
+                throw new IllegalStateException(
+                    relative + ":" + line + " is neither named as bad nor has a good- id");
               }
               ids.add(m.group());
             }
@@ -126,14 +139,25 @@ public final class BadInputCorpus {
       String error = letter[2];
       String position = positionOf(source, bad.keySet());
       if (position == null) {
-        problems.add("a dead letter for a line that is not bad: " + source + " " + step + ": " + error);
+        problems.add(
+            "a dead letter for a line that is not bad: " + source + " " + step + ": " + error);
         continue;
       }
       seen.merge(position, 1, Integer::sum);
       BadLine expected = bad.get(position);
       if (!expected.step().equals(step) || !error.contains(expected.errorContains())) {
-        problems.add(position + " (" + expected.name() + "): expected " + expected.step() + ": ..."
-            + expected.errorContains() + "..., got " + step + ": " + error);
+        problems.add(
+            position
+                + " ("
+                + expected.name()
+                + "): expected "
+                + expected.step()
+                + ": ..."
+                + expected.errorContains()
+                + "..., got "
+                + step
+                + ": "
+                + error);
       }
       for (String quoted : NEVER_QUOTED) {
         if (error.contains(quoted)) {
@@ -144,7 +168,8 @@ public final class BadInputCorpus {
     for (String position : bad.keySet()) {
       int n = seen.getOrDefault(position, 0);
       if (n != 1) {
-        problems.add(position + " (" + bad.get(position).name() + "): " + n + " dead letters, expected 1");
+        problems.add(
+            position + " (" + bad.get(position).name() + "): " + n + " dead letters, expected 1");
       }
     }
     return problems;

@@ -59,8 +59,11 @@ public class BadInputCorpusTest {
     PCollectionTuple out =
         pipeline
             .apply(new ReadJsonLines(root.toString(), BadInputCorpus.MAX_RECORD_BYTES))
-            .apply(new ParseRecords(
-                    PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("checkout-orders:customData")));
+            .apply(
+                new ParseRecords(
+                    PiiKeyset.development(),
+                    PiiPolicy.defaults(),
+                    DroppedFields.parse("checkout-orders:customData")));
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
         .satisfies(
             letters -> {
@@ -85,7 +88,10 @@ public class BadInputCorpusTest {
                   assertThat("PII in a row of " + row.table(), text.contains(pii), equalTo(false));
                 }
                 assertThat("tenant " + row.tenant(), TenantId.isValid(row.tenant()), equalTo(true));
-                assertThat("org_id is the tenant", row.record().get("org_id").toString(), equalTo(row.tenant()));
+                assertThat(
+                    "org_id is the tenant",
+                    row.record().get("org_id").toString(),
+                    equalTo(row.tenant()));
                 String column = ID_COLUMN.get(row.table());
                 if (column != null) {
                   String id = BadInputCorpus.goodId(row.record().get(column).toString());

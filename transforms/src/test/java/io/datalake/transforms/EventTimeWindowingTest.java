@@ -14,26 +14,28 @@ import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 
-/** On-time, late and droppably-late records through late routing, the streaming windows and a GroupByKey. */
+/**
+ * On-time, late and droppably-late records through late routing, the streaming windows and a
+ * GroupByKey.
+ */
 public class EventTimeWindowingTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
@@ -57,17 +59,36 @@ public class EventTimeWindowingTest {
     PCollectionTuple routed =
         pipeline
             .apply(stream)
-            .apply(new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")))
+            .apply(
+                new ParseRecords(
+                    PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")))
             .get(ParseRecords.ROWS)
-            .apply(new RouteLateRows(Duration.standardMinutes(5), Duration.standardDays(1), Duration.standardSeconds(60)));
+            .apply(
+                new RouteLateRows(
+                    Duration.standardMinutes(5),
+                    Duration.standardDays(1),
+                    Duration.standardSeconds(60)));
     // A GroupByKey is where Beam drops rows later than the allowed lateness.
-    PAssert.that(grouped("OnTime", routed.get(RouteLateRows.ON_TIME).apply(new EventTimeWindowing(Duration.standardMinutes(5), Duration.standardDays(1)))))
+    PAssert.that(
+            grouped(
+                "OnTime",
+                routed
+                    .get(RouteLateRows.ON_TIME)
+                    .apply(
+                        new EventTimeWindowing(
+                            Duration.standardMinutes(5), Duration.standardDays(1)))))
         .satisfies(
             all -> {
-              assertThat(describe(all), containsInAnyOrder("on-time late=false", "late late=false"));
+              assertThat(
+                  describe(all), containsInAnyOrder("on-time late=false", "late late=false"));
               return null;
             });
-    PAssert.that(grouped("TooLate", routed.get(RouteLateRows.TOO_LATE).apply(new LateRowPanes(Duration.standardMinutes(5)))))
+    PAssert.that(
+            grouped(
+                "TooLate",
+                routed
+                    .get(RouteLateRows.TOO_LATE)
+                    .apply(new LateRowPanes(Duration.standardMinutes(5)))))
         .satisfies(
             all -> {
               assertThat(describe(all), containsInAnyOrder("too-late late=true"));
@@ -75,13 +96,25 @@ public class EventTimeWindowingTest {
             });
     org.apache.beam.sdk.PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    assertThat("records in", counter(result, "records_in_journey-events"), org.hamcrest.Matchers.equalTo(3L));
-    assertThat("records out", counter(result, "records_accepted_journey-events"), org.hamcrest.Matchers.equalTo(3L));
-    assertThat("late rows counted", counter(result, "rows_late_journey-events"), org.hamcrest.Matchers.equalTo(1L));
+    assertThat(
+        "records in",
+        counter(result, "records_in_journey-events"),
+        org.hamcrest.Matchers.equalTo(3L));
+    assertThat(
+        "records out",
+        counter(result, "records_accepted_journey-events"),
+        org.hamcrest.Matchers.equalTo(3L));
+    assertThat(
+        "late rows counted",
+        counter(result, "rows_late_journey-events"),
+        org.hamcrest.Matchers.equalTo(1L));
   }
 
   private static PCollection<LakeRow> grouped(String name, PCollection<LakeRow> rows) {
-    return rows.apply(name + "Keys", WithKeys.of((LakeRow r) -> r.table()).withKeyType(org.apache.beam.sdk.values.TypeDescriptors.strings()))
+    return rows.apply(
+            name + "Keys",
+            WithKeys.of((LakeRow r) -> r.table())
+                .withKeyType(org.apache.beam.sdk.values.TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), LakeRow.Coder.of()))
         .apply(name + "Group", GroupByKey.create())
         .apply(name + "Values", Values.create())
@@ -99,10 +132,12 @@ public class EventTimeWindowingTest {
   private static long counter(org.apache.beam.sdk.PipelineResult result, String name) {
     long total = 0;
     for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
-        result.metrics()
+        result
+            .metrics()
             .queryMetrics(
                 org.apache.beam.sdk.metrics.MetricsFilter.builder()
-                    .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.named("datalake", name))
+                    .addNameFilter(
+                        org.apache.beam.sdk.metrics.MetricNameFilter.named("datalake", name))
                     .build())
             .getCounters()) {
       total += c.getAttempted();

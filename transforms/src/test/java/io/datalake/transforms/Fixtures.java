@@ -12,7 +12,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** The published sample payloads (compacted copies in test resources) and records built from them. */
+/**
+ * The published sample payloads (compacted copies in test resources) and records built from them.
+ */
 public final class Fixtures {
   public static final ObjectMapper JSON = new ObjectMapper();
 
@@ -93,7 +95,12 @@ public final class Fixtures {
 
   /** An EntityOperation envelope around a payload. */
   public static ObjectNode entityOperation(
-      String org, String entityId, String operation, String time, JsonNode payload, boolean stringified) {
+      String org,
+      String entityId,
+      String operation,
+      String time,
+      JsonNode payload,
+      boolean stringified) {
     ObjectNode detail = JSON.createObjectNode();
     detail.put("entity", entityId);
     detail.put("org", org);

@@ -26,8 +26,8 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Reify;
-import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -39,7 +39,9 @@ public class ParseRecordsTest {
         .apply(Create.of(records).withCoder(SourceRecord.Coder.of()))
         .apply(
             new ParseRecords(
-                PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("checkout-orders:customData")));
+                PiiKeyset.development(),
+                PiiPolicy.defaults(),
+                DroppedFields.parse("checkout-orders:customData")));
   }
 
   private static Map<String, Integer> countByTable(Iterable<LakeRow> rows) {
@@ -81,10 +83,14 @@ public class ParseRecordsTest {
               GenericRecord address = (GenericRecord) shipping.get("address");
               assertThat(address.get("city").toString(), equalTo("Rio de Janeiro"));
               assertThat(address.get("postalCode").toString(), not(equalTo("22630-011")));
-              assertThat("customData is dropped by default", order.toString(), not(containsString("customApps")));
+              assertThat(
+                  "customData is dropped by default",
+                  order.toString(),
+                  not(containsString("customApps")));
               GenericRecord item = items.get(0);
               assertThat(item.get("price"), equalTo(990L));
-              assertThat(item.get("uniqueId").toString(), equalTo("94913BB553334977BFD669A24E678C69"));
+              assertThat(
+                  item.get("uniqueId").toString(), equalTo("94913BB553334977BFD669A24E678C69"));
               assertThat(item.get("orderId").toString(), equalTo("1172452900788-01"));
               assertNoPii(rows);
               return null;
@@ -101,12 +107,25 @@ public class ParseRecordsTest {
             Fixtures.record(
                 EventKind.ENTITY_OPERATIONS,
                 "ops:1",
-                Fixtures.entityOperation("739224", "c-1", "createEntity", "2024-01-20T08:00:00.000Z", contact, true)),
+                Fixtures.entityOperation(
+                    "739224", "c-1", "createEntity", "2024-01-20T08:00:00.000Z", contact, true)),
             Fixtures.record(EventKind.WORKFLOW_EXECUTIONS, "wf:1", closing),
-            Fixtures.record(EventKind.JOURNEY_SESSIONS, "js:1", Fixtures.analytics("s1", "739224", "start_time", "2024-05-10T12:00:00Z")),
-            Fixtures.record(EventKind.JOURNEY_EVENTS, "je:1", Fixtures.analytics("e1", "739224", "created_at", "2024-05-10T12:01:00Z")),
-            Fixtures.record(EventKind.PORTAL_SESSIONS, "ps:1", Fixtures.analytics("s2", "123", "start_time", "2024-06-01T09:00:00Z")),
-            Fixtures.record(EventKind.PORTAL_EVENTS, "pe:1", Fixtures.analytics("e2", "123", "created_at", "2024-06-01T09:01:00Z")));
+            Fixtures.record(
+                EventKind.JOURNEY_SESSIONS,
+                "js:1",
+                Fixtures.analytics("s1", "739224", "start_time", "2024-05-10T12:00:00Z")),
+            Fixtures.record(
+                EventKind.JOURNEY_EVENTS,
+                "je:1",
+                Fixtures.analytics("e1", "739224", "created_at", "2024-05-10T12:01:00Z")),
+            Fixtures.record(
+                EventKind.PORTAL_SESSIONS,
+                "ps:1",
+                Fixtures.analytics("s2", "123", "start_time", "2024-06-01T09:00:00Z")),
+            Fixtures.record(
+                EventKind.PORTAL_EVENTS,
+                "pe:1",
+                Fixtures.analytics("e2", "123", "created_at", "2024-06-01T09:01:00Z")));
     PCollectionTuple out = parse(records);
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
     PAssert.that(out.get(ParseRecords.ROWS))
@@ -116,9 +135,16 @@ public class ParseRecordsTest {
               Map<String, Integer> expected = new TreeMap<>();
               for (String t :
                   List.of(
-                      "entity_operations", "workflow_executions", "workflow_phases", "workflow_tasks",
-                      "workflow_contexts", "workflow_cancellations", "journey_sessions", "journey_events",
-                      "portal_sessions", "portal_events")) {
+                      "entity_operations",
+                      "workflow_executions",
+                      "workflow_phases",
+                      "workflow_tasks",
+                      "workflow_contexts",
+                      "workflow_cancellations",
+                      "journey_sessions",
+                      "journey_events",
+                      "portal_sessions",
+                      "portal_events")) {
                 expected.put(t, 1);
               }
               assertThat(counts, equalTo(expected));
@@ -154,10 +180,19 @@ public class ParseRecordsTest {
     ObjectNode itemsNotArray = order.deepCopy().put("items", "{\"not\":\"an array\"}");
     ObjectNode farFuture = order.deepCopy().put("lastChange", "+300000-01-01T00:00:00Z");
     ObjectNode unknownOp =
-        Fixtures.entityOperation("739224", "c-1", "mergeEntity", "2024-01-20T08:00:00Z", Fixtures.JSON.createObjectNode(), false);
+        Fixtures.entityOperation(
+            "739224",
+            "c-1",
+            "mergeEntity",
+            "2024-01-20T08:00:00Z",
+            Fixtures.JSON.createObjectNode(),
+            false);
     List<SourceRecord> records =
         List.of(
-            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:1", "{\"orderId\": \"x\", \"clientProfileData\": {\"email\": \"rodrigo.smith@email.com"),
+            Fixtures.line(
+                EventKind.CHECKOUT_ORDERS,
+                "f:1",
+                "{\"orderId\": \"x\", \"clientProfileData\": {\"email\": \"rodrigo.smith@email.com"),
             Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:2", wrongType),
             Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:3", noTime),
             Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:4", noTenant),
@@ -180,7 +215,9 @@ public class ParseRecordsTest {
               for (DeadLetter l : letters) {
                 got.add(l.source + " " + l.step + ": " + l.error);
                 assertThat(l.error, not(containsString("rodrigo")));
-                assertThat(l.encryptedRecord == null || l.encryptedRecord.startsWith("piir:"), equalTo(true));
+                assertThat(
+                    l.encryptedRecord == null || l.encryptedRecord.startsWith("piir:"),
+                    equalTo(true));
               }
               assertThat(
                   got,
@@ -213,7 +250,8 @@ public class ParseRecordsTest {
             rows -> {
               for (TimestampedValue<LakeRow> row : rows) {
                 assertThat(
-                    row.getTimestamp(), equalTo(org.joda.time.Instant.parse("2024-02-06T20:46:11.701Z")));
+                    row.getTimestamp(),
+                    equalTo(org.joda.time.Instant.parse("2024-02-06T20:46:11.701Z")));
               }
               return null;
             });
@@ -232,7 +270,8 @@ public class ParseRecordsTest {
                 Fixtures.record(
                     EventKind.ENTITY_OPERATIONS,
                     "e:1",
-                    Fixtures.entityOperation("739224", "c-1", "updateEntity", "2024-01-20T08:00:00Z", contact, false))));
+                    Fixtures.entityOperation(
+                        "739224", "c-1", "updateEntity", "2024-01-20T08:00:00Z", contact, false))));
     PAssert.that(out.get(ParseRecords.ROWS))
         .satisfies(
             rows -> {
@@ -251,7 +290,9 @@ public class ParseRecordsTest {
     String all =
         String.join(
             "\n",
-            StreamSupport.stream(rows.spliterator(), false).map(r -> r.record().toString()).toList());
+            StreamSupport.stream(rows.spliterator(), false)
+                .map(r -> r.record().toString())
+                .toList());
     for (String pii : Fixtures.PII) {
       assertThat(List.of(all), not(hasItem(containsString(pii))));
     }

@@ -29,7 +29,8 @@ public class PiiEncryptorTest {
     assertThat(a, startsWith(PiiCipher.TOKEN_PREFIX));
     assertThat(cipher.encrypt("rodrigo.smith@email.com"), equalTo(a));
     assertThat(cipher.decrypt(a), equalTo("rodrigo.smith@email.com"));
-    assertThat("a value that looks like a token is encrypted too", cipher.encrypt(a), not(equalTo(a)));
+    assertThat(
+        "a value that looks like a token is encrypted too", cipher.encrypt(a), not(equalTo(a)));
     assertThat(cipher.decrypt(cipher.encrypt(a)), equalTo(a));
   }
 
@@ -75,16 +76,26 @@ public class PiiEncryptorTest {
     encryptor.encrypt(record, List.of(PiiPath.parse("**.email")));
     assertThat(record.get("email").isArray(), equalTo(true));
     assertThat(cipher.decrypt(record.get("email").get(0).get("email").asText()), equalTo("a@b.c"));
-    assertThat(cipher.decrypt(record.get("deep").get("deeper").get("email").asText()), equalTo("d@e.f"));
+    assertThat(
+        cipher.decrypt(record.get("deep").get("deeper").get("email").asText()), equalTo("d@e.f"));
   }
 
   @Test
   public void entityPayloadPiiInStringifiedDetail() {
     ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
-    ObjectNode envelope = Fixtures.entityOperation("739224", "e1", "createEntity", "2024-01-01T00:00:00Z", contact, true);
+    ObjectNode envelope =
+        Fixtures.entityOperation(
+            "739224", "e1", "createEntity", "2024-01-01T00:00:00Z", contact, true);
     encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EventKind.ENTITY_OPERATIONS));
     String text = envelope.toString();
-    for (String pii : List.of("user@example.com", "+49123456789", "Melatengürtel", "1.1.1.1", "\"First\"", "2019-08-24")) {
+    for (String pii :
+        List.of(
+            "user@example.com",
+            "+49123456789",
+            "Melatengürtel",
+            "1.1.1.1",
+            "\"First\"",
+            "2019-08-24")) {
       assertThat(text, not(containsString(pii)));
     }
     assertThat(envelope.get("detail").get("payload").get("status").asText(), equalTo("Active"));
@@ -92,8 +103,8 @@ public class PiiEncryptorTest {
 
   /**
    * The one walk for all paths gives the tokens the former walk (one per path) gave for the
-   * published samples, so encrypted values still join with data written before. The file holds,
-   * per line, kind, input record and the former walk's output (made with the development keyset).
+   * published samples, so encrypted values still join with data written before. The file holds, per
+   * line, kind, input record and the former walk's output (made with the development keyset).
    */
   @Test
   public void tokensAreThoseOfTheFormerWalk() throws Exception {
@@ -101,7 +112,8 @@ public class PiiEncryptorTest {
     try (BufferedReader in =
         new BufferedReader(
             new InputStreamReader(
-                getClass().getResourceAsStream("/pii/former-walk-tokens.tsv"), StandardCharsets.UTF_8))) {
+                getClass().getResourceAsStream("/pii/former-walk-tokens.tsv"),
+                StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         String[] parts = line.split("\t");
@@ -124,19 +136,36 @@ public class PiiEncryptorTest {
 
     ObjectNode plain = Fixtures.JSON.createObjectNode().put("details", "ip=203.0.113.99");
     encryptor.encrypt(plain, PiiPolicy.defaults().paths(EventKind.JOURNEY_EVENTS));
-    assertThat("a named step needs JSON", cipher.decrypt(plain.get("details").asText()), equalTo("ip=203.0.113.99"));
+    assertThat(
+        "a named step needs JSON",
+        cipher.decrypt(plain.get("details").asText()),
+        equalTo("ip=203.0.113.99"));
 
-    ObjectNode order = Fixtures.JSON.createObjectNode().put("city", "Rio de Janeiro").put("note", "[\"a@b.c\", broken");
+    ObjectNode order =
+        Fixtures.JSON
+            .createObjectNode()
+            .put("city", "Rio de Janeiro")
+            .put("note", "[\"a@b.c\", broken");
     order.putObject("contact").put("phones", "[1, 2");
     encryptor.encrypt(order, List.of(PiiPath.parse("**.email")));
     assertThat("** leaves plain text alone", order.get("city").asText(), equalTo("Rio de Janeiro"));
-    assertThat("** encrypts text that starts like JSON and is not", cipher.decrypt(order.get("note").asText()), equalTo("[\"a@b.c\", broken"));
+    assertThat(
+        "** encrypts text that starts like JSON and is not",
+        cipher.decrypt(order.get("note").asText()),
+        equalTo("[\"a@b.c\", broken"));
     assertThat(cipher.decrypt(order.get("contact").get("phones").asText()), equalTo("[1, 2"));
 
     ObjectNode entity = Fixtures.JSON.createObjectNode();
-    entity.putObject("detail").putObject("payload").put("email", "solo@example.com").put("blank", " ");
+    entity
+        .putObject("detail")
+        .putObject("payload")
+        .put("email", "solo@example.com")
+        .put("blank", " ");
     encryptor.encrypt(entity, List.of(PiiPath.parse("detail.payload.email[].email")));
-    assertThat("name[] on a plain string", cipher.decrypt(entity.get("detail").get("payload").get("email").asText()), equalTo("solo@example.com"));
+    assertThat(
+        "name[] on a plain string",
+        cipher.decrypt(entity.get("detail").get("payload").get("email").asText()),
+        equalTo("solo@example.com"));
   }
 
   @Test
@@ -153,7 +182,8 @@ public class PiiEncryptorTest {
             PiiPath.parse("clientProfileData.*"),
             PiiPath.parse("email[].email"),
             PiiPath.parse("followUpEmail")));
-    assertThat(cipher.decrypt(order.get("clientProfileData").get("email").asText()), equalTo("a@b.c"));
+    assertThat(
+        cipher.decrypt(order.get("clientProfileData").get("email").asText()), equalTo("a@b.c"));
     assertThat(cipher.decrypt(order.get("email").get(0).get("email").asText()), equalTo("d@e.f"));
     assertThat(
         "a source value that starts with pii: is encrypted like any other",

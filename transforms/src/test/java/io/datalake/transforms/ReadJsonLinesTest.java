@@ -28,8 +28,10 @@ public class ReadJsonLinesTest {
   public void readsEveryLineWithItsPositionFromPlainAndGzippedFiles() throws IOException {
     Path input = temp.newFolder("in").toPath();
     Path orders = Files.createDirectories(input.resolve("checkout-orders"));
-    Files.writeString(orders.resolve("a.jsonl"), "{\"a\":1}\r\n\n{\"a\":2}\n" + "x".repeat(100) + "\n{\"a\":3}");
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(orders.resolve("b.json.gz")))) {
+    Files.writeString(
+        orders.resolve("a.jsonl"), "{\"a\":1}\r\n\n{\"a\":2}\n" + "x".repeat(100) + "\n{\"a\":3}");
+    try (OutputStream out =
+        new GZIPOutputStream(Files.newOutputStream(orders.resolve("b.json.gz")))) {
       out.write("{\"b\":1}\n{\"b\":2}\n".getBytes(StandardCharsets.UTF_8));
     }
     Files.writeString(orders.resolve("notes.txt"), "not input\n");
@@ -43,7 +45,10 @@ public class ReadJsonLinesTest {
               List<String> seen = new ArrayList<>();
               for (SourceRecord r : all) {
                 String file = r.position().substring(r.position().lastIndexOf('/') + 1);
-                String body = r.payload() == null ? "<oversize " + r.oversizeBytes() + ">" : new String(r.payload(), StandardCharsets.UTF_8);
+                String body =
+                    r.payload() == null
+                        ? "<oversize " + r.oversizeBytes() + ">"
+                        : new String(r.payload(), StandardCharsets.UTF_8);
                 seen.add(r.kind().folder() + " " + file + " " + body);
               }
               assertThat(
@@ -67,15 +72,20 @@ public class ReadJsonLinesTest {
     Path input = temp.newFolder("long").toPath();
     Path events = Files.createDirectories(input.resolve("portal-events"));
     String longLine = "{\"v\":\"" + "y".repeat(150_000) + "\"}";
-    Files.writeString(events.resolve("e.jsonl"), longLine + "\r\n{\"v\":2}\n" + "z".repeat(200_001) + "\n");
+    Files.writeString(
+        events.resolve("e.jsonl"), longLine + "\r\n{\"v\":2}\n" + "z".repeat(200_001) + "\n");
 
-    PCollection<SourceRecord> records = pipeline.apply(new ReadJsonLines(input.toString(), 200_000));
+    PCollection<SourceRecord> records =
+        pipeline.apply(new ReadJsonLines(input.toString(), 200_000));
     PAssert.that(records)
         .satisfies(
             all -> {
               List<String> seen = new ArrayList<>();
               for (SourceRecord r : all) {
-                seen.add(r.payload() == null ? "oversize " + r.oversizeBytes() : new String(r.payload(), StandardCharsets.UTF_8));
+                seen.add(
+                    r.payload() == null
+                        ? "oversize " + r.oversizeBytes()
+                        : new String(r.payload(), StandardCharsets.UTF_8));
               }
               assertThat(seen, containsInAnyOrder(longLine, "{\"v\":2}", "oversize 200001"));
               return null;
@@ -150,23 +160,34 @@ public class ReadJsonLinesTest {
     // A healthy file next to them is read whole.
     Files.write(events.resolve("good.jsonl.gz"), gzip(lines(1, 2)));
 
-    PCollection<SourceRecord> records = pipeline.apply(new ReadJsonLines(input.toString(), 1 << 20));
+    PCollection<SourceRecord> records =
+        pipeline.apply(new ReadJsonLines(input.toString(), 1 << 20));
     PAssert.that(records)
         .satisfies(
             all -> {
               List<String> seen = describe(all);
-              List<String> truncatedFile = seen.stream().filter(l -> l.startsWith("truncated.")).toList();
+              List<String> truncatedFile =
+                  seen.stream().filter(l -> l.startsWith("truncated.")).toList();
               int kept = truncatedFile.size() - 1;
               // The whole first member and some of the second: every line from 1 on, none skipped.
-              assertThat("lines kept before the truncation: " + kept, kept > 3 && kept < 2000, org.hamcrest.Matchers.is(true));
+              assertThat(
+                  "lines kept before the truncation: " + kept,
+                  kept > 3 && kept < 2000,
+                  org.hamcrest.Matchers.is(true));
               for (int i = 1; i <= kept; i++) {
-                assertThat(seen, org.hamcrest.Matchers.hasItem("truncated.jsonl.gz:" + i + " {\"n\":" + i + "}"));
+                assertThat(
+                    seen,
+                    org.hamcrest.Matchers.hasItem(
+                        "truncated.jsonl.gz:" + i + " {\"n\":" + i + "}"));
               }
               assertThat(
                   seen,
                   org.hamcrest.Matchers.hasItem(
-                      "truncated.jsonl.gz:" + (kept + 1) + " UNREADABLE the gzip file is corrupt or truncated after line "
-                          + kept + " (EOFException: the gzip data ends before its member does (truncated)): the rest of the file is"
+                      "truncated.jsonl.gz:"
+                          + (kept + 1)
+                          + " UNREADABLE the gzip file is corrupt or truncated after line "
+                          + kept
+                          + " (EOFException: the gzip data ends before its member does (truncated)): the rest of the file is"
                           + " unreadable; the lines before it are kept"));
               assertThat(
                   seen.stream().filter(l -> !l.startsWith("truncated.")).toList(),
@@ -200,13 +221,14 @@ public class ReadJsonLinesTest {
   @Test
   public void anUnreadableRecordSurvivesItsCoder() throws Exception {
     SourceRecord record =
-        SourceRecord.unreadable(io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f.jsonl.gz:4", "why");
-    SourceRecord copy =
-        org.apache.beam.sdk.util.CoderUtils.clone(SourceRecord.Coder.of(), record);
+        SourceRecord.unreadable(
+            io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f.jsonl.gz:4", "why");
+    SourceRecord copy = org.apache.beam.sdk.util.CoderUtils.clone(SourceRecord.Coder.of(), record);
     assertThat(copy, org.hamcrest.Matchers.equalTo(record));
     assertThat(copy.readError(), org.hamcrest.Matchers.equalTo("why"));
     assertThat(
-        SourceRecord.oversize(io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f:1", 9).readError(),
+        SourceRecord.oversize(io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f:1", 9)
+            .readError(),
         org.hamcrest.Matchers.equalTo("record of 9 bytes exceeds --maxRecordBytes"));
   }
 }

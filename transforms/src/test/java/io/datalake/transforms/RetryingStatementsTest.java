@@ -33,8 +33,11 @@ public class RetryingStatementsTest {
     }
   }
 
-  /** A server whose first {@code failures} answers are {@code status} with {@code body}, then 200. */
-  private String serve(int failures, int status, String body, AtomicInteger calls) throws Exception {
+  /**
+   * A server whose first {@code failures} answers are {@code status} with {@code body}, then 200.
+   */
+  private String serve(int failures, int status, String body, AtomicInteger calls)
+      throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/",
@@ -52,10 +55,18 @@ public class RetryingStatementsTest {
   @Test
   public void anOverloadedServerIsRetriedUntilItAnswers() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    String url = serve(3, 500, "Code: 202, e.displayText() = DB::Exception: Too many simultaneous queries", calls);
+    String url =
+        serve(
+            3,
+            500,
+            "Code: 202, e.displayText() = DB::Exception: Too many simultaneous queries",
+            calls);
     AtomicInteger sleeps = new AtomicInteger();
     String body =
-        new RetryingStatements(new ClickHouseClient(url, ""), Duration.standardMinutes(2), millis -> sleeps.incrementAndGet())
+        new RetryingStatements(
+                new ClickHouseClient(url, ""),
+                Duration.standardMinutes(2),
+                millis -> sleeps.incrementAndGet())
             .execute("a view", "CREATE VIEW v AS SELECT 1");
     assertThat(body, equalTo("ok\n"));
     assertThat(calls.get(), equalTo(4));
@@ -69,8 +80,10 @@ public class RetryingStatementsTest {
     ClickHouseException e =
         assertThrows(
             ClickHouseException.class,
-            () -> new RetryingStatements(new ClickHouseClient(url, ""), Duration.standardMinutes(2), millis -> {})
-                .execute("a view", "CREATE VIEW"));
+            () ->
+                new RetryingStatements(
+                        new ClickHouseClient(url, ""), Duration.standardMinutes(2), millis -> {})
+                    .execute("a view", "CREATE VIEW"));
     assertThat(e.getMessage(), containsString("Syntax error"));
     assertThat(calls.get(), equalTo(1));
   }
@@ -85,10 +98,14 @@ public class RetryingStatementsTest {
     ClickHouseException e =
         assertThrows(
             ClickHouseException.class,
-            () -> new RetryingStatements(
-                    new ClickHouseClient("http://127.0.0.1:" + port, ""), Duration.standardSeconds(60), millis -> slept[0] += millis)
-                .execute("the tenant view of journey_events", "CREATE VIEW v AS SELECT 1"));
-    assertThat(e.getMessage(), containsString("gave up on the tenant view of journey_events after"));
+            () ->
+                new RetryingStatements(
+                        new ClickHouseClient("http://127.0.0.1:" + port, ""),
+                        Duration.standardSeconds(60),
+                        millis -> slept[0] += millis)
+                    .execute("the tenant view of journey_events", "CREATE VIEW v AS SELECT 1"));
+    assertThat(
+        e.getMessage(), containsString("gave up on the tenant view of journey_events after"));
     assertThat(e.getMessage(), containsString("is unreachable"));
     assertThat(e.isTransient(), equalTo(true));
     // The backoff slept about the whole budget: from 1 s, growing, capped at 30 s per wait.

@@ -22,17 +22,41 @@ import org.junit.Test;
 public class TenantIdTest {
   /** The longest ids: plain, and with every byte after the first one ClickHouse escapes. */
   static final List<String> LONGEST =
-      List.of("T" + "x".repeat(62) + "9", "a" + ".".repeat(63), "0" + "-".repeat(63), "Z" + "_".repeat(63));
+      List.of(
+          "T" + "x".repeat(62) + "9",
+          "a" + ".".repeat(63),
+          "0" + "-".repeat(63),
+          "Z" + "_".repeat(63));
 
   @Test
   public void theRuleAdmitsAndRefuses() throws Exception {
-    for (String ok : List.of("739224", "luxstore", "A", "org-1.eu_west", LONGEST.get(0), LONGEST.get(1))) {
+    for (String ok :
+        List.of("739224", "luxstore", "A", "org-1.eu_west", LONGEST.get(0), LONGEST.get(1))) {
       assertThat(ok, TenantId.parse(ok, "org_id"), equalTo(ok));
     }
-    assertThat("surrounding white space is stripped", TenantId.parse(" \tacme \n", "org_id"), equalTo("acme"));
+    assertThat(
+        "surrounding white space is stripped",
+        TenantId.parse(" \tacme \n", "org_id"),
+        equalTo("acme"));
     for (String bad :
-        List.of("..", ".", "-a", "_a", "a/b", "../x", "a b", "a'b", "a\"b", "a`b", "a\u0000", "Ünï", "東京",
-            "a\u200b", "ａ", "x".repeat(65), "%2e")) {
+        List.of(
+            "..",
+            ".",
+            "-a",
+            "_a",
+            "a/b",
+            "../x",
+            "a b",
+            "a'b",
+            "a\"b",
+            "a`b",
+            "a\u0000",
+            "Ünï",
+            "東京",
+            "a\u200b",
+            "ａ",
+            "x".repeat(65),
+            "%2e")) {
       try {
         TenantId.parse(bad, "detail.org");
         throw new AssertionError("admitted " + bad);
@@ -72,7 +96,8 @@ public class TenantIdTest {
         String path = LakePaths.partition(table.name(), tenant, micros, true);
         assertThat(path, containsString("/org_id=" + tenant + "/"));
         for (String segment : path.split("/")) {
-          assertThat(segment, segment.getBytes(StandardCharsets.UTF_8).length, lessThanOrEqualTo(255));
+          assertThat(
+              segment, segment.getBytes(StandardCharsets.UTF_8).length, lessThanOrEqualTo(255));
         }
         assertThat(path, path.getBytes(StandardCharsets.UTF_8).length, lessThanOrEqualTo(150));
       }

@@ -84,19 +84,27 @@ public final class Cli {
       options.add("--clickhouseUrl=" + clickhouse);
       hasClickHouse = true;
     } else if (!hasClickHouse) {
-      System.out.println("datalake: ClickHouse is not up (./datalake up): the demo writes the lake only");
+      System.out.println(
+          "datalake: ClickHouse is not up (./datalake up): the demo writes the lake only");
     }
     DatalakeOptions parsed =
-        PipelineOptionsFactory.fromArgs(options.toArray(String[]::new)).withValidation().as(DatalakeOptions.class);
+        PipelineOptionsFactory.fromArgs(options.toArray(String[]::new))
+            .withValidation()
+            .as(DatalakeOptions.class);
     DatalakePipeline.run(parsed);
     System.out.println("The lake is in " + parsed.getLake() + " (Hive-style partitions, Parquet).");
     System.out.println("Dead letters: " + parsed.getLake() + "/_dead_letters/<kind>/*.jsonl");
     System.out.println(
         "Decrypt a token (authorized users): ./datalake pii decrypt --piiDevelopmentKeyset pii:...");
     if (hasClickHouse) {
-      ClickHouseClient client = new ClickHouseClient(parsed.getClickhouseUrl(), parsed.getClickhouseCredentialsFile());
-      String sql = DemoQueries.OPPORTUNITIES_PER_MONTH_BY_SOURCE.replace("{db}", Sql.identifier(parsed.getClickhouseDatabase()));
-      System.out.println("\nIn ClickHouse, opportunities created per month by journey source title (tenant 739224):\n" + sql);
+      ClickHouseClient client =
+          new ClickHouseClient(parsed.getClickhouseUrl(), parsed.getClickhouseCredentialsFile());
+      String sql =
+          DemoQueries.OPPORTUNITIES_PER_MONTH_BY_SOURCE.replace(
+              "{db}", Sql.identifier(parsed.getClickhouseDatabase()));
+      System.out.println(
+          "\nIn ClickHouse, opportunities created per month by journey source title (tenant 739224):\n"
+              + sql);
       System.out.println(client.execute(sql + "\nFORMAT PrettyCompactNoEscapes"));
     }
   }
@@ -142,15 +150,27 @@ public final class Cli {
       }
     }
     String bootstrap =
-        flags.getOrDefault("bootstrapServers", System.getenv().getOrDefault("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
+        flags.getOrDefault(
+            "bootstrapServers",
+            System.getenv().getOrDefault("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
     int rate = Integer.parseInt(flags.getOrDefault("rate", "100"));
     int duration = Integer.parseInt(flags.getOrDefault("duration", "10"));
     double late = Double.parseDouble(flags.getOrDefault("late-fraction", "0"));
     double bad = Double.parseDouble(flags.getOrDefault("bad-fraction", "0"));
-    Path samples = Path.of(System.getProperty("datalake.project.dir", "."), "pipelines", "samples", "input");
+    Path samples =
+        Path.of(System.getProperty("datalake.project.dir", "."), "pipelines", "samples", "input");
     try {
       long sent = EventProducer.run(bootstrap, samples, rate, duration, late, bad);
-      System.out.println("datalake: produced " + sent + " events to " + bootstrap + " (" + rate + "/s for " + duration + " s)");
+      System.out.println(
+          "datalake: produced "
+              + sent
+              + " events to "
+              + bootstrap
+              + " ("
+              + rate
+              + "/s for "
+              + duration
+              + " s)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -175,13 +195,20 @@ public final class Cli {
       if (union.length() > 0) {
         union.append(" UNION ALL ");
       }
-      union.append("SELECT org_id, '").append(table.name()).append("' AS table, count() AS rows FROM ")
-          .append(Sql.identifier(database)).append('.').append(Sql.identifier(table.name()))
+      union
+          .append("SELECT org_id, '")
+          .append(table.name())
+          .append("' AS table, count() AS rows FROM ")
+          .append(Sql.identifier(database))
+          .append('.')
+          .append(Sql.identifier(table.name()))
           .append(" FINAL GROUP BY org_id");
     }
     System.out.println(
         client.execute(
-            "SELECT org_id AS tenant, table, rows FROM (" + union + ") ORDER BY tenant, table FORMAT PrettyCompactNoEscapes"));
+            "SELECT org_id AS tenant, table, rows FROM ("
+                + union
+                + ") ORDER BY tenant, table FORMAT PrettyCompactNoEscapes"));
   }
 
   private static void keys(String[] args) throws IOException {
@@ -197,9 +224,11 @@ public final class Cli {
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, PiiCipher.newKeysetJson());
-    System.out.println("datalake: wrote a new AES-SIV keyset to " + file + " (keep it secret, back it up)");
+    System.out.println(
+        "datalake: wrote a new AES-SIV keyset to " + file + " (keep it secret, back it up)");
   }
 
   private static void pii(String[] args) {

@@ -1,9 +1,9 @@
 package io.datalake.pipelines.cli;
 
 /**
- * The example queries of the product's documentation, as the README shows them; {@code {db}} is
- * the warehouse database. They keep to functions both ClickHouse 18.16 and current servers have
- * ({@code visitParamExtract*} rather than {@code JSONExtract*}).
+ * The example queries of the product's documentation, as the README shows them; {@code {db}} is the
+ * warehouse database. They keep to functions both ClickHouse 18.16 and current servers have ({@code
+ * visitParamExtract*} rather than {@code JSONExtract*}).
  */
 final class DemoQueries {
   private DemoQueries() {}

@@ -59,7 +59,8 @@ public final class EventGenerator {
   }
 
   /**
-   * @param clock "now" of each event: event times are up to 20 s before it (late ones hours to days)
+   * @param clock "now" of each event: event times are up to 20 s before it (late ones hours to
+   *     days)
    * @param ids the id of event {@code n} (entity operations, executions, sessions, events)
    * @param acceptedOnly keep only the templates whose events the pipeline accepts: the samples also
    *     hold records made to be rejected (a VTEX order whose value is not money, an unknown entity
@@ -67,7 +68,11 @@ public final class EventGenerator {
    *     bad fraction asked for
    */
   public EventGenerator(
-      Path samples, long seed, Supplier<Instant> clock, LongFunction<String> ids, boolean acceptedOnly)
+      Path samples,
+      long seed,
+      Supplier<Instant> clock,
+      LongFunction<String> ids,
+      boolean acceptedOnly)
       throws IOException {
     this.random = new Random(seed);
     this.clock = clock;
@@ -82,9 +87,20 @@ public final class EventGenerator {
             for (String line : Files.readAllLines(file)) {
               try {
                 JsonNode node = JSON.readTree(line);
-                if (node != null && node.isObject() && node.hasNonNull(kind.eventTimeField())
+                if (node != null
+                    && node.isObject()
+                    && node.hasNonNull(kind.eventTimeField())
                     && !node.path(kind.eventTimeField()).asText().equals("string")
-                    && (!acceptedOnly || accepted(kind, event(kind, (ObjectNode) node, 0, Instant.EPOCH, new UUID(0, 0).toString(), trial)))) {
+                    && (!acceptedOnly
+                        || accepted(
+                            kind,
+                            event(
+                                kind,
+                                (ObjectNode) node,
+                                0,
+                                Instant.EPOCH,
+                                new UUID(0, 0).toString(),
+                                trial)))) {
                   list.add((ObjectNode) node);
                 }
               } catch (IOException e) {
@@ -111,7 +127,10 @@ public final class EventGenerator {
     return (1_000_000_000_000L + n) + "-01";
   }
 
-  /** The activity id of entity operation {@code n} with id {@code id}: unique, as the warehouse's key needs. */
+  /**
+   * The activity id of entity operation {@code n} with id {@code id}: unique, as the warehouse's
+   * key needs.
+   */
   public static String activityId(long n, String id) {
     return "01J" + Long.toString(n, 36).toUpperCase() + id.substring(0, 8).toUpperCase();
   }
@@ -134,7 +153,8 @@ public final class EventGenerator {
   }
 
   /** A copy of the template with the event's time, ids, tenant and PII values. */
-  private static ObjectNode event(EventKind kind, ObjectNode template, long n, Instant time, String id, Random random) {
+  private static ObjectNode event(
+      EventKind kind, ObjectNode template, long n, Instant time, String id, Random random) {
     ObjectNode event = template.deepCopy();
     event.put(kind.eventTimeField(), time.toString());
     switch (kind) {
@@ -149,7 +169,8 @@ public final class EventGenerator {
       case ENTITY_OPERATIONS -> {
         event.put("id", id);
         JsonNode detail = event.get("detail");
-        ObjectNode d = detail.isTextual() ? (ObjectNode) readObject(detail.textValue()) : (ObjectNode) detail;
+        ObjectNode d =
+            detail.isTextual() ? (ObjectNode) readObject(detail.textValue()) : (ObjectNode) detail;
         d.put("org", EPILOT_TENANTS[random.nextInt(EPILOT_TENANTS.length)]);
         d.put("activity_id", activityId(n, id));
         event.set("detail", d);
@@ -161,7 +182,13 @@ public final class EventGenerator {
       default -> {
         event.put("id", id);
         event.put("org_id", EPILOT_TENANTS[random.nextInt(EPILOT_TENANTS.length)]);
-        event.put("details", "{\"ip\":\"198.51.100." + random.nextInt(255) + "\",\"email\":\"visitor" + random.nextInt(5000) + "@example.net\"}");
+        event.put(
+            "details",
+            "{\"ip\":\"198.51.100."
+                + random.nextInt(255)
+                + "\",\"email\":\"visitor"
+                + random.nextInt(5000)
+                + "@example.net\"}");
       }
     }
     return event;
@@ -175,13 +202,16 @@ public final class EventGenerator {
     try {
       ObjectNode record = event.deepCopy();
       DroppedFields.parse("checkout-orders:customData").apply(kind, record);
-      new PiiEncryptor(PiiKeyset.development().cipher()).encrypt(record, PiiPolicy.defaults().paths(kind));
+      new PiiEncryptor(PiiKeyset.development().cipher())
+          .encrypt(record, PiiPolicy.defaults().paths(kind));
       MappedRecord mapped = RecordMappers.forKind(kind).map(record);
       for (MappedRecord.TableRow row : mapped.rows()) {
         JsonTyper.toRecord(
             row.json(),
             row.table(),
-            kind == EventKind.CHECKOUT_ORDERS ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS : JsonTyper.JsonStyle.AS_IS);
+            kind == EventKind.CHECKOUT_ORDERS
+                ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
+                : JsonTyper.JsonStyle.AS_IS);
       }
       return true;
     } catch (RecordRejectedException | RuntimeException e) {

@@ -15,7 +15,8 @@ public final class EventProducer {
   private EventProducer() {}
 
   /** Publishes rate events per second for duration seconds; returns how many were sent. */
-  static long run(String bootstrap, Path samples, int rate, int durationSeconds, double late, double bad)
+  static long run(
+      String bootstrap, Path samples, int rate, int durationSeconds, double late, double bad)
       throws IOException, InterruptedException {
     EventGenerator generator = new EventGenerator(samples, 42);
     Properties props = new Properties();

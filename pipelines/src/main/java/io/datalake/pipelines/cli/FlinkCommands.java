@@ -31,7 +31,8 @@ final class FlinkCommands {
   static final int USAGE = 2;
   static final int UNREACHABLE = 3;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
   private static final long POLL_MILLIS = 500;
@@ -66,8 +67,11 @@ final class FlinkCommands {
           "       jobs show JOB [--json] [--flinkRest=URL]",
           "         one job: state, restarts, checkpoints (latest, restored), last failure, and the",
           "         TaskManager of every subtask",
-          "  JOB: a job id or a unique prefix of one. --flinkRest defaults to $" + FlinkRest.ENV + ", else "
-              + FlinkRest.DEFAULT_URL + ".");
+          "  JOB: a job id or a unique prefix of one. --flinkRest defaults to $"
+              + FlinkRest.ENV
+              + ", else "
+              + FlinkRest.DEFAULT_URL
+              + ".");
 
   static final String STOP_USAGE =
       String.join(
@@ -108,9 +112,13 @@ final class FlinkCommands {
       out.println(usage);
       return OK;
     }
-    List<String> unknown = flags.values().keySet().stream().filter(k -> !KNOWN_FLAGS.get(command).contains(k)).toList();
+    List<String> unknown =
+        flags.values().keySet().stream()
+            .filter(k -> !KNOWN_FLAGS.get(command).contains(k))
+            .toList();
     if (!unknown.isEmpty()) {
-      err.println("datalake: unknown option(s) for " + command + ": --" + String.join(", --", unknown));
+      err.println(
+          "datalake: unknown option(s) for " + command + ": --" + String.join(", --", unknown));
       err.println(usage);
       return USAGE;
     }
@@ -169,7 +177,8 @@ final class FlinkCommands {
     out.printf("%-32s  %-11s  %-20s  %9s  %s%n", "ID", "STATE", "START (UTC)", "DURATION", "NAME");
     for (FlinkRest.Job j : jobs) {
       out.printf(
-          "%-32s  %-11s  %-20s  %9s  %s%n", j.id(), j.state(), time(j.startTime()), duration(j.durationMillis()), j.name());
+          "%-32s  %-11s  %-20s  %9s  %s%n",
+          j.id(), j.state(), time(j.startTime()), duration(j.durationMillis()), j.name());
     }
   }
 
@@ -207,14 +216,18 @@ final class FlinkCommands {
       return OK;
     }
     out.printf("job %s  %s%n", job.id(), job.name());
-    out.printf("  state        %s, started %s, %s%n", job.state(), time(job.startTime()), duration(job.durationMillis()));
+    out.printf(
+        "  state        %s, started %s, %s%n",
+        job.state(), time(job.startTime()), duration(job.durationMillis()));
     out.printf("  restarts     %d%n", restarts);
     Map<String, Object> cp = checkpointSummary(checkpoints);
     if (cp == null) {
-      out.println("  checkpoints  none (checkpointing is off: --checkpointingInterval=MILLIS turns it on)");
+      out.println(
+          "  checkpoints  none (checkpointing is off: --checkpointingInterval=MILLIS turns it on)");
     } else {
       out.printf(
-          "  checkpoints  %s completed, %s failed, %s in progress%n", cp.get("completed"), cp.get("failed"), cp.get("inProgress"));
+          "  checkpoints  %s completed, %s failed, %s in progress%n",
+          cp.get("completed"), cp.get("failed"), cp.get("inProgress"));
       if (cp.get("latestCompleted") != null) {
         out.printf("  latest       %s%n", cp.get("latestCompleted"));
       }
@@ -225,15 +238,24 @@ final class FlinkCommands {
     if (failure != null) {
       out.printf("  last failure %s%n", failure);
     }
-    out.printf("  subtasks     %s%n", perTaskManager.isEmpty() ? "(none scheduled)" : perTaskManager.toString().replaceAll("[{}]", ""));
+    out.printf(
+        "  subtasks     %s%n",
+        perTaskManager.isEmpty()
+            ? "(none scheduled)"
+            : perTaskManager.toString().replaceAll("[{}]", ""));
     for (FlinkRest.Vertex v : vertices) {
       StringBuilder placement = new StringBuilder();
       for (FlinkRest.Subtask s : v.subtasks()) {
-        placement.append(placement.length() == 0 ? "" : ", ")
-            .append(s.index()).append('@').append(s.taskManager())
+        placement
+            .append(placement.length() == 0 ? "" : ", ")
+            .append(s.index())
+            .append('@')
+            .append(s.taskManager())
             .append(s.attempt() > 0 ? " (attempt " + s.attempt() + ")" : "");
       }
-      out.printf("    %-9s x%d  %s  [%s]%n", v.status(), v.parallelism(), abbreviate(shortName(v.name()), 90), placement);
+      out.printf(
+          "    %-9s x%d  %s  [%s]%n",
+          v.status(), v.parallelism(), abbreviate(shortName(v.name()), 90), placement);
     }
     return OK;
   }
@@ -265,15 +287,24 @@ final class FlinkCommands {
     m.put(
         "latestCompleted",
         latest.isObject()
-            ? "#" + latest.path("id").asLong() + " at " + time(latest.path("latest_ack_timestamp").asLong())
-                + " " + latest.path("external_path").asText("")
+            ? "#"
+                + latest.path("id").asLong()
+                + " at "
+                + time(latest.path("latest_ack_timestamp").asLong())
+                + " "
+                + latest.path("external_path").asText("")
             : null);
     JsonNode restored = checkpoints.path("latest").path("restored");
     m.put(
         "restored",
         restored.isObject()
-            ? (restored.path("is_savepoint").asBoolean() ? "savepoint" : "checkpoint") + " #" + restored.path("id").asLong()
-                + " at " + time(restored.path("restore_timestamp").asLong()) + " " + restored.path("external_path").asText("")
+            ? (restored.path("is_savepoint").asBoolean() ? "savepoint" : "checkpoint")
+                + " #"
+                + restored.path("id").asLong()
+                + " at "
+                + time(restored.path("restore_timestamp").asLong())
+                + " "
+                + restored.path("external_path").asText("")
             : null);
     return m;
   }
@@ -288,14 +319,23 @@ final class FlinkCommands {
     long timeoutMillis = parseSeconds(flags.value("timeout"), 300) * 1000;
     FlinkRest.Job job = rest.job(flags.positional().get(0));
     if (!job.running()) {
-      err.println("datalake: error: job " + job.id() + " (" + job.name() + ") is " + job.state() + ": nothing to stop");
+      err.println(
+          "datalake: error: job "
+              + job.id()
+              + " ("
+              + job.name()
+              + ") is "
+              + job.state()
+              + ": nothing to stop");
       return FAILED;
     }
     boolean drain = !flags.has("no-drain");
     String target = targetDirectory(flags.value("target"));
     err.printf(
         "datalake: stopping job %s (%s) with a savepoint into %s%s%n",
-        job.id(), job.name(), target == null ? "the cluster's state.savepoints.dir" : target,
+        job.id(),
+        job.name(),
+        target == null ? "the cluster's state.savepoints.dir" : target,
         drain ? ", draining first (every window fires)" : ", without draining");
     long start = System.currentTimeMillis();
     String trigger = rest.stopWithSavepoint(job.id(), drain, target);
@@ -311,15 +351,19 @@ final class FlinkCommands {
       status = rest.savepointStatus(job.id(), trigger);
     }
     if (status.failure() != null || status.location() == null) {
-      err.printf("datalake: error: the savepoint of job %s failed: %s%n", job.id(), status.failure());
-      err.println("datalake: the job keeps running unless the failure says otherwise: ./datalake jobs show " + job.id());
+      err.printf(
+          "datalake: error: the savepoint of job %s failed: %s%n", job.id(), status.failure());
+      err.println(
+          "datalake: the job keeps running unless the failure says otherwise: ./datalake jobs show "
+              + job.id());
       return FAILED;
     }
     long savepointMillis = System.currentTimeMillis() - start;
     String state = waitUntilEnded(rest, job.id(), start + timeoutMillis);
     String resume = resumeCommand(job, status.location(), rest);
     err.printf(
-        "datalake: savepoint written in %s; job %s is %s%n", duration(savepointMillis), job.id(), state);
+        "datalake: savepoint written in %s; job %s is %s%n",
+        duration(savepointMillis), job.id(), state);
     if (flags.has("json")) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("job", job.id());
@@ -377,14 +421,25 @@ final class FlinkCommands {
         words.add("--fromSavepoint=" + savepoint);
         return String.join(" ", words.stream().map(FlinkCommands::shellQuote).toList());
       } catch (IOException e) {
-        err.println("datalake: cannot read " + record + " (" + e.getMessage() + "); the resume command below is a template");
+        err.println(
+            "datalake: cannot read "
+                + record
+                + " ("
+                + e.getMessage()
+                + "); the resume command below is a template");
       }
     }
     String host = rest.url().replaceFirst("^https?://", "");
     // The same --jobName: the job's checkpoints and its record live in a folder of that name.
-    return "./datalake run --runner=FlinkRunner --flinkMaster=" + host + " " + shellQuote("--jobName=" + job.name())
-        + " <the job's other options> " + shellQuote("--fromSavepoint=" + savepoint)
-        + "   (no record of how " + job.name() + " was submitted)";
+    return "./datalake run --runner=FlinkRunner --flinkMaster="
+        + host
+        + " "
+        + shellQuote("--jobName=" + job.name())
+        + " <the job's other options> "
+        + shellQuote("--fromSavepoint=" + savepoint)
+        + "   (no record of how "
+        + job.name()
+        + " was submitted)";
   }
 
   /** Where `./datalake run` recorded the arguments of job {@code name}, or null. */
@@ -433,26 +488,45 @@ final class FlinkCommands {
       }
       m.put("taskmanagers", tms);
       m.put("runningJobs", running.stream().map(FlinkCommands::jobJson).toList());
-      m.put("jobs", Map.of(
-          "running", overview.running(), "finished", overview.finished(),
-          "cancelled", overview.cancelled(), "failed", overview.failed()));
+      m.put(
+          "jobs",
+          Map.of(
+              "running",
+              overview.running(),
+              "finished",
+              overview.finished(),
+              "cancelled",
+              overview.cancelled(),
+              "failed",
+              overview.failed()));
       out.println(toJson(m));
       return OK;
     }
     out.printf(
         "Flink %s at %s: %d taskmanager(s), slots %d total, %d free; jobs %d running, %d finished, %d cancelled, %d failed%n",
-        overview.version(), rest.url(), overview.taskManagers(), overview.slotsTotal(), overview.slotsFree(),
-        overview.running(), overview.finished(), overview.cancelled(), overview.failed());
+        overview.version(),
+        rest.url(),
+        overview.taskManagers(),
+        overview.slotsTotal(),
+        overview.slotsFree(),
+        overview.running(),
+        overview.finished(),
+        overview.cancelled(),
+        overview.failed());
     out.printf("  %-20s %5s %5s  %s%n", "TASKMANAGER", "SLOTS", "FREE", "LAST HEARTBEAT");
     for (FlinkRest.TaskManager tm : taskManagers) {
-      out.printf("  %-20s %5d %5d  %s ago%n", tm.id(), tm.slots(), tm.freeSlots(), duration(Math.max(0, now - tm.lastHeartbeat())));
+      out.printf(
+          "  %-20s %5d %5d  %s ago%n",
+          tm.id(), tm.slots(), tm.freeSlots(), duration(Math.max(0, now - tm.lastHeartbeat())));
     }
     if (running.isEmpty()) {
       out.println("  no running jobs");
     } else {
       out.println("  running jobs:");
       for (FlinkRest.Job j : running) {
-        out.printf("  %-32s  %-11s  since %s (%s)  %s%n", j.id(), j.state(), time(j.startTime()), duration(j.durationMillis()), j.name());
+        out.printf(
+            "  %-32s  %-11s  since %s (%s)  %s%n",
+            j.id(), j.state(), time(j.startTime()), duration(j.durationMillis()), j.name());
       }
     }
     return OK;
@@ -479,9 +553,9 @@ final class FlinkCommands {
   }
 
   /**
-   * A vertex name without Flink's operator chain boilerplate. Beam names each operator
-   * "Kind (Kind at Step/Path)" and a chain joins them with " -> ": keep the first Beam step path
-   * (its first three parts) and count the operators.
+   * A vertex name without Flink's operator chain boilerplate. Beam names each operator "Kind (Kind
+   * at Step/Path)" and a chain joins them with " -> ": keep the first Beam step path (its first
+   * three parts) and count the operators.
    */
   static String shortName(String vertexName) {
     String name = vertexName.startsWith("CHAIN ") ? vertexName.substring(6) : vertexName;
@@ -503,14 +577,18 @@ final class FlinkCommands {
 
   private static final Pattern STEP = Pattern.compile("[ (]at |^Source: ");
 
-  /** The Beam step of one operator's name: what follows "at " (or "Source: "), parentheses balanced. */
+  /**
+   * The Beam step of one operator's name: what follows "at " (or "Source: "), parentheses balanced.
+   */
   private static String step(String operator) {
     java.util.regex.Matcher at = STEP.matcher(operator);
     if (!at.find()) {
       return operator;
     }
     String step = operator.substring(at.end());
-    while (step.endsWith(")") && step.chars().filter(c -> c == ')').count() > step.chars().filter(c -> c == '(').count()) {
+    while (step.endsWith(")")
+        && step.chars().filter(c -> c == ')').count()
+            > step.chars().filter(c -> c == '(').count()) {
       step = step.substring(0, step.length() - 1);
     }
     return step;
@@ -527,7 +605,8 @@ final class FlinkCommands {
     try {
       long seconds = Long.parseLong(value);
       if (seconds <= 0) {
-        throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + value);
+        throw new IllegalArgumentException(
+            "--timeout must be a positive number of seconds, not " + value);
       }
       return seconds;
     } catch (NumberFormatException e) {
@@ -553,8 +632,8 @@ final class FlinkCommands {
   }
 
   /**
-   * {@code --name=value}, {@code --name value} (for the names that take a value) and {@code --flag};
-   * everything else is positional.
+   * {@code --name=value}, {@code --name value} (for the names that take a value) and {@code
+   * --flag}; everything else is positional.
    */
   record Flags(Map<String, String> values, List<String> positional) {
     static Flags parse(String[] args, Set<String> withValue) {

@@ -16,9 +16,9 @@ import java.util.Map;
 
 /**
  * A small client of the Flink REST API (the JobManager's REST port, 8081 by default): what the
- * launcher's {@code jobs}, {@code stop} and {@code flink status} commands need, nothing more.
- * Every call fails with {@link Unreachable} when nothing answers, and with {@link RestError}
- * (carrying Flink's own error message) on an HTTP error.
+ * launcher's {@code jobs}, {@code stop} and {@code flink status} commands need, nothing more. Every
+ * call fails with {@link Unreachable} when nothing answers, and with {@link RestError} (carrying
+ * Flink's own error message) on an HTTP error.
  */
 final class FlinkRest {
   static final String DEFAULT_URL = "http://127.0.0.1:8081";
@@ -33,13 +33,16 @@ final class FlinkRest {
   FlinkRest(String url) {
     String trimmed = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     if (!trimmed.startsWith("http://") && !trimmed.startsWith("https://")) {
-      throw new IllegalArgumentException("The Flink REST URL must start with http:// or https://, not: " + url);
+      throw new IllegalArgumentException(
+          "The Flink REST URL must start with http:// or https://, not: " + url);
     }
     this.url = trimmed;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
   }
 
-  /** {@code --flinkRest=URL} when given, else {@code $DATALAKE_FLINK_REST}, else the local cluster. */
+  /**
+   * {@code --flinkRest=URL} when given, else {@code $DATALAKE_FLINK_REST}, else the local cluster.
+   */
   static FlinkRest of(String flag) {
     if (flag != null && !flag.isBlank()) {
       return new FlinkRest(flag);
@@ -54,23 +57,38 @@ final class FlinkRest {
 
   // ------------------------------------------------------------------ typed calls
 
-  record Overview(String version, int taskManagers, int slotsTotal, int slotsFree, int running, int finished, int cancelled, int failed) {}
+  record Overview(
+      String version,
+      int taskManagers,
+      int slotsTotal,
+      int slotsFree,
+      int running,
+      int finished,
+      int cancelled,
+      int failed) {}
 
-  /** {@code lastHeartbeat}: epoch millis (Flink names it timeSinceLastHeartbeat, but it is a timestamp). */
+  /**
+   * {@code lastHeartbeat}: epoch millis (Flink names it timeSinceLastHeartbeat, but it is a
+   * timestamp).
+   */
   record TaskManager(String id, int slots, int freeSlots, long lastHeartbeat, int dataPort) {}
 
-  record Job(String id, String name, String state, long startTime, long endTime, long durationMillis) {
+  record Job(
+      String id, String name, String state, long startTime, long endTime, long durationMillis) {
     boolean running() {
       return !TERMINAL_STATES.contains(state);
     }
   }
 
-  /** Subtask {@code index} of a vertex, attempt {@code attempt}, on TaskManager {@code taskManager}. */
+  /**
+   * Subtask {@code index} of a vertex, attempt {@code attempt}, on TaskManager {@code taskManager}.
+   */
   record Subtask(int index, int attempt, String status, String taskManager) {}
 
   record Vertex(String id, String name, int parallelism, String status, List<Subtask> subtasks) {}
 
-  static final List<String> TERMINAL_STATES = List.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
+  static final List<String> TERMINAL_STATES =
+      List.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
 
   Overview overview() {
     JsonNode o = get("/overview");
@@ -132,8 +150,11 @@ final class FlinkRest {
           "No job " + idOrPrefix + " at " + url + " (./datalake jobs lists them)");
     }
     throw new IllegalArgumentException(
-        "Several jobs start with " + idOrPrefix + ": "
-            + String.join(", ", matches.stream().map(Job::id).toList()) + "; give more of the id");
+        "Several jobs start with "
+            + idOrPrefix
+            + ": "
+            + String.join(", ", matches.stream().map(Job::id).toList())
+            + "; give more of the id");
   }
 
   /** The job's vertices with the TaskManager of each subtask's current attempt. */
@@ -150,7 +171,13 @@ final class FlinkRest {
                 s.path("status").asText(),
                 s.path("taskmanager-id").asText(s.path("endpoint").asText("?"))));
       }
-      out.add(new Vertex(vertexId, v.path("name").asText(), v.path("parallelism").asInt(), v.path("status").asText(), subtasks));
+      out.add(
+          new Vertex(
+              vertexId,
+              v.path("name").asText(),
+              v.path("parallelism").asInt(),
+              v.path("status").asText(),
+              subtasks));
     }
     return out;
   }
@@ -172,12 +199,16 @@ final class FlinkRest {
 
   /** The root cause of the job's latest failure, or null. */
   String lastException(String jobId) {
-    JsonNode history = get("/jobs/" + jobId + "/exceptions?maxExceptions=1").path("exceptionHistory").path("entries");
+    JsonNode history =
+        get("/jobs/" + jobId + "/exceptions?maxExceptions=1")
+            .path("exceptionHistory")
+            .path("entries");
     if (!history.isArray() || history.isEmpty()) {
       return null;
     }
     JsonNode e = history.get(0);
-    String text = e.path("exceptionName").asText("") + ": " + firstLine(e.path("stacktrace").asText(""));
+    String text =
+        e.path("exceptionName").asText("") + ": " + firstLine(e.path("stacktrace").asText(""));
     return text.length() > 400 ? text.substring(0, 400) + "..." : text;
   }
 
@@ -195,7 +226,8 @@ final class FlinkRest {
     JsonNode answer = post("/jobs/" + jobId + "/stop", body);
     String trigger = answer.path("request-id").asText(null);
     if (trigger == null) {
-      throw new RestError(200, "/jobs/" + jobId + "/stop", "no request-id in the answer: " + answer);
+      throw new RestError(
+          200, "/jobs/" + jobId + "/stop", "no request-id in the answer: " + answer);
     }
     return trigger;
   }
@@ -213,7 +245,9 @@ final class FlinkRest {
     String failure =
         cause.isMissingNode() || cause.isNull()
             ? null
-            : cause.path("class").asText("") + ": " + firstLine(cause.path("stack-trace").asText(""));
+            : cause.path("class").asText("")
+                + ": "
+                + firstLine(cause.path("stack-trace").asText(""));
     return new SavepointStatus(status, location, failure);
   }
 
@@ -269,7 +303,10 @@ final class FlinkRest {
       // Flink answers {"errors": ["message", "stack trace"...]}.
       List<String> errors = new ArrayList<>();
       body.path("errors").forEach(e -> errors.add(firstLine(e.asText())));
-      throw new RestError(response.statusCode(), path, errors.isEmpty() ? abbreviate(response.body()) : String.join("; ", errors));
+      throw new RestError(
+          response.statusCode(),
+          path,
+          errors.isEmpty() ? abbreviate(response.body()) : String.join("; ", errors));
     }
     return body;
   }
@@ -287,15 +324,21 @@ final class FlinkRest {
   static final class Unreachable extends RuntimeException {
     Unreachable(String url, IOException cause) {
       super(
-          "Flink is not reachable at " + url + " (" + describe(cause) + "). "
+          "Flink is not reachable at "
+              + url
+              + " ("
+              + describe(cause)
+              + "). "
               + "./datalake flink up starts the local cluster; --flinkRest=URL or "
-              + ENV + " points at another one.",
+              + ENV
+              + " points at another one.",
           cause);
     }
 
     private static String describe(IOException e) {
       String message = e.getMessage();
-      return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
+      return e.getClass().getSimpleName()
+          + (message == null || message.isBlank() ? "" : ": " + message);
     }
   }
 

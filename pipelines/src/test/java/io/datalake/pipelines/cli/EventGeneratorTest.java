@@ -27,7 +27,11 @@ public class EventGeneratorTest {
 
   private static EventGenerator fixed(boolean acceptedOnly) throws Exception {
     return new EventGenerator(
-        SAMPLES, 7, () -> Instant.parse("2025-03-01T12:00:00Z"), n -> new java.util.UUID(1, n).toString(), acceptedOnly);
+        SAMPLES,
+        7,
+        () -> Instant.parse("2025-03-01T12:00:00Z"),
+        n -> new java.util.UUID(1, n).toString(),
+        acceptedOnly);
   }
 
   @Test
@@ -64,14 +68,17 @@ public class EventGeneratorTest {
   private static boolean mapsToRows(EventGenerator.Event event) throws Exception {
     ObjectNode record = (ObjectNode) JSON.readTree(event.value());
     record.remove("customData");
-    new PiiEncryptor(PiiKeyset.development().cipher()).encrypt(record, PiiPolicy.defaults().paths(event.kind()));
+    new PiiEncryptor(PiiKeyset.development().cipher())
+        .encrypt(record, PiiPolicy.defaults().paths(event.kind()));
     try {
       MappedRecord mapped = RecordMappers.forKind(event.kind()).map(record);
       for (MappedRecord.TableRow row : mapped.rows()) {
         JsonTyper.toRecord(
             row.json(),
             row.table(),
-            event.kind() == EventKind.CHECKOUT_ORDERS ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS : JsonTyper.JsonStyle.AS_IS);
+            event.kind() == EventKind.CHECKOUT_ORDERS
+                ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
+                : JsonTyper.JsonStyle.AS_IS);
       }
       return true;
     } catch (RecordRejectedException e) {

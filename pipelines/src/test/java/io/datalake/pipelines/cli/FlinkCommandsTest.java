@@ -50,9 +50,13 @@ public class FlinkCommandsTest {
   public void fakeFlink() throws IOException {
     answers.put(
         "/jobs/overview",
-        "{\"jobs\":[{\"jid\":\"" + FINISHED + "\",\"name\":\"datalake-files-1\",\"start-time\":1795550882435,"
+        "{\"jobs\":[{\"jid\":\""
+            + FINISHED
+            + "\",\"name\":\"datalake-files-1\",\"start-time\":1795550882435,"
             + "\"end-time\":1795550897131,\"duration\":14696,\"state\":\"FINISHED\"},"
-            + "{\"jid\":\"" + RUNNING + "\",\"name\":\"datalake-kafka-1\",\"start-time\":1795551156000,"
+            + "{\"jid\":\""
+            + RUNNING
+            + "\",\"name\":\"datalake-kafka-1\",\"start-time\":1795551156000,"
             + "\"end-time\":-1,\"duration\":72000,\"state\":\"RUNNING\"}]}");
     answers.put(
         "/overview",
@@ -61,9 +65,11 @@ public class FlinkCommandsTest {
     answers.put(
         "/taskmanagers",
         "{\"taskmanagers\":[{\"id\":\"taskmanager-2\",\"dataPort\":39753,\"timeSinceLastHeartbeat\":"
-            + System.currentTimeMillis() + ",\"slotsNumber\":1,\"freeSlots\":0},"
+            + System.currentTimeMillis()
+            + ",\"slotsNumber\":1,\"freeSlots\":0},"
             + "{\"id\":\"taskmanager-1\",\"dataPort\":33727,\"timeSinceLastHeartbeat\":"
-            + System.currentTimeMillis() + ",\"slotsNumber\":1,\"freeSlots\":0}]}");
+            + System.currentTimeMillis()
+            + ",\"slotsNumber\":1,\"freeSlots\":0}]}");
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::answer);
     server.start();
@@ -83,12 +89,15 @@ public class FlinkCommandsTest {
     if (exchange.getRequestMethod().equals("POST") && path.equals("/jobs/" + RUNNING + "/stop")) {
       posted.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       body = "{\"request-id\":\"trigger-1\"}";
-      answers.put("/jobs/overview", answers.get("/jobs/overview").replace("\"RUNNING\"", "\"FINISHED\""));
+      answers.put(
+          "/jobs/overview", answers.get("/jobs/overview").replace("\"RUNNING\"", "\"FINISHED\""));
     } else if (path.equals("/jobs/" + RUNNING + "/savepoints/trigger-1")) {
       body =
           savepointPolls.incrementAndGet() < 2
               ? "{\"status\":{\"id\":\"IN_PROGRESS\"},\"operation\":null}"
-              : "{\"status\":{\"id\":\"COMPLETED\"},\"operation\":{\"location\":\"" + SAVEPOINT + "\"}}";
+              : "{\"status\":{\"id\":\"COMPLETED\"},\"operation\":{\"location\":\""
+                  + SAVEPOINT
+                  + "\"}}";
     } else if (answers.containsKey(path)) {
       body = answers.get(path);
     } else {
@@ -106,7 +115,8 @@ public class FlinkCommandsTest {
     String[] withUrl = new String[args.length + 1];
     System.arraycopy(args, 0, withUrl, 0, args.length);
     withUrl[args.length] = "--flinkRest=" + url;
-    return new FlinkCommands(new PrintStream(out, true), new PrintStream(err, true)).run(command, withUrl);
+    return new FlinkCommands(new PrintStream(out, true), new PrintStream(err, true))
+        .run(command, withUrl);
   }
 
   private String out() {
@@ -144,13 +154,16 @@ public class FlinkCommandsTest {
 
     assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
 
-    assertThat(posted.get(0), equalTo("{\"drain\":true,\"targetDirectory\":\"file:///tmp/savepoints\"}"));
+    assertThat(
+        posted.get(0), equalTo("{\"drain\":true,\"targetDirectory\":\"file:///tmp/savepoints\"}"));
     assertThat(out(), containsString("savepoint: " + SAVEPOINT + "\n"));
     assertThat(
         out(),
         containsString(
             "resume:    ./datalake run --runner=FlinkRunner --flinkMaster=127.0.0.1:8081 --source=kafka"
-                + " '--lake=/tmp/a lake' --jobName=datalake-kafka-1 --fromSavepoint=" + SAVEPOINT + "\n"));
+                + " '--lake=/tmp/a lake' --jobName=datalake-kafka-1 --fromSavepoint="
+                + SAVEPOINT
+                + "\n"));
     assertThat(err(), containsString("is FINISHED"));
   }
 
@@ -182,7 +195,9 @@ public class FlinkCommandsTest {
   @Test
   public void flinkStatusShowsTaskManagersSlotsAndRunningJobs() {
     assertThat(run("flink", "status"), equalTo(0));
-    assertThat(out(), containsString("Flink 1.19.0 at " + url + ": 2 taskmanager(s), slots 2 total, 0 free"));
+    assertThat(
+        out(),
+        containsString("Flink 1.19.0 at " + url + ": 2 taskmanager(s), slots 2 total, 0 free"));
     assertThat(out(), containsString("taskmanager-1"));
     assertThat(out(), containsString(RUNNING));
     assertThat(out(), not(containsString(FINISHED)));

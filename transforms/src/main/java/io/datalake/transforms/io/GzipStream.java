@@ -16,9 +16,9 @@ import java.util.zip.ZipException;
  * <p>Why not the JDK's or Beam's decoder: commons-compress (Beam's GZIP) fills the caller's whole
  * buffer before returning, so a corrupt block discards up to a buffer of good lines before it; the
  * JDK's {@code GZIPInputStream} ignores what follows a member when its header is malformed, and
- * stops after the first member when {@code available()} is 0 (remote streams), both silently.
- * Here any byte after a member that does not start a valid member is corruption, and every member's
- * CRC and length are checked.
+ * stops after the first member when {@code available()} is 0 (remote streams), both silently. Here
+ * any byte after a member that does not start a valid member is corruption, and every member's CRC
+ * and length are checked.
  *
  * <p>A stream that does not start with the gzip magic is passed through as it is, as Beam's GZIP
  * does (a plain file named {@code .gz}).
@@ -179,7 +179,10 @@ final class GzipStream extends InputStream {
   }
 
   private static long littleEndian(byte[] b, int at) {
-    return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
+    return (b[at] & 0xffL)
+        | (b[at + 1] & 0xffL) << 8
+        | (b[at + 2] & 0xffL) << 16
+        | (b[at + 3] & 0xffL) << 24;
   }
 
   @Override

@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * Splits a stream into lines (LF or CRLF), numbered from 1, a final line without a line end
- * included. A line longer than the limit is not kept: only its length is reported, so one huge
- * line cannot exhaust the memory. {@link ReadJsonLines} reads its files with it, and so does the
+ * included. A line longer than the limit is not kept: only its length is reported, so one huge line
+ * cannot exhaust the memory. {@link ReadJsonLines} reads its files with it, and so does the
  * benchmark's plain-Java baseline.
  *
  * <p>Reads in blocks and scans them for line ends: a byte-at-a-time read through a (synchronized)
@@ -22,7 +22,8 @@ public final class JsonLines {
     void line(long lineNumber, byte[] bytesOrNull, long length) throws IOException;
   }
 
-  public static void read(InputStream in, int maxLineBytes, LineConsumer consumer) throws IOException {
+  public static void read(InputStream in, int maxLineBytes, LineConsumer consumer)
+      throws IOException {
     byte[] block = new byte[1 << 16];
     LineBuffer line = new LineBuffer(maxLineBytes);
     long lineNumber = 0;
@@ -44,8 +45,12 @@ public final class JsonLines {
     }
   }
 
-  private static void emit(LineConsumer consumer, long lineNumber, LineBuffer line, int limit) throws IOException {
-    consumer.line(lineNumber, line.length() > limit ? null : line.bytesWithoutTrailingCarriageReturn(), line.length());
+  private static void emit(LineConsumer consumer, long lineNumber, LineBuffer line, int limit)
+      throws IOException {
+    consumer.line(
+        lineNumber,
+        line.length() > limit ? null : line.bytesWithoutTrailingCarriageReturn(),
+        line.length());
   }
 
   /** One line's bytes, kept up to a limit; beyond it only the length is counted. */
@@ -66,7 +71,10 @@ public final class JsonLines {
         return;
       }
       if (kept + keep > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(kept + keep, (int) Math.min(Integer.MAX_VALUE - 8, bytes.length * 2L)));
+        bytes =
+            Arrays.copyOf(
+                bytes,
+                Math.max(kept + keep, (int) Math.min(Integer.MAX_VALUE - 8, bytes.length * 2L)));
       }
       System.arraycopy(source, offset, bytes, kept, keep);
       kept += keep;

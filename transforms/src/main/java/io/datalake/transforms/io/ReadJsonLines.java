@@ -104,7 +104,10 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
               read.inc();
               lastLine[0] = lineNumber;
               String position = name + ":" + lineNumber;
-              out.output(bytes == null ? SourceRecord.oversize(kind, position, length) : SourceRecord.of(kind, position, bytes));
+              out.output(
+                  bytes == null
+                      ? SourceRecord.oversize(kind, position, length)
+                      : SourceRecord.of(kind, position, bytes));
             });
       } catch (CorruptInputException e) {
         read.inc();
@@ -113,7 +116,11 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                 kind,
                 name + ":" + (lastLine[0] + 1),
                 "the gzip file is corrupt or truncated after"
-                    + " line " + lastLine[0] + " (" + e.getMessage() + "): the rest of the file is unreadable;"
+                    + " line "
+                    + lastLine[0]
+                    + " ("
+                    + e.getMessage()
+                    + "): the rest of the file is unreadable;"
                     + " the lines before it are kept"));
       } catch (SourceReadException e) {
         throw e.getCause();

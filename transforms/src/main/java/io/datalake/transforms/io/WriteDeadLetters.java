@@ -17,7 +17,8 @@ import org.apache.beam.sdk.values.PCollection;
  * rejected record: kind, step, error, source (where it came from) and the encrypted record. Named
  * by run id like the lake files, so a rerun replaces rather than repeats them.
  */
-public class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, WriteFilesResult<String>> {
+public class WriteDeadLetters
+    extends PTransform<PCollection<DeadLetter>, WriteFilesResult<String>> {
   public static final String FOLDER = "_dead_letters";
   private static final ObjectMapper JSON = new ObjectMapper();
 

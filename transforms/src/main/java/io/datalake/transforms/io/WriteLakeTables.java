@@ -6,12 +6,12 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.beam.sdk.transforms.Contextful;
-import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
@@ -35,12 +35,19 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   private final CompressionCodecName compression;
   private final String branch;
 
-  public WriteLakeTables(String lake, String runId, boolean hourly, int shards, String compression) {
-    this(lake, runId, hourly, shards, CompressionCodecName.valueOf(compression.toUpperCase()), null);
+  public WriteLakeTables(
+      String lake, String runId, boolean hourly, int shards, String compression) {
+    this(
+        lake, runId, hourly, shards, CompressionCodecName.valueOf(compression.toUpperCase()), null);
   }
 
   private WriteLakeTables(
-      String lake, String runId, boolean hourly, int shards, CompressionCodecName compression, String branch) {
+      String lake,
+      String runId,
+      boolean hourly,
+      int shards,
+      CompressionCodecName compression,
+      String branch) {
     this.lake = lake;
     this.runId = runId;
     this.hourly = hourly;
@@ -52,7 +59,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
   public WriteLakeTables forBranch(String name) {
     if (name == null || !name.matches("[a-z0-9]+")) {
-      throw new IllegalArgumentException("a lake branch name is lower-case letters and digits, got " + name);
+      throw new IllegalArgumentException(
+          "a lake branch name is lower-case letters and digits, got " + name);
     }
     return new WriteLakeTables(lake, runId, hourly, shards, compression, name);
   }
@@ -62,8 +70,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   }
 
   /**
-   * Without a configuration ParquetIO makes a new Hadoop Configuration for every file, which
-   * parses Hadoop's XML defaults again: a quarter of a streaming run's CPU went there (JFR), as a
+   * Without a configuration ParquetIO makes a new Hadoop Configuration for every file, which parses
+   * Hadoop's XML defaults again: a quarter of a streaming run's CPU went there (JFR), as a
    * streaming run opens a file per table, tenant, partition and pane. One per thread, parsed once.
    */
   private static final ThreadLocal<Configuration> HADOOP_CONFIGURATION =
@@ -86,7 +94,10 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
     CompressionCodecName codec = compression;
     FileIO.Write<String, LakeRow> write =
         FileIO.<String, LakeRow>writeDynamic()
-            .by(row -> LakePaths.partition(row.table(), row.tenant(), row.eventTimeMicros(), hourlyPartitions))
+            .by(
+                row ->
+                    LakePaths.partition(
+                        row.table(), row.tenant(), row.eventTimeMicros(), hourlyPartitions))
             .withDestinationCoder(StringUtf8Coder.of())
             .via(
                 Contextful.fn(LakeRow::detachedRecord),
@@ -97,14 +108,16 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
                             .withRowGroupSize(ROW_GROUP_BYTES)
                             .withConfiguration(parquetConfiguration())))
             .to(lake)
-            .withNaming(partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, ".parquet"));
+            .withNaming(
+                partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, ".parquet"));
     if (shards > 0) {
       write = write.withNumShards(shards);
     }
     // Rows wait in runner state until their window (or the batch) is grouped by partition:
     // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
     // every checkpoint.
-    return rows.apply("EncodeRows", MapElements.into(TypeDescriptor.of(LakeRow.class)).via(LakeRow::encoded))
+    return rows.apply(
+            "EncodeRows", MapElements.into(TypeDescriptor.of(LakeRow.class)).via(LakeRow::encoded))
         .setCoder(LakeRow.Coder.of())
         .apply("WriteParquet", write);
   }

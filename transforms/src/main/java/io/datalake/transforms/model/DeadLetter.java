@@ -14,12 +14,16 @@ import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 public final class DeadLetter implements Serializable {
   /** The kind of record, e.g. checkout-orders. */
   public final String kind;
+
   /** The step that rejected it: read, parse, type, pii, route, clickhouse. */
   public final String step;
+
   /** Why, without quoting the record. */
   public final String error;
+
   /** Where it came from: file:line or topic/partition/offset. */
   public final String source;
+
   /** The original record, encrypted; null only when it was too long to keep. */
   public final String encryptedRecord;
 

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
 /**
- * The bounds one record must keep so that no record can take unbounded time, memory or stack
- * (issue 12): JSON is parsed again level by level where it arrives as text ({@code "items":
- * "[...]"}), by the PII walk and by typing, and each of those walks recurses per level. A record
- * beyond a bound is one dead letter that says which bound; the value is never quoted.
+ * The bounds one record must keep so that no record can take unbounded time, memory or stack (issue
+ * 12): JSON is parsed again level by level where it arrives as text ({@code "items": "[...]"}), by
+ * the PII walk and by typing, and each of those walks recurses per level. A record beyond a bound
+ * is one dead letter that says which bound; the value is never quoted.
  */
 public final class InputLimits {
   /**
@@ -20,15 +20,15 @@ public final class InputLimits {
   public static final int MAX_DEPTH = 64;
 
   /**
-   * Longest number, as a JSON number or as a numeric string typed into a number column
-   * (Jackson's own default for JSON numbers; {@code new BigDecimal(text)} is quadratic in length).
+   * Longest number, as a JSON number or as a numeric string typed into a number column (Jackson's
+   * own default for JSON numbers; {@code new BigDecimal(text)} is quadratic in length).
    */
   public static final int MAX_NUMBER_LENGTH = 1000;
 
   /**
    * Most elements of one array that becomes Java objects: a typed array column, or the items,
-   * phases, tasks and contexts that become one row each. Bounds the rows and objects one record
-   * can expand to (a line of {@code {},{},...} would otherwise give millions of rows).
+   * phases, tasks and contexts that become one row each. Bounds the rows and objects one record can
+   * expand to (a line of {@code {},{},...} would otherwise give millions of rows).
    */
   public static final int MAX_ARRAY_ELEMENTS = 10_000;
 
@@ -46,7 +46,8 @@ public final class InputLimits {
   }
 
   public static Exceeded tooDeep() {
-    return new Exceeded("nested deeper than " + MAX_DEPTH + " levels (JSON inside strings included)");
+    return new Exceeded(
+        "nested deeper than " + MAX_DEPTH + " levels (JSON inside strings included)");
   }
 
   public static Exceeded tooLongNumber() {
@@ -70,8 +71,8 @@ public final class InputLimits {
   }
 
   /**
-   * A bound exceeded somewhere inside a walk: unchecked, so lambdas and deep calls need not
-   * declare it; {@code RecordParser} turns it into a rejection. No stack trace: it is expected.
+   * A bound exceeded somewhere inside a walk: unchecked, so lambdas and deep calls need not declare
+   * it; {@code RecordParser} turns it into a rejection. No stack trace: it is expected.
    */
   public static final class Exceeded extends RuntimeException {
     private Exceeded(String message) {

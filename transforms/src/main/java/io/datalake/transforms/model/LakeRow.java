@@ -5,12 +5,11 @@ import io.datalake.transforms.schema.LakeTables;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -21,25 +20,28 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
  * One typed row of one lake table, with the tenant and event time that place it in its partition.
  *
  * <p>A row holds its record as an Avro object, as Avro binary under its table's schema, or both.
- * Rows that wait in state (a streaming window's rows until it closes, a batch's rows until they
- * are grouped by partition) should be {@link #encoded()} first: runner state then holds compact
- * bytes instead of object graphs several times their size, and a checkpoint or a shuffle copies
- * those bytes instead of walking every record again with Avro (a checkpoint re-serialized each
- * waiting row every interval, 13% of a streaming run's CPU). The record is decoded again only
- * where it is read. A row's record must not be changed once the row exists.
+ * Rows that wait in state (a streaming window's rows until it closes, a batch's rows until they are
+ * grouped by partition) should be {@link #encoded()} first: runner state then holds compact bytes
+ * instead of object graphs several times their size, and a checkpoint or a shuffle copies those
+ * bytes instead of walking every record again with Avro (a checkpoint re-serialized each waiting
+ * row every interval, 13% of a streaming run's CPU). The record is decoded again only where it is
+ * read. A row's record must not be changed once the row exists.
  */
 public final class LakeRow {
   private final String table;
   private final String tenant;
   private final long eventTimeMicros;
+
   /** The record as an object; decoded from {@link #avro} on first use when the row came encoded. */
   private volatile GenericRecord record;
+
   /** The record as Avro binary; null until the row is encoded. */
   private final byte[] avro;
 
@@ -47,7 +49,8 @@ public final class LakeRow {
     this(table, tenant, eventTimeMicros, Objects.requireNonNull(record), null);
   }
 
-  private LakeRow(String table, String tenant, long eventTimeMicros, GenericRecord record, byte[] avro) {
+  private LakeRow(
+      String table, String tenant, long eventTimeMicros, GenericRecord record, byte[] avro) {
     this.table = Objects.requireNonNull(table);
     this.tenant = Objects.requireNonNull(tenant);
     this.eventTimeMicros = eventTimeMicros;
@@ -91,7 +94,12 @@ public final class LakeRow {
     if (avro != null && record == null) {
       return this;
     }
-    return new LakeRow(table, tenant, eventTimeMicros, null, avro != null ? avro : Coder.encodeRecord(table, record));
+    return new LakeRow(
+        table,
+        tenant,
+        eventTimeMicros,
+        null,
+        avro != null ? avro : Coder.encodeRecord(table, record));
   }
 
   public LakeTable lakeTable() {
@@ -170,11 +178,13 @@ public final class LakeRow {
     }
 
     /** This thread's buffer, holding the record's Avro binary until the next call. */
-    private static ByteArrayOutputStream writeRecord(String table, GenericRecord record) throws IOException {
+    private static ByteArrayOutputStream writeRecord(String table, GenericRecord record)
+        throws IOException {
       ByteArrayOutputStream bytes = BUFFERS.get();
       bytes.reset();
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
-      WRITERS.get()
+      WRITERS
+          .get()
           .computeIfAbsent(table, t -> new GenericDatumWriter<>(LakeTables.byName(t).avroSchema()))
           .write(record, encoder);
       encoder.flush();
@@ -184,8 +194,10 @@ public final class LakeRow {
     static GenericRecord decodeRecord(String table, byte[] avro) {
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(avro, null);
       try {
-        return READERS.get()
-            .computeIfAbsent(table, t -> new GenericDatumReader<>(LakeTables.byName(t).avroSchema()))
+        return READERS
+            .get()
+            .computeIfAbsent(
+                table, t -> new GenericDatumReader<>(LakeTables.byName(t).avroSchema()))
             .read(null, decoder);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decode a row of " + table, e);

@@ -22,7 +22,8 @@ public final class SourceRecord {
   private final long oversizeBytes;
   private final String unreadable;
 
-  private SourceRecord(EventKind kind, String position, byte[] payload, long oversizeBytes, String unreadable) {
+  private SourceRecord(
+      EventKind kind, String position, byte[] payload, long oversizeBytes, String unreadable) {
     this.kind = Objects.requireNonNull(kind);
     this.position = Objects.requireNonNull(position);
     this.payload = payload;
@@ -51,7 +52,9 @@ public final class SourceRecord {
     if (payload != null) {
       return null;
     }
-    return unreadable != null ? unreadable : "record of " + oversizeBytes + " bytes exceeds --maxRecordBytes";
+    return unreadable != null
+        ? unreadable
+        : "record of " + oversizeBytes + " bytes exceeds --maxRecordBytes";
   }
 
   public EventKind kind() {

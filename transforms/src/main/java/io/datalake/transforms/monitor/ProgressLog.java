@@ -28,8 +28,10 @@ public final class ProgressLog {
   private static final Tally OUT = new Tally();
   private static final Tally DEAD = new Tally();
   private static final Tally LATE = new Tally();
+
   /** topic/partition to its latest watermark and backlog. */
   private static final Map<String, PartitionState> PARTITIONS = new ConcurrentHashMap<>();
+
   private static final AtomicLong STARTED_INTERVAL = new AtomicLong();
 
   private ProgressLog() {}
@@ -51,8 +53,10 @@ public final class ProgressLog {
   }
 
   /** The Kafka source's view of one partition: its watermark and how many records lie ahead. */
-  public static void partition(String topic, int partition, long watermarkMillis, long backlogRecords) {
-    PARTITIONS.put(topic + "/" + partition, new PartitionState(topic, watermarkMillis, backlogRecords));
+  public static void partition(
+      String topic, int partition, long watermarkMillis, long backlogRecords) {
+    PARTITIONS.put(
+        topic + "/" + partition, new PartitionState(topic, watermarkMillis, backlogRecords));
   }
 
   /** Starts the reporting thread of this JVM once; later calls do nothing. 0 or less: no lines. */
@@ -112,7 +116,8 @@ public final class ProgressLog {
     for (PartitionState state : PARTITIONS.values()) {
       watermark = Math.min(watermark, state.watermarkMillis());
       long records = state.backlogRecords();
-      backlog.merge(state.topic(), records < 0 ? -1 : records, (a, b) -> a < 0 || b < 0 ? -1 : a + b);
+      backlog.merge(
+          state.topic(), records < 0 ? -1 : records, (a, b) -> a < 0 || b < 0 ? -1 : a + b);
     }
     StringJoiner topics = new StringJoiner(", ");
     backlog.forEach((topic, records) -> topics.add(topic + "=" + (records < 0 ? "?" : records)));
@@ -121,7 +126,11 @@ public final class ProgressLog {
       mark = "none yet";
     } else {
       Instant at = Instant.ofEpochMilli(watermark).truncatedTo(ChronoUnit.SECONDS);
-      mark = at + " (" + Math.max(0, (System.currentTimeMillis() - watermark) / 1000) + " s behind the clock)";
+      mark =
+          at
+              + " ("
+              + Math.max(0, (System.currentTimeMillis() - watermark) / 1000)
+              + " s behind the clock)";
     }
     return " watermark " + mark + "; backlog " + topics + ";";
   }
@@ -130,11 +139,13 @@ public final class ProgressLog {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 
-  private static String rate(Map<EventKind, Long> now, Map<EventKind, Long> before, double seconds) {
+  private static String rate(
+      Map<EventKind, Long> now, Map<EventKind, Long> before, double seconds) {
     return format((total(now) - total(before)) / seconds);
   }
 
-  private static String perKind(Map<EventKind, Long> now, Map<EventKind, Long> before, double seconds) {
+  private static String perKind(
+      Map<EventKind, Long> now, Map<EventKind, Long> before, double seconds) {
     StringJoiner kinds = new StringJoiner(", ", " [", "]");
     kinds.setEmptyValue("");
     for (EventKind kind : EventKind.values()) {
@@ -147,7 +158,9 @@ public final class ProgressLog {
   }
 
   private static String format(double perSecond) {
-    return perSecond >= 10 || perSecond == 0 ? String.valueOf(Math.round(perSecond)) : String.format("%.1f", perSecond);
+    return perSecond >= 10 || perSecond == 0
+        ? String.valueOf(Math.round(perSecond))
+        : String.format("%.1f", perSecond);
   }
 
   private record PartitionState(String topic, long watermarkMillis, long backlogRecords) {}

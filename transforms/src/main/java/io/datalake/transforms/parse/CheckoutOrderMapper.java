@@ -29,7 +29,9 @@ final class CheckoutOrderMapper implements RecordMapper {
       itemRow.put("orderId", orderId);
       itemRow.put("org_id", hostname);
       itemRow.set("lastChange", lastChangeText);
-      rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDER_ITEMS, itemRow, Fields.ROOT_ELEMENT_DEPTH));
+      rows.add(
+          new MappedRecord.TableRow(
+              LakeTables.CHECKOUT_ORDER_ITEMS, itemRow, Fields.ROOT_ELEMENT_DEPTH));
     }
     return new MappedRecord(hostname, lastChange, rows);
   }

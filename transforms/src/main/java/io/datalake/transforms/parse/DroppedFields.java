@@ -28,7 +28,9 @@ public final class DroppedFields implements Serializable {
           throw new IllegalArgumentException(
               "--dropFields entries are kind:field, e.g. checkout-orders:customData; got " + entry);
         }
-        fields.computeIfAbsent(EventKind.fromFolder(parts[0]), k -> new ArrayList<>()).add(parts[1]);
+        fields
+            .computeIfAbsent(EventKind.fromFolder(parts[0]), k -> new ArrayList<>())
+            .add(parts[1]);
       }
     }
     return new DroppedFields(fields);

@@ -38,7 +38,8 @@ final class EntityOperationMapper implements RecordMapper {
     String org = Fields.requiredTenant(detail, "org", "detail.org");
     String operation = Fields.requiredText(detail, "operation", "detail.operation");
     if (!OPERATIONS.contains(operation)) {
-      throw new RecordRejectedException("route", "unknown operation (not one of the documented " + OPERATIONS.size() + ")");
+      throw new RecordRejectedException(
+          "route", "unknown operation (not one of the documented " + OPERATIONS.size() + ")");
     }
     JsonNode params = detail.get("params");
     ObjectNode payload = Fields.object(detail, "payload", "detail.payload", 3);
@@ -50,7 +51,8 @@ final class EntityOperationMapper implements RecordMapper {
       entityId = Fields.optionalText(payload, "_id");
     }
     if (entityId == null) {
-      throw new RecordRejectedException(Fields.STEP, "missing detail.entity (nor params.id, payload._id)");
+      throw new RecordRejectedException(
+          Fields.STEP, "missing detail.entity (nor params.id, payload._id)");
     }
     String schema = Fields.optionalText(params, "slug");
     if (schema == null) {
@@ -67,6 +69,7 @@ final class EntityOperationMapper implements RecordMapper {
     row.put("entity_id", entityId);
     row.put("schema", schema);
     row.set("detail", detail);
-    return new MappedRecord(org, time, List.of(new MappedRecord.TableRow(LakeTables.ENTITY_OPERATIONS, row)));
+    return new MappedRecord(
+        org, time, List.of(new MappedRecord.TableRow(LakeTables.ENTITY_OPERATIONS, row)));
   }
 }

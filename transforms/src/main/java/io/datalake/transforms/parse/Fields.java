@@ -13,14 +13,19 @@ import java.time.Instant;
 /** Reading the fields every mapper needs: tenant, event time, nested objects. */
 final class Fields {
   static final String STEP = "parse";
-  /** The depth of an array that is a key of the record; its elements, each a row, are one deeper. */
+
+  /**
+   * The depth of an array that is a key of the record; its elements, each a row, are one deeper.
+   */
   static final int ROOT_ARRAY_DEPTH = 2;
+
   static final int ROOT_ELEMENT_DEPTH = ROOT_ARRAY_DEPTH + 1;
 
   private Fields() {}
 
   /** A required scalar as text; missing, null, blank or a container rejects the record. */
-  static String requiredText(JsonNode parent, String key, String path) throws RecordRejectedException {
+  static String requiredText(JsonNode parent, String key, String path)
+      throws RecordRejectedException {
     JsonNode value = parent == null ? null : parent.get(key);
     if (value == null || value.isNull() || value.isContainerNode()) {
       throw new RecordRejectedException(STEP, "missing " + path);
@@ -37,7 +42,8 @@ final class Fields {
    * TenantId}'s rule. Mappers write this value to {@code org_id}, so the column, the lake path and
    * the views agree.
    */
-  static String requiredTenant(JsonNode parent, String key, String path) throws RecordRejectedException {
+  static String requiredTenant(JsonNode parent, String key, String path)
+      throws RecordRejectedException {
     JsonNode value = parent == null ? null : parent.get(key);
     if (value == null || value.isNull() || value.isContainerNode()) {
       throw new RecordRejectedException(STEP, "missing " + path);
@@ -54,7 +60,8 @@ final class Fields {
     return text.isEmpty() ? null : text;
   }
 
-  static Instant requiredTime(JsonNode parent, String key, String path) throws RecordRejectedException {
+  static Instant requiredTime(JsonNode parent, String key, String path)
+      throws RecordRejectedException {
     String text = requiredText(parent, key, path);
     Instant time;
     try {
@@ -73,12 +80,14 @@ final class Fields {
    *
    * @param depth the depth of the object in the record (a key of the record itself: 2)
    */
-  static ObjectNode object(JsonNode parent, String key, String path, int depth) throws RecordRejectedException {
+  static ObjectNode object(JsonNode parent, String key, String path, int depth)
+      throws RecordRejectedException {
     JsonNode value = parent.get(key);
     if (value == null || value.isNull()) {
       return null;
     }
-    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue(), depth) : value;
+    JsonNode node =
+        value.isTextual() ? StringifiedJson.parseContainer(value.textValue(), depth) : value;
     if (node == null || !node.isObject()) {
       throw new RecordRejectedException(STEP, path + " is not an object");
     }
@@ -86,9 +95,9 @@ final class Fields {
   }
 
   /**
-   * The elements of an array of the record itself, given as such or as stringified JSON; empty
-   * when absent. Each element may become a row: more than {@link InputLimits#MAX_ARRAY_ELEMENTS}
-   * reject the record.
+   * The elements of an array of the record itself, given as such or as stringified JSON; empty when
+   * absent. Each element may become a row: more than {@link InputLimits#MAX_ARRAY_ELEMENTS} reject
+   * the record.
    */
   static Iterable<JsonNode> elements(JsonNode parent, String key, String path)
       throws RecordRejectedException {
@@ -96,20 +105,24 @@ final class Fields {
     if (value == null || value.isNull()) {
       return java.util.List.of();
     }
-    JsonNode node = value.isTextual() ? StringifiedJson.parseContainer(value.textValue(), ROOT_ARRAY_DEPTH) : value;
+    JsonNode node =
+        value.isTextual()
+            ? StringifiedJson.parseContainer(value.textValue(), ROOT_ARRAY_DEPTH)
+            : value;
     if (node == null || !node.isArray()) {
       throw new RecordRejectedException(STEP, path + " is not an array");
     }
     if (node.size() > InputLimits.MAX_ARRAY_ELEMENTS) {
-      throw new RecordRejectedException(STEP, path + " has more than " + InputLimits.MAX_ARRAY_ELEMENTS + " elements");
+      throw new RecordRejectedException(
+          STEP, path + " has more than " + InputLimits.MAX_ARRAY_ELEMENTS + " elements");
     }
     return node;
   }
 
   /**
-   * A new object with the same keys and the same (shared) values. Rows only add, replace or
-   * remove their own top-level keys and never change a nested value, so a row needs no deep copy
-   * of its source (deep copies of each 14 KB order cost 2.5% of a streaming run's CPU).
+   * A new object with the same keys and the same (shared) values. Rows only add, replace or remove
+   * their own top-level keys and never change a nested value, so a row needs no deep copy of its
+   * source (deep copies of each 14 KB order cost 2.5% of a streaming run's CPU).
    */
   static ObjectNode topLevelCopy(ObjectNode node) {
     ObjectNode copy = node.objectNode();
@@ -118,7 +131,8 @@ final class Fields {
   }
 
   /** The elements of an array of objects (given as such or stringified), each copied for a row. */
-  static java.util.List<ObjectNode> objectCopies(JsonNode parent, String key) throws RecordRejectedException {
+  static java.util.List<ObjectNode> objectCopies(JsonNode parent, String key)
+      throws RecordRejectedException {
     java.util.List<ObjectNode> copies = new java.util.ArrayList<>();
     int i = 0;
     for (JsonNode element : elements(parent, key, key)) {

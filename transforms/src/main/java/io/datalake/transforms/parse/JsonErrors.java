@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * Describes a JSON syntax error without quoting the input: Jackson's messages include the
- * offending characters and a snippet of the source, which may be PII.
+ * Describes a JSON syntax error without quoting the input: Jackson's messages include the offending
+ * characters and a snippet of the source, which may be PII.
  */
 final class JsonErrors {
   private JsonErrors() {}
@@ -25,7 +25,8 @@ final class JsonErrors {
       kind = "unbalanced brackets";
     } else if (message.startsWith("Trailing token")) {
       kind = "more than one JSON document on the line";
-    } else if (message.contains("control character") || message.startsWith("Illegal unquoted character")) {
+    } else if (message.contains("control character")
+        || message.startsWith("Illegal unquoted character")) {
       kind = "unescaped control character";
     } else if (message.startsWith("Illegal character")) {
       kind = "control character outside a string";

@@ -25,13 +25,14 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Parses, encrypts PII in, reshapes and types each source record into rows of its lake tables,
- * each stamped with its record's event time. Whatever cannot be handled leaves through {@link
+ * Parses, encrypts PII in, reshapes and types each source record into rows of its lake tables, each
+ * stamped with its record's event time. Whatever cannot be handled leaves through {@link
  * #DEAD_LETTERS} with the step and the reason; a record is either all rows or one dead letter.
  */
 public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
   public static final TupleTag<LakeRow> ROWS = new TupleTag<>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+
   /** How far ahead of the clock an event time may be unless told otherwise: one day. */
   public static final Duration DEFAULT_MAX_FUTURE = Duration.standardDays(1);
 
@@ -46,7 +47,11 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   }
 
   private ParseRecords(
-      PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds, Duration maxFuture) {
+      PiiKeyset keyset,
+      PiiPolicy policy,
+      DroppedFields droppedFields,
+      int progressSeconds,
+      Duration maxFuture) {
     this.keyset = keyset;
     this.policy = policy;
     this.droppedFields = droppedFields;
@@ -66,7 +71,9 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
    */
   public ParseRecords withMaxFuture(Duration value) {
     if (value == null || value.getMillis() < 0) {
-      throw new IllegalArgumentException("--maxFutureSeconds must be 0 or more, got " + (value == null ? null : value.getStandardSeconds()));
+      throw new IllegalArgumentException(
+          "--maxFutureSeconds must be 0 or more, got "
+              + (value == null ? null : value.getStandardSeconds()));
     }
     return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value);
   }
@@ -94,7 +101,12 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private transient PiiCipher cipher;
     private transient RecordParser parser;
 
-    ParseFn(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields, int progressSeconds, Duration maxFuture) {
+    ParseFn(
+        PiiKeyset keyset,
+        PiiPolicy policy,
+        DroppedFields droppedFields,
+        int progressSeconds,
+        Duration maxFuture) {
       this.keyset = keyset;
       this.policy = policy;
       this.droppedFields = droppedFields;
@@ -128,7 +140,9 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         long micros = parsed.eventTimeMicros();
         Instant timestamp = new Instant(parsed.eventTime().toEpochMilli());
         for (RecordParser.TypedRow row : parsed.rows()) {
-          out.get(ROWS).outputWithTimestamp(new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
+          out.get(ROWS)
+              .outputWithTimestamp(
+                  new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
         }
         accepted.get(kind).inc();
         ProgressLog.recordOut(kind);
@@ -147,36 +161,52 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
 
     /**
      * What went wrong, without the exception's message: messages of libraries (Jackson, Avro,
-     * java.time) quote the values they choke on, and a value may be PII. The class and where it
-     * was thrown are enough to find the bug; the record itself is in the dead letter, encrypted.
+     * java.time) quote the values they choke on, and a value may be PII. The class and where it was
+     * thrown are enough to find the bug; the record itself is in the dead letter, encrypted.
      */
     static String unexpected(Throwable e) {
       StackTraceElement[] trace = e.getStackTrace();
       String where = "";
       for (StackTraceElement frame : trace) {
         if (frame.getClassName().startsWith("io.datalake.")) {
-          where = " at " + frame.getClassName() + "." + frame.getMethodName() + ":" + frame.getLineNumber();
+          where =
+              " at "
+                  + frame.getClassName()
+                  + "."
+                  + frame.getMethodName()
+                  + ":"
+                  + frame.getLineNumber();
           break;
         }
       }
       if (where.isEmpty() && trace.length > 0) {
-        where = " at " + trace[0].getClassName() + "." + trace[0].getMethodName() + ":" + trace[0].getLineNumber();
+        where =
+            " at "
+                + trace[0].getClassName()
+                + "."
+                + trace[0].getMethodName()
+                + ":"
+                + trace[0].getLineNumber();
       }
       return e.getClass().getName() + where;
     }
 
     /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */
-    private void checkNotTooFarAhead(EventKind kind, java.time.Instant eventTime) throws RecordRejectedException {
+    private void checkNotTooFarAhead(EventKind kind, java.time.Instant eventTime)
+        throws RecordRejectedException {
       if (eventTime.toEpochMilli() - System.currentTimeMillis() > maxFutureMillis) {
         throw new RecordRejectedException(
             "parse",
-            kind.eventTimeField() + " is more than " + maxFutureMillis / 1000
+            kind.eventTimeField()
+                + " is more than "
+                + maxFutureMillis / 1000
                 + " s ahead of the clock (--maxFutureSeconds)");
       }
     }
 
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {
-      String encrypted = source.payload() == null ? null : cipher.encryptRandomized(source.payload());
+      String encrypted =
+          source.payload() == null ? null : cipher.encryptRandomized(source.payload());
       return new DeadLetter(source.kind().folder(), step, error, source.position(), encrypted);
     }
 

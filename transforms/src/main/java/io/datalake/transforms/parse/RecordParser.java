@@ -58,8 +58,8 @@ public final class RecordParser {
   public record TypedRow(String table, GenericRecord record) {}
 
   /**
-   * Parses, encrypts, maps and types one record; a record it cannot handle is rejected whole,
-   * also one beyond {@link InputLimits} and one that would overflow the stack despite them.
+   * Parses, encrypts, maps and types one record; a record it cannot handle is rejected whole, also
+   * one beyond {@link InputLimits} and one that would overflow the stack despite them.
    */
   public ParsedRecord parse(EventKind kind, byte[] payload) throws RecordRejectedException {
     try {
@@ -68,7 +68,8 @@ public final class RecordParser {
       for (MappedRecord.TableRow row : mapped.rows()) {
         rows.add(
             new TypedRow(
-                row.table().name(), JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind), row.depth())));
+                row.table().name(),
+                JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind), row.depth())));
       }
       return new ParsedRecord(mapped.tenant(), mapped.eventTime(), rows);
     } catch (InputLimits.Exceeded e) {
@@ -76,7 +77,8 @@ public final class RecordParser {
     } catch (StackOverflowError e) {
       // The bounds should make this impossible; should one still be too deep for this thread's
       // stack, it is this record's fault and the stack is unwound here: one dead letter.
-      throw new RecordRejectedException("parse", "record too deeply nested to process (stack overflow)");
+      throw new RecordRejectedException(
+          "parse", "record too deeply nested to process (stack overflow)");
     }
   }
 
@@ -89,13 +91,15 @@ public final class RecordParser {
     } catch (JsonProcessingException e) {
       throw new RecordRejectedException("parse", "invalid JSON: " + JsonErrors.describe(e));
     } catch (IOException e) {
-      throw new RecordRejectedException("parse", "unreadable record: " + e.getClass().getSimpleName());
+      throw new RecordRejectedException(
+          "parse", "unreadable record: " + e.getClass().getSimpleName());
     }
     if (node == null || node.isMissingNode()) {
       throw new RecordRejectedException("parse", "empty line");
     }
     if (!node.isObject()) {
-      throw new RecordRejectedException("parse", "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
+      throw new RecordRejectedException(
+          "parse", "expected a JSON object, got " + node.getNodeType().name().toLowerCase());
     }
     ObjectNode record = (ObjectNode) node;
     droppedFields.apply(kind, record);

@@ -35,7 +35,9 @@ final class WorkflowExecutionMapper implements RecordMapper {
     if (closingReason != null && !closingReason.isEmpty()) {
       rows.add(
           new MappedRecord.TableRow(
-              LakeTables.WORKFLOW_CANCELLATIONS, withParent(Fields.topLevelCopy(closingReason), id, org, updatedAtText), 2));
+              LakeTables.WORKFLOW_CANCELLATIONS,
+              withParent(Fields.topLevelCopy(closingReason), id, org, updatedAtText),
+              2));
     }
     return new MappedRecord(org, updatedAt, rows);
   }
@@ -50,7 +52,9 @@ final class WorkflowExecutionMapper implements RecordMapper {
       JsonNode updatedAt)
       throws RecordRejectedException {
     for (ObjectNode child : Fields.objectCopies(execution, key)) {
-      rows.add(new MappedRecord.TableRow(table, withParent(child, id, org, updatedAt), Fields.ROOT_ELEMENT_DEPTH));
+      rows.add(
+          new MappedRecord.TableRow(
+              table, withParent(child, id, org, updatedAt), Fields.ROOT_ELEMENT_DEPTH));
     }
   }
 

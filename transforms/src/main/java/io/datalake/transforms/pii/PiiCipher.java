@@ -15,11 +15,11 @@ import java.util.Base64;
 /**
  * Encrypts PII with AES-SIV (Tink's Deterministic AEAD) under one keyset.
  *
- * <p>Field values are encrypted deterministically with no associated data: the same plaintext
- * gives the same token in every table, column, JSON text and run, so analysts can join and count
- * distinct values. Whole records kept in dead letters are encrypted with a fresh random 16-byte
- * nonce as associated data (SIV with a nonce, RFC 5297 section 3), so equal records do not give
- * equal ciphertexts; the nonce is stored in the token.
+ * <p>Field values are encrypted deterministically with no associated data: the same plaintext gives
+ * the same token in every table, column, JSON text and run, so analysts can join and count distinct
+ * values. Whole records kept in dead letters are encrypted with a fresh random 16-byte nonce as
+ * associated data (SIV with a nonce, RFC 5297 section 3), so equal records do not give equal
+ * ciphertexts; the nonce is stored in the token.
  *
  * <p>Tokens: {@code pii:<base64url>} (deterministic) and {@code piir:<nonce>.<base64url>}
  * (randomized). Keys never appear in {@link #toString()} or in messages.
@@ -50,7 +50,8 @@ public final class PiiCipher {
     try {
       KeysetHandle handle =
           TinkJsonProtoKeysetFormat.parseKeyset(keysetJson, InsecureSecretKeyAccess.get());
-      return new PiiCipher(handle.getPrimitive(RegistryConfiguration.get(), DeterministicAead.class));
+      return new PiiCipher(
+          handle.getPrimitive(RegistryConfiguration.get(), DeterministicAead.class));
     } catch (GeneralSecurityException | RuntimeException e) {
       // Not chained: Tink's messages may describe the key material.
       throw new IllegalArgumentException(
@@ -62,7 +63,8 @@ public final class PiiCipher {
   /** A new AES256-SIV keyset, as Tink JSON. */
   public static String newKeysetJson() {
     try {
-      KeysetHandle handle = KeysetHandle.generateNew(PredefinedDeterministicAeadParameters.AES256_SIV);
+      KeysetHandle handle =
+          KeysetHandle.generateNew(PredefinedDeterministicAeadParameters.AES256_SIV);
       return TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Could not generate a keyset", e);
@@ -70,13 +72,14 @@ public final class PiiCipher {
   }
 
   /**
-   * The deterministic token of a value. Every value is encrypted, also one that starts with
-   * {@code pii:}: a source value may look like a token, and the PII walk encrypts each value once.
+   * The deterministic token of a value. Every value is encrypted, also one that starts with {@code
+   * pii:}: a source value may look like a token, and the PII walk encrypts each value once.
    */
   public String encrypt(String plaintext) {
     try {
       byte[] ciphertext =
-          aead.encryptDeterministically(plaintext.getBytes(StandardCharsets.UTF_8), NO_ASSOCIATED_DATA);
+          aead.encryptDeterministically(
+              plaintext.getBytes(StandardCharsets.UTF_8), NO_ASSOCIATED_DATA);
       return TOKEN_PREFIX + B64.encodeToString(ciphertext);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("PII encryption failed", e);
@@ -109,7 +112,9 @@ public final class PiiCipher {
         byte[] plain = aead.decryptDeterministically(B64D.decode(parts[1]), B64D.decode(parts[0]));
         return new String(plain, StandardCharsets.UTF_8);
       }
-    } catch (GeneralSecurityException | IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+    } catch (GeneralSecurityException
+        | IllegalArgumentException
+        | ArrayIndexOutOfBoundsException e) {
       throw new IllegalArgumentException("Not a token of this keyset");
     }
     throw new IllegalArgumentException(

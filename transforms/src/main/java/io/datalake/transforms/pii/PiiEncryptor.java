@@ -35,8 +35,10 @@ import java.util.Map;
  */
 public final class PiiEncryptor {
   private final PiiCipher cipher;
+
   /** The plan of each set of positions met so far; bounded by the policy, not by the input. */
   private final Map<List<Step>, Plan> plans = new HashMap<>();
+
   /** The starting plan of each kind's paths (the policy hands out the same list every time). */
   private final Map<List<PiiPath>, Plan> starts = new IdentityHashMap<>();
 
@@ -68,10 +70,13 @@ public final class PiiEncryptor {
   private static final class Step {
     final List<PiiPath.Segment> segments;
     final int index;
+
     /** The path went through {@code **}: a container it ends on is not encrypted whole. */
     final boolean scalarsOnly;
+
     /** Reached by {@code **} looking at every node, not by a name: the node need not be JSON. */
     final boolean speculative;
+
     /** Applies to each element when the node is an array ({@code name[]}). */
     final boolean elements;
 
@@ -80,7 +85,12 @@ public final class PiiEncryptor {
     private Step afterAnyDepth;
     private Step withoutElements;
 
-    Step(List<PiiPath.Segment> segments, int index, boolean scalarsOnly, boolean speculative, boolean elements) {
+    Step(
+        List<PiiPath.Segment> segments,
+        int index,
+        boolean scalarsOnly,
+        boolean speculative,
+        boolean elements) {
       this.segments = segments;
       this.index = index;
       this.scalarsOnly = scalarsOnly;
@@ -139,13 +149,18 @@ public final class PiiEncryptor {
     final boolean whole;
     final boolean needsJson;
     final boolean hasElements;
+
     /** With name[] steps: the plan when the node is not an array, and when it is. */
     private Plan notArray;
+
     private Plan asArray;
+
     /** For arrays: the plan of every element. */
     private Plan elementPlan;
+
     /** For objects: the plan of a child no name or pattern selects, and of each named key. */
     private Plan otherChild;
+
     private Map<String, Plan> namedChild;
     private final List<Step> patterns = new ArrayList<>();
     private final List<Step> anyDepthChildren = new ArrayList<>();
@@ -168,7 +183,9 @@ public final class PiiEncryptor {
           if (step.anyDepth()) {
             addClosed(anyDepthChildren, step.anyDepthChild());
           } else if (step.segment().isName()) {
-            addClosed(byName.computeIfAbsent(step.segment().pattern(), k -> new ArrayList<>(2)), step.advanced());
+            addClosed(
+                byName.computeIfAbsent(step.segment().pattern(), k -> new ArrayList<>(2)),
+                step.advanced());
           } else {
             patterns.add(step);
           }
@@ -318,7 +335,8 @@ public final class PiiEncryptor {
     }
     if (node.isValueNode()) {
       if (plan.terminal) {
-        return TextNode.valueOf(cipher.encrypt(node.isTextual() ? node.textValue() : node.asText()));
+        return TextNode.valueOf(
+            cipher.encrypt(node.isTextual() ? node.textValue() : node.asText()));
       }
       if (!node.isTextual() || node.textValue().isBlank()) {
         return node;

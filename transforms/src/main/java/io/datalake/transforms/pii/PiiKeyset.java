@@ -60,11 +60,13 @@ public final class PiiKeyset implements Serializable {
         }
       }
       try (InputStream in =
-          Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(location, false)))) {
+          Channels.newInputStream(
+              FileSystems.open(FileSystems.matchNewResource(location, false)))) {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("Cannot read the PII keyset at " + location + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "Cannot read the PII keyset at " + location + ": " + e.getMessage());
     }
   }
 

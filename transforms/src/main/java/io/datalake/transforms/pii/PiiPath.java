@@ -8,7 +8,8 @@ import java.util.List;
 public record PiiPath(String text, List<Segment> segments) implements Serializable {
 
   /** One key of a path: a name or pattern, optionally walking array elements ({@code []}). */
-  public record Segment(String pattern, boolean eachElement, boolean anyDepth) implements Serializable {
+  public record Segment(String pattern, boolean eachElement, boolean anyDepth)
+      implements Serializable {
     /** Whether this segment is one plain key, without a wildcard. */
     boolean isName() {
       return !anyDepth && !pattern.endsWith("*");

@@ -47,7 +47,8 @@ public final class PiiPolicy implements Serializable {
         Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(location, false)))) {
       return parse(in);
     } catch (IOException e) {
-      throw new IllegalArgumentException("Cannot read the PII policy at " + location + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Cannot read the PII policy at " + location + ": " + e.getMessage(), e);
     }
   }
 

@@ -15,8 +15,10 @@ import org.apache.avro.Schema;
  */
 public final class AvroSchemas {
   public static final String EXTRA = "_extra";
+
   /** Set on rows that arrived after their window's allowed lateness (streaming). */
   public static final String LATE = "late";
+
   private static final Map<String, Schema> CACHE = new ConcurrentHashMap<>();
 
   private AvroSchemas() {}
@@ -32,7 +34,10 @@ public final class AvroSchemas {
           }
           fields.add(
               new Schema.Field(
-                  LATE, Schema.create(Schema.Type.BOOLEAN), "Arrived after its window's allowed lateness", false));
+                  LATE,
+                  Schema.create(Schema.Type.BOOLEAN),
+                  "Arrived after its window's allowed lateness",
+                  false));
           return Schema.createRecord(row.getName(), null, row.getNamespace(), false, fields);
         });
   }
@@ -49,7 +54,10 @@ public final class AvroSchemas {
     }
     fields.add(
         new Schema.Field(
-            EXTRA, nullable(json()), "Fields the schema does not declare, as JSON", JsonProperties.NULL_VALUE));
+            EXTRA,
+            nullable(json()),
+            "Fields the schema does not declare, as JSON",
+            JsonProperties.NULL_VALUE));
     return Schema.createRecord(avroName, null, "io.datalake.lake", false, fields);
   }
 

@@ -11,7 +11,8 @@ public final class ColumnNames {
     StringBuilder out = new StringBuilder(name.length() + 1);
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
       out.append(ok ? c : '_');
     }
     if (out.length() == 0 || Character.isDigit(out.charAt(0))) {

@@ -19,7 +19,10 @@ public sealed interface FieldType {
   /** A nested record; fields it does not declare are kept in its {@code _extra} JSON column. */
   record RecordType(String name, List<Field> fields, Set<String> jsonNames) implements FieldType {
     public RecordType(String name, List<Field> fields) {
-      this(name, fields, fields.stream().map(Field::jsonName).collect(Collectors.toUnmodifiableSet()));
+      this(
+          name,
+          fields,
+          fields.stream().map(Field::jsonName).collect(Collectors.toUnmodifiableSet()));
     }
 
     /** Whether the source key is one of this record's fields (looked up for every key read). */

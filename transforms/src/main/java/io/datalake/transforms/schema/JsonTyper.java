@@ -9,9 +9,9 @@ import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.YearMonth;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -46,7 +46,8 @@ public final class JsonTyper {
     SCALARS_AS_STRINGS
   }
 
-  public static GenericRecord toRecord(JsonNode node, LakeTable table) throws RecordRejectedException {
+  public static GenericRecord toRecord(JsonNode node, LakeTable table)
+      throws RecordRejectedException {
     return toRecord(node, table, JsonStyle.AS_IS);
   }
 
@@ -61,7 +62,10 @@ public final class JsonTyper {
    */
   public static GenericRecord toRecord(JsonNode node, LakeTable table, JsonStyle style, int depth)
       throws RecordRejectedException {
-    GenericRecord record = new Typing(style).record(node, table.rowType(), table.avroSchema(), new Path(null, table.name(), -1, depth));
+    GenericRecord record =
+        new Typing(style)
+            .record(
+                node, table.rowType(), table.avroSchema(), new Path(null, table.name(), -1, depth));
     record.put(AvroSchemas.LATE, false);
     return record;
   }
@@ -74,71 +78,74 @@ public final class JsonTyper {
       this.style = style;
     }
 
-  private GenericRecord record(JsonNode node, FieldType.RecordType type, Schema schema, Path path)
-      throws RecordRejectedException {
-    JsonNode object = containerOf(node, true, path);
-    GenericRecord record = new GenericData.Record(schema);
-    for (Field field : type.fields()) {
-      JsonNode value = object.get(field.jsonName());
-      Schema fieldSchema = AvroSchemas.nonNull(schema.getField(field.column()).schema());
-      record.put(field.column(), value(value, field.type(), fieldSchema, new Path(path, field.jsonName(), -1)));
-    }
-    ObjectNode extra = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      if (!type.declares(entry.getKey())) {
-        if (extra == null) {
-          extra = JSON.createObjectNode();
+    private GenericRecord record(JsonNode node, FieldType.RecordType type, Schema schema, Path path)
+        throws RecordRejectedException {
+      JsonNode object = containerOf(node, true, path);
+      GenericRecord record = new GenericData.Record(schema);
+      for (Field field : type.fields()) {
+        JsonNode value = object.get(field.jsonName());
+        Schema fieldSchema = AvroSchemas.nonNull(schema.getField(field.column()).schema());
+        record.put(
+            field.column(),
+            value(value, field.type(), fieldSchema, new Path(path, field.jsonName(), -1)));
+      }
+      ObjectNode extra = null;
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!type.declares(entry.getKey())) {
+          if (extra == null) {
+            extra = JSON.createObjectNode();
+          }
+          extra.set(entry.getKey(), entry.getValue());
         }
-        extra.set(entry.getKey(), entry.getValue());
       }
+      record.put(AvroSchemas.EXTRA, extra == null ? null : json(extra, path));
+      return record;
     }
-    record.put(AvroSchemas.EXTRA, extra == null ? null : json(extra, path));
-    return record;
-  }
 
-  private String json(JsonNode node, Path path) {
-    if (node.isTextual()) {
-      JsonNode parsed = StringifiedJson.parseContainer(node.textValue(), path.depth());
-      if (parsed == null) {
-        return node.textValue();
+    private String json(JsonNode node, Path path) {
+      if (node.isTextual()) {
+        JsonNode parsed = StringifiedJson.parseContainer(node.textValue(), path.depth());
+        if (parsed == null) {
+          return node.textValue();
+        }
+        node = parsed;
       }
-      node = parsed;
+      return style == JsonStyle.SCALARS_AS_STRINGS
+          ? StringifiedJson.scalarsAsStrings(node).toString()
+          : node.toString();
     }
-    return style == JsonStyle.SCALARS_AS_STRINGS ? StringifiedJson.scalarsAsStrings(node).toString() : node.toString();
-  }
 
-  private Object value(JsonNode node, FieldType type, Schema schema, Path path)
-      throws RecordRejectedException {
-    if (node == null || node.isNull() || node.isMissingNode()) {
-      return null;
-    }
-    if (type instanceof FieldType.RecordType r) {
-      return record(node, r, schema, path);
-    }
-    if (type instanceof FieldType.ArrayType a) {
-      JsonNode array = containerOf(node, false, path);
-      if (array.size() > InputLimits.MAX_ARRAY_ELEMENTS) {
-        throw reject(path, "more than " + InputLimits.MAX_ARRAY_ELEMENTS + " elements");
+    private Object value(JsonNode node, FieldType type, Schema schema, Path path)
+        throws RecordRejectedException {
+      if (node == null || node.isNull() || node.isMissingNode()) {
+        return null;
       }
-      Schema elementSchema = AvroSchemas.nonNull(schema.getElementType());
-      List<Object> values = new ArrayList<>(array.size());
-      int i = 0;
-      for (JsonNode element : array) {
-        values.add(value(element, a.element(), elementSchema, new Path(path, null, i++)));
+      if (type instanceof FieldType.RecordType r) {
+        return record(node, r, schema, path);
       }
-      return values;
+      if (type instanceof FieldType.ArrayType a) {
+        JsonNode array = containerOf(node, false, path);
+        if (array.size() > InputLimits.MAX_ARRAY_ELEMENTS) {
+          throw reject(path, "more than " + InputLimits.MAX_ARRAY_ELEMENTS + " elements");
+        }
+        Schema elementSchema = AvroSchemas.nonNull(schema.getElementType());
+        List<Object> values = new ArrayList<>(array.size());
+        int i = 0;
+        for (JsonNode element : array) {
+          values.add(value(element, a.element(), elementSchema, new Path(path, null, i++)));
+        }
+        return values;
+      }
+      return switch ((FieldType.Scalar) type) {
+        case STRING -> string(node, path);
+        case JSON -> json(node, path);
+        case LONG -> integer(node, path);
+        case DOUBLE -> decimal(node, path);
+        case BOOLEAN -> bool(node, path);
+        case TIMESTAMP -> timestampMicros(node, path);
+      };
     }
-    return switch ((FieldType.Scalar) type) {
-      case STRING -> string(node, path);
-      case JSON -> json(node, path);
-      case LONG -> integer(node, path);
-      case DOUBLE -> decimal(node, path);
-      case BOOLEAN -> bool(node, path);
-      case TIMESTAMP -> timestampMicros(node, path);
-    };
-  }
-
   }
 
   /** An object (or array) given as such or as stringified JSON. */
@@ -148,11 +155,14 @@ public final class JsonTyper {
     if (node.isTextual()) {
       container = StringifiedJson.parseContainer(node.textValue(), path.depth());
       if (container == null) {
-        throw reject(path, "expected " + (object ? "an object" : "an array") + ", got a string that is not one");
+        throw reject(
+            path,
+            "expected " + (object ? "an object" : "an array") + ", got a string that is not one");
       }
     }
     if (object ? !container.isObject() : !container.isArray()) {
-      throw reject(path, "expected " + (object ? "an object" : "an array") + ", got " + kindOf(container));
+      throw reject(
+          path, "expected " + (object ? "an object" : "an array") + ", got " + kindOf(container));
     }
     return container;
   }
@@ -211,7 +221,8 @@ public final class JsonTyper {
   private static String numericText(JsonNode node, Path path) throws RecordRejectedException {
     String text = node.textValue().trim();
     if (text.length() > InputLimits.MAX_NUMBER_LENGTH) {
-      throw reject(path, "a numeric string longer than " + InputLimits.MAX_NUMBER_LENGTH + " characters");
+      throw reject(
+          path, "a numeric string longer than " + InputLimits.MAX_NUMBER_LENGTH + " characters");
     }
     return text;
   }
@@ -275,19 +286,25 @@ public final class JsonTyper {
       if (value.length() == 10) {
         return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
       }
-      return LocalDateTime.parse(value, DateTimeFormatter.ISO_LOCAL_DATE_TIME).toInstant(ZoneOffset.UTC);
+      return LocalDateTime.parse(value, DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+          .toInstant(ZoneOffset.UTC);
     }
   }
 
   /**
-   * The form nearly every timestamp of the sources has, {@code yyyy-MM-ddTHH:mm:ss[.f...](Z|±HH:MM)},
-   * read without java.time's general parser (4% of a streaming run's CPU); null for any other form
-   * or an invalid value, which the general parser then reads or rejects.
+   * The form nearly every timestamp of the sources has, {@code
+   * yyyy-MM-ddTHH:mm:ss[.f...](Z|±HH:MM)}, read without java.time's general parser (4% of a
+   * streaming run's CPU); null for any other form or an invalid value, which the general parser
+   * then reads or rejects.
    */
   private static Instant parseCommonTimestamp(String v) {
     int n = v.length();
-    if (n < 20 || v.charAt(4) != '-' || v.charAt(7) != '-' || v.charAt(10) != 'T'
-        || v.charAt(13) != ':' || v.charAt(16) != ':') {
+    if (n < 20
+        || v.charAt(4) != '-'
+        || v.charAt(7) != '-'
+        || v.charAt(10) != 'T'
+        || v.charAt(13) != ':'
+        || v.charAt(16) != ':') {
       return null;
     }
     int year = digits(v, 0, 4);
@@ -296,8 +313,17 @@ public final class JsonTyper {
     int hour = digits(v, 11, 2);
     int minute = digits(v, 14, 2);
     int second = digits(v, 17, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23
-        || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    if (year < 0
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > 31
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59) {
       return null;
     }
     int i = 19;
@@ -332,10 +358,13 @@ public final class JsonTyper {
       return null;
     }
     long epochDay = LocalDate.of(year, month, day).toEpochDay();
-    return Instant.ofEpochSecond(epochDay * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
+    return Instant.ofEpochSecond(
+        epochDay * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
   }
 
-  /** java.time reads only ASCII digits; {@code Character.isDigit} would also take other scripts'. */
+  /**
+   * java.time reads only ASCII digits; {@code Character.isDigit} would also take other scripts'.
+   */
   private static boolean isAsciiDigit(char c) {
     return c >= '0' && c <= '9';
   }
@@ -353,9 +382,12 @@ public final class JsonTyper {
     return value;
   }
 
-  /** Microseconds since the epoch (java.time's MICROS.between overflows before 1678 and after 2261). */
+  /**
+   * Microseconds since the epoch (java.time's MICROS.between overflows before 1678 and after 2261).
+   */
   public static long toEpochMicros(Instant instant) {
-    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+    return Math.addExact(
+        Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
   }
 
   private static String kindOf(JsonNode node) {
@@ -378,8 +410,8 @@ public final class JsonTyper {
   }
 
   /**
-   * Where a value is in its record, for rejection messages only: built for every value, so the
-   * text is made only when a value is rejected.
+   * Where a value is in its record, for rejection messages only: built for every value, so the text
+   * is made only when a value is rejected.
    */
   private record Path(Path parent, String field, int index, int depth) {
     /** A child path; its depth is the depth its value takes if it is an object or array. */

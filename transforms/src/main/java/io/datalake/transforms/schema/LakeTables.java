@@ -139,9 +139,18 @@ public final class LakeTables {
   public static final LakeTable WORKFLOW_TASKS =
       child("workflow_tasks", EXECUTION_PARENT, "execution_updated_at", TASK_FIELDS, "id");
   public static final LakeTable WORKFLOW_CONTEXTS =
-      child("workflow_contexts", EXECUTION_PARENT, "execution_updated_at", CONTEXT_FIELDS, "entity_id");
+      child(
+          "workflow_contexts",
+          EXECUTION_PARENT,
+          "execution_updated_at",
+          CONTEXT_FIELDS,
+          "entity_id");
   public static final LakeTable WORKFLOW_CANCELLATIONS =
-      child("workflow_cancellations", EXECUTION_PARENT, "execution_updated_at", CLOSING_REASON_FIELDS);
+      child(
+          "workflow_cancellations",
+          EXECUTION_PARENT,
+          "execution_updated_at",
+          CLOSING_REASON_FIELDS);
 
   // ---- checkout orders (VTEX) --------------------------------------------------------------
 
@@ -238,7 +247,8 @@ public final class LakeTables {
           str("cancelReason"),
           str("checkedInPickupPointId"),
           arrOf("totals", "total", str("id"), str("name"), i64("value")),
-          arrOf("sellers", "seller", str("id"), str("name"), str("logo"), str("fulfillmentEndpoint")),
+          arrOf(
+              "sellers", "seller", str("id"), str("name"), str("logo"), str("fulfillmentEndpoint")),
           rec(
               "clientProfileData",
               "client_profile",
@@ -259,7 +269,11 @@ public final class LakeTables {
               str("userProfileVersion"),
               str("customerClass"),
               str("customerCode")),
-          rec("clientPreferencesData", "client_preferences", str("locale"), bool("optinNewsLetter")),
+          rec(
+              "clientPreferencesData",
+              "client_preferences",
+              str("locale"),
+              bool("optinNewsLetter")),
           rec(
               "shippingData",
               "shipping",
@@ -357,7 +371,12 @@ public final class LakeTables {
               i64("currencyLocale"),
               str("timeZone"),
               json("currencyFormatInfo")),
-          rec("callCenterOperatorData", "call_center_operator", str("id"), str("email"), str("userName")),
+          rec(
+              "callCenterOperatorData",
+              "call_center_operator",
+              str("id"),
+              str("email"),
+              str("userName")),
           json("cancellationData"),
           json("taxData"),
           json("subscriptionData"),
@@ -469,7 +488,8 @@ public final class LakeTables {
 
   private static LakeTable table(
       String name, String eventTime, List<String> key, boolean primary, Field... fields) {
-    return new LakeTable(name, new FieldType.RecordType(name, List.of(fields)), eventTime, key, primary);
+    return new LakeTable(
+        name, new FieldType.RecordType(name, List.of(fields)), eventTime, key, primary);
   }
 
   private static LakeTable child(

@@ -8,12 +8,13 @@ import io.datalake.transforms.model.InputLimits;
 
 /**
  * JSON objects and arrays that arrive as strings, e.g. {@code "items": "[{...}]"}. Every such
- * parse, by the PII walk, the mappers or typing, goes through here with the depth at which the
- * text sits, so {@link InputLimits#MAX_DEPTH} bounds a record's nesting overall, whatever number
- * of string levels it hides behind.
+ * parse, by the PII walk, the mappers or typing, goes through here with the depth at which the text
+ * sits, so {@link InputLimits#MAX_DEPTH} bounds a record's nesting overall, whatever number of
+ * string levels it hides behind.
  */
 public final class StringifiedJson {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** One mapper per remaining depth budget (constraints belong to a factory), made on first use. */
   private static final ObjectMapper[] BY_BUDGET = new ObjectMapper[InputLimits.MAX_DEPTH + 1];
 
@@ -32,8 +33,8 @@ public final class StringifiedJson {
    * The object or array the text holds, or null when it holds neither (not JSON, or a scalar).
    *
    * @param depth the depth the parsed container takes in its record (the record itself is 1)
-   * @throws InputLimits.Exceeded when the container would nest beyond {@link
-   *     InputLimits#MAX_DEPTH} in its record, or holds a number beyond the length limit
+   * @throws InputLimits.Exceeded when the container would nest beyond {@link InputLimits#MAX_DEPTH}
+   *     in its record, or holds a number beyond the length limit
    */
   public static JsonNode parseContainer(String text, int depth) {
     if (!looksLikeContainer(text)) {
@@ -75,6 +76,8 @@ public final class StringifiedJson {
       node.forEach(n -> out.add(scalarsAsStrings(n)));
       return out;
     }
-    return node.isNumber() || node.isBoolean() ? JSON.getNodeFactory().textNode(node.asText()) : node;
+    return node.isNumber() || node.isBoolean()
+        ? JSON.getNodeFactory().textNode(node.asText())
+        : node;
   }
 }

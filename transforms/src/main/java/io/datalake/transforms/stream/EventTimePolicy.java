@@ -45,7 +45,8 @@ public class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
   }
 
   @Override
-  public Instant getTimestampForRecord(PartitionContext context, KafkaRecord<byte[], byte[]> record) {
+  public Instant getTimestampForRecord(
+      PartitionContext context, KafkaRecord<byte[], byte[]> record) {
     Instant time = eventTime.apply(record);
     Instant now = Instant.now();
     if (time.isAfter(now)) {

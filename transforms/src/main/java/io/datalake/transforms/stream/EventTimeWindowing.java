@@ -11,10 +11,10 @@ import org.joda.time.Duration;
 
 /**
  * The streaming lake's windows: fixed event-time windows firing when the watermark passes their
- * end, and again for late rows within the allowed lateness. A late pane waits a little (the
- * window, at most a minute, after its first row) so that a steady trickle of late rows makes one
- * additional file per partition and minute, not one file per row. Rows later than the allowed
- * lateness must be routed first ({@link RouteLateRows}), or the next GroupByKey drops them.
+ * end, and again for late rows within the allowed lateness. A late pane waits a little (the window,
+ * at most a minute, after its first row) so that a steady trickle of late rows makes one additional
+ * file per partition and minute, not one file per row. Rows later than the allowed lateness must be
+ * routed first ({@link RouteLateRows}), or the next GroupByKey drops them.
  */
 public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollection<LakeRow>> {
   private final Duration window;
@@ -36,7 +36,11 @@ public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollec
     return rows.apply(
         "FixedWindows",
         Window.<LakeRow>into(FixedWindows.of(window))
-            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(lateDelay(window))))
+            .triggering(
+                AfterWatermark.pastEndOfWindow()
+                    .withLateFirings(
+                        AfterProcessingTime.pastFirstElementInPane()
+                            .plusDelayOf(lateDelay(window))))
             .withAllowedLateness(allowedLateness)
             .discardingFiredPanes());
   }

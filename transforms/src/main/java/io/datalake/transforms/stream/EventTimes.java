@@ -11,8 +11,8 @@ import org.joda.time.Instant;
 
 /**
  * Reads a record's event time from its raw bytes without building the tree: a streaming scan for
- * the kind's top-level time field. Used by the Kafka watermark, so it must be cheap; the full
- * parse comes later.
+ * the kind's top-level time field. Used by the Kafka watermark, so it must be cheap; the full parse
+ * comes later.
  */
 public final class EventTimes {
   private static final JsonFactory JSON = new JsonFactory();

@@ -19,8 +19,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The Kafka partitions a job reads, in generations, and the id of each topic. A Flink checkpoint
- * restores its Kafka source with the partitions it had when the job first started: partitions
- * added later are read by a further source, a generation of its own, that starts from the consumer
+ * restores its Kafka source with the partitions it had when the job first started: partitions added
+ * later are read by a further source, a generation of its own, that starts from the consumer
  * group's committed offsets. The topic id tells a topic from one deleted and created again under
  * the same name, whose offsets start over.
  *
@@ -51,25 +51,35 @@ public final class KafkaTopology implements Serializable {
   }
 
   /** What Kafka has now: every partition of every topic, as one generation. */
-  public static KafkaTopology of(Map<String, String> topicIds, Map<String, Integer> partitionCounts) {
+  public static KafkaTopology of(
+      Map<String, String> topicIds, Map<String, Integer> partitionCounts) {
     List<String> all = new ArrayList<>();
-    new TreeMap<>(partitionCounts).forEach((topic, count) -> {
-      for (int p = 0; p < count; p++) {
-        all.add(topic + "/" + p);
-      }
-    });
+    new TreeMap<>(partitionCounts)
+        .forEach(
+            (topic, count) -> {
+              for (int p = 0; p < count; p++) {
+                all.add(topic + "/" + p);
+              }
+            });
     return new KafkaTopology(topicIds, List.of(all));
   }
 
   /** Asks the brokers for the topics' ids and partitions. */
-  public static KafkaTopology describe(String bootstrapServers, Map<String, Object> properties, Collection<String> topics) {
+  public static KafkaTopology describe(
+      String bootstrapServers, Map<String, Object> properties, Collection<String> topics) {
     try (AdminClient admin = AdminClient.create(adminConfig(bootstrapServers, properties))) {
       Map<String, TopicDescription> descriptions =
           admin.describeTopics(new TreeSet<>(topics)).allTopicNames().get(30, TimeUnit.SECONDS);
       return of(descriptions);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalArgumentException(
-          "Cannot describe the Kafka topics " + new TreeSet<>(topics) + " at " + bootstrapServers + ": " + e.getMessage(), e);
+          "Cannot describe the Kafka topics "
+              + new TreeSet<>(topics)
+              + " at "
+              + bootstrapServers
+              + ": "
+              + e.getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -79,10 +89,11 @@ public final class KafkaTopology implements Serializable {
   static KafkaTopology of(Map<String, TopicDescription> descriptions) {
     Map<String, String> ids = new TreeMap<>();
     Map<String, Integer> counts = new TreeMap<>();
-    descriptions.forEach((topic, d) -> {
-      ids.put(topic, d.topicId() == null ? "" : d.topicId().toString());
-      counts.put(topic, d.partitions().size());
-    });
+    descriptions.forEach(
+        (topic, d) -> {
+          ids.put(topic, d.topicId() == null ? "" : d.topicId().toString());
+          counts.put(topic, d.partitions().size());
+        });
     return of(ids, counts);
   }
 
@@ -90,9 +101,18 @@ public final class KafkaTopology implements Serializable {
   static Map<String, Object> adminConfig(String bootstrapServers, Map<String, Object> properties) {
     Map<String, Object> config = new java.util.HashMap<>(properties);
     // Consumer-only settings would make the admin client log a warning per unknown key.
-    config.keySet().removeIf(k -> k.startsWith("auto.") || k.startsWith("enable.auto") || k.equals("group.id")
-        || k.startsWith("key.") || k.startsWith("value.") || k.startsWith("isolation.") || k.startsWith("max.poll")
-        || k.startsWith("fetch."));
+    config
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("auto.")
+                    || k.startsWith("enable.auto")
+                    || k.equals("group.id")
+                    || k.startsWith("key.")
+                    || k.startsWith("value.")
+                    || k.startsWith("isolation.")
+                    || k.startsWith("max.poll")
+                    || k.startsWith("fetch."));
     config.put("bootstrap.servers", bootstrapServers);
     config.putIfAbsent("request.timeout.ms", 15000);
     config.putIfAbsent("default.api.timeout.ms", 15000);
@@ -130,7 +150,11 @@ public final class KafkaTopology implements Serializable {
    */
   public KafkaTopology extendedWith(KafkaTopology now) {
     Set<String> known = partitions();
-    List<String> added = now.partitions().stream().filter(p -> !known.contains(p)).sorted(KafkaTopology::compare).toList();
+    List<String> added =
+        now.partitions().stream()
+            .filter(p -> !known.contains(p))
+            .sorted(KafkaTopology::compare)
+            .toList();
     if (added.isEmpty()) {
       return this;
     }
@@ -140,11 +164,14 @@ public final class KafkaTopology implements Serializable {
   }
 
   /**
-   * What a restore reads after a topic was created again: every partition Kafka has {@code now},
-   * in a new epoch, whose sources take no positions from the checkpoint.
+   * What a restore reads after a topic was created again: every partition Kafka has {@code now}, in
+   * a new epoch, whose sources take no positions from the checkpoint.
    */
   public KafkaTopology nextEpoch(KafkaTopology now) {
-    return new KafkaTopology(now.topicIds, List.of(List.copyOf(now.partitions().stream().sorted(KafkaTopology::compare).toList())), epoch + 1);
+    return new KafkaTopology(
+        now.topicIds,
+        List.of(List.copyOf(now.partitions().stream().sorted(KafkaTopology::compare).toList())),
+        epoch + 1);
   }
 
   public int epoch() {
@@ -154,18 +181,19 @@ public final class KafkaTopology implements Serializable {
   /** The topics deleted and created again since this topology was recorded. */
   public List<String> recreatedTopics(KafkaTopology now) {
     List<String> recreated = new ArrayList<>();
-    topicIds.forEach((topic, id) -> {
-      String current = now.topicIds.get(topic);
-      if (current != null && !id.isEmpty() && !current.isEmpty() && !current.equals(id)) {
-        recreated.add(topic);
-      }
-    });
+    topicIds.forEach(
+        (topic, id) -> {
+          String current = now.topicIds.get(topic);
+          if (current != null && !id.isEmpty() && !current.isEmpty() && !current.equals(id)) {
+            recreated.add(topic);
+          }
+        });
     return recreated;
   }
 
   /**
-   * What changed in Kafka since this topology was recorded, as sentences (empty when nothing
-   * did): topics deleted and created again (another id), and partitions added.
+   * What changed in Kafka since this topology was recorded, as sentences (empty when nothing did):
+   * topics deleted and created again (another id), and partitions added.
    */
   public List<String> changesTo(KafkaTopology now) {
     List<String> changes = new ArrayList<>();
@@ -175,15 +203,31 @@ public final class KafkaTopology implements Serializable {
       if (id == null) {
         changes.add("topic '" + topic + "' does not exist any more");
       } else if (!e.getValue().isEmpty() && !id.isEmpty() && !id.equals(e.getValue())) {
-        changes.add("topic '" + topic + "' was deleted and created again (topic id " + e.getValue() + ", now " + id + ")");
+        changes.add(
+            "topic '"
+                + topic
+                + "' was deleted and created again (topic id "
+                + e.getValue()
+                + ", now "
+                + id
+                + ")");
       }
     }
     Map<String, Integer> read = partitionCounts();
     Map<String, Integer> has = now.partitionCounts();
     for (Map.Entry<String, Integer> e : has.entrySet()) {
       int known = read.getOrDefault(e.getKey(), 0);
-      if (topicIds.containsKey(e.getKey()) && e.getValue() > known && Objects.equals(topicIds.get(e.getKey()), now.topicIds.get(e.getKey()))) {
-        changes.add("topic '" + e.getKey() + "' has " + e.getValue() + " partitions, of which " + known + " are read");
+      if (topicIds.containsKey(e.getKey())
+          && e.getValue() > known
+          && Objects.equals(topicIds.get(e.getKey()), now.topicIds.get(e.getKey()))) {
+        changes.add(
+            "topic '"
+                + e.getKey()
+                + "' has "
+                + e.getValue()
+                + " partitions, of which "
+                + known
+                + " are read");
       }
     }
     return changes;
@@ -197,11 +241,15 @@ public final class KafkaTopology implements Serializable {
   /**
    * Drops the consumer group's committed offsets of {@code topics}: after a topic was created
    * again, a position the old topic left (or one a job committed into the new topic before it
-   * stopped) would skip the new topic's first records. Failures are reported, not thrown: Kafka
-   * may hold no offsets for them.
+   * stopped) would skip the new topic's first records. Failures are reported, not thrown: Kafka may
+   * hold no offsets for them.
    */
   public static List<String> dropCommittedOffsets(
-      String bootstrapServers, Map<String, Object> properties, String group, KafkaTopology now, Collection<String> topics) {
+      String bootstrapServers,
+      Map<String, Object> properties,
+      String group,
+      KafkaTopology now,
+      Collection<String> topics) {
     List<String> problems = new ArrayList<>();
     java.util.Set<TopicPartition> partitions = new java.util.HashSet<>();
     for (String p : now.partitions()) {
@@ -215,7 +263,10 @@ public final class KafkaTopology implements Serializable {
     try (AdminClient admin = AdminClient.create(adminConfig(bootstrapServers, properties))) {
       admin.deleteConsumerGroupOffsets(group, partitions).all().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      problems.add(e.getCause() == null ? e.getMessage() : e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
+      problems.add(
+          e.getCause() == null
+              ? e.getMessage()
+              : e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
     } catch (TimeoutException e) {
       problems.add("timed out");
     } catch (InterruptedException e) {
@@ -258,6 +309,8 @@ public final class KafkaTopology implements Serializable {
   @Override
   public String toString() {
     return (epoch == 0 ? "" : "epoch " + epoch + ": ")
-        + generations.stream().map(g -> g.stream().collect(Collectors.joining(",", "[", "]"))).collect(Collectors.joining(" + "));
+        + generations.stream()
+            .map(g -> g.stream().collect(Collectors.joining(",", "[", "]")))
+            .collect(Collectors.joining(" + "));
   }
 }

@@ -17,8 +17,8 @@ import org.joda.time.Duration;
  * never by the watermark. A pane is written a delay after its first row ({@link
  * EventTimeWindowing#lateDelay}, at most a minute), or as soon as it holds {@link
  * #MAX_ROWS_PER_PANE} rows of one partition and shard, whichever comes first: what waits in state
- * is bounded by the rows read in that delay, and by that count per partition, however large and
- * old the backlog being read.
+ * is bounded by the rows read in that delay, and by that count per partition, however large and old
+ * the backlog being read.
  */
 public class LateRowPanes extends PTransform<PCollection<LakeRow>, PCollection<LakeRow>> {
   /**

@@ -87,7 +87,8 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
         }
         String[] kv = entry.split("=", 2);
         if (kv.length != 2) {
-          throw new IllegalArgumentException(option + " entries are key=value; got " + entry.split("=")[0]);
+          throw new IllegalArgumentException(
+              option + " entries are key=value; got " + entry.split("=")[0]);
         }
         pairs.put(kv[0].trim(), kv[1].trim());
       }
@@ -112,7 +113,11 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
             .withConsumerConfigUpdates(consumer)
             .withTimestampPolicyFactory(
                 (partition, previousWatermark) ->
-                    new EventTimePolicy(record -> eventTime(kindOfTopic, record), delay, partition, previousWatermark))
+                    new EventTimePolicy(
+                        record -> eventTime(kindOfTopic, record),
+                        delay,
+                        partition,
+                        previousWatermark))
             .commitOffsetsInFinalize();
     if (maxRecords != null) {
       base = base.withMaxNumRecords(maxRecords);
@@ -125,26 +130,33 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
       // (Flink maps checkpoint state by step name), so a restored checkpoint gives generation 0
       // its positions and a generation new to it starts from the committed offsets. A new epoch
       // renames them all: its sources take no position from the checkpoint.
-      PCollectionList<KafkaRecord<byte[], byte[]>> sources = PCollectionList.empty(begin.getPipeline());
+      PCollectionList<KafkaRecord<byte[], byte[]>> sources =
+          PCollectionList.empty(begin.getPipeline());
       List<List<String>> generations = topology.generations();
       String epoch = topology.epoch() == 0 ? "" : "Epoch" + topology.epoch();
       for (int g = 0; g < generations.size(); g++) {
-        List<TopicPartition> partitions = generations.get(g).stream().map(KafkaTopology::toTopicPartition).toList();
+        List<TopicPartition> partitions =
+            generations.get(g).stream().map(KafkaTopology::toTopicPartition).toList();
         String name = (g == 0 ? "ReadKafka" : "ReadKafkaAdded" + g) + epoch;
         sources = sources.and(begin.apply(name, base.withTopicPartitions(partitions)));
       }
-      read = sources.size() == 1 ? sources.get(0) : sources.apply("AllPartitions", Flatten.pCollections());
+      read =
+          sources.size() == 1
+              ? sources.get(0)
+              : sources.apply("AllPartitions", Flatten.pCollections());
       begin
           .apply("TopologyTicks", GenerateSequence.from(0).withRate(1, topologyCheck))
-          .apply("WatchTopology", ParDo.of(new WatchTopologyFn(bootstrapServers, consumerProperties, topology)));
+          .apply(
+              "WatchTopology",
+              ParDo.of(new WatchTopologyFn(bootstrapServers, consumerProperties, topology)));
     }
-    return read
-        .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic)))
+    return read.apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic)))
         .setCoder(SourceRecord.Coder.of());
   }
 
   /** A record without a readable event time keeps Kafka's timestamp; parsing rejects it later. */
-  private static Instant eventTime(Map<String, EventKind> kindOfTopic, KafkaRecord<byte[], byte[]> record) {
+  private static Instant eventTime(
+      Map<String, EventKind> kindOfTopic, KafkaRecord<byte[], byte[]> record) {
     Instant time = EventTimes.of(kindOfTopic.get(record.getTopic()), record.getKV().getValue());
     return time != null ? time : new Instant(record.getTimestamp());
   }
@@ -157,10 +169,13 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     }
 
     @ProcessElement
-    public void process(@Element KafkaRecord<byte[], byte[]> record, OutputReceiver<SourceRecord> out) {
+    public void process(
+        @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<SourceRecord> out) {
       String position = record.getTopic() + "/" + record.getPartition() + "/" + record.getOffset();
       byte[] value = record.getKV().getValue();
-      out.output(SourceRecord.of(kindOfTopic.get(record.getTopic()), position, value == null ? new byte[0] : value));
+      out.output(
+          SourceRecord.of(
+              kindOfTopic.get(record.getTopic()), position, value == null ? new byte[0] : value));
     }
   }
 }

@@ -24,21 +24,22 @@ import org.joda.time.Duration;
  * Splits streaming rows into those their event-time window may still take ({@link #ON_TIME}) and
  * those later than its allowed lateness ({@link #TOO_LATE}), which the window's GroupByKey would
  * drop silently. Too-late rows are flagged {@code late = true}, counted, and keep their own event
- * time (their partition comes from it): they are written through {@link LateRowPanes}, which
- * waits for no watermark.
+ * time (their partition comes from it): they are written through {@link LateRowPanes}, which waits
+ * for no watermark.
  *
  * <p>A DoFn cannot see the watermark, so a row is judged against an upper bound of it: the clock
  * less the out-of-orderness. {@link EventTimePolicy} never lets a partition's watermark past that
  * (a record dated ahead of the clock cannot move it), and a watermark travels behind the rows read
  * before it, so a row judged on time here is still on time at its window. The bound never depends
  * on the event times seen: one record dated 2099 used to push it to 2099, and every later row of
- * that worker was restamped there and waited for a watermark that never came. Judged by the
- * clock, the rows of a history backlog beyond the allowed lateness leave at once instead of
- * waiting in the current window until the whole backlog is read.
+ * that worker was restamped there and waited for a watermark that never came. Judged by the clock,
+ * the rows of a history backlog beyond the allowed lateness leave at once instead of waiting in the
+ * current window until the whole backlog is read.
  */
 public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionTuple> {
   /** Rows whose window may still take them, unchanged. */
   public static final TupleTag<LakeRow> ON_TIME = new TupleTag<>() {};
+
   /** Rows later than their window's allowed lateness, flagged {@code late = true}. */
   public static final TupleTag<LakeRow> TOO_LATE = new TupleTag<>() {};
 
@@ -66,7 +67,11 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
 
   /** Whether a row of this event time is past its window's allowed lateness at this clock. */
   static boolean tooLate(
-      long eventMillis, long clockMillis, Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+      long eventMillis,
+      long clockMillis,
+      Duration window,
+      Duration allowedLateness,
+      Duration maxOutOfOrderness) {
     long size = window.getMillis();
     long windowEnd = Math.floorDiv(eventMillis, size) * size + size;
     long watermarkBound = clockMillis - maxOutOfOrderness.getMillis();
@@ -89,8 +94,14 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     }
 
     @ProcessElement
-    public void process(@Element LakeRow row, @Timestamp org.joda.time.Instant timestamp, MultiOutputReceiver out) {
-      if (!tooLate(timestamp.getMillis(), System.currentTimeMillis(), window, allowedLateness, maxOutOfOrderness)) {
+    public void process(
+        @Element LakeRow row, @Timestamp org.joda.time.Instant timestamp, MultiOutputReceiver out) {
+      if (!tooLate(
+          timestamp.getMillis(),
+          System.currentTimeMillis(),
+          window,
+          allowedLateness,
+          maxOutOfOrderness)) {
         out.get(ON_TIME).output(row);
         return;
       }
@@ -100,7 +111,8 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
       // A copy: the input row may be shared with other consumers of it.
       GenericRecord flagged = GenericData.get().deepCopy(row.record().getSchema(), row.record());
       flagged.put(AvroSchemas.LATE, true);
-      out.get(TOO_LATE).output(new LakeRow(row.table(), row.tenant(), row.eventTimeMicros(), flagged));
+      out.get(TOO_LATE)
+          .output(new LakeRow(row.table(), row.tenant(), row.eventTimeMicros(), flagged));
     }
   }
 }

@@ -15,13 +15,13 @@ import org.slf4j.LoggerFactory;
  * reads the partitions it was given when the job first started, also after a restore, so:
  *
  * <ul>
- *   <li>a partition added to a topic would never be read: the job stops, and a restart with
- *       {@code --resume} restores its checkpoint and reads the new partitions as a further source
- *       from the consumer group's committed offsets (from their start);
+ *   <li>a partition added to a topic would never be read: the job stops, and a restart with {@code
+ *       --resume} restores its checkpoint and reads the new partitions as a further source from the
+ *       consumer group's committed offsets (from their start);
  *   <li>a topic deleted and created again restarts its offsets at 0, and the source would skip
- *       every record below the position it had: the job stops, and a restart with {@code
- *       --resume} restores the checkpoint's windows but none of its Kafka positions, and reads
- *       every topic from the consumer group's committed offsets (the new topic from its start).
+ *       every record below the position it had: the job stops, and a restart with {@code --resume}
+ *       restores the checkpoint's windows but none of its Kafka positions, and reads every topic
+ *       from the consumer group's committed offsets (the new topic from its start).
  * </ul>
  *
  * <p>The stop is final: the failure carries Flink's SuppressRestartsException when Flink is there,
@@ -37,7 +37,8 @@ public class WatchTopologyFn extends DoFn<Long, Void> {
   private transient AdminClient admin;
   private transient Set<String> reportedGone;
 
-  public WatchTopologyFn(String bootstrapServers, Map<String, Object> properties, KafkaTopology reading) {
+  public WatchTopologyFn(
+      String bootstrapServers, Map<String, Object> properties, KafkaTopology reading) {
     this.bootstrapServers = bootstrapServers;
     this.properties = new HashMap<>(properties);
     this.reading = reading;
@@ -53,19 +54,24 @@ public class WatchTopologyFn extends DoFn<Long, Void> {
   public void process() {
     KafkaTopology now;
     try {
-      now = KafkaTopology.of(admin.describeTopics(reading.topicIds().keySet()).allTopicNames().get());
+      now =
+          KafkaTopology.of(admin.describeTopics(reading.topicIds().keySet()).allTopicNames().get());
     } catch (Exception e) {
       // A deleted topic fails the whole description; ask for the others one by one.
       now = describeEach();
       if (now == null) {
-        LOG.warn("datalake: cannot check the Kafka topics' partitions now ({}); checking again at the next tick", e.getClass().getSimpleName());
+        LOG.warn(
+            "datalake: cannot check the Kafka topics' partitions now ({}); checking again at the next tick",
+            e.getClass().getSimpleName());
         return;
       }
     }
     check(reading, now);
     for (String change : reading.changesTo(now)) {
       if (change.endsWith("does not exist any more") && reportedGone.add(change)) {
-        LOG.warn("datalake: Kafka {}; the job goes on and stops if it comes back as a new topic", change);
+        LOG.warn(
+            "datalake: Kafka {}; the job goes on and stops if it comes back as a new topic",
+            change);
       }
     }
   }
@@ -75,20 +81,27 @@ public class WatchTopologyFn extends DoFn<Long, Void> {
    * topic the job's positions do not belong to.
    */
   public static void check(KafkaTopology reading, KafkaTopology now) {
-    List<String> changes = reading.changesTo(now).stream().filter(c -> !c.endsWith("does not exist any more")).toList();
+    List<String> changes =
+        reading.changesTo(now).stream()
+            .filter(c -> !c.endsWith("does not exist any more"))
+            .toList();
     if (changes.isEmpty()) {
       return;
     }
     String message;
     if (reading.recreatedIn(now)) {
       message =
-          "datalake: the job stops: Kafka " + String.join("; ", changes) + ". The job's positions belong to the"
+          "datalake: the job stops: Kafka "
+              + String.join("; ", changes)
+              + ". The job's positions belong to the"
               + " deleted topic, and records of the new one below them would be skipped. Restart it with --resume and"
               + " the same --jobName: the checkpoint's window contents are restored, and every topic is read from the"
               + " consumer group's committed offsets, the new one from its start.";
     } else {
       message =
-          "datalake: the job stops: Kafka " + String.join("; ", changes) + ". A running job cannot take on"
+          "datalake: the job stops: Kafka "
+              + String.join("; ", changes)
+              + ". A running job cannot take on"
               + " partitions added after its start. Restart it with --resume and the same --jobName: the"
               + " checkpoint restores the partitions read so far, and the new ones are read from the consumer"
               + " group's committed offsets (from their start), so nothing is skipped.";
@@ -100,7 +113,8 @@ public class WatchTopologyFn extends DoFn<Long, Void> {
   /** Wrapped in Flink's SuppressRestartsException when that is on the classpath. */
   static RuntimeException nonRecoverable(RuntimeException cause) {
     try {
-      Class<?> suppress = Class.forName("org.apache.flink.runtime.execution.SuppressRestartsException");
+      Class<?> suppress =
+          Class.forName("org.apache.flink.runtime.execution.SuppressRestartsException");
       return (RuntimeException) suppress.getConstructor(Throwable.class).newInstance(cause);
     } catch (ReflectiveOperationException | LinkageError e) {
       return cause;
@@ -115,7 +129,8 @@ public class WatchTopologyFn extends DoFn<Long, Void> {
         found.putAll(admin.describeTopics(List.of(topic)).allTopicNames().get());
         answered++;
       } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+        if (e.getCause()
+            instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
           answered++; // gone: absent from the result
         }
       } catch (InterruptedException e) {

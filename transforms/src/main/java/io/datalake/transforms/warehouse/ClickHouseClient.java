@@ -47,10 +47,12 @@ public final class ClickHouseClient implements Serializable {
     if (!credentialsFile.isBlank()) {
       Properties props = new Properties();
       try (InputStream in =
-          Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(credentialsFile, false)))) {
+          Channels.newInputStream(
+              FileSystems.open(FileSystems.matchNewResource(credentialsFile, false)))) {
         props.load(in);
       } catch (IOException e) {
-        throw new IllegalArgumentException("Cannot read the ClickHouse credentials file " + credentialsFile);
+        throw new IllegalArgumentException(
+            "Cannot read the ClickHouse credentials file " + credentialsFile);
       }
       user = props.getProperty("user", user);
       password = props.getProperty("password", "");
@@ -61,7 +63,9 @@ public final class ClickHouseClient implements Serializable {
       password = envPassword == null ? "" : envPassword;
     }
     authorization =
-        "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
@@ -84,8 +88,10 @@ public final class ClickHouseClient implements Serializable {
     String credentials =
         user.equals("default") && password.isEmpty()
             ? ""
-            : "&user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
-                + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
+            : "&user="
+                + URLEncoder.encode(user, StandardCharsets.UTF_8)
+                + "&password="
+                + URLEncoder.encode(password, StandardCharsets.UTF_8);
     return "jdbc:clickhouse:"
         + url.replaceFirst("(?i)^https?:", "")
         + "/"
@@ -93,10 +99,12 @@ public final class ClickHouseClient implements Serializable {
         + "?server_version="
         + URLEncoder.encode(serverVersion, StandardCharsets.UTF_8)
         + "&server_time_zone=UTC"
-        // 18.16 ignores the driver's way of naming the database; its HTTP 'database' parameter works.
+        // 18.16 ignores the driver's way of naming the database; its HTTP 'database' parameter
+        // works.
         + "&custom_http_params="
         + URLEncoder.encode("database=" + database, StandardCharsets.UTF_8)
-        // The driver's default Apache HTTP client never gives ClickHouseIO's pooled connections back:
+        // The driver's default Apache HTTP client never gives ClickHouseIO's pooled connections
+        // back:
         // after about ten inserts per writer every insert waits for a connection, with no error
         // (measured by the benchmark). The JDK's own HTTP connection has no such pool.
         + "&http_connection_provider=HTTP_URL_CONNECTION"
@@ -117,14 +125,22 @@ public final class ClickHouseClient implements Serializable {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         throw new ClickHouseException(
-            "ClickHouse at " + url + " answered " + response.statusCode() + ": " + response.body().trim(),
+            "ClickHouse at "
+                + url
+                + " answered "
+                + response.statusCode()
+                + ": "
+                + response.body().trim(),
             ClickHouseException.isTransient(response.statusCode(), response.body()));
       }
       return response.body();
     } catch (IOException e) {
       // Refused, reset or timed out (a stopped or frozen server): worth retrying.
       throw new ClickHouseException(
-          "ClickHouse at " + url + " is unreachable: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+          "ClickHouse at "
+              + url
+              + " is unreachable: "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
           true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -150,7 +166,8 @@ public final class ClickHouseClient implements Serializable {
     private static final java.util.Set<Integer> TRANSIENT_CODES =
         java.util.Set.of(159, 202, 209, 210, 241, 242, 252, 285, 319, 394, 425);
 
-    private static final java.util.regex.Pattern ERROR_CODE = java.util.regex.Pattern.compile("^Code: (\\d+)");
+    private static final java.util.regex.Pattern ERROR_CODE =
+        java.util.regex.Pattern.compile("^Code: (\\d+)");
 
     private final boolean transientFailure;
 

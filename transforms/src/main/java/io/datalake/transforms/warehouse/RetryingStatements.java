@@ -48,7 +48,11 @@ public final class RetryingStatements {
       try {
         String body = client.execute(sql);
         if (attempt > 1) {
-          LOG.info("datalake: ClickHouse took {} at attempt {}, after {} s", what, attempt, seconds(started));
+          LOG.info(
+              "datalake: ClickHouse took {} at attempt {}, after {} s",
+              what,
+              attempt,
+              seconds(started));
         }
         return body;
       } catch (ClickHouseException e) {
@@ -60,15 +64,26 @@ public final class RetryingStatements {
           again = BackOffUtils.next(sleeper, attempts);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
-          throw new ClickHouseException("interrupted while retrying " + what + ": " + e.getMessage());
+          throw new ClickHouseException(
+              "interrupted while retrying " + what + ": " + e.getMessage());
         }
         if (!again) {
           throw new ClickHouseException(
-              "gave up on " + what + " after " + attempt + " attempts over " + seconds(started)
-                  + " s (--clickhouseRetrySeconds): " + e.getMessage(),
+              "gave up on "
+                  + what
+                  + " after "
+                  + attempt
+                  + " attempts over "
+                  + seconds(started)
+                  + " s (--clickhouseRetrySeconds): "
+                  + e.getMessage(),
               true);
         }
-        LOG.warn("datalake: {} failed (attempt {}), retrying with backoff: {}", what, attempt, e.getMessage());
+        LOG.warn(
+            "datalake: {} failed (attempt {}), retrying with backoff: {}",
+            what,
+            attempt,
+            e.getMessage());
       }
     }
   }

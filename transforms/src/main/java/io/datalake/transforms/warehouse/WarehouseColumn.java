@@ -9,7 +9,8 @@ import org.apache.beam.sdk.io.clickhouse.TableSchema;
  * One ClickHouse column: its DDL type, the type ClickHouseIO writes it with, and how its value is
  * taken from a lake row (throwing for a value the column would reject).
  */
-public record WarehouseColumn(String name, String ddlType, TableSchema.ColumnType ioType, Value value)
+public record WarehouseColumn(
+    String name, String ddlType, TableSchema.ColumnType ioType, Value value)
     implements Serializable {
 
   /** Reads the column's value from a lake row. */

@@ -8,10 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Schema management before a run (the pipeline's compile step): creates the database and the
- * tables when missing; for an existing table, adds the columns it lacks and refuses to start on a
- * change that cannot be made safely (a type change, a column the pipeline no longer writes),
- * printing the difference table by table.
+ * Schema management before a run (the pipeline's compile step): creates the database and the tables
+ * when missing; for an existing table, adds the columns it lacks and refuses to start on a change
+ * that cannot be made safely (a type change, a column the pipeline no longer writes), printing the
+ * difference table by table.
  */
 public final class WarehouseSchema {
   private static final Logger LOG = LoggerFactory.getLogger(WarehouseSchema.class);
@@ -38,12 +38,22 @@ public final class WarehouseSchema {
           continue;
         }
         if (!actual.equals(column.getValue())) {
-          tableProblems.add("  column " + column.getKey() + ": is " + actual + ", pipeline writes " + column.getValue() + " (type change)");
+          tableProblems.add(
+              "  column "
+                  + column.getKey()
+                  + ": is "
+                  + actual
+                  + ", pipeline writes "
+                  + column.getValue()
+                  + " (type change)");
         }
       }
       for (String column : columns.keySet()) {
         if (!wanted.containsKey(column)) {
-          tableProblems.add("  column " + column + ": exists in ClickHouse, the pipeline no longer writes it (dropped column)");
+          tableProblems.add(
+              "  column "
+                  + column
+                  + ": exists in ClickHouse, the pipeline no longer writes it (dropped column)");
         }
       }
       if (!tableProblems.isEmpty()) {
@@ -55,10 +65,21 @@ public final class WarehouseSchema {
       for (WarehouseColumn column : table.columns()) {
         if (!columns.containsKey(column.name())) {
           client.execute(
-              "ALTER TABLE " + Sql.identifier(database) + "." + Sql.identifier(table.name())
-                  + " ADD COLUMN " + Sql.identifier(column.name()) + " " + column.ddlType()
+              "ALTER TABLE "
+                  + Sql.identifier(database)
+                  + "."
+                  + Sql.identifier(table.name())
+                  + " ADD COLUMN "
+                  + Sql.identifier(column.name())
+                  + " "
+                  + column.ddlType()
                   + (previous == null ? "" : " AFTER " + Sql.identifier(previous)));
-          LOG.info("datalake: added column {} {} to ClickHouse table {}.{}", column.name(), column.ddlType(), database, table.name());
+          LOG.info(
+              "datalake: added column {} {} to ClickHouse table {}.{}",
+              column.name(),
+              column.ddlType(),
+              database,
+              table.name());
         }
         previous = column.name();
       }
@@ -66,16 +87,19 @@ public final class WarehouseSchema {
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
           "ClickHouse tables differ from the pipeline's schema in ways that cannot be applied safely;"
-              + " migrate or drop them first:\n" + String.join("\n", problems));
+              + " migrate or drop them first:\n"
+              + String.join("\n", problems));
     }
     client.execute(WarehouseTables.DEAD_LETTERS_DDL.replace("{db}", Sql.identifier(database)));
   }
 
-  private static Map<String, Map<String, String>> existingColumns(ClickHouseClient client, String database) {
+  private static Map<String, Map<String, String>> existingColumns(
+      ClickHouseClient client, String database) {
     Map<String, Map<String, String>> tables = new LinkedHashMap<>();
     String body =
         client.execute(
-            "SELECT table, name, type FROM system.columns WHERE database = " + Sql.string(database)
+            "SELECT table, name, type FROM system.columns WHERE database = "
+                + Sql.string(database)
                 + " FORMAT TabSeparated");
     for (String line : body.split("\n")) {
       if (line.isBlank()) {

@@ -61,8 +61,15 @@ public record WarehouseTable(
     String org = Sql.string(tenant);
     String filter = viewFilter.replace("{db}", db).replace("{org}", org);
     return "CREATE VIEW IF NOT EXISTS "
-        + db + "." + Sql.identifier(viewName(tenant))
-        + " AS SELECT * FROM " + db + "." + Sql.identifier(name) + " FINAL WHERE org_id = " + org
+        + db
+        + "."
+        + Sql.identifier(viewName(tenant))
+        + " AS SELECT * FROM "
+        + db
+        + "."
+        + Sql.identifier(name)
+        + " FINAL WHERE org_id = "
+        + org
         + (filter.isEmpty() ? "" : " AND " + filter);
   }
 }

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.clickhouse.TableSchema;
 import org.apache.beam.sdk.io.clickhouse.TableSchema.ColumnType;
 import org.apache.beam.sdk.io.clickhouse.TableSchema.TypeName;
@@ -32,11 +31,13 @@ public final class WarehouseTables {
   public static final String VERSION = "_version";
   public static final String LOAD_ID = "_load_id";
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** DateTime holds seconds from 1970 to 2106 as a UInt32. */
   private static final long MAX_DATETIME_SECONDS = 4_294_967_295L;
 
   /** Tables whose rows are never versioned: safe to partition by event-time month. */
-  private static final Set<String> IMMUTABLE = Set.of("entity_operations", "journey_events", "portal_events");
+  private static final Set<String> IMMUTABLE =
+      Set.of("entity_operations", "journey_events", "portal_events");
 
   private static final Set<String> DELETING = Set.of("deleteEntity", "softDeleteEntity");
 
@@ -83,7 +84,8 @@ public final class WarehouseTables {
   private static WarehouseTable fromLake(LakeTable lake, String versionColumn, String viewFilter) {
     List<WarehouseColumn> columns = new ArrayList<>();
     for (Field field : lake.rowType().fields()) {
-      boolean required = lake.key().contains(field.column()) || field.column().equals(lake.eventTimeColumn());
+      boolean required =
+          lake.key().contains(field.column()) || field.column().equals(lake.eventTimeColumn());
       columns.add(column(field, required));
     }
     columns.add(json(AvroSchemas.EXTRA, row -> row.record().get(AvroSchemas.EXTRA)));
@@ -109,7 +111,9 @@ public final class WarehouseTables {
 
   private static WarehouseColumn lateColumn() {
     return new WarehouseColumn(
-        AvroSchemas.LATE, "UInt8", ColumnType.UINT8,
+        AvroSchemas.LATE,
+        "UInt8",
+        ColumnType.UINT8,
         row -> (short) (Boolean.TRUE.equals(row.record().get(AvroSchemas.LATE)) ? 1 : 0));
   }
 
@@ -123,26 +127,55 @@ public final class WarehouseTables {
     FieldType type = field.type();
     if (type instanceof FieldType.Scalar scalar) {
       return switch (scalar) {
-        case STRING, JSON -> required
-            ? new WarehouseColumn(name, "String", ColumnType.STRING, row -> requiredText(row, name))
-            : new WarehouseColumn(name, "Nullable(String)", ColumnType.nullable(TypeName.STRING), row -> text(row.record().get(name)));
-        case LONG -> new WarehouseColumn(name, "Nullable(Int64)", ColumnType.nullable(TypeName.INT64), row -> row.record().get(name));
-        case DOUBLE -> new WarehouseColumn(name, "Nullable(Float64)", ColumnType.nullable(TypeName.FLOAT64), row -> row.record().get(name));
-        case BOOLEAN -> new WarehouseColumn(
-            name, "Nullable(UInt8)", ColumnType.nullable(TypeName.UINT8),
-            row -> {
-              Object v = row.record().get(name);
-              return v == null ? null : (short) (((Boolean) v) ? 1 : 0);
-            });
-        case TIMESTAMP -> required
-            ? new WarehouseColumn(name, "DateTime", ColumnType.DATETIME, row -> {
-                Instant t = dateTime(row, name);
-                if (t == null) {
-                  throw new RecordRejectedException("clickhouse", row.table() + "." + name + " is missing");
-                }
-                return t;
-              })
-            : new WarehouseColumn(name, "Nullable(DateTime)", ColumnType.nullable(TypeName.DATETIME), row -> dateTime(row, name));
+        case STRING, JSON ->
+            required
+                ? new WarehouseColumn(
+                    name, "String", ColumnType.STRING, row -> requiredText(row, name))
+                : new WarehouseColumn(
+                    name,
+                    "Nullable(String)",
+                    ColumnType.nullable(TypeName.STRING),
+                    row -> text(row.record().get(name)));
+        case LONG ->
+            new WarehouseColumn(
+                name,
+                "Nullable(Int64)",
+                ColumnType.nullable(TypeName.INT64),
+                row -> row.record().get(name));
+        case DOUBLE ->
+            new WarehouseColumn(
+                name,
+                "Nullable(Float64)",
+                ColumnType.nullable(TypeName.FLOAT64),
+                row -> row.record().get(name));
+        case BOOLEAN ->
+            new WarehouseColumn(
+                name,
+                "Nullable(UInt8)",
+                ColumnType.nullable(TypeName.UINT8),
+                row -> {
+                  Object v = row.record().get(name);
+                  return v == null ? null : (short) (((Boolean) v) ? 1 : 0);
+                });
+        case TIMESTAMP ->
+            required
+                ? new WarehouseColumn(
+                    name,
+                    "DateTime",
+                    ColumnType.DATETIME,
+                    row -> {
+                      Instant t = dateTime(row, name);
+                      if (t == null) {
+                        throw new RecordRejectedException(
+                            "clickhouse", row.table() + "." + name + " is missing");
+                      }
+                      return t;
+                    })
+                : new WarehouseColumn(
+                    name,
+                    "Nullable(DateTime)",
+                    ColumnType.nullable(TypeName.DATETIME),
+                    row -> dateTime(row, name));
       };
     }
     if (type instanceof FieldType.ArrayType array && array.element() == FieldType.Scalar.STRING) {
@@ -177,7 +210,8 @@ public final class WarehouseTables {
   private static String requiredText(LakeRow row, String name) throws RecordRejectedException {
     Object v = row.record().get(name);
     if (v == null) {
-      throw new RecordRejectedException("clickhouse", row.table() + "." + name + " (part of the key) is missing");
+      throw new RecordRejectedException(
+          "clickhouse", row.table() + "." + name + " (part of the key) is missing");
     }
     return v.toString();
   }
@@ -191,30 +225,65 @@ public final class WarehouseTables {
     long seconds = Math.floorDiv(micros, 1_000_000L);
     if (seconds < 0 || seconds > MAX_DATETIME_SECONDS) {
       throw new RecordRejectedException(
-          "clickhouse", row.table() + "." + name + " is outside the range of ClickHouse DateTime (1970-2106)");
+          "clickhouse",
+          row.table() + "." + name + " is outside the range of ClickHouse DateTime (1970-2106)");
     }
     return new Instant(Math.floorDiv(micros, 1000L));
   }
 
-  /** The latest state of each entity, by event time; deletes mark it deleted, restores revive it. */
+  /**
+   * The latest state of each entity, by event time; deletes mark it deleted, restores revive it.
+   */
   private static WarehouseTable currentEntities() {
     List<WarehouseColumn> columns = new ArrayList<>();
-    columns.add(new WarehouseColumn("org_id", "String", ColumnType.STRING, row -> requiredText(row, "org_id")));
-    columns.add(new WarehouseColumn("entity_id", "String", ColumnType.STRING, row -> requiredText(row, "entity_id")));
-    columns.add(new WarehouseColumn("schema", "Nullable(String)", ColumnType.nullable(TypeName.STRING), row -> text(row.record().get("schema"))));
-    columns.add(new WarehouseColumn("operation", "String", ColumnType.STRING, row -> requiredText(row, "operation")));
     columns.add(
         new WarehouseColumn(
-            "deleted", "UInt8", ColumnType.UINT8,
+            "org_id", "String", ColumnType.STRING, row -> requiredText(row, "org_id")));
+    columns.add(
+        new WarehouseColumn(
+            "entity_id", "String", ColumnType.STRING, row -> requiredText(row, "entity_id")));
+    columns.add(
+        new WarehouseColumn(
+            "schema",
+            "Nullable(String)",
+            ColumnType.nullable(TypeName.STRING),
+            row -> text(row.record().get("schema"))));
+    columns.add(
+        new WarehouseColumn(
+            "operation", "String", ColumnType.STRING, row -> requiredText(row, "operation")));
+    columns.add(
+        new WarehouseColumn(
+            "deleted",
+            "UInt8",
+            ColumnType.UINT8,
             row -> (short) (DELETING.contains(row.record().get("operation").toString()) ? 1 : 0)));
-    columns.add(new WarehouseColumn("timestamp", "DateTime", ColumnType.DATETIME, row -> dateTime(row, "timestamp")));
-    columns.add(new WarehouseColumn("activity_id", "Nullable(String)", ColumnType.nullable(TypeName.STRING), row -> text(row.record().get("activity_id"))));
-    columns.add(new WarehouseColumn("payload", "Nullable(String)", ColumnType.nullable(TypeName.STRING), WarehouseTables::payload));
+    columns.add(
+        new WarehouseColumn(
+            "timestamp", "DateTime", ColumnType.DATETIME, row -> dateTime(row, "timestamp")));
+    columns.add(
+        new WarehouseColumn(
+            "activity_id",
+            "Nullable(String)",
+            ColumnType.nullable(TypeName.STRING),
+            row -> text(row.record().get("activity_id"))));
+    columns.add(
+        new WarehouseColumn(
+            "payload",
+            "Nullable(String)",
+            ColumnType.nullable(TypeName.STRING),
+            WarehouseTables::payload));
     columns.add(lateColumn());
-    columns.add(new WarehouseColumn(VERSION, "UInt64", ColumnType.UINT64, row -> (Long) row.record().get("timestamp")));
+    columns.add(
+        new WarehouseColumn(
+            VERSION, "UInt64", ColumnType.UINT64, row -> (Long) row.record().get("timestamp")));
     columns.add(loadIdColumn());
     return new WarehouseTable(
-        "current_entities", "entity_operations", columns, List.of("org_id", "entity_id"), "tuple()", "deleted = 0");
+        "current_entities",
+        "entity_operations",
+        columns,
+        List.of("org_id", "entity_id"),
+        "tuple()",
+        "deleted = 0");
   }
 
   private static String payload(LakeRow row) throws RecordRejectedException {

@@ -2,12 +2,12 @@ package io.datalake.transforms.warehouse;
 
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.EventKind;
-import io.datalake.transforms.monitor.ProgressLog;
-import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.monitor.ProgressLog;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.schema.LakeTables;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,12 +43,13 @@ import org.joda.time.Duration;
  * Writes lake rows to the ClickHouse warehouse through ClickHouseIO, one sink per table with the
  * table schema given explicitly. ClickHouseIO alone inserts once per bundle and cannot say which
  * rows a table would reject, so this transform complements it: rows are converted and checked
- * against the table's columns first (rejects leave as dead letters with the reason), batched
- * across bundles ({@link GroupIntoBatches}, by count or flush interval) into large inserts, and
- * each tenant's {@code _final} views are created when the tenant first appears.
+ * against the table's columns first (rejects leave as dead letters with the reason), batched across
+ * bundles ({@link GroupIntoBatches}, by count or flush interval) into large inserts, and each
+ * tenant's {@code _final} views are created when the tenant first appears.
  */
 public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
+
   /**
    * ClickHouseIO's retries of an insert are bounded by the cumulative backoff (the retry budget),
    * not by a count: its default of 5 retries from 5 s gives up after about a minute. ClickHouseIO
@@ -88,7 +89,9 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     }
   }
 
-  /** A ClickHouseIO insert into {@code table} with the warehouse's retry budget, never deduplicated. */
+  /**
+   * A ClickHouseIO insert into {@code table} with the warehouse's retry budget, never deduplicated.
+   */
   private static ClickHouseIO.Write<Row> insert(Config config, String table) {
     return ClickHouseIO.<Row>write(config.jdbcUrl(), table)
         .withInsertDeduplicate(false)
@@ -101,7 +104,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
     rows.apply(
         "EnsureTenantViews",
-        ParDo.of(new EnsureTenantViewsFn(config.client(), config.database(), config.retryBudget())));
+        ParDo.of(
+            new EnsureTenantViewsFn(config.client(), config.database(), config.retryBudget())));
     Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
     for (WarehouseTable table : WarehouseTables.all()) {
       tags.put(table.name(), new TupleTag<Row>(table.name()) {});
@@ -129,7 +133,9 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
           .setCoder(rowCoder)
           .apply(
               "Insert_" + name,
-              insert(config, name).withTableSchema(table.ioSchema()).withMaxInsertBlockSize(config.batchRows()));
+              insert(config, name)
+                  .withTableSchema(table.ioSchema())
+                  .withMaxInsertBlockSize(config.batchRows()));
     }
     return converted.get(REJECTED);
   }
@@ -169,7 +175,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
       @Override
       public PCollection<Row> expand(PCollection<DeadLetter> letters) {
         org.apache.beam.sdk.schemas.Schema schema =
-            org.apache.beam.sdk.io.clickhouse.TableSchema.getEquivalentSchema(WarehouseTables.deadLettersSchema());
+            org.apache.beam.sdk.io.clickhouse.TableSchema.getEquivalentSchema(
+                WarehouseTables.deadLettersSchema());
         String loadId = config.loadId();
         PCollection<Row> rows =
             letters
@@ -179,7 +186,14 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
                         .via(
                             (DeadLetter l) ->
                                 Row.withSchema(schema)
-                                    .addValues(l.kind, l.step, l.error, l.source, l.encryptedRecord, System.currentTimeMillis() * 1000, loadId)
+                                    .addValues(
+                                        l.kind,
+                                        l.step,
+                                        l.error,
+                                        l.source,
+                                        l.encryptedRecord,
+                                        System.currentTimeMillis() * 1000,
+                                        loadId)
                                     .build()))
                 .setRowSchema(schema);
         rows.apply(
@@ -200,6 +214,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
     private final PiiKeyset keyset;
     private final Map<String, Counter> rejectedRows = new HashMap<>();
     private transient PiiCipher cipher;
+
     /** Lake table to the warehouse tables it feeds, with their row schemas derived once. */
     private transient Map<String, List<Target>> targets;
 
@@ -212,7 +227,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
       }
     }
 
-    private record Target(WarehouseTable table, TupleTag<Row> tag, org.apache.beam.sdk.schemas.Schema schema) {}
+    private record Target(
+        WarehouseTable table, TupleTag<Row> tag, org.apache.beam.sdk.schemas.Schema schema) {}
 
     @Setup
     public void setup() {
@@ -232,7 +248,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
         try {
           Row.Builder builder = Row.withSchema(target.schema());
           for (WarehouseColumn column : table.columns()) {
-            builder.addValue(column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
+            builder.addValue(
+                column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
           }
           out.get(target.tag()).output(builder.build());
         } catch (RecordRejectedException | RuntimeException e) {
@@ -250,7 +267,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
                       "clickhouse",
                       table.name() + ": " + reason,
                       "clickhouse:" + table.name() + ":" + keyOf(table, row),
-                      cipher.encryptRandomized(row.record().toString().getBytes(StandardCharsets.UTF_8))));
+                      cipher.encryptRandomized(
+                          row.record().toString().getBytes(StandardCharsets.UTF_8))));
         }
       }
     }
@@ -295,7 +313,8 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
       }
       for (WarehouseTable table : WarehouseTables.all()) {
         // Names the table only: the tenant is data, and the log is no place for it.
-        statements.execute("the tenant view of " + table.name(), table.createViewStatement(database, tenant));
+        statements.execute(
+            "the tenant view of " + table.name(), table.createViewStatement(database, tenant));
       }
       CREATED.add(database + "\u0000" + tenant);
     }

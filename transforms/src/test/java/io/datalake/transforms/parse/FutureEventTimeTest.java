@@ -2,9 +2,9 @@ package io.datalake.transforms.parse;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
 import io.datalake.transforms.Fixtures;
@@ -32,11 +32,15 @@ public class FutureEventTimeTest {
 
   private static SourceRecord journeyEvent(String id, Instant time) {
     return Fixtures.record(
-        EventKind.JOURNEY_EVENTS, "topic/0/" + id, Fixtures.analytics(id, "739224", "created_at", time.toString()));
+        EventKind.JOURNEY_EVENTS,
+        "topic/0/" + id,
+        Fixtures.analytics(id, "739224", "created_at", time.toString()));
   }
 
   private PCollectionTuple parse(ParseRecords parse, SourceRecord... records) {
-    return pipeline.apply(Create.of(List.of(records)).withCoder(SourceRecord.Coder.of())).apply(parse);
+    return pipeline
+        .apply(Create.of(List.of(records)).withCoder(SourceRecord.Coder.of()))
+        .apply(parse);
   }
 
   private static ParseRecords parseRecords() {
@@ -58,7 +62,12 @@ public class FutureEventTimeTest {
                 EventKind.ENTITY_OPERATIONS,
                 "entity-operations/0/7",
                 Fixtures.entityOperation(
-                    "739224", "e-1", "updateEntity", "2099-01-01T00:00:00Z", Fixtures.JSON.createObjectNode(), false)));
+                    "739224",
+                    "e-1",
+                    "updateEntity",
+                    "2099-01-01T00:00:00Z",
+                    Fixtures.JSON.createObjectNode(),
+                    false)));
     PAssert.that(out.get(ParseRecords.ROWS))
         .satisfies(
             rows -> {
@@ -112,7 +121,9 @@ public class FutureEventTimeTest {
               letters.forEach(l -> seen.add(l.source + " " + l.error));
               assertThat(
                   seen,
-                  equalTo(List.of("topic/0/in-a-minute created_at is more than 0 s ahead of the clock (--maxFutureSeconds)")));
+                  equalTo(
+                      List.of(
+                          "topic/0/in-a-minute created_at is more than 0 s ahead of the clock (--maxFutureSeconds)")));
               return null;
             });
     pipeline.run();
@@ -121,7 +132,9 @@ public class FutureEventTimeTest {
   @Test
   public void aNegativeMarginIsRefusedWhenTheGraphIsBuilt() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> parseRecords().withMaxFuture(Duration.standardSeconds(-1)));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> parseRecords().withMaxFuture(Duration.standardSeconds(-1)));
     assertThat(e.getMessage(), equalTo("--maxFutureSeconds must be 0 or more, got -1"));
   }
 }

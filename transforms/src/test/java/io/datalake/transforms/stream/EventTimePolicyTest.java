@@ -36,7 +36,14 @@ public class EventTimePolicyTest {
   private static KafkaRecord<byte[], byte[]> record(long offset, Instant eventTime) {
     String json = "{\"id\":\"e" + offset + "\",\"created_at\":\"" + eventTime + "\"}";
     return new KafkaRecord<>(
-        "journey-events", 0, offset, 0L, KafkaTimestampType.CREATE_TIME, null, null, json.getBytes(StandardCharsets.UTF_8));
+        "journey-events",
+        0,
+        offset,
+        0L,
+        KafkaTimestampType.CREATE_TIME,
+        null,
+        null,
+        json.getBytes(StandardCharsets.UTF_8));
   }
 
   private static EventTimePolicy policy() {
@@ -55,7 +62,8 @@ public class EventTimePolicyTest {
     assertThat(policy.getWatermark(READING), equalTo(backlog.minus(OUT_OF_ORDERNESS)));
 
     Instant before = Instant.now();
-    Instant stamped = policy.getTimestampForRecord(READING, record(2, Instant.parse("2099-01-01T00:00:00Z")));
+    Instant stamped =
+        policy.getTimestampForRecord(READING, record(2, Instant.parse("2099-01-01T00:00:00Z")));
     Instant after = Instant.now();
     assertThat("capped at the clock", stamped.getMillis(), lessThanOrEqualTo(after.getMillis()));
     assertThat(stamped.isBefore(before), equalTo(false));
@@ -78,6 +86,7 @@ public class EventTimePolicyTest {
     Instant stamped = policy.getTimestampForRecord(READING, record(1, inAnHour));
     assertThat(stamped.getMillis(), lessThanOrEqualTo(Instant.now().getMillis()));
     assertThat(
-        policy.getWatermark(READING).getMillis(), lessThanOrEqualTo(Instant.now().minus(OUT_OF_ORDERNESS).getMillis()));
+        policy.getWatermark(READING).getMillis(),
+        lessThanOrEqualTo(Instant.now().minus(OUT_OF_ORDERNESS).getMillis()));
   }
 }

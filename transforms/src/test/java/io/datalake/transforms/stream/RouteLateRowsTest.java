@@ -39,8 +39,8 @@ import org.junit.Test;
 
 /**
  * Late routing against a clock that event times cannot move: a record dated 2099 changes nothing
- * for the others, and rows beyond the allowed lateness leave on processing time while the
- * watermark stands still, as when a history backlog is read.
+ * for the others, and rows beyond the allowed lateness leave on processing time while the watermark
+ * stands still, as when a history backlog is read.
  */
 public class RouteLateRowsTest {
   private static final Duration WINDOW = Duration.standardMinutes(5);
@@ -51,14 +51,18 @@ public class RouteLateRowsTest {
 
   private static SourceRecord event(String id, Instant time) {
     return Fixtures.record(
-        EventKind.JOURNEY_EVENTS, "topic/0/" + id, Fixtures.analytics(id, "739224", "created_at", time.toString()));
+        EventKind.JOURNEY_EVENTS,
+        "topic/0/" + id,
+        Fixtures.analytics(id, "739224", "created_at", time.toString()));
   }
 
   private PCollectionTuple parseAndRoute(TestStream<SourceRecord> stream) {
     PCollectionTuple parsed =
         pipeline
             .apply(stream)
-            .apply(new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")));
+            .apply(
+                new ParseRecords(
+                    PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")));
     PCollectionTuple routed =
         parsed.get(ParseRecords.ROWS).apply(new RouteLateRows(WINDOW, LATENESS, OUT_OF_ORDERNESS));
     PAssert.that(parsed.get(ParseRecords.DEAD_LETTERS))
@@ -74,7 +78,9 @@ public class RouteLateRowsTest {
     return routed;
   }
 
-  /** Each row as it leaves a GroupByKey: id, late flag, pane timing and whether its window holds it. */
+  /**
+   * Each row as it leaves a GroupByKey: id, late flag, pane timing and whether its window holds it.
+   */
   private static PCollection<String> panes(PCollection<LakeRow> rows) {
     return rows.apply(WithKeys.of((LakeRow r) -> r.table()).withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), LakeRow.Coder.of()))
@@ -85,7 +91,10 @@ public class RouteLateRowsTest {
   static class DescribePaneFn extends DoFn<KV<String, Iterable<LakeRow>>, String> {
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<LakeRow>> group, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out) {
+        @Element KV<String, Iterable<LakeRow>> group,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<String> out) {
       for (LakeRow row : group.getValue()) {
         String where;
         if (window instanceof GlobalWindow) {
@@ -96,7 +105,14 @@ public class RouteLateRowsTest {
           boolean own = !time.isBefore(interval.start()) && time.isBefore(interval.end());
           where = own ? "own-window" : "other-window " + window;
         }
-        out.output(row.record().get("id") + " late=" + row.record().get("late") + " " + where + " " + pane.getTiming());
+        out.output(
+            row.record().get("id")
+                + " late="
+                + row.record().get("late")
+                + " "
+                + where
+                + " "
+                + pane.getTiming());
       }
     }
   }
@@ -117,7 +133,9 @@ public class RouteLateRowsTest {
             .advanceWatermarkToInfinity();
     PCollectionTuple routed = parseAndRoute(stream);
     PAssert.that(routed.get(RouteLateRows.TOO_LATE)).empty();
-    PAssert.that(panes(routed.get(RouteLateRows.ON_TIME).apply(new EventTimeWindowing(WINDOW, LATENESS))))
+    PAssert.that(
+            panes(
+                routed.get(RouteLateRows.ON_TIME).apply(new EventTimeWindowing(WINDOW, LATENESS))))
         .satisfies(
             seen -> {
               List<String> rows = new ArrayList<>();
@@ -126,7 +144,9 @@ public class RouteLateRowsTest {
               assertThat(
                   rows,
                   containsInAnyOrder(
-                      "on-time-1 late=false own-window", "on-time-2 late=false own-window", "late late=false own-window"));
+                      "on-time-1 late=false own-window",
+                      "on-time-2 late=false own-window",
+                      "late late=false own-window"));
               return null;
             });
     pipeline.run();
@@ -152,7 +172,10 @@ public class RouteLateRowsTest {
     // EARLY: fired by the clock before the watermark reached the end of the global window. Rows
     // that waited for the watermark would come in its final, ON_TIME pane.
     PAssert.that(panes(routed.get(RouteLateRows.TOO_LATE).apply(new LateRowPanes(WINDOW))))
-        .containsInAnyOrder("old-1 late=true global EARLY", "old-2 late=true global EARLY", "old-3 late=true global EARLY");
+        .containsInAnyOrder(
+            "old-1 late=true global EARLY",
+            "old-2 late=true global EARLY",
+            "old-3 late=true global EARLY");
     pipeline.run();
   }
 
@@ -164,14 +187,27 @@ public class RouteLateRowsTest {
     // Event times seen (2099) never move the bound.
     assertThat(
         RouteLateRows.tooLate(
-            Instant.parse("2026-11-30T10:54:59Z").getMillis(), clock, WINDOW, LATENESS, OUT_OF_ORDERNESS),
+            Instant.parse("2026-11-30T10:54:59Z").getMillis(),
+            clock,
+            WINDOW,
+            LATENESS,
+            OUT_OF_ORDERNESS),
         equalTo(true));
     assertThat(
         RouteLateRows.tooLate(
-            Instant.parse("2026-11-30T10:55:00Z").getMillis(), clock, WINDOW, LATENESS, OUT_OF_ORDERNESS),
+            Instant.parse("2026-11-30T10:55:00Z").getMillis(),
+            clock,
+            WINDOW,
+            LATENESS,
+            OUT_OF_ORDERNESS),
         equalTo(false));
     assertThat(
-        RouteLateRows.tooLate(Instant.parse("2099-01-01T00:00:00Z").getMillis(), clock, WINDOW, LATENESS, OUT_OF_ORDERNESS),
+        RouteLateRows.tooLate(
+            Instant.parse("2099-01-01T00:00:00Z").getMillis(),
+            clock,
+            WINDOW,
+            LATENESS,
+            OUT_OF_ORDERNESS),
         equalTo(false));
   }
 }

@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import com.clickhouse.client.ClickHouseNode;
-import com.clickhouse.client.config.ClickHouseClientOption;
 import com.clickhouse.jdbc.internal.ClickHouseJdbcUrlParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,8 @@ public class ClickHouseClientTest {
     Files.writeString(file, "user=writer\npassword=s3cr3t-pw,with=odd&chars\n");
     ClickHouseClient client = new ClickHouseClient("http://127.0.0.1:8123", file.toString());
     String url = client.jdbcUrl("lake", "18.16.1");
-    assertThat(parse(url).getCredentials().get().getPassword(), equalTo("s3cr3t-pw,with=odd&chars"));
+    assertThat(
+        parse(url).getCredentials().get().getPassword(), equalTo("s3cr3t-pw,with=odd&chars"));
     assertThat(parse(url).getCredentials().get().getUserName(), equalTo("writer"));
     assertThat(client.toString(), not(containsString("s3cr3t")));
     assertThat(client.url(), not(containsString("s3cr3t")));
