@@ -1,4 +1,4 @@
-package io.datalake.transforms;
+package io.datalake.transforms.pii;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -7,12 +7,8 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.model.EventKind;
-import io.datalake.transforms.pii.PiiCipher;
-import io.datalake.transforms.pii.PiiEncryptor;
-import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.pii.PiiPath;
-import io.datalake.transforms.pii.PiiPolicy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.datalake.transforms;
+package io.datalake.transforms.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -7,8 +7,6 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 
 import io.datalake.transforms.io.LakePaths;
-import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.schema.JsonTyper;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;

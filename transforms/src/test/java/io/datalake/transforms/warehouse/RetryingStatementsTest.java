@@ -1,4 +1,4 @@
-package io.datalake.transforms;
+package io.datalake.transforms.warehouse;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -7,9 +7,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
 import com.sun.net.httpserver.HttpServer;
-import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
-import io.datalake.transforms.warehouse.RetryingStatements;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

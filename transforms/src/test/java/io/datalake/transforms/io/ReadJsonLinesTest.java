@@ -1,9 +1,8 @@
-package io.datalake.transforms;
+package io.datalake.transforms.io;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 
-import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.model.SourceRecord;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.datalake.transforms;
+package io.datalake.transforms.stream;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -6,8 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertThrows;
 
-import io.datalake.transforms.stream.KafkaTopology;
-import io.datalake.transforms.stream.WatchTopologyFn;
 import java.util.List;
 import java.util.Map;
 import org.junit.Test;

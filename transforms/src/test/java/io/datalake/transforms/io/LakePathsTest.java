@@ -1,9 +1,8 @@
-package io.datalake.transforms;
+package io.datalake.transforms.io;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.schema.ColumnNames;
 import io.datalake.transforms.schema.JsonTyper;
 import java.time.Instant;

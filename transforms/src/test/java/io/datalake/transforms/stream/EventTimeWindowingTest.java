@@ -1,9 +1,10 @@
-package io.datalake.transforms;
+package io.datalake.transforms.stream;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
@@ -11,9 +12,6 @@ import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.stream.EventTimeWindowing;
-import io.datalake.transforms.stream.LateRowPanes;
-import io.datalake.transforms.stream.RouteLateRows;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
