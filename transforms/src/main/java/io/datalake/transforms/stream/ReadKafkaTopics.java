@@ -7,6 +7,8 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -14,6 +16,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -28,28 +31,118 @@ import org.joda.time.Instant;
  * consumer group when the runner finalizes a checkpoint.
  */
 public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord>> {
+  /** The consumer group unless told otherwise. */
+  public static final String DEFAULT_CONSUMER_GROUP = "datalake";
+
+  /** The source's bounded out-of-orderness unless told otherwise: one minute. */
+  public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardMinutes(1);
+
   private final String bootstrapServers;
   private final String consumerGroup;
   private final Map<EventKind, String> topics;
   private final Map<String, Object> consumerProperties;
   private final Duration maxOutOfOrderness;
   private final Long maxRecords;
-  private KafkaTopology topology;
-  private Duration topologyCheck;
+  private final KafkaTopology topology;
+  private final Duration topologyCheck;
 
-  public ReadKafkaTopics(
+  /**
+   * Reads each kind's topic (its folder name) from the Kafka cluster at {@code bootstrapServers}.
+   */
+  public static ReadKafkaTopics from(String bootstrapServers) {
+    return new ReadKafkaTopics(
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers"),
+        DEFAULT_CONSUMER_GROUP,
+        topics(""),
+        Map.of(),
+        DEFAULT_MAX_OUT_OF_ORDERNESS,
+        null,
+        null,
+        null);
+  }
+
+  private ReadKafkaTopics(
       String bootstrapServers,
       String consumerGroup,
       Map<EventKind, String> topics,
       Map<String, Object> consumerProperties,
       Duration maxOutOfOrderness,
-      Long maxRecords) {
+      Long maxRecords,
+      KafkaTopology topology,
+      Duration topologyCheck) {
     this.bootstrapServers = bootstrapServers;
     this.consumerGroup = consumerGroup;
     this.topics = topics;
     this.consumerProperties = consumerProperties;
     this.maxOutOfOrderness = maxOutOfOrderness;
     this.maxRecords = maxRecords;
+    this.topology = topology;
+    this.topologyCheck = topologyCheck;
+  }
+
+  /** The consumer group whose offsets are committed when the runner finalizes a checkpoint. */
+  public ReadKafkaTopics withConsumerGroup(String value) {
+    return new ReadKafkaTopics(
+        bootstrapServers,
+        Objects.requireNonNull(value, "consumerGroup"),
+        topics,
+        consumerProperties,
+        maxOutOfOrderness,
+        maxRecords,
+        topology,
+        topologyCheck);
+  }
+
+  /** The topic of each kind, e.g. {@link #topics(String)}. */
+  public ReadKafkaTopics withTopics(Map<EventKind, String> value) {
+    return new ReadKafkaTopics(
+        bootstrapServers,
+        consumerGroup,
+        copyOf(value),
+        consumerProperties,
+        maxOutOfOrderness,
+        maxRecords,
+        topology,
+        topologyCheck);
+  }
+
+  /** Kafka client settings (security, timeouts); they may hold secrets, never displayed. */
+  public ReadKafkaTopics withConsumerProperties(Map<String, Object> value) {
+    return new ReadKafkaTopics(
+        bootstrapServers,
+        consumerGroup,
+        topics,
+        new HashMap<>(value),
+        maxOutOfOrderness,
+        maxRecords,
+        topology,
+        topologyCheck);
+  }
+
+  /** How far the watermark trails the newest event time read. */
+  public ReadKafkaTopics withMaxOutOfOrderness(Duration value) {
+    return new ReadKafkaTopics(
+        bootstrapServers,
+        consumerGroup,
+        topics,
+        consumerProperties,
+        Objects.requireNonNull(value, "maxOutOfOrderness"),
+        maxRecords,
+        topology,
+        topologyCheck);
+  }
+
+  /** Stops after this many records (tests); null (the default): reads forever. */
+  public ReadKafkaTopics withMaxRecords(Long value) {
+    return new ReadKafkaTopics(
+        bootstrapServers,
+        consumerGroup,
+        topics,
+        consumerProperties,
+        maxOutOfOrderness,
+        value,
+        topology,
+        topologyCheck);
   }
 
   /**
@@ -60,9 +153,44 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
    * nothing watches them.
    */
   public ReadKafkaTopics withTopology(KafkaTopology topology, Duration checkEvery) {
-    this.topology = topology;
-    this.topologyCheck = checkEvery;
-    return this;
+    return new ReadKafkaTopics(
+        bootstrapServers,
+        consumerGroup,
+        topics,
+        consumerProperties,
+        maxOutOfOrderness,
+        maxRecords,
+        topology,
+        checkEvery);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("bootstrapServers", bootstrapServers).withLabel("Bootstrap servers"))
+        .add(DisplayData.item("consumerGroup", consumerGroup).withLabel("Consumer group"))
+        .add(
+            DisplayData.item("topics", String.valueOf(new TreeMap<>(topicNames())))
+                .withLabel("Topics"))
+        .add(
+            DisplayData.item("maxOutOfOrderness", maxOutOfOrderness)
+                .withLabel("Max out-of-orderness"))
+        .addIfNotNull(DisplayData.item("maxRecords", maxRecords).withLabel("Max records"))
+        .addIfNotNull(
+            DisplayData.item("topologyCheck", topologyCheck).withLabel("Topology check every"));
+  }
+
+  private static Map<EventKind, String> copyOf(Map<EventKind, String> topics) {
+    Map<EventKind, String> copy = new EnumMap<>(EventKind.class);
+    copy.putAll(topics);
+    return copy;
+  }
+
+  private Map<String, String> topicNames() {
+    Map<String, String> names = new HashMap<>();
+    topics.forEach((kind, topic) -> names.put(kind.folder(), topic));
+    return names;
   }
 
   /** The topic of each kind: its folder name unless overridden by {@code kind=topic,...}. */
