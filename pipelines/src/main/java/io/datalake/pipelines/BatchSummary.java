@@ -85,7 +85,7 @@ public final class BatchSummary {
     Map<String, Long> input =
         PipelineMetrics.byLabel(
             result.metrics(),
-            PipelineMetrics.RECORDS_READ,
+            PipelineMetrics.Family.RECORDS_READ,
             Arrays.stream(EventKind.values()).map(EventKind::folder).toList());
     Map<String, Long> rows = new TreeMap<>();
     Map<String, Long> files = new TreeMap<>();

@@ -106,7 +106,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   static class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceRecord> {
     private final EventKind kind;
     private final int maxRecordBytes;
-    private final PipelineMetrics.Family read = PipelineMetrics.recordsRead();
+    private final PipelineMetrics.Counters read = PipelineMetrics.Family.RECORDS_READ.counters();
 
     ReadLinesFn(EventKind kind, int maxRecordBytes) {
       this.kind = kind;

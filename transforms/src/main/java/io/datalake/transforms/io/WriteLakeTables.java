@@ -233,8 +233,9 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    */
   static class EncodeRowFn extends DoFn<LakeRow, LakeRow> {
     private final PiiKeyset keyset;
-    private final PipelineMetrics.Family rejected = PipelineMetrics.lakeRejected();
-    private final PipelineMetrics.Family byStep = PipelineMetrics.deadLetters();
+    private final PipelineMetrics.Counters rejected =
+        PipelineMetrics.Family.LAKE_REJECTED.counters();
+    private final PipelineMetrics.Counters byStep = PipelineMetrics.Family.DEAD_LETTERS.counters();
     private transient PiiCipher cipher;
 
     EncodeRowFn(PiiKeyset keyset) {
@@ -294,7 +295,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   /** Counts the files each pane of this writer wrote. */
   static class CountFilesFn extends DoFn<KV<String, String>, Void> {
     private final String writer;
-    private final PipelineMetrics.Family files = PipelineMetrics.lakeFilesWritten();
+    private final PipelineMetrics.Counters files =
+        PipelineMetrics.Family.LAKE_FILES_WRITTEN.counters();
 
     CountFilesFn(String writer) {
       this.writer = writer;

@@ -27,36 +27,6 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 public final class PipelineMetrics {
   public static final String NAMESPACE = "datalake";
 
-  /** Input records read from files, per kind: the batch summary's input count. */
-  public static final String RECORDS_READ = "records_read_";
-
-  /** Records that reached the parse step, per kind (files and Kafka). */
-  public static final String RECORDS_IN = "records_in_";
-
-  /** Records parsed into rows, per kind. */
-  public static final String RECORDS_ACCEPTED = "records_accepted_";
-
-  /** Records that became one dead letter, per kind (any step before the sinks). */
-  public static final String RECORDS_DEAD_LETTERED = "records_dead_lettered_";
-
-  /** Dead letters per step that made them: read, parse, pii, unexpected, lake, clickhouse. */
-  public static final String DEAD_LETTERS = "dead_letters_";
-
-  /** Rows produced for the lake, per table. */
-  public static final String ROWS = "rows_";
-
-  /** Streaming rows later than their window's allowed lateness, per kind. */
-  public static final String ROWS_LATE = "rows_late_";
-
-  /** Rows the lake writer could not convert (dead letters of step lake), per table. */
-  public static final String LAKE_REJECTED = "lake_rejected_";
-
-  /** Rows the ClickHouse branch rejected, per warehouse table. */
-  public static final String CLICKHOUSE_REJECTED = "clickhouse_rejected_";
-
-  /** Lake files written (Parquet), per writer: {@code main} or its branch, e.g. {@code late}. */
-  public static final String LAKE_FILES_WRITTEN = "lake_files_written_";
-
   /**
    * Gauge: a Kafka partition's event-time watermark, epoch millis; label {@code topic/partition}.
    */
@@ -67,44 +37,44 @@ public final class PipelineMetrics {
 
   private PipelineMetrics() {}
 
-  public static Family recordsRead() {
-    return new Family(RECORDS_READ);
-  }
+  /** The counter families: one Beam counter per label, named {@code <prefix><label>}. */
+  public enum Family {
+    /** Input records read from files, per kind: the batch summary's input count. */
+    RECORDS_READ("records_read_"),
+    /** Records that reached the parse step, per kind (files and Kafka). */
+    RECORDS_IN("records_in_"),
+    /** Records parsed into rows, per kind. */
+    RECORDS_ACCEPTED("records_accepted_"),
+    /** Records that became one dead letter at the parse step (read, parse, pii...), per kind. */
+    RECORDS_DEAD_LETTERED("records_dead_lettered_"),
+    /** Dead letters per step that made them: read, parse, pii, unexpected, lake, clickhouse. */
+    DEAD_LETTERS("dead_letters_"),
+    /** Rows produced for the lake, per table. */
+    ROWS("rows_"),
+    /** Streaming rows later than their window's allowed lateness, per kind. */
+    ROWS_LATE("rows_late_"),
+    /** Rows the lake writer could not convert (dead letters of step lake), per table. */
+    LAKE_REJECTED("lake_rejected_"),
+    /** Rows the ClickHouse branch rejected, per warehouse table. */
+    CLICKHOUSE_REJECTED("clickhouse_rejected_"),
+    /** Parquet files written, per writer: {@code main} or its branch, e.g. {@code late}. */
+    LAKE_FILES_WRITTEN("lake_files_written_");
 
-  public static Family recordsIn() {
-    return new Family(RECORDS_IN);
-  }
+    private final String prefix;
 
-  public static Family recordsAccepted() {
-    return new Family(RECORDS_ACCEPTED);
-  }
+    Family(String prefix) {
+      this.prefix = prefix;
+    }
 
-  public static Family recordsDeadLettered() {
-    return new Family(RECORDS_DEAD_LETTERED);
-  }
+    /** The family's name prefix, e.g. {@code records_read_}. */
+    public String prefix() {
+      return prefix;
+    }
 
-  public static Family deadLetters() {
-    return new Family(DEAD_LETTERS);
-  }
-
-  public static Family rows() {
-    return new Family(ROWS);
-  }
-
-  public static Family rowsLate() {
-    return new Family(ROWS_LATE);
-  }
-
-  public static Family lakeRejected() {
-    return new Family(LAKE_REJECTED);
-  }
-
-  public static Family clickhouseRejected() {
-    return new Family(CLICKHOUSE_REJECTED);
-  }
-
-  public static Family lakeFilesWritten() {
-    return new Family(LAKE_FILES_WRITTEN);
+    /** The family's counters, for one DoFn instance (a field of the DoFn). */
+    public Counters counters() {
+      return new Counters(prefix);
+    }
   }
 
   /** The watermark gauge of one Kafka partition. */
@@ -122,12 +92,12 @@ public final class PipelineMetrics {
    * prefix match. Labels without a counter (nothing counted) are left out.
    */
   public static Map<String, Long> byLabel(
-      MetricResults results, String family, Collection<String> labels) {
+      MetricResults results, Family family, Collection<String> labels) {
     Map<String, Long> values = new TreeMap<>();
     for (String label : labels) {
       MetricsFilter filter =
           MetricsFilter.builder()
-              .addNameFilter(MetricNameFilter.named(NAMESPACE, family + label))
+              .addNameFilter(MetricNameFilter.named(NAMESPACE, family.prefix() + label))
               .build();
       for (MetricResult<Long> counter : results.queryMetrics(filter).getCounters()) {
         values.merge(label, committed(counter), Long::sum);
@@ -156,18 +126,13 @@ public final class PipelineMetrics {
    * also go to the instance's progress line when one is attached ({@link #reportingTo}): the line
    * shows the same increments as the Beam counters, seen from this instance.
    */
-  public static final class Family implements Serializable {
+  public static final class Counters implements Serializable {
     private final String prefix;
     private transient Map<String, Counter> counters;
     private transient ProgressReporter.Series progress;
 
-    private Family(String prefix) {
+    private Counters(String prefix) {
       this.prefix = prefix;
-    }
-
-    /** The family's name prefix, e.g. {@code records_read_}. */
-    public String prefix() {
-      return prefix;
     }
 
     /** Also shows this family's increments on {@code series} of a progress line; null: none. */

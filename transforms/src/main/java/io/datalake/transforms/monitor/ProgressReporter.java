@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * The progress line of one DoFn instance, logged every few seconds while it lives: per series
  * (records in, out, dead-lettered; late rows) the rate since the last line, the first series also
  * per label (kind), then the totals. The figures are the increments of this instance's {@link
- * PipelineMetrics.Family} counters: the Beam metrics are the job-wide figures, but a worker cannot
- * read them back, and they are readable from outside a running job only on some runners, so each
+ * PipelineMetrics.Counters}: the Beam metrics are the job-wide figures, but a worker cannot read
+ * them back, and they are readable from outside a running job only on some runners, so each
  * instance says in its worker's log how it is doing.
  *
  * <p>Owned by its DoFn: made and {@link #start started} in {@code @Setup}, {@link #stop stopped} in
@@ -44,7 +44,7 @@ public final class ProgressReporter {
 
   private ProgressReporter() {}
 
-  /** The series of this name; {@link PipelineMetrics.Family#reportingTo} feeds it. */
+  /** The series of this name; {@link PipelineMetrics.Counters#reportingTo} feeds it. */
   public Series series(String name) {
     Series s = series.get(name);
     if (s == null) {

@@ -156,11 +156,13 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private final DroppedFields droppedFields;
     private final int progressSeconds;
     private final long maxFutureMillis;
-    private final PipelineMetrics.Family received = PipelineMetrics.recordsIn();
-    private final PipelineMetrics.Family accepted = PipelineMetrics.recordsAccepted();
-    private final PipelineMetrics.Family rejected = PipelineMetrics.recordsDeadLettered();
-    private final PipelineMetrics.Family byStep = PipelineMetrics.deadLetters();
-    private final PipelineMetrics.Family rowsByTable = PipelineMetrics.rows();
+    private final PipelineMetrics.Counters received = PipelineMetrics.Family.RECORDS_IN.counters();
+    private final PipelineMetrics.Counters accepted =
+        PipelineMetrics.Family.RECORDS_ACCEPTED.counters();
+    private final PipelineMetrics.Counters rejected =
+        PipelineMetrics.Family.RECORDS_DEAD_LETTERED.counters();
+    private final PipelineMetrics.Counters byStep = PipelineMetrics.Family.DEAD_LETTERS.counters();
+    private final PipelineMetrics.Counters rowsByTable = PipelineMetrics.Family.ROWS.counters();
     private transient PiiCipher cipher;
     private transient RecordParser parser;
     private transient ProgressReporter progress;

@@ -44,10 +44,16 @@ public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollec
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder
-        .add(DisplayData.item("window", window).withLabel("Event-time window"))
-        .add(DisplayData.item("allowedLateness", allowedLateness).withLabel("Allowed lateness"))
+    displayWindow(builder, window, allowedLateness)
         .add(DisplayData.item("lateDelay", lateDelay(window)).withLabel("Late pane delay"));
+  }
+
+  /** The window and its allowed lateness, as every streaming step that depends on them shows. */
+  static DisplayData.Builder displayWindow(
+      DisplayData.Builder builder, Duration window, Duration allowedLateness) {
+    return builder
+        .add(DisplayData.item("window", window).withLabel("Event-time window"))
+        .add(DisplayData.item("allowedLateness", allowedLateness).withLabel("Allowed lateness"));
   }
 
   /** How long a late pane collects rows before it is written. */

@@ -2,6 +2,7 @@ package io.datalake.transforms.stream;
 
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.SourceRecord;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -37,112 +39,49 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   /** The source's bounded out-of-orderness unless told otherwise: one minute. */
   public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardMinutes(1);
 
-  private final String bootstrapServers;
-  private final String consumerGroup;
-  private final Map<EventKind, String> topics;
-  private final Map<String, Object> consumerProperties;
-  private final Duration maxOutOfOrderness;
-  private final Long maxRecords;
-  private final KafkaTopology topology;
-  private final Duration topologyCheck;
+  private final Settings settings;
 
   /**
    * Reads each kind's topic (its folder name) from the Kafka cluster at {@code bootstrapServers}.
    */
   public static ReadKafkaTopics from(String bootstrapServers) {
-    return new ReadKafkaTopics(
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers"),
-        DEFAULT_CONSUMER_GROUP,
-        topics(""),
-        Map.of(),
-        DEFAULT_MAX_OUT_OF_ORDERNESS,
-        null,
-        null,
-        null);
+    Settings settings = new Settings();
+    settings.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    return new ReadKafkaTopics(settings);
   }
 
-  private ReadKafkaTopics(
-      String bootstrapServers,
-      String consumerGroup,
-      Map<EventKind, String> topics,
-      Map<String, Object> consumerProperties,
-      Duration maxOutOfOrderness,
-      Long maxRecords,
-      KafkaTopology topology,
-      Duration topologyCheck) {
-    this.bootstrapServers = bootstrapServers;
-    this.consumerGroup = consumerGroup;
-    this.topics = topics;
-    this.consumerProperties = consumerProperties;
-    this.maxOutOfOrderness = maxOutOfOrderness;
-    this.maxRecords = maxRecords;
-    this.topology = topology;
-    this.topologyCheck = topologyCheck;
+  private ReadKafkaTopics(Settings settings) {
+    this.settings = settings;
   }
 
   /** The consumer group whose offsets are committed when the runner finalizes a checkpoint. */
   public ReadKafkaTopics withConsumerGroup(String value) {
-    return new ReadKafkaTopics(
-        bootstrapServers,
-        Objects.requireNonNull(value, "consumerGroup"),
-        topics,
-        consumerProperties,
-        maxOutOfOrderness,
-        maxRecords,
-        topology,
-        topologyCheck);
+    Objects.requireNonNull(value, "consumerGroup");
+    return with(s -> s.consumerGroup = value);
   }
 
   /** The topic of each kind, e.g. {@link #topics(String)}. */
   public ReadKafkaTopics withTopics(Map<EventKind, String> value) {
-    return new ReadKafkaTopics(
-        bootstrapServers,
-        consumerGroup,
-        copyOf(value),
-        consumerProperties,
-        maxOutOfOrderness,
-        maxRecords,
-        topology,
-        topologyCheck);
+    Map<EventKind, String> copy = new EnumMap<>(EventKind.class);
+    copy.putAll(value);
+    return with(s -> s.topics = copy);
   }
 
   /** Kafka client settings (security, timeouts); they may hold secrets, never displayed. */
   public ReadKafkaTopics withConsumerProperties(Map<String, Object> value) {
-    return new ReadKafkaTopics(
-        bootstrapServers,
-        consumerGroup,
-        topics,
-        new HashMap<>(value),
-        maxOutOfOrderness,
-        maxRecords,
-        topology,
-        topologyCheck);
+    Map<String, Object> copy = new HashMap<>(value);
+    return with(s -> s.consumerProperties = copy);
   }
 
   /** How far the watermark trails the newest event time read. */
   public ReadKafkaTopics withMaxOutOfOrderness(Duration value) {
-    return new ReadKafkaTopics(
-        bootstrapServers,
-        consumerGroup,
-        topics,
-        consumerProperties,
-        Objects.requireNonNull(value, "maxOutOfOrderness"),
-        maxRecords,
-        topology,
-        topologyCheck);
+    Objects.requireNonNull(value, "maxOutOfOrderness");
+    return with(s -> s.maxOutOfOrderness = value);
   }
 
   /** Stops after this many records (tests); null (the default): reads forever. */
   public ReadKafkaTopics withMaxRecords(Long value) {
-    return new ReadKafkaTopics(
-        bootstrapServers,
-        consumerGroup,
-        topics,
-        consumerProperties,
-        maxOutOfOrderness,
-        value,
-        topology,
-        topologyCheck);
+    return with(s -> s.maxRecords = value);
   }
 
   /**
@@ -153,43 +92,66 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
    * nothing watches them.
    */
   public ReadKafkaTopics withTopology(KafkaTopology topology, Duration checkEvery) {
-    return new ReadKafkaTopics(
-        bootstrapServers,
-        consumerGroup,
-        topics,
-        consumerProperties,
-        maxOutOfOrderness,
-        maxRecords,
-        topology,
-        checkEvery);
+    return with(
+        s -> {
+          s.topology = topology;
+          s.topologyCheck = checkEvery;
+        });
+  }
+
+  private ReadKafkaTopics with(Consumer<Settings> change) {
+    Settings next = settings.copy();
+    change.accept(next);
+    return new ReadKafkaTopics(next);
+  }
+
+  /** The reader's settings; each {@code withX} changes a copy, never the transform's own. */
+  private static final class Settings implements Serializable {
+    private String bootstrapServers;
+    private String consumerGroup = DEFAULT_CONSUMER_GROUP;
+    private Map<EventKind, String> topics = topics("");
+    private Map<String, Object> consumerProperties = new HashMap<>();
+    private Duration maxOutOfOrderness = DEFAULT_MAX_OUT_OF_ORDERNESS;
+    private Long maxRecords;
+    private KafkaTopology topology;
+    private Duration topologyCheck;
+
+    Settings copy() {
+      Settings copy = new Settings();
+      copy.bootstrapServers = bootstrapServers;
+      copy.consumerGroup = consumerGroup;
+      copy.topics = topics;
+      copy.consumerProperties = consumerProperties;
+      copy.maxOutOfOrderness = maxOutOfOrderness;
+      copy.maxRecords = maxRecords;
+      copy.topology = topology;
+      copy.topologyCheck = topologyCheck;
+      return copy;
+    }
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
+    Settings s = settings;
     builder
-        .add(DisplayData.item("bootstrapServers", bootstrapServers).withLabel("Bootstrap servers"))
-        .add(DisplayData.item("consumerGroup", consumerGroup).withLabel("Consumer group"))
+        .add(
+            DisplayData.item("bootstrapServers", s.bootstrapServers).withLabel("Bootstrap servers"))
+        .add(DisplayData.item("consumerGroup", s.consumerGroup).withLabel("Consumer group"))
         .add(
             DisplayData.item("topics", String.valueOf(new TreeMap<>(topicNames())))
                 .withLabel("Topics"))
         .add(
-            DisplayData.item("maxOutOfOrderness", maxOutOfOrderness)
+            DisplayData.item("maxOutOfOrderness", s.maxOutOfOrderness)
                 .withLabel("Max out-of-orderness"))
-        .addIfNotNull(DisplayData.item("maxRecords", maxRecords).withLabel("Max records"))
+        .addIfNotNull(DisplayData.item("maxRecords", s.maxRecords).withLabel("Max records"))
         .addIfNotNull(
-            DisplayData.item("topologyCheck", topologyCheck).withLabel("Topology check every"));
-  }
-
-  private static Map<EventKind, String> copyOf(Map<EventKind, String> topics) {
-    Map<EventKind, String> copy = new EnumMap<>(EventKind.class);
-    copy.putAll(topics);
-    return copy;
+            DisplayData.item("topologyCheck", s.topologyCheck).withLabel("Topology check every"));
   }
 
   private Map<String, String> topicNames() {
     Map<String, String> names = new HashMap<>();
-    topics.forEach((kind, topic) -> names.put(kind.folder(), topic));
+    settings.topics.forEach((kind, topic) -> names.put(kind.folder(), topic));
     return names;
   }
 
@@ -226,18 +188,19 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
+    Settings s = settings;
     Map<String, EventKind> kindOfTopic = new HashMap<>();
-    topics.forEach((kind, topic) -> kindOfTopic.put(topic, kind));
-    Map<String, Object> consumer = new HashMap<>(consumerProperties);
-    consumer.put("group.id", consumerGroup);
+    s.topics.forEach((kind, topic) -> kindOfTopic.put(topic, kind));
+    Map<String, Object> consumer = new HashMap<>(s.consumerProperties);
+    consumer.put("group.id", s.consumerGroup);
     consumer.putIfAbsent("auto.offset.reset", "earliest");
     // A deleted topic must stay deleted until someone creates it: a consumer that created it again
     // (the broker's default) would make a new, one-partition topic under the job's feet.
     consumer.putIfAbsent("allow.auto.create.topics", false);
-    Duration delay = maxOutOfOrderness;
+    Duration delay = s.maxOutOfOrderness;
     KafkaIO.Read<byte[], byte[]> base =
         KafkaIO.readBytes()
-            .withBootstrapServers(bootstrapServers)
+            .withBootstrapServers(s.bootstrapServers)
             .withConsumerConfigUpdates(consumer)
             .withTimestampPolicyFactory(
                 (partition, previousWatermark) ->
@@ -247,12 +210,12 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
                         partition,
                         previousWatermark))
             .commitOffsetsInFinalize();
-    if (maxRecords != null) {
-      base = base.withMaxNumRecords(maxRecords);
+    if (s.maxRecords != null) {
+      base = base.withMaxNumRecords(s.maxRecords);
     }
     PCollection<KafkaRecord<byte[], byte[]>> read;
-    if (topology == null) {
-      read = begin.apply("ReadKafka", base.withTopics(new ArrayList<>(topics.values())));
+    if (s.topology == null) {
+      read = begin.apply("ReadKafka", base.withTopics(new ArrayList<>(s.topics.values())));
     } else {
       // Generation 0 keeps the step name of a plain read; each later one is a source of its own
       // (Flink maps checkpoint state by step name), so a restored checkpoint gives generation 0
@@ -260,8 +223,8 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
       // renames them all: its sources take no position from the checkpoint.
       PCollectionList<KafkaRecord<byte[], byte[]>> sources =
           PCollectionList.empty(begin.getPipeline());
-      List<List<String>> generations = topology.generations();
-      String epoch = topology.epoch() == 0 ? "" : "Epoch" + topology.epoch();
+      List<List<String>> generations = s.topology.generations();
+      String epoch = s.topology.epoch() == 0 ? "" : "Epoch" + s.topology.epoch();
       for (int g = 0; g < generations.size(); g++) {
         List<TopicPartition> partitions =
             generations.get(g).stream().map(KafkaTopology::toTopicPartition).toList();
@@ -273,10 +236,10 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
               ? sources.get(0)
               : sources.apply("AllPartitions", Flatten.pCollections());
       begin
-          .apply("TopologyTicks", GenerateSequence.from(0).withRate(1, topologyCheck))
+          .apply("TopologyTicks", GenerateSequence.from(0).withRate(1, s.topologyCheck))
           .apply(
               "WatchTopology",
-              ParDo.of(new WatchTopologyFn(bootstrapServers, consumerProperties, topology)));
+              ParDo.of(new WatchTopologyFn(s.bootstrapServers, s.consumerProperties, s.topology)));
     }
     return read.apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic)))
         .setCoder(SourceRecord.Coder.of());

@@ -90,9 +90,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder
-        .add(DisplayData.item("window", window).withLabel("Event-time window"))
-        .add(DisplayData.item("allowedLateness", allowedLateness).withLabel("Allowed lateness"))
+    EventTimeWindowing.displayWindow(builder, window, allowedLateness)
         .add(
             DisplayData.item("maxOutOfOrderness", maxOutOfOrderness)
                 .withLabel("Max out-of-orderness"))
@@ -132,7 +130,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     private final Duration allowedLateness;
     private final Duration maxOutOfOrderness;
     private final int progressSeconds;
-    private final PipelineMetrics.Family lateRows = PipelineMetrics.rowsLate();
+    private final PipelineMetrics.Counters lateRows = PipelineMetrics.Family.ROWS_LATE.counters();
     private transient ProgressReporter progress;
 
     RouteFn(
