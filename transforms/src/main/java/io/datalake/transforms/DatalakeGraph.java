@@ -218,7 +218,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   }
 
   /** The graph's settings; each {@code withX} changes a copy, never the transform's own. */
-  private static final class Settings implements Serializable {
+  private static final class Settings implements Cloneable, Serializable {
     private ParseRecords parse;
     private WriteLakeTables lake;
     private WriteDeadLetters deadLetters;
@@ -230,19 +230,13 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private Duration maxOutOfOrderness;
     private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
 
+    /** A shallow copy: every setting is an immutable value. */
     Settings copy() {
-      Settings copy = new Settings();
-      copy.parse = parse;
-      copy.lake = lake;
-      copy.deadLetters = deadLetters;
-      copy.lakeRoot = lakeRoot;
-      copy.runId = runId;
-      copy.warehouse = warehouse;
-      copy.window = window;
-      copy.allowedLateness = allowedLateness;
-      copy.maxOutOfOrderness = maxOutOfOrderness;
-      copy.progressSeconds = progressSeconds;
-      return copy;
+      try {
+        return (Settings) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
     }
   }
 }

@@ -106,27 +106,23 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   }
 
   /** The reader's settings; each {@code withX} changes a copy, never the transform's own. */
-  private static final class Settings implements Serializable {
+  private static final class Settings implements Cloneable, Serializable {
     private String bootstrapServers;
     private String consumerGroup = DEFAULT_CONSUMER_GROUP;
     private Map<EventKind, String> topics = topics("");
-    private Map<String, Object> consumerProperties = new HashMap<>();
+    private Map<String, Object> consumerProperties = Map.of();
     private Duration maxOutOfOrderness = DEFAULT_MAX_OUT_OF_ORDERNESS;
     private Long maxRecords;
     private KafkaTopology topology;
     private Duration topologyCheck;
 
+    /** A shallow copy: every setting is an immutable value. */
     Settings copy() {
-      Settings copy = new Settings();
-      copy.bootstrapServers = bootstrapServers;
-      copy.consumerGroup = consumerGroup;
-      copy.topics = topics;
-      copy.consumerProperties = consumerProperties;
-      copy.maxOutOfOrderness = maxOutOfOrderness;
-      copy.maxRecords = maxRecords;
-      copy.topology = topology;
-      copy.topologyCheck = topologyCheck;
-      return copy;
+      try {
+        return (Settings) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
     }
   }
 
