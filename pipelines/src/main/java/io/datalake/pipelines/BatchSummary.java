@@ -6,6 +6,7 @@ import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.Sql;
@@ -22,6 +23,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,10 +32,6 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.Util;
 
@@ -45,6 +43,7 @@ import org.apache.parquet.format.Util;
 public final class BatchSummary {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CLICKHOUSE_STEP = "clickhouse: ";
+  private static final String LAKE_STEP = WriteLakeTables.STEP + ": ";
 
   private final String lake;
   private final Map<String, Long> inputByKind;
@@ -83,20 +82,11 @@ public final class BatchSummary {
       String runId,
       boolean hourly,
       WriteWarehouse.Config warehouse) {
-    Map<String, Long> input = new TreeMap<>();
-    MetricQueryResults metrics =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.inNamespace("datalake"))
-                    .build());
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      String name = counter.getName().getName();
-      if (name.startsWith("records_read_")) {
-        input.merge(name.substring("records_read_".length()), value(counter), Long::sum);
-      }
-    }
+    Map<String, Long> input =
+        PipelineMetrics.byLabel(
+            result.metrics(),
+            PipelineMetrics.Family.RECORDS_READ,
+            Arrays.stream(EventKind.values()).map(EventKind::folder).toList());
     Map<String, Long> rows = new TreeMap<>();
     Map<String, Long> files = new TreeMap<>();
     String prefix = WriteLakeTables.filePrefix(runId);
@@ -155,21 +145,6 @@ public final class BatchSummary {
     return clickhouseRows;
   }
 
-  /**
-   * A counter's committed value: only bundles that succeeded, so a failed and retried attempt is
-   * not added twice. Runners that do not commit metrics report attempted values; the Flink runner's
-   * are Flink accumulators, which a job result aggregates from each task's last (successful)
-   * execution attempt only, so a restarted task's counts replace the failed attempt's instead of
-   * adding up.
-   */
-  private static long value(MetricResult<Long> counter) {
-    try {
-      return counter.getCommitted();
-    } catch (UnsupportedOperationException e) {
-      return counter.getAttempted();
-    }
-  }
-
   public long inputRecords() {
     return inputByKind.values().stream().mapToLong(Long::longValue).sum();
   }
@@ -178,13 +153,32 @@ public final class BatchSummary {
     return rowsByTable.getOrDefault(table, 0L);
   }
 
-  /** Dead letters of input records; rows the ClickHouse branch rejected are counted apart. */
+  /**
+   * Dead letters of input records; rows the ClickHouse branch rejected are counted apart, and so
+   * are rows of secondary tables the lake writer rejected (their record has its primary row).
+   */
   public long deadLetters() {
     return deadLettersByKindAndReason.values().stream()
         .flatMap(m -> m.entrySet().stream())
-        .filter(e -> !e.getKey().startsWith(CLICKHOUSE_STEP))
+        .filter(e -> standsForInputRecord(e.getKey()))
         .mapToLong(Map.Entry::getValue)
         .sum();
+  }
+
+  /**
+   * Whether a dead letter ({@code step: error}) takes the place of an input record: one of any step
+   * before the sinks, or a row of a primary table the lake writer rejected ({@code lake: <table>:
+   * ...}), as that record then has no primary row.
+   */
+  static boolean standsForInputRecord(String reason) {
+    if (reason.startsWith(CLICKHOUSE_STEP)) {
+      return false;
+    }
+    if (reason.startsWith(LAKE_STEP)) {
+      String table = reason.substring(LAKE_STEP.length()).split(":", 2)[0].trim();
+      return LakeTables.all().stream().anyMatch(t -> t.primary() && t.name().equals(table));
+    }
+    return true;
   }
 
   /** Rows the ClickHouse branch rejected, per warehouse table. */

@@ -74,38 +74,36 @@ public final class DatalakePipeline {
         streaming
             ? pipeline.apply(
                 "ReadKafkaTopics",
-                new ReadKafkaTopics(
-                        options.getBootstrapServers(),
-                        options.getConsumerGroup(),
-                        ReadKafkaTopics.topics(options.getTopics()),
-                        new java.util.HashMap<>(KafkaClientProperties.of(options)),
-                        Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()),
-                        null)
+                ReadKafkaTopics.from(options.getBootstrapServers())
+                    .withConsumerGroup(options.getConsumerGroup())
+                    .withTopics(ReadKafkaTopics.topics(options.getTopics()))
+                    .withConsumerProperties(KafkaClientProperties.of(options))
+                    .withMaxOutOfOrderness(
+                        Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()))
                     .withTopology(
                         topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
             : pipeline.apply(
                 "ReadJsonLines",
-                new ReadJsonLines(options.getInput(), options.getMaxRecordBytes()));
-    DatalakeGraph.Builder graph =
-        DatalakeGraph.builder()
-            .keyset(plan.keyset())
-            .policy(PiiPolicy.load(options.getPiiPolicy()))
-            .droppedFields(DroppedFields.parse(options.getDropFields()))
-            .lake(plan.lake())
-            .runId(plan.runId())
-            .hourlyPartitions(options.getPartitionByHour())
-            .shardsPerPartition(options.getShardsPerPartition())
-            .parquetCompression(options.getParquetCompression())
-            .warehouse(plan.warehouse())
-            .maxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
-            .progressSeconds(options.getProgressSeconds());
+                ReadJsonLines.from(options.getInput())
+                    .withMaxRecordBytes(options.getMaxRecordBytes()));
+    DatalakeGraph graph =
+        DatalakeGraph.of(
+                plan.keyset(), PiiPolicy.load(options.getPiiPolicy()), plan.lake(), plan.runId())
+            .withDroppedFields(DroppedFields.parse(options.getDropFields()))
+            .withHourlyPartitions(options.getPartitionByHour())
+            .withShardsPerPartition(options.getShardsPerPartition())
+            .withParquetCompression(options.getParquetCompression())
+            .withWarehouse(plan.warehouse())
+            .withMaxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
+            .withProgressEvery(options.getProgressSeconds());
     if (streaming) {
-      graph.eventTimeWindows(
-          Duration.standardSeconds(options.getWindowSeconds()),
-          Duration.standardSeconds(options.getAllowedLatenessSeconds()),
-          Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()));
+      graph =
+          graph.withEventTimeWindows(
+              Duration.standardSeconds(options.getWindowSeconds()),
+              Duration.standardSeconds(options.getAllowedLatenessSeconds()),
+              Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()));
     }
-    records.apply("Datalake", graph.build());
+    records.apply("Datalake", graph);
     if (!streaming) {
       PipelineResult result;
       PipelineResult.State state;

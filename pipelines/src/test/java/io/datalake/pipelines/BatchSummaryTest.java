@@ -35,4 +35,20 @@ public class BatchSummaryTest {
     // Two identical input lines: two lake rows, two identical ClickHouse rows.
     assertThat(BatchSummary.clickhouseMatches(2, 1, 2), equalTo(true));
   }
+
+  @Test
+  public void aDeadLetterOfTheLakeStandsForItsRecordOnlyForAPrimaryTable() {
+    // A primary row the lake writer rejected: its record has no row, the dead letter counts.
+    assertThat(
+        BatchSummary.standsForInputRecord(
+            "lake: checkout_orders: java.lang.NullPointerException at x.y:1"),
+        equalTo(true));
+    // A secondary row (an order's item): its record is counted by its primary row already.
+    assertThat(
+        BatchSummary.standsForInputRecord(
+            "lake: checkout_order_items: java.lang.NullPointerException at x.y:1"),
+        equalTo(false));
+    assertThat(BatchSummary.standsForInputRecord("clickhouse: orders: too long"), equalTo(false));
+    assertThat(BatchSummary.standsForInputRecord("parse: invalid JSON"), equalTo(true));
+  }
 }

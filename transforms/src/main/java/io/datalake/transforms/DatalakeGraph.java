@@ -13,9 +13,12 @@ import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
 import io.datalake.transforms.warehouse.WriteWarehouse;
+import java.io.Serializable;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
@@ -27,85 +30,104 @@ import org.joda.time.Duration;
 
 /**
  * The one graph, whatever the source: parse, type and encrypt each record, write the rows to the
- * lake by event-time partition, and the rejects to dead letters. Batch and streaming differ only in
- * the source applied before it.
+ * lake by event-time partition, and the rejects of every step to dead letters. Batch and streaming
+ * differ only in the source applied before it and in {@link #withEventTimeWindows}.
+ *
+ * <p>Configured like Beam's IOs: {@link #of} takes what is required, each {@code withX} returns a
+ * changed copy, and the defaults are the constants of the transforms it is made of.
  */
 public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
-  private final Builder config;
+  /** Seconds between each instance's progress lines unless told otherwise: 0, none. */
+  public static final int DEFAULT_PROGRESS_SECONDS = 0;
 
-  private DatalakeGraph(Builder config) {
-    this.config = config;
+  private final Settings settings;
+
+  /**
+   * Encrypts PII with {@code keyset} as {@code policy} says, into {@code lake} as run {@code
+   * runId}.
+   */
+  public static DatalakeGraph of(PiiKeyset keyset, PiiPolicy policy, String lake, String runId) {
+    Settings settings = new Settings();
+    settings.parse = ParseRecords.of(keyset, policy);
+    settings.lake = WriteLakeTables.to(lake, runId).withDeadLetterKeyset(keyset);
+    settings.deadLetters = WriteDeadLetters.to(lake, runId);
+    settings.lakeRoot = lake;
+    settings.runId = runId;
+    return new DatalakeGraph(settings);
   }
 
-  public static Builder builder() {
-    return new Builder();
+  private DatalakeGraph(Settings settings) {
+    this.settings = settings;
   }
 
   @Override
   public PCollectionTuple expand(PCollection<SourceRecord> records) {
+    Settings s = settings;
     PCollectionTuple parsed =
-        records.apply(
-            "ParseTypeAndEncrypt",
-            new ParseRecords(config.keyset, config.policy, config.droppedFields)
-                .withProgressEvery(config.progressSeconds)
-                .withMaxFuture(config.maxFuture));
+        records.apply("ParseTypeAndEncrypt", s.parse.withProgressEvery(s.progressSeconds));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
-    PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
-    WriteLakeTables lake =
-        new WriteLakeTables(
-            config.lake,
-            config.runId,
-            config.hourlyPartitions,
-            config.shardsPerPartition,
-            config.parquetCompression);
-    // The lake is windowed by event time (windows finish its files); the warehouse is not: its
-    // versioned tables need no windows, and rows in the global window can never expire.
-    if (config.window == null) {
-      rows.apply("WriteLake", lake);
+    PCollectionList<DeadLetter> letters =
+        PCollectionList.of(panes("ParseDeadLetterPanes", parsed.get(ParseRecords.DEAD_LETTERS)));
+    if (s.window == null) {
+      letters = letters.and(rows.apply("WriteLake", s.lake));
     } else {
-      PCollectionTuple routed =
-          rows.apply(
-              "RouteLateRows",
-              new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness));
-      routed
-          .get(RouteLateRows.ON_TIME)
-          .apply("EventTimeWindows", new EventTimeWindowing(config.window, config.allowedLateness))
-          .apply("WriteLake", lake);
-      // Rows beyond the allowed lateness wait for no watermark: written within the late delay.
-      routed
-          .get(RouteLateRows.TOO_LATE)
-          .apply("LateRowPanes", new LateRowPanes(config.window))
-          .apply("WriteLateRows", lake.forBranch("late"));
-      if (config.warehouse != null) {
-        // ClickHouse takes both, unwindowed: the late flag is a column there too.
-        rows =
-            PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
-                .and(routed.get(RouteLateRows.TOO_LATE))
-                .apply("OnTimeAndLateRows", Flatten.pCollections());
-      }
+      // The lake is windowed by event time (windows finish its files); too-late rows wait for no
+      // watermark. The warehouse is not windowed: it takes both, the late flag is a column there.
+      PCollectionTuple routed = rows.apply("RouteLateRows", routeLateRows());
+      letters = letters.and(writeStreamingLake(routed).getAll());
+      rows = s.warehouse == null ? rows : onTimeAndLate(routed);
     }
-    deadLetters = deadLetterPanes("ParseDeadLetterPanes", deadLetters);
-    if (config.warehouse != null) {
+    if (s.warehouse != null) {
       PCollection<DeadLetter> rejected =
-          deadLetterPanes(
-              "WarehouseDeadLetterPanes",
-              rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse)));
-      deadLetters =
-          PCollectionList.of(deadLetters)
-              .and(rejected)
-              .apply("AllDeadLetters", Flatten.pCollections());
-      deadLetters.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(config.warehouse));
+          rows.apply("WriteWarehouse", new WriteWarehouse(s.warehouse));
+      letters = letters.and(panes("WarehouseDeadLetterPanes", rejected));
     }
-    deadLetters.apply("WriteDeadLetters", new WriteDeadLetters(config.lake, config.runId));
+    PCollection<DeadLetter> all = letters.apply("AllDeadLetters", Flatten.pCollections());
+    if (s.warehouse != null) {
+      all.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(s.warehouse));
+    }
+    all.apply("WriteDeadLetters", s.deadLetters);
     return parsed;
+  }
+
+  private RouteLateRows routeLateRows() {
+    return RouteLateRows.of(settings.window)
+        .withAllowedLateness(settings.allowedLateness)
+        .withMaxOutOfOrderness(settings.maxOutOfOrderness)
+        .withProgressEvery(settings.progressSeconds);
+  }
+
+  /** On-time rows through event-time windows, too-late rows through late panes: their letters. */
+  private PCollectionList<DeadLetter> writeStreamingLake(PCollectionTuple routed) {
+    PCollection<DeadLetter> onTime =
+        routed
+            .get(RouteLateRows.ON_TIME)
+            .apply(
+                "EventTimeWindows",
+                EventTimeWindowing.of(settings.window)
+                    .withAllowedLateness(settings.allowedLateness))
+            .apply("WriteLake", settings.lake);
+    PCollection<DeadLetter> late =
+        routed
+            .get(RouteLateRows.TOO_LATE)
+            .apply("LateRowPanes", LateRowPanes.of(settings.window))
+            .apply("WriteLateRows", settings.lake.withBranch("late"));
+    return PCollectionList.of(panes("LakeDeadLetterPanes", onTime))
+        .and(panes("LateLakeDeadLetterPanes", late));
+  }
+
+  private static PCollection<LakeRow> onTimeAndLate(PCollectionTuple routed) {
+    return PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
+        .and(routed.get(RouteLateRows.TOO_LATE))
+        .apply("OnTimeAndLateRows", Flatten.pCollections());
   }
 
   /**
    * Streaming: dead letters have no event time to trust, so they go to a global window that never
    * expires, fired by processing time: none is ever dropped. Batch: unchanged.
    */
-  private PCollection<DeadLetter> deadLetterPanes(String name, PCollection<DeadLetter> letters) {
-    if (config.window == null) {
+  private PCollection<DeadLetter> panes(String name, PCollection<DeadLetter> letters) {
+    if (settings.window == null) {
       return letters;
     }
     return letters.apply(
@@ -113,106 +135,108 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
         Window.<DeadLetter>into(new GlobalWindows())
             .triggering(
                 Repeatedly.forever(
-                    AfterProcessingTime.pastFirstElementInPane().plusDelayOf(config.window)))
+                    AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.window)))
             .discardingFiredPanes());
   }
 
-  /** The graph's settings. */
-  public static final class Builder implements java.io.Serializable {
-    private PiiKeyset keyset;
-    private PiiPolicy policy;
-    private DroppedFields droppedFields = DroppedFields.parse("");
-    private String lake;
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    Settings s = settings;
+    builder
+        .add(DisplayData.item("lake", s.lakeRoot).withLabel("Lake"))
+        .add(DisplayData.item("runId", s.runId).withLabel("Run id"))
+        .add(DisplayData.item("warehouse", s.warehouse != null).withLabel("ClickHouse branch"))
+        .addIfNotNull(DisplayData.item("window", s.window).withLabel("Event-time window"))
+        .addIfNotNull(
+            DisplayData.item("allowedLateness", s.allowedLateness).withLabel("Allowed lateness"))
+        .addIfNotNull(
+            DisplayData.item("maxOutOfOrderness", s.maxOutOfOrderness)
+                .withLabel("Max out-of-orderness"))
+        .addIfNotDefault(
+            DisplayData.item("progressSeconds", s.progressSeconds)
+                .withLabel("Progress line every (s)"),
+            DEFAULT_PROGRESS_SECONDS);
+  }
+
+  /**
+   * Streaming: fixed event-time windows that finish files, the lateness they accept, and the
+   * source's out-of-orderness. Unset (batch), everything is one global window.
+   */
+  public DatalakeGraph withEventTimeWindows(
+      Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+    Objects.requireNonNull(window, "window");
+    Objects.requireNonNull(allowedLateness, "allowedLateness");
+    Objects.requireNonNull(maxOutOfOrderness, "maxOutOfOrderness");
+    return with(
+        s -> {
+          s.window = window;
+          s.allowedLateness = allowedLateness;
+          s.maxOutOfOrderness = maxOutOfOrderness;
+        });
+  }
+
+  /** See {@link ParseRecords#withMaxFuture}; {@link ParseRecords#DEFAULT_MAX_FUTURE} unless set. */
+  public DatalakeGraph withMaxFuture(Duration value) {
+    return with(s -> s.parse = s.parse.withMaxFuture(value));
+  }
+
+  /** See {@link ParseRecords#withDroppedFields}; none unless set. */
+  public DatalakeGraph withDroppedFields(DroppedFields value) {
+    return with(s -> s.parse = s.parse.withDroppedFields(value));
+  }
+
+  /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
+  public DatalakeGraph withWarehouse(WriteWarehouse.Config value) {
+    return with(s -> s.warehouse = value);
+  }
+
+  /** Seconds between each instance's progress lines; 0 (the default): none. */
+  public DatalakeGraph withProgressEvery(int seconds) {
+    return with(s -> s.progressSeconds = seconds);
+  }
+
+  /** See {@link WriteLakeTables#withHourlyPartitions}. */
+  public DatalakeGraph withHourlyPartitions(boolean value) {
+    return with(s -> s.lake = s.lake.withHourlyPartitions(value));
+  }
+
+  /** See {@link WriteLakeTables#withShardsPerPartition}. */
+  public DatalakeGraph withShardsPerPartition(int value) {
+    return with(s -> s.lake = s.lake.withShardsPerPartition(value));
+  }
+
+  /** See {@link WriteLakeTables#withCompression}. */
+  public DatalakeGraph withParquetCompression(String value) {
+    return with(s -> s.lake = s.lake.withCompression(value));
+  }
+
+  private DatalakeGraph with(Consumer<Settings> change) {
+    Settings next = settings.copy();
+    change.accept(next);
+    return new DatalakeGraph(next);
+  }
+
+  /** The graph's settings; each {@code withX} changes a copy, never the transform's own. */
+  private static final class Settings implements Cloneable, Serializable {
+    private ParseRecords parse;
+    private WriteLakeTables lake;
+    private WriteDeadLetters deadLetters;
+    private String lakeRoot;
     private String runId;
-    private boolean hourlyPartitions;
-    private int shardsPerPartition = 1;
-    private String parquetCompression = "SNAPPY";
     private WriteWarehouse.Config warehouse;
     private Duration window;
     private Duration allowedLateness;
     private Duration maxOutOfOrderness;
-    private Duration maxFuture = ParseRecords.DEFAULT_MAX_FUTURE;
-    private int progressSeconds;
+    private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
 
-    /**
-     * Streaming: fixed event-time windows that finish files, the lateness they accept, and the
-     * source's out-of-orderness. Unset (batch), everything is one global window.
-     */
-    public Builder eventTimeWindows(
-        Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
-      this.window = window;
-      this.allowedLateness = allowedLateness;
-      this.maxOutOfOrderness = maxOutOfOrderness;
-      return this;
-    }
-
-    /**
-     * How far ahead of the clock an event time may be; a record dated further ahead is a dead
-     * letter. One day unless set.
-     */
-    public Builder maxFuture(Duration value) {
-      maxFuture = value;
-      return this;
-    }
-
-    /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
-    public Builder warehouse(WriteWarehouse.Config value) {
-      warehouse = value;
-      return this;
-    }
-
-    /** Seconds between each worker's progress lines; 0 (the default): none. */
-    public Builder progressSeconds(int value) {
-      progressSeconds = value;
-      return this;
-    }
-
-    public Builder keyset(PiiKeyset value) {
-      keyset = value;
-      return this;
-    }
-
-    public Builder policy(PiiPolicy value) {
-      policy = value;
-      return this;
-    }
-
-    public Builder droppedFields(DroppedFields value) {
-      droppedFields = value;
-      return this;
-    }
-
-    public Builder lake(String value) {
-      lake = value;
-      return this;
-    }
-
-    public Builder runId(String value) {
-      runId = value;
-      return this;
-    }
-
-    public Builder hourlyPartitions(boolean value) {
-      hourlyPartitions = value;
-      return this;
-    }
-
-    public Builder shardsPerPartition(int value) {
-      shardsPerPartition = value;
-      return this;
-    }
-
-    public Builder parquetCompression(String value) {
-      parquetCompression = value;
-      return this;
-    }
-
-    public DatalakeGraph build() {
-      Objects.requireNonNull(keyset, "keyset");
-      Objects.requireNonNull(policy, "policy");
-      Objects.requireNonNull(lake, "lake");
-      Objects.requireNonNull(runId, "runId");
-      return new DatalakeGraph(this);
+    /** A shallow copy: every setting is an immutable value. */
+    Settings copy() {
+      try {
+        return (Settings) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
     }
   }
 }

@@ -58,12 +58,12 @@ public class BadInputCorpusTest {
     Set<String> goodIds = BadInputCorpus.goodIds(root);
     PCollectionTuple out =
         pipeline
-            .apply(new ReadJsonLines(root.toString(), BadInputCorpus.MAX_RECORD_BYTES))
             .apply(
-                new ParseRecords(
-                    PiiKeyset.development(),
-                    PiiPolicy.defaults(),
-                    DroppedFields.parse("checkout-orders:customData")));
+                ReadJsonLines.from(root.toString())
+                    .withMaxRecordBytes(BadInputCorpus.MAX_RECORD_BYTES))
+            .apply(
+                ParseRecords.of(PiiKeyset.development(), PiiPolicy.defaults())
+                    .withDroppedFields(DroppedFields.parse("checkout-orders:customData")));
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
         .satisfies(
             letters -> {

@@ -79,16 +79,12 @@ public class StreamingLakeTest {
                 .advanceWatermarkTo(now.plus(Duration.standardMinutes(10)))
                 .advanceWatermarkToInfinity())
         .apply(
-            DatalakeGraph.builder()
-                .keyset(PiiKeyset.development())
-                .policy(PiiPolicy.defaults())
-                .lake(lake.toString() + "/")
-                .runId("r1")
-                .eventTimeWindows(
+            DatalakeGraph.of(
+                    PiiKeyset.development(), PiiPolicy.defaults(), lake.toString() + "/", "r1")
+                .withEventTimeWindows(
                     Duration.standardMinutes(5),
                     Duration.standardHours(1),
-                    Duration.standardSeconds(60))
-                .build());
+                    Duration.standardSeconds(60)));
     pipeline.run().waitUntilFinish();
 
     Map<String, List<String>> idsByFile = new TreeMap<>();

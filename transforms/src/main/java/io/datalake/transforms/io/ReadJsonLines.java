@@ -2,6 +2,8 @@ package io.datalake.transforms.io;
 
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.monitor.PipelineMetrics;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -10,13 +12,12 @@ import java.util.List;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -34,12 +35,36 @@ import org.apache.beam.sdk.values.PCollectionList;
  * as before, so that the runner retries it instead of dead-lettering good data.
  */
 public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>> {
+  /** The longest line kept as a record unless told otherwise: 16 MiB. */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
   private final String input;
   private final int maxRecordBytes;
 
-  public ReadJsonLines(String input, int maxRecordBytes) {
+  /** Reads the {@code <input>/<kind>/} folders. */
+  public static ReadJsonLines from(String input) {
+    return new ReadJsonLines(input, DEFAULT_MAX_RECORD_BYTES);
+  }
+
+  private ReadJsonLines(String input, int maxRecordBytes) {
     this.input = input.endsWith("/") ? input : input + "/";
     this.maxRecordBytes = maxRecordBytes;
+  }
+
+  /** Lines longer than this many bytes become oversize records (dead letters downstream). */
+  public ReadJsonLines withMaxRecordBytes(int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException("--maxRecordBytes must be more than 0, got " + value);
+    }
+    return new ReadJsonLines(input, value);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("input", input).withLabel("Input folder"))
+        .add(DisplayData.item("maxRecordBytes", maxRecordBytes).withLabel("Max record bytes"));
   }
 
   /** The file pattern of one kind's input. */
@@ -81,12 +106,11 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   static class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceRecord> {
     private final EventKind kind;
     private final int maxRecordBytes;
-    private final Counter read;
+    private final PipelineMetrics.Counters read = PipelineMetrics.Family.RECORDS_READ.counters();
 
     ReadLinesFn(EventKind kind, int maxRecordBytes) {
       this.kind = kind;
       this.maxRecordBytes = maxRecordBytes;
-      this.read = Metrics.counter("datalake", "records_read_" + kind.folder());
     }
 
     @ProcessElement
@@ -95,13 +119,13 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
       String name = file.getMetadata().resourceId().toString();
       boolean gzip = name.endsWith(".gz");
       long[] lastLine = {0};
-      try (InputStream raw = new SourceStream(Channels.newInputStream(file.open()));
-          InputStream in = gzip ? new DecompressedStream(new GzipStream(raw)) : raw) {
+      try (InputStream raw = MarkedStream.source(Channels.newInputStream(file.open()));
+          InputStream in = gzip ? MarkedStream.decompressed(new GzipStream(raw)) : raw) {
         JsonLines.read(
             in,
             maxRecordBytes,
             (lineNumber, bytes, length) -> {
-              read.inc();
+              read.inc(kind.folder());
               lastLine[0] = lineNumber;
               String position = name + ":" + lineNumber;
               out.output(
@@ -110,7 +134,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                       : SourceRecord.of(kind, position, bytes));
             });
       } catch (CorruptInputException e) {
-        read.inc();
+        read.inc(kind.folder());
         out.output(
             SourceRecord.unreadable(
                 kind,
@@ -155,53 +179,39 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     }
   }
 
-  /** The file's raw bytes; a failure to read them is marked as the source's. */
-  private static final class SourceStream extends java.io.FilterInputStream {
-    SourceStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      try {
-        return super.read();
-      } catch (SourceReadException e) {
-        throw e;
-      } catch (IOException e) {
-        throw new SourceReadException(e);
-      }
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        return super.read(b, off, len);
-      } catch (SourceReadException e) {
-        throw e;
-      } catch (IOException e) {
-        throw new SourceReadException(e);
-      }
-    }
-  }
-
   /**
-   * The decompressed content. Any other failure than the source's while decompressing means the
-   * content is corrupt: a RuntimeException too, as a decoder may throw one on bytes it never
-   * expected.
+   * A stream whose read failures are marked with where they came from, so that the reader can tell
+   * a failing file system (fail the bundle, the runner retries) from corrupt content (a dead
+   * letter). A failure already marked as the source's passes through unchanged.
    */
-  private static final class DecompressedStream extends java.io.FilterInputStream {
-    DecompressedStream(InputStream decompressing) {
-      super(decompressing);
+  private static final class MarkedStream extends FilterInputStream {
+    private final boolean decompressed;
+
+    private MarkedStream(InputStream in, boolean decompressed) {
+      super(in);
+      this.decompressed = decompressed;
+    }
+
+    /** The file's raw bytes: an IOException reading them is the source's. */
+    static InputStream source(InputStream raw) {
+      return new MarkedStream(raw, false);
+    }
+
+    /**
+     * The decompressed content. Any other failure than the source's while decompressing means the
+     * content is corrupt: a RuntimeException too, as a decoder may throw one on bytes it never
+     * expected.
+     */
+    static InputStream decompressed(InputStream decompressing) {
+      return new MarkedStream(decompressing, true);
     }
 
     @Override
     public int read() throws IOException {
       try {
         return super.read();
-      } catch (SourceReadException e) {
-        throw e;
       } catch (IOException | RuntimeException e) {
-        throw new CorruptInputException(e);
+        throw mark(e);
       }
     }
 
@@ -209,11 +219,22 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     public int read(byte[] b, int off, int len) throws IOException {
       try {
         return super.read(b, off, len);
-      } catch (SourceReadException e) {
-        throw e;
       } catch (IOException | RuntimeException e) {
-        throw new CorruptInputException(e);
+        throw mark(e);
       }
+    }
+
+    private IOException mark(Exception e) {
+      if (e instanceof SourceReadException source) {
+        return source;
+      }
+      if (decompressed) {
+        return new CorruptInputException(e);
+      }
+      if (e instanceof RuntimeException unexpected) {
+        throw unexpected;
+      }
+      return new SourceReadException((IOException) e);
     }
   }
 }

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.DeadLetter;
+import java.util.Objects;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -20,12 +22,22 @@ import org.apache.beam.sdk.values.PCollection;
 public class WriteDeadLetters
     extends PTransform<PCollection<DeadLetter>, WriteFilesResult<String>> {
   public static final String FOLDER = "_dead_letters";
+
+  /** Files per kind and pane: one, dead letters are few. */
+  public static final int DEFAULT_SHARDS = 1;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String lake;
   private final String runId;
 
-  public WriteDeadLetters(String lake, String runId) {
+  /** Writes into {@code <lake>/_dead_letters/}, files named by run id. */
+  public static WriteDeadLetters to(String lake, String runId) {
+    return new WriteDeadLetters(
+        Objects.requireNonNull(lake, "lake"), Objects.requireNonNull(runId, "runId"));
+  }
+
+  private WriteDeadLetters(String lake, String runId) {
     this.lake = lake;
     this.runId = runId;
   }
@@ -55,6 +67,15 @@ public class WriteDeadLetters
             .via(Contextful.fn(WriteDeadLetters::toJson), TextIO.sink())
             .to(lake)
             .withNaming(folder -> FileIO.Write.defaultNaming(folder + "/" + prefix, ".jsonl"))
-            .withNumShards(1));
+            .withNumShards(DEFAULT_SHARDS));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("folder", lake + FOLDER + "/").withLabel("Dead letters"))
+        .add(DisplayData.item("runId", runId).withLabel("Run id"))
+        .add(DisplayData.item("shards", DEFAULT_SHARDS).withLabel("Files per kind and pane"));
   }
 }

@@ -1,16 +1,30 @@
 package io.datalake.transforms.io;
 
+import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.monitor.PipelineMetrics;
+import io.datalake.transforms.parse.ParseRecords;
+import io.datalake.transforms.pii.PiiCipher;
+import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.schema.LakeTables;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.Contextful;
-import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
@@ -21,12 +35,33 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * so a reader never sees half a file.
  *
  * <p>A second writer of the same run into the same lake must have a branch name ({@link
- * #forBranch}), which goes into its file names ({@code part-<runId>-<branch>-...}): the streaming
+ * #withBranch}), which goes into its file names ({@code part-<runId>-<branch>-...}): the streaming
  * lake's too-late rows are written in the global window, whose file names carry no window, and
  * their pane numbers count independently of the event-time windows' panes.
+ *
+ * <p>A row that cannot be converted into its table's schema (the Avro binary the Parquet writer
+ * reads) leaves as a dead letter of step {@code lake} instead of failing the bundle; the output is
+ * those dead letters. The conversion is checked in {@code EncodeRows}, before any file is open, so
+ * a rejected row never leaves half a record in a file. A failure of the file system while writing
+ * still fails the bundle, so that the runner retries it instead of dead-lettering good rows.
  */
-public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFilesResult<String>> {
+public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   public static final int ROW_GROUP_BYTES = 64 * 1024 * 1024;
+
+  /** Partitions by day unless told otherwise. */
+  public static final boolean DEFAULT_HOURLY_PARTITIONS = false;
+
+  /** Files per partition and pane unless told otherwise; 0 lets the runner choose. */
+  public static final int DEFAULT_SHARDS_PER_PARTITION = 1;
+
+  /** Parquet compression unless told otherwise. */
+  public static final String DEFAULT_COMPRESSION = "SNAPPY";
+
+  /** The step name of this sink's dead letters. */
+  public static final String STEP = "lake";
+
+  private static final TupleTag<LakeRow> ENCODED = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
 
   private final String lake;
   private final String runId;
@@ -34,11 +69,18 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   private final int shards;
   private final CompressionCodecName compression;
   private final String branch;
+  private final PiiKeyset keyset;
 
-  public WriteLakeTables(
-      String lake, String runId, boolean hourly, int shards, String compression) {
-    this(
-        lake, runId, hourly, shards, CompressionCodecName.valueOf(compression.toUpperCase()), null);
+  /** Writes into the lake at {@code lake} (a folder URI ending in /), files named by run id. */
+  public static WriteLakeTables to(String lake, String runId) {
+    return new WriteLakeTables(
+        Objects.requireNonNull(lake, "lake"),
+        Objects.requireNonNull(runId, "runId"),
+        DEFAULT_HOURLY_PARTITIONS,
+        DEFAULT_SHARDS_PER_PARTITION,
+        CompressionCodecName.valueOf(DEFAULT_COMPRESSION),
+        null,
+        null);
   }
 
   private WriteLakeTables(
@@ -47,22 +89,60 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
       boolean hourly,
       int shards,
       CompressionCodecName compression,
-      String branch) {
+      String branch,
+      PiiKeyset keyset) {
     this.lake = lake;
     this.runId = runId;
     this.hourly = hourly;
     this.shards = shards;
     this.compression = compression;
     this.branch = branch;
+    this.keyset = keyset;
+  }
+
+  /** Partitions by hour ({@code .../day=DD/hour=HH}) instead of by day. */
+  public WriteLakeTables withHourlyPartitions(boolean value) {
+    return new WriteLakeTables(lake, runId, value, shards, compression, branch, keyset);
+  }
+
+  /** Files per partition and pane; 0 lets the runner choose. */
+  public WriteLakeTables withShardsPerPartition(int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("--shardsPerPartition must be 0 or more, got " + value);
+    }
+    return new WriteLakeTables(lake, runId, hourly, value, compression, branch, keyset);
+  }
+
+  /** Parquet compression codec: SNAPPY, GZIP, ZSTD, UNCOMPRESSED, ... */
+  public WriteLakeTables withCompression(String value) {
+    CompressionCodecName codec;
+    try {
+      codec = CompressionCodecName.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException(
+          "--parquetCompression must be one of "
+              + java.util.Arrays.toString(CompressionCodecName.values())
+              + ", got "
+              + value);
+    }
+    return new WriteLakeTables(lake, runId, hourly, shards, codec, branch, keyset);
   }
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
-  public WriteLakeTables forBranch(String name) {
+  public WriteLakeTables withBranch(String name) {
     if (name == null || !name.matches("[a-z0-9]+")) {
       throw new IllegalArgumentException(
           "a lake branch name is lower-case letters and digits, got " + name);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, name);
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset);
+  }
+
+  /**
+   * Encrypts the record of each dead letter of this sink with {@code value} (randomized AEAD), as
+   * the parse step does. Without a keyset, such a dead letter keeps no record.
+   */
+  public WriteLakeTables withDeadLetterKeyset(PiiKeyset value) {
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, branch, value);
   }
 
   public static String filePrefix(String runId) {
@@ -88,7 +168,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   }
 
   @Override
-  public WriteFilesResult<String> expand(PCollection<LakeRow> rows) {
+  public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
     boolean hourlyPartitions = hourly;
     String prefix = branch == null ? filePrefix(runId) : filePrefix(runId) + "-" + branch;
     CompressionCodecName codec = compression;
@@ -116,13 +196,115 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
     // Rows wait in runner state until their window (or the batch) is grouped by partition:
     // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
     // every checkpoint.
-    return rows.apply(
-            "EncodeRows", MapElements.into(TypeDescriptor.of(LakeRow.class)).via(LakeRow::encoded))
-        .setCoder(LakeRow.Coder.of())
-        .apply("WriteParquet", write);
+    PCollectionTuple encoded =
+        rows.apply(
+            "EncodeRows",
+            ParDo.of(new EncodeRowFn(keyset)).withOutputTags(ENCODED, TupleTagList.of(REJECTED)));
+    WriteFilesResult<String> files =
+        encoded.get(ENCODED).setCoder(LakeRow.Coder.of()).apply("WriteParquet", write);
+    files
+        .getPerDestinationOutputFilenames()
+        .apply("CountFiles", ParDo.of(new CountFilesFn(branch == null ? "main" : branch)));
+    return encoded.get(REJECTED);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("lake", lake).withLabel("Lake"))
+        .add(DisplayData.item("runId", runId).withLabel("Run id"))
+        .add(DisplayData.item("hourlyPartitions", hourly).withLabel("Hourly partitions"))
+        .add(DisplayData.item("shardsPerPartition", shards).withLabel("Shards per partition"))
+        .add(DisplayData.item("compression", compression.name()).withLabel("Parquet compression"))
+        .add(DisplayData.item("rowGroupBytes", ROW_GROUP_BYTES).withLabel("Row group bytes"))
+        .addIfNotNull(DisplayData.item("branch", branch).withLabel("Branch"));
   }
 
   static String tableOf(String partition) {
     return partition.substring(0, partition.indexOf('/'));
+  }
+
+  /**
+   * Turns each row into the Avro binary of its table's schema, what the Parquet writer reads; a row
+   * that does not convert (a value of the wrong type, a missing required field, a table the lake
+   * does not have) is a dead letter. A row that arrives already encoded was encoded by {@link
+   * LakeRow.Coder} under the same schema, and passes as it is.
+   */
+  static class EncodeRowFn extends DoFn<LakeRow, LakeRow> {
+    private final PiiKeyset keyset;
+    private final PipelineMetrics.Counters rejected =
+        PipelineMetrics.Family.LAKE_REJECTED.counters();
+    private final PipelineMetrics.Counters byStep = PipelineMetrics.Family.DEAD_LETTERS.counters();
+    private transient PiiCipher cipher;
+
+    EncodeRowFn(PiiKeyset keyset) {
+      this.keyset = keyset;
+    }
+
+    @Setup
+    public void setup() {
+      cipher = keyset == null ? null : keyset.cipher();
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row, MultiOutputReceiver out) {
+      LakeRow encoded;
+      try {
+        encoded = row.encoded();
+      } catch (RuntimeException e) {
+        rejected.inc(row.table());
+        byStep.inc(STEP);
+        out.get(REJECTED).output(deadLetter(row, e));
+        return;
+      }
+      out.get(ENCODED).output(encoded);
+    }
+
+    /** Where and why, naming the exception and the code that threw it, never a value. */
+    private DeadLetter deadLetter(LakeRow row, RuntimeException e) {
+      String kind;
+      try {
+        kind = LakeTables.kindOf(row.table()).folder();
+      } catch (RuntimeException unknown) {
+        kind = row.table();
+      }
+      String source =
+          "lake:"
+              + row.table()
+              + ":"
+              + row.tenant()
+              + "@"
+              + Instant.ofEpochMilli(Math.floorDiv(row.eventTimeMicros(), 1000L));
+      return new DeadLetter(
+          kind, STEP, row.table() + ": " + ParseRecords.unexpected(e), source, encrypted(row));
+    }
+
+    private String encrypted(LakeRow row) {
+      if (cipher == null) {
+        return null;
+      }
+      try {
+        return cipher.encryptRandomized(row.record().toString().getBytes(StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        return null; // a record that cannot even be printed: the error says enough
+      }
+    }
+  }
+
+  /** Counts the files each pane of this writer wrote. */
+  static class CountFilesFn extends DoFn<KV<String, String>, Void> {
+    private final String writer;
+    private final PipelineMetrics.Counters files =
+        PipelineMetrics.Family.LAKE_FILES_WRITTEN.counters();
+
+    CountFilesFn(String writer) {
+      this.writer = writer;
+    }
+
+    @ProcessElement
+    public void process() {
+      files.inc(writer);
+    }
   }
 }

@@ -5,18 +5,17 @@ import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.SourceRecord;
-import io.datalake.transforms.monitor.ProgressLog;
+import io.datalake.transforms.monitor.PipelineMetrics;
+import io.datalake.transforms.monitor.ProgressReporter;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import java.util.EnumMap;
-import java.util.Map;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
+import java.util.Objects;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -36,14 +35,26 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   /** How far ahead of the clock an event time may be unless told otherwise: one day. */
   public static final Duration DEFAULT_MAX_FUTURE = Duration.standardDays(1);
 
+  /** Fields dropped from every record unless told otherwise: none. */
+  public static final String DEFAULT_DROPPED_FIELDS = "";
+
+  /** Seconds between progress lines unless told otherwise: 0, none. */
+  public static final int DEFAULT_PROGRESS_SECONDS = 0;
+
   private final PiiKeyset keyset;
   private final PiiPolicy policy;
   private final DroppedFields droppedFields;
   private final int progressSeconds;
   private final Duration maxFuture;
 
-  public ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
-    this(keyset, policy, droppedFields, 0, DEFAULT_MAX_FUTURE);
+  /** Parses records, encrypting PII with {@code keyset} as {@code policy} says. */
+  public static ParseRecords of(PiiKeyset keyset, PiiPolicy policy) {
+    return new ParseRecords(
+        Objects.requireNonNull(keyset, "keyset"),
+        Objects.requireNonNull(policy, "policy"),
+        DroppedFields.parse(DEFAULT_DROPPED_FIELDS),
+        DEFAULT_PROGRESS_SECONDS,
+        DEFAULT_MAX_FUTURE);
   }
 
   private ParseRecords(
@@ -59,7 +70,13 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     this.maxFuture = maxFuture;
   }
 
-  /** Each worker logs its progress every so many seconds ({@link ProgressLog}); 0: never. */
+  /** Removes these fields from each record before anything else looks at it. */
+  public ParseRecords withDroppedFields(DroppedFields value) {
+    return new ParseRecords(
+        keyset, policy, Objects.requireNonNull(value), progressSeconds, maxFuture);
+  }
+
+  /** Each instance logs its progress every so many seconds ({@link ProgressReporter}); 0: never. */
   public ParseRecords withProgressEvery(int seconds) {
     return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture);
   }
@@ -89,17 +106,66 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     return out;
   }
 
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("piiKeyset", keyset.toString()).withLabel("PII keyset"))
+        .add(DisplayData.item("maxFuture", maxFuture).withLabel("Max event time ahead of clock"))
+        .addIfNotDefault(
+            DisplayData.item("progressSeconds", progressSeconds)
+                .withLabel("Progress line every (s)"),
+            DEFAULT_PROGRESS_SECONDS);
+  }
+
+  /**
+   * What went wrong, without the exception's message: messages of libraries (Jackson, Avro,
+   * java.time) quote the values they choke on, and a value may be PII. The class and where it was
+   * thrown are enough to find the bug; the record itself is in the dead letter, encrypted.
+   */
+  public static String unexpected(Throwable e) {
+    StackTraceElement[] trace = e.getStackTrace();
+    String where = "";
+    for (StackTraceElement frame : trace) {
+      if (frame.getClassName().startsWith("io.datalake.")) {
+        where =
+            " at "
+                + frame.getClassName()
+                + "."
+                + frame.getMethodName()
+                + ":"
+                + frame.getLineNumber();
+        break;
+      }
+    }
+    if (where.isEmpty() && trace.length > 0) {
+      where =
+          " at "
+              + trace[0].getClassName()
+              + "."
+              + trace[0].getMethodName()
+              + ":"
+              + trace[0].getLineNumber();
+    }
+    return e.getClass().getName() + where;
+  }
+
   static class ParseFn extends DoFn<SourceRecord, LakeRow> {
     private final PiiKeyset keyset;
     private final PiiPolicy policy;
     private final DroppedFields droppedFields;
     private final int progressSeconds;
     private final long maxFutureMillis;
-    private final Map<EventKind, Counter> received = new EnumMap<>(EventKind.class);
-    private final Map<EventKind, Counter> accepted = new EnumMap<>(EventKind.class);
-    private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
+    private final PipelineMetrics.Counters received = PipelineMetrics.Family.RECORDS_IN.counters();
+    private final PipelineMetrics.Counters accepted =
+        PipelineMetrics.Family.RECORDS_ACCEPTED.counters();
+    private final PipelineMetrics.Counters rejected =
+        PipelineMetrics.Family.RECORDS_DEAD_LETTERED.counters();
+    private final PipelineMetrics.Counters byStep = PipelineMetrics.Family.DEAD_LETTERS.counters();
+    private final PipelineMetrics.Counters rowsByTable = PipelineMetrics.Family.ROWS.counters();
     private transient PiiCipher cipher;
     private transient RecordParser parser;
+    private transient ProgressReporter progress;
 
     ParseFn(
         PiiKeyset keyset,
@@ -112,25 +178,30 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       this.droppedFields = droppedFields;
       this.progressSeconds = progressSeconds;
       this.maxFutureMillis = maxFuture.getMillis();
-      for (EventKind kind : EventKind.values()) {
-        received.put(kind, Metrics.counter("datalake", "records_in_" + kind.folder()));
-        accepted.put(kind, Metrics.counter("datalake", "records_accepted_" + kind.folder()));
-        rejected.put(kind, Metrics.counter("datalake", "records_dead_lettered_" + kind.folder()));
-      }
     }
 
     @Setup
     public void setup() {
       cipher = keyset.cipher();
       parser = new RecordParser(new PiiEncryptor(cipher), policy, droppedFields);
-      ProgressLog.start(progressSeconds);
+      progress = ProgressReporter.of("in", "out", "dead-lettered");
+      received.reportingTo(progress.series("in"));
+      accepted.reportingTo(progress.series("out"));
+      rejected.reportingTo(progress.series("dead-lettered"));
+      progress.start(progressSeconds);
+    }
+
+    @Teardown
+    public void teardown() {
+      if (progress != null) {
+        progress.stop();
+      }
     }
 
     @ProcessElement
     public void process(@Element SourceRecord source, MultiOutputReceiver out) {
       EventKind kind = source.kind();
-      received.get(kind).inc();
-      ProgressLog.recordIn(kind);
+      received.inc(kind.folder());
       try {
         if (source.payload() == null) {
           throw new RecordRejectedException("read", source.readError());
@@ -143,52 +214,20 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           out.get(ROWS)
               .outputWithTimestamp(
                   new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
+          rowsByTable.inc(row.table());
         }
-        accepted.get(kind).inc();
-        ProgressLog.recordOut(kind);
+        accepted.inc(kind.folder());
       } catch (RecordRejectedException | RuntimeException | StackOverflowError e) {
         // A record no check foresaw must not fail the bundle either: in streaming the job would
         // restart on the same record forever. It leaves as a dead letter with what went wrong.
-        rejected.get(kind).inc();
-        ProgressLog.deadLettered(kind);
-        out.get(DEAD_LETTERS)
-            .output(
-                e instanceof RecordRejectedException r
-                    ? deadLetter(source, r.step(), r.getMessage())
-                    : deadLetter(source, "unexpected", unexpected(e)));
+        DeadLetter letter =
+            e instanceof RecordRejectedException r
+                ? deadLetter(source, r.step(), r.getMessage())
+                : deadLetter(source, "unexpected", unexpected(e));
+        rejected.inc(kind.folder());
+        byStep.inc(letter.step);
+        out.get(DEAD_LETTERS).output(letter);
       }
-    }
-
-    /**
-     * What went wrong, without the exception's message: messages of libraries (Jackson, Avro,
-     * java.time) quote the values they choke on, and a value may be PII. The class and where it was
-     * thrown are enough to find the bug; the record itself is in the dead letter, encrypted.
-     */
-    static String unexpected(Throwable e) {
-      StackTraceElement[] trace = e.getStackTrace();
-      String where = "";
-      for (StackTraceElement frame : trace) {
-        if (frame.getClassName().startsWith("io.datalake.")) {
-          where =
-              " at "
-                  + frame.getClassName()
-                  + "."
-                  + frame.getMethodName()
-                  + ":"
-                  + frame.getLineNumber();
-          break;
-        }
-      }
-      if (where.isEmpty() && trace.length > 0) {
-        where =
-            " at "
-                + trace[0].getClassName()
-                + "."
-                + trace[0].getMethodName()
-                + ":"
-                + trace[0].getLineNumber();
-      }
-      return e.getClass().getName() + where;
     }
 
     /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */

@@ -1,9 +1,10 @@
 package io.datalake.transforms.stream;
 
-import io.datalake.transforms.monitor.ProgressLog;
+import io.datalake.transforms.monitor.PipelineMetrics;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.kafka.common.TopicPartition;
@@ -31,6 +32,8 @@ public class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
   private final int partition;
   private Instant newestEventTime = BoundedWindow.TIMESTAMP_MIN_VALUE;
   private Instant watermark;
+  private final Gauge watermarkGauge;
+  private final Gauge backlogGauge;
 
   public EventTimePolicy(
       SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> eventTime,
@@ -42,6 +45,8 @@ public class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
     this.topic = topicPartition.topic();
     this.partition = topicPartition.partition();
     this.watermark = previousWatermark.orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
+    this.watermarkGauge = PipelineMetrics.kafkaWatermark(topic, partition);
+    this.backlogGauge = PipelineMetrics.kafkaBacklog(topic, partition);
   }
 
   @Override
@@ -72,7 +77,10 @@ public class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
     if (candidate.isAfter(watermark)) {
       watermark = candidate;
     }
-    ProgressLog.partition(topic, partition, watermark.getMillis(), context.getMessageBacklog());
+    if (watermark.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)) {
+      watermarkGauge.set(watermark.getMillis());
+    }
+    backlogGauge.set(context.getMessageBacklog());
     return watermark;
   }
 }

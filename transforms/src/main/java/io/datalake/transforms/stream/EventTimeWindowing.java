@@ -1,7 +1,9 @@
 package io.datalake.transforms.stream;
 
 import io.datalake.transforms.model.LakeRow;
+import java.util.Objects;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
@@ -17,12 +19,41 @@ import org.joda.time.Duration;
  * routed first ({@link RouteLateRows}), or the next GroupByKey drops them.
  */
 public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollection<LakeRow>> {
+  /** How long a window stays open for late rows unless told otherwise: one day. */
+  public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.standardDays(1);
+
   private final Duration window;
   private final Duration allowedLateness;
 
-  public EventTimeWindowing(Duration window, Duration allowedLateness) {
+  /** Fixed event-time windows {@code window} long. */
+  public static EventTimeWindowing of(Duration window) {
+    return new EventTimeWindowing(
+        Objects.requireNonNull(window, "window"), DEFAULT_ALLOWED_LATENESS);
+  }
+
+  private EventTimeWindowing(Duration window, Duration allowedLateness) {
     this.window = window;
     this.allowedLateness = allowedLateness;
+  }
+
+  /** How long a window stays open for late rows after the watermark passed its end. */
+  public EventTimeWindowing withAllowedLateness(Duration value) {
+    return new EventTimeWindowing(window, Objects.requireNonNull(value, "allowedLateness"));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    displayWindow(builder, window, allowedLateness)
+        .add(DisplayData.item("lateDelay", lateDelay(window)).withLabel("Late pane delay"));
+  }
+
+  /** The window and its allowed lateness, as every streaming step that depends on them shows. */
+  static DisplayData.Builder displayWindow(
+      DisplayData.Builder builder, Duration window, Duration allowedLateness) {
+    return builder
+        .add(DisplayData.item("window", window).withLabel("Event-time window"))
+        .add(DisplayData.item("allowedLateness", allowedLateness).withLabel("Allowed lateness"));
   }
 
   /** How long a late pane collects rows before it is written. */

@@ -2,6 +2,7 @@ package io.datalake.transforms.stream;
 
 import io.datalake.transforms.model.LakeRow;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterFirst;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
@@ -28,10 +29,33 @@ public class LateRowPanes extends PTransform<PCollection<LakeRow>, PCollection<L
   public static final int MAX_ROWS_PER_PANE = 5_000;
 
   private final Duration delay;
+  private final int maxRowsPerPane;
 
   /** Panes for the too-late rows of a stream whose windows are {@code window} long. */
-  public LateRowPanes(Duration window) {
-    this.delay = EventTimeWindowing.lateDelay(window);
+  public static LateRowPanes of(Duration window) {
+    return new LateRowPanes(EventTimeWindowing.lateDelay(window), MAX_ROWS_PER_PANE);
+  }
+
+  private LateRowPanes(Duration delay, int maxRowsPerPane) {
+    this.delay = delay;
+    this.maxRowsPerPane = maxRowsPerPane;
+  }
+
+  /** A pane fires as soon as it holds this many rows of one partition and shard. */
+  public LateRowPanes withMaxRowsPerPane(int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(
+          "max rows per late pane must be more than 0, got " + value);
+    }
+    return new LateRowPanes(delay, value);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("delay", delay).withLabel("Late pane delay"))
+        .add(DisplayData.item("maxRowsPerPane", maxRowsPerPane).withLabel("Max rows per pane"));
   }
 
   @Override
@@ -42,7 +66,7 @@ public class LateRowPanes extends PTransform<PCollection<LakeRow>, PCollection<L
             .triggering(
                 Repeatedly.forever(
                     AfterFirst.of(
-                        AfterPane.elementCountAtLeast(MAX_ROWS_PER_PANE),
+                        AfterPane.elementCountAtLeast(maxRowsPerPane),
                         AfterProcessingTime.pastFirstElementInPane().plusDelayOf(delay))))
             .discardingFiredPanes());
   }

@@ -2,11 +2,15 @@ package io.datalake.transforms.stream;
 
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.SourceRecord;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -14,6 +18,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -28,28 +33,55 @@ import org.joda.time.Instant;
  * consumer group when the runner finalizes a checkpoint.
  */
 public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord>> {
-  private final String bootstrapServers;
-  private final String consumerGroup;
-  private final Map<EventKind, String> topics;
-  private final Map<String, Object> consumerProperties;
-  private final Duration maxOutOfOrderness;
-  private final Long maxRecords;
-  private KafkaTopology topology;
-  private Duration topologyCheck;
+  /** The consumer group unless told otherwise. */
+  public static final String DEFAULT_CONSUMER_GROUP = "datalake";
 
-  public ReadKafkaTopics(
-      String bootstrapServers,
-      String consumerGroup,
-      Map<EventKind, String> topics,
-      Map<String, Object> consumerProperties,
-      Duration maxOutOfOrderness,
-      Long maxRecords) {
-    this.bootstrapServers = bootstrapServers;
-    this.consumerGroup = consumerGroup;
-    this.topics = topics;
-    this.consumerProperties = consumerProperties;
-    this.maxOutOfOrderness = maxOutOfOrderness;
-    this.maxRecords = maxRecords;
+  /** The source's bounded out-of-orderness unless told otherwise: one minute. */
+  public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardMinutes(1);
+
+  private final Settings settings;
+
+  /**
+   * Reads each kind's topic (its folder name) from the Kafka cluster at {@code bootstrapServers}.
+   */
+  public static ReadKafkaTopics from(String bootstrapServers) {
+    Settings settings = new Settings();
+    settings.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    return new ReadKafkaTopics(settings);
+  }
+
+  private ReadKafkaTopics(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** The consumer group whose offsets are committed when the runner finalizes a checkpoint. */
+  public ReadKafkaTopics withConsumerGroup(String value) {
+    Objects.requireNonNull(value, "consumerGroup");
+    return with(s -> s.consumerGroup = value);
+  }
+
+  /** The topic of each kind, e.g. {@link #topics(String)}. */
+  public ReadKafkaTopics withTopics(Map<EventKind, String> value) {
+    Map<EventKind, String> copy = new EnumMap<>(EventKind.class);
+    copy.putAll(value);
+    return with(s -> s.topics = copy);
+  }
+
+  /** Kafka client settings (security, timeouts); they may hold secrets, never displayed. */
+  public ReadKafkaTopics withConsumerProperties(Map<String, Object> value) {
+    Map<String, Object> copy = new HashMap<>(value);
+    return with(s -> s.consumerProperties = copy);
+  }
+
+  /** How far the watermark trails the newest event time read. */
+  public ReadKafkaTopics withMaxOutOfOrderness(Duration value) {
+    Objects.requireNonNull(value, "maxOutOfOrderness");
+    return with(s -> s.maxOutOfOrderness = value);
+  }
+
+  /** Stops after this many records (tests); null (the default): reads forever. */
+  public ReadKafkaTopics withMaxRecords(Long value) {
+    return with(s -> s.maxRecords = value);
   }
 
   /**
@@ -60,9 +92,63 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
    * nothing watches them.
    */
   public ReadKafkaTopics withTopology(KafkaTopology topology, Duration checkEvery) {
-    this.topology = topology;
-    this.topologyCheck = checkEvery;
-    return this;
+    return with(
+        s -> {
+          s.topology = topology;
+          s.topologyCheck = checkEvery;
+        });
+  }
+
+  private ReadKafkaTopics with(Consumer<Settings> change) {
+    Settings next = settings.copy();
+    change.accept(next);
+    return new ReadKafkaTopics(next);
+  }
+
+  /** The reader's settings; each {@code withX} changes a copy, never the transform's own. */
+  private static final class Settings implements Cloneable, Serializable {
+    private String bootstrapServers;
+    private String consumerGroup = DEFAULT_CONSUMER_GROUP;
+    private Map<EventKind, String> topics = topics("");
+    private Map<String, Object> consumerProperties = Map.of();
+    private Duration maxOutOfOrderness = DEFAULT_MAX_OUT_OF_ORDERNESS;
+    private Long maxRecords;
+    private KafkaTopology topology;
+    private Duration topologyCheck;
+
+    /** A shallow copy: every setting is an immutable value. */
+    Settings copy() {
+      try {
+        return (Settings) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    Settings s = settings;
+    builder
+        .add(
+            DisplayData.item("bootstrapServers", s.bootstrapServers).withLabel("Bootstrap servers"))
+        .add(DisplayData.item("consumerGroup", s.consumerGroup).withLabel("Consumer group"))
+        .add(
+            DisplayData.item("topics", String.valueOf(new TreeMap<>(topicNames())))
+                .withLabel("Topics"))
+        .add(
+            DisplayData.item("maxOutOfOrderness", s.maxOutOfOrderness)
+                .withLabel("Max out-of-orderness"))
+        .addIfNotNull(DisplayData.item("maxRecords", s.maxRecords).withLabel("Max records"))
+        .addIfNotNull(
+            DisplayData.item("topologyCheck", s.topologyCheck).withLabel("Topology check every"));
+  }
+
+  private Map<String, String> topicNames() {
+    Map<String, String> names = new HashMap<>();
+    settings.topics.forEach((kind, topic) -> names.put(kind.folder(), topic));
+    return names;
   }
 
   /** The topic of each kind: its folder name unless overridden by {@code kind=topic,...}. */
@@ -98,18 +184,19 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
+    Settings s = settings;
     Map<String, EventKind> kindOfTopic = new HashMap<>();
-    topics.forEach((kind, topic) -> kindOfTopic.put(topic, kind));
-    Map<String, Object> consumer = new HashMap<>(consumerProperties);
-    consumer.put("group.id", consumerGroup);
+    s.topics.forEach((kind, topic) -> kindOfTopic.put(topic, kind));
+    Map<String, Object> consumer = new HashMap<>(s.consumerProperties);
+    consumer.put("group.id", s.consumerGroup);
     consumer.putIfAbsent("auto.offset.reset", "earliest");
     // A deleted topic must stay deleted until someone creates it: a consumer that created it again
     // (the broker's default) would make a new, one-partition topic under the job's feet.
     consumer.putIfAbsent("allow.auto.create.topics", false);
-    Duration delay = maxOutOfOrderness;
+    Duration delay = s.maxOutOfOrderness;
     KafkaIO.Read<byte[], byte[]> base =
         KafkaIO.readBytes()
-            .withBootstrapServers(bootstrapServers)
+            .withBootstrapServers(s.bootstrapServers)
             .withConsumerConfigUpdates(consumer)
             .withTimestampPolicyFactory(
                 (partition, previousWatermark) ->
@@ -119,12 +206,12 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
                         partition,
                         previousWatermark))
             .commitOffsetsInFinalize();
-    if (maxRecords != null) {
-      base = base.withMaxNumRecords(maxRecords);
+    if (s.maxRecords != null) {
+      base = base.withMaxNumRecords(s.maxRecords);
     }
     PCollection<KafkaRecord<byte[], byte[]>> read;
-    if (topology == null) {
-      read = begin.apply("ReadKafka", base.withTopics(new ArrayList<>(topics.values())));
+    if (s.topology == null) {
+      read = begin.apply("ReadKafka", base.withTopics(new ArrayList<>(s.topics.values())));
     } else {
       // Generation 0 keeps the step name of a plain read; each later one is a source of its own
       // (Flink maps checkpoint state by step name), so a restored checkpoint gives generation 0
@@ -132,8 +219,8 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
       // renames them all: its sources take no position from the checkpoint.
       PCollectionList<KafkaRecord<byte[], byte[]>> sources =
           PCollectionList.empty(begin.getPipeline());
-      List<List<String>> generations = topology.generations();
-      String epoch = topology.epoch() == 0 ? "" : "Epoch" + topology.epoch();
+      List<List<String>> generations = s.topology.generations();
+      String epoch = s.topology.epoch() == 0 ? "" : "Epoch" + s.topology.epoch();
       for (int g = 0; g < generations.size(); g++) {
         List<TopicPartition> partitions =
             generations.get(g).stream().map(KafkaTopology::toTopicPartition).toList();
@@ -145,10 +232,10 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
               ? sources.get(0)
               : sources.apply("AllPartitions", Flatten.pCollections());
       begin
-          .apply("TopologyTicks", GenerateSequence.from(0).withRate(1, topologyCheck))
+          .apply("TopologyTicks", GenerateSequence.from(0).withRate(1, s.topologyCheck))
           .apply(
               "WatchTopology",
-              ParDo.of(new WatchTopologyFn(bootstrapServers, consumerProperties, topology)));
+              ParDo.of(new WatchTopologyFn(s.bootstrapServers, s.consumerProperties, s.topology)));
     }
     return read.apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic)))
         .setCoder(SourceRecord.Coder.of());

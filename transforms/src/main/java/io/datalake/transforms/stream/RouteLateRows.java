@@ -1,19 +1,17 @@
 package io.datalake.transforms.stream;
 
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
-import io.datalake.transforms.monitor.ProgressLog;
+import io.datalake.transforms.monitor.PipelineMetrics;
+import io.datalake.transforms.monitor.ProgressReporter;
 import io.datalake.transforms.schema.AvroSchemas;
 import io.datalake.transforms.schema.LakeTables;
-import java.util.EnumMap;
-import java.util.Map;
+import java.util.Objects;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -43,14 +41,63 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
   /** Rows later than their window's allowed lateness, flagged {@code late = true}. */
   public static final TupleTag<LakeRow> TOO_LATE = new TupleTag<>() {};
 
+  /** How long a window takes late rows unless told otherwise: one day. */
+  public static final Duration DEFAULT_ALLOWED_LATENESS =
+      EventTimeWindowing.DEFAULT_ALLOWED_LATENESS;
+
+  /** The source's bounded out-of-orderness unless told otherwise: one minute. */
+  public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardMinutes(1);
+
   private final Duration window;
   private final Duration allowedLateness;
   private final Duration maxOutOfOrderness;
+  private final int progressSeconds;
 
-  public RouteLateRows(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+  /** Routes rows of a stream whose event-time windows are {@code window} long. */
+  public static RouteLateRows of(Duration window) {
+    return new RouteLateRows(
+        Objects.requireNonNull(window, "window"),
+        DEFAULT_ALLOWED_LATENESS,
+        DEFAULT_MAX_OUT_OF_ORDERNESS,
+        0);
+  }
+
+  private RouteLateRows(
+      Duration window, Duration allowedLateness, Duration maxOutOfOrderness, int progressSeconds) {
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.maxOutOfOrderness = maxOutOfOrderness;
+    this.progressSeconds = progressSeconds;
+  }
+
+  /** How long a window stays open for late rows (the windowing's allowed lateness). */
+  public RouteLateRows withAllowedLateness(Duration value) {
+    return new RouteLateRows(
+        window, Objects.requireNonNull(value), maxOutOfOrderness, progressSeconds);
+  }
+
+  /** How far the watermark trails the clock at least (the source's out-of-orderness). */
+  public RouteLateRows withMaxOutOfOrderness(Duration value) {
+    return new RouteLateRows(
+        window, allowedLateness, Objects.requireNonNull(value), progressSeconds);
+  }
+
+  /** Each instance logs its late rows every so many seconds; 0 (the default): never. */
+  public RouteLateRows withProgressEvery(int seconds) {
+    return new RouteLateRows(window, allowedLateness, maxOutOfOrderness, seconds);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    EventTimeWindowing.displayWindow(builder, window, allowedLateness)
+        .add(
+            DisplayData.item("maxOutOfOrderness", maxOutOfOrderness)
+                .withLabel("Max out-of-orderness"))
+        .addIfNotDefault(
+            DisplayData.item("progressSeconds", progressSeconds)
+                .withLabel("Progress line every (s)"),
+            0);
   }
 
   @Override
@@ -58,7 +105,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     PCollectionTuple routed =
         rows.apply(
             "RouteByLateness",
-            ParDo.of(new RouteFn(window, allowedLateness, maxOutOfOrderness))
+            ParDo.of(new RouteFn(window, allowedLateness, maxOutOfOrderness, progressSeconds))
                 .withOutputTags(ON_TIME, TupleTagList.of(TOO_LATE)));
     routed.get(ON_TIME).setCoder(LakeRow.Coder.of());
     routed.get(TOO_LATE).setCoder(LakeRow.Coder.of());
@@ -82,14 +129,32 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     private final Duration window;
     private final Duration allowedLateness;
     private final Duration maxOutOfOrderness;
-    private final Map<EventKind, Counter> lateRows = new EnumMap<>(EventKind.class);
+    private final int progressSeconds;
+    private final PipelineMetrics.Counters lateRows = PipelineMetrics.Family.ROWS_LATE.counters();
+    private transient ProgressReporter progress;
 
-    RouteFn(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+    RouteFn(
+        Duration window,
+        Duration allowedLateness,
+        Duration maxOutOfOrderness,
+        int progressSeconds) {
       this.window = window;
       this.allowedLateness = allowedLateness;
       this.maxOutOfOrderness = maxOutOfOrderness;
-      for (EventKind kind : EventKind.values()) {
-        lateRows.put(kind, Metrics.counter("datalake", "rows_late_" + kind.folder()));
+      this.progressSeconds = progressSeconds;
+    }
+
+    @Setup
+    public void setup() {
+      progress = ProgressReporter.of("late rows");
+      lateRows.reportingTo(progress.series("late rows"));
+      progress.start(progressSeconds);
+    }
+
+    @Teardown
+    public void teardown() {
+      if (progress != null) {
+        progress.stop();
       }
     }
 
@@ -105,9 +170,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
         out.get(ON_TIME).output(row);
         return;
       }
-      EventKind kind = LakeTables.kindOf(row.table());
-      lateRows.get(kind).inc();
-      ProgressLog.lateRow(kind);
+      lateRows.inc(LakeTables.kindOf(row.table()).folder());
       // A copy: the input row may be shared with other consumers of it.
       GenericRecord flagged = GenericData.get().deepCopy(row.record().getSchema(), row.record());
       flagged.put(AvroSchemas.LATE, true);

@@ -4,7 +4,6 @@ import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.monitor.ProgressLog;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.schema.LakeTables;
@@ -255,7 +254,6 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
         } catch (RecordRejectedException | RuntimeException e) {
           EventKind kind = LakeTables.kindOf(row.table());
           rejectedRows.get(table.name()).inc();
-          ProgressLog.deadLettered(kind);
           String reason =
               e instanceof RecordRejectedException
                   ? e.getMessage()

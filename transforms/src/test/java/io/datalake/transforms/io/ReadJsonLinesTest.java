@@ -37,7 +37,8 @@ public class ReadJsonLinesTest {
     Path events = Files.createDirectories(input.resolve("journey-events"));
     Files.writeString(events.resolve("e.jsonl"), "{\"e\":1}\n");
 
-    PCollection<SourceRecord> records = pipeline.apply(new ReadJsonLines(input.toString(), 64));
+    PCollection<SourceRecord> records =
+        pipeline.apply(ReadJsonLines.from(input.toString()).withMaxRecordBytes(64));
     PAssert.that(records)
         .satisfies(
             all -> {
@@ -75,7 +76,7 @@ public class ReadJsonLinesTest {
         events.resolve("e.jsonl"), longLine + "\r\n{\"v\":2}\n" + "z".repeat(200_001) + "\n");
 
     PCollection<SourceRecord> records =
-        pipeline.apply(new ReadJsonLines(input.toString(), 200_000));
+        pipeline.apply(ReadJsonLines.from(input.toString()).withMaxRecordBytes(200_000));
     PAssert.that(records)
         .satisfies(
             all -> {
@@ -160,7 +161,7 @@ public class ReadJsonLinesTest {
     Files.write(events.resolve("good.jsonl.gz"), gzip(lines(1, 2)));
 
     PCollection<SourceRecord> records =
-        pipeline.apply(new ReadJsonLines(input.toString(), 1 << 20));
+        pipeline.apply(ReadJsonLines.from(input.toString()).withMaxRecordBytes(1 << 20));
     PAssert.that(records)
         .satisfies(
             all -> {

@@ -44,7 +44,7 @@ public class FutureEventTimeTest {
   }
 
   private static ParseRecords parseRecords() {
-    return new ParseRecords(PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse(""));
+    return ParseRecords.of(PiiKeyset.development(), PiiPolicy.defaults());
   }
 
   @Test

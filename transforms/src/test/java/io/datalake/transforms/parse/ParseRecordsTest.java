@@ -37,10 +37,8 @@ public class ParseRecordsTest {
     return pipeline
         .apply(Create.of(records).withCoder(SourceRecord.Coder.of()))
         .apply(
-            new ParseRecords(
-                PiiKeyset.development(),
-                PiiPolicy.defaults(),
-                DroppedFields.parse("checkout-orders:customData")));
+            ParseRecords.of(PiiKeyset.development(), PiiPolicy.defaults())
+                .withDroppedFields(DroppedFields.parse("checkout-orders:customData")));
   }
 
   private static Map<String, Integer> countByTable(Iterable<LakeRow> rows) {

@@ -8,7 +8,6 @@ import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
-import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -57,15 +56,12 @@ public class EventTimeWindowingTest {
     PCollectionTuple routed =
         pipeline
             .apply(stream)
-            .apply(
-                new ParseRecords(
-                    PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")))
+            .apply(ParseRecords.of(PiiKeyset.development(), PiiPolicy.defaults()))
             .get(ParseRecords.ROWS)
             .apply(
-                new RouteLateRows(
-                    Duration.standardMinutes(5),
-                    Duration.standardDays(1),
-                    Duration.standardSeconds(60)));
+                RouteLateRows.of(Duration.standardMinutes(5))
+                    .withAllowedLateness(Duration.standardDays(1))
+                    .withMaxOutOfOrderness(Duration.standardSeconds(60)));
     // A GroupByKey is where Beam drops rows later than the allowed lateness.
     PAssert.that(
             grouped(
@@ -73,8 +69,8 @@ public class EventTimeWindowingTest {
                 routed
                     .get(RouteLateRows.ON_TIME)
                     .apply(
-                        new EventTimeWindowing(
-                            Duration.standardMinutes(5), Duration.standardDays(1)))))
+                        EventTimeWindowing.of(Duration.standardMinutes(5))
+                            .withAllowedLateness(Duration.standardDays(1)))))
         .satisfies(
             all -> {
               assertThat(
@@ -86,7 +82,7 @@ public class EventTimeWindowingTest {
                 "TooLate",
                 routed
                     .get(RouteLateRows.TOO_LATE)
-                    .apply(new LateRowPanes(Duration.standardMinutes(5)))))
+                    .apply(LateRowPanes.of(Duration.standardMinutes(5)))))
         .satisfies(
             all -> {
               assertThat(describe(all), containsInAnyOrder("too-late late=true"));

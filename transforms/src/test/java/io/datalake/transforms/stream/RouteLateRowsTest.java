@@ -9,7 +9,6 @@ import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
-import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -60,11 +59,14 @@ public class RouteLateRowsTest {
     PCollectionTuple parsed =
         pipeline
             .apply(stream)
-            .apply(
-                new ParseRecords(
-                    PiiKeyset.development(), PiiPolicy.defaults(), DroppedFields.parse("")));
+            .apply(ParseRecords.of(PiiKeyset.development(), PiiPolicy.defaults()));
     PCollectionTuple routed =
-        parsed.get(ParseRecords.ROWS).apply(new RouteLateRows(WINDOW, LATENESS, OUT_OF_ORDERNESS));
+        parsed
+            .get(ParseRecords.ROWS)
+            .apply(
+                RouteLateRows.of(WINDOW)
+                    .withAllowedLateness(LATENESS)
+                    .withMaxOutOfOrderness(OUT_OF_ORDERNESS));
     PAssert.that(parsed.get(ParseRecords.DEAD_LETTERS))
         .satisfies(
             letters -> {
@@ -135,7 +137,9 @@ public class RouteLateRowsTest {
     PAssert.that(routed.get(RouteLateRows.TOO_LATE)).empty();
     PAssert.that(
             panes(
-                routed.get(RouteLateRows.ON_TIME).apply(new EventTimeWindowing(WINDOW, LATENESS))))
+                routed
+                    .get(RouteLateRows.ON_TIME)
+                    .apply(EventTimeWindowing.of(WINDOW).withAllowedLateness(LATENESS))))
         .satisfies(
             seen -> {
               List<String> rows = new ArrayList<>();
@@ -171,7 +175,7 @@ public class RouteLateRowsTest {
     PAssert.that(routed.get(RouteLateRows.ON_TIME)).empty();
     // EARLY: fired by the clock before the watermark reached the end of the global window. Rows
     // that waited for the watermark would come in its final, ON_TIME pane.
-    PAssert.that(panes(routed.get(RouteLateRows.TOO_LATE).apply(new LateRowPanes(WINDOW))))
+    PAssert.that(panes(routed.get(RouteLateRows.TOO_LATE).apply(LateRowPanes.of(WINDOW))))
         .containsInAnyOrder(
             "old-1 late=true global EARLY",
             "old-2 late=true global EARLY",

@@ -1,0 +1,158 @@
+package io.datalake.transforms.monitor;
+
+import java.io.Serializable;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Gauge;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+
+/**
+ * Every metric the pipeline reports, in one place: Beam metrics in namespace {@value #NAMESPACE}.
+ * They are the only count the pipeline keeps. The runner shows them (Flink's web UI, per task), the
+ * batch summary reads them back from {@code PipelineResult.metrics()} ({@link #byLabel}), and each
+ * counting DoFn's progress line ({@link ProgressReporter}) shows the increments of its own
+ * instance.
+ *
+ * <p>Beam's Java metrics carry no labels, so a metric of a family is named {@code <family><label>}:
+ * {@code records_read_checkout-orders}, {@code dead_letters_parse}. A family is declared here once
+ * and incremented only through {@link Family#inc}.
+ */
+public final class PipelineMetrics {
+  public static final String NAMESPACE = "datalake";
+
+  /**
+   * Gauge: a Kafka partition's event-time watermark, epoch millis; label {@code topic/partition}.
+   */
+  public static final String KAFKA_WATERMARK_MILLIS = "kafka_watermark_millis_";
+
+  /** Gauge: records between a Kafka partition's read position and its end (-1: unknown). */
+  public static final String KAFKA_BACKLOG_RECORDS = "kafka_backlog_records_";
+
+  private PipelineMetrics() {}
+
+  /** The counter families: one Beam counter per label, named {@code <prefix><label>}. */
+  public enum Family {
+    /** Input records read from files, per kind: the batch summary's input count. */
+    RECORDS_READ("records_read_"),
+    /** Records that reached the parse step, per kind (files and Kafka). */
+    RECORDS_IN("records_in_"),
+    /** Records parsed into rows, per kind. */
+    RECORDS_ACCEPTED("records_accepted_"),
+    /** Records that became one dead letter at the parse step (read, parse, pii...), per kind. */
+    RECORDS_DEAD_LETTERED("records_dead_lettered_"),
+    /** Dead letters per step that made them: read, parse, pii, unexpected, lake, clickhouse. */
+    DEAD_LETTERS("dead_letters_"),
+    /** Rows produced for the lake, per table. */
+    ROWS("rows_"),
+    /** Streaming rows later than their window's allowed lateness, per kind. */
+    ROWS_LATE("rows_late_"),
+    /** Rows the lake writer could not convert (dead letters of step lake), per table. */
+    LAKE_REJECTED("lake_rejected_"),
+    /** Rows the ClickHouse branch rejected, per warehouse table. */
+    CLICKHOUSE_REJECTED("clickhouse_rejected_"),
+    /** Parquet files written, per writer: {@code main} or its branch, e.g. {@code late}. */
+    LAKE_FILES_WRITTEN("lake_files_written_");
+
+    private final String prefix;
+
+    Family(String prefix) {
+      this.prefix = prefix;
+    }
+
+    /** The family's name prefix, e.g. {@code records_read_}. */
+    public String prefix() {
+      return prefix;
+    }
+
+    /** The family's counters, for one DoFn instance (a field of the DoFn). */
+    public Counters counters() {
+      return new Counters(prefix);
+    }
+  }
+
+  /** The watermark gauge of one Kafka partition. */
+  public static Gauge kafkaWatermark(String topic, int partition) {
+    return Metrics.gauge(NAMESPACE, KAFKA_WATERMARK_MILLIS + topic + "/" + partition);
+  }
+
+  /** The backlog gauge of one Kafka partition. */
+  public static Gauge kafkaBacklog(String topic, int partition) {
+    return Metrics.gauge(NAMESPACE, KAFKA_BACKLOG_RECORDS + topic + "/" + partition);
+  }
+
+  /**
+   * A finished run's counters of one family, by label, for the labels given: exact names, not a
+   * prefix match. Labels without a counter (nothing counted) are left out.
+   */
+  public static Map<String, Long> byLabel(
+      MetricResults results, Family family, Collection<String> labels) {
+    Map<String, Long> values = new TreeMap<>();
+    for (String label : labels) {
+      MetricsFilter filter =
+          MetricsFilter.builder()
+              .addNameFilter(MetricNameFilter.named(NAMESPACE, family.prefix() + label))
+              .build();
+      for (MetricResult<Long> counter : results.queryMetrics(filter).getCounters()) {
+        values.merge(label, committed(counter), Long::sum);
+      }
+    }
+    return values;
+  }
+
+  /**
+   * A counter's committed value: only bundles that succeeded, so a failed and retried attempt is
+   * not added twice. Runners that do not commit metrics report attempted values; the Flink runner's
+   * are Flink accumulators, which a job result aggregates from each task's last (successful)
+   * execution attempt only, so a restarted task's counts replace the failed attempt's instead of
+   * adding up.
+   */
+  static long committed(MetricResult<Long> counter) {
+    try {
+      return counter.getCommitted();
+    } catch (UnsupportedOperationException e) {
+      return counter.getAttempted();
+    }
+  }
+
+  /**
+   * The counters of one family, one per label, made on first use in each DoFn instance. Increments
+   * also go to the instance's progress line when one is attached ({@link #reportingTo}): the line
+   * shows the same increments as the Beam counters, seen from this instance.
+   */
+  public static final class Counters implements Serializable {
+    private final String prefix;
+    private transient Map<String, Counter> counters;
+    private transient ProgressReporter.Series progress;
+
+    private Counters(String prefix) {
+      this.prefix = prefix;
+    }
+
+    /** Also shows this family's increments on {@code series} of a progress line; null: none. */
+    public void reportingTo(ProgressReporter.Series series) {
+      this.progress = series;
+    }
+
+    public void inc(String label) {
+      inc(label, 1);
+    }
+
+    public void inc(String label, long n) {
+      if (counters == null) {
+        counters = new HashMap<>();
+      }
+      counters.computeIfAbsent(label, l -> Metrics.counter(NAMESPACE, prefix + l)).inc(n);
+      ProgressReporter.Series series = progress;
+      if (series != null) {
+        series.add(label, n);
+      }
+    }
+  }
+}

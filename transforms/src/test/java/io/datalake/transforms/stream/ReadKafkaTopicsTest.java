@@ -1,0 +1,39 @@
+package io.datalake.transforms.stream;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.joda.time.Duration;
+import org.junit.Test;
+
+public class ReadKafkaTopicsTest {
+  private static List<String> shown(ReadKafkaTopics read) {
+    return DisplayData.from(read).items().stream()
+        .map(i -> i.getKey() + "=" + i.getValue())
+        .toList();
+  }
+
+  @Test
+  public void displayDataShowsWhatIsReadAndNeverTheClientProperties() {
+    ReadKafkaTopics base = ReadKafkaTopics.from("kafka:9092");
+    ReadKafkaTopics read =
+        base.withConsumerGroup("lake-1")
+            .withTopics(ReadKafkaTopics.topics("journey-events=je"))
+            .withConsumerProperties(
+                Map.of("sasl.jaas.config", "PlainLoginModule password=\"s3cret\""))
+            .withMaxOutOfOrderness(Duration.standardSeconds(5));
+    List<String> items = shown(read);
+    assertThat(items, hasItem("bootstrapServers=kafka:9092"));
+    assertThat(items, hasItem("consumerGroup=lake-1"));
+    assertThat(items, hasItem("maxOutOfOrderness=5000"));
+    assertThat(String.join(" ", items), containsString("journey-events=je"));
+    assertThat(String.join(" ", items), not(containsString("s3cret")));
+    // withX returns a copy: the base keeps its defaults.
+    assertThat(shown(base), hasItem("consumerGroup=" + ReadKafkaTopics.DEFAULT_CONSUMER_GROUP));
+  }
+}
