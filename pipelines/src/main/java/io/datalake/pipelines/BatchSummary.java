@@ -8,10 +8,10 @@ import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
-import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,13 +44,15 @@ import org.apache.parquet.format.Util;
  */
 public final class BatchSummary {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CLICKHOUSE_STEP = "clickhouse: ";
 
   private final String lake;
   private final Map<String, Long> inputByKind;
   private final Map<String, Long> rowsByTable;
   private final Map<String, Long> filesByTable;
   private final Map<String, Map<String, Long>> deadLettersByKindAndReason;
+
+  /** Rows the ClickHouse branch rejected, per warehouse table (the dead letters' {@code table}). */
+  private final Map<String, Long> clickhouseRejected;
 
   /** Rows this load inserted per ClickHouse table; empty when the branch is off. */
   private final Map<String, Long> clickhouseRows = new TreeMap<>();
@@ -69,12 +71,14 @@ public final class BatchSummary {
       Map<String, Long> inputByKind,
       Map<String, Long> rowsByTable,
       Map<String, Long> filesByTable,
-      Map<String, Map<String, Long>> deadLetters) {
+      Map<String, Map<String, Long>> deadLetters,
+      Map<String, Long> clickhouseRejected) {
     this.lake = lake;
     this.inputByKind = inputByKind;
     this.rowsByTable = rowsByTable;
     this.filesByTable = filesByTable;
     this.deadLettersByKindAndReason = deadLetters;
+    this.clickhouseRejected = clickhouseRejected;
   }
 
   public static BatchSummary read(
@@ -82,7 +86,7 @@ public final class BatchSummary {
       String lake,
       String runId,
       boolean hourly,
-      WriteWarehouse.Config warehouse) {
+      ClickHouseWarehouseIO.Write warehouse) {
     Map<String, Long> input = new TreeMap<>();
     MetricQueryResults metrics =
         result
@@ -112,10 +116,14 @@ public final class BatchSummary {
       files.put(table.name(), fileCount);
     }
     Map<String, Map<String, Long>> deadLetters = new TreeMap<>();
+    Map<String, Long> clickhouseRejected = new TreeMap<>();
     for (EventKind kind : EventKind.values()) {
       for (ResourceId file :
           match(lake + WriteDeadLetters.FOLDER + "/" + kind.folder() + "/" + prefix + "-*.jsonl")) {
         for (JsonNode letter : jsonLines(file)) {
+          if (letter.path("table").isTextual()) {
+            clickhouseRejected.merge(letter.path("table").asText(), 1L, Long::sum);
+          }
           deadLetters
               .computeIfAbsent(kind.folder(), k -> new TreeMap<>())
               .merge(
@@ -125,9 +133,10 @@ public final class BatchSummary {
         }
       }
     }
-    BatchSummary summary = new BatchSummary(lake, input, rows, files, deadLetters);
+    BatchSummary summary =
+        new BatchSummary(lake, input, rows, files, deadLetters, clickhouseRejected);
     if (warehouse != null) {
-      summary.clickhouseWhere = warehouse.client().url() + " database " + warehouse.database();
+      summary.clickhouseWhere = warehouse.url() + " database " + warehouse.database();
       for (WarehouseTable table : WarehouseTables.all()) {
         String rowsOfThisLoad =
             "FROM "
@@ -181,28 +190,15 @@ public final class BatchSummary {
   /** Dead letters of input records; rows the ClickHouse branch rejected are counted apart. */
   public long deadLetters() {
     return deadLettersByKindAndReason.values().stream()
-        .flatMap(m -> m.entrySet().stream())
-        .filter(e -> !e.getKey().startsWith(CLICKHOUSE_STEP))
-        .mapToLong(Map.Entry::getValue)
-        .sum();
+            .flatMap(m -> m.values().stream())
+            .mapToLong(Long::longValue)
+            .sum()
+        - clickhouseRejected.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** Rows the ClickHouse branch rejected, per warehouse table. */
   public Map<String, Long> clickhouseRejected() {
-    Map<String, Long> rejected = new TreeMap<>();
-    deadLettersByKindAndReason
-        .values()
-        .forEach(
-            reasons ->
-                reasons.forEach(
-                    (reason, n) -> {
-                      if (reason.startsWith(CLICKHOUSE_STEP)) {
-                        String table =
-                            reason.substring(CLICKHOUSE_STEP.length()).split(":", 2)[0].trim();
-                        rejected.merge(table, n, Long::sum);
-                      }
-                    }));
-    return rejected;
+    return clickhouseRejected;
   }
 
   public long deadLetters(String kind) {

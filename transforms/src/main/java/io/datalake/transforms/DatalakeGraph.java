@@ -12,7 +12,7 @@ import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
-import io.datalake.transforms.warehouse.WriteWarehouse;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.util.Objects;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -88,13 +88,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     if (config.warehouse != null) {
       PCollection<DeadLetter> rejected =
           deadLetterPanes(
-              "WarehouseDeadLetterPanes",
-              rows.apply("WriteWarehouse", new WriteWarehouse(config.warehouse)));
+              "WarehouseDeadLetterPanes", rows.apply("WriteWarehouse", config.warehouse));
       deadLetters =
           PCollectionList.of(deadLetters)
               .and(rejected)
               .apply("AllDeadLetters", Flatten.pCollections());
-      deadLetters.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(config.warehouse));
+      deadLetters.apply("WarehouseDeadLetters", config.warehouse.deadLetters());
     }
     deadLetters.apply("WriteDeadLetters", new WriteDeadLetters(config.lake, config.runId));
     return parsed;
@@ -127,7 +126,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private boolean hourlyPartitions;
     private int shardsPerPartition = 1;
     private String parquetCompression = "SNAPPY";
-    private WriteWarehouse.Config warehouse;
+    private ClickHouseWarehouseIO.Write warehouse;
     private Duration window;
     private Duration allowedLateness;
     private Duration maxOutOfOrderness;
@@ -156,7 +155,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     }
 
     /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
-    public Builder warehouse(WriteWarehouse.Config value) {
+    public Builder warehouse(ClickHouseWarehouseIO.Write value) {
       warehouse = value;
       return this;
     }
