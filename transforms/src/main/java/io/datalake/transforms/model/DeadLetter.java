@@ -1,23 +1,31 @@
 package io.datalake.transforms.model;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A record the pipeline could not handle, with why. The original record is kept only encrypted
  * (randomized AEAD), as it may hold PII; the error never quotes the record.
  *
- * <p>Its coder is the schema coder of its fields (deterministic: strings, two of them nullable).
- * Adding {@link #table} added a field to that schema, so dead letters encoded before it (in a
- * streaming checkpoint) do not decode after it: see the README's upgrade path.
+ * <p>Its coder is {@link Coder}: the six fields in order, deterministic. It replaced the schema
+ * coder of five fields when {@link #table} was added (that coder needed the constructor's parameter
+ * names, which the build does not keep), so dead letters encoded before (in a streaming checkpoint)
+ * do not decode after: see the README's upgrade path.
  */
-@DefaultSchema(JavaFieldSchema.class)
+@DefaultCoder(DeadLetter.Coder.class)
 public final class DeadLetter implements Serializable {
   /** The kind of record, e.g. checkout-orders. */
   public final String kind;
@@ -43,7 +51,6 @@ public final class DeadLetter implements Serializable {
     this(kind, step, error, source, encryptedRecord, null);
   }
 
-  @SchemaCreate
   public DeadLetter(
       String kind,
       String step,
@@ -79,6 +86,49 @@ public final class DeadLetter implements Serializable {
           new StoredField("source", false, l -> l.source),
           new StoredField("encrypted_record", true, l -> l.encryptedRecord),
           new StoredField("table", true, l -> l.table));
+
+  /**
+   * Encodes the fields in declaration order: four strings, then the encrypted record and the table,
+   * each with a null marker. Deterministic, so dead letters can be keys and state.
+   */
+  public static final class Coder extends AtomicCoder<DeadLetter> {
+    private static final Coder INSTANCE = new Coder();
+    private static final StringUtf8Coder TEXT = StringUtf8Coder.of();
+    private static final NullableCoder<String> OPTIONAL = NullableCoder.of(StringUtf8Coder.of());
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    /** What {@link DefaultCoder} asks for: the coder of dead letters. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(DeadLetter.class), INSTANCE);
+    }
+
+    @Override
+    public void encode(DeadLetter letter, OutputStream out) throws IOException {
+      TEXT.encode(letter.kind, out);
+      TEXT.encode(letter.step, out);
+      TEXT.encode(letter.error, out);
+      TEXT.encode(letter.source, out);
+      OPTIONAL.encode(letter.encryptedRecord, out);
+      OPTIONAL.encode(letter.table, out);
+    }
+
+    @Override
+    public DeadLetter decode(InputStream in) throws IOException {
+      return new DeadLetter(
+          TEXT.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          OPTIONAL.decode(in),
+          OPTIONAL.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
 
   @Override
   public boolean equals(Object o) {

@@ -97,7 +97,7 @@ public final class ClickHouseWarehouseIO {
    */
   static final int INSERT_MAX_RETRIES = 1_000;
 
-  private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
+  static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
 
   private ClickHouseWarehouseIO() {}
 
