@@ -175,6 +175,13 @@ public final class ClickHouseWarehouseIO {
       return copy;
     }
 
+    /** A copy with {@code change} applied. */
+    private Write with(java.util.function.Consumer<Write> change) {
+      Write copy = copy();
+      change.accept(copy);
+      return copy;
+    }
+
     private static void check(boolean valid, String message) {
       if (!valid) {
         throw new IllegalArgumentException(message);
@@ -184,81 +191,59 @@ public final class ClickHouseWarehouseIO {
     /** ClickHouse's HTTP address, e.g. {@code http://127.0.0.1:8123}, without credentials. */
     public Write withUrl(String value) {
       check(value != null && !value.isBlank(), "ClickHouseWarehouseIO: the URL must not be blank");
-      Write copy = copy();
-      copy.url = value;
-      return copy;
+      return with(copy -> copy.url = value);
     }
 
     /** The file holding {@code user} and {@code password}; empty: see {@link ClickHouseClient}. */
     public Write withCredentialsFile(String value) {
-      Write copy = copy();
-      copy.credentialsFile = value == null ? "" : value;
-      return copy;
+      return with(copy -> copy.credentialsFile = value == null ? "" : value);
     }
 
     public Write withDatabase(String value) {
       check(
           value != null && !value.isBlank(),
           "ClickHouseWarehouseIO: the database must not be blank");
-      Write copy = copy();
-      copy.database = value;
-      return copy;
+      return with(copy -> copy.database = value);
     }
 
     /** The server's version, as {@link ClickHouseWarehouseIO#prepareSchema} reads it. */
     public Write withServerVersion(String value) {
-      Write copy = copy();
-      copy.serverVersion = value;
-      return copy;
+      return with(copy -> copy.serverVersion = value);
     }
 
     /** The {@code _load_id} of every row written; prepareSchema makes one up unless set. */
     public Write withLoadId(String value) {
-      Write copy = copy();
-      copy.loadId = value;
-      return copy;
+      return with(copy -> copy.loadId = value);
     }
 
     /** The pipeline run's id, shown in the display data beside the load id. */
     public Write withRunId(String value) {
-      Write copy = copy();
-      copy.runId = value;
-      return copy;
+      return with(copy -> copy.runId = value);
     }
 
     public Write withBatchRows(int value) {
       check(value >= 1, "ClickHouseWarehouseIO: batch rows must be at least 1, got " + value);
-      Write copy = copy();
-      copy.batchRows = value;
-      return copy;
+      return with(copy -> copy.batchRows = value);
     }
 
     public Write withBatchBytes(long value) {
       check(value >= 1, "ClickHouseWarehouseIO: batch bytes must be at least 1, got " + value);
-      Write copy = copy();
-      copy.batchBytes = value;
-      return copy;
+      return with(copy -> copy.batchBytes = value);
     }
 
     public Write withFlushSeconds(int value) {
       check(value >= 0, "ClickHouseWarehouseIO: flush seconds must be 0 or more, got " + value);
-      Write copy = copy();
-      copy.flushSeconds = value;
-      return copy;
+      return with(copy -> copy.flushSeconds = value);
     }
 
     public Write withRetrySeconds(int value) {
       check(value >= 0, "ClickHouseWarehouseIO: retry seconds must be 0 or more, got " + value);
-      Write copy = copy();
-      copy.retrySeconds = value;
-      return copy;
+      return with(copy -> copy.retrySeconds = value);
     }
 
     /** The keyset that encrypts the record kept in a dead letter. */
     public Write withKeyset(PiiKeyset value) {
-      Write copy = copy();
-      copy.keyset = Objects.requireNonNull(value, "keyset");
-      return copy;
+      return with(copy -> copy.keyset = Objects.requireNonNull(value, "keyset"));
     }
 
     public @Nullable String url() {
