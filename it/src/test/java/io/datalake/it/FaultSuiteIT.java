@@ -12,7 +12,7 @@ import io.datalake.pipelines.cli.EventGenerator;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;
-import io.datalake.transforms.warehouse.WriteWarehouse;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,17 +248,13 @@ public class FaultSuiteIT {
           LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders")
               .trim();
       ClickHouseClient client = new ClickHouseClient(LocalServices.clickhouseUrl(), "");
-      WriteWarehouse.Config config =
-          new WriteWarehouse.Config(
-              client,
-              database,
-              client.serverVersion(),
-              loadId,
-              5000,
-              32L << 20,
-              2,
-              PiiKeyset.development(),
-              WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
+      ClickHouseWarehouseIO.Write config =
+          ClickHouseWarehouseIO.write()
+              .withUrl(LocalServices.clickhouseUrl())
+              .withDatabase(database)
+              .withServerVersion(client.serverVersion())
+              .withLoadId(loadId)
+              .withKeyset(PiiKeyset.development());
 
       LocalServices.clickhouse(
           "INSERT INTO `"

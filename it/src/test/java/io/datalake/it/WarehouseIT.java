@@ -231,6 +231,11 @@ public class WarehouseIT {
                   .toList());
     }
     assertThat(letters, containsString("\"step\":\"clickhouse\""));
+    // The rejecting table is a field of its own, in the lake's lines and in the warehouse.
+    assertThat(letters, containsString("\"table\":\"journey_events\""));
+    assertThat(
+        query("SELECT `table` FROM {db}.dead_letters WHERE step = 'clickhouse'"),
+        equalTo("journey_events"));
   }
 
   @Test
@@ -240,7 +245,20 @@ public class WarehouseIT {
     query(
         "CREATE TABLE {db}.journey_events (id String, org_id String, created_at DateTime, _version UInt64)"
             + " ENGINE = ReplacingMergeTree(_version) ORDER BY (org_id, id)");
+    // dead_letters as made before it had a table column.
+    query(
+        "CREATE TABLE {db}.dead_letters (kind String, step String, error String, source String,"
+            + " encrypted_record Nullable(String), _version UInt64, _load_id String)"
+            + " ENGINE = ReplacingMergeTree(_version) PARTITION BY tuple() ORDER BY (kind, source, step)");
     WarehouseSchema.prepare(client, database);
+    assertThat(
+        query(
+            // system.columns lists a table's columns in their order.
+            "SELECT groupArray(name) FROM system.columns WHERE database = '"
+                + database
+                + "' AND table = 'dead_letters'"),
+        equalTo(
+            "['kind','step','error','source','encrypted_record','table','_version','_load_id']"));
     assertThat(
         query(
             "SELECT count() FROM system.columns WHERE database = '"

@@ -1,6 +1,6 @@
 package io.datalake.pipelines;
 
-import io.datalake.transforms.warehouse.WriteWarehouse;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -24,7 +24,7 @@ final class BatchFailure {
    * The failure with what failed and how to complete the run, when a service the run writes to
    * (ClickHouse, S3) caused it; any other failure as it is.
    */
-  static RuntimeException explain(RuntimeException failure, WriteWarehouse.Config warehouse) {
+  static RuntimeException explain(RuntimeException failure, ClickHouseWarehouseIO.Write warehouse) {
     Throwable clickhouse = null;
     Throwable s3 = null;
     Throwable root = failure;
@@ -49,7 +49,7 @@ final class BatchFailure {
     if (clickhouse != null && warehouse != null && (unreachable(root) || unreachable(clickhouse))) {
       return new IllegalStateException(
           "The batch run failed: ClickHouse at "
-              + warehouse.client().url()
+              + warehouse.url()
               + " did not answer ("
               + cause
               + "); it is down, frozen or unreachable. "

@@ -9,10 +9,10 @@ import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
-import io.datalake.transforms.warehouse.WriteWarehouse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -42,14 +42,18 @@ import org.apache.parquet.format.Util;
  */
 public final class BatchSummary {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CLICKHOUSE_STEP = "clickhouse: ";
-  private static final String LAKE_STEP = WriteLakeTables.STEP + ": ";
 
   private final String lake;
   private final Map<String, Long> inputByKind;
   private final Map<String, Long> rowsByTable;
   private final Map<String, Long> filesByTable;
   private final Map<String, Map<String, Long>> deadLettersByKindAndReason;
+
+  /** Rows the ClickHouse branch rejected, per warehouse table (the dead letters' {@code table}). */
+  private final Map<String, Long> clickhouseRejected;
+
+  /** Dead letters that take the place of an input record, per kind (see standsForInputRecord). */
+  private final Map<String, Long> inputDeadLetters;
 
   /** Rows this load inserted per ClickHouse table; empty when the branch is off. */
   private final Map<String, Long> clickhouseRows = new TreeMap<>();
@@ -68,12 +72,16 @@ public final class BatchSummary {
       Map<String, Long> inputByKind,
       Map<String, Long> rowsByTable,
       Map<String, Long> filesByTable,
-      Map<String, Map<String, Long>> deadLetters) {
+      Map<String, Map<String, Long>> deadLetters,
+      Map<String, Long> clickhouseRejected,
+      Map<String, Long> inputDeadLetters) {
     this.lake = lake;
     this.inputByKind = inputByKind;
     this.rowsByTable = rowsByTable;
     this.filesByTable = filesByTable;
     this.deadLettersByKindAndReason = deadLetters;
+    this.clickhouseRejected = clickhouseRejected;
+    this.inputDeadLetters = inputDeadLetters;
   }
 
   public static BatchSummary read(
@@ -81,7 +89,7 @@ public final class BatchSummary {
       String lake,
       String runId,
       boolean hourly,
-      WriteWarehouse.Config warehouse) {
+      ClickHouseWarehouseIO.Write warehouse) {
     Map<String, Long> input =
         PipelineMetrics.byLabel(
             result.metrics(),
@@ -102,10 +110,20 @@ public final class BatchSummary {
       files.put(table.name(), fileCount);
     }
     Map<String, Map<String, Long>> deadLetters = new TreeMap<>();
+    Map<String, Long> clickhouseRejected = new TreeMap<>();
+    Map<String, Long> inputDeadLetters = new TreeMap<>();
     for (EventKind kind : EventKind.values()) {
       for (ResourceId file :
           match(lake + WriteDeadLetters.FOLDER + "/" + kind.folder() + "/" + prefix + "-*.jsonl")) {
         for (JsonNode letter : jsonLines(file)) {
+          String step = letter.path("step").asText();
+          String table = letter.path("table").isTextual() ? letter.path("table").asText() : null;
+          if (ClickHouseWarehouseIO.STEP.equals(step) && table != null) {
+            clickhouseRejected.merge(table, 1L, Long::sum);
+          }
+          if (standsForInputRecord(step, table)) {
+            inputDeadLetters.merge(kind.folder(), 1L, Long::sum);
+          }
           deadLetters
               .computeIfAbsent(kind.folder(), k -> new TreeMap<>())
               .merge(
@@ -115,9 +133,11 @@ public final class BatchSummary {
         }
       }
     }
-    BatchSummary summary = new BatchSummary(lake, input, rows, files, deadLetters);
+    BatchSummary summary =
+        new BatchSummary(
+            lake, input, rows, files, deadLetters, clickhouseRejected, inputDeadLetters);
     if (warehouse != null) {
-      summary.clickhouseWhere = warehouse.client().url() + " database " + warehouse.database();
+      summary.clickhouseWhere = warehouse.url() + " database " + warehouse.database();
       for (WarehouseTable table : WarehouseTables.all()) {
         String rowsOfThisLoad =
             "FROM "
@@ -158,24 +178,20 @@ public final class BatchSummary {
    * are rows of secondary tables the lake writer rejected (their record has its primary row).
    */
   public long deadLetters() {
-    return deadLettersByKindAndReason.values().stream()
-        .flatMap(m -> m.entrySet().stream())
-        .filter(e -> standsForInputRecord(e.getKey()))
-        .mapToLong(Map.Entry::getValue)
-        .sum();
+    return inputDeadLetters.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /**
-   * Whether a dead letter ({@code step: error}) takes the place of an input record: one of any step
-   * before the sinks, or a row of a primary table the lake writer rejected ({@code lake: <table>:
-   * ...}), as that record then has no primary row.
+   * Whether a dead letter takes the place of an input record: one of any step before the sinks (no
+   * table), or a row of a primary table the lake writer rejected, as that record then has no
+   * primary row. A ClickHouse reject is counted apart; a rejected row of a secondary lake table
+   * belongs to a record whose primary row is counted already.
    */
-  static boolean standsForInputRecord(String reason) {
-    if (reason.startsWith(CLICKHOUSE_STEP)) {
+  static boolean standsForInputRecord(String step, String table) {
+    if (ClickHouseWarehouseIO.STEP.equals(step)) {
       return false;
     }
-    if (reason.startsWith(LAKE_STEP)) {
-      String table = reason.substring(LAKE_STEP.length()).split(":", 2)[0].trim();
+    if (WriteLakeTables.STEP.equals(step) && table != null) {
       return LakeTables.all().stream().anyMatch(t -> t.primary() && t.name().equals(table));
     }
     return true;
@@ -183,20 +199,7 @@ public final class BatchSummary {
 
   /** Rows the ClickHouse branch rejected, per warehouse table. */
   public Map<String, Long> clickhouseRejected() {
-    Map<String, Long> rejected = new TreeMap<>();
-    deadLettersByKindAndReason
-        .values()
-        .forEach(
-            reasons ->
-                reasons.forEach(
-                    (reason, n) -> {
-                      if (reason.startsWith(CLICKHOUSE_STEP)) {
-                        String table =
-                            reason.substring(CLICKHOUSE_STEP.length()).split(":", 2)[0].trim();
-                        rejected.merge(table, n, Long::sum);
-                      }
-                    }));
-    return rejected;
+    return clickhouseRejected;
   }
 
   public long deadLetters(String kind) {

@@ -5,10 +5,9 @@ import io.datalake.options.SourceOptions;
 import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.model.SourceRecord;
-import io.datalake.transforms.parse.DroppedFields;
-import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -40,7 +39,27 @@ public final class DatalakePipeline {
    * when the summary does not account for every input record.
    */
   public static PipelineResult run(DatalakeOptions options) {
-    RunPlan plan = RunPlan.of(options);
+    // Every option is checked before anything is contacted or changed: a bad option fails here,
+    // before a Kafka connection, an input listing or a ClickHouse table.
+    RunPlan plan = PreRunSteps.step("ValidateOptions", () -> RunPlan.of(options));
+    boolean streaming = options.getSource() == SourceOptions.Source.kafka;
+    if (streaming) {
+      PreRunSteps.step("CheckKafkaTopics", () -> PreRunSteps.checkKafkaTopics(options));
+    } else {
+      // Also fails when there is no input at all, --runId or not.
+      String digest =
+          PreRunSteps.step("HashInput", () -> PreRunSteps.hashInput(options.getInput()));
+      if (plan.runId() == null) {
+        plan = plan.withRunId(digest);
+      }
+    }
+    if (plan.warehouse() != null) {
+      ClickHouseWarehouseIO.Write unprepared = plan.warehouse().withRunId(plan.runId());
+      plan =
+          plan.withWarehouse(
+              PreRunSteps.step(
+                  "PrepareWarehouse", () -> ClickHouseWarehouseIO.prepareSchema(unprepared)));
+    }
     LOG.info(
         "datalake: source={} input={} lake={} runId={} runner={} piiKeyset={}",
         options.getSource(),
@@ -53,7 +72,6 @@ public final class DatalakePipeline {
       LOG.warn(
           "datalake: using the PUBLIC development PII keyset: for local trials only, never for real data");
     }
-    boolean streaming = options.getSource() == SourceOptions.Source.kafka;
     if (streaming) {
       options.setStreaming(true);
     }
@@ -87,9 +105,8 @@ public final class DatalakePipeline {
                 ReadJsonLines.from(options.getInput())
                     .withMaxRecordBytes(options.getMaxRecordBytes()));
     DatalakeGraph graph =
-        DatalakeGraph.of(
-                plan.keyset(), PiiPolicy.load(options.getPiiPolicy()), plan.lake(), plan.runId())
-            .withDroppedFields(DroppedFields.parse(options.getDropFields()))
+        DatalakeGraph.of(plan.keyset(), plan.policy(), plan.lake(), plan.runId())
+            .withDroppedFields(plan.droppedFields())
             .withHourlyPartitions(options.getPartitionByHour())
             .withShardsPerPartition(options.getShardsPerPartition())
             .withParquetCompression(options.getParquetCompression())

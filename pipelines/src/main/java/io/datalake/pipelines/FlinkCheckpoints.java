@@ -49,6 +49,38 @@ final class FlinkCheckpoints {
     return FlinkRunner.class.equals(options.getRunner());
   }
 
+  /**
+   * Fails on recovery options that cannot work together. Only reads the options: a run checks them
+   * with the others ({@link RunPlan}), before it contacts Kafka or ClickHouse.
+   */
+  static void checkOptions(DatalakeOptions options, boolean streaming) {
+    boolean resume = Boolean.TRUE.equals(options.getResume());
+    if (!isFlink(options)) {
+      if (resume) {
+        throw new IllegalArgumentException(
+            "--resume needs --runner=FlinkRunner: the DirectRunner keeps no state between runs (it"
+                + " restarts from the consumer group's committed offsets), and Dataflow resumes a job"
+                + " with --update or a snapshot, not with --resume");
+      }
+      return;
+    }
+    if (resume && !jobNameGiven(options)) {
+      throw new IllegalArgumentException(
+          "--resume needs --jobName: each job keeps its checkpoints in a folder of its own"
+              + " (<checkpointDir>/<jobName>), and --resume restores only the same job's. Give the --jobName"
+              + " the job ran under.");
+    }
+    String dir = blankToNull(options.getCheckpointDir());
+    if (dir != null && streaming) {
+      // Fails on a --jobName that cannot name a folder.
+      jobDir(asUri(dir), options.getJobName());
+    }
+    if (resume && dir == null) {
+      throw new IllegalArgumentException(
+          "--resume needs --checkpointDir, the folder of retained checkpoints");
+    }
+  }
+
   /** Applies the recovery options to the Flink options; fails on combinations that cannot work. */
   static void configure(DatalakeOptions options, boolean streaming) {
     configure(options, streaming, null);
@@ -74,13 +106,8 @@ final class FlinkCheckpoints {
       boolean streaming,
       KafkaTopology kafkaNow,
       Consumer<List<String>> dropCommittedOffsets) {
+    checkOptions(options, streaming);
     if (!isFlink(options)) {
-      if (Boolean.TRUE.equals(options.getResume())) {
-        throw new IllegalArgumentException(
-            "--resume needs --runner=FlinkRunner: the DirectRunner keeps no state between runs (it"
-                + " restarts from the consumer group's committed offsets), and Dataflow resumes a job"
-                + " with --update or a snapshot, not with --resume");
-      }
       if (blankToNull(options.getCheckpointDir()) != null) {
         LOG.warn(
             "datalake: --checkpointDir is for the FlinkRunner; {} ignores it",
@@ -108,12 +135,6 @@ final class FlinkCheckpoints {
       flink.setRetainExternalizedCheckpointsOnCancellation(true);
     }
     boolean resume = Boolean.TRUE.equals(options.getResume());
-    if (resume && !jobNameGiven(options)) {
-      throw new IllegalArgumentException(
-          "--resume needs --jobName: each job keeps its checkpoints in a folder of its own"
-              + " (<checkpointDir>/<jobName>), and --resume restores only the same job's. Give the --jobName"
-              + " the job ran under.");
-    }
     String dir = blankToNull(options.getCheckpointDir());
     // A streaming job's checkpoints live in a folder of their own, beside the record of the job.
     String jobDir = dir != null && streaming ? jobDir(asUri(dir), options.getJobName()) : null;
@@ -141,10 +162,6 @@ final class FlinkCheckpoints {
     } else if (streaming) {
       LOG.info(
           "datalake: no --checkpointDir: checkpoint storage follows the cluster's configuration");
-    }
-    if (resume && dir == null) {
-      throw new IllegalArgumentException(
-          "--resume needs --checkpointDir, the folder of retained checkpoints");
     }
     String restore = blankToNull(flink.getSavepointPath());
     KafkaTopology reading = kafkaNow;

@@ -2,71 +2,109 @@ package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.options.SourceOptions;
-import io.datalake.transforms.io.ReadJsonLines;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.ReadKafkaTopics;
-import io.datalake.transforms.warehouse.ClickHouseClient;
-import io.datalake.transforms.warehouse.WarehouseSchema;
-import io.datalake.transforms.warehouse.WriteWarehouse;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
- * What a run needs decided before the graph is built: the validated options, the keyset reference
- * and the run id that names its files.
+ * What a run needs decided before anything is contacted or changed: the validated options, the
+ * keyset, the PII policy, the dropped fields and the warehouse write (not yet prepared). Making a
+ * plan only reads (the keyset and policy files, when named); it never contacts Kafka or ClickHouse,
+ * lists the input or writes anything, so every option a user can get wrong fails here first. What
+ * needs a service comes after, as the named steps of {@link PreRunSteps}.
+ *
+ * @param runId the given --runId, or for a streaming run one from the start time; null for a batch
+ *     without --runId, whose id is the digest of its input ({@link PreRunSteps#hashInput})
+ * @param warehouse the ClickHouse write, configured but not prepared; null when the branch is off
  */
-record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Config warehouse) {
+record RunPlan(
+    String lake,
+    String runId,
+    PiiKeyset keyset,
+    PiiPolicy policy,
+    DroppedFields droppedFields,
+    ClickHouseWarehouseIO.Write warehouse) {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunPlan.class);
 
   static RunPlan of(DatalakeOptions options) {
     NoSecretsInOptions.check(options);
+    // Keyset and policy files may be on S3: the file systems need the options to read them.
     FileSystems.setDefaultPipelineOptions(options);
     if (options.getLake() == null || options.getLake().isBlank()) {
       throw new IllegalArgumentException(
           "--lake is required: a local folder or s3://bucket/prefix");
     }
-    if (options.getSource() == SourceOptions.Source.files
-        && (options.getInput() == null || options.getInput().isBlank())) {
+    boolean streaming = options.getSource() == SourceOptions.Source.kafka;
+    if (!streaming && (options.getInput() == null || options.getInput().isBlank())) {
       throw new IllegalArgumentException(
           "--source=files needs --input=DIR (one folder per kind inside)");
     }
-    if (options.getSource() == SourceOptions.Source.kafka) {
-      checkTopicsExist(options);
+    checkParquetCompression(options.getParquetCompression());
+    FlinkCheckpoints.checkOptions(options, streaming);
+    if (streaming) {
+      // Both fail on a malformed value; read again where the source is built.
+      ReadKafkaTopics.topics(options.getTopics());
+      KafkaClientProperties.of(options);
     }
+    DroppedFields droppedFields = DroppedFields.parse(options.getDropFields());
+    PiiPolicy policy = PiiPolicy.load(options.getPiiPolicy());
     PiiKeyset keyset =
         PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
     // Fail before the run, not on a worker: the keyset must be readable and valid.
     keyset.cipher();
     String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
-    // Also fails when there is no input at all.
-    String digest =
-        options.getSource() == SourceOptions.Source.files ? inputDigest(options.getInput()) : null;
     String runId = options.getRunId();
     if (runId == null || runId.isBlank()) {
       runId =
-          digest != null
-              ? digest
+          streaming
               // Streaming files are named per window and pane, and panes count from 0 again after a
               // restart: a start-time run id keeps a restarted job from overwriting earlier files.
-              : "stream"
+              ? "stream"
                   + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                       .withZone(java.time.ZoneOffset.UTC)
-                      .format(java.time.Instant.now());
+                      .format(java.time.Instant.now())
+              : null;
     }
-    return new RunPlan(lake, runId, keyset, warehouse(options, keyset));
+    return new RunPlan(lake, runId, keyset, policy, droppedFields, warehouse(options, keyset));
   }
 
-  /** The ClickHouse branch: off without --clickhouseUrl; else its schema is prepared now. */
-  static WriteWarehouse.Config warehouse(DatalakeOptions options, PiiKeyset keyset) {
+  /** The plan with the run id settled (a batch's input digest). */
+  RunPlan withRunId(String value) {
+    return new RunPlan(lake, value, keyset, policy, droppedFields, warehouse);
+  }
+
+  /** The plan with the prepared warehouse write. */
+  RunPlan withWarehouse(ClickHouseWarehouseIO.Write value) {
+    return new RunPlan(lake, runId, keyset, policy, droppedFields, value);
+  }
+
+  /** The codec Parquet files are written with: one Parquet knows. */
+  static void checkParquetCompression(String value) {
+    try {
+      CompressionCodecName.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--parquetCompression="
+              + value
+              + " is not a Parquet codec; use one of "
+              + Arrays.stream(CompressionCodecName.values())
+                  .map(Enum::name)
+                  .collect(Collectors.joining(", ")));
+    }
+  }
+
+  /**
+   * The ClickHouse write, configured from the options but not prepared (nothing is contacted); off
+   * without --clickhouseUrl.
+   */
+  static ClickHouseWarehouseIO.Write warehouse(DatalakeOptions options, PiiKeyset keyset) {
     if (options.getClickhouseUrl() == null || options.getClickhouseUrl().isBlank()) {
       LOG.info("datalake: ClickHouse branch off (no --clickhouseUrl): writing the lake only");
       return null;
@@ -85,107 +123,23 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
               + options.getClickhouseRetrySeconds()
               + ")");
     }
-    ClickHouseClient client =
-        new ClickHouseClient(options.getClickhouseUrl(), options.getClickhouseCredentialsFile());
-    String version = client.serverVersion();
-    WarehouseSchema.prepare(client, options.getClickhouseDatabase());
-    String loadId = java.util.UUID.randomUUID().toString();
-    LOG.info(
-        "datalake: ClickHouse {} at {} (server {}), database {}, load id {}",
-        "on",
-        client.url(),
-        version,
-        options.getClickhouseDatabase(),
-        loadId);
-    return new WriteWarehouse.Config(
-        client,
-        options.getClickhouseDatabase(),
-        version,
-        loadId,
-        options.getClickhouseBatchRows(),
-        options.getClickhouseBatchMegabytes() * 1024L * 1024L,
-        options.getClickhouseFlushSeconds(),
-        keyset,
-        options.getClickhouseRetrySeconds());
-  }
-
-  /**
-   * Fails before the run when a topic is missing: KafkaIO would otherwise fail inside the runner
-   * ("Could not find any partitions info") and the job would restart in a loop.
-   */
-  static void checkTopicsExist(DatalakeOptions options) {
-    java.util.Map<String, Object> config =
-        new java.util.HashMap<>(KafkaClientProperties.of(options));
-    config.put("bootstrap.servers", options.getBootstrapServers());
-    config.put("request.timeout.ms", 15000);
-    config.put("default.api.timeout.ms", 15000);
-    java.util.Set<String> existing;
-    try (org.apache.kafka.clients.admin.AdminClient admin =
-        org.apache.kafka.clients.admin.AdminClient.create(config)) {
-      existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    if (options.getClickhouseFlushSeconds() < 0) {
       throw new IllegalArgumentException(
-          "Cannot list the topics of Kafka at "
-              + options.getBootstrapServers()
-              + ": "
-              + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+          "--clickhouseFlushSeconds must be 0 or more (got "
+              + options.getClickhouseFlushSeconds()
+              + ")");
     }
-    java.util.List<String> missing =
-        ReadKafkaTopics.topics(options.getTopics()).values().stream()
-            .filter(t -> !existing.contains(t))
-            .sorted()
-            .toList();
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(
-          "Kafka topics missing at "
-              + options.getBootstrapServers()
-              + ": "
-              + String.join(", ", missing)
-              + ". Create them (locally, ./datalake produce creates them) or point --topics=kind=topic,... at existing ones.");
+    if (options.getClickhouseDatabase() == null || options.getClickhouseDatabase().isBlank()) {
+      throw new IllegalArgumentException("--clickhouseDatabase must not be blank");
     }
-  }
-
-  /** A digest of the input files' names, sizes and modification times. */
-  static String inputDigest(String input) {
-    try {
-      List<String> files = new ArrayList<>();
-      for (EventKind kind : EventKind.values()) {
-        MatchResult match =
-            FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
-        if (match.status() == MatchResult.Status.OK) {
-          for (MatchResult.Metadata m : match.metadata()) {
-            if (ReadJsonLines.isInputFile(m.resourceId().getFilename())) {
-              files.add(m.resourceId() + "|" + m.sizeBytes() + "|" + m.lastModifiedMillis());
-            }
-          }
-        }
-      }
-      if (files.isEmpty()) {
-        // A run over nothing would end "balanced" (0 = 0) and hide a wrong path.
-        throw new IllegalArgumentException(
-            "No input files under "
-                + input
-                + ": expected one folder per kind ("
-                + java.util.Arrays.stream(EventKind.values())
-                    .map(EventKind::folder)
-                    .collect(java.util.stream.Collectors.joining(", "))
-                + ") holding *.jsonl, *.json or .gz files");
-      }
-      files.sort(String::compareTo);
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (String file : files) {
-        digest.update(file.getBytes(StandardCharsets.UTF_8));
-        digest.update((byte) '\n');
-      }
-      return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "Cannot list the input at " + input + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return ClickHouseWarehouseIO.write()
+        .withUrl(options.getClickhouseUrl())
+        .withCredentialsFile(options.getClickhouseCredentialsFile())
+        .withDatabase(options.getClickhouseDatabase())
+        .withBatchRows(options.getClickhouseBatchRows())
+        .withBatchBytes(options.getClickhouseBatchMegabytes() * 1024L * 1024L)
+        .withFlushSeconds(options.getClickhouseFlushSeconds())
+        .withRetrySeconds(options.getClickhouseRetrySeconds())
+        .withKeyset(keyset);
   }
 }

@@ -6,24 +6,19 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 
 import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.warehouse.ClickHouseClient;
-import io.datalake.transforms.warehouse.WriteWarehouse;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.net.ConnectException;
 import org.junit.Test;
 
 /** The message a batch run fails with when a service it writes to fails. */
 public class BatchFailureTest {
-  private static final WriteWarehouse.Config WAREHOUSE =
-      new WriteWarehouse.Config(
-          new ClickHouseClient("http://127.0.0.1:8123", ""),
-          "datalake",
-          "18.16.1",
-          "load",
-          5000,
-          1L << 20,
-          2,
-          PiiKeyset.development(),
-          WriteWarehouse.Config.DEFAULT_RETRY_SECONDS);
+  private static final ClickHouseWarehouseIO.Write WAREHOUSE =
+      ClickHouseWarehouseIO.write()
+          .withUrl("http://127.0.0.1:8123")
+          .withServerVersion("18.16.1")
+          .withLoadId("load")
+          .withBatchBytes(1L << 20)
+          .withKeyset(PiiKeyset.development());
 
   /**
    * What a runner throws for a ClickHouseIO insert that found no server: the driver's exception

@@ -39,16 +39,10 @@ public class BatchSummaryTest {
   @Test
   public void aDeadLetterOfTheLakeStandsForItsRecordOnlyForAPrimaryTable() {
     // A primary row the lake writer rejected: its record has no row, the dead letter counts.
-    assertThat(
-        BatchSummary.standsForInputRecord(
-            "lake: checkout_orders: java.lang.NullPointerException at x.y:1"),
-        equalTo(true));
+    assertThat(BatchSummary.standsForInputRecord("lake", "checkout_orders"), equalTo(true));
     // A secondary row (an order's item): its record is counted by its primary row already.
-    assertThat(
-        BatchSummary.standsForInputRecord(
-            "lake: checkout_order_items: java.lang.NullPointerException at x.y:1"),
-        equalTo(false));
-    assertThat(BatchSummary.standsForInputRecord("clickhouse: orders: too long"), equalTo(false));
-    assertThat(BatchSummary.standsForInputRecord("parse: invalid JSON"), equalTo(true));
+    assertThat(BatchSummary.standsForInputRecord("lake", "checkout_order_items"), equalTo(false));
+    assertThat(BatchSummary.standsForInputRecord("clickhouse", "orders"), equalTo(false));
+    assertThat(BatchSummary.standsForInputRecord("parse", null), equalTo(true));
   }
 }

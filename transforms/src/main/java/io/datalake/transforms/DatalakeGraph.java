@@ -12,7 +12,7 @@ import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
-import io.datalake.transforms.warehouse.WriteWarehouse;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.io.Serializable;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -78,13 +78,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
       rows = s.warehouse == null ? rows : onTimeAndLate(routed);
     }
     if (s.warehouse != null) {
-      PCollection<DeadLetter> rejected =
-          rows.apply("WriteWarehouse", new WriteWarehouse(s.warehouse));
+      PCollection<DeadLetter> rejected = rows.apply("WriteWarehouse", s.warehouse);
       letters = letters.and(panes("WarehouseDeadLetterPanes", rejected));
     }
     PCollection<DeadLetter> all = letters.apply("AllDeadLetters", Flatten.pCollections());
     if (s.warehouse != null) {
-      all.apply("WarehouseDeadLetters", WriteWarehouse.deadLetters(s.warehouse));
+      all.apply("WarehouseDeadLetters", s.warehouse.deadLetters());
     }
     all.apply("WriteDeadLetters", s.deadLetters);
     return parsed;
@@ -187,7 +186,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   }
 
   /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
-  public DatalakeGraph withWarehouse(WriteWarehouse.Config value) {
+  public DatalakeGraph withWarehouse(ClickHouseWarehouseIO.Write value) {
     return with(s -> s.warehouse = value);
   }
 
@@ -224,7 +223,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private WriteDeadLetters deadLetters;
     private String lakeRoot;
     private String runId;
-    private WriteWarehouse.Config warehouse;
+    private ClickHouseWarehouseIO.Write warehouse;
     private Duration window;
     private Duration allowedLateness;
     private Duration maxOutOfOrderness;

@@ -16,8 +16,9 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Writes dead letters as JSON lines under {@code <lake>/_dead_letters/<kind>/}, one object per
- * rejected record: kind, step, error, source (where it came from) and the encrypted record. Named
- * by run id like the lake files, so a rerun replaces rather than repeats them.
+ * rejected record, with the fields of {@link DeadLetter#STORED_FIELDS}: kind, step, error, source
+ * (where it came from), the encrypted record and the rejecting warehouse table (null before it).
+ * Named by run id like the lake files, so a rerun replaces rather than repeats them.
  */
 public class WriteDeadLetters
     extends PTransform<PCollection<DeadLetter>, WriteFilesResult<String>> {
@@ -44,11 +45,9 @@ public class WriteDeadLetters
 
   public static String toJson(DeadLetter letter) {
     ObjectNode node = JSON.createObjectNode();
-    node.put("kind", letter.kind);
-    node.put("step", letter.step);
-    node.put("error", letter.error);
-    node.put("source", letter.source);
-    node.put("encrypted_record", letter.encryptedRecord);
+    for (DeadLetter.StoredField field : DeadLetter.STORED_FIELDS) {
+      node.put(field.name(), field.value().apply(letter));
+    }
     try {
       return JSON.writeValueAsString(node);
     } catch (JsonProcessingException e) {

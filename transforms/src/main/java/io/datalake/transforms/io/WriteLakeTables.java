@@ -277,7 +277,12 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
               + "@"
               + Instant.ofEpochMilli(Math.floorDiv(row.eventTimeMicros(), 1000L));
       return new DeadLetter(
-          kind, STEP, row.table() + ": " + ParseRecords.unexpected(e), source, encrypted(row));
+          kind,
+          STEP,
+          row.table() + ": " + ParseRecords.unexpected(e),
+          source,
+          encrypted(row),
+          row.table());
     }
 
     private String encrypted(LakeRow row) {

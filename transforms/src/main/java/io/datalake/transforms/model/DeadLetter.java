@@ -1,16 +1,31 @@
 package io.datalake.transforms.model;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A record the pipeline could not handle, with why. The original record is kept only encrypted
  * (randomized AEAD), as it may hold PII; the error never quotes the record.
+ *
+ * <p>Its coder is {@link Coder}: the six fields in order, deterministic. It replaced the schema
+ * coder of five fields when {@link #table} was added (that coder needed the constructor's parameter
+ * names, which the build does not keep), so dead letters encoded before (in a streaming checkpoint)
+ * do not decode after: see the README's upgrade path.
  */
-@DefaultSchema(JavaFieldSchema.class)
+@DefaultCoder(DeadLetter.Coder.class)
 public final class DeadLetter implements Serializable {
   /** The kind of record, e.g. checkout-orders. */
   public final String kind;
@@ -25,15 +40,97 @@ public final class DeadLetter implements Serializable {
   public final String source;
 
   /** The original record, encrypted; null only when it was too long to keep. */
-  public final String encryptedRecord;
+  public final @Nullable String encryptedRecord;
 
-  @SchemaCreate
-  public DeadLetter(String kind, String step, String error, String source, String encryptedRecord) {
+  /**
+   * The table whose sink rejected the row (a lake table for step lake, a warehouse table for step
+   * clickhouse); null for a record rejected before the sinks.
+   */
+  public final @Nullable String table;
+
+  /** A dead letter of a step before the sinks (no rejecting table). */
+  public DeadLetter(
+      String kind, String step, String error, String source, @Nullable String encryptedRecord) {
+    this(kind, step, error, source, encryptedRecord, null);
+  }
+
+  public DeadLetter(
+      String kind,
+      String step,
+      String error,
+      String source,
+      @Nullable String encryptedRecord,
+      @Nullable String table) {
     this.kind = kind;
     this.step = step;
     this.error = error;
     this.source = source;
     this.encryptedRecord = encryptedRecord;
+    this.table = table;
+  }
+
+  /**
+   * One stored field of a dead letter: its name where dead letters are stored, whether it may be
+   * null, and its value.
+   */
+  public record StoredField(
+      String name, boolean nullable, SerializableFunction<DeadLetter, String> value)
+      implements Serializable {}
+
+  /**
+   * The fields a dead letter is stored with, in order: the one declaration both the lake's JSON
+   * lines and the warehouse's {@code dead_letters} table are made from.
+   */
+  public static final List<StoredField> STORED_FIELDS =
+      List.of(
+          new StoredField("kind", false, l -> l.kind),
+          new StoredField("step", false, l -> l.step),
+          new StoredField("error", false, l -> l.error),
+          new StoredField("source", false, l -> l.source),
+          new StoredField("encrypted_record", true, l -> l.encryptedRecord),
+          new StoredField("table", true, l -> l.table));
+
+  /**
+   * Encodes the fields in declaration order: four strings, then the encrypted record and the table,
+   * each with a null marker. Deterministic, so dead letters can be keys and state.
+   */
+  public static final class Coder extends AtomicCoder<DeadLetter> {
+    private static final Coder INSTANCE = new Coder();
+    private static final StringUtf8Coder TEXT = StringUtf8Coder.of();
+    private static final NullableCoder<String> OPTIONAL = NullableCoder.of(StringUtf8Coder.of());
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    /** What {@link DefaultCoder} asks for: the coder of dead letters. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(DeadLetter.class), INSTANCE);
+    }
+
+    @Override
+    public void encode(DeadLetter letter, OutputStream out) throws IOException {
+      TEXT.encode(letter.kind, out);
+      TEXT.encode(letter.step, out);
+      TEXT.encode(letter.error, out);
+      TEXT.encode(letter.source, out);
+      OPTIONAL.encode(letter.encryptedRecord, out);
+      OPTIONAL.encode(letter.table, out);
+    }
+
+    @Override
+    public DeadLetter decode(InputStream in) throws IOException {
+      return new DeadLetter(
+          TEXT.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          TEXT.decode(in),
+          OPTIONAL.decode(in),
+          OPTIONAL.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
   }
 
   @Override
@@ -43,16 +140,26 @@ public final class DeadLetter implements Serializable {
         && step.equals(d.step)
         && error.equals(d.error)
         && source.equals(d.source)
-        && Objects.equals(encryptedRecord, d.encryptedRecord);
+        && Objects.equals(encryptedRecord, d.encryptedRecord)
+        && Objects.equals(table, d.table);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, step, error, source);
+    return Objects.hash(kind, step, error, source, table);
   }
 
   @Override
   public String toString() {
-    return "DeadLetter{" + kind + " at " + source + ", " + step + ": " + error + "}";
+    return "DeadLetter{"
+        + kind
+        + " at "
+        + source
+        + ", "
+        + step
+        + (table == null ? "" : " (" + table + ")")
+        + ": "
+        + error
+        + "}";
   }
 }

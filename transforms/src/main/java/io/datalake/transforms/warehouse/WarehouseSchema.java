@@ -11,27 +11,48 @@ import org.slf4j.LoggerFactory;
  * Schema management before a run (the pipeline's compile step): creates the database and the tables
  * when missing; for an existing table, adds the columns it lacks and refuses to start on a change
  * that cannot be made safely (a type change, a column the pipeline no longer writes), printing the
- * difference table by table.
+ * difference table by table. Every statement is idempotent ({@code IF NOT EXISTS}, columns added
+ * only when missing): preparing twice, or from two launchers, changes nothing the second time.
+ * {@code dead_letters} is checked and completed like the other tables (a table made before it had
+ * its {@code table} column gets that column).
  */
 public final class WarehouseSchema {
   private static final Logger LOG = LoggerFactory.getLogger(WarehouseSchema.class);
 
   private WarehouseSchema() {}
 
+  /** A table to create or complete: its columns (name to DDL type, in order) and its DDL. */
+  private record Definition(String name, Map<String, String> columns, String createStatement) {}
+
+  /** The warehouse tables, then {@code dead_letters}; all checked and migrated the same way. */
+  private static List<Definition> definitions(String database) {
+    List<Definition> definitions = new ArrayList<>();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      Map<String, String> columns = new LinkedHashMap<>();
+      table.columns().forEach(c -> columns.put(c.name(), c.ddlType()));
+      definitions.add(new Definition(table.name(), columns, table.createStatement(database)));
+    }
+    definitions.add(
+        new Definition(
+            DeadLetterTable.NAME,
+            DeadLetterTable.columns(),
+            DeadLetterTable.createStatement(database)));
+    return definitions;
+  }
+
   public static void prepare(ClickHouseClient client, String database) {
     client.execute("CREATE DATABASE IF NOT EXISTS " + Sql.identifier(database));
     Map<String, Map<String, String>> existing = existingColumns(client, database);
     List<String> problems = new ArrayList<>();
-    for (WarehouseTable table : WarehouseTables.all()) {
+    for (Definition table : definitions(database)) {
       Map<String, String> columns = existing.get(table.name());
       if (columns == null) {
-        client.execute(table.createStatement(database));
+        client.execute(table.createStatement());
         LOG.info("datalake: created ClickHouse table {}.{}", database, table.name());
         continue;
       }
       List<String> tableProblems = new ArrayList<>();
-      Map<String, String> wanted = new LinkedHashMap<>();
-      table.columns().forEach(c -> wanted.put(c.name(), c.ddlType()));
+      Map<String, String> wanted = table.columns();
       for (Map.Entry<String, String> column : wanted.entrySet()) {
         String actual = columns.get(column.getKey());
         if (actual == null) {
@@ -62,26 +83,26 @@ public final class WarehouseSchema {
         continue;
       }
       String previous = null;
-      for (WarehouseColumn column : table.columns()) {
-        if (!columns.containsKey(column.name())) {
+      for (Map.Entry<String, String> column : wanted.entrySet()) {
+        if (!columns.containsKey(column.getKey())) {
           client.execute(
               "ALTER TABLE "
                   + Sql.identifier(database)
                   + "."
                   + Sql.identifier(table.name())
                   + " ADD COLUMN "
-                  + Sql.identifier(column.name())
+                  + Sql.identifier(column.getKey())
                   + " "
-                  + column.ddlType()
+                  + column.getValue()
                   + (previous == null ? "" : " AFTER " + Sql.identifier(previous)));
           LOG.info(
               "datalake: added column {} {} to ClickHouse table {}.{}",
-              column.name(),
-              column.ddlType(),
+              column.getKey(),
+              column.getValue(),
               database,
               table.name());
         }
-        previous = column.name();
+        previous = column.getKey();
       }
     }
     if (!problems.isEmpty()) {
@@ -90,7 +111,6 @@ public final class WarehouseSchema {
               + " migrate or drop them first:\n"
               + String.join("\n", problems));
     }
-    client.execute(WarehouseTables.DEAD_LETTERS_DDL.replace("{db}", Sql.identifier(database)));
   }
 
   private static Map<String, Map<String, String>> existingColumns(

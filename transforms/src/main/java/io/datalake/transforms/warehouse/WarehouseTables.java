@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.beam.sdk.io.clickhouse.TableSchema;
 import org.apache.beam.sdk.io.clickhouse.TableSchema.ColumnType;
 import org.apache.beam.sdk.io.clickhouse.TableSchema.TypeName;
 import org.joda.time.Instant;
@@ -297,23 +296,5 @@ public final class WarehouseTables {
     } catch (java.io.IOException e) {
       throw new RecordRejectedException("clickhouse", "entity_operations.detail is not JSON");
     }
-  }
-
-  /** The dead letters table: one row per rejected record, keyed by where it came from. */
-  public static final String DEAD_LETTERS_DDL =
-      "CREATE TABLE IF NOT EXISTS {db}.`dead_letters` (\n"
-          + "  kind String,\n  step String,\n  error String,\n  source String,\n"
-          + "  encrypted_record Nullable(String),\n  _version UInt64,\n  _load_id String\n"
-          + ") ENGINE = ReplacingMergeTree(_version)\nPARTITION BY tuple()\nORDER BY (kind, source, step)";
-
-  public static TableSchema deadLettersSchema() {
-    return TableSchema.of(
-        TableSchema.Column.of("kind", ColumnType.STRING),
-        TableSchema.Column.of("step", ColumnType.STRING),
-        TableSchema.Column.of("error", ColumnType.STRING),
-        TableSchema.Column.of("source", ColumnType.STRING),
-        TableSchema.Column.of("encrypted_record", ColumnType.nullable(TypeName.STRING)),
-        TableSchema.Column.of(VERSION, ColumnType.UINT64),
-        TableSchema.Column.of(LOAD_ID, ColumnType.STRING));
   }
 }

@@ -1,0 +1,124 @@
+package io.datalake.pipelines;
+
+import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.io.ReadJsonLines;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.stream.ReadKafkaTopics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps a run takes before its graph is built, once every option is valid ({@link RunPlan}):
+ * each named, logged, and the only code before the run that contacts a service or changes one, in
+ * this order: {@code CheckKafkaTopics} (streaming), {@code HashInput} (batch), {@code
+ * PrepareWarehouse} (with --clickhouseUrl: {@code ClickHouseWarehouseIO.prepareSchema}).
+ */
+final class PreRunSteps {
+  private static final Logger LOG = LoggerFactory.getLogger(PreRunSteps.class);
+
+  private PreRunSteps() {}
+
+  /** Runs step {@code name}, logging its start and how long it took. */
+  static <T> T step(String name, Supplier<T> body) {
+    LOG.info("datalake: step {}", name);
+    long started = System.nanoTime();
+    T result = body.get();
+    LOG.info("datalake: step {} done in {} ms", name, (System.nanoTime() - started) / 1_000_000);
+    return result;
+  }
+
+  /**
+   * Fails before the run when a topic is missing: KafkaIO would otherwise fail inside the runner
+   * ("Could not find any partitions info") and the job would restart in a loop.
+   */
+  static Void checkKafkaTopics(DatalakeOptions options) {
+    java.util.Map<String, Object> config =
+        new java.util.HashMap<>(KafkaClientProperties.of(options));
+    config.put("bootstrap.servers", options.getBootstrapServers());
+    config.put("request.timeout.ms", 15000);
+    config.put("default.api.timeout.ms", 15000);
+    java.util.Set<String> existing;
+    try (org.apache.kafka.clients.admin.AdminClient admin =
+        org.apache.kafka.clients.admin.AdminClient.create(config)) {
+      existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalArgumentException(
+          "Cannot list the topics of Kafka at "
+              + options.getBootstrapServers()
+              + ": "
+              + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    java.util.List<String> missing =
+        ReadKafkaTopics.topics(options.getTopics()).values().stream()
+            .filter(t -> !existing.contains(t))
+            .sorted()
+            .toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Kafka topics missing at "
+              + options.getBootstrapServers()
+              + ": "
+              + String.join(", ", missing)
+              + ". Create them (locally, ./datalake produce creates them) or point --topics=kind=topic,... at existing ones.");
+    }
+    return null;
+  }
+
+  /**
+   * A digest of the input files' names, sizes and modification times: a batch's run id unless
+   * --runId is given. Fails when there is no input at all.
+   */
+  static String hashInput(String input) {
+    try {
+      List<String> files = new ArrayList<>();
+      for (EventKind kind : EventKind.values()) {
+        MatchResult match =
+            FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
+        if (match.status() == MatchResult.Status.OK) {
+          for (MatchResult.Metadata m : match.metadata()) {
+            if (ReadJsonLines.isInputFile(m.resourceId().getFilename())) {
+              files.add(m.resourceId() + "|" + m.sizeBytes() + "|" + m.lastModifiedMillis());
+            }
+          }
+        }
+      }
+      if (files.isEmpty()) {
+        // A run over nothing would end "balanced" (0 = 0) and hide a wrong path.
+        throw new IllegalArgumentException(
+            "No input files under "
+                + input
+                + ": expected one folder per kind ("
+                + java.util.Arrays.stream(EventKind.values())
+                    .map(EventKind::folder)
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + ") holding *.jsonl, *.json or .gz files");
+      }
+      files.sort(String::compareTo);
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (String file : files) {
+        digest.update(file.getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) '\n');
+      }
+      return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "Cannot list the input at " + input + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

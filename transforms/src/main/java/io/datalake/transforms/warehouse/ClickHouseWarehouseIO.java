@@ -1,0 +1,598 @@
+package io.datalake.transforms.warehouse;
+
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.monitor.PipelineMetrics;
+import io.datalake.transforms.pii.PiiCipher;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.schema.LakeTables;
+import java.io.Serializable;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupIntoBatches;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ClickHouse warehouse as a Beam IO, shaped like {@link ClickHouseIO} (which it inserts
+ * through):
+ *
+ * <pre>{@code
+ * ClickHouseWarehouseIO.Write warehouse =
+ *     ClickHouseWarehouseIO.prepareSchema(                 // launcher: DDL, server version
+ *         ClickHouseWarehouseIO.write().withUrl("http://127.0.0.1:8123").withKeyset(keyset));
+ * PCollection<DeadLetter> rejected = lakeRows.apply("WriteWarehouse", warehouse);
+ * deadLetters.apply("WarehouseDeadLetters", warehouse.deadLetters());
+ * }</pre>
+ *
+ * <p>{@link #prepareSchema} is the one step that changes the database before a run: it creates the
+ * database and tables or adds missing columns (idempotent; see {@link WarehouseSchema}) and reads
+ * the server's version, which the JDBC URL needs. A write that was not prepared refuses to expand.
+ *
+ * <p>ClickHouseIO alone inserts once per bundle and cannot say which rows a table would reject, so
+ * the write complements it: rows are converted and checked against the table's columns first
+ * (rejects leave as dead letters naming the table), batched across bundles ({@link
+ * GroupIntoBatches} with a sharded key, so one table's batches are spread over the workers instead
+ * of all landing on the worker of one key; by count, estimated bytes or flush interval) into large
+ * inserts, and each tenant's {@code _final} views are created when a worker first sees the tenant.
+ */
+public final class ClickHouseWarehouseIO {
+  private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWarehouseIO.class);
+
+  /** See --clickhouseDatabase. */
+  public static final String DEFAULT_DATABASE = "datalake";
+
+  /** The step of the dead letters this IO makes: rows a warehouse table rejected. */
+  public static final String STEP = "clickhouse";
+
+  /** Rows per insert at most (see --clickhouseBatchRows). */
+  public static final int DEFAULT_BATCH_ROWS = 5000;
+
+  /** Estimated bytes per insert at most (see --clickhouseBatchMegabytes). */
+  public static final long DEFAULT_BATCH_BYTES = 32L * 1024 * 1024;
+
+  /** Seconds a batch waits for more rows at most (see --clickhouseFlushSeconds). */
+  public static final int DEFAULT_FLUSH_SECONDS = 2;
+
+  /** The retry budget of statements and inserts (see --clickhouseRetrySeconds). */
+  public static final int DEFAULT_RETRY_SECONDS = 120;
+
+  /**
+   * ClickHouseIO's retries of an insert are bounded by the cumulative backoff (the retry budget),
+   * not by a count: its default of 5 retries from 5 s gives up after about a minute. ClickHouseIO
+   * 2.69 retries only what the driver reports as an SQLException; the driver reports a refused or
+   * timed-out connection otherwise, so those fail the bundle at once and Flink's restart strategy
+   * (see README, "Outages") replays from the last checkpoint.
+   */
+  static final int INSERT_MAX_RETRIES = 1_000;
+
+  static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
+
+  private ClickHouseWarehouseIO() {}
+
+  /**
+   * A write with the defaults; it needs at least {@link Write#withUrl} and {@link
+   * Write#withKeyset}.
+   */
+  public static Write write() {
+    return new Write();
+  }
+
+  /**
+   * Prepares the warehouse for {@code write}, before the pipeline runs: creates the database and
+   * the tables when missing, adds the columns they lack, refuses a change that cannot be made
+   * safely, and reads the server's version. Returns the write with that version (and a fresh load
+   * id unless one was set), ready to expand. Safe to call again: every statement is idempotent.
+   */
+  public static Write prepareSchema(Write write) {
+    if (write.url == null) {
+      throw new IllegalStateException("ClickHouseWarehouseIO.write() needs withUrl(...)");
+    }
+    ClickHouseClient client = write.client();
+    String version = client.serverVersion();
+    WarehouseSchema.prepare(client, write.database);
+    Write prepared = write.withServerVersion(version);
+    if (prepared.loadId == null) {
+      prepared = prepared.withLoadId(java.util.UUID.randomUUID().toString());
+    }
+    LOG.info(
+        "datalake: ClickHouse on at {} (server {}), database {}, load id {}",
+        prepared.displayUrl(),
+        version,
+        prepared.database,
+        prepared.loadId);
+    return prepared;
+  }
+
+  /**
+   * Writes lake rows to the warehouse tables they feed; outputs the rows a table rejected, as dead
+   * letters naming that table. Immutable: each {@code withX} returns a new write.
+   */
+  public static final class Write extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>>
+      implements Serializable {
+    private @Nullable String url;
+    private String credentialsFile = "";
+    private String database = DEFAULT_DATABASE;
+    private @Nullable String serverVersion;
+    private @Nullable String loadId;
+    private @Nullable String runId;
+    private int batchRows = DEFAULT_BATCH_ROWS;
+    private long batchBytes = DEFAULT_BATCH_BYTES;
+    private int flushSeconds = DEFAULT_FLUSH_SECONDS;
+    private int retrySeconds = DEFAULT_RETRY_SECONDS;
+    private @Nullable PiiKeyset keyset;
+
+    private Write() {}
+
+    /**
+     * A copy to change before it is returned: the fields are written only here, on a copy no one
+     * else holds yet, so a write never changes once a caller has it.
+     */
+    private Write copy() {
+      Write copy = new Write();
+      copy.url = url;
+      copy.credentialsFile = credentialsFile;
+      copy.database = database;
+      copy.serverVersion = serverVersion;
+      copy.loadId = loadId;
+      copy.runId = runId;
+      copy.batchRows = batchRows;
+      copy.batchBytes = batchBytes;
+      copy.flushSeconds = flushSeconds;
+      copy.retrySeconds = retrySeconds;
+      copy.keyset = keyset;
+      return copy;
+    }
+
+    /** A copy with {@code change} applied. */
+    private Write with(java.util.function.Consumer<Write> change) {
+      Write copy = copy();
+      change.accept(copy);
+      return copy;
+    }
+
+    private static void check(boolean valid, String message) {
+      if (!valid) {
+        throw new IllegalArgumentException(message);
+      }
+    }
+
+    /** ClickHouse's HTTP address, e.g. {@code http://127.0.0.1:8123}, without credentials. */
+    public Write withUrl(String value) {
+      check(value != null && !value.isBlank(), "ClickHouseWarehouseIO: the URL must not be blank");
+      return with(copy -> copy.url = value);
+    }
+
+    /** The file holding {@code user} and {@code password}; empty: see {@link ClickHouseClient}. */
+    public Write withCredentialsFile(String value) {
+      return with(copy -> copy.credentialsFile = value == null ? "" : value);
+    }
+
+    public Write withDatabase(String value) {
+      check(
+          value != null && !value.isBlank(),
+          "ClickHouseWarehouseIO: the database must not be blank");
+      return with(copy -> copy.database = value);
+    }
+
+    /** The server's version, as {@link ClickHouseWarehouseIO#prepareSchema} reads it. */
+    public Write withServerVersion(String value) {
+      return with(copy -> copy.serverVersion = value);
+    }
+
+    /** The {@code _load_id} of every row written; prepareSchema makes one up unless set. */
+    public Write withLoadId(String value) {
+      return with(copy -> copy.loadId = value);
+    }
+
+    /** The pipeline run's id, shown in the display data beside the load id. */
+    public Write withRunId(String value) {
+      return with(copy -> copy.runId = value);
+    }
+
+    public Write withBatchRows(int value) {
+      check(value >= 1, "ClickHouseWarehouseIO: batch rows must be at least 1, got " + value);
+      return with(copy -> copy.batchRows = value);
+    }
+
+    public Write withBatchBytes(long value) {
+      check(value >= 1, "ClickHouseWarehouseIO: batch bytes must be at least 1, got " + value);
+      return with(copy -> copy.batchBytes = value);
+    }
+
+    public Write withFlushSeconds(int value) {
+      check(value >= 0, "ClickHouseWarehouseIO: flush seconds must be 0 or more, got " + value);
+      return with(copy -> copy.flushSeconds = value);
+    }
+
+    public Write withRetrySeconds(int value) {
+      check(value >= 0, "ClickHouseWarehouseIO: retry seconds must be 0 or more, got " + value);
+      return with(copy -> copy.retrySeconds = value);
+    }
+
+    /** The keyset that encrypts the record kept in a dead letter. */
+    public Write withKeyset(PiiKeyset value) {
+      return with(copy -> copy.keyset = Objects.requireNonNull(value, "keyset"));
+    }
+
+    public @Nullable String url() {
+      return url;
+    }
+
+    public String database() {
+      return database;
+    }
+
+    public @Nullable String loadId() {
+      return loadId;
+    }
+
+    public int batchRows() {
+      return batchRows;
+    }
+
+    public long batchBytes() {
+      return batchBytes;
+    }
+
+    public int flushSeconds() {
+      return flushSeconds;
+    }
+
+    public int retrySeconds() {
+      return retrySeconds;
+    }
+
+    public Duration retryBudget() {
+      return Duration.standardSeconds(retrySeconds);
+    }
+
+    /** A new client of the HTTP interface, for the launcher (workers make theirs in @Setup). */
+    public ClickHouseClient client() {
+      return new ClickHouseClient(Objects.requireNonNull(url, "url"), credentialsFile);
+    }
+
+    /** The URL without user info, query or fragment: what may be shown and logged. */
+    String displayUrl() {
+      if (url == null) {
+        return "";
+      }
+      try {
+        URI uri = new URI(url);
+        return new URI(
+                uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null)
+            .toString();
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        return "(not a URL)";
+      }
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder
+          .add(DisplayData.item("url", displayUrl()).withLabel("ClickHouse HTTP URL"))
+          .add(DisplayData.item("database", database).withLabel("ClickHouse database"))
+          .add(DisplayData.item("batchRows", batchRows).withLabel("Rows per insert at most"))
+          .add(
+              DisplayData.item("batchBytes", batchBytes)
+                  .withLabel("Estimated bytes per insert at most"))
+          .add(
+              DisplayData.item("flushSeconds", flushSeconds)
+                  .withLabel("Seconds a batch waits for more rows"))
+          .add(
+              DisplayData.item("retrySeconds", retrySeconds)
+                  .withLabel("Retry budget of inserts and statements (s)"))
+          .addIfNotNull(
+              DisplayData.item("serverVersion", serverVersion).withLabel("Server version"))
+          .addIfNotNull(DisplayData.item("loadId", loadId).withLabel("Load id (_load_id)"))
+          .addIfNotNull(DisplayData.item("runId", runId).withLabel("Run id"));
+    }
+
+    /** A ClickHouseIO insert into {@code table} with the retry budget, never deduplicated. */
+    private ClickHouseIO.Write<Row> insert(String jdbcUrl, String table) {
+      return ClickHouseIO.<Row>write(jdbcUrl, table)
+          .withInsertDeduplicate(false)
+          .withMaxRetries(INSERT_MAX_RETRIES)
+          .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
+          .withMaxCumulativeBackoff(retryBudget());
+    }
+
+    /**
+     * The JDBC URL ClickHouseIO writes with, credentials included (read here, on the launcher): it
+     * is part of the serialized inserts, never of the display data or a log line.
+     */
+    private String jdbcUrl() {
+      if (serverVersion == null || loadId == null) {
+        throw new IllegalStateException(
+            "ClickHouseWarehouseIO: prepare the schema before the write runs:"
+                + " ClickHouseWarehouseIO.prepareSchema(write)");
+      }
+      return client().jdbcUrl(database, serverVersion);
+    }
+
+    @Override
+    public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
+      if (keyset == null) {
+        throw new IllegalStateException("ClickHouseWarehouseIO.write() needs withKeyset(...)");
+      }
+      String jdbcUrl = jdbcUrl();
+      rows.apply(
+          "EnsureTenantViews",
+          ParDo.of(new EnsureTenantViewsFn(url, credentialsFile, database, retryBudget())));
+      Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
+      for (WarehouseTable table : WarehouseTables.all()) {
+        tags.put(table.name(), new TupleTag<Row>(table.name()) {});
+      }
+      PCollectionTuple converted =
+          rows.apply(
+              "ToWarehouseRows",
+              ParDo.of(new ToWarehouseRowsFn(tags, loadId, keyset))
+                  .withOutputTags(REJECTED, TupleTagList.of(new ArrayList<>(tags.values()))));
+      for (WarehouseTable table : WarehouseTables.all()) {
+        String name = table.name();
+        SchemaCoder<Row> rowCoder = SchemaCoder.of(table.rowSchema());
+        converted
+            .get(tags.get(name))
+            .setCoder(rowCoder)
+            .apply("Key_" + name, WithKeys.of(name))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
+            .apply(
+                "Batch_" + name,
+                GroupIntoBatches.<String, Row>ofSize(batchRows)
+                    .withByteSize(batchBytes, ClickHouseWarehouseIO::estimatedBytes)
+                    .withMaxBufferingDuration(Duration.standardSeconds(flushSeconds))
+                    // One key per table would put all of a table's rows on one worker; sharded,
+                    // each worker thread batches its own share (the bounds hold per shard).
+                    .withShardedKey())
+            .apply("Values_" + name, Values.create())
+            .apply("Unbatch_" + name, Flatten.iterables())
+            .setCoder(rowCoder)
+            .apply(
+                "Insert_" + name,
+                insert(jdbcUrl, name)
+                    .withTableSchema(table.ioSchema())
+                    .withMaxInsertBlockSize(batchRows));
+      }
+      return converted.get(REJECTED);
+    }
+
+    /** Writes dead letters to the warehouse's {@code dead_letters} table. */
+    public PTransform<PCollection<DeadLetter>, PCollection<Row>> deadLetters() {
+      Write write = this;
+      return new PTransform<PCollection<DeadLetter>, PCollection<Row>>() {
+        @Override
+        public PCollection<Row> expand(PCollection<DeadLetter> letters) {
+          Schema schema = DeadLetterTable.rowSchema();
+          String jdbcUrl = write.jdbcUrl();
+          String loadId = write.loadId;
+          PCollection<Row> rows =
+              letters
+                  .apply(
+                      "DeadLetterRows",
+                      MapElements.into(TypeDescriptor.of(Row.class))
+                          .via(
+                              (DeadLetter l) ->
+                                  DeadLetterTable.toRow(
+                                      schema, l, System.currentTimeMillis() * 1000, loadId)))
+                  .setRowSchema(schema);
+          rows.apply(
+              "InsertDeadLetters",
+              write
+                  .insert(jdbcUrl, DeadLetterTable.NAME)
+                  .withTableSchema(DeadLetterTable.ioSchema()));
+          return rows;
+        }
+
+        @Override
+        public void populateDisplayData(DisplayData.Builder builder) {
+          super.populateDisplayData(builder);
+          builder.include("warehouse", write);
+        }
+      };
+    }
+  }
+
+  /**
+   * About the heap a row takes, from its values (without encoding it, which would cost as much as
+   * the insert): what bounds a batch held in memory.
+   */
+  static long estimatedBytes(Row row) {
+    long bytes = 16;
+    for (Object value : row.getValues()) {
+      bytes += estimatedBytes(value);
+    }
+    return bytes;
+  }
+
+  private static long estimatedBytes(Object value) {
+    if (value == null) {
+      return 4;
+    }
+    if (value instanceof CharSequence text) {
+      return 40 + text.length();
+    }
+    if (value instanceof Iterable<?> values) {
+      long bytes = 24;
+      for (Object v : values) {
+        bytes += 4 + estimatedBytes(v);
+      }
+      return bytes;
+    }
+    return 16;
+  }
+
+  /**
+   * The row of warehouse table {@code table} (with row schema {@code schema}) made from a lake row;
+   * throws when a value does not fit its column.
+   */
+  static Row toWarehouseRow(WarehouseTable table, Schema schema, LakeRow row, String loadId)
+      throws RecordRejectedException {
+    Row.Builder builder = Row.withSchema(schema);
+    for (WarehouseColumn column : table.columns()) {
+      builder.addValue(
+          column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
+    }
+    return builder.build();
+  }
+
+  /**
+   * Converts each lake row into the rows of the warehouse tables it feeds (one output per table),
+   * checking each value against its column; a row that does not fit leaves as a dead letter.
+   */
+  static class ToWarehouseRowsFn extends DoFn<LakeRow, DeadLetter> {
+    private final Map<String, TupleTag<Row>> tags;
+    private final String loadId;
+    private final PiiKeyset keyset;
+    private final PipelineMetrics.Counters rejectedRows =
+        PipelineMetrics.Family.CLICKHOUSE_REJECTED.counters();
+    private final PipelineMetrics.Counters deadLettersByStep =
+        PipelineMetrics.Family.DEAD_LETTERS.counters();
+    private transient PiiCipher cipher;
+
+    /** Lake table to the warehouse tables it feeds, with their row schemas derived once. */
+    private transient Map<String, List<Target>> targets;
+
+    ToWarehouseRowsFn(Map<String, TupleTag<Row>> tags, String loadId, PiiKeyset keyset) {
+      this.tags = tags;
+      this.loadId = loadId;
+      this.keyset = keyset;
+    }
+
+    private record Target(WarehouseTable table, TupleTag<Row> tag, Schema schema) {}
+
+    @Setup
+    public void setup() {
+      cipher = keyset.cipher();
+      targets = new HashMap<>();
+      for (WarehouseTable table : WarehouseTables.all()) {
+        targets
+            .computeIfAbsent(table.source(), k -> new ArrayList<>())
+            .add(new Target(table, tags.get(table.name()), table.rowSchema()));
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row, MultiOutputReceiver out) {
+      for (Target target : targets.getOrDefault(row.table(), List.of())) {
+        WarehouseTable table = target.table();
+        try {
+          out.get(target.tag()).output(toWarehouseRow(table, target.schema(), row, loadId));
+        } catch (RecordRejectedException | RuntimeException e) {
+          EventKind kind = LakeTables.kindOf(row.table());
+          rejectedRows.inc(table.name());
+          deadLettersByStep.inc(STEP);
+          String reason =
+              e instanceof RecordRejectedException
+                  ? e.getMessage()
+                  : "value does not fit its column (" + e.getClass().getSimpleName() + ")";
+          out.get(REJECTED)
+              .output(
+                  new DeadLetter(
+                      kind.folder(),
+                      STEP,
+                      table.name() + ": " + reason,
+                      "clickhouse:" + table.name() + ":" + keyOf(table, row),
+                      cipher.encryptRandomized(
+                          row.record().toString().getBytes(StandardCharsets.UTF_8)),
+                      table.name()));
+        }
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      cipher = null;
+      targets = null;
+    }
+
+    private static String keyOf(WarehouseTable table, LakeRow row) {
+      List<String> parts = new ArrayList<>();
+      for (String column : table.orderBy()) {
+        parts.add(String.valueOf(row.record().get(column)));
+      }
+      return String.join("/", parts);
+    }
+  }
+
+  /**
+   * Creates a tenant's {@code _final} views the first time this instance sees the tenant. What it
+   * remembers is its own (no state shared across the JVM): another instance, or this one after a
+   * restart, sends the statements again, which changes nothing ({@code CREATE VIEW IF NOT EXISTS}).
+   * The statements are retried with backoff like inserts: a tenant first seen while ClickHouse is
+   * down or frozen waits for it (up to the retry budget) instead of failing its bundle at once.
+   */
+  static class EnsureTenantViewsFn extends DoFn<LakeRow, Void> {
+    private final String url;
+    private final String credentialsFile;
+    private final String database;
+    private final Duration retryBudget;
+    private transient RetryingStatements statements;
+    private transient Set<String> created;
+
+    EnsureTenantViewsFn(String url, String credentialsFile, String database, Duration retryBudget) {
+      this.url = url;
+      this.credentialsFile = credentialsFile;
+      this.database = database;
+      this.retryBudget = retryBudget;
+    }
+
+    @Setup
+    public void setup() {
+      statements = new RetryingStatements(new ClickHouseClient(url, credentialsFile), retryBudget);
+      created = new HashSet<>();
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row) {
+      String tenant = row.tenant();
+      if (created.contains(tenant)) {
+        return;
+      }
+      for (WarehouseTable table : WarehouseTables.all()) {
+        // Names the table only: the tenant is data, and the log is no place for it.
+        statements.execute(
+            "the tenant view of " + table.name(), table.createViewStatement(database, tenant));
+      }
+      created.add(tenant);
+    }
+
+    @Teardown
+    public void teardown() {
+      statements = null;
+      created = null;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.datalake.transforms.model;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.junit.Test;
+
+/** A dead letter's coder: deterministic, and it keeps every field, null ones included. */
+public class DeadLetterTest {
+  @Test
+  public void theCoderIsDeterministicAndKeepsTheTableAndNulls() throws Exception {
+    Coder<DeadLetter> coder = CoderRegistry.createDefault().getCoder(DeadLetter.class);
+    coder.verifyDeterministic();
+    for (DeadLetter letter :
+        new DeadLetter[] {
+          new DeadLetter("journey-events", "parse", "not JSON", "f.jsonl:1", null),
+          new DeadLetter(
+              "journey-events",
+              "clickhouse",
+              "journey_events: x",
+              "clickhouse:j:1",
+              "enc",
+              "journey_events")
+        }) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      coder.encode(letter, out);
+      DeadLetter decoded = coder.decode(new ByteArrayInputStream(out.toByteArray()));
+      assertThat(decoded, equalTo(letter));
+      assertThat(decoded.table, equalTo(letter.table));
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package io.datalake.transforms.warehouse;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.Assert.assertThrows;
+
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.schema.AvroSchemas;
+import io.datalake.transforms.schema.LakeTables;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+/**
+ * The warehouse IO without a server: its configuration and display data, the conversion of lake
+ * rows into warehouse rows (and of those that do not fit into dead letters naming the table), and
+ * the size estimate that bounds a batch.
+ */
+public class ClickHouseWarehouseIOTest {
+  /** 2024-03-01T12:00:00Z in epoch microseconds. */
+  private static final long MARCH_FIRST_NOON = 1_709_294_400_000_000L;
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  /** An entity operation as the lake holds it; {@code values} override the defaults. */
+  private static LakeRow entityOperation(Map<String, Object> values) {
+    org.apache.avro.Schema schema = LakeTables.byName("entity_operations").avroSchema();
+    GenericRecord record = new GenericData.Record(schema);
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("id", "op-1");
+    all.put("operation", "createEntity");
+    all.put("org_id", "org-a");
+    all.put("timestamp", MARCH_FIRST_NOON);
+    all.put("activity_id", "act-1");
+    all.put("entity_id", "ent-1");
+    all.put("schema", "customer");
+    all.put("detail", "{\"payload\":{\"name\":\"x\"},\"other\":1}");
+    all.put(AvroSchemas.LATE, false);
+    all.putAll(values);
+    all.forEach(record::put);
+    return new LakeRow("entity_operations", "org-a", MARCH_FIRST_NOON, record);
+  }
+
+  /** One output tag per warehouse table (made in a static method: the tags hold no test). */
+  private static Map<String, TupleTag<Row>> tags() {
+    Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      tags.put(table.name(), new TupleTag<Row>(table.name()) {});
+    }
+    return tags;
+  }
+
+  private static Row convert(String table, LakeRow row) throws RecordRejectedException {
+    WarehouseTable target = WarehouseTables.byName(table);
+    return ClickHouseWarehouseIO.toWarehouseRow(target, target.rowSchema(), row, "load-1");
+  }
+
+  @Test
+  public void aLakeRowBecomesTheRowOfEachColumnTypeItsTableDeclares() throws Exception {
+    Row row = convert("entity_operations", entityOperation(Map.of()));
+
+    assertThat(row.getString("org_id"), equalTo("org-a"));
+    assertThat(row.getString("entity_id"), equalTo("ent-1"));
+    // DateTime has whole seconds: the microseconds become an instant.
+    assertThat(
+        row.getDateTime("timestamp").toInstant(), equalTo(new Instant(MARCH_FIRST_NOON / 1000)));
+    assertThat(row.getString("region"), nullValue());
+    assertThat(row.getValue(AvroSchemas.LATE), equalTo((short) 0));
+    assertThat(row.getValue(WarehouseTables.VERSION), equalTo(MARCH_FIRST_NOON));
+    assertThat(row.getString(WarehouseTables.LOAD_ID), equalTo("load-1"));
+    assertThat(
+        row.getSchema().getFieldNames(),
+        equalTo(
+            WarehouseTables.byName("entity_operations").columns().stream()
+                .map(WarehouseColumn::name)
+                .toList()));
+  }
+
+  @Test
+  public void currentEntitiesTakeTheDeleteFlagAndThePayloadOutOfTheDetail() throws Exception {
+    Row created = convert("current_entities", entityOperation(Map.of()));
+    assertThat(created.getValue("deleted"), equalTo((short) 0));
+    assertThat(created.getString("payload"), equalTo("{\"name\":\"x\"}"));
+
+    Row deleted =
+        convert("current_entities", entityOperation(Map.of("operation", "softDeleteEntity")));
+    assertThat(deleted.getValue("deleted"), equalTo((short) 1));
+  }
+
+  @Test
+  public void aMissingKeyOrAnOutOfRangeTimeIsRejectedWithTheColumnNamed() {
+    Map<String, Object> noEntity = new LinkedHashMap<>();
+    noEntity.put("entity_id", null);
+    RecordRejectedException missingKey =
+        assertThrows(
+            RecordRejectedException.class,
+            () -> convert("entity_operations", entityOperation(noEntity)));
+    assertThat(
+        missingKey.getMessage(),
+        equalTo("entity_operations.entity_id (part of the key) is missing"));
+
+    RecordRejectedException before1970 =
+        assertThrows(
+            RecordRejectedException.class,
+            () -> convert("entity_operations", entityOperation(Map.of("timestamp", -1_000_000L))));
+    assertThat(
+        before1970.getMessage(),
+        equalTo(
+            "entity_operations.timestamp is outside the range of ClickHouse DateTime (1970-2106)"));
+  }
+
+  @Test
+  public void rejectedRowsLeaveAsDeadLettersNamingTheirTableAndGoodRowsReachTheirTable() {
+    Map<String, Object> noEntity = new LinkedHashMap<>();
+    noEntity.put("entity_id", null);
+    noEntity.put("id", "op-2");
+    Map<String, TupleTag<Row>> tags = tags();
+    PCollectionTuple out =
+        pipeline
+            .apply(
+                Create.of(entityOperation(Map.of()), entityOperation(noEntity))
+                    .withCoder(LakeRow.Coder.of()))
+            .apply(
+                ParDo.of(
+                        new ClickHouseWarehouseIO.ToWarehouseRowsFn(
+                            tags, "load-1", PiiKeyset.development()))
+                    .withOutputTags(
+                        ClickHouseWarehouseIO.REJECTED,
+                        TupleTagList.of(new ArrayList<>(tags.values()))));
+    for (WarehouseTable table : WarehouseTables.all()) {
+      out.get(tags.get(table.name())).setRowSchema(table.rowSchema());
+    }
+    PCollection<DeadLetter> rejected = out.get(ClickHouseWarehouseIO.REJECTED);
+    PAssert.that(
+            rejected.apply(
+                "RejectedAsText",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(l -> l.table + " | " + l.step + " | " + l.error + " | " + l.source)))
+        .containsInAnyOrder(
+            "entity_operations | clickhouse | entity_operations: entity_operations.entity_id (part"
+                + " of the key) is missing | clickhouse:entity_operations:org-a/null/act-1",
+            "current_entities | clickhouse | current_entities: entity_operations.entity_id (part"
+                + " of the key) is missing | clickhouse:current_entities:org-a/null");
+    PAssert.that(
+            out.get(tags.get("entity_operations"))
+                .apply(
+                    "EntityOperationIds",
+                    MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("entity_id"))))
+        .containsInAnyOrder("ent-1");
+    PAssert.that(
+            out.get(tags.get("current_entities"))
+                .apply(
+                    "CurrentEntityIds",
+                    MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("entity_id"))))
+        .containsInAnyOrder("ent-1");
+    pipeline.run();
+  }
+
+  @Test
+  public void theSizeEstimateCountsEachValueByItsKind() {
+    Schema schema =
+        Schema.builder()
+            .addStringField("text")
+            .addNullableField("missing", Schema.FieldType.STRING)
+            .addInt64Field("number")
+            .addArrayField("list", Schema.FieldType.STRING)
+            .build();
+    Row row = Row.withSchema(schema).addValues("abc", null, 7L, List.of("a", "bc")).build();
+    // Row 16; text 40 + 3; null 4; number 16; list 24 + (4 + 41) + (4 + 42).
+    assertThat(ClickHouseWarehouseIO.estimatedBytes(row), equalTo(16L + 43 + 4 + 16 + 115));
+  }
+
+  @Test
+  public void theSizeEstimateGrowsWithTheTextsOfARealRow() throws Exception {
+    long small =
+        ClickHouseWarehouseIO.estimatedBytes(
+            convert("entity_operations", entityOperation(Map.of())));
+    long larger =
+        ClickHouseWarehouseIO.estimatedBytes(
+            convert("entity_operations", entityOperation(Map.of("detail", "x".repeat(1000)))));
+    assertThat(
+        larger - small, equalTo(1000L - "{\"payload\":{\"name\":\"x\"},\"other\":1}".length()));
+  }
+
+  @Test
+  public void eachWithReturnsANewWriteAndTheDefaultsAreThePublicConstants() {
+    ClickHouseWarehouseIO.Write defaults = ClickHouseWarehouseIO.write();
+    ClickHouseWarehouseIO.Write changed = defaults.withBatchRows(10).withDatabase("other");
+    assertThat(defaults.batchRows(), equalTo(ClickHouseWarehouseIO.DEFAULT_BATCH_ROWS));
+    assertThat(defaults.batchBytes(), equalTo(ClickHouseWarehouseIO.DEFAULT_BATCH_BYTES));
+    assertThat(defaults.flushSeconds(), equalTo(ClickHouseWarehouseIO.DEFAULT_FLUSH_SECONDS));
+    assertThat(defaults.retrySeconds(), equalTo(ClickHouseWarehouseIO.DEFAULT_RETRY_SECONDS));
+    assertThat(defaults.database(), equalTo(ClickHouseWarehouseIO.DEFAULT_DATABASE));
+    assertThat(changed.batchRows(), equalTo(10));
+    assertThat(changed.database(), equalTo("other"));
+    IllegalArgumentException zero =
+        assertThrows(IllegalArgumentException.class, () -> defaults.withBatchRows(0));
+    assertThat(zero.getMessage(), containsString("batch rows must be at least 1, got 0"));
+  }
+
+  @Test
+  public void theDisplayDataShowsWhereAndHowItWritesButNoCredentials() {
+    ClickHouseWarehouseIO.Write write =
+        ClickHouseWarehouseIO.write()
+            .withUrl("https://reader:s3cret@clickhouse.example:8443/?password=s3cret")
+            .withDatabase("lakehouse")
+            .withBatchRows(1000)
+            .withBatchBytes(1L << 20)
+            .withServerVersion("24.8.1")
+            .withLoadId("load-7")
+            .withRunId("run-7");
+    DisplayData data = DisplayData.from(write);
+    Map<String, String> items = new LinkedHashMap<>();
+    data.items().forEach(i -> items.put(i.getKey(), String.valueOf(i.getValue())));
+    assertThat(items.get("url"), equalTo(String.valueOf("https://clickhouse.example:8443/")));
+    assertThat(items.get("database"), equalTo(String.valueOf("lakehouse")));
+    assertThat(items.get("batchRows"), equalTo(String.valueOf(1000)));
+    assertThat(items.get("batchBytes"), equalTo(String.valueOf(1L << 20)));
+    assertThat(items.get("loadId"), equalTo(String.valueOf("load-7")));
+    assertThat(items.get("runId"), equalTo(String.valueOf("run-7")));
+    assertThat(data.toString(), not(containsString("s3cret")));
+    assertThat(data.toString(), not(containsString("reader")));
+  }
+
+  @Test
+  public void aWriteWhoseSchemaWasNotPreparedRefusesToExpand() {
+    ClickHouseWarehouseIO.Write unprepared =
+        ClickHouseWarehouseIO.write()
+            .withUrl("http://127.0.0.1:1")
+            .withKeyset(PiiKeyset.development());
+    PCollection<LakeRow> rows = pipeline.apply(Create.empty(LakeRow.Coder.of()));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> rows.apply("WriteWarehouse", unprepared));
+    assertThat(e.getMessage(), containsString("ClickHouseWarehouseIO.prepareSchema(write)"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+}
