@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.Sql;
@@ -112,12 +113,12 @@ public final class BatchSummary {
       files.put(table.name(), fileCount);
     }
     Map<String, Map<String, Long>> deadLetters = new TreeMap<>();
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       for (ResourceId file :
-          match(lake + WriteDeadLetters.FOLDER + "/" + kind.folder() + "/" + prefix + "-*.jsonl")) {
+          match(lake + WriteDeadLetters.FOLDER + "/" + kind.name() + "/" + prefix + "-*.jsonl")) {
         for (JsonNode letter : jsonLines(file)) {
           deadLetters
-              .computeIfAbsent(kind.folder(), k -> new TreeMap<>())
+              .computeIfAbsent(kind.name(), k -> new TreeMap<>())
               .merge(
                   letter.path("step").asText() + ": " + letter.path("error").asText(),
                   1L,

@@ -3,7 +3,8 @@ package io.datalake.pipelines;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.io.ReadJsonLines;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseClient;
@@ -152,7 +153,7 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
   static String inputDigest(String input) {
     try {
       List<String> files = new ArrayList<>();
-      for (EventKind kind : EventKind.values()) {
+      for (RecordKind kind : RecordKinds.builtIn().all()) {
         MatchResult match =
             FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
         if (match.status() == MatchResult.Status.OK) {
@@ -169,8 +170,8 @@ record RunPlan(String lake, String runId, PiiKeyset keyset, WriteWarehouse.Confi
             "No input files under "
                 + input
                 + ": expected one folder per kind ("
-                + java.util.Arrays.stream(EventKind.values())
-                    .map(EventKind::folder)
+                + RecordKinds.builtIn().all().stream()
+                    .map(RecordKind::folder)
                     .collect(java.util.stream.Collectors.joining(", "))
                 + ") holding *.jsonl, *.json or .gz files");
       }

@@ -2,6 +2,7 @@ package io.datalake.transforms;
 
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
@@ -48,16 +49,18 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             "ParseTypeAndEncrypt",
             new ParseRecords(config.keyset, config.policy, config.droppedFields)
                 .withProgressEvery(config.progressSeconds)
-                .withMaxFuture(config.maxFuture));
+                .withMaxFuture(config.maxFuture)
+                .withKinds(config.kinds));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
     PCollection<DeadLetter> deadLetters = parsed.get(ParseRecords.DEAD_LETTERS);
     WriteLakeTables lake =
         new WriteLakeTables(
-            config.lake,
-            config.runId,
-            config.hourlyPartitions,
-            config.shardsPerPartition,
-            config.parquetCompression);
+                config.lake,
+                config.runId,
+                config.hourlyPartitions,
+                config.shardsPerPartition,
+                config.parquetCompression)
+            .withKinds(config.kinds);
     // The lake is windowed by event time (windows finish its files); the warehouse is not: its
     // versioned tables need no windows, and rows in the global window can never expire.
     if (config.window == null) {
@@ -66,7 +69,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
       PCollectionTuple routed =
           rows.apply(
               "RouteLateRows",
-              new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness));
+              new RouteLateRows(config.window, config.allowedLateness, config.maxOutOfOrderness)
+                  .withKinds(config.kinds));
       routed
           .get(RouteLateRows.ON_TIME)
           .apply("EventTimeWindows", new EventTimeWindowing(config.window, config.allowedLateness))
@@ -133,6 +137,13 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private Duration maxOutOfOrderness;
     private Duration maxFuture = ParseRecords.DEFAULT_MAX_FUTURE;
     private int progressSeconds;
+    private RecordKinds kinds = RecordKinds.builtIn();
+
+    /** The kinds of record the input holds; the built-in ones unless set. */
+    public Builder kinds(RecordKinds value) {
+      kinds = Objects.requireNonNull(value);
+      return this;
+    }
 
     /**
      * Streaming: fixed event-time windows that finish files, the lateness they accept, and the

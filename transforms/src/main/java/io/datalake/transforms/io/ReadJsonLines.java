@@ -1,6 +1,7 @@
 package io.datalake.transforms.io;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,14 +37,21 @@ import org.apache.beam.sdk.values.PCollectionList;
 public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>> {
   private final String input;
   private final int maxRecordBytes;
+  private final RecordKinds kinds;
 
   public ReadJsonLines(String input, int maxRecordBytes) {
+    this(input, maxRecordBytes, RecordKinds.builtIn());
+  }
+
+  /** Reads the input folder of each of {@code kinds}. */
+  public ReadJsonLines(String input, int maxRecordBytes, RecordKinds kinds) {
     this.input = input.endsWith("/") ? input : input + "/";
     this.maxRecordBytes = maxRecordBytes;
+    this.kinds = kinds;
   }
 
   /** The file pattern of one kind's input. */
-  public static String pattern(String input, EventKind kind) {
+  public static String pattern(String input, RecordKind kind) {
     return (input.endsWith("/") ? input : input + "/") + kind.folder() + "/*";
   }
 
@@ -55,7 +63,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
     List<PCollection<SourceRecord>> perKind = new ArrayList<>();
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : kinds.all()) {
       perKind.add(
           begin
               .apply(
@@ -71,22 +79,22 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                   // Decompressed in ReadLinesFn, to tell a corrupt file from a failing read.
                   FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
               .apply("ReadLines_" + kind.folder(), ParDo.of(new ReadLinesFn(kind, maxRecordBytes)))
-              .setCoder(SourceRecord.Coder.of()));
+              .setCoder(SourceRecord.Coder.of(kinds)));
     }
     return PCollectionList.of(perKind)
         .apply("AllKinds", Flatten.pCollections())
-        .setCoder(SourceRecord.Coder.of());
+        .setCoder(SourceRecord.Coder.of(kinds));
   }
 
   static class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceRecord> {
-    private final EventKind kind;
+    private final RecordKind kind;
     private final int maxRecordBytes;
     private final Counter read;
 
-    ReadLinesFn(EventKind kind, int maxRecordBytes) {
+    ReadLinesFn(RecordKind kind, int maxRecordBytes) {
       this.kind = kind;
       this.maxRecordBytes = maxRecordBytes;
-      this.read = Metrics.counter("datalake", "records_read_" + kind.folder());
+      this.read = Metrics.counter("datalake", "records_read_" + kind.name());
     }
 
     @ProcessElement

@@ -1,7 +1,7 @@
 package io.datalake.transforms.io;
 
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
-import io.datalake.transforms.schema.LakeTables;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
@@ -34,11 +34,18 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
   private final int shards;
   private final CompressionCodecName compression;
   private final String branch;
+  private final RecordKinds kinds;
 
   public WriteLakeTables(
       String lake, String runId, boolean hourly, int shards, String compression) {
     this(
-        lake, runId, hourly, shards, CompressionCodecName.valueOf(compression.toUpperCase()), null);
+        lake,
+        runId,
+        hourly,
+        shards,
+        CompressionCodecName.valueOf(compression.toUpperCase()),
+        null,
+        RecordKinds.builtIn());
   }
 
   private WriteLakeTables(
@@ -47,13 +54,20 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
       boolean hourly,
       int shards,
       CompressionCodecName compression,
-      String branch) {
+      String branch,
+      RecordKinds kinds) {
     this.lake = lake;
     this.runId = runId;
     this.hourly = hourly;
     this.shards = shards;
     this.compression = compression;
     this.branch = branch;
+    this.kinds = kinds;
+  }
+
+  /** Writes the tables of these kinds; the built-in ones unless set. */
+  public WriteLakeTables withKinds(RecordKinds value) {
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, branch, value);
   }
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
@@ -62,7 +76,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
       throw new IllegalArgumentException(
           "a lake branch name is lower-case letters and digits, got " + name);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, name);
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, kinds);
   }
 
   public static String filePrefix(String runId) {
@@ -92,6 +106,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
     boolean hourlyPartitions = hourly;
     String prefix = branch == null ? filePrefix(runId) : filePrefix(runId) + "-" + branch;
     CompressionCodecName codec = compression;
+    RecordKinds tables = kinds;
     FileIO.Write<String, LakeRow> write =
         FileIO.<String, LakeRow>writeDynamic()
             .by(
@@ -103,7 +118,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
                 Contextful.fn(LakeRow::detachedRecord),
                 Contextful.fn(
                     (String partition) ->
-                        ParquetIO.sink(LakeTables.byName(tableOf(partition)).avroSchema())
+                        ParquetIO.sink(tables.table(tableOf(partition)).avroSchema())
                             .withCompressionCodec(codec)
                             .withRowGroupSize(ROW_GROUP_BYTES)
                             .withConfiguration(parquetConfiguration())))
@@ -118,7 +133,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, WriteFiles
     // every checkpoint.
     return rows.apply(
             "EncodeRows", MapElements.into(TypeDescriptor.of(LakeRow.class)).via(LakeRow::encoded))
-        .setCoder(LakeRow.Coder.of())
+        .setCoder(LakeRow.Coder.of(kinds))
         .apply("WriteParquet", write);
   }
 

@@ -1,9 +1,11 @@
 package io.datalake.transforms.monitor;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.EnumMap;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -36,19 +38,19 @@ public final class ProgressLog {
 
   private ProgressLog() {}
 
-  public static void recordIn(EventKind kind) {
+  public static void recordIn(RecordKind kind) {
     IN.add(kind);
   }
 
-  public static void recordOut(EventKind kind) {
+  public static void recordOut(RecordKind kind) {
     OUT.add(kind);
   }
 
-  public static void deadLettered(EventKind kind) {
+  public static void deadLettered(RecordKind kind) {
     DEAD.add(kind);
   }
 
-  public static void lateRow(EventKind kind) {
+  public static void lateRow(RecordKind kind) {
     LATE.add(kind);
   }
 
@@ -70,10 +72,10 @@ public final class ProgressLog {
   }
 
   private static void report(int intervalSeconds) {
-    Map<EventKind, Long> lastIn = IN.snapshot();
-    Map<EventKind, Long> lastOut = OUT.snapshot();
-    Map<EventKind, Long> lastDead = DEAD.snapshot();
-    Map<EventKind, Long> lastLate = LATE.snapshot();
+    Map<RecordKind, Long> lastIn = IN.snapshot();
+    Map<RecordKind, Long> lastOut = OUT.snapshot();
+    Map<RecordKind, Long> lastDead = DEAD.snapshot();
+    Map<RecordKind, Long> lastLate = LATE.snapshot();
     long last = System.nanoTime();
     while (true) {
       try {
@@ -83,10 +85,10 @@ public final class ProgressLog {
       }
       long now = System.nanoTime();
       double seconds = Math.max(0.001, (now - last) / 1e9);
-      Map<EventKind, Long> in = IN.snapshot();
-      Map<EventKind, Long> out = OUT.snapshot();
-      Map<EventKind, Long> dead = DEAD.snapshot();
-      Map<EventKind, Long> late = LATE.snapshot();
+      Map<RecordKind, Long> in = IN.snapshot();
+      Map<RecordKind, Long> out = OUT.snapshot();
+      Map<RecordKind, Long> dead = DEAD.snapshot();
+      Map<RecordKind, Long> late = LATE.snapshot();
       LOG.info(
           "progress: in {}/s{}, out {}/s, dead-lettered {}/s, late rows {}/s;{} totals in={} out={} dead-lettered={} late rows={}",
           rate(in, lastIn, seconds),
@@ -135,23 +137,23 @@ public final class ProgressLog {
     return " watermark " + mark + "; backlog " + topics + ";";
   }
 
-  private static long total(Map<EventKind, Long> counts) {
+  private static long total(Map<RecordKind, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 
   private static String rate(
-      Map<EventKind, Long> now, Map<EventKind, Long> before, double seconds) {
+      Map<RecordKind, Long> now, Map<RecordKind, Long> before, double seconds) {
     return format((total(now) - total(before)) / seconds);
   }
 
   private static String perKind(
-      Map<EventKind, Long> now, Map<EventKind, Long> before, double seconds) {
+      Map<RecordKind, Long> now, Map<RecordKind, Long> before, double seconds) {
     StringJoiner kinds = new StringJoiner(", ", " [", "]");
     kinds.setEmptyValue("");
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : now.keySet()) {
       long delta = now.getOrDefault(kind, 0L) - before.getOrDefault(kind, 0L);
       if (delta > 0) {
-        kinds.add(kind.folder() + " " + format(delta / seconds));
+        kinds.add(kind.name() + " " + format(delta / seconds));
       }
     }
     return kinds.toString();
@@ -167,21 +169,23 @@ public final class ProgressLog {
 
   /** A count per kind that many threads add to. */
   private static final class Tally {
-    private final Map<EventKind, LongAdder> counts = new EnumMap<>(EventKind.class);
+    private final Map<RecordKind, LongAdder> counts = new ConcurrentHashMap<>();
 
-    Tally() {
-      for (EventKind kind : EventKind.values()) {
-        counts.put(kind, new LongAdder());
+    void add(RecordKind kind) {
+      counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** The counts, the built-in kinds first in their order, then any others by name. */
+    Map<RecordKind, Long> snapshot() {
+      Map<RecordKind, Long> snapshot = new LinkedHashMap<>();
+      for (RecordKind kind : RecordKinds.builtIn().all()) {
+        LongAdder adder = counts.get(kind);
+        snapshot.put(kind, adder == null ? 0L : adder.sum());
       }
-    }
-
-    void add(EventKind kind) {
-      counts.get(kind).increment();
-    }
-
-    Map<EventKind, Long> snapshot() {
-      Map<EventKind, Long> snapshot = new EnumMap<>(EventKind.class);
-      counts.forEach((kind, adder) -> snapshot.put(kind, adder.sum()));
+      counts.keySet().stream()
+          .filter(k -> !snapshot.containsKey(k))
+          .sorted(Comparator.comparing(RecordKind::name))
+          .forEach(k -> snapshot.put(k, counts.get(k).sum()));
       return snapshot;
     }
   }

@@ -1,7 +1,8 @@
 package io.datalake.transforms.parse;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.SourceRecord;
@@ -10,7 +11,7 @@ import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -41,9 +42,10 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   private final DroppedFields droppedFields;
   private final int progressSeconds;
   private final Duration maxFuture;
+  private final RecordKinds kinds;
 
   public ParseRecords(PiiKeyset keyset, PiiPolicy policy, DroppedFields droppedFields) {
-    this(keyset, policy, droppedFields, 0, DEFAULT_MAX_FUTURE);
+    this(keyset, policy, droppedFields, 0, DEFAULT_MAX_FUTURE, RecordKinds.builtIn());
   }
 
   private ParseRecords(
@@ -51,17 +53,27 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       PiiPolicy policy,
       DroppedFields droppedFields,
       int progressSeconds,
-      Duration maxFuture) {
+      Duration maxFuture,
+      RecordKinds kinds) {
     this.keyset = keyset;
     this.policy = policy;
     this.droppedFields = droppedFields;
     this.progressSeconds = progressSeconds;
     this.maxFuture = maxFuture;
+    this.kinds = kinds;
+  }
+
+  /**
+   * The kinds of record the input may hold ({@link RecordKinds#builtIn()} unless set): each gets
+   * its counters, and the rows' coder knows their tables. The PII policy must cover them all.
+   */
+  public ParseRecords withKinds(RecordKinds value) {
+    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, maxFuture, value);
   }
 
   /** Each worker logs its progress every so many seconds ({@link ProgressLog}); 0: never. */
   public ParseRecords withProgressEvery(int seconds) {
-    return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture);
+    return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture, kinds);
   }
 
   /**
@@ -75,17 +87,20 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           "--maxFutureSeconds must be 0 or more, got "
               + (value == null ? null : value.getStandardSeconds()));
     }
-    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value);
+    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value, kinds);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<SourceRecord> records) {
+    for (RecordKind kind : kinds.all()) {
+      policy.paths(kind); // fails now, naming the kind, rather than on every record
+    }
     PCollectionTuple out =
         records.apply(
             "ParseTypeEncrypt",
-            ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds, maxFuture))
+            ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds, maxFuture, kinds))
                 .withOutputTags(ROWS, TupleTagList.of(DEAD_LETTERS)));
-    out.get(ROWS).setCoder(LakeRow.Coder.of());
+    out.get(ROWS).setCoder(LakeRow.Coder.of(kinds));
     return out;
   }
 
@@ -95,9 +110,9 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private final DroppedFields droppedFields;
     private final int progressSeconds;
     private final long maxFutureMillis;
-    private final Map<EventKind, Counter> received = new EnumMap<>(EventKind.class);
-    private final Map<EventKind, Counter> accepted = new EnumMap<>(EventKind.class);
-    private final Map<EventKind, Counter> rejected = new EnumMap<>(EventKind.class);
+    private final Map<RecordKind, Counter> received = new HashMap<>();
+    private final Map<RecordKind, Counter> accepted = new HashMap<>();
+    private final Map<RecordKind, Counter> rejected = new HashMap<>();
     private transient PiiCipher cipher;
     private transient RecordParser parser;
 
@@ -106,16 +121,17 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         PiiPolicy policy,
         DroppedFields droppedFields,
         int progressSeconds,
-        Duration maxFuture) {
+        Duration maxFuture,
+        RecordKinds kinds) {
       this.keyset = keyset;
       this.policy = policy;
       this.droppedFields = droppedFields;
       this.progressSeconds = progressSeconds;
       this.maxFutureMillis = maxFuture.getMillis();
-      for (EventKind kind : EventKind.values()) {
-        received.put(kind, Metrics.counter("datalake", "records_in_" + kind.folder()));
-        accepted.put(kind, Metrics.counter("datalake", "records_accepted_" + kind.folder()));
-        rejected.put(kind, Metrics.counter("datalake", "records_dead_lettered_" + kind.folder()));
+      for (RecordKind kind : kinds.all()) {
+        received.put(kind, Metrics.counter("datalake", "records_in_" + kind.name()));
+        accepted.put(kind, Metrics.counter("datalake", "records_accepted_" + kind.name()));
+        rejected.put(kind, Metrics.counter("datalake", "records_dead_lettered_" + kind.name()));
       }
     }
 
@@ -128,7 +144,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
 
     @ProcessElement
     public void process(@Element SourceRecord source, MultiOutputReceiver out) {
-      EventKind kind = source.kind();
+      RecordKind kind = source.kind();
       received.get(kind).inc();
       ProgressLog.recordIn(kind);
       try {
@@ -192,7 +208,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     }
 
     /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */
-    private void checkNotTooFarAhead(EventKind kind, java.time.Instant eventTime)
+    private void checkNotTooFarAhead(RecordKind kind, java.time.Instant eventTime)
         throws RecordRejectedException {
       if (eventTime.toEpochMilli() - System.currentTimeMillis() > maxFutureMillis) {
         throw new RecordRejectedException(
@@ -207,7 +223,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {
       String encrypted =
           source.payload() == null ? null : cipher.encryptRandomized(source.payload());
-      return new DeadLetter(source.kind().folder(), step, error, source.position(), encrypted);
+      return new DeadLetter(source.kind().name(), step, error, source.position(), encrypted);
     }
 
     @Override

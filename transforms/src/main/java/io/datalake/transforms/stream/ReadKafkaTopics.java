@@ -1,10 +1,11 @@
 package io.datalake.transforms.stream;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.io.GenerateSequence;
@@ -30,7 +31,7 @@ import org.joda.time.Instant;
 public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord>> {
   private final String bootstrapServers;
   private final String consumerGroup;
-  private final Map<EventKind, String> topics;
+  private final Map<RecordKind, String> topics;
   private final Map<String, Object> consumerProperties;
   private final Duration maxOutOfOrderness;
   private final Long maxRecords;
@@ -40,7 +41,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   public ReadKafkaTopics(
       String bootstrapServers,
       String consumerGroup,
-      Map<EventKind, String> topics,
+      Map<RecordKind, String> topics,
       Map<String, Object> consumerProperties,
       Duration maxOutOfOrderness,
       Long maxRecords) {
@@ -65,14 +66,17 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     return this;
   }
 
-  /** The topic of each kind: its folder name unless overridden by {@code kind=topic,...}. */
-  public static Map<EventKind, String> topics(String overrides) {
-    Map<EventKind, String> topics = new EnumMap<>(EventKind.class);
-    for (EventKind kind : EventKind.values()) {
-      topics.put(kind, kind.folder());
+  /**
+   * The topic of each built-in kind: its default topic unless overridden by {@code kind=topic,...}.
+   */
+  public static Map<RecordKind, String> topics(String overrides) {
+    RecordKinds kinds = RecordKinds.builtIn();
+    Map<RecordKind, String> topics = new LinkedHashMap<>();
+    for (RecordKind kind : kinds.all()) {
+      topics.put(kind, kind.defaultTopic());
     }
     for (Map.Entry<String, String> e : pairs(overrides, "--topics").entrySet()) {
-      topics.put(EventKind.fromFolder(e.getKey()), e.getValue());
+      topics.put(kinds.byName(e.getKey()), e.getValue());
     }
     return topics;
   }
@@ -98,7 +102,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
-    Map<String, EventKind> kindOfTopic = new HashMap<>();
+    Map<String, RecordKind> kindOfTopic = new HashMap<>();
     topics.forEach((kind, topic) -> kindOfTopic.put(topic, kind));
     Map<String, Object> consumer = new HashMap<>(consumerProperties);
     consumer.put("group.id", consumerGroup);
@@ -156,15 +160,15 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   /** A record without a readable event time keeps Kafka's timestamp; parsing rejects it later. */
   private static Instant eventTime(
-      Map<String, EventKind> kindOfTopic, KafkaRecord<byte[], byte[]> record) {
+      Map<String, RecordKind> kindOfTopic, KafkaRecord<byte[], byte[]> record) {
     Instant time = EventTimes.of(kindOfTopic.get(record.getTopic()), record.getKV().getValue());
     return time != null ? time : new Instant(record.getTimestamp());
   }
 
   static class ToSourceRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, SourceRecord> {
-    private final Map<String, EventKind> kindOfTopic;
+    private final Map<String, RecordKind> kindOfTopic;
 
-    ToSourceRecordFn(Map<String, EventKind> kindOfTopic) {
+    ToSourceRecordFn(Map<String, RecordKind> kindOfTopic) {
       this.kindOfTopic = kindOfTopic;
     }
 

@@ -1,11 +1,11 @@
 package io.datalake.transforms.stream;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.monitor.ProgressLog;
 import io.datalake.transforms.schema.AvroSchemas;
-import io.datalake.transforms.schema.LakeTables;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -46,11 +46,23 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
   private final Duration window;
   private final Duration allowedLateness;
   private final Duration maxOutOfOrderness;
+  private final RecordKinds kinds;
 
   public RouteLateRows(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+    this(window, allowedLateness, maxOutOfOrderness, RecordKinds.builtIn());
+  }
+
+  private RouteLateRows(
+      Duration window, Duration allowedLateness, Duration maxOutOfOrderness, RecordKinds kinds) {
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.maxOutOfOrderness = maxOutOfOrderness;
+    this.kinds = kinds;
+  }
+
+  /** Rows of these kinds' tables; the built-in ones unless set. */
+  public RouteLateRows withKinds(RecordKinds value) {
+    return new RouteLateRows(window, allowedLateness, maxOutOfOrderness, value);
   }
 
   @Override
@@ -58,10 +70,10 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     PCollectionTuple routed =
         rows.apply(
             "RouteByLateness",
-            ParDo.of(new RouteFn(window, allowedLateness, maxOutOfOrderness))
+            ParDo.of(new RouteFn(window, allowedLateness, maxOutOfOrderness, kinds))
                 .withOutputTags(ON_TIME, TupleTagList.of(TOO_LATE)));
-    routed.get(ON_TIME).setCoder(LakeRow.Coder.of());
-    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of());
+    routed.get(ON_TIME).setCoder(LakeRow.Coder.of(kinds));
+    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of(kinds));
     return routed;
   }
 
@@ -82,14 +94,17 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     private final Duration window;
     private final Duration allowedLateness;
     private final Duration maxOutOfOrderness;
-    private final Map<EventKind, Counter> lateRows = new EnumMap<>(EventKind.class);
+    private final RecordKinds kinds;
+    private final Map<RecordKind, Counter> lateRows = new HashMap<>();
 
-    RouteFn(Duration window, Duration allowedLateness, Duration maxOutOfOrderness) {
+    RouteFn(
+        Duration window, Duration allowedLateness, Duration maxOutOfOrderness, RecordKinds kinds) {
       this.window = window;
       this.allowedLateness = allowedLateness;
       this.maxOutOfOrderness = maxOutOfOrderness;
-      for (EventKind kind : EventKind.values()) {
-        lateRows.put(kind, Metrics.counter("datalake", "rows_late_" + kind.folder()));
+      this.kinds = kinds;
+      for (RecordKind kind : kinds.all()) {
+        lateRows.put(kind, Metrics.counter("datalake", "rows_late_" + kind.name()));
       }
     }
 
@@ -105,7 +120,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
         out.get(ON_TIME).output(row);
         return;
       }
-      EventKind kind = LakeTables.kindOf(row.table());
+      RecordKind kind = kinds.kindOf(row.table());
       lateRows.get(kind).inc();
       ProgressLog.lateRow(kind);
       // A copy: the input row may be shared with other consumers of it.

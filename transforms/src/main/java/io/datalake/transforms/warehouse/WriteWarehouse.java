@@ -1,13 +1,13 @@
 package io.datalake.transforms.warehouse;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.monitor.ProgressLog;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.schema.LakeTables;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -253,7 +253,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
           }
           out.get(target.tag()).output(builder.build());
         } catch (RecordRejectedException | RuntimeException e) {
-          EventKind kind = LakeTables.kindOf(row.table());
+          RecordKind kind = RecordKinds.builtIn().kindOf(row.table());
           rejectedRows.get(table.name()).inc();
           ProgressLog.deadLettered(kind);
           String reason =
@@ -263,7 +263,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
           out.get(REJECTED)
               .output(
                   new DeadLetter(
-                      kind.folder(),
+                      kind.name(),
                       "clickhouse",
                       table.name() + ": " + reason,
                       "clickhouse:" + table.name() + ":" + keyOf(table, row),
