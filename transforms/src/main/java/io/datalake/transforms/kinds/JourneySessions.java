@@ -2,7 +2,6 @@ package io.datalake.transforms.kinds;
 
 import static io.datalake.transforms.schema.Field.str;
 
-import io.datalake.transforms.parse.FlatRecordMapper;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
 
@@ -14,14 +13,5 @@ public final class JourneySessions {
 
   public static final LakeTable TABLE = LakeTables.sessions("journey_sessions", str("journey_id"));
 
-  public static final RecordKind KIND =
-      RecordKind.named("journey-sessions")
-          .tenantField("org_id")
-          .eventTimeField("start_time")
-          .recordIdField("id")
-          .mapper(FlatRecordMapper::new)
-          .tables(TABLE)
-          .piiPaths(Samples.ANALYTICS_PII)
-          .sample(Samples::visitor)
-          .build();
+  public static final RecordKind KIND = AnalyticsKinds.kind("journey-sessions", TABLE);
 }

@@ -2,7 +2,6 @@ package io.datalake.transforms.kinds;
 
 import static io.datalake.transforms.schema.Field.str;
 
-import io.datalake.transforms.parse.FlatRecordMapper;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
 
@@ -12,14 +11,5 @@ public final class PortalSessions {
 
   public static final LakeTable TABLE = LakeTables.sessions("portal_sessions", str("app_name"));
 
-  public static final RecordKind KIND =
-      RecordKind.named("portal-sessions")
-          .tenantField("org_id")
-          .eventTimeField("start_time")
-          .recordIdField("id")
-          .mapper(FlatRecordMapper::new)
-          .tables(TABLE)
-          .piiPaths(Samples.ANALYTICS_PII)
-          .sample(Samples::visitor)
-          .build();
+  public static final RecordKind KIND = AnalyticsKinds.kind("portal-sessions", TABLE);
 }
