@@ -5,8 +5,9 @@ import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.RecordParser;
@@ -129,11 +130,11 @@ public final class Baseline {
     return v;
   }
 
-  private record InputFile(EventKind kind, Path path, long size) {}
+  private record InputFile(RecordKind kind, Path path, long size) {}
 
   void run(Path input, int threads) throws Exception {
     List<InputFile> files = new ArrayList<>();
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       Path dir = input.resolve(kind.folder());
       if (!Files.isDirectory(dir)) {
         continue;
@@ -219,7 +220,7 @@ public final class Baseline {
       flush();
     }
 
-    private void record(EventKind kind, String position, byte[] bytes, long length)
+    private void record(RecordKind kind, String position, byte[] bytes, long length)
         throws IOException {
       read.incrementAndGet();
       try {
@@ -243,12 +244,12 @@ public final class Baseline {
         rejected.incrementAndGet();
         DeadLetter letter =
             new DeadLetter(
-                kind.folder(),
+                kind.name(),
                 e.step(),
                 e.getMessage(),
                 position,
                 bytes == null ? null : cipher.encryptRandomized(bytes));
-        BufferedWriter out = deadLetters.computeIfAbsent(kind.folder(), k -> openDeadLetters(k));
+        BufferedWriter out = deadLetters.computeIfAbsent(kind.name(), k -> openDeadLetters(k));
         synchronized (out) {
           out.write(WriteDeadLetters.toJson(letter));
           out.write('\n');

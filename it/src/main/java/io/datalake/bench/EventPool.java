@@ -2,7 +2,9 @@ package io.datalake.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.pipelines.cli.EventGenerator;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -37,7 +39,7 @@ final class EventPool {
    * One pooled event: its text split around its id, event time and (entity operations) activity id.
    */
   private record Template(
-      EventKind kind, List<String> parts, List<Slot> slots, long millisBeforeSend) {}
+      RecordKind kind, List<String> parts, List<Slot> slots, long millisBeforeSend) {}
 
   private final Template[] templates;
   private final int perKind;
@@ -46,21 +48,20 @@ final class EventPool {
   EventPool(Path samples, long seed, int perKind, LongFunction<String> ids) throws IOException {
     this.perKind = perKind;
     this.ids = ids;
-    int kinds = EventKind.values().length;
+    int kinds = RecordKinds.builtIn().all().size();
     LongFunction<String> poolIds = i -> String.format("00000000-0000-4000-8000-%012d", i);
     EventGenerator generator = new EventGenerator(samples, seed, () -> POOL_CLOCK, poolIds, true);
     templates = new Template[perKind * kinds];
     for (int i = 0; i < templates.length; i++) {
       EventGenerator.Event e = generator.next(i, 0, 0);
-      String idText =
-          e.kind() == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(i) : poolIds.apply(i);
+      String idText = EventGenerator.recordId(i, poolIds.apply(i));
       String timeText = JSON.readTree(e.value()).path(e.kind().eventTimeField()).asText();
       long millisBefore = POOL_CLOCK.toEpochMilli() - Instant.parse(timeText).toEpochMilli();
       Map<Slot, String> slots = new EnumMap<>(Slot.class);
       slots.put(Slot.ID, idText);
       slots.put(Slot.EVENT_TIME, timeText);
-      if (e.kind() == EventKind.ENTITY_OPERATIONS) {
-        slots.put(Slot.ACTIVITY_ID, EventGenerator.activityId(i, idText));
+      if (e.kind() == EntityOperations.KIND) {
+        slots.put(Slot.ACTIVITY_ID, EntityOperations.activityId(i, idText));
       }
       templates[i] = split(e.kind(), e.value(), slots, millisBefore);
     }
@@ -68,7 +69,7 @@ final class EventPool {
 
   /** The event's text cut at each (quoted) slot value; every slot must be found. */
   private static Template split(
-      EventKind kind, String text, Map<Slot, String> slots, long millisBefore) {
+      RecordKind kind, String text, Map<Slot, String> slots, long millisBefore) {
     List<String> parts = new ArrayList<>();
     List<Slot> found = new ArrayList<>();
     int from = 0;
@@ -101,7 +102,7 @@ final class EventPool {
    * Event {@code n}, of kind {@code n} mod 7 as the generator's, with its time before {@code now}.
    */
   EventGenerator.Event next(long n, Instant now) {
-    int kinds = EventKind.values().length;
+    int kinds = RecordKinds.builtIn().all().size();
     Template t = templates[(int) ((n / kinds) % perKind) * kinds + (int) (n % kinds)];
     String id = ids.apply(n);
     String time = now.minusMillis(t.millisBeforeSend()).toString();
@@ -112,7 +113,7 @@ final class EventPool {
           switch (t.slots().get(i)) {
             case ID -> id;
             case EVENT_TIME -> time;
-            case ACTIVITY_ID -> EventGenerator.activityId(n, id);
+            case ACTIVITY_ID -> EntityOperations.activityId(n, id);
           };
       text.append('"').append(value).append('"').append(t.parts().get(i + 1));
     }

@@ -1,7 +1,8 @@
 package io.datalake.bench;
 
 import io.datalake.pipelines.cli.EventGenerator;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -67,9 +68,9 @@ final class InputFiles {
             () -> DAY.plusMillis(span.toMillis() * clockN[0] / Math.max(1, records)),
             n -> id(ID_TAG, n),
             true);
-    Map<EventKind, BufferedWriter[]> writers = new EnumMap<>(EventKind.class);
+    Map<RecordKind, BufferedWriter[]> writers = new LinkedHashMap<>();
     try {
-      for (EventKind kind : EventKind.values()) {
+      for (RecordKind kind : RecordKinds.builtIn().all()) {
         Path kindDir = Files.createDirectories(dir.resolve(kind.folder()));
         BufferedWriter[] files = new BufferedWriter[FILES_PER_KIND];
         for (int i = 0; i < FILES_PER_KIND; i++) {
@@ -80,7 +81,7 @@ final class InputFiles {
         writers.put(kind, files);
       }
       long bytes = 0;
-      int kinds = EventKind.values().length;
+      int kinds = RecordKinds.builtIn().all().size();
       for (long n = 0; n < records; n++) {
         clockN[0] = n;
         EventGenerator.Event event = generator.next(n, 0, 0);

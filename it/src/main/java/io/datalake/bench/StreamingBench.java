@@ -1,7 +1,8 @@
 package io.datalake.bench;
 
 import io.datalake.pipelines.cli.EventGenerator;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import java.io.IOException;
@@ -10,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -76,16 +77,13 @@ final class StreamingBench {
   /** The primary table of each kind, and its id column. */
   private record Primary(String table, String idColumn) {}
 
-  private static final Map<EventKind, Primary> PRIMARY = new EnumMap<>(EventKind.class);
+  /** From the kinds' descriptors: each kind's primary table and record-id column. */
+  private static final Map<RecordKind, Primary> PRIMARY = new LinkedHashMap<>();
 
   static {
-    PRIMARY.put(EventKind.ENTITY_OPERATIONS, new Primary("entity_operations", "id"));
-    PRIMARY.put(EventKind.WORKFLOW_EXECUTIONS, new Primary("workflow_executions", "id"));
-    PRIMARY.put(EventKind.CHECKOUT_ORDERS, new Primary("checkout_orders", "orderId"));
-    PRIMARY.put(EventKind.JOURNEY_SESSIONS, new Primary("journey_sessions", "id"));
-    PRIMARY.put(EventKind.JOURNEY_EVENTS, new Primary("journey_events", "id"));
-    PRIMARY.put(EventKind.PORTAL_SESSIONS, new Primary("portal_sessions", "id"));
-    PRIMARY.put(EventKind.PORTAL_EVENTS, new Primary("portal_events", "id"));
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
+      PRIMARY.put(kind, new Primary(kind.primaryTable().name(), kind.recordIdField()));
+    }
   }
 
   private final Benchmark.Config config;
@@ -101,8 +99,8 @@ final class StreamingBench {
     final long[] sentMs;
     final long[] clickhouseMs;
     final long[] parquetMs;
-    final Map<EventKind, ConcurrentSkipListSet<Long>> unseen = new EnumMap<>(EventKind.class);
-    final Map<EventKind, ConcurrentSkipListSet<Long>> stuck = new EnumMap<>(EventKind.class);
+    final Map<RecordKind, ConcurrentSkipListSet<Long>> unseen = new LinkedHashMap<>();
+    final Map<RecordKind, ConcurrentSkipListSet<Long>> stuck = new LinkedHashMap<>();
     final Set<Long> parquetUnseen = ConcurrentHashMap.newKeySet();
     final Map<Long, Long> warmupSent = new ConcurrentHashMap<>();
     final AtomicLong firstWarmupSeenMs = new AtomicLong();
@@ -124,29 +122,27 @@ final class StreamingBench {
       this.parquetMs = new long[count];
       this.database = database;
       this.lake = lake;
-      for (EventKind k : EventKind.values()) {
+      for (RecordKind k : RecordKinds.builtIn().all()) {
         unseen.put(k, new ConcurrentSkipListSet<>());
         stuck.put(k, new ConcurrentSkipListSet<>());
       }
     }
 
     String id(long seq) {
-      EventKind kind = EventGenerator.kindOf(seq);
-      return kind == EventKind.CHECKOUT_ORDERS
-          ? EventGenerator.orderId(seq)
-          : InputFiles.id(idTag, seq);
+      return EventGenerator.recordId(seq, InputFiles.id(idTag, seq));
     }
 
-    long seq(EventKind kind, String id) {
-      if (kind == EventKind.CHECKOUT_ORDERS) {
-        return Long.parseLong(id.substring(0, id.indexOf('-'))) - 1_000_000_000_000L;
+    long seq(RecordKind kind, String id) {
+      long own = kind.sample().numberOf(id);
+      if (own >= 0) {
+        return own;
       }
       UUID uuid = UUID.fromString(id);
       return uuid.getMostSignificantBits() == idTag ? uuid.getLeastSignificantBits() : -1;
     }
 
     /** Records that seq is visible in ClickHouse at time ms. */
-    void seenInClickHouse(EventKind kind, long seq, long ms) {
+    void seenInClickHouse(RecordKind kind, long seq, long ms) {
       if (seq >= MEASURED && seq < MEASURED + count) {
         int i = (int) (seq - MEASURED);
         if (clickhouseMs[i] == 0) {
@@ -174,13 +170,13 @@ final class StreamingBench {
     int count = rate * config.durationSeconds();
     Run run = new Run(count, database, lake);
 
-    Map<EventKind, String> topics = new EnumMap<>(EventKind.class);
+    Map<RecordKind, String> topics = new LinkedHashMap<>();
     StringBuilder topicsOption = new StringBuilder();
-    for (EventKind k : EventKind.values()) {
-      topics.put(k, k.folder() + "-bench-" + tag);
+    for (RecordKind k : RecordKinds.builtIn().all()) {
+      topics.put(k, k.defaultTopic() + "-bench-" + tag);
       topicsOption
           .append(topicsOption.length() == 0 ? "" : ",")
-          .append(k.folder())
+          .append(k.name())
           .append('=')
           .append(topics.get(k));
     }
@@ -291,7 +287,7 @@ final class StreamingBench {
             rate, config.warmupSeconds());
       }
       // Forget warm-up events still unseen: only measured ones count.
-      for (EventKind k : EventKind.values()) {
+      for (RecordKind k : RecordKinds.builtIn().all()) {
         run.unseen.get(k).removeIf(s -> s < MEASURED);
         run.stuck.get(k).removeIf(s -> s < MEASURED);
       }
@@ -569,7 +565,7 @@ final class StreamingBench {
       long started = System.currentTimeMillis();
       try {
         StringBuilder sql = new StringBuilder();
-        for (EventKind kind : EventKind.values()) {
+        for (RecordKind kind : RecordKinds.builtIn().all()) {
           ConcurrentSkipListSet<Long> unseen = run.unseen.get(kind);
           // Events missing for long are looked up by id, not kept as the start of the range.
           Long low;
@@ -588,7 +584,7 @@ final class StreamingBench {
           // (rows of other events inside a range are filtered out here). A cap on how many are
           // checked would make a late burst look later than it is; one range over all of them
           // would return every row in between when a kind's partitions drift apart.
-          for (EventKind kind : EventKind.values()) {
+          for (RecordKind kind : RecordKinds.builtIn().all()) {
             List<Long> stuck = new ArrayList<>(run.stuck.get(kind));
             for (int from = 0; from < stuck.size(); from += STUCK_CHUNK) {
               appendIdRange(
@@ -609,7 +605,7 @@ final class StreamingBench {
             if (tab < 0) {
               continue;
             }
-            EventKind kind = EventKind.fromFolder(line.substring(0, tab));
+            RecordKind kind = RecordKinds.builtIn().byName(line.substring(0, tab));
             try {
               run.seenInClickHouse(kind, run.seq(kind, line.substring(tab + 1)), started);
             } catch (RuntimeException e) {
@@ -654,11 +650,11 @@ final class StreamingBench {
    * (null: no end).
    */
   private static void appendIdRange(
-      StringBuilder sql, Run run, EventKind kind, long first, Long last) {
+      StringBuilder sql, Run run, RecordKind kind, long first, Long last) {
     Primary p = PRIMARY.get(kind);
     sql.append(sql.length() == 0 ? "" : " UNION ALL ")
         .append("SELECT '")
-        .append(kind.folder())
+        .append(kind.name())
         .append("' AS k, `")
         .append(p.idColumn())
         .append("` AS i FROM `")
@@ -700,7 +696,7 @@ final class StreamingBench {
     }
     while (!run.stop.get()) {
       long now = System.currentTimeMillis();
-      for (Map.Entry<EventKind, Primary> e : PRIMARY.entrySet()) {
+      for (Map.Entry<RecordKind, Primary> e : PRIMARY.entrySet()) {
         Path dir = run.lake.resolve(e.getValue().table());
         if (!Files.isDirectory(dir)) {
           continue;
@@ -746,7 +742,7 @@ final class StreamingBench {
   private static final Map<Schema, Configuration> READ_CONFIGURATIONS = new ConcurrentHashMap<>();
 
   private static void readIds(
-      Run run, EventKind kind, Path file, Schema projection, String idColumn, long seenMs) {
+      Run run, RecordKind kind, Path file, Schema projection, String idColumn, long seenMs) {
     // One configuration per projection: a new one per file parsed Hadoop's defaults again, which
     // was a third of the benchmark JVM's CPU, taken from the pipeline it measures.
     Configuration conf =

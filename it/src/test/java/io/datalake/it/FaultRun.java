@@ -1,13 +1,14 @@
 package io.datalake.it;
 
 import io.datalake.pipelines.cli.EventGenerator;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,16 +29,12 @@ final class FaultRun implements AutoCloseable {
       Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input");
 
   /** The primary table of each kind and its id column: one row per published record. */
-  static final Map<EventKind, String[]> PRIMARY = new EnumMap<>(EventKind.class);
+  static final Map<RecordKind, String[]> PRIMARY = new LinkedHashMap<>();
 
   static {
-    PRIMARY.put(EventKind.ENTITY_OPERATIONS, new String[] {"entity_operations", "id"});
-    PRIMARY.put(EventKind.WORKFLOW_EXECUTIONS, new String[] {"workflow_executions", "id"});
-    PRIMARY.put(EventKind.CHECKOUT_ORDERS, new String[] {"checkout_orders", "orderId"});
-    PRIMARY.put(EventKind.JOURNEY_SESSIONS, new String[] {"journey_sessions", "id"});
-    PRIMARY.put(EventKind.JOURNEY_EVENTS, new String[] {"journey_events", "id"});
-    PRIMARY.put(EventKind.PORTAL_SESSIONS, new String[] {"portal_sessions", "id"});
-    PRIMARY.put(EventKind.PORTAL_EVENTS, new String[] {"portal_events", "id"});
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
+      PRIMARY.put(kind, new String[] {kind.primaryTable().name(), kind.recordIdField()});
+    }
   }
 
   final String name;
@@ -55,7 +52,7 @@ final class FaultRun implements AutoCloseable {
   private final String s3Prefix;
   private final List<String> extraArgs;
   private final EventGenerator generator;
-  private final Map<EventKind, Set<String>> published = new EnumMap<>(EventKind.class);
+  private final Map<RecordKind, Set<String>> published = new LinkedHashMap<>();
 
   /** Tenant of extra journey events, and their ids. */
   private final Map<String, Set<String>> tenantIds = new LinkedHashMap<>();
@@ -80,7 +77,7 @@ final class FaultRun implements AutoCloseable {
     this.lake = s3Bucket == null ? lakeCopy.toString() : "s3://" + s3Bucket + "/" + run;
     this.extraArgs = extraArgs;
     this.generator = new EventGenerator(SAMPLES, 12, Instant::now, n -> "f" + run + "-" + n, true);
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       published.put(kind, new LinkedHashSet<>());
     }
     Faults.log(
@@ -98,13 +95,15 @@ final class FaultRun implements AutoCloseable {
   /** Publishes {@code perKind} new records of every kind. */
   void publish(int perKind) {
     Map<String, List<String>> byTopic = new LinkedHashMap<>();
-    for (int i = 0; i < perKind * EventKind.values().length; i++) {
+    for (int i = 0; i < perKind * RecordKinds.builtIn().all().size(); i++) {
       long n = next++;
       EventGenerator.Event event = generator.next(n, 0, 0);
-      EventKind kind = event.kind();
-      String id = kind == EventKind.CHECKOUT_ORDERS ? EventGenerator.orderId(n) : event.key();
+      RecordKind kind = event.kind();
+      String id = EventGenerator.recordId(n, event.key());
       published.get(kind).add(id);
-      byTopic.computeIfAbsent(kind.folder() + "-" + run, t -> new ArrayList<>()).add(event.value());
+      byTopic
+          .computeIfAbsent(kind.defaultTopic() + "-" + run, t -> new ArrayList<>())
+          .add(event.value());
     }
     byTopic.forEach(LocalServices::produce);
   }
@@ -116,12 +115,12 @@ final class FaultRun implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       String id = "f" + run + "-" + tenant + "-" + i;
       ids.add(id);
-      published.get(EventKind.JOURNEY_EVENTS).add(id);
+      published.get(JourneyEvents.KIND).add(id);
       values.add(
           TestEvents.journeyEvent(id, Instant.now())
               .replace("\"org_id\":\"739224\"", "\"org_id\":\"" + tenant + "\""));
     }
-    LocalServices.produce(EventKind.JOURNEY_EVENTS.folder() + "-" + run, values);
+    LocalServices.produce(JourneyEvents.KIND.defaultTopic() + "-" + run, values);
   }
 
   long publishedCount() {
@@ -168,9 +167,9 @@ final class FaultRun implements AutoCloseable {
   }
 
   /** Rows per kind in ClickHouse after FINAL, and their distinct ids. */
-  Map<EventKind, long[]> clickhouse() {
-    Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
-    for (EventKind kind : EventKind.values()) {
+  Map<RecordKind, long[]> clickhouse() {
+    Map<RecordKind, long[]> counts = new LinkedHashMap<>();
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       String[] p = PRIMARY.get(kind);
       try {
         counts.put(kind, LocalServices.finalRowsAndIds(database, p[0], p[1]));
@@ -182,8 +181,8 @@ final class FaultRun implements AutoCloseable {
   }
 
   boolean clickhouseHasEverything() {
-    Map<EventKind, long[]> counts = clickhouse();
-    for (EventKind kind : EventKind.values()) {
+    Map<RecordKind, long[]> counts = clickhouse();
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       long expected = published.get(kind).size();
       if (counts.get(kind)[0] != expected || counts.get(kind)[1] != expected) {
         return false;
@@ -193,12 +192,12 @@ final class FaultRun implements AutoCloseable {
   }
 
   /** Ids per kind in the lake's finished files: [rows, distinct ids, missing ids]. */
-  Map<EventKind, long[]> lake() throws IOException {
+  Map<RecordKind, long[]> lake() throws IOException {
     if (s3Bucket != null) {
       download();
     }
-    Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
-    for (EventKind kind : EventKind.values()) {
+    Map<RecordKind, long[]> counts = new LinkedHashMap<>();
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       String[] p = PRIMARY.get(kind);
       Map<String, Integer> ids = LakeFiles.idCounts(lakeCopy, p[0], p[1]);
       long rows = ids.values().stream().mapToLong(Integer::longValue).sum();
@@ -279,21 +278,21 @@ final class FaultRun implements AutoCloseable {
   /** What each sink holds per kind: the line the test output reports. */
   String report() {
     StringBuilder out = new StringBuilder(name + " (run " + run + "):\n");
-    Map<EventKind, long[]> ch = clickhouse();
-    Map<EventKind, long[]> lakeCounts;
+    Map<RecordKind, long[]> ch = clickhouse();
+    Map<RecordKind, long[]> lakeCounts;
     try {
       lakeCounts = lake();
     } catch (IOException | RuntimeException e) {
       lakeCounts = Map.of();
     }
     long duplicates = 0;
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       long[] l = lakeCounts.getOrDefault(kind, new long[] {-1, -1, -1});
       duplicates += Math.max(0, l[0] - l[1]);
       out.append(
           String.format(
               "  %-20s published %5d | ClickHouse FINAL rows %5d, distinct ids %5d | lake rows %5d, distinct ids %5d, missing %d, duplicates %d%n",
-              kind.folder(),
+              kind.name(),
               published.get(kind).size(),
               ch.get(kind)[0],
               ch.get(kind)[1],
@@ -310,16 +309,16 @@ final class FaultRun implements AutoCloseable {
   void verify() throws IOException {
     String report = report();
     System.out.print(report);
-    Map<EventKind, long[]> ch = clickhouse();
-    Map<EventKind, long[]> lakeCounts = lake();
-    for (EventKind kind : EventKind.values()) {
+    Map<RecordKind, long[]> ch = clickhouse();
+    Map<RecordKind, long[]> lakeCounts = lake();
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       long expected = published.get(kind).size();
       if (ch.get(kind)[0] != expected || ch.get(kind)[1] != expected) {
         throw new AssertionError(
-            kind.folder() + ": not every id exactly once in ClickHouse after FINAL\n" + report);
+            kind.name() + ": not every id exactly once in ClickHouse after FINAL\n" + report);
       }
       if (lakeCounts.get(kind)[2] != 0 || lakeCounts.get(kind)[1] != expected) {
-        throw new AssertionError(kind.folder() + ": ids missing from the lake\n" + report);
+        throw new AssertionError(kind.name() + ": ids missing from the lake\n" + report);
       }
     }
     for (Map.Entry<String, Set<String>> tenant : tenantIds.entrySet()) {

@@ -9,7 +9,8 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.BatchSummary;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.cli.EventGenerator;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
@@ -18,7 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -144,7 +145,7 @@ public class FaultSuiteIT {
     Path lake = temp.newFolder("lake").toPath();
     String run = Long.toString(System.nanoTime(), 36);
     String database = "fault_batch_" + run;
-    Map<EventKind, Long> expected = writeInput(input, run);
+    Map<RecordKind, Long> expected = writeInput(input, run);
     Path logs = Files.createDirectories(Path.of("target", "fault-suite", "batch-" + run));
     List<String> jvm = List.of("-Xmx768m");
     List<String> args =
@@ -199,7 +200,7 @@ public class FaultSuiteIT {
       assertThat(rerunOutput, rerun.exitValue(), equalTo(0));
       assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
       assertThat(rerunOutput, not(containsString("MISMATCH")));
-      for (Map.Entry<EventKind, Long> e : expected.entrySet()) {
+      for (Map.Entry<RecordKind, Long> e : expected.entrySet()) {
         String[] p2 = FaultRun.PRIMARY.get(e.getKey());
         long[] clickhouse = LocalServices.finalRowsAndIds(database, p2[0], p2[1]);
         assertThat(
@@ -301,7 +302,7 @@ public class FaultSuiteIT {
   }
 
   /** One file per kind of {@link #PER_KIND} records each; returns the records per kind. */
-  private static Map<EventKind, Long> writeInput(Path input, String run) throws Exception {
+  private static Map<RecordKind, Long> writeInput(Path input, String run) throws Exception {
     EventGenerator generator =
         new EventGenerator(
             Path.of(
@@ -310,13 +311,13 @@ public class FaultSuiteIT {
             Instant::now,
             n -> "b" + run + "-" + n,
             true);
-    Map<EventKind, List<String>> lines = new EnumMap<>(EventKind.class);
-    for (long n = 0; n < PER_KIND * EventKind.values().length; n++) {
+    Map<RecordKind, List<String>> lines = new LinkedHashMap<>();
+    for (long n = 0; n < PER_KIND * RecordKinds.builtIn().all().size(); n++) {
       EventGenerator.Event event = generator.next(n, 0, 0);
       lines.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event.value());
     }
-    Map<EventKind, Long> expected = new EnumMap<>(EventKind.class);
-    for (Map.Entry<EventKind, List<String>> e : lines.entrySet()) {
+    Map<RecordKind, Long> expected = new LinkedHashMap<>();
+    for (Map.Entry<RecordKind, List<String>> e : lines.entrySet()) {
       Path dir = Files.createDirectories(input.resolve(e.getKey().folder()));
       Files.write(dir.resolve("part.jsonl"), e.getValue());
       expected.put(e.getKey(), (long) e.getValue().size());

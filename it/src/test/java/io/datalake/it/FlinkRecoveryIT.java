@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ public class FlinkRecoveryIT {
   @Test
   public void aKilledJobResumesFromItsCheckpointAndLosesNothing() throws Exception {
     String topics = LocalServices.freshTopics(run);
-    String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
+    String journeyTopic = JourneyEvents.KIND.defaultTopic() + "-" + run;
     Path lake = temp.newFolder("lake").toPath();
     Path checkpoints = temp.newFolder("checkpoints").toPath();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);

@@ -5,7 +5,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -77,8 +78,8 @@ public class FutureRecordFailoverIT {
   @Test
   public void aRecordDated2099AndASigkillLoseNoRow() throws Exception {
     String topics = LocalServices.freshTopics(run);
-    String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
-    String entityTopic = EventKind.ENTITY_OPERATIONS.folder() + "-" + run;
+    String journeyTopic = JourneyEvents.KIND.defaultTopic() + "-" + run;
+    String entityTopic = EntityOperations.KIND.defaultTopic() + "-" + run;
     Path lake = temp.newFolder("lake").toPath();
     Path checkpoints = temp.newFolder("checkpoints").toPath();
     Path logs = Path.of("target", "future-failover-" + run);

@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ public class KafkaTopologyIT {
   @Rule public final RuleChain rules = RuleChain.outerRule(temp).around(jobs);
   private final String run = jobs.run;
   private final String database = jobs.database;
-  private final String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
+  private final String journeyTopic = JourneyEvents.KIND.defaultTopic() + "-" + run;
   private Path lake;
   private Path checkpoints;
   private Path logs;

@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ public class LateBacklogIT {
   @Test
   public void aBacklogBeyondTheAllowedLatenessIsWrittenWithABoundedHeap() throws Exception {
     String topics = LocalServices.freshTopics(run);
-    String journeyTopic = EventKind.JOURNEY_EVENTS.folder() + "-" + run;
+    String journeyTopic = JourneyEvents.KIND.defaultTopic() + "-" + run;
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     String filler = "x".repeat(FILLER);
     long backlogBytes = 0;

@@ -1,5 +1,7 @@
 package io.datalake.it;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import java.net.URI;
 import java.util.ArrayList;
@@ -187,11 +189,10 @@ public final class LocalServices {
    */
   public static String freshTopics(String suffix) throws Exception {
     StringBuilder topics = new StringBuilder();
-    for (io.datalake.transforms.model.EventKind kind :
-        io.datalake.transforms.model.EventKind.values()) {
-      String name = kind.folder() + "-" + suffix;
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
+      String name = kind.defaultTopic() + "-" + suffix;
       createTopic(name, 2);
-      topics.append(topics.length() == 0 ? "" : ",").append(kind.folder()).append('=').append(name);
+      topics.append(topics.length() == 0 ? "" : ",").append(kind.name()).append('=').append(name);
     }
     return topics.toString();
   }

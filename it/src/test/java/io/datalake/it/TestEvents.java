@@ -1,19 +1,32 @@
 package io.datalake.it;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.kinds.RecordKind;
 import java.time.Instant;
 
 /** Small records of the kinds the ITs publish, with the PII the pipeline must encrypt. */
 final class TestEvents {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private TestEvents() {}
 
-  /** A journey event of tenant 739224 with an IP address (PII) in its stringified details. */
+  /**
+   * A journey event of tenant 739224 with an IP address (PII) in its stringified details; its id,
+   * tenant and event-time fields are those its kind declares.
+   */
   static String journeyEvent(String id, Instant time) {
-    return "{\"id\":\""
-        + id
-        + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
-        + "\"details\":\"{\\\"ip\\\":\\\"198.51.100.7\\\"}\",\"created_at\":\""
-        + time
-        + "\"}";
+    RecordKind kind = JourneyEvents.KIND;
+    ObjectNode event = JSON.createObjectNode();
+    event.put(kind.recordIdField(), id);
+    event.put(kind.tenantField(), "739224");
+    event.put("session_id", "s");
+    event.put("journey_id", "j");
+    event.put("type", "journey_submit");
+    event.put("details", "{\"ip\":\"198.51.100.7\"}");
+    event.put(kind.eventTimeField(), time.toString());
+    return event.toString();
   }
 
   /**

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
@@ -23,7 +24,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -94,7 +94,7 @@ public final class BatchSummary {
         PipelineMetrics.byLabel(
             result.metrics(),
             PipelineMetrics.Family.RECORDS_READ,
-            Arrays.stream(EventKind.values()).map(EventKind::folder).toList());
+            RecordKinds.builtIn().all().stream().map(RecordKind::name).toList());
     Map<String, Long> rows = new TreeMap<>();
     Map<String, Long> files = new TreeMap<>();
     String prefix = WriteLakeTables.filePrefix(runId);
@@ -112,9 +112,9 @@ public final class BatchSummary {
     Map<String, Map<String, Long>> deadLetters = new TreeMap<>();
     Map<String, Long> clickhouseRejected = new TreeMap<>();
     Map<String, Long> inputDeadLetters = new TreeMap<>();
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
       for (ResourceId file :
-          match(lake + WriteDeadLetters.FOLDER + "/" + kind.folder() + "/" + prefix + "-*.jsonl")) {
+          match(lake + WriteDeadLetters.FOLDER + "/" + kind.name() + "/" + prefix + "-*.jsonl")) {
         for (JsonNode letter : jsonLines(file)) {
           String step = letter.path("step").asText();
           String table = letter.path("table").isTextual() ? letter.path("table").asText() : null;
@@ -122,10 +122,10 @@ public final class BatchSummary {
             clickhouseRejected.merge(table, 1L, Long::sum);
           }
           if (standsForInputRecord(step, table)) {
-            inputDeadLetters.merge(kind.folder(), 1L, Long::sum);
+            inputDeadLetters.merge(kind.name(), 1L, Long::sum);
           }
           deadLetters
-              .computeIfAbsent(kind.folder(), k -> new TreeMap<>())
+              .computeIfAbsent(kind.name(), k -> new TreeMap<>())
               .merge(
                   letter.path("step").asText() + ": " + letter.path("error").asText(),
                   1L,

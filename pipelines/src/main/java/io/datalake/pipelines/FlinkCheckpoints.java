@@ -257,7 +257,7 @@ final class FlinkCheckpoints {
   private static JobIdentity identity(DatalakeOptions options, KafkaTopology kafkaNow) {
     Map<String, String> topics = new TreeMap<>();
     ReadKafkaTopics.topics(options.getTopics())
-        .forEach((kind, topic) -> topics.put(kind.folder(), topic));
+        .forEach((kind, topic) -> topics.put(kind.name(), topic));
     return new JobIdentity(
         options.getJobName(),
         options.getConsumerGroup(),

@@ -2,7 +2,8 @@ package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.transforms.io.ReadJsonLines;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ final class PreRunSteps {
   static String hashInput(String input) {
     try {
       List<String> files = new ArrayList<>();
-      for (EventKind kind : EventKind.values()) {
+      for (RecordKind kind : RecordKinds.builtIn().all()) {
         MatchResult match =
             FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
         if (match.status() == MatchResult.Status.OK) {
@@ -102,8 +103,8 @@ final class PreRunSteps {
             "No input files under "
                 + input
                 + ": expected one folder per kind ("
-                + java.util.Arrays.stream(EventKind.values())
-                    .map(EventKind::folder)
+                + RecordKinds.builtIn().all().stream()
+                    .map(RecordKind::folder)
                     .collect(java.util.stream.Collectors.joining(", "))
                 + ") holding *.jsonl, *.json or .gz files");
       }

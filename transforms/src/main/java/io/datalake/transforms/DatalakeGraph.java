@@ -2,6 +2,7 @@ package io.datalake.transforms;
 
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
@@ -93,7 +94,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     return RouteLateRows.of(settings.window)
         .withAllowedLateness(settings.allowedLateness)
         .withMaxOutOfOrderness(settings.maxOutOfOrderness)
-        .withProgressEvery(settings.progressSeconds);
+        .withProgressEvery(settings.progressSeconds)
+        .withKinds(settings.kinds);
   }
 
   /** On-time rows through event-time windows, too-late rows through late panes: their letters. */
@@ -185,6 +187,20 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     return with(s -> s.parse = s.parse.withDroppedFields(value));
   }
 
+  /**
+   * The kinds of record the input holds ({@link RecordKinds#builtIn()} unless set): the parse step,
+   * the lake writer and the late-row router know their tables.
+   */
+  public DatalakeGraph withKinds(RecordKinds value) {
+    Objects.requireNonNull(value, "kinds");
+    return with(
+        s -> {
+          s.kinds = value;
+          s.parse = s.parse.withKinds(value);
+          s.lake = s.lake.withKinds(value);
+        });
+  }
+
   /** Also write to the ClickHouse warehouse; null (the default) leaves that branch off. */
   public DatalakeGraph withWarehouse(ClickHouseWarehouseIO.Write value) {
     return with(s -> s.warehouse = value);
@@ -228,6 +244,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private Duration allowedLateness;
     private Duration maxOutOfOrderness;
     private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
+    private RecordKinds kinds = RecordKinds.builtIn();
 
     /** A shallow copy: every setting is an immutable value. */
     Settings copy() {

@@ -3,7 +3,7 @@ package io.datalake.transforms;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.model.SourceRecord;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,11 +54,11 @@ public final class Fixtures {
     }
   }
 
-  public static SourceRecord record(EventKind kind, String position, JsonNode json) {
+  public static SourceRecord record(RecordKind kind, String position, JsonNode json) {
     return SourceRecord.of(kind, position, json.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  public static SourceRecord line(EventKind kind, String position, String line) {
+  public static SourceRecord line(RecordKind kind, String position, String line) {
     return SourceRecord.of(kind, position, line.getBytes(StandardCharsets.UTF_8));
   }
 

@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -44,7 +44,7 @@ public class StreamingLakeTest {
 
   private static SourceRecord event(String id, Instant time) {
     return Fixtures.record(
-        EventKind.JOURNEY_EVENTS,
+        JourneyEvents.KIND,
         "topic/0/" + id,
         Fixtures.analytics(id, "739224", "created_at", time.toString()));
   }

@@ -3,21 +3,21 @@ package io.datalake.pipelines.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.parse.DroppedFields;
-import io.datalake.transforms.parse.MappedRecord;
-import io.datalake.transforms.parse.RecordMappers;
+import io.datalake.transforms.parse.RecordParser;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.schema.JsonTyper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,7 +30,9 @@ import java.util.stream.Stream;
  * Realistic events of every kind, built from the bundled samples (themselves made from the
  * published fixtures) with fresh ids, varied tenants and PII values, event times around "now" and
  * slightly out of order; a fraction can be late (hours to days old) or bad (broken JSON). Event
- * {@code n} is of kind {@code n % 7}, so every kind gets the same number of events.
+ * {@code n} is of the {@code n % k}-th of the k built-in kinds, so every kind gets the same number
+ * of events. What a kind's events hold beyond their time comes from its descriptor ({@link
+ * RecordKind#sample()}).
  *
  * <p>Shared by {@code ./datalake produce} (Kafka, the real clock, random ids) and the benchmark
  * (files or Kafka, a fixed clock and ids that embed {@code n}, so a run is reproducible and each
@@ -38,13 +40,12 @@ import java.util.stream.Stream;
  */
 public final class EventGenerator {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String[] EPILOT_TENANTS = {"739224", "123", "100042", "200777"};
-  private static final String[] SHOPS = {"luxstore", "cozyhome", "bikeshop"};
+  private static final RecordKinds KINDS = RecordKinds.builtIn();
 
   /** One generated event: its kind (whose folder is also the default topic), key and JSON text. */
-  public record Event(EventKind kind, String key, String value) {}
+  public record Event(RecordKind kind, String key, String value) {}
 
-  private final Map<EventKind, List<ObjectNode>> templates = new EnumMap<>(EventKind.class);
+  private final Map<RecordKind, List<ObjectNode>> templates = new LinkedHashMap<>();
   private final Random random;
   private final Supplier<Instant> clock;
   private final LongFunction<String> ids;
@@ -78,7 +79,13 @@ public final class EventGenerator {
     this.clock = clock;
     this.ids = ids;
     Random trial = new Random(seed);
-    for (EventKind kind : EventKind.values()) {
+    // The parse step's own code, with the default dropped fields and PII policy.
+    RecordParser parser =
+        new RecordParser(
+            new PiiEncryptor(PiiKeyset.development().cipher()),
+            PiiPolicy.defaults(KINDS),
+            DroppedFields.defaults(KINDS));
+    for (RecordKind kind : KINDS.all()) {
       List<ObjectNode> list = new ArrayList<>();
       Path dir = samples.resolve(kind.folder());
       if (Files.isDirectory(dir)) {
@@ -93,6 +100,7 @@ public final class EventGenerator {
                     && !node.path(kind.eventTimeField()).asText().equals("string")
                     && (!acceptedOnly
                         || accepted(
+                            parser,
                             kind,
                             event(
                                 kind,
@@ -118,26 +126,21 @@ public final class EventGenerator {
   }
 
   /** The kind of event {@code n}. */
-  public static EventKind kindOf(long n) {
-    return EventKind.values()[(int) (n % EventKind.values().length)];
-  }
-
-  /** The order id of event {@code n} (checkout orders). */
-  public static String orderId(long n) {
-    return (1_000_000_000_000L + n) + "-01";
+  public static RecordKind kindOf(long n) {
+    return KINDS.all().get((int) (n % KINDS.all().size()));
   }
 
   /**
-   * The activity id of entity operation {@code n} with id {@code id}: unique, as the warehouse's
-   * key needs.
+   * The id event {@code n}, generated with id {@code id}, has in its kind's primary table (column
+   * {@link RecordKind#recordIdField()}).
    */
-  public static String activityId(long n, String id) {
-    return "01J" + Long.toString(n, 36).toUpperCase() + id.substring(0, 8).toUpperCase();
+  public static String recordId(long n, String id) {
+    return kindOf(n).sample().recordId(n, id);
   }
 
   /** Event {@code n}; late and bad are the fractions of late and broken events. */
   public Event next(long n, double lateFraction, double badFraction) {
-    EventKind kind = kindOf(n);
+    RecordKind kind = kindOf(n);
     if (random.nextDouble() < badFraction) {
       return new Event(kind, null, "{\"broken\": " + n);
     }
@@ -152,45 +155,12 @@ public final class EventGenerator {
     return new Event(kind, id, event(kind, template, n, time, id, random).toString());
   }
 
-  /** A copy of the template with the event's time, ids, tenant and PII values. */
+  /** A copy of the template with the event's time, and its kind's ids, tenant and PII values. */
   private static ObjectNode event(
-      EventKind kind, ObjectNode template, long n, Instant time, String id, Random random) {
+      RecordKind kind, ObjectNode template, long n, Instant time, String id, Random random) {
     ObjectNode event = template.deepCopy();
     event.put(kind.eventTimeField(), time.toString());
-    switch (kind) {
-      case CHECKOUT_ORDERS -> {
-        event.put("orderId", orderId(n));
-        event.put("hostname", SHOPS[random.nextInt(SHOPS.length)]);
-        JsonNode profile = event.get("clientProfileData");
-        if (profile != null && profile.isObject()) {
-          ((ObjectNode) profile).put("email", "customer" + random.nextInt(5000) + "@example.com");
-        }
-      }
-      case ENTITY_OPERATIONS -> {
-        event.put("id", id);
-        JsonNode detail = event.get("detail");
-        ObjectNode d =
-            detail.isTextual() ? (ObjectNode) readObject(detail.textValue()) : (ObjectNode) detail;
-        d.put("org", EPILOT_TENANTS[random.nextInt(EPILOT_TENANTS.length)]);
-        d.put("activity_id", activityId(n, id));
-        event.set("detail", d);
-      }
-      case WORKFLOW_EXECUTIONS -> {
-        event.put("id", id);
-        event.put("org_id", EPILOT_TENANTS[random.nextInt(EPILOT_TENANTS.length)]);
-      }
-      default -> {
-        event.put("id", id);
-        event.put("org_id", EPILOT_TENANTS[random.nextInt(EPILOT_TENANTS.length)]);
-        event.put(
-            "details",
-            "{\"ip\":\"198.51.100."
-                + random.nextInt(255)
-                + "\",\"email\":\"visitor"
-                + random.nextInt(5000)
-                + "@example.net\"}");
-      }
-    }
+    kind.sample().fill(event, n, id, random);
     return event;
   }
 
@@ -198,32 +168,12 @@ public final class EventGenerator {
    * Whether the pipeline turns the event into rows: the default dropped fields, PII encryption,
    * mapping and typing, as ParseRecords does.
    */
-  private static boolean accepted(EventKind kind, ObjectNode event) {
+  private static boolean accepted(RecordParser parser, RecordKind kind, ObjectNode event) {
     try {
-      ObjectNode record = event.deepCopy();
-      DroppedFields.parse("checkout-orders:customData").apply(kind, record);
-      new PiiEncryptor(PiiKeyset.development().cipher())
-          .encrypt(record, PiiPolicy.defaults().paths(kind));
-      MappedRecord mapped = RecordMappers.forKind(kind).map(record);
-      for (MappedRecord.TableRow row : mapped.rows()) {
-        JsonTyper.toRecord(
-            row.json(),
-            row.table(),
-            kind == EventKind.CHECKOUT_ORDERS
-                ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
-                : JsonTyper.JsonStyle.AS_IS);
-      }
+      parser.parse(kind, event.toString().getBytes(StandardCharsets.UTF_8));
       return true;
     } catch (RecordRejectedException | RuntimeException e) {
       return false;
-    }
-  }
-
-  private static JsonNode readObject(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -35,7 +35,7 @@ public final class EventProducer {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
         EventGenerator.Event event = generator.next(n, late, bad);
-        kafka.send(new ProducerRecord<>(event.kind().folder(), event.key(), event.value()));
+        kafka.send(new ProducerRecord<>(event.kind().defaultTopic(), event.key(), event.value()));
       }
       kafka.flush();
     }

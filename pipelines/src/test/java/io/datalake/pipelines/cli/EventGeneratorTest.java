@@ -4,26 +4,32 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.CheckoutOrders;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.parse.MappedRecord;
-import io.datalake.transforms.parse.RecordMappers;
+import io.datalake.transforms.parse.DroppedFields;
+import io.datalake.transforms.parse.RecordParser;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.schema.JsonTyper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.Test;
 
 /** The event generator of ./datalake produce and of the benchmark. */
 public class EventGeneratorTest {
   private static final Path SAMPLES = Path.of("samples", "input");
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The parse step's code with the default dropped fields and PII policy. */
+  private static final RecordParser PARSER =
+      new RecordParser(
+          new PiiEncryptor(PiiKeyset.development().cipher()),
+          PiiPolicy.defaults(),
+          DroppedFields.defaults(RecordKinds.builtIn()));
 
   private static EventGenerator fixed(boolean acceptedOnly) throws Exception {
     return new EventGenerator(
@@ -40,7 +46,7 @@ public class EventGeneratorTest {
     EventGenerator b = fixed(true);
     for (long n = 0; n < 70; n++) {
       EventGenerator.Event e = a.next(n, 0, 0);
-      assertThat(e.kind(), equalTo(EventKind.values()[(int) (n % 7)]));
+      assertThat(e.kind(), equalTo(RecordKinds.builtIn().all().get((int) (n % 7))));
       assertThat(e.value(), equalTo(b.next(n, 0, 0).value()));
     }
   }
@@ -51,7 +57,7 @@ public class EventGeneratorTest {
    */
   @Test
   public void acceptedOnlyEventsAreAllTurnedIntoRows() throws Exception {
-    Map<EventKind, Integer> rejectedWithAll = new EnumMap<>(EventKind.class);
+    Map<RecordKind, Integer> rejectedWithAll = new LinkedHashMap<>();
     EventGenerator accepted = fixed(true);
     EventGenerator all = fixed(false);
     for (long n = 0; n < 700; n++) {
@@ -62,24 +68,12 @@ public class EventGeneratorTest {
       }
     }
     // ./datalake produce keeps every sample as a template: some of its events are dead letters.
-    assertThat(rejectedWithAll.getOrDefault(EventKind.CHECKOUT_ORDERS, 0), greaterThan(0));
+    assertThat(rejectedWithAll.getOrDefault(CheckoutOrders.KIND, 0), greaterThan(0));
   }
 
   private static boolean mapsToRows(EventGenerator.Event event) throws Exception {
-    ObjectNode record = (ObjectNode) JSON.readTree(event.value());
-    record.remove("customData");
-    new PiiEncryptor(PiiKeyset.development().cipher())
-        .encrypt(record, PiiPolicy.defaults().paths(event.kind()));
     try {
-      MappedRecord mapped = RecordMappers.forKind(event.kind()).map(record);
-      for (MappedRecord.TableRow row : mapped.rows()) {
-        JsonTyper.toRecord(
-            row.json(),
-            row.table(),
-            event.kind() == EventKind.CHECKOUT_ORDERS
-                ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
-                : JsonTyper.JsonStyle.AS_IS);
-      }
+      PARSER.parse(event.kind(), event.value().getBytes(StandardCharsets.UTF_8));
       return true;
     } catch (RecordRejectedException e) {
       return false;

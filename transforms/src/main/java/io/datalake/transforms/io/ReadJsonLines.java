@@ -1,6 +1,7 @@
 package io.datalake.transforms.io;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import java.io.FilterInputStream;
@@ -40,15 +41,17 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
 
   private final String input;
   private final int maxRecordBytes;
+  private final RecordKinds kinds;
 
-  /** Reads the {@code <input>/<kind>/} folders. */
+  /** Reads the {@code <input>/<kind>/} folders of the built-in kinds. */
   public static ReadJsonLines from(String input) {
-    return new ReadJsonLines(input, DEFAULT_MAX_RECORD_BYTES);
+    return new ReadJsonLines(input, DEFAULT_MAX_RECORD_BYTES, RecordKinds.builtIn());
   }
 
-  private ReadJsonLines(String input, int maxRecordBytes) {
+  private ReadJsonLines(String input, int maxRecordBytes, RecordKinds kinds) {
     this.input = input.endsWith("/") ? input : input + "/";
     this.maxRecordBytes = maxRecordBytes;
+    this.kinds = kinds;
   }
 
   /** Lines longer than this many bytes become oversize records (dead letters downstream). */
@@ -56,7 +59,12 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     if (value <= 0) {
       throw new IllegalArgumentException("--maxRecordBytes must be more than 0, got " + value);
     }
-    return new ReadJsonLines(input, value);
+    return new ReadJsonLines(input, value, kinds);
+  }
+
+  /** Reads the input folder of each of {@code value}; the built-in kinds unless set. */
+  public ReadJsonLines withKinds(RecordKinds value) {
+    return new ReadJsonLines(input, maxRecordBytes, java.util.Objects.requireNonNull(value));
   }
 
   @Override
@@ -68,7 +76,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   }
 
   /** The file pattern of one kind's input. */
-  public static String pattern(String input, EventKind kind) {
+  public static String pattern(String input, RecordKind kind) {
     return (input.endsWith("/") ? input : input + "/") + kind.folder() + "/*";
   }
 
@@ -80,7 +88,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
     List<PCollection<SourceRecord>> perKind = new ArrayList<>();
-    for (EventKind kind : EventKind.values()) {
+    for (RecordKind kind : kinds.all()) {
       perKind.add(
           begin
               .apply(
@@ -96,19 +104,19 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                   // Decompressed in ReadLinesFn, to tell a corrupt file from a failing read.
                   FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
               .apply("ReadLines_" + kind.folder(), ParDo.of(new ReadLinesFn(kind, maxRecordBytes)))
-              .setCoder(SourceRecord.Coder.of()));
+              .setCoder(SourceRecord.Coder.of(kinds)));
     }
     return PCollectionList.of(perKind)
         .apply("AllKinds", Flatten.pCollections())
-        .setCoder(SourceRecord.Coder.of());
+        .setCoder(SourceRecord.Coder.of(kinds));
   }
 
   static class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceRecord> {
-    private final EventKind kind;
+    private final RecordKind kind;
     private final int maxRecordBytes;
     private final PipelineMetrics.Counters read = PipelineMetrics.Family.RECORDS_READ.counters();
 
-    ReadLinesFn(EventKind kind, int maxRecordBytes) {
+    ReadLinesFn(RecordKind kind, int maxRecordBytes) {
       this.kind = kind;
       this.maxRecordBytes = maxRecordBytes;
     }
@@ -125,7 +133,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
             in,
             maxRecordBytes,
             (lineNumber, bytes, length) -> {
-              read.inc(kind.folder());
+              read.inc(kind.name());
               lastLine[0] = lineNumber;
               String position = name + ":" + lineNumber;
               out.output(
@@ -134,7 +142,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                       : SourceRecord.of(kind, position, bytes));
             });
       } catch (CorruptInputException e) {
-        read.inc(kind.folder());
+        read.inc(kind.name());
         out.output(
             SourceRecord.unreadable(
                 kind,

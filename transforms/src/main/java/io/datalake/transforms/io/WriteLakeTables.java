@@ -1,12 +1,12 @@
 package io.datalake.transforms.io;
 
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.schema.LakeTables;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Locale;
@@ -70,6 +70,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   private final CompressionCodecName compression;
   private final String branch;
   private final PiiKeyset keyset;
+  private final RecordKinds kinds;
 
   /** Writes into the lake at {@code lake} (a folder URI ending in /), files named by run id. */
   public static WriteLakeTables to(String lake, String runId) {
@@ -80,7 +81,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
         DEFAULT_SHARDS_PER_PARTITION,
         CompressionCodecName.valueOf(DEFAULT_COMPRESSION),
         null,
-        null);
+        null,
+        RecordKinds.builtIn());
   }
 
   private WriteLakeTables(
@@ -90,7 +92,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
       int shards,
       CompressionCodecName compression,
       String branch,
-      PiiKeyset keyset) {
+      PiiKeyset keyset,
+      RecordKinds kinds) {
     this.lake = lake;
     this.runId = runId;
     this.hourly = hourly;
@@ -98,11 +101,12 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     this.compression = compression;
     this.branch = branch;
     this.keyset = keyset;
+    this.kinds = kinds;
   }
 
   /** Partitions by hour ({@code .../day=DD/hour=HH}) instead of by day. */
   public WriteLakeTables withHourlyPartitions(boolean value) {
-    return new WriteLakeTables(lake, runId, value, shards, compression, branch, keyset);
+    return new WriteLakeTables(lake, runId, value, shards, compression, branch, keyset, kinds);
   }
 
   /** Files per partition and pane; 0 lets the runner choose. */
@@ -110,7 +114,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     if (value < 0) {
       throw new IllegalArgumentException("--shardsPerPartition must be 0 or more, got " + value);
     }
-    return new WriteLakeTables(lake, runId, hourly, value, compression, branch, keyset);
+    return new WriteLakeTables(lake, runId, hourly, value, compression, branch, keyset, kinds);
   }
 
   /** Parquet compression codec: SNAPPY, GZIP, ZSTD, UNCOMPRESSED, ... */
@@ -125,7 +129,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
               + ", got "
               + value);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, codec, branch, keyset);
+    return new WriteLakeTables(lake, runId, hourly, shards, codec, branch, keyset, kinds);
   }
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
@@ -134,7 +138,13 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
       throw new IllegalArgumentException(
           "a lake branch name is lower-case letters and digits, got " + name);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset);
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset, kinds);
+  }
+
+  /** Writes the tables of these kinds; the built-in ones unless set. */
+  public WriteLakeTables withKinds(RecordKinds value) {
+    return new WriteLakeTables(
+        lake, runId, hourly, shards, compression, branch, keyset, Objects.requireNonNull(value));
   }
 
   /**
@@ -142,7 +152,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    * the parse step does. Without a keyset, such a dead letter keeps no record.
    */
   public WriteLakeTables withDeadLetterKeyset(PiiKeyset value) {
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, branch, value);
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, branch, value, kinds);
   }
 
   public static String filePrefix(String runId) {
@@ -172,6 +182,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     boolean hourlyPartitions = hourly;
     String prefix = branch == null ? filePrefix(runId) : filePrefix(runId) + "-" + branch;
     CompressionCodecName codec = compression;
+    RecordKinds tables = kinds;
     FileIO.Write<String, LakeRow> write =
         FileIO.<String, LakeRow>writeDynamic()
             .by(
@@ -183,7 +194,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
                 Contextful.fn(LakeRow::detachedRecord),
                 Contextful.fn(
                     (String partition) ->
-                        ParquetIO.sink(LakeTables.byName(tableOf(partition)).avroSchema())
+                        ParquetIO.sink(tables.table(tableOf(partition)).avroSchema())
                             .withCompressionCodec(codec)
                             .withRowGroupSize(ROW_GROUP_BYTES)
                             .withConfiguration(parquetConfiguration())))
@@ -199,9 +210,10 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     PCollectionTuple encoded =
         rows.apply(
             "EncodeRows",
-            ParDo.of(new EncodeRowFn(keyset)).withOutputTags(ENCODED, TupleTagList.of(REJECTED)));
+            ParDo.of(new EncodeRowFn(keyset, kinds))
+                .withOutputTags(ENCODED, TupleTagList.of(REJECTED)));
     WriteFilesResult<String> files =
-        encoded.get(ENCODED).setCoder(LakeRow.Coder.of()).apply("WriteParquet", write);
+        encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds)).apply("WriteParquet", write);
     files
         .getPerDestinationOutputFilenames()
         .apply("CountFiles", ParDo.of(new CountFilesFn(branch == null ? "main" : branch)));
@@ -233,13 +245,15 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    */
   static class EncodeRowFn extends DoFn<LakeRow, LakeRow> {
     private final PiiKeyset keyset;
+    private final RecordKinds kinds;
     private final PipelineMetrics.Counters rejected =
         PipelineMetrics.Family.LAKE_REJECTED.counters();
     private final PipelineMetrics.Counters byStep = PipelineMetrics.Family.DEAD_LETTERS.counters();
     private transient PiiCipher cipher;
 
-    EncodeRowFn(PiiKeyset keyset) {
+    EncodeRowFn(PiiKeyset keyset, RecordKinds kinds) {
       this.keyset = keyset;
+      this.kinds = kinds;
     }
 
     @Setup
@@ -265,7 +279,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     private DeadLetter deadLetter(LakeRow row, RuntimeException e) {
       String kind;
       try {
-        kind = LakeTables.kindOf(row.table()).folder();
+        kind = kinds.kindOf(row.table()).name();
       } catch (RuntimeException unknown) {
         kind = row.table();
       }

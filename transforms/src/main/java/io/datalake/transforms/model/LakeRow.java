@@ -1,16 +1,16 @@
 package io.datalake.transforms.model;
 
-import io.datalake.transforms.schema.LakeTable;
-import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
@@ -45,17 +45,26 @@ public final class LakeRow {
   /** The record as Avro binary; null until the row is encoded. */
   private final byte[] avro;
 
+  /** The table's Avro schema, which {@link #avro} is written in. */
+  private final Schema schema;
+
   public LakeRow(String table, String tenant, long eventTimeMicros, GenericRecord record) {
-    this(table, tenant, eventTimeMicros, Objects.requireNonNull(record), null);
+    this(table, tenant, eventTimeMicros, Objects.requireNonNull(record), null, record.getSchema());
   }
 
   private LakeRow(
-      String table, String tenant, long eventTimeMicros, GenericRecord record, byte[] avro) {
+      String table,
+      String tenant,
+      long eventTimeMicros,
+      GenericRecord record,
+      byte[] avro,
+      Schema schema) {
     this.table = Objects.requireNonNull(table);
     this.tenant = Objects.requireNonNull(tenant);
     this.eventTimeMicros = eventTimeMicros;
     this.record = record;
     this.avro = avro;
+    this.schema = Objects.requireNonNull(schema);
   }
 
   public String table() {
@@ -74,7 +83,7 @@ public final class LakeRow {
   public GenericRecord record() {
     GenericRecord r = record;
     if (r == null) {
-      r = Coder.decodeRecord(table, avro);
+      r = Coder.decodeRecord(table, schema, avro);
       record = r;
     }
     return r;
@@ -86,7 +95,7 @@ public final class LakeRow {
    */
   public GenericRecord detachedRecord() {
     GenericRecord r = record;
-    return r != null ? r : Coder.decodeRecord(table, avro);
+    return r != null ? r : Coder.decodeRecord(table, schema, avro);
   }
 
   /** This row holding only its Avro binary (itself when it already does). */
@@ -99,11 +108,8 @@ public final class LakeRow {
         tenant,
         eventTimeMicros,
         null,
-        avro != null ? avro : Coder.encodeRecord(table, record));
-  }
-
-  public LakeTable lakeTable() {
-    return LakeTables.byName(table);
+        avro != null ? avro : Coder.encodeRecord(table, record),
+        schema);
   }
 
   @Override
@@ -128,20 +134,35 @@ public final class LakeRow {
   /**
    * Table name, tenant, event time, then the record in Avro binary under its table's schema. An
    * encoded row is written as its bytes and read back as bytes: the record is decoded only when
-   * used. The Avro writer and reader of each table are made once per thread: a new one per row
-   * rebuilt Avro's caches every time (a tenth of a batch run's time in the benchmark's profile).
+   * used, under the schema of the table of that name in the coder's registry of kinds. The Avro
+   * writer and reader of each schema are made once per thread: a new one per row rebuilt Avro's
+   * caches every time (a tenth of a batch run's time in the benchmark's profile).
    */
   public static final class Coder extends AtomicCoder<LakeRow> {
-    private static final Coder INSTANCE = new Coder();
-    private static final ThreadLocal<Map<String, GenericDatumWriter<GenericRecord>>> WRITERS =
-        ThreadLocal.withInitial(HashMap::new);
-    private static final ThreadLocal<Map<String, GenericDatumReader<GenericRecord>>> READERS =
-        ThreadLocal.withInitial(HashMap::new);
+    private static final Coder BUILT_IN = new Coder(RecordKinds.builtIn());
+
+    // Keyed by schema instance: each table's schema is made once (AvroSchemas).
+    private static final ThreadLocal<Map<Schema, GenericDatumWriter<GenericRecord>>> WRITERS =
+        ThreadLocal.withInitial(IdentityHashMap::new);
+    private static final ThreadLocal<Map<Schema, GenericDatumReader<GenericRecord>>> READERS =
+        ThreadLocal.withInitial(IdentityHashMap::new);
     private static final ThreadLocal<ByteArrayOutputStream> BUFFERS =
         ThreadLocal.withInitial(() -> new ByteArrayOutputStream(4096));
 
+    private final RecordKinds kinds;
+
+    private Coder(RecordKinds kinds) {
+      this.kinds = kinds;
+    }
+
+    /** The coder of rows of the built-in kinds' tables. */
     public static Coder of() {
-      return INSTANCE;
+      return BUILT_IN;
+    }
+
+    /** The coder of rows of these kinds' tables. */
+    public static Coder of(RecordKinds kinds) {
+      return kinds.equals(RecordKinds.builtIn()) ? BUILT_IN : new Coder(kinds);
     }
 
     @Override
@@ -166,7 +187,7 @@ public final class LakeRow {
       long micros = VarLongCoder.of().decode(in);
       byte[] bytes = new byte[VarIntCoder.of().decode(in)];
       new DataInputStream(in).readFully(bytes);
-      return new LakeRow(table, tenant, micros, null, bytes);
+      return new LakeRow(table, tenant, micros, null, bytes, kinds.table(table).avroSchema());
     }
 
     static byte[] encodeRecord(String table, GenericRecord record) {
@@ -185,20 +206,16 @@ public final class LakeRow {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
       WRITERS
           .get()
-          .computeIfAbsent(table, t -> new GenericDatumWriter<>(LakeTables.byName(t).avroSchema()))
+          .computeIfAbsent(record.getSchema(), GenericDatumWriter::new)
           .write(record, encoder);
       encoder.flush();
       return bytes;
     }
 
-    static GenericRecord decodeRecord(String table, byte[] avro) {
+    static GenericRecord decodeRecord(String table, Schema schema, byte[] avro) {
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(avro, null);
       try {
-        return READERS
-            .get()
-            .computeIfAbsent(
-                table, t -> new GenericDatumReader<>(LakeTables.byName(t).avroSchema()))
-            .read(null, decoder);
+        return READERS.get().computeIfAbsent(schema, GenericDatumReader::new).read(null, decoder);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decode a row of " + table, e);
       }

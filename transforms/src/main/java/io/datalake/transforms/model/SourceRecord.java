@@ -1,11 +1,14 @@
 package io.datalake.transforms.model;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 
@@ -16,14 +19,14 @@ import org.apache.beam.sdk.coders.VarIntCoder;
  * with {@code payload == null} and a {@link #readError()}.
  */
 public final class SourceRecord {
-  private final EventKind kind;
+  private final RecordKind kind;
   private final String position;
   private final byte[] payload;
   private final long oversizeBytes;
   private final String unreadable;
 
   private SourceRecord(
-      EventKind kind, String position, byte[] payload, long oversizeBytes, String unreadable) {
+      RecordKind kind, String position, byte[] payload, long oversizeBytes, String unreadable) {
     this.kind = Objects.requireNonNull(kind);
     this.position = Objects.requireNonNull(position);
     this.payload = payload;
@@ -31,11 +34,11 @@ public final class SourceRecord {
     this.unreadable = unreadable;
   }
 
-  public static SourceRecord of(EventKind kind, String position, byte[] payload) {
+  public static SourceRecord of(RecordKind kind, String position, byte[] payload) {
     return new SourceRecord(kind, position, Objects.requireNonNull(payload), 0, null);
   }
 
-  public static SourceRecord oversize(EventKind kind, String position, long size) {
+  public static SourceRecord oversize(RecordKind kind, String position, long size) {
     return new SourceRecord(kind, position, null, size, null);
   }
 
@@ -43,7 +46,7 @@ public final class SourceRecord {
    * Stands for what could not be read from {@code position} on (the rest of a corrupt or truncated
    * compressed file); {@code why} must not quote the input.
    */
-  public static SourceRecord unreadable(EventKind kind, String position, String why) {
+  public static SourceRecord unreadable(RecordKind kind, String position, String why) {
     return new SourceRecord(kind, position, null, 0, Objects.requireNonNull(why));
   }
 
@@ -57,7 +60,7 @@ public final class SourceRecord {
         : "record of " + oversizeBytes + " bytes exceeds --maxRecordBytes";
   }
 
-  public EventKind kind() {
+  public RecordKind kind() {
     return kind;
   }
 
@@ -77,7 +80,7 @@ public final class SourceRecord {
   @Override
   public boolean equals(Object o) {
     return o instanceof SourceRecord r
-        && kind == r.kind
+        && kind.equals(r.kind)
         && position.equals(r.position)
         && java.util.Arrays.equals(payload, r.payload)
         && oversizeBytes == r.oversizeBytes
@@ -95,17 +98,38 @@ public final class SourceRecord {
     return "SourceRecord{" + kind + " at " + position + "}";
   }
 
-  /** A compact coder: the kind's ordinal, the position, the bytes. */
+  /**
+   * A compact coder: the kind's name, the position, the bytes. The kind is found again by name in
+   * the coder's registry, so adding, removing or reordering kinds never turns one kind's records
+   * into another's.
+   *
+   * <p>Wire compatibility: before kinds were descriptors this coder wrote the kind's ordinal in
+   * {@code EventKind} (a var-int) where it now writes its name (a UTF-8 string). Data encoded by
+   * the old coder (a streaming checkpoint or savepoint holding source records in flight) cannot be
+   * decoded by this one: stop such a job with a drain, then start it without resuming.
+   */
   public static final class Coder extends AtomicCoder<SourceRecord> {
-    private static final Coder INSTANCE = new Coder();
+    private static final Coder BUILT_IN = new Coder(RecordKinds.builtIn());
 
+    private final RecordKinds kinds;
+
+    private Coder(RecordKinds kinds) {
+      this.kinds = kinds;
+    }
+
+    /** The coder of records of the built-in kinds. */
     public static Coder of() {
-      return INSTANCE;
+      return BUILT_IN;
+    }
+
+    /** The coder of records of these kinds. */
+    public static Coder of(RecordKinds kinds) {
+      return kinds.equals(RecordKinds.builtIn()) ? BUILT_IN : new Coder(kinds);
     }
 
     @Override
     public void encode(SourceRecord value, OutputStream out) throws IOException {
-      VarIntCoder.of().encode(value.kind.ordinal(), out);
+      StringUtf8Coder.of().encode(value.kind.name(), out);
       StringUtf8Coder.of().encode(value.position, out);
       if (value.unreadable != null) {
         VarIntCoder.of().encode(2, out);
@@ -121,7 +145,12 @@ public final class SourceRecord {
 
     @Override
     public SourceRecord decode(InputStream in) throws IOException {
-      EventKind kind = EventKind.values()[VarIntCoder.of().decode(in)];
+      RecordKind kind;
+      try {
+        kind = kinds.byName(StringUtf8Coder.of().decode(in));
+      } catch (IllegalArgumentException e) {
+        throw new CoderException(e.getMessage());
+      }
       String position = StringUtf8Coder.of().decode(in);
       int form = VarIntCoder.of().decode(in);
       if (form == 2) {

@@ -3,7 +3,7 @@ package io.datalake.transforms.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,16 @@ import java.util.List;
  * checkout_orders} row and one {@code checkout_order_items} row per item. The tenant is {@code
  * hostname}, the event time {@code lastChange}.
  */
-final class CheckoutOrderMapper implements RecordMapper {
+public final class CheckoutOrderMapper implements RecordMapper {
+  private final LakeTable orders;
+  private final LakeTable items;
+
+  /** Orders to {@code orders}, their items to {@code items}. */
+  public CheckoutOrderMapper(LakeTable orders, LakeTable items) {
+    this.orders = orders;
+    this.items = items;
+  }
+
   @Override
   public MappedRecord map(ObjectNode order) throws RecordRejectedException {
     String orderId = Fields.requiredText(order, "orderId", "orderId");
@@ -24,14 +33,12 @@ final class CheckoutOrderMapper implements RecordMapper {
     List<MappedRecord.TableRow> rows = new ArrayList<>();
     ObjectNode orderRow = Fields.topLevelCopy(order);
     orderRow.put("org_id", hostname);
-    rows.add(new MappedRecord.TableRow(LakeTables.CHECKOUT_ORDERS, orderRow));
+    rows.add(new MappedRecord.TableRow(orders, orderRow));
     for (ObjectNode itemRow : Fields.objectCopies(order, "items")) {
       itemRow.put("orderId", orderId);
       itemRow.put("org_id", hostname);
       itemRow.set("lastChange", lastChangeText);
-      rows.add(
-          new MappedRecord.TableRow(
-              LakeTables.CHECKOUT_ORDER_ITEMS, itemRow, Fields.ROOT_ELEMENT_DEPTH));
+      rows.add(new MappedRecord.TableRow(items, itemRow, Fields.ROOT_ELEMENT_DEPTH));
     }
     return new MappedRecord(hostname, lastChange, rows);
   }

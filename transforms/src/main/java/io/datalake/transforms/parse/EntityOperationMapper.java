@@ -3,7 +3,7 @@ package io.datalake.transforms.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +13,7 @@ import java.util.Set;
  * detail.org} (the envelope's {@code account} is a cloud account, not a tenant); the event time is
  * {@code time}.
  */
-final class EntityOperationMapper implements RecordMapper {
+public final class EntityOperationMapper implements RecordMapper {
   /** The documented operations; anything else is a dead letter. */
   static final Set<String> OPERATIONS =
       Set.of(
@@ -27,6 +27,12 @@ final class EntityOperationMapper implements RecordMapper {
           "relationsSoftDeleted",
           "relationsRestored",
           "relationsDeleted");
+
+  private final LakeTable table;
+
+  public EntityOperationMapper(LakeTable table) {
+    this.table = table;
+  }
 
   @Override
   public MappedRecord map(ObjectNode envelope) throws RecordRejectedException {
@@ -69,7 +75,6 @@ final class EntityOperationMapper implements RecordMapper {
     row.put("entity_id", entityId);
     row.put("schema", schema);
     row.set("detail", detail);
-    return new MappedRecord(
-        org, time, List.of(new MappedRecord.TableRow(LakeTables.ENTITY_OPERATIONS, row)));
+    return new MappedRecord(org, time, List.of(new MappedRecord.TableRow(table, row)));
   }
 }

@@ -1,7 +1,8 @@
 package io.datalake.transforms.parse;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.SourceRecord;
@@ -46,6 +47,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   private final DroppedFields droppedFields;
   private final int progressSeconds;
   private final Duration maxFuture;
+  private final RecordKinds kinds;
 
   /** Parses records, encrypting PII with {@code keyset} as {@code policy} says. */
   public static ParseRecords of(PiiKeyset keyset, PiiPolicy policy) {
@@ -54,7 +56,8 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         Objects.requireNonNull(policy, "policy"),
         DroppedFields.parse(DEFAULT_DROPPED_FIELDS),
         DEFAULT_PROGRESS_SECONDS,
-        DEFAULT_MAX_FUTURE);
+        DEFAULT_MAX_FUTURE,
+        RecordKinds.builtIn());
   }
 
   private ParseRecords(
@@ -62,23 +65,34 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
       PiiPolicy policy,
       DroppedFields droppedFields,
       int progressSeconds,
-      Duration maxFuture) {
+      Duration maxFuture,
+      RecordKinds kinds) {
     this.keyset = keyset;
     this.policy = policy;
     this.droppedFields = droppedFields;
     this.progressSeconds = progressSeconds;
     this.maxFuture = maxFuture;
+    this.kinds = kinds;
+  }
+
+  /**
+   * The kinds of record the input may hold ({@link RecordKinds#builtIn()} unless set): each gets
+   * its counters, and the rows' coder knows their tables. The PII policy must cover them all.
+   */
+  public ParseRecords withKinds(RecordKinds value) {
+    return new ParseRecords(
+        keyset, policy, droppedFields, progressSeconds, maxFuture, Objects.requireNonNull(value));
   }
 
   /** Removes these fields from each record before anything else looks at it. */
   public ParseRecords withDroppedFields(DroppedFields value) {
     return new ParseRecords(
-        keyset, policy, Objects.requireNonNull(value), progressSeconds, maxFuture);
+        keyset, policy, Objects.requireNonNull(value), progressSeconds, maxFuture, kinds);
   }
 
   /** Each instance logs its progress every so many seconds ({@link ProgressReporter}); 0: never. */
   public ParseRecords withProgressEvery(int seconds) {
-    return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture);
+    return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture, kinds);
   }
 
   /**
@@ -92,17 +106,20 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           "--maxFutureSeconds must be 0 or more, got "
               + (value == null ? null : value.getStandardSeconds()));
     }
-    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value);
+    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value, kinds);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<SourceRecord> records) {
+    for (RecordKind kind : kinds.all()) {
+      policy.paths(kind); // fails now, naming the kind, rather than on every record
+    }
     PCollectionTuple out =
         records.apply(
             "ParseTypeEncrypt",
             ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds, maxFuture))
                 .withOutputTags(ROWS, TupleTagList.of(DEAD_LETTERS)));
-    out.get(ROWS).setCoder(LakeRow.Coder.of());
+    out.get(ROWS).setCoder(LakeRow.Coder.of(kinds));
     return out;
   }
 
@@ -200,8 +217,8 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
 
     @ProcessElement
     public void process(@Element SourceRecord source, MultiOutputReceiver out) {
-      EventKind kind = source.kind();
-      received.inc(kind.folder());
+      RecordKind kind = source.kind();
+      received.inc(kind.name());
       try {
         if (source.payload() == null) {
           throw new RecordRejectedException("read", source.readError());
@@ -216,7 +233,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
                   new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
           rowsByTable.inc(row.table());
         }
-        accepted.inc(kind.folder());
+        accepted.inc(kind.name());
       } catch (RecordRejectedException | RuntimeException | StackOverflowError e) {
         // A record no check foresaw must not fail the bundle either: in streaming the job would
         // restart on the same record forever. It leaves as a dead letter with what went wrong.
@@ -224,14 +241,14 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
             e instanceof RecordRejectedException r
                 ? deadLetter(source, r.step(), r.getMessage())
                 : deadLetter(source, "unexpected", unexpected(e));
-        rejected.inc(kind.folder());
+        rejected.inc(kind.name());
         byStep.inc(letter.step);
         out.get(DEAD_LETTERS).output(letter);
       }
     }
 
     /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */
-    private void checkNotTooFarAhead(EventKind kind, java.time.Instant eventTime)
+    private void checkNotTooFarAhead(RecordKind kind, java.time.Instant eventTime)
         throws RecordRejectedException {
       if (eventTime.toEpochMilli() - System.currentTimeMillis() > maxFutureMillis) {
         throw new RecordRejectedException(
@@ -246,7 +263,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     private DeadLetter deadLetter(SourceRecord source, String step, String error) {
       String encrypted =
           source.payload() == null ? null : cipher.encryptRandomized(source.payload());
-      return new DeadLetter(source.kind().folder(), step, error, source.position(), encrypted);
+      return new DeadLetter(source.kind().name(), step, error, source.position(), encrypted);
     }
 
     @Override

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.pii.PiiEncryptor;
@@ -14,7 +14,7 @@ import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.schema.JsonTyper;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
@@ -36,15 +36,14 @@ public final class RecordParser {
   private final PiiEncryptor encryptor;
   private final PiiPolicy policy;
   private final DroppedFields droppedFields;
-  private final Map<EventKind, RecordMapper> mappers = new EnumMap<>(EventKind.class);
+
+  /** Each kind's mapper, made on its kind's first record: any kind given is handled. */
+  private final Map<RecordKind, RecordMapper> mappers = new HashMap<>();
 
   public RecordParser(PiiEncryptor encryptor, PiiPolicy policy, DroppedFields droppedFields) {
     this.encryptor = encryptor;
     this.policy = policy;
     this.droppedFields = droppedFields;
-    for (EventKind kind : EventKind.values()) {
-      mappers.put(kind, RecordMappers.forKind(kind));
-    }
   }
 
   /** A record as typed rows of its tables, with its tenant and event time. */
@@ -61,7 +60,7 @@ public final class RecordParser {
    * Parses, encrypts, maps and types one record; a record it cannot handle is rejected whole, also
    * one beyond {@link InputLimits} and one that would overflow the stack despite them.
    */
-  public ParsedRecord parse(EventKind kind, byte[] payload) throws RecordRejectedException {
+  public ParsedRecord parse(RecordKind kind, byte[] payload) throws RecordRejectedException {
     try {
       MappedRecord mapped = map(kind, payload);
       List<TypedRow> rows = new ArrayList<>(mapped.rows().size());
@@ -69,7 +68,7 @@ public final class RecordParser {
         rows.add(
             new TypedRow(
                 row.table().name(),
-                JsonTyper.toRecord(row.json(), row.table(), jsonStyle(kind), row.depth())));
+                JsonTyper.toRecord(row.json(), row.table(), kind.jsonStyle(), row.depth())));
       }
       return new ParsedRecord(mapped.tenant(), mapped.eventTime(), rows);
     } catch (InputLimits.Exceeded e) {
@@ -82,7 +81,7 @@ public final class RecordParser {
     }
   }
 
-  private MappedRecord map(EventKind kind, byte[] payload) throws RecordRejectedException {
+  private MappedRecord map(RecordKind kind, byte[] payload) throws RecordRejectedException {
     JsonNode node;
     try {
       node = JSON.readTree(payload);
@@ -104,13 +103,6 @@ public final class RecordParser {
     ObjectNode record = (ObjectNode) node;
     droppedFields.apply(kind, record);
     encryptor.encrypt(record, policy.paths(kind));
-    return mappers.get(kind).map(record);
-  }
-
-  /** VTEX's raw form carries every value as a string: JSON columns keep scalars as strings. */
-  private static JsonTyper.JsonStyle jsonStyle(EventKind kind) {
-    return kind == EventKind.CHECKOUT_ORDERS
-        ? JsonTyper.JsonStyle.SCALARS_AS_STRINGS
-        : JsonTyper.JsonStyle.AS_IS;
+    return mappers.computeIfAbsent(kind, RecordKind::newMapper).map(record);
   }
 }

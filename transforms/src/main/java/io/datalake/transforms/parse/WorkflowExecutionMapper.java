@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.schema.LakeTable;
-import io.datalake.transforms.schema.LakeTables;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,26 @@ import java.util.List;
  * tasks and contexts, and its closing reason. Every child row carries the execution's id, tenant
  * and {@code updated_at}, which is also the event time.
  */
-final class WorkflowExecutionMapper implements RecordMapper {
+public final class WorkflowExecutionMapper implements RecordMapper {
+  private final LakeTable executions;
+  private final LakeTable phases;
+  private final LakeTable tasks;
+  private final LakeTable contexts;
+  private final LakeTable cancellations;
+
+  public WorkflowExecutionMapper(
+      LakeTable executions,
+      LakeTable phases,
+      LakeTable tasks,
+      LakeTable contexts,
+      LakeTable cancellations) {
+    this.executions = executions;
+    this.phases = phases;
+    this.tasks = tasks;
+    this.contexts = contexts;
+    this.cancellations = cancellations;
+  }
+
   @Override
   public MappedRecord map(ObjectNode execution) throws RecordRejectedException {
     String id = Fields.requiredText(execution, "id", "id");
@@ -26,16 +44,16 @@ final class WorkflowExecutionMapper implements RecordMapper {
     ObjectNode executionRow = Fields.topLevelCopy(execution);
     executionRow.remove(List.of("phases", "tasks", "contexts"));
     executionRow.put("org_id", org);
-    rows.add(new MappedRecord.TableRow(LakeTables.WORKFLOW_EXECUTIONS, executionRow));
+    rows.add(new MappedRecord.TableRow(executions, executionRow));
 
-    addChildren(rows, LakeTables.WORKFLOW_PHASES, execution, "phases", id, org, updatedAtText);
-    addChildren(rows, LakeTables.WORKFLOW_TASKS, execution, "tasks", id, org, updatedAtText);
-    addChildren(rows, LakeTables.WORKFLOW_CONTEXTS, execution, "contexts", id, org, updatedAtText);
+    addChildren(rows, phases, execution, "phases", id, org, updatedAtText);
+    addChildren(rows, tasks, execution, "tasks", id, org, updatedAtText);
+    addChildren(rows, contexts, execution, "contexts", id, org, updatedAtText);
     ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason", 2);
     if (closingReason != null && !closingReason.isEmpty()) {
       rows.add(
           new MappedRecord.TableRow(
-              LakeTables.WORKFLOW_CANCELLATIONS,
+              cancellations,
               withParent(Fields.topLevelCopy(closingReason), id, org, updatedAtText),
               2));
     }

@@ -1,12 +1,13 @@
 package io.datalake.transforms.schema;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
  * One declared field: the key it has in the JSON source, the column it becomes (sanitized, see
  * {@link ColumnNames}) and its type.
  */
-public record Field(String jsonName, String column, FieldType type) {
+public record Field(String jsonName, String column, FieldType type) implements Serializable {
   public static Field of(String jsonName, FieldType type) {
     return new Field(jsonName, ColumnNames.sanitize(jsonName), type);
   }

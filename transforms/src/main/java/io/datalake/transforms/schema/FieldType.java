@@ -1,11 +1,12 @@
 package io.datalake.transforms.schema;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /** The declared type of a field. Records and arrays nest; everything else is a leaf. */
-public sealed interface FieldType {
+public sealed interface FieldType extends Serializable {
   /** Leaf types. JSON is text holding JSON, for parts whose shape varies between sources. */
   enum Scalar implements FieldType {
     STRING,

@@ -3,7 +3,7 @@ package io.datalake.transforms.stream;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.schema.JsonTyper;
 import java.io.IOException;
 import java.time.DateTimeException;
@@ -20,7 +20,7 @@ public final class EventTimes {
   private EventTimes() {}
 
   /** The event time, or null when the record has none that parses. */
-  public static Instant of(EventKind kind, byte[] record) {
+  public static Instant of(RecordKind kind, byte[] record) {
     if (record == null) {
       return null;
     }

@@ -1,11 +1,12 @@
 package io.datalake.transforms.stream;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -61,9 +62,8 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   }
 
   /** The topic of each kind, e.g. {@link #topics(String)}. */
-  public ReadKafkaTopics withTopics(Map<EventKind, String> value) {
-    Map<EventKind, String> copy = new EnumMap<>(EventKind.class);
-    copy.putAll(value);
+  public ReadKafkaTopics withTopics(Map<RecordKind, String> value) {
+    Map<RecordKind, String> copy = new LinkedHashMap<>(value);
     return with(s -> s.topics = copy);
   }
 
@@ -109,7 +109,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   private static final class Settings implements Cloneable, Serializable {
     private String bootstrapServers;
     private String consumerGroup = DEFAULT_CONSUMER_GROUP;
-    private Map<EventKind, String> topics = topics("");
+    private Map<RecordKind, String> topics = topics("");
     private Map<String, Object> consumerProperties = Map.of();
     private Duration maxOutOfOrderness = DEFAULT_MAX_OUT_OF_ORDERNESS;
     private Long maxRecords;
@@ -147,18 +147,21 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   private Map<String, String> topicNames() {
     Map<String, String> names = new HashMap<>();
-    settings.topics.forEach((kind, topic) -> names.put(kind.folder(), topic));
+    settings.topics.forEach((kind, topic) -> names.put(kind.name(), topic));
     return names;
   }
 
-  /** The topic of each kind: its folder name unless overridden by {@code kind=topic,...}. */
-  public static Map<EventKind, String> topics(String overrides) {
-    Map<EventKind, String> topics = new EnumMap<>(EventKind.class);
-    for (EventKind kind : EventKind.values()) {
-      topics.put(kind, kind.folder());
+  /**
+   * The topic of each built-in kind: its default topic unless overridden by {@code kind=topic,...}.
+   */
+  public static Map<RecordKind, String> topics(String overrides) {
+    RecordKinds kinds = RecordKinds.builtIn();
+    Map<RecordKind, String> topics = new LinkedHashMap<>();
+    for (RecordKind kind : kinds.all()) {
+      topics.put(kind, kind.defaultTopic());
     }
     for (Map.Entry<String, String> e : pairs(overrides, "--topics").entrySet()) {
-      topics.put(EventKind.fromFolder(e.getKey()), e.getValue());
+      topics.put(kinds.byName(e.getKey()), e.getValue());
     }
     return topics;
   }
@@ -185,7 +188,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
     Settings s = settings;
-    Map<String, EventKind> kindOfTopic = new HashMap<>();
+    Map<String, RecordKind> kindOfTopic = new HashMap<>();
     s.topics.forEach((kind, topic) -> kindOfTopic.put(topic, kind));
     Map<String, Object> consumer = new HashMap<>(s.consumerProperties);
     consumer.put("group.id", s.consumerGroup);
@@ -243,15 +246,15 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   /** A record without a readable event time keeps Kafka's timestamp; parsing rejects it later. */
   private static Instant eventTime(
-      Map<String, EventKind> kindOfTopic, KafkaRecord<byte[], byte[]> record) {
+      Map<String, RecordKind> kindOfTopic, KafkaRecord<byte[], byte[]> record) {
     Instant time = EventTimes.of(kindOfTopic.get(record.getTopic()), record.getKV().getValue());
     return time != null ? time : new Instant(record.getTimestamp());
   }
 
   static class ToSourceRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, SourceRecord> {
-    private final Map<String, EventKind> kindOfTopic;
+    private final Map<String, RecordKind> kindOfTopic;
 
-    ToSourceRecordFn(Map<String, EventKind> kindOfTopic) {
+    ToSourceRecordFn(Map<String, RecordKind> kindOfTopic) {
       this.kindOfTopic = kindOfTopic;
     }
 

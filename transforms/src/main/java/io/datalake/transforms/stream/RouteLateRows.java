@@ -1,10 +1,10 @@
 package io.datalake.transforms.stream;
 
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.monitor.ProgressReporter;
 import io.datalake.transforms.schema.AvroSchemas;
-import io.datalake.transforms.schema.LakeTables;
 import java.util.Objects;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -52,6 +52,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
   private final Duration allowedLateness;
   private final Duration maxOutOfOrderness;
   private final int progressSeconds;
+  private final RecordKinds kinds;
 
   /** Routes rows of a stream whose event-time windows are {@code window} long. */
   public static RouteLateRows of(Duration window) {
@@ -59,32 +60,44 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
         Objects.requireNonNull(window, "window"),
         DEFAULT_ALLOWED_LATENESS,
         DEFAULT_MAX_OUT_OF_ORDERNESS,
-        0);
+        0,
+        RecordKinds.builtIn());
   }
 
   private RouteLateRows(
-      Duration window, Duration allowedLateness, Duration maxOutOfOrderness, int progressSeconds) {
+      Duration window,
+      Duration allowedLateness,
+      Duration maxOutOfOrderness,
+      int progressSeconds,
+      RecordKinds kinds) {
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.maxOutOfOrderness = maxOutOfOrderness;
     this.progressSeconds = progressSeconds;
+    this.kinds = kinds;
+  }
+
+  /** Rows of these kinds' tables; the built-in ones unless set. */
+  public RouteLateRows withKinds(RecordKinds value) {
+    return new RouteLateRows(
+        window, allowedLateness, maxOutOfOrderness, progressSeconds, Objects.requireNonNull(value));
   }
 
   /** How long a window stays open for late rows (the windowing's allowed lateness). */
   public RouteLateRows withAllowedLateness(Duration value) {
     return new RouteLateRows(
-        window, Objects.requireNonNull(value), maxOutOfOrderness, progressSeconds);
+        window, Objects.requireNonNull(value), maxOutOfOrderness, progressSeconds, kinds);
   }
 
   /** How far the watermark trails the clock at least (the source's out-of-orderness). */
   public RouteLateRows withMaxOutOfOrderness(Duration value) {
     return new RouteLateRows(
-        window, allowedLateness, Objects.requireNonNull(value), progressSeconds);
+        window, allowedLateness, Objects.requireNonNull(value), progressSeconds, kinds);
   }
 
   /** Each instance logs its late rows every so many seconds; 0 (the default): never. */
   public RouteLateRows withProgressEvery(int seconds) {
-    return new RouteLateRows(window, allowedLateness, maxOutOfOrderness, seconds);
+    return new RouteLateRows(window, allowedLateness, maxOutOfOrderness, seconds, kinds);
   }
 
   @Override
@@ -105,10 +118,11 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     PCollectionTuple routed =
         rows.apply(
             "RouteByLateness",
-            ParDo.of(new RouteFn(window, allowedLateness, maxOutOfOrderness, progressSeconds))
+            ParDo.of(
+                    new RouteFn(window, allowedLateness, maxOutOfOrderness, progressSeconds, kinds))
                 .withOutputTags(ON_TIME, TupleTagList.of(TOO_LATE)));
-    routed.get(ON_TIME).setCoder(LakeRow.Coder.of());
-    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of());
+    routed.get(ON_TIME).setCoder(LakeRow.Coder.of(kinds));
+    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of(kinds));
     return routed;
   }
 
@@ -130,6 +144,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
     private final Duration allowedLateness;
     private final Duration maxOutOfOrderness;
     private final int progressSeconds;
+    private final RecordKinds kinds;
     private final PipelineMetrics.Counters lateRows = PipelineMetrics.Family.ROWS_LATE.counters();
     private transient ProgressReporter progress;
 
@@ -137,11 +152,13 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
         Duration window,
         Duration allowedLateness,
         Duration maxOutOfOrderness,
-        int progressSeconds) {
+        int progressSeconds,
+        RecordKinds kinds) {
       this.window = window;
       this.allowedLateness = allowedLateness;
       this.maxOutOfOrderness = maxOutOfOrderness;
       this.progressSeconds = progressSeconds;
+      this.kinds = kinds;
     }
 
     @Setup
@@ -170,7 +187,7 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
         out.get(ON_TIME).output(row);
         return;
       }
-      lateRows.inc(LakeTables.kindOf(row.table()).folder());
+      lateRows.inc(kinds.kindOf(row.table()).name());
       // A copy: the input row may be shared with other consumers of it.
       GenericRecord flagged = GenericData.get().deepCopy(row.record().getSchema(), row.record());
       flagged.put(AvroSchemas.LATE, true);

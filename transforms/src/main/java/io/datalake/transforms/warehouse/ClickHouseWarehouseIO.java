@@ -1,13 +1,13 @@
 package io.datalake.transforms.warehouse;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.schema.LakeTables;
 import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -511,7 +511,7 @@ public final class ClickHouseWarehouseIO {
         try {
           out.get(target.tag()).output(toWarehouseRow(table, target.schema(), row, loadId));
         } catch (RecordRejectedException | RuntimeException e) {
-          EventKind kind = LakeTables.kindOf(row.table());
+          RecordKind kind = RecordKinds.builtIn().kindOf(row.table());
           rejectedRows.inc(table.name());
           deadLettersByStep.inc(STEP);
           String reason =
@@ -521,7 +521,7 @@ public final class ClickHouseWarehouseIO {
           out.get(REJECTED)
               .output(
                   new DeadLetter(
-                      kind.folder(),
+                      kind.name(),
                       STEP,
                       table.name() + ": " + reason,
                       "clickhouse:" + table.name() + ":" + keyOf(table, row),

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.schemas.Schema;
  * key, fed from one lake table.
  *
  * @param source the lake table its rows come from
+ * @param tenantColumn the column the per-tenant views filter on
  * @param partitionBy the partition expression; {@code tuple()} for tables whose versions of one key
  *     can fall in different months (ReplacingMergeTree only replaces within a partition)
  * @param viewFilter extra condition of the per-tenant {@code _final} views, with {@code {db}} and
@@ -18,6 +19,7 @@ import org.apache.beam.sdk.schemas.Schema;
 public record WarehouseTable(
     String name,
     String source,
+    String tenantColumn,
     List<WarehouseColumn> columns,
     List<String> orderBy,
     String partitionBy,
@@ -68,7 +70,9 @@ public record WarehouseTable(
         + db
         + "."
         + Sql.identifier(name)
-        + " FINAL WHERE org_id = "
+        + " FINAL WHERE "
+        + tenantColumn
+        + " = "
         + org
         + (filter.isEmpty() ? "" : " AND " + filter);
   }

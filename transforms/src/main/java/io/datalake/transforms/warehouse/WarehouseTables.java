@@ -2,14 +2,15 @@ package io.datalake.transforms.warehouse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.schema.AvroSchemas;
 import io.datalake.transforms.schema.Field;
 import io.datalake.transforms.schema.FieldType;
 import io.datalake.transforms.schema.LakeTable;
-import io.datalake.transforms.schema.LakeTables;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,12 @@ import org.joda.time.Instant;
  * have, flags as {@code UInt8}), string lists as {@code Array(String)}, nested records and other
  * lists as JSON text. Every table adds {@code _version} (epoch microseconds of the row's version
  * time: {@code DateTime} has whole seconds) and {@code _load_id} (the pipeline run that wrote it).
- * {@code current_entities} is derived from {@code entity_operations}.
+ *
+ * <p>Everything else comes from the lake tables' typed declarations ({@link LakeTable}), never from
+ * their names: the key is the {@code ORDER BY}, the version column the {@code _version}, the
+ * partition is by event-time month where a key's event time never changes, a child table's views
+ * show only its parent's newest version, and a table with a current state (entity operations) feeds
+ * a second table of each key's latest state ({@code current_entities}).
  */
 public final class WarehouseTables {
   public static final String VERSION = "_version";
@@ -34,53 +40,72 @@ public final class WarehouseTables {
   /** DateTime holds seconds from 1970 to 2106 as a UInt32. */
   private static final long MAX_DATETIME_SECONDS = 4_294_967_295L;
 
-  /** Tables whose rows are never versioned: safe to partition by event-time month. */
-  private static final Set<String> IMMUTABLE =
-      Set.of("entity_operations", "journey_events", "portal_events");
-
-  private static final Set<String> DELETING = Set.of("deleteEntity", "softDeleteEntity");
-
   private static final Map<String, WarehouseTable> BY_NAME = new LinkedHashMap<>();
 
   static {
-    for (LakeTable lake : LakeTables.all()) {
-      BY_NAME.put(lake.name(), fromLake(lake, versionColumn(lake), viewFilter(lake.name())));
+    for (WarehouseTable table : of(RecordKinds.builtIn())) {
+      BY_NAME.put(table.name(), table);
     }
-    WarehouseTable current = currentEntities();
-    BY_NAME.put(current.name(), current);
   }
 
   private WarehouseTables() {}
 
+  /** The warehouse tables of the built-in kinds. */
   public static List<WarehouseTable> all() {
     return List.copyOf(BY_NAME.values());
   }
 
+  /** A warehouse table of the built-in kinds; null when there is none of that name. */
   public static WarehouseTable byName(String name) {
     return BY_NAME.get(name);
   }
 
-  /** The warehouse tables fed from one lake table. */
+  /** The warehouse tables fed from one lake table of the built-in kinds. */
   public static List<WarehouseTable> fedBy(String lakeTable) {
     return BY_NAME.values().stream().filter(t -> t.source().equals(lakeTable)).toList();
   }
 
-  private static String versionColumn(LakeTable lake) {
-    return lake.name().endsWith("_sessions") ? "last_updated_at" : lake.eventTimeColumn();
+  /** The warehouse tables of these kinds: per lake table, its own and its current state's. */
+  public static List<WarehouseTable> of(RecordKinds kinds) {
+    List<WarehouseTable> tables = new ArrayList<>();
+    List<WarehouseTable> derived = new ArrayList<>();
+    for (LakeTable lake : kinds.tables()) {
+      tables.add(fromLake(lake));
+      if (lake.currentState() != null) {
+        derived.add(currentState(lake, lake.currentState()));
+      }
+    }
+    tables.addAll(derived);
+    Set<String> names = new HashSet<>();
+    for (WarehouseTable table : tables) {
+      if (!names.add(table.name())) {
+        throw new IllegalArgumentException("Two warehouse tables are named " + table.name());
+      }
+    }
+    return List.copyOf(tables);
   }
 
-  private static String viewFilter(String table) {
-    if (table.startsWith("workflow_") && !table.equals("workflow_executions")) {
-      // A phase or task missing from the newest snapshot no longer shows.
-      return "(execution_id, _version) IN (SELECT id, _version FROM {db}.`workflow_executions` FINAL WHERE org_id = {org})";
+  /**
+   * The per-tenant views of a child table show only the children of its parent's newest version: a
+   * phase or task missing from the newest snapshot no longer shows.
+   */
+  private static String viewFilter(LakeTable lake) {
+    LakeTable.Parent parent = lake.parent();
+    if (parent == null) {
+      return "";
     }
-    if (table.equals("checkout_order_items")) {
-      return "(orderId, _version) IN (SELECT orderId, _version FROM {db}.`checkout_orders` FINAL WHERE org_id = {org})";
-    }
-    return "";
+    return "("
+        + parent.column()
+        + ", _version) IN (SELECT "
+        + parent.parentColumn()
+        + ", _version FROM {db}."
+        + Sql.identifier(parent.table().name())
+        + " FINAL WHERE "
+        + parent.table().tenantColumn()
+        + " = {org})";
   }
 
-  private static WarehouseTable fromLake(LakeTable lake, String versionColumn, String viewFilter) {
+  private static WarehouseTable fromLake(LakeTable lake) {
     List<WarehouseColumn> columns = new ArrayList<>();
     for (Field field : lake.rowType().fields()) {
       boolean required =
@@ -89,23 +114,34 @@ public final class WarehouseTables {
     }
     columns.add(json(AvroSchemas.EXTRA, row -> row.record().get(AvroSchemas.EXTRA)));
     columns.add(lateColumn());
-    String eventTime = lake.eventTimeColumn();
-    String fallback = lake.eventTimeColumn();
-    columns.add(
-        new WarehouseColumn(
-            VERSION,
-            "UInt64",
-            ColumnType.UINT64,
-            row -> {
-              Object version = row.record().get(versionColumn);
-              return version != null ? (Long) version : (Long) row.record().get(fallback);
-            }));
+    columns.add(versionColumn(lake.versionColumn(), lake.eventTimeColumn()));
     columns.add(loadIdColumn());
+    // ReplacingMergeTree replaces only within a partition: monthly partitions only where all
+    // versions of a key share their event time.
     String partition =
-        IMMUTABLE.contains(lake.name()) || lake.name().endsWith("_sessions")
-            ? "toYYYYMM(" + Sql.identifier(eventTime) + ")"
+        lake.eventTimeFixedPerKey()
+            ? "toYYYYMM(" + Sql.identifier(lake.eventTimeColumn()) + ")"
             : "tuple()";
-    return new WarehouseTable(lake.name(), lake.name(), columns, lake.key(), partition, viewFilter);
+    return new WarehouseTable(
+        lake.name(),
+        lake.name(),
+        lake.tenantColumn(),
+        columns,
+        lake.key(),
+        partition,
+        viewFilter(lake));
+  }
+
+  /** {@code _version}: the version column's time, or the event time where a row has none. */
+  private static WarehouseColumn versionColumn(String versionColumn, String fallback) {
+    return new WarehouseColumn(
+        VERSION,
+        "UInt64",
+        ColumnType.UINT64,
+        row -> {
+          Object version = row.record().get(versionColumn);
+          return version != null ? (Long) version : (Long) row.record().get(fallback);
+        });
   }
 
   private static WarehouseColumn lateColumn() {
@@ -231,62 +267,53 @@ public final class WarehouseTables {
   }
 
   /**
-   * The latest state of each entity, by event time; deletes mark it deleted, restores revive it.
+   * The latest state of each key of {@code state}, by version; rows whose operation deletes mark it
+   * deleted, a later one that does not revives it. Columns: the key, the carried columns with
+   * {@code deleted} after the operation, then {@code payload}.
    */
-  private static WarehouseTable currentEntities() {
+  private static WarehouseTable currentState(LakeTable lake, LakeTable.CurrentState state) {
     List<WarehouseColumn> columns = new ArrayList<>();
-    columns.add(
-        new WarehouseColumn(
-            "org_id", "String", ColumnType.STRING, row -> requiredText(row, "org_id")));
-    columns.add(
-        new WarehouseColumn(
-            "entity_id", "String", ColumnType.STRING, row -> requiredText(row, "entity_id")));
-    columns.add(
-        new WarehouseColumn(
-            "schema",
-            "Nullable(String)",
-            ColumnType.nullable(TypeName.STRING),
-            row -> text(row.record().get("schema"))));
-    columns.add(
-        new WarehouseColumn(
-            "operation", "String", ColumnType.STRING, row -> requiredText(row, "operation")));
-    columns.add(
-        new WarehouseColumn(
-            "deleted",
-            "UInt8",
-            ColumnType.UINT8,
-            row -> (short) (DELETING.contains(row.record().get("operation").toString()) ? 1 : 0)));
-    columns.add(
-        new WarehouseColumn(
-            "timestamp", "DateTime", ColumnType.DATETIME, row -> dateTime(row, "timestamp")));
-    columns.add(
-        new WarehouseColumn(
-            "activity_id",
-            "Nullable(String)",
-            ColumnType.nullable(TypeName.STRING),
-            row -> text(row.record().get("activity_id"))));
+    for (String key : state.key()) {
+      columns.add(
+          new WarehouseColumn(key, "String", ColumnType.STRING, row -> requiredText(row, key)));
+    }
+    for (String name : state.columns()) {
+      boolean required =
+          name.equals(state.operationColumn()) || name.equals(lake.eventTimeColumn());
+      columns.add(column(lake.rowType().field(name), required));
+      if (name.equals(state.operationColumn())) {
+        Set<String> deleting = state.deleting();
+        columns.add(
+            new WarehouseColumn(
+                "deleted",
+                "UInt8",
+                ColumnType.UINT8,
+                row -> (short) (deleting.contains(row.record().get(name).toString()) ? 1 : 0)));
+      }
+    }
+    String payloadColumn = state.payloadColumn();
     columns.add(
         new WarehouseColumn(
             "payload",
             "Nullable(String)",
             ColumnType.nullable(TypeName.STRING),
-            WarehouseTables::payload));
+            row -> payload(row, payloadColumn)));
     columns.add(lateColumn());
-    columns.add(
-        new WarehouseColumn(
-            VERSION, "UInt64", ColumnType.UINT64, row -> (Long) row.record().get("timestamp")));
+    columns.add(versionColumn(lake.versionColumn(), lake.eventTimeColumn()));
     columns.add(loadIdColumn());
     return new WarehouseTable(
-        "current_entities",
-        "entity_operations",
+        state.table(),
+        lake.name(),
+        lake.tenantColumn(),
         columns,
-        List.of("org_id", "entity_id"),
+        state.key(),
         "tuple()",
         "deleted = 0");
   }
 
-  private static String payload(LakeRow row) throws RecordRejectedException {
-    Object detail = row.record().get("detail");
+  /** The {@code payload} member of a JSON column. */
+  private static String payload(LakeRow row, String column) throws RecordRejectedException {
+    Object detail = row.record().get(column);
     if (detail == null) {
       return null;
     }
@@ -294,7 +321,7 @@ public final class WarehouseTables {
       JsonNode payload = JSON.readTree(detail.toString()).get("payload");
       return payload == null || payload.isNull() ? null : payload.toString();
     } catch (java.io.IOException e) {
-      throw new RecordRejectedException("clickhouse", "entity_operations.detail is not JSON");
+      throw new RecordRejectedException("clickhouse", row.table() + "." + column + " is not JSON");
     }
   }
 }

@@ -3,6 +3,7 @@ package io.datalake.transforms.io;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 
+import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.SourceRecord;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -220,15 +221,12 @@ public class ReadJsonLinesTest {
 
   @Test
   public void anUnreadableRecordSurvivesItsCoder() throws Exception {
-    SourceRecord record =
-        SourceRecord.unreadable(
-            io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f.jsonl.gz:4", "why");
+    SourceRecord record = SourceRecord.unreadable(JourneyEvents.KIND, "f.jsonl.gz:4", "why");
     SourceRecord copy = org.apache.beam.sdk.util.CoderUtils.clone(SourceRecord.Coder.of(), record);
     assertThat(copy, org.hamcrest.Matchers.equalTo(record));
     assertThat(copy.readError(), org.hamcrest.Matchers.equalTo("why"));
     assertThat(
-        SourceRecord.oversize(io.datalake.transforms.model.EventKind.JOURNEY_EVENTS, "f:1", 9)
-            .readError(),
+        SourceRecord.oversize(JourneyEvents.KIND, "f:1", 9).readError(),
         org.hamcrest.Matchers.equalTo("record of 9 bytes exceeds --maxRecordBytes"));
   }
 }

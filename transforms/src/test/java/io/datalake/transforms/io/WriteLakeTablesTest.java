@@ -9,13 +9,12 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
-import io.datalake.transforms.schema.LakeTables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +61,7 @@ public class WriteLakeTablesTest {
   static class BrokenRowFn extends DoFn<String, LakeRow> {
     @ProcessElement
     public void process(@Element String tenant, OutputReceiver<LakeRow> out) {
-      GenericRecord empty = new GenericData.Record(LakeTables.JOURNEY_EVENTS.avroSchema());
+      GenericRecord empty = new GenericData.Record(JourneyEvents.TABLE.avroSchema());
       out.output(new LakeRow("journey_events", tenant, 1_700_000_000_000_000L, empty));
     }
   }
@@ -76,7 +75,7 @@ public class WriteLakeTablesTest {
                 "Records",
                 Create.of(
                         Fixtures.record(
-                            EventKind.JOURNEY_EVENTS,
+                            JourneyEvents.KIND,
                             "f:1",
                             Fixtures.analytics(
                                 "good", "739224", "created_at", "2026-01-02T03:04:05Z")))

@@ -8,8 +8,9 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertThrows;
 
 import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.pii.PiiKeyset;
@@ -32,7 +33,7 @@ public class FutureEventTimeTest {
 
   private static SourceRecord journeyEvent(String id, Instant time) {
     return Fixtures.record(
-        EventKind.JOURNEY_EVENTS,
+        JourneyEvents.KIND,
         "topic/0/" + id,
         Fixtures.analytics(id, "739224", "created_at", time.toString()));
   }
@@ -59,7 +60,7 @@ public class FutureEventTimeTest {
             journeyEvent("in-two-days", now.plus(2, ChronoUnit.DAYS)),
             journeyEvent("in-2099", Instant.parse("2099-01-01T00:00:00Z")),
             Fixtures.record(
-                EventKind.ENTITY_OPERATIONS,
+                EntityOperations.KIND,
                 "entity-operations/0/7",
                 Fixtures.entityOperation(
                     "739224",

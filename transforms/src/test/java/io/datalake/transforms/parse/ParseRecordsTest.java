@@ -9,8 +9,14 @@ import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.kinds.CheckoutOrders;
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.kinds.JourneySessions;
+import io.datalake.transforms.kinds.PortalEvents;
+import io.datalake.transforms.kinds.PortalSessions;
+import io.datalake.transforms.kinds.WorkflowExecutions;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.pii.PiiKeyset;
@@ -54,8 +60,8 @@ public class ParseRecordsTest {
     PCollectionTuple out =
         parse(
             List.of(
-                Fixtures.record(EventKind.CHECKOUT_ORDERS, "typed:1", typed),
-                Fixtures.record(EventKind.CHECKOUT_ORDERS, "raw:1", raw)));
+                Fixtures.record(CheckoutOrders.KIND, "typed:1", typed),
+                Fixtures.record(CheckoutOrders.KIND, "raw:1", raw)));
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
     PAssert.that(out.get(ParseRecords.ROWS))
         .satisfies(
@@ -102,25 +108,25 @@ public class ParseRecordsTest {
     List<SourceRecord> records =
         List.of(
             Fixtures.record(
-                EventKind.ENTITY_OPERATIONS,
+                EntityOperations.KIND,
                 "ops:1",
                 Fixtures.entityOperation(
                     "739224", "c-1", "createEntity", "2024-01-20T08:00:00.000Z", contact, true)),
-            Fixtures.record(EventKind.WORKFLOW_EXECUTIONS, "wf:1", closing),
+            Fixtures.record(WorkflowExecutions.KIND, "wf:1", closing),
             Fixtures.record(
-                EventKind.JOURNEY_SESSIONS,
+                JourneySessions.KIND,
                 "js:1",
                 Fixtures.analytics("s1", "739224", "start_time", "2024-05-10T12:00:00Z")),
             Fixtures.record(
-                EventKind.JOURNEY_EVENTS,
+                JourneyEvents.KIND,
                 "je:1",
                 Fixtures.analytics("e1", "739224", "created_at", "2024-05-10T12:01:00Z")),
             Fixtures.record(
-                EventKind.PORTAL_SESSIONS,
+                PortalSessions.KIND,
                 "ps:1",
                 Fixtures.analytics("s2", "123", "start_time", "2024-06-01T09:00:00Z")),
             Fixtures.record(
-                EventKind.PORTAL_EVENTS,
+                PortalEvents.KIND,
                 "pe:1",
                 Fixtures.analytics("e2", "123", "created_at", "2024-06-01T09:01:00Z")));
     PCollectionTuple out = parse(records);
@@ -187,22 +193,22 @@ public class ParseRecordsTest {
     List<SourceRecord> records =
         List.of(
             Fixtures.line(
-                EventKind.CHECKOUT_ORDERS,
+                CheckoutOrders.KIND,
                 "f:1",
                 "{\"orderId\": \"x\", \"clientProfileData\": {\"email\": \"rodrigo.smith@email.com"),
-            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:2", wrongType),
-            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:3", noTime),
-            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:4", noTenant),
-            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:5", badTime),
-            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:6", itemsNotArray),
-            Fixtures.record(EventKind.CHECKOUT_ORDERS, "f:12", farFuture),
-            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:7", ""),
-            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:8", "   "),
-            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:9", "[1,2]"),
-            Fixtures.line(EventKind.CHECKOUT_ORDERS, "f:10", "{\"a\":1} {\"b\":2}"),
-            SourceRecord.oversize(EventKind.CHECKOUT_ORDERS, "f:11", 999_999_999L),
-            Fixtures.record(EventKind.ENTITY_OPERATIONS, "g:1", unknownOp),
-            Fixtures.line(EventKind.JOURNEY_EVENTS, "h:1", "{\"id\":\"1\",\"org_id\":\"1\"}"));
+            Fixtures.record(CheckoutOrders.KIND, "f:2", wrongType),
+            Fixtures.record(CheckoutOrders.KIND, "f:3", noTime),
+            Fixtures.record(CheckoutOrders.KIND, "f:4", noTenant),
+            Fixtures.record(CheckoutOrders.KIND, "f:5", badTime),
+            Fixtures.record(CheckoutOrders.KIND, "f:6", itemsNotArray),
+            Fixtures.record(CheckoutOrders.KIND, "f:12", farFuture),
+            Fixtures.line(CheckoutOrders.KIND, "f:7", ""),
+            Fixtures.line(CheckoutOrders.KIND, "f:8", "   "),
+            Fixtures.line(CheckoutOrders.KIND, "f:9", "[1,2]"),
+            Fixtures.line(CheckoutOrders.KIND, "f:10", "{\"a\":1} {\"b\":2}"),
+            SourceRecord.oversize(CheckoutOrders.KIND, "f:11", 999_999_999L),
+            Fixtures.record(EntityOperations.KIND, "g:1", unknownOp),
+            Fixtures.line(JourneyEvents.KIND, "h:1", "{\"id\":\"1\",\"org_id\":\"1\"}"));
     PCollectionTuple out = parse(records);
     PAssert.that(out.get(ParseRecords.ROWS)).empty();
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
@@ -241,7 +247,7 @@ public class ParseRecordsTest {
   @Test
   public void rowsCarryTheirRecordsEventTimeAsTimestamp() {
     ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
-    PCollectionTuple out = parse(List.of(Fixtures.record(EventKind.CHECKOUT_ORDERS, "o:1", order)));
+    PCollectionTuple out = parse(List.of(Fixtures.record(CheckoutOrders.KIND, "o:1", order)));
     PAssert.that(out.get(ParseRecords.ROWS).apply(Reify.timestamps()))
         .satisfies(
             rows -> {
@@ -263,9 +269,9 @@ public class ParseRecordsTest {
     PCollectionTuple out =
         parse(
             List.of(
-                Fixtures.record(EventKind.CHECKOUT_ORDERS, "o:1", order),
+                Fixtures.record(CheckoutOrders.KIND, "o:1", order),
                 Fixtures.record(
-                    EventKind.ENTITY_OPERATIONS,
+                    EntityOperations.KIND,
                     "e:1",
                     Fixtures.entityOperation(
                         "739224", "c-1", "updateEntity", "2024-01-20T08:00:00Z", contact, false))));

@@ -8,7 +8,10 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.CheckoutOrders;
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +47,8 @@ public class PiiEncryptorTest {
     ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
     ObjectNode raw = Fixtures.rawVtex(order);
     PiiPolicy policy = PiiPolicy.defaults();
-    encryptor.encrypt(order, policy.paths(EventKind.CHECKOUT_ORDERS));
-    encryptor.encrypt(raw, policy.paths(EventKind.CHECKOUT_ORDERS));
+    encryptor.encrypt(order, policy.paths(CheckoutOrders.KIND));
+    encryptor.encrypt(raw, policy.paths(CheckoutOrders.KIND));
     String typedText = order.toString();
     String rawText = raw.toString();
     for (String pii : Fixtures.PII) {
@@ -82,7 +85,7 @@ public class PiiEncryptorTest {
     ObjectNode envelope =
         Fixtures.entityOperation(
             "739224", "e1", "createEntity", "2024-01-01T00:00:00Z", contact, true);
-    encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EventKind.ENTITY_OPERATIONS));
+    encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EntityOperations.KIND));
     String text = envelope.toString();
     for (String pii :
         List.of(
@@ -114,7 +117,8 @@ public class PiiEncryptorTest {
       while ((line = in.readLine()) != null) {
         String[] parts = line.split("\t");
         ObjectNode record = (ObjectNode) Fixtures.JSON.readTree(parts[1]);
-        encryptor.encrypt(record, PiiPolicy.defaults().paths(EventKind.fromFolder(parts[0])));
+        encryptor.encrypt(
+            record, PiiPolicy.defaults().paths(RecordKinds.builtIn().byName(parts[0])));
         assertThat(parts[0] + " record " + (lines + 1), record.toString(), equalTo(parts[2]));
         lines++;
       }
@@ -126,12 +130,12 @@ public class PiiEncryptorTest {
   public void textAPathCannotFollowIsEncryptedWhole() {
     String broken = "{\"ip\": \"203.0.113.99\", broken";
     ObjectNode event = Fixtures.JSON.createObjectNode().put("details", broken);
-    encryptor.encrypt(event, PiiPolicy.defaults().paths(EventKind.JOURNEY_EVENTS));
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
     assertThat(event.get("details").asText(), startsWith(PiiCipher.TOKEN_PREFIX));
     assertThat(cipher.decrypt(event.get("details").asText()), equalTo(broken));
 
     ObjectNode plain = Fixtures.JSON.createObjectNode().put("details", "ip=203.0.113.99");
-    encryptor.encrypt(plain, PiiPolicy.defaults().paths(EventKind.JOURNEY_EVENTS));
+    encryptor.encrypt(plain, PiiPolicy.defaults().paths(JourneyEvents.KIND));
     assertThat(
         "a named step needs JSON",
         cipher.decrypt(plain.get("details").asText()),

@@ -4,7 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -48,7 +48,7 @@ public class EventTimePolicyTest {
 
   private static EventTimePolicy policy() {
     return new EventTimePolicy(
-        r -> EventTimes.of(EventKind.JOURNEY_EVENTS, r.getKV().getValue()),
+        r -> EventTimes.of(JourneyEvents.KIND, r.getKV().getValue()),
         OUT_OF_ORDERNESS,
         new TopicPartition("journey-events", 0),
         Optional.empty());

@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
-import io.datalake.transforms.model.EventKind;
+import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.ParseRecords;
@@ -38,7 +38,7 @@ public class EventTimeWindowingTest {
 
   private static SourceRecord event(String id, Instant time) {
     ObjectNode e = Fixtures.analytics(id, "739224", "created_at", time.toString());
-    return Fixtures.record(EventKind.JOURNEY_EVENTS, "topic/0/" + id, e);
+    return Fixtures.record(JourneyEvents.KIND, "topic/0/" + id, e);
   }
 
   @Test

@@ -5,8 +5,8 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.DeadLetter;
-import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.ParseRecords;
@@ -50,7 +50,7 @@ public class RouteLateRowsTest {
 
   private static SourceRecord event(String id, Instant time) {
     return Fixtures.record(
-        EventKind.JOURNEY_EVENTS,
+        JourneyEvents.KIND,
         "topic/0/" + id,
         Fixtures.analytics(id, "739224", "created_at", time.toString()));
   }

@@ -1,0 +1,40 @@
+package io.datalake.transforms.kinds;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.parse.FlatRecordMapper;
+import io.datalake.transforms.schema.LakeTable;
+import java.util.Random;
+
+/**
+ * What journey and portal sessions and events share: flat records with an {@code id}, the tenant in
+ * {@code org_id} and their table's event time, one row each; PII only in their free-form details.
+ */
+final class AnalyticsKinds {
+  private AnalyticsKinds() {}
+
+  /** The kind {@code name} whose records are rows of {@code table}. */
+  static RecordKind kind(String name, LakeTable table) {
+    return RecordKind.named(name)
+        .tenantField("org_id")
+        .eventTimeField(table.eventTimeColumn())
+        .recordIdField("id")
+        .mapper(FlatRecordMapper::new)
+        .tables(table)
+        .piiPaths("details.**.ip", "details.**.email", "details.**.phone", "details.**.ip_address")
+        .sample(AnalyticsKinds::visitor)
+        .build();
+  }
+
+  /** A fresh id, an epilot tenant, a visitor's IP and e-mail. */
+  private static void visitor(ObjectNode event, long n, String id, Random random) {
+    event.put("id", id);
+    event.put("org_id", Samples.epilotTenant(random));
+    event.put(
+        "details",
+        "{\"ip\":\"198.51.100."
+            + random.nextInt(255)
+            + "\",\"email\":\"visitor"
+            + random.nextInt(5000)
+            + "@example.net\"}");
+  }
+}
