@@ -69,7 +69,7 @@ ensure_jar() {
 # Runs mvn "$@" in the project, its whole output in $DATALAKE_HOME/log/build.log, and prints
 # progress instead of minutes of silence on a first build: a line per module as the reactor
 # reaches it, and one per slow step (compiling, bundling the jars). On failure: the log's tail.
-readonly MVN_STEP='^\[INFO\] --- (compiler:[^ ]*:compile|shade:[^ ]*:shade) \(([^)]*)\)'
+readonly MVN_STEP='^\[INFO\] --- [a-z-]*(compiler|shade)[a-z-]*:[^ ]*:(compile|shade) \(([^)]*)\) @ ([^ ]*)'
 mvn_build() {
   local log=$DATALAKE_HOME/log/build.log line rc=0 module=
   mkdir -p "$DATALAKE_HOME/log"
@@ -80,7 +80,7 @@ mvn_build() {
       module=${BASH_REMATCH[1]% *}
       say "  [${BASH_REMATCH[2]}] $module"
     elif [[ $line =~ $MVN_STEP ]]; then
-      say "        ${BASH_REMATCH[1]%%:*} (${BASH_REMATCH[2]})"
+      say "        ${BASH_REMATCH[2]} ${BASH_REMATCH[4]} (${BASH_REMATCH[3]})"
     fi
   done || rc=$?
   if (( rc != 0 )); then

@@ -54,12 +54,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "run",
-    description = {
-      "Runs the pipeline with Beam options (--name=value). On a Flink cluster",
-      "(--runner=FlinkRunner --flinkMaster=HOST:PORT) it stages the cluster jar (unless",
-      "--filesToStage), makes relative paths absolute, submits streaming jobs detached and records",
-      "their options for 'stop'. The pipeline's own options are listed below."
-    })
+    description =
+        "Runs the pipeline with Beam options (--name=value). On a Flink cluster"
+            + " (--runner=FlinkRunner --flinkMaster=HOST:PORT) it stages the cluster jar (unless"
+            + " --filesToStage), makes relative paths absolute, checks the cluster answers and has"
+            + " the slots, submits streaming jobs detached and records their options for 'stop'."
+            + " A streaming run on Flink keeps its checkpoints under --checkpointDir/<jobName>"
+            + " ($DATALAKE_HOME/checkpoints, or the cluster's). The pipeline's own options are"
+            + " listed below.")
 final class RunCommand implements Callable<Integer> {
   /** The options of DatalakeOptions that name files the workers open. */
   static final List<String> PATH_OPTIONS =
