@@ -357,6 +357,15 @@ do_flink_kill_taskmanager() {
 cmd_flink() {
   local sub=${1:-help}
   (( $# )) && shift
+  # `flink SUB --help`: the flink commands' usage. Commands without arguments refuse any.
+  if [[ ${1:-} == --help || ${1:-} == -h ]]; then
+    flink_usage
+    return 0
+  fi
+  case $sub in
+    down | taskmanagers | add-taskmanager)
+      (( $# == 0 )) || { warn "flink $sub takes no arguments, not '$*'"; flink_usage >&2; exit 2; } ;;
+  esac
   check_flink_settings
   case $sub in
     up)
@@ -364,7 +373,7 @@ cmd_flink() {
       while (( $# )); do
         case $1 in
           --taskmanagers=*) want=${1#*=} ;;
-          --taskmanagers | -n) (( $# > 1 )) || die "$1 needs a number"; want=$2; shift ;;
+          --taskmanagers | -n) (( $# > 1 )) || { warn "$1 needs a number"; exit 2; }; want=$2; shift ;;
           *) warn "flink up: unknown argument '$1'"; flink_usage >&2; exit 2 ;;
         esac
         shift
@@ -397,7 +406,13 @@ cmd_flink() {
 flink_status() {
   local pid id down=0 name answering=0 arg
   local lines=1  # the fd of the process lines
-  for arg in "$@"; do [[ $arg == --json ]] && lines=2; done
+  for arg in "$@"; do
+    case $arg in
+      --json) lines=2 ;;
+      --flinkRest=*) ;;
+      *) warn "error: flink status: unknown argument '$arg' (./datalake flink --help)"; exit 2 ;;
+    esac
+  done
   {
     if pid=$(flink_pid "$FLINK_JM"); then
       if flink_jobmanager_ready; then
