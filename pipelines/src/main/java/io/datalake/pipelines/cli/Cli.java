@@ -137,6 +137,19 @@ public final class Cli implements Callable<Integer> {
     boolean help;
   }
 
+  /** A command that only groups subcommands ({@code keys create}, {@code jobs show}...). */
+  abstract static class Group implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() {
+      throw new ParameterException(
+          spec.commandLine(),
+          "missing subcommand: " + String.join(" | ", spec.subcommands().keySet()));
+    }
+  }
+
   /** The project folder the launcher names; the current folder otherwise. */
   static Path projectDir() {
     return Path.of(System.getProperty("datalake.project.dir", "."));
@@ -373,14 +386,7 @@ public final class Cli implements Callable<Integer> {
   // ------------------------------------------------------------------ keys
 
   @Command(name = "keys", description = "PII keysets.", subcommands = Keys.Create.class)
-  static final class Keys implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin HelpOption help;
-
-    @Override
-    public Integer call() {
-      throw new ParameterException(spec.commandLine(), "missing subcommand: create");
-    }
+  static final class Keys extends Group {
 
     @Command(name = "create", description = "Writes a new Tink AES-SIV keyset (mode 600).")
     static final class Create implements Callable<Integer> {
@@ -419,14 +425,7 @@ public final class Cli implements Callable<Integer> {
   // ------------------------------------------------------------------ pii
 
   @Command(name = "pii", description = "PII tokens.", subcommands = Pii.Decrypt.class)
-  static final class Pii implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin HelpOption help;
-
-    @Override
-    public Integer call() {
-      throw new ParameterException(spec.commandLine(), "missing subcommand: decrypt");
-    }
+  static final class Pii extends Group {
 
     @Command(
         name = "decrypt",

@@ -202,15 +202,7 @@ final class FlinkCommands {
       name = "flink",
       description = "The REST part of './datalake flink status' (the launcher adds the processes).",
       subcommands = Status.class)
-  static final class Flink implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin Cli.HelpOption help;
-
-    @Override
-    public Integer call() {
-      throw new ParameterException(spec.commandLine(), "missing subcommand: status");
-    }
-  }
+  static final class Flink extends Cli.Group {}
 
   @Command(name = "status", description = "TaskManagers, slots and running jobs of the cluster.")
   static final class Status implements Callable<Integer> {
