@@ -170,10 +170,8 @@ public final class Cli implements Callable<Integer> {
 
   @Command(
       name = "demo",
-      description = {
-        "The bundled samples through the batch pipeline (DirectRunner) into a local lake, and into",
-        "the local ClickHouse when it answers; then a query of the warehouse."
-      })
+      description =
+          "The bundled samples through the batch pipeline (DirectRunner) into a local lake, and into the local ClickHouse when it answers; then a query of the warehouse.")
   static final class Demo implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin HelpOption help;
@@ -243,11 +241,8 @@ public final class Cli implements Callable<Integer> {
 
   @Command(
       name = "produce",
-      description = {
-        "Publishes realistic events of every kind (from the bundled samples: fresh ids, varied",
-        "tenants and PII, event times up to 20 s old and out of order) to one topic per kind, named",
-        "like the batch folders (the local broker creates missing topics)."
-      })
+      description =
+          "Publishes realistic events of every kind (from the bundled samples: fresh ids, varied tenants and PII, event times up to 20 s old and out of order) to one topic per kind, named like the batch folders (the local broker creates missing topics).")
   static final class Produce implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin HelpOption help;

@@ -88,10 +88,8 @@ final class FlinkCommands {
 
   @Command(
       name = "jobs",
-      description = {
-        "The jobs of the Flink cluster, newest first: id, state, start (UTC), duration, name.",
-        "JOB (of 'jobs show', 'stop'): a job id or a unique prefix of one."
-      },
+      description =
+          "The jobs of the Flink cluster, newest first: id, state, start (UTC), duration, name. JOB (of 'jobs show', 'stop'): a job id or a unique prefix of one.",
       subcommands = Show.class)
   static final class Jobs implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -119,10 +117,8 @@ final class FlinkCommands {
 
   @Command(
       name = "show",
-      description = {
-        "One job: state, restarts, checkpoints (latest, restored), last failure, and the",
-        "TaskManager of every subtask."
-      })
+      description =
+          "One job: state, restarts, checkpoints (latest, restored), last failure, and the TaskManager of every subtask.")
   static final class Show implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
@@ -143,15 +139,8 @@ final class FlinkCommands {
 
   @Command(
       name = "stop",
-      description = {
-        "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the",
-        "cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the",
-        "command that resumes the job from it (./datalake run ... --fromSavepoint=PATH).",
-        "By default the job drains first: the watermark advances to the end of time, so every",
-        "window fires and its rows are written before the job ends. A drained job's Kafka offsets",
-        "are committed to its consumer group with the savepoint: a new start without --resume",
-        "continues from there (the upgrade path when a savepoint does not fit the new code)."
-      })
+      description =
+          "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the command that resumes the job from it (./datalake run ... --fromSavepoint=PATH). By default the job drains first: the watermark advances to the end of time, so every window fires and its rows are written before the job ends. A drained job's Kafka offsets are committed to its consumer group with the savepoint: a new start without --resume continues from there (the upgrade path when a savepoint does not fit the new code).")
   static final class Stop implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
