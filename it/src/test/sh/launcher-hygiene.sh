@@ -7,6 +7,8 @@
 #   on its ports does not count.
 # Sources the launcher (which then defines its functions and runs nothing) with apt-get and
 # apt-cache replaced by shims on PATH, and root's commands run as they are. Exit 0 when all pass.
+# The single-quoted `bash -c` scripts below get their values as "$1"... on purpose.
+# shellcheck disable=SC2016
 set -uo pipefail
 PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd -P)
 WORK=$(mktemp -d)
@@ -94,7 +96,9 @@ rm -f "$DATALAKE_POLICY_RC"
 
 # ---- a service is up only when its own pid listens and answers
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export DATALAKE_CLICKHOUSE_HTTP_PORT=$(free_port) DATALAKE_CLICKHOUSE_TCP_PORT=$(free_port)
+DATALAKE_CLICKHOUSE_HTTP_PORT=$(free_port)
+DATALAKE_CLICKHOUSE_TCP_PORT=$(free_port)
+export DATALAKE_CLICKHOUSE_HTTP_PORT DATALAKE_CLICKHOUSE_TCP_PORT
 cat >"$WORK/fake_clickhouse.py" <<'PY'
 # Answers like ClickHouse's HTTP interface (/ping, SELECT 1) and holds its TCP port too.
 import http.server, socket, sys, threading

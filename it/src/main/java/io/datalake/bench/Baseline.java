@@ -90,7 +90,15 @@ public final class Baseline {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> flags = Bench.flags(args);
+    Map<String, String> flags =
+        Bench.parseOrExit(
+            "Baseline",
+            () ->
+                Bench.flags(
+                    args,
+                    java.util.Set.of(
+                        "input", "lake", "threads", "runId", "parquetCompression", "dropFields"),
+                    java.util.Set.of()));
     Path input = Path.of(required(flags, "input"));
     Path lake = Path.of(required(flags, "lake"));
     int threads = Integer.parseInt(flags.getOrDefault("threads", "1"));

@@ -9,6 +9,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /** Small helpers of the benchmark: progress lines, flags, percentiles, the machine. */
 final class Bench {
@@ -23,24 +29,57 @@ final class Bench {
     System.out.flush();
   }
 
-  /** {@code --key=value} and {@code --key value} pairs; a bare {@code --flag} is "true". */
-  static Map<String, String> flags(String[] args) {
+  /**
+   * The options among {@code args}, parsed by picocli: {@code --name=value} or {@code --name value}
+   * for each of {@code valued}, a bare {@code --name} (value "true") for each of {@code switches}.
+   * An unknown option, a missing value or a stray argument is a {@link ParameterException}.
+   */
+  static Map<String, String> flags(String[] args, Set<String> valued, Set<String> switches) {
+    CommandSpec spec = CommandSpec.create();
+    for (String name : valued) {
+      spec.addOption(
+          OptionSpec.builder("--" + name).type(String.class).paramLabel("VALUE").build());
+    }
+    for (String name : switches) {
+      spec.addOption(
+          OptionSpec.builder((name.length() == 1 ? "-" : "--") + name).type(boolean.class).build());
+    }
+    CommandLine line = new CommandLine(spec);
+    ParseResult parsed = line.parseArgs(args);
     Map<String, String> flags = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (!arg.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument: " + arg);
-      }
-      String[] kv = arg.substring(2).split("=", 2);
-      if (kv.length == 2) {
-        flags.put(kv[0], kv[1]);
-      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-        flags.put(kv[0], args[++i]);
-      } else {
-        flags.put(kv[0], "true");
-      }
+    for (OptionSpec option : parsed.matchedOptions()) {
+      flags.put(
+          option.longestName().replaceFirst("^-+", ""), String.valueOf((Object) option.getValue()));
     }
     return flags;
+  }
+
+  /**
+   * Runs {@code parse}; what the user typed wrong ends as one line {@code datalake: error: ...} and
+   * exit code 2, as in every command of the launcher.
+   */
+  static <T> T parseOrExit(String command, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (NumberFormatException e) {
+      System.err.println(
+          "datalake: error: a number was expected: "
+              + e.getMessage()
+              + " ("
+              + command
+              + " --help)");
+      System.exit(2);
+      throw new IllegalStateException("not reached", e);
+    } catch (ParameterException | IllegalArgumentException e) {
+      System.err.println(
+          "datalake: error: "
+              + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", " ")
+              + " ("
+              + command
+              + " --help)");
+      System.exit(2);
+      throw new IllegalStateException("not reached", e);
+    }
   }
 
   /** The q-quantile (0..1) of values, nearest rank; NaN when empty. */

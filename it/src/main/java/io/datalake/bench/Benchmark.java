@@ -131,8 +131,43 @@ public final class Benchmark {
         --help              this text
       """;
 
+  /** The options that take a value; {@link #SWITCHES} take none. */
+  static final Set<String> VALUED =
+      Set.of(
+          "events",
+          "sizes",
+          "rate",
+          "rates",
+          "duration",
+          "warmup",
+          "out",
+          "data",
+          "only",
+          "cores",
+          "heap",
+          "direct-max",
+          "s3-max",
+          "jfr",
+          "window",
+          "max-ooo",
+          "stream-args",
+          "clickhouse-jvm-args",
+          "kafka",
+          "clickhouse",
+          "s3-endpoint",
+          "s3-bucket",
+          "s3-region",
+          "s3-access-key",
+          "s3-secret-key",
+          "jar",
+          "batch-timeout",
+          "repeat");
+
+  static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h");
+
   public static void main(String[] args) throws Exception {
-    Map<String, String> flags = Bench.flags(args);
+    Map<String, String> flags =
+        Bench.parseOrExit("./datalake bench", () -> Bench.flags(args, VALUED, SWITCHES));
     if (flags.containsKey("help") || flags.containsKey("h")) {
       System.out.print(
           String.format(
@@ -148,6 +183,11 @@ public final class Benchmark {
         Path.of(flags.getOrDefault("out", project.resolve("it/target/bench").toString()))
             .toAbsolutePath()
             .normalize();
+    // Every value is checked (numbers, parts) before anything is written or started.
+    Config config =
+        flags.containsKey("render")
+            ? null
+            : Bench.parseOrExit("./datalake bench", () -> config(flags, project, out));
     Files.createDirectories(out);
     if (flags.containsKey("render")) {
       Results r = Results.load(out.resolve("results.json"));
@@ -187,7 +227,6 @@ public final class Benchmark {
           "bench: wrote " + out.resolve("results.md") + " and " + out.resolve("chart.svg"));
       return;
     }
-    Config config = config(flags, project, out);
     ChildJvm.awsCredentials(config.s3AccessKey(), config.s3SecretKey());
     Results r = new Results();
     r.machine = Bench.machine();
@@ -464,42 +503,6 @@ public final class Benchmark {
   }
 
   private static Config config(Map<String, String> flags, Path project, Path out) {
-    Set<String> known =
-        Set.of(
-            "events",
-            "sizes",
-            "rate",
-            "rates",
-            "duration",
-            "warmup",
-            "out",
-            "data",
-            "only",
-            "cores",
-            "heap",
-            "direct-max",
-            "s3-max",
-            "jfr",
-            "window",
-            "max-ooo",
-            "stream-args",
-            "clickhouse-jvm-args",
-            "keep",
-            "kafka",
-            "clickhouse",
-            "s3-endpoint",
-            "s3-bucket",
-            "s3-region",
-            "s3-access-key",
-            "s3-secret-key",
-            "jar",
-            "batch-timeout",
-            "repeat");
-    for (String k : flags.keySet()) {
-      if (!known.contains(k)) {
-        throw new IllegalArgumentException("unknown option --" + k + " (--help lists them)");
-      }
-    }
     String classpath = System.getProperty("java.class.path");
     Path jar =
         flags.containsKey("jar")

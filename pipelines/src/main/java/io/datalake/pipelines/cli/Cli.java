@@ -9,257 +9,453 @@ import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * The launcher's Java commands: {@code demo}, {@code keys create FILE}, {@code pii decrypt
- * --piiKeyset=FILE VALUE}, and the Flink job commands of {@link FlinkCommands}. The pipeline itself
- * is {@link DatalakePipeline}.
+ * The one command line of the project (picocli): {@code run} (the pipeline, with the rewriting a
+ * Flink cluster needs), {@code demo}, {@code keys}, {@code pii}, {@code tenants}, {@code produce},
+ * and the Flink job commands of {@link FlinkCommands}. The launcher ({@code ./datalake}) hands it
+ * every command that is not about starting or stopping local services.
+ *
+ * <p>Anything the user typed wrong (an unknown option, a bad value, a refused combination) ends as
+ * one line {@code datalake: error: ...} on stderr and exit code 2, before any side effect.
  */
-public final class Cli {
-  private Cli() {}
+@Command(
+    name = "datalake",
+    description = "The data lake's Java commands (the launcher ./datalake runs them).",
+    subcommands = {
+      RunCommand.class,
+      Cli.Demo.class,
+      Cli.Keys.class,
+      Cli.Pii.class,
+      Cli.Tenants.class,
+      Cli.Produce.class,
+      FlinkCommands.Jobs.class,
+      FlinkCommands.Stop.class,
+      FlinkCommands.Flink.class
+    })
+public final class Cli implements Callable<Integer> {
+  static final int USAGE = 2;
 
-  public static void main(String[] args) throws IOException {
-    if (args.length == 0) {
-      usage();
-      System.exit(2);
+  @Spec CommandSpec spec;
+  @Mixin HelpOption help;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "missing command");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(System.out, System.err, args));
+  }
+
+  /** Runs the command line {@code args}; returns its exit code. */
+  static int execute(PrintStream out, PrintStream err, String... args) {
+    return commandLine(
+            new PrintWriter(out, true, StandardCharsets.UTF_8),
+            new PrintWriter(err, true, StandardCharsets.UTF_8))
+        .execute(args);
+  }
+
+  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Cli());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setUsageHelpAutoWidth(true);
+    // `run --help` ends with the pipeline's options as Beam itself lists them (their
+    // @Descriptions and defaults): rendered only when asked for, Beam's reflection is not free.
+    CommandLine run = cli.getSubcommands().get("run");
+    run.setUnmatchedOptionsArePositionalParams(true);
+    run.getHelpSectionMap()
+        .put(
+            CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
+            h -> {
+              java.io.ByteArrayOutputStream beamHelp = new java.io.ByteArrayOutputStream();
+              PrintStream stream = new PrintStream(beamHelp, true, StandardCharsets.UTF_8);
+              PipelineOptionsFactory.register(DatalakeOptions.class);
+              PipelineOptionsFactory.printHelp(stream, DatalakeOptions.class);
+              return "%nPipeline options (Beam's PipelineOptionsFactory parses them):%n".formatted()
+                  + beamHelp.toString(StandardCharsets.UTF_8);
+            });
+    cli.getSubcommands().get("demo").setUnmatchedOptionsArePositionalParams(true);
+    cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e.getMessage()));
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          // Refused input found once the command runs: a value out of range, a combination, an
+          // option Beam does not know or cannot convert. Anything else is a failure of the run
+          // itself and keeps its stack trace.
+          if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
+            return usageError(commandLine, e.getMessage());
+          }
+          throw e;
+        });
+    return cli;
+  }
+
+  /** One line on stderr, naming the command's help; exit code 2. */
+  private static int usageError(CommandLine commandLine, String message) {
+    String command = commandLine.getCommandSpec().qualifiedName(" ");
+    commandLine
+        .getErr()
+        .println(
+            "datalake: error: "
+                + oneLine(message)
+                + " ("
+                + command.replaceFirst("^datalake", "./datalake")
+                + " --help)");
+    return USAGE;
+  }
+
+  /** Beam's option errors span lines (a list of properties, a hint): one line of them. */
+  static String oneLine(String message) {
+    return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** {@code -h, --help} on every command. */
+  static final class HelpOption {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
+    boolean help;
+  }
+
+  /** A command that only groups subcommands ({@code keys create}, {@code jobs show}...). */
+  abstract static class Group implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() {
+      throw new ParameterException(
+          spec.commandLine(),
+          "missing subcommand: " + String.join(" | ", spec.subcommands().keySet()));
     }
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    switch (args[0]) {
-      case "demo" -> demo(rest);
-      case "keys" -> keys(rest);
-      case "pii" -> pii(rest);
-      case "tenants" -> tenants(rest);
-      case "produce" -> produce(rest);
-      case "jobs" -> System.exit(FlinkCommands.jobs(rest));
-      case "stop" -> System.exit(FlinkCommands.stop(rest));
-      case "flink" -> System.exit(FlinkCommands.flink(rest));
-      default -> {
-        System.err.println("datalake: unknown command " + args[0]);
-        usage();
-        System.exit(2);
+  }
+
+  /** The project folder the launcher names; the current folder otherwise. */
+  static Path projectDir() {
+    return Path.of(System.getProperty("datalake.project.dir", "."));
+  }
+
+  /** The launcher's state folder ($DATALAKE_HOME). */
+  static Path home() {
+    String home = System.getProperty("datalake.home");
+    return home == null ? projectDir().resolve(".datalake") : Path.of(home);
+  }
+
+  static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  // ------------------------------------------------------------------ demo
+
+  @Command(
+      name = "demo",
+      description =
+          "The bundled samples through the batch pipeline (DirectRunner) into a local lake, and into the local ClickHouse when it answers; then a query of the warehouse.")
+  static final class Demo implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Option(
+        names = "--lake",
+        paramLabel = "DIR",
+        description = "The lake (default: <project>/.datalake/demo-lake).")
+    String lake;
+
+    @Parameters(
+        paramLabel = "BEAM_OPTION",
+        description = "More pipeline options, --name=value (./datalake run --help lists them).")
+    List<String> beamOptions = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      List<String> options = new ArrayList<>();
+      options.add("--input=" + projectDir().resolve("pipelines/samples/input"));
+      options.add("--piiDevelopmentKeyset=true");
+      options.add("--lake=" + (lake != null ? lake : projectDir().resolve(".datalake/demo-lake")));
+      options.addAll(beamOptions);
+      boolean hasClickHouse = beamOptions.stream().anyMatch(a -> a.startsWith("--clickhouseUrl="));
+      String clickhouse = hasClickHouse ? null : localClickHouse();
+      // Every option is checked before the run (and before the ClickHouse tables exist).
+      DatalakeOptions parsed = RunCommand.parse(options);
+      if (clickhouse != null) {
+        parsed.setClickhouseUrl(clickhouse);
+        hasClickHouse = true;
+      } else if (!hasClickHouse) {
+        out.println(
+            "datalake: ClickHouse is not up (./datalake up): the demo writes the lake only");
       }
-    }
-  }
-
-  private static void usage() {
-    System.err.println(
-        String.join(
-            "\n",
-            "usage:",
-            "  demo [--lake=DIR] [beam options]   batch over the bundled samples into a local lake",
-            "  keys create FILE                   write a new Tink AES-SIV keyset (mode 600)",
-            "  pii decrypt --piiKeyset=FILE TOKEN print the plaintext of a pii:/piir: token",
-            "  produce [--rate=N] [--duration=S] [--late-fraction=F] [--bad-fraction=F] [--bootstrapServers=H:P]",
-            "                                     publish realistic events of every kind to Kafka",
-            "  tenants [--clickhouseUrl=URL] [--clickhouseDatabase=DB]  tenants and their rows per table (FINAL)",
-            "  jobs [--running] [--json|--ids] | jobs show JOB [--json]   jobs of the Flink cluster (REST API)",
-            "  stop JOB [--no-drain] [--target=DIR] [--json]              stop-with-savepoint; prints the resume command",
-            "  flink status [--json]                                      TaskManagers, slots, running jobs"));
-  }
-
-  /** The README's main command: the bundled samples through the batch pipeline, DirectRunner. */
-  private static void demo(String[] args) {
-    String project = System.getProperty("datalake.project.dir", ".");
-    List<String> options = new ArrayList<>();
-    options.add("--input=" + Path.of(project, "pipelines", "samples", "input"));
-    options.add("--piiDevelopmentKeyset=true");
-    boolean hasLake = false;
-    for (String arg : args) {
-      hasLake |= arg.startsWith("--lake=");
-      options.add(arg);
-    }
-    if (!hasLake) {
-      options.add("--lake=" + Path.of(project, ".datalake", "demo-lake"));
-    }
-    String clickhouse = localClickHouse();
-    boolean hasClickHouse = options.stream().anyMatch(a -> a.startsWith("--clickhouseUrl="));
-    if (!hasClickHouse && clickhouse != null) {
-      options.add("--clickhouseUrl=" + clickhouse);
-      hasClickHouse = true;
-    } else if (!hasClickHouse) {
-      System.out.println(
-          "datalake: ClickHouse is not up (./datalake up): the demo writes the lake only");
-    }
-    DatalakeOptions parsed =
-        PipelineOptionsFactory.fromArgs(options.toArray(String[]::new))
-            .withValidation()
-            .as(DatalakeOptions.class);
-    DatalakePipeline.run(parsed);
-    System.out.println("The lake is in " + parsed.getLake() + " (Hive-style partitions, Parquet).");
-    System.out.println("Dead letters: " + parsed.getLake() + "/_dead_letters/<kind>/*.jsonl");
-    System.out.println(
-        "Decrypt a token (authorized users): ./datalake pii decrypt --piiDevelopmentKeyset pii:...");
-    if (hasClickHouse) {
-      ClickHouseClient client =
-          new ClickHouseClient(parsed.getClickhouseUrl(), parsed.getClickhouseCredentialsFile());
-      String sql =
-          DemoQueries.OPPORTUNITIES_PER_MONTH_BY_SOURCE.replace(
-              "{db}", Sql.identifier(parsed.getClickhouseDatabase()));
-      System.out.println(
-          "\nIn ClickHouse, opportunities created per month by journey source title (tenant 739224):\n"
-              + sql);
-      System.out.println(client.execute(sql + "\nFORMAT PrettyCompactNoEscapes"));
-    }
-  }
-
-  /** The local ClickHouse the launcher started, when it answers. */
-  private static String localClickHouse() {
-    String url = System.getenv().getOrDefault("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
-    try {
-      new ClickHouseClient(url, "").execute("SELECT 1");
-      return url;
-    } catch (RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static void produce(String[] args) throws IOException {
-    if (java.util.Arrays.asList(args).contains("--help")) {
-      System.out.println(
-          String.join(
-              "\n",
-              "usage: produce [--rate=N] [--duration=S] [--late-fraction=F] [--bad-fraction=F] [--bootstrapServers=HOST:PORT]",
-              "  Publishes realistic events of every kind (from the bundled samples: fresh ids, varied tenants",
-              "  and PII, event times up to 20 s old and out of order) to one topic per kind, named like the",
-              "  batch folders (the local broker creates missing topics).",
-              "  --rate=N             events per second, all kinds together (100)",
-              "  --duration=S         seconds (10)",
-              "  --late-fraction=F    share of events hours to days old (0)",
-              "  --bad-fraction=F     share of broken records, which become dead letters (0)",
-              "  --bootstrapServers   Kafka (DATALAKE_KAFKA_BOOTSTRAP, else 127.0.0.1:9092)"));
-      return;
-    }
-    java.util.Map<String, String> flags = new java.util.HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (!arg.startsWith("--")) {
-        continue;
+      DatalakePipeline.run(parsed);
+      out.println("The lake is in " + parsed.getLake() + " (Hive-style partitions, Parquet).");
+      out.println("Dead letters: " + parsed.getLake() + "/_dead_letters/<kind>/*.jsonl");
+      out.println(
+          "Decrypt a token (authorized users): ./datalake pii decrypt --piiDevelopmentKeyset pii:...");
+      if (hasClickHouse) {
+        ClickHouseClient client =
+            new ClickHouseClient(parsed.getClickhouseUrl(), parsed.getClickhouseCredentialsFile());
+        String sql =
+            DemoQueries.OPPORTUNITIES_PER_MONTH_BY_SOURCE.replace(
+                "{db}", Sql.identifier(parsed.getClickhouseDatabase()));
+        out.println(
+            "\nIn ClickHouse, opportunities created per month by journey source title (tenant 739224):\n"
+                + sql);
+        out.println(client.execute(sql + "\nFORMAT PrettyCompactNoEscapes"));
       }
-      String[] kv = arg.substring(2).split("=", 2);
-      if (kv.length == 2) {
-        flags.put(kv[0], kv[1]);
-      } else if (i + 1 < args.length) {
-        flags.put(kv[0], args[++i]);
-      }
+      return 0;
     }
-    String bootstrap =
-        flags.getOrDefault(
-            "bootstrapServers",
-            System.getenv().getOrDefault("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
-    int rate = Integer.parseInt(flags.getOrDefault("rate", "100"));
-    int duration = Integer.parseInt(flags.getOrDefault("duration", "10"));
-    double late = Double.parseDouble(flags.getOrDefault("late-fraction", "0"));
-    double bad = Double.parseDouble(flags.getOrDefault("bad-fraction", "0"));
-    Path samples =
-        Path.of(System.getProperty("datalake.project.dir", "."), "pipelines", "samples", "input");
-    try {
-      long sent = EventProducer.run(bootstrap, samples, rate, duration, late, bad);
-      System.out.println(
-          "datalake: produced "
-              + sent
-              + " events to "
-              + bootstrap
-              + " ("
-              + rate
-              + "/s for "
-              + duration
-              + " s)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
-  private static void tenants(String[] args) {
-    String url = System.getenv().getOrDefault("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
-    String database = "datalake";
-    String credentials = "";
-    for (String arg : args) {
-      if (arg.startsWith("--clickhouseUrl=")) {
-        url = arg.substring("--clickhouseUrl=".length());
-      } else if (arg.startsWith("--clickhouseDatabase=")) {
-        database = arg.substring("--clickhouseDatabase=".length());
-      } else if (arg.startsWith("--clickhouseCredentialsFile=")) {
-        credentials = arg.substring("--clickhouseCredentialsFile=".length());
-      }
-    }
-    ClickHouseClient client = new ClickHouseClient(url, credentials);
-    StringBuilder union = new StringBuilder();
-    for (WarehouseTable table : WarehouseTables.all()) {
-      if (union.length() > 0) {
-        union.append(" UNION ALL ");
-      }
-      union
-          .append("SELECT org_id, '")
-          .append(table.name())
-          .append("' AS table, count() AS rows FROM ")
-          .append(Sql.identifier(database))
-          .append('.')
-          .append(Sql.identifier(table.name()))
-          .append(" FINAL GROUP BY org_id");
-    }
-    System.out.println(
-        client.execute(
-            "SELECT org_id AS tenant, table, rows FROM ("
-                + union
-                + ") ORDER BY tenant, table FORMAT PrettyCompactNoEscapes"));
-  }
-
-  private static void keys(String[] args) throws IOException {
-    if (args.length != 2 || !args[0].equals("create")) {
-      System.err.println("usage: keys create FILE");
-      System.exit(2);
-    }
-    Path file = Path.of(args[1]);
-    if (Files.exists(file)) {
-      System.err.println("datalake: " + file + " exists; not overwriting a keyset");
-      System.exit(1);
-    }
-    if (file.toAbsolutePath().getParent() != null) {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-    }
-    Files.createFile(
-        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, PiiCipher.newKeysetJson());
-    System.out.println(
-        "datalake: wrote a new AES-SIV keyset to " + file + " (keep it secret, back it up)");
-  }
-
-  private static void pii(String[] args) {
-    String keysetFile = null;
-    boolean development = false;
-    List<String> tokens = new ArrayList<>();
-    for (int i = 1; i < args.length; i++) {
-      if (args[i].startsWith("--piiKeyset=")) {
-        keysetFile = args[i].substring("--piiKeyset=".length());
-      } else if (args[i].equals("--piiKeyset") && i + 1 < args.length) {
-        keysetFile = args[++i];
-      } else if (args[i].startsWith("--piiDevelopmentKeyset")) {
-        development = true;
-      } else {
-        tokens.add(args[i]);
-      }
-    }
-    if (args.length == 0 || !args[0].equals("decrypt") || tokens.isEmpty()) {
-      System.err.println("usage: pii decrypt --piiKeyset=FILE TOKEN...");
-      System.exit(2);
-    }
-    PiiCipher cipher = PiiKeyset.fromOptions(keysetFile, development).cipher();
-    int status = 0;
-    for (String token : tokens) {
+    /** The local ClickHouse the launcher started, when it answers. */
+    private static String localClickHouse() {
+      String url = env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
       try {
-        System.out.println(cipher.decrypt(token));
-      } catch (IllegalArgumentException e) {
-        System.err.println("datalake: " + e.getMessage());
-        status = 1;
+        new ClickHouseClient(url, "").execute("SELECT 1");
+        return url;
+      } catch (RuntimeException e) {
+        return null;
       }
     }
-    System.exit(status);
+  }
+
+  // ------------------------------------------------------------------ produce
+
+  @Command(
+      name = "produce",
+      description =
+          "Publishes realistic events of every kind (from the bundled samples: fresh ids, varied tenants and PII, event times up to 20 s old and out of order) to one topic per kind, named like the batch folders (the local broker creates missing topics).")
+  static final class Produce implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Option(
+        names = "--rate",
+        paramLabel = "N",
+        defaultValue = "100",
+        description = "Events per second, all kinds together (default ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(
+        names = "--duration",
+        paramLabel = "S",
+        defaultValue = "10",
+        description = "Seconds (default ${DEFAULT-VALUE}).")
+    int duration;
+
+    @Option(
+        names = "--late-fraction",
+        paramLabel = "F",
+        defaultValue = "0",
+        description = "Share of events hours to days old, 0..1 (default ${DEFAULT-VALUE}).")
+    double lateFraction;
+
+    @Option(
+        names = "--bad-fraction",
+        paramLabel = "F",
+        defaultValue = "0",
+        description =
+            "Share of broken records, which become dead letters, 0..1 (default ${DEFAULT-VALUE}).")
+    double badFraction;
+
+    @Option(
+        names = "--bootstrapServers",
+        paramLabel = "HOST:PORT",
+        description = "Kafka (default: $DATALAKE_KAFKA_BOOTSTRAP, else 127.0.0.1:9092).")
+    String bootstrapServers;
+
+    @Override
+    public Integer call() throws IOException {
+      CommandLine cl = spec.commandLine();
+      if (rate <= 0) {
+        throw new ParameterException(cl, "--rate must be a positive number, not " + rate);
+      }
+      if (duration <= 0) {
+        throw new ParameterException(cl, "--duration must be a positive number, not " + duration);
+      }
+      fraction(cl, "--late-fraction", lateFraction);
+      fraction(cl, "--bad-fraction", badFraction);
+      String bootstrap =
+          bootstrapServers != null
+              ? bootstrapServers
+              : env("DATALAKE_KAFKA_BOOTSTRAP", "127.0.0.1:9092");
+      Path samples = projectDir().resolve("pipelines/samples/input");
+      try {
+        long sent =
+            EventProducer.run(bootstrap, samples, rate, duration, lateFraction, badFraction);
+        cl.getOut()
+            .printf(
+                "datalake: produced %d events to %s (%d/s for %d s)%n",
+                sent, bootstrap, rate, duration);
+        return 0;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 1;
+      }
+    }
+
+    private static void fraction(CommandLine cl, String name, double value) {
+      if (!(value >= 0 && value <= 1)) {
+        throw new ParameterException(cl, name + " must be between 0 and 1, not " + value);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ tenants
+
+  @Command(name = "tenants", description = "Tenants and their rows per warehouse table (FINAL).")
+  static final class Tenants implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Option(
+        names = "--clickhouseUrl",
+        paramLabel = "URL",
+        description =
+            "ClickHouse's HTTP API (default: $DATALAKE_CLICKHOUSE_URL, else http://127.0.0.1:8123).")
+    String url;
+
+    @Option(
+        names = "--clickhouseDatabase",
+        paramLabel = "DB",
+        defaultValue = "datalake",
+        description = "The warehouse database (default ${DEFAULT-VALUE}).")
+    String database;
+
+    @Option(
+        names = "--clickhouseCredentialsFile",
+        paramLabel = "FILE",
+        defaultValue = "",
+        description = "user:password of ClickHouse, in a file (default: none).")
+    String credentials;
+
+    @Override
+    public Integer call() {
+      ClickHouseClient client =
+          new ClickHouseClient(
+              url != null ? url : env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+              credentials);
+      StringBuilder union = new StringBuilder();
+      for (WarehouseTable table : WarehouseTables.all()) {
+        if (union.length() > 0) {
+          union.append(" UNION ALL ");
+        }
+        union
+            .append("SELECT org_id, '")
+            .append(table.name())
+            .append("' AS table, count() AS rows FROM ")
+            .append(Sql.identifier(database))
+            .append('.')
+            .append(Sql.identifier(table.name()))
+            .append(" FINAL GROUP BY org_id");
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              client.execute(
+                  "SELECT org_id AS tenant, table, rows FROM ("
+                      + union
+                      + ") ORDER BY tenant, table FORMAT PrettyCompactNoEscapes"));
+      return 0;
+    }
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  @Command(name = "keys", description = "PII keysets.", subcommands = Keys.Create.class)
+  static final class Keys extends Group {
+
+    @Command(name = "create", description = "Writes a new Tink AES-SIV keyset (mode 600).")
+    static final class Create implements Callable<Integer> {
+      @Spec CommandSpec spec;
+      @Mixin HelpOption help;
+
+      @Parameters(paramLabel = "FILE", description = "The keyset file; never overwritten.")
+      Path file;
+
+      @Override
+      public Integer call() throws IOException {
+        if (Files.exists(file)) {
+          spec.commandLine()
+              .getErr()
+              .println("datalake: error: " + file + " exists; not overwriting a keyset");
+          return 1;
+        }
+        if (file.toAbsolutePath().getParent() != null) {
+          Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, PiiCipher.newKeysetJson());
+        spec.commandLine()
+            .getOut()
+            .println(
+                "datalake: wrote a new AES-SIV keyset to "
+                    + file
+                    + " (keep it secret, back it up)");
+        return 0;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ pii
+
+  @Command(name = "pii", description = "PII tokens.", subcommands = Pii.Decrypt.class)
+  static final class Pii extends Group {
+
+    @Command(
+        name = "decrypt",
+        description = "Prints the plaintext of pii:/piir: tokens, one a line (authorized users).")
+    static final class Decrypt implements Callable<Integer> {
+      @Spec CommandSpec spec;
+      @Mixin HelpOption help;
+
+      @Option(names = "--piiKeyset", paramLabel = "FILE", description = "The Tink keyset.")
+      String keyset;
+
+      @Option(
+          names = "--piiDevelopmentKeyset",
+          arity = "0..1",
+          fallbackValue = "true",
+          description = "The PUBLIC development keyset (what ./datalake demo encrypts with).")
+      boolean development;
+
+      @Parameters(paramLabel = "TOKEN", arity = "1..*", description = "pii:... or piir:...")
+      List<String> tokens;
+
+      @Override
+      public Integer call() {
+        PiiCipher cipher = PiiKeyset.fromOptions(keyset, development).cipher();
+        int status = 0;
+        for (String token : tokens) {
+          try {
+            spec.commandLine().getOut().println(cipher.decrypt(token));
+          } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("datalake: error: " + e.getMessage());
+            status = 1;
+          }
+        }
+        return status;
+      }
+    }
   }
 }

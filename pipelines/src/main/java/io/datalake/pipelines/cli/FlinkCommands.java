@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,14 +16,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * The launcher's commands about jobs on a Flink cluster, through its REST API ({@link FlinkRest}):
- * {@code jobs}, {@code jobs show JOB}, {@code stop JOB} and the REST part of {@code flink status}.
- * Each returns an exit code: 0 done, 1 failed, 2 usage, 3 Flink not reachable.
+ * The commands about jobs on a Flink cluster, through its REST API ({@link FlinkRest}): {@code
+ * jobs}, {@code jobs show JOB}, {@code stop JOB} and the REST part of {@code flink status}, each a
+ * picocli subcommand of {@link Cli}. Each returns an exit code: 0 done, 1 failed, 2 usage, 3 Flink
+ * not reachable.
  */
 final class FlinkCommands {
   static final int OK = 0;
@@ -37,99 +45,32 @@ final class FlinkCommands {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
   private static final long POLL_MILLIS = 500;
 
-  private final PrintStream out;
-  private final PrintStream err;
+  private final PrintWriter out;
+  private final PrintWriter err;
 
-  FlinkCommands(PrintStream out, PrintStream err) {
+  FlinkCommands(PrintWriter out, PrintWriter err) {
     this.out = out;
     this.err = err;
   }
 
-  // ------------------------------------------------------------------ entry points
-
-  static int jobs(String[] args) {
-    return new FlinkCommands(System.out, System.err).run("jobs", args);
+  /** {@code --flinkRest=URL}, shared by every command that talks to the cluster. */
+  static final class RestOption {
+    @Option(
+        names = "--flinkRest",
+        paramLabel = "URL",
+        description =
+            "The JobManager's REST API (default: $"
+                + FlinkRest.ENV
+                + ", else "
+                + FlinkRest.DEFAULT_URL
+                + ").")
+    String url;
   }
 
-  static int stop(String[] args) {
-    return new FlinkCommands(System.out, System.err).run("stop", args);
-  }
-
-  static int flink(String[] args) {
-    return new FlinkCommands(System.out, System.err).run("flink", args);
-  }
-
-  static final String JOBS_USAGE =
-      String.join(
-          "\n",
-          "usage: jobs [--running] [--json | --ids] [--flinkRest=URL]",
-          "         the jobs of the Flink cluster, newest first: id, state, start (UTC), duration, name",
-          "       jobs show JOB [--json] [--flinkRest=URL]",
-          "         one job: state, restarts, checkpoints (latest, restored), last failure, and the",
-          "         TaskManager of every subtask",
-          "  JOB: a job id or a unique prefix of one. --flinkRest defaults to $"
-              + FlinkRest.ENV
-              + ", else "
-              + FlinkRest.DEFAULT_URL
-              + ".");
-
-  static final String STOP_USAGE =
-      String.join(
-          "\n",
-          "usage: stop JOB [--no-drain] [--target=DIR] [--timeout=SECONDS] [--json] [--flinkRest=URL]",
-          "  stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the",
-          "  cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the",
-          "  command that resumes the job from it (./datalake run ... --fromSavepoint=PATH).",
-          "  --no-drain: do not advance the watermark to the end of time first (open windows stay",
-          "  open in the savepoint instead of firing); --timeout: how long to wait (default 300).");
-
-  static final String FLINK_USAGE = "usage: flink status [--json] [--flinkRest=URL]";
-
-  private static final Map<String, Set<String>> KNOWN_FLAGS =
-      Map.of(
-          "jobs", Set.of("running", "json", "ids", "flinkRest"),
-          "stop", Set.of("no-drain", "target", "timeout", "json", "flinkRest"),
-          "flink", Set.of("json", "flinkRest"));
-
-  /** Runs {@code command} (jobs, stop or flink) with its arguments; returns the exit code. */
-  int run(String command, String[] args) {
-    String usage =
-        switch (command) {
-          case "jobs" -> JOBS_USAGE;
-          case "stop" -> STOP_USAGE;
-          case "flink" -> FLINK_USAGE;
-          default -> throw new IllegalArgumentException("Not a Flink command: " + command);
-        };
-    Flags flags;
+  /** The cluster's answers turned into exit codes: unreachable 3, an error of Flink's 1. */
+  private int guarded(RestOption option, java.util.function.ToIntFunction<FlinkRest> command) {
     try {
-      flags = Flags.parse(args, Set.of("flinkRest", "target", "timeout"));
-    } catch (IllegalArgumentException e) {
-      err.println("datalake: " + e.getMessage());
-      err.println(usage);
-      return USAGE;
-    }
-    if (flags.has("help")) {
-      out.println(usage);
-      return OK;
-    }
-    List<String> unknown =
-        flags.values().keySet().stream()
-            .filter(k -> !KNOWN_FLAGS.get(command).contains(k))
-            .toList();
-    if (!unknown.isEmpty()) {
-      err.println(
-          "datalake: unknown option(s) for " + command + ": --" + String.join(", --", unknown));
-      err.println(usage);
-      return USAGE;
-    }
-    try {
-      FlinkRest rest = FlinkRest.of(flags.value("flinkRest"));
-      return switch (command) {
-        case "jobs" -> jobsCommand(rest, flags, usage);
-        case "stop" -> stopCommand(rest, flags, usage);
-        case "flink" -> flinkCommand(rest, flags, usage);
-        default -> throw new IllegalStateException(command);
-      };
+      return command.applyAsInt(FlinkRest.of(option.url));
     } catch (FlinkRest.Unreachable e) {
       err.println("datalake: error: " + e.getMessage());
       return UNREACHABLE;
@@ -139,29 +80,145 @@ final class FlinkCommands {
     }
   }
 
+  private static FlinkCommands of(CommandSpec spec) {
+    return new FlinkCommands(spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  // ------------------------------------------------------------------ picocli commands
+
+  @Command(
+      name = "jobs",
+      description =
+          "The jobs of the Flink cluster, newest first: id, state, start (UTC), duration, name. JOB (of 'jobs show', 'stop'): a job id or a unique prefix of one.",
+      subcommands = Show.class)
+  static final class Jobs implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin RestOption rest;
+
+    @Option(names = "--running", description = "Only the jobs that have not ended.")
+    boolean running;
+
+    @Option(names = "--json", description = "A JSON array instead of the table.")
+    boolean json;
+
+    @Option(names = "--ids", description = "Only the job ids, one a line.")
+    boolean ids;
+
+    @Override
+    public Integer call() {
+      if (json && ids) {
+        throw new ParameterException(spec.commandLine(), "--json and --ids exclude each other");
+      }
+      FlinkCommands c = of(spec);
+      return c.guarded(rest, r -> c.jobs(r, running, json, ids));
+    }
+  }
+
+  @Command(
+      name = "show",
+      description =
+          "One job: state, restarts, checkpoints (latest, restored), last failure, and the TaskManager of every subtask.")
+  static final class Show implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin RestOption rest;
+
+    @Parameters(paramLabel = "JOB", description = "A job id or a unique prefix of one.")
+    String job;
+
+    @Option(names = "--json", description = "JSON instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      FlinkCommands c = of(spec);
+      return c.guarded(rest, r -> c.show(r, job, json));
+    }
+  }
+
+  @Command(
+      name = "stop",
+      description =
+          "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the command that resumes the job from it (./datalake run ... --fromSavepoint=PATH). By default the job drains first: the watermark advances to the end of time, so every window fires and its rows are written before the job ends. A drained job's Kafka offsets are committed to its consumer group with the savepoint: a new start without --resume continues from there (the upgrade path when a savepoint does not fit the new code).")
+  static final class Stop implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin RestOption rest;
+
+    @Parameters(paramLabel = "JOB", description = "A job id or a unique prefix of one.")
+    String job;
+
+    @Option(
+        names = "--drain",
+        negatable = true,
+        defaultValue = "true",
+        fallbackValue = "true",
+        description =
+            "Drain first (default); --no-drain keeps open windows open in the savepoint instead"
+                + " of firing them.")
+    boolean drain;
+
+    @Option(
+        names = "--target",
+        paramLabel = "DIR",
+        description = "Where the savepoint goes: a directory or a URI.")
+    String target;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        defaultValue = "300",
+        description = "How long to wait for the savepoint (default ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = "--json", description = "JSON instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      if (timeoutSeconds <= 0) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--timeout must be a positive number of seconds, not " + timeoutSeconds);
+      }
+      FlinkCommands c = of(spec);
+      return c.guarded(rest, r -> c.stop(r, job, drain, target, timeoutSeconds, json));
+    }
+  }
+
+  @Command(
+      name = "flink",
+      description = "The REST part of './datalake flink status' (the launcher adds the processes).",
+      subcommands = Status.class)
+  static final class Flink extends Cli.Group {}
+
+  @Command(name = "status", description = "TaskManagers, slots and running jobs of the cluster.")
+  static final class Status implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin RestOption rest;
+
+    @Option(names = "--json", description = "JSON instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      FlinkCommands c = of(spec);
+      return c.guarded(rest, r -> c.status(r, json));
+    }
+  }
+
   // ------------------------------------------------------------------ jobs
 
-  private int jobsCommand(FlinkRest rest, Flags flags, String usage) {
-    List<String> positional = flags.positional();
-    if (!positional.isEmpty() && positional.get(0).equals("show")) {
-      if (positional.size() != 2) {
-        err.println(usage);
-        return USAGE;
-      }
-      return show(rest, positional.get(1), flags.has("json"));
-    }
-    if (!positional.isEmpty()) {
-      err.println("datalake: unexpected argument " + positional.get(0));
-      err.println(usage);
-      return USAGE;
-    }
+  int jobs(FlinkRest rest, boolean runningOnly, boolean json, boolean idsOnly) {
     List<FlinkRest.Job> jobs = rest.jobs();
-    if (flags.has("running")) {
+    if (runningOnly) {
       jobs = jobs.stream().filter(FlinkRest.Job::running).toList();
     }
-    if (flags.has("ids")) {
+    if (idsOnly) {
       jobs.forEach(j -> out.println(j.id()));
-    } else if (flags.has("json")) {
+    } else if (json) {
       out.println(toJson(jobs.stream().map(FlinkCommands::jobJson).toList()));
     } else {
       printJobTable(jobs);
@@ -193,7 +250,7 @@ final class FlinkCommands {
     return m;
   }
 
-  private int show(FlinkRest rest, String jobRef, boolean json) {
+  int show(FlinkRest rest, String jobRef, boolean json) {
     FlinkRest.Job job = rest.job(jobRef);
     List<FlinkRest.Vertex> vertices = rest.vertices(job.id());
     JsonNode checkpoints = checkpointsOrNull(rest, job.id());
@@ -311,13 +368,15 @@ final class FlinkCommands {
 
   // ------------------------------------------------------------------ stop
 
-  private int stopCommand(FlinkRest rest, Flags flags, String usage) {
-    if (flags.positional().size() != 1) {
-      err.println(usage);
-      return USAGE;
-    }
-    long timeoutMillis = parseSeconds(flags.value("timeout"), 300) * 1000;
-    FlinkRest.Job job = rest.job(flags.positional().get(0));
+  int stop(
+      FlinkRest rest,
+      String jobRef,
+      boolean drain,
+      String targetDir,
+      long timeoutSeconds,
+      boolean json) {
+    long timeoutMillis = timeoutSeconds * 1000;
+    FlinkRest.Job job = rest.job(jobRef);
     if (!job.running()) {
       err.println(
           "datalake: error: job "
@@ -329,8 +388,7 @@ final class FlinkCommands {
               + ": nothing to stop");
       return FAILED;
     }
-    boolean drain = !flags.has("no-drain");
-    String target = targetDirectory(flags.value("target"));
+    String target = targetDirectory(targetDir);
     err.printf(
         "datalake: stopping job %s (%s) with a savepoint into %s%s%n",
         job.id(),
@@ -364,7 +422,7 @@ final class FlinkCommands {
     err.printf(
         "datalake: savepoint written in %s; job %s is %s%n",
         duration(savepointMillis), job.id(), state);
-    if (flags.has("json")) {
+    if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("job", job.id());
       m.put("name", job.name());
@@ -444,11 +502,7 @@ final class FlinkCommands {
 
   /** Where `./datalake run` recorded the arguments of job {@code name}, or null. */
   static Path submissionRecord(String name) {
-    String home = System.getProperty("datalake.home");
-    if (home == null || !name.matches("[A-Za-z0-9._-]+")) {
-      return null;
-    }
-    return Path.of(home, "flink", "submissions", name + ".args");
+    return name.matches("[A-Za-z0-9._-]+") ? RunCommand.submissionRecord(name) : null;
   }
 
   private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
@@ -462,16 +516,12 @@ final class FlinkCommands {
 
   // ------------------------------------------------------------------ flink status
 
-  private int flinkCommand(FlinkRest rest, Flags flags, String usage) {
-    if (flags.positional().size() != 1 || !flags.positional().get(0).equals("status")) {
-      err.println(usage);
-      return USAGE;
-    }
+  int status(FlinkRest rest, boolean json) {
     FlinkRest.Overview overview = rest.overview();
     List<FlinkRest.TaskManager> taskManagers = rest.taskManagers();
     List<FlinkRest.Job> running = rest.jobs().stream().filter(FlinkRest.Job::running).toList();
     long now = System.currentTimeMillis();
-    if (flags.has("json")) {
+    if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("rest", rest.url());
       m.put("flinkVersion", overview.version());
@@ -598,22 +648,6 @@ final class FlinkCommands {
     return text.length() <= max ? text : text.substring(0, max - 3) + "...";
   }
 
-  private static long parseSeconds(String value, long fallback) {
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      long seconds = Long.parseLong(value);
-      if (seconds <= 0) {
-        throw new IllegalArgumentException(
-            "--timeout must be a positive number of seconds, not " + value);
-      }
-      return seconds;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--timeout must be a number of seconds, not " + value, e);
-    }
-  }
-
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);
@@ -628,46 +662,6 @@ final class FlinkCommands {
       return JSON.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Cannot write JSON", e);
-    }
-  }
-
-  /**
-   * {@code --name=value}, {@code --name value} (for the names that take a value) and {@code
-   * --flag}; everything else is positional.
-   */
-  record Flags(Map<String, String> values, List<String> positional) {
-    static Flags parse(String[] args, Set<String> withValue) {
-      Map<String, String> values = new LinkedHashMap<>();
-      List<String> positional = new ArrayList<>();
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        if (arg.equals("-h")) {
-          values.put("help", "true");
-        } else if (arg.startsWith("--")) {
-          String[] kv = arg.substring(2).split("=", 2);
-          if (kv.length == 2) {
-            values.put(kv[0], kv[1]);
-          } else if (withValue.contains(kv[0])) {
-            if (i + 1 >= args.length) {
-              throw new IllegalArgumentException("--" + kv[0] + " needs a value");
-            }
-            values.put(kv[0], args[++i]);
-          } else {
-            values.put(kv[0], "true");
-          }
-        } else {
-          positional.add(arg);
-        }
-      }
-      return new Flags(values, positional);
-    }
-
-    boolean has(String name) {
-      return values.containsKey(name);
-    }
-
-    String value(String name) {
-      return values.get(name);
     }
   }
 }

@@ -112,11 +112,14 @@ public class FlinkCommandsTest {
   }
 
   private int run(String command, String... args) {
-    String[] withUrl = new String[args.length + 1];
-    System.arraycopy(args, 0, withUrl, 0, args.length);
-    withUrl[args.length] = "--flinkRest=" + url;
-    return new FlinkCommands(new PrintStream(out, true), new PrintStream(err, true))
-        .run(command, withUrl);
+    List<String> line = new ArrayList<>(List.of(command.split(" ")));
+    line.addAll(List.of(args));
+    line.add("--flinkRest=" + url);
+    return cli(line.toArray(String[]::new));
+  }
+
+  private int cli(String... args) {
+    return Cli.execute(new PrintStream(out, true), new PrintStream(err, true), args);
   }
 
   private String out() {
@@ -209,18 +212,84 @@ public class FlinkCommandsTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    int code =
-        new FlinkCommands(new PrintStream(out, true), new PrintStream(err, true))
-            .run("jobs", new String[] {"--flinkRest=http://127.0.0.1:" + port});
+    int code = cli("jobs", "--flinkRest=http://127.0.0.1:" + port);
     assertThat(code, equalTo(3));
     assertThat(err(), containsString("Flink is not reachable at http://127.0.0.1:" + port));
     assertThat(err(), containsString("./datalake flink up"));
   }
 
   @Test
-  public void unknownOptionIsAUsageError() {
+  public void unknownOptionIsAOneLineUsageError() {
     assertThat(run("jobs", "--bogus"), equalTo(2));
-    assertThat(err(), containsString("unknown option(s) for jobs: --bogus"));
+    assertThat(
+        err(), equalTo("datalake: error: Unknown option: '--bogus' (./datalake jobs --help)\n"));
+  }
+
+  @Test
+  public void badValuesAndCombinationsAreRefusedBeforeCallingFlink() {
+    assertThat(run("stop", RUNNING, "--timeout=soon"), equalTo(2));
+    assertThat(err(), containsString("datalake: error: Invalid value for option '--timeout'"));
+    assertThat(run("stop", RUNNING, "--timeout=0"), equalTo(2));
+    assertThat(run("jobs", "--json", "--ids"), equalTo(2));
+    assertThat(run("stop"), equalTo(2));
+    assertThat(posted.isEmpty(), equalTo(true));
+    assertThat(err().lines().count(), equalTo(4L));
+  }
+
+  @Test
+  public void stopDrainsUnlessToldNot() {
+    assertThat(run("stop", RUNNING, "--drain", "--json"), equalTo(0));
+    assertThat(posted.get(0), equalTo("{\"drain\":true}"));
+  }
+
+  @Test
+  public void everyCommandHasAHelp() {
+    for (String command :
+        List.of(
+            "run",
+            "demo",
+            "keys",
+            "keys create",
+            "pii",
+            "pii decrypt",
+            "tenants",
+            "produce",
+            "jobs",
+            "jobs show",
+            "stop",
+            "flink",
+            "flink status")) {
+      out.reset();
+      List<String> line = new ArrayList<>(List.of(command.split(" ")));
+      line.add("--help");
+      assertThat(command, cli(line.toArray(String[]::new)), equalTo(0));
+      assertThat(command, out(), containsString("Usage: datalake " + command));
+    }
+    assertThat(out(), containsString("--flinkRest=URL"));
+  }
+
+  @Test
+  public void runHelpListsThePipelineOptions() {
+    assertThat(cli("run", "--help"), equalTo(0));
+    assertThat(out(), containsString("--fromSavepoint=PATH"));
+    assertThat(out(), containsString("--parquetCompression"));
+  }
+
+  @Test
+  public void runRefusesBadOptionsInOneLineAndLeavesNoRecord() throws IOException {
+    Path home = tmp.newFolder("run-home").toPath();
+    System.setProperty("datalake.home", home.toString());
+    assertThat(cli("run", "--noSuchOption=1"), equalTo(2));
+    assertThat(err(), containsString("datalake: error: "));
+    assertThat(err().lines().count(), equalTo(1L));
+    assertThat(
+        cli("run", "--runner=FlinkRunner", "--flinkMaster=[local]", "--fromSavepoint=/tmp/x"),
+        equalTo(2));
+    assertThat(err(), containsString("--fromSavepoint needs a Flink cluster"));
+    assertThat(cli("run", "--resume=true", "--source=kafka"), equalTo(2));
+    assertThat(err(), containsString("--resume needs --jobName=NAME"));
+    assertThat(err().lines().count(), equalTo(3L));
+    assertThat(Files.exists(home.resolve("flink")), equalTo(false));
   }
 
   @Test

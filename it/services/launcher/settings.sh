@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# Its variables are used by the files sourced after it, which shellcheck does not see from here.
+# shellcheck disable=SC2034
+# Sourced by ./datalake: settings (environment defaults, paths, the services' files) and the small helpers.
+# Every other file of the launcher uses them.
+
+# ---------------------------------------------------------------- settings --
+
+: "${DATALAKE_HOME:=$PROJECT_DIR/.datalake}"
+[[ $DATALAKE_HOME == /* ]] || DATALAKE_HOME=$PWD/$DATALAKE_HOME
+: "${DATALAKE_CLICKHOUSE_HTTP_PORT:=8123}"
+: "${DATALAKE_CLICKHOUSE_TCP_PORT:=9000}"
+: "${DATALAKE_KAFKA_PORT:=9092}"
+: "${DATALAKE_KAFKA_CONTROLLER_PORT:=9093}"
+: "${DATALAKE_S3_PORT:=9090}"
+: "${DATALAKE_S3_BUCKET:=datalake}"
+: "${DATALAKE_UP_TIMEOUT:=90}"     # seconds a service may take to answer
+: "${DATALAKE_STOP_TIMEOUT:=30}"   # seconds between SIGTERM and SIGKILL
+: "${DATALAKE_JAVA_OPTS:=-Xmx1g}"  # JVM options of `run` and the Java commands
+: "${DATALAKE_FLINK_REST_PORT:=8081}"     # REST API and web UI of the Flink JobManager
+: "${DATALAKE_FLINK_RPC_PORT:=6123}"      # where the TaskManagers find the JobManager
+: "${DATALAKE_FLINK_TASKMANAGERS:=2}"     # TaskManagers of `flink up` (1 slot each)
+: "${DATALAKE_FLINK_TM_MEMORY:=1280m}"    # taskmanager.memory.process.size
+: "${DATALAKE_FLINK_JM_MEMORY:=1024m}"    # jobmanager.memory.process.size
+
+readonly S3_ACCESS_KEY=datalake S3_SECRET_KEY=datalake-secret S3_REGION=us-east-1
+
+readonly ALL_SERVICES=(clickhouse kafka s3proxy)
+# Commands implemented by the Java CLI (io.datalake.pipelines.cli.Cli).
+readonly JAVA_COMMANDS=(run demo keys pii tenants produce jobs stop flink)
+
+readonly RUN_DIR=$DATALAKE_HOME/run   # pid files and the lock
+readonly LIB_DIR=$DATALAKE_HOME/lib   # jars fetched from Maven Central
+
+readonly JAR=$PROJECT_DIR/pipelines/target/datalake-pipelines-bundled.jar
+# The same pipelines without the Flink classes a Flink cluster already has:
+# what `run` stages to a remote Flink cluster (--filesToStage).
+readonly CLUSTER_JAR=$PROJECT_DIR/pipelines/target/datalake-pipelines-cluster.jar
+readonly CLI_CLASS=io.datalake.pipelines.cli.Cli
+
+# Per service: its state directory, its rendered config file (whose path is
+# also on the process's command line: that is how we recognise our process),
+# its main log, and the env vars naming its ports. SVC_CONSOLE overrides the
+# default console log <dir>/log/console.log (the Flink processes share one log dir).
+declare -A SVC_DIR SVC_CONF SVC_LOG SVC_PORT_VARS SVC_CONSOLE
+for _svc in "${ALL_SERVICES[@]}"; do SVC_DIR[$_svc]=$DATALAKE_HOME/$_svc; done
+unset _svc
+SVC_CONF=(
+  [clickhouse]=${SVC_DIR[clickhouse]}/config.xml
+  [kafka]=${SVC_DIR[kafka]}/server.properties
+  [s3proxy]=${SVC_DIR[s3proxy]}/s3proxy.conf
+)
+SVC_LOG=(
+  [clickhouse]=${SVC_DIR[clickhouse]}/log/clickhouse-server.log
+  [kafka]=${SVC_DIR[kafka]}/log/server.log
+  [s3proxy]=${SVC_DIR[s3proxy]}/log/console.log
+)
+SVC_PORT_VARS=(
+  [clickhouse]="DATALAKE_CLICKHOUSE_HTTP_PORT DATALAKE_CLICKHOUSE_TCP_PORT"
+  [kafka]="DATALAKE_KAFKA_PORT DATALAKE_KAFKA_CONTROLLER_PORT"
+  [s3proxy]="DATALAKE_S3_PORT"
+)
+
+# ------------------------------------------------------------------ helpers --
+
+say()  { echo "datalake: $*"; }
+warn() { echo "datalake: $*" >&2; }
+die()  { echo "datalake: error: $*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+need() { have "$1" || die "'$1' is required but not installed${2:+ ($2)}"; }
+
+as_root() {  # run a command as root (sudo only when we are not root)
+  if (( EUID == 0 )); then "$@"; else need sudo; sudo "$@"; fi
+}
+
+# Serialise up/down/test-cleanup of concurrent ./datalake invocations.
+with_lock() {
+  mkdir -p "$RUN_DIR"
+  (
+    flock -w 300 9 || die "timed out waiting for the lock $RUN_DIR/lock"
+    "$@"
+  ) 9>"$RUN_DIR/lock"
+}
+
+check_service_names() {
+  local s
+  for s in "$@"; do
+    [[ -n ${SVC_DIR[$s]:-} ]] || { warn "unknown service '$s' (known: ${ALL_SERVICES[*]})"; exit 2; }
+  done
+}
+
+check_ports_are_numbers() {
+  local var
+  for var in DATALAKE_CLICKHOUSE_HTTP_PORT DATALAKE_CLICKHOUSE_TCP_PORT \
+             DATALAKE_KAFKA_PORT DATALAKE_KAFKA_CONTROLLER_PORT DATALAKE_S3_PORT; do
+    if ! [[ ${!var} =~ ^[0-9]+$ ]] || (( ${!var} < 1 || ${!var} > 65535 )); then
+      die "$var='${!var}' is not a port number"
+    fi
+  done
+}
+
+# Writes template $1 to $2, replacing each @KEY@ by the value of a KEY=value argument.
+render_template() {
+  local src=$1 dst=$2 kv key value
+  shift 2
+  local sed_args=()
+  for kv in "$@"; do
+    key=${kv%%=*}
+    value=$(printf '%s' "${kv#*=}" | sed -e 's/[\\|&]/\\&/g')
+    sed_args+=(-e "s|@${key}@|${value}|g")
+  done
+  mkdir -p "$(dirname "$dst")"
+  # Rendered configs may hold keys (s3proxy.conf): readable by us only.
+  (umask 077 && sed "${sed_args[@]}" "$src" >"$dst.tmp")
+  if grep -qE '@[A-Z_]+@' "$dst.tmp"; then
+    die "$src: placeholder(s) left unrendered: $(grep -oE '@[A-Z_]+@' "$dst.tmp" | sort -u | tr '\n' ' ')"
+  fi
+  mv "$dst.tmp" "$dst"
+}
+

@@ -1,0 +1,391 @@
+package io.datalake.pipelines.cli;
+
+import io.datalake.options.DatalakeOptions;
+import io.datalake.options.SourceOptions;
+import io.datalake.pipelines.DatalakePipeline;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./datalake run [BEAM OPTIONS]}: the pipeline ({@link DatalakePipeline}), with what a run
+ * on Flink needs added to its options. Every option is parsed and checked by Beam's {@link
+ * PipelineOptionsFactory} first, so a refused option leaves nothing behind (no record, no job).
+ *
+ * <p>For a run on a Flink cluster (--flinkMaster=HOST:PORT, not the embedded [local], [auto] or
+ * [collection]):
+ *
+ * <ul>
+ *   <li>--fromSavepoint=PATH (ours) becomes Beam's --savepointPath=PATH;
+ *   <li>--filesToStage=&lt;cluster jar&gt; unless given: without it Beam stages every jar of the
+ *       classpath, i.e. the bundled jar with the Flink classes the cluster already has;
+ *   <li>streaming runs are submitted detached (--attachedMode=false) unless said otherwise: the job
+ *       outlives this command, {@code ./datalake jobs} and {@code ./datalake stop} manage it;
+ *   <li>relative paths of the file options become absolute: the cluster's processes do not run in
+ *       this folder (a relative --input reads nothing);
+ *   <li>a --jobName, under which the arguments are recorded in $DATALAKE_HOME/flink/submissions so
+ *       that {@code ./datalake stop} can print the exact command that resumes the job;
+ *   <li>a local cluster must answer, and a parallelism above its slots is warned about.
+ * </ul>
+ *
+ * A streaming run on Flink keeps its checkpoints where --resume looks for them (--checkpointDir):
+ * the cluster's checkpoint folder, or $DATALAKE_HOME/checkpoints for the embedded cluster.
+ */
+@Command(
+    name = "run",
+    description =
+        "Runs the pipeline with Beam options (--name=value). On a Flink cluster"
+            + " (--runner=FlinkRunner --flinkMaster=HOST:PORT) it stages the cluster jar (unless"
+            + " --filesToStage), makes relative paths absolute, checks the cluster answers and has"
+            + " the slots, submits streaming jobs detached and records their options for 'stop'."
+            + " A streaming run on Flink keeps its checkpoints under --checkpointDir/<jobName>"
+            + " ($DATALAKE_HOME/checkpoints, or the cluster's). The pipeline's own options are"
+            + " listed below.")
+final class RunCommand implements Callable<Integer> {
+  /** The options of DatalakeOptions that name files the workers open. */
+  static final List<String> PATH_OPTIONS =
+      List.of(
+          "input",
+          "lake",
+          "piiKeyset",
+          "piiPolicy",
+          "clickhouseCredentialsFile",
+          "kafkaPropertiesFile");
+
+  private static final Pattern LOCAL_MASTER = Pattern.compile("(127\\.0\\.0\\.1|localhost):(\\d+)");
+  private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+  @Spec CommandSpec spec;
+  @Mixin Cli.HelpOption help;
+
+  @Option(
+      names = "--fromSavepoint",
+      paramLabel = "PATH",
+      description =
+          "Resume a job on a Flink cluster from this savepoint (as ./datalake stop prints it);"
+              + " becomes Beam's --savepointPath.")
+  String fromSavepoint;
+
+  @Parameters(
+      paramLabel = "BEAM_OPTION",
+      description = "--name=value options of the pipeline and its runner (listed below).")
+  List<String> beamOptions = new ArrayList<>();
+
+  private PrintWriter out;
+
+  /** Beam's parse of {@code args}, checked; its errors are IllegalArgumentExceptions. */
+  static DatalakeOptions parse(List<String> args) {
+    PipelineOptionsFactory.register(DatalakeOptions.class);
+    return PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
+        .withValidation()
+        .as(DatalakeOptions.class);
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    out = spec.commandLine().getOut();
+    Submission submission = prepare(new ArrayList<>(beamOptions));
+    localS3Credentials(submission.args());
+    try {
+      DatalakePipeline.main(submission.args().toArray(String[]::new));
+      if (submission.record() != null) {
+        // The client accepted the options (it refuses secrets among them): keep them for stop.
+        Files.move(
+            pending(submission.record()),
+            submission.record(),
+            StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+      }
+    } finally {
+      // A failed or refused run leaves no record of its options behind.
+      if (submission.record() != null) {
+        Files.deleteIfExists(pending(submission.record()));
+      }
+    }
+    if (submission.detachedJob() != null) {
+      reportDetached(submission);
+    }
+    return 0;
+  }
+
+  /**
+   * What is run, once the options are rewritten: the arguments, the record of them (null: none) and
+   * the detached job's name (null: the run is attached).
+   */
+  record Submission(List<String> args, Path record, String detachedJob, String master) {}
+
+  /** Checks the options and rewrites them for Flink; writes only the pending record. */
+  Submission prepare(List<String> args) throws IOException {
+    DatalakeOptions options = parse(args);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    boolean onFlink = options.getRunner().getSimpleName().equals("FlinkRunner");
+    boolean kafka = options.getSource() == SourceOptions.Source.kafka;
+    String master = given(args, "flinkMaster") ? flink.getFlinkMaster() : "";
+    boolean embedded = master.isEmpty() || master.matches("\\[(local|auto|collection)]");
+    // --resume restores only a checkpoint of the same job, kept under <checkpointDir>/<jobName>: a
+    // name made up here would never find one.
+    if (Boolean.TRUE.equals(options.getResume()) && !given(args, "jobName")) {
+      throw new IllegalArgumentException(
+          "--resume needs --jobName=NAME, the name the job ran under: each job keeps its"
+              + " checkpoints in <checkpointDir>/NAME, and --resume restores only its own");
+    }
+    if (embedded && fromSavepoint != null) {
+      throw new IllegalArgumentException(
+          "--fromSavepoint needs a Flink cluster: --runner=FlinkRunner --flinkMaster=HOST:PORT"
+              + " (./datalake flink up starts one)");
+    }
+    if (!embedded && !onFlink) {
+      throw new IllegalArgumentException("--flinkMaster=" + master + " needs --runner=FlinkRunner");
+    }
+    if (fromSavepoint != null) {
+      if (given(args, "savepointPath")) {
+        throw new IllegalArgumentException(
+            "give either --fromSavepoint or --savepointPath, not both");
+      }
+      if (!(fromSavepoint.startsWith("/")
+          || fromSavepoint.contains("://")
+          || fromSavepoint.startsWith("file:"))) {
+        throw new IllegalArgumentException(
+            "--fromSavepoint="
+                + fromSavepoint
+                + ": give an absolute path or a URI (file:///..., s3://...), as ./datalake stop"
+                + " prints it");
+      }
+    }
+    if (onFlink && kafka && !given(args, "checkpointDir")) {
+      Path dir = embedded ? Cli.home().resolve("checkpoints") : flinkDir().resolve("checkpoints");
+      args.add("--checkpointDir=" + dir);
+      String named = given(args, "jobName") ? options.getJobName() : "<jobName>";
+      say(
+          "checkpoints are kept under "
+              + dir
+              + "/"
+              + named
+              + " (--checkpointDir); --resume --jobName="
+              + named
+              + " restarts from the newest");
+    }
+    if (embedded) {
+      return new Submission(args, null, null, master);
+    }
+    checkLocalCluster(master, flink.getParallelism());
+    absolutePaths(args);
+    String jobName;
+    if (given(args, "jobName")) {
+      jobName = options.getJobName();
+    } else {
+      jobName =
+          "datalake-" + options.getSource() + "-" + STAMP.format(ZonedDateTime.now(ZoneOffset.UTC));
+      args.add("--jobName=" + jobName);
+    }
+    Path record = null;
+    if (JOB_NAME.matcher(jobName).matches()) {
+      // Kept (mode 600) only once the client has accepted the options: it refuses options that
+      // hold secrets, and a refused command must leave no record of them (call()).
+      record = submissionRecord(jobName);
+      Files.createDirectories(record.getParent());
+      Path pending = pending(record);
+      Files.deleteIfExists(pending);
+      Files.createFile(
+          pending,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      StringBuilder nulSeparated = new StringBuilder();
+      args.forEach(a -> nulSeparated.append(a).append('\0'));
+      Files.writeString(pending, nulSeparated, StandardCharsets.UTF_8);
+    } else {
+      warn(
+          "--jobName="
+              + jobName
+              + " has characters other than letters, digits, '.', '_', '-': ./datalake stop will"
+              + " not know how to resume it");
+    }
+    if (fromSavepoint != null) {
+      args.add("--savepointPath=" + fromSavepoint);
+    }
+    if (!given(args, "filesToStage")) {
+      args.add("--filesToStage=" + clusterJar());
+    }
+    String detached = null;
+    if (kafka && !given(args, "attachedMode")) {
+      args.add("--attachedMode=false");
+      detached = jobName;
+    }
+    say(
+        "submitting job '"
+            + jobName
+            + "' to the Flink cluster at "
+            + master
+            + (fromSavepoint == null ? "" : ", resuming from " + fromSavepoint));
+    return new Submission(args, record, detached, master);
+  }
+
+  /** A local cluster must answer; a parallelism above its slots waits, then fails. */
+  private void checkLocalCluster(String master, int parallelism) {
+    Matcher local = LOCAL_MASTER.matcher(master);
+    if (!local.matches()) {
+      return;
+    }
+    FlinkRest.Overview overview;
+    try {
+      overview = new FlinkRest("http://" + master).overview();
+    } catch (FlinkRest.Unreachable | FlinkRest.RestError e) {
+      throw new IllegalArgumentException(
+          "no Flink cluster answers at "
+              + master
+              + "; ./datalake flink up starts one (./datalake flink status)");
+    }
+    int wanted = Math.max(parallelism, 1);
+    if (wanted > overview.slotsTotal()) {
+      warn(
+          "--parallelism="
+              + wanted
+              + " but the cluster has "
+              + overview.slotsTotal()
+              + " slot(s): the job waits for slots, then fails; ./datalake flink add-taskmanager"
+              + " adds one");
+    }
+  }
+
+  /** Relative paths of the file options, made absolute: the cluster runs elsewhere. */
+  private void absolutePaths(List<String> args) {
+    Path cwd = Path.of("").toAbsolutePath();
+    for (int i = 0; i < args.size(); i++) {
+      for (String name : PATH_OPTIONS) {
+        String prefix = "--" + name + "=";
+        String arg = args.get(i);
+        if (!arg.startsWith(prefix)) {
+          continue;
+        }
+        String value = arg.substring(prefix.length());
+        if (!value.isEmpty() && !value.startsWith("/") && !value.contains("://")) {
+          args.set(i, prefix + cwd.resolve(value));
+          say(prefix + value + " is relative: the cluster gets " + prefix + cwd.resolve(value));
+        }
+      }
+    }
+  }
+
+  /** Detached: the client returned once the cluster had the job; name its id. */
+  private void reportDetached(Submission submission) {
+    String name = submission.detachedJob();
+    if (LOCAL_MASTER.matcher(submission.master()).matches()) {
+      try {
+        Optional<FlinkRest.Job> job =
+            new FlinkRest("http://" + submission.master())
+                .jobs().stream().filter(j -> j.name().equals(name)).findFirst();
+        if (job.isPresent()) {
+          String id = job.get().id();
+          say(
+              "submitted job "
+                  + id
+                  + " ("
+                  + name
+                  + "); ./datalake jobs show "
+                  + id
+                  + ", ./datalake stop "
+                  + id);
+          return;
+        }
+      } catch (FlinkRest.Unreachable | FlinkRest.RestError e) {
+        // The job was accepted; only its id is unknown.
+      }
+    }
+    say("submitted job '" + name + "' (detached); ./datalake jobs lists it");
+  }
+
+  /**
+   * A run against the local S3Proxy (--endpoint=its URL) gets its keys the way the pipeline wants
+   * them: from AWS's default provider chain, here system properties of this client set at run time
+   * (not options, which Flink would show, nor the command line, which ps shows). Keys already
+   * configured win.
+   */
+  static void localS3Credentials(List<String> args) {
+    String endpoint = value(args, "endpoint");
+    String local = System.getenv("DATALAKE_S3_ENDPOINT");
+    String key = System.getenv("DATALAKE_S3_ACCESS_KEY");
+    String secret = System.getenv("DATALAKE_S3_SECRET_KEY");
+    if (endpoint == null || local == null || key == null || secret == null) {
+      return;
+    }
+    String trimmed = endpoint.replaceFirst("/$", "");
+    boolean isLocal =
+        trimmed.equals(local.replaceFirst("/$", ""))
+            || trimmed.equals(local.replaceFirst("/$", "").replace("127.0.0.1", "localhost"));
+    if (!isLocal
+        || System.getenv("AWS_ACCESS_KEY_ID") != null
+        || System.getenv("AWS_PROFILE") != null) {
+      return;
+    }
+    System.setProperty("aws.accessKeyId", key);
+    System.setProperty("aws.secretAccessKey", secret);
+  }
+
+  /** Beam option {@code --name} is among {@code args}, with or without a value. */
+  static boolean given(List<String> args, String name) {
+    return args.stream().anyMatch(a -> a.equals("--" + name) || a.startsWith("--" + name + "="));
+  }
+
+  /** The value of {@code --name=value} in {@code args} (Beam refuses it twice), or null. */
+  static String value(List<String> args, String name) {
+    String prefix = "--" + name + "=";
+    String found = null;
+    for (String arg : args) {
+      if (arg.startsWith(prefix)) {
+        found = arg.substring(prefix.length());
+      }
+    }
+    return found;
+  }
+
+  static Path flinkDir() {
+    return Cli.home().resolve("flink");
+  }
+
+  /** Where the arguments of job {@code name} are recorded for ./datalake stop. */
+  static Path submissionRecord(String name) {
+    return flinkDir().resolve("submissions").resolve(name + ".args");
+  }
+
+  private static Path pending(Path record) {
+    return record.resolveSibling(record.getFileName() + ".pending");
+  }
+
+  /** The jar staged to a Flink cluster: the pipelines without the Flink classes it has. */
+  static Path clusterJar() {
+    return Cli.projectDir()
+        .toAbsolutePath()
+        .resolve("pipelines/target/datalake-pipelines-cluster.jar")
+        .normalize();
+  }
+
+  private void say(String message) {
+    out.println("datalake: " + message);
+    out.flush();
+  }
+
+  private void warn(String message) {
+    spec.commandLine().getErr().println("datalake: " + message);
+  }
+}
