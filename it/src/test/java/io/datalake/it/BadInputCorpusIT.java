@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.testing.LocalServices;
 import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.WarehouseTable;

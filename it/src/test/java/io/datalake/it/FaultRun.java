@@ -1,6 +1,9 @@
 package io.datalake.it;
 
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import io.datalake.transforms.model.EventKind;
 import java.io.IOException;
 import java.nio.file.Files;

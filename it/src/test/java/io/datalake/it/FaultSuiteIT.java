@@ -9,6 +9,8 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.BatchSummary;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;

@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -5,6 +5,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import io.datalake.transforms.model.EventKind;
 import java.io.IOException;
 import java.nio.file.Files;

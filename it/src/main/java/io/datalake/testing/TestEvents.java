@@ -1,13 +1,13 @@
-package io.datalake.it;
+package io.datalake.testing;
 
 import java.time.Instant;
 
 /** Small records of the kinds the ITs publish, with the PII the pipeline must encrypt. */
-final class TestEvents {
+public final class TestEvents {
   private TestEvents() {}
 
   /** A journey event of tenant 739224 with an IP address (PII) in its stringified details. */
-  static String journeyEvent(String id, Instant time) {
+  public static String journeyEvent(String id, Instant time) {
     return "{\"id\":\""
         + id
         + "\",\"org_id\":\"739224\",\"session_id\":\"s\",\"journey_id\":\"j\",\"type\":\"journey_submit\","
@@ -21,7 +21,7 @@ final class TestEvents {
    * late ones (2 hours old, within the allowed lateness), 5 too-late ones (3 days old, beyond it)
    * and 2 bad lines (broken JSON, no event time): {@code onTime + 10} rows and 2 dead letters.
    */
-  static java.util.List<String> knownSet(int onTime, Instant now) {
+  public static java.util.List<String> knownSet(int onTime, Instant now) {
     java.util.List<String> events = new java.util.ArrayList<>();
     for (int i = 0; i < onTime; i++) {
       events.add(journeyEvent("a-" + i, now.minusSeconds((i * 7919L) % 50)));

@@ -1,4 +1,4 @@
-package io.datalake.it;
+package io.datalake.testing;
 
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import java.net.URI;
