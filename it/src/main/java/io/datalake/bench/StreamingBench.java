@@ -1,6 +1,7 @@
 package io.datalake.bench;
 
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.ClickHouseClient;
@@ -72,21 +73,6 @@ final class StreamingBench {
   private static final int POOLED_PER_KIND = 64;
 
   private static final int WARMUP_RATE = 20;
-
-  /** The primary table of each kind, and its id column. */
-  private record Primary(String table, String idColumn) {}
-
-  private static final Map<EventKind, Primary> PRIMARY = new EnumMap<>(EventKind.class);
-
-  static {
-    PRIMARY.put(EventKind.ENTITY_OPERATIONS, new Primary("entity_operations", "id"));
-    PRIMARY.put(EventKind.WORKFLOW_EXECUTIONS, new Primary("workflow_executions", "id"));
-    PRIMARY.put(EventKind.CHECKOUT_ORDERS, new Primary("checkout_orders", "orderId"));
-    PRIMARY.put(EventKind.JOURNEY_SESSIONS, new Primary("journey_sessions", "id"));
-    PRIMARY.put(EventKind.JOURNEY_EVENTS, new Primary("journey_events", "id"));
-    PRIMARY.put(EventKind.PORTAL_SESSIONS, new Primary("portal_sessions", "id"));
-    PRIMARY.put(EventKind.PORTAL_EVENTS, new Primary("portal_events", "id"));
-  }
 
   private final Benchmark.Config config;
 
@@ -655,7 +641,7 @@ final class StreamingBench {
    */
   private static void appendIdRange(
       StringBuilder sql, Run run, EventKind kind, long first, Long last) {
-    Primary p = PRIMARY.get(kind);
+    PrimaryTables.Primary p = PrimaryTables.BY_KIND.get(kind);
     sql.append(sql.length() == 0 ? "" : " UNION ALL ")
         .append("SELECT '")
         .append(kind.folder())
@@ -686,7 +672,7 @@ final class StreamingBench {
 
   private void watchFiles(Run run) {
     Map<String, Schema> projections = new java.util.HashMap<>();
-    for (Primary p : PRIMARY.values()) {
+    for (PrimaryTables.Primary p : PrimaryTables.BY_KIND.values()) {
       Schema full = LakeTables.byName(p.table()).avroSchema();
       Schema.Field f = full.getField(p.idColumn());
       Schema projection =
@@ -700,7 +686,7 @@ final class StreamingBench {
     }
     while (!run.stop.get()) {
       long now = System.currentTimeMillis();
-      for (Map.Entry<EventKind, Primary> e : PRIMARY.entrySet()) {
+      for (Map.Entry<EventKind, PrimaryTables.Primary> e : PrimaryTables.BY_KIND.entrySet()) {
         Path dir = run.lake.resolve(e.getValue().table());
         if (!Files.isDirectory(dir)) {
           continue;

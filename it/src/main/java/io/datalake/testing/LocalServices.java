@@ -217,6 +217,11 @@ public final class LocalServices {
   }
 
   public static void produce(String topic, List<String> values) {
+    produce(topic, null, values);
+  }
+
+  /** Publishes to one partition of a topic, or by the producer's partitioner when it is null. */
+  public static void produce(String topic, Integer partition, List<String> values) {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafkaBootstrap());
     props.put("key.serializer", StringSerializer.class.getName());
@@ -224,7 +229,7 @@ public final class LocalServices {
     props.put("acks", "all");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
       for (String value : values) {
-        producer.send(new ProducerRecord<>(topic, value));
+        producer.send(new ProducerRecord<>(topic, partition, null, value));
       }
       producer.flush();
     }

@@ -11,6 +11,7 @@ import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.cli.EventGenerator;
 import io.datalake.testing.LakeFiles;
 import io.datalake.testing.LocalServices;
+import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.model.EventKind;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;
@@ -46,6 +47,16 @@ public class FaultSuiteIT {
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
+  /** Publishes records and a new tenant's events while a fault lasts, then ends the fault. */
+  private static void publishDuring(FaultRun run, Faults.Fault fault, String tenant)
+      throws Exception {
+    try (fault) {
+      run.publish(PER_KIND);
+      run.publishNewTenant(tenant, 5);
+      Thread.sleep(OUTAGE_SECONDS * 1000L);
+    }
+  }
+
   @Test
   public void clickHouseFrozenThenStoppedWithANewTenantThenBrokerRestarted() throws Exception {
     try (FaultRun run =
@@ -55,21 +66,13 @@ public class FaultSuiteIT {
       run.awaitClickHouse("before any fault", 240);
 
       String frozenTenant = "frozen" + run.run;
-      try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
-        run.publish(PER_KIND);
-        run.publishNewTenant(frozenTenant, 5);
-        Thread.sleep(OUTAGE_SECONDS * 1000L);
-      }
+      publishDuring(run, Faults.freeze("clickhouse"), frozenTenant);
       long afterFreeze =
           run.awaitEverything(
               "after a " + OUTAGE_SECONDS + " s ClickHouse freeze with a new tenant", 300);
 
       String downTenant = "down" + run.run;
-      try (Faults.Fault stopped = Faults.stop("clickhouse")) {
-        run.publish(PER_KIND);
-        run.publishNewTenant(downTenant, 5);
-        Thread.sleep(OUTAGE_SECONDS * 1000L);
-      }
+      publishDuring(run, Faults.stop("clickhouse"), downTenant);
       long afterStop =
           run.awaitEverything("after ClickHouse was down for " + OUTAGE_SECONDS + " s", 300);
 
@@ -202,15 +205,15 @@ public class FaultSuiteIT {
       assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
       assertThat(rerunOutput, not(containsString("MISMATCH")));
       for (Map.Entry<EventKind, Long> e : expected.entrySet()) {
-        String[] p2 = FaultRun.PRIMARY.get(e.getKey());
-        long[] clickhouse = LocalServices.finalRowsAndIds(database, p2[0], p2[1]);
+        PrimaryTables.Primary p2 = PrimaryTables.BY_KIND.get(e.getKey());
+        long[] clickhouse = LocalServices.finalRowsAndIds(database, p2.table(), p2.idColumn());
         assertThat(
             e.getKey() + " exactly once in ClickHouse after FINAL",
             clickhouse[0] + "\t" + clickhouse[1],
             equalTo(e.getValue() + "\t" + e.getValue()));
         assertThat(
             e.getKey() + " in the lake",
-            (long) LakeFiles.idCounts(lake, p2[0], p2[1]).size(),
+            (long) LakeFiles.idCounts(lake, p2.table(), p2.idColumn()).size(),
             equalTo(e.getValue()));
       }
     } finally {
