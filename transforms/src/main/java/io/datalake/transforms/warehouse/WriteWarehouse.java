@@ -157,7 +157,7 @@ public class WriteWarehouse extends PTransform<PCollection<LakeRow>, PCollection
       return 4;
     }
     if (value instanceof CharSequence text) {
-      return 40 + text.length();
+      return 40L + text.length();
     }
     if (value instanceof Iterable<?> values) {
       long bytes = 24;
