@@ -227,8 +227,9 @@ final class StreamingBench {
     long productionEndMs = 0;
     double drain = Double.NaN;
     String check;
-    boolean ok = false;
+    boolean ok;
     ChildJvm.Result result;
+    AtomicLong refused = new AtomicLong();
     try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
       // 1. Warm-up until the pipeline shows its first row in ClickHouse.
       long warmStart = System.nanoTime();
@@ -249,7 +250,7 @@ final class StreamingBench {
         EventGenerator.Event e = events.next(n, Instant.now());
         run.warmupSent.put(n, System.currentTimeMillis());
         run.unseen.get(e.kind()).add(n);
-        kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+        send(kafka, topics.get(e.kind()), e, refused);
         n++;
         if (n % (WARMUP_RATE * 15) == 0) {
           Bench.progress(
@@ -270,7 +271,7 @@ final class StreamingBench {
         for (long i = 0; i < warmupCount && child.isAlive(); i++) {
           waitForTurn(warmupStart, i, rate);
           EventGenerator.Event e = events.next(WARMUP_AT_RATE + i, Instant.now());
-          kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+          send(kafka, topics.get(e.kind()), e, refused);
         }
         Bench.progress(
             "streaming %d/s: warmed up for %d s at the offered rate; measuring now",
@@ -293,7 +294,7 @@ final class StreamingBench {
         run.unseen.get(e.kind()).add(seq);
         run.parquetUnseen.add(seq);
         run.sentMs[i] = System.currentTimeMillis();
-        kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+        send(kafka, topics.get(e.kind()), e, refused);
         producedBytes += e.value().getBytes(StandardCharsets.UTF_8).length;
         run.produced.incrementAndGet();
         long elapsedMs = System.currentTimeMillis() - productionStartMs;
@@ -316,6 +317,9 @@ final class StreamingBench {
         }
       }
       kafka.flush();
+      if (refused.get() > 0) {
+        Bench.progress("streaming %d/s: Kafka refused %,d sends", rate, refused.get());
+      }
       productionEndMs = System.currentTimeMillis();
       // 3. Drain: until every event is seen, or the limit.
       long drainLimitMs =
@@ -769,5 +773,24 @@ final class StreamingBench {
     } catch (IOException | RuntimeException e) {
       run.files.remove(file); // retry on the next pass
     }
+  }
+
+  /**
+   * Sends one event; a send Kafka refuses is counted and reported, so that it is not taken for an
+   * event the pipeline lost.
+   */
+  private static void send(
+      KafkaProducer<String, String> kafka,
+      String topic,
+      EventGenerator.Event e,
+      AtomicLong refused) {
+    var unused =
+        kafka.send(
+            new ProducerRecord<>(topic, e.key(), e.value()),
+            (metadata, error) -> {
+              if (error != null) {
+                refused.incrementAndGet();
+              }
+            });
   }
 }

@@ -5,10 +5,13 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -228,10 +231,20 @@ public final class LocalServices {
     props.put("value.serializer", StringSerializer.class.getName());
     props.put("acks", "all");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (String value : values) {
-        producer.send(new ProducerRecord<>(topic, partition, null, value));
+        sent.add(producer.send(new ProducerRecord<>(topic, partition, null, value)));
       }
       producer.flush();
+      // A record Kafka refused fails the test here, not later as a missing row.
+      for (Future<RecordMetadata> record : sent) {
+        record.get();
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Kafka did not accept a record for " + topic, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing to " + topic, e);
     }
   }
 }

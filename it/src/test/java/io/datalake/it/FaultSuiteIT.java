@@ -320,7 +320,7 @@ public class FaultSuiteIT {
             n -> "b" + run + "-" + n,
             true);
     Map<EventKind, List<String>> lines = new EnumMap<>(EventKind.class);
-    for (long n = 0; n < PER_KIND * EventKind.values().length; n++) {
+    for (long n = 0; n < (long) PER_KIND * EventKind.values().length; n++) {
       EventGenerator.Event event = generator.next(n, 0, 0);
       lines.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event.value());
     }
