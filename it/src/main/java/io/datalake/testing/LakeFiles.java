@@ -112,7 +112,11 @@ public final class LakeFiles {
     }
   }
 
-  private static boolean hidden(Path relative) {
+  /**
+   * Whether a path relative to the lake is a writer's temporary file: under a folder whose name
+   * starts with a dot.
+   */
+  public static boolean hidden(Path relative) {
     for (Path part : relative) {
       if (part.toString().startsWith(".")) {
         return true;
