@@ -1,5 +1,6 @@
 package io.datalake.bench;
 
+import io.datalake.testing.LakeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ record LakeStats(Map<String, Table> tables, long deadLetters, long bytes) {
     }
     for (Path file : all) {
       String rel = lake.relativize(file).toString();
-      if (rel.startsWith(".") || rel.contains("/.")) {
+      if (LakeFiles.hidden(lake.relativize(file))) {
         continue; // temporary files
       }
       bytes += Files.size(file);

@@ -245,45 +245,15 @@ final class Report {
             String.format(
                 Locale.ROOT, "| %s | %,d | %.1f |%n", f.frame(), f.samples(), f.percent()));
       }
-      md.append(
-          "\nTop frames by self samples:\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
-      int i = 1;
-      for (Results.Frame f : r.profile.self()) {
-        md.append(
-            String.format(
-                Locale.ROOT,
-                "| %d | `%s` | %,d | %.1f |%n",
-                i++,
-                f.frame(),
-                f.samples(),
-                f.percent()));
-      }
-      md.append(
-          "\nOur methods (`io.datalake`) by inclusive samples (anywhere on the stack):\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
-      i = 1;
-      for (Results.Frame f : r.profile.inclusiveOurs()) {
-        md.append(
-            String.format(
-                Locale.ROOT,
-                "| %d | `%s` | %,d | %.1f |%n",
-                i++,
-                f.frame(),
-                f.samples(),
-                f.percent()));
-      }
-      md.append(
-          "\nOther methods by inclusive samples (the runner's and the threads' plumbing left out):\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
-      i = 1;
-      for (Results.Frame f : r.profile.inclusive()) {
-        md.append(
-            String.format(
-                Locale.ROOT,
-                "| %d | `%s` | %,d | %.1f |%n",
-                i++,
-                f.frame(),
-                f.samples(),
-                f.percent()));
-      }
+      frameTable(md, "Top frames by self samples", r.profile.self());
+      frameTable(
+          md,
+          "Our methods (`io.datalake`) by inclusive samples (anywhere on the stack)",
+          r.profile.inclusiveOurs());
+      frameTable(
+          md,
+          "Other methods by inclusive samples (the runner's and the threads' plumbing left out)",
+          r.profile.inclusive());
     }
     if (!r.notes.isEmpty()) {
       md.append("\n## Notes\n\n");
@@ -293,6 +263,24 @@ final class Report {
     }
     md.append("\n## Method\n\n").append(METHOD);
     return md.toString();
+  }
+
+  /** A numbered table of profile frames under a heading. */
+  private static void frameTable(StringBuilder md, String heading, List<Results.Frame> frames) {
+    md.append("\n")
+        .append(heading)
+        .append(":\n\n| # | frame | samples | % |\n|---:|---|---:|---:|\n");
+    int i = 1;
+    for (Results.Frame f : frames) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %d | `%s` | %,d | %.1f |%n",
+              i++,
+              f.frame(),
+              f.samples(),
+              f.percent()));
+    }
   }
 
   private static void batchTable(StringBuilder md, Results r, List<Results.BatchRun> runs) {

@@ -1,23 +1,20 @@
 package io.datalake.bench;
 
+import io.datalake.testing.LocalServices;
 import io.datalake.transforms.warehouse.ClickHouseClient;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AdminClient;
-import org.apache.kafka.clients.admin.NewTopic;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** The local services the benchmark talks to: reachability, topics, buckets, clean-up. */
+/**
+ * The local services the benchmark talks to: reachability and clean-up, on the clients and topic
+ * and bucket creation of {@link LocalServices} that the ITs use too.
+ */
 final class Services {
   private Services() {}
 
@@ -45,9 +42,7 @@ final class Services {
 
   static String s3Problem(Benchmark.Config config) {
     try (S3Client s3 = s3(config)) {
-      if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(config.s3Bucket()))) {
-        s3.createBucket(b -> b.bucket(config.s3Bucket()));
-      }
+      LocalServices.createBucket(s3, config.s3Bucket());
       return null;
     } catch (RuntimeException e) {
       return "S3 at " + config.s3Endpoint() + " does not answer (" + e.getMessage() + ")";
@@ -55,22 +50,12 @@ final class Services {
   }
 
   static AdminClient admin(Benchmark.Config config) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", config.kafka());
-    props.put("request.timeout.ms", "15000");
-    props.put("default.api.timeout.ms", "15000");
-    return AdminClient.create(props);
+    return LocalServices.kafkaAdmin(config.kafka());
   }
 
   static void createTopics(Benchmark.Config config, Collection<String> topics, int partitions)
       throws Exception {
-    try (AdminClient admin = admin(config)) {
-      List<NewTopic> list = new ArrayList<>();
-      for (String t : topics) {
-        list.add(new NewTopic(t, partitions, (short) 1));
-      }
-      admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
-    }
+    LocalServices.createTopics(config.kafka(), topics, partitions);
   }
 
   static void deleteTopics(Benchmark.Config config, Collection<String> topics) {
@@ -82,14 +67,8 @@ final class Services {
   }
 
   static S3Client s3(Benchmark.Config config) {
-    return S3Client.builder()
-        .endpointOverride(URI.create(config.s3Endpoint()))
-        .region(Region.of(config.s3Region()))
-        .credentialsProvider(
-            StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(config.s3AccessKey(), config.s3SecretKey())))
-        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-        .build();
+    return LocalServices.s3(
+        config.s3Endpoint(), config.s3Region(), config.s3AccessKey(), config.s3SecretKey());
   }
 
   static void deleteS3Prefix(Benchmark.Config config, String prefix) {

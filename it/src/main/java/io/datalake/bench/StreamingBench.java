@@ -1,6 +1,7 @@
 package io.datalake.bench;
 
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.schema.LakeTables;
@@ -73,18 +74,6 @@ final class StreamingBench {
   private static final int POOLED_PER_KIND = 64;
 
   private static final int WARMUP_RATE = 20;
-
-  /** The primary table of each kind, and its id column. */
-  private record Primary(String table, String idColumn) {}
-
-  /** From the kinds' descriptors: each kind's primary table and record-id column. */
-  private static final Map<RecordKind, Primary> PRIMARY = new LinkedHashMap<>();
-
-  static {
-    for (RecordKind kind : RecordKinds.builtIn().all()) {
-      PRIMARY.put(kind, new Primary(kind.primaryTable().name(), kind.recordIdField()));
-    }
-  }
 
   private final Benchmark.Config config;
 
@@ -237,8 +226,9 @@ final class StreamingBench {
     long productionEndMs = 0;
     double drain = Double.NaN;
     String check;
-    boolean ok = false;
+    boolean ok;
     ChildJvm.Result result;
+    AtomicLong refused = new AtomicLong();
     try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
       // 1. Warm-up until the pipeline shows its first row in ClickHouse.
       long warmStart = System.nanoTime();
@@ -259,7 +249,7 @@ final class StreamingBench {
         EventGenerator.Event e = events.next(n, Instant.now());
         run.warmupSent.put(n, System.currentTimeMillis());
         run.unseen.get(e.kind()).add(n);
-        kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+        send(kafka, topics.get(e.kind()), e, refused);
         n++;
         if (n % (WARMUP_RATE * 15) == 0) {
           Bench.progress(
@@ -280,7 +270,7 @@ final class StreamingBench {
         for (long i = 0; i < warmupCount && child.isAlive(); i++) {
           waitForTurn(warmupStart, i, rate);
           EventGenerator.Event e = events.next(WARMUP_AT_RATE + i, Instant.now());
-          kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+          send(kafka, topics.get(e.kind()), e, refused);
         }
         Bench.progress(
             "streaming %d/s: warmed up for %d s at the offered rate; measuring now",
@@ -303,7 +293,7 @@ final class StreamingBench {
         run.unseen.get(e.kind()).add(seq);
         run.parquetUnseen.add(seq);
         run.sentMs[i] = System.currentTimeMillis();
-        kafka.send(new ProducerRecord<>(topics.get(e.kind()), e.key(), e.value()));
+        send(kafka, topics.get(e.kind()), e, refused);
         producedBytes += e.value().getBytes(StandardCharsets.UTF_8).length;
         run.produced.incrementAndGet();
         long elapsedMs = System.currentTimeMillis() - productionStartMs;
@@ -326,6 +316,9 @@ final class StreamingBench {
         }
       }
       kafka.flush();
+      if (refused.get() > 0) {
+        Bench.progress("streaming %d/s: Kafka refused %,d sends", rate, refused.get());
+      }
       productionEndMs = System.currentTimeMillis();
       // 3. Drain: until every event is seen, or the limit.
       long drainLimitMs =
@@ -651,7 +644,7 @@ final class StreamingBench {
    */
   private static void appendIdRange(
       StringBuilder sql, Run run, RecordKind kind, long first, Long last) {
-    Primary p = PRIMARY.get(kind);
+    PrimaryTables.Primary p = PrimaryTables.BY_KIND.get(kind);
     sql.append(sql.length() == 0 ? "" : " UNION ALL ")
         .append("SELECT '")
         .append(kind.name())
@@ -682,7 +675,7 @@ final class StreamingBench {
 
   private void watchFiles(Run run) {
     Map<String, Schema> projections = new java.util.HashMap<>();
-    for (Primary p : PRIMARY.values()) {
+    for (PrimaryTables.Primary p : PrimaryTables.BY_KIND.values()) {
       Schema full = LakeTables.byName(p.table()).avroSchema();
       Schema.Field f = full.getField(p.idColumn());
       Schema projection =
@@ -696,7 +689,7 @@ final class StreamingBench {
     }
     while (!run.stop.get()) {
       long now = System.currentTimeMillis();
-      for (Map.Entry<RecordKind, Primary> e : PRIMARY.entrySet()) {
+      for (Map.Entry<RecordKind, PrimaryTables.Primary> e : PrimaryTables.BY_KIND.entrySet()) {
         Path dir = run.lake.resolve(e.getValue().table());
         if (!Files.isDirectory(dir)) {
           continue;
@@ -779,5 +772,24 @@ final class StreamingBench {
     } catch (IOException | RuntimeException e) {
       run.files.remove(file); // retry on the next pass
     }
+  }
+
+  /**
+   * Sends one event; a send Kafka refuses is counted and reported, so that it is not taken for an
+   * event the pipeline lost.
+   */
+  private static void send(
+      KafkaProducer<String, String> kafka,
+      String topic,
+      EventGenerator.Event e,
+      AtomicLong refused) {
+    var unused =
+        kafka.send(
+            new ProducerRecord<>(topic, e.key(), e.value()),
+            (metadata, error) -> {
+              if (error != null) {
+                refused.incrementAndGet();
+              }
+            });
   }
 }

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.testing.LocalServices;
+import io.datalake.transforms.BadInputCorpus;
 import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.schema.LakeTables;
 import io.datalake.transforms.warehouse.WarehouseTable;
@@ -21,15 +23,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -58,23 +57,10 @@ public class BadInputCorpusIT {
           "test",
           "resources",
           "bad-inputs");
-  private static final List<String> PII =
-      List.of("203.0.113.99", "corpus.pii@example.com", "Corpusname", "+4915112345678");
 
   /** The tenants of the good lines, as the views must name them (surrounding spaces stripped). */
   private static final Set<String> TENANTS =
       Set.of("corpus-good", "A", "123", "T" + "x".repeat(62) + "9", "a" + ".".repeat(63));
-
-  private static final Pattern GOOD_ID = Pattern.compile("good-[a-z]{2}-\\d+");
-  private static final Map<String, String> ID_COLUMN =
-      Map.of(
-          "checkout_orders", "orderId",
-          "entity_operations", "entity_id",
-          "workflow_executions", "id",
-          "journey_sessions", "id",
-          "journey_events", "id",
-          "portal_sessions", "id",
-          "portal_events", "id");
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
@@ -88,8 +74,8 @@ public class BadInputCorpusIT {
 
   @Test
   public void theCorpusLeavesLakeWarehouseAndLogClean() throws Exception {
-    Map<String, String[]> bad = badLines();
-    Set<String> goodIds = goodIds(bad.keySet());
+    Map<String, BadInputCorpus.BadLine> bad = BadInputCorpus.badLines(CORPUS);
+    Set<String> goodIds = BadInputCorpus.goodIds(CORPUS);
     assertThat(bad.size(), greaterThanOrEqualTo(60));
 
     Path root = temp.newFolder("run").toPath();
@@ -165,7 +151,7 @@ public class BadInputCorpusIT {
                 "org_id column = partition of " + relative,
                 record.get("org_id").toString(),
                 equalTo(tenant));
-            String column = ID_COLUMN.get(table);
+            String column = BadInputCorpus.ID_COLUMN.get(table);
             if (column != null) {
               lakeIds.add(goodId(record.get(column).toString()));
               lakeMainRowList.add(relative + " " + record.get(column));
@@ -192,7 +178,7 @@ public class BadInputCorpusIT {
             letter.get("source").asText(), letter.get("step").asText(), letter.get("error").asText()
           });
     }
-    assertThat("lake dead letters", check(bad, letters), empty());
+    assertThat("lake dead letters", BadInputCorpus.checkDeadLetters(bad, letters), empty());
 
     // ClickHouse: exactly the warehouse tables and dead_letters, and each valid tenant's views.
     String db = "`" + database + "`";
@@ -225,7 +211,7 @@ public class BadInputCorpusIT {
     // ClickHouse rows: the good lines, each in its tenant's views, no PII anywhere.
     Set<String> warehouseIds = new TreeSet<>();
     long warehouseMainRows = 0;
-    for (Map.Entry<String, String> main : ID_COLUMN.entrySet()) {
+    for (Map.Entry<String, String> main : BadInputCorpus.ID_COLUMN.entrySet()) {
       String ids =
           LocalServices.clickhouse(
               "SELECT `"
@@ -266,14 +252,15 @@ public class BadInputCorpusIT {
         warehouseLetters.add(new String[] {f[0], f[1], f[2]});
       }
     }
-    assertThat("ClickHouse dead letters", check(bad, warehouseLetters), empty());
+    assertThat(
+        "ClickHouse dead letters", BadInputCorpus.checkDeadLetters(bad, warehouseLetters), empty());
 
     assertThat("the log was captured", log.contains("input records"), equalTo(true));
     assertNoPii("the run's log", log);
   }
 
   private static void assertNoPii(String where, String text) {
-    for (String pii : PII) {
+    for (String pii : BadInputCorpus.PII) {
       assertThat("PII plaintext in " + where, text.contains(pii), equalTo(false));
     }
   }
@@ -345,88 +332,9 @@ public class BadInputCorpusIT {
     return files;
   }
 
-  /** position -> {step, error contains, case}, from dead-letters.tsv. */
-  private static Map<String, String[]> badLines() throws Exception {
-    Map<String, String[]> bad = new LinkedHashMap<>();
-    List<String> rows =
-        Files.readAllLines(CORPUS.resolve("dead-letters.tsv"), StandardCharsets.UTF_8);
-    for (String row : rows.subList(1, rows.size())) {
-      String[] f = row.split("\t", -1);
-      bad.put(f[0], new String[] {f[1], f[2], f[3]});
-    }
-    return bad;
-  }
-
-  private static Set<String> goodIds(Set<String> badPositions) throws Exception {
-    Set<String> ids = new TreeSet<>();
-    try (Stream<Path> files = Files.walk(CORPUS)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
-        String relative = CORPUS.relativize(file).toString();
-        String[] lines =
-            new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-          if (i == lines.length - 1 && lines[i].isEmpty()) {
-            break;
-          }
-          if (!badPositions.contains(relative + ":" + (i + 1))) {
-            ids.add(goodId(lines[i]));
-          }
-        }
-      }
-    }
-    return ids;
-  }
-
+  /** The good id in a value, or a note of the line that has none (for the assertion's message). */
   private static String goodId(String text) {
-    Matcher m = GOOD_ID.matcher(text);
-    return m.find()
-        ? m.group()
-        : "not a good line: " + text.substring(0, Math.min(40, text.length()));
-  }
-
-  /** Problems: empty when each bad line has exactly one letter, with its step and reason. */
-  private static List<String> check(Map<String, String[]> bad, List<String[]> letters) {
-    List<String> problems = new ArrayList<>();
-    Map<String, Integer> seen = new TreeMap<>();
-    for (String[] letter : letters) {
-      String position = null;
-      for (String p : bad.keySet()) {
-        if (letter[0].endsWith("/" + p)) {
-          position = p;
-        }
-      }
-      if (position == null) {
-        problems.add("a dead letter for a line that is not bad: " + String.join(" | ", letter));
-        continue;
-      }
-      seen.merge(position, 1, Integer::sum);
-      String[] expected = bad.get(position);
-      if (!expected[0].equals(letter[1]) || !letter[2].contains(expected[1])) {
-        problems.add(
-            position
-                + " ("
-                + expected[2]
-                + "): expected "
-                + expected[0]
-                + ": "
-                + expected[1]
-                + ", got "
-                + letter[1]
-                + ": "
-                + letter[2]);
-      }
-    }
-    for (String position : bad.keySet()) {
-      if (seen.getOrDefault(position, 0) != 1) {
-        problems.add(
-            position
-                + " ("
-                + bad.get(position)[2]
-                + "): "
-                + seen.getOrDefault(position, 0)
-                + " dead letters, expected 1");
-      }
-    }
-    return problems;
+    String id = BadInputCorpus.goodId(text);
+    return id != null ? id : "not a good line: " + text.substring(0, Math.min(40, text.length()));
   }
 }

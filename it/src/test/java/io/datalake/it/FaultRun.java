@@ -1,6 +1,11 @@
 package io.datalake.it;
 
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.Await;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.PrimaryTables;
+import io.datalake.testing.TestEvents;
 import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
@@ -27,15 +32,6 @@ import java.util.stream.Stream;
 final class FaultRun implements AutoCloseable {
   private static final Path SAMPLES =
       Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input");
-
-  /** The primary table of each kind and its id column: one row per published record. */
-  static final Map<RecordKind, String[]> PRIMARY = new LinkedHashMap<>();
-
-  static {
-    for (RecordKind kind : RecordKinds.builtIn().all()) {
-      PRIMARY.put(kind, new String[] {kind.primaryTable().name(), kind.recordIdField()});
-    }
-  }
 
   final String name;
   final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -170,9 +166,9 @@ final class FaultRun implements AutoCloseable {
   Map<RecordKind, long[]> clickhouse() {
     Map<RecordKind, long[]> counts = new LinkedHashMap<>();
     for (RecordKind kind : RecordKinds.builtIn().all()) {
-      String[] p = PRIMARY.get(kind);
+      PrimaryTables.Primary p = PrimaryTables.BY_KIND.get(kind);
       try {
-        counts.put(kind, LocalServices.finalRowsAndIds(database, p[0], p[1]));
+        counts.put(kind, LocalServices.finalRowsAndIds(database, p.table(), p.idColumn()));
       } catch (RuntimeException e) {
         counts.put(kind, new long[] {-1, -1}); // ClickHouse is down or frozen: not yet
       }
@@ -198,8 +194,8 @@ final class FaultRun implements AutoCloseable {
     }
     Map<RecordKind, long[]> counts = new LinkedHashMap<>();
     for (RecordKind kind : RecordKinds.builtIn().all()) {
-      String[] p = PRIMARY.get(kind);
-      Map<String, Integer> ids = LakeFiles.idCounts(lakeCopy, p[0], p[1]);
+      PrimaryTables.Primary p = PrimaryTables.BY_KIND.get(kind);
+      Map<String, Integer> ids = LakeFiles.idCounts(lakeCopy, p.table(), p.idColumn());
       long rows = ids.values().stream().mapToLong(Integer::longValue).sum();
       long missing = published.get(kind).stream().filter(id -> !ids.containsKey(id)).count();
       counts.put(kind, new long[] {rows, ids.size(), missing});
@@ -236,6 +232,18 @@ final class FaultRun implements AutoCloseable {
     await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
     int left = (int) Math.max(30, seconds - (System.currentTimeMillis() - started) / 1000);
     await(what + ": every id in the lake", left, this::lakeHasEverything);
+    return logArrived(what, "ClickHouse and the lake", started);
+  }
+
+  /** Waits until every published id is in ClickHouse after FINAL: the job is up and writing. */
+  void awaitClickHouse(String what, int seconds) throws Exception {
+    long started = System.currentTimeMillis();
+    await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
+    logArrived(what, "ClickHouse", started);
+  }
+
+  /** Logs that every published record is in {@code where}; returns the seconds since started. */
+  private long logArrived(String what, String where, long started) {
     long took = (System.currentTimeMillis() - started) / 1000;
     Faults.log(
         name
@@ -243,36 +251,16 @@ final class FaultRun implements AutoCloseable {
             + what
             + ": all "
             + publishedCount()
-            + " records in ClickHouse and the lake after "
+            + " records in "
+            + where
+            + " after "
             + took
             + " s");
     return took;
   }
 
-  /** Waits until every published id is in ClickHouse after FINAL: the job is up and writing. */
-  void awaitClickHouse(String what, int seconds) throws Exception {
-    long started = System.currentTimeMillis();
-    await(what + ": every id in ClickHouse", seconds, this::clickhouseHasEverything);
-    Faults.log(
-        name
-            + ": "
-            + what
-            + ": all "
-            + publishedCount()
-            + " records in ClickHouse after "
-            + (System.currentTimeMillis() - started) / 1000
-            + " s");
-  }
-
   void await(String what, int seconds, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(
-            "Timed out after " + seconds + " s waiting for " + what + "\n" + report() + tail());
-      }
-      Thread.sleep(3000);
-    }
+    Await.until(what, seconds, 3000, condition, () -> "\n" + report() + tail());
   }
 
   /** What each sink holds per kind: the line the test output reports. */

@@ -9,6 +9,9 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.BatchSummary;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.pii.PiiKeyset;
@@ -45,6 +48,16 @@ public class FaultSuiteIT {
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
+  /** Publishes records and a new tenant's events while a fault lasts, then ends the fault. */
+  private static void publishDuring(FaultRun run, Faults.Fault fault, String tenant)
+      throws Exception {
+    try (fault) {
+      run.publish(PER_KIND);
+      run.publishNewTenant(tenant, 5);
+      Thread.sleep(OUTAGE_SECONDS * 1000L);
+    }
+  }
+
   @Test
   public void clickHouseFrozenThenStoppedWithANewTenantThenBrokerRestarted() throws Exception {
     try (FaultRun run =
@@ -54,21 +67,13 @@ public class FaultSuiteIT {
       run.awaitClickHouse("before any fault", 240);
 
       String frozenTenant = "frozen" + run.run;
-      try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
-        run.publish(PER_KIND);
-        run.publishNewTenant(frozenTenant, 5);
-        Thread.sleep(OUTAGE_SECONDS * 1000L);
-      }
+      publishDuring(run, Faults.freeze("clickhouse"), frozenTenant);
       long afterFreeze =
           run.awaitEverything(
               "after a " + OUTAGE_SECONDS + " s ClickHouse freeze with a new tenant", 300);
 
       String downTenant = "down" + run.run;
-      try (Faults.Fault stopped = Faults.stop("clickhouse")) {
-        run.publish(PER_KIND);
-        run.publishNewTenant(downTenant, 5);
-        Thread.sleep(OUTAGE_SECONDS * 1000L);
-      }
+      publishDuring(run, Faults.stop("clickhouse"), downTenant);
       long afterStop =
           run.awaitEverything("after ClickHouse was down for " + OUTAGE_SECONDS + " s", 300);
 
@@ -201,15 +206,15 @@ public class FaultSuiteIT {
       assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
       assertThat(rerunOutput, not(containsString("MISMATCH")));
       for (Map.Entry<RecordKind, Long> e : expected.entrySet()) {
-        String[] p2 = FaultRun.PRIMARY.get(e.getKey());
-        long[] clickhouse = LocalServices.finalRowsAndIds(database, p2[0], p2[1]);
+        PrimaryTables.Primary p2 = PrimaryTables.BY_KIND.get(e.getKey());
+        long[] clickhouse = LocalServices.finalRowsAndIds(database, p2.table(), p2.idColumn());
         assertThat(
             e.getKey() + " exactly once in ClickHouse after FINAL",
             clickhouse[0] + "\t" + clickhouse[1],
             equalTo(e.getValue() + "\t" + e.getValue()));
         assertThat(
             e.getKey() + " in the lake",
-            (long) LakeFiles.idCounts(lake, p2[0], p2[1]).size(),
+            (long) LakeFiles.idCounts(lake, p2.table(), p2.idColumn()).size(),
             equalTo(e.getValue()));
       }
     } finally {
@@ -312,7 +317,7 @@ public class FaultSuiteIT {
             n -> "b" + run + "-" + n,
             true);
     Map<RecordKind, List<String>> lines = new LinkedHashMap<>();
-    for (long n = 0; n < PER_KIND * RecordKinds.builtIn().all().size(); n++) {
+    for (long n = 0; n < (long) PER_KIND * RecordKinds.builtIn().all().size(); n++) {
       EventGenerator.Event event = generator.next(n, 0, 0);
       lines.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event.value());
     }

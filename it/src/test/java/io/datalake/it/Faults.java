@@ -80,7 +80,8 @@ final class Faults {
               + " "
               + pid
               + " failed: "
-              + new String(kill.getInputStream().readAllBytes()));
+              + new String(
+                  kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 

@@ -6,6 +6,10 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.testing.Await;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -129,14 +133,7 @@ public class FlinkClusterIT {
         resumed,
         () -> allThere(lake, total));
 
-    assertThat(
-        "rows in ClickHouse after FINAL",
-        LocalServices.finalRows(database, "journey_events"),
-        equalTo(total));
-    assertThat(
-        "no id twice in ClickHouse after FINAL",
-        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
-        equalTo(total));
+    ClickHouseAssert.everyIdOnce(database, "journey_events", "id", total);
     assertThat(
         "the lake holds every row at least once",
         (long) LakeFiles.rows(lake, "journey_events").size(),
@@ -346,18 +343,7 @@ public class FlinkClusterIT {
 
   private static void await(String what, int seconds, String job, BooleanSupplier condition)
       throws Exception {
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(
-            "Timed out after "
-                + seconds
-                + " s waiting for "
-                + what
-                + "; the job now:\n"
-                + show(job).toPrettyString());
-      }
-      Thread.sleep(2000);
-    }
+    Await.until(
+        what, seconds, 2000, condition, () -> "; the job now:\n" + show(job).toPrettyString());
   }
 }

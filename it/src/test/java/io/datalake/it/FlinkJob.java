@@ -1,5 +1,7 @@
 package io.datalake.it;
 
+import io.datalake.testing.Await;
+import io.datalake.testing.LocalServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,34 +141,30 @@ final class FlinkJob implements AutoCloseable {
   private void poll(
       String what, int seconds, long pollMillis, BooleanSupplier condition, Supplier<String> status)
       throws Exception {
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    while (!condition.getAsBoolean()) {
-      // A JVM that has ended writes nothing more; the condition is looked at once more, as it may
-      // have come true just before the end.
-      if (!process.isAlive() && !condition.getAsBoolean()) {
-        throw new AssertionError(
-            "The job's JVM exited ("
-                + process.exitValue()
-                + ") while waiting for "
-                + what
-                + " "
-                + status.get()
-                + ":\n"
-                + tail(60));
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(
-            "Timed out after "
-                + seconds
-                + " s waiting for "
-                + what
-                + " "
-                + status.get()
-                + ":\n"
-                + tail(60));
-      }
-      Thread.sleep(pollMillis);
-    }
+    Await.until(
+        what,
+        seconds,
+        pollMillis,
+        () -> {
+          if (condition.getAsBoolean()) {
+            return true;
+          }
+          // A JVM that has ended writes nothing more; the condition is looked at once more, as it
+          // may have come true just before the end.
+          if (!process.isAlive() && !condition.getAsBoolean()) {
+            throw new AssertionError(
+                "The job's JVM exited ("
+                    + process.exitValue()
+                    + ") while waiting for "
+                    + what
+                    + " "
+                    + status.get()
+                    + ":\n"
+                    + tail(60));
+          }
+          return false;
+        },
+        () -> " " + status.get() + ":\n" + tail(60));
   }
 
   /** The whole log so far ("" before the JVM has written it). */

@@ -5,6 +5,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,14 +88,7 @@ public class FlinkRecoveryIT {
     assertThat("Flink restored the checkpoint", resumedLog, containsString("from savepoint"));
     resumed.terminate(60);
 
-    assertThat(
-        "rows in ClickHouse after FINAL",
-        LocalServices.finalRows(database, "journey_events"),
-        equalTo(expected));
-    assertThat(
-        "no id twice in ClickHouse after FINAL",
-        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
-        equalTo(expected));
+    ClickHouseAssert.everyIdOnce(database, "journey_events", "id", expected);
     assertThat(
         "every id in the lake", LakeFiles.distinctIds(lake, "journey_events"), equalTo(expected));
     assertThat(

@@ -5,6 +5,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
@@ -141,14 +144,7 @@ public class FutureRecordFailoverIT {
 
     for (String table : List.of("journey_events", "entity_operations")) {
       String fq = "`" + database + "`." + table;
-      assertThat(
-          table + " rows in ClickHouse after FINAL",
-          LocalServices.finalRows(database, table),
-          equalTo(expected));
-      assertThat(
-          table + ": no id twice in ClickHouse after FINAL",
-          LocalServices.finalRowsAndIds(database, table, "id")[1],
-          equalTo(expected));
+      ClickHouseAssert.everyIdOnce(database, table, "id", expected);
       assertThat(
           table + ": no row flagged late in ClickHouse",
           LocalServices.clickhouseCount("SELECT countIf(late = 1) FROM " + fq + " FINAL"),

@@ -1,5 +1,6 @@
 package io.datalake.it;
 
+import io.datalake.testing.LocalServices;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,13 +17,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.RuleChain;
@@ -56,16 +55,8 @@ public class KafkaTopologyIT {
   @Test
   public void partitionsAddedMidRunStopTheJobAndAResumeReadsEveryRecordOnThem() throws Exception {
     setUp();
-    List<String> before = events("a-", 100);
-    LocalServices.produce(journeyTopic, before);
     Path firstLog = logs.resolve("first.log");
-    FlinkJob job = start(firstLog, false);
-    job.await(
-        "the first records in ClickHouse and a checkpoint",
-        240,
-        () ->
-            LocalServices.finalRows(database, "journey_events") == 100
-                && FlinkJob.hasCheckpoint(checkpoints));
+    FlinkJob job = startWithFirstRecords(100, firstLog);
 
     // Two partitions more; records on every partition, most on the new ones.
     try (AdminClient admin =
@@ -75,10 +66,10 @@ public class KafkaTopologyIT {
     long added = System.currentTimeMillis();
     List<String> onNew = events("new-", 200);
     List<String> onOld = events("old-", 40);
-    produceTo(journeyTopic, 2, onNew.subList(0, 100));
-    produceTo(journeyTopic, 3, onNew.subList(100, 200));
-    produceTo(journeyTopic, 0, onOld.subList(0, 20));
-    produceTo(journeyTopic, 1, onOld.subList(20, 40));
+    LocalServices.produce(journeyTopic, 2, onNew.subList(0, 100));
+    LocalServices.produce(journeyTopic, 3, onNew.subList(100, 200));
+    LocalServices.produce(journeyTopic, 0, onOld.subList(0, 20));
+    LocalServices.produce(journeyTopic, 1, onOld.subList(20, 40));
 
     assertThat("the job stopped by itself", job.waitFor(180), equalTo(true));
     long stoppedAfter = System.currentTimeMillis() - added;
@@ -97,14 +88,10 @@ public class KafkaTopologyIT {
         lessThan(90_000L));
 
     Path resumedLog = logs.resolve("resumed.log");
-    FlinkJob resumed = start(resumedLog, true);
     long expected = 100 + 200 + 40;
-    resumed.await(
-        "every record, of the old and the new partitions, in ClickHouse and the lake",
-        300,
-        () ->
-            LocalServices.finalRows(database, "journey_events") == expected
-                && LakeFiles.distinctIds(lake, "journey_events") == expected);
+    FlinkJob resumed =
+        resumeUntilEveryId(
+            "every record, of the old and the new partitions", expected, 300, resumedLog);
     String log = Files.readString(resumedLog);
     assertThat(log, containsString("datalake: resuming from checkpoint"));
     assertThat(
@@ -116,32 +103,18 @@ public class KafkaTopologyIT {
                 + journeyTopic
                 + "/3]"));
     assertThat(
-        "no id twice in ClickHouse after FINAL",
-        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
-        equalTo(expected));
-    assertThat(
         "still running: the resumed job reads what it was told to",
         resumed.isAlive(),
         equalTo(true));
-    long lakeRows = LakeFiles.rows(lake, "journey_events").size();
-    System.out.printf(
-        "KafkaTopologyIT: %d ids, %d lake rows (%d duplicates)%n",
-        expected, lakeRows, lakeRows - expected);
+    assertEveryIdOnce(expected, "");
   }
 
   @Test
   public void aTopicCreatedAgainStopsTheJobAndAResumeKeepsItsWindowsAndReadsTheNewTopic()
       throws Exception {
     setUp();
-    LocalServices.produce(journeyTopic, events("a-", 60));
     Path firstLog = logs.resolve("first.log");
-    FlinkJob job = start(firstLog, false);
-    job.await(
-        "the first records in ClickHouse and a checkpoint",
-        240,
-        () ->
-            LocalServices.finalRows(database, "journey_events") == 60
-                && FlinkJob.hasCheckpoint(checkpoints));
+    FlinkJob job = startWithFirstRecords(60, firstLog);
 
     // Deleted and created again, with fewer records than the job's positions.
     try (AdminClient admin =
@@ -173,24 +146,47 @@ public class KafkaTopologyIT {
     // The resume restores the windows (rows of the deleted topic not yet in the lake), takes no
     // Kafka position from the checkpoint, and reads the new topic from its start.
     Path resumedLog = logs.resolve("resumed.log");
-    FlinkJob resumed = start(resumedLog, true);
-    resumed.await(
-        "the old topic's rows and the new topic's in ClickHouse and the lake",
-        240,
-        () ->
-            LocalServices.finalRows(database, "journey_events") == 70
-                && LakeFiles.distinctIds(lake, "journey_events") == 70);
+    resumeUntilEveryId("the old topic's rows and the new topic's", 70, 240, resumedLog);
     String log = Files.readString(resumedLog);
     assertThat(log, containsString("were deleted and created again since the checkpoint"));
     assertThat(log, containsString("datalake: resuming from checkpoint"));
-    assertThat(
-        "no id twice in ClickHouse after FINAL",
-        LocalServices.finalRowsAndIds(database, "journey_events", "id")[1],
-        equalTo(70L));
+    assertEveryIdOnce(70, "recreated topic: ");
+  }
+
+  /**
+   * Publishes {@code n} events, starts the job and waits for them in ClickHouse and a checkpoint.
+   */
+  private FlinkJob startWithFirstRecords(int n, Path log) throws Exception {
+    LocalServices.produce(journeyTopic, events("a-", n));
+    FlinkJob job = start(log, false);
+    job.await(
+        "the first records in ClickHouse and a checkpoint",
+        240,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == n
+                && FlinkJob.hasCheckpoint(checkpoints));
+    return job;
+  }
+
+  /** Resumes the job and waits until ClickHouse and the lake hold {@code expected} ids. */
+  private FlinkJob resumeUntilEveryId(String what, long expected, int seconds, Path log)
+      throws Exception {
+    FlinkJob resumed = start(log, true);
+    resumed.await(
+        what + " in ClickHouse and the lake",
+        seconds,
+        () ->
+            LocalServices.finalRows(database, "journey_events") == expected
+                && LakeFiles.distinctIds(lake, "journey_events") == expected);
+    return resumed;
+  }
+
+  private void assertEveryIdOnce(long expected, String label) throws IOException {
+    ClickHouseAssert.everyIdOnce(database, "journey_events", "id", expected);
     long lakeRows = LakeFiles.rows(lake, "journey_events").size();
     System.out.printf(
-        "KafkaTopologyIT: recreated topic: 70 ids, %d lake rows (%d duplicates)%n",
-        lakeRows, lakeRows - 70);
+        "KafkaTopologyIT: %s%d ids, %d lake rows (%d duplicates)%n",
+        label, expected, lakeRows, lakeRows - expected);
   }
 
   /** The topic's id, or null while it does not exist. */
@@ -214,20 +210,6 @@ public class KafkaTopologyIT {
       events.add(TestEvents.journeyEvent(prefix + i, Instant.now().minusSeconds(i % 5)));
     }
     return events;
-  }
-
-  private static void produceTo(String topic, int partition, List<String> values) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", LocalServices.kafkaBootstrap());
-    props.put("key.serializer", StringSerializer.class.getName());
-    props.put("value.serializer", StringSerializer.class.getName());
-    props.put("acks", "all");
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-      for (String value : values) {
-        producer.send(new ProducerRecord<>(topic, partition, null, value));
-      }
-      producer.flush();
-    }
   }
 
   /** Starts the job; the first start has no --resume. */

@@ -5,6 +5,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
 import io.datalake.transforms.kinds.JourneyEvents;
 import java.io.IOException;
 import java.nio.file.Files;

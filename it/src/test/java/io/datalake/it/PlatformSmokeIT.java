@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
+import io.datalake.testing.LocalServices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -5,6 +5,9 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.testing.LakeFiles;
+import io.datalake.testing.LocalServices;
+import io.datalake.testing.TestEvents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

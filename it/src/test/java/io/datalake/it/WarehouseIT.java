@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.testing.LocalServices;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.WarehouseSchema;
 import java.nio.file.Files;

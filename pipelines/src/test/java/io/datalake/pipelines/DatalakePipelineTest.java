@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,28 +36,21 @@ import org.junit.rules.TemporaryFolder;
 public class DatalakePipelineTest {
   private static final Path SAMPLES = Path.of("samples", "input");
 
-  /** PII plaintexts of the fixtures and of the samples made from them. */
+  /**
+   * PII plaintexts of the fixtures ({@link Fixtures#PII}) and those only the samples made from them
+   * have.
+   */
   private static final List<String> PII =
-      List.of(
-          "rodrigo.smith@email.com",
-          "customer0@example.com",
-          "845.134.270-19",
-          "+5561992227222",
-          "david@luxstore.com",
-          "sandra.daves@luxstore.com",
-          "Avenida Lúcio Costa",
-          "22630-011",
-          "Brigadeiro Faria Lima",
-          "user@example.com",
-          "+49123456789",
-          "Melatengürtel",
-          "customer@email.xyz",
-          "buyer0@example.org",
-          "Claudius Iohannis",
-          "Alex Marques",
-          "203.0.113.3",
-          "visitor3@example.net",
-          "Customer First Name");
+      Stream.concat(
+              Fixtures.PII.stream(),
+              Stream.of(
+                  "customer0@example.com",
+                  "buyer0@example.org",
+                  "Alex Marques",
+                  "203.0.113.3",
+                  "visitor3@example.net"))
+          .distinct()
+          .toList();
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 

@@ -102,17 +102,8 @@ public class FlinkCheckpointsTest {
   public void resumeNeedsTheJobName() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                FlinkCheckpoints.configure(
-                    options(
-                        "--runner=FlinkRunner",
-                        "--source=kafka",
-                        "--checkpointDir=" + dir,
-                        "--resume"),
-                    true,
-                    kafka("A", 2)));
+        refusedWithTwoPartitions(
+            "--runner=FlinkRunner", "--source=kafka", "--checkpointDir=" + dir, "--resume");
     assertThat(e.getMessage(), containsString("--resume needs --jobName"));
   }
 
@@ -129,12 +120,7 @@ public class FlinkCheckpointsTest {
             "bootstrap servers 'k1:9092,k2:9092', this run 'elsewhere:9092'"
           }
         }) {
-      IllegalArgumentException e =
-          assertThrows(
-              IllegalArgumentException.class,
-              () ->
-                  FlinkCheckpoints.configure(
-                      options(job(dir, "--resume", change[0])), true, kafka("A", 2)));
+      IllegalArgumentException e = refusedWithTwoPartitions(job(dir, "--resume", change[0]));
       assertThat(e.getMessage(), containsString("--resume refuses the checkpoint"));
       assertThat(e.getMessage(), containsString("it belongs to another job"));
       assertThat(e.getMessage(), containsString(change[1]));
@@ -177,13 +163,8 @@ public class FlinkCheckpointsTest {
     Path dir = temp.newFolder("checkpoints").toPath();
     firstRun(dir);
     IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                FlinkCheckpoints.configure(
-                    options(job(dir, "--savepointPath=/tmp/savepoint-1", "--consumerGroup=g2")),
-                    true,
-                    kafka("A", 2)));
+        refusedWithTwoPartitions(
+            job(dir, "--savepointPath=/tmp/savepoint-1", "--consumerGroup=g2"));
     assertThat(
         e.getMessage(),
         containsString("the restore of /tmp/savepoint-1 is refused: it belongs to another job"));
@@ -199,10 +180,7 @@ public class FlinkCheckpointsTest {
   public void resumeRefusesCheckpointsWithNoRecordOfTheirJob() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     checkpoint(dir.resolve("orders"), "f00d", "chk-1", 1_000_000);
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> FlinkCheckpoints.configure(options(job(dir, "--resume")), true, kafka("A", 2)));
+    IllegalArgumentException e = refusedWithTwoPartitions(job(dir, "--resume"));
     assertThat(e.getMessage(), containsString("have no " + JobIdentity.FILE));
   }
 
@@ -259,13 +237,8 @@ public class FlinkCheckpointsTest {
   public void aJobNameThatCannotNameAFolderIsRefused() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                FlinkCheckpoints.configure(
-                    options("--runner=FlinkRunner", "--jobName=../other", "--checkpointDir=" + dir),
-                    true,
-                    kafka("A", 2)));
+        refusedWithTwoPartitions(
+            "--runner=FlinkRunner", "--jobName=../other", "--checkpointDir=" + dir);
     assertThat(e.getMessage(), containsString("names the job's checkpoint folder"));
   }
 
@@ -293,5 +266,12 @@ public class FlinkCheckpointsTest {
                 FlinkCheckpoints.configure(
                     options("--runner=FlinkRunner", "--jobName=orders", "--resume"), true));
     assertThat(noDir.getMessage(), containsString("--checkpointDir"));
+  }
+
+  /** What configuring a job with these options refuses, against a topic of two partitions. */
+  private static IllegalArgumentException refusedWithTwoPartitions(String... args) {
+    return assertThrows(
+        IllegalArgumentException.class,
+        () -> FlinkCheckpoints.configure(options(args), true, kafka("A", 2)));
   }
 }

@@ -41,6 +41,17 @@ public final class BadInputCorpus {
           "yesterday",
           "9999999999");
 
+  /** The main table of each kind and the column holding a corpus line's good id. */
+  public static final Map<String, String> ID_COLUMN =
+      Map.of(
+          "checkout_orders", "orderId",
+          "entity_operations", "entity_id",
+          "workflow_executions", "id",
+          "journey_sessions", "id",
+          "journey_events", "id",
+          "portal_sessions", "id",
+          "portal_events", "id");
+
   /** Lines up to this size are read; the corpus has one line beyond it. */
   public static final int MAX_RECORD_BYTES = 65_536;
 

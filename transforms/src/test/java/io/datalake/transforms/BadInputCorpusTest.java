@@ -33,17 +33,6 @@ import org.junit.Test;
 public class BadInputCorpusTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
-  /** The main table of each kind and the column holding the record's id. */
-  private static final Map<String, String> ID_COLUMN =
-      Map.of(
-          "checkout_orders", "orderId",
-          "entity_operations", "entity_id",
-          "workflow_executions", "id",
-          "journey_sessions", "id",
-          "journey_events", "id",
-          "portal_sessions", "id",
-          "portal_events", "id");
-
   @Test
   public void corpusHasAtLeastSixtyKindsOfBadLines() {
     Map<String, BadInputCorpus.BadLine> bad = BadInputCorpus.badLines(BadInputCorpus.root());
@@ -92,7 +81,7 @@ public class BadInputCorpusTest {
                     "org_id is the tenant",
                     row.record().get("org_id").toString(),
                     equalTo(row.tenant()));
-                String column = ID_COLUMN.get(row.table());
+                String column = BadInputCorpus.ID_COLUMN.get(row.table());
                 if (column != null) {
                   String id = BadInputCorpus.goodId(row.record().get(column).toString());
                   ids.add(id == null ? row.table() + ":" + row.record().get(column) : id);

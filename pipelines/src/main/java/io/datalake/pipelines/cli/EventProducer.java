@@ -3,6 +3,7 @@ package io.datalake.pipelines.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -27,6 +28,7 @@ public final class EventProducer {
     props.put("acks", "all");
     long total = (long) rate * durationSeconds;
     long start = System.nanoTime();
+    AtomicReference<Exception> failure = new AtomicReference<>();
     try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
       for (long n = 0; n < total; n++) {
         long due = start + (long) (n * 1e9 / rate);
@@ -35,9 +37,21 @@ public final class EventProducer {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
         EventGenerator.Event event = generator.next(n, late, bad);
-        kafka.send(new ProducerRecord<>(event.kind().defaultTopic(), event.key(), event.value()));
+        // The callback keeps the first failure: a record Kafka refused must not count as sent.
+        var unused =
+            kafka.send(
+                new ProducerRecord<>(event.kind().defaultTopic(), event.key(), event.value()),
+                (metadata, e) -> {
+                  if (e != null) {
+                    failure.compareAndSet(null, e);
+                  }
+                });
       }
       kafka.flush();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException(
+          "Kafka did not accept every record: " + failure.get().getMessage(), failure.get());
     }
     return total;
   }

@@ -174,7 +174,7 @@ public final class LakeRow {
         VarIntCoder.of().encode(row.avro.length, out);
         out.write(row.avro);
       } else {
-        ByteArrayOutputStream bytes = writeRecord(row.table, row.record);
+        ByteArrayOutputStream bytes = writeRecord(row.record);
         VarIntCoder.of().encode(bytes.size(), out);
         bytes.writeTo(out);
       }
@@ -192,21 +192,20 @@ public final class LakeRow {
 
     static byte[] encodeRecord(String table, GenericRecord record) {
       try {
-        return writeRecord(table, record).toByteArray();
+        return writeRecord(record).toByteArray();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot encode a row of " + table, e);
       }
     }
 
     /** This thread's buffer, holding the record's Avro binary until the next call. */
-    private static ByteArrayOutputStream writeRecord(String table, GenericRecord record)
-        throws IOException {
+    private static ByteArrayOutputStream writeRecord(GenericRecord record) throws IOException {
       ByteArrayOutputStream bytes = BUFFERS.get();
       bytes.reset();
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
       WRITERS
           .get()
-          .computeIfAbsent(record.getSchema(), GenericDatumWriter::new)
+          .computeIfAbsent(record.getSchema(), schema -> new GenericDatumWriter<>(schema))
           .write(record, encoder);
       encoder.flush();
       return bytes;
@@ -215,7 +214,10 @@ public final class LakeRow {
     static GenericRecord decodeRecord(String table, Schema schema, byte[] avro) {
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(avro, null);
       try {
-        return READERS.get().computeIfAbsent(schema, GenericDatumReader::new).read(null, decoder);
+        return READERS
+            .get()
+            .computeIfAbsent(schema, s -> new GenericDatumReader<>(s))
+            .read(null, decoder);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decode a row of " + table, e);
       }

@@ -67,7 +67,8 @@ public final class ProgressReporter {
               thread.setDaemon(true);
               return thread;
             });
-    timer.scheduleAtFixedRate(this::report, seconds, seconds, TimeUnit.SECONDS);
+    // Nothing waits on the task: stop() shuts the timer down, and report() logs, never throws.
+    var unused = timer.scheduleAtFixedRate(this::report, seconds, seconds, TimeUnit.SECONDS);
   }
 
   /** Stops the line; the instance is being torn down. */

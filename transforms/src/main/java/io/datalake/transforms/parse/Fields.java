@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.TenantId;
-import io.datalake.transforms.schema.JsonTyper;
 import io.datalake.transforms.schema.StringifiedJson;
+import io.datalake.transforms.schema.Timestamps;
 import java.time.DateTimeException;
 import java.time.Instant;
 
@@ -65,11 +65,11 @@ final class Fields {
     String text = requiredText(parent, key, path);
     Instant time;
     try {
-      time = JsonTyper.parseTimestamp(text);
+      time = Timestamps.parse(text);
     } catch (DateTimeException e) {
       throw new RecordRejectedException(STEP, path + " is not an ISO-8601 timestamp");
     }
-    if (!JsonTyper.isStorable(time)) {
+    if (!Timestamps.isStorable(time)) {
       throw new RecordRejectedException(STEP, path + " is outside the years 1-9999");
     }
     return time;

@@ -12,6 +12,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.schema.JsonTyper;
+import io.datalake.transforms.schema.Timestamps;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,7 +50,7 @@ public final class RecordParser {
   /** A record as typed rows of its tables, with its tenant and event time. */
   public record ParsedRecord(String tenant, java.time.Instant eventTime, List<TypedRow> rows) {
     public long eventTimeMicros() {
-      return JsonTyper.toEpochMicros(eventTime);
+      return Timestamps.toEpochMicros(eventTime);
     }
   }
 

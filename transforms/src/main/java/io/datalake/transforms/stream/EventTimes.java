@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.datalake.transforms.kinds.RecordKind;
-import io.datalake.transforms.schema.JsonTyper;
+import io.datalake.transforms.schema.Timestamps;
 import java.io.IOException;
 import java.time.DateTimeException;
 import org.joda.time.Instant;
@@ -33,10 +33,10 @@ public final class EventTimes {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
         if (name.equals(kind.eventTimeField()) && value == JsonToken.VALUE_STRING) {
-          java.time.Instant time = JsonTyper.parseTimestamp(parser.getText());
+          java.time.Instant time = Timestamps.parse(parser.getText());
           // A time the parse step rejects (years outside 1-9999) must not become a Kafka
           // timestamp either: Beam refuses timestamps after the year 294247.
-          return JsonTyper.isStorable(time) ? new Instant(time.toEpochMilli()) : null;
+          return Timestamps.isStorable(time) ? new Instant(time.toEpochMilli()) : null;
         }
         parser.skipChildren();
       }

@@ -442,7 +442,7 @@ public final class ClickHouseWarehouseIO {
       return 4;
     }
     if (value instanceof CharSequence text) {
-      return 40 + text.length();
+      return 40L + text.length();
     }
     if (value instanceof Iterable<?> values) {
       long bytes = 24;

@@ -7,9 +7,9 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 
 import io.datalake.transforms.io.LakePaths;
-import io.datalake.transforms.schema.JsonTyper;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.schema.Timestamps;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +88,7 @@ public class TenantIdTest {
   /** A local folder name has at most 255 bytes; an S3 key 1,024 with the lake prefix and file. */
   @Test
   public void lakePathsOfTheLongestTenantsFitFileSystemsAndS3() {
-    long micros = JsonTyper.toEpochMicros(JsonTyper.parseTimestamp("9999-12-31T23:00:00Z"));
+    long micros = Timestamps.toEpochMicros(Timestamps.parse("9999-12-31T23:00:00Z"));
     for (String tenant : LONGEST) {
       for (LakeTable table : LakeTables.all()) {
         String path = LakePaths.partition(table.name(), tenant, micros, true);

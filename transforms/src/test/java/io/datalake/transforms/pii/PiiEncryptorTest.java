@@ -35,7 +35,7 @@ public class PiiEncryptorTest {
 
   @Test
   public void randomizedTokensDifferAndDecrypt() {
-    byte[] record = "{\"email\":\"x@y.z\"}".getBytes();
+    byte[] record = "{\"email\":\"x@y.z\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     String a = cipher.encryptRandomized(record);
     String b = cipher.encryptRandomized(record);
     assertThat(a, not(equalTo(b)));

@@ -1,4 +1,4 @@
-package io.datalake.it;
+package io.datalake.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +7,7 @@ import io.datalake.transforms.kinds.RecordKind;
 import java.time.Instant;
 
 /** Small records of the kinds the ITs publish, with the PII the pipeline must encrypt. */
-final class TestEvents {
+public final class TestEvents {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TestEvents() {}
@@ -16,7 +16,7 @@ final class TestEvents {
    * A journey event of tenant 739224 with an IP address (PII) in its stringified details; its id,
    * tenant and event-time fields are those its kind declares.
    */
-  static String journeyEvent(String id, Instant time) {
+  public static String journeyEvent(String id, Instant time) {
     RecordKind kind = JourneyEvents.KIND;
     ObjectNode event = JSON.createObjectNode();
     event.put(kind.recordIdField(), id);
@@ -34,7 +34,7 @@ final class TestEvents {
    * late ones (2 hours old, within the allowed lateness), 5 too-late ones (3 days old, beyond it)
    * and 2 bad lines (broken JSON, no event time): {@code onTime + 10} rows and 2 dead letters.
    */
-  static java.util.List<String> knownSet(int onTime, Instant now) {
+  public static java.util.List<String> knownSet(int onTime, Instant now) {
     java.util.List<String> events = new java.util.ArrayList<>();
     for (int i = 0; i < onTime; i++) {
       events.add(journeyEvent("a-" + i, now.minusSeconds((i * 7919L) % 50)));

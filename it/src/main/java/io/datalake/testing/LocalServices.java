@@ -1,16 +1,21 @@
-package io.datalake.it;
+package io.datalake.testing;
 
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -100,21 +105,30 @@ public final class LocalServices {
   }
 
   public static S3Client s3() {
+    return s3(s3Endpoint(), REGION, s3AccessKey(), s3SecretKey());
+  }
+
+  /** A client of an S3-compatible store at {@code endpoint} (path-style, as S3Proxy needs). */
+  public static S3Client s3(String endpoint, String region, String accessKey, String secretKey) {
     return S3Client.builder()
-        .endpointOverride(URI.create(s3Endpoint()))
-        .region(Region.of(REGION))
+        .endpointOverride(URI.create(endpoint))
+        .region(Region.of(region))
         .credentialsProvider(
-            StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(s3AccessKey(), s3SecretKey())))
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
         .build();
   }
 
   public static void createBucket(String bucket) {
     try (S3Client s3 = s3()) {
-      if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
-        s3.createBucket(b -> b.bucket(bucket));
-      }
+      createBucket(s3, bucket);
+    }
+  }
+
+  /** Creates the bucket unless it exists. */
+  public static void createBucket(S3Client s3, String bucket) {
+    if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+      s3.createBucket(b -> b.bucket(bucket));
     }
   }
 
@@ -175,10 +189,26 @@ public final class LocalServices {
   }
 
   public static void createTopic(String topic, int partitions) throws Exception {
+    createTopics(kafkaBootstrap(), List.of(topic), partitions);
+  }
+
+  /** An admin client whose calls give up after 15 s instead of waiting for a broker forever. */
+  public static AdminClient kafkaAdmin(String bootstrap) {
     Properties props = new Properties();
-    props.put("bootstrap.servers", kafkaBootstrap());
-    try (AdminClient admin = AdminClient.create(props)) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("request.timeout.ms", "15000");
+    props.put("default.api.timeout.ms", "15000");
+    return AdminClient.create(props);
+  }
+
+  public static void createTopics(String bootstrap, Collection<String> topics, int partitions)
+      throws Exception {
+    try (AdminClient admin = kafkaAdmin(bootstrap)) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String topic : topics) {
+        list.add(new NewTopic(topic, partitions, (short) 1));
+      }
+      admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
     }
   }
 
@@ -218,16 +248,31 @@ public final class LocalServices {
   }
 
   public static void produce(String topic, List<String> values) {
+    produce(topic, null, values);
+  }
+
+  /** Publishes to one partition of a topic, or by the producer's partitioner when it is null. */
+  public static void produce(String topic, Integer partition, List<String> values) {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafkaBootstrap());
     props.put("key.serializer", StringSerializer.class.getName());
     props.put("value.serializer", StringSerializer.class.getName());
     props.put("acks", "all");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (String value : values) {
-        producer.send(new ProducerRecord<>(topic, value));
+        sent.add(producer.send(new ProducerRecord<>(topic, partition, null, value)));
       }
       producer.flush();
+      // A record Kafka refused fails the test here, not later as a missing row.
+      for (Future<RecordMetadata> record : sent) {
+        record.get();
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Kafka did not accept a record for " + topic, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing to " + topic, e);
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.datalake.it;
+package io.datalake.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,11 +22,11 @@ import org.apache.parquet.io.LocalInputFile;
  * Reads a local lake the way a query engine sees it: finished Parquet files only. Folders whose
  * names start with a dot hold the writers' temporary files, which no reader may count.
  */
-final class LakeFiles {
+public final class LakeFiles {
   private LakeFiles() {}
 
   /** The finished Parquet files of one table. */
-  static List<Path> parquetFiles(Path lake, String table) throws IOException {
+  public static List<Path> parquetFiles(Path lake, String table) throws IOException {
     return files(lake.resolve(table), ".parquet");
   }
 
@@ -34,7 +34,7 @@ final class LakeFiles {
    * Distinct values of a table's id column in the finished files; -1 while a file is being
    * finished.
    */
-  static long distinctIds(Path lake, String table) {
+  public static long distinctIds(Path lake, String table) {
     try {
       return idCounts(lake, table, "id").size();
     } catch (IOException e) {
@@ -46,7 +46,7 @@ final class LakeFiles {
    * How often each value of a table's id column is in the finished files (more than once: a
    * duplicate).
    */
-  static Map<String, Integer> idCounts(Path lake, String table, String idColumn)
+  public static Map<String, Integer> idCounts(Path lake, String table, String idColumn)
       throws IOException {
     Map<String, Integer> counts = new HashMap<>();
     forEachRow(lake, table, row -> counts.merge(row.string(idColumn), 1, Integer::sum));
@@ -54,7 +54,7 @@ final class LakeFiles {
   }
 
   /** Every row of one table, with the partition folder each came from. */
-  static List<LakeRecord> rows(Path lake, String table) throws IOException {
+  public static List<LakeRecord> rows(Path lake, String table) throws IOException {
     List<LakeRecord> rows = new ArrayList<>();
     forEachRow(lake, table, rows::add);
     return rows;
@@ -73,7 +73,7 @@ final class LakeFiles {
   }
 
   /** The dead-letter lines (one JSON object each). */
-  static List<String> deadLetters(Path lake) throws IOException {
+  public static List<String> deadLetters(Path lake) throws IOException {
     List<String> lines = new ArrayList<>();
     for (Path file : files(lake.resolve("_dead_letters"), ".jsonl")) {
       Files.readAllLines(file).stream().filter(l -> !l.isBlank()).forEach(lines::add);
@@ -85,7 +85,8 @@ final class LakeFiles {
    * The distinct dead letters by these fields of theirs (e.g. {@code source}: the record's
    * topic/partition/offset): a letter a replay wrote again counts once.
    */
-  static Set<List<String>> distinctDeadLetters(Path lake, String... fields) throws IOException {
+  public static Set<List<String>> distinctDeadLetters(Path lake, String... fields)
+      throws IOException {
     ObjectMapper json = new ObjectMapper();
     Set<List<String>> letters = new HashSet<>();
     for (String line : deadLetters(lake)) {
@@ -111,7 +112,11 @@ final class LakeFiles {
     }
   }
 
-  private static boolean hidden(Path relative) {
+  /**
+   * Whether a path relative to the lake is a writer's temporary file: under a folder whose name
+   * starts with a dot.
+   */
+  public static boolean hidden(Path relative) {
     for (Path part : relative) {
       if (part.toString().startsWith(".")) {
         return true;
@@ -121,8 +126,8 @@ final class LakeFiles {
   }
 
   /** A row and the folder (relative to the lake) of its file. */
-  record LakeRecord(String folder, GenericRecord record) {
-    String string(String field) {
+  public record LakeRecord(String folder, GenericRecord record) {
+    public String string(String field) {
       Object value = record.get(field);
       return value == null ? null : value.toString();
     }

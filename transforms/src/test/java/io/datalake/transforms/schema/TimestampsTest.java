@@ -1,0 +1,76 @@
+package io.datalake.transforms.schema;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Instant;
+import org.junit.Test;
+
+public class TimestampsTest {
+  @Test
+  public void readsEveryFormTheSourcesUse() {
+    assertThat(
+        Timestamps.parse("2024-02-06T20:46:11.7010747+00:00"),
+        equalTo(Instant.parse("2024-02-06T20:46:11.701074700Z")));
+    assertThat(
+        Timestamps.parse("2024-02-04T20:09:43.899958+00:00"),
+        equalTo(Instant.parse("2024-02-04T20:09:43.899958Z")));
+    assertThat(
+        Timestamps.parse("2024-02-11T09:14:41.3695207Z"),
+        equalTo(Instant.parse("2024-02-11T09:14:41.369520700Z")));
+    assertThat(
+        Timestamps.parse("2024-02-11T09:14:41"), equalTo(Instant.parse("2024-02-11T09:14:41Z")));
+    assertThat(Timestamps.parse("1970-01-01T00:00:00.000Z"), equalTo(Instant.EPOCH));
+    assertThat(Timestamps.parse("2019-08-24"), equalTo(Instant.parse("2019-08-24T00:00:00Z")));
+  }
+
+  @Test
+  public void theQuickReaderAgreesWithJavaTime() {
+    String[] texts = {
+      "2024-02-29T23:59:59.999999999+14:00",
+      "2023-02-29T10:00:00Z",
+      "2024-04-31T10:00:00Z",
+      "2024-13-01T10:00:00Z",
+      "2024-01-01T24:00:00Z",
+      "2024-01-01T10:60:00Z",
+      "2024-01-01T10:00:60Z",
+      "2024-01-01T10:00:00.Z",
+      "2024-01-01T10:00:00.1234567890Z",
+      "2024-01-01T10:00:00+18:30",
+      "2024-01-01T10:00:00-18:00",
+      "2024-01-01T10:00:00+0100",
+      "2024-01-01T10:00:00.5-03:30",
+      "0001-01-01T00:00:00Z",
+      "2024-01-01t10:00:00Z",
+      "2024-01-01T10:00:00 Z",
+      "2024-01-01T10:00:0xZ",
+      "1969-12-31T23:59:59.9Z",
+      "2024-01-01T10:00:00.\u0663Z",
+      "2024-01-01T10:00:00.\uff13Z"
+    };
+    for (String text : texts) {
+      Object expected;
+      try {
+        expected =
+            java.time.OffsetDateTime.parse(
+                    text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                .toInstant();
+      } catch (java.time.DateTimeException e) {
+        expected = "rejected";
+      }
+      Object actual;
+      try {
+        actual = Timestamps.parse(text);
+      } catch (java.time.DateTimeException e) {
+        actual = "rejected";
+      }
+      if (!expected.equals("rejected")) {
+        assertThat(text, actual, equalTo(expected));
+      } else if (!actual.equals("rejected")) {
+        // The general reader's fallbacks (no offset, a bare date) may read what the offset form
+        // does not.
+        assertThat(text, text.matches(".*(Z|[+-]\\d\\d:\\d\\d)$"), equalTo(false));
+      }
+    }
+  }
+}
