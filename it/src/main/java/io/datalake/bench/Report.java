@@ -52,11 +52,7 @@ final class Report {
     md.append(
         "| variant | records | wall s | start-up s | steady s | records/s | MB/s | × baseline | peak RSS MB | heap peak / live MB | |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    List<Results.BatchRun> sorted = new ArrayList<>(r.batch);
-    sorted.sort(
-        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
-            .thenComparingLong(Results.BatchRun::records));
-    for (Results.BatchRun b : sorted) {
+    for (Results.BatchRun b : inVariantOrder(r.batch)) {
       double base = baselineRps(r, b.records(), b.cores());
       boolean rate = b.ok() && b.recordsPerSecond() > 0;
       String status =
@@ -287,11 +283,7 @@ final class Report {
     md.append(
         "| variant | cores | records | input MB | wall s | start-up s | steady s | Flink job s | records/s | MB/s | × baseline (same cores) | peak RSS MB | peak heap MB | live heap MB | GCs | check |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    List<Results.BatchRun> sorted = new ArrayList<>(runs);
-    sorted.sort(
-        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
-            .thenComparingLong(Results.BatchRun::records));
-    for (Results.BatchRun b : sorted) {
+    for (Results.BatchRun b : inVariantOrder(runs)) {
       double base = baselineRps(r, b.records(), b.cores());
       boolean rate = b.ok() && b.recordsPerSecond() > 0;
       String ratio =
@@ -620,5 +612,14 @@ final class Report {
 
   private static String esc(String v) {
     return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  /** Runs in the report's order: by variant, then by size. */
+  private static List<Results.BatchRun> inVariantOrder(List<Results.BatchRun> runs) {
+    List<Results.BatchRun> sorted = new ArrayList<>(runs);
+    sorted.sort(
+        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
+            .thenComparingLong(Results.BatchRun::records));
+    return sorted;
   }
 }
