@@ -338,7 +338,7 @@ do_flink_add_taskmanager() {
 # SIGKILL, no graceful stop: what a crashed host or an OOM-killed container does.
 do_flink_kill_taskmanager() {
   local id=$1 name pid
-  [[ $id =~ ^[0-9]+$ ]] || { warn "usage: flink kill-taskmanager ID (a number; ./datalake flink taskmanagers lists them)"; exit 2; }
+  [[ $id =~ ^[0-9]+$ ]] || usage_error "flink kill-taskmanager takes a number (./datalake flink taskmanagers lists them)" flink
   name=$(flink_tm "$id")
   flink_register "$name"
   pid=$(flink_pid "$name") ||
@@ -364,7 +364,7 @@ cmd_flink() {
   fi
   case $sub in
     down | taskmanagers | add-taskmanager)
-      (( $# == 0 )) || { warn "flink $sub takes no arguments, not '$*'"; flink_usage >&2; exit 2; } ;;
+      (( $# == 0 )) || usage_error "flink $sub takes no arguments, not '$*'" flink ;;
   esac
   check_flink_settings
   case $sub in
@@ -373,14 +373,13 @@ cmd_flink() {
       while (( $# )); do
         case $1 in
           --taskmanagers=*) want=${1#*=} ;;
-          --taskmanagers | -n) (( $# > 1 )) || { warn "$1 needs a number"; exit 2; }; want=$2; shift ;;
-          *) warn "flink up: unknown argument '$1'"; flink_usage >&2; exit 2 ;;
+          --taskmanagers | -n) (( $# > 1 )) || usage_error "$1 needs a number" flink; want=$2; shift ;;
+          *) usage_error "flink up: unknown argument '$1'" flink ;;
         esac
         shift
       done
       if ! [[ $want =~ ^[0-9]+$ ]] || (( want < 1 )); then
-        warn "--taskmanagers needs a number >= 1, not '$want'"
-        exit 2
+        usage_error "--taskmanagers needs a number >= 1, not '$want'" flink
       fi
       local start=$SECONDS
       with_lock do_flink_up "$want"
@@ -392,11 +391,11 @@ cmd_flink() {
         echo "$id $(flink_pid "$(flink_tm "$id")") taskmanager-$id"
       done ;;
     add-taskmanager) with_lock do_flink_add_taskmanager ;;
-    kill-taskmanager) (( $# == 1 )) || { warn "usage: flink kill-taskmanager ID"; exit 2; }
+    kill-taskmanager) (( $# == 1 )) || usage_error "flink kill-taskmanager takes one ID" flink
       with_lock do_flink_kill_taskmanager "$1" ;;
     logs) flink_logs "$@" ;;
     help | --help | -h) flink_usage ;;
-    *) warn "unknown flink command '$sub'"; flink_usage >&2; exit 2 ;;
+    *) usage_error "unknown flink command '$sub'" flink ;;
   esac
 }
 
@@ -410,7 +409,7 @@ flink_status() {
     case $arg in
       --json) lines=2 ;;
       --flinkRest=*) ;;
-      *) warn "error: flink status: unknown argument '$arg' (./datalake flink --help)"; exit 2 ;;
+      *) usage_error "flink status: unknown argument '$arg'" flink ;;
     esac
   done
   {

@@ -66,6 +66,9 @@ SVC_PORT_VARS=(
 say()  { echo "datalake: $*"; }
 warn() { echo "datalake: $*" >&2; }
 die()  { echo "datalake: error: $*" >&2; exit 1; }
+# A command line the user mistyped: one line, exit 2, before anything is done.
+# usage_error MESSAGE [COMMAND]: points at './datalake [COMMAND ]--help'.
+usage_error() { echo "datalake: error: $1 (./datalake ${2:+$2 }--help)" >&2; exit 2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 need() { have "$1" || die "'$1' is required but not installed${2:+ ($2)}"; }
 
@@ -85,7 +88,7 @@ with_lock() {
 check_service_names() {
   local s
   for s in "$@"; do
-    [[ -n ${SVC_DIR[$s]:-} ]] || { warn "unknown service '$s' (known: ${ALL_SERVICES[*]})"; exit 2; }
+    [[ -n ${SVC_DIR[$s]:-} ]] || usage_error "unknown service '$s' (known: ${ALL_SERVICES[*]})"
   done
 }
 
