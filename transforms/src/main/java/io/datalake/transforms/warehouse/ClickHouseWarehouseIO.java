@@ -122,7 +122,7 @@ public final class ClickHouseWarehouseIO {
     }
     ClickHouseClient client = write.client();
     String version = client.serverVersion();
-    WarehouseSchema.prepare(client, write.database);
+    WarehouseSchema.prepare(client, write.database, write.tables());
     Write prepared = write.withServerVersion(version);
     if (prepared.loadId == null) {
       prepared = prepared.withLoadId(java.util.UUID.randomUUID().toString());
@@ -153,6 +153,7 @@ public final class ClickHouseWarehouseIO {
     private int flushSeconds = DEFAULT_FLUSH_SECONDS;
     private int retrySeconds = DEFAULT_RETRY_SECONDS;
     private @Nullable PiiKeyset keyset;
+    private RecordKinds kinds = RecordKinds.builtIn();
 
     private Write() {}
 
@@ -173,6 +174,7 @@ public final class ClickHouseWarehouseIO {
       copy.flushSeconds = flushSeconds;
       copy.retrySeconds = retrySeconds;
       copy.keyset = keyset;
+      copy.kinds = kinds;
       return copy;
     }
 
@@ -187,6 +189,17 @@ public final class ClickHouseWarehouseIO {
       if (!valid) {
         throw new IllegalArgumentException(message);
       }
+    }
+
+    /** The kinds whose tables this write feeds ({@link RecordKinds#builtIn()} unless set). */
+    public Write withKinds(RecordKinds value) {
+      check(value != null, "ClickHouseWarehouseIO: the kinds must not be null");
+      return with(copy -> copy.kinds = value);
+    }
+
+    /** The warehouse tables of this write's kinds. */
+    public List<WarehouseTable> tables() {
+      return WarehouseTables.of(kinds);
     }
 
     /** ClickHouse's HTTP address, e.g. {@code http://127.0.0.1:8123}, without credentials. */
@@ -351,17 +364,17 @@ public final class ClickHouseWarehouseIO {
       String jdbcUrl = jdbcUrl();
       rows.apply(
           "EnsureTenantViews",
-          ParDo.of(new EnsureTenantViewsFn(url, credentialsFile, database, retryBudget())));
+          ParDo.of(new EnsureTenantViewsFn(url, credentialsFile, database, retryBudget(), kinds)));
       Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
-      for (WarehouseTable table : WarehouseTables.all()) {
+      for (WarehouseTable table : tables()) {
         tags.put(table.name(), new TupleTag<Row>(table.name()) {});
       }
       PCollectionTuple converted =
           rows.apply(
               "ToWarehouseRows",
-              ParDo.of(new ToWarehouseRowsFn(tags, loadId, keyset))
+              ParDo.of(new ToWarehouseRowsFn(tags, loadId, keyset, kinds))
                   .withOutputTags(REJECTED, TupleTagList.of(new ArrayList<>(tags.values()))));
-      for (WarehouseTable table : WarehouseTables.all()) {
+      for (WarehouseTable table : tables()) {
         String name = table.name();
         SchemaCoder<Row> rowCoder = SchemaCoder.of(table.rowSchema());
         converted
@@ -476,6 +489,7 @@ public final class ClickHouseWarehouseIO {
     private final Map<String, TupleTag<Row>> tags;
     private final String loadId;
     private final PiiKeyset keyset;
+    private final RecordKinds kinds;
     private final PipelineMetrics.Counters rejectedRows =
         PipelineMetrics.Family.CLICKHOUSE_REJECTED.counters();
     private final PipelineMetrics.Counters deadLettersByStep =
@@ -485,10 +499,12 @@ public final class ClickHouseWarehouseIO {
     /** Lake table to the warehouse tables it feeds, with their row schemas derived once. */
     private transient Map<String, List<Target>> targets;
 
-    ToWarehouseRowsFn(Map<String, TupleTag<Row>> tags, String loadId, PiiKeyset keyset) {
+    ToWarehouseRowsFn(
+        Map<String, TupleTag<Row>> tags, String loadId, PiiKeyset keyset, RecordKinds kinds) {
       this.tags = tags;
       this.loadId = loadId;
       this.keyset = keyset;
+      this.kinds = kinds;
     }
 
     private record Target(WarehouseTable table, TupleTag<Row> tag, Schema schema) {}
@@ -497,7 +513,7 @@ public final class ClickHouseWarehouseIO {
     public void setup() {
       cipher = keyset.cipher();
       targets = new HashMap<>();
-      for (WarehouseTable table : WarehouseTables.all()) {
+      for (WarehouseTable table : WarehouseTables.of(kinds)) {
         targets
             .computeIfAbsent(table.source(), k -> new ArrayList<>())
             .add(new Target(table, tags.get(table.name()), table.rowSchema()));
@@ -511,7 +527,7 @@ public final class ClickHouseWarehouseIO {
         try {
           out.get(target.tag()).output(toWarehouseRow(table, target.schema(), row, loadId));
         } catch (RecordRejectedException | RuntimeException e) {
-          RecordKind kind = RecordKinds.builtIn().kindOf(row.table());
+          RecordKind kind = kinds.kindOf(row.table());
           rejectedRows.inc(table.name());
           deadLettersByStep.inc(STEP);
           String reason =
@@ -559,20 +575,29 @@ public final class ClickHouseWarehouseIO {
     private final String credentialsFile;
     private final String database;
     private final Duration retryBudget;
+    private final RecordKinds kinds;
     private transient RetryingStatements statements;
     private transient Set<String> created;
+    private transient List<WarehouseTable> tables;
 
-    EnsureTenantViewsFn(String url, String credentialsFile, String database, Duration retryBudget) {
+    EnsureTenantViewsFn(
+        String url,
+        String credentialsFile,
+        String database,
+        Duration retryBudget,
+        RecordKinds kinds) {
       this.url = url;
       this.credentialsFile = credentialsFile;
       this.database = database;
       this.retryBudget = retryBudget;
+      this.kinds = kinds;
     }
 
     @Setup
     public void setup() {
       statements = new RetryingStatements(new ClickHouseClient(url, credentialsFile), retryBudget);
       created = new HashSet<>();
+      tables = WarehouseTables.of(kinds);
     }
 
     @ProcessElement
@@ -581,7 +606,7 @@ public final class ClickHouseWarehouseIO {
       if (created.contains(tenant)) {
         return;
       }
-      for (WarehouseTable table : WarehouseTables.all()) {
+      for (WarehouseTable table : tables) {
         // Names the table only: the tenant is data, and the log is no place for it.
         statements.execute(
             "the tenant view of " + table.name(), table.createViewStatement(database, tenant));

@@ -25,9 +25,9 @@ public final class WarehouseSchema {
   private record Definition(String name, Map<String, String> columns, String createStatement) {}
 
   /** The warehouse tables, then {@code dead_letters}; all checked and migrated the same way. */
-  private static List<Definition> definitions(String database) {
+  private static List<Definition> definitions(String database, List<WarehouseTable> tables) {
     List<Definition> definitions = new ArrayList<>();
-    for (WarehouseTable table : WarehouseTables.all()) {
+    for (WarehouseTable table : tables) {
       Map<String, String> columns = new LinkedHashMap<>();
       table.columns().forEach(c -> columns.put(c.name(), c.ddlType()));
       definitions.add(new Definition(table.name(), columns, table.createStatement(database)));
@@ -41,10 +41,16 @@ public final class WarehouseSchema {
   }
 
   public static void prepare(ClickHouseClient client, String database) {
+    prepare(client, database, WarehouseTables.all());
+  }
+
+  /** Prepares {@code tables} (those of the kinds a write feeds), then {@code dead_letters}. */
+  public static void prepare(
+      ClickHouseClient client, String database, List<WarehouseTable> tables) {
     client.execute("CREATE DATABASE IF NOT EXISTS " + Sql.identifier(database));
     Map<String, Map<String, String>> existing = existingColumns(client, database);
     List<String> problems = new ArrayList<>();
-    for (Definition table : definitions(database)) {
+    for (Definition table : definitions(database, tables)) {
       Map<String, String> columns = existing.get(table.name());
       if (columns == null) {
         client.execute(table.createStatement());

@@ -200,6 +200,15 @@ public class MeterReadingsKindTest {
         "the built-in tables are unchanged by the new kind",
         WarehouseTables.of(KINDS).size(),
         equalTo(WarehouseTables.all().size() + 1));
+    assertThat(
+        "the warehouse IO writes (and prepares) the new kind's table too",
+        io.datalake.transforms.warehouse.ClickHouseWarehouseIO.write()
+            .withKinds(KINDS)
+            .tables()
+            .stream()
+            .map(t -> t.name())
+            .toList(),
+        org.hamcrest.Matchers.hasItem("meter_readings"));
   }
 
   private static List<Path> files(Path dir, String suffix) throws IOException {

@@ -148,7 +148,10 @@ public class ClickHouseWarehouseIOTest {
             .apply(
                 ParDo.of(
                         new ClickHouseWarehouseIO.ToWarehouseRowsFn(
-                            tags, "load-1", PiiKeyset.development()))
+                            tags,
+                            "load-1",
+                            PiiKeyset.development(),
+                            io.datalake.transforms.kinds.RecordKinds.builtIn()))
                     .withOutputTags(
                         ClickHouseWarehouseIO.REJECTED,
                         TupleTagList.of(new ArrayList<>(tags.values()))));
