@@ -20,7 +20,7 @@
 : "${DATALAKE_FLINK_REST_PORT:=8081}"     # REST API and web UI of the Flink JobManager
 : "${DATALAKE_FLINK_RPC_PORT:=6123}"      # where the TaskManagers find the JobManager
 : "${DATALAKE_FLINK_TASKMANAGERS:=2}"     # TaskManagers of `flink up` (1 slot each)
-: "${DATALAKE_FLINK_TM_MEMORY:=1280m}"    # taskmanager.memory.process.size
+: "${DATALAKE_FLINK_TM_MEMORY:=1536m}"    # taskmanager.memory.process.size
 : "${DATALAKE_FLINK_JM_MEMORY:=1024m}"    # jobmanager.memory.process.size
 
 readonly S3_ACCESS_KEY=datalake S3_SECRET_KEY=datalake-secret S3_REGION=us-east-1
