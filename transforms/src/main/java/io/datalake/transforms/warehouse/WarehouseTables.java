@@ -202,7 +202,7 @@ public final class WarehouseTables {
                       Instant t = dateTime(row, name);
                       if (t == null) {
                         throw new RecordRejectedException(
-                            "clickhouse", row.table() + "." + name + " is missing");
+                            ClickHouseWarehouseIO.STEP, row.table() + "." + name + " is missing");
                       }
                       return t;
                     })
@@ -246,7 +246,7 @@ public final class WarehouseTables {
     Object v = row.record().get(name);
     if (v == null) {
       throw new RecordRejectedException(
-          "clickhouse", row.table() + "." + name + " (part of the key) is missing");
+          ClickHouseWarehouseIO.STEP, row.table() + "." + name + " (part of the key) is missing");
     }
     return v.toString();
   }
@@ -260,7 +260,7 @@ public final class WarehouseTables {
     long seconds = Math.floorDiv(micros, 1_000_000L);
     if (seconds < 0 || seconds > MAX_DATETIME_SECONDS) {
       throw new RecordRejectedException(
-          "clickhouse",
+          ClickHouseWarehouseIO.STEP,
           row.table() + "." + name + " is outside the range of ClickHouse DateTime (1970-2106)");
     }
     return new Instant(Math.floorDiv(micros, 1000L));
@@ -321,7 +321,8 @@ public final class WarehouseTables {
       JsonNode payload = JSON.readTree(detail.toString()).get("payload");
       return payload == null || payload.isNull() ? null : payload.toString();
     } catch (java.io.IOException e) {
-      throw new RecordRejectedException("clickhouse", row.table() + "." + column + " is not JSON");
+      throw new RecordRejectedException(
+          ClickHouseWarehouseIO.STEP, row.table() + "." + column + " is not JSON");
     }
   }
 }
