@@ -26,6 +26,7 @@ cmd_test() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   cmd_up
+  chdb_install
   export_endpoints
   local rc=0
   # The S3 keys reach the tests as DATALAKE_S3_ACCESS_KEY/SECRET_KEY in the environment
@@ -37,6 +38,7 @@ cmd_test() {
     -Ddatalake.s3.bucket="$DATALAKE_S3_BUCKET" \
     -Ddatalake.clickhouse.url="$DATALAKE_CLICKHOUSE_URL" \
     -Ddatalake.home="$DATALAKE_HOME" \
+    -Ddatalake.chdb.dir="$(chdb_dir)" \
     "$@") || rc=$?
   exit "$rc"
 }
@@ -92,19 +94,7 @@ mvn_build() {
 # Lints every file of the launcher (and the tests' scripts) with shellcheck, installed with apt-get, as
 # clickhouse-server is, when missing. Part of ./datalake test: a warning fails the run.
 launcher_shellcheck() {
-  if ! have shellcheck; then
-    need apt-get "shellcheck comes from Debian's shellcheck package"
-    local log=$DATALAKE_HOME/log/apt-shellcheck.log
-    mkdir -p "$DATALAKE_HOME/log"
-    say "installing shellcheck (apt-get; log: $log)"
-    local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck)
-    if ! as_root "${install[@]}" >>"$log" 2>&1; then
-      # The package lists may be stale or missing: refresh once and retry.
-      if ! as_root apt-get update -q >>"$log" 2>&1 || ! as_root "${install[@]}" >>"$log" 2>&1; then
-        die "could not install shellcheck; see $log"
-      fi
-    fi
-  fi
+  have shellcheck || apt_install shellcheck "shellcheck comes from Debian's shellcheck package" shellcheck
   # Each file on its own: shellcheck reports nothing about a file it only follows from a source.
   local files=("$PROJECT_DIR/datalake" "$LAUNCHER_DIR"/*.sh "$PROJECT_DIR"/it/src/test/sh/*.sh "$PROJECT_DIR/.ci/run")
   (cd "$PROJECT_DIR" && shellcheck --external-sources --source-path=SCRIPTDIR "${files[@]}") ||

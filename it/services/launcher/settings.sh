@@ -76,6 +76,23 @@ as_root() {  # run a command as root (sudo only when we are not root)
   if (( EUID == 0 )); then "$@"; else need sudo; sudo "$@"; fi
 }
 
+# apt_install NAME WHY PACKAGE...: installs Debian packages, logging to $DATALAKE_HOME/log/apt-NAME.log;
+# refreshes the package lists once when they are stale or missing.
+apt_install() {
+  local name=$1 why=$2
+  shift 2
+  need apt-get "$why"
+  local log=$DATALAKE_HOME/log/apt-$name.log
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@")
+  mkdir -p "$DATALAKE_HOME/log"
+  say "installing $* (apt-get; log: $log)"
+  if ! as_root "${install[@]}" >>"$log" 2>&1; then
+    if ! as_root apt-get update -q >>"$log" 2>&1 || ! as_root "${install[@]}" >>"$log" 2>&1; then
+      die "could not install $*; see $log"
+    fi
+  fi
+}
+
 # Serialise up/down/test-cleanup of concurrent ./datalake invocations.
 with_lock() {
   mkdir -p "$RUN_DIR"
