@@ -21,19 +21,40 @@ public final class EntityOperations {
 
   public static final LakeTable OPERATIONS =
       LakeTable.named("entity_operations")
+          .describedAs(
+              "One row per epilot entity operation: an EventBridge EntityOperation envelope")
           .columns(
-              str("id"),
-              str("detail_type"),
-              str("operation"),
-              str("source"),
-              str("org_id"),
-              ts("timestamp"),
-              str("region"),
-              str("account"),
-              str("activity_id"),
-              str("entity_id"),
-              str("schema"),
-              json("detail"))
+              str("id").doc("The EventBridge event id of the envelope (UUID)"),
+              str("detail_type").doc("The envelope's detail-type: EntityOperation"),
+              str("operation")
+                  .doc(
+                      "What happened to the entity: createEntity, updateEntity, deleteEntity,"
+                          + " softDeleteEntity, restoreEntity, relationsAdded, relationsRemoved,"
+                          + " relationsSoftDeleted, relationsRestored or relationsDeleted"
+                          + " (any other value is a dead letter)"),
+              str("source")
+                  .doc("The envelope's source: the epilot service that sent it, epilot.entity"),
+              str("org_id")
+                  .doc("The epilot organization (tenant) id, a numeric string: detail.org"),
+              ts("timestamp").doc("When the operation happened, UTC: the envelope's time"),
+              str("region").doc("The AWS region the envelope was sent in, e.g. eu-central-1"),
+              str("account").doc("The AWS account id of the event bus (not the tenant)"),
+              str("activity_id")
+                  .doc(
+                      "The id (ULID) of the activity the operation belongs to: detail.activity_id"),
+              str("entity_id")
+                  .doc(
+                      "The entity's id (UUID): detail.entity, else detail.params.id, else"
+                          + " detail.payload._id"),
+              str("schema")
+                  .doc(
+                      "The entity's schema, e.g. contact, opportunity, order: detail.params.slug,"
+                          + " else detail.payload._schema"),
+              json("detail")
+                  .doc(
+                      "The envelope's detail as JSON text: entity, org, activity_id, operation,"
+                          + " params, payload (the entity's fields) and, when sent, caller; the PII"
+                          + " in it is encrypted (see the PII paths)"))
           .tenant("org_id")
           .eventTime("timestamp")
           .key("org_id", "entity_id", "activity_id")

@@ -9,7 +9,9 @@ import io.datalake.transforms.schema.LakeTables;
 public final class JourneyEvents {
   private JourneyEvents() {}
 
-  public static final LakeTable TABLE = LakeTables.events("journey_events", str("journey_id"));
+  public static final LakeTable TABLE =
+      LakeTables.events(
+          "journey_events", str("journey_id").doc("The journey the event belongs to (UUID)"));
 
   public static final RecordKind KIND = AnalyticsKinds.kind("journey-events", TABLE);
 }

@@ -11,7 +11,9 @@ import io.datalake.transforms.schema.LakeTables;
 public final class JourneySessions {
   private JourneySessions() {}
 
-  public static final LakeTable TABLE = LakeTables.sessions("journey_sessions", str("journey_id"));
+  public static final LakeTable TABLE =
+      LakeTables.sessions(
+          "journey_sessions", str("journey_id").doc("The journey the session is of (UUID)"));
 
   public static final RecordKind KIND = AnalyticsKinds.kind("journey-sessions", TABLE);
 }

@@ -9,7 +9,11 @@ import io.datalake.transforms.schema.LakeTables;
 public final class PortalEvents {
   private PortalEvents() {}
 
-  public static final LakeTable TABLE = LakeTables.events("portal_events", str("app_name"));
+  public static final LakeTable TABLE =
+      LakeTables.events(
+          "portal_events",
+          str("app_name")
+              .doc("The portal app of the event, e.g. customer-portal, installer-portal"));
 
   public static final RecordKind KIND = AnalyticsKinds.kind("portal-events", TABLE);
 }

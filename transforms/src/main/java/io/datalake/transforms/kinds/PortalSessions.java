@@ -9,7 +9,11 @@ import io.datalake.transforms.schema.LakeTables;
 public final class PortalSessions {
   private PortalSessions() {}
 
-  public static final LakeTable TABLE = LakeTables.sessions("portal_sessions", str("app_name"));
+  public static final LakeTable TABLE =
+      LakeTables.sessions(
+          "portal_sessions",
+          str("app_name")
+              .doc("The portal app of the session, e.g. customer-portal, installer-portal"));
 
   public static final RecordKind KIND = AnalyticsKinds.kind("portal-sessions", TABLE);
 }

@@ -71,11 +71,25 @@ public final class DeadLetter implements Serializable {
 
   /**
    * One stored field of a dead letter: its name where dead letters are stored, whether it may be
-   * null, and its value.
+   * null, its value, and what it holds (one line, for the README's table reference).
    */
   public record StoredField(
-      String name, boolean nullable, SerializableFunction<DeadLetter, String> value)
-      implements Serializable {}
+      String name,
+      boolean nullable,
+      SerializableFunction<DeadLetter, String> value,
+      String description)
+      implements Serializable {
+    /** A field without a description yet (see {@link #doc}). */
+    public StoredField(
+        String name, boolean nullable, SerializableFunction<DeadLetter, String> value) {
+      this(name, nullable, value, null);
+    }
+
+    /** This field with what it holds. */
+    public StoredField doc(String meaning) {
+      return new StoredField(name, nullable, value, meaning);
+    }
+  }
 
   /**
    * The fields a dead letter is stored with, in order: the one declaration both the lake's JSON
@@ -83,12 +97,22 @@ public final class DeadLetter implements Serializable {
    */
   public static final List<StoredField> STORED_FIELDS =
       List.of(
-          new StoredField("kind", false, l -> l.kind),
-          new StoredField("step", false, l -> l.step),
-          new StoredField("error", false, l -> l.error),
-          new StoredField("source", false, l -> l.source),
-          new StoredField("encrypted_record", true, l -> l.encryptedRecord),
-          new StoredField("table", true, l -> l.table));
+          new StoredField("kind", false, l -> l.kind)
+              .doc("The kind of record, e.g. checkout-orders (its input folder and metric suffix)"),
+          new StoredField("step", false, l -> l.step)
+              .doc("The step that refused it, e.g. read, parse, type, route, lake or clickhouse"),
+          new StoredField("error", false, l -> l.error)
+              .doc("Why, in words; it never quotes the record's values"),
+          new StoredField("source", false, l -> l.source)
+              .doc("Where the record came from: file:line, or topic/partition/offset for Kafka"),
+          new StoredField("encrypted_record", true, l -> l.encryptedRecord)
+              .doc(
+                  "The whole original record, encrypted (randomized AEAD with the PII keyset);"
+                      + " null when it was too long to keep"),
+          new StoredField("table", true, l -> l.table)
+              .doc(
+                  "The table whose sink refused the row (step lake or clickhouse); null when a"
+                      + " step before the sinks refused the record"));
 
   /**
    * Encodes the fields in declaration order: four strings, then the encrypted record and the table,

@@ -5,9 +5,24 @@ import java.util.List;
 
 /**
  * One declared field: the key it has in the JSON source, the column it becomes (sanitized, see
- * {@link ColumnNames}) and its type.
+ * {@link ColumnNames}), its type and its meaning.
+ *
+ * @param description what the field holds, in one line: its source, unit or format, and whether it
+ *     is encrypted; null until {@link #doc} gives it. The README's table reference is made from it,
+ *     and its test refuses a built-in field without one.
  */
-public record Field(String jsonName, String column, FieldType type) implements Serializable {
+public record Field(String jsonName, String column, FieldType type, String description)
+    implements Serializable {
+  /** A field without a description yet (see {@link #doc}). */
+  public Field(String jsonName, String column, FieldType type) {
+    this(jsonName, column, type, null);
+  }
+
+  /** This field with its meaning: one line, for the table reference. */
+  public Field doc(String meaning) {
+    return new Field(jsonName, column, type, meaning);
+  }
+
   public static Field of(String jsonName, FieldType type) {
     return new Field(jsonName, ColumnNames.sanitize(jsonName), type);
   }

@@ -31,6 +31,7 @@ import org.apache.avro.Schema;
  * @param parent the table this one's rows are children of; null for a top-level table
  * @param primary whether the table holds exactly one row per accepted input record of its kind
  *     (used to account for every input record in the run summary)
+ * @param description what one row is, in one line (the README's table reference); null for none
  */
 public record LakeTable(
     String name,
@@ -42,7 +43,8 @@ public record LakeTable(
     boolean immutable,
     CurrentState currentState,
     Parent parent,
-    boolean primary)
+    boolean primary,
+    String description)
     implements Serializable {
 
   /** Columns every table gets from the pipeline; a declaration must not use them. */
@@ -224,6 +226,7 @@ public record LakeTable(
     private CurrentState currentState;
     private Parent parent;
     private boolean primary;
+    private String description;
 
     private Builder(String name) {
       this.name = name;
@@ -280,6 +283,12 @@ public record LakeTable(
       return this;
     }
 
+    /** What one row of the table is, in one line: the table reference shows it. */
+    public Builder describedAs(String value) {
+      description = value;
+      return this;
+    }
+
     public LakeTable build() {
       return new LakeTable(
           name,
@@ -291,7 +300,8 @@ public record LakeTable(
           immutable,
           currentState,
           parent,
-          primary);
+          primary,
+          description);
     }
   }
 }

@@ -18,20 +18,26 @@ import java.util.List;
 public final class LakeTables {
   private LakeTables() {}
 
+  /** The meaning of the analytics tables' {@code details}. */
+  private static final String DETAILS =
+      "More about it as JSON text, e.g. browser, step; its ip, email, phone and ip_address values"
+          + " are encrypted";
+
   /**
    * Journey and portal sessions: the published shape, scoped by journey or by app. A session's
    * start time is fixed; {@code last_updated_at} tells its versions apart.
    */
   public static LakeTable sessions(String name, Field scope) {
     return LakeTable.named(name)
+        .describedAs("One row per version of a session (the newest last_updated_at wins)")
         .columns(
-            str("id"),
-            str("org_id"),
+            str("id").doc("The session's id (UUID)"),
+            str("org_id").doc("The epilot organization (tenant) id"),
             scope,
-            ts("start_time"),
-            json("details"),
-            ts("end_time"),
-            ts("last_updated_at"))
+            ts("start_time").doc("When the session started, UTC: its event time"),
+            json("details").doc(DETAILS),
+            ts("end_time").doc("When the session ended, UTC"),
+            ts("last_updated_at").doc("When the session was last updated, UTC: its version"))
         .tenant("org_id")
         .eventTime("start_time")
         .key("org_id", "id")
@@ -43,14 +49,18 @@ public final class LakeTables {
   /** Journey and portal events: the published shape, scoped by journey or by app; never changed. */
   public static LakeTable events(String name, Field scope) {
     return LakeTable.named(name)
+        .describedAs("One row per event; events never change")
         .columns(
-            str("id"),
-            str("org_id"),
-            str("session_id"),
+            str("id").doc("The event's id (UUID)"),
+            str("org_id").doc("The epilot organization (tenant) id"),
+            str("session_id").doc("The id of the session the event happened in (UUID)"),
             scope,
-            str("type"),
-            json("details"),
-            ts("created_at"))
+            str("type")
+                .doc(
+                    "What happened, e.g. step_navigation, journey_submit, journey_exit in a journey;"
+                        + " user_logged_in, page_navigation in a portal"),
+            json("details").doc(DETAILS),
+            ts("created_at").doc("When the event was recorded, UTC: its event time"))
         .tenant("org_id")
         .eventTime("created_at")
         .key("org_id", "id")

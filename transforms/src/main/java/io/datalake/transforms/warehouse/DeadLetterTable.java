@@ -35,6 +35,25 @@ public final class DeadLetterTable {
     return columns;
   }
 
+  /** Column name to what it holds, in table order (the README's table reference). */
+  public static Map<String, String> meanings() {
+    Map<String, String> meanings = new LinkedHashMap<>();
+    for (DeadLetter.StoredField field : DeadLetter.STORED_FIELDS) {
+      meanings.put(field.name(), field.description());
+    }
+    meanings.put(
+        WarehouseTables.VERSION,
+        "When the dead letter was written, in microseconds since 1970-01-01 UTC; FINAL keeps the"
+            + " latest per key");
+    meanings.put(WarehouseTables.LOAD_ID, "The pipeline run that wrote it (a UUID per run)");
+    return meanings;
+  }
+
+  /** The {@code ORDER BY} columns: a record's position and the step that refused it. */
+  public static List<String> orderBy() {
+    return ORDER_BY;
+  }
+
   public static String createStatement(String database) {
     StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ");
     sql.append(Sql.identifier(database)).append('.').append(Sql.identifier(NAME)).append(" (\n");

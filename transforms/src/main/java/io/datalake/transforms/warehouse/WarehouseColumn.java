@@ -8,10 +8,23 @@ import org.apache.beam.sdk.io.clickhouse.TableSchema;
 /**
  * One ClickHouse column: its DDL type, the type ClickHouseIO writes it with, and how its value is
  * taken from a lake row (throwing for a value the column would reject).
+ *
+ * @param description what a column the warehouse adds holds (one line, for the README's table
+ *     reference); null for a column of a lake field, whose meaning is the field's
  */
 public record WarehouseColumn(
-    String name, String ddlType, TableSchema.ColumnType ioType, Value value)
+    String name, String ddlType, TableSchema.ColumnType ioType, Value value, String description)
     implements Serializable {
+
+  /** A column of a lake field: its meaning is the field's. */
+  public WarehouseColumn(String name, String ddlType, TableSchema.ColumnType ioType, Value value) {
+    this(name, ddlType, ioType, value, null);
+  }
+
+  /** This column with what it holds, for a column the warehouse adds. */
+  public WarehouseColumn doc(String meaning) {
+    return new WarehouseColumn(name, ddlType, ioType, value, meaning);
+  }
 
   /** Reads the column's value from a lake row. */
   @FunctionalInterface
