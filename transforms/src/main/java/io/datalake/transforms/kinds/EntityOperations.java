@@ -38,7 +38,8 @@ public final class EntityOperations {
                   .doc("The epilot organization (tenant) id, a numeric string: detail.org"),
               ts("timestamp").doc("When the operation happened, UTC: the envelope's time"),
               str("region").doc("The AWS region the envelope was sent in, e.g. eu-central-1"),
-              str("account").doc("The AWS account id of the event bus (not the tenant)"),
+              str("account")
+                  .doc("The AWS account id in the envelope: a cloud account, not the tenant"),
               str("activity_id")
                   .doc(
                       "The id (ULID) of the activity the operation belongs to: detail.activity_id"),

@@ -97,7 +97,8 @@ public final class WorkflowExecutions {
                   .doc(
                       "Timing facts as JSON text: started_at, completed_at, closed_at,"
                           + " started_by, closed_by"),
-              json("crt_tasks").doc("The tasks currently open, as JSON text: [{id}]"),
+              json("crt_tasks")
+                  .doc("The ids of the execution's current tasks, as JSON text: [{id}]"),
               json("edges")
                   .doc(
                       "The flow's edges between tasks, as JSON text: id, from_id, to_id,"

@@ -98,17 +98,19 @@ public final class DeadLetter implements Serializable {
   public static final List<StoredField> STORED_FIELDS =
       List.of(
           new StoredField("kind", false, l -> l.kind)
-              .doc("The kind of record, e.g. checkout-orders (its input folder and metric suffix)"),
+              .doc("The kind of record, e.g. checkout-orders"),
           new StoredField("step", false, l -> l.step)
               .doc("The step that refused it, e.g. read, parse, type, route, lake or clickhouse"),
           new StoredField("error", false, l -> l.error)
               .doc("Why, in words; it never quotes the record's values"),
           new StoredField("source", false, l -> l.source)
-              .doc("Where the record came from: file:line, or topic/partition/offset for Kafka"),
+              .doc(
+                  "Where it came from: file:line or topic/partition/offset; for a sink's refusal"
+                      + " lake:<table>:<tenant>@<event time> or clickhouse:<table>:<key>"),
           new StoredField("encrypted_record", true, l -> l.encryptedRecord)
               .doc(
-                  "The whole original record, encrypted (randomized AEAD with the PII keyset);"
-                      + " null when it was too long to keep"),
+                  "The refused record (for steps lake and clickhouse: the row), encrypted with the"
+                      + " PII keyset and a random nonce; null when it was too long to keep"),
           new StoredField("table", true, l -> l.table)
               .doc(
                   "The table whose sink refused the row (step lake or clickhouse); null when a"

@@ -180,7 +180,7 @@ public class TableReferenceTest {
     assertThat(
         md,
         containsString(
-            "| `encrypted_record` |  | string or null | `Nullable(String)` | The whole original"));
+            "| `encrypted_record` |  | string or null | `Nullable(String)` | The refused record"));
     assertThat(md, containsString("| `assigned_to` |  | LIST\\<STRING\\> | `Array(String)` |"));
   }
 
