@@ -21,11 +21,6 @@ public record WarehouseColumn(
     this(name, ddlType, ioType, value, null);
   }
 
-  /** This column with what it holds, for a column the warehouse adds. */
-  public WarehouseColumn doc(String meaning) {
-    return new WarehouseColumn(name, ddlType, ioType, value, meaning);
-  }
-
   /** Reads the column's value from a lake row. */
   @FunctionalInterface
   public interface Value extends Serializable {

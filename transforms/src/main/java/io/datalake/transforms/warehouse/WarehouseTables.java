@@ -136,18 +136,17 @@ public final class WarehouseTables {
   /** {@code _version}: the version column's time, or the event time where a row has none. */
   private static WarehouseColumn versionColumn(String versionColumn, String fallback) {
     return new WarehouseColumn(
-            VERSION,
-            "UInt64",
-            ColumnType.UINT64,
-            row -> {
-              Object version = row.record().get(versionColumn);
-              return version != null ? (Long) version : (Long) row.record().get(fallback);
-            })
-        .doc(
-            "The row's version: "
-                + versionColumn
-                + (versionColumn.equals(fallback) ? "" : " (else " + fallback + ")")
-                + " in microseconds since 1970-01-01 UTC; FINAL keeps the highest per key");
+        VERSION,
+        "UInt64",
+        ColumnType.UINT64,
+        row -> {
+          Object version = row.record().get(versionColumn);
+          return version != null ? (Long) version : (Long) row.record().get(fallback);
+        },
+        "The row's version: "
+            + versionColumn
+            + (versionColumn.equals(fallback) ? "" : " (else " + fallback + ")")
+            + " in microseconds since 1970-01-01 UTC; FINAL keeps the highest per key");
   }
 
   private static WarehouseColumn lateColumn() {
@@ -160,9 +159,13 @@ public final class WarehouseTables {
 
   /** The load id is filled in by the writer; here it is a placeholder column. */
   private static WarehouseColumn loadIdColumn() {
-    return new WarehouseColumn(LOAD_ID, "String", ColumnType.STRING, row -> "")
-        .doc(
-            "The pipeline run that wrote the row: a UUID each run makes when it prepares the warehouse");
+    return new WarehouseColumn(
+        LOAD_ID,
+        "String",
+        ColumnType.STRING,
+        row -> "",
+        "The pipeline run that wrote the row: a UUID each run makes when it prepares the"
+            + " warehouse");
   }
 
   private static WarehouseColumn column(Field field, boolean required) {
@@ -293,29 +296,27 @@ public final class WarehouseTables {
         Set<String> deleting = state.deleting();
         columns.add(
             new WarehouseColumn(
-                    "deleted",
-                    "UInt8",
-                    ColumnType.UINT8,
-                    row -> (short) (deleting.contains(row.record().get(name).toString()) ? 1 : 0))
-                .doc(
-                    "1 when the latest "
-                        + name
-                        + " is one of "
-                        + String.join(", ", new TreeSet<>(deleting))
-                        + ", else 0 (a later operation revives the key)"));
+                "deleted",
+                "UInt8",
+                ColumnType.UINT8,
+                row -> (short) (deleting.contains(row.record().get(name).toString()) ? 1 : 0),
+                "1 when the latest "
+                    + name
+                    + " is one of "
+                    + String.join(", ", new TreeSet<>(deleting))
+                    + ", else 0 (a later operation revives the key)"));
       }
     }
     String payloadColumn = state.payloadColumn();
     columns.add(
         new WarehouseColumn(
-                "payload",
-                "Nullable(String)",
-                ColumnType.nullable(TypeName.STRING),
-                row -> payload(row, payloadColumn))
-            .doc(
-                "The payload member of the latest row's "
-                    + payloadColumn
-                    + ": the state that row sent, as JSON text"));
+            "payload",
+            "Nullable(String)",
+            ColumnType.nullable(TypeName.STRING),
+            row -> payload(row, payloadColumn),
+            "The payload member of the latest row's "
+                + payloadColumn
+                + ": the state that row sent, as JSON text"));
     columns.add(lateColumn());
     columns.add(versionColumn(lake.versionColumn(), lake.eventTimeColumn()));
     columns.add(loadIdColumn());

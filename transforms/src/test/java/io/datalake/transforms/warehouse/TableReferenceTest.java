@@ -81,7 +81,7 @@ public class TableReferenceTest {
       }
     }
     assertEquals(
-        "Say what each holds (Field.doc, LakeTable.Builder.describedAs, WarehouseColumn.doc,"
+        "Say what each holds (Field.doc, LakeTable.Builder.describedAs, WarehouseColumn.description,"
             + " StoredField.doc), in one line: its source, unit or format, and whether it is"
             + " encrypted",
         List.of(),
