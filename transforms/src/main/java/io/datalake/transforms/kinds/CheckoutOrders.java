@@ -68,7 +68,7 @@ public final class CheckoutOrders {
           i64("costPrice").doc("The unit cost price, in cents"),
           i64("commission").doc("The seller's commission, in cents"),
           i64("tax").doc("The item's tax, in cents"),
-          i64("rewardValue").doc("The reward (loyalty) value, in cents"),
+          i64("rewardValue").doc("The reward value tied to the item, in cents"),
           i64("freightCommission").doc("The commission on freight, in cents"),
           i64("shippingPrice").doc("The item's shipping price, in cents"),
           str("imageUrl").doc("The URL of the SKU's image"),
