@@ -245,9 +245,9 @@ public class TableReferenceTest {
       at++;
     }
     int lineStart = current.lastIndexOf('\n', at - 1) + 1;
+    long line = current.substring(0, lineStart).chars().filter(c -> c == '\n').count() + 1;
     return "README.md line "
-        + current.substring(0, lineStart).chars().filter(c -> c == '\n').count()
-        + 1
+        + line
         + "\n  is:        "
         + lineAt(current, lineStart)
         + "\n  generated: "
