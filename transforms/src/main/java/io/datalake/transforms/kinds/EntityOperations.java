@@ -33,6 +33,8 @@ public final class EntityOperations {
               str("activity_id"),
               str("entity_id"),
               str("schema"),
+              // Derived at ingest: detail.payload.source.title (see EntityOperationMapper).
+              str("journey_source"),
               json("detail"))
           .tenant("org_id")
           .eventTime("timestamp")

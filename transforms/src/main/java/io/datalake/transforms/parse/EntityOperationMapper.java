@@ -28,6 +28,13 @@ public final class EntityOperationMapper implements RecordMapper {
           "relationsRestored",
           "relationsDeleted");
 
+  /**
+   * The column derived from {@code detail.payload.source.title}: the documented queries group
+   * opportunities by it, and ClickHouse 18.16's {@code visitParamExtract*} cannot follow a path (it
+   * takes the first {@code "source"} key at any depth), so the title is taken here.
+   */
+  public static final String JOURNEY_SOURCE = "journey_source";
+
   private final LakeTable table;
 
   public EntityOperationMapper(LakeTable table) {
@@ -74,7 +81,21 @@ public final class EntityOperationMapper implements RecordMapper {
     row.put("activity_id", Fields.optionalText(detail, "activity_id"));
     row.put("entity_id", entityId);
     row.put("schema", schema);
+    row.put(JOURNEY_SOURCE, journeySource(payload));
     row.set("detail", detail);
     return new MappedRecord(org, time, List.of(new MappedRecord.TableRow(table, row)));
+  }
+
+  /**
+   * {@code payload.source.title} when it is a string, else null: exactly that path, never a {@code
+   * source} key elsewhere in the detail. The payload is the one read above (an object, or
+   * stringified JSON); {@code source} itself must be an object, as {@code JSONExtractString(detail,
+   * 'payload', 'source', 'title')} requires. The title is kept as it is (not trimmed), as that
+   * function returns it.
+   */
+  static String journeySource(ObjectNode payload) {
+    JsonNode source = payload == null ? null : payload.get("source");
+    JsonNode title = source != null && source.isObject() ? source.get("title") : null;
+    return title != null && title.isTextual() ? title.textValue() : null;
   }
 }
