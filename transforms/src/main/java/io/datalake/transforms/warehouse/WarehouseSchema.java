@@ -12,12 +12,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Schema management before a run (the pipeline's compile step): creates the database and the tables
- * when missing; for an existing table, adds the columns it lacks and refuses to start on a change
- * that cannot be made safely (a type change, a column the pipeline no longer writes), printing the
- * difference table by table. Every statement is idempotent ({@code IF NOT EXISTS}, columns added
- * only when missing): preparing twice, or from two launchers, changes nothing the second time.
- * {@code dead_letters} is checked and completed like the other tables (a table made before it had
- * its {@code table} column gets that column).
+ * when missing; for an existing table, adds the columns it lacks (and makes its tenants' views
+ * again, which keep the columns they were made with) and refuses to start on a change that cannot
+ * be made safely (a type change, a column the pipeline no longer writes), printing the difference
+ * table by table. Every statement is idempotent ({@code IF NOT EXISTS}, columns added only when
+ * missing): preparing twice, or from two launchers, changes nothing the second time. {@code
+ * dead_letters} is checked and completed like the other tables (a table made before it had its
+ * {@code table} column gets that column).
  */
 public final class WarehouseSchema {
   private static final Logger LOG = LoggerFactory.getLogger(WarehouseSchema.class);
