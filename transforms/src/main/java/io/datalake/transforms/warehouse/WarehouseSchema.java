@@ -167,18 +167,22 @@ public final class WarehouseSchema {
   }
 
   private static List<String> views(ClickHouseClient client, String database) {
-    List<String> views = new ArrayList<>();
-    String body =
+    return lines(
         client.execute(
             "SELECT name FROM system.tables WHERE database = "
                 + Sql.string(database)
-                + " AND engine = 'View' FORMAT TabSeparated");
+                + " AND engine = 'View' FORMAT TabSeparated"));
+  }
+
+  /** The non-blank lines of a TabSeparated answer. */
+  private static List<String> lines(String body) {
+    List<String> lines = new ArrayList<>();
     for (String line : body.split("\n")) {
       if (!line.isBlank()) {
-        views.add(line);
+        lines.add(line);
       }
     }
-    return views;
+    return lines;
   }
 
   private static Map<String, Map<String, String>> existingColumns(
@@ -189,10 +193,7 @@ public final class WarehouseSchema {
             "SELECT table, name, type FROM system.columns WHERE database = "
                 + Sql.string(database)
                 + " FORMAT TabSeparated");
-    for (String line : body.split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
+    for (String line : lines(body)) {
       String[] parts = line.split("\t", 3);
       tables.computeIfAbsent(parts[0], t -> new LinkedHashMap<>()).put(parts[1], parts[2]);
     }
