@@ -214,13 +214,21 @@ public final class Cli implements Callable<Integer> {
       if (hasClickHouse) {
         ClickHouseClient client =
             new ClickHouseClient(parsed.getClickhouseUrl(), parsed.getClickhouseCredentialsFile());
+        // The README's 18.16 form of the documented query, run in the warehouse database as a
+        // client connected there runs it.
         String sql =
-            DemoQueries.OPPORTUNITIES_PER_MONTH_BY_SOURCE.replace(
-                "{db}", Sql.identifier(parsed.getClickhouseDatabase()));
+            DemoQueries.OPPORTUNITIES_BY_SOURCE.clickHouse1816(
+                DemoQueries.DEMO_ORG, DemoQueries.DEMO_JOURNEY, DemoQueries.DEMO_APP);
         out.println(
-            "\nIn ClickHouse, opportunities created per month by journey source title (tenant 739224):\n"
+            "\nIn ClickHouse (database "
+                + parsed.getClickhouseDatabase()
+                + "), opportunities created per journey source title and month, tenant "
+                + DemoQueries.DEMO_ORG
+                + ":\n"
                 + sql);
-        out.println(client.execute(sql + "\nFORMAT PrettyCompactNoEscapes"));
+        out.println(
+            client.execute(
+                sql + "\nFORMAT PrettyCompactNoEscapes", parsed.getClickhouseDatabase()));
       }
       return 0;
     }

@@ -51,6 +51,12 @@ public final class EntityOperations {
                   .doc(
                       "The entity's schema, e.g. contact, opportunity, order: detail.params.slug,"
                           + " else detail.payload._schema"),
+              // Derived at ingest (see EntityOperationMapper): the documented query groups by it.
+              str("journey_source")
+                  .doc(
+                      "The title of the journey the entity came from, derived at ingest from"
+                          + " detail.payload.source.title (as JSONExtractString(detail, 'payload',"
+                          + " 'source', 'title') on current servers); null when absent"),
               json("detail")
                   .doc(
                       "The envelope's detail as JSON text: entity, org, activity_id, operation,"

@@ -1,28 +1,36 @@
 package io.datalake.transforms.warehouse;
 
+import io.datalake.transforms.model.TenantId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Schema management before a run (the pipeline's compile step): creates the database and the tables
- * when missing; for an existing table, adds the columns it lacks and refuses to start on a change
- * that cannot be made safely (a type change, a column the pipeline no longer writes), printing the
- * difference table by table. Every statement is idempotent ({@code IF NOT EXISTS}, columns added
- * only when missing): preparing twice, or from two launchers, changes nothing the second time.
- * {@code dead_letters} is checked and completed like the other tables (a table made before it had
- * its {@code table} column gets that column).
+ * when missing; for an existing table, adds the columns it lacks (and makes its tenants' views
+ * again, which keep the columns they were made with) and refuses to start on a change that cannot
+ * be made safely (a type change, a column the pipeline no longer writes), printing the difference
+ * table by table. Every statement is idempotent ({@code IF NOT EXISTS}, columns added only when
+ * missing): preparing twice, or from two launchers, changes nothing the second time. {@code
+ * dead_letters} is checked and completed like the other tables (a table made before it had its
+ * {@code table} column gets that column).
  */
 public final class WarehouseSchema {
   private static final Logger LOG = LoggerFactory.getLogger(WarehouseSchema.class);
 
   private WarehouseSchema() {}
 
-  /** A table to create or complete: its columns (name to DDL type, in order) and its DDL. */
-  private record Definition(String name, Map<String, String> columns, String createStatement) {}
+  /**
+   * A table to create or complete: its columns (name to DDL type, in order), its DDL and the
+   * warehouse table whose tenant views read it (null for {@code dead_letters}, which has none).
+   */
+  private record Definition(
+      String name, Map<String, String> columns, String createStatement, WarehouseTable table) {}
 
   /** The warehouse tables, then {@code dead_letters}; all checked and migrated the same way. */
   private static List<Definition> definitions(String database, List<WarehouseTable> tables) {
@@ -30,13 +38,15 @@ public final class WarehouseSchema {
     for (WarehouseTable table : tables) {
       Map<String, String> columns = new LinkedHashMap<>();
       table.columns().forEach(c -> columns.put(c.name(), c.ddlType()));
-      definitions.add(new Definition(table.name(), columns, table.createStatement(database)));
+      definitions.add(
+          new Definition(table.name(), columns, table.createStatement(database), table));
     }
     definitions.add(
         new Definition(
             DeadLetterTable.NAME,
             DeadLetterTable.columns(),
-            DeadLetterTable.createStatement(database)));
+            DeadLetterTable.createStatement(database),
+            null));
     return definitions;
   }
 
@@ -49,6 +59,7 @@ public final class WarehouseSchema {
       ClickHouseClient client, String database, List<WarehouseTable> tables) {
     client.execute("CREATE DATABASE IF NOT EXISTS " + Sql.identifier(database));
     Map<String, Map<String, String>> existing = existingColumns(client, database);
+    List<String> views = views(client, database);
     List<String> problems = new ArrayList<>();
     for (Definition table : definitions(database, tables)) {
       Map<String, String> columns = existing.get(table.name());
@@ -110,6 +121,9 @@ public final class WarehouseSchema {
         }
         previous = column.getKey();
       }
+      if (table.table() != null) {
+        remakeStaleViews(client, database, table.table(), existing, views);
+      }
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
@@ -117,6 +131,58 @@ public final class WarehouseSchema {
               + " migrate or drop them first:\n"
               + String.join("\n", problems));
     }
+  }
+
+  /**
+   * A view keeps the columns its table had when it was made (18.16 and current servers alike), so a
+   * tenant's {@code _final} view of a table that has since gained columns would not show them: such
+   * views are made again. A view counts as the table's when its name is a tenant's view name of it
+   * and all its columns are the table's; it is stale when it lacks some. Between the drop and the
+   * create (milliseconds, before the run) the view does not exist.
+   */
+  private static void remakeStaleViews(
+      ClickHouseClient client,
+      String database,
+      WarehouseTable table,
+      Map<String, Map<String, String>> existing,
+      List<String> views) {
+    String suffix = "_" + table.name() + "_final";
+    Set<String> wanted = new LinkedHashSet<>();
+    table.columns().forEach(c -> wanted.add(c.name()));
+    for (String view : views) {
+      Map<String, String> columns = existing.get(view);
+      String tenant = view.substring(0, Math.max(0, view.length() - suffix.length()));
+      if (!view.endsWith(suffix)
+          || !TenantId.isValid(tenant)
+          || columns == null
+          || !wanted.containsAll(columns.keySet())
+          || columns.keySet().containsAll(wanted)) {
+        continue;
+      }
+      client.execute(
+          "DROP TABLE IF EXISTS " + Sql.identifier(database) + "." + Sql.identifier(view));
+      client.execute(table.createViewStatement(database, tenant));
+      LOG.info("datalake: made view {}.{} again with the table's new columns", database, view);
+    }
+  }
+
+  private static List<String> views(ClickHouseClient client, String database) {
+    return lines(
+        client.execute(
+            "SELECT name FROM system.tables WHERE database = "
+                + Sql.string(database)
+                + " AND engine = 'View' FORMAT TabSeparated"));
+  }
+
+  /** The non-blank lines of a TabSeparated answer. */
+  private static List<String> lines(String body) {
+    List<String> lines = new ArrayList<>();
+    for (String line : body.split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(line);
+      }
+    }
+    return lines;
   }
 
   private static Map<String, Map<String, String>> existingColumns(
@@ -127,10 +193,7 @@ public final class WarehouseSchema {
             "SELECT table, name, type FROM system.columns WHERE database = "
                 + Sql.string(database)
                 + " FORMAT TabSeparated");
-    for (String line : body.split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
+    for (String line : lines(body)) {
       String[] parts = line.split("\t", 3);
       tables.computeIfAbsent(parts[0], t -> new LinkedHashMap<>()).put(parts[1], parts[2]);
     }
