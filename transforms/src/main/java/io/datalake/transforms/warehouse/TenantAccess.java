@@ -52,9 +52,8 @@ public final class TenantAccess {
   private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_]+");
 
-  /** The last string literal of a Distributed engine: the table it reads. */
-  private static final Pattern DISTRIBUTED_TABLE =
-      Pattern.compile("^Distributed\\(.*'((?:[^'\\\\]|\\\\.)*)'\\)$");
+  /** A string literal of ClickHouse SQL, with its backslash escapes. */
+  private static final Pattern LITERAL = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'");
 
   private TenantAccess() {}
 
@@ -350,11 +349,20 @@ public final class TenantAccess {
 
   /** The tenant whose view a Distributed table named {@code table} reads; null if none. */
   static String tenantOf(String engineFull, String table) {
-    Matcher m = DISTRIBUTED_TABLE.matcher(engineFull.trim());
-    if (!m.matches()) {
+    String engine = engineFull.trim();
+    if (!engine.startsWith("Distributed(") || !engine.endsWith("')")) {
       return null;
     }
-    String view = m.group(1).replace("\\'", "'").replace("\\\\", "\\");
+    // The last literal is the table read: literals are matched one after the other, so a quote
+    // inside one never starts another.
+    String literal = null;
+    for (Matcher m = LITERAL.matcher(engine); m.find(); ) {
+      literal = m.group(1);
+    }
+    if (literal == null) {
+      return null;
+    }
+    String view = literal.replace("\\'", "'").replace("\\\\", "\\");
     String suffix = "_" + table + "_final";
     return view.endsWith(suffix) && view.length() > suffix.length()
         ? view.substring(0, view.length() - suffix.length())
