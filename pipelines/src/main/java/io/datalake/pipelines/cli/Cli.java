@@ -365,11 +365,8 @@ public final class Cli implements Callable<Integer> {
 
   // ------------------------------------------------------------------ tenants
 
-  @Command(name = "tenants", description = "Tenants and their rows per warehouse table (FINAL).")
-  static final class Tenants implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin HelpOption help;
-
+  /** The warehouse a command reads or changes, as the admin user. */
+  static final class ClickHouseConnection {
     @Option(
         names = "--clickhouseUrl",
         paramLabel = "URL",
@@ -389,15 +386,30 @@ public final class Cli implements Callable<Integer> {
         paramLabel = "FILE",
         description =
             "user=/password= lines for ClickHouse, in a file (default:"
-                + " $DATALAKE_CLICKHOUSE_CREDENTIALS_FILE, the local admin's, when it exists).")
+                + " $DATALAKE_CLICKHOUSE_CREDENTIALS_FILE, the local admin's, which ./datalake up"
+                + " writes, when it exists).")
     String credentials;
+
+    String url() {
+      return url != null ? url : env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+    }
+
+    ClickHouseClient admin() {
+      return new ClickHouseClient(url(), adminCredentialsFile(credentials));
+    }
+  }
+
+  @Command(name = "tenants", description = "Tenants and their rows per warehouse table (FINAL).")
+  static final class Tenants implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Mixin ClickHouseConnection clickhouse;
 
     @Override
     public Integer call() {
-      ClickHouseClient client =
-          new ClickHouseClient(
-              url != null ? url : env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
-              adminCredentialsFile(credentials));
+      ClickHouseClient client = clickhouse.admin();
+      String database = clickhouse.database;
       StringBuilder union = new StringBuilder();
       for (WarehouseTable table : WarehouseTables.all()) {
         if (union.length() > 0) {

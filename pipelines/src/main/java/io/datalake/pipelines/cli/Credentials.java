@@ -78,30 +78,8 @@ final class Credentials extends Cli.Group {
   /** How long create and revoke wait for the server to take a change of users.d. */
   static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(60);
 
-  /** The warehouse a command talks to, as the admin, and where tenant users' files go. */
-  static final class Connection {
-    @Option(
-        names = "--clickhouseUrl",
-        paramLabel = "URL",
-        description =
-            "ClickHouse's HTTP API (default: $DATALAKE_CLICKHOUSE_URL, else http://127.0.0.1:8123).")
-    String url;
-
-    @Option(
-        names = "--clickhouseDatabase",
-        paramLabel = "DB",
-        defaultValue = "datalake",
-        description = "The warehouse database (default ${DEFAULT-VALUE}).")
-    String database;
-
-    @Option(
-        names = "--clickhouseCredentialsFile",
-        paramLabel = "FILE",
-        description =
-            "The admin's user=/password= file (default: $DATALAKE_CLICKHOUSE_CREDENTIALS_FILE,"
-                + " which ./datalake up writes).")
-    String credentials;
-
+  /** Where a server without SQL access management reads tenant users' files. */
+  static final class UsersDir {
     @Option(
         names = "--usersDir",
         paramLabel = "DIR",
@@ -110,14 +88,6 @@ final class Credentials extends Cli.Group {
                 + " reads tenant users (default: $DATALAKE_CLICKHOUSE_USERS_DIR, the local"
                 + " server's).")
     Path usersDir;
-
-    ClickHouseClient admin() {
-      return new ClickHouseClient(url(), Cli.adminCredentialsFile(credentials));
-    }
-
-    String url() {
-      return url != null ? url : Cli.env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
-    }
 
     Path usersDir(CommandLine cl) {
       if (usersDir != null) {
@@ -144,7 +114,8 @@ final class Credentials extends Cli.Group {
   static final class Create implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
-    @Mixin Connection connection;
+    @Mixin Cli.ClickHouseConnection connection;
+    @Mixin UsersDir users;
 
     @Option(
         names = "--tenant",
@@ -196,7 +167,7 @@ final class Credentials extends Cli.Group {
       boolean sql = TenantAccess.hasSqlAccessManagement(version);
       Path file = null;
       if (!sql) {
-        file = connection.usersDir(cl).resolve(user + ".xml");
+        file = users.usersDir(cl).resolve(user + ".xml");
         if (Files.exists(file)) {
           return error(cl, "a credential " + user + " exists already; choose another --name");
         }
@@ -264,7 +235,8 @@ final class Credentials extends Cli.Group {
   static final class ListCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
-    @Mixin Connection connection;
+    @Mixin Cli.ClickHouseConnection connection;
+    @Mixin UsersDir users;
 
     @Option(names = "--tenant", paramLabel = "ORG", description = "Only this tenant's.")
     String tenant;
@@ -290,7 +262,7 @@ final class Credentials extends Cli.Group {
       List<Map<String, String>> rows =
           TenantAccess.hasSqlAccessManagement(admin.serverVersion())
               ? listSql(admin, connection.database)
-              : listFiles(connection.usersDir(cl));
+              : listFiles(users.usersDir(cl));
       PrintWriter out = cl.getOut();
       if (!json) {
         out.printf(
@@ -324,7 +296,8 @@ final class Credentials extends Cli.Group {
   static final class Revoke implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
-    @Mixin Connection connection;
+    @Mixin Cli.ClickHouseConnection connection;
+    @Mixin UsersDir users;
 
     @Parameters(paramLabel = "USER", description = "The username, as create printed it.")
     String user;
@@ -356,7 +329,7 @@ final class Credentials extends Cli.Group {
           admin.execute(statement);
         }
       } else {
-        Path dir = connection.usersDir(cl);
+        Path dir = users.usersDir(cl);
         Path file = dir.resolve(user + ".xml");
         if (!Files.exists(file) || about(file) == null) {
           return error(cl, "no tenant credential " + user + " in " + dir);
