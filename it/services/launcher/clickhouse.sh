@@ -49,20 +49,51 @@ clickhouse_install() {
   clickhouse_bin >/dev/null || die "clickhouse-server installed but not found in /usr/bin or /usr/sbin; see $log"
 }
 
+# The pipeline's own ClickHouse user (every command and test of ours connects as it; `default`
+# stays as the package installs it). Its password is made once and kept in a mode-600 file in the
+# format --clickhouseCredentialsFile reads; the server's users.xml holds only its SHA-256.
+readonly CLICKHOUSE_ADMIN_USER=datalake_admin
+
+clickhouse_admin_file() { echo "${SVC_DIR[clickhouse]}/admin.credentials"; }
+
+# Tenant users (./datalake credentials create): one users.d/<user>.xml each, kept across down/up.
+clickhouse_users_dir() { echo "${SVC_DIR[clickhouse]}/users.d"; }
+
+clickhouse_admin_credentials() {
+  local file password
+  file=$(clickhouse_admin_file)
+  mkdir -p "$(dirname "$file")"
+  if [[ ! -s $file ]]; then
+    # 192 random bits as hex: no character that needs quoting in XML, a URL or a properties file.
+    password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    (umask 077 && printf 'user=%s\npassword=%s\n' "$CLICKHOUSE_ADMIN_USER" "$password" >"$file.tmp") ||
+      die "could not write $file"
+    mv "$file.tmp" "$file"
+  fi
+  chmod 600 "$file"
+}
+
+clickhouse_admin_password() { sed -n 's/^password=//p' "$(clickhouse_admin_file)"; }
+
 clickhouse_configure() {
-  local dir=${SVC_DIR[clickhouse]}
-  mkdir -p "$dir"/{data,tmp,user_files,format_schemas,log}
+  local dir=${SVC_DIR[clickhouse]} password
+  mkdir -p "$dir"/{data,tmp,user_files,format_schemas,log,config.d}
+  clickhouse_admin_credentials
+  password=$(clickhouse_admin_password)
   render_template "$SERVICES_DIR/clickhouse/config.xml" "${SVC_CONF[clickhouse]}" \
     HTTP_PORT="$DATALAKE_CLICKHOUSE_HTTP_PORT" TCP_PORT="$DATALAKE_CLICKHOUSE_TCP_PORT" \
     DATA_DIR="$dir/data" TMP_DIR="$dir/tmp" USER_FILES_DIR="$dir/user_files" \
     FORMAT_SCHEMA_DIR="$dir/format_schemas" LOG_DIR="$dir/log"
-  cp "$SERVICES_DIR/clickhouse/users.xml" "$dir/users.xml"
-  # Extra users (e.g. per-tenant users with row filters) merged in by ClickHouse.
-  rm -rf "$dir/users.d"
-  if compgen -G "$SERVICES_DIR/clickhouse/users.d/*.xml" >/dev/null; then
-    mkdir -p "$dir/users.d"
-    cp "$SERVICES_DIR"/clickhouse/users.d/*.xml "$dir/users.d/"
-  fi
+  render_template "$SERVICES_DIR/clickhouse/users.xml" "$dir/users.xml" \
+    ADMIN_USER="$CLICKHOUSE_ADMIN_USER" \
+    ADMIN_PASSWORD_SHA256="$(printf '%s' "$password" | sha256sum | cut -c1-64)"
+  # The cluster `self` that tenant databases read through (Distributed tables over the tenant's
+  # views, queried as the admin): the password is in clear here, the file is ours only (600).
+  render_template "$SERVICES_DIR/clickhouse/self-cluster.xml" "$dir/config.d/self-cluster.xml" \
+    TCP_PORT="$DATALAKE_CLICKHOUSE_TCP_PORT" ADMIN_USER="$CLICKHOUSE_ADMIN_USER" ADMIN_PASSWORD="$password"
+  # Tenant users stay as they are: credentials outlive down and up (ClickHouse merges users.d/*.xml
+  # next to users.xml, and reloads them while it runs).
+  mkdir -p "$(clickhouse_users_dir)"
 }
 
 clickhouse_start() {

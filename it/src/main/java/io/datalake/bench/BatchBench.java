@@ -104,6 +104,7 @@ final class BatchBench {
           args.add("--lake=s3://" + config.s3Bucket() + "/" + s3Prefix);
           args.addAll(config.s3Args());
           args.add("--clickhouseUrl=" + config.clickhouseUrl());
+          args.add("--clickhouseCredentialsFile=" + Services.clickhouseCredentials());
           args.add("--clickhouseDatabase=" + database);
         }
       }
@@ -313,7 +314,7 @@ final class BatchBench {
   /** Rows per ClickHouse table of this run's database against the baseline's lake rows. */
   private String checkClickHouse(String database, long records) {
     try {
-      ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
+      ClickHouseClient ch = Services.clickhouse(config);
       Map<String, Long> counts = new TreeMap<>();
       for (String line :
           ch.execute(
@@ -356,8 +357,7 @@ final class BatchBench {
 
   private void cleanupS3AndClickHouse(String prefix, String database) {
     try {
-      new ClickHouseClient(config.clickhouseUrl(), "")
-          .execute("DROP DATABASE IF EXISTS `" + database + "`");
+      Services.clickhouse(config).execute("DROP DATABASE IF EXISTS `" + database + "`");
     } catch (RuntimeException e) {
       Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
     }

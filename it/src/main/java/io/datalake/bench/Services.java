@@ -18,9 +18,23 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 final class Services {
   private Services() {}
 
+  /**
+   * The admin's credentials file of the local ClickHouse ($DATALAKE_CLICKHOUSE_CREDENTIALS_FILE,
+   * which ./datalake bench exports); empty when unset (then user default).
+   */
+  static String clickhouseCredentials() {
+    String file = System.getenv("DATALAKE_CLICKHOUSE_CREDENTIALS_FILE");
+    return file == null ? "" : file;
+  }
+
+  /** A client of the benchmark's ClickHouse, as the admin user. */
+  static ClickHouseClient clickhouse(Benchmark.Config config) {
+    return new ClickHouseClient(config.clickhouseUrl(), clickhouseCredentials());
+  }
+
   static String clickhouseProblem(Benchmark.Config config) {
     try {
-      new ClickHouseClient(config.clickhouseUrl(), "").execute("SELECT 1");
+      clickhouse(config).execute("SELECT 1");
       return null;
     } catch (RuntimeException e) {
       return "ClickHouse at "

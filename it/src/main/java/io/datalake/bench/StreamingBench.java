@@ -189,6 +189,7 @@ final class StreamingBench {
                 "--windowSeconds=" + config.windowSeconds(),
                 "--maxOutOfOrdernessSeconds=" + config.maxOutOfOrdernessSeconds(),
                 "--clickhouseUrl=" + config.clickhouseUrl(),
+                "--clickhouseCredentialsFile=" + Services.clickhouseCredentials(),
                 "--clickhouseDatabase=" + database));
     for (String extra : config.streamArgs().trim().split("\\s+")) {
       if (!extra.isEmpty()) {
@@ -204,7 +205,7 @@ final class StreamingBench {
             config.jar().toString(),
             "io.datalake.pipelines.DatalakePipeline",
             args);
-    ClickHouseClient ch = new ClickHouseClient(config.clickhouseUrl(), "");
+    ClickHouseClient ch = Services.clickhouse(config);
     Thread poller = new Thread(() -> poll(run, ch), "ch-poller");
     Thread watcher = new Thread(() -> watchFiles(run), "file-watcher");
     poller.setDaemon(true);

@@ -93,6 +93,45 @@ public final class LocalServices {
   }
 
   /**
+   * The pipeline's admin user's credentials file (user=/password=), which {@code ./datalake up}
+   * writes and exports as DATALAKE_CLICKHOUSE_CREDENTIALS_FILE: every test connects as that user,
+   * as the pipeline does. Else the property datalake.clickhouse.credentialsFile, else the file
+   * under datalake.home.
+   */
+  public static String clickhouseCredentialsFile() {
+    String env = System.getenv("DATALAKE_CLICKHOUSE_CREDENTIALS_FILE");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    String value = System.getProperty("datalake.clickhouse.credentialsFile");
+    if (value != null && !value.isBlank() && !value.startsWith("${")) {
+      return value;
+    }
+    return java.nio.file.Path.of(property("datalake.home"), "clickhouse", "admin.credentials")
+        .toString();
+  }
+
+  /** The local server's users.d folder, where tenant users' files go (18.16). */
+  public static java.nio.file.Path clickhouseUsersDir() {
+    String env = System.getenv("DATALAKE_CLICKHOUSE_USERS_DIR");
+    return env != null && !env.isBlank()
+        ? java.nio.file.Path.of(env)
+        : java.nio.file.Path.of(property("datalake.home"), "clickhouse", "users.d");
+  }
+
+  /** The pipeline options of the local ClickHouse as the admin: its URL and credentials file. */
+  public static List<String> clickhouseArgs() {
+    return List.of(
+        "--clickhouseUrl=" + clickhouseUrl(),
+        "--clickhouseCredentialsFile=" + clickhouseCredentialsFile());
+  }
+
+  /** A client of the local ClickHouse as the admin user. */
+  public static ClickHouseClient clickhouseClient() {
+    return new ClickHouseClient(clickhouseUrl(), clickhouseCredentialsFile());
+  }
+
+  /**
    * The Beam options that point the S3 file system at the local S3Proxy. No keys among them (the
    * pipeline refuses keys in options, Flink would show them): this JVM gets them as the system
    * properties aws.accessKeyId and aws.secretAccessKey, which Beam's default AWS provider chain
@@ -153,7 +192,7 @@ public final class LocalServices {
 
   /** Runs a ClickHouse statement with the pipeline's own client; a non-200 answer throws. */
   public static String clickhouse(String sql) {
-    return new ClickHouseClient(clickhouseUrl(), "").execute(sql);
+    return clickhouseClient().execute(sql);
   }
 
   public static long clickhouseCount(String sql) {
@@ -243,6 +282,7 @@ public final class LocalServices {
         "--windowSeconds=10",
         "--maxOutOfOrdernessSeconds=2",
         "--clickhouseUrl=" + clickhouseUrl(),
+        "--clickhouseCredentialsFile=" + clickhouseCredentialsFile(),
         "--clickhouseDatabase=" + database,
         "--clickhouseFlushSeconds=1");
   }

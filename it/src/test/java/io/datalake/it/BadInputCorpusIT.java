@@ -91,6 +91,7 @@ public class BadInputCorpusIT {
             "--piiDevelopmentKeyset=true",
             "--maxRecordBytes=65536",
             "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+            "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
             "--clickhouseDatabase=" + database);
 
     // Nothing outside the lake folder: the run folder holds the input (unchanged) and the lake.

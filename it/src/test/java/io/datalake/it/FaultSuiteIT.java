@@ -162,6 +162,7 @@ public class FaultSuiteIT {
             "--lake=" + lake,
             "--piiDevelopmentKeyset=true",
             "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+            "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
             "--clickhouseDatabase=" + database,
             "--clickhouseRetrySeconds=15");
     try {
@@ -247,16 +248,18 @@ public class FaultSuiteIT {
                   "--piiDevelopmentKeyset=true",
                   "--runId=" + run,
                   "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+                  "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
                   "--clickhouseDatabase=" + database)
               .as(DatalakeOptions.class);
       PipelineResult result = DatalakePipeline.run(options);
       String loadId =
           LocalServices.clickhouse("SELECT any(_load_id) FROM `" + database + "`.checkout_orders")
               .trim();
-      ClickHouseClient client = new ClickHouseClient(LocalServices.clickhouseUrl(), "");
+      ClickHouseClient client = LocalServices.clickhouseClient();
       ClickHouseWarehouseIO.Write config =
           ClickHouseWarehouseIO.write()
               .withUrl(LocalServices.clickhouseUrl())
+              .withCredentialsFile(LocalServices.clickhouseCredentialsFile())
               .withDatabase(database)
               .withServerVersion(client.serverVersion())
               .withLoadId(loadId)

@@ -132,10 +132,9 @@ public class PlatformSmokeIT {
     rows.apply(
         "WriteClickHouse",
         ClickHouseIO.<Row>write(
-                "jdbc:clickhouse:"
-                    + LocalServices.clickhouseUrl().replaceFirst("^http:", "")
-                    + "/default?server_version=18.16.1&server_time_zone=UTC",
-                table)
+                // As the admin user, with the pipeline's own URL (credentials in it, as
+                // ClickHouseIO takes them).
+                LocalServices.clickhouseClient().jdbcUrl("default", "18.16.1"), table)
             .withTableSchema(
                 TableSchema.of(
                     TableSchema.Column.of("id", TableSchema.ColumnType.STRING),

@@ -45,6 +45,7 @@ public class WarehouseIT {
                 "--lake=" + lake,
                 "--piiDevelopmentKeyset=true",
                 "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+                "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
                 "--clickhouseDatabase=" + database)
             .as(DatalakeOptions.class);
     DatalakePipeline.run(options);
@@ -241,7 +242,7 @@ public class WarehouseIT {
 
   @Test
   public void schemaChangesAreAddedOrRefused() {
-    ClickHouseClient client = new ClickHouseClient(LocalServices.clickhouseUrl(), "");
+    ClickHouseClient client = LocalServices.clickhouseClient();
     query("CREATE DATABASE {db}");
     query(
         "CREATE TABLE {db}.journey_events (id String, org_id String, created_at DateTime, _version UInt64)"

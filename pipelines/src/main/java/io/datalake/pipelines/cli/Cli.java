@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
       Cli.Keys.class,
       Cli.Pii.class,
       Cli.Tenants.class,
+      Credentials.class,
       Cli.Produce.class,
       FlinkCommands.Jobs.class,
       FlinkCommands.Stop.class,
@@ -161,6 +162,46 @@ public final class Cli implements Callable<Integer> {
     return home == null ? projectDir().resolve(".datalake") : Path.of(home);
   }
 
+  /**
+   * The ClickHouse credentials file a command uses: the one given, else the local admin's that
+   * {@code ./datalake up} writes ($DATALAKE_CLICKHOUSE_CREDENTIALS_FILE) when it exists, else none
+   * (then CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, else user default).
+   */
+  static String adminCredentialsFile(String given) {
+    if (given != null && !given.isBlank()) {
+      return given;
+    }
+    String local = System.getenv("DATALAKE_CLICKHOUSE_CREDENTIALS_FILE");
+    return local != null && !local.isBlank() && Files.isReadable(Path.of(local)) ? local : "";
+  }
+
+  /**
+   * The options with the local admin's credentials file added when they write to the local
+   * ClickHouse ($DATALAKE_CLICKHOUSE_URL) and name no credentials of their own (neither
+   * --clickhouseCredentialsFile nor CLICKHOUSE_USER): a run against another server is left alone.
+   */
+  static List<String> withLocalAdmin(List<String> args) {
+    String local = System.getenv("DATALAKE_CLICKHOUSE_URL");
+    String file = adminCredentialsFile(null);
+    boolean toLocal =
+        local != null
+            && !local.isBlank()
+            && args.stream()
+                .anyMatch(
+                    a ->
+                        a.equals("--clickhouseUrl=" + local)
+                            || a.equals("--clickhouseUrl=" + local + "/"));
+    boolean ownCredentials =
+        args.stream().anyMatch(a -> a.startsWith("--clickhouseCredentialsFile"))
+            || System.getenv("CLICKHOUSE_USER") != null;
+    if (!toLocal || ownCredentials || file.isEmpty()) {
+      return args;
+    }
+    List<String> with = new ArrayList<>(args);
+    with.add("--clickhouseCredentialsFile=" + file);
+    return with;
+  }
+
   static String env(String name, String fallback) {
     String value = System.getenv(name);
     return value == null || value.isBlank() ? fallback : value;
@@ -198,9 +239,12 @@ public final class Cli implements Callable<Integer> {
       boolean hasClickHouse = beamOptions.stream().anyMatch(a -> a.startsWith("--clickhouseUrl="));
       String clickhouse = hasClickHouse ? null : localClickHouse();
       // Every option is checked before the run (and before the ClickHouse tables exist).
-      DatalakeOptions parsed = RunCommand.parse(options);
+      DatalakeOptions parsed = RunCommand.parse(withLocalAdmin(options));
       if (clickhouse != null) {
         parsed.setClickhouseUrl(clickhouse);
+        if (parsed.getClickhouseCredentialsFile().isBlank()) {
+          parsed.setClickhouseCredentialsFile(adminCredentialsFile(null));
+        }
         hasClickHouse = true;
       } else if (!hasClickHouse) {
         out.println(
@@ -237,7 +281,7 @@ public final class Cli implements Callable<Integer> {
     private static String localClickHouse() {
       String url = env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
       try {
-        new ClickHouseClient(url, "").execute("SELECT 1");
+        new ClickHouseClient(url, adminCredentialsFile(null)).execute("SELECT 1");
         return url;
       } catch (RuntimeException e) {
         return null;
@@ -329,11 +373,8 @@ public final class Cli implements Callable<Integer> {
 
   // ------------------------------------------------------------------ tenants
 
-  @Command(name = "tenants", description = "Tenants and their rows per warehouse table (FINAL).")
-  static final class Tenants implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin HelpOption help;
-
+  /** The warehouse a command reads or changes, as the admin user. */
+  static final class ClickHouseConnection {
     @Option(
         names = "--clickhouseUrl",
         paramLabel = "URL",
@@ -351,16 +392,32 @@ public final class Cli implements Callable<Integer> {
     @Option(
         names = "--clickhouseCredentialsFile",
         paramLabel = "FILE",
-        defaultValue = "",
-        description = "user:password of ClickHouse, in a file (default: none).")
+        description =
+            "user=/password= lines for ClickHouse, in a file (default:"
+                + " $DATALAKE_CLICKHOUSE_CREDENTIALS_FILE, the local admin's, which ./datalake up"
+                + " writes, when it exists).")
     String credentials;
+
+    String url() {
+      return url != null ? url : env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
+    }
+
+    ClickHouseClient admin() {
+      return new ClickHouseClient(url(), adminCredentialsFile(credentials));
+    }
+  }
+
+  @Command(name = "tenants", description = "Tenants and their rows per warehouse table (FINAL).")
+  static final class Tenants implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Mixin ClickHouseConnection clickhouse;
 
     @Override
     public Integer call() {
-      ClickHouseClient client =
-          new ClickHouseClient(
-              url != null ? url : env("DATALAKE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
-              credentials);
+      ClickHouseClient client = clickhouse.admin();
+      String database = clickhouse.database;
       StringBuilder union = new StringBuilder();
       for (WarehouseTable table : WarehouseTables.all()) {
         if (union.length() > 0) {

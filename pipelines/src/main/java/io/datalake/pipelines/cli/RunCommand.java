@@ -106,7 +106,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     out = spec.commandLine().getOut();
-    Submission submission = prepare(new ArrayList<>(beamOptions));
+    // Against the local ClickHouse, as its admin user unless credentials are named.
+    Submission submission = prepare(new ArrayList<>(Cli.withLocalAdmin(beamOptions)));
     localS3Credentials(submission.args());
     try {
       DatalakePipeline.main(submission.args().toArray(String[]::new));

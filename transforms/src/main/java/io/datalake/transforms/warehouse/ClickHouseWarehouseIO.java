@@ -123,6 +123,12 @@ public final class ClickHouseWarehouseIO {
     ClickHouseClient client = write.client();
     String version = client.serverVersion();
     WarehouseSchema.prepare(client, write.database, write.tables());
+    if (!TenantAccess.hasSqlAccessManagement(version)) {
+      // Tenant databases read through the cluster `self`: a server without it fails here, with
+      // the fix, instead of at the first tenant. Tables added since reach existing tenants.
+      TenantAccess.checkCluster(client, version);
+      TenantAccess.completeTenants(client, write.database, write.tables());
+    }
     Write prepared = write.withServerVersion(version);
     if (prepared.loadId == null) {
       prepared = prepared.withLoadId(java.util.UUID.randomUUID().toString());
@@ -364,7 +370,14 @@ public final class ClickHouseWarehouseIO {
       String jdbcUrl = jdbcUrl();
       rows.apply(
           "EnsureTenantViews",
-          ParDo.of(new EnsureTenantViewsFn(url, credentialsFile, database, retryBudget(), kinds)));
+          ParDo.of(
+              new EnsureTenantViewsFn(
+                  url,
+                  credentialsFile,
+                  database,
+                  retryBudget(),
+                  kinds,
+                  TenantAccess.hasSqlAccessManagement(serverVersion))));
       Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
       for (WarehouseTable table : tables()) {
         tags.put(table.name(), new TupleTag<Row>(table.name()) {});
@@ -564,11 +577,13 @@ public final class ClickHouseWarehouseIO {
   }
 
   /**
-   * Creates a tenant's {@code _final} views the first time this instance sees the tenant. What it
-   * remembers is its own (no state shared across the JVM): another instance, or this one after a
-   * restart, sends the statements again, which changes nothing ({@code CREATE VIEW IF NOT EXISTS}).
-   * The statements are retried with backoff like inserts: a tenant first seen while ClickHouse is
-   * down or frozen waits for it (up to the retry budget) instead of failing its bundle at once.
+   * Creates a tenant's objects ({@link TenantAccess#tenantObjects}: its {@code _final} views, and
+   * on a server without SQL access management its database of Distributed tables) the first time
+   * this instance sees the tenant. What it remembers is its own (no state shared across the JVM):
+   * another instance, or this one after a restart, sends the statements again, which changes
+   * nothing ({@code IF NOT EXISTS}). The statements are retried with backoff like inserts: a tenant
+   * first seen while ClickHouse is down or frozen waits for it (up to the retry budget) instead of
+   * failing its bundle at once.
    */
   static class EnsureTenantViewsFn extends DoFn<LakeRow, Void> {
     private final String url;
@@ -576,6 +591,7 @@ public final class ClickHouseWarehouseIO {
     private final String database;
     private final Duration retryBudget;
     private final RecordKinds kinds;
+    private final boolean sqlAccessManagement;
     private transient RetryingStatements statements;
     private transient Set<String> created;
     private transient List<WarehouseTable> tables;
@@ -585,12 +601,14 @@ public final class ClickHouseWarehouseIO {
         String credentialsFile,
         String database,
         Duration retryBudget,
-        RecordKinds kinds) {
+        RecordKinds kinds,
+        boolean sqlAccessManagement) {
       this.url = url;
       this.credentialsFile = credentialsFile;
       this.database = database;
       this.retryBudget = retryBudget;
       this.kinds = kinds;
+      this.sqlAccessManagement = sqlAccessManagement;
     }
 
     @Setup
@@ -606,10 +624,18 @@ public final class ClickHouseWarehouseIO {
       if (created.contains(tenant)) {
         return;
       }
-      for (WarehouseTable table : tables) {
-        // Names the table only: the tenant is data, and the log is no place for it.
-        statements.execute(
-            "the tenant view of " + table.name(), table.createViewStatement(database, tenant));
+      for (TenantAccess.Step step :
+          TenantAccess.tenantObjects(database, tenant, tables, sqlAccessManagement)) {
+        try {
+          // Names no object: their names hold the tenant, which is data, and the log is no place
+          // for it.
+          statements.execute("a tenant view or table", step.sql());
+        } catch (ClickHouseClient.ClickHouseException e) {
+          // Another worker made it at the same moment: it exists, as wanted.
+          if (!TenantAccess.alreadyExists(e)) {
+            throw e;
+          }
+        }
       }
       created.add(tenant);
     }

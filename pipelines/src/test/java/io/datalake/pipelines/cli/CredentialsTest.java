@@ -1,0 +1,128 @@
+package io.datalake.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.datalake.transforms.warehouse.TenantAccess;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code credentials}: the users.d files it writes and reads back, the connection strings it
+ * prints, and the command lines it refuses (exit 2) before contacting anything.
+ */
+public class CredentialsTest {
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private static final String HASH = TenantAccess.sha256Hex("pw");
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run cli(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        Cli.execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  public void aUsersFileSaysWhoseItIsAndIsReadBack() throws Exception {
+    Path dir = temp.newFolder("users.d").toPath();
+    Map<String, String> about = new LinkedHashMap<>();
+    about.put("tenant", "shop--x y.example");
+    about.put("name", "bi");
+    about.put("database", "tenant_shop__x_y_example_0123abcd");
+    about.put("created", "2026-11-30T19:00:00Z");
+    Path file = dir.resolve("tenant_shop_bi.xml");
+    Credentials.writeUsersFile(
+        file,
+        TenantAccess.usersFile(
+            "tenant_shop_bi",
+            HASH,
+            "tenant_shop__x_y_example_0123abcd",
+            Credentials.marker(about)));
+    assertThat(
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), equalTo("rw-r-----"));
+    // Another file in the folder (the server's own) is none of ours.
+    Files.writeString(dir.resolve("other.xml"), "<yandex/>");
+    Map<String, String> read = Credentials.about(file);
+    assertThat(read.get("username"), equalTo("tenant_shop_bi"));
+    assertThat(read.get("tenant"), equalTo("shop--x y.example"));
+    assertThat(read.get("created"), equalTo("2026-11-30T19:00:00Z"));
+    assertThat(Credentials.about(dir.resolve("other.xml")), nullValue());
+    List<Map<String, String>> listed = Credentials.listFiles(dir);
+    assertThat(listed.size(), equalTo(1));
+    assertThat(listed.get(0).get("database"), equalTo("tenant_shop__x_y_example_0123abcd"));
+    try (var files = Files.list(dir)) {
+      assertThat("no temporary file is left", files.count(), equalTo(2L));
+    }
+  }
+
+  @Test
+  public void theJdbcUrlOn1816NeedsNoSetting() {
+    String url =
+        Credentials.jdbcUrl(URI.create("http://db.example.com:8123"), "tenant_1", "18.16.1");
+    assertThat(
+        url,
+        equalTo(
+            "jdbc:clickhouse://db.example.com:8123/tenant_1?server_version=18.16.1"
+                + "&server_time_zone=UTC&compress=0&format=TSVWithNamesAndTypes"
+                + "&custom_http_params=database%3Dtenant_1%2Cdefault_format%3DTSVWithNamesAndTypes"));
+    assertThat(url, not(containsString("custom_settings")));
+    assertThat(
+        Credentials.jdbcUrl(URI.create("https://db.example.com"), "datalake", null),
+        equalTo("jdbc:clickhouse://db.example.com:8443/datalake?ssl=true"));
+    assertThat(
+        Credentials.odbc(URI.create("http://db.example.com:8123"), "tenant_1", "tenant_1_bi"),
+        equalTo(
+            "Driver={ClickHouse ODBC Driver (Unicode)};Url=http://db.example.com:8123/?database="
+                + "tenant_1;Database=tenant_1;UID=tenant_1_bi;PWD=<password>"));
+  }
+
+  @Test
+  public void badCommandLinesExitWithTwoBeforeAnythingIsContacted() {
+    // Port 9 (discard) answers nothing: a command that got past its checks would fail with 1.
+    String url = "--clickhouseUrl=http://127.0.0.1:9";
+    Run noTenant = cli("credentials", "create", url);
+    assertThat(noTenant.code(), equalTo(2));
+    assertThat(noTenant.err(), containsString("--tenant"));
+    Run blank = cli("credentials", "create", url, "--tenant", " ");
+    assertThat(blank.code(), equalTo(2));
+    assertThat(blank.err(), containsString("--tenant must be a tenant id"));
+    Run label = cli("credentials", "create", url, "--tenant", "1", "--name", "Bad-Name");
+    assertThat(label.code(), equalTo(2));
+    assertThat(label.err(), containsString("--name must be 1 to 32 of a-z, 0-9 and _"));
+    Run user = cli("credentials", "revoke", url, "x;DROP");
+    assertThat(user.code(), equalTo(2));
+    assertThat(user.err(), containsString("USER must be letters, digits and underscores"));
+    Run missing = cli("credentials");
+    assertThat(missing.code(), equalTo(2));
+    assertThat(missing.err(), containsString("missing subcommand"));
+  }
+
+  @Test
+  public void anUnreachableServerIsOneLineAndExitOne() {
+    Run r = cli("credentials", "list", "--clickhouseUrl=http://127.0.0.1:9");
+    assertThat(r.code(), equalTo(1));
+    assertThat(r.err(), containsString("datalake: error: ClickHouse at http://127.0.0.1:9"));
+  }
+}

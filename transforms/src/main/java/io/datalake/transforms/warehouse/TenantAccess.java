@@ -1,0 +1,412 @@
+package io.datalake.transforms.warehouse;
+
+import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What lets a tenant's user in, and only to its own rows: every object and statement derived from
+ * the warehouse tables ({@link WarehouseTables}), never from a list of names, so that a table added
+ * later reaches every tenant.
+ *
+ * <p>Two ways, chosen by the server's version:
+ *
+ * <ul>
+ *   <li><b>ClickHouse without SQL access management</b> (18.16, the server installed here): it has
+ *       no row filters per user (they came in 19.5; a {@code <filter>} in users.xml is ignored). A
+ *       tenant gets its own database ({@link #tenantDatabase}) of {@code Distributed} tables over
+ *       its {@code _final} views in the warehouse database, read through the cluster {@value
+ *       #CLUSTER} (this server, its native port, the admin's credentials). Its user may read only
+ *       that database ({@code allow_databases}), with a profile {@code readonly = 1} and {@code
+ *       prefer_localhost_replica = 0}: with 1, the local shortcut would read the view as the tenant
+ *       and be denied. The tenant database holds each table under its own name and under the
+ *       documented {@code <tenant>_<table>_final} name, both the tenant's rows, deduplicated.
+ *   <li><b>Current ClickHouse</b> (SQL access management, 24.x and later in production): a user per
+ *       credential with {@code readonly = 1}, a row policy per table restricting it to the tenant,
+ *       and SELECT on the tables and the tenant's own views in the warehouse database.
+ * </ul>
+ *
+ * {@code dead_letters} has no tenant and is given to no tenant: it stays the admin's.
+ */
+public final class TenantAccess {
+  private static final Logger LOG = LoggerFactory.getLogger(TenantAccess.class);
+
+  /** The cluster a tenant database's Distributed tables read through (18.16). */
+  public static final String CLUSTER = "self";
+
+  /** Longest tenant database name part taken from the tenant id as it is. */
+  private static final int MAX_PLAIN_TENANT = 48;
+
+  private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_]+");
+
+  /** A string literal of ClickHouse SQL, with its backslash escapes. */
+  private static final Pattern LITERAL = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'");
+
+  private TenantAccess() {}
+
+  /** One object a tenant needs: where it lives and the statement that creates it when missing. */
+  public record Step(String database, String name, String sql) {}
+
+  /**
+   * Whether the server manages users, row policies and grants in SQL (ClickHouse 20.5 and later;
+   * production runs 24.x and later), rather than in users.xml only (18.16).
+   */
+  public static boolean hasSqlAccessManagement(String serverVersion) {
+    Matcher m = VERSION.matcher(serverVersion == null ? "" : serverVersion.trim());
+    if (!m.find()) {
+      throw new IllegalArgumentException("Not a ClickHouse version: " + serverVersion);
+    }
+    int major = Integer.parseInt(m.group(1));
+    int minor = Integer.parseInt(m.group(2));
+    return major > 20 || (major == 20 && minor >= 5);
+  }
+
+  /**
+   * The database a tenant's user reads (18.16): {@code tenant_<tenant>} for the default warehouse
+   * database, {@code <database>_tenant_<tenant>} for another one (so that two warehouses on one
+   * server never share a tenant database). A tenant id that is not plain letters, digits and
+   * underscores (a VTEX host name) has the others replaced by {@code _} and a hash of the id added,
+   * so that two ids never share a database.
+   */
+  public static String tenantDatabase(String database, String tenant) {
+    if (tenant == null || tenant.isEmpty()) {
+      throw new IllegalArgumentException("The tenant must not be empty");
+    }
+    String prefix =
+        database.equals(ClickHouseWarehouseIO.DEFAULT_DATABASE)
+            ? "tenant_"
+            : plain(database) + "_tenant_";
+    if (PLAIN.matcher(tenant).matches() && tenant.length() <= MAX_PLAIN_TENANT) {
+      return prefix + tenant;
+    }
+    String part = plain(tenant);
+    part = part.substring(0, Math.min(part.length(), MAX_PLAIN_TENANT - 9));
+    return prefix + part + "_" + sha256Hex(tenant).substring(0, 8);
+  }
+
+  private static String plain(String name) {
+    return name.replaceAll("[^A-Za-z0-9_]", "_");
+  }
+
+  /**
+   * A tenant's objects, in the order they must be made: its {@code _final} views in {@code
+   * database}; without SQL access management also its database and, per table, a Distributed table
+   * under the table's name and one under the view's name. All {@code IF NOT EXISTS}.
+   */
+  public static List<Step> tenantObjects(
+      String database, String tenant, List<WarehouseTable> tables, boolean sqlAccessManagement) {
+    List<Step> steps = new ArrayList<>();
+    for (WarehouseTable table : tables) {
+      steps.add(
+          new Step(database, table.viewName(tenant), table.createViewStatement(database, tenant)));
+    }
+    if (sqlAccessManagement) {
+      return steps;
+    }
+    String tenantDb = tenantDatabase(database, tenant);
+    steps.add(new Step(tenantDb, "", "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb)));
+    for (WarehouseTable table : tables) {
+      String view = table.viewName(tenant);
+      for (String name : List.of(table.name(), view)) {
+        steps.add(
+            new Step(
+                tenantDb,
+                name,
+                "CREATE TABLE IF NOT EXISTS "
+                    + Sql.identifier(tenantDb)
+                    + "."
+                    + Sql.identifier(name)
+                    // The view's columns (not the table's: no MATERIALIZED ones a view cannot
+                    // give).
+                    + " AS "
+                    + Sql.identifier(database)
+                    + "."
+                    + Sql.identifier(view)
+                    + " ENGINE = Distributed("
+                    + CLUSTER
+                    + ", "
+                    + Sql.string(database)
+                    + ", "
+                    + Sql.string(view)
+                    + ")"));
+      }
+    }
+    return steps;
+  }
+
+  /**
+   * A tenant user's file for the server's {@code users.d} folder (servers without SQL access
+   * management): only the password's SHA-256, its own read-only profile, and the tenant database as
+   * the one database it may use. {@code comment} (one line, no {@code --}) says whose it is.
+   */
+  public static String usersFile(
+      String user, String passwordSha256Hex, String tenantDatabase, String comment) {
+    checkPlain("user", user);
+    checkPlain("tenant database", tenantDatabase);
+    if (!passwordSha256Hex.matches("[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("Not a SHA-256 in hex");
+    }
+    if (comment.contains("--") || comment.contains("\n")) {
+      throw new IllegalArgumentException("The comment must be one line without --");
+    }
+    return "<?xml version=\"1.0\"?>\n"
+        + "<!-- "
+        + comment
+        + " -->\n"
+        + "<yandex>\n"
+        + "    <profiles>\n"
+        + "        <"
+        + user
+        + ">\n"
+        // Reads only: no insert, DDL or SET, and no setting changed in a query's URL.
+        + "            <readonly>1</readonly>\n"
+        // The Distributed tables must query the cluster over the network, as the admin; the local
+        // shortcut would run as this user, who may not read the warehouse database.
+        + "            <prefer_localhost_replica>0</prefer_localhost_replica>\n"
+        + "        </"
+        + user
+        + ">\n"
+        + "    </profiles>\n"
+        + "    <users>\n"
+        + "        <"
+        + user
+        + ">\n"
+        + "            <password_sha256_hex>"
+        + passwordSha256Hex
+        + "</password_sha256_hex>\n"
+        + "            <networks>\n"
+        + "                <ip>::/0</ip>\n"
+        + "            </networks>\n"
+        + "            <profile>"
+        + user
+        + "</profile>\n"
+        + "            <quota>default</quota>\n"
+        + "            <allow_databases>\n"
+        + "                <database>"
+        + tenantDatabase
+        + "</database>\n"
+        + "            </allow_databases>\n"
+        + "        </"
+        + user
+        + ">\n"
+        + "    </users>\n"
+        + "</yandex>\n";
+  }
+
+  /**
+   * A tenant user on a server with SQL access management: the user (password as SHA-256, read-only
+   * and unable to change that), a row policy per table that shows it the tenant's rows only, and
+   * SELECT on the tables and the tenant's {@code _final} views.
+   */
+  public static List<String> createUserStatements(
+      String user,
+      String passwordSha256Hex,
+      String database,
+      String tenant,
+      List<WarehouseTable> tables) {
+    checkPlain("user", user);
+    String u = Sql.identifier(user);
+    String db = Sql.identifier(database);
+    List<String> sql = new ArrayList<>();
+    sql.add(
+        "CREATE USER IF NOT EXISTS "
+            + u
+            + " IDENTIFIED WITH sha256_hash BY "
+            + Sql.string(passwordSha256Hex)
+            + " DEFAULT DATABASE "
+            + db
+            + " SETTINGS readonly = 1 CONST");
+    for (WarehouseTable table : tables) {
+      String t = db + "." + Sql.identifier(table.name());
+      sql.add(
+          "CREATE ROW POLICY IF NOT EXISTS "
+              + u
+              + " ON "
+              + t
+              + " FOR SELECT USING "
+              + Sql.identifier(table.tenantColumn())
+              + " = "
+              + Sql.string(tenant)
+              + " TO "
+              + u);
+      sql.add("GRANT SELECT ON " + t + " TO " + u);
+      sql.add("GRANT SELECT ON " + db + "." + Sql.identifier(table.viewName(tenant)) + " TO " + u);
+    }
+    return sql;
+  }
+
+  /** What {@link #createUserStatements} made, dropped. */
+  public static List<String> dropUserStatements(
+      String user, String database, List<WarehouseTable> tables) {
+    checkPlain("user", user);
+    List<String> sql = new ArrayList<>();
+    for (WarehouseTable table : tables) {
+      sql.add(
+          "DROP ROW POLICY IF EXISTS "
+              + Sql.identifier(user)
+              + " ON "
+              + Sql.identifier(database)
+              + "."
+              + Sql.identifier(table.name()));
+    }
+    sql.add("DROP USER IF EXISTS " + Sql.identifier(user));
+    return sql;
+  }
+
+  private static void checkPlain(String what, String name) {
+    if (name == null || !PLAIN.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "The " + what + " must be letters, digits and underscores: " + name);
+    }
+  }
+
+  /**
+   * Before a run on a server without SQL access management: the cluster {@value #CLUSTER} must be
+   * declared, or every tenant database would fail at its first query; this says so before any row
+   * is written, not at the first tenant.
+   */
+  public static void checkCluster(ClickHouseClient client, String serverVersion) {
+    long replicas =
+        Long.parseLong(
+            client
+                .execute(
+                    "SELECT count() FROM system.clusters WHERE cluster = " + Sql.string(CLUSTER))
+                .trim());
+    if (replicas == 0) {
+      throw new IllegalStateException(
+          "ClickHouse at "
+              + client.url()
+              + " (server "
+              + serverVersion
+              + ") has no SQL access management, so tenants read through Distributed tables over"
+              + " the cluster '"
+              + CLUSTER
+              + "', which this server does not declare: add it to the server's config.d (one"
+              + " shard: 127.0.0.1, the native port, the pipeline's user and password; see"
+              + " README, Tenant access)");
+    }
+  }
+
+  /**
+   * On a server without SQL access management: makes what existing tenants lack (a table added to
+   * the warehouse since their objects were made). Tenants are found by their Distributed tables in
+   * this warehouse's tenant databases. Returns the number of objects made.
+   */
+  public static int completeTenants(
+      ClickHouseClient client, String database, List<WarehouseTable> tables) {
+    Set<String> existing = new HashSet<>();
+    Set<String> tenants = new LinkedHashSet<>();
+    Set<String> tableNames = new HashSet<>();
+    tables.forEach(t -> tableNames.add(t.name()));
+    for (String line :
+        client
+            .execute("SELECT database, name, engine, engine_full FROM system.tables FORMAT TSV")
+            .split("\n")) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split("\t", -1);
+      if (f.length < 4) {
+        continue;
+      }
+      String db = unescapeTsv(f[0]);
+      String name = unescapeTsv(f[1]);
+      existing.add(db + "\t" + name);
+      if (f[2].equals("Distributed") && tableNames.contains(name)) {
+        String tenant = tenantOf(unescapeTsv(f[3]), name);
+        if (tenant != null && tenantDatabase(database, tenant).equals(db)) {
+          tenants.add(tenant);
+        }
+      }
+    }
+    int made = 0;
+    for (String tenant : tenants) {
+      for (Step step : tenantObjects(database, tenant, tables, false)) {
+        if (!step.name().isEmpty() && !existing.contains(step.database() + "\t" + step.name())) {
+          client.execute(step.sql());
+          made++;
+        }
+      }
+    }
+    if (made > 0) {
+      LOG.info("datalake: made {} missing tenant objects for {} tenants", made, tenants.size());
+    }
+    return made;
+  }
+
+  /** The tenant whose view a Distributed table named {@code table} reads; null if none. */
+  static String tenantOf(String engineFull, String table) {
+    String engine = engineFull.trim();
+    if (!engine.startsWith("Distributed(") || !engine.endsWith("')")) {
+      return null;
+    }
+    // The last literal is the table read: literals are matched one after the other, so a quote
+    // inside one never starts another.
+    String literal = null;
+    for (Matcher m = LITERAL.matcher(engine); m.find(); ) {
+      literal = m.group(1);
+    }
+    if (literal == null) {
+      return null;
+    }
+    String view = literal.replace("\\'", "'").replace("\\\\", "\\");
+    String suffix = "_" + table + "_final";
+    return view.endsWith(suffix) && view.length() > suffix.length()
+        ? view.substring(0, view.length() - suffix.length())
+        : null;
+  }
+
+  private static String unescapeTsv(String value) {
+    StringBuilder out = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\\' && i + 1 < value.length()) {
+        char n = value.charAt(++i);
+        out.append(
+            switch (n) {
+              case 't' -> '\t';
+              case 'n' -> '\n';
+              case '0' -> '\0';
+              default -> n;
+            });
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * Whether a failed CREATE lost a race to another worker making the same object (ClickHouse
+   * 18.16's IF NOT EXISTS is not atomic): the object exists, which is what was wanted.
+   */
+  public static boolean alreadyExists(ClickHouseException e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    return message.contains("Code: 57,") || message.contains("Code: 82,");
+  }
+
+  /** SHA-256 of a text, lowercase hex (what users.xml and sha256_hash take for a password). */
+  public static String sha256Hex(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)))
+          .toLowerCase(Locale.ROOT);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}
