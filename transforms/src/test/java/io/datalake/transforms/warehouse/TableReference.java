@@ -174,12 +174,19 @@ final class TableReference {
   }
 
   /**
-   * Where a tenant reads a warehouse table: one entry per place. Today that is its {@code _final}
-   * view in the shared database; a per-tenant database of the shared tables' names adds its entry
-   * here.
+   * Where a tenant's user reads a warehouse table (see {@link TenantAccess}): on ClickHouse 18.16,
+   * its database {@code tenant_<org_id>} holds the table under its own name and under its {@code
+   * _final} view's name; on current servers it reads the shared database, where a row policy keeps
+   * it to its rows.
    */
   static List<String> tenantReads(WarehouseTable table) {
-    return List.of(sql(Sql.identifier(DATABASE) + "." + Sql.identifier(table.viewName(TENANT))));
+    String tenantDb = Sql.identifier("tenant_" + TENANT);
+    String view = Sql.identifier(table.viewName(TENANT));
+    return List.of(
+        "18.16: " + sql(tenantDb + "." + Sql.identifier(table.name())),
+        sql(tenantDb + "." + view),
+        "current servers: " + sql(Sql.identifier(DATABASE) + "." + Sql.identifier(table.name())),
+        sql(Sql.identifier(DATABASE) + "." + view));
   }
 
   /** One table: what it is, its roles, partitions, view, and its columns. */
