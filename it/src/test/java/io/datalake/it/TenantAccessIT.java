@@ -267,6 +267,36 @@ public class TenantAccessIT {
           jdbcCount(user, "SELECT count() FROM " + Sql.identifier(name)),
           equalTo(before));
     }
+    // A column added to a warehouse table later: a Distributed table made before it lacks it
+    // (here: made again with one column only) and the next prepare step makes it again whole.
+    WarehouseTable operations = WarehouseTables.byName("entity_operations");
+    String tenantTable = Sql.identifier(user.database()) + "." + Sql.identifier(operations.name());
+    long operationsBefore =
+        jdbcCount(user, "SELECT count() FROM " + Sql.identifier(operations.name()));
+    LocalServices.clickhouse("DROP TABLE " + tenantTable);
+    LocalServices.clickhouse(
+        "CREATE TABLE "
+            + tenantTable
+            + " (id String) ENGINE = Distributed("
+            + TenantAccess.CLUSTER
+            + ", "
+            + Sql.string(database)
+            + ", "
+            + Sql.string(operations.viewName(tenant))
+            + ")");
+    ClickHouseWarehouseIO.prepareSchema(
+        ClickHouseWarehouseIO.write()
+            .withUrl(LocalServices.clickhouseUrl())
+            .withCredentialsFile(LocalServices.clickhouseCredentialsFile())
+            .withDatabase(database));
+    assertThat(
+        "the tenant's entity_operations has every column again",
+        jdbcCount(
+            user,
+            "SELECT count() FROM "
+                + Sql.identifier(operations.name())
+                + " WHERE journey_source IS NULL OR journey_source != ''"),
+        equalTo(operationsBefore));
   }
 
   private void checkRefusals(Credential a, Credential b) throws Exception {

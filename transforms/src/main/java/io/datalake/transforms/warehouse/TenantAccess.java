@@ -5,11 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -302,8 +304,11 @@ public final class TenantAccess {
 
   /**
    * On a server without SQL access management: makes what existing tenants lack (a table added to
-   * the warehouse since their objects were made). Tenants are found by their Distributed tables in
-   * this warehouse's tenant databases. Returns the number of objects made.
+   * the warehouse since their objects were made), and makes again the Distributed tables whose
+   * columns differ from their view's (a column added to a warehouse table since: a Distributed
+   * table keeps the columns it was made with, and holds no data, so dropping it loses nothing).
+   * Tenants are found by their Distributed tables in this warehouse's tenant databases. Returns the
+   * number of objects made.
    */
   public static int completeTenants(
       ClickHouseClient client, String database, List<WarehouseTable> tables) {
@@ -332,6 +337,21 @@ public final class TenantAccess {
         }
       }
     }
+    Map<String, List<String>> columns = columnsByTable(client);
+    for (String tenant : tenants) {
+      String tenantDb = tenantDatabase(database, tenant);
+      for (WarehouseTable table : tables) {
+        List<String> viewColumns = columns.get(database + "\t" + table.viewName(tenant));
+        for (String name : List.of(table.name(), table.viewName(tenant))) {
+          List<String> own = columns.get(tenantDb + "\t" + name);
+          if (own != null && viewColumns != null && !own.equals(viewColumns)) {
+            client.execute(
+                "DROP TABLE IF EXISTS " + Sql.identifier(tenantDb) + "." + Sql.identifier(name));
+            existing.remove(tenantDb + "\t" + name);
+          }
+        }
+      }
+    }
     int made = 0;
     for (String tenant : tenants) {
       for (Step step : tenantObjects(database, tenant, tables, false)) {
@@ -345,6 +365,22 @@ public final class TenantAccess {
       LOG.info("datalake: made {} missing tenant objects for {} tenants", made, tenants.size());
     }
     return made;
+  }
+
+  /** Every table's column names in their order, by {@code database + "\t" + table}. */
+  private static Map<String, List<String>> columnsByTable(ClickHouseClient client) {
+    Map<String, List<String>> columns = new HashMap<>();
+    for (String line :
+        client.execute("SELECT database, table, name FROM system.columns FORMAT TSV").split("\n")) {
+      String[] f = line.split("\t", -1);
+      if (f.length < 3) {
+        continue;
+      }
+      columns
+          .computeIfAbsent(unescapeTsv(f[0]) + "\t" + unescapeTsv(f[1]), k -> new ArrayList<>())
+          .add(unescapeTsv(f[2]));
+    }
+    return columns;
   }
 
   /** The tenant whose view a Distributed table named {@code table} reads; null if none. */
