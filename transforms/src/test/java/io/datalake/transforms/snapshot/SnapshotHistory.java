@@ -17,14 +17,20 @@ import org.apache.avro.generic.GenericRecord;
  * operation, an update that arrives before its entity's create, two operations of the same instant,
  * a delete followed by a new create, and the same entity id in two tenants.
  */
-final class SnapshotHistory {
-  static final String T1 = "739224";
-  static final String T2 = "911000";
-  static final YearMonth FIRST = YearMonth.of(2024, 2);
-  static final YearMonth LAST = YearMonth.of(2024, 5);
+public final class SnapshotHistory {
+  /** One operation of the history. */
+  public record Op(String activity, String tenant, String entity, String operation, String time) {}
+
+  /** The operations in the order they are declared. */
+  public static final List<Op> HISTORY = new ArrayList<>();
+
+  public static final String T1 = "739224";
+  public static final String T2 = "911000";
+  public static final YearMonth FIRST = YearMonth.of(2024, 2);
+  public static final YearMonth LAST = YearMonth.of(2024, 5);
 
   /** Every operation by activity id (which names it in the expectations below). */
-  static final Map<String, LakeRow> OPS = new LinkedHashMap<>();
+  public static final Map<String, LakeRow> OPS = new LinkedHashMap<>();
 
   static {
     op("A01", T1, "e1", "createEntity", "2024-01-10T08:00:00Z");
@@ -52,7 +58,7 @@ final class SnapshotHistory {
   }
 
   /** Month to the activity ids of the operations whose state each month's snapshots hold. */
-  static final Map<YearMonth, List<String>> EXPECTED =
+  public static final Map<YearMonth, List<String>> EXPECTED =
       Map.of(
           YearMonth.of(2024, 2), List.of("A01", "B01", "C01", "F01", "G01"),
           YearMonth.of(2024, 3), List.of("A02", "B01", "D01", "E01", "F01", "G01", "I01"),
@@ -89,6 +95,7 @@ final class SnapshotHistory {
 
   private static void op(
       String activity, String tenant, String entity, String operation, String time) {
+    HISTORY.add(new Op(activity, tenant, entity, operation, time));
     long micros = Instant.parse(time).toEpochMilli() * 1000L;
     GenericRecord r = new GenericData.Record(EntityOperations.OPERATIONS.avroSchema());
     r.put("id", "id-" + activity);
