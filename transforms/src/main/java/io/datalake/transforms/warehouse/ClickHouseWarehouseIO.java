@@ -8,6 +8,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -559,8 +560,14 @@ public final class ClickHouseWarehouseIO {
 
     @ProcessElement
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
+      boolean derived = SnapshotRows.isSnapshot(row);
       for (Target target : targets.getOrDefault(row.table(), List.of())) {
         WarehouseTable table = target.table();
+        if (derived && !table.name().equals(row.table())) {
+          // A snapshot row is derived from operations already applied: it feeds its own table
+          // only, not current_entities (nor any other table derived from operations).
+          continue;
+        }
         try {
           out.get(target.tag())
               .output(toWarehouseRow(table, target.schema(), row, loadId, version));
