@@ -527,6 +527,88 @@ public class SnapshotCommandIT {
     }
   }
 
+  /**
+   * On an S3 lake (S3Proxy), through the launcher as a user runs it: the command replaces the
+   * snapshot files a {@code --snapshots=true} batch wrote (its branch files) with its own, one per
+   * tenant and month, holding the same rows.
+   */
+  @Test
+  public void onS3TheCommandReplacesThePipelinesSnapshotFilesWithTheSameRows() throws Exception {
+    history();
+    String bucket = "snapshot-it";
+    String prefix = "lake-" + UUID.randomUUID().toString().substring(0, 8);
+    LocalServices.createBucket(bucket);
+    String lake = "s3://" + bucket + "/" + prefix;
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--input=" + input(ops, 1),
+                "--lake=" + lake,
+                "--piiDevelopmentKeyset=true",
+                "--snapshots=true"));
+    args.addAll(LocalServices.beamS3Args());
+    DatalakePipeline.run(
+        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class));
+    Path before = download(bucket, prefix);
+
+    Launcher.Result result =
+        Launcher.run(
+                600,
+                "snapshot",
+                "--months=2024-02..2024-05",
+                "--lake=" + lake,
+                "--endpoint=" + LocalServices.s3Endpoint(),
+                "--awsRegion=" + LocalServices.REGION,
+                "--piiDevelopmentKeyset=true")
+            .orFail("./datalake snapshot on S3");
+    assertThat(result.output(), containsString("snapshot of 2024-05"));
+    Path after = download(bucket, prefix);
+
+    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+      for (YearMonth month = FIRST.plusMonths(1);
+          !month.isAfter(LAST);
+          month = month.plusMonths(1)) {
+        assertThat(
+            "rows of " + month,
+            snapshotRows(duck, after.toString(), month),
+            equalTo(snapshotRows(duck, before.toString(), month)));
+      }
+    }
+    try (Stream<Path> files = Files.walk(after.resolve("entity_operations"))) {
+      List<String> snapshotFiles =
+          files
+              .map(p -> after.relativize(p).toString())
+              .filter(p -> p.contains("snapshot"))
+              .sorted()
+              .toList();
+      List<String> expected = new ArrayList<>();
+      for (String tenant : List.of(CLEAN, SOFT, SINGLE)) {
+        for (YearMonth month = FIRST.plusMonths(1);
+            !month.isAfter(LAST);
+            month = month.plusMonths(1)) {
+          expected.add(
+              String.format(
+                  "entity_operations/org_id=%s/year=%d/month=%02d/day=01/part-snapshot-%s-00000-of-00001.parquet",
+                  tenant, month.getYear(), month.getMonthValue(), month));
+        }
+      }
+      Collections.sort(expected);
+      assertThat(
+          "one file per tenant and month, the pipeline's gone", snapshotFiles, equalTo(expected));
+    }
+  }
+
+  /** The lake's objects under {@code prefix}, downloaded into a local folder. */
+  private Path download(String bucket, String prefix) throws Exception {
+    Path dir = temp.newFolder().toPath();
+    for (LocalServices.S3File file : LocalServices.download(bucket, prefix + "/")) {
+      Path local = dir.resolve(file.key().substring(prefix.length() + 1));
+      Files.createDirectories(local.getParent());
+      Files.write(local, file.bytes());
+    }
+    return dir;
+  }
+
   private static Set<String> tenantEntities(List<String> rows) {
     Set<String> out = new TreeSet<>();
     for (String row : rows) {
