@@ -335,6 +335,18 @@ public class SnapshotCommandIT {
     return lines(rows);
   }
 
+  /** ClickHouse's snapshot rows of {@code month}, as tenant/entity (all of them, no FINAL). */
+  private Set<String> clickhouseSnapshots(YearMonth month) {
+    return lines(
+        LocalServices.clickhouse(
+            "SELECT concat(org_id, '/', entity_id) FROM `"
+                + database
+                + "`.entity_operations WHERE detail_type = 'SnapshotOperation' AND"
+                + " toYYYYMM(timestamp) = "
+                + (month.getYear() * 100 + month.getMonthValue())
+                + " FORMAT TabSeparated"));
+  }
+
   private static Set<String> lines(String text) {
     Set<String> out = new TreeSet<>();
     for (String line : text.split("\n")) {
@@ -388,14 +400,7 @@ public class SnapshotCommandIT {
         }
         assertThat(
             "ClickHouse holds the month's snapshot rows, once each",
-            lines(
-                LocalServices.clickhouse(
-                    "SELECT concat(org_id, '/', entity_id) FROM `"
-                        + database
-                        + "`.entity_operations WHERE detail_type = 'SnapshotOperation' AND"
-                        + " toYYYYMM(timestamp) = "
-                        + (month.getYear() * 100 + month.getMonthValue())
-                        + " FORMAT TabSeparated")),
+            clickhouseSnapshots(month),
             equalTo(tenantEntities(rows)));
       }
       for (YearMonth month = FIRST; !month.isAfter(LAST); month = month.plusMonths(1)) {
@@ -481,14 +486,7 @@ public class SnapshotCommandIT {
         }
         assertThat(
             "corrected ClickHouse snapshot rows of " + month,
-            lines(
-                LocalServices.clickhouse(
-                    "SELECT concat(org_id, '/', entity_id) FROM `"
-                        + database
-                        + "`.entity_operations WHERE detail_type = 'SnapshotOperation' AND"
-                        + " toYYYYMM(timestamp) = "
-                        + (month.getYear() * 100 + month.getMonthValue())
-                        + " FORMAT TabSeparated")),
+            clickhouseSnapshots(month),
             equalTo(tenantEntities(rows)));
       }
       // 7003 has no active entity from March on: its snapshot files of March to May are gone.

@@ -16,6 +16,21 @@ import org.junit.rules.TemporaryFolder;
 public class SnapshotCommandTest {
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
+  /** What a command line printed (stdout, stderr) and its exit code. */
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        Cli.execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
   @Test
   public void monthsAreARangeInOrderOrOneMonth() {
     assertThat(
@@ -38,17 +53,9 @@ public class SnapshotCommandTest {
           {"--months=2024-05..2024-01", "ends before it starts"},
           {"--months=2024", "give YYYY-MM..YYYY-MM"},
         }) {
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int code =
-          Cli.execute(
-              new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-              new PrintStream(err, true, StandardCharsets.UTF_8),
-              "snapshot",
-              bad[0],
-              "--lake=" + lake,
-              "--piiDevelopmentKeyset=true");
-      String printed = err.toString(StandardCharsets.UTF_8);
-      assertThat(printed, code, equalTo(2));
+      Run run = run("snapshot", bad[0], "--lake=" + lake, "--piiDevelopmentKeyset=true");
+      String printed = run.err();
+      assertThat(printed, run.code(), equalTo(2));
       assertThat(printed, containsString("datalake: error: " + bad[0]));
       assertThat(printed, containsString(bad[1]));
       assertThat(printed, containsString("(./datalake snapshot --help)"));
@@ -57,32 +64,20 @@ public class SnapshotCommandTest {
 
   @Test
   public void theLakeIsRequired() {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Cli.execute(
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            "snapshot",
-            "--months=2024-01",
-            "--piiDevelopmentKeyset=true");
-    assertThat(code, equalTo(2));
-    assertThat(err.toString(StandardCharsets.UTF_8), containsString("--lake is required"));
+    Run run = run("snapshot", "--months=2024-01", "--piiDevelopmentKeyset=true");
+    assertThat(run.code(), equalTo(2));
+    assertThat(run.err(), containsString("--lake is required"));
   }
 
   @Test
   public void anEmptyLakeGivesNoRows() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code =
-        Cli.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+    Run run =
+        run(
             "snapshot",
             "--months=2024-01",
             "--lake=" + temp.getRoot().toPath().resolve("empty"),
             "--piiDevelopmentKeyset=true");
-    assertThat(code, equalTo(0));
-    assertThat(
-        out.toString(StandardCharsets.UTF_8),
-        containsString("datalake: snapshot of 2024-01: 0 row(s)"));
+    assertThat(run.code(), equalTo(0));
+    assertThat(run.out(), containsString("datalake: snapshot of 2024-01: 0 row(s)"));
   }
 }
