@@ -403,9 +403,19 @@ public class SnapshotCommandIT {
             clickhouseSnapshots(month),
             equalTo(tenantEntities(rows)));
       }
+      // The results, as the README shows them: month | tenant | active | documented | corrected.
+      StringBuilder table = new StringBuilder("month | tenant | active | documented | corrected\n");
       for (YearMonth month = FIRST; !month.isAfter(LAST); month = month.plusMonths(1)) {
         for (String tenant : List.of(CLEAN, SOFT, SINGLE)) {
           Set<String> expected = active(ops, tenant, "opportunity", start(month.plusMonths(1)));
+          table.append(
+              String.join(
+                  " | ",
+                  month.toString(),
+                  tenant,
+                  expected.toString(),
+                  monthQuery(duck, DOCUMENTED, lake.toString(), tenant, month).toString(),
+                  monthQuery(duck, CORRECTED, lake.toString(), tenant, month) + "\n"));
           assertThat(
               "corrected query, " + tenant + " " + month,
               monthQuery(duck, CORRECTED, lake.toString(), tenant, month),
@@ -420,6 +430,7 @@ public class SnapshotCommandIT {
           }
         }
       }
+      System.out.print(table);
       // Its flaws, on the tenant with soft deletes and restores. March: p2 soft-deleted (LIKE is
       // case-sensitive: counted active), p3 deleted then restored (excluded although active).
       YearMonth march = YearMonth.of(2024, 3);
