@@ -63,6 +63,14 @@ public class SnapshotCommandTest {
   }
 
   @Test
+  public void itHasAHelp() {
+    Run run = run("snapshot", "--help");
+    assertThat(run.code(), equalTo(0));
+    assertThat(run.out(), containsString("Usage: datalake snapshot"));
+    assertThat(run.out(), containsString("--months=FROM..TO"));
+  }
+
+  @Test
   public void theLakeIsRequired() {
     Run run = run("snapshot", "--months=2024-01", "--piiDevelopmentKeyset=true");
     assertThat(run.code(), equalTo(2));
