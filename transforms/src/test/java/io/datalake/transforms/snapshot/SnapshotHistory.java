@@ -68,7 +68,7 @@ public final class SnapshotHistory {
   private SnapshotHistory() {}
 
   /** The snapshot rows expected for February to May. */
-  static List<LakeRow> expectedRows() {
+  public static List<LakeRow> expectedRows() {
     List<LakeRow> rows = new ArrayList<>();
     EXPECTED.forEach(
         (month, activities) -> {
@@ -85,7 +85,7 @@ public final class SnapshotHistory {
     return rows;
   }
 
-  static List<LakeRow> ops(String... activities) {
+  public static List<LakeRow> ops(String... activities) {
     List<LakeRow> rows = new ArrayList<>();
     for (String a : activities) {
       rows.add(OPS.get(a));
