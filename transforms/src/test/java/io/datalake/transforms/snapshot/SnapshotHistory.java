@@ -1,5 +1,7 @@
 package io.datalake.transforms.snapshot;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.model.LakeRow;
 import java.time.Instant;
@@ -66,6 +68,22 @@ public final class SnapshotHistory {
           YearMonth.of(2024, 5), List.of("A02", "C03", "D01", "E02", "G02", "H03", "I01"));
 
   private SnapshotHistory() {}
+
+  /**
+   * The EntityOperation envelope of {@code op}, as a source sends it: its id, activity id, tenant,
+   * entity, operation and time, and a payload with a title and an e-mail address (PII).
+   */
+  public static ObjectNode envelope(Op op) {
+    ObjectNode payload = Fixtures.JSON.createObjectNode();
+    payload.put("title", "state " + op.activity());
+    payload.put("email", "person-" + op.entity() + "@example.com");
+    ObjectNode envelope =
+        Fixtures.entityOperation(
+            op.tenant(), op.entity(), op.operation(), op.time(), payload, false);
+    envelope.put("id", "id-" + op.activity());
+    ((ObjectNode) envelope.get("detail")).put("activity_id", op.activity());
+    return envelope;
+  }
 
   /** The snapshot rows expected for February to May. */
   public static List<LakeRow> expectedRows() {
