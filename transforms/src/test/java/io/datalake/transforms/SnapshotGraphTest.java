@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.matchesPattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.pii.PiiKeyset;
@@ -46,15 +45,8 @@ public class SnapshotGraphTest {
   @Rule public final transient TemporaryFolder temp = new TemporaryFolder();
 
   private static SourceRecord record(SnapshotHistory.Op op) {
-    ObjectNode payload = Fixtures.JSON.createObjectNode();
-    payload.put("title", "state " + op.activity());
-    payload.put("email", "person-" + op.entity() + "@example.com");
-    ObjectNode envelope =
-        Fixtures.entityOperation(
-            op.tenant(), op.entity(), op.operation(), op.time(), payload, false);
-    envelope.put("id", "id-" + op.activity());
-    ((ObjectNode) envelope.get("detail")).put("activity_id", op.activity());
-    return Fixtures.record(EntityOperations.KIND, "topic/0/" + op.activity(), envelope);
+    return Fixtures.record(
+        EntityOperations.KIND, "topic/0/" + op.activity(), SnapshotHistory.envelope(op));
   }
 
   private static DatalakeGraph graph(Path lake) {

@@ -1,5 +1,7 @@
 package io.datalake.transforms.snapshot;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.model.LakeRow;
 import java.time.Instant;
@@ -67,8 +69,24 @@ public final class SnapshotHistory {
 
   private SnapshotHistory() {}
 
+  /**
+   * The EntityOperation envelope of {@code op}, as a source sends it: its id, activity id, tenant,
+   * entity, operation and time, and a payload with a title and an e-mail address (PII).
+   */
+  public static ObjectNode envelope(Op op) {
+    ObjectNode payload = Fixtures.JSON.createObjectNode();
+    payload.put("title", "state " + op.activity());
+    payload.put("email", "person-" + op.entity() + "@example.com");
+    ObjectNode envelope =
+        Fixtures.entityOperation(
+            op.tenant(), op.entity(), op.operation(), op.time(), payload, false);
+    envelope.put("id", "id-" + op.activity());
+    ((ObjectNode) envelope.get("detail")).put("activity_id", op.activity());
+    return envelope;
+  }
+
   /** The snapshot rows expected for February to May. */
-  static List<LakeRow> expectedRows() {
+  public static List<LakeRow> expectedRows() {
     List<LakeRow> rows = new ArrayList<>();
     EXPECTED.forEach(
         (month, activities) -> {
@@ -85,7 +103,7 @@ public final class SnapshotHistory {
     return rows;
   }
 
-  static List<LakeRow> ops(String... activities) {
+  public static List<LakeRow> ops(String... activities) {
     List<LakeRow> rows = new ArrayList<>();
     for (String a : activities) {
       rows.add(OPS.get(a));
