@@ -44,12 +44,19 @@ public final class LakeFiles {
 
   /**
    * How often each value of a table's id column is in the finished files (more than once: a
-   * duplicate).
+   * duplicate); derived snapshot rows, which stand for no input record, are left out.
    */
   public static Map<String, Integer> idCounts(Path lake, String table, String idColumn)
       throws IOException {
     Map<String, Integer> counts = new HashMap<>();
-    forEachRow(lake, table, row -> counts.merge(row.string(idColumn), 1, Integer::sum));
+    forEachRow(
+        lake,
+        table,
+        row -> {
+          if (PrimaryTables.isInputRow(row.record())) {
+            counts.merge(row.string(idColumn), 1, Integer::sum);
+          }
+        });
     return counts;
   }
 

@@ -210,7 +210,8 @@ public final class LocalServices {
 
   /**
    * A table under FINAL: its rows and the distinct values of its id column, {@code {rows, ids}}
-   * (both equal to the ids published: every id exactly once). A failed query throws.
+   * (both equal to the ids published: every id exactly once), derived snapshot rows left out
+   * ({@link PrimaryTables#inputRowsWhere}). A failed query throws.
    */
   public static long[] finalRowsAndIds(String database, String table, String idColumn) {
     String[] parts =
@@ -221,7 +222,9 @@ public final class LocalServices {
                     + database
                     + "`.`"
                     + table
-                    + "` FINAL FORMAT TabSeparated")
+                    + "` FINAL WHERE "
+                    + PrimaryTables.inputRowsWhere(table)
+                    + " FORMAT TabSeparated")
             .trim()
             .split("\t");
     return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};

@@ -15,4 +15,5 @@ public interface DatalakeOptions
         ClickHouseOptions,
         RecoveryOptions,
         ProgressOptions,
+        SnapshotOptions,
         StreamingOptions {}

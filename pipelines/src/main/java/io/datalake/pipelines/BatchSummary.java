@@ -2,14 +2,17 @@ package io.datalake.pipelines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.WarehouseTable;
@@ -67,6 +70,16 @@ public final class BatchSummary {
 
   private String clickhouseWhere = "";
 
+  /**
+   * Snapshot rows (the monthly roll-up, {@code --snapshots}) are derived, not input: their lake
+   * rows, files and ClickHouse rows are counted here, apart from the tables' rows above.
+   */
+  private long snapshotRows;
+
+  private long snapshotFiles;
+  private long clickhouseSnapshotRows = -1;
+  private long clickhouseSnapshotDistinctRows = -1;
+
   private BatchSummary(
       String lake,
       Map<String, Long> inputByKind,
@@ -99,12 +112,21 @@ public final class BatchSummary {
     Map<String, Long> files = new TreeMap<>();
     String prefix = WriteLakeTables.filePrefix(runId);
     String depth = LakePaths.partitionGlob(hourly) + "/";
+    String snapshotPrefix = prefix + "-" + DatalakeGraph.SNAPSHOT_BRANCH + "-";
+    long snapshots = 0;
+    long snapshotFiles = 0;
     for (LakeTable table : LakeTables.all()) {
       long count = 0;
       long fileCount = 0;
       for (ResourceId file : match(lake + table.name() + "/" + depth + prefix + "-*.parquet")) {
-        count += parquetRowCount(file);
-        fileCount++;
+        long n = parquetRowCount(file);
+        if (file.getFilename().startsWith(snapshotPrefix)) {
+          snapshots += n;
+          snapshotFiles++;
+        } else {
+          count += n;
+          fileCount++;
+        }
       }
       rows.put(table.name(), count);
       files.put(table.name(), fileCount);
@@ -136,6 +158,8 @@ public final class BatchSummary {
     BatchSummary summary =
         new BatchSummary(
             lake, input, rows, files, deadLetters, clickhouseRejected, inputDeadLetters);
+    summary.snapshotRows = snapshots;
+    summary.snapshotFiles = snapshotFiles;
     if (warehouse != null) {
       summary.clickhouseWhere = warehouse.url() + " database " + warehouse.database();
       for (WarehouseTable table : WarehouseTables.all()) {
@@ -146,19 +170,46 @@ public final class BatchSummary {
                 + Sql.identifier(table.name())
                 + " WHERE _load_id = "
                 + Sql.string(warehouse.loadId());
-        summary.clickhouseRows.put(
-            table.name(),
-            Long.parseLong(warehouse.client().execute("SELECT count() " + rowsOfThisLoad).trim()));
-        summary.clickhouseDistinctRows.put(
-            table.name(),
-            Long.parseLong(
-                warehouse
-                    .client()
-                    .execute("SELECT count() FROM (SELECT DISTINCT * " + rowsOfThisLoad + ")")
-                    .trim()));
+        boolean withSnapshots = table.name().equals(EntityOperations.OPERATIONS.name());
+        // The input's rows of entity_operations, and apart from them the snapshot rows.
+        String inputRows =
+            withSnapshots ? rowsOfThisLoad + " AND " + SNAPSHOT_ROW + " = 0" : rowsOfThisLoad;
+        summary.clickhouseRows.put(table.name(), count(warehouse, inputRows));
+        summary.clickhouseDistinctRows.put(table.name(), distinct(warehouse, inputRows));
+        if (withSnapshots) {
+          String snapshotRows = rowsOfThisLoad + " AND " + SNAPSHOT_ROW + " = 1";
+          summary.clickhouseSnapshotRows = count(warehouse, snapshotRows);
+          summary.clickhouseSnapshotDistinctRows = distinct(warehouse, snapshotRows);
+        }
       }
     }
     return summary;
+  }
+
+  /**
+   * Whether an entity_operations row is a snapshot row, as a ClickHouse expression (0 or 1; an
+   * input row without detail-type is 0, not NULL).
+   */
+  private static final String SNAPSHOT_ROW =
+      "(ifNull(detail_type, '') = " + Sql.string(SnapshotRows.DETAIL_TYPE) + ")";
+
+  private static long count(ClickHouseWarehouseIO.Write warehouse, String rows) {
+    return Long.parseLong(warehouse.client().execute("SELECT count() " + rows).trim());
+  }
+
+  private static long distinct(ClickHouseWarehouseIO.Write warehouse, String rows) {
+    return Long.parseLong(
+        warehouse.client().execute("SELECT count() FROM (SELECT DISTINCT * " + rows + ")").trim());
+  }
+
+  /** Snapshot rows the run wrote to the lake (derived rows, not counted in {@link #rows}). */
+  public long snapshotRows() {
+    return snapshotRows;
+  }
+
+  /** Snapshot rows this load inserted into ClickHouse; -1 when the branch is off. */
+  public long clickhouseSnapshotRows() {
+    return clickhouseSnapshotRows;
   }
 
   public Map<String, Long> clickhouseRows() {
@@ -234,6 +285,11 @@ public final class BatchSummary {
             mismatches.add(t);
           }
         });
+    if (clickhouseSnapshotRows >= 0
+        && !clickhouseMatches(
+            clickhouseSnapshotRows, clickhouseSnapshotDistinctRows, snapshotRows)) {
+      mismatches.add(EntityOperations.OPERATIONS.name() + " snapshots");
+    }
     return mismatches;
   }
 
@@ -257,6 +313,13 @@ public final class BatchSummary {
     rowsByTable.forEach(
         (t, v) ->
             out.append(String.format("  %-24s %8d rows in %d files%n", t, v, filesByTable.get(t))));
+    if (snapshotRows > 0 || snapshotFiles > 0) {
+      out.append(
+          String.format(
+              "derived snapshot rows (SnapshotOperation, not input records):%n  %-24s %8d rows in"
+                  + " %d files%n",
+              EntityOperations.OPERATIONS.name(), snapshotRows, snapshotFiles));
+    }
     out.append("dead letters: ")
         .append(deadLetters())
         .append(" (under ")
@@ -294,6 +357,18 @@ public final class BatchSummary {
                         : "",
                     clickhouseMatches(v, distinct, expected) ? "" : "  MISMATCH"));
           });
+      if (clickhouseSnapshotRows > 0 || snapshotRows > 0) {
+        out.append(
+            String.format(
+                "  %-24s %8d  (lake %d, derived)%s%n",
+                "snapshot rows",
+                clickhouseSnapshotRows,
+                snapshotRows,
+                clickhouseMatches(
+                        clickhouseSnapshotRows, clickhouseSnapshotDistinctRows, snapshotRows)
+                    ? ""
+                    : "  MISMATCH"));
+      }
     }
     out.append(
         String.format(

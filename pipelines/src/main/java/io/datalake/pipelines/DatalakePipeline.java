@@ -112,7 +112,8 @@ public final class DatalakePipeline {
             .withParquetCompression(options.getParquetCompression())
             .withWarehouse(plan.warehouse())
             .withMaxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
-            .withProgressEvery(options.getProgressSeconds());
+            .withProgressEvery(options.getProgressSeconds())
+            .withSnapshots(options.getSnapshots());
     if (streaming) {
       graph =
           graph.withEventTimeWindows(

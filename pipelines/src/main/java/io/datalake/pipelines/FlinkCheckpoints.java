@@ -75,6 +75,18 @@ final class FlinkCheckpoints {
       // Fails on a --jobName that cannot name a folder.
       jobDir(asUri(dir), options.getJobName());
     }
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (streaming
+        && blankToNull(flink.getStateBackend()) != null
+        && dir == null
+        && blankToNull(flink.getStateBackendStoragePath()) == null
+        && !embedded(flink)) {
+      throw new IllegalArgumentException(
+          "--stateBackend="
+              + flink.getStateBackend()
+              + " needs a folder for its checkpoints: give --checkpointDir (where --resume looks),"
+              + " or --stateBackendStoragePath");
+    }
     if (resume && dir == null) {
       throw new IllegalArgumentException(
           "--resume needs --checkpointDir, the folder of retained checkpoints");
@@ -148,12 +160,17 @@ final class FlinkCheckpoints {
           "datalake: checkpoints retained under {} (state backend {})",
           uri,
           flink.getStateBackend());
-    } else if (streaming && embedded(flink) && flink.getStateBackend() == null) {
+    } else if (streaming
+        && embedded(flink)
+        && blankToNull(flink.getStateBackendStoragePath()) == null) {
       // Flink's default checkpoint storage is the JobManager's memory, limited to 5 MB: the
       // windows' state passes that within seconds and every checkpoint fails (the benchmark saw
-      // it at 500 records/s). The embedded cluster has no configuration of its own: use files.
+      // it at 500 records/s). The embedded cluster has no configuration of its own: use files
+      // (for the heap backend or the RocksDB one, --stateBackend=rocksdb, alike).
       String temporary = asUri(System.getProperty("java.io.tmpdir") + "/datalake-checkpoints");
-      flink.setStateBackend("filesystem");
+      if (flink.getStateBackend() == null) {
+        flink.setStateBackend("filesystem");
+      }
       flink.setStateBackendStoragePath(temporary);
       LOG.warn(
           "datalake: no --checkpointDir: checkpoints go to {}; give --checkpointDir to keep them where"

@@ -99,6 +99,36 @@ public class FlinkCheckpointsTest {
   }
 
   @Test
+  public void theRocksDbBackendKeepsTheJobsCheckpointsWhereResumeLooks() throws Exception {
+    Path dir = temp.newFolder("checkpoints").toPath();
+    DatalakeOptions options = options(job(dir, "--stateBackend=rocksdb"));
+    FlinkCheckpoints.configure(options, true, kafka("A", 2));
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    assertThat(flink.getStateBackend(), equalTo("rocksdb"));
+    assertThat(flink.getStateBackendStoragePath(), endsWith("/orders"));
+    // Embedded with no --checkpointDir: RocksDB keeps its checkpoints in a temporary folder.
+    DatalakeOptions embedded =
+        options("--runner=FlinkRunner", "--flinkMaster=[local]", "--stateBackend=rocksdb");
+    FlinkCheckpoints.configure(embedded, true, null);
+    assertThat(
+        embedded.as(FlinkPipelineOptions.class).getStateBackendStoragePath(),
+        endsWith("datalake-checkpoints"));
+    assertThat(embedded.as(FlinkPipelineOptions.class).getStateBackend(), equalTo("rocksdb"));
+    // On a cluster, no folder at all is refused before the run, with what to give.
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                FlinkCheckpoints.checkOptions(
+                    options(
+                        "--runner=FlinkRunner",
+                        "--flinkMaster=localhost:8081",
+                        "--stateBackend=rocksdb"),
+                    true));
+    assertThat(e.getMessage(), containsString("--stateBackend=rocksdb needs a folder"));
+  }
+
+  @Test
   public void resumeNeedsTheJobName() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     IllegalArgumentException e =

@@ -10,6 +10,8 @@ import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.snapshot.SnapshotEntities;
+import io.datalake.transforms.snapshot.StreamEntitySnapshots;
 import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
 import io.datalake.transforms.stream.RouteLateRows;
@@ -41,6 +43,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   /** Seconds between each instance's progress lines unless told otherwise: 0, none. */
   public static final int DEFAULT_PROGRESS_SECONDS = 0;
 
+  /** No monthly snapshots unless told otherwise. */
+  public static final boolean DEFAULT_SNAPSHOTS = false;
+
+  /** The lake branch ({@link WriteLakeTables#withBranch}) of the snapshot rows' files. */
+  public static final String SNAPSHOT_BRANCH = "snapshot";
+
   private final Settings settings;
 
   /**
@@ -69,6 +77,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
     PCollectionList<DeadLetter> letters =
         PCollectionList.of(panes("ParseDeadLetterPanes", parsed.get(ParseRecords.DEAD_LETTERS)));
+    PCollection<LakeRow> snapshots =
+        s.snapshots ? rows.apply("MonthlySnapshots", snapshots()) : null;
     if (s.window == null) {
       letters = letters.and(rows.apply("WriteLake", s.lake));
     } else {
@@ -77,6 +87,26 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
       PCollectionTuple routed = rows.apply("RouteLateRows", routeLateRows());
       letters = letters.and(writeStreamingLake(routed).getAll());
       rows = s.warehouse == null ? rows : onTimeAndLate(routed);
+    }
+    if (snapshots != null) {
+      // Files of their own (part-<runId>-snapshot-...), beside the operations of day 01. In a
+      // stream they come when the watermark has long passed their partition's window: they are
+      // written in panes of the clock, like too-late rows, but they are not late.
+      PCollection<LakeRow> panes =
+          s.window == null
+              ? snapshots
+              : snapshots.apply("SnapshotPanes", LateRowPanes.of(s.window));
+      letters =
+          letters.and(
+              panes(
+                  "SnapshotDeadLetterPanes",
+                  panes.apply("WriteSnapshots", s.lake.withBranch(SNAPSHOT_BRANCH))));
+      if (s.warehouse != null) {
+        rows =
+            PCollectionList.of(rows)
+                .and(snapshots)
+                .apply("OperationsAndSnapshots", Flatten.pCollections());
+      }
     }
     if (s.warehouse != null) {
       PCollection<DeadLetter> rejected = rows.apply("WriteWarehouse", s.warehouse);
@@ -88,6 +118,15 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     }
     all.apply("WriteDeadLetters", s.deadLetters);
     return parsed;
+  }
+
+  /** The roll-up of a batch over its own range of months, or of a stream as months end. */
+  private PTransform<PCollection<LakeRow>, PCollection<LakeRow>> snapshots() {
+    Settings s = settings;
+    if (s.window == null) {
+      return SnapshotEntities.overInput().withKinds(s.kinds);
+    }
+    return StreamEntitySnapshots.withAllowedLateness(s.allowedLateness).withKinds(s.kinds);
   }
 
   private RouteLateRows routeLateRows() {
@@ -157,7 +196,10 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
         .addIfNotDefault(
             DisplayData.item("progressSeconds", s.progressSeconds)
                 .withLabel("Progress line every (s)"),
-            DEFAULT_PROGRESS_SECONDS);
+            DEFAULT_PROGRESS_SECONDS)
+        .addIfNotDefault(
+            DisplayData.item("snapshots", s.snapshots).withLabel("Monthly snapshots"),
+            DEFAULT_SNAPSHOTS);
   }
 
   /**
@@ -232,6 +274,15 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     return new DatalakeGraph(next);
   }
 
+  /**
+   * Also write the monthly SnapshotOperation roll-up of entity operations ({@link
+   * SnapshotEntities#overInput()} in batch, {@link StreamEntitySnapshots} in a stream), into the
+   * lake (files {@code part-<runId>-snapshot-...}) and the warehouse; false (the default): none.
+   */
+  public DatalakeGraph withSnapshots(boolean value) {
+    return with(s -> s.snapshots = value);
+  }
+
   /** The graph's settings; each {@code withX} changes a copy, never the transform's own. */
   private static final class Settings implements Cloneable, Serializable {
     private ParseRecords parse;
@@ -245,6 +296,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private Duration maxOutOfOrderness;
     private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
     private RecordKinds kinds = RecordKinds.builtIn();
+    private boolean snapshots = DEFAULT_SNAPSHOTS;
 
     /** A shallow copy: every setting is an immutable value. */
     Settings copy() {

@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
     description = "The data lake's Java commands (the launcher ./datalake runs them).",
     subcommands = {
       RunCommand.class,
+      SnapshotCommand.class,
       Cli.Demo.class,
       Cli.Keys.class,
       Cli.Pii.class,
@@ -67,8 +68,8 @@ public final class Cli implements Callable<Integer> {
     System.exit(execute(System.out, System.err, args));
   }
 
-  /** Runs the command line {@code args}; returns its exit code. */
-  static int execute(PrintStream out, PrintStream err, String... args) {
+  /** Runs the command line {@code args}; returns its exit code (tests run commands in-process). */
+  public static int execute(PrintStream out, PrintStream err, String... args) {
     return commandLine(
             new PrintWriter(out, true, StandardCharsets.UTF_8),
             new PrintWriter(err, true, StandardCharsets.UTF_8))
@@ -96,6 +97,7 @@ public final class Cli implements Callable<Integer> {
                   + beamHelp.toString(StandardCharsets.UTF_8);
             });
     cli.getSubcommands().get("demo").setUnmatchedOptionsArePositionalParams(true);
+    cli.getSubcommands().get("snapshot").setUnmatchedOptionsArePositionalParams(true);
     cli.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), e.getMessage()));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {

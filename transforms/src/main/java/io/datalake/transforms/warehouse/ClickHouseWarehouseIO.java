@@ -8,6 +8,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -160,6 +161,7 @@ public final class ClickHouseWarehouseIO {
     private int retrySeconds = DEFAULT_RETRY_SECONDS;
     private @Nullable PiiKeyset keyset;
     private RecordKinds kinds = RecordKinds.builtIn();
+    private @Nullable Long version;
 
     private Write() {}
 
@@ -181,6 +183,7 @@ public final class ClickHouseWarehouseIO {
       copy.retrySeconds = retrySeconds;
       copy.keyset = keyset;
       copy.kinds = kinds;
+      copy.version = version;
       return copy;
     }
 
@@ -201,6 +204,17 @@ public final class ClickHouseWarehouseIO {
     public Write withKinds(RecordKinds value) {
       check(value != null, "ClickHouseWarehouseIO: the kinds must not be null");
       return with(copy -> copy.kinds = value);
+    }
+
+    /**
+     * Every row gets this {@code _version} (epoch microseconds) instead of its version column's
+     * time: rows recomputed later (a corrected month's snapshot rows, whose event time is the same
+     * month start as the rows they correct) must win over those already there under {@code FINAL}.
+     * Unset (the default): the version column's time.
+     */
+    public Write withVersion(long micros) {
+      check(micros >= 0, "ClickHouseWarehouseIO: a version must be 0 or more, got " + micros);
+      return with(copy -> copy.version = micros);
     }
 
     /** The warehouse tables of this write's kinds. */
@@ -337,7 +351,8 @@ public final class ClickHouseWarehouseIO {
           .addIfNotNull(
               DisplayData.item("serverVersion", serverVersion).withLabel("Server version"))
           .addIfNotNull(DisplayData.item("loadId", loadId).withLabel("Load id (_load_id)"))
-          .addIfNotNull(DisplayData.item("runId", runId).withLabel("Run id"));
+          .addIfNotNull(DisplayData.item("runId", runId).withLabel("Run id"))
+          .addIfNotNull(DisplayData.item("version", version).withLabel("Fixed _version"));
     }
 
     /** A ClickHouseIO insert into {@code table} with the retry budget, never deduplicated. */
@@ -385,7 +400,7 @@ public final class ClickHouseWarehouseIO {
       PCollectionTuple converted =
           rows.apply(
               "ToWarehouseRows",
-              ParDo.of(new ToWarehouseRowsFn(tags, loadId, keyset, kinds))
+              ParDo.of(new ToWarehouseRowsFn(tags, loadId, keyset, kinds, version))
                   .withOutputTags(REJECTED, TupleTagList.of(new ArrayList<>(tags.values()))));
       for (WarehouseTable table : tables()) {
         String name = table.name();
@@ -486,10 +501,22 @@ public final class ClickHouseWarehouseIO {
    */
   static Row toWarehouseRow(WarehouseTable table, Schema schema, LakeRow row, String loadId)
       throws RecordRejectedException {
+    return toWarehouseRow(table, schema, row, loadId, null);
+  }
+
+  /** As above, with {@code version} (when not null) as every row's {@code _version}. */
+  static Row toWarehouseRow(
+      WarehouseTable table, Schema schema, LakeRow row, String loadId, @Nullable Long version)
+      throws RecordRejectedException {
     Row.Builder builder = Row.withSchema(schema);
     for (WarehouseColumn column : table.columns()) {
-      builder.addValue(
-          column.name().equals(WarehouseTables.LOAD_ID) ? loadId : column.value().of(row));
+      if (column.name().equals(WarehouseTables.LOAD_ID)) {
+        builder.addValue(loadId);
+      } else if (version != null && column.name().equals(WarehouseTables.VERSION)) {
+        builder.addValue(version);
+      } else {
+        builder.addValue(column.value().of(row));
+      }
     }
     return builder.build();
   }
@@ -503,6 +530,7 @@ public final class ClickHouseWarehouseIO {
     private final String loadId;
     private final PiiKeyset keyset;
     private final RecordKinds kinds;
+    private final @Nullable Long version;
     private final PipelineMetrics.Counters rejectedRows =
         PipelineMetrics.Family.CLICKHOUSE_REJECTED.counters();
     private final PipelineMetrics.Counters deadLettersByStep =
@@ -514,10 +542,20 @@ public final class ClickHouseWarehouseIO {
 
     ToWarehouseRowsFn(
         Map<String, TupleTag<Row>> tags, String loadId, PiiKeyset keyset, RecordKinds kinds) {
+      this(tags, loadId, keyset, kinds, null);
+    }
+
+    ToWarehouseRowsFn(
+        Map<String, TupleTag<Row>> tags,
+        String loadId,
+        PiiKeyset keyset,
+        RecordKinds kinds,
+        @Nullable Long version) {
       this.tags = tags;
       this.loadId = loadId;
       this.keyset = keyset;
       this.kinds = kinds;
+      this.version = version;
     }
 
     private record Target(WarehouseTable table, TupleTag<Row> tag, Schema schema) {}
@@ -535,10 +573,17 @@ public final class ClickHouseWarehouseIO {
 
     @ProcessElement
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
+      boolean derived = SnapshotRows.isSnapshot(row);
       for (Target target : targets.getOrDefault(row.table(), List.of())) {
         WarehouseTable table = target.table();
+        if (derived && !table.name().equals(row.table())) {
+          // A snapshot row is derived from operations already applied: it feeds its own table
+          // only, not current_entities (nor any other table derived from operations).
+          continue;
+        }
         try {
-          out.get(target.tag()).output(toWarehouseRow(table, target.schema(), row, loadId));
+          out.get(target.tag())
+              .output(toWarehouseRow(table, target.schema(), row, loadId, version));
         } catch (RecordRejectedException | RuntimeException e) {
           RecordKind kind = kinds.kindOf(row.table());
           rejectedRows.inc(table.name());

@@ -102,6 +102,20 @@ public class ClickHouseWarehouseIOTest {
   }
 
   @Test
+  public void aFixedVersionReplacesTheVersionColumnsTime() throws Exception {
+    WarehouseTable target = WarehouseTables.byName("entity_operations");
+    long computedAt = MARCH_FIRST_NOON + 86_400_000_000L;
+    Row row =
+        ClickHouseWarehouseIO.toWarehouseRow(
+            target, target.rowSchema(), entityOperation(Map.of()), "load-1", computedAt);
+    assertThat(row.getValue(WarehouseTables.VERSION), equalTo(computedAt));
+    assertThat(
+        row.getDateTime("timestamp").toInstant(), equalTo(new Instant(MARCH_FIRST_NOON / 1000)));
+    assertThrows(
+        IllegalArgumentException.class, () -> ClickHouseWarehouseIO.write().withVersion(-1));
+  }
+
+  @Test
   public void currentEntitiesTakeTheDeleteFlagAndThePayloadOutOfTheDetail() throws Exception {
     Row created = convert("current_entities", entityOperation(Map.of()));
     assertThat(created.getValue("deleted"), equalTo((short) 0));

@@ -1,0 +1,120 @@
+package io.datalake.transforms.snapshot;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.model.LakeRow;
+import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import java.util.UUID;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Snapshot rows: one {@code entity_operations} row per entity active at the start of a month, with
+ * {@code detail_type = 'SnapshotOperation'}, {@code operation = 'snapshotEntity'}, {@code
+ * timestamp} the month's first instant (UTC, so partition {@code day=01}), and the {@code detail}
+ * of the entity's latest create, update or restore as that row had it (PII already encrypted; its
+ * {@code operation} member names that operation). {@code _extra.snapshot_of} names that operation,
+ * its time, activity id and id, so that a snapshot row can seed the next month's roll-up. The
+ * {@code id} and {@code activity_id} are name-based UUIDs of tenant, entity and month: a rerun
+ * writes the same rows, which replace rather than add to the earlier ones in ClickHouse.
+ */
+public final class SnapshotRows {
+  public static final String DETAIL_TYPE = "SnapshotOperation";
+  public static final String OPERATION = "snapshotEntity";
+
+  /** The member of {@code _extra} that says which operation a snapshot holds the state of. */
+  public static final String SNAPSHOT_OF = "snapshot_of";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SnapshotRows() {}
+
+  /** Whether {@code row} is a snapshot row (derived, not input). */
+  public static boolean isSnapshot(LakeRow row) {
+    if (!row.table().equals(EntityOperations.OPERATIONS.name())) {
+      return false;
+    }
+    Object type = row.record().get("detail_type");
+    return type != null && DETAIL_TYPE.equals(type.toString());
+  }
+
+  /** The snapshot row of entity {@code entityId} of {@code tenant} for {@code month}. */
+  public static LakeRow of(String tenant, String entityId, YearMonth month, EntityState state) {
+    if (!SnapshotRules.active(state)) {
+      throw new IllegalArgumentException("an entity that is not active has no snapshot row");
+    }
+    Schema schema = EntityOperations.OPERATIONS.avroSchema();
+    long start = Months.startMicros(Months.index(month));
+    GenericRecord r = new GenericData.Record(schema);
+    r.put("id", id(tenant, entityId, month));
+    r.put("detail_type", DETAIL_TYPE);
+    r.put("operation", OPERATION);
+    r.put("source", state.source());
+    r.put("org_id", tenant);
+    r.put("timestamp", start);
+    r.put("region", state.region());
+    r.put("account", state.account());
+    r.put("activity_id", activityId(tenant, entityId, month));
+    r.put("entity_id", entityId);
+    r.put("schema", state.schema());
+    r.put("detail", state.detail());
+    r.put("_extra", extra(state));
+    r.put("late", false);
+    return new LakeRow(EntityOperations.OPERATIONS.name(), tenant, start, r);
+  }
+
+  /** The {@code id} of the snapshot row of this tenant, entity and month. */
+  public static String id(String tenant, String entityId, YearMonth month) {
+    return uuid("id", tenant, entityId, month);
+  }
+
+  /** The {@code activity_id} of the snapshot row of this tenant, entity and month. */
+  public static String activityId(String tenant, String entityId, YearMonth month) {
+    return uuid("activity_id", tenant, entityId, month);
+  }
+
+  private static String uuid(String what, String tenant, String entityId, YearMonth month) {
+    // Lengths first, so that no two (tenant, entity) pairs give the same name.
+    String name =
+        DETAIL_TYPE
+            + "/"
+            + what
+            + "/"
+            + tenant.length()
+            + ":"
+            + tenant
+            + "/"
+            + entityId.length()
+            + ":"
+            + entityId
+            + "/"
+            + month;
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  private static String extra(EntityState state) {
+    ObjectNode extra = JSON.createObjectNode();
+    ObjectNode of = extra.putObject(SNAPSHOT_OF);
+    of.put("operation", state.operation());
+    of.put("timestamp_micros", state.timeMicros());
+    of.put("activity_id", state.activityId());
+    of.put("id", state.id());
+    return extra.toString();
+  }
+
+  /** The key of an entity in the roll-up's grouping: tenant and entity id. */
+  static String key(String tenant, String entityId) {
+    return tenant + '\u0000' + entityId;
+  }
+
+  static String tenantOf(String key) {
+    return key.substring(0, key.indexOf('\u0000'));
+  }
+
+  static String entityOf(String key) {
+    return key.substring(key.indexOf('\u0000') + 1);
+  }
+}

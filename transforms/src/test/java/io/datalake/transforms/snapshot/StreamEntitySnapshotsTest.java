@@ -1,0 +1,87 @@
+package io.datalake.transforms.snapshot;
+
+import io.datalake.transforms.model.LakeRow;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+/**
+ * The streaming roll-up over {@link SnapshotHistory}, its operations arriving out of order and
+ * late, with the watermark moving month by month: February to May give exactly the rows the batch
+ * roll-up gives ({@link SnapshotEntitiesTest}), which are {@link SnapshotHistory#expectedRows()}.
+ *
+ * <ul>
+ *   <li>e5's update (March) arrives before its create (February), yet March holds the create;
+ *   <li>e7's update of 31 March 23:00 arrives after the watermark passed 1 April, within the day of
+ *       lateness: April holds it;
+ *   <li>e8 is deleted in February; its state is let go after March's timer, and its create of April
+ *       starts it again for May.
+ * </ul>
+ */
+public class StreamEntitySnapshotsTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  private static final Duration LATENESS = Duration.standardDays(1);
+
+  @SuppressWarnings("unchecked")
+  private static TimestampedValue<LakeRow>[] at(String... activities) {
+    List<TimestampedValue<LakeRow>> values = new ArrayList<>();
+    for (LakeRow op : SnapshotHistory.ops(activities)) {
+      values.add(TimestampedValue.of(op, new Instant(op.eventTimeMicros() / 1000L)));
+    }
+    return values.toArray(new TimestampedValue[0]);
+  }
+
+  private static TestStream.Builder<LakeRow> add(
+      TestStream.Builder<LakeRow> stream, String... activities) {
+    TimestampedValue<LakeRow>[] values = at(activities);
+    TimestampedValue<LakeRow>[] rest = new TimestampedValue[values.length - 1];
+    System.arraycopy(values, 1, rest, 0, rest.length);
+    return stream.addElements(values[0], rest);
+  }
+
+  @Test
+  public void monthByMonthTheStreamWritesTheRowsOfTheBatch() {
+    TestStream.Builder<LakeRow> stream =
+        TestStream.create(LakeRow.Coder.of())
+            .advanceWatermarkTo(Instant.parse("2024-01-01T00:00:00Z"));
+    // January and February, and e5's March update before its create.
+    stream =
+        add(
+            stream, "A01", "B01", "C01", "F01", "G01", "E02", "A02", "C02", "D01", "H01", "H02",
+            "I01");
+    stream = stream.advanceWatermarkTo(Instant.parse("2024-03-01T12:00:00Z"));
+    // e5's create arrives late for February's timer but before March's; then March.
+    stream = add(stream, "E01", "B02", "C03", "D02", "F03", "F02");
+    stream = stream.advanceWatermarkTo(Instant.parse("2024-04-01T12:00:00Z"));
+    // e7's update of 31 March, late within the lateness of April's snapshot; e8's new create.
+    stream = add(stream, "G02", "H03");
+    stream = stream.advanceWatermarkTo(Instant.parse("2024-05-01T12:00:00Z"));
+    stream = add(stream, "A03");
+    stream = stream.advanceWatermarkTo(Instant.parse("2024-05-20T00:00:00Z"));
+
+    PCollection<LakeRow> snapshots =
+        pipeline
+            .apply(stream.advanceWatermarkToInfinity())
+            .apply("Snapshots", StreamEntitySnapshots.withAllowedLateness(LATENESS))
+            // When the input ends, the stream goes on to the current month; the batch's range ends
+            // with the newest operation's month.
+            .apply(
+                "ThroughMay",
+                Filter.by(
+                    row ->
+                        Months.ofMicros(row.eventTimeMicros())
+                            <= Months.index(SnapshotHistory.LAST)));
+    PAssert.that(snapshots).containsInAnyOrder(SnapshotHistory.expectedRows());
+    pipeline.run().waitUntilFinish();
+  }
+}
