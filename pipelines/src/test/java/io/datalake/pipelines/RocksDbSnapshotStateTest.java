@@ -7,6 +7,7 @@ import io.datalake.transforms.snapshot.Months;
 import io.datalake.transforms.snapshot.SnapshotHistory;
 import io.datalake.transforms.snapshot.StreamEntitySnapshots;
 import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -15,7 +16,6 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestStream;
-import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
@@ -66,8 +66,7 @@ public class RocksDbSnapshotStateTest {
     for (int month = 1; month <= 5; month++) {
       List<TimestampedValue<LakeRow>> of = new ArrayList<>();
       for (LakeRow op : SnapshotHistory.OPS.values()) {
-        if (Months.ofMicros(op.eventTimeMicros())
-            == Months.index(java.time.YearMonth.of(2024, month))) {
+        if (Months.ofMicros(op.eventTimeMicros()) == Months.index(YearMonth.of(2024, month))) {
           of.add(TimestampedValue.of(op, new Instant(op.eventTimeMicros() / 1000L)));
         }
       }
@@ -83,11 +82,7 @@ public class RocksDbSnapshotStateTest {
         pipeline
             .apply(stream.advanceWatermarkToInfinity())
             .apply(StreamEntitySnapshots.withAllowedLateness(Duration.standardDays(1)))
-            .apply(
-                Filter.by(
-                    row ->
-                        Months.ofMicros(row.eventTimeMicros())
-                            <= Months.index(SnapshotHistory.LAST)));
+            .apply("ThroughMay", SnapshotHistory.throughLast());
     PAssert.that(snapshots).containsInAnyOrder(SnapshotHistory.expectedRows());
     pipeline.run().waitUntilFinish();
   }

@@ -27,6 +27,9 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.LocalInputFile;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -172,10 +175,8 @@ public class SnapshotGraphTest {
 
   private static List<GenericRecord> read(Path file) throws IOException {
     List<GenericRecord> records = new ArrayList<>();
-    try (org.apache.parquet.hadoop.ParquetReader<GenericRecord> reader =
-        org.apache.parquet.avro.AvroParquetReader.<GenericRecord>builder(
-                new org.apache.parquet.io.LocalInputFile(file))
-            .build()) {
+    try (ParquetReader<GenericRecord> reader =
+        AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
       for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
         records.add(r);
       }

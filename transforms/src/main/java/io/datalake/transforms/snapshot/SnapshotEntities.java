@@ -3,8 +3,12 @@ package io.datalake.transforms.snapshot;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.YearMonth;
 import java.util.Objects;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
@@ -12,11 +16,13 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -87,11 +93,8 @@ public class SnapshotEntities extends PTransform<PCollection<LakeRow>, PCollecti
     if (from != null) {
       range =
           rows.getPipeline()
-              .apply(
-                  "MonthRange",
-                  org.apache.beam.sdk.transforms.Create.of(
-                      KV.of(Months.index(from), Months.index(to))))
-              .apply("MonthRangeView", org.apache.beam.sdk.transforms.View.asSingleton());
+              .apply("MonthRange", Create.of(KV.of(Months.index(from), Months.index(to))))
+              .apply("MonthRangeView", View.asSingleton());
     } else {
       range =
           operations
@@ -100,7 +103,7 @@ public class SnapshotEntities extends PTransform<PCollection<LakeRow>, PCollecti
                   MapElements.into(TypeDescriptors.longs())
                       .via((LakeRow row) -> (long) Months.ofMicros(row.eventTimeMicros())))
               .apply("FirstAndLastMonth", Combine.globally(new MonthRangeFn()))
-              .apply("MonthRangeView", org.apache.beam.sdk.transforms.View.asSingleton());
+              .apply("MonthRangeView", View.asSingleton());
     }
     return operations
         .apply("KeyByEntity", ParDo.of(new KeyByEntity()))
@@ -149,15 +152,15 @@ public class SnapshotEntities extends PTransform<PCollection<LakeRow>, PCollecti
   }
 
   /** Two longs, for {@link MonthRangeFn}'s accumulator. */
-  static class LongPairCoder extends org.apache.beam.sdk.coders.AtomicCoder<long[]> {
+  static class LongPairCoder extends AtomicCoder<long[]> {
     @Override
-    public void encode(long[] value, java.io.OutputStream out) throws java.io.IOException {
+    public void encode(long[] value, OutputStream out) throws IOException {
       VarLongCoder.of().encode(value[0], out);
       VarLongCoder.of().encode(value[1], out);
     }
 
     @Override
-    public long[] decode(java.io.InputStream in) throws java.io.IOException {
+    public long[] decode(InputStream in) throws IOException {
       return new long[] {VarLongCoder.of().decode(in), VarLongCoder.of().decode(in)};
     }
   }

@@ -15,6 +15,7 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -71,8 +72,7 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
   public PCollection<LakeRow> expand(PCollection<LakeRow> rows) {
     return rows.apply(
             "EntityOperationRows",
-            org.apache.beam.sdk.transforms.Filter.by(
-                row -> row.table().equals(EntityOperations.OPERATIONS.name())))
+            Filter.by(row -> row.table().equals(EntityOperations.OPERATIONS.name())))
         .apply("KeyByEntity", ParDo.of(new KeyByEntity()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
         // One state per entity for the whole stream, whatever windows the input came in.

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.transforms.Filter;
 
 /**
  * Entity operations of two tenants from January to May 2024, and the snapshot rows of February to
@@ -68,6 +69,15 @@ public final class SnapshotHistory {
           YearMonth.of(2024, 5), List.of("A02", "C03", "D01", "E02", "G02", "H03", "I01"));
 
   private SnapshotHistory() {}
+
+  /**
+   * Keeps the snapshot rows of months through {@link #LAST}: once its input ends, a stream goes on
+   * writing snapshots up to the current month, while the batch's range ends with the newest
+   * operation's month.
+   */
+  public static Filter<LakeRow> throughLast() {
+    return Filter.by(row -> Months.ofMicros(row.eventTimeMicros()) <= Months.index(LAST));
+  }
 
   /**
    * The EntityOperation envelope of {@code op}, as a source sends it: its id, activity id, tenant,
