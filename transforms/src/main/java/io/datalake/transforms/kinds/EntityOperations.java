@@ -25,13 +25,17 @@ public final class EntityOperations {
               "One row per epilot entity operation: an EventBridge EntityOperation envelope")
           .columns(
               str("id").doc("The EventBridge event id of the envelope (UUID)"),
-              str("detail_type").doc("The envelope's detail-type: EntityOperation"),
+              str("detail_type")
+                  .doc(
+                      "The envelope's detail-type: EntityOperation; SnapshotOperation on the"
+                          + " monthly roll-up's derived rows (--snapshots, ./datalake snapshot)"),
               str("operation")
                   .doc(
                       "What happened to the entity: createEntity, updateEntity, deleteEntity,"
                           + " softDeleteEntity, restoreEntity, relationsAdded, relationsRemoved,"
                           + " relationsSoftDeleted, relationsRestored or relationsDeleted"
-                          + " (any other value is a dead letter)"),
+                          + " (any other value is a dead letter); snapshotEntity on a monthly"
+                          + " snapshot row"),
               str("source")
                   .doc("The envelope's source: the epilot service that sent it, epilot.entity"),
               str("org_id")
