@@ -202,6 +202,23 @@ final class FlinkJob implements AutoCloseable {
     }
   }
 
+  /**
+   * The number of the newest completed checkpoint ({@code chk-N} with its {@code _metadata}, which
+   * Flink writes last), or -1 before the first.
+   */
+  static long latestCheckpoint(Path checkpoints) {
+    try (Stream<Path> walk = Files.walk(checkpoints)) {
+      return walk.filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(p -> p.getParent().getFileName().toString())
+          .filter(name -> name.matches("chk-\\d+"))
+          .mapToLong(name -> Long.parseLong(name.substring(4)))
+          .max()
+          .orElse(-1);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return -1; // a checkpoint folder removed while it was listed: look again later
+    }
+  }
+
   /** Whether a checkpoint was completed (Flink writes its {@code _metadata} last). */
   static boolean hasCheckpoint(Path checkpoints) {
     try (Stream<Path> walk = Files.walk(checkpoints)) {
