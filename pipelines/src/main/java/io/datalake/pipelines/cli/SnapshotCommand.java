@@ -83,7 +83,8 @@ final class SnapshotCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     List<YearMonth> range = months(months);
-    List<String> args = new ArrayList<>(beamOptions);
+    // As `run` does: the local admin's credentials when writing to the local ClickHouse.
+    List<String> args = new ArrayList<>(Cli.withLocalAdmin(beamOptions));
     // Checked before anything is read or written.
     DatalakeOptions options = RunCommand.parse(args);
     SnapshotPipeline.validate(options);
