@@ -10,8 +10,6 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.cli.Cli;
 import io.datalake.testing.LocalServices;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -256,20 +254,17 @@ public class SnapshotCommandIT {
 
   /** {@code datalake snapshot --months=...} in this JVM, as the launcher runs it. */
   private String snapshot(Path lake, String months) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Cli.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
+    Cli.Outcome outcome =
+        Cli.executeCapturing(
             "snapshot",
             "--months=" + months,
             "--lake=" + lake,
             "--piiDevelopmentKeyset=true",
             "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+            "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
             "--clickhouseDatabase=" + database);
-    String printed = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    assertThat("snapshot --months=" + months + ":\n" + printed, code, equalTo(0));
+    String printed = outcome.out() + outcome.err();
+    assertThat("snapshot --months=" + months + ":\n" + printed, outcome.code(), equalTo(0));
     return printed;
   }
 

@@ -5,6 +5,8 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.util.Locale;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 
 /**
  * The message of a failed batch run: what failed, and that a rerun of the same command completes
@@ -19,6 +21,28 @@ final class BatchFailure {
           + " FINAL.";
 
   private BatchFailure() {}
+
+  /**
+   * Runs a batch pipeline to its end and returns its result; a failure is explained ({@link
+   * #explain}), and a run that ends other than DONE throws "{@code what} ended STATE" with the
+   * rerun advice.
+   */
+  static PipelineResult runToCompletion(
+      Pipeline pipeline, ClickHouseWarehouseIO.Write warehouse, String what) {
+    PipelineResult result;
+    PipelineResult.State state;
+    try {
+      // The Flink runner runs a batch inside run(); the DirectRunner inside waitUntilFinish().
+      result = pipeline.run();
+      state = result.waitUntilFinish();
+    } catch (RuntimeException e) {
+      throw explain(e, warehouse);
+    }
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException(what + " ended " + state + ". " + RERUN);
+    }
+    return result;
+  }
 
   /**
    * The failure with what failed and how to complete the run, when a service the run writes to

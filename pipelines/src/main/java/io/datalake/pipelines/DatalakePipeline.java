@@ -123,18 +123,8 @@ public final class DatalakePipeline {
     }
     records.apply("Datalake", graph);
     if (!streaming) {
-      PipelineResult result;
-      PipelineResult.State state;
-      try {
-        // The Flink runner runs a batch inside run(); the DirectRunner inside waitUntilFinish().
-        result = pipeline.run();
-        state = result.waitUntilFinish();
-      } catch (RuntimeException e) {
-        throw BatchFailure.explain(e, plan.warehouse());
-      }
-      if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("The batch run ended " + state + ". " + BatchFailure.RERUN);
-      }
+      PipelineResult result =
+          BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
       BatchSummary summary =
           BatchSummary.read(
               result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());

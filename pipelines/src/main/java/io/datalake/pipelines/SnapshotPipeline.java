@@ -202,18 +202,8 @@ public final class SnapshotPipeline {
     }
     all.apply("WriteDeadLetters", WriteDeadLetters.to(lake, runId));
 
-    PipelineResult result;
-    PipelineResult.State state;
-    try {
-      result = pipeline.run();
-      state = result.waitUntilFinish();
-    } catch (RuntimeException e) {
-      throw BatchFailure.explain(e, warehouse);
-    }
-    if (state != PipelineResult.State.DONE) {
-      throw new IllegalStateException(
-          "The snapshot run of " + month + " ended " + state + ". " + BatchFailure.RERUN);
-    }
+    PipelineResult result =
+        BatchFailure.runToCompletion(pipeline, warehouse, "The snapshot run of " + month);
     // Only now that the month's new files are all in place: a reader never finds none.
     delete(inputs.replaced());
     if (warehouse != null) {

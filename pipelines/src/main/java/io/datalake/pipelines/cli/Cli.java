@@ -8,6 +8,7 @@ import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -76,6 +77,22 @@ public final class Cli implements Callable<Integer> {
         .execute(args);
   }
 
+  /** What a command line printed, on stdout and stderr, and its exit code. */
+  public record Outcome(int code, String out, String err) {}
+
+  /** Runs the command line {@code args} in this JVM and returns what it printed and its code. */
+  public static Outcome executeCapturing(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args);
+    return new Outcome(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
   static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Cli());
     cli.setOut(out);
@@ -89,7 +106,7 @@ public final class Cli implements Callable<Integer> {
         .put(
             CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
             h -> {
-              java.io.ByteArrayOutputStream beamHelp = new java.io.ByteArrayOutputStream();
+              ByteArrayOutputStream beamHelp = new ByteArrayOutputStream();
               PrintStream stream = new PrintStream(beamHelp, true, StandardCharsets.UTF_8);
               PipelineOptionsFactory.register(DatalakeOptions.class);
               PipelineOptionsFactory.printHelp(stream, DatalakeOptions.class);

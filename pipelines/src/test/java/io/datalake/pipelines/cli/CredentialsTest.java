@@ -7,10 +7,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import io.datalake.transforms.warehouse.TenantAccess;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,18 +27,8 @@ public class CredentialsTest {
 
   private static final String HASH = TenantAccess.sha256Hex("pw");
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Cli.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static Cli.Outcome cli(String... args) {
+    return Cli.executeCapturing(args);
   }
 
   @Test
@@ -102,26 +89,26 @@ public class CredentialsTest {
   public void badCommandLinesExitWithTwoBeforeAnythingIsContacted() {
     // Port 9 (discard) answers nothing: a command that got past its checks would fail with 1.
     String url = "--clickhouseUrl=http://127.0.0.1:9";
-    Run noTenant = cli("credentials", "create", url);
+    Cli.Outcome noTenant = cli("credentials", "create", url);
     assertThat(noTenant.code(), equalTo(2));
     assertThat(noTenant.err(), containsString("--tenant"));
-    Run blank = cli("credentials", "create", url, "--tenant", " ");
+    Cli.Outcome blank = cli("credentials", "create", url, "--tenant", " ");
     assertThat(blank.code(), equalTo(2));
     assertThat(blank.err(), containsString("--tenant must be a tenant id"));
-    Run label = cli("credentials", "create", url, "--tenant", "1", "--name", "Bad-Name");
+    Cli.Outcome label = cli("credentials", "create", url, "--tenant", "1", "--name", "Bad-Name");
     assertThat(label.code(), equalTo(2));
     assertThat(label.err(), containsString("--name must be 1 to 32 of a-z, 0-9 and _"));
-    Run user = cli("credentials", "revoke", url, "x;DROP");
+    Cli.Outcome user = cli("credentials", "revoke", url, "x;DROP");
     assertThat(user.code(), equalTo(2));
     assertThat(user.err(), containsString("USER must be letters, digits and underscores"));
-    Run missing = cli("credentials");
+    Cli.Outcome missing = cli("credentials");
     assertThat(missing.code(), equalTo(2));
     assertThat(missing.err(), containsString("missing subcommand"));
   }
 
   @Test
   public void anUnreachableServerIsOneLineAndExitOne() {
-    Run r = cli("credentials", "list", "--clickhouseUrl=http://127.0.0.1:9");
+    Cli.Outcome r = cli("credentials", "list", "--clickhouseUrl=http://127.0.0.1:9");
     assertThat(r.code(), equalTo(1));
     assertThat(r.err(), containsString("datalake: error: ClickHouse at http://127.0.0.1:9"));
   }

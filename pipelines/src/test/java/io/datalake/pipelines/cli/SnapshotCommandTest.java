@@ -4,9 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.util.List;
 import org.junit.Rule;
@@ -16,19 +13,8 @@ import org.junit.rules.TemporaryFolder;
 public class SnapshotCommandTest {
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
-  /** What a command line printed (stdout, stderr) and its exit code. */
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Cli.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static Cli.Outcome run(String... args) {
+    return Cli.executeCapturing(args);
   }
 
   @Test
@@ -53,7 +39,7 @@ public class SnapshotCommandTest {
           {"--months=2024-05..2024-01", "ends before it starts"},
           {"--months=2024", "give YYYY-MM..YYYY-MM"},
         }) {
-      Run run = run("snapshot", bad[0], "--lake=" + lake, "--piiDevelopmentKeyset=true");
+      Cli.Outcome run = run("snapshot", bad[0], "--lake=" + lake, "--piiDevelopmentKeyset=true");
       String printed = run.err();
       assertThat(printed, run.code(), equalTo(2));
       assertThat(printed, containsString("datalake: error: " + bad[0]));
@@ -64,7 +50,7 @@ public class SnapshotCommandTest {
 
   @Test
   public void itHasAHelp() {
-    Run run = run("snapshot", "--help");
+    Cli.Outcome run = run("snapshot", "--help");
     assertThat(run.code(), equalTo(0));
     assertThat(run.out(), containsString("Usage: datalake snapshot"));
     assertThat(run.out(), containsString("--months=FROM..TO"));
@@ -72,14 +58,14 @@ public class SnapshotCommandTest {
 
   @Test
   public void theLakeIsRequired() {
-    Run run = run("snapshot", "--months=2024-01", "--piiDevelopmentKeyset=true");
+    Cli.Outcome run = run("snapshot", "--months=2024-01", "--piiDevelopmentKeyset=true");
     assertThat(run.code(), equalTo(2));
     assertThat(run.err(), containsString("--lake is required"));
   }
 
   @Test
   public void anEmptyLakeGivesNoRows() {
-    Run run =
+    Cli.Outcome run =
         run(
             "snapshot",
             "--months=2024-01",
