@@ -1,0 +1,195 @@
+package io.datalake.transforms.parse;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.BadInputCorpus;
+import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.pii.PiiEncryptor;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.warehouse.WarehouseColumn;
+import io.datalake.transforms.warehouse.WarehouseTable;
+import io.datalake.transforms.warehouse.WarehouseTables;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.Test;
+
+/**
+ * Pins what the per-record work makes of the fixtures and the bad-input corpus, byte for byte: each
+ * lake row (table, tenant, event time, Avro binary), each ClickHouse column value made from it, and
+ * each dead letter's step and reason. The per-record work may get faster; its output may not move.
+ * On a mismatch the whole text is written to target/parse-golden-actual.txt to diff against the
+ * text of the commit before (run this test there).
+ */
+public class ParseGoldenTest {
+  /** SHA-256 of {@link #golden()}, taken before the per-record work was made faster. */
+  private static final String GOLDEN =
+      "42055730825faf5f33cd2b65e059abf62ed9417331426088e54c8d6e777c5337";
+
+  private static final RecordKinds KINDS = RecordKinds.builtIn();
+
+  @Test
+  public void outputOfFixturesAndBadInputCorpusIsUnchanged() throws Exception {
+    String text = golden();
+    String sha = sha256(text);
+    if (!sha.equals(GOLDEN)) {
+      Path actual = Path.of("target", "parse-golden-actual.txt");
+      Files.createDirectories(actual.getParent());
+      Files.writeString(actual, text, StandardCharsets.UTF_8);
+    }
+    assertThat(
+        "output of the per-record work (see target/parse-golden-actual.txt)", sha, equalTo(GOLDEN));
+  }
+
+  /** Every fixture as every kind, raw (VTEX style) and typed, then the corpus under its kinds. */
+  static String golden() throws IOException {
+    RecordParser parser =
+        new RecordParser(
+            new PiiEncryptor(PiiKeyset.development().cipher()),
+            PiiPolicy.defaults(KINDS),
+            DroppedFields.defaults(KINDS));
+    StringBuilder out = new StringBuilder();
+    List<String> fixtures;
+    try (Stream<Path> files = Files.list(fixturesDir())) {
+      fixtures =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".json"))
+              .sorted()
+              .toList();
+    }
+    for (String name : fixtures) {
+      JsonNode fixture = Fixtures.JSON.readTree(fixturesDir().resolve(name).toFile());
+      List<JsonNode> records = new ArrayList<>();
+      if (fixture.isArray()) {
+        fixture.forEach(records::add);
+      } else {
+        records.add(fixture);
+      }
+      for (int i = 0; i < records.size(); i++) {
+        JsonNode record = records.get(i);
+        for (RecordKind kind : KINDS.all()) {
+          describe(out, parser, kind, name + "#" + i, record.toString());
+          if (record instanceof ObjectNode object) {
+            describe(
+                out, parser, kind, name + "#" + i + " raw", Fixtures.rawVtex(object).toString());
+          }
+        }
+      }
+    }
+    jsonLines(out, parser, BadInputCorpus.root());
+    // The bundled samples: the bench's and the demo's input, realistic records of every kind.
+    jsonLines(out, parser, Path.of("..", "pipelines", "samples", "input"));
+    return out.toString();
+  }
+
+  /** Every line of the uncompressed files under {@code root}/{@code <kind folder>}. */
+  private static void jsonLines(StringBuilder out, RecordParser parser, Path root)
+      throws IOException {
+    for (RecordKind kind : KINDS.all()) {
+      Path dir = root.resolve(kind.folder());
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      List<Path> files;
+      try (Stream<Path> list = Files.list(dir)) {
+        files = list.filter(p -> !p.toString().endsWith(".gz")).sorted().toList();
+      }
+      for (Path file : files) {
+        byte[] bytes = Files.readAllBytes(file);
+        int start = 0;
+        int line = 1;
+        for (int i = 0; i <= bytes.length; i++) {
+          if (i == bytes.length || bytes[i] == '\n') {
+            if (i > start || i < bytes.length) {
+              byte[] payload = Arrays.copyOfRange(bytes, start, i);
+              describe(out, parser, kind, file.getFileName() + ":" + line, payload);
+            }
+            start = i + 1;
+            line++;
+          }
+        }
+      }
+    }
+  }
+
+  private static Path fixturesDir() {
+    try {
+      return Path.of(Fixtures.class.getResource("/fixtures/SOURCES.md").toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void describe(
+      StringBuilder out, RecordParser parser, RecordKind kind, String what, String json)
+      throws IOException {
+    describe(out, parser, kind, what, json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void describe(
+      StringBuilder out, RecordParser parser, RecordKind kind, String what, byte[] payload)
+      throws IOException {
+    out.append("== ").append(kind.name()).append(' ').append(what).append('\n');
+    RecordParser.ParsedRecord parsed;
+    try {
+      parsed = parser.parse(kind, payload);
+    } catch (RecordRejectedException e) {
+      out.append("dead letter ").append(e.step()).append(": ").append(e.getMessage()).append('\n');
+      return;
+    } catch (RuntimeException e) {
+      out.append("unexpected ").append(e.getClass().getName()).append('\n');
+      return;
+    }
+    LakeRow.Coder coder = LakeRow.Coder.of(KINDS);
+    for (RecordParser.TypedRow typed : parsed.rows()) {
+      LakeRow row =
+          new LakeRow(typed.table(), parsed.tenant(), parsed.eventTimeMicros(), typed.record());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      coder.encode(row, bytes);
+      out.append("row ")
+          .append(Base64.getEncoder().encodeToString(bytes.toByteArray()))
+          .append('\n');
+      for (WarehouseTable table : WarehouseTables.of(KINDS)) {
+        if (!table.source().equals(row.table())) {
+          continue;
+        }
+        out.append("  ").append(table.name()).append(':');
+        for (WarehouseColumn column : table.columns()) {
+          Object value;
+          try {
+            value = column.value().of(row);
+          } catch (RecordRejectedException e) {
+            value = "rejected " + e.getMessage();
+          }
+          out.append(' ').append(column.name()).append('=').append(value);
+        }
+        out.append('\n');
+      }
+    }
+  }
+
+  private static String sha256(String text) throws NoSuchAlgorithmException {
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+}
