@@ -49,13 +49,22 @@ import picocli.CommandLine.Spec;
  *   <li>a local cluster must answer, and a parallelism above its slots is warned about.
  * </ul>
  *
- * A streaming run on Flink keeps its checkpoints where --resume looks for them (--checkpointDir):
- * the cluster's checkpoint folder, or $DATALAKE_HOME/checkpoints for the embedded cluster.
+ * <p>Without --runner the run is on the embedded FlinkRunner, for batch and streaming: Beam's
+ * default, the DirectRunner, keeps a batch's grouping and streaming's open windows in the heap (it
+ * ran out of memory on 305 MB at -Xmx1g). It stays for small trials when asked for, with a warning
+ * above {@link #DIRECT_RUNNER_WARN_BYTES} of input and in streaming.
+ *
+ * <p>A streaming run on Flink keeps its checkpoints where --resume looks for them
+ * (--checkpointDir): the cluster's checkpoint folder, or $DATALAKE_HOME/checkpoints for the
+ * embedded cluster.
  */
 @Command(
     name = "run",
     description =
-        "Runs the pipeline with Beam options (--name=value). On a Flink cluster"
+        "Runs the pipeline with Beam options (--name=value). Without --runner it runs on the"
+            + " embedded FlinkRunner (batch and streaming; it spills to disk, so any input fits"
+            + " the default heap); --runner=DirectRunner is for small trials and is warned about"
+            + " above 50 MB of input or in streaming. On a Flink cluster"
             + " (--runner=FlinkRunner --flinkMaster=HOST:PORT) it stages the cluster jar (unless"
             + " --filesToStage), makes relative paths absolute, checks the cluster answers and has"
             + " the slots, submits streaming jobs detached and records their options for 'stop'."
@@ -93,8 +102,6 @@ final class RunCommand implements Callable<Integer> {
       description = "--name=value options of the pipeline and its runner (listed below).")
   List<String> beamOptions = new ArrayList<>();
 
-  private PrintWriter out;
-
   /** Beam's parse of {@code args}, checked; its errors are IllegalArgumentExceptions. */
   static DatalakeOptions parse(List<String> args) {
     PipelineOptionsFactory.register(DatalakeOptions.class);
@@ -105,7 +112,6 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    out = spec.commandLine().getOut();
     // Against the local ClickHouse, as its admin user unless credentials are named.
     Submission submission = prepare(new ArrayList<>(Cli.withLocalAdmin(beamOptions)));
     localS3Credentials(submission.args());
@@ -139,6 +145,14 @@ final class RunCommand implements Callable<Integer> {
 
   /** Checks the options and rewrites them for Flink; writes only the pending record. */
   Submission prepare(List<String> args) throws IOException {
+    if (!given(args, "runner")) {
+      // Beam's own default, the DirectRunner, holds all of a batch's GroupByKey (the lake's
+      // grouping by destination) in the heap and ran out of memory on a 300 MB input at -Xmx1g.
+      // The embedded FlinkRunner sorts and spills to disk: any input size fits the default heap.
+      // Streaming too: the DirectRunner keeps every open window in the heap and cannot checkpoint,
+      // so a crash loses what it held and --resume has nothing to restart from.
+      args.add(0, "--runner=FlinkRunner");
+    }
     DatalakeOptions options = parse(args);
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     boolean onFlink = options.getRunner().getSimpleName().equals("FlinkRunner");
@@ -187,6 +201,9 @@ final class RunCommand implements Callable<Integer> {
               + " (--checkpointDir); --resume --jobName="
               + named
               + " restarts from the newest");
+    }
+    if (options.getRunner().getSimpleName().equals("DirectRunner")) {
+      warnAboutDirectRunner(options, kafka);
     }
     if (embedded) {
       return new Submission(args, null, null, master);
@@ -240,6 +257,37 @@ final class RunCommand implements Callable<Integer> {
             + master
             + (fromSavepoint == null ? "" : ", resuming from " + fromSavepoint));
     return new Submission(args, record, detached, master);
+  }
+
+  /**
+   * The DirectRunner is for small trials: it holds a batch's grouping by destination, and in
+   * streaming every open window, in the heap. Above this much input (bytes on disk, summed over the
+   * kinds' files) a run is warned: at the default -Xmx1g the DirectRunner ran out of memory on 305
+   * MB, and its memory grows with the input, not with the heap.
+   */
+  static final long DIRECT_RUNNER_WARN_BYTES = 50L * 1000 * 1000;
+
+  private void warnAboutDirectRunner(DatalakeOptions options, boolean kafka) {
+    if (kafka) {
+      warn(
+          "--runner=DirectRunner keeps every open window in memory and takes no checkpoints (a"
+              + " crash loses what it holds; --resume cannot restart it): for trials only. Leave"
+              + " out --runner (the embedded FlinkRunner) for anything that must keep running");
+      return;
+    }
+    long bytes = DirectRunnerInput.totalBytes(options);
+    if (bytes > DIRECT_RUNNER_WARN_BYTES) {
+      warn(
+          String.format(
+              java.util.Locale.ROOT,
+              "--runner=DirectRunner on %,.0f MB of input (above %,d MB): the DirectRunner holds"
+                  + " the whole batch's grouping in the heap (%,d MB here) and may run out of"
+                  + " memory (it did on 305 MB at -Xmx1g). Leave out --runner, or give"
+                  + " --runner=FlinkRunner, for the embedded Flink runner, which spills to disk",
+              bytes / 1e6,
+              DIRECT_RUNNER_WARN_BYTES / 1000 / 1000,
+              Runtime.getRuntime().maxMemory() / 1024 / 1024));
+    }
   }
 
   /** A local cluster must answer; a parallelism above its slots waits, then fails. */
@@ -382,6 +430,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private void say(String message) {
+    PrintWriter out = spec.commandLine().getOut();
     out.println("datalake: " + message);
     out.flush();
   }
