@@ -12,6 +12,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.schema.JsonTyper;
+import io.datalake.transforms.schema.StringifiedJson;
 import io.datalake.transforms.schema.Timestamps;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -62,7 +63,8 @@ public final class RecordParser {
    * one beyond {@link InputLimits} and one that would overflow the stack despite them.
    */
   public ParsedRecord parse(RecordKind kind, byte[] payload) throws RecordRejectedException {
-    try {
+    // Stringified JSON that several steps read (mapper and typing) is parsed once per record.
+    try (StringifiedJson.Scope once = StringifiedJson.parseOnce()) {
       MappedRecord mapped = map(kind, payload);
       List<TypedRow> rows = new ArrayList<>(mapped.rows().size());
       for (MappedRecord.TableRow row : mapped.rows()) {

@@ -351,7 +351,7 @@ public final class PiiEncryptor {
       node = parsed;
     } else if (plan.whole) {
       // Scalars as text, so the raw (all strings) and the typed form of a value give one token.
-      return TextNode.valueOf(cipher.encrypt(StringifiedJson.scalarsAsStrings(node).toString()));
+      return TextNode.valueOf(cipher.encrypt(StringifiedJson.scalarsAsStringsText(node)));
     }
     if (node instanceof ArrayNode array) {
       Plan element = plan.elementPlan();

@@ -105,7 +105,7 @@ public final class JsonTyper {
         node = parsed;
       }
       return style == JsonStyle.SCALARS_AS_STRINGS
-          ? StringifiedJson.scalarsAsStrings(node).toString()
+          ? StringifiedJson.scalarsAsStringsText(node)
           : node.toString();
     }
 

@@ -1,16 +1,30 @@
 package io.datalake.transforms.schema;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.model.InputLimits;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * JSON objects and arrays that arrive as strings, e.g. {@code "items": "[{...}]"}. Every such
  * parse, by the PII walk, the mappers or typing, goes through here with the depth at which the text
  * sits, so {@link InputLimits#MAX_DEPTH} bounds a record's nesting overall, whatever number of
  * string levels it hides behind.
+ *
+ * <p>Parse once: inside {@link #parseOnce()} (one record's work, {@code RecordParser}) a text is
+ * parsed once, however many steps ask for it. Rows share their record's values (a mapper copies
+ * only the top level), so the mapper and typing ask for the same string (a stringified {@code
+ * closing_reason} or VTEX {@code items}: the mapper parses it for its rows, typing for the parent
+ * row's column). The steps that get the same parsed node only read it; the PII walk, which changes
+ * what it parses, replaces the string in the record, so no later step asks for that string again.
  */
 public final class StringifiedJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -18,7 +32,31 @@ public final class StringifiedJson {
   /** One mapper per remaining depth budget (constraints belong to a factory), made on first use. */
   private static final ObjectMapper[] BY_BUDGET = new ObjectMapper[InputLimits.MAX_DEPTH + 1];
 
+  /** The parses of the current record on this thread, by text (identity); null outside one. */
+  private static final ThreadLocal<Map<String, Parsed>> RECORD = new ThreadLocal<>();
+
+  /** A parse and the depth it was bounded at; {@code node} null: not a container. */
+  private record Parsed(int depth, JsonNode node) {}
+
   private StringifiedJson() {}
+
+  /** One record's work on this thread: texts are parsed once until {@link Scope#close()}. */
+  public static Scope parseOnce() {
+    RECORD.set(new IdentityHashMap<>());
+    return SCOPE;
+  }
+
+  private static final Scope SCOPE = new Scope();
+
+  /** Ends the record's parse-once scope. */
+  public static final class Scope implements AutoCloseable {
+    private Scope() {}
+
+    @Override
+    public void close() {
+      RECORD.remove();
+    }
+  }
 
   /** Whether the text starts, after white space, like an object or array. */
   public static boolean looksLikeContainer(String text) {
@@ -37,6 +75,21 @@ public final class StringifiedJson {
    *     in its record, or holds a number beyond the length limit
    */
   public static JsonNode parseContainer(String text, int depth) {
+    Map<String, Parsed> record = RECORD.get();
+    if (record == null) {
+      return parse(text, depth);
+    }
+    Parsed parsed = record.get(text);
+    if (parsed != null && parsed.depth() == depth) {
+      return parsed.node();
+    }
+    // An InputLimits.Exceeded leaves here: it rejects the record, nothing asks again.
+    JsonNode node = parse(text, depth);
+    record.put(text, new Parsed(depth, node));
+    return node;
+  }
+
+  private static JsonNode parse(String text, int depth) {
     if (!looksLikeContainer(text)) {
       return null;
     }
@@ -64,20 +117,41 @@ public final class StringifiedJson {
     return mapper;
   }
 
-  /** A copy with every number and boolean as its text; nulls and structure stay. */
-  public static JsonNode scalarsAsStrings(JsonNode node) {
+  /**
+   * The JSON text of {@code node} with every number and boolean written as a string; nulls and
+   * structure stay. Written straight from the node by Jackson's generator, as {@code toString()}
+   * writes it: a copy with the scalars as text nodes, then its {@code toString()}, gave the same
+   * text and cost a tree per value.
+   */
+  public static String scalarsAsStringsText(JsonNode node) {
+    StringWriter text = new StringWriter(256);
+    try (JsonGenerator out = JSON.getFactory().createGenerator(text)) {
+      writeScalarsAsStrings(out, node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return text.toString();
+  }
+
+  private static void writeScalarsAsStrings(JsonGenerator out, JsonNode node) throws IOException {
     if (node.isObject()) {
-      com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
-      node.fields().forEachRemaining(e -> out.set(e.getKey(), scalarsAsStrings(e.getValue())));
-      return out;
+      out.writeStartObject();
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        out.writeFieldName(e.getKey());
+        writeScalarsAsStrings(out, e.getValue());
+      }
+      out.writeEndObject();
+    } else if (node.isArray()) {
+      out.writeStartArray();
+      for (JsonNode element : node) {
+        writeScalarsAsStrings(out, element);
+      }
+      out.writeEndArray();
+    } else if (node.isNumber() || node.isBoolean()) {
+      out.writeString(node.asText());
+    } else {
+      out.writeTree(node); // strings, nulls: as they are
     }
-    if (node.isArray()) {
-      com.fasterxml.jackson.databind.node.ArrayNode out = JSON.createArrayNode();
-      node.forEach(n -> out.add(scalarsAsStrings(n)));
-      return out;
-    }
-    return node.isNumber() || node.isBoolean()
-        ? JSON.getNodeFactory().textNode(node.asText())
-        : node;
   }
 }

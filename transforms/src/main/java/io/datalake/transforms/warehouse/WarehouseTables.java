@@ -1,5 +1,7 @@
 package io.datalake.transforms.warehouse;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.kinds.RecordKinds;
@@ -330,14 +332,33 @@ public final class WarehouseTables {
         "deleted = 0");
   }
 
-  /** The {@code payload} member of a JSON column. */
+  /**
+   * The {@code payload} member of a JSON column. Only the payload becomes a tree: the rest of the
+   * text is tokenized (so broken JSON is refused as before) but not built, as a tree of the whole
+   * {@code detail} was for every row only to take one member of it.
+   */
   private static String payload(LakeRow row, String column) throws RecordRejectedException {
     Object detail = row.record().get(column);
     if (detail == null) {
       return null;
     }
-    try {
-      JsonNode payload = JSON.readTree(detail.toString()).get("payload");
+    try (JsonParser parser = JSON.createParser(detail.toString())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        // A scalar or an array has no members (as readTree(...).get("payload") saw it); broken
+        // text still fails reading it.
+        parser.skipChildren();
+        return null;
+      }
+      JsonNode payload = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        boolean wanted = parser.currentName().equals("payload");
+        parser.nextToken();
+        if (wanted) {
+          payload = parser.readValueAsTree(); // a repeated key: the last wins, as in a tree
+        } else {
+          parser.skipChildren();
+        }
+      }
       return payload == null || payload.isNull() ? null : payload.toString();
     } catch (java.io.IOException e) {
       throw new RecordRejectedException(

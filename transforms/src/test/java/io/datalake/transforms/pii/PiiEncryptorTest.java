@@ -190,4 +190,39 @@ public class PiiEncryptorTest {
         cipher.decrypt(order.get("followUpEmail").asText()),
         equalTo("pii:not-a-token"));
   }
+
+  @Test
+  public void severalAnyDepthPathsThatOverlapEncryptEachValueOnceInOneWalk() {
+    ObjectNode record = Fixtures.JSON.createObjectNode();
+    ObjectNode a = record.putObject("a");
+    a.put("email", "1@x.y");
+    ObjectNode contact = a.putObject("contact");
+    contact.put("email", "2@x.y");
+    contact.putObject("address").put("street", "Main 1").put("city", "Köln");
+    // Stringified JSON under **: parsed, walked by every ** path at once, left parsed.
+    a.put("nested", "{\"contact\":{\"email\":\"3@x.y\",\"address\":{\"street\":\"Side 2\"}}}");
+    record.putArray("list").addObject().putObject("contact").put("email", "4@x.y");
+    record.put("email", "5@x.y");
+    record.put("kept", "not pii");
+    encryptor.encrypt(
+        record,
+        List.of(
+            PiiPath.parse("**.email"),
+            PiiPath.parse("**.contact.email"),
+            PiiPath.parse("a.**.email"),
+            PiiPath.parse("**.contact.**.email"),
+            PiiPath.parse("**.address.street"),
+            PiiPath.parse("a.**.address.**.street")));
+    // Once: encrypting an already encrypted value would give a token of a token.
+    assertThat(record.get("email").asText(), equalTo(cipher.encrypt("5@x.y")));
+    assertThat(record.at("/a/email").asText(), equalTo(cipher.encrypt("1@x.y")));
+    assertThat(record.at("/a/contact/email").asText(), equalTo(cipher.encrypt("2@x.y")));
+    assertThat(record.at("/a/contact/address/street").asText(), equalTo(cipher.encrypt("Main 1")));
+    assertThat(record.at("/a/contact/address/city").asText(), equalTo("Köln"));
+    assertThat(record.at("/a/nested/contact/email").asText(), equalTo(cipher.encrypt("3@x.y")));
+    assertThat(
+        record.at("/a/nested/contact/address/street").asText(), equalTo(cipher.encrypt("Side 2")));
+    assertThat(record.at("/list/0/contact/email").asText(), equalTo(cipher.encrypt("4@x.y")));
+    assertThat(record.get("kept").asText(), equalTo("not pii"));
+  }
 }
