@@ -80,6 +80,7 @@ public final class DatalakePipeline {
     KafkaTopology kafkaNow = streaming ? kafkaNow(options) : null;
     // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
     FlinkOutages.configure(options, streaming);
+    FlinkBundles.configure(options, streaming);
     KafkaTopology topology =
         FlinkCheckpoints.configure(
             options,

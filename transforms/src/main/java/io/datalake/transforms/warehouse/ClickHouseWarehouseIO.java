@@ -508,17 +508,23 @@ public final class ClickHouseWarehouseIO {
   static Row toWarehouseRow(
       WarehouseTable table, Schema schema, LakeRow row, String loadId, @Nullable Long version)
       throws RecordRejectedException {
-    Row.Builder builder = Row.withSchema(schema);
+    return toWarehouseRow(table, new WarehouseRows(schema), row, loadId, version);
+  }
+
+  private static Row toWarehouseRow(
+      WarehouseTable table, WarehouseRows rows, LakeRow row, String loadId, @Nullable Long version)
+      throws RecordRejectedException {
+    List<Object> values = rows.newValues();
     for (WarehouseColumn column : table.columns()) {
       if (column.name().equals(WarehouseTables.LOAD_ID)) {
-        builder.addValue(loadId);
+        values.add(loadId);
       } else if (version != null && column.name().equals(WarehouseTables.VERSION)) {
-        builder.addValue(version);
+        values.add(version);
       } else {
-        builder.addValue(column.value().of(row));
+        values.add(column.value().of(row));
       }
     }
-    return builder.build();
+    return rows.row(values);
   }
 
   /**
@@ -558,7 +564,7 @@ public final class ClickHouseWarehouseIO {
       this.version = version;
     }
 
-    private record Target(WarehouseTable table, TupleTag<Row> tag, Schema schema) {}
+    private record Target(WarehouseTable table, TupleTag<Row> tag, WarehouseRows rows) {}
 
     @Setup
     public void setup() {
@@ -567,7 +573,7 @@ public final class ClickHouseWarehouseIO {
       for (WarehouseTable table : WarehouseTables.of(kinds)) {
         targets
             .computeIfAbsent(table.source(), k -> new ArrayList<>())
-            .add(new Target(table, tags.get(table.name()), table.rowSchema()));
+            .add(new Target(table, tags.get(table.name()), new WarehouseRows(table.rowSchema())));
       }
     }
 
@@ -582,8 +588,7 @@ public final class ClickHouseWarehouseIO {
           continue;
         }
         try {
-          out.get(target.tag())
-              .output(toWarehouseRow(table, target.schema(), row, loadId, version));
+          out.get(target.tag()).output(toWarehouseRow(table, target.rows(), row, loadId, version));
         } catch (RecordRejectedException | RuntimeException e) {
           RecordKind kind = kinds.kindOf(row.table());
           rejectedRows.inc(table.name());
