@@ -110,8 +110,12 @@ public final class Baseline {
             flags.getOrDefault("parquetCompression", "SNAPPY"),
             flags.getOrDefault("dropFields", "checkout-orders:customData"));
     long t0 = System.nanoTime();
+    long cpu0 = processCpuNanos();
     baseline.run(input, threads);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    // CPU time over wall time: how many cores the run kept busy (GC and JIT included). On a
+    // loaded machine the N-thread run can scale only as far as the cores it is given.
+    double cpu = (processCpuNanos() - cpu0) / 1e9;
     StringBuilder line = new StringBuilder("BASELINE");
     line.append(" threads=")
         .append(threads)
@@ -123,12 +127,21 @@ public final class Baseline {
         .append(baseline.rejected.get())
         .append(" files=")
         .append(baseline.files.get())
+        .append(" cpu=")
+        .append(String.format(java.util.Locale.ROOT, "%.3f", cpu))
         .append(" seconds=")
-        .append(String.format("%.3f", seconds));
+        .append(String.format(java.util.Locale.ROOT, "%.3f", seconds));
     for (Map.Entry<String, AtomicLong> e : new TreeMap<>(baseline.rowsByTable).entrySet()) {
       line.append(" rows.").append(e.getKey()).append('=').append(e.getValue().get());
     }
     System.out.println(line);
+  }
+
+  /** The CPU time of this process so far (all threads, GC and JIT included). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static String required(Map<String, String> flags, String name) {

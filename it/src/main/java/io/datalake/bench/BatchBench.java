@@ -173,7 +173,7 @@ final class BatchBench {
       check = "no PEER line with its timing in " + child.log();
       ok = false;
     } else if (variant == Variant.FLINK_S3_CH || variant == Variant.CLICKHOUSE_BULK) {
-      check = checkClickHouse(database, input.records());
+      check = checkClickHouse(variant, database, input.records());
       ok = check.startsWith("ok");
     } else {
       LakeStats stats = LakeStats.read(lake);
@@ -216,9 +216,14 @@ final class BatchBench {
     double steady = Math.max(0.001, wall - startup);
     double rps = input.records() / steady;
     // Too short a run to tell its steady part from the start-up's noise: no rate.
-    boolean measurable = startup > 0 && steady >= Math.max(1.0, 0.1 * wall);
+    // A peer's steady time is what it timed itself, apart from its start-up: no noise to separate.
+    boolean measurable =
+        startup > 0 && (variant.peer() ? steady > 0.01 : steady >= Math.max(1.0, 0.1 * wall));
     if (startup > 0 && !measurable) {
       check = check + "; too short to separate from the start-up: no rate";
+    }
+    if (variant.baseline() && ok) {
+      check = check + cpuUse(child.log());
     }
     double job = jobSeconds(child.log());
     Results.BatchRun run =
@@ -261,6 +266,31 @@ final class BatchBench {
   }
 
   private static final Pattern PEER_SECONDS = Pattern.compile("^PEER .*\\bseconds=([0-9.]+)");
+
+  private static final Pattern BASELINE_CPU =
+      Pattern.compile("^BASELINE .*\\bcpu=([0-9.]+) seconds=([0-9.]+)");
+
+  /** The baseline's CPU seconds over its processing seconds (its BASELINE line), as text. */
+  static String cpuUse(Path log) {
+    try {
+      for (String line : Files.readAllLines(log)) {
+        Matcher m = BASELINE_CPU.matcher(line);
+        if (m.find()) {
+          double cpu = Double.parseDouble(m.group(1));
+          double seconds = Double.parseDouble(m.group(2));
+          return String.format(
+              java.util.Locale.ROOT,
+              "; CPU %.1f s in %.1f s: %.2f cores busy",
+              cpu,
+              seconds,
+              cpu / Math.max(1e-9, seconds));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+    return "";
+  }
 
   /** The seconds a peer timed itself (its {@code PEER} line); NaN when it printed none. */
   static double peerSeconds(Path log) {
@@ -394,7 +424,7 @@ final class BatchBench {
   }
 
   /** Rows per ClickHouse table of this run's database against the baseline's lake rows. */
-  private String checkClickHouse(String database, long records) {
+  private String checkClickHouse(Variant variant, String database, long records) {
     try {
       ClickHouseClient ch = Services.clickhouse(config);
       Map<String, Long> counts = new TreeMap<>();
@@ -430,7 +460,10 @@ final class BatchBench {
         diff.add("current_entities: missing");
       }
       return diff.isEmpty()
-          ? "ok (ClickHouse rows per table = the baseline lake's; lake on S3 checked by the run's own summary)"
+          ? "ok (ClickHouse rows per table = the baseline lake's"
+              + (variant == Variant.CLICKHOUSE_BULK
+                  ? ")"
+                  : "; lake on S3 checked by the run's own summary)")
           : "DIFFERS: " + String.join("; ", diff);
     } catch (RuntimeException e) {
       return "ClickHouse check failed: " + e.getMessage();

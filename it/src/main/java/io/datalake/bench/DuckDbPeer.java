@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,10 +71,9 @@ public final class DuckDbPeer {
       }
       long t0 = System.nanoTime();
       for (int i = 0; i < statements.size(); i++) {
-        // COPY answers with the number of rows it wrote.
-        try (ResultSet rs = st.executeQuery(statements.get(i))) {
-          rows.put(tables.get(i), rs.next() ? rs.getLong(1) : 0);
-        }
+        // COPY's update count is the number of rows it wrote.
+        st.execute(statements.get(i));
+        rows.put(tables.get(i), (long) st.getUpdateCount());
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       StringBuilder line = new StringBuilder("PEER name=duckdb");
