@@ -92,14 +92,11 @@ public final class Baseline {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> flags =
-        Bench.parseOrExit(
+        flags(
             "Baseline",
-            () ->
-                Bench.flags(
-                    args,
-                    java.util.Set.of(
-                        "input", "lake", "threads", "runId", "parquetCompression", "dropFields"),
-                    java.util.Set.of()));
+            args,
+            java.util.Set.of(
+                "input", "lake", "threads", "runId", "parquetCompression", "dropFields"));
     Path input = Path.of(required(flags, "input"));
     Path lake = Path.of(required(flags, "lake"));
     int threads = Integer.parseInt(flags.getOrDefault("threads", "1"));
@@ -142,6 +139,11 @@ public final class Baseline {
     return ((com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
+  }
+
+  /** A child program's --name=value flags (no switches), or its usage error and exit. */
+  static Map<String, String> flags(String program, String[] args, java.util.Set<String> valued) {
+    return Bench.parseOrExit(program, () -> Bench.flags(args, valued, java.util.Set.of()));
   }
 
   static String required(Map<String, String> flags, String name) {

@@ -15,10 +15,11 @@ import java.util.regex.Pattern;
 
 /**
  * The batch variants, each a child JVM over the same input: the plain-Java baseline (1 thread and
- * one per core) and the pipeline on the DirectRunner, on the embedded FlinkRunner to a local lake,
- * and on the FlinkRunner to S3Proxy plus ClickHouse. Each run's lake is checked against the
- * baseline's (rows, Parquet schemas, partitions, codecs per table); the ClickHouse run's tables
- * against the baseline's row counts.
+ * one per core), the outside peers ({@link DuckDbPeer}, {@link ClickHouseBulkPeer}: they time their
+ * own work) and the pipeline on the DirectRunner, on the embedded FlinkRunner to a local lake, and
+ * on the FlinkRunner to S3Proxy plus ClickHouse. Each run's lake is checked against the baseline's
+ * (rows, Parquet schemas, partitions, codecs per table); the ClickHouse run's tables against the
+ * baseline's row counts.
  */
 final class BatchBench {
   enum Variant {

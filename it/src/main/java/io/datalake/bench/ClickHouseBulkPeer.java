@@ -58,13 +58,10 @@ public final class ClickHouseBulkPeer {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> flags =
-        Bench.parseOrExit(
+        Baseline.flags(
             "ClickHouseBulkPeer",
-            () ->
-                Bench.flags(
-                    args,
-                    Set.of("input", "spool", "clickhouse", "credentials", "database", "dropFields"),
-                    Set.of()));
+            args,
+            Set.of("input", "spool", "clickhouse", "credentials", "database", "dropFields"));
     Path input = Path.of(Baseline.required(flags, "input"));
     Path spool = Path.of(Baseline.required(flags, "spool"));
     String url = Baseline.required(flags, "clickhouse");

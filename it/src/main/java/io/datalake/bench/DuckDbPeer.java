@@ -47,8 +47,7 @@ public final class DuckDbPeer {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> flags =
-        Bench.parseOrExit(
-            "DuckDbPeer", () -> Bench.flags(args, Set.of("input", "lake", "threads"), Set.of()));
+        Baseline.flags("DuckDbPeer", args, Set.of("input", "lake", "threads"));
     Path input = Path.of(Baseline.required(flags, "input"));
     Path lake = Path.of(Baseline.required(flags, "lake"));
     int threads = Integer.parseInt(flags.getOrDefault("threads", "1"));

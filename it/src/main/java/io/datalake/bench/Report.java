@@ -301,7 +301,7 @@ final class Report {
         md.append("- ").append(Figures.describe(g)).append('\n');
       }
     }
-    md.append("\n## Targets (issue #6, 2 cores)\n\n");
+    md.append("\n## Targets (issues #6 and #16, 2 cores)\n\n");
     md.append(targets(r));
     if (r.profile != null) {
       md.append("\n## Profile (JFR) of ").append(r.profile.run()).append("\n\n");
@@ -424,6 +424,30 @@ final class Report {
               !flink.ok() ? "run FAILED" : pct >= 50 ? "met" : "**not met**"));
     } else if (r.batch.stream().noneMatch(b -> b.variant().equals("flink"))) {
       t.append("- Batch on FlinkRunner: not run.\n");
+    }
+    // Issue 16: against the scaling N-thread baseline, at every size run.
+    for (Results.BatchRun b : inVariantOrder(r.batch)) {
+      double want =
+          b.variant().equals("flink") ? 0.7 : b.variant().equals("flink-s3-ch") ? 0.5 : Double.NaN;
+      if (Double.isNaN(want)) {
+        continue;
+      }
+      double ratio = b.recordsPerSecond() / yardstickRps(r, b.records(), "baseline-Nt");
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "- %s at %,d records ≥ %.1f × the %d-thread baseline: %s.%n",
+              b.variant(),
+              b.records(),
+              want,
+              b.cores(),
+              !b.ok() || Double.isNaN(ratio)
+                  ? "no rate (failed, too short, or no baseline)"
+                  : String.format(
+                      Locale.ROOT,
+                      "**%.2f ×**: %s",
+                      ratio,
+                      ratio >= want ? "met" : "**not met**")));
     }
     Results.StreamRun s2000 =
         r.streaming.stream().filter(s -> s.offeredRate() == 2000).findFirst().orElse(null);
