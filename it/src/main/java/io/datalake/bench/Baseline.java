@@ -19,7 +19,6 @@ import io.datalake.transforms.schema.LakeTables;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +29,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import org.apache.avro.generic.GenericRecord;
@@ -54,18 +56,18 @@ import org.apache.parquet.io.LocalOutputFile;
  * codec, row-group size, write mode, file names), to a temporary name first and renamed at the end
  * as FileIO does. Rejected records become dead letters (randomized encryption, JSON lines).
  *
- * <p>Threads: {@code --threads=N} workers take whole input files, largest first, from a shared
- * queue (the pipeline also reads file by file). Each worker has its own parser and cipher, as a
- * DoFn instance has; rows are buffered per partition and appended under that partition's writer
- * lock, so every partition still gets exactly one file.
+ * <p>Threads: with {@code --threads=1} one thread reads and works. With {@code --threads=N} one
+ * reader thread splits the files (largest first) into batches of lines and feeds N workers through
+ * a bounded queue: work finer than whole files, so no worker idles while another finishes a large
+ * file. Each worker has its own parser and cipher, as a DoFn instance has, and its own Parquet file
+ * per partition (shard i of N, as FileIO names shards), so no lock is on the hot path; a partition
+ * gets up to N files, holding together the same rows as the 1-thread run's one file.
  *
  * <p>Prints one line {@code BASELINE key=value ...} with its counts and its processing time.
  */
 public final class Baseline {
   /** The pipeline's default --maxRecordBytes. */
   private static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
-
-  private static final int FLUSH_ROWS = 256;
 
   private final Path lake;
   private final Path temp;
@@ -74,8 +76,7 @@ public final class Baseline {
   private final PiiKeyset keyset = PiiKeyset.development();
   private final PiiPolicy policy = PiiPolicy.defaults();
   private final DroppedFields dropped;
-  private final Map<String, PartitionWriter> writers = new ConcurrentHashMap<>();
-  private final Map<String, BufferedWriter> deadLetters = new ConcurrentHashMap<>();
+  private final AtomicLong files = new AtomicLong();
   private final Map<String, AtomicLong> rowsByTable = new ConcurrentHashMap<>();
   private final AtomicLong read = new AtomicLong();
   private final AtomicLong accepted = new AtomicLong();
@@ -91,14 +92,11 @@ public final class Baseline {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> flags =
-        Bench.parseOrExit(
+        flags(
             "Baseline",
-            () ->
-                Bench.flags(
-                    args,
-                    java.util.Set.of(
-                        "input", "lake", "threads", "runId", "parquetCompression", "dropFields"),
-                    java.util.Set.of()));
+            args,
+            java.util.Set.of(
+                "input", "lake", "threads", "runId", "parquetCompression", "dropFields"));
     Path input = Path.of(required(flags, "input"));
     Path lake = Path.of(required(flags, "lake"));
     int threads = Integer.parseInt(flags.getOrDefault("threads", "1"));
@@ -109,8 +107,12 @@ public final class Baseline {
             flags.getOrDefault("parquetCompression", "SNAPPY"),
             flags.getOrDefault("dropFields", "checkout-orders:customData"));
     long t0 = System.nanoTime();
+    long cpu0 = processCpuNanos();
     baseline.run(input, threads);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    // CPU time over wall time: how many cores the run kept busy (GC and JIT included). On a
+    // loaded machine the N-thread run can scale only as far as the cores it is given.
+    double cpu = (processCpuNanos() - cpu0) / 1e9;
     StringBuilder line = new StringBuilder("BASELINE");
     line.append(" threads=")
         .append(threads)
@@ -121,16 +123,30 @@ public final class Baseline {
         .append(" rejected=")
         .append(baseline.rejected.get())
         .append(" files=")
-        .append(baseline.writers.size())
+        .append(baseline.files.get())
+        .append(" cpu=")
+        .append(String.format(java.util.Locale.ROOT, "%.3f", cpu))
         .append(" seconds=")
-        .append(String.format("%.3f", seconds));
+        .append(String.format(java.util.Locale.ROOT, "%.3f", seconds));
     for (Map.Entry<String, AtomicLong> e : new TreeMap<>(baseline.rowsByTable).entrySet()) {
       line.append(" rows.").append(e.getKey()).append('=').append(e.getValue().get());
     }
     System.out.println(line);
   }
 
-  private static String required(Map<String, String> flags, String name) {
+  /** The CPU time of this process so far (all threads, GC and JIT included). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** A child program's --name=value flags (no switches), or its usage error and exit. */
+  static Map<String, String> flags(String program, String[] args, java.util.Set<String> valued) {
+    return Bench.parseOrExit(program, () -> Bench.flags(args, valued, java.util.Set.of()));
+  }
+
+  static String required(Map<String, String> flags, String name) {
     String v = flags.get(name);
     if (v == null) {
       throw new IllegalArgumentException("--" + name + " is required");
@@ -138,9 +154,10 @@ public final class Baseline {
     return v;
   }
 
-  private record InputFile(RecordKind kind, Path path, long size) {}
+  record InputFile(RecordKind kind, Path path, long size) {}
 
-  void run(Path input, int threads) throws Exception {
+  /** The input files of every built-in kind, largest first. */
+  static List<InputFile> inputFiles(Path input) throws IOException {
     List<InputFile> files = new ArrayList<>();
     for (RecordKind kind : RecordKinds.builtIn().all()) {
       Path dir = input.resolve(kind.folder());
@@ -156,76 +173,169 @@ public final class Baseline {
       }
     }
     files.sort(Comparator.comparingLong(InputFile::size).reversed());
+    return files;
+  }
+
+  void run(Path input, int threads) throws Exception {
+    List<InputFile> files = inputFiles(input);
     Files.createDirectories(temp);
+    List<Worker> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      workers.add(new Worker(t, threads));
+    }
+    if (threads == 1) {
+      // One thread reads and works: no queue, no hand-over.
+      Worker worker = workers.get(0);
+      for (InputFile file : files) {
+        read(file, worker::process);
+      }
+    } else {
+      runParallel(files, workers);
+    }
+    // Finish: close every file, then move it to its final name.
+    for (Worker w : workers) {
+      w.finish();
+    }
+    for (Worker w : workers) {
+      w.rename();
+    }
+    InputFiles.deleteTree(temp);
+  }
+
+  /**
+   * N workers fed by one reader: the reader splits the files into batches of lines (finer than
+   * whole files, so the workers stay busy to the end whatever the files' sizes) and hands them over
+   * through a bounded queue (the reader waits when the workers are behind, so memory stays
+   * bounded). Each worker writes its own Parquet file per partition: no lock on the hot path.
+   */
+  private void runParallel(List<InputFile> files, List<Worker> workers) throws Exception {
+    int threads = workers.size();
+    BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(4 * threads);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> futures = new ArrayList<>();
-      // One worker per thread, each pulling files from a shared queue: its mappers and cipher are
-      // its own, like a DoFn instance's.
-      java.util.concurrent.ConcurrentLinkedQueue<InputFile> queue =
-          new java.util.concurrent.ConcurrentLinkedQueue<>(files);
-      for (int t = 0; t < threads; t++) {
+      for (Worker worker : workers) {
         futures.add(
             pool.submit(
                 () -> {
-                  Worker worker = new Worker();
-                  InputFile file;
-                  while ((file = queue.poll()) != null) {
-                    worker.readFile(file);
+                  Batch batch;
+                  while ((batch = queue.take()) != Batch.END) {
+                    worker.process(batch);
                   }
                   return null;
                 }));
+      }
+      try {
+        for (InputFile file : files) {
+          read(
+              file,
+              batch -> {
+                // A failed worker takes nothing more: stop reading rather than wait forever.
+                while (!queue.offer(batch, 1, TimeUnit.SECONDS)) {
+                  for (Future<?> f : futures) {
+                    if (f.isDone()) {
+                      f.get();
+                    }
+                  }
+                }
+              });
+        }
+      } finally {
+        for (int t = 0; t < threads; t++) {
+          queue.put(Batch.END);
+        }
       }
       for (Future<?> f : futures) {
         f.get();
       }
     } finally {
-      pool.shutdown();
+      pool.shutdownNow();
     }
-    // Finish: close every file, then move it to its final name.
-    for (PartitionWriter w : writers.values()) {
-      w.finish();
-    }
-    for (BufferedWriter w : deadLetters.values()) {
-      w.close();
-    }
-    for (PartitionWriter w : writers.values()) {
-      w.rename();
-    }
-    for (String kind : deadLetters.keySet()) {
-      Path tmp = temp.resolve("dead-" + kind + ".jsonl");
-      Path dest = lake.resolve(WriteDeadLetters.FOLDER).resolve(kind).resolve(fileName(".jsonl"));
-      Files.createDirectories(dest.getParent());
-      Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
-    }
-    InputFiles.deleteTree(temp);
   }
 
-  private String fileName(String suffix) {
-    // FileIO's default naming for the global window, pane 0, shard 0 of 1.
-    return WriteLakeTables.filePrefix(runId) + "-00000-of-00001" + suffix;
+  /** Lines of one file, with their line numbers (null bytes: a line over the size limit). */
+  record Batch(InputFile file, long[] lineNumbers, byte[][] lines, long[] lengths, int n) {
+    static final Batch END = new Batch(null, new long[0], new byte[0][], new long[0], 0);
   }
 
-  /** One worker's per-record state, as a DoFn instance's. */
+  @FunctionalInterface
+  interface BatchSink {
+    void accept(Batch batch) throws Exception;
+  }
+
+  private static final int BATCH_LINES = 256;
+  private static final long BATCH_BYTES = 1 << 20;
+
+  /** Reads a file as batches of lines of at most BATCH_LINES lines or about BATCH_BYTES bytes. */
+  static void read(InputFile file, BatchSink sink) throws Exception {
+    String name = file.path().toString();
+    InputStream raw = Files.newInputStream(file.path());
+    if (name.endsWith(".gz")) {
+      raw = new GZIPInputStream(raw, 1 << 16);
+    }
+    long[][] numbers = {new long[BATCH_LINES]};
+    byte[][][] lines = {new byte[BATCH_LINES][]};
+    long[][] lengths = {new long[BATCH_LINES]};
+    int[] n = {0};
+    long[] bytes = {0};
+    try (InputStream in = raw) {
+      JsonLines.read(
+          in,
+          MAX_RECORD_BYTES,
+          (lineNumber, line, length) -> {
+            int i = n[0]++;
+            numbers[0][i] = lineNumber;
+            lines[0][i] = line;
+            lengths[0][i] = length;
+            bytes[0] += line == null ? 0 : line.length;
+            if (n[0] == BATCH_LINES || bytes[0] >= BATCH_BYTES) {
+              try {
+                sink.accept(new Batch(file, numbers[0], lines[0], lengths[0], n[0]));
+              } catch (IOException | RuntimeException e) {
+                throw e;
+              } catch (Exception e) {
+                throw new IOException(e);
+              }
+              numbers[0] = new long[BATCH_LINES];
+              lines[0] = new byte[BATCH_LINES][];
+              lengths[0] = new long[BATCH_LINES];
+              n[0] = 0;
+              bytes[0] = 0;
+            }
+          });
+    }
+    if (n[0] > 0) {
+      sink.accept(new Batch(file, numbers[0], lines[0], lengths[0], n[0]));
+    }
+  }
+
+  /**
+   * One worker's state, as a DoFn instance's: its parser and cipher, and its own Parquet file per
+   * partition (shard {@code index} of {@code shards}, as FileIO names a bundle's shard) and its own
+   * dead letter file per kind.
+   */
   private final class Worker {
     private final PiiCipher cipher = keyset.cipher();
     private final RecordParser parser = new RecordParser(new PiiEncryptor(cipher), policy, dropped);
-    private final Map<String, List<GenericRecord>> buffers = new HashMap<>();
+    private final Map<String, PartitionWriter> writers = new HashMap<>();
+    private final Map<String, BufferedWriter> deadLetters = new HashMap<>();
+    private final int index;
+    private final int shards;
 
-    void readFile(InputFile file) throws IOException {
-      String name = file.path().toString();
-      InputStream raw = Files.newInputStream(file.path());
-      if (name.endsWith(".gz")) {
-        raw = new GZIPInputStream(raw, 1 << 16);
+    Worker(int index, int shards) {
+      this.index = index;
+      this.shards = shards;
+    }
+
+    void process(Batch batch) throws IOException {
+      String name = batch.file().path().toString();
+      for (int i = 0; i < batch.n(); i++) {
+        record(
+            batch.file().kind(),
+            name + ":" + batch.lineNumbers()[i],
+            batch.lines()[i],
+            batch.lengths()[i]);
       }
-      try (InputStream in = raw) {
-        JsonLines.read(
-            in,
-            MAX_RECORD_BYTES,
-            (lineNumber, bytes, length) ->
-                record(file.kind(), name + ":" + lineNumber, bytes, length));
-      }
-      flush();
     }
 
     private void record(RecordKind kind, String position, byte[] bytes, long length)
@@ -240,12 +350,12 @@ public final class Baseline {
         long micros = parsed.eventTimeMicros();
         for (RecordParser.TypedRow row : parsed.rows()) {
           String partition = LakePaths.partition(row.table(), parsed.tenant(), micros, false);
-          List<GenericRecord> buffer = buffers.computeIfAbsent(partition, p -> new ArrayList<>());
-          buffer.add(row.record());
-          if (buffer.size() >= FLUSH_ROWS) {
-            writer(partition).append(buffer);
-            buffer.clear();
+          PartitionWriter writer = writers.get(partition);
+          if (writer == null) {
+            writer = new PartitionWriter(partition, fileName(".parquet", index, shards));
+            writers.put(partition, writer);
           }
+          writer.append(row.record());
         }
         accepted.incrementAndGet();
       } catch (RecordRejectedException e) {
@@ -257,51 +367,75 @@ public final class Baseline {
                 e.getMessage(),
                 position,
                 bytes == null ? null : cipher.encryptRandomized(bytes));
-        BufferedWriter out = deadLetters.computeIfAbsent(kind.name(), k -> openDeadLetters(k));
-        synchronized (out) {
-          out.write(WriteDeadLetters.toJson(letter));
-          out.write('\n');
+        BufferedWriter out = deadLetters.get(kind.name());
+        if (out == null) {
+          out =
+              Files.newBufferedWriter(
+                  temp.resolve("dead-" + kind.name() + "-" + index + ".jsonl"),
+                  StandardCharsets.UTF_8);
+          deadLetters.put(kind.name(), out);
         }
+        out.write(WriteDeadLetters.toJson(letter));
+        out.write('\n');
       }
     }
 
-    void flush() throws IOException {
-      for (Map.Entry<String, List<GenericRecord>> e : buffers.entrySet()) {
-        if (!e.getValue().isEmpty()) {
-          writer(e.getKey()).append(e.getValue());
-          e.getValue().clear();
-        }
+    void finish() throws IOException {
+      for (PartitionWriter w : writers.values()) {
+        w.finish();
+      }
+      for (BufferedWriter w : deadLetters.values()) {
+        w.close();
+      }
+    }
+
+    void rename() throws IOException {
+      for (PartitionWriter w : writers.values()) {
+        w.rename();
+        files.incrementAndGet();
+      }
+      for (String kind : deadLetters.keySet()) {
+        Path tmp = temp.resolve("dead-" + kind + "-" + index + ".jsonl");
+        Path dest =
+            lake.resolve(WriteDeadLetters.FOLDER)
+                .resolve(kind)
+                .resolve(fileName(".jsonl", index, shards));
+        Files.createDirectories(dest.getParent());
+        Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }
 
-  private BufferedWriter openDeadLetters(String kind) {
-    try {
-      return Files.newBufferedWriter(
-          temp.resolve("dead-" + kind + ".jsonl"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private String fileName(String suffix, int shard, int shards) {
+    // FileIO's default naming for the global window, pane 0: shard i of n.
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s-%05d-of-%05d%s",
+        WriteLakeTables.filePrefix(runId),
+        shard,
+        shards,
+        suffix);
   }
 
-  private PartitionWriter writer(String partition) {
-    return writers.computeIfAbsent(partition, PartitionWriter::new);
-  }
-
-  /** The one Parquet file of a partition, written under a lock. */
+  /** One worker's Parquet file of one partition: only that worker writes it, no lock. */
   private final class PartitionWriter {
     private final String partition;
+    private final String table;
+    private final String finalName;
     private final Path tempFile;
+    private final AtomicLong tableRows;
     private ParquetWriter<GenericRecord> writer;
 
-    PartitionWriter(String partition) {
+    PartitionWriter(String partition, String finalName) {
       this.partition = partition;
+      this.table = partition.substring(0, partition.indexOf('/'));
+      this.finalName = finalName;
       this.tempFile = temp.resolve(java.util.UUID.randomUUID() + ".parquet");
+      this.tableRows = rowsByTable.computeIfAbsent(table, t -> new AtomicLong());
     }
 
-    synchronized void append(List<GenericRecord> records) throws IOException {
+    void append(GenericRecord record) throws IOException {
       if (writer == null) {
-        String table = partition.substring(0, partition.indexOf('/'));
         writer =
             AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(tempFile))
                 .withSchema(LakeTables.byName(table).avroSchema())
@@ -311,22 +445,18 @@ public final class Baseline {
                 .withRowGroupSize(WriteLakeTables.ROW_GROUP_BYTES)
                 .build();
       }
-      for (GenericRecord r : records) {
-        writer.write(r);
-      }
-      rowsByTable
-          .computeIfAbsent(partition.substring(0, partition.indexOf('/')), t -> new AtomicLong())
-          .addAndGet(records.size());
+      writer.write(record);
+      tableRows.incrementAndGet();
     }
 
-    synchronized void finish() throws IOException {
+    void finish() throws IOException {
       if (writer != null) {
         writer.close();
       }
     }
 
     void rename() throws IOException {
-      Path dest = lake.resolve(partition).resolve(fileName(".parquet"));
+      Path dest = lake.resolve(partition).resolve(finalName);
       Files.createDirectories(dest.getParent());
       Files.move(tempFile, dest, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -15,15 +15,18 @@ import java.util.regex.Pattern;
 
 /**
  * The batch variants, each a child JVM over the same input: the plain-Java baseline (1 thread and
- * one per core) and the pipeline on the DirectRunner, on the embedded FlinkRunner to a local lake,
- * and on the FlinkRunner to S3Proxy plus ClickHouse. Each run's lake is checked against the
- * baseline's (rows, Parquet schemas, partitions, codecs per table); the ClickHouse run's tables
- * against the baseline's row counts.
+ * one per core), the outside peers ({@link DuckDbPeer}, {@link ClickHouseBulkPeer}: they time their
+ * own work) and the pipeline on the DirectRunner, on the embedded FlinkRunner to a local lake, and
+ * on the FlinkRunner to S3Proxy plus ClickHouse. Each run's lake is checked against the baseline's
+ * (rows, Parquet schemas, partitions, codecs per table); the ClickHouse run's tables against the
+ * baseline's row counts.
  */
 final class BatchBench {
   enum Variant {
     BASELINE_1T("baseline-1t"),
     BASELINE_NT("baseline-Nt"),
+    DUCKDB("duckdb"),
+    CLICKHOUSE_BULK("clickhouse-bulk"),
     DIRECT("direct"),
     FLINK("flink"),
     FLINK_S3_CH("flink-s3-ch");
@@ -36,6 +39,11 @@ final class BatchBench {
 
     boolean baseline() {
       return this == BASELINE_1T || this == BASELINE_NT;
+    }
+
+    /** An outside peer: times its own work and prints it (a {@code PEER} line). */
+    boolean peer() {
+      return this == DUCKDB || this == CLICKHOUSE_BULK;
     }
   }
 
@@ -83,6 +91,20 @@ final class BatchBench {
       args.add("--input=" + input.dir());
       args.add("--lake=" + lake);
       args.add("--threads=" + cores(variant));
+    } else if (variant == Variant.DUCKDB) {
+      mainClass = DuckDbPeer.class.getName();
+      classpath = config.benchClasspath() + java.io.File.pathSeparator + DuckDbPeer.jar();
+      args.add("--input=" + input.dir());
+      args.add("--lake=" + lake);
+      args.add("--threads=" + cores(variant));
+    } else if (variant == Variant.CLICKHOUSE_BULK) {
+      mainClass = ClickHouseBulkPeer.class.getName();
+      classpath = config.benchClasspath();
+      args.add("--input=" + input.dir());
+      args.add("--spool=" + runDir.resolve("spool"));
+      args.add("--clickhouse=" + config.clickhouseUrl());
+      args.add("--credentials=" + Services.clickhouseCredentials());
+      args.add("--database=" + database);
     } else {
       mainClass = "io.datalake.pipelines.DatalakePipeline";
       classpath = config.jar().toString();
@@ -139,16 +161,27 @@ final class BatchBench {
     }
     double wall = result.wallSeconds();
     boolean ok = result.exitCode() == 0 && !result.timedOut();
+    double timed = variant.peer() ? peerSeconds(child.log()) : Double.NaN;
+    if (variant.peer() && startup > 0 && !Double.isNaN(timed)) {
+      // A peer times its own work: the rest of its wall time is its start-up.
+      startup = Math.max(0.001, wall - timed);
+    }
     String check;
     if (!ok) {
       check =
           (result.timedOut() ? "timed out" : "exit " + result.exitCode()) + ": " + lastError(child);
-    } else if (variant == Variant.FLINK_S3_CH) {
-      check = checkClickHouse(database, input.records());
+    } else if (variant.peer() && Double.isNaN(timed)) {
+      check = "no PEER line with its timing in " + child.log();
+      ok = false;
+    } else if (variant == Variant.FLINK_S3_CH || variant == Variant.CLICKHOUSE_BULK) {
+      check = checkClickHouse(variant, database, input.records());
       ok = check.startsWith("ok");
     } else {
       LakeStats stats = LakeStats.read(lake);
-      if (variant.baseline() && referenceRecords != input.records()) {
+      if (variant == Variant.DUCKDB) {
+        check = checkPrimaryTables(stats, input.records());
+        ok = check.startsWith("ok");
+      } else if (variant.baseline() && referenceRecords != input.records()) {
         reference = stats;
         referenceRecords = input.records();
         check =
@@ -174,6 +207,9 @@ final class BatchBench {
     if (variant == Variant.FLINK_S3_CH && !config.keep()) {
       cleanupS3AndClickHouse(s3Prefix, database);
     }
+    if (variant == Variant.CLICKHOUSE_BULK && !config.keep()) {
+      cleanupS3AndClickHouse(null, database);
+    }
     if (!config.keep()
         && !(variant.baseline() && referenceRecords == input.records() && reference != null)) {
       InputFiles.deleteTree(lake);
@@ -181,9 +217,14 @@ final class BatchBench {
     double steady = Math.max(0.001, wall - startup);
     double rps = input.records() / steady;
     // Too short a run to tell its steady part from the start-up's noise: no rate.
-    boolean measurable = startup > 0 && steady >= Math.max(1.0, 0.1 * wall);
+    // A peer's steady time is what it timed itself, apart from its start-up: no noise to separate.
+    boolean measurable =
+        startup > 0 && (variant.peer() ? steady > 0.01 : steady >= Math.max(1.0, 0.1 * wall));
     if (startup > 0 && !measurable) {
       check = check + "; too short to separate from the start-up: no rate";
+    }
+    if (variant.baseline() && ok) {
+      check = check + cpuUse(child.log());
     }
     double job = jobSeconds(child.log());
     Results.BatchRun run =
@@ -223,6 +264,78 @@ final class BatchBench {
         Bench.mb(result.peakLiveBytes()),
         check);
     return run;
+  }
+
+  private static final Pattern PEER_SECONDS = Pattern.compile("^PEER .*\\bseconds=([0-9.]+)");
+
+  private static final Pattern BASELINE_CPU =
+      Pattern.compile("^BASELINE .*\\bcpu=([0-9.]+) seconds=([0-9.]+)");
+
+  /** The baseline's CPU seconds over its processing seconds (its BASELINE line), as text. */
+  static String cpuUse(Path log) {
+    try {
+      for (String line : Files.readAllLines(log)) {
+        Matcher m = BASELINE_CPU.matcher(line);
+        if (m.find()) {
+          double cpu = Double.parseDouble(m.group(1));
+          double seconds = Double.parseDouble(m.group(2));
+          return String.format(
+              java.util.Locale.ROOT,
+              "; CPU %.1f s in %.1f s: %.2f cores busy",
+              cpu,
+              seconds,
+              cpu / Math.max(1e-9, seconds));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+    return "";
+  }
+
+  /** The seconds a peer timed itself (its {@code PEER} line); NaN when it printed none. */
+  static double peerSeconds(Path log) {
+    try {
+      for (String line : Files.readAllLines(log)) {
+        Matcher m = PEER_SECONDS.matcher(line);
+        if (m.find()) {
+          return Double.parseDouble(m.group(1));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+
+  /**
+   * DuckDB's lake against the baseline's: each of its tables (the kinds' primary tables) with the
+   * same rows and partitions. Its schemas differ by design (no typing rules).
+   */
+  private String checkPrimaryTables(LakeStats stats, long records) {
+    if (stats.tables().isEmpty()) {
+      return "empty lake";
+    }
+    if (reference == null || referenceRecords != records) {
+      return "ok (" + String.format("%,d", stats.rows()) + " rows, no baseline to compare with)";
+    }
+    List<String> diff = new ArrayList<>();
+    for (Map.Entry<String, LakeStats.Table> e : stats.tables().entrySet()) {
+      LakeStats.Table base = reference.tables().get(e.getKey());
+      if (base == null) {
+        diff.add(e.getKey() + ": not in the baseline lake");
+      } else if (base.rows() != e.getValue().rows()) {
+        diff.add(e.getKey() + ": " + e.getValue().rows() + " rows, baseline " + base.rows());
+      } else if (!base.partitions().equals(e.getValue().partitions())) {
+        diff.add(e.getKey() + ": partitions differ from the baseline's");
+      }
+    }
+    return diff.isEmpty()
+        ? "ok (the "
+            + stats.tables().size()
+            + " primary tables: same rows and partitions as the baseline's; no child tables, no"
+            + " PII, no typing)"
+        : "DIFFERS: " + String.join("; ", diff);
   }
 
   /** Drops the current size's baseline lake (after all its variants ran). */
@@ -312,7 +425,7 @@ final class BatchBench {
   }
 
   /** Rows per ClickHouse table of this run's database against the baseline's lake rows. */
-  private String checkClickHouse(String database, long records) {
+  private String checkClickHouse(Variant variant, String database, long records) {
     try {
       ClickHouseClient ch = Services.clickhouse(config);
       Map<String, Long> counts = new TreeMap<>();
@@ -348,7 +461,10 @@ final class BatchBench {
         diff.add("current_entities: missing");
       }
       return diff.isEmpty()
-          ? "ok (ClickHouse rows per table = the baseline lake's; lake on S3 checked by the run's own summary)"
+          ? "ok (ClickHouse rows per table = the baseline lake's"
+              + (variant == Variant.CLICKHOUSE_BULK
+                  ? ")"
+                  : "; lake on S3 checked by the run's own summary)")
           : "DIFFERS: " + String.join("; ", diff);
     } catch (RuntimeException e) {
       return "ClickHouse check failed: " + e.getMessage();
@@ -360,6 +476,9 @@ final class BatchBench {
       Services.clickhouse(config).execute("DROP DATABASE IF EXISTS `" + database + "`");
     } catch (RuntimeException e) {
       Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
+    }
+    if (prefix == null) {
+      return;
     }
     try {
       Services.deleteS3Prefix(config, prefix);

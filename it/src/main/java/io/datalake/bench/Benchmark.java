@@ -17,11 +17,13 @@ import java.util.TreeSet;
 
 /**
  * {@code ./datalake bench}: throughput, freshness and memory of the pipeline against a plain-Java
- * baseline, on the same generated input. Batch: the baseline on 1 thread and on one per core, the
- * pipeline on the DirectRunner and the embedded FlinkRunner to a local lake, and on Flink to
- * S3Proxy plus ClickHouse, at each size. Streaming: Kafka to lake and ClickHouse on Flink at each
- * offered rate. Every run is its own JVM. Writes results.json, results.md and chart.svg into {@code
- * --out}. Not a test: nothing here asserts a timing.
+ * baseline, on the same generated input. Batch: the baseline on 1 thread and on one per core, two
+ * outside peers (DuckDB writing the same partitioned Parquet, ClickHouse's own bulk insert of the
+ * warehouse rows), the pipeline on the DirectRunner and the embedded FlinkRunner to a local lake,
+ * and on Flink to S3Proxy plus ClickHouse, at each size; every run against all four yardsticks.
+ * Streaming: Kafka to lake and ClickHouse on Flink at each offered rate. Every run is its own JVM.
+ * Writes results.json, results.md and chart.svg into {@code --out}, lists every figure more than
+ * 10% worse than the recorded ones ({@code --record}). Not a test: nothing here asserts a timing.
  */
 public final class Benchmark {
   private Benchmark() {}
@@ -72,7 +74,8 @@ public final class Benchmark {
   }
 
   static final List<String> PARTS =
-      List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming");
+      List.of(
+          "baseline", "duckdb", "clickhouse-bulk", "direct", "flink", "flink-s3-ch", "streaming");
   static final long TINY = 70;
 
   /**
@@ -109,13 +112,22 @@ public final class Benchmark {
                             warm-up (default 60; 0: measure from the first second)
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
-        --only P,P          parts to run, of baseline,direct,flink,flink-s3-ch,streaming (default all)
+        --only P,P          parts to run, of baseline,duckdb,clickhouse-bulk,direct,flink,flink-s3-ch,
+                            streaming (default all); duckdb and clickhouse-bulk are the outside peers
+                            (DuckDB JSON to partitioned Parquet; ClickHouse's JSONEachRow bulk insert)
         --cores N           baseline threads and runner parallelism (default: the machine's, %d)
         --heap SIZE         -Xmx of every measured JVM (default 1g)
         --direct-max N      largest size run on the DirectRunner (default 100000)
         --s3-max N          largest size run on Flink to S3Proxy + ClickHouse (default 100000)
         --repeat N          run each batch variant N times and keep the median (a shared machine is noisy;
-                            default 1); peak memory is the largest of the N
+                            default 1); peak memory is the largest of the N; each streaming rate N times,
+                            keeping the run of median ClickHouse p95
+        --record            also write every figure of this run to --recorded, the new reference
+        --recorded FILE     the recorded figures every run is compared with; figures more than 10%%
+                            worse are printed and listed in results.md (default
+                            it/bench-results/recorded.json)
+        --duckdb-jar JAR    DuckDB's JDBC jar for the duckdb peer (default: from the local Maven
+                            repository)
         --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
         --window S          streaming: --windowSeconds of the pipeline (default 10)
         --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
@@ -161,9 +173,11 @@ public final class Benchmark {
           "s3-secret-key",
           "jar",
           "batch-timeout",
-          "repeat");
+          "repeat",
+          "recorded",
+          "duckdb-jar");
 
-  static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h");
+  static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h", "record");
 
   public static void main(String[] args) throws Exception {
     Map<String, String> flags =
@@ -189,6 +203,15 @@ public final class Benchmark {
             ? null
             : Bench.parseOrExit("./datalake bench", () -> config(flags, project, out));
     Files.createDirectories(out);
+    Path recorded =
+        Path.of(
+                flags.getOrDefault(
+                    "recorded", project.resolve("it/bench-results/recorded.json").toString()))
+            .toAbsolutePath()
+            .normalize();
+    if (flags.containsKey("duckdb-jar")) {
+      System.setProperty("datalake.duckdb.jar", flags.get("duckdb-jar"));
+    }
     if (flags.containsKey("render")) {
       Results r = Results.load(out.resolve("results.json"));
       // Failed runs: their error line as read from their logs now.
@@ -222,6 +245,7 @@ public final class Benchmark {
           }
         }
       }
+      compare(r, recorded);
       Report.write(out, r);
       System.out.println(
           "bench: wrote " + out.resolve("results.md") + " and " + out.resolve("chart.svg"));
@@ -245,6 +269,7 @@ public final class Benchmark {
         config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
     r.settings.put("parts", String.join(",", config.parts()));
     r.settings.put("repeat", Integer.toString(config.repeat()));
+    r.settings.put("command", command(args));
     Bench.progress(
         "plan: %s; sizes %s, rates %s/s for %d s each, %d cores, -Xmx%s; results in %s",
         String.join(",", config.parts()),
@@ -266,12 +291,47 @@ public final class Benchmark {
     } finally {
       r.finished = now();
       r.machine.put("load at the end", Bench.loadAverage());
+      compare(r, recorded);
       r.save(json);
       Report.write(out, r);
+    }
+    for (Results.Regression g : r.regressions) {
+      Bench.progress("WORSE than recorded: %s", Figures.describe(g));
+    }
+    if (flags.containsKey("record")) {
+      Figures.save(recorded, r);
+      Bench.progress("recorded %d figures in %s", r.figures.size(), recorded);
     }
     Bench.progress("done: %s, %s, %s", out.resolve("results.md"), out.resolve("chart.svg"), json);
     System.out.println();
     System.out.println(Report.markdown(r).split("\n## Method")[0]);
+  }
+
+  /** The command line as run, without the values of secret options. */
+  private static String command(String[] args) {
+    List<String> shown = new ArrayList<>();
+    for (String a : args) {
+      shown.add(a.startsWith("--s3-access-key") || a.startsWith("--s3-secret-key") ? "" : a);
+    }
+    shown.removeIf(String::isEmpty);
+    return ("./datalake bench " + String.join(" ", shown)).trim();
+  }
+
+  /** The ratios, the figures, and the figures worse than the recorded ones (when recorded). */
+  private static void compare(Results r, Path recorded) {
+    r.ratios = Report.ratios(r);
+    r.figures = Figures.of(r);
+    r.regressions = new ArrayList<>();
+    r.recordedFrom = null;
+    if (Files.isRegularFile(recorded)) {
+      try {
+        Figures.Recorded was = Figures.load(recorded);
+        r.recordedFrom = recorded.getFileName() + " (run of " + was.started() + ")";
+        r.regressions = Figures.compare(was.figures(), r.figures);
+      } catch (java.io.IOException | RuntimeException e) {
+        r.notes.add("Could not read the recorded figures " + recorded + ": " + e.getMessage());
+      }
+    }
   }
 
   private static void runBatch(Config config, Results r, Path json, Path out) throws Exception {
@@ -279,6 +339,12 @@ public final class Benchmark {
     if (config.wants("baseline")) {
       variants.add(BatchBench.Variant.BASELINE_1T);
       variants.add(BatchBench.Variant.BASELINE_NT);
+    }
+    if (config.wants("duckdb")) {
+      variants.add(BatchBench.Variant.DUCKDB);
+    }
+    if (config.wants("clickhouse-bulk")) {
+      variants.add(BatchBench.Variant.CLICKHOUSE_BULK);
     }
     if (config.wants("direct")) {
       variants.add(BatchBench.Variant.DIRECT);
@@ -381,7 +447,10 @@ public final class Benchmark {
       return runs.get(0);
     }
     List<Results.BatchRun> sorted = new ArrayList<>(runs);
-    sorted.sort(java.util.Comparator.comparingDouble(Results.BatchRun::wallSeconds));
+    // By steady time where there is one (a peer's wall time includes untimed preparation).
+    sorted.sort(
+        java.util.Comparator.comparingDouble(
+            (Results.BatchRun b) -> b.steadySeconds() > 0 ? b.steadySeconds() : b.wallSeconds()));
     Results.BatchRun m = sorted.get(n / 2);
     boolean allOk = runs.stream().allMatch(Results.BatchRun::ok);
     String note =
@@ -428,7 +497,21 @@ public final class Benchmark {
     StreamingBench bench = new StreamingBench(config);
     for (int rate : config.rates()) {
       try {
-        r.streaming.add(bench.run(rate));
+        List<Results.StreamRun> runs = new ArrayList<>();
+        for (int i = 0; i < config.repeat(); i++) {
+          if (config.repeat() > 1) {
+            Bench.progress("streaming %d/s: repeat %d of %d", rate, i + 1, config.repeat());
+          }
+          runs.add(bench.run(rate));
+        }
+        // The run of median ClickHouse p95 (a run with no p95 sorts last).
+        runs.sort(
+            java.util.Comparator.comparingDouble(
+                (Results.StreamRun s) ->
+                    Double.isNaN(s.clickhouseFreshness()[1])
+                        ? Double.MAX_VALUE
+                        : s.clickhouseFreshness()[1]));
+        r.streaming.add(runs.get(runs.size() / 2));
       } catch (Exception e) {
         Bench.progress("streaming %d/s: FAILED: %s", rate, e.getMessage());
         r.notes.add("Streaming at " + rate + "/s failed: " + e.getMessage());
@@ -443,6 +526,20 @@ public final class Benchmark {
   }
 
   private static void checkServices(Config config, Set<String> parts, Results r) {
+    if (parts.contains("clickhouse-bulk")) {
+      String problem = Services.clickhouseProblem(config);
+      if (problem != null) {
+        Bench.progress("skipping clickhouse-bulk: %s (./datalake up)", problem);
+        r.notes.add("clickhouse-bulk skipped: " + problem);
+        parts.remove("clickhouse-bulk");
+      }
+    }
+    if (parts.contains("duckdb") && DuckDbPeer.jar() == null) {
+      String problem = "no DuckDB JDBC jar in the local Maven repository (--duckdb-jar JAR)";
+      Bench.progress("skipping duckdb: %s", problem);
+      r.notes.add("duckdb skipped: " + problem);
+      parts.remove("duckdb");
+    }
     if (parts.contains("flink-s3-ch")) {
       String problem = Services.s3Problem(config);
       if (problem == null) {

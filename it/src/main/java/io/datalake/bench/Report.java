@@ -50,10 +50,9 @@ final class Report {
                 + ", out-of-orderness "
                 + r.settings.get("maxOutOfOrderness")));
     md.append(
-        "| variant | records | wall s | start-up s | steady s | records/s | MB/s | × baseline | peak RSS MB | heap peak / live MB | |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        "| variant | records | wall s | start-up s | steady s | records/s | MB/s | × baseline-1t | × baseline-Nt | × duckdb | × clickhouse-bulk | peak RSS MB | heap peak / live MB | |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (Results.BatchRun b : inVariantOrder(r.batch)) {
-      double base = baselineRps(r, b.records(), b.cores());
       boolean rate = b.ok() && b.recordsPerSecond() > 0;
       String status =
           b.ok()
@@ -70,9 +69,7 @@ final class Report {
               b.steadySeconds(),
               rate ? String.format("%,.0f", b.recordsPerSecond()) : "-",
               rate ? String.format(Locale.ROOT, "%.1f", b.mbPerSecond()) : "-",
-              rate && base > 0
-                  ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base)
-                  : "-",
+              ratioCells(r, b),
               Bench.mb(b.rssBytes()),
               Bench.mb(b.heapPeakBytes()),
               Bench.mb(b.heapLiveBytes()),
@@ -123,9 +120,11 @@ final class Report {
   private static int order(String variant) {
     return switch (variant) {
       case "baseline-1t" -> 0;
-      case "direct" -> 2;
-      case "flink" -> 3;
-      case "flink-s3-ch" -> 4;
+      case "duckdb" -> 2;
+      case "clickhouse-bulk" -> 3;
+      case "direct" -> 4;
+      case "flink" -> 5;
+      case "flink-s3-ch" -> 6;
       default -> variant.startsWith("baseline-") ? 1 : 9;
     };
   }
@@ -144,6 +143,59 @@ final class Report {
         .findFirst()
         .orElse(Double.NaN);
   }
+
+  /** records/s of a yardstick variant at a size (the N-thread baseline: "baseline-Nt"), or NaN. */
+  private static double yardstickRps(Results r, long records, String variant) {
+    return r.batch.stream()
+        .filter(
+            b ->
+                b.records() == records
+                    && (variant.equals("baseline-Nt")
+                        ? b.variant().startsWith("baseline-") && !b.variant().equals("baseline-1t")
+                        : b.variant().equals(variant))
+                    && b.ok()
+                    && b.recordsPerSecond() > 0)
+        .mapToDouble(Results.BatchRun::recordsPerSecond)
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
+  /** Every rated batch run against the four yardsticks of its size. */
+  static List<Results.Ratios> ratios(Results r) {
+    List<Results.Ratios> out = new ArrayList<>();
+    for (Results.BatchRun b : inVariantOrder(r.batch)) {
+      double v = b.ok() && b.recordsPerSecond() > 0 ? b.recordsPerSecond() : Double.NaN;
+      out.add(
+          new Results.Ratios(
+              b.variant(),
+              b.records(),
+              v,
+              v / yardstickRps(r, b.records(), "baseline-1t"),
+              v / yardstickRps(r, b.records(), "baseline-Nt"),
+              v / yardstickRps(r, b.records(), "duckdb"),
+              v / yardstickRps(r, b.records(), "clickhouse-bulk")));
+    }
+    return out;
+  }
+
+  /** The four ratio cells of a run: × baseline-1t, × baseline-Nt, × duckdb, × clickhouse-bulk. */
+  private static String ratioCells(Results r, Results.BatchRun b) {
+    boolean rate = b.ok() && b.recordsPerSecond() > 0;
+    StringBuilder cells = new StringBuilder();
+    for (String y : YARDSTICKS) {
+      double base = yardstickRps(r, b.records(), y);
+      cells
+          .append(cells.length() == 0 ? "" : " | ")
+          .append(
+              rate && base > 0
+                  ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base)
+                  : "-");
+    }
+    return cells.toString();
+  }
+
+  private static final List<String> YARDSTICKS =
+      List.of("baseline-1t", "baseline-Nt", "duckdb", "clickhouse-bulk");
 
   static String markdown(Results r) {
     StringBuilder md = new StringBuilder();
@@ -226,7 +278,30 @@ final class Report {
                 s.check()));
       }
     }
-    md.append("\n## Targets (issue #6, 2 cores)\n\n");
+    md.append("\n## Against the recorded figures\n\n");
+    if (r.recordedFrom == null) {
+      md.append("No recorded figures to compare with (`./datalake bench --record` keeps them).\n");
+    } else if (r.regressions.isEmpty()) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "No figure is more than %.0f%% worse than recorded in %s (%d figures compared by name).%n",
+              100 * Figures.THRESHOLD,
+              r.recordedFrom,
+              r.figures.size()));
+    } else {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "**%d figures more than %.0f%% worse** than recorded in %s:%n%n",
+              r.regressions.size(),
+              100 * Figures.THRESHOLD,
+              r.recordedFrom));
+      for (Results.Regression g : r.regressions) {
+        md.append("- ").append(Figures.describe(g)).append('\n');
+      }
+    }
+    md.append("\n## Targets (issues #6 and #16, 2 cores)\n\n");
     md.append(targets(r));
     if (r.profile != null) {
       md.append("\n## Profile (JFR) of ").append(r.profile.run()).append("\n\n");
@@ -281,13 +356,12 @@ final class Report {
 
   private static void batchTable(StringBuilder md, Results r, List<Results.BatchRun> runs) {
     md.append(
-        "| variant | cores | records | input MB | wall s | start-up s | steady s | Flink job s | records/s | MB/s | × baseline (same cores) | peak RSS MB | peak heap MB | live heap MB | GCs | check |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        "| variant | cores | records | input MB | wall s | start-up s | steady s | Flink job s | records/s | MB/s | × baseline-1t | × baseline-Nt | × duckdb | × clickhouse-bulk | peak RSS MB | peak heap MB | live heap MB | GCs | check |\n");
+    md.append(
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (Results.BatchRun b : inVariantOrder(runs)) {
-      double base = baselineRps(r, b.records(), b.cores());
       boolean rate = b.ok() && b.recordsPerSecond() > 0;
-      String ratio =
-          rate && base > 0 ? String.format(Locale.ROOT, "%.2f", b.recordsPerSecond() / base) : "-";
+      String ratio = ratioCells(r, b);
       md.append(
           String.format(
               Locale.ROOT,
@@ -351,6 +425,30 @@ final class Report {
     } else if (r.batch.stream().noneMatch(b -> b.variant().equals("flink"))) {
       t.append("- Batch on FlinkRunner: not run.\n");
     }
+    // Issue 16: against the scaling N-thread baseline, at every size run.
+    for (Results.BatchRun b : inVariantOrder(r.batch)) {
+      double want =
+          b.variant().equals("flink") ? 0.7 : b.variant().equals("flink-s3-ch") ? 0.5 : Double.NaN;
+      if (Double.isNaN(want)) {
+        continue;
+      }
+      double ratio = b.recordsPerSecond() / yardstickRps(r, b.records(), "baseline-Nt");
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "- %s at %,d records ≥ %.1f × the %d-thread baseline: %s.%n",
+              b.variant(),
+              b.records(),
+              want,
+              b.cores(),
+              !b.ok() || Double.isNaN(ratio)
+                  ? "no rate (failed, too short, or no baseline)"
+                  : String.format(
+                      Locale.ROOT,
+                      "**%.2f ×**: %s",
+                      ratio,
+                      ratio >= want ? "met" : "**not met**")));
+    }
     Results.StreamRun s2000 =
         r.streaming.stream().filter(s -> s.offeredRate() == 2000).findFirst().orElse(null);
     if (s2000 != null) {
@@ -410,10 +508,28 @@ final class Report {
         Java (no Beam) doing the same per-record work with the project's classes (Jackson parse, dropped fields,
         PiiEncryptor with Tink AES-SIV, RecordMappers, JsonTyper to Avro, LakePaths) and writing the same Parquet files
         with parquet-avro's AvroParquetWriter (same schemas, SNAPPY, 64 MB row groups, one file per partition, temporary
-        name then rename), on 1 thread and on one thread per core (whole files from a shared queue). `direct` is the
-        pipeline on the DirectRunner (`--targetParallelism` = cores), `flink` on the embedded FlinkRunner
-        (`--flinkMaster=[local] --parallelism` = cores) to a local lake, `flink-s3-ch` the same to S3Proxy and
-        ClickHouse (a fresh database per run).
+        name then rename), on 1 thread and on one worker per core (`baseline-Nt`: one reader thread hands batches of
+        256 lines to the workers through a bounded queue; each worker writes its own file per partition, no shared
+        lock). `direct` is the pipeline on the DirectRunner (`--targetParallelism` = cores), `flink` on the embedded
+        FlinkRunner (`--flinkMaster=[local] --parallelism` = cores) to a local lake, `flink-s3-ch` the same to S3Proxy
+        and ClickHouse (a fresh database per run).
+      - **Outside peers**, each its own JVM on the same input, timing its own work (the rest of its wall time is its
+        start-up): `duckdb` is DuckDB (JDBC, in-process, threads = cores) writing each kind's records with their
+        top-level fields (columns named from the kind's first record, nested values as JSON) to the kind's primary
+        table as the same Hive partitions (`COPY ... PARTITION_BY (org_id, year, month, day)`, SNAPPY): no child
+        tables, PII, dropped fields, typing rules or dead letters, so a floor for JSON to partitioned Parquet here;
+        checked to give each primary table the baseline's rows and partitions. `clickhouse-bulk` is ClickHouse's own
+        bulk insert of the pipeline's warehouse rows (made with the project's parser and warehouse column
+        definitions, spooled to files, untimed): one `INSERT ... FORMAT JSONEachRow` over HTTP per table into tables
+        made by `prepareSchema` in a scratch database; timed from the first request to the last answer; checked
+        like `flink-s3-ch`. Its records/s is input records / insert time: the warehouse sink's limit on this server.
+      - **Ratios**: every rated run's records/s divided by the 1-thread baseline's, the N-thread baseline's,
+        DuckDB's and ClickHouse bulk's, all at the same size in the same run.
+      - **No regression**: every figure (rates, steady, wall and start-up seconds, peak memory, streaming
+        freshness, lag, records not seen) is compared by name with the recorded ones (`--record` keeps them, in
+        it/bench-results/recorded.json by default); a figure worse by more than 10% is listed above. With
+        `--repeat N` every batch figure, start-up included, is the median run's and each streaming rate's the run
+        of median ClickHouse p95.
       - **Checks**: every pipeline run must exit 0 (the pipeline itself fails when its summary does not balance). Each
         local lake is compared with the baseline lake of the same input: rows, Parquet schema, partitions and codecs per
         table, dead letters. The ClickHouse run's rows per table are compared with the baseline lake's.

@@ -30,6 +30,36 @@ final class Results {
   public Profile profile;
   public List<String> notes = new ArrayList<>();
 
+  /** Each batch run's records/s against the yardsticks of the same size (see {@link Ratios}). */
+  public List<Ratios> ratios = new ArrayList<>();
+
+  /** Every figure of this run by name, as {@code --record} keeps them (see {@link Figures}). */
+  public Map<String, Double> figures = new LinkedHashMap<>();
+
+  /** The recorded figures compared with: file and when they were measured; null when none. */
+  public String recordedFrom;
+
+  /** The figures more than 10% worse than the recorded ones. */
+  public List<Regression> regressions = new ArrayList<>();
+
+  /**
+   * One batch run's rate against the yardsticks measured in the same benchmark run at the same
+   * size: the 1-thread baseline, the N-thread baseline, DuckDB, ClickHouse's bulk insert (ratios of
+   * records/s; NaN where that yardstick did not run or had no rate).
+   */
+  public record Ratios(
+      String variant,
+      long records,
+      double recordsPerSecond,
+      double vsBaseline1t,
+      double vsBaselineNt,
+      double vsDuckdb,
+      double vsClickhouseBulk) {}
+
+  /** A figure worse than its recorded value by more than the threshold. */
+  public record Regression(
+      String figure, double recorded, double now, double worsePercent, boolean higherIsBetter) {}
+
   /** One batch run of one variant over one input. */
   public record BatchRun(
       String variant,

@@ -1,0 +1,136 @@
+package io.datalake.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The no-regression guard: every figure of a run flattened to a name ({@code
+ * batch.<variant>.<records>.recordsPerSecond}, {@code streaming.<rate>.clickhouseP95Seconds}, ...),
+ * recorded to a file with {@code --record} (it/bench-results/recorded.json by default) and compared
+ * with the recorded ones on every run: a figure worse by more than {@link #THRESHOLD} is listed.
+ * Rates are better higher; seconds, memory, lag and losses lower.
+ */
+final class Figures {
+  private Figures() {}
+
+  /** Worse by more than this fraction of the recorded value counts as a regression. */
+  static final double THRESHOLD = 0.10;
+
+  private static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .build();
+
+  /** What {@code --record} keeps: when and where the figures were measured, and the figures. */
+  public record Recorded(
+      String started,
+      Map<String, String> machine,
+      Map<String, String> settings,
+      Map<String, Double> figures) {}
+
+  /** Every figure of the run by name; figures that were not measured (NaN) are left out. */
+  static Map<String, Double> of(Results r) {
+    Map<String, Double> f = new LinkedHashMap<>();
+    for (Results.BatchRun s : r.startup) {
+      if (s.ok()) {
+        put(f, "startup." + s.variant() + ".wallSeconds", s.wallSeconds());
+      }
+    }
+    for (Results.BatchRun b : r.batch) {
+      if (!b.ok()) {
+        continue;
+      }
+      String k = "batch." + b.variant() + "." + b.records() + ".";
+      put(f, k + "recordsPerSecond", b.recordsPerSecond());
+      put(f, k + "steadySeconds", b.steadySeconds());
+      put(f, k + "wallSeconds", b.wallSeconds());
+      put(f, k + "peakRssMb", b.rssBytes() / 1e6);
+      put(f, k + "peakHeapMb", b.heapPeakBytes() / 1e6);
+    }
+    for (Results.StreamRun s : r.streaming) {
+      String k = "streaming." + s.offeredRate() + ".";
+      put(f, k + "sustainedPerSecond", s.sustainedPerSecond());
+      put(f, k + "clickhouseP50Seconds", s.clickhouseFreshness()[0]);
+      put(f, k + "clickhouseP95Seconds", s.clickhouseFreshness()[1]);
+      put(f, k + "clickhouseP99Seconds", s.clickhouseFreshness()[2]);
+      put(f, k + "parquetP95Seconds", s.parquetFreshness()[1]);
+      put(f, k + "maxLag", s.maxLag());
+      put(f, k + "notSeen", s.lost());
+      put(f, k + "peakRssMb", s.rssBytes() / 1e6);
+    }
+    return f;
+  }
+
+  private static void put(Map<String, Double> f, String name, double value) {
+    if (!Double.isNaN(value) && !Double.isInfinite(value)) {
+      f.put(name, value);
+    }
+  }
+
+  /** Rates are better higher; every other figure (seconds, MB, lag, records not seen) lower. */
+  static boolean higherIsBetter(String figure) {
+    return figure.endsWith("PerSecond");
+  }
+
+  /**
+   * The figures worse than recorded by more than the threshold. A figure recorded as 0 (no lag,
+   * nothing lost) counts as worse when it is now above 0.
+   */
+  static List<Results.Regression> compare(Map<String, Double> recorded, Map<String, Double> now) {
+    List<Results.Regression> out = new ArrayList<>();
+    for (Map.Entry<String, Double> e : now.entrySet()) {
+      Double was = recorded.get(e.getKey());
+      if (was == null) {
+        continue;
+      }
+      double v = e.getValue();
+      boolean higher = higherIsBetter(e.getKey());
+      double worse = higher ? was - v : v - was;
+      double percent = was == 0 ? (worse > 0 ? Double.POSITIVE_INFINITY : 0) : 100 * worse / was;
+      if (worse > 0 && (was == 0 || worse > THRESHOLD * Math.abs(was))) {
+        out.add(new Results.Regression(e.getKey(), was, v, percent, higher));
+      }
+    }
+    return out;
+  }
+
+  static Recorded load(Path file) throws IOException {
+    return JSON.readValue(file.toFile(), Recorded.class);
+  }
+
+  static void save(Path file, Results r) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    JSON.writeValue(
+        file.toFile(),
+        new Recorded(r.started, r.machine, r.settings, new LinkedHashMap<>(r.figures)));
+  }
+
+  /** One line per regression, for the console and results.md. */
+  static String describe(Results.Regression g) {
+    return String.format(
+        Locale.ROOT,
+        "%s: %s now, %s recorded (%s worse; %s is better)",
+        g.figure(),
+        number(g.now()),
+        number(g.recorded()),
+        Double.isInfinite(g.worsePercent())
+            ? "was 0"
+            : String.format(Locale.ROOT, "%.1f%%", g.worsePercent()),
+        g.higherIsBetter() ? "higher" : "lower");
+  }
+
+  private static String number(double v) {
+    return Math.abs(v) >= 100
+        ? String.format(Locale.ROOT, "%,.0f", v)
+        : String.format(Locale.ROOT, "%.2f", v);
+  }
+}
