@@ -72,7 +72,7 @@ public final class Benchmark {
   }
 
   static final List<String> PARTS =
-      List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming");
+      List.of("baseline", "direct", "flink", "flink-s3-ch", "streaming", "snapshots");
   static final long TINY = 70;
 
   /**
@@ -109,7 +109,11 @@ public final class Benchmark {
                             warm-up (default 60; 0: measure from the first second)
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
-        --only P,P          parts to run, of baseline,direct,flink,flink-s3-ch,streaming (default all)
+        --only P,P          parts to run, of baseline,direct,flink,flink-s3-ch,streaming,snapshots
+                            (default all)
+        --entities A,B      snapshots: entity counts (default 100000,1000000), heap and RocksDB
+                            state backends at each
+        --ops-per-entity K  snapshots: operations per entity, a create first (default 3)
         --cores N           baseline threads and runner parallelism (default: the machine's, %d)
         --heap SIZE         -Xmx of every measured JVM (default 1g)
         --direct-max N      largest size run on the DirectRunner (default 100000)
@@ -161,7 +165,9 @@ public final class Benchmark {
           "s3-secret-key",
           "jar",
           "batch-timeout",
-          "repeat");
+          "repeat",
+          "entities",
+          "ops-per-entity");
 
   static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h");
 
@@ -263,6 +269,9 @@ public final class Benchmark {
     try {
       runBatch(config, r, json, out);
       runStreaming(config, r, json, out);
+      if (config.wants("snapshots")) {
+        new SnapshotBench(config, flags).run(r, () -> saveQuietly(r, json, out));
+      }
     } finally {
       r.finished = now();
       r.machine.put("load at the end", Bench.loadAverage());
@@ -434,6 +443,14 @@ public final class Benchmark {
         r.notes.add("Streaming at " + rate + "/s failed: " + e.getMessage());
       }
       save(r, json, out);
+    }
+  }
+
+  private static void saveQuietly(Results r, Path json, Path out) {
+    try {
+      save(r, json, out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

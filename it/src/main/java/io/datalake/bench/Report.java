@@ -226,6 +226,7 @@ final class Report {
                 s.check()));
       }
     }
+    SnapshotBench.markdown(md, r);
     md.append("\n## Targets (issue #6, 2 cores)\n\n");
     md.append(targets(r));
     if (r.profile != null) {

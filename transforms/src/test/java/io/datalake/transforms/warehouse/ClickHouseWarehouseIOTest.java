@@ -199,6 +199,56 @@ public class ClickHouseWarehouseIOTest {
   }
 
   @Test
+  public void relationOperationsReachEntityOperationsButNeverReplaceTheCurrentState() {
+    Map<String, TupleTag<Row>> tags = tags();
+    PCollectionTuple out =
+        pipeline
+            .apply(
+                Create.of(
+                        entityOperation(Map.of("operation", "deleteEntity")),
+                        entityOperation(
+                            Map.of(
+                                "id",
+                                "op-2",
+                                "activity_id",
+                                "act-2",
+                                "operation",
+                                "relationsDeleted",
+                                "timestamp",
+                                MARCH_FIRST_NOON + 1_000_000L)))
+                    .withCoder(LakeRow.Coder.of()))
+            .apply(
+                ParDo.of(
+                        new ClickHouseWarehouseIO.ToWarehouseRowsFn(
+                            tags,
+                            "load-1",
+                            PiiKeyset.development(),
+                            io.datalake.transforms.kinds.RecordKinds.builtIn()))
+                    .withOutputTags(
+                        ClickHouseWarehouseIO.REJECTED,
+                        TupleTagList.of(new ArrayList<>(tags.values()))));
+    for (WarehouseTable table : WarehouseTables.all()) {
+      out.get(tags.get(table.name())).setRowSchema(table.rowSchema());
+    }
+    PAssert.that(
+            out.get(tags.get("entity_operations"))
+                .apply(
+                    "Operations",
+                    MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("operation"))))
+        .containsInAnyOrder("deleteEntity", "relationsDeleted");
+    // The later relation operation does not revive the deleted entity in current_entities.
+    PAssert.that(
+            out.get(tags.get("current_entities"))
+                .apply(
+                    "CurrentOperations",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(r -> r.getString("operation") + " deleted=" + r.getValue("deleted"))))
+        .containsInAnyOrder("deleteEntity deleted=1");
+    PAssert.that(out.get(ClickHouseWarehouseIO.REJECTED)).empty();
+    pipeline.run();
+  }
+
+  @Test
   public void theSizeEstimateCountsEachValueByItsKind() {
     Schema schema =
         Schema.builder()
