@@ -196,7 +196,7 @@ public final class EventGenerator {
    * The operation of entity {@code entity} in round {@code round}: a create first, then 90%
    * updates, 4% relation operations, 3% soft deletes and 3% restores.
    */
-  static String reuseOperation(long entity, long round) {
+  public static String reuseOperation(long entity, long round) {
     if (round == 0) {
       return "createEntity";
     }
