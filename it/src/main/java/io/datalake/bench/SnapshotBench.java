@@ -61,6 +61,9 @@ final class SnapshotBench {
           "Completed checkpoint (\\d+) for job \\S+ \\((\\d+) bytes, checkpointDuration=(\\d+) ms");
   private static final Pattern TICK = Pattern.compile("^snapshot-bench tick (\\d+) (\\d+) (\\d+)");
 
+  /** Seconds of a run not counted as its steady state: JIT compilation, the job's start. */
+  private static final int WARM_UP_TICKS = 10;
+
   private final Benchmark.Config config;
   private final List<Long> entities;
   private final int opsPerEntity;
@@ -192,8 +195,8 @@ final class SnapshotBench {
       done |= line.startsWith("snapshot-bench done");
     }
     // Per second: input operations and snapshot rows. A second with snapshot rows is a month
-    // start emitting; the seconds before the first one (after the first 20% of the run, the JIT's
-    // warm-up) are the steady state it is compared with.
+    // start emitting; the seconds before the first one (after the first 10, the JIT's warm-up)
+    // are the steady state it is compared with.
     List<Double> before = new ArrayList<>();
     List<Double> during = new ArrayList<>();
     List<Double> snapshotRate = new ArrayList<>();
@@ -210,7 +213,7 @@ final class SnapshotBench {
         if (firstSnapshotTick < 0) {
           firstSnapshotTick = i;
         }
-      } else if (firstSnapshotTick < 0 && i > ticks.size() / 5) {
+      } else if (firstSnapshotTick < 0 && i > WARM_UP_TICKS) {
         before.add(ops);
       }
     }
@@ -230,13 +233,16 @@ final class SnapshotBench {
               result.wallSeconds(),
               operations,
               snapshotRows);
-    } else if (result.timedOut() || !done) {
+    } else if (!done && result.wallSeconds() >= config.batchTimeout().toSeconds()) {
       check =
           String.format(
               Locale.ROOT,
-              "did not finish (exit %d%s)",
-              result.exitCode(),
-              result.timedOut() ? ", timed out" : "");
+              "stopped at the time limit, %.0f s: %,d of %,d operations in",
+              result.wallSeconds(),
+              operations,
+              n * opsPerEntity);
+    } else if (result.timedOut() || !done) {
+      check = String.format(Locale.ROOT, "did not finish (exit %d)", result.exitCode());
     } else {
       check = String.format(Locale.ROOT, "ok in %.0f s", result.wallSeconds());
     }
