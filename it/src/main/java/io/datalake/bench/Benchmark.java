@@ -75,7 +75,14 @@ public final class Benchmark {
 
   static final List<String> PARTS =
       List.of(
-          "baseline", "duckdb", "clickhouse-bulk", "direct", "flink", "flink-s3-ch", "streaming");
+          "baseline",
+          "duckdb",
+          "clickhouse-bulk",
+          "direct",
+          "flink",
+          "flink-s3-ch",
+          "streaming",
+          "snapshots");
   static final long TINY = 70;
 
   /**
@@ -113,8 +120,12 @@ public final class Benchmark {
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
         --only P,P          parts to run, of baseline,duckdb,clickhouse-bulk,direct,flink,flink-s3-ch,
-                            streaming (default all); duckdb and clickhouse-bulk are the outside peers
-                            (DuckDB JSON to partitioned Parquet; ClickHouse's JSONEachRow bulk insert)
+                            streaming,snapshots (default all); duckdb and clickhouse-bulk are the
+                            outside peers (DuckDB JSON to partitioned Parquet; ClickHouse's
+                            JSONEachRow bulk insert)
+        --entities A,B      snapshots: entity counts (default 100000,1000000), heap and RocksDB
+                            state backends at each
+        --ops-per-entity K  snapshots: operations per entity, a create first (default 3)
         --cores N           baseline threads and runner parallelism (default: the machine's, %d)
         --heap SIZE         -Xmx of every measured JVM (default 1g)
         --direct-max N      largest size run on the DirectRunner (default 100000)
@@ -175,7 +186,9 @@ public final class Benchmark {
           "batch-timeout",
           "repeat",
           "recorded",
-          "duckdb-jar");
+          "duckdb-jar",
+          "entities",
+          "ops-per-entity");
 
   static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h", "record");
 
@@ -288,6 +301,9 @@ public final class Benchmark {
     try {
       runBatch(config, r, json, out);
       runStreaming(config, r, json, out);
+      if (config.wants("snapshots")) {
+        new SnapshotBench(config, flags).run(r, () -> saveQuietly(r, json, out));
+      }
     } finally {
       r.finished = now();
       r.machine.put("load at the end", Bench.loadAverage());
@@ -517,6 +533,14 @@ public final class Benchmark {
         r.notes.add("Streaming at " + rate + "/s failed: " + e.getMessage());
       }
       save(r, json, out);
+    }
+  }
+
+  private static void saveQuietly(Results r, Path json, Path out) {
+    try {
+      save(r, json, out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

@@ -278,6 +278,7 @@ final class Report {
                 s.check()));
       }
     }
+    SnapshotBench.markdown(md, r);
     md.append("\n## Against the recorded figures\n\n");
     if (r.recordedFrom == null) {
       md.append("No recorded figures to compare with (`./datalake bench --record` keeps them).\n");

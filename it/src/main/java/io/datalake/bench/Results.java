@@ -27,6 +27,10 @@ final class Results {
 
   public List<BatchRun> batch = new ArrayList<>();
   public List<StreamRun> streaming = new ArrayList<>();
+
+  /** The monthly roll-up's runs ({@link SnapshotBench}): per entity count and state backend. */
+  public List<SnapshotRun> snapshots = new ArrayList<>();
+
   public Profile profile;
   public List<String> notes = new ArrayList<>();
 
@@ -79,6 +83,36 @@ final class Results {
       int exitCode,
       boolean ok,
       String check,
+      String log) {}
+
+  /** One run of the streaming snapshot roll-up over N reused entities with one state backend. */
+  public record SnapshotRun(
+      long entities,
+      int opsPerEntity,
+      String backend,
+      String heap,
+      int cores,
+      double wallSeconds,
+      long operations,
+      long snapshotRows,
+      double opsPerSecondBefore,
+      double opsPerSecondAtBoundary,
+      double snapshotRowsPerSecond,
+      int boundarySeconds,
+      int checkpoints,
+      long lastCheckpointBytes,
+      long maxCheckpointBytes,
+      long lastCheckpointMillis,
+      long maxCheckpointMillis,
+      long checkpointFolderBytes,
+      long rssBytes,
+      long heapPeakBytes,
+      long heapLiveBytes,
+      int exitCode,
+      boolean oom,
+      boolean ok,
+      String check,
+      String loadAtStart,
       String log) {}
 
   /** One streaming run at one offered rate. */

@@ -657,7 +657,8 @@ final class StreamingBench {
         .append(p.table())
         .append("` WHERE i >= '")
         .append(run.id(first))
-        .append('\'');
+        .append("' AND ")
+        .append(PrimaryTables.inputRowsWhere(p.table()));
     if (last != null) {
       sql.append(" AND i <= '").append(run.id(last)).append('\'');
     }

@@ -99,6 +99,33 @@ public class FlinkCheckpointsTest {
   }
 
   @Test
+  public void aStreamingRollUpOnAClusterDefaultsToRocksDbAndAnythingElseToTheHeap()
+      throws Exception {
+    Path dir = temp.newFolder("checkpoints").toPath();
+    String cluster = "--flinkMaster=localhost:8081";
+    DatalakeOptions rollUp = options(job(dir, cluster, "--snapshots=true"));
+    FlinkCheckpoints.configure(rollUp, true, kafka("A", 2));
+    assertThat(rollUp.as(FlinkPipelineOptions.class).getStateBackend(), equalTo("rocksdb"));
+    // Asked for: kept.
+    DatalakeOptions asked =
+        options(job(dir, cluster, "--snapshots=true", "--stateBackend=filesystem"));
+    FlinkCheckpoints.configure(asked, true, kafka("A", 2));
+    assertThat(asked.as(FlinkPipelineOptions.class).getStateBackend(), equalTo("filesystem"));
+    // No roll-up, the embedded cluster, or a batch: the heap backend.
+    for (String[] args :
+        new String[][] {
+          job(dir, cluster), job(dir, "--snapshots=true"),
+        }) {
+      DatalakeOptions other = options(args);
+      FlinkCheckpoints.configure(other, true, kafka("A", 2));
+      assertThat(other.as(FlinkPipelineOptions.class).getStateBackend(), equalTo("filesystem"));
+    }
+    DatalakeOptions batch = options(job(dir, cluster, "--snapshots=true"));
+    FlinkCheckpoints.configure(batch, false, null);
+    assertThat(batch.as(FlinkPipelineOptions.class).getStateBackend(), equalTo("filesystem"));
+  }
+
+  @Test
   public void theRocksDbBackendKeepsTheJobsCheckpointsWhereResumeLooks() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     DatalakeOptions options = options(job(dir, "--stateBackend=rocksdb"));

@@ -353,9 +353,23 @@ public final class Cli implements Callable<Integer> {
         description = "Kafka (default: $DATALAKE_KAFKA_BOOTSTRAP, else 127.0.0.1:9092).")
     String bootstrapServers;
 
+    @Option(
+        names = "--entities",
+        paramLabel = "N",
+        defaultValue = "0",
+        description =
+            "Reuse N entities: only entity operations, event n on entity n %% N (a create first,"
+                + " then mostly updates, a few relation operations, soft deletes and restores), each"
+                + " entity with its own tenant and a detail of 1-4 KB; what the monthly roll-up"
+                + " keeps state for. 0: every event of every kind is new (default ${DEFAULT-VALUE}).")
+    long entities;
+
     @Override
     public Integer call() throws IOException {
       CommandLine cl = spec.commandLine();
+      if (entities < 0) {
+        throw new ParameterException(cl, "--entities must be 0 or more, not " + entities);
+      }
       if (rate <= 0) {
         throw new ParameterException(cl, "--rate must be a positive number, not " + rate);
       }
@@ -371,7 +385,8 @@ public final class Cli implements Callable<Integer> {
       Path samples = projectDir().resolve("pipelines/samples/input");
       try {
         long sent =
-            EventProducer.run(bootstrap, samples, rate, duration, lateFraction, badFraction);
+            EventProducer.run(
+                bootstrap, samples, rate, duration, lateFraction, badFraction, entities);
         cl.getOut()
             .printf(
                 "datalake: produced %d events to %s (%d/s for %d s)%n",

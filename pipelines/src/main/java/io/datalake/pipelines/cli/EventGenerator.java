@@ -3,6 +3,7 @@ package io.datalake.pipelines.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.RecordRejectedException;
@@ -153,6 +154,61 @@ public final class EventGenerator {
     }
     String id = ids.apply(n);
     return new Event(kind, id, event(kind, template, n, time, id, random).toString());
+  }
+
+  /**
+   * Event {@code n} of the entity-reuse mode ({@code ./datalake produce --entities N}, the snapshot
+   * benchmark): an entity operation on entity {@code n % entities}, so that N entities get many
+   * operations each. Round {@code n / entities} 0 creates the entity; later rounds mostly update
+   * it, and a few add relations, soft-delete or restore it (deterministic per entity and round).
+   * Each entity keeps its tenant, schema and id, and a detail of 1 to 4 KB (its own size), as the
+   * state the roll-up holds.
+   */
+  public Event entityOperation(long n, long entities, Instant time) {
+    if (entities <= 0) {
+      throw new IllegalArgumentException("entities must be at least 1, not " + entities);
+    }
+    long entity = n % entities;
+    long round = n / entities;
+    Random perEntity = new Random(entity * 0x9E3779B97F4A7C15L + 17);
+    List<ObjectNode> list = templates.get(EntityOperations.KIND);
+    ObjectNode event = list.get(perEntity.nextInt(list.size())).deepCopy();
+    String id = ids.apply(n);
+    event.put(EntityOperations.KIND.eventTimeField(), time.toString());
+    EntityOperations.KIND.sample().fill(event, n, id, random);
+    ObjectNode detail = (ObjectNode) event.get("detail");
+    String entityId = new UUID(0x5EED_0000_0000_4000L, 0x8000_0000_0000_0000L | entity).toString();
+    detail.put("entity", entityId);
+    detail.put("org", Long.toString(1000 + perEntity.nextInt(50)));
+    detail.withObject("/params").put("id", entityId);
+    detail.put("operation", reuseOperation(entity, round));
+    // Pads the payload to the entity's own size: the state per entity is its latest detail.
+    int size = 1024 + perEntity.nextInt(3 * 1024);
+    int missing = size - detail.toString().length();
+    if (missing > 0) {
+      detail.withObject("/payload").put("notes", "x".repeat(missing));
+    }
+    event.set("detail", detail);
+    return new Event(EntityOperations.KIND, id, event.toString());
+  }
+
+  /**
+   * The operation of entity {@code entity} in round {@code round}: a create first, then 90%
+   * updates, 4% relation operations, 3% soft deletes and 3% restores.
+   */
+  public static String reuseOperation(long entity, long round) {
+    if (round == 0) {
+      return "createEntity";
+    }
+    long roll = Math.floorMod((entity * 31 + round) * 0x9E3779B97F4A7C15L >>> 33, 100L);
+    if (roll < 4) {
+      return "relationsAdded";
+    } else if (roll < 7) {
+      return "softDeleteEntity";
+    } else if (roll < 10) {
+      return "restoreEntity";
+    }
+    return "updateEntity";
   }
 
   /** A copy of the template with the event's time, and its kind's ids, tenant and PII values. */

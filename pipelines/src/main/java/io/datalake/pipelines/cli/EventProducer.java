@@ -15,9 +15,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class EventProducer {
   private EventProducer() {}
 
-  /** Publishes rate events per second for duration seconds; returns how many were sent. */
+  /**
+   * Publishes rate events per second for duration seconds; returns how many were sent. With {@code
+   * entities > 0}, only entity operations on that many reused entities ({@link
+   * EventGenerator#entityOperation}), at the real clock.
+   */
   static long run(
-      String bootstrap, Path samples, int rate, int durationSeconds, double late, double bad)
+      String bootstrap,
+      Path samples,
+      int rate,
+      int durationSeconds,
+      double late,
+      double bad,
+      long entities)
       throws IOException, InterruptedException {
     EventGenerator generator = new EventGenerator(samples, 42);
     Properties props = new Properties();
@@ -36,7 +46,10 @@ public final class EventProducer {
         if (wait > 0) {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
-        EventGenerator.Event event = generator.next(n, late, bad);
+        EventGenerator.Event event =
+            entities > 0
+                ? generator.entityOperation(n, entities, java.time.Instant.now())
+                : generator.next(n, late, bad);
         // The callback keeps the first failure: a record Kafka refused must not count as sent.
         var unused =
             kafka.send(

@@ -154,11 +154,10 @@ final class RunCommand implements Callable<Integer> {
       args.add(0, "--runner=FlinkRunner");
     }
     DatalakeOptions options = parse(args);
-    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     boolean onFlink = options.getRunner().getSimpleName().equals("FlinkRunner");
     boolean kafka = options.getSource() == SourceOptions.Source.kafka;
-    String master = given(args, "flinkMaster") ? flink.getFlinkMaster() : "";
-    boolean embedded = master.isEmpty() || master.matches("\\[(local|auto|collection)]");
+    String master = master(args, options);
+    boolean embedded = embedded(master);
     // --resume restores only a checkpoint of the same job, kept under <checkpointDir>/<jobName>: a
     // name made up here would never find one.
     if (Boolean.TRUE.equals(options.getResume()) && !given(args, "jobName")) {
@@ -170,9 +169,6 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--fromSavepoint needs a Flink cluster: --runner=FlinkRunner --flinkMaster=HOST:PORT"
               + " (./datalake flink up starts one)");
-    }
-    if (!embedded && !onFlink) {
-      throw new IllegalArgumentException("--flinkMaster=" + master + " needs --runner=FlinkRunner");
     }
     if (fromSavepoint != null) {
       if (given(args, "savepointPath")) {
@@ -205,11 +201,10 @@ final class RunCommand implements Callable<Integer> {
     if (options.getRunner().getSimpleName().equals("DirectRunner")) {
       warnAboutDirectRunner(options, kafka);
     }
-    if (embedded) {
+    if (clusterMaster(args, options, spec.commandLine().getOut(), spec.commandLine().getErr())
+        == null) {
       return new Submission(args, null, null, master);
     }
-    checkLocalCluster(master, flink.getParallelism());
-    absolutePaths(args);
     String jobName;
     if (given(args, "jobName")) {
       jobName = options.getJobName();
@@ -242,9 +237,7 @@ final class RunCommand implements Callable<Integer> {
     if (fromSavepoint != null) {
       args.add("--savepointPath=" + fromSavepoint);
     }
-    if (!given(args, "filesToStage")) {
-      args.add("--filesToStage=" + clusterJar());
-    }
+    stageClusterJar(args);
     String detached = null;
     if (kafka && !given(args, "attachedMode")) {
       args.add("--attachedMode=false");
@@ -290,8 +283,52 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The part of a submission to a Flink cluster that every command submitting a pipeline shares
+   * (run, snapshot): null when {@code args} run on the embedded cluster ([local], [auto],
+   * [collection] or no --flinkMaster); else the master, once it is checked to go with the
+   * FlinkRunner, a local cluster answers (a parallelism above its slots is warned about) and the
+   * relative paths of the file options are made absolute in {@code args} (the cluster's processes
+   * do not run in this folder). The caller then adds its own options and {@link #stageClusterJar}.
+   */
+  static String clusterMaster(
+      List<String> args, DatalakeOptions options, PrintWriter out, PrintWriter err) {
+    String master = master(args, options);
+    if (embedded(master)) {
+      return null;
+    }
+    if (!options.getRunner().getSimpleName().equals("FlinkRunner")) {
+      throw new IllegalArgumentException("--flinkMaster=" + master + " needs --runner=FlinkRunner");
+    }
+    checkLocalCluster(master, options.as(FlinkPipelineOptions.class).getParallelism(), err);
+    absolutePaths(args, out);
+    return master;
+  }
+
+  /** The --flinkMaster given, or "" (Beam's default, [auto]). */
+  private static String master(List<String> args, DatalakeOptions options) {
+    return given(args, "flinkMaster")
+        ? options.as(FlinkPipelineOptions.class).getFlinkMaster()
+        : "";
+  }
+
+  /** The embedded cluster, not a cluster of its own: [local], [auto], [collection] or none. */
+  private static boolean embedded(String master) {
+    return master.isEmpty() || master.matches("\\[(local|auto|collection)]");
+  }
+
+  /**
+   * Stages the cluster jar unless --filesToStage is given: without it Beam stages every jar of the
+   * classpath, i.e. the bundled jar with the Flink classes the cluster already has.
+   */
+  static void stageClusterJar(List<String> args) {
+    if (!given(args, "filesToStage")) {
+      args.add("--filesToStage=" + clusterJar());
+    }
+  }
+
   /** A local cluster must answer; a parallelism above its slots waits, then fails. */
-  private void checkLocalCluster(String master, int parallelism) {
+  private static void checkLocalCluster(String master, int parallelism, PrintWriter err) {
     Matcher local = LOCAL_MASTER.matcher(master);
     if (!local.matches()) {
       return;
@@ -307,7 +344,8 @@ final class RunCommand implements Callable<Integer> {
     }
     int wanted = Math.max(parallelism, 1);
     if (wanted > overview.slotsTotal()) {
-      warn(
+      say(
+          err,
           "--parallelism="
               + wanted
               + " but the cluster has "
@@ -318,7 +356,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** Relative paths of the file options, made absolute: the cluster runs elsewhere. */
-  private void absolutePaths(List<String> args) {
+  private static void absolutePaths(List<String> args, PrintWriter out) {
     Path cwd = Path.of("").toAbsolutePath();
     for (int i = 0; i < args.size(); i++) {
       for (String name : PATH_OPTIONS) {
@@ -330,7 +368,9 @@ final class RunCommand implements Callable<Integer> {
         String value = arg.substring(prefix.length());
         if (!value.isEmpty() && !value.startsWith("/") && !value.contains("://")) {
           args.set(i, prefix + cwd.resolve(value));
-          say(prefix + value + " is relative: the cluster gets " + prefix + cwd.resolve(value));
+          say(
+              out,
+              prefix + value + " is relative: the cluster gets " + prefix + cwd.resolve(value));
         }
       }
     }
@@ -430,9 +470,12 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private void say(String message) {
-    PrintWriter out = spec.commandLine().getOut();
-    out.println("datalake: " + message);
-    out.flush();
+    say(spec.commandLine().getOut(), message);
+  }
+
+  private static void say(PrintWriter to, String message) {
+    to.println("datalake: " + message);
+    to.flush();
   }
 
   private void warn(String message) {

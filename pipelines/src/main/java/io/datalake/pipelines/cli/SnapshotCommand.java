@@ -32,7 +32,10 @@ import picocli.CommandLine.Spec;
             + " month's snapshot files (part-snapshot-YYYY-MM-*.parquet in each tenant's day=01"
             + " partition) and, with --clickhouseUrl, its snapshot rows in ClickHouse (new"
             + " _version, older rows deleted). Takes the pipeline's options (--lake, the keyset,"
-            + " --runner, --clickhouse*, S3's); './datalake run --help' lists them.")
+            + " --runner, --clickhouse*, S3's); './datalake run --help' lists them. On a Flink"
+            + " cluster (--runner=FlinkRunner --flinkMaster=HOST:PORT) it stages the cluster jar"
+            + " (unless --filesToStage), makes relative paths absolute and checks the cluster"
+            + " answers, as 'run' does; each month is one batch job.")
 final class SnapshotCommand implements Callable<Integer> {
   private static final Pattern RANGE = Pattern.compile("(\\d{4}-\\d{2})(?:\\.\\.(\\d{4}-\\d{2}))?");
 
@@ -87,6 +90,12 @@ final class SnapshotCommand implements Callable<Integer> {
     List<String> args = new ArrayList<>(Cli.withLocalAdmin(beamOptions));
     // Checked before anything is read or written.
     DatalakeOptions options = RunCommand.parse(args);
+    // On a Flink cluster, as `run`: a local cluster must answer, relative paths become absolute,
+    // and the cluster jar is staged (each month is one batch job, submitted attached).
+    if (RunCommand.clusterMaster(args, options, out, spec.commandLine().getErr()) != null) {
+      RunCommand.stageClusterJar(args);
+      options = RunCommand.parse(args);
+    }
     SnapshotPipeline.validate(options);
     RunCommand.localS3Credentials(args);
     long rows = 0;

@@ -1,5 +1,6 @@
 package io.datalake.pipelines.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
@@ -49,6 +50,34 @@ public class EventGeneratorTest {
       assertThat(e.kind(), equalTo(RecordKinds.builtIn().all().get((int) (n % 7))));
       assertThat(e.value(), equalTo(b.next(n, 0, 0).value()));
     }
+  }
+
+  /**
+   * The entity-reuse mode ({@code produce --entities N}): event n is on entity n % N, a create
+   * first, each entity keeps its id, tenant and a detail of 1-4 KB, and every event is accepted.
+   */
+  @Test
+  public void theReuseModeGivesNEntitiesManyAcceptedOperationsEach() throws Exception {
+    EventGenerator generator = fixed(true);
+    Map<String, String> tenantOf = new LinkedHashMap<>();
+    Map<String, Integer> operationsOf = new LinkedHashMap<>();
+    for (long n = 0; n < 40; n++) {
+      EventGenerator.Event e =
+          generator.entityOperation(n, 10, Instant.parse("2025-03-01T12:00:00Z"));
+      RecordParser.ParsedRecord parsed = PARSER.parse(e.kind(), e.value().getBytes(UTF_8));
+      org.apache.avro.generic.GenericRecord row = parsed.rows().get(0).record();
+      String entity = row.get("entity_id").toString();
+      String operation = row.get("operation").toString();
+      if (n < 10) {
+        assertThat(operation, equalTo("createEntity"));
+      }
+      assertThat(operationsOf.merge(entity, 1, Integer::sum), equalTo((int) (n / 10) + 1));
+      String tenant = tenantOf.putIfAbsent(entity, parsed.tenant());
+      assertThat(tenant == null ? parsed.tenant() : tenant, equalTo(parsed.tenant()));
+      int detail = row.get("detail").toString().length();
+      assertThat(detail + " bytes", detail >= 1000 && detail <= 4 * 1024 + 1024, equalTo(true));
+    }
+    assertThat(operationsOf.size(), equalTo(10));
   }
 
   /**

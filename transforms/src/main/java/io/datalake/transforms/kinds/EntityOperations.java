@@ -19,6 +19,17 @@ import java.util.Set;
 public final class EntityOperations {
   private EntityOperations() {}
 
+  /**
+   * Operations on an entity's relations: they change neither whether it is active nor its state.
+   */
+  public static final Set<String> RELATION_OPERATIONS =
+      Set.of(
+          "relationsAdded",
+          "relationsRemoved",
+          "relationsSoftDeleted",
+          "relationsRestored",
+          "relationsDeleted");
+
   public static final LakeTable OPERATIONS =
       LakeTable.named("entity_operations")
           .describedAs(
@@ -71,7 +82,9 @@ public final class EntityOperations {
           .key("org_id", "entity_id", "activity_id")
           .immutable()
           .primary()
-          // Deletes mark the entity deleted there, restores revive it.
+          // Deletes mark the entity deleted there, restores revive it; relation operations change
+          // nothing (as in the monthly roll-up), so a relation op after a delete does not revive
+          // it.
           .currentState(
               new LakeTable.CurrentState(
                   "current_entities",
@@ -79,7 +92,8 @@ public final class EntityOperations {
                   List.of("schema", "operation", "timestamp", "activity_id"),
                   "operation",
                   Set.of("deleteEntity", "softDeleteEntity"),
-                  "detail"))
+                  "detail",
+                  RELATION_OPERATIONS))
           .build();
 
   public static final RecordKind KIND =

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.avro.Schema;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * One table of the lake, with everything the lake and the warehouse need to know about it as typed
@@ -171,7 +172,9 @@ public record LakeTable(
    * A warehouse table of the latest state of each key of {@code key} (a subset of the source's
    * columns), derived from the source's rows: {@code columns} copied, {@code deleted = 1} when the
    * {@code operationColumn} of the latest row is one of {@code deleting}, and {@code payload}: the
-   * {@code payload} member of the JSON column {@code payloadColumn}.
+   * {@code payload} member of the JSON column {@code payloadColumn}. Rows whose operation is one of
+   * {@code unchanging} (entity operations: the relation operations) change nothing: they do not
+   * feed the table, so they never replace the latest state.
    */
   public record CurrentState(
       String table,
@@ -179,12 +182,30 @@ public record LakeTable(
       List<String> columns,
       String operationColumn,
       Set<String> deleting,
-      String payloadColumn)
+      String payloadColumn,
+      Set<String> unchanging)
       implements Serializable {
     public CurrentState {
       key = List.copyOf(key);
       columns = List.copyOf(columns);
       deleting = Set.copyOf(deleting);
+      unchanging = Set.copyOf(unchanging);
+    }
+
+    /** A current state that every row of the source changes. */
+    public CurrentState(
+        String table,
+        List<String> key,
+        List<String> columns,
+        String operationColumn,
+        Set<String> deleting,
+        String payloadColumn) {
+      this(table, key, columns, operationColumn, deleting, payloadColumn, Set.of());
+    }
+
+    /** Whether a source row with this value of {@link #operationColumn} changes the state. */
+    public boolean changedBy(@Nullable Object operation) {
+      return operation == null || !unchanging.contains(operation.toString());
     }
 
     String problem(FieldType.RecordType rowType, List<String> sourceKey) {

@@ -8,6 +8,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.snapshot.SnapshotRows;
 import java.io.Serializable;
 import java.net.URI;
@@ -546,6 +547,9 @@ public final class ClickHouseWarehouseIO {
     /** Lake table to the warehouse tables it feeds, with their row schemas derived once. */
     private transient Map<String, List<Target>> targets;
 
+    /** Derived current-state table to its rule (which operations change nothing). */
+    private transient Map<String, LakeTable.CurrentState> currentStates;
+
     ToWarehouseRowsFn(
         Map<String, TupleTag<Row>> tags, String loadId, PiiKeyset keyset, RecordKinds kinds) {
       this(tags, loadId, keyset, kinds, null);
@@ -570,6 +574,12 @@ public final class ClickHouseWarehouseIO {
     public void setup() {
       cipher = keyset.cipher();
       targets = new HashMap<>();
+      currentStates = new HashMap<>();
+      for (LakeTable lake : kinds.tables()) {
+        if (lake.currentState() != null) {
+          currentStates.put(lake.currentState().table(), lake.currentState());
+        }
+      }
       for (WarehouseTable table : WarehouseTables.of(kinds)) {
         targets
             .computeIfAbsent(table.source(), k -> new ArrayList<>())
@@ -585,6 +595,11 @@ public final class ClickHouseWarehouseIO {
         if (derived && !table.name().equals(row.table())) {
           // A snapshot row is derived from operations already applied: it feeds its own table
           // only, not current_entities (nor any other table derived from operations).
+          continue;
+        }
+        LakeTable.CurrentState state = currentStates.get(table.name());
+        if (state != null && !state.changedBy(row.record().get(state.operationColumn()))) {
+          // A relation operation changes no entity's state: it must not replace the latest one.
           continue;
         }
         try {
@@ -615,6 +630,7 @@ public final class ClickHouseWarehouseIO {
     public void teardown() {
       cipher = null;
       targets = null;
+      currentStates = null;
     }
 
     private static String keyOf(WarehouseTable table, LakeRow row) {

@@ -75,6 +75,27 @@ public class ClickHouseWarehouseIOTest {
     return tags;
   }
 
+  /** The rows through ToWarehouseRowsFn: one output per warehouse table, and the rejected. */
+  private PCollectionTuple toWarehouseRows(Map<String, TupleTag<Row>> tags, LakeRow... rows) {
+    PCollectionTuple out =
+        pipeline
+            .apply(Create.of(List.of(rows)).withCoder(LakeRow.Coder.of()))
+            .apply(
+                ParDo.of(
+                        new ClickHouseWarehouseIO.ToWarehouseRowsFn(
+                            tags,
+                            "load-1",
+                            PiiKeyset.development(),
+                            io.datalake.transforms.kinds.RecordKinds.builtIn()))
+                    .withOutputTags(
+                        ClickHouseWarehouseIO.REJECTED,
+                        TupleTagList.of(new ArrayList<>(tags.values()))));
+    for (WarehouseTable table : WarehouseTables.all()) {
+      out.get(tags.get(table.name())).setRowSchema(table.rowSchema());
+    }
+    return out;
+  }
+
   private static Row convert(String table, LakeRow row) throws RecordRejectedException {
     WarehouseTable target = WarehouseTables.byName(table);
     return ClickHouseWarehouseIO.toWarehouseRow(target, target.rowSchema(), row, "load-1");
@@ -155,23 +176,7 @@ public class ClickHouseWarehouseIOTest {
     noEntity.put("id", "op-2");
     Map<String, TupleTag<Row>> tags = tags();
     PCollectionTuple out =
-        pipeline
-            .apply(
-                Create.of(entityOperation(Map.of()), entityOperation(noEntity))
-                    .withCoder(LakeRow.Coder.of()))
-            .apply(
-                ParDo.of(
-                        new ClickHouseWarehouseIO.ToWarehouseRowsFn(
-                            tags,
-                            "load-1",
-                            PiiKeyset.development(),
-                            io.datalake.transforms.kinds.RecordKinds.builtIn()))
-                    .withOutputTags(
-                        ClickHouseWarehouseIO.REJECTED,
-                        TupleTagList.of(new ArrayList<>(tags.values()))));
-    for (WarehouseTable table : WarehouseTables.all()) {
-      out.get(tags.get(table.name())).setRowSchema(table.rowSchema());
-    }
+        toWarehouseRows(tags, entityOperation(Map.of()), entityOperation(noEntity));
     PCollection<DeadLetter> rejected = out.get(ClickHouseWarehouseIO.REJECTED);
     PAssert.that(
             rejected.apply(
@@ -195,6 +200,41 @@ public class ClickHouseWarehouseIOTest {
                     "CurrentEntityIds",
                     MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("entity_id"))))
         .containsInAnyOrder("ent-1");
+    pipeline.run();
+  }
+
+  @Test
+  public void relationOperationsReachEntityOperationsButNeverReplaceTheCurrentState() {
+    Map<String, TupleTag<Row>> tags = tags();
+    PCollectionTuple out =
+        toWarehouseRows(
+            tags,
+            entityOperation(Map.of("operation", "deleteEntity")),
+            entityOperation(
+                Map.of(
+                    "id",
+                    "op-2",
+                    "activity_id",
+                    "act-2",
+                    "operation",
+                    "relationsDeleted",
+                    "timestamp",
+                    MARCH_FIRST_NOON + 1_000_000L)));
+    PAssert.that(
+            out.get(tags.get("entity_operations"))
+                .apply(
+                    "Operations",
+                    MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("operation"))))
+        .containsInAnyOrder("deleteEntity", "relationsDeleted");
+    // The later relation operation does not revive the deleted entity in current_entities.
+    PAssert.that(
+            out.get(tags.get("current_entities"))
+                .apply(
+                    "CurrentOperations",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(r -> r.getString("operation") + " deleted=" + r.getValue("deleted"))))
+        .containsInAnyOrder("deleteEntity deleted=1");
+    PAssert.that(out.get(ClickHouseWarehouseIO.REJECTED)).empty();
     pipeline.run();
   }
 
