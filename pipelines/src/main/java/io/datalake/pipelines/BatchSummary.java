@@ -55,6 +55,12 @@ public final class BatchSummary {
   /** Rows the ClickHouse branch rejected, per warehouse table (the dead letters' {@code table}). */
   private final Map<String, Long> clickhouseRejected;
 
+  /**
+   * Lake rows a current-state table left out as changing no state (relation operations), per
+   * warehouse table: not expected there.
+   */
+  private Map<String, Long> clickhouseUnchanging = Map.of();
+
   /** Dead letters that take the place of an input record, per kind (see standsForInputRecord). */
   private final Map<String, Long> inputDeadLetters;
 
@@ -161,6 +167,11 @@ public final class BatchSummary {
     summary.snapshotRows = snapshots;
     summary.snapshotFiles = snapshotFiles;
     if (warehouse != null) {
+      summary.clickhouseUnchanging =
+          PipelineMetrics.byLabel(
+              result.metrics(),
+              PipelineMetrics.Family.CLICKHOUSE_UNCHANGING,
+              WarehouseTables.all().stream().map(WarehouseTable::name).toList());
       summary.clickhouseWhere = warehouse.url() + " database " + warehouse.database();
       for (WarehouseTable table : WarehouseTables.all()) {
         String rowsOfThisLoad =
@@ -280,8 +291,8 @@ public final class BatchSummary {
     List<String> mismatches = new ArrayList<>();
     clickhouseRows.forEach(
         (t, v) -> {
-          long expected = rows(WarehouseTables.byName(t).source()) - rejected.getOrDefault(t, 0L);
-          if (!clickhouseMatches(v, clickhouseDistinctRows.getOrDefault(t, v), expected)) {
+          if (!clickhouseMatches(
+              v, clickhouseDistinctRows.getOrDefault(t, v), expected(t, rejected))) {
             mismatches.add(t);
           }
         });
@@ -291,6 +302,16 @@ public final class BatchSummary {
       mismatches.add(EntityOperations.OPERATIONS.name() + " snapshots");
     }
     return mismatches;
+  }
+
+  /**
+   * The rows warehouse table {@code t} should hold from this run: its source's lake rows, less the
+   * ones its branch rejected (dead letters) and the ones it leaves out as changing no state.
+   */
+  private long expected(String t, Map<String, Long> rejected) {
+    return rows(WarehouseTables.byName(t).source())
+        - rejected.getOrDefault(t, 0L)
+        - clickhouseUnchanging.getOrDefault(t, 0L);
   }
 
   /**
@@ -343,15 +364,18 @@ public final class BatchSummary {
       clickhouseRows.forEach(
           (t, v) -> {
             String source = WarehouseTables.byName(t).source();
-            long expected = rows(source) - rejected.getOrDefault(t, 0L);
+            long expected = expected(t, rejected);
             long distinct = clickhouseDistinctRows.getOrDefault(t, v);
             out.append(
                 String.format(
-                    "  %-24s %8d  (lake %d%s%s)%s%n",
+                    "  %-24s %8d  (lake %d%s%s%s)%s%n",
                     t,
                     v,
                     rows(source),
                     rejected.containsKey(t) ? ", rejected " + rejected.get(t) : "",
+                    clickhouseUnchanging.containsKey(t)
+                        ? ", " + clickhouseUnchanging.get(t) + " changing no state left out"
+                        : "",
                     v > distinct
                         ? ", " + (v - distinct) + " copies from retried inserts, merged by FINAL"
                         : "",

@@ -57,6 +57,11 @@ public final class PipelineMetrics {
     LAKE_REJECTED("lake_rejected_"),
     /** Rows the ClickHouse branch rejected, per warehouse table. */
     CLICKHOUSE_REJECTED("clickhouse_rejected_"),
+    /**
+     * Lake rows a current-state table leaves out because they change no state (relation operations
+     * for current_entities), per warehouse table: the batch summary expects them missing there.
+     */
+    CLICKHOUSE_UNCHANGING("clickhouse_unchanging_"),
     /** Parquet files written, per writer: {@code main} or its branch, e.g. {@code late}. */
     LAKE_FILES_WRITTEN("lake_files_written_");
 

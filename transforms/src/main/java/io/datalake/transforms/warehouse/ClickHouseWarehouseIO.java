@@ -540,6 +540,8 @@ public final class ClickHouseWarehouseIO {
     private final @Nullable Long version;
     private final PipelineMetrics.Counters rejectedRows =
         PipelineMetrics.Family.CLICKHOUSE_REJECTED.counters();
+    private final PipelineMetrics.Counters unchangingRows =
+        PipelineMetrics.Family.CLICKHOUSE_UNCHANGING.counters();
     private final PipelineMetrics.Counters deadLettersByStep =
         PipelineMetrics.Family.DEAD_LETTERS.counters();
     private transient PiiCipher cipher;
@@ -600,6 +602,7 @@ public final class ClickHouseWarehouseIO {
         LakeTable.CurrentState state = currentStates.get(table.name());
         if (state != null && !state.changedBy(row.record().get(state.operationColumn()))) {
           // A relation operation changes no entity's state: it must not replace the latest one.
+          unchangingRows.inc(table.name());
           continue;
         }
         try {
