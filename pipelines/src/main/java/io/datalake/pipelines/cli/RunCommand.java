@@ -145,14 +145,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** Checks the options and rewrites them for Flink; writes only the pending record. */
   Submission prepare(List<String> args) throws IOException {
-    if (!given(args, "runner")) {
-      // Beam's own default, the DirectRunner, holds all of a batch's GroupByKey (the lake's
-      // grouping by destination) in the heap and ran out of memory on a 300 MB input at -Xmx1g.
-      // The embedded FlinkRunner sorts and spills to disk: any input size fits the default heap.
-      // Streaming too: the DirectRunner keeps every open window in the heap and cannot checkpoint,
-      // so a crash loses what it held and --resume has nothing to restart from.
-      args.add(0, "--runner=FlinkRunner");
-    }
+    withDefaultRunner(args);
     DatalakeOptions options = parse(args);
     boolean onFlink = options.getRunner().getSimpleName().equals("FlinkRunner");
     boolean kafka = options.getSource() == SourceOptions.Source.kafka;
@@ -324,6 +317,20 @@ final class RunCommand implements Callable<Integer> {
   static void stageClusterJar(List<String> args) {
     if (!given(args, "filesToStage")) {
       args.add("--filesToStage=" + clusterJar());
+    }
+  }
+
+  /**
+   * The embedded FlinkRunner unless {@code args} name a runner, for every command that runs a
+   * pipeline (run, snapshot). Beam's own default, the DirectRunner, holds all of a batch's
+   * GroupByKey (the lake's grouping by destination) in the heap and ran out of memory on a 300 MB
+   * input at -Xmx1g; the FlinkRunner sorts and spills to disk, so any input size fits the default
+   * heap. Streaming too: the DirectRunner keeps every open window in the heap and cannot
+   * checkpoint, so a crash loses what it held and --resume has nothing to restart from.
+   */
+  static void withDefaultRunner(List<String> args) {
+    if (!given(args, "runner")) {
+      args.add(0, "--runner=FlinkRunner");
     }
   }
 

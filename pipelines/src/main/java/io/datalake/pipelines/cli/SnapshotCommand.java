@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
             + " month's snapshot files (part-snapshot-YYYY-MM-*.parquet in each tenant's day=01"
             + " partition) and, with --clickhouseUrl, its snapshot rows in ClickHouse (new"
             + " _version, older rows deleted). Takes the pipeline's options (--lake, the keyset,"
-            + " --runner, --clickhouse*, S3's); './datalake run --help' lists them. On a Flink"
+            + " --runner, --clickhouse*, S3's); './datalake run --help' lists them. Like 'run', it runs"
+            + " on the embedded FlinkRunner unless --runner names another. On a Flink"
             + " cluster (--runner=FlinkRunner --flinkMaster=HOST:PORT) it stages the cluster jar"
             + " (unless --filesToStage), makes relative paths absolute and checks the cluster"
             + " answers, as 'run' does; each month is one batch job.")
@@ -88,6 +89,7 @@ final class SnapshotCommand implements Callable<Integer> {
     List<YearMonth> range = months(months);
     // As `run` does: the local admin's credentials when writing to the local ClickHouse.
     List<String> args = new ArrayList<>(Cli.withLocalAdmin(beamOptions));
+    RunCommand.withDefaultRunner(args);
     // Checked before anything is read or written.
     DatalakeOptions options = RunCommand.parse(args);
     // On a Flink cluster, as `run`: a local cluster must answer, relative paths become absolute,
