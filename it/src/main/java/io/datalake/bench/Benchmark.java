@@ -123,8 +123,9 @@ public final class Benchmark {
                             streaming,snapshots (default all); duckdb and clickhouse-bulk are the
                             outside peers (DuckDB JSON to partitioned Parquet; ClickHouse's
                             JSONEachRow bulk insert)
-        --entities A,B      snapshots: entity counts (default 100000,1000000), heap and RocksDB
-                            state backends at each
+        --entities A,B      snapshots: entity counts (default 100000,1000000), each state backend at
+                            each
+        --backends B,B      snapshots: of heap,rocksdb,rocksdb-heap-timers (default all)
         --ops-per-entity K  snapshots: operations per entity, a create first (default 3)
         --cores N           baseline threads and runner parallelism (default: the machine's, %d)
         --heap SIZE         -Xmx of every measured JVM (default 1g)
@@ -188,6 +189,7 @@ public final class Benchmark {
           "recorded",
           "duckdb-jar",
           "entities",
+          "backends",
           "ops-per-entity");
 
   static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h", "record");
