@@ -6,10 +6,14 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -38,6 +42,12 @@ public final class PipelineSeries {
   /** Kafka partitions ("topic/partition") this JVM reads: their latest watermark and check. */
   private static final Map<String, Partition> PARTITIONS = new ConcurrentHashMap<>();
 
+  /** Per table, when this JVM last produced a row for it (epoch millis). */
+  private static final Map<String, Long> LAST_ROW_MILLIS = new ConcurrentHashMap<>();
+
+  /** The names of the series, as a scrape shows them once they have a sample. */
+  private static final Set<String> NAMES = new TreeSet<>();
+
   private static LongSupplier clock = System::currentTimeMillis;
 
   static {
@@ -49,31 +59,52 @@ public final class PipelineSeries {
               .help(family.help())
               .labelNames(family.labelName())
               .register(REGISTRY));
+      NAMES.add(name(family) + "_total");
     }
+    gauge(
+        "datalake_rows_last_timestamp_seconds",
+        "When this JVM last produced a row for the table (epoch seconds): a table whose rows stop"
+            + " while records arrive is going stale",
+        List.of("table"),
+        callback ->
+            LAST_ROW_MILLIS.forEach((table, millis) -> callback.call(millis / 1000.0, table)));
+    gauge(
+        "datalake_kafka_watermark_lag_seconds",
+        "Seconds between now and a Kafka partition's event-time watermark (how far behind the"
+            + " newest complete event time is)",
+        List.of("topic", "partition"),
+        callback ->
+            PARTITIONS.forEach(
+                (key, p) -> {
+                  if (p.watermarkMillis != Long.MIN_VALUE) {
+                    callback.call(
+                        (clock.getAsLong() - p.watermarkMillis) / 1000.0, p.topic, p.partition);
+                  }
+                }));
+    gauge(
+        "datalake_kafka_backlog_records",
+        "Records between a Kafka partition's read position and its end (-1: unknown)",
+        List.of("topic", "partition"),
+        callback -> PARTITIONS.forEach((key, p) -> callback.call(p.backlog, p.topic, p.partition)));
+  }
+
+  private static void gauge(
+      String name,
+      String help,
+      List<String> labels,
+      Consumer<GaugeWithCallback.Callback> callback) {
     GaugeWithCallback.builder()
-        .name("datalake_kafka_watermark_lag_seconds")
-        .help(
-            "Seconds between now and a Kafka partition's event-time watermark (how far behind the"
-                + " newest complete event time is)")
-        .labelNames("topic", "partition")
-        .callback(
-            callback ->
-                PARTITIONS.forEach(
-                    (key, p) -> {
-                      if (p.watermarkMillis != Long.MIN_VALUE) {
-                        callback.call(
-                            (clock.getAsLong() - p.watermarkMillis) / 1000.0, p.topic, p.partition);
-                      }
-                    }))
+        .name(name)
+        .help(help)
+        .labelNames(labels.toArray(new String[0]))
+        .callback(callback)
         .register(REGISTRY);
-    GaugeWithCallback.builder()
-        .name("datalake_kafka_backlog_records")
-        .help("Records between a Kafka partition's read position and its end (-1: unknown)")
-        .labelNames("topic", "partition")
-        .callback(
-            callback ->
-                PARTITIONS.forEach((key, p) -> callback.call(p.backlog, p.topic, p.partition)))
-        .register(REGISTRY);
+    NAMES.add(name);
+  }
+
+  /** Every series name this JVM can export (a series shows in a scrape from its first sample). */
+  public static Set<String> seriesNames() {
+    return Collections.unmodifiableSet(NAMES);
   }
 
   private PipelineSeries() {}
@@ -87,6 +118,9 @@ public final class PipelineSeries {
   /** Adds {@code n} to the family's series of {@code label}. */
   public static void inc(PipelineMetrics.Family family, String label, long n) {
     COUNTERS.get(family).labelValues(label).inc(n);
+    if (family == PipelineMetrics.Family.ROWS) {
+      LAST_ROW_MILLIS.put(label, clock.getAsLong());
+    }
   }
 
   /** A Kafka partition's watermark, epoch millis, as its reader computed it just now. */
