@@ -27,6 +27,10 @@ cmd_test() {
   trap 'exit 143' TERM
   cmd_up
   chdb_install
+  # promtool checks ops/prometheus (OpsFilesTest); Debian ships it in the prometheus package
+  # (whose server is not started here).
+  have promtool || apt_install prometheus "promtool checks the Prometheus files in ops/" \
+    --no-install-recommends prometheus
   export_endpoints
   local rc=0
   # The S3 keys reach the tests as DATALAKE_S3_ACCESS_KEY/SECRET_KEY in the environment
