@@ -23,8 +23,10 @@ import java.util.regex.Pattern;
 public final class PrometheusText {
   private static final Pattern SAMPLE =
       Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)(\\s+\\S+)?$");
+  // Possessive quantifiers: a plain (a|b)* recurses once per character, and Flink's task_name
+  // labels (thousands of characters) overflow the stack.
   private static final Pattern LABEL =
-      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]++|\\\\.)*+)\"");
   private static final Pattern GROUP_REF = Pattern.compile("\\$\\{(\\d+)\\}|\\$(\\d+)");
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
