@@ -27,6 +27,7 @@ cmd_test() {
   trap 'exit 143' TERM
   cmd_up
   chdb_install
+  promtool_install
   export_endpoints
   local rc=0
   # The S3 keys reach the tests as DATALAKE_S3_ACCESS_KEY/SECRET_KEY in the environment
@@ -39,8 +40,39 @@ cmd_test() {
     -Ddatalake.clickhouse.url="$DATALAKE_CLICKHOUSE_URL" \
     -Ddatalake.home="$DATALAKE_HOME" \
     -Ddatalake.chdb.dir="$(chdb_dir)" \
+    -Ddatalake.promtool="$(promtool_path)" \
     "$@") || rc=$?
   exit "$rc"
+}
+
+# promtool, which checks ops/prometheus (OpsFilesTest), unpacked from Debian's prometheus package
+# into $DATALAKE_HOME/promtool (one static binary) instead of installing the package: that would
+# also install Prometheus' server, which starts on port 9090 (the S3Proxy's default) where a
+# service manager runs.
+promtool_path() {
+  if [[ -x $DATALAKE_HOME/promtool/usr/bin/promtool ]]; then
+    echo "$DATALAKE_HOME/promtool/usr/bin/promtool"
+  else
+    command -v promtool || true
+  fi
+}
+
+promtool_install() {
+  [[ -n $(promtool_path) ]] && return 0
+  need apt-get "promtool comes from Debian's prometheus package"
+  local dir=$DATALAKE_HOME/promtool log=$DATALAKE_HOME/log/apt-promtool.log debs
+  mkdir -p "$dir" "$DATALAKE_HOME/log"
+  say "fetching promtool from Debian's prometheus package (apt-get download; log: $log)"
+  if ! (cd "$dir" && apt-get download prometheus) >>"$log" 2>&1; then
+    # Stale package lists (404): refresh once and retry.
+    if ! as_root apt-get update -q >>"$log" 2>&1 || ! (cd "$dir" && apt-get download prometheus) >>"$log" 2>&1; then
+      die "could not download Debian's prometheus package; see $log"
+    fi
+  fi
+  debs=("$dir"/prometheus_*.deb)
+  dpkg-deb -x "${debs[0]}" "$dir" >>"$log" 2>&1 || die "could not unpack ${debs[0]}; see $log"
+  rm -f "$dir"/prometheus_*.deb
+  [[ -x $dir/usr/bin/promtool ]] || die "no usr/bin/promtool in Debian's prometheus package; see $log"
 }
 
 # The long fault cases (*ChaosIT: ClickHouse frozen for 5 minutes, ...), which `test` leaves out:

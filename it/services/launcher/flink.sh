@@ -81,6 +81,23 @@ check_flink_settings() {
   for var in DATALAKE_FLINK_TM_MEMORY DATALAKE_FLINK_JM_MEMORY; do
     [[ ${!var} =~ ^[0-9]+[mg]$ ]] || die "$var='${!var}' is not a size like 1280m or 2g"
   done
+  local prom=$DATALAKE_FLINK_PROMETHEUS_PORT
+  if [[ -n $prom ]] && { ! [[ $prom =~ ^[0-9]+$ ]] || (( prom < 1 || prom > 65526 )); }; then
+    die "DATALAKE_FLINK_PROMETHEUS_PORT='$prom' is not a port number (the first of 10)"
+  fi
+}
+
+# Flink's Prometheus reporter (flink-metrics-prometheus, among the cluster's jars) when
+# DATALAKE_FLINK_PROMETHEUS_PORT is set: every process of the cluster serves /metrics on the first
+# free port of the 10 from there (the JobManager and each TaskManager need one of their own on
+# one host). Job metrics such as numRestarts come from the JobManager, task and operator metrics
+# (the Beam counters, unlabelled) from the TaskManagers.
+flink_prometheus_conf() {
+  [[ -n $DATALAKE_FLINK_PROMETHEUS_PORT ]] || return 0
+  printf '\n# Added by ./datalake: DATALAKE_FLINK_PROMETHEUS_PORT.\n'
+  printf 'metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory\n'
+  printf 'metrics.reporter.prom.port: %s-%s\n' "$DATALAKE_FLINK_PROMETHEUS_PORT" \
+    "$((DATALAKE_FLINK_PROMETHEUS_PORT + 9))"
 }
 
 # IDs of the TaskManagers that have a pid file (running or not), sorted; each registered.
@@ -150,6 +167,7 @@ flink_configure_jobmanager() {
     RPC_PORT="$DATALAKE_FLINK_RPC_PORT" REST_PORT="$DATALAKE_FLINK_REST_PORT" \
     TM_PROCESS_SIZE="$DATALAKE_FLINK_TM_MEMORY" JM_PROCESS_SIZE="$DATALAKE_FLINK_JM_MEMORY" \
     FLINK_DIR="$FLINK_DIR"
+  flink_prometheus_conf >>"$FLINK_CLUSTER_CONF"
   {
     cat "$FLINK_CLUSTER_CONF"
     printf '\n# Added by ./datalake for the JobManager.\nio.tmp.dirs: %s\n' "$FLINK_DIR/jobmanager/tmp"

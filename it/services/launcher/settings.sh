@@ -22,6 +22,9 @@
 : "${DATALAKE_FLINK_TASKMANAGERS:=2}"     # TaskManagers of `flink up` (1 slot each)
 : "${DATALAKE_FLINK_TM_MEMORY:=1536m}"    # taskmanager.memory.process.size
 : "${DATALAKE_FLINK_JM_MEMORY:=1024m}"    # jobmanager.memory.process.size
+# First port of Flink's Prometheus reporter on the local cluster (the JobManager and each
+# TaskManager take the next free one of 10); empty: no reporter.
+: "${DATALAKE_FLINK_PROMETHEUS_PORT:=}"
 
 readonly S3_ACCESS_KEY=datalake S3_SECRET_KEY=datalake-secret S3_REGION=us-east-1
 

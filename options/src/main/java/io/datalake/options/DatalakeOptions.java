@@ -15,5 +15,6 @@ public interface DatalakeOptions
         ClickHouseOptions,
         RecoveryOptions,
         ProgressOptions,
+        MetricsOptions,
         SnapshotOptions,
         StreamingOptions {}

@@ -4,6 +4,7 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
+import io.datalake.transforms.metrics.MetricsEndpoint;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
@@ -75,12 +76,14 @@ public final class DatalakePipeline {
     if (streaming) {
       options.setStreaming(true);
     }
+    MetricsEndpoint metrics = RunMetrics.start(options, streaming);
     // The partitions to read are settled before the graph: a restored checkpoint keeps reading the
     // ones it had, and partitions added since get a source of their own.
     KafkaTopology kafkaNow = streaming ? kafkaNow(options) : null;
     // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
     FlinkOutages.configure(options, streaming);
     FlinkBundles.configure(options, streaming);
+    RunMetrics.configureFlinkReporter(options);
     KafkaTopology topology =
         FlinkCheckpoints.configure(
             options,
@@ -124,19 +127,30 @@ public final class DatalakePipeline {
     }
     records.apply("Datalake", graph);
     if (!streaming) {
-      PipelineResult result =
-          BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
-      BatchSummary summary =
-          BatchSummary.read(
-              result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
-      System.out.println(summary.render());
-      if (!summary.balanced()) {
-        throw new IllegalStateException(
-            "The run does not account for every record (lake, dead letters and ClickHouse): see the summary above");
+      try (MetricsEndpoint endpoint = metrics) {
+        return runBatch(pipeline, plan, options);
       }
-      return result;
     }
-    return pipeline.run();
+    PipelineResult result = pipeline.run();
+    if (metrics != null) {
+      metrics.watchingJob(() -> result.getState() == PipelineResult.State.RUNNING);
+    }
+    return result;
+  }
+
+  /** Runs a batch pipeline to its end, prints its summary, and fails when it does not balance. */
+  private static PipelineResult runBatch(Pipeline pipeline, RunPlan plan, DatalakeOptions options) {
+    PipelineResult result =
+        BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
+    BatchSummary summary =
+        BatchSummary.read(
+            result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+    System.out.println(summary.render());
+    if (!summary.balanced()) {
+      throw new IllegalStateException(
+          "The run does not account for every record (lake, dead letters and ClickHouse): see the summary above");
+    }
+    return result;
   }
 
   private static void dropCommittedOffsets(

@@ -1,15 +1,7 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.util.Map;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.slf4j.Logger;
@@ -38,51 +30,10 @@ final class FlinkOutages {
       return;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    String userConfDir = flink.getFlinkConfDir();
-    if (userConfDir == null || userConfDir.isBlank()) {
-      // Without --flinkConfDir the runner reads $FLINK_CONF_DIR: keep what is there.
-      userConfDir = System.getenv("FLINK_CONF_DIR");
-    }
-    try {
-      Path dir = Files.createTempDirectory("datalake-flink-conf");
-      dir.toFile().deleteOnExit();
-      String file = "config.yaml";
-      boolean set = false;
-      if (userConfDir != null && !userConfDir.isBlank()) {
-        try (Stream<Path> files = Files.list(Paths.get(userConfDir))) {
-          for (Path f :
-              files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
-            Files.copy(f, dir.resolve(f.getFileName()));
-            dir.resolve(f.getFileName()).toFile().deleteOnExit();
-          }
-        }
-        // Flink 1.19 reads config.yaml when there is one, else the legacy flink-conf.yaml.
-        file =
-            Files.exists(dir.resolve("config.yaml"))
-                    || !Files.exists(dir.resolve("flink-conf.yaml"))
-                ? "config.yaml"
-                : "flink-conf.yaml";
-        set =
-            Files.exists(dir.resolve(file))
-                && Files.readString(dir.resolve(file), StandardCharsets.UTF_8)
-                    .lines()
-                    .anyMatch(l -> l.trim().startsWith(CANCELLATION_TIMEOUT));
-      }
-      if (!set) {
-        Files.writeString(
-            dir.resolve(file),
-            "\n" + CANCELLATION_TIMEOUT + ": 0\n",
-            StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
-        dir.resolve(file).toFile().deleteOnExit();
-        LOG.info(
-            "datalake: {}: 0 (a task stuck on an unreachable service waits for it instead of failing its TaskManager)",
-            CANCELLATION_TIMEOUT);
-      }
-      flink.setFlinkConfDir(dir.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the Flink configuration of the run", e);
+    if (!FlinkRunConfiguration.addDefaults(flink, Map.of(CANCELLATION_TIMEOUT, "0")).isEmpty()) {
+      LOG.info(
+          "datalake: {}: 0 (a task stuck on an unreachable service waits for it instead of failing its TaskManager)",
+          CANCELLATION_TIMEOUT);
     }
   }
 }

@@ -48,6 +48,7 @@ record RunPlan(
     }
     checkParquetCompression(options.getParquetCompression());
     FlinkCheckpoints.checkOptions(options, streaming);
+    RunMetrics.checkOptions(options);
     if (streaming) {
       // Both fail on a malformed value; read again where the source is built.
       ReadKafkaTopics.topics(options.getTopics());

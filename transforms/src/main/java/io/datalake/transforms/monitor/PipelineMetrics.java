@@ -1,5 +1,6 @@
 package io.datalake.transforms.monitor;
 
+import io.datalake.transforms.metrics.PipelineSeries;
 import java.io.Serializable;
 import java.util.Collection;
 import java.util.HashMap;
@@ -7,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Gauge;
+import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricResults;
@@ -22,7 +24,11 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
  *
  * <p>Beam's Java metrics carry no labels, so a metric of a family is named {@code <family><label>}:
  * {@code records_read_checkout-orders}, {@code dead_letters_parse}. A family is declared here once
- * and incremented only through {@link Family#inc}.
+ * and incremented only through {@link Counters#inc}.
+ *
+ * <p>Each increment and gauge also feeds this JVM's labelled Prometheus series ({@link
+ * PipelineSeries}): {@code datalake_records_in_total{kind="checkout-orders"}}, one series name per
+ * family with its label ({@link Family#labelName}) instead of one metric name per label.
  */
 public final class PipelineMetrics {
   public static final String NAMESPACE = "datalake";
@@ -40,35 +46,54 @@ public final class PipelineMetrics {
   /** The counter families: one Beam counter per label, named {@code <prefix><label>}. */
   public enum Family {
     /** Input records read from files, per kind: the batch summary's input count. */
-    RECORDS_READ("records_read_"),
+    RECORDS_READ("records_read_", "kind", "Input records read from files"),
     /** Records that reached the parse step, per kind (files and Kafka). */
-    RECORDS_IN("records_in_"),
+    RECORDS_IN("records_in_", "kind", "Records that reached the parse step (files and Kafka)"),
     /** Records parsed into rows, per kind. */
-    RECORDS_ACCEPTED("records_accepted_"),
+    RECORDS_ACCEPTED("records_accepted_", "kind", "Records parsed into rows"),
     /** Records that became one dead letter at the parse step (read, parse, pii...), per kind. */
-    RECORDS_DEAD_LETTERED("records_dead_lettered_"),
+    RECORDS_DEAD_LETTERED(
+        "records_dead_lettered_", "kind", "Records that became a dead letter at the parse step"),
     /** Dead letters per step that made them: read, parse, pii, unexpected, lake, clickhouse. */
-    DEAD_LETTERS("dead_letters_"),
+    DEAD_LETTERS("dead_letters_", "step", "Dead letters, by the step that made them"),
     /** Rows produced for the lake, per table. */
-    ROWS("rows_"),
+    ROWS("rows_", "table", "Rows produced for the lake"),
     /** Streaming rows later than their window's allowed lateness, per kind. */
-    ROWS_LATE("rows_late_"),
+    ROWS_LATE("rows_late_", "kind", "Streaming rows later than their window's allowed lateness"),
     /** Rows the lake writer could not convert (dead letters of step lake), per table. */
-    LAKE_REJECTED("lake_rejected_"),
+    LAKE_REJECTED("lake_rejected_", "table", "Rows the lake writer could not convert"),
     /** Rows the ClickHouse branch rejected, per warehouse table. */
-    CLICKHOUSE_REJECTED("clickhouse_rejected_"),
+    CLICKHOUSE_REJECTED(
+        "clickhouse_rejected_", "table", "Rows the ClickHouse branch rejected (dead letters)"),
     /**
      * Lake rows a current-state table leaves out because they change no state (relation operations
      * for current_entities), per warehouse table: the batch summary expects them missing there.
      */
-    CLICKHOUSE_UNCHANGING("clickhouse_unchanging_"),
+    CLICKHOUSE_UNCHANGING(
+        "clickhouse_unchanging_",
+        "table",
+        "Lake rows a current-state table leaves out because they change no state"),
     /** Parquet files written, per writer: {@code main} or its branch, e.g. {@code late}. */
-    LAKE_FILES_WRITTEN("lake_files_written_");
+    LAKE_FILES_WRITTEN("lake_files_written_", "writer", "Parquet files finished");
 
     private final String prefix;
+    private final String labelName;
+    private final String help;
 
-    Family(String prefix) {
+    Family(String prefix, String labelName, String help) {
       this.prefix = prefix;
+      this.labelName = labelName;
+      this.help = help;
+    }
+
+    /** The label a Prometheus series of the family carries: kind, table, step or writer. */
+    public String labelName() {
+      return labelName;
+    }
+
+    /** What a Prometheus series of the family counts (its HELP line). */
+    public String help() {
+      return help;
     }
 
     /** The family's name prefix, e.g. {@code records_read_}. */
@@ -78,18 +103,57 @@ public final class PipelineMetrics {
 
     /** The family's counters, for one DoFn instance (a field of the DoFn). */
     public Counters counters() {
-      return new Counters(prefix);
+      return new Counters(this);
     }
   }
 
   /** The watermark gauge of one Kafka partition. */
   public static Gauge kafkaWatermark(String topic, int partition) {
-    return Metrics.gauge(NAMESPACE, KAFKA_WATERMARK_MILLIS + topic + "/" + partition);
+    return new KafkaGauge(
+        Metrics.gauge(NAMESPACE, KAFKA_WATERMARK_MILLIS + topic + "/" + partition),
+        topic,
+        partition,
+        true);
   }
 
   /** The backlog gauge of one Kafka partition. */
   public static Gauge kafkaBacklog(String topic, int partition) {
-    return Metrics.gauge(NAMESPACE, KAFKA_BACKLOG_RECORDS + topic + "/" + partition);
+    return new KafkaGauge(
+        Metrics.gauge(NAMESPACE, KAFKA_BACKLOG_RECORDS + topic + "/" + partition),
+        topic,
+        partition,
+        false);
+  }
+
+  /** A Beam gauge of one Kafka partition that also feeds the partition's Prometheus series. */
+  private static final class KafkaGauge implements Gauge {
+    private static final long serialVersionUID = 1L;
+    private final Gauge beam;
+    private final String topic;
+    private final int partition;
+    private final boolean watermark;
+
+    KafkaGauge(Gauge beam, String topic, int partition, boolean watermark) {
+      this.beam = beam;
+      this.topic = topic;
+      this.partition = partition;
+      this.watermark = watermark;
+    }
+
+    @Override
+    public void set(long value) {
+      beam.set(value);
+      if (watermark) {
+        PipelineSeries.watermark(topic, partition, value);
+      } else {
+        PipelineSeries.backlog(topic, partition, value);
+      }
+    }
+
+    @Override
+    public MetricName getName() {
+      return beam.getName();
+    }
   }
 
   /**
@@ -132,12 +196,14 @@ public final class PipelineMetrics {
    * shows the same increments as the Beam counters, seen from this instance.
    */
   public static final class Counters implements Serializable {
+    private final Family family;
     private final String prefix;
     private transient Map<String, Counter> counters;
     private transient ProgressReporter.Series progress;
 
-    private Counters(String prefix) {
-      this.prefix = prefix;
+    private Counters(Family family) {
+      this.family = family;
+      this.prefix = family.prefix();
     }
 
     /** Also shows this family's increments on {@code series} of a progress line; null: none. */
@@ -154,6 +220,7 @@ public final class PipelineMetrics {
         counters = new HashMap<>();
       }
       counters.computeIfAbsent(label, l -> Metrics.counter(NAMESPACE, prefix + l)).inc(n);
+      PipelineSeries.inc(family, label, n);
       ProgressReporter.Series series = progress;
       if (series != null) {
         series.add(label, n);

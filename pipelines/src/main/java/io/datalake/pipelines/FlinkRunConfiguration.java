@@ -1,0 +1,82 @@
+package io.datalake.pipelines;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+
+/**
+ * The Flink configuration a run brings: the user's ({@code --flinkConfDir}, else {@code
+ * $FLINK_CONF_DIR}) copied to a folder of the run's own, plus keys the pipeline needs that the user
+ * did not set. The runner loads it for the embedded cluster and for the job's own settings on a
+ * cluster alike.
+ */
+final class FlinkRunConfiguration {
+  private FlinkRunConfiguration() {}
+
+  /**
+   * Adds each of {@code keys} that the user's configuration does not set, and points {@code
+   * --flinkConfDir} at the copy. Returns the keys added (a key already set is kept as it is).
+   */
+  static List<String> addDefaults(FlinkPipelineOptions flink, Map<String, String> keys) {
+    String userConfDir = flink.getFlinkConfDir();
+    if (userConfDir == null || userConfDir.isBlank()) {
+      // Without --flinkConfDir the runner reads $FLINK_CONF_DIR: keep what is there.
+      userConfDir = System.getenv("FLINK_CONF_DIR");
+    }
+    try {
+      Path dir = Files.createTempDirectory("datalake-flink-conf");
+      dir.toFile().deleteOnExit();
+      String file = "config.yaml";
+      String current = "";
+      if (userConfDir != null && !userConfDir.isBlank()) {
+        try (Stream<Path> files = Files.list(Paths.get(userConfDir))) {
+          for (Path f :
+              files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+            Files.copy(f, dir.resolve(f.getFileName()));
+            dir.resolve(f.getFileName()).toFile().deleteOnExit();
+          }
+        }
+        // Flink 1.19 reads config.yaml when there is one, else the legacy flink-conf.yaml.
+        file =
+            Files.exists(dir.resolve("config.yaml"))
+                    || !Files.exists(dir.resolve("flink-conf.yaml"))
+                ? "config.yaml"
+                : "flink-conf.yaml";
+        if (Files.exists(dir.resolve(file))) {
+          current = Files.readString(dir.resolve(file), StandardCharsets.UTF_8);
+        }
+      }
+      List<String> added = new ArrayList<>();
+      StringBuilder lines = new StringBuilder("\n");
+      for (Map.Entry<String, String> key : keys.entrySet()) {
+        if (current.lines().noneMatch(l -> l.trim().startsWith(key.getKey()))) {
+          lines.append(key.getKey()).append(": ").append(key.getValue()).append('\n');
+          added.add(key.getKey());
+        }
+      }
+      if (!added.isEmpty()) {
+        Files.writeString(
+            dir.resolve(file),
+            lines,
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+        dir.resolve(file).toFile().deleteOnExit();
+      }
+      flink.setFlinkConfDir(dir.toString());
+      return added;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write the Flink configuration of the run", e);
+    }
+  }
+}
