@@ -155,6 +155,18 @@ final class FlinkCheckpoints {
       if (flink.getStateBackend() == null) {
         flink.setStateBackend(defaultStateBackend(options, flink, streaming));
       }
+      if (streaming && "rocksdb".equalsIgnoreCase(flink.getStateBackend())) {
+        // The roll-up's timers (one per entity) all fire at a month start. Kept in RocksDB, each
+        // one popped seeks past those deleted before it: on the heap the same month start ran about
+        // twice as fast (./datalake bench --only snapshots, 100,000 entities: 562 snapshot rows/s,
+        // against 270 with RocksDB's timers), for a few dozen bytes of heap per timer.
+        List<String> added =
+            FlinkRunConfiguration.addDefaults(flink, Map.of(ROCKSDB_TIMERS, "HEAP"));
+        if (!added.isEmpty()) {
+          LOG.info(
+              "datalake: {}: HEAP (RocksDB keeps the state, the heap the timers)", ROCKSDB_TIMERS);
+        }
+      }
       flink.setStateBackendStoragePath(uri);
       LOG.info(
           "datalake: checkpoints retained under {} (state backend {})",
@@ -263,6 +275,9 @@ final class FlinkCheckpoints {
         ? "rocksdb"
         : "filesystem";
   }
+
+  /** Flink's setting for where the RocksDB backend keeps timers: RocksDB (its default) or HEAP. */
+  static final String ROCKSDB_TIMERS = "state.backend.rocksdb.timer-service.factory";
 
   /** The folder of one job's checkpoints and its record. */
   static String jobDir(String checkpointDirUri, String jobName) {

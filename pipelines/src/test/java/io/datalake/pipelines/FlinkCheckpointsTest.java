@@ -106,6 +106,11 @@ public class FlinkCheckpointsTest {
     DatalakeOptions rollUp = options(job(dir, cluster, "--snapshots=true"));
     FlinkCheckpoints.configure(rollUp, true, kafka("A", 2));
     assertThat(rollUp.as(FlinkPipelineOptions.class).getStateBackend(), equalTo("rocksdb"));
+    // RocksDB keeps the state, the heap the timers (which all fire at a month start).
+    Path conf = Path.of(rollUp.as(FlinkPipelineOptions.class).getFlinkConfDir());
+    assertThat(
+        Files.readString(conf.resolve("config.yaml")),
+        containsString(FlinkCheckpoints.ROCKSDB_TIMERS + ": HEAP"));
     // Asked for: kept.
     DatalakeOptions asked =
         options(job(dir, cluster, "--snapshots=true", "--stateBackend=filesystem"));
