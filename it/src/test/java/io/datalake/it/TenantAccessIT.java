@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.testing.LocalServices;
+import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.TenantAccess;
@@ -186,6 +187,9 @@ public class TenantAccessIT {
       expected.add(table.name());
       expected.add(table.viewName(tenant));
     }
+    // Its freshness (FreshnessIT checks the rows): under the admin's name and its view's.
+    expected.add(FreshnessViews.FRESHNESS);
+    expected.add(FreshnessViews.tenantViewName(tenant));
     Set<String> names =
         new TreeSet<>(
             List.of(

@@ -4,6 +4,7 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
@@ -88,6 +89,9 @@ public final class DatalakePipeline {
             kafkaNow,
             recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
+    RunRecord record =
+        RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
+    record.started();
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming
@@ -124,11 +128,18 @@ public final class DatalakePipeline {
     }
     records.apply("Datalake", graph);
     if (!streaming) {
-      PipelineResult result =
-          BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
-      BatchSummary summary =
-          BatchSummary.read(
-              result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+      PipelineResult result;
+      BatchSummary summary;
+      try {
+        result = BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
+        summary =
+            BatchSummary.read(
+                result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+      } catch (RuntimeException e) {
+        record.ended(false, null);
+        throw e;
+      }
+      record.ended(summary.balanced(), RunRecord.counts(summary, RecordKinds.builtIn()));
       System.out.println(summary.render());
       if (!summary.balanced()) {
         throw new IllegalStateException(
