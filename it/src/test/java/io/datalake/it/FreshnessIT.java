@@ -27,19 +27,14 @@ import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.TenantAccess;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -222,7 +217,8 @@ public class FreshnessIT {
                             + FreshnessViews.FRESHNESS)
                     >= 1);
 
-    Credential own = create(ORG);
+    TenantUser own = TenantUser.create(ORG, "fr" + jobs.run, database);
+    users.add(own.user());
     String mine = query(own, "SELECT DISTINCT org_id FROM datalake_freshness FORMAT TSV");
     assertThat("the tenant's user sees its own rows only", mine.trim(), equalTo(ORG));
     long tenantRows =
@@ -487,68 +483,14 @@ public class FreshnessIT {
     return Long.parseLong(LocalServices.clickhouse(sql).trim());
   }
 
-  private record Credential(String user, String password, String database, String host, int port) {}
-
-  private Credential create(String tenant) throws Exception {
-    String output =
-        Launcher.run(
-                180,
-                "credentials",
-                "create",
-                "--tenant",
-                tenant,
-                "--name",
-                "fr" + jobs.run,
-                "--clickhouseDatabase=" + jobs.database,
-                "--json")
-            .orFail("credentials create --tenant " + tenant)
-            .output();
-    String json = null;
-    for (String line : output.split("\n")) {
-      if (line.startsWith("{")) {
-        json = line;
-      }
-    }
-    assertThat("JSON in:\n" + output, json != null, equalTo(true));
-    JsonNode node = JSON.readTree(json);
-    Credential c =
-        new Credential(
-            node.get("username").asText(),
-            node.get("password").asText(),
-            node.get("database").asText(),
-            node.get("host").asText(),
-            node.get("port").asInt());
-    users.add(c.user());
-    return c;
-  }
-
-  private HttpResponse<String> http(Credential c, String sql) throws Exception {
-    String auth =
-        Base64.getEncoder()
-            .encodeToString((c.user() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
-    return http.send(
-        HttpRequest.newBuilder(
-                URI.create(
-                    "http://"
-                        + c.host()
-                        + ":"
-                        + c.port()
-                        + "/?database="
-                        + URLEncoder.encode(c.database(), StandardCharsets.UTF_8)))
-            .header("Authorization", "Basic " + auth)
-            .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
   /** What the tenant's user gets; fails on a refusal. */
-  private String query(Credential c, String sql) throws Exception {
-    HttpResponse<String> response = http(c, sql);
+  private String query(TenantUser c, String sql) throws Exception {
+    HttpResponse<String> response = c.http(http, sql, "");
     assertThat(sql + ": " + response.body(), response.statusCode(), equalTo(200));
     return response.body();
   }
 
-  private int status(Credential c, String sql) throws Exception {
-    return http(c, sql).statusCode();
+  private int status(TenantUser c, String sql) throws Exception {
+    return c.http(http, sql, "").statusCode();
   }
 }

@@ -184,21 +184,14 @@ public final class RunRecord {
     if (warehouse == null) {
       return;
     }
-    ObjectNode row = JSON.createObjectNode();
-    row.put("run_id", runId);
-    row.put("lake_run_id", lakeRunId);
-    row.put("mode", mode);
-    row.put("runner", runner);
-    row.put("lake", lake);
-    // Epoch seconds: read as such whatever the server's time zone (a text time would be local).
+    // The same record as a row of datalake_runs: times as epoch seconds (read as such whatever
+    // the server's time zone), options and counts as JSON text, and the version that wins FINAL.
+    ObjectNode row = record.deepCopy();
     row.put("started_at", startedAt.getEpochSecond());
-    if (endedAt == null) {
-      row.putNull("ended_at");
-    } else {
+    if (endedAt != null) {
       row.put("ended_at", endedAt.getEpochSecond());
     }
-    row.put("state", state);
-    row.put("options", options.toString());
+    row.put("options", record.get("options").toString());
     row.put("counts", record.get("counts").toString());
     row.put("_version", System.currentTimeMillis() * 1000);
     try {

@@ -18,37 +18,40 @@ public final class RunsTable {
 
   private RunsTable() {}
 
-  /** Column name to ClickHouse DDL type, in table order ({@link #meanings()} says what each is). */
+  /** A column: its name, ClickHouse type and what it holds. */
+  private record Column(String name, String type, String meaning) {}
+
+  private static final List<Column> COLUMNS =
+      List.of(
+          new Column(
+              "run_id", "String", "The run's id: the _load_id of every warehouse row it wrote"),
+          new Column(
+              "lake_run_id", "String", "The lake's run id: the part-<id>- prefix of its files"),
+          new Column("mode", "String", "batch or streaming"),
+          new Column("runner", "String", "The Beam runner, e.g. FlinkRunner"),
+          new Column("lake", "String", "The lake it wrote to"),
+          new Column("started_at", "DateTime", "When the run started (UTC)"),
+          new Column("ended_at", "Nullable(DateTime)", "When it ended (UTC); null while it runs"),
+          new Column("state", "String", "running, succeeded or failed"),
+          new Column("options", "String", "Its pipeline options as JSON, secrets left out"),
+          new Column(
+              "counts",
+              "String",
+              "What it counted as JSON (batch: records in, rows, dead letters)"),
+          new Column(
+              WarehouseTables.VERSION, "UInt64", "When this row was written, in microseconds"));
+
+  /** Column name to ClickHouse DDL type, in table order. */
   public static Map<String, String> columns() {
     Map<String, String> columns = new LinkedHashMap<>();
-    columns.put("run_id", "String");
-    columns.put("lake_run_id", "String");
-    columns.put("mode", "String");
-    columns.put("runner", "String");
-    columns.put("lake", "String");
-    columns.put("started_at", "DateTime");
-    columns.put("ended_at", "Nullable(DateTime)");
-    columns.put("state", "String");
-    columns.put("options", "String");
-    columns.put("counts", "String");
-    columns.put(WarehouseTables.VERSION, "UInt64");
+    COLUMNS.forEach(c -> columns.put(c.name(), c.type()));
     return columns;
   }
 
-  /** What each column holds, in table order. */
+  /** Column name to what it holds, in table order. */
   public static Map<String, String> meanings() {
     Map<String, String> meanings = new LinkedHashMap<>();
-    meanings.put("run_id", "The run's id: the _load_id of every warehouse row it wrote");
-    meanings.put("lake_run_id", "The lake's run id: the part-<id>- prefix of its files");
-    meanings.put("mode", "batch or streaming");
-    meanings.put("runner", "The Beam runner, e.g. FlinkRunner");
-    meanings.put("lake", "The lake it wrote to");
-    meanings.put("started_at", "When the run started (UTC)");
-    meanings.put("ended_at", "When it ended (UTC); null while it runs");
-    meanings.put("state", "running, succeeded or failed");
-    meanings.put("options", "Its pipeline options as JSON, secrets left out");
-    meanings.put("counts", "What it counted as JSON (batch: records in, rows, dead letters)");
-    meanings.put(WarehouseTables.VERSION, "When this row was written, in microseconds");
+    COLUMNS.forEach(c -> meanings.put(c.name(), c.meaning()));
     return meanings;
   }
 
