@@ -126,7 +126,11 @@ public final class WarehouseSchema {
                   + (column.getKey().equals(WarehouseTables.INSERTED_AT)
                       ? WarehouseTables.INSERTED_AT_DDL
                       : column.getValue())
-                  + (previous == null ? "" : " AFTER " + Sql.identifier(previous)));
+                  // 18.16 looks for the AFTER column among those of the new one's kind: none
+                  // for the one MATERIALIZED column, which comes last anyway.
+                  + (previous == null || column.getKey().equals(WarehouseTables.INSERTED_AT)
+                      ? ""
+                      : " AFTER " + Sql.identifier(previous)));
           LOG.info(
               "datalake: added column {} {} to ClickHouse table {}.{}",
               column.getKey(),
