@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Options hold no secret by construction ({@link NoSecretsInOptions} refuses a run whose options
  * carry one); as a second guard, an option whose name says it holds a secret (password, secret,
- * token, credentials provider, JAAS) is left out. A record that cannot be written is logged and the
- * run goes on: it is the run's description, not its output.
+ * token, credentials provider, JAAS, an S3 customer key) is left out. A record that cannot be
+ * written is logged and the run goes on: it is the run's description, not its output.
  */
 public final class RunRecord {
   private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
@@ -44,7 +44,7 @@ public final class RunRecord {
 
   /** Option names that could hold a secret: never recorded. */
   private static final Pattern SECRET =
-      Pattern.compile("(?i).*(password|secret|token|jaas|credentialsprovider|sessiontoken).*");
+      Pattern.compile("(?i).*(password|secret|token|jaas|credentialsprovider|customerkey).*");
 
   private final String runId;
   private final String lakeRunId;
