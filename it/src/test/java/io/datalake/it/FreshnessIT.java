@@ -257,14 +257,7 @@ public class FreshnessIT {
     assertThat(printed, not(containsString(OTHER)));
 
     // A streaming run's record: running, its options without secrets.
-    JsonNode run =
-        JSON.readTree(
-            LocalServices.clickhouse(
-                "SELECT * FROM "
-                    + Sql.identifier(database)
-                    + "."
-                    + RunsTable.NAME
-                    + " FINAL FORMAT JSONEachRow"));
+    JsonNode run = runRecord(database);
     assertThat(run.get("mode").asText(), equalTo("streaming"));
     assertThat(run.get("state").asText(), equalTo("running"));
     assertThat(run.get("options").asText(), containsString("\"consumerGroup\""));
@@ -368,14 +361,7 @@ public class FreshnessIT {
         equalTo(letters));
 
     // The run record, in ClickHouse and in the lake.
-    JsonNode row =
-        JSON.readTree(
-            LocalServices.clickhouse(
-                "SELECT * FROM "
-                    + Sql.identifier(database)
-                    + "."
-                    + RunsTable.NAME
-                    + " FINAL FORMAT JSONEachRow"));
+    JsonNode row = runRecord(database);
     String runId = row.get("run_id").asText();
     assertThat(row.get("state").asText(), equalTo("succeeded"));
     assertThat(row.get("mode").asText(), equalTo("batch"));
@@ -477,6 +463,17 @@ public class FreshnessIT {
     assertThat(
         engine.query("SELECT concat('[', state, ']'), ended_at FROM datalake.datalake_runs").trim(),
         equalTo("[]\t\\N"));
+  }
+
+  /** The one run record of {@code database}'s datalake_runs, its latest version. */
+  private static JsonNode runRecord(String database) throws Exception {
+    return JSON.readTree(
+        LocalServices.clickhouse(
+            "SELECT * FROM "
+                + Sql.identifier(database)
+                + "."
+                + RunsTable.NAME
+                + " FINAL FORMAT JSONEachRow"));
   }
 
   private long clickhouseLong(String sql) {
