@@ -181,20 +181,21 @@ public class BadInputCorpusIT {
     }
     assertThat("lake dead letters", BadInputCorpus.checkDeadLetters(bad, letters), empty());
 
-    // ClickHouse: exactly the warehouse tables and dead_letters, and each valid tenant's views.
+    // ClickHouse: exactly the warehouse tables, dead_letters and datalake_runs, the freshness
+    // views, and each valid tenant's views (one per table and its freshness view).
     String db = "`" + database + "`";
     assertThat(
         LocalServices.clickhouseCount(
             "SELECT count() FROM system.tables WHERE database = '"
                 + database
                 + "' AND engine != 'View'"),
-        equalTo((long) WarehouseTables.all().size() + 1));
+        equalTo((long) WarehouseTables.all().size() + 2));
     assertThat(
         LocalServices.clickhouseCount(
             "SELECT count() FROM system.tables WHERE database = '"
                 + database
                 + "' AND engine = 'View'"),
-        equalTo((long) TENANTS.size() * WarehouseTables.all().size()));
+        equalTo((long) TENANTS.size() * (WarehouseTables.all().size() + 1) + 3));
     Map<String, Long> viewRows = new TreeMap<>();
     for (String tenant : TENANTS) {
       assertThat(tenant, TenantId.isValid(tenant), equalTo(true));

@@ -8,22 +8,17 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertThrows;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.testing.LocalServices;
+import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.TenantAccess;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,7 +27,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
@@ -54,7 +48,6 @@ import org.junit.rules.TemporaryFolder;
  * database are refused; a revoked user is refused within seconds while the other still gets in.
  */
 public class TenantAccessIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String A = "739224";
   private static final String B = "123";
 
@@ -65,10 +58,6 @@ public class TenantAccessIT {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final List<String> users = new ArrayList<>();
-
-  /** What create printed, as JSON. */
-  private record Credential(
-      String user, String password, String database, String jdbcUrl, String host, int port) {}
 
   @After
   public void cleanUp() throws Exception {
@@ -98,8 +87,8 @@ public class TenantAccessIT {
     DatalakePipeline.run(
         PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class));
 
-    Credential a = create(A);
-    Credential b = create(B);
+    TenantUser a = create(A);
+    TenantUser b = create(B);
     assertThat(a.database(), equalTo(TenantAccess.tenantDatabase(database, A)));
 
     String list = Launcher.run(120, "credentials", "list").orFail("credentials list").output();
@@ -139,36 +128,8 @@ public class TenantAccessIT {
     assertThat(jdbcCount(b, "SELECT 1"), equalTo(1L));
   }
 
-  private Credential create(String tenant) throws Exception {
-    String output =
-        Launcher.run(
-                180,
-                "credentials",
-                "create",
-                "--tenant",
-                tenant,
-                "--name",
-                "it" + run,
-                "--clickhouseDatabase=" + database,
-                "--json")
-            .orFail("credentials create --tenant " + tenant)
-            .output();
-    String json = null;
-    for (String line : output.split("\n")) {
-      if (line.startsWith("{")) {
-        json = line;
-      }
-    }
-    assertThat("JSON in:\n" + output, json != null, equalTo(true));
-    JsonNode node = JSON.readTree(json);
-    Credential c =
-        new Credential(
-            node.get("username").asText(),
-            node.get("password").asText(),
-            node.get("database").asText(),
-            node.get("jdbc_url").asText(),
-            node.get("host").asText(),
-            node.get("port").asInt());
+  private TenantUser create(String tenant) throws Exception {
+    TenantUser c = TenantUser.create(tenant, "it" + run, database);
     users.add(c.user());
     assertThat(c.password().length(), greaterThan(20));
     assertThat(
@@ -180,12 +141,15 @@ public class TenantAccessIT {
   }
 
   /** Every table and view of the tenant's database: its own rows, as many as the admin counts. */
-  private void checkOwnRowsOnly(Credential user, String tenant) throws Exception {
+  private void checkOwnRowsOnly(TenantUser user, String tenant) throws Exception {
     Set<String> expected = new TreeSet<>();
     for (WarehouseTable table : WarehouseTables.all()) {
       expected.add(table.name());
       expected.add(table.viewName(tenant));
     }
+    // Its freshness (FreshnessIT checks the rows): under the admin's name and its view's.
+    expected.add(FreshnessViews.FRESHNESS);
+    expected.add(FreshnessViews.tenantViewName(tenant));
     Set<String> names =
         new TreeSet<>(
             List.of(
@@ -245,7 +209,7 @@ public class TenantAccessIT {
    * A table added to the warehouse after a tenant's objects were made (here: one table's view and
    * Distributed tables dropped) is made for that tenant by the next run's prepare step.
    */
-  private void tablesAddedLaterReachExistingTenants(Credential user, String tenant)
+  private void tablesAddedLaterReachExistingTenants(TenantUser user, String tenant)
       throws Exception {
     WarehouseTable table = WarehouseTables.byName("journey_sessions");
     long before = jdbcCount(user, "SELECT count() FROM " + Sql.identifier(table.viewName(tenant)));
@@ -299,7 +263,7 @@ public class TenantAccessIT {
         equalTo(operationsBefore));
   }
 
-  private void checkRefusals(Credential a, Credential b) throws Exception {
+  private void checkRefusals(TenantUser a, TenantUser b) throws Exception {
     String table = WarehouseTables.all().get(0).name();
     String t = Sql.identifier(table);
     List<String> refusedStatements =
@@ -347,28 +311,12 @@ public class TenantAccessIT {
     assertThat(databases.body(), not(containsString(b.database())));
   }
 
-  private HttpResponse<String> http(Credential c, String sql, String moreParams) throws Exception {
-    String auth =
-        Base64.getEncoder()
-            .encodeToString((c.user() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
-    return http.send(
-        HttpRequest.newBuilder(
-                URI.create(
-                    "http://"
-                        + c.host()
-                        + ":"
-                        + c.port()
-                        + "/?database="
-                        + URLEncoder.encode(c.database(), StandardCharsets.UTF_8)
-                        + moreParams))
-            .header("Authorization", "Basic " + auth)
-            .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+  private HttpResponse<String> http(TenantUser c, String sql, String moreParams) throws Exception {
+    return c.http(http, sql, moreParams);
   }
 
   /** The first column of the first row, over JDBC with the URL create printed, nothing added. */
-  private static long jdbcCount(Credential c, String sql) throws SQLException {
+  private static long jdbcCount(TenantUser c, String sql) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", c.user());
     props.setProperty("password", c.password());

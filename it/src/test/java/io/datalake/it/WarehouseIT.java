@@ -261,13 +261,15 @@ public class WarehouseIT {
                 + database
                 + "' AND table = 'dead_letters'"),
         equalTo(
-            "['kind','step','error','source','encrypted_record','table','_version','_load_id']"));
+            "['kind','step','error','source','encrypted_record','table','_version','_load_id',"
+                + "'_inserted_at']"));
     assertThat(
         query(
             "SELECT count() FROM system.columns WHERE database = '"
                 + database
-                + "' AND table = 'journey_events' AND name IN ('details', 'session_id', '_load_id')"),
-        equalTo("3"));
+                + "' AND table = 'journey_events' AND name IN ('details', 'session_id', '_load_id',"
+                + " '_inserted_at')"),
+        equalTo("4"));
     query("DROP TABLE {db}.portal_events");
     query(
         "CREATE TABLE {db}.portal_events (id String, org_id String, created_at DateTime, type Int32, legacy String, _version UInt64)"

@@ -4,6 +4,7 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.metrics.MetricsEndpoint;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.stream.KafkaTopology;
@@ -91,6 +92,9 @@ public final class DatalakePipeline {
             kafkaNow,
             recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
+    RunRecord record =
+        RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
+    record.started();
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming
@@ -128,7 +132,7 @@ public final class DatalakePipeline {
     records.apply("Datalake", graph);
     if (!streaming) {
       try (MetricsEndpoint endpoint = metrics) {
-        return runBatch(pipeline, plan, options);
+        return runBatch(pipeline, plan, options, record);
       }
     }
     PipelineResult result = pipeline.run();
@@ -138,13 +142,24 @@ public final class DatalakePipeline {
     return result;
   }
 
-  /** Runs a batch pipeline to its end, prints its summary, and fails when it does not balance. */
-  private static PipelineResult runBatch(Pipeline pipeline, RunPlan plan, DatalakeOptions options) {
-    PipelineResult result =
-        BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
-    BatchSummary summary =
-        BatchSummary.read(
-            result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+  /**
+   * Runs a batch pipeline to its end, records its end in the run record, prints its summary, and
+   * fails when it does not balance.
+   */
+  private static PipelineResult runBatch(
+      Pipeline pipeline, RunPlan plan, DatalakeOptions options, RunRecord record) {
+    PipelineResult result;
+    BatchSummary summary;
+    try {
+      result = BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
+      summary =
+          BatchSummary.read(
+              result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+    } catch (RuntimeException e) {
+      record.ended(false, null);
+      throw e;
+    }
+    record.ended(summary.balanced(), RunRecord.counts(summary, RecordKinds.builtIn()));
     System.out.println(summary.render());
     if (!summary.balanced()) {
       throw new IllegalStateException(

@@ -1,5 +1,6 @@
 package io.datalake.transforms;
 
+import io.datalake.transforms.freshness.WriteFreshness;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.RecordKinds;
@@ -81,11 +82,16 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
         s.snapshots ? rows.apply("MonthlySnapshots", snapshots()) : null;
     if (s.window == null) {
       letters = letters.and(rows.apply("WriteLake", s.lake));
+      rows.apply("WriteFreshness", WriteFreshness.to(s.lakeRoot, s.runId));
     } else {
       // The lake is windowed by event time (windows finish its files); too-late rows wait for no
       // watermark. The warehouse is not windowed: it takes both, the late flag is a column there.
       PCollectionTuple routed = rows.apply("RouteLateRows", routeLateRows());
       letters = letters.and(writeStreamingLake(routed).getAll());
+      PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
+          .and(routed.get(RouteLateRows.TOO_LATE))
+          .apply("FreshnessRows", Flatten.pCollections())
+          .apply("WriteFreshness", WriteFreshness.to(s.lakeRoot, s.runId));
       rows = s.warehouse == null ? rows : onTimeAndLate(routed);
     }
     if (snapshots != null) {

@@ -49,6 +49,8 @@ import picocli.CommandLine.Spec;
       Cli.Pii.class,
       Cli.Tenants.class,
       Credentials.class,
+      FreshnessCommands.Freshness.class,
+      FreshnessCommands.LineageCommand.class,
       Cli.Produce.class,
       FlinkCommands.Jobs.class,
       FlinkCommands.Stop.class,

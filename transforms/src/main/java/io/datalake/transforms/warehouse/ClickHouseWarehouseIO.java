@@ -1,5 +1,6 @@
 package io.datalake.transforms.warehouse;
 
+import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
@@ -125,6 +126,8 @@ public final class ClickHouseWarehouseIO {
     ClickHouseClient client = write.client();
     String version = client.serverVersion();
     WarehouseSchema.prepare(client, write.database, write.tables());
+    // Before the tenants' objects: each tenant's freshness view reads the admin's.
+    FreshnessViews.prepare(client, write.database, write.tables(), write.kinds);
     if (!TenantAccess.hasSqlAccessManagement(version)) {
       // Tenant databases read through the cluster `self`: a server without it fails here, with
       // the fix, instead of at the first tenant. Tables added since reach existing tenants.

@@ -59,6 +59,8 @@ public final class DeadLetterTable {
     sql.append(Sql.identifier(database)).append('.').append(Sql.identifier(NAME)).append(" (\n");
     List<String> lines = new ArrayList<>();
     columns().forEach((name, type) -> lines.add("  " + Sql.identifier(name) + " " + type));
+    lines.add(
+        "  " + Sql.identifier(WarehouseTables.INSERTED_AT) + " " + WarehouseTables.INSERTED_AT_DDL);
     sql.append(String.join(",\n", lines)).append('\n');
     sql.append(") ENGINE = ReplacingMergeTree(_version)\nPARTITION BY tuple()\n");
     sql.append("ORDER BY (")

@@ -1,5 +1,6 @@
 package io.datalake.transforms.warehouse;
 
+import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -115,14 +117,27 @@ public final class TenantAccess {
       steps.add(
           new Step(database, table.viewName(tenant), table.createViewStatement(database, tenant)));
     }
+    steps.add(
+        new Step(
+            database,
+            FreshnessViews.tenantViewName(tenant),
+            FreshnessViews.createTenantViewStatement(database, tenant)));
     if (sqlAccessManagement) {
       return steps;
     }
     String tenantDb = tenantDatabase(database, tenant);
     steps.add(new Step(tenantDb, "", "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb)));
+    Map<String, List<String>> distributed = new LinkedHashMap<>();
     for (WarehouseTable table : tables) {
       String view = table.viewName(tenant);
-      for (String name : List.of(table.name(), view)) {
+      distributed.put(view, List.of(table.name(), view));
+    }
+    // The tenant reads its freshness as datalake_freshness, like the admin.
+    String freshness = FreshnessViews.tenantViewName(tenant);
+    distributed.put(freshness, List.of(FreshnessViews.FRESHNESS, freshness));
+    for (Map.Entry<String, List<String>> entry : distributed.entrySet()) {
+      String view = entry.getKey();
+      for (String name : entry.getValue()) {
         steps.add(
             new Step(
                 tenantDb,
@@ -246,6 +261,12 @@ public final class TenantAccess {
               + u);
       sql.add("GRANT SELECT ON " + t + " TO " + u);
       sql.add("GRANT SELECT ON " + db + "." + Sql.identifier(table.viewName(tenant)) + " TO " + u);
+    }
+    // The tenant's freshness view reads the table freshness view, which reads the tables: the
+    // row policies above leave the user its own rows at every level.
+    for (String view :
+        List.of(FreshnessViews.TABLE_FRESHNESS, FreshnessViews.tenantViewName(tenant))) {
+      sql.add("GRANT SELECT ON " + db + "." + Sql.identifier(view) + " TO " + u);
     }
     return sql;
   }

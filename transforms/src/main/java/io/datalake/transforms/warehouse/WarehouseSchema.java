@@ -38,15 +38,22 @@ public final class WarehouseSchema {
     for (WarehouseTable table : tables) {
       Map<String, String> columns = new LinkedHashMap<>();
       table.columns().forEach(c -> columns.put(c.name(), c.ddlType()));
+      columns.put(WarehouseTables.INSERTED_AT, WarehouseTables.INSERTED_AT_TYPE);
       definitions.add(
           new Definition(table.name(), columns, table.createStatement(database), table));
     }
+    Map<String, String> deadLetterColumns = new LinkedHashMap<>(DeadLetterTable.columns());
+    deadLetterColumns.put(WarehouseTables.INSERTED_AT, WarehouseTables.INSERTED_AT_TYPE);
     definitions.add(
         new Definition(
             DeadLetterTable.NAME,
-            DeadLetterTable.columns(),
+            deadLetterColumns,
             DeadLetterTable.createStatement(database),
             null));
+    Map<String, String> runColumns = new LinkedHashMap<>(RunsTable.columns());
+    runColumns.put(WarehouseTables.INSERTED_AT, WarehouseTables.INSERTED_AT_TYPE);
+    definitions.add(
+        new Definition(RunsTable.NAME, runColumns, RunsTable.createStatement(database), null));
     return definitions;
   }
 
@@ -54,7 +61,11 @@ public final class WarehouseSchema {
     prepare(client, database, WarehouseTables.all());
   }
 
-  /** Prepares {@code tables} (those of the kinds a write feeds), then {@code dead_letters}. */
+  /**
+   * Prepares {@code tables} (those of the kinds a write feeds), then {@code dead_letters} and
+   * {@code datalake_runs} ({@link RunsTable}). Every table also has {@link
+   * WarehouseTables#INSERTED_AT}, which the server fills in, added to a table made without it.
+   */
   public static void prepare(
       ClickHouseClient client, String database, List<WarehouseTable> tables) {
     client.execute("CREATE DATABASE IF NOT EXISTS " + Sql.identifier(database));
@@ -110,8 +121,16 @@ public final class WarehouseSchema {
                   + " ADD COLUMN "
                   + Sql.identifier(column.getKey())
                   + " "
-                  + column.getValue()
-                  + (previous == null ? "" : " AFTER " + Sql.identifier(previous)));
+                  // Rows written before the column existed have no write time: until a merge
+                  // writes it, ClickHouse computes now() for them at each read.
+                  + (column.getKey().equals(WarehouseTables.INSERTED_AT)
+                      ? WarehouseTables.INSERTED_AT_DDL
+                      : column.getValue())
+                  // 18.16 looks for the AFTER column among those of the new one's kind: none
+                  // for the one MATERIALIZED column, which comes last anyway.
+                  + (previous == null || column.getKey().equals(WarehouseTables.INSERTED_AT)
+                      ? ""
+                      : " AFTER " + Sql.identifier(previous)));
           LOG.info(
               "datalake: added column {} {} to ClickHouse table {}.{}",
               column.getKey(),

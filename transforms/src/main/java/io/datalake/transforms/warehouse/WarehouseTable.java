@@ -40,11 +40,15 @@ public record WarehouseTable(
   public String createStatement(String database) {
     StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ");
     sql.append(Sql.identifier(database)).append('.').append(Sql.identifier(name)).append(" (\n");
-    for (int i = 0; i < columns.size(); i++) {
-      WarehouseColumn c = columns.get(i);
+    for (WarehouseColumn c : columns) {
       sql.append("  ").append(Sql.identifier(c.name())).append(' ').append(c.ddlType());
-      sql.append(i + 1 < columns.size() ? ",\n" : "\n");
+      sql.append(",\n");
     }
+    sql.append("  ")
+        .append(Sql.identifier(WarehouseTables.INSERTED_AT))
+        .append(' ')
+        .append(WarehouseTables.INSERTED_AT_DDL)
+        .append('\n');
     sql.append(") ENGINE = ReplacingMergeTree(_version)\n");
     sql.append("PARTITION BY ").append(partitionBy).append('\n');
     sql.append("ORDER BY (")

@@ -38,6 +38,22 @@ import org.joda.time.Instant;
 public final class WarehouseTables {
   public static final String VERSION = "_version";
   public static final String LOAD_ID = "_load_id";
+
+  /**
+   * When ClickHouse wrote the row (server clock, whole seconds): {@code DateTime MATERIALIZED
+   * now()}, filled in by the server at insert. MATERIALIZED, not DEFAULT: ClickHouseIO sends every
+   * column that is not MATERIALIZED or ALIAS, so a DEFAULT column would need a value from the
+   * pipeline; and {@code SELECT *} (the tenant views) leaves it out. Not one of a table's {@link
+   * WarehouseTable#columns()}, which are the columns the pipeline writes.
+   */
+  public static final String INSERTED_AT = "_inserted_at";
+
+  /** The type {@code system.columns} shows for {@link #INSERTED_AT}. */
+  public static final String INSERTED_AT_TYPE = "DateTime";
+
+  /** The column's definition in CREATE TABLE and ALTER TABLE ADD COLUMN. */
+  public static final String INSERTED_AT_DDL = INSERTED_AT_TYPE + " MATERIALIZED now()";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** DateTime holds seconds from 1970 to 2106 as a UInt32. */

@@ -186,7 +186,8 @@ public class MeterReadingsKindTest {
                 + "  `_extra` Nullable(String),\n"
                 + "  `late` UInt8,\n"
                 + "  `_version` UInt64,\n"
-                + "  `_load_id` String\n"
+                + "  `_load_id` String,\n"
+                + "  `_inserted_at` DateTime MATERIALIZED now()\n"
                 + ") ENGINE = ReplacingMergeTree(_version)\n"
                 // Immutable: a reading's event time never changes, so monthly partitions are safe.
                 + "PARTITION BY toYYYYMM(`read_at`)\n"

@@ -34,7 +34,8 @@ public class DeadLetterTableTest {
             "CREATE TABLE IF NOT EXISTS `lake`.`dead_letters` (\n"
                 + "  `kind` String,\n  `step` String,\n  `error` String,\n  `source` String,\n"
                 + "  `encrypted_record` Nullable(String),\n  `table` Nullable(String),\n"
-                + "  `_version` UInt64,\n  `_load_id` String\n"
+                + "  `_version` UInt64,\n  `_load_id` String,\n"
+                + "  `_inserted_at` DateTime MATERIALIZED now()\n"
                 + ") ENGINE = ReplacingMergeTree(_version)\nPARTITION BY tuple()\n"
                 + "ORDER BY (`kind`, `source`, `step`)"));
     assertThat(

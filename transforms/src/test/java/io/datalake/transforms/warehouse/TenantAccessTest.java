@@ -65,7 +65,8 @@ public class TenantAccessTest {
   @Test
   public void on1816ATenantGetsViewsAndADatabaseOfDistributedTables() {
     List<TenantAccess.Step> steps = TenantAccess.tenantObjects("datalake", "739224", TABLES, false);
-    assertThat(steps.size(), equalTo(TABLES.size() * 3 + 1));
+    // Per table a view and two Distributed tables; the freshness view and its two; the database.
+    assertThat(steps.size(), equalTo(TABLES.size() * 3 + 4));
     List<String> names = new ArrayList<>();
     for (TenantAccess.Step step : steps) {
       if (step.database().equals("tenant_739224")) {
@@ -77,12 +78,20 @@ public class TenantAccessTest {
       assertThat(names, hasItem("739224_" + table.name() + "_final"));
     }
     assertThat(names, not(hasItem(DeadLetterTable.NAME)));
+    // The tenant reads its freshness under the admin's name.
+    assertThat(names, hasItem("datalake_freshness"));
+    assertThat(names, hasItem("739224_datalake_freshness"));
     // The views first (the Distributed tables take their columns), then the database.
     assertThat(steps.get(0).sql(), startsWith("CREATE VIEW IF NOT EXISTS `datalake`.`739224_"));
     assertThat(
-        steps.get(TABLES.size()).sql(), equalTo("CREATE DATABASE IF NOT EXISTS `tenant_739224`"));
+        steps.get(TABLES.size()).sql(),
+        startsWith("CREATE VIEW IF NOT EXISTS `datalake`.`739224_datalake_freshness` AS SELECT"));
+    assertThat(steps.get(TABLES.size()).sql(), containsString(" WHERE org_id = '739224'"));
     assertThat(
         steps.get(TABLES.size() + 1).sql(),
+        equalTo("CREATE DATABASE IF NOT EXISTS `tenant_739224`"));
+    assertThat(
+        steps.get(TABLES.size() + 2).sql(),
         equalTo(
             "CREATE TABLE IF NOT EXISTS `tenant_739224`.`entity_operations` AS"
                 + " `datalake`.`739224_entity_operations_final` ENGINE = Distributed(self,"
@@ -92,7 +101,7 @@ public class TenantAccessTest {
   @Test
   public void onCurrentServersATenantGetsItsViewsOnly() {
     List<TenantAccess.Step> steps = TenantAccess.tenantObjects("datalake", "739224", TABLES, true);
-    assertThat(steps.size(), equalTo(TABLES.size()));
+    assertThat(steps.size(), equalTo(TABLES.size() + 1));
     for (TenantAccess.Step step : steps) {
       assertThat(step.database(), equalTo("datalake"));
     }
@@ -139,7 +148,7 @@ public class TenantAccessTest {
   public void onCurrentServersAUserGetsARowPolicyAndSelectPerTable() {
     List<String> sql =
         TenantAccess.createUserStatements("tenant_1_bi", HASH, "datalake", "1", TABLES);
-    assertThat(sql.size(), equalTo(1 + 3 * TABLES.size()));
+    assertThat(sql.size(), equalTo(1 + 3 * TABLES.size() + 2));
     assertThat(
         sql.get(0),
         equalTo(
@@ -165,6 +174,11 @@ public class TenantAccessTest {
               "GRANT SELECT ON `datalake`.`1_" + table.name() + "_final` TO `tenant_1_bi`"));
     }
     assertThat(all, not(containsString(DeadLetterTable.NAME)));
+    assertThat(
+        all,
+        containsString("GRANT SELECT ON `datalake`.`datalake_table_freshness` TO `tenant_1_bi`"));
+    assertThat(
+        all, containsString("GRANT SELECT ON `datalake`.`1_datalake_freshness` TO `tenant_1_bi`"));
     List<String> drop = TenantAccess.dropUserStatements("tenant_1_bi", "datalake", TABLES);
     assertThat(drop.get(drop.size() - 1), equalTo("DROP USER IF EXISTS `tenant_1_bi`"));
     assertThat(drop.size(), equalTo(TABLES.size() + 1));

@@ -1,0 +1,138 @@
+package io.datalake.pipelines.cli;
+
+import io.datalake.pipelines.cli.Cli.ClickHouseConnection;
+import io.datalake.pipelines.cli.Cli.HelpOption;
+import io.datalake.transforms.freshness.FreshnessViews;
+import io.datalake.transforms.freshness.Lineage;
+import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.model.TenantId;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
+import io.datalake.transforms.warehouse.Sql;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./datalake freshness [--tenant ORG]} (the warehouse's {@code datalake_freshness}, or what
+ * one tenant's user sees of it) and {@code ./datalake lineage [--json|--dot]} (every table's
+ * sources, from the kind descriptors).
+ */
+final class FreshnessCommands {
+  private FreshnessCommands() {}
+
+  @Command(
+      name = "freshness",
+      description =
+          "Per warehouse table and tenant: newest event time, last write, lag, rows in the last"
+              + " hour and day, late rows; dead letters in the last hour by reason (admin only).")
+  static final class Freshness implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+    @Mixin ClickHouseConnection clickhouse;
+
+    @Option(
+        names = "--tenant",
+        paramLabel = "ORG",
+        description =
+            "Only this tenant's rows, read from its own view (what its user sees): no dead"
+                + " letters, which have no tenant.")
+    String tenant;
+
+    @Option(
+        names = "--json",
+        description = "One JSON object per row (ClickHouse's JSONEachRow) instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      if (tenant != null && !TenantId.isValid(tenant)) {
+        throw new ParameterException(spec.commandLine(), "--tenant is not a tenant id: " + tenant);
+      }
+      ClickHouseClient client = clickhouse.admin();
+      String view =
+          tenant == null ? FreshnessViews.FRESHNESS : FreshnessViews.tenantViewName(tenant);
+      String sql =
+          "SELECT * FROM "
+              + Sql.identifier(clickhouse.database)
+              + "."
+              + Sql.identifier(view)
+              // Tables first (by table, tenant), then the dead letters (most in the last hour).
+              + " ORDER BY dead_letter_reason != '', `table`, org_id,"
+              + " dead_letters_last_hour DESC, dead_letter_reason"
+              + (json ? " FORMAT JSONEachRow" : " FORMAT PrettyCompactNoEscapes");
+      try {
+        spec.commandLine().getOut().print(client.execute(sql));
+      } catch (ClickHouseException e) {
+        if (e.getMessage() != null && e.getMessage().contains("Code: 60,")) {
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "datalake: no "
+                      + view
+                      + " in "
+                      + clickhouse.database
+                      + (tenant == null
+                          ? ": run the pipeline once with --clickhouseUrl (PrepareWarehouse makes it)"
+                          : ": the tenant has no rows in the warehouse yet"));
+          return 1;
+        }
+        throw e;
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "lineage",
+      description =
+          "Every table's sources (kind, input folder, topic, steps; derived tables and their"
+              + " rules), from the kind descriptors: as text, JSON or Graphviz dot.")
+  static final class LineageCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+
+    @Option(names = "--json", description = "Nodes and edges as JSON (for a status page).")
+    boolean json;
+
+    @Option(names = "--dot", description = "A Graphviz graph (dot -Tsvg draws it).")
+    boolean dot;
+
+    @Override
+    public Integer call() {
+      if (json && dot) {
+        throw new ParameterException(spec.commandLine(), "--json and --dot exclude each other");
+      }
+      Lineage lineage = Lineage.of(RecordKinds.builtIn());
+      if (json) {
+        spec.commandLine().getOut().print(lineage.toJson());
+      } else if (dot) {
+        spec.commandLine().getOut().print(lineage.toDot());
+      } else {
+        StringBuilder text = new StringBuilder();
+        for (Lineage.Node node : lineage.nodes()) {
+          if (node.role() == Lineage.Role.KIND) {
+            continue;
+          }
+          text.append(node.id()).append("  (").append(node.detail()).append(")\n");
+          for (Lineage.Edge edge : lineage.sourcesOf(node.id())) {
+            text.append("  <- ")
+                .append(edge.from())
+                .append(": ")
+                .append(edge.relation())
+                .append(edge.steps().isEmpty() ? "" : "; steps " + String.join(" > ", edge.steps()))
+                .append('\n');
+          }
+        }
+        spec.commandLine().getOut().print(text);
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.datalake.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.options.DatalakeOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.beam.sdk.io.aws2.options.S3Options;
+import org.apache.beam.sdk.io.aws2.s3.SSECustomerKey;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A run's record: options without secrets, written to the lake at start and at end. */
+public class RunRecordTest {
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  @Test
+  public void theRecordHoldsTheOptionsButNoSecretAndIsReplacedAtTheEnd() throws Exception {
+    Path lake = temp.newFolder("lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--lake=" + lake,
+                "--input=/in",
+                "--clickhouseCredentialsFile=/etc/ch.credentials",
+                "--kafkaProperties=security.protocol=SSL")
+            .as(DatalakeOptions.class);
+    RunRecord record = RunRecord.of(options, lake.toString(), "run-1", false, null);
+    assertThat(record.runId(), equalTo("run-1"));
+    record.started();
+    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-1.json");
+    JsonNode started = new ObjectMapper().readTree(file.toFile());
+    assertThat(started.get("state").asText(), equalTo("running"));
+    assertThat(started.get("ended_at").isNull(), equalTo(true));
+    assertThat(started.get("mode").asText(), equalTo("batch"));
+    assertThat(started.get("options").get("input").asText(), equalTo("/in"));
+    // A file's name is no secret; the secret is in the file, which is never read here.
+    assertThat(
+        started.get("options").get("clickhouseCredentialsFile").asText(),
+        equalTo("/etc/ch.credentials"));
+
+    record.ended(true, new ObjectMapper().createObjectNode().put("input_records", 7));
+    JsonNode ended = new ObjectMapper().readTree(file.toFile());
+    assertThat(ended.get("state").asText(), equalTo("succeeded"));
+    assertThat(ended.get("counts").get("input_records").asLong(), equalTo(7L));
+    assertThat(ended.get("started_at").asText(), equalTo(started.get("started_at").asText()));
+    assertThat(Files.readString(file), not(containsString("password")));
+  }
+
+  /** S3's customer key (SSE-C) is an option Beam has: never recorded, whatever it holds. */
+  @Test
+  public void anOptionNamedAsASecretIsLeftOut() {
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--lake=/l", "--input=/in").as(DatalakeOptions.class);
+    options
+        .as(S3Options.class)
+        .setSSECustomerKey(
+            SSECustomerKey.builder()
+                .key("86glyTlCNZgccSxW8JxMa6ZdjdK3N141glAysPUZ3AA=")
+                .algorithm("AES256")
+                .build());
+    JsonNode kept = RunRecord.optionsWithoutSecrets(options);
+    assertThat(kept.get("lake").asText(), equalTo("/l"));
+    assertThat(kept.has("SSECustomerKey"), equalTo(false));
+    assertThat(kept.toString(), not(containsString("86glyTlCNZ")));
+  }
+}

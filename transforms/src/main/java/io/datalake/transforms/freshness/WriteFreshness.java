@@ -1,0 +1,177 @@
+package io.datalake.transforms.freshness;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.io.WriteLakeTables;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.schema.AvroSchemas;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.WriteFilesResult;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * The lake's freshness records: per lake table and tenant, how many rows the run handed to the lake
+ * writer, how many of them late, and their oldest and newest event time, as one JSON line each in
+ * {@code <lake>/_freshness/part-<runId>-...jsonl}. A batch run writes one set at its end; a stream
+ * one set per pane of {@link #DEFAULT_PANE} of processing time (the rows of that minute), so the
+ * files stay small: one line per table and tenant that had rows in the pane.
+ *
+ * <p>Each line: {@code run_id}, {@code table}, {@code org_id}, {@code rows}, {@code late_rows},
+ * {@code oldest_event_time} and {@code newest_event_time} (ISO-8601 UTC), and {@code written_at}
+ * (the worker's clock when the pane fired). In a stream the rows' own Parquet files finish when
+ * their event-time window closes, up to a window later than {@code written_at}: the record says
+ * what the lake is about to hold, the files say what it holds.
+ */
+public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesResult<Void>> {
+  public static final String FOLDER = "_freshness";
+
+  /** A stream's records cover this much processing time each. */
+  public static final Duration DEFAULT_PANE = Duration.standardMinutes(1);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String lake;
+  private final String runId;
+  private final Duration pane;
+
+  public static WriteFreshness to(String lake, String runId) {
+    return new WriteFreshness(
+        Objects.requireNonNull(lake, "lake"), Objects.requireNonNull(runId, "runId"), DEFAULT_PANE);
+  }
+
+  private WriteFreshness(String lake, String runId, Duration pane) {
+    this.lake = lake;
+    this.runId = runId;
+    this.pane = pane;
+  }
+
+  /** Records covering {@code value} of processing time each (streaming; batch: one set). */
+  public WriteFreshness withPane(Duration value) {
+    return new WriteFreshness(lake, runId, Objects.requireNonNull(value, "pane"));
+  }
+
+  /** The figures of one table and tenant; immutable, merged by {@link #plus}. */
+  public record Figures(long rows, long lateRows, long oldestMicros, long newestMicros)
+      implements Serializable {
+    static final Figures NONE = new Figures(0, 0, Long.MAX_VALUE, Long.MIN_VALUE);
+
+    static Figures of(LakeRow row) {
+      Object late = row.record().get(AvroSchemas.LATE);
+      long micros = row.eventTimeMicros();
+      return new Figures(1, Boolean.TRUE.equals(late) ? 1 : 0, micros, micros);
+    }
+
+    static Figures sum(Iterable<Figures> all) {
+      Figures total = NONE;
+      for (Figures figures : all) {
+        total = total.plus(figures);
+      }
+      return total;
+    }
+
+    Figures plus(Figures other) {
+      return new Figures(
+          rows + other.rows,
+          lateRows + other.lateRows,
+          Math.min(oldestMicros, other.oldestMicros),
+          Math.max(newestMicros, other.newestMicros));
+    }
+  }
+
+  /** One JSON line of a table and tenant's figures. */
+  public static String toJson(
+      String runId, String table, String tenant, Figures figures, Instant writtenAt) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("run_id", runId);
+    node.put("table", table);
+    node.put("org_id", tenant);
+    node.put("rows", figures.rows());
+    node.put("late_rows", figures.lateRows());
+    node.put("oldest_event_time", micros(figures.oldestMicros()));
+    node.put("newest_event_time", micros(figures.newestMicros()));
+    node.put("written_at", writtenAt.toString());
+    try {
+      return JSON.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String micros(long micros) {
+    return Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS).toString();
+  }
+
+  @Override
+  public WriteFilesResult<Void> expand(PCollection<LakeRow> rows) {
+    String id = runId;
+    PCollection<String> lines =
+        rows.apply(
+                "ProcessingTimePanes",
+                Window.<LakeRow>into(new GlobalWindows())
+                    .triggering(
+                        Repeatedly.forever(
+                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(pane)))
+                    .withAllowedLateness(Duration.ZERO)
+                    .discardingFiredPanes())
+            .apply(
+                "ByTableAndTenant",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(Figures.class)))
+                    .via(
+                        (LakeRow row) -> KV.of(row.table() + "\t" + row.tenant(), Figures.of(row))))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(Figures.class)))
+            .apply("Sum", Combine.<String, Figures>perKey(Figures::sum))
+            .apply(
+                "ToJson",
+                ParDo.of(
+                    new DoFn<KV<String, Figures>, String>() {
+                      @ProcessElement
+                      public void process(
+                          @Element KV<String, Figures> figures, OutputReceiver<String> out) {
+                        String[] key = figures.getKey().split("\t", 2);
+                        out.output(toJson(id, key[0], key[1], figures.getValue(), Instant.now()));
+                      }
+                    }))
+            .setCoder(StringUtf8Coder.of());
+    return lines.apply(
+        "WriteJsonLines",
+        FileIO.<String>write()
+            .via(TextIO.sink())
+            .to(lake.endsWith("/") ? lake + FOLDER : lake + "/" + FOLDER)
+            .withPrefix(WriteLakeTables.filePrefix(runId))
+            .withSuffix(".jsonl")
+            .withNumShards(1));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("folder", lake + FOLDER + "/").withLabel("Freshness records"))
+        .add(DisplayData.item("runId", runId).withLabel("Run id"))
+        .add(DisplayData.item("pane", pane).withLabel("Processing time per record (stream)"));
+  }
+}

@@ -1,0 +1,83 @@
+package io.datalake.transforms.freshness;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.schema.AvroSchemas;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A batch run's freshness records: one JSON line per table and tenant, in the lake. */
+public class WriteFreshnessTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder temp = new TemporaryFolder();
+
+  private static final long T0 = 1_700_000_000_000_000L;
+
+  private static LakeRow row(String tenant, long micros, boolean late) {
+    GenericRecord record = new GenericData.Record(JourneyEvents.TABLE.avroSchema());
+    record.put(AvroSchemas.LATE, late);
+    return new LakeRow("journey_events", tenant, micros, record);
+  }
+
+  @Test
+  public void aBatchWritesOneLinePerTableAndTenantWithItsCountsAndEventTimes() throws Exception {
+    Path lake = temp.newFolder("lake").toPath();
+    pipeline
+        .apply(
+            Create.of(
+                    row("a", T0, false),
+                    row("a", T0 + 5_000_000, true),
+                    row("a", T0 - 1_000_000, false),
+                    row("b", T0, false))
+                .withCoder(LakeRow.Coder.of()))
+        .apply(WriteFreshness.to(lake.toString(), "run1"));
+    pipeline.run().waitUntilFinish();
+
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(lake.resolve(WriteFreshness.FOLDER))) {
+      files =
+          walk.filter(Files::isRegularFile)
+              .filter(p -> !p.getFileName().toString().startsWith("."))
+              .toList();
+    }
+    assertThat(files.size(), equalTo(1));
+    assertThat(files.get(0).getFileName().toString().startsWith("part-run1"), equalTo(true));
+    ObjectMapper json = new ObjectMapper();
+    List<String> summaries = new ArrayList<>();
+    for (String line : Files.readAllLines(files.get(0))) {
+      JsonNode node = json.readTree(line);
+      summaries.add(
+          String.join(
+              " ",
+              node.get("run_id").asText(),
+              node.get("table").asText(),
+              node.get("org_id").asText(),
+              node.get("rows").asText(),
+              node.get("late_rows").asText(),
+              node.get("oldest_event_time").asText(),
+              node.get("newest_event_time").asText()));
+      assertThat(node.get("written_at").asText().isEmpty(), equalTo(false));
+    }
+    assertThat(
+        summaries,
+        containsInAnyOrder(
+            "run1 journey_events a 3 1 2023-11-14T22:13:19Z 2023-11-14T22:13:25Z",
+            "run1 journey_events b 1 0 2023-11-14T22:13:20Z 2023-11-14T22:13:20Z"));
+  }
+}
