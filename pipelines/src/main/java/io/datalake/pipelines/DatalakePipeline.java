@@ -4,6 +4,8 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
+import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.lake.iceberg.IcebergLakeTables;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
@@ -60,6 +62,19 @@ public final class DatalakePipeline {
               PreRunSteps.step(
                   "PrepareWarehouse", () -> ClickHouseWarehouseIO.prepareSchema(unprepared)));
     }
+    if (plan.iceberg() != null) {
+      // The lake's counterpart of PrepareWarehouse: tables created or given their new columns, or
+      // the run refused with the difference, before anything is written.
+      RunPlan prepared = plan;
+      PreRunSteps.step(
+          "PrepareLakeTables",
+          () ->
+              IcebergLakeTables.prepare(
+                  prepared.iceberg(),
+                  RecordKinds.builtIn(),
+                  options.getPartitionByHour(),
+                  options.getParquetCompression()));
+    }
     LOG.info(
         "datalake: source={} input={} lake={} runId={} runner={} piiKeyset={}",
         options.getSource(),
@@ -114,7 +129,8 @@ public final class DatalakePipeline {
             .withWarehouse(plan.warehouse())
             .withMaxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
             .withProgressEvery(options.getProgressSeconds())
-            .withSnapshots(options.getSnapshots());
+            .withSnapshots(options.getSnapshots())
+            .withIcebergLake(plan.iceberg());
     if (streaming) {
       graph =
           graph.withEventTimeWindows(
@@ -128,7 +144,12 @@ public final class DatalakePipeline {
           BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
       BatchSummary summary =
           BatchSummary.read(
-              result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+              result,
+              plan.lake(),
+              plan.runId(),
+              options.getPartitionByHour(),
+              plan.warehouse(),
+              plan.iceberg());
       System.out.println(summary.render());
       if (!summary.balanced()) {
         throw new IllegalStateException(

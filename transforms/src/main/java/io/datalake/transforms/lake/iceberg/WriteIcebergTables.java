@@ -7,7 +7,13 @@ import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.schema.LakeTable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
@@ -16,8 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -149,7 +156,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         .apply(
             "WriteDataFiles",
             ParDo.of(new WriteDataFilesFn(catalog, runId, writer, compression, kinds)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(CommittableFile.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), new CommittableFile.Coder()))
         .apply("GroupFilesByTable", GroupByKey.create())
         .apply("CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer)));
     return encoded.get(WriteLakeTables.REJECTED);
@@ -169,7 +176,32 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   }
 
   /** A data file a worker wrote, for the commit of its table. */
-  public record CommittableFile(String table, DataFile file) implements Serializable {}
+  public record CommittableFile(String table, DataFile file) implements Serializable {
+    /**
+     * Java serialization (Iceberg's own for data files), compared by its bytes: a data file has no
+     * value equality, which Beam's SerializableCoder would assume.
+     */
+    static final class Coder extends CustomCoder<CommittableFile> {
+      @Override
+      public void encode(CommittableFile value, OutputStream out) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream objects = new ObjectOutputStream(bytes)) {
+          objects.writeObject(value);
+        }
+        ByteArrayCoder.of().encode(bytes.toByteArray(), out);
+      }
+
+      @Override
+      public CommittableFile decode(InputStream in) throws IOException {
+        byte[] bytes = ByteArrayCoder.of().decode(in);
+        try (ObjectInputStream objects = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+          return (CommittableFile) objects.readObject();
+        } catch (ClassNotFoundException e) {
+          throw new IOException("cannot decode a data file descriptor", e);
+        }
+      }
+    }
+  }
 
   /**
    * Keys each row by its table and Iceberg partition path ({@code org_id=x/created_at_day=...}).
