@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
       Cli.Keys.class,
       Cli.Pii.class,
       Cli.Tenants.class,
+      LakeCommands.class,
       Credentials.class,
       Cli.Produce.class,
       FlinkCommands.Jobs.class,

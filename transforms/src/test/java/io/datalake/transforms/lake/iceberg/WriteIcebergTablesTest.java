@@ -188,6 +188,41 @@ public class WriteIcebergTablesTest {
         dataFiles(table).stream().filter(f -> f.endsWith("x.parquet")).toList(), is(empty()));
   }
 
+  @Test
+  public void historyShowsEachRunAndRollbackMakesAnEarlierSnapshotCurrent() throws Exception {
+    IcebergCatalogConfig config = prepared();
+    run(config, "r1", events("a", "739224", "2026-01-02T03:04:05Z"));
+    run(
+        config,
+        "r2",
+        events("b", "739224", "2026-01-02T04:00:00Z", "c", "o2", "2026-01-05T00:00:00Z"));
+    List<IcebergLakeAdmin.SnapshotEntry> history =
+        IcebergLakeAdmin.history(config, "journey_events");
+    assertThat(history, hasSize(2));
+    assertThat(history.get(0).runId(), is("r1"));
+    assertThat(history.get(0).addedRows(), is(1L));
+    assertThat(history.get(1).runId(), is("r2"));
+    assertThat(history.get(1).addedRows(), is(2L));
+    assertThat(history.get(1).totalRows(), is(3L));
+    assertThat(history.get(1).current(), is(true));
+    IcebergLakeAdmin.TableState events =
+        IcebergLakeAdmin.tables(config).stream()
+            .filter(t -> t.name().equals("journey_events"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(events.rows(), is(3L));
+    assertThat(events.snapshots(), is(2));
+
+    IcebergLakeAdmin.rollback(config, "journey_events", history.get(0).id());
+    Table table = config.catalog().loadTable(config.id("journey_events"));
+    assertThat(ids(table), containsInAnyOrder("a@739224"));
+    IllegalArgumentException unknown =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class,
+            () -> IcebergLakeAdmin.rollback(config, "journey_events", 42L));
+    assertThat(unknown.getMessage().contains("has no snapshot 42"), is(true));
+  }
+
   private static List<String> idsAt(Table table, long snapshotId) throws Exception {
     List<String> ids = new ArrayList<>();
     try (CloseableIterable<Record> rows =
