@@ -39,6 +39,32 @@ public class IcebergLakeTablesTest {
   }
 
   @Test
+  public void theJdbcCatalogOnASqliteFileHoldsTheSameTables() throws Exception {
+    String db = temp.newFile("catalog.db").toString();
+    IcebergCatalogConfig config =
+        new IcebergCatalogConfig(
+            "jdbc", temp.newFolder("wh").toString(), "jdbc:sqlite:" + db, null, "lake");
+    RecordKinds kinds = RecordKinds.builtIn();
+    assertThat(
+        IcebergLakeTables.prepare(config, kinds, false, "ZSTD"), hasSize(kinds.tables().size()));
+    assertThat(IcebergLakeTables.prepare(config, kinds, false, "ZSTD"), is(empty()));
+    Table table = config.catalog().loadTable(config.id(JourneyEvents.TABLE.name()));
+    assertThat(table.location().endsWith("/lake/journey_events"), is(true));
+  }
+
+  @Test
+  public void aJdbcCatalogUrlWithAPasswordIsRefused() {
+    IllegalArgumentException refused =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new IcebergCatalogConfig(
+                    "jdbc", "/tmp/wh", "jdbc:postgresql://db/x?password=secret", null, null));
+    assertThat(refused.getMessage(), containsString("--icebergCatalogCredentialsFile"));
+    assertThat(refused.getMessage().contains("secret"), is(false));
+  }
+
+  @Test
   public void addsANewlyDeclaredColumn() throws Exception {
     IcebergCatalogConfig config = IcebergCatalogConfig.hadoop(temp.newFolder("wh").toString());
     LakeTable events = JourneyEvents.TABLE;
