@@ -137,11 +137,16 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
   public WriteLakeTables withBranch(String name) {
+    checkBranch(name);
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset, kinds);
+  }
+
+  /** Fails unless {@code name} is a branch name: lower-case letters and digits. */
+  public static void checkBranch(String name) {
     if (name == null || !name.matches("[a-z0-9]+")) {
       throw new IllegalArgumentException(
           "a lake branch name is lower-case letters and digits, got " + name);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset, kinds);
   }
 
   /** Writes the tables of these kinds; the built-in ones unless set. */

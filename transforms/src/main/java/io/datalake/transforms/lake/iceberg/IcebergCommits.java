@@ -142,7 +142,8 @@ public final class IcebergCommits {
     return summaryLong(snapshot, SnapshotSummary.ADDED_FILES_PROP);
   }
 
-  private static long summaryLong(Snapshot snapshot, String key) {
+  /** A number of a snapshot's summary (0 for a null snapshot or a missing key). */
+  static long summaryLong(Snapshot snapshot, String key) {
     if (snapshot == null) {
       return 0;
     }

@@ -54,8 +54,8 @@ public final class IcebergLakeAdmin {
                 id.name(),
                 count,
                 current == null ? null : current.snapshotId(),
-                total(current, SnapshotSummary.TOTAL_RECORDS_PROP),
-                total(current, SnapshotSummary.TOTAL_DATA_FILES_PROP),
+                IcebergCommits.summaryLong(current, SnapshotSummary.TOTAL_RECORDS_PROP),
+                IcebergCommits.summaryLong(current, SnapshotSummary.TOTAL_DATA_FILES_PROP),
                 current == null ? null : Instant.ofEpochMilli(current.timestampMillis())));
       }
       return out;
@@ -79,8 +79,8 @@ public final class IcebergLakeAdmin {
                 s.parentId(),
                 Instant.ofEpochMilli(s.timestampMillis()),
                 s.operation(),
-                total(s, SnapshotSummary.ADDED_RECORDS_PROP),
-                total(s, SnapshotSummary.TOTAL_RECORDS_PROP),
+                IcebergCommits.summaryLong(s, SnapshotSummary.ADDED_RECORDS_PROP),
+                IcebergCommits.summaryLong(s, SnapshotSummary.TOTAL_RECORDS_PROP),
                 summary.get(IcebergCommits.RUN_ID),
                 summary.get(IcebergCommits.WRITER),
                 current != null && current.snapshotId() == s.snapshotId()));
@@ -141,13 +141,5 @@ public final class IcebergLakeAdmin {
               + ": see ./datalake lake tables",
           e);
     }
-  }
-
-  private static long total(Snapshot snapshot, String key) {
-    if (snapshot == null) {
-      return 0;
-    }
-    String value = snapshot.summary().get(key);
-    return value == null ? 0 : Long.parseLong(value);
   }
 }

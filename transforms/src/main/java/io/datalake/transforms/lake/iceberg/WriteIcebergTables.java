@@ -120,10 +120,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    * snapshot rows: its files and commits are its own, apart from the main rows'.
    */
   public WriteIcebergTables withBranch(String name) {
-    if (name == null || !name.matches("[a-z0-9]+")) {
-      throw new IllegalArgumentException(
-          "a lake branch name is lower-case letters and digits, got " + name);
-    }
+    WriteLakeTables.checkBranch(name);
     return new WriteIcebergTables(catalog, runId, hourly, compression, name, keyset, kinds);
   }
 
