@@ -46,9 +46,9 @@ public interface LakeFormatOptions extends PipelineOptions {
   void setIcebergCatalog(IcebergCatalog value);
 
   @Description(
-      "Where the Iceberg tables' data and metadata go: a local folder or s3://bucket/prefix."
-          + " Empty (the default): the lake root (--lake), tables at"
-          + " <lake>/<icebergNamespace>/<table>.")
+      "Where the Iceberg tables' data and metadata go: a local folder (s3:// is refused in this"
+          + " version: S3FileIO is not wired yet). Empty (the default): the lake root (--lake),"
+          + " tables at <lake>/<icebergNamespace>/<table>.")
   @Default.String("")
   String getIcebergWarehouse();
 

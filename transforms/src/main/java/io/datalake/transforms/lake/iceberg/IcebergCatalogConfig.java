@@ -50,6 +50,15 @@ public record IcebergCatalogConfig(
           "the Iceberg warehouse (--icebergWarehouse, else --lake) must not be empty");
     }
     warehouse = absolute(warehouse);
+    if (warehouse.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      // Neither Iceberg's S3FileIO (iceberg-aws) nor Hadoop's s3a is on the classpath yet: fail
+      // here, before the run, rather than on the first table.
+      throw new IllegalArgumentException(
+          "the Iceberg warehouse must be a local folder in this version, got "
+              + warehouse.substring(0, warehouse.indexOf("://") + 3)
+              + "...: set --icebergWarehouse to a folder (the lake itself and the dead letters may"
+              + " stay on S3)");
+    }
     if (type.equals("jdbc")) {
       if (uri == null || uri.isBlank() || !uri.startsWith("jdbc:")) {
         throw new IllegalArgumentException(

@@ -65,6 +65,14 @@ public class IcebergLakeTablesTest {
   }
 
   @Test
+  public void anS3WarehouseIsRefusedBeforeTheRun() {
+    IllegalArgumentException refused =
+        assertThrows(
+            IllegalArgumentException.class, () -> IcebergCatalogConfig.hadoop("s3://bucket/lake"));
+    assertThat(refused.getMessage(), containsString("must be a local folder in this version"));
+  }
+
+  @Test
   public void addsANewlyDeclaredColumn() throws Exception {
     IcebergCatalogConfig config = IcebergCatalogConfig.hadoop(temp.newFolder("wh").toString());
     LakeTable events = JourneyEvents.TABLE;
