@@ -10,6 +10,7 @@ public interface DatalakeOptions
         WindowOptions,
         EventTimeOptions,
         LakeOptions,
+        LakeFormatOptions,
         TypingOptions,
         PiiOptions,
         ClickHouseOptions,

@@ -9,6 +9,9 @@ import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.IcebergCommits;
+import io.datalake.transforms.lake.iceberg.WriteIcebergTables;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
@@ -76,6 +79,9 @@ public final class BatchSummary {
 
   private String clickhouseWhere = "";
 
+  /** Where the lake's row counts come from, for the summary's heading. */
+  private String rowsReadFrom = "Parquet footers";
+
   /**
    * Snapshot rows (the monthly roll-up, {@code --snapshots}) are derived, not input: their lake
    * rows, files and ClickHouse rows are counted here, apart from the tables' rows above.
@@ -109,6 +115,20 @@ public final class BatchSummary {
       String runId,
       boolean hourly,
       ClickHouseWarehouseIO.Write warehouse) {
+    return read(result, lake, runId, hourly, warehouse, null);
+  }
+
+  /**
+   * As above; with {@code iceberg}, the lake's rows are counted from the snapshot summaries of this
+   * run's commits to the Iceberg tables (rows and files each added), not from Parquet footers.
+   */
+  public static BatchSummary read(
+      PipelineResult result,
+      String lake,
+      String runId,
+      boolean hourly,
+      ClickHouseWarehouseIO.Write warehouse,
+      IcebergCatalogConfig iceberg) {
     Map<String, Long> input =
         PipelineMetrics.byLabel(
             result.metrics(),
@@ -121,7 +141,22 @@ public final class BatchSummary {
     String snapshotPrefix = prefix + "-" + DatalakeGraph.SNAPSHOT_BRANCH + "-";
     long snapshots = 0;
     long snapshotFiles = 0;
-    for (LakeTable table : LakeTables.all()) {
+    org.apache.iceberg.catalog.Catalog catalog = iceberg == null ? null : iceberg.catalog();
+    for (LakeTable table : iceberg == null ? List.<LakeTable>of() : LakeTables.all()) {
+      org.apache.iceberg.Table t = catalog.loadTable(iceberg.id(table.name()));
+      org.apache.iceberg.Snapshot main =
+          IcebergCommits.runSnapshot(t, runId, WriteIcebergTables.MAIN_WRITER);
+      org.apache.iceberg.Snapshot derived =
+          IcebergCommits.runSnapshot(t, runId, DatalakeGraph.SNAPSHOT_BRANCH);
+      rows.put(table.name(), IcebergCommits.addedRows(main));
+      files.put(table.name(), IcebergCommits.addedFiles(main));
+      snapshots += IcebergCommits.addedRows(derived);
+      snapshotFiles += IcebergCommits.addedFiles(derived);
+    }
+    if (catalog != null) {
+      IcebergCatalogConfig.close(catalog);
+    }
+    for (LakeTable table : iceberg == null ? LakeTables.all() : List.<LakeTable>of()) {
       long count = 0;
       long fileCount = 0;
       for (ResourceId file : match(lake + table.name() + "/" + depth + prefix + "-*.parquet")) {
@@ -166,6 +201,17 @@ public final class BatchSummary {
             lake, input, rows, files, deadLetters, clickhouseRejected, inputDeadLetters);
     summary.snapshotRows = snapshots;
     summary.snapshotFiles = snapshotFiles;
+    if (iceberg != null) {
+      summary.rowsReadFrom =
+          "Iceberg snapshot summaries of run "
+              + runId
+              + " in "
+              + iceberg.type()
+              + " catalog "
+              + iceberg.warehouse()
+              + ", namespace "
+              + iceberg.namespace();
+    }
     if (warehouse != null) {
       summary.clickhouseUnchanging =
           PipelineMetrics.byLabel(
@@ -330,7 +376,7 @@ public final class BatchSummary {
     out.append("lake: ").append(lake).append('\n');
     out.append("input records read: ").append(inputRecords()).append('\n');
     inputByKind.forEach((k, v) -> out.append(String.format("  %-22s %8d%n", k, v)));
-    out.append("rows written (read back from Parquet footers):\n");
+    out.append("rows written (read back from ").append(rowsReadFrom).append("):\n");
     rowsByTable.forEach(
         (t, v) ->
             out.append(String.format("  %-24s %8d rows in %d files%n", t, v, filesByTable.get(t))));

@@ -5,6 +5,7 @@ import io.datalake.options.SourceOptions;
 import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.lake.iceberg.IcebergLakeTables;
 import io.datalake.transforms.metrics.MetricsEndpoint;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.stream.KafkaTopology;
@@ -61,6 +62,19 @@ public final class DatalakePipeline {
           plan.withWarehouse(
               PreRunSteps.step(
                   "PrepareWarehouse", () -> ClickHouseWarehouseIO.prepareSchema(unprepared)));
+    }
+    if (plan.iceberg() != null) {
+      // The lake's counterpart of PrepareWarehouse: tables created or given their new columns, or
+      // the run refused with the difference, before anything is written.
+      RunPlan prepared = plan;
+      PreRunSteps.step(
+          "PrepareLakeTables",
+          () ->
+              IcebergLakeTables.prepare(
+                  prepared.iceberg(),
+                  RecordKinds.builtIn(),
+                  options.getPartitionByHour(),
+                  options.getParquetCompression()));
     }
     LOG.info(
         "datalake: source={} input={} lake={} runId={} runner={} piiKeyset={}",
@@ -121,7 +135,8 @@ public final class DatalakePipeline {
             .withWarehouse(plan.warehouse())
             .withMaxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
             .withProgressEvery(options.getProgressSeconds())
-            .withSnapshots(options.getSnapshots());
+            .withSnapshots(options.getSnapshots())
+            .withIcebergLake(plan.iceberg());
     if (streaming) {
       graph =
           graph.withEventTimeWindows(
@@ -154,7 +169,12 @@ public final class DatalakePipeline {
       result = BatchFailure.runToCompletion(pipeline, plan.warehouse(), "The batch run");
       summary =
           BatchSummary.read(
-              result, plan.lake(), plan.runId(), options.getPartitionByHour(), plan.warehouse());
+              result,
+              plan.lake(),
+              plan.runId(),
+              options.getPartitionByHour(),
+              plan.warehouse(),
+              plan.iceberg());
     } catch (RuntimeException e) {
       record.ended(false, null);
       throw e;

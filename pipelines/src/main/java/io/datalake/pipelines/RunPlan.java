@@ -1,7 +1,9 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
+import io.datalake.options.LakeFormatOptions;
 import io.datalake.options.SourceOptions;
+import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -23,6 +25,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * @param runId the given --runId, or for a streaming run one from the start time; null for a batch
  *     without --runId, whose id is the digest of its input ({@link PreRunSteps#hashInput})
  * @param warehouse the ClickHouse write, configured but not prepared; null when the branch is off
+ * @param iceberg the Iceberg catalog of the lake tables (--lakeFormat=iceberg); null for the
+ *     Parquet lake
  */
 record RunPlan(
     String lake,
@@ -30,7 +34,8 @@ record RunPlan(
     PiiKeyset keyset,
     PiiPolicy policy,
     DroppedFields droppedFields,
-    ClickHouseWarehouseIO.Write warehouse) {
+    ClickHouseWarehouseIO.Write warehouse,
+    IcebergCatalogConfig iceberg) {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunPlan.class);
 
   static RunPlan of(DatalakeOptions options) {
@@ -73,17 +78,47 @@ record RunPlan(
                       .format(java.time.Instant.now())
               : null;
     }
-    return new RunPlan(lake, runId, keyset, policy, droppedFields, warehouse(options, keyset));
+    return new RunPlan(
+        lake,
+        runId,
+        keyset,
+        policy,
+        droppedFields,
+        warehouse(options, keyset),
+        iceberg(options, lake, streaming));
+  }
+
+  /** The Iceberg catalog of the lake (checked, not contacted); null for the Parquet lake. */
+  static IcebergCatalogConfig iceberg(DatalakeOptions options, String lake, boolean streaming) {
+    if (options.getLakeFormat() != LakeFormatOptions.LakeFormat.iceberg) {
+      return null;
+    }
+    if (streaming) {
+      throw new IllegalArgumentException(
+          "--lakeFormat=iceberg is for batch runs (--source=files) in this version: exactly-once"
+              + " commits at checkpoints are not built yet. Stream into the Parquet lake"
+              + " (--lakeFormat=parquet).");
+    }
+    String warehouse =
+        options.getIcebergWarehouse() == null || options.getIcebergWarehouse().isBlank()
+            ? lake
+            : options.getIcebergWarehouse();
+    return new IcebergCatalogConfig(
+        options.getIcebergCatalog().name(),
+        warehouse,
+        options.getIcebergCatalogUri(),
+        options.getIcebergCatalogCredentialsFile(),
+        options.getIcebergNamespace());
   }
 
   /** The plan with the run id settled (a batch's input digest). */
   RunPlan withRunId(String value) {
-    return new RunPlan(lake, value, keyset, policy, droppedFields, warehouse);
+    return new RunPlan(lake, value, keyset, policy, droppedFields, warehouse, iceberg);
   }
 
   /** The plan with the prepared warehouse write. */
   RunPlan withWarehouse(ClickHouseWarehouseIO.Write value) {
-    return new RunPlan(lake, runId, keyset, policy, droppedFields, value);
+    return new RunPlan(lake, runId, keyset, policy, droppedFields, value, iceberg);
   }
 
   /** The codec Parquet files are written with: one Parquet knows. */

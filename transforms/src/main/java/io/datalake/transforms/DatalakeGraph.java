@@ -4,6 +4,8 @@ import io.datalake.transforms.freshness.WriteFreshness;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.WriteIcebergTables;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.SourceRecord;
@@ -63,6 +65,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     settings.deadLetters = WriteDeadLetters.to(lake, runId);
     settings.lakeRoot = lake;
     settings.runId = runId;
+    settings.keyset = keyset;
     return new DatalakeGraph(settings);
   }
 
@@ -73,6 +76,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   @Override
   public PCollectionTuple expand(PCollection<SourceRecord> records) {
     Settings s = settings;
+    if (s.iceberg != null && s.window != null) {
+      // Exactly-once commits at checkpoints are not built yet: refuse rather than commit per pane.
+      throw new IllegalArgumentException(
+          "--lakeFormat=iceberg is for batch runs (--source=files) in this version; a streaming"
+              + " run writes the Parquet lake");
+    }
     PCollectionTuple parsed =
         records.apply("ParseTypeAndEncrypt", s.parse.withProgressEvery(s.progressSeconds));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
@@ -81,7 +90,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     PCollection<LakeRow> snapshots =
         s.snapshots ? rows.apply("MonthlySnapshots", snapshots()) : null;
     if (s.window == null) {
-      letters = letters.and(rows.apply("WriteLake", s.lake));
+      letters = letters.and(rows.apply("WriteLake", lakeWriter(null)));
       rows.apply("WriteFreshness", WriteFreshness.to(s.lakeRoot, s.runId));
     } else {
       // The lake is windowed by event time (windows finish its files); too-late rows wait for no
@@ -106,7 +115,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
           letters.and(
               panes(
                   "SnapshotDeadLetterPanes",
-                  panes.apply("WriteSnapshots", s.lake.withBranch(SNAPSHOT_BRANCH))));
+                  panes.apply("WriteSnapshots", lakeWriter(SNAPSHOT_BRANCH))));
       if (s.warehouse != null) {
         rows =
             PCollectionList.of(rows)
@@ -124,6 +133,25 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     }
     all.apply("WriteDeadLetters", s.deadLetters);
     return parsed;
+  }
+
+  /**
+   * The lake step of the chosen format ({@link #withIcebergLake}): Parquet folders, or Iceberg
+   * tables; the same rows in, the same dead letters out. {@code branch}: a second writer of the run
+   * (null for the main rows).
+   */
+  private PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> lakeWriter(String branch) {
+    Settings s = settings;
+    if (s.iceberg == null) {
+      return branch == null ? s.lake : s.lake.withBranch(branch);
+    }
+    WriteIcebergTables iceberg =
+        WriteIcebergTables.to(s.iceberg, s.runId)
+            .withHourlyPartitions(s.hourly)
+            .withCompression(s.compression)
+            .withKinds(s.kinds)
+            .withDeadLetterKeyset(s.keyset);
+    return branch == null ? iceberg : iceberg.withBranch(branch);
   }
 
   /** The roll-up of a batch over its own range of months, or of a stream as months end. */
@@ -191,6 +219,9 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     Settings s = settings;
     builder
         .add(DisplayData.item("lake", s.lakeRoot).withLabel("Lake"))
+        .add(
+            DisplayData.item("lakeFormat", s.iceberg == null ? "parquet" : "iceberg")
+                .withLabel("Lake format"))
         .add(DisplayData.item("runId", s.runId).withLabel("Run id"))
         .add(DisplayData.item("warehouse", s.warehouse != null).withLabel("ClickHouse branch"))
         .addIfNotNull(DisplayData.item("window", s.window).withLabel("Event-time window"))
@@ -261,7 +292,20 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
 
   /** See {@link WriteLakeTables#withHourlyPartitions}. */
   public DatalakeGraph withHourlyPartitions(boolean value) {
-    return with(s -> s.lake = s.lake.withHourlyPartitions(value));
+    return with(
+        s -> {
+          s.lake = s.lake.withHourlyPartitions(value);
+          s.hourly = value;
+        });
+  }
+
+  /**
+   * Writes the lake as Iceberg tables of {@code catalog} ({@link WriteIcebergTables}, prepared
+   * before the run) instead of Parquet folders; null (the default): Parquet. Batch only in this
+   * version: a streaming graph refuses it.
+   */
+  public DatalakeGraph withIcebergLake(IcebergCatalogConfig catalog) {
+    return with(s -> s.iceberg = catalog);
   }
 
   /** See {@link WriteLakeTables#withShardsPerPartition}. */
@@ -271,7 +315,11 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
 
   /** See {@link WriteLakeTables#withCompression}. */
   public DatalakeGraph withParquetCompression(String value) {
-    return with(s -> s.lake = s.lake.withCompression(value));
+    return with(
+        s -> {
+          s.lake = s.lake.withCompression(value);
+          s.compression = value;
+        });
   }
 
   private DatalakeGraph with(Consumer<Settings> change) {
@@ -303,6 +351,10 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private int progressSeconds = DEFAULT_PROGRESS_SECONDS;
     private RecordKinds kinds = RecordKinds.builtIn();
     private boolean snapshots = DEFAULT_SNAPSHOTS;
+    private PiiKeyset keyset;
+    private IcebergCatalogConfig iceberg;
+    private boolean hourly = WriteLakeTables.DEFAULT_HOURLY_PARTITIONS;
+    private String compression = WriteLakeTables.DEFAULT_COMPRESSION;
 
     /** A shallow copy: every setting is an immutable value. */
     Settings copy() {

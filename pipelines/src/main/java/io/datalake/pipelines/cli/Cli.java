@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
       Cli.Keys.class,
       Cli.Pii.class,
       Cli.Tenants.class,
+      LakeCommands.class,
       Credentials.class,
       FreshnessCommands.Freshness.class,
       FreshnessCommands.LineageCommand.class,
@@ -272,7 +273,20 @@ public final class Cli implements Callable<Integer> {
             "datalake: ClickHouse is not up (./datalake up): the demo writes the lake only");
       }
       DatalakePipeline.run(parsed);
-      out.println("The lake is in " + parsed.getLake() + " (Hive-style partitions, Parquet).");
+      if (parsed.getLakeFormat() == io.datalake.options.LakeFormatOptions.LakeFormat.iceberg) {
+        out.println(
+            "The lake is in Iceberg tables (namespace "
+                + parsed.getIcebergNamespace()
+                + ", "
+                + parsed.getIcebergCatalog()
+                + " catalog, warehouse "
+                + (parsed.getIcebergWarehouse().isBlank()
+                    ? parsed.getLake()
+                    : parsed.getIcebergWarehouse())
+                + ").");
+      } else {
+        out.println("The lake is in " + parsed.getLake() + " (Hive-style partitions, Parquet).");
+      }
       out.println("Dead letters: " + parsed.getLake() + "/_dead_letters/<kind>/*.jsonl");
       out.println(
           "Decrypt a token (authorized users): ./datalake pii decrypt --piiDevelopmentKeyset pii:...");

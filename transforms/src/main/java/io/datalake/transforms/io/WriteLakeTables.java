@@ -60,8 +60,11 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   /** The step name of this sink's dead letters. */
   public static final String STEP = "lake";
 
-  private static final TupleTag<LakeRow> ENCODED = new TupleTag<>() {};
-  private static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
+  /** The rows {@link #encodeRows} encoded. */
+  public static final TupleTag<LakeRow> ENCODED = new TupleTag<>() {};
+
+  /** The dead letters of the rows {@link #encodeRows} could not convert. */
+  public static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
 
   private final String lake;
   private final String runId;
@@ -134,11 +137,16 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
   public WriteLakeTables withBranch(String name) {
+    checkBranch(name);
+    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset, kinds);
+  }
+
+  /** Fails unless {@code name} is a branch name: lower-case letters and digits. */
+  public static void checkBranch(String name) {
     if (name == null || !name.matches("[a-z0-9]+")) {
       throw new IllegalArgumentException(
           "a lake branch name is lower-case letters and digits, got " + name);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset, kinds);
   }
 
   /** Writes the tables of these kinds; the built-in ones unless set. */
@@ -207,11 +215,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     // Rows wait in runner state until their window (or the batch) is grouped by partition:
     // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
     // every checkpoint.
-    PCollectionTuple encoded =
-        rows.apply(
-            "EncodeRows",
-            ParDo.of(new EncodeRowFn(keyset, kinds))
-                .withOutputTags(ENCODED, TupleTagList.of(REJECTED)));
+    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset, kinds));
     WriteFilesResult<String> files =
         encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds)).apply("WriteParquet", write);
     files
@@ -231,6 +235,17 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
         .add(DisplayData.item("compression", compression.name()).withLabel("Parquet compression"))
         .add(DisplayData.item("rowGroupBytes", ROW_GROUP_BYTES).withLabel("Row group bytes"))
         .addIfNotNull(DisplayData.item("branch", branch).withLabel("Branch"));
+  }
+
+  /**
+   * Each row as the Avro binary of its table ({@link #ENCODED}), or a dead letter of step {@value
+   * #STEP} ({@link #REJECTED}) when it does not convert: the check every lake format makes before a
+   * file is open. {@code keyset} (may be null) encrypts the dead letters' records.
+   */
+  public static ParDo.MultiOutput<LakeRow, LakeRow> encodeRows(
+      PiiKeyset keyset, RecordKinds kinds) {
+    return ParDo.of(new EncodeRowFn(keyset, kinds))
+        .withOutputTags(ENCODED, TupleTagList.of(REJECTED));
   }
 
   static String tableOf(String partition) {

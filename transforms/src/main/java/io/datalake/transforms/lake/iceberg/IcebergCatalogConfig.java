@@ -1,0 +1,171 @@
+package io.datalake.transforms.lake.iceberg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+
+/**
+ * Which Iceberg catalog holds the lake tables, as a serializable value: the catalog itself is made
+ * where it is used ({@link #catalog()}, in a DoFn's {@code @Setup} or before the run), never
+ * shipped. Credentials of a JDBC catalog are not part of it: they are read where the catalog is
+ * made, from the credentials file it names or the environment (Flink shows everything serialized
+ * into a job's options, and keeps its transforms in checkpoints).
+ *
+ * @param type {@code hadoop} (metadata beside the data in {@code warehouse}) or {@code jdbc}
+ * @param warehouse folder or {@code s3://} prefix of the tables, absolute
+ * @param uri the JDBC catalog's URL; null for hadoop
+ * @param credentialsFile properties file with {@code user=} and {@code password=}; null: the
+ *     environment's ICEBERG_CATALOG_USER / ICEBERG_CATALOG_PASSWORD, else none
+ * @param namespace the namespace of the lake tables
+ */
+public record IcebergCatalogConfig(
+    String type, String warehouse, String uri, String credentialsFile, String namespace)
+    implements Serializable {
+  /** The catalog's name in Iceberg (the JDBC catalog's rows carry it). */
+  public static final String CATALOG_NAME = "datalake";
+
+  public static final String DEFAULT_NAMESPACE = "datalake";
+
+  public IcebergCatalogConfig {
+    type = Objects.requireNonNull(type, "type").toLowerCase(Locale.ROOT);
+    if (!type.equals("hadoop") && !type.equals("jdbc")) {
+      throw new IllegalArgumentException("--icebergCatalog must be hadoop or jdbc, got " + type);
+    }
+    if (warehouse == null || warehouse.isBlank()) {
+      throw new IllegalArgumentException(
+          "the Iceberg warehouse (--icebergWarehouse, else --lake) must not be empty");
+    }
+    warehouse = absolute(warehouse);
+    if (warehouse.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      // Neither Iceberg's S3FileIO (iceberg-aws) nor Hadoop's s3a is on the classpath yet: fail
+      // here, before the run, rather than on the first table.
+      throw new IllegalArgumentException(
+          "the Iceberg warehouse must be a local folder in this version, got "
+              + warehouse.substring(0, warehouse.indexOf("://") + 3)
+              + "...: set --icebergWarehouse to a folder (the lake itself and the dead letters may"
+              + " stay on S3)");
+    }
+    if (type.equals("jdbc")) {
+      if (uri == null || uri.isBlank() || !uri.startsWith("jdbc:")) {
+        throw new IllegalArgumentException(
+            "--icebergCatalog=jdbc needs --icebergCatalogUri=jdbc:... (jdbc:sqlite:FILE locally,"
+                + " jdbc:postgresql://HOST:PORT/DB in production)");
+      }
+      String lower = uri.toLowerCase(Locale.ROOT);
+      if (lower.contains("password=") || lower.matches("jdbc:[a-z]+://[^/]*:[^/]*@.*")) {
+        throw new IllegalArgumentException(
+            "--icebergCatalogUri holds a password: options are shown by Flink's web UI and kept in"
+                + " checkpoints. Put user= and password= in --icebergCatalogCredentialsFile, or"
+                + " ICEBERG_CATALOG_USER/ICEBERG_CATALOG_PASSWORD in the environment.");
+      }
+    } else {
+      uri = null;
+    }
+    credentialsFile = credentialsFile == null || credentialsFile.isBlank() ? null : credentialsFile;
+    namespace =
+        namespace == null || namespace.isBlank() ? DEFAULT_NAMESPACE : namespace.toLowerCase();
+    if (!namespace.matches("[a-z][a-z0-9_]*")) {
+      throw new IllegalArgumentException(
+          "--icebergNamespace is lower-case letters, digits and '_', got " + namespace);
+    }
+  }
+
+  /** A Hadoop catalog on {@code warehouse}, namespace {@value #DEFAULT_NAMESPACE}. */
+  public static IcebergCatalogConfig hadoop(String warehouse) {
+    return new IcebergCatalogConfig("hadoop", warehouse, null, null, DEFAULT_NAMESPACE);
+  }
+
+  /** The identifier of lake table {@code table}. */
+  public TableIdentifier id(String table) {
+    return TableIdentifier.of(Namespace.of(namespace), table);
+  }
+
+  /** A new catalog client: callers close it when it is {@link AutoCloseable}. */
+  public Catalog catalog() {
+    Map<String, String> properties = new HashMap<>();
+    properties.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
+    properties.put(CatalogUtil.ICEBERG_CATALOG_TYPE, type);
+    if (type.equals("jdbc")) {
+      properties.put(CatalogProperties.URI, uri);
+      // The catalog's own tables get created on first use (SQLite file, PostgreSQL database).
+      properties.put("jdbc.schema-version", "V1");
+      Map<String, String> credentials = credentials();
+      if (credentials.containsKey("user")) {
+        properties.put("jdbc.user", credentials.get("user"));
+      }
+      if (credentials.containsKey("password")) {
+        properties.put("jdbc.password", credentials.get("password"));
+      }
+    }
+    return CatalogUtil.buildIcebergCatalog(CATALOG_NAME, properties, new Configuration());
+  }
+
+  private Map<String, String> credentials() {
+    Map<String, String> out = new HashMap<>();
+    if (credentialsFile != null) {
+      Properties file = new Properties();
+      try (InputStream in = Files.newInputStream(Path.of(credentialsFile))) {
+        file.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "Cannot read --icebergCatalogCredentialsFile " + credentialsFile, e);
+      }
+      for (String key : file.stringPropertyNames()) {
+        out.put(key, file.getProperty(key));
+      }
+      return out;
+    }
+    String user = System.getenv("ICEBERG_CATALOG_USER");
+    String password = System.getenv("ICEBERG_CATALOG_PASSWORD");
+    if (user != null) {
+      out.put("user", user);
+    }
+    if (password != null) {
+      out.put("password", password);
+    }
+    return out;
+  }
+
+  /**
+   * A local folder as an absolute path without a scheme (readers that take paths, such as
+   * ClickHouse's {@code icebergLocal}, find the files the metadata names); URIs as they are.
+   */
+  static String absolute(String location) {
+    String trimmed =
+        location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+    if (trimmed.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      if (trimmed.startsWith("file://")) {
+        return Path.of(java.net.URI.create(trimmed)).toAbsolutePath().normalize().toString();
+      }
+      return trimmed;
+    }
+    return Path.of(trimmed).toAbsolutePath().normalize().toString();
+  }
+
+  /** Closes a catalog client when it holds resources (the JDBC catalog's connections). */
+  public static void close(Catalog catalog) {
+    if (catalog instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        // Closing a client after its work is done: a failure here loses nothing.
+        org.slf4j.LoggerFactory.getLogger(IcebergCatalogConfig.class)
+            .debug("closing the Iceberg catalog client failed", e);
+      }
+    }
+  }
+}
