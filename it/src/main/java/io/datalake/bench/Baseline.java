@@ -362,11 +362,12 @@ public final class Baseline {
         rejected.incrementAndGet();
         DeadLetter letter =
             new DeadLetter(
-                kind.name(),
-                e.step(),
-                e.getMessage(),
-                position,
-                bytes == null ? null : cipher.encryptRandomized(bytes));
+                    kind.name(),
+                    e.step(),
+                    e.getMessage(),
+                    position,
+                    bytes == null ? null : cipher.encryptRandomized(bytes))
+                .withTenant(e.tenant());
         BufferedWriter out = deadLetters.get(kind.name());
         if (out == null) {
           out =

@@ -201,12 +201,16 @@ public class FreshnessIT {
       assertThat(table + " follows the last round", all.get(table), greaterThan(0L));
     }
 
-    // Another tenant's rows and a dead letter (broken JSON: no tenant).
+    // Another tenant's rows, a dead letter without a tenant (broken JSON) and one of the tenant
+    // (an event time in 2099: refused once its tenant was read).
     LocalServices.produce(
         topicByKind.get("journey-events"),
-        List.of(TestEvents.journeyEvent("o-1", Instant.now()).replace(ORG, OTHER), "{not json"));
+        List.of(
+            TestEvents.journeyEvent("o-1", Instant.now()).replace(ORG, OTHER),
+            "{not json",
+            TestEvents.journeyEvent("o-2099", Instant.parse("2099-01-01T00:00:00Z"))));
     job.await(
-        "the other tenant's rows and the dead letter in the freshness view",
+        "the other tenant's rows and the dead letters in the freshness view",
         120,
         () ->
             newest(database, OTHER).containsKey("journey_events")
@@ -214,7 +218,16 @@ public class FreshnessIT {
                         "SELECT sum(dead_letters_last_hour) FROM "
                             + Sql.identifier(database)
                             + "."
-                            + FreshnessViews.FRESHNESS)
+                            + FreshnessViews.FRESHNESS
+                            + " WHERE org_id = ''")
+                    >= 1
+                && clickhouseLong(
+                        "SELECT sum(dead_letters_last_hour) FROM "
+                            + Sql.identifier(database)
+                            + "."
+                            + FreshnessViews.FRESHNESS
+                            + " WHERE org_id = "
+                            + Sql.string(ORG))
                     >= 1);
 
     TenantUser own = TenantUser.create(ORG, "fr" + jobs.run, database);
@@ -233,12 +246,14 @@ public class FreshnessIT {
                 + Sql.string(ORG));
     assertThat("as many rows as the admin sees of the tenant", tenantRows, equalTo(adminRows));
     assertThat(
-        "no dead letters for a tenant",
+        "the tenant's own dead letter, by reason; none without a tenant",
         query(
                 own,
-                "SELECT count() FROM datalake_freshness WHERE dead_letter_reason != '' FORMAT TSV")
+                "SELECT dead_letter_step, dead_letter_reason, dead_letters_last_hour FROM"
+                    + " datalake_freshness WHERE dead_letter_reason != '' FORMAT TSV")
             .trim(),
-        equalTo("0"));
+        equalTo(
+            "parse\tcreated_at is more than 86400 s ahead of the clock (--maxFutureSeconds)\t1"));
     assertThat(
         "the admin's view is not the tenant's",
         status(own, "SELECT count() FROM " + Sql.identifier(database) + ".datalake_freshness"),
@@ -427,6 +442,9 @@ public class FreshnessIT {
       statements.addAll(
           FreshnessViews.createStatements(
               "datalake", WarehouseTables.all(), RecordKinds.builtIn()));
+      // Remade at each PrepareWarehouse, as FreshnessViews.remakeTenantViews does.
+      statements.add(
+          "DROP TABLE IF EXISTS datalake." + Sql.identifier(FreshnessViews.tenantViewName(ORG)));
       statements.add(FreshnessViews.createTenantViewStatement("datalake", ORG));
     }
     statements.add(
@@ -435,6 +453,9 @@ public class FreshnessIT {
     statements.add(
         "INSERT INTO datalake.dead_letters (kind, step, error, source, _version, _load_id)"
             + " VALUES ('journey-events', 'parse', 'not JSON', 'f:1', 1, 'l')");
+    statements.add(
+        "INSERT INTO datalake.dead_letters (kind, step, error, source, org_id, _version, _load_id)"
+            + " VALUES ('journey-events', 'type', 'bad type', 'f:2', '739224', 1, 'l')");
     statements.add(
         RunsTable.insertStatement(
             "datalake",
@@ -454,12 +475,17 @@ public class FreshnessIT {
         engine
             .query(
                 "SELECT kind, dead_letter_reason, dead_letters_last_hour FROM"
-                    + " datalake.datalake_freshness WHERE dead_letter_reason != ''")
+                    + " datalake.datalake_freshness WHERE dead_letter_reason != '' ORDER BY org_id")
             .trim(),
-        equalTo("journey-events\tnot JSON\t1"));
+        equalTo("journey-events\tnot JSON\t1\njourney-events\tbad type\t1"));
+    // The tenant's view: its table row and its own dead letter, not the one without a tenant.
     assertThat(
-        engine.query("SELECT count() FROM datalake.`739224_datalake_freshness`").trim(),
-        equalTo("1"));
+        engine
+            .query(
+                "SELECT kind, dead_letter_reason FROM datalake.`739224_datalake_freshness`"
+                    + " ORDER BY dead_letter_reason")
+            .trim(),
+        equalTo("journey-events\t\njourney-events\tbad type"));
     assertThat(
         engine.query("SELECT concat('[', state, ']'), ended_at FROM datalake.datalake_runs").trim(),
         equalTo("[]\t\\N"));

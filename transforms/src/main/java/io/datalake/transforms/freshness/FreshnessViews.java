@@ -25,13 +25,15 @@ import org.slf4j.LoggerFactory;
  *       the last write, rows in all, in the last hour and day, late rows in all and in the last
  *       hour. Tenant users may read it: on a current server their row policies on the tables leave
  *       them their own rows only.
- *   <li>{@value #DEAD_LETTER_FRESHNESS}: per kind, rejecting table, step and reason, dead letters
- *       in all, in the last hour and day, and the last one's time. A dead letter has no tenant (a
- *       record may be refused before its tenant is known), so this is the admin's only.
+ *   <li>{@value #DEAD_LETTER_FRESHNESS}: per tenant, kind, rejecting table, step and reason, dead
+ *       letters in all, in the last hour and day, and the last one's time. The tenant is the
+ *       record's when it was known at the refusal ({@code DeadLetter#tenant}), empty when the
+ *       record was refused before (not JSON, no tenant field): those are the admin's only.
  *   <li>{@value #FRESHNESS}: both, one row shape (the issue's one table): table rows have empty
- *       dead-letter columns, dead-letter rows an empty tenant and no event time (1970).
- *   <li>{@code <tenant>_datalake_freshness}: the tenant's table rows in that shape, made with the
- *       tenant's other objects ({@link TenantAccess#tenantObjects}) and readable by its user.
+ *       dead-letter columns, dead-letter rows no event time (1970).
+ *   <li>{@code <tenant>_datalake_freshness}: the tenant's rows of {@value #FRESHNESS}, its tables'
+ *       and its dead letters', made with the tenant's other objects ({@link
+ *       TenantAccess#tenantObjects}) and readable by its user.
  * </ul>
  *
  * <p>Cost: a query reads four columns of every table ({@code GROUP BY} the tenant, the first column
@@ -133,7 +135,8 @@ public final class FreshnessViews {
             + db
             + "."
             + Sql.identifier(DEAD_LETTER_FRESHNESS)
-            + " AS SELECT kind, ifNull(`table`, '') AS `table`, step, error AS reason,"
+            + " AS SELECT ifNull(org_id, '') AS org_id, kind, ifNull(`table`, '') AS `table`,"
+            + " step, error AS reason,"
             + " count() AS dead_letters_total, countIf("
             + inserted
             + " >= "
@@ -148,7 +151,7 @@ public final class FreshnessViews {
             + db
             + "."
             + Sql.identifier(DeadLetterTable.NAME)
-            + " GROUP BY kind, `table`, step, error";
+            + " GROUP BY org_id, kind, `table`, step, error";
     String freshness =
         "CREATE VIEW "
             + db
@@ -156,7 +159,7 @@ public final class FreshnessViews {
             + Sql.identifier(FRESHNESS)
             + " AS "
             + tableRows(database)
-            + " UNION ALL SELECT `table`, kind, '' AS org_id, toDateTime(0) AS newest_event_time,"
+            + " UNION ALL SELECT `table`, kind, org_id, toDateTime(0) AS newest_event_time,"
             + " last_dead_letter AS last_write, toInt64(0) AS event_lag_seconds,"
             + " toUInt64(0) AS rows_total, toUInt64(0) AS rows_last_hour,"
             + " toUInt64(0) AS rows_last_day, toUInt64(0) AS late_rows,"
@@ -179,14 +182,21 @@ public final class FreshnessViews {
         + Sql.identifier(TABLE_FRESHNESS);
   }
 
-  /** The tenant's view: its own table rows of {@value #FRESHNESS}, no dead letters. */
+  /**
+   * The tenant's view: its own rows of {@value #FRESHNESS}, those of its tables and of its dead
+   * letters (not those without a tenant).
+   */
   public static String createTenantViewStatement(String database, String tenant) {
     return "CREATE VIEW IF NOT EXISTS "
         + Sql.identifier(database)
         + "."
         + Sql.identifier(tenantViewName(tenant))
-        + " AS "
-        + tableRows(database)
+        + " AS SELECT "
+        + String.join(", ", COLUMNS.stream().map(Sql::identifier).toList())
+        + " FROM "
+        + Sql.identifier(database)
+        + "."
+        + Sql.identifier(FRESHNESS)
         + " WHERE org_id = "
         + Sql.string(tenant);
   }
@@ -212,6 +222,50 @@ public final class FreshnessViews {
         }
       }
     }
-    LOG.info("datalake: made the freshness views of {} ({} tables)", database, tables.size());
+    int tenants = remakeTenantViews(client, database);
+    LOG.info(
+        "datalake: made the freshness views of {} ({} tables, {} tenants)",
+        database,
+        tables.size(),
+        tenants);
+  }
+
+  /**
+   * Makes each tenant's view again, as {@link #createTenantViewStatement} says now (a view keeps
+   * the query it was made with: one made by an older release would lack what was added since).
+   * Tenants are found by their views' names. Returns how many were made.
+   */
+  static int remakeTenantViews(ClickHouseClient client, String database) {
+    String suffix = "_" + FRESHNESS;
+    List<String> tenants = new ArrayList<>();
+    for (String name :
+        client
+            .execute(
+                "SELECT name FROM system.tables WHERE database = "
+                    + Sql.string(database)
+                    + " AND endsWith(name, "
+                    + Sql.string(suffix)
+                    + ") FORMAT TSV")
+            .split("\n")) {
+      String view = TenantAccess.unescapeTsv(name);
+      if (view.length() > suffix.length()) {
+        tenants.add(view.substring(0, view.length() - suffix.length()));
+      }
+    }
+    for (String tenant : tenants) {
+      client.execute(
+          "DROP TABLE IF EXISTS "
+              + Sql.identifier(database)
+              + "."
+              + Sql.identifier(tenantViewName(tenant)));
+      try {
+        client.execute(createTenantViewStatement(database, tenant));
+      } catch (ClickHouseException e) {
+        if (!TenantAccess.alreadyExists(e)) {
+          throw e;
+        }
+      }
+    }
+    return tenants.size();
   }
 }

@@ -306,12 +306,13 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
               + "@"
               + Instant.ofEpochMilli(Math.floorDiv(row.eventTimeMicros(), 1000L));
       return new DeadLetter(
-          kind,
-          STEP,
-          row.table() + ": " + ParseRecords.unexpected(e),
-          source,
-          encrypted(row),
-          row.table());
+              kind,
+              STEP,
+              row.table() + ": " + ParseRecords.unexpected(e),
+              source,
+              encrypted(row),
+              row.table())
+          .withTenant(row.tenant());
     }
 
     private String encrypted(LakeRow row) {

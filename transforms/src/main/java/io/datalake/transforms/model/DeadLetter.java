@@ -20,10 +20,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * A record the pipeline could not handle, with why. The original record is kept only encrypted
  * (randomized AEAD), as it may hold PII; the error never quotes the record.
  *
- * <p>Its coder is {@link Coder}: the six fields in order, deterministic. It replaced the schema
+ * <p>Its coder is {@link Coder}: the seven fields in order, deterministic. It replaced the schema
  * coder of five fields when {@link #table} was added (that coder needed the constructor's parameter
- * names, which the build does not keep), so dead letters encoded before (in a streaming checkpoint)
- * do not decode after: see the README's upgrade path.
+ * names, which the build does not keep), and gained {@link #tenant} since, so dead letters encoded
+ * before (in a streaming checkpoint) do not decode after: see the README's upgrade path.
  */
 @DefaultCoder(DeadLetter.Coder.class)
 public final class DeadLetter implements Serializable {
@@ -48,6 +48,16 @@ public final class DeadLetter implements Serializable {
    */
   public final @Nullable String table;
 
+  /**
+   * The record's tenant when it was known at the refusal (a record refused while typed, for its
+   * time, or by a sink); null when the record was refused before its tenant could be read. A
+   * tenant's user sees the dead letters of its own tenant (their reasons, never a value).
+   */
+  public final @Nullable String tenant;
+
+  /** The stored name of {@link #tenant}: the tenant column's name in the warehouse tables. */
+  public static final String TENANT_FIELD = "org_id";
+
   /** A dead letter of a step before the sinks (no rejecting table). */
   public DeadLetter(
       String kind, String step, String error, String source, @Nullable String encryptedRecord) {
@@ -61,12 +71,29 @@ public final class DeadLetter implements Serializable {
       String source,
       @Nullable String encryptedRecord,
       @Nullable String table) {
+    this(kind, step, error, source, encryptedRecord, table, null);
+  }
+
+  private DeadLetter(
+      String kind,
+      String step,
+      String error,
+      String source,
+      @Nullable String encryptedRecord,
+      @Nullable String table,
+      @Nullable String tenant) {
     this.kind = kind;
     this.step = step;
     this.error = error;
     this.source = source;
     this.encryptedRecord = encryptedRecord;
     this.table = table;
+    this.tenant = tenant;
+  }
+
+  /** This dead letter of the record's tenant ({@code null}: not known). */
+  public DeadLetter withTenant(@Nullable String tenant) {
+    return new DeadLetter(kind, step, error, source, encryptedRecord, table, tenant);
   }
 
   /**
@@ -114,11 +141,16 @@ public final class DeadLetter implements Serializable {
           new StoredField("table", true, l -> l.table)
               .doc(
                   "The table whose sink refused the row (step lake or clickhouse); null when a"
-                      + " step before the sinks refused the record"));
+                      + " step before the sinks refused the record"),
+          new StoredField(TENANT_FIELD, true, l -> l.tenant)
+              .doc(
+                  "The record's tenant when it was known at the refusal (refused while typed, for"
+                      + " its time, or by a sink); null when it was refused before its tenant could"
+                      + " be read. Tenants see their own dead letters' figures"));
 
   /**
-   * Encodes the fields in declaration order: four strings, then the encrypted record and the table,
-   * each with a null marker. Deterministic, so dead letters can be keys and state.
+   * Encodes the fields in declaration order: four strings, then the encrypted record, the table and
+   * the tenant, each with a null marker. Deterministic, so dead letters can be keys and state.
    */
   public static final class Coder extends AtomicCoder<DeadLetter> {
     private static final Coder INSTANCE = new Coder();
@@ -142,6 +174,7 @@ public final class DeadLetter implements Serializable {
       TEXT.encode(letter.source, out);
       OPTIONAL.encode(letter.encryptedRecord, out);
       OPTIONAL.encode(letter.table, out);
+      OPTIONAL.encode(letter.tenant, out);
     }
 
     @Override
@@ -151,6 +184,7 @@ public final class DeadLetter implements Serializable {
           TEXT.decode(in),
           TEXT.decode(in),
           TEXT.decode(in),
+          OPTIONAL.decode(in),
           OPTIONAL.decode(in),
           OPTIONAL.decode(in));
     }
@@ -167,12 +201,13 @@ public final class DeadLetter implements Serializable {
         && error.equals(d.error)
         && source.equals(d.source)
         && Objects.equals(encryptedRecord, d.encryptedRecord)
-        && Objects.equals(table, d.table);
+        && Objects.equals(table, d.table)
+        && Objects.equals(tenant, d.tenant);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, step, error, source, table);
+    return Objects.hash(kind, step, error, source, table, tenant);
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.datalake.transforms.schema.StringifiedJson;
 import io.datalake.transforms.schema.Timestamps;
 import java.time.DateTimeException;
 import java.time.Instant;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** Reading the fields every mapper needs: tenant, event time, nested objects. */
 final class Fields {
@@ -49,6 +50,15 @@ final class Fields {
       throw new RecordRejectedException(STEP, "missing " + path);
     }
     return TenantId.parse(value.asText(), path);
+  }
+
+  /** The tenant {@link #requiredTenant} reads, or null where it would refuse the record. */
+  static @Nullable String tenantOrNull(@Nullable JsonNode parent, String key) {
+    try {
+      return requiredTenant(parent, key, key);
+    } catch (RecordRejectedException e) {
+      return null;
+    }
   }
 
   static String optionalText(JsonNode parent, String key) {

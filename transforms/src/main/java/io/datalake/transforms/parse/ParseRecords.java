@@ -224,7 +224,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           throw new RecordRejectedException("read", source.readError());
         }
         RecordParser.ParsedRecord parsed = parser.parse(kind, source.payload());
-        checkNotTooFarAhead(kind, parsed.eventTime());
+        checkNotTooFarAhead(kind, parsed);
         long micros = parsed.eventTimeMicros();
         Instant timestamp = new Instant(parsed.eventTime().toEpochMilli());
         for (RecordParser.TypedRow row : parsed.rows()) {
@@ -239,7 +239,7 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
         // restart on the same record forever. It leaves as a dead letter with what went wrong.
         DeadLetter letter =
             e instanceof RecordRejectedException r
-                ? deadLetter(source, r.step(), r.getMessage())
+                ? deadLetter(source, r.step(), r.getMessage()).withTenant(r.tenant())
                 : deadLetter(source, "unexpected", unexpected(e));
         rejected.inc(kind.name());
         byStep.inc(letter.step);
@@ -248,15 +248,16 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     }
 
     /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */
-    private void checkNotTooFarAhead(RecordKind kind, java.time.Instant eventTime)
+    private void checkNotTooFarAhead(RecordKind kind, RecordParser.ParsedRecord parsed)
         throws RecordRejectedException {
-      if (eventTime.toEpochMilli() - System.currentTimeMillis() > maxFutureMillis) {
+      if (parsed.eventTime().toEpochMilli() - System.currentTimeMillis() > maxFutureMillis) {
         throw new RecordRejectedException(
-            "parse",
-            kind.eventTimeField()
-                + " is more than "
-                + maxFutureMillis / 1000
-                + " s ahead of the clock (--maxFutureSeconds)");
+                "parse",
+                kind.eventTimeField()
+                    + " is more than "
+                    + maxFutureMillis / 1000
+                    + " s ahead of the clock (--maxFutureSeconds)")
+            .ofTenant(parsed.tenant());
       }
     }
 

@@ -67,11 +67,16 @@ public final class RecordParser {
     try (StringifiedJson.Scope once = StringifiedJson.parseOnce()) {
       MappedRecord mapped = map(kind, payload);
       List<TypedRow> rows = new ArrayList<>(mapped.rows().size());
-      for (MappedRecord.TableRow row : mapped.rows()) {
-        rows.add(
-            new TypedRow(
-                row.table().name(),
-                JsonTyper.toRecord(row.json(), row.table(), kind.jsonStyle(), row.depth())));
+      try {
+        for (MappedRecord.TableRow row : mapped.rows()) {
+          rows.add(
+              new TypedRow(
+                  row.table().name(),
+                  JsonTyper.toRecord(row.json(), row.table(), kind.jsonStyle(), row.depth())));
+        }
+      } catch (RecordRejectedException e) {
+        // The tenant is known once mapped: a record refused from here on is its tenant's.
+        throw e.ofTenant(mapped.tenant());
       }
       return new ParsedRecord(mapped.tenant(), mapped.eventTime(), rows);
     } catch (InputLimits.Exceeded e) {
@@ -106,6 +111,11 @@ public final class RecordParser {
     ObjectNode record = (ObjectNode) node;
     droppedFields.apply(kind, record);
     encryptor.encrypt(record, policy.paths(kind));
-    return mappers.computeIfAbsent(kind, RecordKind::newMapper).map(record);
+    RecordMapper mapper = mappers.computeIfAbsent(kind, RecordKind::newMapper);
+    try {
+      return mapper.map(record);
+    } catch (RecordRejectedException e) {
+      throw e.ofTenant(mapper.tenantOf(record));
+    }
   }
 }

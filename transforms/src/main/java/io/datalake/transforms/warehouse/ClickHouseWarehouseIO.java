@@ -621,13 +621,14 @@ public final class ClickHouseWarehouseIO {
           out.get(REJECTED)
               .output(
                   new DeadLetter(
-                      kind.name(),
-                      STEP,
-                      table.name() + ": " + reason,
-                      "clickhouse:" + table.name() + ":" + keyOf(table, row),
-                      cipher.encryptRandomized(
-                          row.record().toString().getBytes(StandardCharsets.UTF_8)),
-                      table.name()));
+                          kind.name(),
+                          STEP,
+                          table.name() + ": " + reason,
+                          "clickhouse:" + table.name() + ":" + keyOf(table, row),
+                          cipher.encryptRandomized(
+                              row.record().toString().getBytes(StandardCharsets.UTF_8)),
+                          table.name())
+                      .withTenant(row.tenant()));
         }
       }
     }

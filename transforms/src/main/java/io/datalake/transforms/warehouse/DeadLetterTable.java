@@ -20,6 +20,9 @@ import org.apache.beam.sdk.values.Row;
 public final class DeadLetterTable {
   public static final String NAME = "dead_letters";
 
+  /** The record's tenant, null when unknown ({@code DeadLetter#tenant}); a tenant's row policy. */
+  public static final String TENANT_COLUMN = DeadLetter.TENANT_FIELD;
+
   private static final List<String> ORDER_BY = List.of("kind", "source", "step");
 
   private DeadLetterTable() {}

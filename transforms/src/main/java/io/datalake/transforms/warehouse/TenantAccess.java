@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *       and SELECT on the tables and the tenant's own views in the warehouse database.
  * </ul>
  *
- * {@code dead_letters} has no tenant and is given to no tenant: it stays the admin's.
+ * {@code dead_letters} is given to no tenant on 18.16 (its figures reach a tenant through its
+ * freshness view); on a current server a tenant reads its own dead letters (those whose record's
+ * tenant was known) through a row policy, as its tables.
  */
 public final class TenantAccess {
   private static final Logger LOG = LoggerFactory.getLogger(TenantAccess.class);
@@ -262,10 +264,28 @@ public final class TenantAccess {
       sql.add("GRANT SELECT ON " + t + " TO " + u);
       sql.add("GRANT SELECT ON " + db + "." + Sql.identifier(table.viewName(tenant)) + " TO " + u);
     }
-    // The tenant's freshness view reads the table freshness view, which reads the tables: the
-    // row policies above leave the user its own rows at every level.
+    // The tenant's freshness view reads the freshness views, which read the tables and the dead
+    // letters: the row policies leave the user its own rows at every level (dead letters without a
+    // tenant have a null org_id, which no policy passes).
+    String deadLetters = db + "." + Sql.identifier(DeadLetterTable.NAME);
+    sql.add(
+        "CREATE ROW POLICY IF NOT EXISTS "
+            + u
+            + " ON "
+            + deadLetters
+            + " FOR SELECT USING "
+            + Sql.identifier(DeadLetterTable.TENANT_COLUMN)
+            + " = "
+            + Sql.string(tenant)
+            + " TO "
+            + u);
+    sql.add("GRANT SELECT ON " + deadLetters + " TO " + u);
     for (String view :
-        List.of(FreshnessViews.TABLE_FRESHNESS, FreshnessViews.tenantViewName(tenant))) {
+        List.of(
+            FreshnessViews.TABLE_FRESHNESS,
+            FreshnessViews.DEAD_LETTER_FRESHNESS,
+            FreshnessViews.FRESHNESS,
+            FreshnessViews.tenantViewName(tenant))) {
       sql.add("GRANT SELECT ON " + db + "." + Sql.identifier(view) + " TO " + u);
     }
     return sql;
@@ -276,14 +296,17 @@ public final class TenantAccess {
       String user, String database, List<WarehouseTable> tables) {
     checkPlain("user", user);
     List<String> sql = new ArrayList<>();
-    for (WarehouseTable table : tables) {
+    List<String> policed = new ArrayList<>();
+    tables.forEach(t -> policed.add(t.name()));
+    policed.add(DeadLetterTable.NAME);
+    for (String table : policed) {
       sql.add(
           "DROP ROW POLICY IF EXISTS "
               + Sql.identifier(user)
               + " ON "
               + Sql.identifier(database)
               + "."
-              + Sql.identifier(table.name()));
+              + Sql.identifier(table));
     }
     sql.add("DROP USER IF EXISTS " + Sql.identifier(user));
     return sql;
@@ -426,7 +449,7 @@ public final class TenantAccess {
         : null;
   }
 
-  private static String unescapeTsv(String value) {
+  public static String unescapeTsv(String value) {
     StringBuilder out = new StringBuilder(value.length());
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

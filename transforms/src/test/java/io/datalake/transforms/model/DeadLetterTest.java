@@ -12,7 +12,7 @@ import org.junit.Test;
 /** A dead letter's coder: deterministic, and it keeps every field, null ones included. */
 public class DeadLetterTest {
   @Test
-  public void theCoderIsDeterministicAndKeepsTheTableAndNulls() throws Exception {
+  public void theCoderIsDeterministicAndKeepsTheTableTheTenantAndNulls() throws Exception {
     Coder<DeadLetter> coder = CoderRegistry.createDefault().getCoder(DeadLetter.class);
     coder.verifyDeterministic();
     for (DeadLetter letter :
@@ -24,13 +24,15 @@ public class DeadLetterTest {
               "journey_events: x",
               "clickhouse:j:1",
               "enc",
-              "journey_events")
+              "journey_events"),
+          new DeadLetter("journey-events", "type", "x", "f.jsonl:2", "enc").withTenant("739224")
         }) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       coder.encode(letter, out);
       DeadLetter decoded = coder.decode(new ByteArrayInputStream(out.toByteArray()));
       assertThat(decoded, equalTo(letter));
       assertThat(decoded.table, equalTo(letter.table));
+      assertThat(decoded.tenant, equalTo(letter.tenant));
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.Assert.assertThrows;
 
 import io.datalake.transforms.Fixtures;
@@ -83,6 +84,8 @@ public class FutureEventTimeTest {
               List<String> seen = new ArrayList<>();
               for (DeadLetter letter : letters) {
                 seen.add(letter.source + " " + letter.step + ": " + letter.error);
+                // The record's tenant is known by then: the dead letter is the tenant's.
+                assertThat(letter.tenant, notNullValue());
                 // The reason never quotes the record's value.
                 assertThat(letter.error, not(containsString("2099")));
               }

@@ -19,12 +19,13 @@ import org.junit.Test;
 public class DeadLetterTableTest {
   private static final DeadLetter REJECTED =
       new DeadLetter(
-          "checkout-orders",
-          "clickhouse",
-          "checkout_orders: checkout_orders.orderId (part of the key) is missing",
-          "clickhouse:checkout_orders:org-a/null",
-          "enc:abc",
-          "checkout_orders");
+              "checkout-orders",
+              "clickhouse",
+              "checkout_orders: checkout_orders.orderId (part of the key) is missing",
+              "clickhouse:checkout_orders:org-a/null",
+              "enc:abc",
+              "checkout_orders")
+          .withTenant("org-a");
 
   @Test
   public void theTableIsTheDeclaredFieldsPlusVersionAndLoadId() {
@@ -34,6 +35,7 @@ public class DeadLetterTableTest {
             "CREATE TABLE IF NOT EXISTS `lake`.`dead_letters` (\n"
                 + "  `kind` String,\n  `step` String,\n  `error` String,\n  `source` String,\n"
                 + "  `encrypted_record` Nullable(String),\n  `table` Nullable(String),\n"
+                + "  `org_id` Nullable(String),\n"
                 + "  `_version` UInt64,\n  `_load_id` String,\n"
                 + "  `_inserted_at` DateTime MATERIALIZED now()\n"
                 + ") ENGINE = ReplacingMergeTree(_version)\nPARTITION BY tuple()\n"
@@ -64,5 +66,6 @@ public class DeadLetterTableTest {
     JsonNode line = new ObjectMapper().readTree(WriteDeadLetters.toJson(parse));
     assertThat(line.get("table").isNull(), equalTo(true));
     assertThat(line.get("encrypted_record").isNull(), equalTo(true));
+    assertThat(line.get("org_id").isNull(), equalTo(true));
   }
 }

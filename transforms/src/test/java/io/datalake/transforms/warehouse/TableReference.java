@@ -443,7 +443,12 @@ final class TableReference {
         .append(deadLetterPartition())
         .append("`, `ORDER BY ")
         .append(String.join(", ", DeadLetterTable.orderBy()))
-        .append("`. It has no tenant column and no per-tenant view.\n");
+        .append("`. Its `")
+        .append(DeadLetterTable.TENANT_COLUMN)
+        .append("` is the record's tenant when it was known at the refusal (null otherwise): a")
+        .append(" tenant reads its own dead letters' figures in its freshness view, and on current")
+        .append(
+            " servers its own rows of this table; those without a tenant are the admin's only.\n");
     md.append("\n| column | role | lake (JSON lines) | ClickHouse | meaning |\n");
     md.append("|---|---|---|---|---|\n");
     Map<String, Boolean> inLake = new LinkedHashMap<>();

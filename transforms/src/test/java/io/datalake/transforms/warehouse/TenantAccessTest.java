@@ -148,7 +148,9 @@ public class TenantAccessTest {
   public void onCurrentServersAUserGetsARowPolicyAndSelectPerTable() {
     List<String> sql =
         TenantAccess.createUserStatements("tenant_1_bi", HASH, "datalake", "1", TABLES);
-    assertThat(sql.size(), equalTo(1 + 3 * TABLES.size() + 2));
+    // The user; per table a row policy and two grants; the dead letters' row policy and grant;
+    // the four freshness views.
+    assertThat(sql.size(), equalTo(1 + 3 * TABLES.size() + 2 + 4));
     assertThat(
         sql.get(0),
         equalTo(
@@ -173,7 +175,15 @@ public class TenantAccessTest {
           containsString(
               "GRANT SELECT ON `datalake`.`1_" + table.name() + "_final` TO `tenant_1_bi`"));
     }
-    assertThat(all, not(containsString(DeadLetterTable.NAME)));
+    // Its own dead letters only: those whose record's tenant was known.
+    assertThat(
+        all,
+        containsString(
+            "CREATE ROW POLICY IF NOT EXISTS `tenant_1_bi` ON `datalake`.`dead_letters` FOR SELECT"
+                + " USING `org_id` = '1' TO `tenant_1_bi`"));
+    assertThat(all, containsString("GRANT SELECT ON `datalake`.`dead_letters` TO `tenant_1_bi`"));
+    assertThat(
+        all, containsString("GRANT SELECT ON `datalake`.`datalake_freshness` TO `tenant_1_bi`"));
     assertThat(
         all,
         containsString("GRANT SELECT ON `datalake`.`datalake_table_freshness` TO `tenant_1_bi`"));
@@ -181,7 +191,13 @@ public class TenantAccessTest {
         all, containsString("GRANT SELECT ON `datalake`.`1_datalake_freshness` TO `tenant_1_bi`"));
     List<String> drop = TenantAccess.dropUserStatements("tenant_1_bi", "datalake", TABLES);
     assertThat(drop.get(drop.size() - 1), equalTo("DROP USER IF EXISTS `tenant_1_bi`"));
-    assertThat(drop.size(), equalTo(TABLES.size() + 1));
+    assertThat(drop.size(), equalTo(TABLES.size() + 2));
+    assertThat(
+        drop,
+        hasItem(
+            "DROP ROW POLICY IF EXISTS `tenant_1_bi` ON `datalake`.`"
+                + DeadLetterTable.NAME
+                + "`"));
   }
 
   /** A server answering every statement with {@code body}. */
