@@ -165,11 +165,8 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
         @StateId("seq") ValueState<Long> seq,
         @StateId("due") ValueState<Integer> due,
         @TimerId("month") Timer month) {
+      // KeyByEntity passes only operations that change an entity's state.
       KV<String, byte[]> op = element.getValue();
-      EntityState operation = EntityState.fromBytes(op.getValue());
-      if (operation == null || !SnapshotRules.changesState(operation.operation())) {
-        return;
-      }
       Long next = seq.read();
       long n = next == null ? 0L : next;
       seq.write(n + 1);
@@ -177,7 +174,7 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
       // The earliest month this operation can make due: the one after it, for an entity that has
       // written no snapshot yet. For one that has, the month due does not move, and a timer set
       // earlier than needed only folds the operations in without writing anything.
-      int monthAfter = Months.ofMicros(operation.timeMicros()) + 1;
+      int monthAfter = Months.ofMicros(EntityState.timeMicrosOf(op.getValue())) + 1;
       Integer set = due.read();
       if (set == null || monthAfter < set) {
         month.set(fireAt(monthAfter));

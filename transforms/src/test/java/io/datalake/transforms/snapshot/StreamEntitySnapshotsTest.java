@@ -76,4 +76,17 @@ public class StreamEntitySnapshotsTest {
     PAssert.that(snapshots).containsInAnyOrder(SnapshotHistory.expectedRows());
     pipeline.run().waitUntilFinish();
   }
+
+  @Test
+  public void anOperationsTimeIsReadWithoutDecodingItsDetail() {
+    for (LakeRow row : SnapshotHistory.ops("A01", "B02", "E01", "G02", "H03")) {
+      EntityState op = EntityState.fromRow(row);
+      org.junit.Assert.assertEquals(op.timeMicros(), EntityState.timeMicrosOf(op.toBytes()));
+    }
+    EntityState sparse =
+        new EntityState(
+            "createEntity", 1_700_000_000_000_000L, null, null, null, null, null, null, null);
+    org.junit.Assert.assertEquals(
+        1_700_000_000_000_000L, EntityState.timeMicrosOf(sparse.toBytes()));
+  }
 }
