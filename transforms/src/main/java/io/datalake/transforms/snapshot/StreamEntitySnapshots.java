@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -46,12 +47,14 @@ import org.joda.time.Instant;
  * month due among its entities. An operation is only appended (no read of the entity's state, a
  * blind write in RocksDB); when the timer fires, the shard folds its new operations into the states
  * and writes the due snapshots in one pass over each map, which RocksDB reads in order instead of
- * one random read per entity. Measured with one timer and one state value per entity, a month start
- * on RocksDB emitted about 560 rows/s, each a random read of a 1-4 KB value, and the input stalled
- * meanwhile ({@code ./datalake bench --only snapshots}, see the benchmark's diary). Folding an
- * operation when the timer fires instead of when it arrives gives the same state: the timer fires
- * after every operation that arrived before it, and {@link MonthlyState#add} does not depend on
- * their order.
+ * one random read per entity. A shard whose waiting operations pass twice its entities (entities
+ * changed again and again within a month) folds them in at once, writing nothing: what waits stays
+ * in proportion to the entities. Measured with one timer and one state value per entity, a month
+ * start on RocksDB emitted about 560 rows/s, each a random read of a 1-4 KB value, and the input
+ * stalled meanwhile ({@code ./datalake bench --only snapshots}, see the benchmark's diary). Folding
+ * an operation when the timer fires instead of when it arrives gives the same state: the timer
+ * fires after every operation that arrived before it, and {@link MonthlyState#add} does not depend
+ * on their order.
  *
  * <p>A month is written only once the wall clock has reached it: when the watermark jumps to the
  * end of time (the input ended), the timers stop at the current month instead of looping on.
@@ -143,6 +146,13 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
     private final StateSpec<MapState<String, byte[]>> opsSpec =
         StateSpecs.map(StringUtf8Coder.of(), ByteArrayCoder.of());
 
+    /**
+     * The operations waiting in {@code ops} at which they are folded in before the month's end:
+     * twice the shard's entities at the last fold, at least {@link #MIN_FOLD}.
+     */
+    @StateId("foldAt")
+    private final StateSpec<ValueState<Long>> foldAtSpec = StateSpecs.value(VarLongCoder.of());
+
     /** The sequence number of the shard's next operation. */
     @StateId("seq")
     private final StateSpec<ValueState<Long>> seqSpec = StateSpecs.value(VarLongCoder.of());
@@ -161,8 +171,10 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
     @ProcessElement
     public void process(
         @Element KV<Integer, KV<String, byte[]>> element,
+        @StateId("entities") MapState<String, byte[]> entities,
         @StateId("ops") MapState<String, byte[]> ops,
         @StateId("seq") ValueState<Long> seq,
+        @StateId("foldAt") ValueState<Long> foldAt,
         @StateId("due") ValueState<Integer> due,
         @TimerId("month") Timer month) {
       // KeyByEntity passes only operations that change an entity's state.
@@ -180,6 +192,21 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
         month.set(fireAt(monthAfter));
         due.write(monthAfter);
       }
+      Long limit = foldAt.read();
+      if (n + 1 >= (limit == null ? MIN_FOLD : limit)) {
+        // Many operations since the month started (entities changed again and again): fold them
+        // in now, so that what waits stays in proportion to the entities (a state keeps only the
+        // latest operation of each month). No month is due before the timer: nothing is written.
+        fold(
+            row -> {
+              throw new IllegalStateException("a fold between month starts wrote a snapshot");
+            },
+            entities,
+            ops,
+            seq,
+            foldAt,
+            Integer.MIN_VALUE);
+      }
     }
 
     @OnTimer("month")
@@ -188,6 +215,7 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
         @StateId("entities") MapState<String, byte[]> entities,
         @StateId("ops") MapState<String, byte[]> ops,
         @StateId("seq") ValueState<Long> seq,
+        @StateId("foldAt") ValueState<Long> foldAt,
         @StateId("due") ValueState<Integer> due,
         @TimerId("month") Timer month) {
       Integer firing = due.read();
@@ -201,34 +229,7 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
         due.clear();
         return;
       }
-      // The operations since the last firing, by entity (one pass over the map).
-      Map<String, List<byte[]>> arrived = new HashMap<>();
-      for (Map.Entry<String, byte[]> e : ops.entries().read()) {
-        String key = e.getKey();
-        arrived
-            .computeIfAbsent(
-                key.substring(0, key.lastIndexOf(OP_SEPARATOR)), k -> new ArrayList<>(2))
-            .add(e.getValue());
-      }
-      // Every entity with state (one pass over the map), then those seen for the first time.
-      Map<String, byte[]> changed = new HashMap<>();
-      List<String> gone = new ArrayList<>();
-      int next = Integer.MAX_VALUE;
-      for (Map.Entry<String, byte[]> e : entities.entries().read()) {
-        List<byte[]> newOps = arrived.remove(e.getKey());
-        next = Math.min(next, advance(c, e.getKey(), e.getValue(), newOps, firing, changed, gone));
-      }
-      for (Map.Entry<String, List<byte[]>> e : arrived.entrySet()) {
-        next = Math.min(next, advance(c, e.getKey(), null, e.getValue(), firing, changed, gone));
-      }
-      for (Map.Entry<String, byte[]> e : changed.entrySet()) {
-        entities.put(e.getKey(), e.getValue());
-      }
-      for (String key : gone) {
-        entities.remove(key);
-      }
-      ops.clear();
-      seq.clear();
+      int next = fold(c::output, entities, ops, seq, foldAt, firing);
       if (next == Integer.MAX_VALUE) {
         due.clear();
       } else {
@@ -238,12 +239,61 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
     }
 
     /**
+     * Folds the shard's new operations into its entities' states and writes the snapshots of every
+     * month due through {@code firing}: one pass over each map. Returns the month due next in the
+     * shard ({@link Integer#MAX_VALUE}: none, every entity is gone).
+     */
+    private static int fold(
+        Consumer<LakeRow> out,
+        MapState<String, byte[]> entities,
+        MapState<String, byte[]> ops,
+        ValueState<Long> seq,
+        ValueState<Long> foldAt,
+        int firing) {
+      // The operations since the last fold, by entity.
+      Map<String, List<byte[]>> arrived = new HashMap<>();
+      for (Map.Entry<String, byte[]> e : ops.entries().read()) {
+        String key = e.getKey();
+        arrived
+            .computeIfAbsent(
+                key.substring(0, key.lastIndexOf(OP_SEPARATOR)), k -> new ArrayList<>(2))
+            .add(e.getValue());
+      }
+      // Every entity with state, then those seen for the first time.
+      Map<String, byte[]> changed = new HashMap<>();
+      List<String> gone = new ArrayList<>();
+      int next = Integer.MAX_VALUE;
+      long kept = 0;
+      for (Map.Entry<String, byte[]> e : entities.entries().read()) {
+        List<byte[]> newOps = arrived.remove(e.getKey());
+        int due = advance(out, e.getKey(), e.getValue(), newOps, firing, changed, gone);
+        kept += due == Integer.MAX_VALUE ? 0 : 1;
+        next = Math.min(next, due);
+      }
+      for (Map.Entry<String, List<byte[]>> e : arrived.entrySet()) {
+        int due = advance(out, e.getKey(), null, e.getValue(), firing, changed, gone);
+        kept += due == Integer.MAX_VALUE ? 0 : 1;
+        next = Math.min(next, due);
+      }
+      for (Map.Entry<String, byte[]> e : changed.entrySet()) {
+        entities.put(e.getKey(), e.getValue());
+      }
+      for (String key : gone) {
+        entities.remove(key);
+      }
+      ops.clear();
+      seq.clear();
+      foldAt.write(Math.max(MIN_FOLD, 2 * kept));
+      return next;
+    }
+
+    /**
      * Folds an entity's new operations into its state, writes its snapshots of every month due
      * through {@code firing}, and records what to keep ({@code changed}) or let go ({@code gone}).
      * Returns the month due next for the entity, or {@link Integer#MAX_VALUE} when it is gone.
      */
     private static int advance(
-        OnTimerContext c,
+        Consumer<LakeRow> out,
         String key,
         byte[] stateBytes,
         List<byte[]> newOps,
@@ -263,7 +313,7 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
         EntityState snapshot = state.emitAndAdvance();
         modified = true;
         if (snapshot != null) {
-          c.output(
+          out.accept(
               SnapshotRows.of(
                   SnapshotRows.tenantOf(key),
                   SnapshotRows.entityOf(key),
@@ -293,6 +343,9 @@ public class StreamEntitySnapshots extends PTransform<PCollection<LakeRow>, PCol
       return new Instant(Months.startMicros(monthIndex) / 1000L).plus(allowedLateness);
     }
   }
+
+  /** Operations a shard lets wait before it folds them in, at least. */
+  static final long MIN_FOLD = 1024;
 
   /** Between an entity key and an operation's sequence number (tenant and entity hold no NUL). */
   private static final String OP_SEPARATOR = "\u0000#";
