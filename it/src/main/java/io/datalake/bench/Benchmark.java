@@ -141,6 +141,8 @@ public final class Benchmark {
         --duckdb-jar JAR    DuckDB's JDBC jar for the duckdb peer (default: from the local Maven
                             repository)
         --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
+        --jfr-all           every measured JVM records a JFR profile, runs/<run>/<run>.jfr (read it with
+                            `jfr print --events jdk.ExecutionSample` or `jfr summary`)
         --window S          streaming: --windowSeconds of the pipeline (default 10)
         --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
         --stream-args "..." streaming: more pipeline options, {run} = the run's folder (default
@@ -192,7 +194,7 @@ public final class Benchmark {
           "backends",
           "ops-per-entity");
 
-  static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h", "record");
+  static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h", "record", "jfr-all");
 
   public static void main(String[] args) throws Exception {
     Map<String, String> flags =
@@ -267,6 +269,7 @@ public final class Benchmark {
       return;
     }
     ChildJvm.awsCredentials(config.s3AccessKey(), config.s3SecretKey());
+    ChildJvm.profileAll(flags.containsKey("jfr-all"));
     Results r = new Results();
     r.machine = Bench.machine();
     r.started = now();

@@ -83,6 +83,17 @@ final class ChildJvm implements AutoCloseable {
   private static final java.util.Map<String, String> ENVIRONMENT =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Whether every child records a JFR profile into {@code <dir>/<name>.jfr} ({@code --jfr-all}):
+   * where the time of any part goes (the snapshot roll-up, the S3 + ClickHouse batch), not only the
+   * Flink batch's ({@code --jfr N}).
+   */
+  private static volatile boolean profileAll;
+
+  static void profileAll(boolean value) {
+    profileAll = value;
+  }
+
   static void awsCredentials(String accessKey, String secretKey) {
     ENVIRONMENT.put("AWS_ACCESS_KEY_ID", accessKey);
     ENVIRONMENT.put("AWS_SECRET_ACCESS_KEY", secretKey);
@@ -107,6 +118,11 @@ final class ChildJvm implements AutoCloseable {
     command.add("-XX:+UseG1GC");
     command.add("-Xlog:gc,gc+heap+exit:file=" + gcLog + ":uptime");
     command.addAll(jvmArgs);
+    if (profileAll && jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:StartFlightRecording"))) {
+      Path jfr = dir.resolve(name + ".jfr");
+      Files.deleteIfExists(jfr);
+      command.addAll(Profile.jvmArgs(jfr));
+    }
     command.add("-cp");
     command.add(classpath);
     command.add(mainClass);

@@ -1,5 +1,6 @@
 package io.datalake.bench;
 
+import io.datalake.pipelines.FlinkCheckpoints;
 import io.datalake.pipelines.cli.EventGenerator;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.model.LakeRow;
@@ -54,17 +55,10 @@ final class SnapshotBench {
 
   /**
    * Flink's heap backend; RocksDB as Flink configures it (its timers in RocksDB too); RocksDB with
-   * its timers on the heap ({@link #HEAP_TIMERS}).
+   * its timers on the heap ({@link FlinkCheckpoints#ROCKSDB_TIMERS}: HEAP, what a cluster run of
+   * the roll-up gets by default).
    */
   static final List<String> BACKENDS = List.of("heap", "rocksdb", "rocksdb-heap-timers");
-
-  /**
-   * Flink's setting for where RocksDB keeps timers. The roll-up sets one event-time timer per
-   * entity, all at the same instant (a month start): with timers in RocksDB each one popped is a
-   * seek past the ones deleted before it, so a month start's cost grows with the square of the
-   * entities. On the heap a timer costs a few dozen bytes.
-   */
-  static final String HEAP_TIMERS = "state.backend.rocksdb.timer-service.factory: HEAP";
 
   /** The exit code of a child that ran out of heap (-XX:+ExitOnOutOfMemoryError). */
   static final int OOM_EXIT = 3;
@@ -416,7 +410,13 @@ final class SnapshotBench {
       options.setStateBackend(a.get("backend").startsWith("rocksdb") ? "rocksdb" : "filesystem");
       if (a.get("backend").equals("rocksdb-heap-timers")) {
         Path conf = Files.createTempDirectory("snapshot-bench-flink-conf");
-        Files.writeString(conf.resolve("config.yaml"), HEAP_TIMERS + "\n", StandardCharsets.UTF_8);
+        // The roll-up sets one event-time timer per entity, all at the same instant (a month
+        // start): with timers in RocksDB each one popped is a seek past the ones deleted before
+        // it. On the heap a timer costs a few dozen bytes.
+        Files.writeString(
+            conf.resolve("config.yaml"),
+            FlinkCheckpoints.ROCKSDB_TIMERS + ": HEAP\n",
+            StandardCharsets.UTF_8);
         options.setFlinkConfDir(conf.toString());
       }
       options.setStateBackendStoragePath(a.get("checkpoints"));

@@ -6,17 +6,13 @@ import io.datalake.transforms.stream.ReadKafkaTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.io.FileSystems;
@@ -35,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * checkpoints outlive the job under --checkpointDir/--jobName, beside a record of the job ({@link
  * JobIdentity}), and --resume restarts from the newest one of the same job only.
  */
-final class FlinkCheckpoints {
+public final class FlinkCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkCheckpoints.class);
 
   /** Streaming on Flink without an interval would never commit offsets nor save window state. */
@@ -156,10 +152,11 @@ final class FlinkCheckpoints {
         flink.setStateBackend(defaultStateBackend(options, flink, streaming));
       }
       if (streaming && "rocksdb".equalsIgnoreCase(flink.getStateBackend())) {
-        // The roll-up's timers (one per entity) all fire at a month start. Kept in RocksDB, each
-        // one popped seeks past those deleted before it: on the heap the same month start ran about
-        // twice as fast (./datalake bench --only snapshots, 100,000 entities: 562 snapshot rows/s,
-        // against 270 with RocksDB's timers), for a few dozen bytes of heap per timer.
+        // The roll-up's timers all fire at a month start. Kept in RocksDB, each one popped seeks
+        // past those deleted before it: on the heap a month start ran about twice as fast when the
+        // roll-up had a timer per entity (./datalake bench --only snapshots, 100,000 entities: 562
+        // snapshot rows/s, against 270 with RocksDB's timers). It now has one per shard (1,024),
+        // a few dozen bytes of heap each.
         List<String> added =
             FlinkRunConfiguration.addDefaults(flink, Map.of(ROCKSDB_TIMERS, "HEAP"));
         if (!added.isEmpty()) {
@@ -248,12 +245,12 @@ final class FlinkCheckpoints {
       if (embedded(flink)) {
         // The runner hands --savepointPath only to a remote cluster; the embedded one reads the
         // restore path from its Flink configuration, so the run gets a configuration that has it.
-        flink.setFlinkConfDir(
-            confDirRestoringFrom(
-                    restore,
-                    flink.getFlinkConfDir(),
-                    Boolean.TRUE.equals(flink.getAllowNonRestoredState()))
-                .toString());
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("execution.savepoint.path", restore);
+        if (Boolean.TRUE.equals(flink.getAllowNonRestoredState())) {
+          keys.put("execution.savepoint.ignore-unclaimed-state", "true");
+        }
+        FlinkRunConfiguration.force(flink, keys);
       }
     }
     return reading;
@@ -276,8 +273,11 @@ final class FlinkCheckpoints {
         : "filesystem";
   }
 
-  /** Flink's setting for where the RocksDB backend keeps timers: RocksDB (its default) or HEAP. */
-  static final String ROCKSDB_TIMERS = "state.backend.rocksdb.timer-service.factory";
+  /**
+   * Flink's setting for where the RocksDB backend keeps timers: RocksDB (its default) or HEAP.
+   * Public for the benchmark, which runs the roll-up with each.
+   */
+  public static final String ROCKSDB_TIMERS = "state.backend.rocksdb.timer-service.factory";
 
   /** The folder of one job's checkpoints and its record. */
   static String jobDir(String checkpointDirUri, String jobName) {
@@ -410,41 +410,6 @@ final class FlinkCheckpoints {
           : Optional.of(newest.resourceId().getCurrentDirectory().toString().replaceAll("/$", ""));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list the checkpoints under " + dir, e);
-    }
-  }
-
-  /** A copy of the run's Flink configuration (if any) plus the restore path. */
-  private static Path confDirRestoringFrom(
-      String restore, String userConfDir, boolean ignoreUnclaimed) {
-    try {
-      Path dir = Files.createTempDirectory("datalake-flink-conf");
-      String file = "flink-conf.yaml";
-      if (userConfDir != null) {
-        try (Stream<Path> files = Files.list(Paths.get(userConfDir))) {
-          for (Path f :
-              files.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
-            Files.copy(f, dir.resolve(f.getFileName()));
-          }
-        }
-        // Flink 1.19 reads config.yaml when there is one, else the legacy flink-conf.yaml.
-        if (Files.exists(dir.resolve("config.yaml"))) {
-          file = "config.yaml";
-        }
-      }
-      Files.writeString(
-          dir.resolve(file),
-          "\nexecution.savepoint.path: "
-              + restore
-              + "\n"
-              + (ignoreUnclaimed ? "execution.savepoint.ignore-unclaimed-state: true\n" : ""),
-          StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
-      dir.toFile().deleteOnExit();
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot write the Flink configuration that restores " + restore, e);
     }
   }
 

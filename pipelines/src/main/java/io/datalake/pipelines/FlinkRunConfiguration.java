@@ -6,11 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 
@@ -28,6 +28,20 @@ final class FlinkRunConfiguration {
    * --flinkConfDir} at the copy. Returns the keys added (a key already set is kept as it is).
    */
   static List<String> addDefaults(FlinkPipelineOptions flink, Map<String, String> keys) {
+    return write(flink, keys, false);
+  }
+
+  /**
+   * Sets each of {@code keys} in a copy of the run's configuration, replacing the value the user's
+   * configuration gives: settings of this run alone, such as the checkpoint it restores ({@code
+   * execution.savepoint.path}). Points {@code --flinkConfDir} at the copy.
+   */
+  static void force(FlinkPipelineOptions flink, Map<String, String> keys) {
+    write(flink, keys, true);
+  }
+
+  private static List<String> write(
+      FlinkPipelineOptions flink, Map<String, String> keys, boolean force) {
     String userConfDir = flink.getFlinkConfDir();
     if (userConfDir == null || userConfDir.isBlank()) {
       // Without --flinkConfDir the runner reads $FLINK_CONF_DIR: keep what is there.
@@ -59,24 +73,31 @@ final class FlinkRunConfiguration {
       List<String> added = new ArrayList<>();
       StringBuilder lines = new StringBuilder("\n");
       for (Map.Entry<String, String> key : keys.entrySet()) {
-        if (current.lines().noneMatch(l -> l.trim().startsWith(key.getKey()))) {
+        if (force) {
+          // A key given twice is an error in config.yaml (standard YAML): drop the user's line.
+          current =
+              current
+                  .lines()
+                  .filter(l -> !l.trim().startsWith(key.getKey() + ":"))
+                  .collect(Collectors.joining("\n", "", "\n"));
+        }
+        if (force || current.lines().noneMatch(l -> l.trim().startsWith(key.getKey()))) {
           lines.append(key.getKey()).append(": ").append(key.getValue()).append('\n');
           added.add(key.getKey());
         }
       }
       if (!added.isEmpty()) {
-        Files.writeString(
-            dir.resolve(file),
-            lines,
-            StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve(file), current + lines, StandardCharsets.UTF_8);
         dir.resolve(file).toFile().deleteOnExit();
       }
       flink.setFlinkConfDir(dir.toString());
       return added;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the Flink configuration of the run", e);
+      throw new UncheckedIOException(
+          "Cannot write the Flink configuration of the run ("
+              + String.join(", ", keys.keySet())
+              + ")",
+          e);
     }
   }
 }

@@ -94,8 +94,36 @@ public class FlinkCheckpointsTest {
     assertThat(flink.getCheckpointingInterval(), equalTo(FlinkCheckpoints.DEFAULT_INTERVAL_MILLIS));
     assertThat("nothing added: one generation", reading.generations().size(), equalTo(1));
     // The embedded cluster reads the restore path from its configuration.
-    String conf = Files.readString(Path.of(flink.getFlinkConfDir()).resolve("flink-conf.yaml"));
+    String conf = Files.readString(Path.of(flink.getFlinkConfDir()).resolve("config.yaml"));
     assertThat(conf, containsString("execution.savepoint.path: " + newest));
+  }
+
+  @Test
+  public void theRestorePathReplacesTheUsersAndKeepsTheRestOfTheirConfiguration() throws Exception {
+    Path dir = temp.newFolder("checkpoints").toPath();
+    Path newest = firstRun(dir);
+    Path user = temp.newFolder("conf").toPath();
+    Files.writeString(
+        user.resolve("config.yaml"),
+        "taskmanager.numberOfTaskSlots: 4\nexecution.savepoint.path: /old/savepoint\n");
+    Files.writeString(user.resolve("log4j.properties"), "rootLogger.level = INFO\n");
+
+    DatalakeOptions options =
+        options(job(dir, "--resume", "--flinkConfDir=" + user, "--allowNonRestoredState=true"));
+    FlinkCheckpoints.configure(options, true, kafka("A", 2));
+
+    Path conf = Path.of(options.as(FlinkPipelineOptions.class).getFlinkConfDir());
+    String yaml = Files.readString(conf.resolve("config.yaml"));
+    // One value per key (a key given twice is an error in standard YAML): this run's restore path.
+    assertThat(yaml, containsString("execution.savepoint.path: " + newest));
+    assertThat(yaml, not(containsString("/old/savepoint")));
+    assertThat(yaml, containsString("execution.savepoint.ignore-unclaimed-state: true"));
+    assertThat(yaml, containsString("taskmanager.numberOfTaskSlots: 4"));
+    assertThat(Files.exists(conf.resolve("log4j.properties")), equalTo(true));
+    assertThat(
+        "the user's folder is left as it was",
+        Files.readString(user.resolve("config.yaml")),
+        containsString("/old/savepoint"));
   }
 
   @Test
@@ -209,7 +237,7 @@ public class FlinkCheckpointsTest {
         "the old sources' state is left unclaimed",
         flink.getAllowNonRestoredState(),
         equalTo(true));
-    String conf = Files.readString(Path.of(flink.getFlinkConfDir()).resolve("flink-conf.yaml"));
+    String conf = Files.readString(Path.of(flink.getFlinkConfDir()).resolve("config.yaml"));
     assertThat(conf, containsString("execution.savepoint.ignore-unclaimed-state: true"));
     assertThat("new sources: a new epoch over every partition now", reading.epoch(), equalTo(1));
     assertThat(reading.partitions(), hasItems("j1/0", "j1/1", "j1/2"));

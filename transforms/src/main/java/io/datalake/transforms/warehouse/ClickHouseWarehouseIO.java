@@ -66,10 +66,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>ClickHouseIO alone inserts once per bundle and cannot say which rows a table would reject, so
  * the write complements it: rows are converted and checked against the table's columns first
- * (rejects leave as dead letters naming the table), batched across bundles ({@link
+ * (rejects leave as dead letters naming the table), in a stream batched across bundles ({@link
  * GroupIntoBatches} with a sharded key, so one table's batches are spread over the workers instead
  * of all landing on the worker of one key; by count, estimated bytes or flush interval) into large
- * inserts, and each tenant's {@code _final} views are created when a worker first sees the tenant.
+ * inserts (a batch's bundles are large enough), and each tenant's {@code _final} views are created
+ * when a worker first sees the tenant.
  */
 public final class ClickHouseWarehouseIO {
   private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWarehouseIO.class);
@@ -409,27 +410,34 @@ public final class ClickHouseWarehouseIO {
       for (WarehouseTable table : tables()) {
         String name = table.name();
         SchemaCoder<Row> rowCoder = SchemaCoder.of(table.rowSchema());
-        converted
-            .get(tags.get(name))
-            .setCoder(rowCoder)
-            .apply("Key_" + name, WithKeys.of(name))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
-            .apply(
-                "Batch_" + name,
-                GroupIntoBatches.<String, Row>ofSize(batchRows)
-                    .withByteSize(batchBytes, ClickHouseWarehouseIO::estimatedBytes)
-                    .withMaxBufferingDuration(Duration.standardSeconds(flushSeconds))
-                    // One key per table would put all of a table's rows on one worker; sharded,
-                    // each worker thread batches its own share (the bounds hold per shard).
-                    .withShardedKey())
-            .apply("Values_" + name, Values.create())
-            .apply("Unbatch_" + name, Flatten.iterables())
-            .setCoder(rowCoder)
-            .apply(
-                "Insert_" + name,
-                insert(jdbcUrl, name)
-                    .withTableSchema(table.ioSchema())
-                    .withMaxInsertBlockSize(batchRows));
+        PCollection<Row> tableRows = converted.get(tags.get(name)).setCoder(rowCoder);
+        // A batch needs no GroupIntoBatches: ClickHouseIO inserts every --clickhouseBatchRows rows
+        // of a bundle, and a batch's bundles are large (on Flink a whole partition of the input),
+        // so its inserts are full already; grouping by key shuffled (encoded, sorted, decoded)
+        // every warehouse row of the run. A stream's bundles are small: there it batches.
+        if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+          tableRows =
+              tableRows
+                  .apply("Key_" + name, WithKeys.of(name))
+                  .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
+                  .apply(
+                      "Batch_" + name,
+                      GroupIntoBatches.<String, Row>ofSize(batchRows)
+                          .withByteSize(batchBytes, ClickHouseWarehouseIO::estimatedBytes)
+                          .withMaxBufferingDuration(Duration.standardSeconds(flushSeconds))
+                          // One key per table would put all of a table's rows on one worker;
+                          // sharded, each worker thread batches its own share (the bounds hold
+                          // per shard).
+                          .withShardedKey())
+                  .apply("Values_" + name, Values.create())
+                  .apply("Unbatch_" + name, Flatten.iterables())
+                  .setCoder(rowCoder);
+        }
+        tableRows.apply(
+            "Insert_" + name,
+            insert(jdbcUrl, name)
+                .withTableSchema(table.ioSchema())
+                .withMaxInsertBlockSize(batchRows));
       }
       return converted.get(REJECTED);
     }

@@ -76,4 +76,70 @@ public class StreamEntitySnapshotsTest {
     PAssert.that(snapshots).containsInAnyOrder(SnapshotHistory.expectedRows());
     pipeline.run().waitUntilFinish();
   }
+
+  @Test
+  public void anOperationsTimeIsReadWithoutDecodingItsDetail() {
+    for (LakeRow row : SnapshotHistory.ops("A01", "B02", "E01", "G02", "H03")) {
+      EntityState op = EntityState.fromRow(row);
+      org.junit.Assert.assertEquals(op.timeMicros(), EntityState.timeMicrosOf(op.toBytes()));
+    }
+    EntityState sparse =
+        new EntityState(
+            "createEntity", 1_700_000_000_000_000L, null, null, null, null, null, null, null);
+    org.junit.Assert.assertEquals(
+        1_700_000_000_000_000L, EntityState.timeMicrosOf(sparse.toBytes()));
+  }
+
+  /**
+   * One entity changed more often within a month than a shard lets operations wait ({@link
+   * StreamEntitySnapshots#MIN_FOLD}): they are folded in before the month ends, and the month's
+   * snapshot is still the latest of them.
+   */
+  @Test
+  public void anEntityChangedThousandsOfTimesInAMonthGetsItsLatestState() {
+    LakeRow create = SnapshotHistory.OPS.get("A01");
+    int changes = (int) StreamEntitySnapshots.MIN_FOLD * 3 / 2;
+    long start = Instant.parse("2024-01-10T00:00:00Z").getMillis() * 1000L;
+    List<TimestampedValue<LakeRow>> ops = new ArrayList<>();
+    LakeRow last = null;
+    for (int i = 0; i <= changes; i++) {
+      org.apache.avro.generic.GenericData.Record r =
+          new org.apache.avro.generic.GenericData.Record(
+              (org.apache.avro.generic.GenericData.Record) create.record(), true);
+      long micros = start + i * 1_000_000L;
+      r.put("operation", i == 0 ? "createEntity" : "updateEntity");
+      r.put("entity_id", "hot");
+      r.put("activity_id", "hot-" + i);
+      r.put("id", "id-hot-" + i);
+      r.put("timestamp", micros);
+      last = new LakeRow(create.table(), create.tenant(), micros, r);
+      ops.add(TimestampedValue.of(last, new Instant(micros / 1000L)));
+    }
+    TestStream.Builder<LakeRow> stream =
+        TestStream.create(LakeRow.Coder.of())
+            .advanceWatermarkTo(Instant.parse("2024-01-01T00:00:00Z"));
+    for (TimestampedValue<LakeRow> op : ops) {
+      stream = stream.addElements(op);
+    }
+    PCollection<LakeRow> snapshots =
+        pipeline
+            .apply(
+                stream
+                    .advanceWatermarkTo(Instant.parse("2024-02-10T00:00:00Z"))
+                    .advanceWatermarkToInfinity())
+            .apply("Snapshots", StreamEntitySnapshots.withAllowedLateness(LATENESS))
+            .apply("ThroughMay", SnapshotHistory.throughLast());
+    // Active from January on: one row a month, February to May, each the latest change.
+    List<LakeRow> expected = new ArrayList<>();
+    for (int month = 2; month <= 5; month++) {
+      expected.add(
+          SnapshotRows.of(
+              create.tenant(),
+              "hot",
+              java.time.YearMonth.of(2024, month),
+              EntityState.fromRow(last)));
+    }
+    PAssert.that(snapshots).containsInAnyOrder(expected);
+    pipeline.run().waitUntilFinish();
+  }
 }
