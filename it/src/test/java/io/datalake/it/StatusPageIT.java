@@ -8,8 +8,6 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.datalake.options.DatalakeOptions;
-import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.testing.LocalServices;
 import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.freshness.Lineage;
@@ -20,13 +18,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -67,14 +63,7 @@ public class StatusPageIT {
   public void thePageShowsTheDemosTablesWithTheirFreshnessJobsAndLineageWithoutConsoleErrors()
       throws Exception {
     long start = System.nanoTime();
-    List<String> args = new ArrayList<>();
-    args.add("--input=" + PROJECT.resolve("pipelines/samples/input"));
-    args.add("--lake=" + temp.newFolder("lake"));
-    args.add("--piiDevelopmentKeyset=true");
-    args.addAll(LocalServices.clickhouseArgs());
-    args.add("--clickhouseDatabase=" + database);
-    DatalakePipeline.run(
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class));
+    SamplesBatch.run(temp.newFolder("lake").toPath(), database);
     List<String> tables =
         List.of(
             LocalServices.clickhouse(

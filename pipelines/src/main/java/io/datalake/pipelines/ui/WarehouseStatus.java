@@ -14,6 +14,7 @@ import io.datalake.transforms.warehouse.WarehouseTables;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What the status page reads from the warehouse, all of it through the freshness views ({@link
@@ -70,34 +71,21 @@ public final class WarehouseStatus {
                 + view(FreshnessViews.TABLE_FRESHNESS)
                 + " ORDER BY `table`, org_id");
     Map<String, long[]> perMinute = rowsPerMinute();
-    ObjectNode answer = available();
-    ArrayNode out = answer.putArray("tables");
-    for (JsonNode row : rows) {
-      ObjectNode r = out.addObject();
-      r.put("table", row.path("table").asText());
-      r.put("kind", row.path("kind").asText());
-      r.put("org_id", row.path("org_id").asText());
-      for (String column :
-          List.of(
-              "newest_event_time",
-              "last_write",
-              "event_lag_seconds",
-              "rows_total",
-              "rows_last_hour",
-              "rows_last_day",
-              "late_rows",
-              "late_rows_last_hour")) {
-        r.put(column, row.path(column).asLong()); // a quoted UInt64 too
-      }
-      ArrayNode minutes = r.putArray("rows_per_minute");
-      long[] counts =
-          perMinute.getOrDefault(
-              key(row.path("table").asText(), row.path("org_id").asText()), new long[MINUTES]);
-      for (long count : counts) {
-        minutes.add(count);
-      }
-    }
-    return answer;
+    // table, kind, org_id, then the figures (newest_event_time ... late_rows_last_hour).
+    return answer(
+        "tables",
+        rows,
+        FreshnessViews.COLUMNS.subList(0, 3),
+        FreshnessViews.COLUMNS.subList(3, 11),
+        r -> {
+          ArrayNode minutes = r.putArray("rows_per_minute");
+          long[] counts =
+              perMinute.getOrDefault(
+                  key(r.path("table").asText(), r.path("org_id").asText()), new long[MINUTES]);
+          for (long count : counts) {
+            minutes.add(count);
+          }
+        });
   }
 
   /**
@@ -159,25 +147,44 @@ public final class WarehouseStatus {
                 + " ORDER BY dead_letters_last_hour DESC, dead_letters_total DESC, kind, step,"
                 + " reason LIMIT "
                 + DEAD_LETTER_ROWS);
+    return answer(
+        "dead_letters",
+        rows,
+        List.of("kind", "table", "step", "reason"),
+        List.of(
+            "dead_letters_total",
+            "dead_letters_last_hour",
+            "dead_letters_last_day",
+            "last_dead_letter"),
+        r -> {
+          String reason = r.path("reason").asText();
+          if (reason.length() > REASON_CHARS) {
+            r.put("reason", reason.substring(0, REASON_CHARS) + "...");
+          }
+        });
+  }
+
+  /**
+   * {@code {"available": true, ..., field: [...]}}: each row's {@code texts} as strings and {@code
+   * numbers} as numbers (18.16 quotes a UInt64), then {@code more} done to it.
+   */
+  private ObjectNode answer(
+      String field,
+      JsonNode rows,
+      List<String> texts,
+      List<String> numbers,
+      Consumer<ObjectNode> more) {
     ObjectNode answer = available();
-    ArrayNode out = answer.putArray("dead_letters");
+    ArrayNode out = answer.putArray(field);
     for (JsonNode row : rows) {
       ObjectNode r = out.addObject();
-      r.put("kind", row.path("kind").asText());
-      r.put("table", row.path("table").asText());
-      r.put("step", row.path("step").asText());
-      String reason = row.path("reason").asText();
-      r.put(
-          "reason",
-          reason.length() > REASON_CHARS ? reason.substring(0, REASON_CHARS) + "..." : reason);
-      for (String column :
-          List.of(
-              "dead_letters_total",
-              "dead_letters_last_hour",
-              "dead_letters_last_day",
-              "last_dead_letter")) {
+      for (String column : texts) {
+        r.put(column, row.path(column).asText());
+      }
+      for (String column : numbers) {
         r.put(column, row.path(column).asLong());
       }
+      more.accept(r);
     }
     return answer;
   }
