@@ -28,6 +28,7 @@ cmd_test() {
   cmd_up
   chdb_install
   promtool_install
+  chromium_install
   export_endpoints
   local rc=0
   # The S3 keys reach the tests as DATALAKE_S3_ACCESS_KEY/SECRET_KEY in the environment
@@ -41,6 +42,7 @@ cmd_test() {
     -Ddatalake.home="$DATALAKE_HOME" \
     -Ddatalake.chdb.dir="$(chdb_dir)" \
     -Ddatalake.promtool="$(promtool_path)" \
+    -Ddatalake.chromium="$(command -v chromium)" \
     "$@") || rc=$?
   exit "$rc"
 }
@@ -73,6 +75,12 @@ promtool_install() {
   dpkg-deb -x "${debs[0]}" "$dir" >>"$log" 2>&1 || die "could not unpack ${debs[0]}; see $log"
   rm -f "$dir"/prometheus_*.deb
   [[ -x $dir/usr/bin/promtool ]] || die "no usr/bin/promtool in Debian's prometheus package; see $log"
+}
+
+# Debian's chromium, the headless browser StatusPageIT loads the status page in (~300 MB with its
+# libraries), installed with apt-get as clickhouse-server is.
+chromium_install() {
+  have chromium || apt_install chromium "StatusPageIT loads the status page in Debian's chromium" chromium
 }
 
 # The long fault cases (*ChaosIT: ClickHouse frozen for 5 minutes, ...), which `test` leaves out:

@@ -10,8 +10,6 @@ import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.datalake.options.DatalakeOptions;
-import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.pipelines.RunRecord;
 import io.datalake.testing.CurrentClickHouse;
 import io.datalake.testing.LakeFiles;
@@ -41,7 +39,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -296,19 +293,8 @@ public class FreshnessIT {
             .createStatement(database)
             .replace(",\n  `_inserted_at` DateTime MATERIALIZED now()", ""));
 
-    Path samples =
-        Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input")
-            .toAbsolutePath()
-            .normalize();
     Path lake = temp.newFolder("batch-lake").toPath();
-    List<String> args = new ArrayList<>();
-    args.add("--input=" + samples);
-    args.add("--lake=" + lake);
-    args.add("--piiDevelopmentKeyset=true");
-    args.addAll(LocalServices.clickhouseArgs());
-    args.add("--clickhouseDatabase=" + database);
-    DatalakePipeline.run(
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class));
+    SamplesBatch.run(lake, database);
 
     for (WarehouseTable table : WarehouseTables.all()) {
       String kind =

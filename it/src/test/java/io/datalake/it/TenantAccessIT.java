@@ -8,8 +8,6 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertThrows;
 
-import io.datalake.options.DatalakeOptions;
-import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.testing.LocalServices;
 import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
@@ -19,7 +17,6 @@ import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -33,7 +30,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -74,18 +70,7 @@ public class TenantAccessIT {
 
   @Test
   public void eachTenantReadsItsOwnRowsOnlyAndARevokedUserIsRefused() throws Exception {
-    Path samples =
-        Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input")
-            .toAbsolutePath()
-            .normalize();
-    List<String> args = new ArrayList<>();
-    args.add("--input=" + samples);
-    args.add("--lake=" + temp.newFolder("lake"));
-    args.add("--piiDevelopmentKeyset=true");
-    args.addAll(LocalServices.clickhouseArgs());
-    args.add("--clickhouseDatabase=" + database);
-    DatalakePipeline.run(
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class));
+    SamplesBatch.run(temp.newFolder("lake").toPath(), database);
 
     TenantUser a = create(A);
     TenantUser b = create(B);

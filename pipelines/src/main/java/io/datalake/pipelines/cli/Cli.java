@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
       Credentials.class,
       FreshnessCommands.Freshness.class,
       FreshnessCommands.LineageCommand.class,
+      UiCommand.class,
       Cli.Produce.class,
       FlinkCommands.Jobs.class,
       FlinkCommands.Stop.class,

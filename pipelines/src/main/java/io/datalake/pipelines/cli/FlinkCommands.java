@@ -239,7 +239,7 @@ final class FlinkCommands {
     }
   }
 
-  private static Map<String, Object> jobJson(FlinkRest.Job j) {
+  static Map<String, Object> jobJson(FlinkRest.Job j) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", j.id());
     m.put("name", j.name());

@@ -2,6 +2,7 @@ package io.datalake.pipelines.cli;
 
 import io.datalake.pipelines.cli.Cli.ClickHouseConnection;
 import io.datalake.pipelines.cli.Cli.HelpOption;
+import io.datalake.pipelines.ui.WarehouseStatus;
 import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.freshness.Lineage;
 import io.datalake.transforms.kinds.RecordKinds;
@@ -68,17 +69,18 @@ final class FreshnessCommands {
       try {
         spec.commandLine().getOut().print(client.execute(sql));
       } catch (ClickHouseException e) {
-        if (e.getMessage() != null && e.getMessage().contains("Code: 60,")) {
+        if (WarehouseStatus.isMissing(e)) {
           spec.commandLine()
               .getErr()
               .println(
-                  "datalake: no "
-                      + view
-                      + " in "
-                      + clickhouse.database
+                  "datalake: "
                       + (tenant == null
-                          ? ": run the pipeline once with --clickhouseUrl (PrepareWarehouse makes it)"
-                          : ": the tenant has no rows in the warehouse yet"));
+                          ? WarehouseStatus.missingViewHint(clickhouse.database, view)
+                          : "no "
+                              + view
+                              + " in "
+                              + clickhouse.database
+                              + ": the tenant has no rows in the warehouse yet"));
           return 1;
         }
         throw e;

@@ -1,0 +1,212 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.datalake.testing.LocalServices;
+import io.datalake.transforms.freshness.FreshnessViews;
+import io.datalake.transforms.freshness.Lineage;
+import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.warehouse.Sql;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code ./datalake ui} in a real headless Chromium: the bundled samples are written to a fresh
+ * warehouse database (the demo's batch run), the launcher starts the page on a free port, and the
+ * browser loads it over the DevTools protocol. It shows every table of the run with its freshness
+ * and a sparkline, the dead letters, the jobs section (the cluster's jobs or "no cluster") and the
+ * whole lineage graph, with no console error, no failed load and no exception. The screenshot is
+ * kept as it/target/status-page.png.
+ */
+public class StatusPageIT {
+  private static final Path PROJECT =
+      Path.of(System.getProperty("datalake.project.dir", "..")).toAbsolutePath().normalize();
+  private static final Pattern URL = Pattern.compile("the status page is on (http://\\S+/)");
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private final String database =
+      "status_page_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private Process ui;
+
+  @After
+  public void cleanUp() throws Exception {
+    if (ui != null) {
+      // exec'd by the launcher: the JVM itself, which stops the page in its shutdown hook.
+      ui.destroy();
+      if (!ui.waitFor(20, TimeUnit.SECONDS)) {
+        ui.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    LocalServices.clickhouse("DROP DATABASE IF EXISTS " + Sql.identifier(database));
+  }
+
+  @Test
+  public void thePageShowsTheDemosTablesWithTheirFreshnessJobsAndLineageWithoutConsoleErrors()
+      throws Exception {
+    long start = System.nanoTime();
+    SamplesBatch.run(temp.newFolder("lake").toPath(), database);
+    List<String> tables =
+        List.of(
+            LocalServices.clickhouse(
+                    "SELECT DISTINCT `table` FROM "
+                        + Sql.identifier(database)
+                        + "."
+                        + FreshnessViews.TABLE_FRESHNESS
+                        + " ORDER BY `table` FORMAT TSV")
+                .strip()
+                .split("\n"));
+    assertThat("tables the batch filled", tables.size(), greaterThan(5));
+
+    String url = startUi();
+    try (HeadlessChromium chromium = HeadlessChromium.start(temp.newFolder("chromium").toPath())) {
+      chromium.navigate(url);
+      // Two refreshes: the page drew every section and its timer runs.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (chromium
+              .evaluate("Number((document.body && document.body.dataset.refreshes) || 0)")
+              .asInt()
+          < 2) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(
+              "The page did not refresh twice in 60 s; errors: " + chromium.errors());
+        }
+        Thread.sleep(250);
+      }
+      Path shot = PROJECT.resolve("it/target/status-page.png");
+      chromium.screenshot(shot);
+
+      String freshness =
+          chromium.evaluate("document.querySelector('#freshness').innerText").asText();
+      for (String table : tables) {
+        assertThat(freshness, containsString(table));
+        assertThat(
+            "sparkline of " + table,
+            chromium
+                .evaluate(
+                    "document.querySelectorAll('#freshness tr[data-table=\""
+                        + table
+                        + "\"] svg.spark polyline').length")
+                .asInt(),
+            greaterThan(0));
+      }
+      assertThat(
+          "freshness rows, one per table and tenant",
+          chromium
+              .evaluate("document.querySelectorAll('#freshness tr[data-table]').length")
+              .asLong(),
+          equalTo(
+              LocalServices.clickhouseCount(
+                  "SELECT count() FROM "
+                      + Sql.identifier(database)
+                      + "."
+                      + FreshnessViews.TABLE_FRESHNESS)));
+      // The samples' newest event time, in the page's UTC format.
+      String newest =
+          DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+              .withZone(ZoneOffset.UTC)
+              .format(
+                  Instant.ofEpochSecond(
+                      LocalServices.clickhouseCount(
+                          "SELECT toUInt32(max(newest_event_time)) FROM "
+                              + Sql.identifier(database)
+                              + "."
+                              + FreshnessViews.TABLE_FRESHNESS)));
+      assertThat(freshness, containsString(newest + " UTC"));
+      for (String section : List.of("freshness", "dead-letters")) {
+        assertThat(
+            section + " says nothing is unreachable",
+            chromium
+                .evaluate("document.querySelector('#" + section + " .unavailable').hidden")
+                .asBoolean(),
+            equalTo(true));
+      }
+      String deadLetters =
+          chromium.evaluate("document.querySelector('#dead-letters tbody').innerText").asText();
+      assertThat(deadLetters, not(equalTo("")));
+
+      String jobs = chromium.evaluate("document.querySelector('#jobs').innerText").asText();
+      JsonNode overview =
+          chromium.evaluate("document.querySelector('#jobs .overview').textContent");
+      if (overview.asText().isEmpty()) {
+        assertThat(jobs, containsString("Unavailable: no cluster: Flink is not reachable at"));
+        assertThat(jobs, containsString("No cluster."));
+      } else {
+        assertThat(overview.asText(), containsString("slots free"));
+      }
+
+      int nodes = Lineage.of(RecordKinds.builtIn()).nodes().size();
+      int edges = Lineage.of(RecordKinds.builtIn()).edges().size();
+      assertThat(
+          chromium.evaluate("document.querySelectorAll('#lineage svg g.node').length").asInt(),
+          equalTo(nodes));
+      assertThat(
+          chromium.evaluate("document.querySelectorAll('#lineage svg path.edge').length").asInt(),
+          equalTo(edges));
+      assertThat(
+          chromium.evaluate("document.querySelector('#lineage').innerText").asText(),
+          containsString("ClickHouse current_entities"));
+
+      assertThat("console errors, failed loads, exceptions", chromium.errors(), empty());
+      assertThat(Files.size(shot), greaterThan(10_000L));
+      System.out.printf(
+          "StatusPageIT: %d tables, %d lineage nodes, no console error; screenshot %s (%d bytes);"
+              + " %d s in all%n",
+          tables.size(),
+          nodes,
+          shot,
+          Files.size(shot),
+          TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
+    }
+  }
+
+  /** {@code ./datalake ui --port 0} as a user starts it; returns the address it prints. */
+  private String startUi() throws Exception {
+    Path log = temp.newFile("ui.log").toPath();
+    ui =
+        new ProcessBuilder(
+                PROJECT.resolve("datalake").toString(),
+                "ui",
+                "--port",
+                "0",
+                "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+                "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
+                "--clickhouseDatabase=" + database)
+            .directory(PROJECT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (System.nanoTime() < deadline) {
+      Matcher m = URL.matcher(Files.readString(log));
+      if (m.find()) {
+        return m.group(1);
+      }
+      if (!ui.isAlive()) {
+        throw new AssertionError(
+            "./datalake ui exited " + ui.exitValue() + ":\n" + Files.readString(log));
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(
+        "./datalake ui printed no address in 300 s:\n" + Files.readString(log));
+  }
+}
