@@ -127,7 +127,8 @@ public final class IcebergLakeAdmin {
     }
   }
 
-  private static Table load(Catalog catalog, IcebergCatalogConfig config, String table) {
+  /** Loads lake table {@code table}, or says which catalog has no such table. */
+  static Table load(Catalog catalog, IcebergCatalogConfig config, String table) {
     try {
       return catalog.loadTable(config.id(table));
     } catch (NoSuchTableException e) {
