@@ -67,7 +67,14 @@ public final class IcebergOrphanFiles {
     // Listed before the table's metadata is read again: a file committed in between is then
     // referenced, and a file written in between is not listed.
     List<FileInfo> listed = new ArrayList<>();
-    io.listPrefix(table.location() + "/data/").forEach(listed::add);
+    try {
+      io.listPrefix(table.location() + "/data/").forEach(listed::add);
+    } catch (java.io.UncheckedIOException e) {
+      if (!(e.getCause() instanceof java.io.FileNotFoundException)) {
+        throw e;
+      }
+      // A table nothing was ever written to has no data folder, and no orphans.
+    }
     table.refresh();
     Set<String> referenced = IcebergCommits.referencedDataFiles(table);
     List<Orphan> orphans = new ArrayList<>();
