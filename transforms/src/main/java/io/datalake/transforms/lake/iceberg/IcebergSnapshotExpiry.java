@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.ExpireSnapshots;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -40,6 +41,28 @@ public final class IcebergSnapshotExpiry {
           option + " is the number of days of snapshots to keep (0 or more), got " + days);
     }
     return days;
+  }
+
+  /** {@code --icebergKeepSnapshotsDays}: -1 (expire nothing) or 0 and more. */
+  public static int checkKeepDays(int days) {
+    return days == -1 ? days : checkDays(days, "--icebergKeepSnapshotsDays (or -1 for never)");
+  }
+
+  /**
+   * After a run's commits: expires every table's snapshots older than {@code keepDays} days (none
+   * with -1). Returns the tables where something expired.
+   */
+  public static List<Result> afterRun(IcebergCatalogConfig config, int keepDays, Instant now) {
+    if (checkKeepDays(keepDays) == -1) {
+      return List.of();
+    }
+    List<Result> changed = new ArrayList<>();
+    for (Result r : expireAll(config, cutoff(keepDays, now))) {
+      if (r.expiredSnapshots() > 0) {
+        changed.add(r);
+      }
+    }
+    return changed;
   }
 
   /** The instant before which snapshots expire when {@code days} are kept. */
@@ -79,28 +102,45 @@ public final class IcebergSnapshotExpiry {
    */
   public static Result expire(Table table, Instant olderThan) {
     table.refresh();
+    Snapshot current = table.currentSnapshot();
     List<Long> before = new ArrayList<>();
+    List<Long> expiring = new ArrayList<>();
+    // The current snapshot and any a branch or tag points at stay (Iceberg refuses to expire them).
+    java.util.Set<Long> referenced = new java.util.HashSet<>();
+    table.refs().values().forEach(ref -> referenced.add(ref.snapshotId()));
     for (Snapshot s : table.snapshots()) {
       before.add(s.snapshotId());
+      if (s.timestampMillis() < olderThan.toEpochMilli()
+          && !referenced.contains(s.snapshotId())
+          && (current == null || s.snapshotId() != current.snapshotId())) {
+        expiring.add(s.snapshotId());
+      }
     }
-    if (before.isEmpty()) {
+    if (expiring.isEmpty()) {
       return new Result(name(table), 0, 0, 0);
     }
     AtomicInteger dataFiles = new AtomicInteger();
     AtomicInteger other = new AtomicInteger();
     String dataFolder = IcebergCommits.normalize(table.location()) + "/data/";
-    table
-        .expireSnapshots()
-        .expireOlderThan(olderThan.toEpochMilli())
-        .retainLast(1)
-        .cleanExpiredFiles(true)
-        .deleteWith(
-            location -> {
-              table.io().deleteFile(location);
-              (IcebergCommits.normalize(location).startsWith(dataFolder) ? dataFiles : other)
-                  .incrementAndGet();
-            })
-        .commit();
+    ExpireSnapshots expire =
+        table
+            .expireSnapshots()
+            // Else the table's default age (history.expire.max-snapshot-age-ms, 5 days) applies
+            // too.
+            .expireOlderThan(olderThan.toEpochMilli())
+            .retainLast(1)
+            .cleanExpiredFiles(true)
+            .deleteWith(
+                location -> {
+                  table.io().deleteFile(location);
+                  (IcebergCommits.normalize(location).startsWith(dataFolder) ? dataFiles : other)
+                      .incrementAndGet();
+                });
+    // Naming the snapshots makes Iceberg delete every file that only they reach (its "reachable"
+    // cleanup); by age alone it cleans "incrementally", which misses the files a still-current
+    // snapshot removed (a compaction's small files stay until the compaction itself expires).
+    expiring.forEach(expire::expireSnapshotId);
+    expire.commit();
     table.refresh();
     int after = 0;
     for (Snapshot ignored : table.snapshots()) {

@@ -26,19 +26,20 @@ import org.junit.rules.TemporaryFolder;
  * files written the way a streaming run's checkpoints write them (many small files of one run, each
  * appended in a commit of its own), with Iceberg's own writer.
  */
-final class IcebergTestTables {
-  static final String TABLE = "journey_events";
+public final class IcebergTestTables {
+  public static final String TABLE = "journey_events";
 
   private IcebergTestTables() {}
 
   /** A Hadoop catalog under {@code temp} with the lake's tables, day or hour partitioned. */
-  static IcebergCatalogConfig prepared(TemporaryFolder temp, boolean hourly) throws IOException {
+  public static IcebergCatalogConfig prepared(TemporaryFolder temp, boolean hourly)
+      throws IOException {
     IcebergCatalogConfig config = IcebergCatalogConfig.hadoop(temp.newFolder("wh").toString());
     IcebergLakeTables.prepare(config, RecordKinds.builtIn(), hourly, "SNAPPY");
     return config;
   }
 
-  static Table table(IcebergCatalogConfig config) {
+  public static Table table(IcebergCatalogConfig config) {
     return config.catalog().loadTable(config.id(TABLE));
   }
 
@@ -47,7 +48,7 @@ final class IcebergTestTables {
    * {@code time} (plus one second per row), named as run {@code runId}'s main writer names them,
    * each in its own commit. Returns the ids written.
    */
-  static List<String> appendSmallFiles(
+  public static List<String> appendSmallFiles(
       Table table, String runId, String org, String time, int files, int rowsPerFile)
       throws IOException {
     List<String> ids = new ArrayList<>();
@@ -71,7 +72,7 @@ final class IcebergTestTables {
   }
 
   /** Writes {@code rows} (of one partition) into one data file of run {@code runId}. */
-  static DataFile write(Table table, String runId, List<Record> rows) throws IOException {
+  public static DataFile write(Table table, String runId, List<Record> rows) throws IOException {
     Record first = rows.get(0);
     org.apache.iceberg.PartitionKey key =
         new org.apache.iceberg.PartitionKey(table.spec(), table.schema());
@@ -99,7 +100,7 @@ final class IcebergTestTables {
   }
 
   /** The table's rows as text, sorted: equal lists mean the same rows. */
-  static List<String> rows(Table table) throws IOException {
+  public static List<String> rows(Table table) throws IOException {
     table.refresh();
     List<String> out = new ArrayList<>();
     try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
@@ -112,7 +113,7 @@ final class IcebergTestTables {
   }
 
   /** The rows of snapshot {@code snapshotId} as text, sorted. */
-  static List<String> rowsAt(Table table, long snapshotId) throws IOException {
+  public static List<String> rowsAt(Table table, long snapshotId) throws IOException {
     List<String> out = new ArrayList<>();
     try (CloseableIterable<Record> rows =
         IcebergGenerics.read(table).useSnapshot(snapshotId).build()) {
@@ -125,7 +126,7 @@ final class IcebergTestTables {
   }
 
   /** The Parquet files under the table's data folder, referenced or not. */
-  static List<java.nio.file.Path> dataFilesOnDisk(Table table) throws IOException {
+  public static List<java.nio.file.Path> dataFilesOnDisk(Table table) throws IOException {
     java.nio.file.Path data = java.nio.file.Path.of(table.location(), "data");
     if (!java.nio.file.Files.exists(data)) {
       return List.of();
@@ -136,7 +137,7 @@ final class IcebergTestTables {
   }
 
   /** The current snapshot's data files. */
-  static List<DataFile> liveFiles(Table table) throws IOException {
+  public static List<DataFile> liveFiles(Table table) throws IOException {
     table.refresh();
     List<DataFile> files = new ArrayList<>();
     try (CloseableIterable<org.apache.iceberg.FileScanTask> tasks = table.newScan().planFiles()) {
