@@ -146,6 +146,11 @@ public final class IcebergTestTables {
     return files;
   }
 
+  /** A row of {@code table} whose required columns hold a value of their type. */
+  public static Record row(Table table) {
+    return filled(table.schema().asStruct());
+  }
+
   /** A record whose required fields hold a value of their type. */
   private static Record filled(Types.StructType struct) {
     Record record = GenericRecord.create(struct);
