@@ -464,24 +464,32 @@ public final class Benchmark {
   static String icebergBesideParquet(Results r, long size, List<Double> commitMillis) {
     double parquet = Double.NaN;
     double iceberg = Double.NaN;
+    double parquetWall = Double.NaN;
+    double icebergWall = Double.NaN;
     for (Results.BatchRun b : r.batch) {
       if (b.records() == size && b.ok()) {
         if (b.variant().equals("flink")) {
           parquet = b.recordsPerSecond();
+          parquetWall = b.wallSeconds();
         } else if (b.variant().equals("flink-iceberg")) {
           iceberg = b.recordsPerSecond();
+          icebergWall = b.wallSeconds();
         }
       }
     }
+    // The wall times too: the steady rates subtract each variant's own start-up run, which a
+    // loaded machine makes noisy.
     return String.format(
         java.util.Locale.ROOT,
         "Iceberg beside Parquet at %,d records (FlinkRunner, embedded, same input): flink-iceberg"
-            + " %,.0f records/s, flink (Parquet) %,.0f records/s: %.2f × Parquet; commit latency:"
-            + " %s (Iceberg's commit reports).",
+            + " %,.0f records/s, flink (Parquet) %,.0f records/s: %.2f × Parquet (wall %.1f s"
+            + " against %.1f s); commit latency: %s (Iceberg's commit reports).",
         size,
         iceberg,
         parquet,
         iceberg / parquet,
+        icebergWall,
+        parquetWall,
         BatchBench.latency(commitMillis));
   }
 
