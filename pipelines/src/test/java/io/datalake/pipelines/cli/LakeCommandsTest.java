@@ -13,7 +13,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.junit.Rule;
 import org.junit.Test;
@@ -24,12 +23,7 @@ public class LakeCommandsTest {
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
   private static int snapshots(Table table) {
-    table.refresh();
-    int n = 0;
-    for (Snapshot ignored : table.snapshots()) {
-      n++;
-    }
-    return n;
+    return IcebergTestTables.snapshots(table);
   }
 
   @Test

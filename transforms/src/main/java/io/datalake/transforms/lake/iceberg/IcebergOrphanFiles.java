@@ -43,9 +43,7 @@ public final class IcebergOrphanFiles {
     Catalog catalog = config.catalog();
     try {
       List<Orphan> all = new ArrayList<>();
-      List<TableIdentifier> ids = new ArrayList<>(catalog.listTables(config.id("x").namespace()));
-      ids.sort((a, b) -> a.name().compareTo(b.name()));
-      for (TableIdentifier id : ids) {
+      for (TableIdentifier id : IcebergLakeAdmin.tableIds(catalog, config)) {
         all.addAll(find(catalog.loadTable(id), now.minus(olderThan), delete));
       }
       return all;

@@ -85,9 +85,7 @@ public final class IcebergSnapshotExpiry {
     Catalog catalog = config.catalog();
     try {
       List<Result> results = new ArrayList<>();
-      List<TableIdentifier> ids = new ArrayList<>(catalog.listTables(config.id("x").namespace()));
-      ids.sort((a, b) -> a.name().compareTo(b.name()));
-      for (TableIdentifier id : ids) {
+      for (TableIdentifier id : IcebergLakeAdmin.tableIds(catalog, config)) {
         results.add(expire(catalog.loadTable(id), olderThan));
       }
       return results;

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.junit.Rule;
 import org.junit.Test;
@@ -25,12 +24,7 @@ public class IcebergSnapshotExpiryTest {
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
   private static int snapshots(Table table) {
-    table.refresh();
-    int n = 0;
-    for (Snapshot ignored : table.snapshots()) {
-      n++;
-    }
-    return n;
+    return IcebergTestTables.snapshots(table);
   }
 
   @Test

@@ -136,6 +136,16 @@ public final class IcebergTestTables {
     }
   }
 
+  /** The number of snapshots in the table's history. */
+  public static int snapshots(Table table) {
+    table.refresh();
+    int n = 0;
+    for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
+      n++;
+    }
+    return n;
+  }
+
   /** The current snapshot's data files. */
   public static List<DataFile> liveFiles(Table table) throws IOException {
     table.refresh();
