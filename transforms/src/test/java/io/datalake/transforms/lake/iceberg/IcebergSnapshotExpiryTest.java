@@ -88,4 +88,21 @@ public class IcebergSnapshotExpiryTest {
             () -> IcebergSnapshotExpiry.checkDays(-1, "--icebergKeepSnapshotsDays"));
     assertThat(negative.getMessage().contains("--icebergKeepSnapshotsDays"), is(true));
   }
+
+  @Test
+  public void afterARunMinusOneExpiresNothingAndZeroKeepsOnlyTheCurrentSnapshot() throws Exception {
+    IcebergCatalogConfig config = IcebergTestTables.prepared(temp, false);
+    Table table = IcebergTestTables.table(config);
+    appendSmallFiles(table, "s1", "org1", "2026-01-02T03:00:00Z", 3, 1);
+    Instant later = Instant.now().plusSeconds(60);
+    assertThat(IcebergSnapshotExpiry.afterRun(config, -1, later), hasSize(0));
+    assertThat(snapshots(table), is(3));
+    List<IcebergSnapshotExpiry.Result> expired = IcebergSnapshotExpiry.afterRun(config, 0, later);
+    assertThat(expired, hasSize(1));
+    assertThat(expired.get(0).table(), is(IcebergTestTables.TABLE));
+    assertThat(expired.get(0).expiredSnapshots(), is(2));
+    assertThat(snapshots(table), is(1));
+    org.junit.Assert.assertThrows(
+        IllegalArgumentException.class, () -> IcebergSnapshotExpiry.checkKeepDays(-2));
+  }
 }
