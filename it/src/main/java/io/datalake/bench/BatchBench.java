@@ -29,6 +29,7 @@ final class BatchBench {
     CLICKHOUSE_BULK("clickhouse-bulk"),
     DIRECT("direct"),
     FLINK("flink"),
+    FLINK_ICEBERG("flink-iceberg"),
     FLINK_S3_CH("flink-s3-ch");
 
     final String label;
@@ -53,6 +54,14 @@ final class BatchBench {
   private LakeStats reference;
 
   private long referenceRecords = -1;
+
+  /** The Parquet lake of the last flink run: what the Iceberg run's tables are checked against. */
+  private LakeStats parquet;
+
+  private long parquetRecords = -1;
+
+  /** Commit durations (ms) of the last flink-iceberg run, one per table commit. */
+  private List<Double> commitMillis = List.of();
 
   BatchBench(Benchmark.Config config) {
     this.config = config;
@@ -121,6 +130,12 @@ final class BatchBench {
           args.addAll(flink());
           args.add("--lake=" + lake);
         }
+        case FLINK_ICEBERG -> {
+          // The same run into Iceberg tables (a Hadoop catalog in the run's lake folder).
+          args.addAll(flink());
+          args.add("--lake=" + lake);
+          args.add("--lakeFormat=iceberg");
+        }
         default -> {
           args.addAll(flink());
           args.add("--lake=s3://" + config.s3Bucket() + "/" + s3Prefix);
@@ -133,7 +148,14 @@ final class BatchBench {
     }
     Bench.progress("batch %s: %,d records (%.1f MB) ...", name, input.records(), input.megabytes());
     List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
-    if (variant == Variant.FLINK || variant == Variant.FLINK_S3_CH) {
+    if (variant == Variant.FLINK_ICEBERG) {
+      // Iceberg's commit reports (one per table commit, with its duration) in the log.
+      jvmArgs.add(
+          "-Dorg.slf4j.simpleLogger.log.org.apache.iceberg.metrics.LoggingMetricsReporter=info");
+    }
+    if (variant == Variant.FLINK
+        || variant == Variant.FLINK_ICEBERG
+        || variant == Variant.FLINK_S3_CH) {
       // The job's own start and end (RUNNING, FINISHED), with timestamps, in the log.
       jvmArgs.add(
           "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph.ExecutionGraph=info");
@@ -173,11 +195,18 @@ final class BatchBench {
     } else if (variant.peer() && Double.isNaN(timed)) {
       check = "no PEER line with its timing in " + child.log();
       ok = false;
+    } else if (variant == Variant.FLINK_ICEBERG) {
+      check = checkIceberg(lake, input.records(), child.log());
+      ok = check.startsWith("ok");
     } else if (variant == Variant.FLINK_S3_CH || variant == Variant.CLICKHOUSE_BULK) {
       check = checkClickHouse(variant, database, input.records());
       ok = check.startsWith("ok");
     } else {
       LakeStats stats = LakeStats.read(lake);
+      if (variant == Variant.FLINK) {
+        parquet = stats;
+        parquetRecords = input.records();
+      }
       if (variant == Variant.DUCKDB) {
         check = checkPrimaryTables(stats, input.records());
         ok = check.startsWith("ok");
@@ -336,6 +365,91 @@ final class BatchBench {
             + " primary tables: same rows and partitions as the baseline's; no child tables, no"
             + " PII, no typing)"
         : "DIFFERS: " + String.join("; ", diff);
+  }
+
+  /** The table commits' durations (ms) of the last flink-iceberg run. */
+  List<Double> commitMillis() {
+    return commitMillis;
+  }
+
+  private static final Pattern COMMIT_REPORT =
+      Pattern.compile(
+          "CommitReport\\{tableName=[^,]*?\\.(\\w+), .*?totalDuration=TimerResult\\{timeUnit=\\w+,"
+              + " totalDuration=(PT[0-9.HMS]+)");
+
+  /**
+   * The durations of the table commits of a run, from Iceberg's own commit reports in its log
+   * (LoggingMetricsReporter: one per commit, timed from the start of the commit to its end, retries
+   * included).
+   */
+  static List<Double> commitMillis(Path log) throws IOException {
+    List<Double> out = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      Matcher m = COMMIT_REPORT.matcher(line);
+      if (m.find()) {
+        out.add(Duration.parse(m.group(2)).toNanos() / 1e6);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The Iceberg run's tables against the Parquet lake of the flink run of the same size (else the
+   * baseline's): the same rows per table, read from each table's current snapshot; and its commit
+   * latencies.
+   */
+  private String checkIceberg(Path lake, long records, Path log) throws IOException {
+    commitMillis = commitMillis(log);
+    io.datalake.transforms.lake.iceberg.IcebergCatalogConfig catalog =
+        io.datalake.transforms.lake.iceberg.IcebergCatalogConfig.hadoop(lake.toString());
+    Map<String, Long> rows = new TreeMap<>();
+    for (io.datalake.transforms.lake.iceberg.IcebergLakeAdmin.TableState t :
+        io.datalake.transforms.lake.iceberg.IcebergLakeAdmin.tables(catalog)) {
+      if (t.rows() > 0) {
+        rows.put(t.name(), t.rows());
+      }
+    }
+    String latency = latency(commitMillis);
+    LakeStats against =
+        parquet != null && parquetRecords == records
+            ? parquet
+            : reference != null && referenceRecords == records ? reference : null;
+    if (rows.isEmpty()) {
+      return "empty Iceberg lake";
+    }
+    long total = rows.values().stream().mapToLong(Long::longValue).sum();
+    if (against == null) {
+      return String.format(
+          "ok (%,d rows in %d tables, no Parquet lake to compare with); %s",
+          total, rows.size(), latency);
+    }
+    List<String> diff = new ArrayList<>();
+    for (Map.Entry<String, LakeStats.Table> e : against.tables().entrySet()) {
+      long got = rows.getOrDefault(e.getKey(), 0L);
+      if (got != e.getValue().rows()) {
+        diff.add(e.getKey() + ": " + got + " rows, Parquet " + e.getValue().rows());
+      }
+    }
+    return diff.isEmpty()
+        ? String.format(
+            "ok (same rows per table as the Parquet lake: %,d in %d tables); %s",
+            total, rows.size(), latency)
+        : "DIFFERS: " + String.join("; ", diff);
+  }
+
+  /** "N table commits, median X ms, max Y ms". */
+  static String latency(List<Double> millis) {
+    if (millis.isEmpty()) {
+      return "no commit report in the log";
+    }
+    List<Double> sorted = new ArrayList<>(millis);
+    sorted.sort(null);
+    return String.format(
+        java.util.Locale.ROOT,
+        "%d table commits, median %.0f ms, max %.0f ms per commit",
+        sorted.size(),
+        sorted.get(sorted.size() / 2),
+        sorted.get(sorted.size() - 1));
   }
 
   /** Drops the current size's baseline lake (after all its variants ran). */

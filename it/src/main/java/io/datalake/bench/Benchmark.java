@@ -80,6 +80,7 @@ public final class Benchmark {
           "clickhouse-bulk",
           "direct",
           "flink",
+          "iceberg",
           "flink-s3-ch",
           "streaming",
           "snapshots");
@@ -119,10 +120,12 @@ public final class Benchmark {
                             warm-up (default 60; 0: measure from the first second)
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
-        --only P,P          parts to run, of baseline,duckdb,clickhouse-bulk,direct,flink,flink-s3-ch,
+        --only P,P          parts to run, of baseline,duckdb,clickhouse-bulk,direct,flink,iceberg,flink-s3-ch,
                             streaming,snapshots (default all); duckdb and clickhouse-bulk are the
                             outside peers (DuckDB JSON to partitioned Parquet; ClickHouse's
-                            JSONEachRow bulk insert)
+                            JSONEachRow bulk insert); iceberg runs flink and flink-iceberg
+                            (--lakeFormat=iceberg) and notes Iceberg's throughput beside Parquet's
+                            and its commit latency
         --entities A,B      snapshots: entity counts (default 100000,1000000), each state backend at
                             each
         --backends B,B      snapshots: of heap,rocksdb,rocksdb-heap-timers (default all)
@@ -370,8 +373,12 @@ public final class Benchmark {
     if (config.wants("direct")) {
       variants.add(BatchBench.Variant.DIRECT);
     }
-    if (config.wants("flink")) {
+    if (config.wants("flink") || config.wants("iceberg")) {
       variants.add(BatchBench.Variant.FLINK);
+    }
+    if (config.wants("iceberg")) {
+      // Beside the Parquet lake of the same runner and input: the ratio is Iceberg's cost.
+      variants.add(BatchBench.Variant.FLINK_ICEBERG);
     }
     if (config.wants("flink-s3-ch")) {
       variants.add(BatchBench.Variant.FLINK_S3_CH);
@@ -407,6 +414,9 @@ public final class Benchmark {
           continue;
         }
         r.batch.add(median(bench, v, input, startup.get(v), config.repeat()));
+        if (v == BatchBench.Variant.FLINK_ICEBERG) {
+          r.notes.add(icebergBesideParquet(r, size, bench.commitMillis()));
+        }
         save(r, json, out);
       }
       bench.forgetReference();
@@ -451,6 +461,39 @@ public final class Benchmark {
       }
       save(r, json, out);
     }
+  }
+
+  /** The Iceberg run of a size beside the Parquet one: throughput, ratio, commit latency. */
+  static String icebergBesideParquet(Results r, long size, List<Double> commitMillis) {
+    double parquet = Double.NaN;
+    double iceberg = Double.NaN;
+    double parquetWall = Double.NaN;
+    double icebergWall = Double.NaN;
+    for (Results.BatchRun b : r.batch) {
+      if (b.records() == size && b.ok()) {
+        if (b.variant().equals("flink")) {
+          parquet = b.recordsPerSecond();
+          parquetWall = b.wallSeconds();
+        } else if (b.variant().equals("flink-iceberg")) {
+          iceberg = b.recordsPerSecond();
+          icebergWall = b.wallSeconds();
+        }
+      }
+    }
+    // The wall times too: the steady rates subtract each variant's own start-up run, which a
+    // loaded machine makes noisy.
+    return String.format(
+        java.util.Locale.ROOT,
+        "Iceberg beside Parquet at %,d records (FlinkRunner, embedded, same input): flink-iceberg"
+            + " %,.0f records/s, flink (Parquet) %,.0f records/s: %.2f × Parquet (wall %.1f s"
+            + " against %.1f s); commit latency: %s (Iceberg's commit reports).",
+        size,
+        iceberg,
+        parquet,
+        iceberg / parquet,
+        icebergWall,
+        parquetWall,
+        BatchBench.latency(commitMillis));
   }
 
   /** Runs a variant n times and keeps the run of median wall time, noting the spread. */

@@ -11,6 +11,7 @@ public interface DatalakeOptions
         EventTimeOptions,
         LakeOptions,
         LakeFormatOptions,
+        IcebergMaintenanceOptions,
         TypingOptions,
         PiiOptions,
         ClickHouseOptions,

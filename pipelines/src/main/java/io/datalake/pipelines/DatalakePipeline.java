@@ -6,6 +6,7 @@ import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.lake.iceberg.IcebergLakeTables;
+import io.datalake.transforms.lake.iceberg.IcebergSnapshotExpiry;
 import io.datalake.transforms.metrics.MetricsEndpoint;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.stream.KafkaTopology;
@@ -67,6 +68,7 @@ public final class DatalakePipeline {
       // The lake's counterpart of PrepareWarehouse: tables created or given their new columns, or
       // the run refused with the difference, before anything is written.
       RunPlan prepared = plan;
+      IcebergSnapshotExpiry.checkKeepDays(options.getIcebergKeepSnapshotsDays());
       PreRunSteps.step(
           "PrepareLakeTables",
           () ->
@@ -146,9 +148,17 @@ public final class DatalakePipeline {
     }
     records.apply("Datalake", graph);
     if (!streaming) {
+      PipelineResult result;
       try (MetricsEndpoint endpoint = metrics) {
-        return runBatch(pipeline, plan, options, record);
+        result = runBatch(pipeline, plan, options, record);
       }
+      if (plan.iceberg() != null) {
+        // After the commits and the summary (which reads this run's snapshots): the history the
+        // lake keeps, and the files only expired snapshots referenced.
+        IcebergSnapshotExpiry.afterRun(
+            plan.iceberg(), options.getIcebergKeepSnapshotsDays(), java.time.Instant.now());
+      }
+      return result;
     }
     PipelineResult result = pipeline.run();
     if (metrics != null) {

@@ -1,11 +1,14 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.DatalakeGraph;
 import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.ReadLakeRows;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.WriteIcebergTables;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.pii.PiiKeyset;
@@ -21,6 +24,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -123,7 +127,25 @@ public final class SnapshotPipeline {
     PiiKeyset keyset = keyset(options);
     boolean hourly = options.getPartitionByHour();
     S3Uploads.configure(options);
-    SnapshotInputs inputs = SnapshotInputs.plan(month, list(lake, hourly));
+    // With the Iceberg lake: the table's committed files, planned as the Parquet lake's are; the
+    // month's rows replace its snapshot rows in one overwrite commit (no files to remove after).
+    IcebergCatalogConfig iceberg = RunPlan.iceberg(options, lake, false);
+    Map<String, String> icebergFiles =
+        iceberg == null ? Map.of() : IcebergSnapshotFiles.list(iceberg);
+    SnapshotInputs planned =
+        SnapshotInputs.plan(
+            month, iceberg == null ? list(lake, hourly) : new ArrayList<>(icebergFiles.keySet()));
+    SnapshotInputs inputs =
+        iceberg == null
+            ? planned
+            : new SnapshotInputs(
+                month,
+                planned.seeds().stream().map(icebergFiles::get).toList(),
+                planned.operations().stream().map(icebergFiles::get).toList(),
+                Map.of(),
+                List.of(),
+                planned.seededTenants(),
+                planned.historyTenants());
     // Microseconds, as every _version: later than any earlier computation of the month.
     long version = Instant.now().toEpochMilli() * 1000L;
     String runId = SnapshotInputs.runId(month);
@@ -168,12 +190,19 @@ public final class SnapshotPipeline {
     letters.add(
         snapshots.apply(
             "WriteSnapshotFiles",
-            WriteLakeTables.to(lake, runId)
-                // One file per tenant and month, named by the month alone: a rerun replaces it.
-                .withShardsPerPartition(1)
-                .withHourlyPartitions(hourly)
-                .withCompression(options.getParquetCompression())
-                .withDeadLetterKeyset(keyset)));
+            iceberg == null
+                ? WriteLakeTables.to(lake, runId)
+                    // One file per tenant and month, named by the month alone: a rerun replaces it.
+                    .withShardsPerPartition(1)
+                    .withHourlyPartitions(hourly)
+                    .withCompression(options.getParquetCompression())
+                    .withDeadLetterKeyset(keyset)
+                : WriteIcebergTables.to(iceberg, runId)
+                    .withBranch(DatalakeGraph.SNAPSHOT_BRANCH)
+                    .withHourlyPartitions(hourly)
+                    .withCompression(options.getParquetCompression())
+                    .withDeadLetterKeyset(keyset)
+                    .withSnapshotMonthOverwrite(month)));
     PCollectionView<List<String>> written =
         snapshots
             .apply(

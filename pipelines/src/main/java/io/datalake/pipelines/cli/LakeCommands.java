@@ -1,8 +1,16 @@
 package io.datalake.pipelines.cli;
 
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.IcebergCompaction;
 import io.datalake.transforms.lake.iceberg.IcebergLakeAdmin;
+import io.datalake.transforms.lake.iceberg.IcebergOrphanFiles;
+import io.datalake.transforms.lake.iceberg.IcebergSnapshotExpiry;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,11 +27,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "lake",
-    description = "The Iceberg lake (--lakeFormat=iceberg): tables, history, rollback.",
+    description =
+        "The Iceberg lake (--lakeFormat=iceberg): tables, history, rollback, compact, expire,"
+            + " orphans.",
     subcommands = {
       LakeCommands.Tables.class,
       LakeCommands.History.class,
-      LakeCommands.Rollback.class
+      LakeCommands.Rollback.class,
+      LakeCommands.Compact.class,
+      LakeCommands.Expire.class,
+      LakeCommands.Orphans.class
     })
 final class LakeCommands extends Cli.Group {
 
@@ -166,6 +179,174 @@ final class LakeCommands extends Cli.Group {
       spec.commandLine()
           .getOut()
           .println("datalake: " + table + " is at snapshot " + id + " again");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "compact",
+      description =
+          "Rewrites TABLE's small data files into larger ones, per partition and run, in one"
+              + " RewriteFiles commit (operation replace): the same rows, fewer files. Earlier"
+              + " snapshots still read the small files until they expire (lake expire).")
+  static final class Compact implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin CatalogOptions catalog;
+
+    @Parameters(index = "0", paramLabel = "TABLE", description = "e.g. journey_events")
+    String table;
+
+    @Option(
+        names = "--target-file-size-mb",
+        paramLabel = "N",
+        defaultValue = "" + IcebergCompaction.DEFAULT_TARGET_FILE_SIZE_MB,
+        description =
+            "Size of the files written (default: ${DEFAULT-VALUE}); files under 3/4 of it are"
+                + " rewritten.")
+    int targetFileSizeMb;
+
+    @Option(names = "--tenant", paramLabel = "ORG", description = "Only this tenant's partitions.")
+    String tenant;
+
+    @Option(
+        names = "--since",
+        paramLabel = "YYYY-MM-DD",
+        description = "Only partitions of event times on or after this day (UTC).")
+    String since;
+
+    @Override
+    public Integer call() {
+      LocalDate from;
+      try {
+        from = since == null ? null : LocalDate.parse(since);
+      } catch (DateTimeParseException e) {
+        throw new ParameterException(
+            spec.commandLine(), "--since is a day, YYYY-MM-DD, got " + since);
+      }
+      if (targetFileSizeMb <= 0) {
+        throw new ParameterException(
+            spec.commandLine(), "--target-file-size-mb must be positive, got " + targetFileSizeMb);
+      }
+      IcebergCompaction.Result r =
+          IcebergCompaction.compact(
+              catalog.config(),
+              IcebergCompaction.Request.of(table, targetFileSizeMb, tenant, from));
+      PrintWriter out = spec.commandLine().getOut();
+      if (r.snapshotId() == null) {
+        out.println("datalake: " + table + " has no small files to compact");
+      } else {
+        out.printf(
+            "datalake: compacted %s: %d files (%d bytes) into %d (%d bytes), %d rows in %d"
+                + " partitions; snapshot %d%n",
+            table,
+            r.filesRewritten(),
+            r.bytesRewritten(),
+            r.filesWritten(),
+            r.bytesWritten(),
+            r.rows(),
+            r.partitions(),
+            r.snapshotId());
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "expire",
+      description =
+          "Expires the snapshots older than N days of TABLE (or of every table with --all) and"
+              + " deletes the files only they referenced; the current snapshot always stays.")
+  static final class Expire implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin CatalogOptions catalog;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TABLE", description = "or --all")
+    String table;
+
+    @Option(names = "--all", description = "Every table of the namespace.")
+    boolean all;
+
+    @Option(
+        names = "--older-than-days",
+        paramLabel = "N",
+        defaultValue = "" + IcebergSnapshotExpiry.DEFAULT_KEEP_DAYS,
+        description = "Snapshots older than this many days expire (default: ${DEFAULT-VALUE}).")
+    int olderThanDays;
+
+    @Override
+    public Integer call() {
+      if (all == (table != null)) {
+        throw new ParameterException(spec.commandLine(), "give either TABLE or --all");
+      }
+      Instant cutoff;
+      try {
+        cutoff = IcebergSnapshotExpiry.cutoff(olderThanDays, Instant.now());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(
+            spec.commandLine(), "--older-than-days must be 0 or more, got " + olderThanDays);
+      }
+      List<IcebergSnapshotExpiry.Result> results =
+          all
+              ? IcebergSnapshotExpiry.expireAll(catalog.config(), cutoff)
+              : List.of(IcebergSnapshotExpiry.expire(catalog.config(), table, cutoff));
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("%-24s %9s %12s %14s%n", "table", "expired", "data files", "metadata files");
+      for (IcebergSnapshotExpiry.Result r : results) {
+        out.printf(
+            "%-24s %9d %12d %14d%n",
+            r.table(), r.expiredSnapshots(), r.deletedDataFiles(), r.deletedOther());
+      }
+      out.println("datalake: snapshots before " + cutoff + " expired (the current one stays)");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "orphans",
+      description =
+          "Lists the data files under the tables' data/ folders that no snapshot references"
+              + " (written but never committed), older than --older-than-hours; --delete"
+              + " removes them.")
+  static final class Orphans implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Cli.HelpOption help;
+    @Mixin CatalogOptions catalog;
+
+    @Option(names = "--delete", description = "Delete the files listed.")
+    boolean delete;
+
+    @Option(
+        names = "--older-than-hours",
+        paramLabel = "N",
+        defaultValue = "" + IcebergOrphanFiles.DEFAULT_OLDER_THAN_HOURS,
+        description =
+            "Only files last changed more than N hours ago (default: ${DEFAULT-VALUE}): a running"
+                + " job's files are not committed yet.")
+    int olderThanHours;
+
+    @Override
+    public Integer call() {
+      if (olderThanHours < 0) {
+        throw new ParameterException(
+            spec.commandLine(), "--older-than-hours must be 0 or more, got " + olderThanHours);
+      }
+      List<IcebergOrphanFiles.Orphan> orphans =
+          IcebergOrphanFiles.find(
+              catalog.config(), Duration.ofHours(olderThanHours), Instant.now(), delete);
+      PrintWriter out = spec.commandLine().getOut();
+      long bytes = 0;
+      for (IcebergOrphanFiles.Orphan o : orphans) {
+        out.printf("%-24s %10d  %s  %s%n", o.table(), o.bytes(), o.modified(), o.location());
+        bytes += o.bytes();
+      }
+      out.printf(
+          "datalake: %d orphan file(s), %d bytes, older than %d hours%s%n",
+          orphans.size(),
+          bytes,
+          olderThanHours,
+          delete ? ": deleted" : orphans.isEmpty() ? "" : " (--delete removes them)");
       return 0;
     }
   }

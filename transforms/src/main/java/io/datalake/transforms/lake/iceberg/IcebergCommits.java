@@ -189,21 +189,7 @@ public final class IcebergCommits {
     if (candidates.isEmpty()) {
       return 0;
     }
-    Set<String> referenced = new HashSet<>();
-    Set<String> manifests = new HashSet<>();
-    for (Snapshot snapshot : table.snapshots()) {
-      for (ManifestFile manifest : snapshot.dataManifests(table.io())) {
-        if (manifests.add(manifest.path())) {
-          try (ManifestReader<DataFile> reader = ManifestFiles.read(manifest, table.io())) {
-            for (DataFile file : reader) {
-              referenced.add(normalize(file.location()));
-            }
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot read manifest " + manifest.path(), e);
-          }
-        }
-      }
-    }
+    Set<String> referenced = referencedDataFiles(table);
     int deleted = 0;
     for (String candidate : candidates) {
       if (!referenced.contains(normalize(candidate))) {
@@ -222,8 +208,31 @@ public final class IcebergCommits {
     return deleted;
   }
 
+  /**
+   * The data files any snapshot of the table references (normalized by {@link #normalize}): the
+   * files that deleting would break the table or its time travel.
+   */
+  static Set<String> referencedDataFiles(Table table) {
+    Set<String> referenced = new HashSet<>();
+    Set<String> manifests = new HashSet<>();
+    for (Snapshot snapshot : table.snapshots()) {
+      for (ManifestFile manifest : snapshot.dataManifests(table.io())) {
+        if (manifests.add(manifest.path())) {
+          try (ManifestReader<DataFile> reader = ManifestFiles.read(manifest, table.io())) {
+            for (DataFile file : reader) {
+              referenced.add(normalize(file.location()));
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot read manifest " + manifest.path(), e);
+          }
+        }
+      }
+    }
+    return referenced;
+  }
+
   /** A location without a {@code file:} scheme, as listings and metadata may differ in it. */
-  private static String normalize(String location) {
+  static String normalize(String location) {
     if (location.startsWith("file://")) {
       return location.substring("file://".length());
     }

@@ -40,9 +40,7 @@ public final class IcebergLakeAdmin {
     Catalog catalog = config.catalog();
     try {
       List<TableState> out = new ArrayList<>();
-      List<TableIdentifier> ids = new ArrayList<>(catalog.listTables(config.id("x").namespace()));
-      ids.sort((a, b) -> a.name().compareTo(b.name()));
-      for (TableIdentifier id : ids) {
+      for (TableIdentifier id : tableIds(catalog, config)) {
         Table table = catalog.loadTable(id);
         Snapshot current = table.currentSnapshot();
         int count = 0;
@@ -127,7 +125,15 @@ public final class IcebergLakeAdmin {
     }
   }
 
-  private static Table load(Catalog catalog, IcebergCatalogConfig config, String table) {
+  /** The tables of the lake's namespace, by name. */
+  static List<TableIdentifier> tableIds(Catalog catalog, IcebergCatalogConfig config) {
+    List<TableIdentifier> ids = new ArrayList<>(catalog.listTables(config.id("x").namespace()));
+    ids.sort((a, b) -> a.name().compareTo(b.name()));
+    return ids;
+  }
+
+  /** Loads lake table {@code table}, or says which catalog has no such table. */
+  static Table load(Catalog catalog, IcebergCatalogConfig config, String table) {
     try {
       return catalog.loadTable(config.id(table));
     } catch (NoSuchTableException e) {

@@ -75,6 +75,9 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   private final PiiKeyset keyset;
   private final RecordKinds kinds;
 
+  /** Set: the commit replaces this month's snapshot rows ({@link IcebergSnapshotOverwrite}). */
+  private java.time.YearMonth snapshotMonth;
+
   /** Writes into the tables of {@code catalog}, as run {@code runId}. */
   public static WriteIcebergTables to(IcebergCatalogConfig catalog, String runId) {
     return new WriteIcebergTables(
@@ -135,6 +138,18 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         catalog, runId, hourly, compression, writer, keyset, Objects.requireNonNull(value));
   }
 
+  /**
+   * Commits by replacing {@code month}'s snapshot rows, whichever run wrote them ({@link
+   * IcebergSnapshotOverwrite}), instead of appending: for {@code ./datalake snapshot}, which
+   * computes the month from the whole lake.
+   */
+  public WriteIcebergTables withSnapshotMonthOverwrite(java.time.YearMonth month) {
+    WriteIcebergTables copy =
+        new WriteIcebergTables(catalog, runId, hourly, compression, writer, keyset, kinds);
+    copy.snapshotMonth = Objects.requireNonNull(month, "month");
+    return copy;
+  }
+
   /** The prefix of the data files of run {@code runId}'s writer {@code writer}. */
   public static String filePrefix(String runId, String writer) {
     return WriteLakeTables.filePrefix(runId) + "-" + writer + "-";
@@ -155,7 +170,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
             ParDo.of(new WriteDataFilesFn(catalog, runId, writer, compression, kinds)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), new CommittableFile.Coder()))
         .apply("GroupFilesByTable", GroupByKey.create())
-        .apply("CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer)));
+        .apply("CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer, snapshotMonth)));
     return encoded.get(WriteLakeTables.REJECTED);
   }
 
@@ -333,12 +348,18 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
     private final IcebergCatalogConfig config;
     private final String runId;
     private final String writer;
+    private final java.time.YearMonth snapshotMonth;
     private transient Catalog catalog;
 
-    CommitTableFn(IcebergCatalogConfig config, String runId, String writer) {
+    CommitTableFn(
+        IcebergCatalogConfig config,
+        String runId,
+        String writer,
+        java.time.YearMonth snapshotMonth) {
       this.config = config;
       this.runId = runId;
       this.writer = writer;
+      this.snapshotMonth = snapshotMonth;
     }
 
     @Setup
@@ -354,7 +375,11 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
       for (CommittableFile f : files.getValue()) {
         dataFiles.add(f.file());
       }
-      IcebergCommits.commit(table, runId, writer, dataFiles);
+      if (snapshotMonth == null) {
+        IcebergCommits.commit(table, runId, writer, dataFiles);
+      } else {
+        IcebergSnapshotOverwrite.commit(table, snapshotMonth, runId, writer, dataFiles);
+      }
     }
 
     @Teardown

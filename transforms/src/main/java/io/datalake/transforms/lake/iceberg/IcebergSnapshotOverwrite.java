@@ -1,0 +1,165 @@
+package io.datalake.transforms.lake.iceberg;
+
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.snapshot.SnapshotRows;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.expressions.StrictMetricsEvaluator;
+import org.apache.iceberg.io.CloseableIterable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A month's snapshot rows ({@code detail_type = SnapshotOperation} at the month's first instant) of
+ * {@code entity_operations} replaced by one Iceberg overwrite: the commit deletes every data file
+ * that holds only that month's snapshot rows, whichever run wrote them (the pipeline's {@code
+ * --snapshots}, an earlier {@code ./datalake snapshot}), and adds the new ones, in one snapshot.
+ * Readers see the old rows or the new rows, never both and never none, and a month computed again
+ * leaves one copy. Operation rows, and other months' snapshot rows, are untouched.
+ *
+ * <p>Checked as Iceberg's own overwrites are: the commit validates from the snapshot it planned
+ * from, with the month's filter as its conflict-detection filter, so a concurrent commit that adds
+ * or deletes rows of that month's snapshot fails this one instead of leaving two copies. A file
+ * that mixes the month's snapshot rows with other rows (the lake writes none: snapshot rows have
+ * files of their own) is refused rather than half replaced. The commit is idempotent as {@link
+ * IcebergCommits}' are: the same files again commit nothing.
+ */
+public final class IcebergSnapshotOverwrite {
+  private static final Logger LOG = LoggerFactory.getLogger(IcebergSnapshotOverwrite.class);
+
+  /** The month a snapshot-overwrite commit replaced, in its summary. */
+  public static final String MONTH = "datalake.snapshot-month";
+
+  private IcebergSnapshotOverwrite() {}
+
+  /** The rows this overwrite replaces: the snapshot rows of {@code month}'s first instant. */
+  public static Expression monthFilter(YearMonth month) {
+    Instant start = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    return Expressions.and(
+        Expressions.equal("detail_type", SnapshotRows.DETAIL_TYPE),
+        Expressions.equal(
+            EntityOperations.OPERATIONS.eventTimeColumn(),
+            ChronoUnit.MICROS.between(Instant.EPOCH, start)));
+  }
+
+  /**
+   * Replaces the snapshot rows of {@code month} in {@code table} ({@code entity_operations}) by
+   * those of {@code files}, as run {@code runId}'s writer {@code writer}.
+   */
+  public static IcebergCommits.Outcome commit(
+      Table table, YearMonth month, String runId, String writer, List<DataFile> files) {
+    List<DataFile> sorted = new ArrayList<>(files);
+    sorted.sort(Comparator.comparing(DataFile::location));
+    String hash = IcebergCommits.hash(sorted);
+    table.refresh();
+    for (Snapshot snapshot : table.snapshots()) {
+      Map<String, String> summary = snapshot.summary();
+      if (runId.equals(summary.get(IcebergCommits.RUN_ID))
+          && writer.equals(summary.get(IcebergCommits.WRITER))
+          && hash.equals(summary.get(IcebergCommits.FILES_HASH))) {
+        IcebergCommits.deleteUnreferenced(table, runId, writer);
+        return IcebergCommits.Outcome.ALREADY_COMMITTED;
+      }
+    }
+    Expression filter = monthFilter(month);
+    Snapshot start = table.currentSnapshot();
+    List<DataFile> replaced = start == null ? List.of() : monthFiles(table, start, filter);
+    OverwriteFiles overwrite = table.newOverwrite();
+    replaced.forEach(overwrite::deleteFile);
+    sorted.forEach(overwrite::addFile);
+    if (start != null) {
+      overwrite
+          .validateFromSnapshot(start.snapshotId())
+          .conflictDetectionFilter(filter)
+          .validateNoConflictingData()
+          .validateNoConflictingDeletes();
+    }
+    overwrite
+        .set(IcebergCommits.RUN_ID, runId)
+        .set(IcebergCommits.WRITER, writer)
+        .set(IcebergCommits.FILES_HASH, hash)
+        .set(MONTH, month.toString())
+        .commit();
+    LOG.info(
+        "datalake: {}: the snapshot rows of {} replaced: {} files out, {} in (run {})",
+        table.name(),
+        month,
+        replaced.size(),
+        sorted.size(),
+        runId);
+    IcebergCommits.deleteUnreferenced(table, runId, writer);
+    return replaced.isEmpty() ? IcebergCommits.Outcome.APPENDED : IcebergCommits.Outcome.REPLACED;
+  }
+
+  /**
+   * The current data files that hold only snapshot rows of the month; refuses a file that mixes
+   * them with other rows.
+   */
+  private static List<DataFile> monthFiles(Table table, Snapshot start, Expression filter) {
+    StrictMetricsEvaluator strict = new StrictMetricsEvaluator(table.schema(), filter);
+    List<DataFile> out = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks =
+        table.newScan().useSnapshot(start.snapshotId()).filter(filter).planFiles()) {
+      for (FileScanTask task : tasks) {
+        DataFile file = task.file();
+        // Bounds prove most files; string bounds are truncated (16 characters by default), so
+        // the file of a long detail type is read to be sure.
+        long matching = strict.eval(file) ? file.recordCount() : matching(table, file, filter);
+        if (matching == file.recordCount()) {
+          out.add(file);
+        } else if (matching > 0) {
+          throw new IllegalStateException(
+              table.name()
+                  + ": data file "
+                  + file.location()
+                  + " holds snapshot rows of the month beside other rows: it cannot be replaced"
+                  + " as a whole; nothing changed");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot plan the snapshot files of " + table.name(), e);
+    }
+    return out;
+  }
+
+  /** The rows of {@code file} that match {@code filter} (its bounds could not tell). */
+  private static long matching(Table table, DataFile file, Expression filter) throws IOException {
+    // The file's own rows, read directly: a table scan would read its neighbours too.
+    try (CloseableIterable<Record> rows =
+        org.apache.iceberg.parquet.Parquet.read(table.io().newInputFile(file.location()))
+            .project(table.schema())
+            .createReaderFunc(
+                schema ->
+                    org.apache.iceberg.data.parquet.GenericParquetReaders.buildReader(
+                        table.schema(), schema))
+            .build()) {
+      org.apache.iceberg.expressions.Evaluator matches =
+          new org.apache.iceberg.expressions.Evaluator(table.schema().asStruct(), filter);
+      org.apache.iceberg.data.InternalRecordWrapper wrapper =
+          new org.apache.iceberg.data.InternalRecordWrapper(table.schema().asStruct());
+      long count = 0;
+      for (Record row : rows) {
+        if (matches.eval(wrapper.wrap(row))) {
+          count++;
+        }
+      }
+      return count;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.datalake.transforms.lake.iceberg;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.is;
+
+import io.datalake.transforms.snapshot.SnapshotRows;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A month's snapshot rows replaced by one Iceberg overwrite: computed again, the month holds one
+ * copy; operation rows and other months' snapshot rows stay.
+ */
+public class IcebergSnapshotOverwriteTest {
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private static final YearMonth FEB = YearMonth.of(2024, 2);
+
+  /** One data file of rows of tenant o1 at {@code time}, one per entity. */
+  private static DataFile file(
+      Table table, String runId, String time, String detailType, String... entities)
+      throws Exception {
+    List<Record> rows = new ArrayList<>();
+    for (String entity : entities) {
+      Record row = IcebergTestTables.row(table);
+      row.setField("id", runId + "-" + entity + "-" + time);
+      row.setField("org_id", "o1");
+      row.setField("detail_type", detailType);
+      row.setField("entity_id", entity);
+      row.setField("timestamp", OffsetDateTime.parse(time));
+      rows.add(row);
+    }
+    return IcebergTestTables.write(table, runId, rows);
+  }
+
+  /** The table's rows as detail_type/entity@month-day. */
+  private static List<String> rows(Table table) throws Exception {
+    table.refresh();
+    List<String> out = new ArrayList<>();
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
+      for (Record r : rows) {
+        out.add(
+            (SnapshotRows.DETAIL_TYPE.equals(r.getField("detail_type")) ? "S/" : "O/")
+                + r.getField("entity_id")
+                + "@"
+                + r.getField("timestamp").toString().substring(0, 10));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  public void aMonthComputedAgainHoldsOneCopyAndTheRestStays() throws Exception {
+    IcebergCatalogConfig config = IcebergTestTables.prepared(temp, false);
+    Table table = config.catalog().loadTable(config.id("entity_operations"));
+    // Operations of January and of February's first day, and the pipeline's own snapshot rows
+    // (--snapshots, run r1) of February and March.
+    table
+        .newAppend()
+        .appendFile(file(table, "r1", "2024-01-10T00:00:00Z", "EntityCreated", "e1", "e2", "e3"))
+        .appendFile(file(table, "r1", "2024-02-01T00:00:00Z", "EntityUpdated", "e1"))
+        .appendFile(file(table, "r1", "2024-02-01T00:00:00Z", SnapshotRows.DETAIL_TYPE, "e1", "e2"))
+        .appendFile(file(table, "r1", "2024-03-01T00:00:00Z", SnapshotRows.DETAIL_TYPE, "e1"))
+        .commit();
+
+    // ./datalake snapshot --months=2024-02: e1, e2 and e3.
+    DataFile recomputed =
+        file(
+            table,
+            "snapshot-2024-02",
+            "2024-02-01T00:00:00Z",
+            SnapshotRows.DETAIL_TYPE,
+            "e1",
+            "e2",
+            "e3");
+    assertThat(
+        IcebergSnapshotOverwrite.commit(
+            table, FEB, "snapshot-2024-02", "snapshot", List.of(recomputed)),
+        is(IcebergCommits.Outcome.REPLACED));
+    List<String> once =
+        List.of(
+            "O/e1@2024-01-10",
+            "O/e2@2024-01-10",
+            "O/e3@2024-01-10",
+            "O/e1@2024-02-01",
+            "S/e1@2024-02-01",
+            "S/e2@2024-02-01",
+            "S/e3@2024-02-01",
+            "S/e1@2024-03-01");
+    assertThat(rows(table), containsInAnyOrder(once.toArray()));
+    assertThat(table.currentSnapshot().operation(), is("overwrite"));
+    assertThat(
+        table.currentSnapshot().summary().get(IcebergSnapshotOverwrite.MONTH), is("2024-02"));
+
+    // Computed again (a rerun writes new files): still one copy.
+    DataFile again =
+        file(
+            table,
+            "snapshot-2024-02",
+            "2024-02-01T00:00:00Z",
+            SnapshotRows.DETAIL_TYPE,
+            "e1",
+            "e2",
+            "e3");
+    IcebergSnapshotOverwrite.commit(table, FEB, "snapshot-2024-02", "snapshot", List.of(again));
+    assertThat(rows(table), containsInAnyOrder(once.toArray()));
+    // The same files again (a retried committer): nothing committed.
+    long current = table.currentSnapshot().snapshotId();
+    assertThat(
+        IcebergSnapshotOverwrite.commit(table, FEB, "snapshot-2024-02", "snapshot", List.of(again)),
+        is(IcebergCommits.Outcome.ALREADY_COMMITTED));
+    table.refresh();
+    assertThat(table.currentSnapshot().snapshotId(), is(current));
+  }
+
+  @Test
+  public void aFileMixingTheMonthsSnapshotRowsWithOtherRowsIsRefused() throws Exception {
+    IcebergCatalogConfig config = IcebergTestTables.prepared(temp, false);
+    Table table = config.catalog().loadTable(config.id("entity_operations"));
+    List<Record> mixed = new ArrayList<>();
+    for (String type : List.of(SnapshotRows.DETAIL_TYPE, "EntityUpdated")) {
+      Record row = IcebergTestTables.row(table);
+      row.setField("id", type);
+      row.setField("org_id", "o1");
+      row.setField("detail_type", type);
+      row.setField("entity_id", "e1");
+      row.setField("timestamp", OffsetDateTime.parse("2024-02-01T00:00:00Z"));
+      mixed.add(row);
+    }
+    table.newAppend().appendFile(IcebergTestTables.write(table, "r1", mixed)).commit();
+    long before = table.currentSnapshot().snapshotId();
+    IllegalStateException e =
+        org.junit.Assert.assertThrows(
+            IllegalStateException.class,
+            () ->
+                IcebergSnapshotOverwrite.commit(
+                    table,
+                    FEB,
+                    "snapshot-2024-02",
+                    "snapshot",
+                    List.of(
+                        file(table, "s", "2024-02-01T00:00:00Z", SnapshotRows.DETAIL_TYPE, "e1"))));
+    assertThat(e.getMessage().contains("beside other rows"), is(true));
+    table.refresh();
+    assertThat(table.currentSnapshot().snapshotId(), is(before));
+  }
+}
