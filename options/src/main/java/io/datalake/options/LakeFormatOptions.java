@@ -72,6 +72,18 @@ public interface LakeFormatOptions extends PipelineOptions {
 
   void setIcebergCatalogCredentialsFile(String value);
 
+  @Description(
+      "Seconds between a streaming run's commits to the Iceberg tables (--lakeFormat=iceberg with"
+          + " --source=kafka): the files written since the last commit become one snapshot per"
+          + " table. On Flink a commit also waits for the checkpoint that holds its files"
+          + " (exactly once after a crash and --resume), so rows become visible after at most this"
+          + " interval plus --checkpointingInterval. Smaller: fresher tables, more snapshots and"
+          + " small files (compact them).")
+  @Default.Integer(60)
+  Integer getIcebergCommitIntervalSeconds();
+
+  void setIcebergCommitIntervalSeconds(Integer value);
+
   @Description("Iceberg namespace (database) of the lake tables.")
   @Default.String("datalake")
   String getIcebergNamespace();

@@ -94,10 +94,7 @@ record RunPlan(
       return null;
     }
     if (streaming) {
-      throw new IllegalArgumentException(
-          "--lakeFormat=iceberg is for batch runs (--source=files) in this version: exactly-once"
-              + " commits at checkpoints are not built yet. Stream into the Parquet lake"
-              + " (--lakeFormat=parquet).");
+      checkStreamingCommits(options);
     }
     String warehouse =
         options.getIcebergWarehouse() == null || options.getIcebergWarehouse().isBlank()
@@ -109,6 +106,32 @@ record RunPlan(
         options.getIcebergCatalogUri(),
         options.getIcebergCatalogCredentialsFile(),
         options.getIcebergNamespace());
+  }
+
+  /**
+   * A stream into Iceberg commits exactly once only at Flink's exactly-once checkpoints (its
+   * committer is {@code @RequiresStableInput}); checkpointing itself is switched on for every
+   * streaming Flink run ({@link FlinkCheckpoints}).
+   */
+  static void checkStreamingCommits(DatalakeOptions options) {
+    Integer interval = options.getIcebergCommitIntervalSeconds();
+    if (interval == null || interval < 1) {
+      throw new IllegalArgumentException(
+          "--icebergCommitIntervalSeconds must be at least 1, got " + interval);
+    }
+    if (FlinkCheckpoints.isFlink(options)) {
+      String mode =
+          options
+              .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class)
+              .getCheckpointingMode();
+      if (mode != null && !mode.equalsIgnoreCase("EXACTLY_ONCE")) {
+        throw new IllegalArgumentException(
+            "--lakeFormat=iceberg in a stream needs --checkpointingMode=EXACTLY_ONCE (got "
+                + mode
+                + "): its commits wait for completed checkpoints, which hold every file only in"
+                + " that mode");
+      }
+    }
   }
 
   /** The plan with the run id settled (a batch's input digest). */
