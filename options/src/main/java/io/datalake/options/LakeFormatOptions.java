@@ -46,9 +46,11 @@ public interface LakeFormatOptions extends PipelineOptions {
   void setIcebergCatalog(IcebergCatalog value);
 
   @Description(
-      "Where the Iceberg tables' data and metadata go: a local folder (s3:// is refused in this"
-          + " version: S3FileIO is not wired yet). Empty (the default): the lake root (--lake),"
-          + " tables at <lake>/<icebergNamespace>/<table>.")
+      "Where the Iceberg tables' data and metadata go: a local folder, or s3://BUCKET/PREFIX"
+          + " (Iceberg's S3FileIO, with the same --endpoint, --awsRegion and AWS credentials chain"
+          + " as Beam's S3; path-style requests when --endpoint is set; needs"
+          + " --icebergCatalog=jdbc). Empty (the default): the lake root (--lake), tables at"
+          + " <lake>/<icebergNamespace>/<table>.")
   @Default.String("")
   String getIcebergWarehouse();
 

@@ -4,6 +4,7 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.options.LakeFormatOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.IcebergS3FileIO;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -101,11 +102,12 @@ record RunPlan(
             ? lake
             : options.getIcebergWarehouse();
     return new IcebergCatalogConfig(
-        options.getIcebergCatalog().name(),
-        warehouse,
-        options.getIcebergCatalogUri(),
-        options.getIcebergCatalogCredentialsFile(),
-        options.getIcebergNamespace());
+            options.getIcebergCatalog().name(),
+            warehouse,
+            options.getIcebergCatalogUri(),
+            options.getIcebergCatalogCredentialsFile(),
+            options.getIcebergNamespace())
+        .withS3(icebergS3(options));
   }
 
   /**
@@ -132,6 +134,18 @@ record RunPlan(
                 + " that mode");
       }
     }
+  }
+
+  /**
+   * S3FileIO's settings from the options Beam's own S3 file system reads (--endpoint, --awsRegion):
+   * the Parquet lake and the Iceberg lake reach S3 the same way.
+   */
+  static IcebergS3FileIO icebergS3(DatalakeOptions options) {
+    org.apache.beam.sdk.io.aws2.options.AwsOptions aws =
+        options.as(org.apache.beam.sdk.io.aws2.options.AwsOptions.class);
+    return new IcebergS3FileIO(
+        aws.getEndpoint() == null ? null : aws.getEndpoint().toString(),
+        aws.getAwsRegion() == null ? null : aws.getAwsRegion().id());
   }
 
   /** The plan with the run id settled (a batch's input digest). */
