@@ -4,11 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
-import io.datalake.options.DatalakeOptions;
-import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.testing.LocalServices;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
-import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,13 +16,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -38,8 +30,6 @@ import org.junit.rules.TemporaryFolder;
  * nothing.
  */
 public class IcebergPostgresCatalogIT {
-  private static final Path SAMPLES =
-      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input");
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
@@ -51,7 +41,7 @@ public class IcebergPostgresCatalogIT {
     String namespace = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     Path parquet = temp.newFolder("parquet").toPath();
     Path warehouse = temp.newFolder("warehouse").toPath();
-    batch(List.of("--lake=" + parquet, "--lakeFormat=parquet"));
+    IcebergLakeChecks.batch(List.of("--lake=" + parquet, "--lakeFormat=parquet"));
     List<String> iceberg =
         List.of(
             "--lake=" + temp.newFolder("lake").toPath(),
@@ -61,33 +51,11 @@ public class IcebergPostgresCatalogIT {
             "--icebergCatalogCredentialsFile=" + credentials,
             "--icebergWarehouse=" + warehouse,
             "--icebergNamespace=" + namespace);
-    batch(iceberg);
+    IcebergLakeChecks.batch(iceberg);
 
     IcebergCatalogConfig config =
         new IcebergCatalogConfig("jdbc", warehouse.toString(), url, credentials, namespace);
-    Catalog catalog = config.catalog();
-    Map<String, List<String>> rows = new TreeMap<>();
-    try {
-      for (LakeTable table : LakeTables.all()) {
-        Table t = catalog.loadTable(config.id(table.name()));
-        List<String> read = IcebergLakeIT.sorted(IcebergLakeIT.icebergRows(t, null));
-        assertThat(
-            table.name() + " rows",
-            read,
-            equalTo(IcebergLakeIT.sorted(IcebergLakeIT.parquetRows(parquet, table.name()))));
-        rows.put(table.name(), read);
-      }
-      batch(iceberg);
-      for (LakeTable table : LakeTables.all()) {
-        Table t = catalog.loadTable(config.id(table.name()));
-        assertThat(
-            table.name() + " after the rerun",
-            IcebergLakeIT.sorted(IcebergLakeIT.icebergRows(t, null)),
-            equalTo(rows.get(table.name())));
-      }
-    } finally {
-      IcebergCatalogConfig.close(catalog);
-    }
+    IcebergLakeChecks.equalsParquetAndRerunAddsNothing(config, parquet, iceberg);
     // The catalog itself: one row per lake table in PostgreSQL, pointing into the warehouse.
     try (Connection db = connect(url, credentials);
         PreparedStatement q =
@@ -117,15 +85,5 @@ public class IcebergPostgresCatalogIT {
       file.load(in);
     }
     return DriverManager.getConnection(url, file.getProperty("user"), file.getProperty("password"));
-  }
-
-  private static void batch(List<String> lakeArgs) {
-    List<String> args =
-        new ArrayList<>(
-            List.of("--runner=DirectRunner", "--input=" + SAMPLES, "--piiDevelopmentKeyset=true"));
-    args.addAll(lakeArgs);
-    DatalakeOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class);
-    DatalakePipeline.run(options); // throws unless the summary balances
   }
 }

@@ -1,12 +1,9 @@
 package io.datalake.it;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
-import io.datalake.options.DatalakeOptions;
-import io.datalake.pipelines.DatalakePipeline;
 import io.datalake.testing.CurrentClickHouse;
 import io.datalake.testing.LocalServices;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
@@ -17,9 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.junit.Rule;
@@ -30,13 +25,11 @@ import org.junit.rules.TemporaryFolder;
  * The batch Iceberg lake on S3 (S3Proxy): the bundled samples go into Iceberg tables whose data and
  * metadata are at {@code s3://BUCKET/<run>} through Iceberg's S3FileIO, set from the same {@code
  * --endpoint} and {@code --awsRegion} as Beam's S3 and finding the keys through the AWS SDK's
- * default chain; the catalog is JDBC on a SQLite file. Iceberg's reader must find the rows of a
- * Parquet lake of the same input; a rerun adds nothing; the current ClickHouse engine ({@code
+ * default chain; the catalog is JDBC on the local PostgreSQL. Iceberg's reader must find the rows
+ * of a Parquet lake of the same input; a rerun adds nothing; the current ClickHouse engine ({@code
  * icebergS3}) counts the same rows.
  */
 public class IcebergS3IT {
-  private static final Path SAMPLES =
-      Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input");
   private static final String BUCKET = "iceberg-s3";
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
@@ -45,13 +38,17 @@ public class IcebergS3IT {
   public void theIcebergLakeOnS3HoldsTheParquetLakesRowsForIcebergsReaderAndClickHouse()
       throws Exception {
     LocalServices.createBucket(BUCKET);
-    String run = UUID.randomUUID().toString().substring(0, 8);
+    String run = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     String warehouse = "s3://" + BUCKET + "/" + run;
-    String catalogUri = "jdbc:sqlite:" + temp.getRoot().toPath().resolve("catalog.db");
+    // The production pair: data on S3, the catalog in PostgreSQL (./datalake up), in a namespace
+    // of this test's own.
+    String catalogUri = LocalServices.postgresUrl();
+    String credentials = LocalServices.postgresCredentialsFile();
+    String namespace = "s3_" + run;
     Path parquet = temp.newFolder("parquet").toPath();
     List<String> s3 = LocalServices.beamS3Args();
 
-    batch(List.of("--lake=" + parquet, "--lakeFormat=parquet"));
+    IcebergLakeChecks.batch(List.of("--lake=" + parquet, "--lakeFormat=parquet"));
     List<String> iceberg =
         new ArrayList<>(
             List.of(
@@ -59,37 +56,24 @@ public class IcebergS3IT {
                 "--lakeFormat=iceberg",
                 "--icebergCatalog=jdbc",
                 "--icebergCatalogUri=" + catalogUri,
+                "--icebergCatalogCredentialsFile=" + credentials,
+                "--icebergNamespace=" + namespace,
                 "--icebergWarehouse=" + warehouse));
     iceberg.addAll(s3);
-    batch(iceberg);
+    IcebergLakeChecks.batch(iceberg);
 
     IcebergCatalogConfig config =
-        new IcebergCatalogConfig("jdbc", warehouse, catalogUri, null, null)
+        new IcebergCatalogConfig("jdbc", warehouse, catalogUri, credentials, namespace)
             .withS3(new IcebergS3FileIO(LocalServices.s3Endpoint(), LocalServices.REGION));
+    IcebergLakeChecks.equalsParquetAndRerunAddsNothing(config, parquet, iceberg);
     Catalog catalog = config.catalog();
-    Map<String, List<String>> rows = new TreeMap<>();
     try {
       for (LakeTable table : LakeTables.all()) {
         Table t = catalog.loadTable(config.id(table.name()));
         assertThat(t.location(), startsWith(warehouse + "/"));
         assertThat(t.io().getClass().getSimpleName(), is("S3FileIO"));
-        List<String> read = IcebergLakeIT.sorted(IcebergLakeIT.icebergRows(t, null));
-        assertThat(
-            table.name() + " rows",
-            read,
-            equalTo(IcebergLakeIT.sorted(IcebergLakeIT.parquetRows(parquet, table.name()))));
-        rows.put(table.name(), read);
       }
-      // The same batch again: its files are recognised, nothing is added twice.
-      batch(iceberg);
-      for (LakeTable table : LakeTables.all()) {
-        Table t = catalog.loadTable(config.id(table.name()));
-        assertThat(
-            table.name() + " after the rerun",
-            IcebergLakeIT.sorted(IcebergLakeIT.icebergRows(t, null)),
-            equalTo(rows.get(table.name())));
-      }
-      checkInCurrentClickHouse(catalog, config, rows);
+      checkInCurrentClickHouse(catalog, config, IcebergLakeChecks.rows(config, catalog));
     } finally {
       IcebergCatalogConfig.close(catalog);
     }
@@ -128,15 +112,5 @@ public class IcebergS3IT {
           Long.parseLong(r.text().trim()),
           is((long) rows.get(table.name()).size()));
     }
-  }
-
-  private static void batch(List<String> lakeArgs) {
-    List<String> args =
-        new ArrayList<>(
-            List.of("--runner=DirectRunner", "--input=" + SAMPLES, "--piiDevelopmentKeyset=true"));
-    args.addAll(lakeArgs);
-    DatalakeOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class);
-    DatalakePipeline.run(options); // throws unless the summary balances
   }
 }

@@ -138,11 +138,6 @@ public record IcebergCatalogConfig(
       properties.put(CatalogProperties.URI, uri);
       // The catalog's own tables get created on first use (SQLite file, PostgreSQL database).
       properties.put("jdbc.schema-version", "V1");
-      if (uri.startsWith("jdbc:sqlite:")) {
-        // SQLite takes one writer at a time: the commits of several tables at once (one
-        // committer per table) wait for the lock instead of failing with SQLITE_BUSY.
-        properties.put("jdbc.busy_timeout", "60000");
-      }
       Map<String, String> credentials = credentials();
       if (credentials.containsKey("user")) {
         properties.put("jdbc.user", credentials.get("user"));

@@ -33,7 +33,6 @@ import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
 import org.joda.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,21 +166,14 @@ public final class IcebergStreamingCommits
    * Commits one table's files of a pane ({@link #commit}), once the runner holds them stable: on
    * Flink, after the checkpoint that holds them has completed.
    */
-  static class CommitFilesFn extends DoFn<KV<String, Iterable<StampedFile>>, Void> {
-    private final IcebergCatalogConfig config;
+  static class CommitFilesFn extends CatalogDoFn<KV<String, Iterable<StampedFile>>, Void> {
     private final String runId;
     private final String writer;
-    private transient Catalog catalog;
 
     CommitFilesFn(IcebergCatalogConfig config, String runId, String writer) {
-      this.config = config;
+      super(config);
       this.runId = runId;
       this.writer = writer;
-    }
-
-    @Setup
-    public void setup() {
-      catalog = config.catalog();
     }
 
     @RequiresStableInput
@@ -198,13 +190,6 @@ public final class IcebergStreamingCommits
       }
       Table table = catalog.loadTable(config.id(files.getKey()));
       commit(table, runId, writer, dataFiles, oldestStamp);
-    }
-
-    @Teardown
-    public void teardown() {
-      if (catalog != null) {
-        IcebergCatalogConfig.close(catalog);
-      }
     }
   }
 

@@ -373,21 +373,14 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    * after every writer is done. {@code @RequiresStableInput}: a runner that retries this step gives
    * it the same files again, which the commit recognises.
    */
-  static class CommitTableFn extends DoFn<KV<String, Iterable<CommittableFile>>, Void> {
-    private final IcebergCatalogConfig config;
+  static class CommitTableFn extends CatalogDoFn<KV<String, Iterable<CommittableFile>>, Void> {
     private final String runId;
     private final String writer;
-    private transient Catalog catalog;
 
     CommitTableFn(IcebergCatalogConfig config, String runId, String writer) {
-      this.config = config;
+      super(config);
       this.runId = runId;
       this.writer = writer;
-    }
-
-    @Setup
-    public void setup() {
-      catalog = config.catalog();
     }
 
     @RequiresStableInput
@@ -399,13 +392,6 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         dataFiles.add(f.file());
       }
       IcebergCommits.commit(table, runId, writer, dataFiles);
-    }
-
-    @Teardown
-    public void teardown() {
-      if (catalog != null) {
-        IcebergCatalogConfig.close(catalog);
-      }
     }
   }
 }
