@@ -39,6 +39,7 @@ cmd_test() {
     -Ddatalake.s3.region="$DATALAKE_S3_REGION" \
     -Ddatalake.s3.bucket="$DATALAKE_S3_BUCKET" \
     -Ddatalake.clickhouse.url="$DATALAKE_CLICKHOUSE_URL" \
+    -Ddatalake.postgres.url="$DATALAKE_POSTGRES_URL" \
     -Ddatalake.home="$DATALAKE_HOME" \
     -Ddatalake.chdb.dir="$(chdb_dir)" \
     -Ddatalake.promtool="$(promtool_path)" \

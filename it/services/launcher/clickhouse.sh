@@ -11,42 +11,13 @@ clickhouse_bin() {
   command -v clickhouse-server
 }
 
-# Where Debian's invoke-rc.d looks for a policy; a variable so that a test can point it elsewhere.
-: "${DATALAKE_POLICY_RC:=/usr/sbin/policy-rc.d}"
-
 clickhouse_install() {
   clickhouse_bin >/dev/null && return 0
-  need apt-get "ClickHouse comes from Debian's clickhouse-server package"
-  local log=$DATALAKE_HOME/log/apt-clickhouse.log
-  mkdir -p "$DATALAKE_HOME/log"
-  say "installing clickhouse-server and clickhouse-client (apt-get; log: $log)"
-  # In a subshell whose EXIT trap removes the policy this install adds: every way out (a failed
-  # apt-get update, a failed install, Ctrl-C, a kill) leaves the machine's policy as it was. A
-  # policy left behind would keep every later package install from starting its services.
-  (
-    local policy=$DATALAKE_POLICY_RC
-    local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q clickhouse-server clickhouse-client)
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap 'exit 129' HUP
-    # The package would start its own server on our ports (8123/9000): forbid service starts
-    # during the install, the Debian way, unless the machine already does.
-    if [[ ! -e $policy ]]; then
-      trap 'as_root rm -f "$policy" || warn "could not remove $policy: remove it by hand"' EXIT
-      printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod +x "$policy" ||
-        die "could not write $policy"
-    fi
-    if ! apt-cache show clickhouse-server >/dev/null 2>&1; then
-      as_root apt-get update -q >>"$log" 2>&1 || die "apt-get update failed; see $log"
-    fi
-    if ! as_root "${install[@]}" >>"$log" 2>&1; then
-      # The package lists may be stale (404 on download): refresh once and retry.
-      if ! as_root apt-get update -q >>"$log" 2>&1 || ! as_root "${install[@]}" >>"$log" 2>&1; then
-        die "could not install clickhouse-server; see $log"
-      fi
-    fi
-  ) || exit $?
-  clickhouse_bin >/dev/null || die "clickhouse-server installed but not found in /usr/bin or /usr/sbin; see $log"
+  # The package would start its own server on our ports (8123/9000).
+  apt_install_without_starting clickhouse "ClickHouse comes from Debian's clickhouse-server package" \
+    clickhouse-server clickhouse-client
+  clickhouse_bin >/dev/null ||
+    die "clickhouse-server installed but not found in /usr/bin or /usr/sbin; see $DATALAKE_HOME/log/apt-clickhouse.log"
 }
 
 # The pipeline's own ClickHouse user (every command and test of ours connects as it; `default`

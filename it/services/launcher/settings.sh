@@ -14,6 +14,7 @@
 : "${DATALAKE_KAFKA_CONTROLLER_PORT:=9093}"
 : "${DATALAKE_S3_PORT:=9090}"
 : "${DATALAKE_S3_BUCKET:=datalake}"
+: "${DATALAKE_POSTGRES_PORT:=5432}"  # PostgreSQL, the production-like Iceberg catalog
 : "${DATALAKE_UP_TIMEOUT:=90}"     # seconds a service may take to answer
 : "${DATALAKE_STOP_TIMEOUT:=30}"   # seconds between SIGTERM and SIGKILL
 : "${DATALAKE_JAVA_OPTS:=-Xmx1g}"  # JVM options of `run` and the Java commands
@@ -28,7 +29,7 @@
 
 readonly S3_ACCESS_KEY=datalake S3_SECRET_KEY=datalake-secret S3_REGION=us-east-1
 
-readonly ALL_SERVICES=(clickhouse kafka s3proxy)
+readonly ALL_SERVICES=(clickhouse kafka s3proxy postgres)
 # Commands implemented by the Java CLI (io.datalake.pipelines.cli.Cli).
 readonly JAVA_COMMANDS=(run snapshot demo keys pii tenants lake credentials freshness lineage ui produce jobs stop flink)
 
@@ -52,16 +53,19 @@ SVC_CONF=(
   [clickhouse]=${SVC_DIR[clickhouse]}/config.xml
   [kafka]=${SVC_DIR[kafka]}/server.properties
   [s3proxy]=${SVC_DIR[s3proxy]}/s3proxy.conf
+  [postgres]=${SVC_DIR[postgres]}/postgresql.conf
 )
 SVC_LOG=(
   [clickhouse]=${SVC_DIR[clickhouse]}/log/clickhouse-server.log
   [kafka]=${SVC_DIR[kafka]}/log/server.log
   [s3proxy]=${SVC_DIR[s3proxy]}/log/console.log
+  [postgres]=${SVC_DIR[postgres]}/log/console.log
 )
 SVC_PORT_VARS=(
   [clickhouse]="DATALAKE_CLICKHOUSE_HTTP_PORT DATALAKE_CLICKHOUSE_TCP_PORT"
   [kafka]="DATALAKE_KAFKA_PORT DATALAKE_KAFKA_CONTROLLER_PORT"
   [s3proxy]="DATALAKE_S3_PORT"
+  [postgres]="DATALAKE_POSTGRES_PORT"
 )
 
 # ------------------------------------------------------------------ helpers --
@@ -94,6 +98,45 @@ apt_install() {
       die "could not install $*; see $log"
     fi
   fi
+}
+
+# Where Debian's invoke-rc.d looks for a policy; a variable so that a test can point it elsewhere.
+: "${DATALAKE_POLICY_RC:=/usr/sbin/policy-rc.d}"
+
+# apt_install for a server package whose install would start the package's own server on the
+# default ports (clickhouse-server: 8123/9000, postgresql: 5432): service starts are forbidden
+# during the install, the Debian way, unless the machine already does.
+apt_install_without_starting() {
+  local name=$1 why=$2
+  shift 2
+  need apt-get "$why"
+  local log=$DATALAKE_HOME/log/apt-$name.log
+  mkdir -p "$DATALAKE_HOME/log"
+  say "installing $* (apt-get; log: $log)"
+  # In a subshell whose EXIT trap removes the policy this install adds: every way out (a failed
+  # apt-get update, a failed install, Ctrl-C, a kill) leaves the machine's policy as it was. A
+  # policy left behind would keep every later package install from starting its services.
+  (
+    local policy=$DATALAKE_POLICY_RC
+    local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@")
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
+    if [[ ! -e $policy ]]; then
+      trap 'as_root rm -f "$policy" || warn "could not remove $policy: remove it by hand"' EXIT
+      printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod +x "$policy" ||
+        die "could not write $policy"
+    fi
+    if ! apt-cache show "$1" >/dev/null 2>&1; then
+      as_root apt-get update -q >>"$log" 2>&1 || die "apt-get update failed; see $log"
+    fi
+    if ! as_root "${install[@]}" >>"$log" 2>&1; then
+      # The package lists may be stale (404 on download): refresh once and retry.
+      if ! as_root apt-get update -q >>"$log" 2>&1 || ! as_root "${install[@]}" >>"$log" 2>&1; then
+        die "could not install $*; see $log"
+      fi
+    fi
+  ) || exit $?
 }
 
 # Serialise up/down/test-cleanup of concurrent ./datalake invocations.

@@ -111,6 +111,21 @@ public final class LocalServices {
         .toString();
   }
 
+  /** The local PostgreSQL's catalog database (./datalake up exports DATALAKE_POSTGRES_URL). */
+  public static String postgresUrl() {
+    String env = System.getenv("DATALAKE_POSTGRES_URL");
+    return env != null && !env.isBlank() ? env : property("datalake.postgres.url");
+  }
+
+  /** The credentials file of the local PostgreSQL's catalog role, which ./datalake up writes. */
+  public static String postgresCredentialsFile() {
+    String env = System.getenv("DATALAKE_POSTGRES_CREDENTIALS_FILE");
+    return env != null && !env.isBlank()
+        ? env
+        : java.nio.file.Path.of(property("datalake.home"), "postgres", "admin.credentials")
+            .toString();
+  }
+
   /** The local server's users.d folder, where tenant users' files go (18.16). */
   public static java.nio.file.Path clickhouseUsersDir() {
     String env = System.getenv("DATALAKE_CLICKHOUSE_USERS_DIR");

@@ -119,6 +119,11 @@ final class FaultRun implements AutoCloseable {
     LocalServices.produce(JourneyEvents.KIND.defaultTopic() + "-" + run, values);
   }
 
+  /** The ids published so far of {@code kind}. */
+  Set<String> published(RecordKind kind) {
+    return java.util.Collections.unmodifiableSet(published.get(kind));
+  }
+
   long publishedCount() {
     return published.values().stream().mapToLong(Set::size).sum();
   }

@@ -268,7 +268,7 @@ public class IcebergLakeIT {
     return dir;
   }
 
-  private static List<String> parquetRows(Path lake, String table) throws Exception {
+  static List<String> parquetRows(Path lake, String table) throws Exception {
     List<String> rows = new ArrayList<>();
     for (LakeFiles.LakeRecord row : LakeFiles.rows(lake, table)) {
       rows.add(render(row.record()));
@@ -299,7 +299,7 @@ public class IcebergLakeIT {
     return partitions;
   }
 
-  private static List<String> icebergRows(Table t, Long snapshot) throws Exception {
+  static List<String> icebergRows(Table t, Long snapshot) throws Exception {
     List<String> rows = new ArrayList<>();
     if (t.currentSnapshot() == null) {
       return rows;
@@ -347,7 +347,7 @@ public class IcebergLakeIT {
     return value.toString();
   }
 
-  private static List<String> sorted(List<String> rows) {
+  static List<String> sorted(List<String> rows) {
     List<String> copy = new ArrayList<>(rows);
     copy.sort(String::compareTo);
     return copy;

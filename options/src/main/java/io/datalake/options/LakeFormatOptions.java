@@ -46,9 +46,11 @@ public interface LakeFormatOptions extends PipelineOptions {
   void setIcebergCatalog(IcebergCatalog value);
 
   @Description(
-      "Where the Iceberg tables' data and metadata go: a local folder (s3:// is refused in this"
-          + " version: S3FileIO is not wired yet). Empty (the default): the lake root (--lake),"
-          + " tables at <lake>/<icebergNamespace>/<table>.")
+      "Where the Iceberg tables' data and metadata go: a local folder, or s3://BUCKET/PREFIX"
+          + " (Iceberg's S3FileIO, with the same --endpoint, --awsRegion and AWS credentials chain"
+          + " as Beam's S3; path-style requests when --endpoint is set; needs"
+          + " --icebergCatalog=jdbc). Empty (the default): the lake root (--lake), tables at"
+          + " <lake>/<icebergNamespace>/<table>.")
   @Default.String("")
   String getIcebergWarehouse();
 
@@ -71,6 +73,18 @@ public interface LakeFormatOptions extends PipelineOptions {
   String getIcebergCatalogCredentialsFile();
 
   void setIcebergCatalogCredentialsFile(String value);
+
+  @Description(
+      "Seconds between a streaming run's commits to the Iceberg tables (--lakeFormat=iceberg with"
+          + " --source=kafka): the files written since the last commit become one snapshot per"
+          + " table. On Flink a commit also waits for the checkpoint that holds its files"
+          + " (exactly once after a crash and --resume), so rows become visible after at most this"
+          + " interval plus --checkpointingInterval. Smaller: fresher tables, more snapshots and"
+          + " small files (compact them).")
+  @Default.Integer(60)
+  Integer getIcebergCommitIntervalSeconds();
+
+  void setIcebergCommitIntervalSeconds(Integer value);
 
   @Description("Iceberg namespace (database) of the lake tables.")
   @Default.String("datalake")

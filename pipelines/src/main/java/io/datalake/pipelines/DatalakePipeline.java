@@ -138,7 +138,9 @@ public final class DatalakePipeline {
             .withMaxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))
             .withProgressEvery(options.getProgressSeconds())
             .withSnapshots(options.getSnapshots())
-            .withIcebergLake(plan.iceberg());
+            .withIcebergLake(plan.iceberg())
+            .withIcebergCommitInterval(
+                Duration.standardSeconds(options.getIcebergCommitIntervalSeconds()));
     if (streaming) {
       graph =
           graph.withEventTimeWindows(

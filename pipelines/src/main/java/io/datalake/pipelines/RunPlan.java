@@ -4,6 +4,7 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.options.LakeFormatOptions;
 import io.datalake.options.SourceOptions;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.IcebergS3FileIO;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
@@ -94,21 +95,57 @@ record RunPlan(
       return null;
     }
     if (streaming) {
-      throw new IllegalArgumentException(
-          "--lakeFormat=iceberg is for batch runs (--source=files) in this version: exactly-once"
-              + " commits at checkpoints are not built yet. Stream into the Parquet lake"
-              + " (--lakeFormat=parquet).");
+      checkStreamingCommits(options);
     }
     String warehouse =
         options.getIcebergWarehouse() == null || options.getIcebergWarehouse().isBlank()
             ? lake
             : options.getIcebergWarehouse();
     return new IcebergCatalogConfig(
-        options.getIcebergCatalog().name(),
-        warehouse,
-        options.getIcebergCatalogUri(),
-        options.getIcebergCatalogCredentialsFile(),
-        options.getIcebergNamespace());
+            options.getIcebergCatalog().name(),
+            warehouse,
+            options.getIcebergCatalogUri(),
+            options.getIcebergCatalogCredentialsFile(),
+            options.getIcebergNamespace())
+        .withS3(icebergS3(options));
+  }
+
+  /**
+   * A stream into Iceberg commits exactly once only at Flink's exactly-once checkpoints (its
+   * committer is {@code @RequiresStableInput}); checkpointing itself is switched on for every
+   * streaming Flink run ({@link FlinkCheckpoints}).
+   */
+  static void checkStreamingCommits(DatalakeOptions options) {
+    Integer interval = options.getIcebergCommitIntervalSeconds();
+    if (interval == null || interval < 1) {
+      throw new IllegalArgumentException(
+          "--icebergCommitIntervalSeconds must be at least 1, got " + interval);
+    }
+    if (FlinkCheckpoints.isFlink(options)) {
+      String mode =
+          options
+              .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class)
+              .getCheckpointingMode();
+      if (mode != null && !mode.equalsIgnoreCase("EXACTLY_ONCE")) {
+        throw new IllegalArgumentException(
+            "--lakeFormat=iceberg in a stream needs --checkpointingMode=EXACTLY_ONCE (got "
+                + mode
+                + "): its commits wait for completed checkpoints, which hold every file only in"
+                + " that mode");
+      }
+    }
+  }
+
+  /**
+   * S3FileIO's settings from the options Beam's own S3 file system reads (--endpoint, --awsRegion):
+   * the Parquet lake and the Iceberg lake reach S3 the same way.
+   */
+  static IcebergS3FileIO icebergS3(DatalakeOptions options) {
+    org.apache.beam.sdk.io.aws2.options.AwsOptions aws =
+        options.as(org.apache.beam.sdk.io.aws2.options.AwsOptions.class);
+    return new IcebergS3FileIO(
+        aws.getEndpoint() == null ? null : aws.getEndpoint().toString(),
+        aws.getAwsRegion() == null ? null : aws.getAwsRegion().id());
   }
 
   /** The plan with the run id settled (a batch's input digest). */

@@ -5,6 +5,7 @@ import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.IcebergStreamingCommits;
 import io.datalake.transforms.lake.iceberg.WriteIcebergTables;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
@@ -49,6 +50,9 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   /** No monthly snapshots unless told otherwise. */
   public static final boolean DEFAULT_SNAPSHOTS = false;
 
+  /** Seconds between a stream's commits to the Iceberg tables. */
+  public static final int DEFAULT_ICEBERG_COMMIT_INTERVAL_SECONDS = 60;
+
   /** The lake branch ({@link WriteLakeTables#withBranch}) of the snapshot rows' files. */
   public static final String SNAPSHOT_BRANCH = "snapshot";
 
@@ -76,12 +80,6 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   @Override
   public PCollectionTuple expand(PCollection<SourceRecord> records) {
     Settings s = settings;
-    if (s.iceberg != null && s.window != null) {
-      // Exactly-once commits at checkpoints are not built yet: refuse rather than commit per pane.
-      throw new IllegalArgumentException(
-          "--lakeFormat=iceberg is for batch runs (--source=files) in this version; a streaming"
-              + " run writes the Parquet lake");
-    }
     PCollectionTuple parsed =
         records.apply("ParseTypeAndEncrypt", s.parse.withProgressEvery(s.progressSeconds));
     PCollection<LakeRow> rows = parsed.get(ParseRecords.ROWS);
@@ -151,7 +149,9 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             .withCompression(s.compression)
             .withKinds(s.kinds)
             .withDeadLetterKeyset(s.keyset);
-    return branch == null ? iceberg : iceberg.withBranch(branch);
+    iceberg = branch == null ? iceberg : iceberg.withBranch(branch);
+    // A stream commits every interval, exactly once at Flink checkpoints; a batch once at its end.
+    return s.window == null ? iceberg : iceberg.withStreamingCommits(s.icebergCommitInterval);
   }
 
   /** The roll-up of a batch over its own range of months, or of a stream as months end. */
@@ -180,12 +180,12 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
                 "EventTimeWindows",
                 EventTimeWindowing.of(settings.window)
                     .withAllowedLateness(settings.allowedLateness))
-            .apply("WriteLake", settings.lake);
+            .apply("WriteLake", lakeWriter(null));
     PCollection<DeadLetter> late =
         routed
             .get(RouteLateRows.TOO_LATE)
             .apply("LateRowPanes", LateRowPanes.of(settings.window))
-            .apply("WriteLateRows", settings.lake.withBranch("late"));
+            .apply("WriteLateRows", lakeWriter("late"));
     return PCollectionList.of(panes("LakeDeadLetterPanes", onTime))
         .and(panes("LateLakeDeadLetterPanes", late));
   }
@@ -301,11 +301,17 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
 
   /**
    * Writes the lake as Iceberg tables of {@code catalog} ({@link WriteIcebergTables}, prepared
-   * before the run) instead of Parquet folders; null (the default): Parquet. Batch only in this
-   * version: a streaming graph refuses it.
+   * before the run) instead of Parquet folders; null (the default): Parquet. A streaming graph
+   * commits every {@link #withIcebergCommitInterval} ({@link IcebergStreamingCommits}).
    */
   public DatalakeGraph withIcebergLake(IcebergCatalogConfig catalog) {
     return with(s -> s.iceberg = catalog);
+  }
+
+  /** How often a streaming graph commits to the Iceberg tables (at most; Flink: at checkpoints). */
+  public DatalakeGraph withIcebergCommitInterval(Duration value) {
+    Objects.requireNonNull(value, "value");
+    return with(s -> s.icebergCommitInterval = value);
   }
 
   /** See {@link WriteLakeTables#withShardsPerPartition}. */
@@ -353,6 +359,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private boolean snapshots = DEFAULT_SNAPSHOTS;
     private PiiKeyset keyset;
     private IcebergCatalogConfig iceberg;
+    private Duration icebergCommitInterval =
+        Duration.standardSeconds(DEFAULT_ICEBERG_COMMIT_INTERVAL_SECONDS);
     private boolean hourly = WriteLakeTables.DEFAULT_HOURLY_PARTITIONS;
     private String compression = WriteLakeTables.DEFAULT_COMPRESSION;
 

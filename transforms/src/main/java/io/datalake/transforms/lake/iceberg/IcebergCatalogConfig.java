@@ -31,9 +31,15 @@ import org.apache.iceberg.catalog.TableIdentifier;
  * @param credentialsFile properties file with {@code user=} and {@code password=}; null: the
  *     environment's ICEBERG_CATALOG_USER / ICEBERG_CATALOG_PASSWORD, else none
  * @param namespace the namespace of the lake tables
+ * @param s3 how to reach an {@code s3://} warehouse (S3FileIO); null for a local folder
  */
 public record IcebergCatalogConfig(
-    String type, String warehouse, String uri, String credentialsFile, String namespace)
+    String type,
+    String warehouse,
+    String uri,
+    String credentialsFile,
+    String namespace,
+    IcebergS3FileIO s3)
     implements Serializable {
   /** The catalog's name in Iceberg (the JDBC catalog's rows carry it). */
   public static final String CATALOG_NAME = "datalake";
@@ -51,13 +57,10 @@ public record IcebergCatalogConfig(
     }
     warehouse = absolute(warehouse);
     if (warehouse.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-      // Neither Iceberg's S3FileIO (iceberg-aws) nor Hadoop's s3a is on the classpath yet: fail
-      // here, before the run, rather than on the first table.
-      throw new IllegalArgumentException(
-          "the Iceberg warehouse must be a local folder in this version, got "
-              + warehouse.substring(0, warehouse.indexOf("://") + 3)
-              + "...: set --icebergWarehouse to a folder (the lake itself and the dead letters may"
-              + " stay on S3)");
+      checkS3(type, warehouse);
+      s3 = s3 == null ? new IcebergS3FileIO(null, null) : s3;
+    } else {
+      s3 = null;
     }
     if (type.equals("jdbc")) {
       if (uri == null || uri.isBlank() || !uri.startsWith("jdbc:")) {
@@ -84,6 +87,35 @@ public record IcebergCatalogConfig(
     }
   }
 
+  /** Without S3 settings (a local warehouse, or S3 with the SDK's defaults). */
+  public IcebergCatalogConfig(
+      String type, String warehouse, String uri, String credentialsFile, String namespace) {
+    this(type, warehouse, uri, credentialsFile, namespace, null);
+  }
+
+  /**
+   * Fails before the run, not on the first table: only {@code s3://} is served (S3FileIO), and only
+   * by the jdbc catalog (the hadoop catalog commits by renaming a file, which S3 cannot do
+   * atomically, and needs Hadoop's own S3 file system).
+   */
+  private static void checkS3(String type, String warehouse) {
+    String scheme = warehouse.substring(0, warehouse.indexOf("://") + 3);
+    if (!scheme.equals("s3://")) {
+      throw new IllegalArgumentException(
+          "the Iceberg warehouse is a local folder or s3://BUCKET/PREFIX, got " + scheme + "...");
+    }
+    if (!type.equals("jdbc")) {
+      throw new IllegalArgumentException(
+          "an Iceberg warehouse on s3:// needs --icebergCatalog=jdbc (with --icebergCatalogUri):"
+              + " the hadoop catalog commits by an atomic rename, which S3 does not have");
+    }
+  }
+
+  /** The same catalog, its {@code s3://} warehouse reached with these settings. */
+  public IcebergCatalogConfig withS3(IcebergS3FileIO value) {
+    return new IcebergCatalogConfig(type, warehouse, uri, credentialsFile, namespace, value);
+  }
+
   /** A Hadoop catalog on {@code warehouse}, namespace {@value #DEFAULT_NAMESPACE}. */
   public static IcebergCatalogConfig hadoop(String warehouse) {
     return new IcebergCatalogConfig("hadoop", warehouse, null, null, DEFAULT_NAMESPACE);
@@ -99,6 +131,9 @@ public record IcebergCatalogConfig(
     Map<String, String> properties = new HashMap<>();
     properties.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
     properties.put(CatalogUtil.ICEBERG_CATALOG_TYPE, type);
+    if (s3 != null) {
+      properties.putAll(s3.catalogProperties());
+    }
     if (type.equals("jdbc")) {
       properties.put(CatalogProperties.URI, uri);
       // The catalog's own tables get created on first use (SQLite file, PostgreSQL database).

@@ -60,8 +60,8 @@ import org.apache.iceberg.types.TypeUtil;
  * data/<partition>/}: a retried bundle writes new files, and only those the commit names become
  * part of the table. The commit is idempotent (see {@link CommitTableFn}).
  *
- * <p>Batch only in this version; the committer is keyed by table and writer and marked
- * {@code @RequiresStableInput}, the shape a streaming committer at checkpoints needs.
+ * <p>In a stream ({@link #withStreamingCommits}) the files of each window and pane are committed
+ * every interval instead, exactly once at Flink checkpoints ({@link IcebergStreamingCommits}).
  */
 public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   /** The writer name of the main rows, in file names and snapshot summaries. */
@@ -75,8 +75,11 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   private final PiiKeyset keyset;
   private final RecordKinds kinds;
 
+  /** Null: batch, one commit per table at the end; else streaming commits at this interval. */
+  private final org.joda.time.Duration commitInterval;
+
   /** Set: the commit replaces this month's snapshot rows ({@link IcebergSnapshotOverwrite}). */
-  private java.time.YearMonth snapshotMonth;
+  private final java.time.YearMonth snapshotMonth;
 
   /** Writes into the tables of {@code catalog}, as run {@code runId}. */
   public static WriteIcebergTables to(IcebergCatalogConfig catalog, String runId) {
@@ -87,7 +90,9 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         WriteLakeTables.DEFAULT_COMPRESSION,
         MAIN_WRITER,
         null,
-        RecordKinds.builtIn());
+        RecordKinds.builtIn(),
+        null,
+        null);
   }
 
   private WriteIcebergTables(
@@ -97,7 +102,9 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
       String compression,
       String writer,
       PiiKeyset keyset,
-      RecordKinds kinds) {
+      RecordKinds kinds,
+      org.joda.time.Duration commitInterval,
+      java.time.YearMonth snapshotMonth) {
     this.catalog = catalog;
     this.runId = runId;
     this.hourly = hourly;
@@ -105,17 +112,28 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
     this.writer = writer;
     this.keyset = keyset;
     this.kinds = kinds;
+    this.commitInterval = commitInterval;
+    this.snapshotMonth = snapshotMonth;
   }
 
   /** Partitions by hour of the event time instead of by day. */
   public WriteIcebergTables withHourlyPartitions(boolean value) {
-    return new WriteIcebergTables(catalog, runId, value, compression, writer, keyset, kinds);
+    return new WriteIcebergTables(
+        catalog, runId, value, compression, writer, keyset, kinds, commitInterval, snapshotMonth);
   }
 
   /** The Parquet codec of the data files (the tables' own property unless set). */
   public WriteIcebergTables withCompression(String value) {
     return new WriteIcebergTables(
-        catalog, runId, hourly, Objects.requireNonNull(value), writer, keyset, kinds);
+        catalog,
+        runId,
+        hourly,
+        Objects.requireNonNull(value),
+        writer,
+        keyset,
+        kinds,
+        commitInterval,
+        snapshotMonth);
   }
 
   /**
@@ -124,30 +142,56 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    */
   public WriteIcebergTables withBranch(String name) {
     WriteLakeTables.checkBranch(name);
-    return new WriteIcebergTables(catalog, runId, hourly, compression, name, keyset, kinds);
+    return new WriteIcebergTables(
+        catalog, runId, hourly, compression, name, keyset, kinds, commitInterval, snapshotMonth);
   }
 
   /** Encrypts the records of this sink's dead letters, as {@link WriteLakeTables} does. */
   public WriteIcebergTables withDeadLetterKeyset(PiiKeyset value) {
-    return new WriteIcebergTables(catalog, runId, hourly, compression, writer, value, kinds);
+    return new WriteIcebergTables(
+        catalog, runId, hourly, compression, writer, value, kinds, commitInterval, snapshotMonth);
   }
 
   /** Writes the tables of these kinds; the built-in ones unless set. */
   public WriteIcebergTables withKinds(RecordKinds value) {
     return new WriteIcebergTables(
-        catalog, runId, hourly, compression, writer, keyset, Objects.requireNonNull(value));
+        catalog,
+        runId,
+        hourly,
+        compression,
+        writer,
+        keyset,
+        Objects.requireNonNull(value),
+        commitInterval,
+        snapshotMonth);
+  }
+
+  /**
+   * Streaming: commits the written files every {@code interval}, exactly once at Flink checkpoints
+   * ({@link IcebergStreamingCommits}), instead of once per table at the end of a batch.
+   */
+  public WriteIcebergTables withStreamingCommits(org.joda.time.Duration interval) {
+    IcebergStreamingCommits.every(interval, catalog, runId, writer); // checks the interval
+    return new WriteIcebergTables(
+        catalog, runId, hourly, compression, writer, keyset, kinds, interval, snapshotMonth);
   }
 
   /**
    * Commits by replacing {@code month}'s snapshot rows, whichever run wrote them ({@link
    * IcebergSnapshotOverwrite}), instead of appending: for {@code ./datalake snapshot}, which
-   * computes the month from the whole lake.
+   * computes the month from the whole lake. Batch only.
    */
   public WriteIcebergTables withSnapshotMonthOverwrite(java.time.YearMonth month) {
-    WriteIcebergTables copy =
-        new WriteIcebergTables(catalog, runId, hourly, compression, writer, keyset, kinds);
-    copy.snapshotMonth = Objects.requireNonNull(month, "month");
-    return copy;
+    return new WriteIcebergTables(
+        catalog,
+        runId,
+        hourly,
+        compression,
+        writer,
+        keyset,
+        kinds,
+        commitInterval,
+        Objects.requireNonNull(month, "month"));
   }
 
   /** The prefix of the data files of run {@code runId}'s writer {@code writer}. */
@@ -159,18 +203,26 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
     PCollectionTuple encoded = rows.apply("EncodeRows", WriteLakeTables.encodeRows(keyset, kinds));
     LakeRow.Coder rowCoder = LakeRow.Coder.of(kinds);
-    encoded
-        .get(WriteLakeTables.ENCODED)
-        .setCoder(rowCoder)
-        .apply("KeyByPartition", ParDo.of(new KeyByPartitionFn(kinds, hourly)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
-        .apply("GroupByPartition", GroupByKey.create())
-        .apply(
-            "WriteDataFiles",
-            ParDo.of(new WriteDataFilesFn(catalog, runId, writer, compression, kinds)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), new CommittableFile.Coder()))
-        .apply("GroupFilesByTable", GroupByKey.create())
-        .apply("CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer, snapshotMonth)));
+    PCollection<KV<String, CommittableFile>> files =
+        encoded
+            .get(WriteLakeTables.ENCODED)
+            .setCoder(rowCoder)
+            .apply("KeyByPartition", ParDo.of(new KeyByPartitionFn(kinds, hourly)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
+            .apply("GroupByPartition", GroupByKey.create())
+            .apply(
+                "WriteDataFiles",
+                ParDo.of(new WriteDataFilesFn(catalog, runId, writer, compression, kinds)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), new CommittableFile.Coder()));
+    if (commitInterval != null) {
+      files.apply(
+          "CommitAtCheckpoints",
+          IcebergStreamingCommits.every(commitInterval, catalog, runId, writer));
+    } else {
+      files
+          .apply("GroupFilesByTable", GroupByKey.create())
+          .apply("CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer, snapshotMonth)));
+    }
     return encoded.get(WriteLakeTables.REJECTED);
   }
 
@@ -184,7 +236,10 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         .add(DisplayData.item("runId", runId).withLabel("Run id"))
         .add(DisplayData.item("hourlyPartitions", hourly).withLabel("Hourly partitions"))
         .add(DisplayData.item("compression", compression).withLabel("Parquet compression"))
-        .add(DisplayData.item("writer", writer).withLabel("Writer"));
+        .add(DisplayData.item("writer", writer).withLabel("Writer"))
+        .addIfNotNull(
+            DisplayData.item("commitInterval", commitInterval)
+                .withLabel("Streaming commit interval"));
   }
 
   /** A data file a worker wrote, for the commit of its table. */
@@ -344,27 +399,21 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    * after every writer is done. {@code @RequiresStableInput}: a runner that retries this step gives
    * it the same files again, which the commit recognises.
    */
-  static class CommitTableFn extends DoFn<KV<String, Iterable<CommittableFile>>, Void> {
-    private final IcebergCatalogConfig config;
+  static class CommitTableFn extends CatalogDoFn<KV<String, Iterable<CommittableFile>>, Void> {
     private final String runId;
     private final String writer;
+
     private final java.time.YearMonth snapshotMonth;
-    private transient Catalog catalog;
 
     CommitTableFn(
         IcebergCatalogConfig config,
         String runId,
         String writer,
         java.time.YearMonth snapshotMonth) {
-      this.config = config;
+      super(config);
       this.runId = runId;
       this.writer = writer;
       this.snapshotMonth = snapshotMonth;
-    }
-
-    @Setup
-    public void setup() {
-      catalog = config.catalog();
     }
 
     @RequiresStableInput
@@ -379,13 +428,6 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         IcebergCommits.commit(table, runId, writer, dataFiles);
       } else {
         IcebergSnapshotOverwrite.commit(table, snapshotMonth, runId, writer, dataFiles);
-      }
-    }
-
-    @Teardown
-    public void teardown() {
-      if (catalog != null) {
-        IcebergCatalogConfig.close(catalog);
       }
     }
   }

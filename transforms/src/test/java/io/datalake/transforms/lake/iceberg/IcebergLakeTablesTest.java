@@ -65,11 +65,26 @@ public class IcebergLakeTablesTest {
   }
 
   @Test
-  public void anS3WarehouseIsRefusedBeforeTheRun() {
+  public void anS3WarehouseNeedsTheJdbcCatalogAndOtherSchemesAreRefusedBeforeTheRun() {
     IllegalArgumentException refused =
         assertThrows(
             IllegalArgumentException.class, () -> IcebergCatalogConfig.hadoop("s3://bucket/lake"));
-    assertThat(refused.getMessage(), containsString("must be a local folder in this version"));
+    assertThat(refused.getMessage(), containsString("needs --icebergCatalog=jdbc"));
+    IllegalArgumentException gcs =
+        assertThrows(
+            IllegalArgumentException.class, () -> IcebergCatalogConfig.hadoop("gs://bucket/lake"));
+    assertThat(gcs.getMessage(), containsString("s3://BUCKET/PREFIX"));
+    IcebergCatalogConfig s3 =
+        new IcebergCatalogConfig("jdbc", "s3://bucket/lake/", "jdbc:sqlite:/tmp/c.db", null, null)
+            .withS3(new IcebergS3FileIO("http://127.0.0.1:9090", "us-east-1"));
+    assertThat(s3.warehouse(), is("s3://bucket/lake"));
+    assertThat(
+        s3.s3().catalogProperties().get("io-impl"), is("org.apache.iceberg.aws.s3.S3FileIO"));
+    assertThat(s3.s3().catalogProperties().get("s3.path-style-access"), is("true"));
+    assertThat(
+        "a local warehouse has no S3 settings",
+        IcebergCatalogConfig.hadoop("/tmp/wh").withS3(new IcebergS3FileIO("http://x", "r")).s3(),
+        is((IcebergS3FileIO) null));
   }
 
   @Test

@@ -69,7 +69,7 @@ public class WriteIcebergTablesTest {
     pipeline.run().waitUntilFinish();
   }
 
-  private static List<String> ids(Table table) throws Exception {
+  static List<String> ids(Table table) throws Exception {
     List<String> ids = new ArrayList<>();
     try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
       for (Record r : rows) {
