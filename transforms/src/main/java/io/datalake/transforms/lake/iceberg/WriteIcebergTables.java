@@ -221,7 +221,8 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
     } else {
       files
           .apply("GroupFilesByTable", GroupByKey.create())
-          .apply("CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer, snapshotMonth)));
+          .apply(
+              "CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer, snapshotMonth)));
     }
     return encoded.get(WriteLakeTables.REJECTED);
   }
