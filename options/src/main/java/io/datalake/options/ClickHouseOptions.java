@@ -32,7 +32,9 @@ public interface ClickHouseOptions extends PipelineOptions {
 
   void setClickhouseCredentialsFile(String value);
 
-  @Description("Rows per ClickHouse insert at most (rows are batched across bundles up to this).")
+  @Description(
+      "Rows per ClickHouse insert at most (streaming: rows are batched across bundles up to this;"
+          + " batch: each bundle's rows are inserted in groups of this many).")
   @Default.Integer(5000)
   Integer getClickhouseBatchRows();
 
@@ -41,7 +43,8 @@ public interface ClickHouseOptions extends PipelineOptions {
   @Description(
       "Memory one insert's rows may take at most, in MiB (estimated from their values): a batch is"
           + " inserted at --clickhouseBatchRows or at this size, whichever comes first. Large rows (a"
-          + " VTEX order is ~14 KB) would otherwise hold hundreds of MB per table.")
+          + " VTEX order is ~14 KB) would otherwise hold hundreds of MB per table. Streaming only: a"
+          + " batch inserts groups of --clickhouseBatchRows of each bundle.")
   @Default.Integer(32)
   Integer getClickhouseBatchMegabytes();
 
