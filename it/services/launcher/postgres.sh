@@ -25,8 +25,10 @@ postgres_install() {
 postgres_admin_file() { echo "${SVC_DIR[postgres]}/admin.credentials"; }
 
 # The server refuses to run as root: it runs as Debian's `postgres` user, which owns its folder.
-# That user must pass through $DATALAKE_HOME (700 otherwise): it gets search (x) on it, not read;
-# every other service's folder stays ours only.
+# That user must pass through $DATALAKE_HOME (700 otherwise): it gets search (x) on it, not read,
+# and keeps it (private_home in ./datalake leaves x while this folder exists: the server opens its
+# files by absolute paths, and lost them at its first checkpoint when x was taken away); every other
+# service's folder stays ours only.
 postgres_as_user() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
 
 postgres_configure() {
