@@ -248,7 +248,7 @@ public class WarehouseIT {
     query(
         "CREATE TABLE {db}.journey_events (id String, org_id String, created_at DateTime, _version UInt64)"
             + " ENGINE = ReplacingMergeTree(_version) ORDER BY (org_id, id)");
-    // dead_letters as made before it had a table column.
+    // dead_letters as made before it had its table and org_id columns.
     query(
         "CREATE TABLE {db}.dead_letters (kind String, step String, error String, source String,"
             + " encrypted_record Nullable(String), _version UInt64, _load_id String)"
@@ -261,7 +261,7 @@ public class WarehouseIT {
                 + database
                 + "' AND table = 'dead_letters'"),
         equalTo(
-            "['kind','step','error','source','encrypted_record','table','_version','_load_id',"
+            "['kind','step','error','source','encrypted_record','table','org_id','_version','_load_id',"
                 + "'_inserted_at']"));
     assertThat(
         query(
