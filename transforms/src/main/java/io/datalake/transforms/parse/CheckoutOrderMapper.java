@@ -7,7 +7,6 @@ import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A VTEX order, raw (values as strings, nested parts as stringified JSON) or typed, to a {@code
@@ -22,11 +21,6 @@ public final class CheckoutOrderMapper implements RecordMapper {
   public CheckoutOrderMapper(LakeTable orders, LakeTable items) {
     this.orders = orders;
     this.items = items;
-  }
-
-  @Override
-  public @Nullable String tenantOf(ObjectNode order) {
-    return Fields.tenantOrNull(order, "hostname");
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * An EntityOperation event envelope to an {@code entity_operations} row. The tenant is {@code
@@ -40,15 +39,6 @@ public final class EntityOperationMapper implements RecordMapper {
 
   public EntityOperationMapper(LakeTable table) {
     this.table = table;
-  }
-
-  @Override
-  public @Nullable String tenantOf(ObjectNode envelope) {
-    try {
-      return Fields.tenantOrNull(Fields.object(envelope, "detail", "detail", 2), "org");
-    } catch (RecordRejectedException unreadableDetail) {
-      return null;
-    }
   }
 
   @Override

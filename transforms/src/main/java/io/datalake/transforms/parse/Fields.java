@@ -52,10 +52,19 @@ final class Fields {
     return TenantId.parse(value.asText(), path);
   }
 
-  /** The tenant {@link #requiredTenant} reads, or null where it would refuse the record. */
-  static @Nullable String tenantOrNull(@Nullable JsonNode parent, String key) {
+  /**
+   * The tenant at {@code path} (a kind's {@code tenantField}, dotted, through objects given as such
+   * or as stringified JSON) as {@link #requiredTenant} reads it, or null where it would refuse the
+   * record: for the dead letter of a record refused after or beside its tenant.
+   */
+  static @Nullable String tenantAt(ObjectNode record, String path) {
     try {
-      return requiredTenant(parent, key, key);
+      String[] keys = path.split("\\.", -1);
+      JsonNode parent = record;
+      for (int i = 0; i < keys.length - 1 && parent != null; i++) {
+        parent = object(parent, keys[i], keys[i], i + 2);
+      }
+      return requiredTenant(parent, keys[keys.length - 1], path);
     } catch (RecordRejectedException e) {
       return null;
     }

@@ -6,7 +6,6 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.List;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Flat records, one row each in their kind's primary table (journey and portal sessions and
@@ -33,10 +32,5 @@ public final class FlatRecordMapper implements RecordMapper {
     Instant time = Fields.requiredTime(record, eventTimeField, eventTimeField);
     record.put(table.tenantColumn(), org);
     return new MappedRecord(org, time, List.of(new MappedRecord.TableRow(table, record)));
-  }
-
-  @Override
-  public @Nullable String tenantOf(ObjectNode record) {
-    return Fields.tenantOrNull(record, tenantField);
   }
 }

@@ -115,7 +115,7 @@ public final class RecordParser {
     try {
       return mapper.map(record);
     } catch (RecordRejectedException e) {
-      throw e.ofTenant(mapper.tenantOf(record));
+      throw e.ofTenant(Fields.tenantAt(record, kind.tenantField()));
     }
   }
 }

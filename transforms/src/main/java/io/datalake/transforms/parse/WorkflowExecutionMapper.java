@@ -7,7 +7,6 @@ import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A workflow execution snapshot (v2 shape) normalised into five tables: the execution, its phases,
@@ -32,11 +31,6 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     this.tasks = tasks;
     this.contexts = contexts;
     this.cancellations = cancellations;
-  }
-
-  @Override
-  public @Nullable String tenantOf(ObjectNode execution) {
-    return Fields.tenantOrNull(execution, "org_id");
   }
 
   @Override
