@@ -40,7 +40,7 @@ import org.junit.rules.TemporaryFolder;
  * February's and March's are due at once and April's a few minutes after the start, well after the
  * kill, and May's never during the test.
  */
-public class SnapshotRecoveryIT {
+public class SnapshotRecoveryChaosIT {
   /** How long after the test's start April 2024's snapshots are due. */
   private static final int APRIL_DUE_AFTER_SECONDS = 300;
 
