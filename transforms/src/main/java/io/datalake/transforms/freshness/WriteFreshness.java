@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.LakeRow;
-import io.datalake.transforms.schema.AvroSchemas;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Objects;
@@ -78,9 +77,8 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
     static final Figures NONE = new Figures(0, 0, Long.MAX_VALUE, Long.MIN_VALUE);
 
     static Figures of(LakeRow row) {
-      Object late = row.record().get(AvroSchemas.LATE);
       long micros = row.eventTimeMicros();
-      return new Figures(1, Boolean.TRUE.equals(late) ? 1 : 0, micros, micros);
+      return new Figures(1, row.late() ? 1 : 0, micros, micros);
     }
 
     static Figures sum(Iterable<Figures> all) {

@@ -1,6 +1,7 @@
 package io.datalake.transforms.model;
 
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.schema.AvroSchemas;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
@@ -96,6 +98,26 @@ public final class LakeRow {
   public GenericRecord detachedRecord() {
     GenericRecord r = record;
     return r != null ? r : Coder.decodeRecord(table, schema, avro);
+  }
+
+  /**
+   * Whether the row arrived after its window's allowed lateness ({@link AvroSchemas#LATE}), read
+   * without decoding an encoded row: {@code late} is the last field of every lake schema, a
+   * boolean, and Avro binary writes a boolean as one byte, so it is the encoding's last byte.
+   * Readers that need only this (the freshness figures) then leave a 14 KB order undecoded.
+   */
+  public boolean late() {
+    GenericRecord r = record;
+    if (r != null || !lateIsLastField(schema)) {
+      return Boolean.TRUE.equals(record().get(AvroSchemas.LATE));
+    }
+    return avro[avro.length - 1] == 1;
+  }
+
+  private static boolean lateIsLastField(Schema schema) {
+    List<Schema.Field> fields = schema.getFields();
+    Schema.Field last = fields.get(fields.size() - 1);
+    return last.name().equals(AvroSchemas.LATE) && last.schema().getType() == Schema.Type.BOOLEAN;
   }
 
   /** This row holding only its Avro binary (itself when it already does). */

@@ -169,10 +169,7 @@ public final class WarehouseTables {
 
   private static WarehouseColumn lateColumn() {
     return new WarehouseColumn(
-        AvroSchemas.LATE,
-        "UInt8",
-        ColumnType.UINT8,
-        row -> (short) (Boolean.TRUE.equals(row.record().get(AvroSchemas.LATE)) ? 1 : 0));
+        AvroSchemas.LATE, "UInt8", ColumnType.UINT8, row -> (short) (row.late() ? 1 : 0));
   }
 
   /** The load id is filled in by the writer; here it is a placeholder column. */

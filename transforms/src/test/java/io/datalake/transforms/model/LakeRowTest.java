@@ -1,0 +1,41 @@
+package io.datalake.transforms.model;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.schema.AvroSchemas;
+import io.datalake.transforms.schema.LakeTable;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.Test;
+
+/** A row read back from its coder answers as the row it was. */
+public class LakeRowTest {
+  private static LakeRow row(LakeTable table, boolean late) {
+    GenericRecord record = new GenericData.Record(table.avroSchema());
+    record.put(AvroSchemas.LATE, late);
+    return new LakeRow(table.name(), "org-1", 1_700_000_000_000_000L, record);
+  }
+
+  @Test
+  public void theLateFlagOfAnEncodedRowIsReadWithoutDecodingItAndEqualsTheRecords()
+      throws Exception {
+    for (LakeTable table : RecordKinds.builtIn().tables()) {
+      for (boolean late : new boolean[] {false, true}) {
+        LakeRow original = row(table, late);
+        LakeRow decoded =
+            CoderUtils.decodeFromByteArray(
+                LakeRow.Coder.of(), CoderUtils.encodeToByteArray(LakeRow.Coder.of(), original));
+        assertThat(table.name() + " as an object", original.late(), equalTo(late));
+        assertThat(table.name() + " encoded", original.encoded().late(), equalTo(late));
+        assertThat(table.name() + " read back", decoded.late(), equalTo(late));
+        assertThat(
+            table.name() + " decoded record",
+            decoded.record().get(AvroSchemas.LATE),
+            equalTo((Object) late));
+      }
+    }
+  }
+}
