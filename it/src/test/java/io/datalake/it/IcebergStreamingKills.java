@@ -10,6 +10,9 @@ import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
 import io.datalake.transforms.lake.iceberg.IcebergStreamingCommits;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,16 +57,38 @@ final class IcebergStreamingKills {
       long seed = System.nanoTime();
       Random random = new Random(seed);
       List<Integer> delays = new ArrayList<>();
+      int afterACommit = 0;
       for (int kill = 1; kill <= kills; kill++) {
         run.publish(PER_KIND);
-        // From the JVM's start-up to well into writing, checkpointing and committing.
-        int delay = 3 + random.nextInt(15);
+        // Killed at a random moment of the stream, not of the JVM's start-up: on a loaded machine a
+        // restarted job takes longer than the delays below to log its first line, and a kill then
+        // tests nothing. The first completed checkpoint of this start (after its restore) is the
+        // mark; then 0-11 s, across a few checkpoint-and-commit rounds of 3 s.
+        Path log = run.currentLog();
+        run.await(
+            "start " + kill + " of the job checkpoints (restored)",
+            300,
+            () -> logContains(log, "Completed checkpoint"));
+        int delay = random.nextInt(12);
         delays.add(delay);
         Thread.sleep(delay * 1000L);
+        if (logContains(log, "datalake: committed")) {
+          afterACommit++;
+        }
         assertThat("killed by SIGKILL", run.kill(job), equalTo(128 + 9));
         job = run.start();
       }
-      Faults.log(name + ": killed after " + delays + " s (seed " + seed + ")");
+      Faults.log(
+          name
+              + ": killed "
+              + delays
+              + " s after each start's first checkpoint (seed "
+              + seed
+              + "); "
+              + afterACommit
+              + " of "
+              + kills
+              + " kills came after that start had committed");
       run.publish(PER_KIND);
       run.await(
           "after " + kills + " SIGKILLs with --resume: every id in the Iceberg tables",
@@ -180,5 +205,14 @@ final class IcebergStreamingKills {
       throw new AssertionError("not exactly once in the Iceberg lake: " + problems + "\n" + report);
     }
     return report.toString();
+  }
+
+  private static boolean logContains(Path log, String text) {
+    try {
+      return Files.exists(log)
+          && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false; // being written: again
+    }
   }
 }
