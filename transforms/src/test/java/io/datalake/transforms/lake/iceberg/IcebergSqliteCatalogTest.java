@@ -2,8 +2,14 @@ package io.datalake.transforms.lake.iceberg;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
 
 import io.datalake.transforms.kinds.RecordKinds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.junit.Rule;
@@ -65,6 +71,46 @@ public class IcebergSqliteCatalogTest {
     } finally {
       IcebergCatalogConfig.close(second);
       IcebergCatalogConfig.close(first);
+    }
+  }
+
+  /** The DirectRunner's committers: one client per table, committing at the same time. */
+  @Test
+  public void clientsCommittingDifferentTablesAtOnceAllSucceed() throws Exception {
+    IcebergCatalogConfig config = sqlite();
+    IcebergLakeTables.prepare(config, RecordKinds.builtIn(), false, "ZSTD");
+    List<String> tables =
+        List.of("journey_events", "journey_sessions", "portal_events", "portal_sessions");
+    ExecutorService pool = Executors.newFixedThreadPool(tables.size());
+    try {
+      List<Future<Integer>> done = new ArrayList<>();
+      for (String name : tables) {
+        done.add(
+            pool.submit(
+                () -> {
+                  Catalog client = config.catalog();
+                  try {
+                    Table table = client.loadTable(config.id(name));
+                    for (int i = 0; i < 3; i++) {
+                      table
+                          .newAppend()
+                          .appendFile(
+                              IcebergTestTables.write(
+                                  table, "t" + i, List.of(IcebergTestTables.row(table))))
+                          .commit();
+                    }
+                    table.refresh();
+                    return IcebergTestTables.snapshots(table);
+                  } finally {
+                    IcebergCatalogConfig.close(client);
+                  }
+                }));
+      }
+      for (Future<Integer> f : done) {
+        assertThat(f.get(), is(3));
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 }
