@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.io.CloseableIterable;
 
 /**
  * What the ITs of the Iceberg lake's catalogs and storages check the same way: the bundled samples
@@ -73,5 +76,14 @@ final class IcebergLakeChecks {
     } finally {
       IcebergCatalogConfig.close(catalog);
     }
+  }
+
+  /** The locations of the current snapshot's data files, as its metadata names them. */
+  static List<String> liveFiles(Table table) throws Exception {
+    List<String> files = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      tasks.forEach(task -> files.add(task.file().location()));
+    }
+    return files;
   }
 }

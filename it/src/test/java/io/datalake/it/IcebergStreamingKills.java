@@ -7,9 +7,13 @@ import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
+import io.datalake.transforms.lake.iceberg.IcebergCommits;
 import io.datalake.transforms.lake.iceberg.IcebergStreamingCommits;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.LakeTables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,12 +24,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.parquet.Parquet;
 
 /**
  * The streaming fault case of the Iceberg lake ({@code --lakeFormat=iceberg}): a {@link FaultRun}
@@ -54,16 +61,38 @@ final class IcebergStreamingKills {
       long seed = System.nanoTime();
       Random random = new Random(seed);
       List<Integer> delays = new ArrayList<>();
+      int afterACommit = 0;
       for (int kill = 1; kill <= kills; kill++) {
         run.publish(PER_KIND);
-        // From the JVM's start-up to well into writing, checkpointing and committing.
-        int delay = 3 + random.nextInt(15);
+        // Killed at a random moment of the stream, not of the JVM's start-up: on a loaded machine a
+        // restarted job takes longer than the delays below to log its first line, and a kill then
+        // tests nothing. The first completed checkpoint of this start (after its restore) is the
+        // mark; then 0-11 s, across a few checkpoint-and-commit rounds of 3 s.
+        Path log = run.currentLog();
+        run.await(
+            "start " + kill + " of the job checkpoints (restored)",
+            300,
+            () -> logContains(log, "Completed checkpoint"));
+        int delay = random.nextInt(12);
         delays.add(delay);
         Thread.sleep(delay * 1000L);
+        if (logContains(log, "datalake: committed")) {
+          afterACommit++;
+        }
         assertThat("killed by SIGKILL", run.kill(job), equalTo(128 + 9));
         job = run.start();
       }
-      Faults.log(name + ": killed after " + delays + " s (seed " + seed + ")");
+      Faults.log(
+          name
+              + ": killed "
+              + delays
+              + " s after each start's first checkpoint (seed "
+              + seed
+              + "); "
+              + afterACommit
+              + " of "
+              + kills
+              + " kills came after that start had committed");
       run.publish(PER_KIND);
       run.await(
           "after " + kills + " SIGKILLs with --resume: every id in the Iceberg tables",
@@ -148,6 +177,9 @@ final class IcebergStreamingKills {
       if (missing != 0 || twice != 0 || unknown != 0 || rows != published.size()) {
         problems.add(kind.name());
       }
+      if (twice != 0) {
+        report.append(whereTwice(config, kind, ids));
+      }
     }
     Catalog catalog = config.catalog();
     int snapshots = 0;
@@ -180,5 +212,73 @@ final class IcebergStreamingKills {
       throw new AssertionError("not exactly once in the Iceberg lake: " + problems + "\n" + report);
     }
     return report.toString();
+  }
+
+  private static boolean logContains(Path log, String text) {
+    try {
+      return Files.exists(log)
+          && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false; // being written: again
+    }
+  }
+
+  /**
+   * For an id found more than once: the data files that hold it, and the snapshot that added each
+   * (time, writer, files hash), so a failure says which commits overlapped.
+   */
+  private static String whereTwice(
+      IcebergCatalogConfig config, RecordKind kind, Map<String, Integer> ids) throws Exception {
+    PrimaryTables.Primary p = PrimaryTables.BY_KIND.get(kind);
+    Set<String> twice = new HashSet<>();
+    ids.forEach(
+        (id, n) -> {
+          if (n > 1 && twice.size() < 3) {
+            twice.add(id);
+          }
+        });
+    StringBuilder out = new StringBuilder();
+    Catalog catalog = config.catalog();
+    try {
+      Table table = catalog.loadTable(config.id(p.table()));
+      Map<String, String> addedBy = new HashMap<>();
+      for (Snapshot snapshot : table.snapshots()) {
+        for (DataFile file : snapshot.addedDataFiles(table.io())) {
+          addedBy.put(
+              file.location(),
+              "snapshot "
+                  + snapshot.snapshotId()
+                  + " at "
+                  + java.time.Instant.ofEpochMilli(snapshot.timestampMillis())
+                  + " "
+                  + snapshot.summary().get(IcebergCommits.WRITER)
+                  + " hash "
+                  + snapshot.summary().get(IcebergCommits.FILES_HASH));
+        }
+      }
+      try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+        for (FileScanTask task : tasks) {
+          String location = task.file().location();
+          try (CloseableIterable<Record> rows =
+              Parquet.read(table.io().newInputFile(location))
+                  .project(table.schema())
+                  .createReaderFunc(s -> GenericParquetReaders.buildReader(table.schema(), s))
+                  .build()) {
+            for (Record r : rows) {
+              String id = String.valueOf(r.getField(p.idColumn()));
+              if (twice.contains(id)) {
+                out.append(
+                    String.format(
+                        "    %s id %s in %s (%s)%n",
+                        kind.name(), id, location, addedBy.get(location)));
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      IcebergCatalogConfig.close(catalog);
+    }
+    return out.toString();
   }
 }

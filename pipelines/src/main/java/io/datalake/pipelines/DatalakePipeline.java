@@ -140,7 +140,8 @@ public final class DatalakePipeline {
             .withSnapshots(options.getSnapshots())
             .withIcebergLake(plan.iceberg())
             .withIcebergCommitInterval(
-                Duration.standardSeconds(options.getIcebergCommitIntervalSeconds()));
+                Duration.standardSeconds(options.getIcebergCommitIntervalSeconds()))
+            .withIcebergKeepSnapshotsDays(options.getIcebergKeepSnapshotsDays());
     if (streaming) {
       graph =
           graph.withEventTimeWindows(

@@ -151,7 +151,11 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             .withDeadLetterKeyset(s.keyset);
     iceberg = branch == null ? iceberg : iceberg.withBranch(branch);
     // A stream commits every interval, exactly once at Flink checkpoints; a batch once at its end.
-    return s.window == null ? iceberg : iceberg.withStreamingCommits(s.icebergCommitInterval);
+    return s.window == null
+        ? iceberg
+        : iceberg
+            .withStreamingCommits(s.icebergCommitInterval)
+            .withStreamingSnapshotExpiry(s.icebergKeepSnapshotsDays);
   }
 
   /** The roll-up of a batch over its own range of months, or of a stream as months end. */
@@ -314,6 +318,15 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     return with(s -> s.icebergCommitInterval = value);
   }
 
+  /**
+   * The days of Iceberg snapshots a streaming graph keeps: its committer expires older ones at most
+   * once an hour per table ({@code StreamingSnapshotExpiry}); -1 (the default) never. A batch graph
+   * leaves expiry to its runner (after the run).
+   */
+  public DatalakeGraph withIcebergKeepSnapshotsDays(int value) {
+    return with(s -> s.icebergKeepSnapshotsDays = value);
+  }
+
   /** See {@link WriteLakeTables#withShardsPerPartition}. */
   public DatalakeGraph withShardsPerPartition(int value) {
     return with(s -> s.lake = s.lake.withShardsPerPartition(value));
@@ -361,6 +374,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     private IcebergCatalogConfig iceberg;
     private Duration icebergCommitInterval =
         Duration.standardSeconds(DEFAULT_ICEBERG_COMMIT_INTERVAL_SECONDS);
+    private int icebergKeepSnapshotsDays = -1;
     private boolean hourly = WriteLakeTables.DEFAULT_HOURLY_PARTITIONS;
     private String compression = WriteLakeTables.DEFAULT_COMPRESSION;
 

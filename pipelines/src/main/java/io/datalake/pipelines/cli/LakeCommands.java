@@ -4,6 +4,7 @@ import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
 import io.datalake.transforms.lake.iceberg.IcebergCompaction;
 import io.datalake.transforms.lake.iceberg.IcebergLakeAdmin;
 import io.datalake.transforms.lake.iceberg.IcebergOrphanFiles;
+import io.datalake.transforms.lake.iceberg.IcebergS3FileIO;
 import io.datalake.transforms.lake.iceberg.IcebergSnapshotExpiry;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -80,6 +81,25 @@ final class LakeCommands extends Cli.Group {
         description = "The namespace (default: ${DEFAULT-VALUE}).")
     String namespace;
 
+    @Option(
+        names = "--endpoint",
+        paramLabel = "URL",
+        description =
+            "An S3-compatible store's URL for an s3:// warehouse (S3Proxy, MinIO), as the"
+                + " pipeline's --endpoint; path-style requests. Default: AWS itself.")
+    String endpoint;
+
+    @Option(
+        names = "--awsRegion",
+        paramLabel = "REGION",
+        description = "The S3 region, as the pipeline's --awsRegion; default: the SDK's chain.")
+    String awsRegion;
+
+    /**
+     * The catalog as the pipeline names it: an s3:// warehouse is reached through the same
+     * --endpoint and --awsRegion, its keys found the same way (the AWS SDK's default chain; the
+     * local S3Proxy's keys from the launcher's environment, as for ./datalake run).
+     */
     IcebergCatalogConfig config() {
       String root =
           warehouse != null && !warehouse.isBlank()
@@ -87,7 +107,11 @@ final class LakeCommands extends Cli.Group {
               : lake != null && !lake.isBlank()
                   ? lake
                   : Cli.projectDir().resolve(".datalake/demo-lake").toString();
-      return new IcebergCatalogConfig(catalog, root, uri, credentialsFile, namespace);
+      if (endpoint != null && !endpoint.isBlank()) {
+        RunCommand.localS3Credentials(List.of("--endpoint=" + endpoint));
+      }
+      return new IcebergCatalogConfig(catalog, root, uri, credentialsFile, namespace)
+          .withS3(new IcebergS3FileIO(endpoint, awsRegion));
     }
   }
 
@@ -326,11 +350,32 @@ final class LakeCommands extends Cli.Group {
                 + " job's files are not committed yet.")
     int olderThanHours;
 
+    @Option(
+        names = "--no-running-jobs",
+        description =
+            "Confirms that no job writes to these tables now: needed for --delete with"
+                + " --older-than-hours below "
+                + IcebergOrphanFiles.DEFAULT_OLDER_THAN_HOURS
+                + ".")
+    boolean noRunningJobs;
+
     @Override
     public Integer call() {
       if (olderThanHours < 0) {
         throw new ParameterException(
             spec.commandLine(), "--older-than-hours must be 0 or more, got " + olderThanHours);
+      }
+      if (delete
+          && olderThanHours < IcebergOrphanFiles.DEFAULT_OLDER_THAN_HOURS
+          && !noRunningJobs) {
+        // Iceberg's own remove_orphan_files refuses an interval under 24 hours the same way: a
+        // running job's files are unreferenced until its commit.
+        throw new ParameterException(
+            spec.commandLine(),
+            "--delete with --older-than-hours below "
+                + IcebergOrphanFiles.DEFAULT_OLDER_THAN_HOURS
+                + " deletes the files of any job still writing to these tables before it commits"
+                + " them; add --no-running-jobs if none is");
       }
       List<IcebergOrphanFiles.Orphan> orphans =
           IcebergOrphanFiles.find(

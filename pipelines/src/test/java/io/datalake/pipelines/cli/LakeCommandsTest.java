@@ -89,6 +89,15 @@ public class LakeCommandsTest {
         Cli.executeCapturing("lake", "compact", "journey_events", "--since", "yesterday", lake);
     assertThat(since.code(), is(2));
     assertThat(since.err(), containsString("--since is a day"));
+    // As Iceberg's remove_orphan_files: under 24 hours a running job's files would go too.
+    Cli.Outcome recent =
+        Cli.executeCapturing("lake", "orphans", "--delete", "--older-than-hours", "1", lake);
+    assertThat(recent.code(), is(2));
+    assertThat(recent.err(), containsString("--no-running-jobs"));
+    Cli.Outcome confirmed =
+        Cli.executeCapturing(
+            "lake", "orphans", "--delete", "--older-than-hours", "1", "--no-running-jobs", lake);
+    assertThat(confirmed.err(), confirmed.code(), is(0));
     Cli.Outcome unknown = Cli.executeCapturing("lake", "compact", "no_such_table", lake);
     assertThat(unknown.code() == 0, is(false));
     assertThat(unknown.err(), containsString("no Iceberg table"));

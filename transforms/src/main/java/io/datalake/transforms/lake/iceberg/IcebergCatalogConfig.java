@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.CatalogUtil;
@@ -134,19 +136,59 @@ public record IcebergCatalogConfig(
     if (s3 != null) {
       properties.putAll(s3.catalogProperties());
     }
-    if (type.equals("jdbc")) {
-      properties.put(CatalogProperties.URI, uri);
-      // The catalog's own tables get created on first use (SQLite file, PostgreSQL database).
-      properties.put("jdbc.schema-version", "V1");
-      Map<String, String> credentials = credentials();
-      if (credentials.containsKey("user")) {
-        properties.put("jdbc.user", credentials.get("user"));
-      }
-      if (credentials.containsKey("password")) {
-        properties.put("jdbc.password", credentials.get("password"));
-      }
+    if (!type.equals("jdbc")) {
+      return CatalogUtil.buildIcebergCatalog(CATALOG_NAME, properties, new Configuration());
     }
+    properties.put(CatalogProperties.URI, uri);
+    properties.put("jdbc.schema-version", "V1");
+    Map<String, String> credentials = credentials();
+    if (credentials.containsKey("user")) {
+      properties.put("jdbc.user", credentials.get("user"));
+    }
+    if (credentials.containsKey("password")) {
+      properties.put("jdbc.password", credentials.get("password"));
+    }
+    if (uri.startsWith("jdbc:sqlite:")) {
+      // Writers of one SQLite file take turns: a commit waits for another's to end instead of
+      // failing at once with SQLITE_BUSY.
+      properties.put("jdbc.busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT_MS));
+    }
+    createCatalogTablesOnce(properties);
+    properties.put(INIT_CATALOG_TABLES, "false");
     return CatalogUtil.buildIcebergCatalog(CATALOG_NAME, properties, new Configuration());
+  }
+
+  /** How long a SQLite catalog's client waits for another's write to end. */
+  static final int SQLITE_BUSY_TIMEOUT_MS = 30_000;
+
+  /** JdbcCatalog's switch for creating its own tables when it starts. */
+  private static final String INIT_CATALOG_TABLES = "jdbc.init-catalog-tables";
+
+  /** The JDBC catalogs whose tables this JVM has made sure of. */
+  private static final Set<String> CATALOG_TABLES_READY = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Creates the JDBC catalog's own tables when missing, with a client that is closed at once.
+   * Iceberg's JdbcCatalog checks for them with {@code getTables} and leaves that ResultSet open on
+   * a pooled connection: on SQLite an open read statement holds the file's shared lock for the life
+   * of the client, so every other client's (or process's) commit fails with SQLITE_BUSY. The
+   * clients this config hands out never run that check ({@value #INIT_CATALOG_TABLES}=false); the
+   * check runs once per JVM and catalog, and its connection is closed with it.
+   */
+  private static void createCatalogTablesOnce(Map<String, String> properties) {
+    String key = properties.get(CatalogProperties.URI);
+    if (CATALOG_TABLES_READY.contains(key)) {
+      return;
+    }
+    synchronized (CATALOG_TABLES_READY) {
+      if (CATALOG_TABLES_READY.contains(key)) {
+        return;
+      }
+      Map<String, String> init = new HashMap<>(properties);
+      init.put(INIT_CATALOG_TABLES, "true");
+      close(CatalogUtil.buildIcebergCatalog(CATALOG_NAME, init, new Configuration()));
+      CATALOG_TABLES_READY.add(key);
+    }
   }
 
   private Map<String, String> credentials() {

@@ -161,7 +161,8 @@ public final class IcebergCommits {
     try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
       for (FileScanTask task : tasks) {
         DataFile file = task.file();
-        if (fileName(file.location()).startsWith(prefix) && seen.add(file.location())) {
+        if (IcebergLocations.fileName(file.location()).startsWith(prefix)
+            && seen.add(file.location())) {
           live.add(file);
         }
       }
@@ -182,7 +183,9 @@ public final class IcebergCommits {
     String prefix = WriteIcebergTables.filePrefix(runId, writer);
     List<String> candidates = new ArrayList<>();
     for (FileInfo info : io.listPrefix(table.location() + "/data/")) {
-      if (fileName(info.location()).startsWith(prefix)) {
+      if (!IcebergLocations.isFolder(info.location())
+          && IcebergLocations.fileName(IcebergLocations.canonical(info.location()))
+              .startsWith(prefix)) {
         candidates.add(info.location());
       }
     }
@@ -192,7 +195,7 @@ public final class IcebergCommits {
     Set<String> referenced = referencedDataFiles(table);
     int deleted = 0;
     for (String candidate : candidates) {
-      if (!referenced.contains(normalize(candidate))) {
+      if (!referenced.contains(IcebergLocations.canonical(candidate))) {
         io.deleteFile(candidate);
         deleted++;
       }
@@ -209,8 +212,8 @@ public final class IcebergCommits {
   }
 
   /**
-   * The data files any snapshot of the table references (normalized by {@link #normalize}): the
-   * files that deleting would break the table or its time travel.
+   * The data files any snapshot of the table references, in {@link IcebergLocations#canonical}
+   * form: the files that deleting would break the table or its time travel.
    */
   static Set<String> referencedDataFiles(Table table) {
     Set<String> referenced = new HashSet<>();
@@ -220,7 +223,7 @@ public final class IcebergCommits {
         if (manifests.add(manifest.path())) {
           try (ManifestReader<DataFile> reader = ManifestFiles.read(manifest, table.io())) {
             for (DataFile file : reader) {
-              referenced.add(normalize(file.location()));
+              referenced.add(IcebergLocations.canonical(file.location()));
             }
           } catch (IOException e) {
             throw new UncheckedIOException("cannot read manifest " + manifest.path(), e);
@@ -229,21 +232,6 @@ public final class IcebergCommits {
       }
     }
     return referenced;
-  }
-
-  /** A location without a {@code file:} scheme, as listings and metadata may differ in it. */
-  static String normalize(String location) {
-    if (location.startsWith("file://")) {
-      return location.substring("file://".length());
-    }
-    if (location.startsWith("file:")) {
-      return location.substring("file:".length());
-    }
-    return location;
-  }
-
-  private static String fileName(String location) {
-    return location.substring(location.lastIndexOf('/') + 1);
   }
 
   /** A digest of the files' locations, sorted. */

@@ -1,13 +1,19 @@
 package io.datalake.transforms.lake.iceberg;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileInfo;
 import org.apache.iceberg.io.SupportsPrefixOperations;
 import org.slf4j.Logger;
@@ -54,7 +60,12 @@ public final class IcebergOrphanFiles {
 
   /**
    * The data files of {@code table} no snapshot references, last modified before {@code before};
-   * deleted when {@code delete}.
+   * deleted when {@code delete}. Listed and referenced locations are compared in {@link
+   * IcebergLocations#canonical} form, and folders a listing names as objects are never files.
+   *
+   * @throws IllegalStateException when a data file of the current snapshot is not among the listed
+   *     files: the listing and the metadata name files differently, or a live file is missing;
+   *     either way no file of the table is deleted
    */
   public static List<Orphan> find(Table table, Instant before, boolean delete) {
     if (!(table.io() instanceof SupportsPrefixOperations io)) {
@@ -62,39 +73,86 @@ public final class IcebergOrphanFiles {
           "the FileIO of " + table.name() + " cannot list files: orphans cannot be found");
     }
     String name = table.name().substring(table.name().lastIndexOf('.') + 1);
+    String dataFolder = table.location() + "/data/";
     // Listed before the table's metadata is read again: a file committed in between is then
     // referenced, and a file written in between is not listed.
     List<FileInfo> listed = new ArrayList<>();
     try {
-      io.listPrefix(table.location() + "/data/").forEach(listed::add);
-    } catch (java.io.UncheckedIOException e) {
-      if (!(e.getCause() instanceof java.io.FileNotFoundException)) {
+      for (FileInfo info : io.listPrefix(dataFolder)) {
+        if (!IcebergLocations.isFolder(info.location())) {
+          listed.add(info);
+        }
+      }
+    } catch (UncheckedIOException e) {
+      if (!(e.getCause() instanceof FileNotFoundException)) {
         throw e;
       }
       // A table nothing was ever written to has no data folder, and no orphans.
     }
     table.refresh();
     Set<String> referenced = IcebergCommits.referencedDataFiles(table);
+    checkListingNamesTheLiveFiles(table, dataFolder, listed);
     List<Orphan> orphans = new ArrayList<>();
     for (FileInfo info : listed) {
-      if (referenced.contains(IcebergCommits.normalize(info.location()))
+      if (referenced.contains(IcebergLocations.canonical(info.location()))
           || info.createdAtMillis() >= before.toEpochMilli()) {
         continue;
       }
-      Orphan orphan =
+      orphans.add(
           new Orphan(
-              name, info.location(), info.size(), Instant.ofEpochMilli(info.createdAtMillis()));
-      if (delete) {
-        io.deleteFile(info.location());
-      }
-      orphans.add(orphan);
+              name, info.location(), info.size(), Instant.ofEpochMilli(info.createdAtMillis())));
     }
-    if (delete && !orphans.isEmpty()) {
-      LOG.info(
-          "datalake: deleted {} data files of {} that no snapshot references",
-          orphans.size(),
-          table.name());
+    if (delete) {
+      orphans.forEach(o -> io.deleteFile(o.location()));
+      if (!orphans.isEmpty()) {
+        LOG.info(
+            "datalake: deleted {} data files of {} that no snapshot references",
+            orphans.size(),
+            table.name());
+      }
     }
     return orphans;
+  }
+
+  /**
+   * The proof that the listing speaks the metadata's language: every data file of the current
+   * snapshot under the listed folder is among the listed files (canonical forms). Without it, a
+   * listing that names files in another form (another scheme, an endpoint's URL, encoded keys)
+   * would make every live file look unreferenced.
+   */
+  private static void checkListingNamesTheLiveFiles(
+      Table table, String dataFolder, List<FileInfo> listed) {
+    if (table.currentSnapshot() == null) {
+      return;
+    }
+    String folder = IcebergLocations.canonical(dataFolder);
+    Set<String> found = new HashSet<>();
+    listed.forEach(info -> found.add(IcebergLocations.canonical(info.location())));
+    List<String> missing = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        String live = IcebergLocations.canonical(task.file().location());
+        if (live.startsWith(folder) && !found.contains(live)) {
+          missing.add(task.file().location());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the data files of " + table.name(), e);
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "the listing of "
+              + dataFolder
+              + " does not name "
+              + missing.size()
+              + " data file(s) of the current snapshot of "
+              + table.name()
+              + " (e.g. "
+              + missing.get(0)
+              + "; listed e.g. "
+              + (listed.isEmpty() ? "nothing" : listed.get(0).location())
+              + "): the storage and the metadata name files differently, or a live file is"
+              + " missing. Nothing of this table is deleted.");
+    }
   }
 }

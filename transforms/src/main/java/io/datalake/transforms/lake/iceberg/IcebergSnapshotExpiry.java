@@ -119,7 +119,7 @@ public final class IcebergSnapshotExpiry {
     }
     AtomicInteger dataFiles = new AtomicInteger();
     AtomicInteger other = new AtomicInteger();
-    String dataFolder = IcebergCommits.normalize(table.location()) + "/data/";
+    String dataFolder = IcebergLocations.canonical(table.location()) + "/data/";
     ExpireSnapshots expire =
         table
             .expireSnapshots()
@@ -131,7 +131,7 @@ public final class IcebergSnapshotExpiry {
             .deleteWith(
                 location -> {
                   table.io().deleteFile(location);
-                  (IcebergCommits.normalize(location).startsWith(dataFolder) ? dataFiles : other)
+                  (IcebergLocations.canonical(location).startsWith(dataFolder) ? dataFiles : other)
                       .incrementAndGet();
                 });
     // Naming the snapshots makes Iceberg delete every file that only they reach (its "reachable"

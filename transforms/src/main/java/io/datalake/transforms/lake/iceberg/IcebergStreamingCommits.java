@@ -18,6 +18,8 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -86,13 +88,19 @@ public final class IcebergStreamingCommits
   private final String runId;
   private final String writer;
   private final Duration interval;
+  private final StreamingSnapshotExpiry expiry;
 
   private IcebergStreamingCommits(
-      IcebergCatalogConfig catalog, String runId, String writer, Duration interval) {
+      IcebergCatalogConfig catalog,
+      String runId,
+      String writer,
+      Duration interval,
+      StreamingSnapshotExpiry expiry) {
     this.catalog = catalog;
     this.runId = runId;
     this.writer = writer;
     this.interval = interval;
+    this.expiry = expiry;
   }
 
   /**
@@ -109,7 +117,17 @@ public final class IcebergStreamingCommits
         Objects.requireNonNull(catalog, "catalog"),
         Objects.requireNonNull(runId, "runId"),
         Objects.requireNonNull(writer, "writer"),
-        interval);
+        interval,
+        StreamingSnapshotExpiry.never());
+  }
+
+  /**
+   * After a commit, expires the table's snapshots older than {@code keepDays} days, at most once an
+   * hour per table ({@link StreamingSnapshotExpiry}); -1 (the default): never.
+   */
+  public IcebergStreamingCommits withSnapshotExpiry(int keepDays) {
+    return new IcebergStreamingCommits(
+        catalog, runId, writer, interval, new StreamingSnapshotExpiry(keepDays));
   }
 
   @Override
@@ -126,7 +144,7 @@ public final class IcebergStreamingCommits
                 .withAllowedLateness(Duration.ZERO)
                 .discardingFiredPanes())
         .apply("GroupFilesByTable", GroupByKey.create())
-        .apply("CommitAtCheckpoints", ParDo.of(new CommitFilesFn(catalog, runId, writer)));
+        .apply("CommitAtCheckpoints", ParDo.of(new CommitFilesFn(catalog, runId, writer, expiry)));
     return PDone.in(files.getPipeline());
   }
 
@@ -169,11 +187,16 @@ public final class IcebergStreamingCommits
   static class CommitFilesFn extends CatalogDoFn<KV<String, Iterable<StampedFile>>, Void> {
     private final String runId;
     private final String writer;
+    private final StreamingSnapshotExpiry expiry;
+    private final Counter expiryFailures =
+        Metrics.counter(IcebergStreamingCommits.class, "snapshotExpiryFailures");
 
-    CommitFilesFn(IcebergCatalogConfig config, String runId, String writer) {
+    CommitFilesFn(
+        IcebergCatalogConfig config, String runId, String writer, StreamingSnapshotExpiry expiry) {
       super(config);
       this.runId = runId;
       this.writer = writer;
+      this.expiry = expiry;
     }
 
     @RequiresStableInput
@@ -189,7 +212,26 @@ public final class IcebergStreamingCommits
         return;
       }
       Table table = catalog.loadTable(config.id(files.getKey()));
-      commit(table, runId, writer, dataFiles, oldestStamp);
+      Result result = commit(table, runId, writer, dataFiles, oldestStamp);
+      if (result.appended() > 0) {
+        expireAfterCommit(table);
+      }
+    }
+
+    /**
+     * Upkeep, not the commit: a failed expiry (e.g. a conflict with another writer) is counted and
+     * logged, the commit stands, and the next commit an hour later tries again.
+     */
+    private void expireAfterCommit(Table table) {
+      try {
+        expiry.afterCommit(table, java.time.Instant.now());
+      } catch (RuntimeException e) {
+        expiryFailures.inc();
+        LOG.warn(
+            "datalake: snapshot expiry of {} failed; retried after a later commit",
+            table.name(),
+            e);
+      }
     }
   }
 

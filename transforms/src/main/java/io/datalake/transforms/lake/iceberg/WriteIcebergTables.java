@@ -78,6 +78,11 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   /** Null: batch, one commit per table at the end; else streaming commits at this interval. */
   private final org.joda.time.Duration commitInterval;
 
+  /**
+   * Streaming: the days of snapshots its commits keep ({@link StreamingSnapshotExpiry}); -1 never.
+   */
+  private final int keepSnapshotsDays;
+
   /** Set: the commit replaces this month's snapshot rows ({@link IcebergSnapshotOverwrite}). */
   private final java.time.YearMonth snapshotMonth;
 
@@ -92,6 +97,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         null,
         RecordKinds.builtIn(),
         null,
+        -1,
         null);
   }
 
@@ -104,6 +110,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
       PiiKeyset keyset,
       RecordKinds kinds,
       org.joda.time.Duration commitInterval,
+      int keepSnapshotsDays,
       java.time.YearMonth snapshotMonth) {
     this.catalog = catalog;
     this.runId = runId;
@@ -113,13 +120,23 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
     this.keyset = keyset;
     this.kinds = kinds;
     this.commitInterval = commitInterval;
+    this.keepSnapshotsDays = keepSnapshotsDays;
     this.snapshotMonth = snapshotMonth;
   }
 
   /** Partitions by hour of the event time instead of by day. */
   public WriteIcebergTables withHourlyPartitions(boolean value) {
     return new WriteIcebergTables(
-        catalog, runId, value, compression, writer, keyset, kinds, commitInterval, snapshotMonth);
+        catalog,
+        runId,
+        value,
+        compression,
+        writer,
+        keyset,
+        kinds,
+        commitInterval,
+        keepSnapshotsDays,
+        snapshotMonth);
   }
 
   /** The Parquet codec of the data files (the tables' own property unless set). */
@@ -133,6 +150,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         keyset,
         kinds,
         commitInterval,
+        keepSnapshotsDays,
         snapshotMonth);
   }
 
@@ -143,13 +161,31 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   public WriteIcebergTables withBranch(String name) {
     WriteLakeTables.checkBranch(name);
     return new WriteIcebergTables(
-        catalog, runId, hourly, compression, name, keyset, kinds, commitInterval, snapshotMonth);
+        catalog,
+        runId,
+        hourly,
+        compression,
+        name,
+        keyset,
+        kinds,
+        commitInterval,
+        keepSnapshotsDays,
+        snapshotMonth);
   }
 
   /** Encrypts the records of this sink's dead letters, as {@link WriteLakeTables} does. */
   public WriteIcebergTables withDeadLetterKeyset(PiiKeyset value) {
     return new WriteIcebergTables(
-        catalog, runId, hourly, compression, writer, value, kinds, commitInterval, snapshotMonth);
+        catalog,
+        runId,
+        hourly,
+        compression,
+        writer,
+        value,
+        kinds,
+        commitInterval,
+        keepSnapshotsDays,
+        snapshotMonth);
   }
 
   /** Writes the tables of these kinds; the built-in ones unless set. */
@@ -163,6 +199,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         keyset,
         Objects.requireNonNull(value),
         commitInterval,
+        keepSnapshotsDays,
         snapshotMonth);
   }
 
@@ -173,7 +210,36 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   public WriteIcebergTables withStreamingCommits(org.joda.time.Duration interval) {
     IcebergStreamingCommits.every(interval, catalog, runId, writer); // checks the interval
     return new WriteIcebergTables(
-        catalog, runId, hourly, compression, writer, keyset, kinds, interval, snapshotMonth);
+        catalog,
+        runId,
+        hourly,
+        compression,
+        writer,
+        keyset,
+        kinds,
+        interval,
+        keepSnapshotsDays,
+        snapshotMonth);
+  }
+
+  /**
+   * Streaming: after a commit to a table, expires its snapshots older than {@code days} days, at
+   * most once an hour ({@link StreamingSnapshotExpiry}); -1 (the default) never. A batch expires
+   * after its run instead ({@link IcebergSnapshotExpiry#afterRun}).
+   */
+  public WriteIcebergTables withStreamingSnapshotExpiry(int days) {
+    IcebergSnapshotExpiry.checkKeepDays(days);
+    return new WriteIcebergTables(
+        catalog,
+        runId,
+        hourly,
+        compression,
+        writer,
+        keyset,
+        kinds,
+        commitInterval,
+        days,
+        snapshotMonth);
   }
 
   /**
@@ -191,6 +257,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
         keyset,
         kinds,
         commitInterval,
+        keepSnapshotsDays,
         Objects.requireNonNull(month, "month"));
   }
 
@@ -217,7 +284,8 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
     if (commitInterval != null) {
       files.apply(
           "CommitAtCheckpoints",
-          IcebergStreamingCommits.every(commitInterval, catalog, runId, writer));
+          IcebergStreamingCommits.every(commitInterval, catalog, runId, writer)
+              .withSnapshotExpiry(keepSnapshotsDays));
     } else {
       files
           .apply("GroupFilesByTable", GroupByKey.create())
