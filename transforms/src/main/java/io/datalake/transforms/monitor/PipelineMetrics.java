@@ -210,9 +210,9 @@ public final class PipelineMetrics {
       double seconds = nanos / 1e9;
       inserts.inc();
       for (int i = 0; i < buckets.size(); i++) {
-        if (seconds <= CLICKHOUSE_INSERT_BUCKETS.get(i)) {
-          buckets.get(i).inc();
-        }
+        // Every bucket, 0 when above it: a Beam counter reaches a runner's metrics (Flink's
+        // reporter) only once updated, and a histogram needs all its buckets.
+        buckets.get(i).inc(seconds <= CLICKHOUSE_INSERT_BUCKETS.get(i) ? 1 : 0);
       }
       all.inc();
       PipelineSeries.clickhouseInsert(table, seconds);
