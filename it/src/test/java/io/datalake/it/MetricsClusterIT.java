@@ -129,25 +129,26 @@ public class MetricsClusterIT {
   }
 
   private static double recordsIn(int base, List<Map<String, Object>> relabelling) {
-    double sum = 0;
-    for (int port = base; port < base + 10; port++) {
-      sum +=
-          PrometheusText.scrape("http://127.0.0.1:" + port + "/metrics")
-              .relabel(relabelling)
-              .sum("datalake_records_in_total", "kind", "journey_events");
-    }
-    return sum;
+    return sum(base, relabelling, "datalake_records_in_total", Map.of("kind", "journey_events"));
   }
 
   private static double inserts(int base, List<Map<String, Object>> relabelling) {
+    return sum(
+        base,
+        relabelling,
+        PipelineSeries.CLICKHOUSE_INSERT_SECONDS + "_bucket",
+        Map.of("table", "journey_events", "le", "+Inf"));
+  }
+
+  /** A relabelled series summed over the reporters of the range. */
+  private static double sum(
+      int base, List<Map<String, Object>> relabelling, String name, Map<String, String> labels) {
     double sum = 0;
     for (int port = base; port < base + 10; port++) {
       sum +=
           PrometheusText.scrape("http://127.0.0.1:" + port + "/metrics")
               .relabel(relabelling)
-              .sum(
-                  PipelineSeries.CLICKHOUSE_INSERT_SECONDS + "_bucket",
-                  Map.of("table", "journey_events", "le", "+Inf"));
+              .sum(name, labels);
     }
     return sum;
   }
