@@ -34,7 +34,7 @@ import org.joda.time.Duration;
  * {@code startBundle}, filled in {@code processElement}, emptied by a successful flush; a failed
  * flush fails the bundle, which starts again with an empty buffer): {@code flush()} returns at once
  * on an empty buffer, so a bundle without rows is no insert and is not observed. What ClickHouseIO
- * 2.69 does must keep matching this (checked by {@code TimedClickHouseWriteTest}, against the
+ * 2.69 does must keep matching this (checked by {@code ClickHouseInsertLatencyIT} against the
  * {@code batch_size} distribution ClickHouseIO updates once per insert); a later Beam may change
  * it, which the test would show.
  */
