@@ -96,8 +96,17 @@ public final class PrometheusText {
 
   /** The sum of the samples of {@code name} whose label {@code label} is {@code value}. */
   public double sum(String name, String label, String value) {
+    return sum(name, Map.of(label, value));
+  }
+
+  /** The sum of the samples of {@code name} that have every label of {@code labels}. */
+  public double sum(String name, Map<String, String> labels) {
     return samples.stream()
-        .filter(s -> s.name().equals(name) && value.equals(s.labels().get(label)))
+        .filter(
+            s ->
+                s.name().equals(name)
+                    && labels.entrySet().stream()
+                        .allMatch(l -> l.getValue().equals(s.labels().get(l.getKey()))))
         .mapToDouble(Sample::value)
         .sum();
   }

@@ -9,6 +9,7 @@ import io.datalake.testing.LocalServices;
 import io.datalake.testing.OpsFiles;
 import io.datalake.testing.PrometheusText;
 import io.datalake.testing.TestEvents;
+import io.datalake.transforms.metrics.PipelineSeries;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -30,8 +31,8 @@ import org.junit.rules.TemporaryFolder;
  * ./datalake flink up}): the JobManager and the TaskManager each serve /metrics on a port of the
  * range, the job's restarts are there, and a streaming job's Beam counters, relabelled as
  * ops/prometheus/prometheus.yml says, are the pipeline's labelled series and move as records
- * arrive. Starts and stops a cluster of its own; skipped when one already runs (its configuration
- * is not this test's).
+ * arrive, the ClickHouse inserts' latency among them. Starts and stops a cluster of its own;
+ * skipped when one already runs (its configuration is not this test's).
  */
 public class MetricsClusterIT {
   private static final Pattern SUBMITTED = Pattern.compile("submitted job ([0-9a-f]{32})");
@@ -106,6 +107,14 @@ public class MetricsClusterIT {
           1000,
           () -> recordsIn(base, relabelling) >= 30,
           () -> " records_in=" + recordsIn(base, relabelling));
+      // The inserts run in the TaskManager (the cluster jar's TimedClickHouseWrite): their
+      // latency reaches Prometheus as Beam counters, relabelled as the histogram.
+      Await.until(
+          "the TaskManager's insert counters, relabelled, to count inserts into journey_events",
+          120,
+          1000,
+          () -> inserts(base, relabelling) >= 1,
+          () -> " inserts=" + inserts(base, relabelling));
       assertThat(
           "the job's restarts, which the alert rules read",
           names(base).containsAll(OpsFiles.FLINK_SERIES),
@@ -120,12 +129,26 @@ public class MetricsClusterIT {
   }
 
   private static double recordsIn(int base, List<Map<String, Object>> relabelling) {
+    return sum(base, relabelling, "datalake_records_in_total", Map.of("kind", "journey_events"));
+  }
+
+  private static double inserts(int base, List<Map<String, Object>> relabelling) {
+    return sum(
+        base,
+        relabelling,
+        PipelineSeries.CLICKHOUSE_INSERT_SECONDS + "_bucket",
+        Map.of("table", "journey_events", "le", "+Inf"));
+  }
+
+  /** A relabelled series summed over the reporters of the range. */
+  private static double sum(
+      int base, List<Map<String, Object>> relabelling, String name, Map<String, String> labels) {
     double sum = 0;
     for (int port = base; port < base + 10; port++) {
       sum +=
           PrometheusText.scrape("http://127.0.0.1:" + port + "/metrics")
               .relabel(relabelling)
-              .sum("datalake_records_in_total", "kind", "journey_events");
+              .sum(name, labels);
     }
     return sum;
   }

@@ -9,6 +9,7 @@ import io.datalake.testing.LocalServices;
 import io.datalake.testing.OpsFiles;
 import io.datalake.testing.PrometheusText;
 import io.datalake.testing.TestEvents;
+import io.datalake.transforms.metrics.PipelineSeries;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.RuleChain;
@@ -29,10 +32,15 @@ import org.junit.rules.TemporaryFolder;
  * jar in its own JVM, as `./datalake run` starts it): the pipeline's labelled series move as
  * records arrive, a bad record shows as a dead letter of its step, the probes answer, and Flink's
  * own reporter serves the job's metrics, which the documented relabelling turns into the same
- * labelled series. Both scrapes are kept under target/metrics-it/ for a look.
+ * labelled series. The ClickHouse insert-latency histogram moves with the inserts, on the endpoint
+ * and, relabelled from Flink's counters, on the reporter. Both scrapes are kept under
+ * target/metrics-it/ for a look.
  */
 public class MetricsEndpointIT {
   private static final String KIND = "journey-events";
+
+  /** The warehouse table of the kind's records. */
+  private static final String TABLE = "journey_events";
 
   private final TemporaryFolder temp = new TemporaryFolder();
   private final JobRun jobs = new JobRun("metrics_");
@@ -73,12 +81,24 @@ public class MetricsEndpointIT {
         () -> "records_in=" + recordsIn(metrics));
     double first = recordsIn(metrics);
 
+    job.await(
+        "an insert into " + TABLE + " in the insert-latency histogram",
+        120,
+        () -> inserts(metrics, TABLE) >= 1,
+        () -> "scrape:\n" + body(port, "/metrics"));
+    double firstInserts = inserts(metrics, TABLE);
+
     LocalServices.produce(topic, events("b", 30, now));
     job.await(
         "records_in{kind=" + KIND + "} to grow by the next 30 records",
         120,
         () -> recordsIn(metrics) >= first + 30,
         () -> "records_in=" + recordsIn(metrics) + ", first scrape " + first);
+    job.await(
+        "more inserts into " + TABLE + " after the next records",
+        120,
+        () -> inserts(metrics, TABLE) > firstInserts,
+        () -> "inserts=" + inserts(metrics, TABLE) + ", first " + firstInserts);
 
     LocalServices.produce(topic, List.of("{\"id\": \"broken"));
     job.await(
@@ -100,6 +120,23 @@ public class MetricsEndpointIT {
         "a watermark lag per partition read",
         ours.names(),
         hasItem("datalake_kafka_watermark_lag_seconds"));
+    job.await(
+        "the dead letter's insert in the insert-latency histogram",
+        120,
+        () -> inserts(metrics, "dead_letters") >= 1,
+        () -> "scrape:\n" + body(port, "/metrics"));
+    PrometheusText latency = PrometheusText.scrape(metrics);
+    String histogram = PipelineSeries.CLICKHOUSE_INSERT_SECONDS;
+    assertThat(
+        "every insert falls in the +Inf bucket",
+        latency.sum(histogram + "_bucket", Map.of("table", TABLE, "le", "+Inf")),
+        equalTo(latency.sum(histogram + "_count", "table", TABLE)));
+    assertThat(
+        "the histogram's only label besides le is the table",
+        latency.samples().stream()
+            .filter(s -> s.name().startsWith(histogram))
+            .allMatch(s -> Set.of("table", "le").containsAll(s.labels().keySet())),
+        equalTo(true));
 
     // Flink's own reporter: the job's metrics, and Beam's counters under Flink's names, which the
     // documented relabelling (ops/prometheus/prometheus.yml) turns into the same labelled series.
@@ -124,6 +161,30 @@ public class MetricsEndpointIT {
         relabelled.sum("datalake_dead_letters_total", "step", "parse"), greaterThanOrEqualTo(1.0));
     assertThat(
         relabelled.sum("datalake_records_accepted_total", "kind", "journey_events"), equalTo(50.0));
+    job.await(
+        "Flink's reporter to count the inserts, relabelled as the histogram's count",
+        120,
+        () ->
+            PrometheusText.scrape(flinkMetrics)
+                    .relabel(relabelling)
+                    .sum(histogram + "_count", "table", TABLE)
+                >= firstInserts + 1,
+        () -> "names: " + PrometheusText.scrape(flinkMetrics).names());
+    relabelled = PrometheusText.scrape(flinkMetrics).relabel(relabelling);
+    assertThat(
+        relabelled.sum(histogram + "_bucket", Map.of("table", TABLE, "le", "+Inf")),
+        equalTo(relabelled.sum(histogram + "_count", "table", TABLE)));
+    assertThat(
+        "the buckets carry the endpoint's le values",
+        relabelled.samples().stream()
+            .filter(s -> s.name().equals(histogram + "_bucket"))
+            .map(s -> s.labels().get("le"))
+            .collect(Collectors.toSet()),
+        equalTo(
+            latency.samples().stream()
+                .filter(s -> s.name().equals(histogram + "_bucket"))
+                .map(s -> s.labels().get("le"))
+                .collect(Collectors.toSet())));
 
     Path kept = Path.of("target", "metrics-it");
     Files.createDirectories(kept);
@@ -140,6 +201,12 @@ public class MetricsEndpointIT {
       events.add(TestEvents.journeyEvent(prefix + "-" + i, now.minusSeconds(i % 5)));
     }
     return events;
+  }
+
+  /** Inserts into {@code table} the endpoint's insert-latency histogram has observed. */
+  private static double inserts(String metrics, String table) {
+    return PrometheusText.scrape(metrics)
+        .sum(PipelineSeries.CLICKHOUSE_INSERT_SECONDS + "_count", "table", table);
   }
 
   private static double recordsIn(String metrics) {

@@ -50,7 +50,7 @@ public class OpsFilesTest {
   }
 
   @Test
-  public void theAlertsCoverFreshnessDeadLettersAndRestarts() throws IOException {
+  public void theAlertsCoverFreshnessDeadLettersInsertLatencyAndRestarts() throws IOException {
     Set<String> read = new TreeSet<>();
     for (Map<String, Object> rule : OpsFiles.rules()) {
       read.addAll(OpsFiles.metricNames((String) rule.get("expr")));
@@ -60,6 +60,7 @@ public class OpsFilesTest {
             "datalake_kafka_watermark_lag_seconds",
             "datalake_rows_last_timestamp_seconds",
             "datalake_records_dead_lettered_total",
+            "datalake_clickhouse_insert_seconds_bucket",
             "flink_jobmanager_job_numRestarts")) {
       assertThat(read + " reads " + needed, read.contains(needed), equalTo(true));
     }
@@ -105,6 +106,47 @@ public class OpsFilesTest {
         "Flink's own series are left alone",
         relabelled.names().contains("flink_taskmanager_job_task_operator_numRecordsIn"),
         equalTo(true));
+  }
+
+  /**
+   * The insert-latency histogram's Beam counters under Flink's names (one per table and bucket, the
+   * bound's "." written "_", and the count) become the pipeline's histogram series, with {@code le}
+   * as the pipeline's endpoint writes it, so that histogram_quantile reads either.
+   */
+  @Test
+  public void relabellingTurnsFlinkInsertCountersIntoTheLatencyHistogram() throws IOException {
+    String prefix = "flink_taskmanager_job_task_operator_datalake__clickhouse_inserts_";
+    String flink =
+        String.join(
+            "\n",
+            prefix + "checkout_orders_le_0_005{subtask_index=\"0\"} 1.0",
+            prefix + "checkout_orders_le_2_5{subtask_index=\"0\"} 3.0",
+            prefix + "checkout_orders_le_10{subtask_index=\"0\"} 4.0",
+            prefix + "checkout_orders_le_inf{subtask_index=\"0\"} 5.0",
+            prefix + "checkout_orders{subtask_index=\"0\"} 5.0",
+            prefix + "checkout_orders{subtask_index=\"1\"} 2.0",
+            "flink_taskmanager_job_task_operator_datalake__rows_checkout_orders{subtask_index=\"0\"} 9.0",
+            "");
+    PrometheusText relabelled = PrometheusText.parse(flink).relabel(OpsFiles.relabelling("flink"));
+    String bucket = PipelineSeries.CLICKHOUSE_INSERT_SECONDS + "_bucket";
+    for (Map.Entry<String, Double> le :
+        Map.of("0.005", 1.0, "2.5", 3.0, "10.0", 4.0, "+Inf", 5.0).entrySet()) {
+      assertThat(
+          le.getKey(),
+          relabelled.sum(bucket, Map.of("table", "checkout_orders", "le", le.getKey())),
+          equalTo(le.getValue()));
+    }
+    assertThat(
+        relabelled.sum(
+            PipelineSeries.CLICKHOUSE_INSERT_SECONDS + "_count", "table", "checkout_orders"),
+        equalTo(7.0));
+    assertThat(
+        "a bucket is no count",
+        relabelled.samples().stream()
+            .filter(s -> s.name().endsWith("_count"))
+            .anyMatch(s -> s.labels().containsKey("le")),
+        equalTo(false));
+    assertThat(relabelled.sum("datalake_rows_total", "table", "checkout_orders"), equalTo(9.0));
   }
 
   /** Flink's task_name labels run to thousands of characters. */

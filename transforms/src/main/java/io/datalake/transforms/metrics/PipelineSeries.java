@@ -3,6 +3,7 @@ package io.datalake.transforms.metrics;
 import io.datalake.transforms.monitor.PipelineMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
@@ -50,6 +51,28 @@ public final class PipelineSeries {
 
   private static LongSupplier clock = System::currentTimeMillis;
 
+  /** The series of {@link #CLICKHOUSE_INSERT_SECONDS}, without the suffixes a scrape adds. */
+  public static final String CLICKHOUSE_INSERT_SECONDS = "datalake_clickhouse_insert_seconds";
+
+  /**
+   * Wall time of each ClickHouse insert (one flush of rows into one table, retries included), per
+   * table. Classic buckets only: the text format has no native histograms.
+   */
+  private static final Histogram INSERT_SECONDS =
+      Histogram.builder()
+          .name(CLICKHOUSE_INSERT_SECONDS)
+          .help(
+              "Wall time of one ClickHouse insert (one flush of rows into one table), retries"
+                  + " included")
+          .labelNames("table")
+          .classicOnly()
+          .classicUpperBounds(
+              PipelineMetrics.CLICKHOUSE_INSERT_BUCKETS.stream()
+                  .mapToDouble(Double::doubleValue)
+                  .toArray())
+          .withoutExemplars()
+          .register(REGISTRY);
+
   static {
     for (PipelineMetrics.Family family : PipelineMetrics.Family.values()) {
       COUNTERS.put(
@@ -60,6 +83,9 @@ public final class PipelineSeries {
               .labelNames(family.labelName())
               .register(REGISTRY));
       NAMES.add(name(family) + "_total");
+    }
+    for (String suffix : List.of("_bucket", "_count", "_sum")) {
+      NAMES.add(CLICKHOUSE_INSERT_SECONDS + suffix);
     }
     gauge(
         "datalake_rows_last_timestamp_seconds",
@@ -121,6 +147,11 @@ public final class PipelineSeries {
     if (family == PipelineMetrics.Family.ROWS) {
       LAST_ROW_MILLIS.put(label, clock.getAsLong());
     }
+  }
+
+  /** One ClickHouse insert into {@code table} took {@code seconds}, retries included. */
+  public static void clickhouseInsert(String table, double seconds) {
+    INSERT_SECONDS.labelValues(table).observe(seconds);
   }
 
   /** A Kafka partition's watermark, epoch millis, as its reader computed it just now. */

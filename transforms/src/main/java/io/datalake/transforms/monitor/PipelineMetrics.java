@@ -2,8 +2,10 @@ package io.datalake.transforms.monitor;
 
 import io.datalake.transforms.metrics.PipelineSeries;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.metrics.Counter;
@@ -40,6 +42,22 @@ public final class PipelineMetrics {
 
   /** Gauge: records between a Kafka partition's read position and its end (-1: unknown). */
   public static final String KAFKA_BACKLOG_RECORDS = "kafka_backlog_records_";
+
+  /**
+   * Counters of the ClickHouse insert-latency histogram: {@code <prefix><table>} counts a table's
+   * inserts, {@code <prefix><table>_le_<bound>} those that took at most {@code bound} seconds (one
+   * counter per bucket, cumulative as Prometheus buckets are; {@code inf} for every insert).
+   */
+  public static final String CLICKHOUSE_INSERTS = "clickhouse_inserts_";
+
+  /**
+   * Upper bounds, in seconds, of the insert-latency buckets: a healthy insert takes milliseconds to
+   * a second; one that retries waits up to the retry budget (--clickhouseRetrySeconds, 120 s by
+   * default); the alert's 10 s threshold is a bound.
+   */
+  public static final List<Double> CLICKHOUSE_INSERT_BUCKETS =
+      List.of(
+          0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0);
 
   private PipelineMetrics() {}
 
@@ -154,6 +172,56 @@ public final class PipelineMetrics {
     public MetricName getName() {
       return beam.getName();
     }
+  }
+
+  /**
+   * The insert-latency histogram of one ClickHouse table, for the DoFn that inserts into it: Beam
+   * counters per bucket ({@link #CLICKHOUSE_INSERTS}; Flink's reporter exports them, and the
+   * relabelling in ops/prometheus/prometheus.yml makes them the labelled histogram) and this JVM's
+   * {@code datalake_clickhouse_insert_seconds{table}} ({@link PipelineSeries}).
+   */
+  public static InsertLatency clickhouseInsertLatency(String table) {
+    return new InsertLatency(table);
+  }
+
+  /** The insert latency of one table; serializable, its counters made on the worker. */
+  public static final class InsertLatency implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String table;
+    private transient Counter inserts;
+    private transient List<Counter> buckets;
+    private transient Counter all;
+
+    private InsertLatency(String table) {
+      this.table = table;
+    }
+
+    /** One insert took {@code nanos}, retries included. */
+    public void observe(long nanos) {
+      if (inserts == null) {
+        String prefix = CLICKHOUSE_INSERTS + table;
+        inserts = Metrics.counter(NAMESPACE, prefix);
+        buckets = new ArrayList<>();
+        for (double bound : CLICKHOUSE_INSERT_BUCKETS) {
+          buckets.add(Metrics.counter(NAMESPACE, prefix + "_le_" + boundName(bound)));
+        }
+        all = Metrics.counter(NAMESPACE, prefix + "_le_inf");
+      }
+      double seconds = nanos / 1e9;
+      inserts.inc();
+      for (int i = 0; i < buckets.size(); i++) {
+        // Every bucket, 0 when above it: a Beam counter reaches a runner's metrics (Flink's
+        // reporter) only once updated, and a histogram needs all its buckets.
+        buckets.get(i).inc(seconds <= CLICKHOUSE_INSERT_BUCKETS.get(i) ? 1 : 0);
+      }
+      all.inc();
+      PipelineSeries.clickhouseInsert(table, seconds);
+    }
+  }
+
+  /** A bucket's bound as its counter's name holds it: {@code 0.005}, {@code 2.5}, {@code 10}. */
+  public static String boundName(double bound) {
+    return java.math.BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString();
   }
 
   /**

@@ -26,6 +26,7 @@ import java.util.Set;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
+import org.apache.beam.sdk.io.clickhouse.TimedClickHouseWrite;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -361,12 +362,21 @@ public final class ClickHouseWarehouseIO {
     }
 
     /** A ClickHouseIO insert into {@code table} with the retry budget, never deduplicated. */
-    private ClickHouseIO.Write<Row> insert(String jdbcUrl, String table) {
+    ClickHouseIO.Write<Row> insert(String jdbcUrl, String table) {
       return ClickHouseIO.<Row>write(jdbcUrl, table)
           .withInsertDeduplicate(false)
           .withMaxRetries(INSERT_MAX_RETRIES)
           .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
           .withMaxCumulativeBackoff(retryBudget());
+    }
+
+    /**
+     * {@code insert} with the wall time of each insert into {@code table} observed in {@code
+     * datalake_clickhouse_insert_seconds{table}} (see {@link TimedClickHouseWrite}).
+     */
+    static TimedClickHouseWrite timed(ClickHouseIO.Write<Row> insert, String table) {
+      PipelineMetrics.InsertLatency latency = PipelineMetrics.clickhouseInsertLatency(table);
+      return TimedClickHouseWrite.of(insert, (rows, nanos) -> latency.observe(nanos));
     }
 
     /**
@@ -435,9 +445,11 @@ public final class ClickHouseWarehouseIO {
         }
         tableRows.apply(
             "Insert_" + name,
-            insert(jdbcUrl, name)
-                .withTableSchema(table.ioSchema())
-                .withMaxInsertBlockSize(batchRows));
+            timed(
+                insert(jdbcUrl, name)
+                    .withTableSchema(table.ioSchema())
+                    .withMaxInsertBlockSize(batchRows),
+                name));
       }
       return converted.get(REJECTED);
     }
@@ -463,9 +475,11 @@ public final class ClickHouseWarehouseIO {
                   .setRowSchema(schema);
           rows.apply(
               "InsertDeadLetters",
-              write
-                  .insert(jdbcUrl, DeadLetterTable.NAME)
-                  .withTableSchema(DeadLetterTable.ioSchema()));
+              timed(
+                  write
+                      .insert(jdbcUrl, DeadLetterTable.NAME)
+                      .withTableSchema(DeadLetterTable.ioSchema()),
+                  DeadLetterTable.NAME));
           return rows;
         }
 

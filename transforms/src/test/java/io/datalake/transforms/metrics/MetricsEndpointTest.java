@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.datalake.transforms.monitor.PipelineMetrics;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +15,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
+import org.apache.beam.sdk.metrics.MetricName;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.junit.After;
 import org.junit.Test;
 
@@ -62,9 +66,54 @@ public class MetricsEndpointTest {
                 "datalake_clickhouse_rejected_total",
                 "datalake_clickhouse_unchanging_total",
                 "datalake_lake_files_written_total",
+                "datalake_clickhouse_insert_seconds_bucket",
+                "datalake_clickhouse_insert_seconds_count",
+                "datalake_clickhouse_insert_seconds_sum",
                 "datalake_rows_last_timestamp_seconds",
                 "datalake_kafka_watermark_lag_seconds",
                 "datalake_kafka_backlog_records")));
+  }
+
+  /**
+   * An insert's wall time is one observation of the table's histogram (classic buckets, label table
+   * only), and the same observation in the Beam counters that reach a Flink cluster's reporter: the
+   * count, and each bucket at or above it.
+   */
+  @Test
+  public void anInsertIsOneObservationOfItsTablesHistogramAndOfTheBeamBucketCounters()
+      throws Exception {
+    MetricsContainerImpl beam = new MetricsContainerImpl("Insert_orders_test");
+    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(beam)) {
+      PipelineMetrics.clickhouseInsertLatency("orders_test").observe(30_000_000L); // 30 ms
+      PipelineMetrics.clickhouseInsertLatency("orders_test").observe(12_000_000_000L); // 12 s
+    }
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0)) {
+      String body = get(endpoint, "/metrics").body();
+      assertThat(body, containsString("# TYPE datalake_clickhouse_insert_seconds histogram"));
+      String series = "datalake_clickhouse_insert_seconds_bucket{table=\"orders_test\",le=";
+      assertThat(body, containsString(series + "\"0.025\"} 0\n"));
+      assertThat(body, containsString(series + "\"0.05\"} 1\n"));
+      assertThat(body, containsString(series + "\"10.0\"} 1\n"));
+      assertThat(body, containsString(series + "\"30.0\"} 2\n"));
+      assertThat(body, containsString(series + "\"+Inf\"} 2\n"));
+      assertThat(
+          body,
+          containsString("datalake_clickhouse_insert_seconds_count{table=\"orders_test\"} 2\n"));
+      assertThat(
+          body,
+          containsString("datalake_clickhouse_insert_seconds_sum{table=\"orders_test\"} 12.03\n"));
+    }
+    String prefix = PipelineMetrics.CLICKHOUSE_INSERTS + "orders_test";
+    assertThat(beamCount(beam, prefix), equalTo(2L));
+    assertThat(beamCount(beam, prefix + "_le_0.025"), equalTo(0L));
+    assertThat(beamCount(beam, prefix + "_le_0.05"), equalTo(1L));
+    assertThat(beamCount(beam, prefix + "_le_10"), equalTo(1L));
+    assertThat(beamCount(beam, prefix + "_le_30"), equalTo(2L));
+    assertThat(beamCount(beam, prefix + "_le_inf"), equalTo(2L));
+  }
+
+  private static long beamCount(MetricsContainerImpl container, String name) {
+    return container.getCounter(MetricName.named(PipelineMetrics.NAMESPACE, name)).getCumulative();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.datalake.transforms.warehouse;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.instanceOf;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.Assert.assertThrows;
@@ -19,11 +20,16 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
+import org.apache.beam.sdk.io.clickhouse.TimedClickHouseWrite;
+import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
@@ -302,6 +308,61 @@ public class ClickHouseWarehouseIOTest {
     assertThat(items.get("runId"), equalTo(String.valueOf("run-7")));
     assertThat(data.toString(), not(containsString("s3cret")));
     assertThat(data.toString(), not(containsString("reader")));
+  }
+
+  /**
+   * Each table's inserts, and the dead letters', go through ClickHouseIO's DoFn timed for the
+   * insert-latency histogram, under the step names ClickHouseIO gives them (Flink names its
+   * operators after them).
+   */
+  @Test
+  public void eachTableIsInsertedByATimedClickHouseIOWriteUnderItsOldStepName() {
+    Pipeline graph = Pipeline.create();
+    ClickHouseWarehouseIO.Write write =
+        ClickHouseWarehouseIO.write()
+            .withUrl("http://127.0.0.1:1")
+            .withKeyset(PiiKeyset.development())
+            .withServerVersion("18.16.1")
+            .withLoadId("load-1")
+            .withBatchRows(7);
+    PCollection<DeadLetter> rejected =
+        graph.apply(Create.empty(LakeRow.Coder.of())).apply("WriteWarehouse", write);
+    rejected.apply("WarehouseDeadLetters", write.deadLetters());
+    Map<String, PTransform<?, ?>> steps = new LinkedHashMap<>();
+    graph.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            steps.put(node.getFullName(), node.getTransform());
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            steps.put(node.getFullName(), node.getTransform());
+          }
+        });
+    List<String> inserts = new ArrayList<>();
+    for (WarehouseTable table : WarehouseTables.all()) {
+      inserts.add("WriteWarehouse/Insert_" + table.name());
+    }
+    inserts.add("WarehouseDeadLetters/InsertDeadLetters");
+    for (String insert : inserts) {
+      assertThat(
+          steps.keySet().toString(), steps.get(insert), instanceOf(TimedClickHouseWrite.class));
+      assertThat(
+          steps.keySet().toString(),
+          steps.containsKey(
+              insert
+                  + "/ParDo(AutoValue_ClickHouseIO_Write)/ParMultiDo(AutoValue_ClickHouseIO_Write)"),
+          equalTo(true));
+    }
+    ClickHouseIO.Write<Row> orders =
+        ((TimedClickHouseWrite) steps.get("WriteWarehouse/Insert_checkout_orders")).write();
+    assertThat(orders.insertDeduplicate(), equalTo(false));
+    assertThat(orders.maxRetries(), equalTo(ClickHouseWarehouseIO.INSERT_MAX_RETRIES));
+    assertThat(orders.maxCumulativeBackoff(), equalTo(write.retryBudget()));
+    assertThat(orders.maxInsertBlockSize(), equalTo(7L));
   }
 
   @Test
