@@ -24,6 +24,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -195,8 +196,14 @@ public final class LocalServices {
         if (object.key().endsWith("/")) {
           continue; // S3Proxy's filesystem backend lists folders as objects
         }
-        ResponseBytes<GetObjectResponse> bytes =
-            s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
+        ResponseBytes<GetObjectResponse> bytes;
+        try {
+          bytes = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
+        } catch (NoSuchKeyException e) {
+          // Listed, then gone: a running job finished it (a temporary file renamed into place,
+          // which the next listing shows) or cleaned it up. Not a file of the lake at this moment.
+          continue;
+        }
         files.add(new S3File(object.key(), bytes.asByteArray()));
       }
     }
