@@ -43,6 +43,8 @@ import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.OperatorStateBackend;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DoFnRunner} which buffers data for supporting {@link
@@ -70,6 +72,7 @@ import org.joda.time.Instant;
   "nullness" // TODO(https://github.com/apache/beam/issues/20497)
 })
 public class BufferingDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, OutputT> {
+  private static final Logger LOG = LoggerFactory.getLogger(BufferingDoFnRunner.class);
 
   public static <InputT, OutputT> BufferingDoFnRunner<InputT, OutputT> create(
       DoFnRunner<InputT, OutputT> doFnRunner,
@@ -123,6 +126,9 @@ public class BufferingDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, 
         keyedStateBackend != null ? keySelector : null,
         finishBundleCallback);
   }
+
+  /** The name of the buffers' state (datalake: for the log line of a held buffer). */
+  private final String stateName;
 
   /** The underlying DoFnRunner that any buffered data will be handed over to eventually. */
   private final DoFnRunner<InputT, OutputT> underlying;
@@ -185,6 +191,7 @@ public class BufferingDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, 
         Short.MAX_VALUE);
 
     this.underlying = underlying;
+    this.stateName = stateName;
     this.notYetAcknowledgedSnapshots =
         operatorStateBackend.getUnionListState(
             new ListStateDescriptor<>("notYetAcknowledgedSnapshots", CheckpointIdentifier.class));
@@ -361,6 +368,16 @@ public class BufferingDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, 
     Set<Integer> held = new HashSet<>();
     for (CheckpointIdentifier pending : notYetAcknowledgedSnapshots.get()) {
       held.add(pending.internalId);
+    }
+    int next = Math.floorMod(currentStateIndex + 1, numCheckpointBuffers);
+    if (held.contains(next)) {
+      // Where Beam's ring would have mixed later elements into an unacknowledged checkpoint's.
+      LOG.info(
+          "{}: buffer {} still holds an unacknowledged checkpoint's elements (pending: {});"
+              + " the elements that follow go to another buffer",
+          stateName,
+          next,
+          held);
     }
     for (int step = 1; step <= numCheckpointBuffers; step++) {
       int candidate = Math.floorMod(currentStateIndex + step, numCheckpointBuffers);
