@@ -34,7 +34,7 @@ import org.junit.rules.TemporaryFolder;
  * -XX:+ExitOnOutOfMemoryError), every row flagged late in the partition of its own day, in panes of
  * at most 5,000 rows written while the backlog is read. The heap after GC is reported.
  */
-public class LateBacklogIT {
+public class LateBacklogChaosIT {
   /**
    * Records in the backlog and bytes of filler per record: about 600 MB in all by default, more
    * than the job's heap. The code that kept such rows in state until the backlog was read died of
@@ -149,7 +149,7 @@ public class LateBacklogIT {
         (long) rowsPerFile.size(),
         greaterThanOrEqualTo((long) RECORDS / 5_000));
     System.out.printf(
-        "LateBacklogIT: %d records (%d MB) read in %d s with -Xmx512m; %d lake files, largest %d rows;"
+        "LateBacklogChaosIT: %d records (%d MB) read in %d s with -Xmx512m; %d lake files, largest %d rows;"
             + " %d lake duplicates; heap after GC: at most %d MB, at the end %d MB%n",
         RECORDS,
         backlogBytes >> 20,
