@@ -95,11 +95,8 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
       // watermark. The warehouse is not windowed: it takes both, the late flag is a column there.
       PCollectionTuple routed = rows.apply("RouteLateRows", routeLateRows());
       letters = letters.and(writeStreamingLake(routed).getAll());
-      PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
-          .and(routed.get(RouteLateRows.TOO_LATE))
-          .apply("FreshnessRows", Flatten.pCollections())
-          .apply("WriteFreshness", WriteFreshness.to(s.lakeRoot, s.runId));
-      rows = s.warehouse == null ? rows : onTimeAndLate(routed);
+      rows = routed.get(RouteLateRows.ALL);
+      rows.apply("WriteFreshness", WriteFreshness.to(s.lakeRoot, s.runId));
     }
     if (snapshots != null) {
       // Files of their own (part-<runId>-snapshot-...), beside the operations of day 01. In a
@@ -192,12 +189,6 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             .apply("WriteLateRows", lakeWriter("late"));
     return PCollectionList.of(panes("LakeDeadLetterPanes", onTime))
         .and(panes("LateLakeDeadLetterPanes", late));
-  }
-
-  private static PCollection<LakeRow> onTimeAndLate(PCollectionTuple routed) {
-    return PCollectionList.of(routed.get(RouteLateRows.ON_TIME))
-        .and(routed.get(RouteLateRows.TOO_LATE))
-        .apply("OnTimeAndLateRows", Flatten.pCollections());
   }
 
   /**

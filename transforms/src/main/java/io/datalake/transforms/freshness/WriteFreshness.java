@@ -5,12 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.LakeRow;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Objects;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
@@ -81,14 +87,6 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
       return new Figures(1, row.late() ? 1 : 0, micros, micros);
     }
 
-    static Figures sum(Iterable<Figures> all) {
-      Figures total = NONE;
-      for (Figures figures : all) {
-        total = total.plus(figures);
-      }
-      return total;
-    }
-
     Figures plus(Figures other) {
       return new Figures(
           rows + other.rows,
@@ -121,6 +119,75 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
     return Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS).toString();
   }
 
+  /**
+   * Sums figures. The accumulator is never changed in place, each step returns a new one: a
+   * streaming Flink job snapshots its heap state asynchronously, and with {@code --fasterCopy}
+   * (which the launcher sets) the heap backend's copy-on-write does not copy a state value, so an
+   * accumulator changed in place while a checkpoint writes it fails that checkpoint (Beam's
+   * list-of-inputs accumulator did: ConcurrentModificationException, then a task restart).
+   */
+  static class SumFigures extends Combine.CombineFn<Figures, Figures, Figures> {
+    @Override
+    public Figures createAccumulator() {
+      return Figures.NONE;
+    }
+
+    @Override
+    public Figures addInput(Figures total, Figures input) {
+      return total.plus(input);
+    }
+
+    @Override
+    public Figures mergeAccumulators(Iterable<Figures> totals) {
+      Figures sum = Figures.NONE;
+      for (Figures total : totals) {
+        sum = sum.plus(total);
+      }
+      return sum;
+    }
+
+    @Override
+    public Figures extractOutput(Figures total) {
+      return total;
+    }
+
+    @Override
+    public Coder<Figures> getAccumulatorCoder(CoderRegistry registry, Coder<Figures> input) {
+      return FiguresCoder.of();
+    }
+
+    @Override
+    public Coder<Figures> getDefaultOutputCoder(CoderRegistry registry, Coder<Figures> input) {
+      return FiguresCoder.of();
+    }
+  }
+
+  /** Four variable-length longs, instead of Java serialization of every row's figures. */
+  static final class FiguresCoder extends AtomicCoder<Figures> {
+    private static final FiguresCoder INSTANCE = new FiguresCoder();
+    private static final VarLongCoder LONG = VarLongCoder.of();
+
+    static FiguresCoder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(Figures value, OutputStream out) throws IOException {
+      LONG.encode(value.rows(), out);
+      LONG.encode(value.lateRows(), out);
+      LONG.encode(value.oldestMicros(), out);
+      LONG.encode(value.newestMicros(), out);
+    }
+
+    @Override
+    public Figures decode(InputStream in) throws IOException {
+      return new Figures(LONG.decode(in), LONG.decode(in), LONG.decode(in), LONG.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
+
   @Override
   public WriteFilesResult<Void> expand(PCollection<LakeRow> rows) {
     String id = runId;
@@ -140,8 +207,8 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
                             TypeDescriptors.strings(), TypeDescriptor.of(Figures.class)))
                     .via(
                         (LakeRow row) -> KV.of(row.table() + "\t" + row.tenant(), Figures.of(row))))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(Figures.class)))
-            .apply("Sum", Combine.<String, Figures>perKey(Figures::sum))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), FiguresCoder.of()))
+            .apply("Sum", Combine.perKey(new SumFigures()))
             .apply(
                 "ToJson",
                 ParDo.of(

@@ -21,6 +21,7 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -119,6 +120,13 @@ public class RouteLateRowsTest {
     }
   }
 
+  private static PCollection<String> idsAndFlags(PCollection<LakeRow> rows) {
+    return rows.apply(
+        "IdsAndFlags",
+        MapElements.into(TypeDescriptors.strings())
+            .via(row -> row.record().get("id") + " late=" + row.record().get("late")));
+  }
+
   @Test
   public void aRecordDated2099NeitherDelaysNorLosesTheOthers() {
     Instant now = Instant.now();
@@ -135,6 +143,8 @@ public class RouteLateRowsTest {
             .advanceWatermarkToInfinity();
     PCollectionTuple routed = parseAndRoute(stream);
     PAssert.that(routed.get(RouteLateRows.TOO_LATE)).empty();
+    PAssert.that(idsAndFlags(routed.get(RouteLateRows.ALL)))
+        .containsInAnyOrder("on-time-1 late=false", "on-time-2 late=false", "late late=false");
     PAssert.that(
             panes(
                 routed
@@ -180,6 +190,9 @@ public class RouteLateRowsTest {
             "old-1 late=true global EARLY",
             "old-2 late=true global EARLY",
             "old-3 late=true global EARLY");
+    // What the warehouse and the freshness records take: every row, flagged as the lake's.
+    PAssert.that(idsAndFlags(routed.get(RouteLateRows.ALL)))
+        .containsInAnyOrder("old-1 late=true", "old-2 late=true", "old-3 late=true");
     pipeline.run();
   }
 
