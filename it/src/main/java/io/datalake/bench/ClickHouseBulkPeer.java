@@ -54,6 +54,9 @@ import java.util.TreeMap;
 public final class ClickHouseBulkPeer {
   private static final JsonFactory JSON = new JsonFactory();
 
+  /** Rows of one block the server parses from an insert's body (a part each). */
+  static final int INSERT_BLOCK_ROWS = 20_000;
+
   private ClickHouseBulkPeer() {}
 
   public static void main(String[] args) throws Exception {
@@ -84,9 +87,17 @@ public final class ClickHouseBulkPeer {
     long t0 = System.nanoTime();
     for (Map.Entry<String, Path> e : files.entrySet()) {
       String sql = "INSERT INTO `" + write.database() + "`.`" + e.getKey() + "` FORMAT JSONEachRow";
+      // Still one request per table, but parsed into blocks of INSERT_BLOCK_ROWS rows: as one
+      // block, the 71k orders of a 500k-record input (14 KB each) needed 3.9 GB of server memory
+      // and passed its limit.
       HttpRequest request =
           HttpRequest.newBuilder(
-                  URI.create(base + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
+                  URI.create(
+                      base
+                          + "/?max_insert_block_size="
+                          + INSERT_BLOCK_ROWS
+                          + "&query="
+                          + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
               .timeout(Duration.ofMinutes(30))
               .header("Authorization", authorization)
               .POST(HttpRequest.BodyPublishers.ofFile(e.getValue()))
