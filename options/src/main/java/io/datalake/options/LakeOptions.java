@@ -1,6 +1,7 @@
 package io.datalake.options;
 
 import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -21,8 +22,30 @@ public interface LakeOptions extends PipelineOptions {
   void setPartitionByHour(Boolean value);
 
   @Description(
-      "Files per partition and window (Parquet shards). 0 lets the runner decide, which can give"
-          + " many small files.")
+      "Batch: each worker writes its rows straight into its own file per partition, without a"
+          + " shuffle (a partition gets up to one file per worker; more when a worker finishes a"
+          + " file early to keep its open files within a quarter of the heap). false: rows are first"
+          + " grouped by partition into --shardsPerPartition files, at the cost of a shuffle of every"
+          + " row. Streams always group. Default: true on Flink, whose batch bundle is a worker's"
+          + " whole share of the input; false on other runners, whose small bundles would each"
+          + " make a file per partition.")
+  @Default.InstanceFactory(OnFlink.class)
+  Boolean getBatchFilesPerWorker();
+
+  void setBatchFilesPerWorker(Boolean value);
+
+  /** True when the pipeline runs on Flink. */
+  class OnFlink implements DefaultValueFactory<Boolean> {
+    @Override
+    public Boolean create(PipelineOptions options) {
+      return options.getRunner().getSimpleName().contains("Flink");
+    }
+  }
+
+  @Description(
+      "Files per partition and window (Parquet shards): streams, and batches with"
+          + " --batchFilesPerWorker=false. 0 lets the runner decide, which can give many small"
+          + " files.")
   @Default.Integer(1)
   Integer getShardsPerPartition();
 

@@ -133,6 +133,7 @@ public final class DatalakePipeline {
             .withDroppedFields(plan.droppedFields())
             .withHourlyPartitions(options.getPartitionByHour())
             .withShardsPerPartition(options.getShardsPerPartition())
+            .withBatchFilesPerWorker(options.getBatchFilesPerWorker())
             .withParquetCompression(options.getParquetCompression())
             .withWarehouse(plan.warehouse())
             .withMaxFuture(Duration.standardSeconds(options.getMaxFutureSeconds()))

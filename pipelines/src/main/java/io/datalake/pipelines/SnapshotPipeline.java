@@ -193,6 +193,7 @@ public final class SnapshotPipeline {
             iceberg == null
                 ? WriteLakeTables.to(lake, runId)
                     // One file per tenant and month, named by the month alone: a rerun replaces it.
+                    .withFilesPerWorker(false)
                     .withShardsPerPartition(1)
                     .withHourlyPartitions(hourly)
                     .withCompression(options.getParquetCompression())

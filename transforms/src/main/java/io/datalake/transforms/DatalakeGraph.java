@@ -318,6 +318,11 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
     return with(s -> s.icebergKeepSnapshotsDays = value);
   }
 
+  /** See {@link WriteLakeTables#withFilesPerWorker}. */
+  public DatalakeGraph withBatchFilesPerWorker(boolean value) {
+    return with(s -> s.lake = s.lake.withFilesPerWorker(value));
+  }
+
   /** See {@link WriteLakeTables#withShardsPerPartition}. */
   public DatalakeGraph withShardsPerPartition(int value) {
     return with(s -> s.lake = s.lake.withShardsPerPartition(value));

@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -48,6 +47,12 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   public static final int ROW_GROUP_BYTES = 64 * 1024 * 1024;
 
+  /** In a batch, each worker writes its own file per partition unless told otherwise. */
+  public static final boolean DEFAULT_FILES_PER_WORKER = true;
+
+  /** The suffix of every lake data file. */
+  public static final String PARQUET_SUFFIX = ".parquet";
+
   /** Partitions by day unless told otherwise. */
   public static final boolean DEFAULT_HOURLY_PARTITIONS = false;
 
@@ -74,6 +79,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   private final String branch;
   private final PiiKeyset keyset;
   private final RecordKinds kinds;
+  private final boolean filesPerWorker;
 
   /** Writes into the lake at {@code lake} (a folder URI ending in /), files named by run id. */
   public static WriteLakeTables to(String lake, String runId) {
@@ -85,7 +91,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
         CompressionCodecName.valueOf(DEFAULT_COMPRESSION),
         null,
         null,
-        RecordKinds.builtIn());
+        RecordKinds.builtIn(),
+        DEFAULT_FILES_PER_WORKER);
   }
 
   private WriteLakeTables(
@@ -96,7 +103,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
       CompressionCodecName compression,
       String branch,
       PiiKeyset keyset,
-      RecordKinds kinds) {
+      RecordKinds kinds,
+      boolean filesPerWorker) {
     this.lake = lake;
     this.runId = runId;
     this.hourly = hourly;
@@ -105,11 +113,13 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     this.branch = branch;
     this.keyset = keyset;
     this.kinds = kinds;
+    this.filesPerWorker = filesPerWorker;
   }
 
   /** Partitions by hour ({@code .../day=DD/hour=HH}) instead of by day. */
   public WriteLakeTables withHourlyPartitions(boolean value) {
-    return new WriteLakeTables(lake, runId, value, shards, compression, branch, keyset, kinds);
+    return new WriteLakeTables(
+        lake, runId, value, shards, compression, branch, keyset, kinds, filesPerWorker);
   }
 
   /** Files per partition and pane; 0 lets the runner choose. */
@@ -117,7 +127,19 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     if (value < 0) {
       throw new IllegalArgumentException("--shardsPerPartition must be 0 or more, got " + value);
     }
-    return new WriteLakeTables(lake, runId, hourly, value, compression, branch, keyset, kinds);
+    return new WriteLakeTables(
+        lake, runId, hourly, value, compression, branch, keyset, kinds, filesPerWorker);
+  }
+
+  /**
+   * In a batch, whether each worker writes its rows straight into its own file per partition
+   * ({@link WriteFilesPerWorker}: no shuffle, a partition gets up to one file per worker) or the
+   * rows are first grouped by partition into {@link #withShardsPerPartition} files (a shuffle of
+   * every row). Streams always group: their windows finish the files.
+   */
+  public WriteLakeTables withFilesPerWorker(boolean value) {
+    return new WriteLakeTables(
+        lake, runId, hourly, shards, compression, branch, keyset, kinds, value);
   }
 
   /** Parquet compression codec: SNAPPY, GZIP, ZSTD, UNCOMPRESSED, ... */
@@ -132,13 +154,15 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
               + ", got "
               + value);
     }
-    return new WriteLakeTables(lake, runId, hourly, shards, codec, branch, keyset, kinds);
+    return new WriteLakeTables(
+        lake, runId, hourly, shards, codec, branch, keyset, kinds, filesPerWorker);
   }
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
   public WriteLakeTables withBranch(String name) {
     checkBranch(name);
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, name, keyset, kinds);
+    return new WriteLakeTables(
+        lake, runId, hourly, shards, compression, name, keyset, kinds, filesPerWorker);
   }
 
   /** Fails unless {@code name} is a branch name: lower-case letters and digits. */
@@ -152,7 +176,15 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   /** Writes the tables of these kinds; the built-in ones unless set. */
   public WriteLakeTables withKinds(RecordKinds value) {
     return new WriteLakeTables(
-        lake, runId, hourly, shards, compression, branch, keyset, Objects.requireNonNull(value));
+        lake,
+        runId,
+        hourly,
+        shards,
+        compression,
+        branch,
+        keyset,
+        Objects.requireNonNull(value),
+        filesPerWorker);
   }
 
   /**
@@ -160,7 +192,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    * the parse step does. Without a keyset, such a dead letter keeps no record.
    */
   public WriteLakeTables withDeadLetterKeyset(PiiKeyset value) {
-    return new WriteLakeTables(lake, runId, hourly, shards, compression, branch, value, kinds);
+    return new WriteLakeTables(
+        lake, runId, hourly, shards, compression, branch, value, kinds, filesPerWorker);
   }
 
   public static String filePrefix(String runId) {
@@ -187,8 +220,28 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
 
   @Override
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
-    boolean hourlyPartitions = hourly;
     String prefix = branch == null ? filePrefix(runId) : filePrefix(runId) + "-" + branch;
+    // Rows wait in runner state until their window (or the batch) is grouped by partition:
+    // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
+    // every checkpoint.
+    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset, kinds));
+    PCollection<LakeRow> valid = encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds));
+    PCollection<KV<String, String>> files;
+    if (filesPerWorker && rows.isBounded() == PCollection.IsBounded.BOUNDED) {
+      files =
+          valid.apply(
+              "WriteParquetPerWorker",
+              new WriteFilesPerWorker(lake, prefix, hourly, compression, kinds));
+    } else {
+      files = valid.apply("WriteParquet", groupedWrite(prefix)).getPerDestinationOutputFilenames();
+    }
+    files.apply("CountFiles", ParDo.of(new CountFilesFn(branch == null ? "main" : branch)));
+    return encoded.get(REJECTED);
+  }
+
+  /** FileIO's write: rows grouped by partition (and window), {@link #shards} files each. */
+  private FileIO.Write<String, LakeRow> groupedWrite(String prefix) {
+    boolean hourlyPartitions = hourly;
     CompressionCodecName codec = compression;
     RecordKinds tables = kinds;
     FileIO.Write<String, LakeRow> write =
@@ -208,20 +261,8 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
                             .withConfiguration(parquetConfiguration())))
             .to(lake)
             .withNaming(
-                partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, ".parquet"));
-    if (shards > 0) {
-      write = write.withNumShards(shards);
-    }
-    // Rows wait in runner state until their window (or the batch) is grouped by partition:
-    // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
-    // every checkpoint.
-    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset, kinds));
-    WriteFilesResult<String> files =
-        encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds)).apply("WriteParquet", write);
-    files
-        .getPerDestinationOutputFilenames()
-        .apply("CountFiles", ParDo.of(new CountFilesFn(branch == null ? "main" : branch)));
-    return encoded.get(REJECTED);
+                partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, PARQUET_SUFFIX));
+    return shards > 0 ? write.withNumShards(shards) : write;
   }
 
   @Override
@@ -232,6 +273,9 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
         .add(DisplayData.item("runId", runId).withLabel("Run id"))
         .add(DisplayData.item("hourlyPartitions", hourly).withLabel("Hourly partitions"))
         .add(DisplayData.item("shardsPerPartition", shards).withLabel("Shards per partition"))
+        .add(
+            DisplayData.item("filesPerWorker", filesPerWorker)
+                .withLabel("Batch: a file per worker and partition"))
         .add(DisplayData.item("compression", compression.name()).withLabel("Parquet compression"))
         .add(DisplayData.item("rowGroupBytes", ROW_GROUP_BYTES).withLabel("Row group bytes"))
         .addIfNotNull(DisplayData.item("branch", branch).withLabel("Branch"));
