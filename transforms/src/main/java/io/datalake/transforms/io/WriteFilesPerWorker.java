@@ -79,6 +79,8 @@ class WriteFilesPerWorker
   /** Open files per worker at most; the least recently written is finished to open another. */
   static final int MAX_OPEN_FILES = 256;
 
+  private final int maxOpenFiles;
+
   /** Rows between two looks at the memory the open files buffer. */
   private static final int ROWS_BETWEEN_MEMORY_CHECKS = 1_000;
 
@@ -94,6 +96,18 @@ class WriteFilesPerWorker
 
   WriteFilesPerWorker(
       String lake, String prefix, boolean hourly, CompressionCodecName codec, RecordKinds kinds) {
+    this(lake, prefix, hourly, codec, kinds, MAX_OPEN_FILES);
+  }
+
+  /** With at most {@code maxOpenFiles} open files per worker (tests: fewer than partitions). */
+  WriteFilesPerWorker(
+      String lake,
+      String prefix,
+      boolean hourly,
+      CompressionCodecName codec,
+      RecordKinds kinds,
+      int maxOpenFiles) {
+    this.maxOpenFiles = maxOpenFiles;
     this.lake = lake;
     this.prefix = prefix;
     this.hourly = hourly;
@@ -112,7 +126,8 @@ class WriteFilesPerWorker
     PCollection<KV<String, String>> published =
         rows.apply(
                 "WriteWorkerFiles",
-                ParDo.of(new WriteWorkerFilesFn(lake, tempFolder, hourly, codec, kinds)))
+                ParDo.of(
+                    new WriteWorkerFilesFn(lake, tempFolder, hourly, codec, kinds, maxOpenFiles)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
             .apply("GroupFilesByPartition", GroupByKey.create())
             .apply("PublishFiles", ParDo.of(new PublishFilesFn(lake, prefix)))
@@ -131,6 +146,7 @@ class WriteFilesPerWorker
     private final boolean hourly;
     private final CompressionCodecName codec;
     private final RecordKinds kinds;
+    private final int maxOpenFiles;
 
     /** Open files by partition, least recently written first. */
     private transient LinkedHashMap<String, OpenFile> open;
@@ -144,8 +160,10 @@ class WriteFilesPerWorker
         String tempFolder,
         boolean hourly,
         CompressionCodecName codec,
-        RecordKinds kinds) {
+        RecordKinds kinds,
+        int maxOpenFiles) {
       this.lake = lake;
+      this.maxOpenFiles = maxOpenFiles;
       this.tempFolder = tempFolder;
       this.hourly = hourly;
       this.codec = codec;
@@ -167,7 +185,7 @@ class WriteFilesPerWorker
           LakePaths.partition(row.table(), row.tenant(), row.eventTimeMicros(), hourly);
       OpenFile file = open.get(partition);
       if (file == null) {
-        if (open.size() >= MAX_OPEN_FILES) {
+        if (open.size() >= maxOpenFiles) {
           finish(open.keySet().iterator().next(), out);
         }
         file = new OpenFile(partition, row.table());

@@ -1,0 +1,140 @@
+package io.datalake.transforms.io;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
+
+import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.model.DeadLetter;
+import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.parse.ParseRecords;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalInputFile;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The batch lake writer without a shuffle: every row once, FileIO's names, reruns replace. */
+public class WriteFilesPerWorkerTest {
+  private static final String DAY_ONE = "journey_events/org_id=739224/year=2026/month=01/day=02";
+  private static final String DAY_TWO = "journey_events/org_id=739224/year=2026/month=01/day=03";
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder temp = new TemporaryFolder();
+
+  /** Journey events alternating between two days: two partitions, rows interleaved. */
+  private PCollection<LakeRow> rows(int count) {
+    List<SourceRecord> records = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String day = i % 2 == 0 ? "2026-01-02" : "2026-01-03";
+      records.add(
+          Fixtures.record(
+              JourneyEvents.KIND,
+              "f:" + i,
+              Fixtures.analytics("e" + i, "739224", "created_at", day + "T03:04:05Z")));
+    }
+    return pipeline
+        .apply("Records", Create.of(records).withCoder(SourceRecord.Coder.of()))
+        .apply(ParseRecords.of(PiiKeyset.development(), PiiPolicy.defaults()))
+        .get(ParseRecords.ROWS);
+  }
+
+  @Test
+  public void everyRowIsWrittenOnceUnderShardNamesAndARerunRemovesItsStaleFiles()
+      throws IOException {
+    Path lake = temp.newFolder("lake").toPath();
+    // What an earlier run with the same id left: a shard this run does not write again (stale),
+    // and files of another writer and another run (kept).
+    Files.createDirectories(lake.resolve(DAY_ONE));
+    Files.writeString(lake.resolve(DAY_ONE).resolve("part-r1-00003-of-00004.parquet"), "old");
+    Files.writeString(lake.resolve(DAY_ONE).resolve("part-r1-late-00000-of-00001.parquet"), "x");
+    Files.writeString(lake.resolve(DAY_ONE).resolve("part-r2-00000-of-00001.parquet"), "x");
+
+    PCollection<DeadLetter> letters =
+        rows(10)
+            .apply(
+                WriteLakeTables.to(lake + "/", "r1")
+                    .withFilesPerWorker(true)
+                    .withDeadLetterKeyset(PiiKeyset.development()));
+    PAssert.that(letters).empty();
+    pipeline.run().waitUntilFinish();
+
+    assertThat(
+        ids(lake), containsInAnyOrder("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9"));
+    List<String> dayOne = names(lake.resolve(DAY_ONE));
+    assertThat(
+        dayOne.stream().filter(n -> n.startsWith("part-r1-0")).toList(),
+        everyItem(matchesPattern("part-r1-\\d{5}-of-\\d{5}\\.parquet")));
+    assertThat(dayOne.contains("part-r1-00003-of-00004.parquet"), is(false));
+    assertThat(dayOne.contains("part-r1-late-00000-of-00001.parquet"), is(true));
+    assertThat(dayOne.contains("part-r2-00000-of-00001.parquet"), is(true));
+    assertThat(Files.exists(lake.resolve(".temp-datalake")), is(false));
+  }
+
+  @Test
+  public void aWorkerWithMoreDestinationsThanOpenFilesFinishesFilesEarlyAndLosesNoRow()
+      throws IOException {
+    Path lake = temp.newFolder("lake").toPath();
+    rows(8)
+        .apply(
+            new WriteFilesPerWorker(
+                lake + "/",
+                "part-r1",
+                false,
+                CompressionCodecName.SNAPPY,
+                RecordKinds.builtIn(),
+                1));
+    pipeline.run().waitUntilFinish();
+
+    assertThat(ids(lake), containsInAnyOrder("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7"));
+    // One open file, rows alternating between two days: each day gets several files.
+    assertThat(names(lake.resolve(DAY_ONE)).size(), greaterThan(1));
+    assertThat(names(lake.resolve(DAY_TWO)).size(), greaterThan(1));
+    assertThat(Files.exists(lake.resolve(".temp-datalake")), is(false));
+  }
+
+  private static List<String> names(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.map(f -> f.getFileName().toString()).toList();
+    }
+  }
+
+  private static List<String> ids(Path lake) throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(lake.resolve("journey_events"))) {
+      for (Path file :
+          files.filter(f -> f.getFileName().toString().matches("part-r1-\\d.*")).toList()) {
+        try (ParquetReader<GenericRecord> reader =
+            AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
+          for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+            Object id = r.get("id");
+            ids.add(id instanceof Utf8 u ? u.toString() : String.valueOf(id));
+          }
+        }
+      }
+    }
+    return ids;
+  }
+}
