@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -66,11 +68,12 @@ import org.slf4j.LoggerFactory;
  * on the worker's local disk and copied to the lake when finished, so an open file holds no upload
  * buffer (S3 gives every file being written one of 8 MiB or more).
  *
- * <p>Publishing: finished files wait under {@code <lake>/.temp-datalake/<id>/}; then each
+ * <p>Publishing: finished files wait under {@code <lake>/.temp-datalake/<prefix>/<id>/}; then each
  * partition's files are renamed to their final names, and files of an earlier run with the same run
  * id and writer that this run did not write again are deleted, so a rerun replaces its files even
- * when it splits a partition differently. Files of a failed attempt never reach the rename, and the
- * temporary folder is emptied at the end.
+ * when it splits a partition differently. Files of a failed attempt never reach the rename; the
+ * temporary folders of the run and writer are emptied at the end, also those a killed earlier
+ * attempt of the same run left.
  */
 class WriteFilesPerWorker
     extends PTransform<PCollection<LakeRow>, PCollection<KV<String, String>>> {
@@ -83,6 +86,9 @@ class WriteFilesPerWorker
 
   /** Rows between two looks at the memory the open files buffer. */
   private static final int ROWS_BETWEEN_MEMORY_CHECKS = 1_000;
+
+  /** Where finished files wait to be published, below the lake root: never inside a table. */
+  static final String TEMP_ROOT = ".temp-datalake/";
 
   /** Bytes buffered by the open files of every worker in this JVM. */
   private static final AtomicLong BUFFERED = new AtomicLong();
@@ -113,7 +119,7 @@ class WriteFilesPerWorker
     this.hourly = hourly;
     this.codec = codec;
     this.kinds = kinds;
-    this.tempFolder = ".temp-datalake/" + prefix + "-" + UUID.randomUUID() + "/";
+    this.tempFolder = TEMP_ROOT + prefix + "/" + UUID.randomUUID() + "/";
   }
 
   /** The bytes all open files of a JVM may buffer: a quarter of its heap. */
@@ -135,7 +141,7 @@ class WriteFilesPerWorker
     // Runs once every partition is published (a global combine fires also on no input).
     published
         .apply("CountPublished", Combine.globally(Count.<KV<String, String>>combineFn()))
-        .apply("RemoveTempFolder", ParDo.of(new RemoveTempFolderFn(lake, tempFolder)));
+        .apply("RemoveTempFiles", ParDo.of(new RemoveTempFilesFn(lake, prefix)));
     return published;
   }
 
@@ -397,21 +403,25 @@ class WriteFilesPerWorker
     }
   }
 
-  /** Deletes what is left in the temporary folder: files of failed attempts, the folder itself. */
-  static class RemoveTempFolderFn extends DoFn<Long, Void> {
+  /**
+   * Deletes what is left in this run's and writer's temporary folders: files of failed attempts,
+   * also those of an earlier attempt of the same run that was killed before it could clean up.
+   */
+  static class RemoveTempFilesFn extends DoFn<Long, Void> {
     private final String lake;
-    private final String tempFolder;
+    private final String prefix;
 
-    RemoveTempFolderFn(String lake, String tempFolder) {
+    RemoveTempFilesFn(String lake, String prefix) {
       this.lake = lake;
-      this.tempFolder = tempFolder;
+      this.prefix = prefix;
     }
 
     @ProcessElement
     public void process(@Element Long published) throws IOException {
-      ResourceId folder = FileSystems.matchNewResource(lake, true).resolve(tempFolder, dir());
+      ResourceId folder =
+          FileSystems.matchNewResource(lake, true).resolve(TEMP_ROOT + prefix, dir());
       MatchResult left =
-          FileSystems.match(folder.resolve("*", file()).toString(), EmptyMatchTreatment.ALLOW);
+          FileSystems.match(folder.resolve("*/*", file()).toString(), EmptyMatchTreatment.ALLOW);
       List<ResourceId> files = new ArrayList<>();
       for (MatchResult.Metadata metadata : left.metadata()) {
         files.add(metadata.resourceId());
@@ -422,16 +432,30 @@ class WriteFilesPerWorker
         FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       }
       if ("file".equals(folder.getScheme())) {
-        // A local file system keeps empty folders: remove this one, and .temp-datalake if empty.
-        Path local = Path.of(folder.toString());
-        try {
-          Files.deleteIfExists(local);
-          Files.deleteIfExists(local.getParent());
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-          // another writer's folder is still there: it removes it when it ends
+        removeEmptyFolders(Path.of(folder.toString()));
+      }
+      LOG.info("Published {} lake file(s) of {}", published, prefix);
+    }
+
+    /** A local file system keeps empty folders: this writer's, and .temp-datalake when empty. */
+    private static void removeEmptyFolders(Path writerFolder) throws IOException {
+      if (Files.isDirectory(writerFolder)) {
+        try (Stream<Path> attempts = Files.list(writerFolder)) {
+          for (Path attempt : attempts.toList()) {
+            deleteIfEmpty(attempt);
+          }
         }
       }
-      LOG.info("Published {} lake file(s)", published);
+      deleteIfEmpty(writerFolder);
+      deleteIfEmpty(writerFolder.getParent());
+    }
+
+    private static void deleteIfEmpty(Path folder) throws IOException {
+      try {
+        Files.deleteIfExists(folder);
+      } catch (DirectoryNotEmptyException e) {
+        // another writer's files, or one still being written: its own cleanup removes them
+      }
     }
   }
 

@@ -65,12 +65,18 @@ public class WriteFilesPerWorkerTest {
   public void everyRowIsWrittenOnceUnderShardNamesAndARerunRemovesItsStaleFiles()
       throws IOException {
     Path lake = temp.newFolder("lake").toPath();
-    // What an earlier run with the same id left: a shard this run does not write again (stale),
+    // What an earlier run with the same id left: a shard this run does not write again (stale;
+    // this run's bundles are far fewer than 99),
     // and files of another writer and another run (kept).
     Files.createDirectories(lake.resolve(DAY_ONE));
-    Files.writeString(lake.resolve(DAY_ONE).resolve("part-r1-00003-of-00004.parquet"), "old");
+    Files.writeString(lake.resolve(DAY_ONE).resolve("part-r1-00042-of-00099.parquet"), "old");
     Files.writeString(lake.resolve(DAY_ONE).resolve("part-r1-late-00000-of-00001.parquet"), "x");
     Files.writeString(lake.resolve(DAY_ONE).resolve("part-r2-00000-of-00001.parquet"), "x");
+    // Unpublished files of a killed attempt of this run, and of another writer still writing.
+    Path killed = Files.createDirectories(lake.resolve(".temp-datalake/part-r1/killed"));
+    Files.writeString(killed.resolve("a.parquet"), "x");
+    Path other = Files.createDirectories(lake.resolve(".temp-datalake/part-r1-late/busy"));
+    Files.writeString(other.resolve("b.parquet"), "x");
 
     PCollection<DeadLetter> letters =
         rows(10)
@@ -87,10 +93,11 @@ public class WriteFilesPerWorkerTest {
     assertThat(
         dayOne.stream().filter(n -> n.startsWith("part-r1-0")).toList(),
         everyItem(matchesPattern("part-r1-\\d{5}-of-\\d{5}\\.parquet")));
-    assertThat(dayOne.contains("part-r1-00003-of-00004.parquet"), is(false));
+    assertThat(dayOne.contains("part-r1-00042-of-00099.parquet"), is(false));
     assertThat(dayOne.contains("part-r1-late-00000-of-00001.parquet"), is(true));
     assertThat(dayOne.contains("part-r2-00000-of-00001.parquet"), is(true));
-    assertThat(Files.exists(lake.resolve(".temp-datalake")), is(false));
+    assertThat(Files.exists(lake.resolve(".temp-datalake/part-r1")), is(false));
+    assertThat(Files.exists(other.resolve("b.parquet")), is(true));
   }
 
   @Test
