@@ -31,7 +31,9 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * Writes lake rows as Parquet, one file per table, tenant, partition and window pane per shard.
  * Files are named {@code part-<runId>-<window>-<pane>-<shard>-of-<n>.parquet}: a rerun of the same
  * batch (same run id) replaces its own files. FileIO writes to a temporary name and then renames,
- * so a reader never sees half a file.
+ * so a reader never sees half a file. A batch with {@link #withFilesPerWorker} skips FileIO's
+ * grouping: each worker writes its own file per partition ({@link WriteFilesPerWorker}), under the
+ * same names.
  *
  * <p>A second writer of the same run into the same lake must have a branch name ({@link
  * #withBranch}), which goes into its file names ({@code part-<runId>-<branch>-...}): the streaming
