@@ -303,8 +303,10 @@ class WriteFilesPerWorker
               FileSystems.matchNewResource(lake, true)
                   .resolve(tempFolder, dir())
                   .resolve(UUID.randomUUID() + WriteLakeTables.PARQUET_SUFFIX, file());
-          try (WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY);
-              OutputStream stream = Channels.newOutputStream(channel)) {
+          // Closing the stream closes the channel, once: S3's channel completes its upload on
+          // close and fails on a second one.
+          WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY);
+          try (OutputStream stream = Channels.newOutputStream(channel)) {
             Files.copy(local, stream);
           }
           return target.toString();
