@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * file per bundle and partition: use the grouped writer there.
  *
  * <p>Memory: a Parquet writer keeps its current row group in memory. The open files of all workers
- * in a JVM keep at most a quarter of its heap ({@link #bufferBudgetBytes}); past that a worker
+ * in a JVM keep at most an eighth of its heap ({@link #bufferBudgetBytes}); past that a worker
  * finishes its largest file, and the partition's later rows go into another file. A worker keeps at
  * most {@link #MAX_OPEN_FILES} files open, finishing the least recently written. Files are written
  * on the worker's local disk and copied to the lake when finished, so an open file holds no upload
@@ -122,9 +122,14 @@ class WriteFilesPerWorker
     this.tempFolder = TEMP_ROOT + prefix + "/" + UUID.randomUUID() + "/";
   }
 
-  /** The bytes all open files of a JVM may buffer: a quarter of its heap. */
+  /**
+   * The bytes all open files of a JVM may buffer, as Parquet counts them: an eighth of its heap.
+   * Parquet's count is of the encoded bytes; the heap they take, with the dictionaries' hash tables
+   * and partly filled buffers, was about twice that in the benchmark (a quarter of the heap left a
+   * Flink batch at 500k records with 770 MB of 1 GB live).
+   */
   static long bufferBudgetBytes() {
-    return Runtime.getRuntime().maxMemory() / 4;
+    return Runtime.getRuntime().maxMemory() / 8;
   }
 
   @Override
@@ -219,7 +224,7 @@ class WriteFilesPerWorker
       reported = mine;
       if (total > bufferBudgetBytes() && largest != null) {
         LOG.info(
-            "Open lake files buffer {} MB, more than a quarter of the heap: finishing {} ({} MB)"
+            "Open lake files buffer {} MB, more than an eighth of the heap: finishing {} ({} MB)"
                 + " early; its later rows go into another file",
             total >> 20,
             largest.partition,
