@@ -23,8 +23,8 @@ public interface LakeOptions extends PipelineOptions {
 
   @Description(
       "Batch: each worker writes its rows straight into its own file per partition, without a"
-          + " shuffle (a partition gets up to one file per worker; more when a worker finishes a"
-          + " file early to keep its open files within an eighth of the heap). false: rows are first"
+          + " shuffle (a partition gets up to one file per worker; its row groups get smaller when"
+          + " the open files of a JVM pass an eighth of its heap). false: rows are first"
           + " grouped by partition into --shardsPerPartition files, at the cost of a shuffle of every"
           + " row. Streams always group. Default: true on Flink, whose batch bundle is a worker's"
           + " whole share of the input; false on other runners, whose small bundles would each"

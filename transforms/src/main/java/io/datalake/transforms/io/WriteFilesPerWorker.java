@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory: a Parquet writer keeps its current row group in memory. The open files of all workers
  * in a JVM keep at most an eighth of its heap ({@link #bufferBudgetBytes}); past that a worker
- * finishes its largest file, and the partition's later rows go into another file. A worker keeps at
+ * writes out the row group of its largest file ({@link RowGroupFlush}), which stays open, so a
+ * partition's file gets smaller row groups rather than the partition more files. A worker keeps at
  * most {@link #MAX_OPEN_FILES} files open, finishing the least recently written. Files are written
  * on the worker's local disk and copied to the lake when finished, so an open file holds no upload
  * buffer (S3 gives every file being written one of 8 MiB or more).
@@ -223,13 +224,30 @@ class WriteFilesPerWorker
       long total = BUFFERED.addAndGet(mine - reported);
       reported = mine;
       if (total > bufferBudgetBytes() && largest != null) {
-        LOG.info(
-            "Open lake files buffer {} MB, more than an eighth of the heap: finishing {} ({} MB)"
-                + " early; its later rows go into another file",
-            total >> 20,
-            largest.partition,
-            largest.lastBuffered >> 20);
-        finish(largest.partition, out);
+        if (RowGroupFlush.available()) {
+          LOG.debug(
+              "Open lake files buffer {} MB, more than an eighth of the heap: writing the row group"
+                  + " of {} ({} MB)",
+              total >> 20,
+              largest.partition,
+              largest.lastBuffered >> 20);
+          RowGroupFlush.flush(largest.writer);
+          largest.bufferedBytes();
+          long after = 0;
+          for (OpenFile file : open.values()) {
+            after += file.lastBuffered;
+          }
+          BUFFERED.addAndGet(after - reported);
+          reported = after;
+        } else {
+          LOG.info(
+              "Open lake files buffer {} MB, more than an eighth of the heap: finishing {} ({} MB)"
+                  + " early; its later rows go into another file",
+              total >> 20,
+              largest.partition,
+              largest.lastBuffered >> 20);
+          finish(largest.partition, out);
+        }
       }
     }
 

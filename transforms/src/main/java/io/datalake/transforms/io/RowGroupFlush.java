@@ -1,0 +1,77 @@
+package io.datalake.transforms.io;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+
+/**
+ * Ends a Parquet writer's current row group now, writing it to its file, as the writer itself does
+ * when the row group reaches its size. parquet-hadoop (1.15) has no public call for it, so this
+ * reaches into {@code InternalParquetRecordWriter} and does what its {@code checkBlockSizeReached}
+ * does on a full row group: {@code flushRowGroupToStore()}, {@code initStore()}, and the new end
+ * position. Used to keep many open files within memory without finishing them (a finished file and
+ * a new one for the same partition cost a wide table's writer set-up, and make more files).
+ *
+ * <p>Should a parquet-hadoop upgrade change those internals, {@link #available()} is false (logged
+ * once by the caller) and callers finish the file instead.
+ */
+final class RowGroupFlush {
+  private static final Field WRITER;
+  private static final Method FLUSH;
+  private static final Method INIT;
+  private static final Field FILE_WRITER;
+  private static final Field LAST_END;
+
+  static {
+    Field writer = null;
+    Method flush = null;
+    Method init = null;
+    Field fileWriter = null;
+    Field lastEnd = null;
+    try {
+      writer = ParquetWriter.class.getDeclaredField("writer");
+      Class<?> internal = writer.getType();
+      flush = internal.getDeclaredMethod("flushRowGroupToStore");
+      init = internal.getDeclaredMethod("initStore");
+      fileWriter = internal.getDeclaredField("parquetFileWriter");
+      lastEnd = internal.getDeclaredField("lastRowGroupEndPos");
+      for (var member :
+          new java.lang.reflect.AccessibleObject[] {writer, flush, init, fileWriter}) {
+        member.setAccessible(true);
+      }
+      lastEnd.setAccessible(true);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      writer = null;
+    }
+    WRITER = writer;
+    FLUSH = flush;
+    INIT = init;
+    FILE_WRITER = fileWriter;
+    LAST_END = lastEnd;
+  }
+
+  private RowGroupFlush() {}
+
+  /** Whether this parquet-hadoop has the internals {@link #flush} uses. */
+  static boolean available() {
+    return WRITER != null;
+  }
+
+  /** Writes the writer's buffered rows as a row group now; the file stays open for more. */
+  static void flush(ParquetWriter<?> writer) throws java.io.IOException {
+    try {
+      Object internal = WRITER.get(writer);
+      FLUSH.invoke(internal);
+      INIT.invoke(internal);
+      LAST_END.setLong(internal, ((ParquetFileWriter) FILE_WRITER.get(internal)).getPos());
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      if (e.getCause() instanceof java.io.IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException("cannot end a Parquet row group", e.getCause());
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("cannot end a Parquet row group", e);
+    }
+  }
+}
