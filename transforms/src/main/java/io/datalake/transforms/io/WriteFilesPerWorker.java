@@ -210,7 +210,10 @@ class WriteFilesPerWorker
       }
     }
 
-    /** Finishes this worker's largest files while the JVM's open files buffer too much. */
+    /**
+     * When the JVM's open files buffer more than the budget, writes out the row group of this
+     * worker's largest file (or, without {@link RowGroupFlush}, finishes that file).
+     */
     private void keepWithinBudget(OutputReceiver<KV<String, String>> out) throws IOException {
       long mine = 0;
       OpenFile largest = null;
