@@ -40,10 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroParquetWriter;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
 
 /**
  * The yardstick: the pipeline's per-record work in plain Java, no Beam. It reads the same JSON
@@ -438,13 +436,8 @@ public final class Baseline {
     void append(GenericRecord record) throws IOException {
       if (writer == null) {
         writer =
-            AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(tempFile))
-                .withSchema(LakeTables.byName(table).avroSchema())
-                .withCompressionCodec(codec)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withConf(WriteLakeTables.parquetConfiguration())
-                .withRowGroupSize(WriteLakeTables.ROW_GROUP_BYTES)
-                .build();
+            WriteLakeTables.localParquetWriter(
+                tempFile, LakeTables.byName(table).avroSchema(), codec);
       }
       writer.write(record);
       tableRows.incrementAndGet();

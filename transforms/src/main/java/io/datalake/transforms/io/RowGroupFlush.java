@@ -13,8 +13,8 @@ import org.apache.parquet.hadoop.ParquetWriter;
  * position. Used to keep many open files within memory without finishing them (a finished file and
  * a new one for the same partition cost a wide table's writer set-up, and make more files).
  *
- * <p>Should a parquet-hadoop upgrade change those internals, {@link #available()} is false (logged
- * once by the caller) and callers finish the file instead.
+ * <p>Should a parquet-hadoop upgrade change those internals, {@link #available()} is false and
+ * callers finish the file instead (logging each time).
  */
 final class RowGroupFlush {
   private static final Field WRITER;
@@ -37,10 +37,9 @@ final class RowGroupFlush {
       fileWriter = internal.getDeclaredField("parquetFileWriter");
       lastEnd = internal.getDeclaredField("lastRowGroupEndPos");
       for (var member :
-          new java.lang.reflect.AccessibleObject[] {writer, flush, init, fileWriter}) {
+          new java.lang.reflect.AccessibleObject[] {writer, flush, init, fileWriter, lastEnd}) {
         member.setAccessible(true);
       }
-      lastEnd.setAccessible(true);
     } catch (ReflectiveOperationException | RuntimeException e) {
       writer = null;
     }

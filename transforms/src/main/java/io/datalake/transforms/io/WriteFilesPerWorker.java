@@ -41,11 +41,8 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.MimeTypes;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.parquet.avro.AvroParquetWriter;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,7 +160,6 @@ class WriteFilesPerWorker
     /** Open files by partition, least recently written first. */
     private transient LinkedHashMap<String, OpenFile> open;
 
-    private transient List<KV<String, String>> finished;
     private transient long rowsSinceCheck;
     private transient long reported;
 
@@ -185,7 +181,6 @@ class WriteFilesPerWorker
     @StartBundle
     public void startBundle() {
       open = new LinkedHashMap<>(64, 0.75f, true);
-      finished = new ArrayList<>();
       rowsSinceCheck = 0;
       reported = 0;
     }
@@ -234,14 +229,11 @@ class WriteFilesPerWorker
               total >> 20,
               largest.partition,
               largest.lastBuffered >> 20);
+          long before = largest.lastBuffered;
           RowGroupFlush.flush(largest.writer);
-          largest.bufferedBytes();
-          long after = 0;
-          for (OpenFile file : open.values()) {
-            after += file.lastBuffered;
-          }
-          BUFFERED.addAndGet(after - reported);
-          reported = after;
+          long freed = before - largest.bufferedBytes();
+          BUFFERED.addAndGet(-freed);
+          reported -= freed;
         } else {
           LOG.info(
               "Open lake files buffer {} MB, more than an eighth of the heap: finishing {} ({} MB)"
@@ -268,14 +260,13 @@ class WriteFilesPerWorker
       for (Iterator<OpenFile> it = open.values().iterator(); it.hasNext(); ) {
         OpenFile file = it.next();
         it.remove();
-        finished.add(KV.of(file.partition, file.finish()));
+        context.output(
+            KV.of(file.partition, file.finish()),
+            GlobalWindow.INSTANCE.maxTimestamp(),
+            GlobalWindow.INSTANCE);
       }
       BUFFERED.addAndGet(-reported);
       reported = 0;
-      for (KV<String, String> file : finished) {
-        context.output(file, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
-      }
-      finished.clear();
     }
 
     @Teardown
@@ -302,13 +293,7 @@ class WriteFilesPerWorker
         this.partition = partition;
         this.local = Files.createTempFile("datalake-", ".parquet");
         this.writer =
-            AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(local))
-                .withSchema(kinds.table(table).avroSchema())
-                .withCompressionCodec(codec)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withConf(WriteLakeTables.parquetConfiguration())
-                .withRowGroupSize(WriteLakeTables.ROW_GROUP_BYTES)
-                .build();
+            WriteLakeTables.localParquetWriter(local, kinds.table(table).avroSchema(), codec);
       }
 
       void write(GenericRecord record) throws IOException {

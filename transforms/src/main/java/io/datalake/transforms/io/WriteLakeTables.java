@@ -7,10 +7,14 @@ import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
@@ -25,7 +29,11 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
 
 /**
  * Writes lake rows as Parquet, one file per table, tenant, partition and window pane per shard.
@@ -218,6 +226,22 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   /** This thread's Hadoop configuration for Parquet writers, its defaults parsed once. */
   public static Configuration parquetConfiguration() {
     return HADOOP_CONFIGURATION.get();
+  }
+
+  /**
+   * A Parquet writer of a lake file on the local disk, with the lake's settings (row group size,
+   * this thread's configuration); the file is replaced if it exists. The per-worker writer and the
+   * benchmark's baseline write through it.
+   */
+  public static ParquetWriter<GenericRecord> localParquetWriter(
+      Path file, Schema schema, CompressionCodecName codec) throws IOException {
+    return AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+        .withSchema(schema)
+        .withCompressionCodec(codec)
+        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+        .withConf(parquetConfiguration())
+        .withRowGroupSize(ROW_GROUP_BYTES)
+        .build();
   }
 
   @Override
