@@ -41,10 +41,10 @@ public interface ClickHouseOptions extends PipelineOptions {
   void setClickhouseBatchRows(Integer value);
 
   @Description(
-      "Memory one insert's rows may take at most, in MiB (estimated from their values): a batch is"
-          + " inserted at --clickhouseBatchRows or at this size, whichever comes first. Large rows (a"
-          + " VTEX order is ~14 KB) would otherwise hold hundreds of MB per table. Streaming only: a"
-          + " batch inserts groups of --clickhouseBatchRows of each bundle.")
+      "Memory one insert's rows may take at most, in MiB (estimated from their values): a table's"
+          + " rows are inserted at --clickhouseBatchRows or at this size, whichever comes first"
+          + " (per worker, in batch and streaming). Large rows (a VTEX order is ~14 KB) would"
+          + " otherwise hold hundreds of MB per table.")
   @Default.Integer(32)
   Integer getClickhouseBatchMegabytes();
 

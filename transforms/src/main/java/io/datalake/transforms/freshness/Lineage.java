@@ -34,9 +34,14 @@ public final class Lineage {
   public static final List<String> STREAMING_STEPS =
       List.of("ReadKafkaTopics", "ParseTypeAndEncrypt", "RouteLateRows", "WriteLake");
 
-  /** The steps between a lake row and its ClickHouse row. */
+  /**
+   * The steps between a lake row and its ClickHouse row: a batch converts and inserts in one step,
+   * a stream batches each table's rows in a step of their own.
+   */
   public static final List<String> WAREHOUSE_STEPS =
-      List.of("WriteWarehouse/ToWarehouseRows", "WriteWarehouse/Insert_<table>");
+      List.of(
+          "WriteWarehouse/ToWarehouseRowsAndInsert (batch) | WriteWarehouse/ToWarehouseRows",
+          "WriteWarehouse/Insert_<table> (streaming)");
 
   /** What a node is. */
   public enum Role {

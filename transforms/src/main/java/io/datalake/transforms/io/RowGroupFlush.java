@@ -2,6 +2,7 @@ package io.datalake.transforms.io;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 
@@ -22,6 +23,7 @@ final class RowGroupFlush {
   private static final Method INIT;
   private static final Field FILE_WRITER;
   private static final Field LAST_END;
+  private static final Field COLUMN_STORE;
 
   static {
     Field writer = null;
@@ -29,6 +31,7 @@ final class RowGroupFlush {
     Method init = null;
     Field fileWriter = null;
     Field lastEnd = null;
+    Field columnStore = null;
     try {
       writer = ParquetWriter.class.getDeclaredField("writer");
       Class<?> internal = writer.getType();
@@ -36,8 +39,14 @@ final class RowGroupFlush {
       init = internal.getDeclaredMethod("initStore");
       fileWriter = internal.getDeclaredField("parquetFileWriter");
       lastEnd = internal.getDeclaredField("lastRowGroupEndPos");
+      columnStore = internal.getDeclaredField("columnStore");
+      if (!ColumnWriteStore.class.isAssignableFrom(columnStore.getType())) {
+        throw new NoSuchFieldException("columnStore is a " + columnStore.getType());
+      }
       for (var member :
-          new java.lang.reflect.AccessibleObject[] {writer, flush, init, fileWriter, lastEnd}) {
+          new java.lang.reflect.AccessibleObject[] {
+            writer, flush, init, fileWriter, lastEnd, columnStore
+          }) {
         member.setAccessible(true);
       }
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -48,6 +57,7 @@ final class RowGroupFlush {
     INIT = init;
     FILE_WRITER = fileWriter;
     LAST_END = lastEnd;
+    COLUMN_STORE = columnStore;
   }
 
   private RowGroupFlush() {}
@@ -55,6 +65,19 @@ final class RowGroupFlush {
   /** Whether this parquet-hadoop has the internals {@link #flush} uses. */
   static boolean available() {
     return WRITER != null;
+  }
+
+  /**
+   * The heap the writer's current row group takes, as its column writers count their buffers'
+   * allocated capacity (pages written and being written, levels, values), which is more than the
+   * encoded bytes {@code getDataSize} counts: buffers grow in slabs and are only partly filled.
+   */
+  static long allocatedBytes(ParquetWriter<?> writer) {
+    try {
+      return ((ColumnWriteStore) COLUMN_STORE.get(WRITER.get(writer))).getAllocatedSize();
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("cannot read a Parquet writer's column store", e);
+    }
   }
 
   /** Writes the writer's buffered rows as a row group now; the file stays open for more. */

@@ -91,6 +91,8 @@ class WriteFilesPerWorker
   /** Bytes buffered by the open files of every worker in this JVM. */
   private static final AtomicLong BUFFERED = new AtomicLong();
 
+  private static final boolean ALLOCATED = Boolean.getBoolean("datalake.allocated");
+
   private final String lake;
   private final String prefix;
   private final boolean hourly;
@@ -302,7 +304,10 @@ class WriteFilesPerWorker
 
       /** The row group in memory: what the writer holds less what it has written to disk. */
       long bufferedBytes() throws IOException {
-        lastBuffered = Math.max(0, writer.getDataSize() - Files.size(local));
+        lastBuffered =
+            ALLOCATED && RowGroupFlush.available()
+                ? RowGroupFlush.allocatedBytes(writer)
+                : Math.max(0, writer.getDataSize() - Files.size(local));
         return lastBuffered;
       }
 

@@ -15,6 +15,7 @@ import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -398,20 +399,44 @@ public final class ClickHouseWarehouseIO {
         throw new IllegalStateException("ClickHouseWarehouseIO.write() needs withKeyset(...)");
       }
       String jdbcUrl = jdbcUrl();
-      rows.apply(
-          "EnsureTenantViews",
-          ParDo.of(
-              new EnsureTenantViewsFn(
-                  url,
-                  credentialsFile,
-                  database,
-                  retryBudget(),
-                  kinds,
-                  TenantAccess.hasSqlAccessManagement(serverVersion))));
+      TenantObjects tenantObjects =
+          new TenantObjects(
+              url,
+              credentialsFile,
+              database,
+              retryBudget(),
+              kinds,
+              TenantAccess.hasSqlAccessManagement(serverVersion));
       Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
       for (WarehouseTable table : tables()) {
         tags.put(table.name(), new TupleTag<Row>(table.name()) {});
       }
+      if (rows.isBounded() == PCollection.IsBounded.BOUNDED) {
+        // A batch converts, inserts and makes each new tenant's views in one step: a batch's
+        // bundles are large (on Flink a whole partition of the input), so ClickHouseIO's inserts
+        // of --clickhouseBatchRows rows are full without any grouping, and no row is encoded for
+        // another step (Flink's batch translation encodes and decodes a step's output once per
+        // consumer, and every output of a step with several outputs).
+        Map<String, TimedClickHouseWrite.Inserter> inserters = new LinkedHashMap<>();
+        for (WarehouseTable table : tables()) {
+          inserters.put(table.name(), insertInto(jdbcUrl, table).inserter());
+        }
+        return rows.apply(
+                "ToWarehouseRowsAndInsert",
+                ParDo.of(
+                        new InsertWarehouseRowsFn(
+                            tags,
+                            loadId,
+                            keyset,
+                            kinds,
+                            version,
+                            inserters,
+                            batchBytes,
+                            tenantObjects))
+                    .withOutputTags(REJECTED, TupleTagList.empty()))
+            .get(REJECTED);
+      }
+      rows.apply("EnsureTenantViews", ParDo.of(new EnsureTenantViewsFn(tenantObjects)));
       PCollectionTuple converted =
           rows.apply(
               "ToWarehouseRows",
@@ -420,38 +445,37 @@ public final class ClickHouseWarehouseIO {
       for (WarehouseTable table : tables()) {
         String name = table.name();
         SchemaCoder<Row> rowCoder = SchemaCoder.of(table.rowSchema());
-        PCollection<Row> tableRows = converted.get(tags.get(name)).setCoder(rowCoder);
-        // A batch needs no GroupIntoBatches: ClickHouseIO inserts every --clickhouseBatchRows rows
-        // of a bundle, and a batch's bundles are large (on Flink a whole partition of the input),
-        // so its inserts are full already; grouping by key shuffled (encoded, sorted, decoded)
-        // every warehouse row of the run. A stream's bundles are small: there it batches.
-        if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-          tableRows =
-              tableRows
-                  .apply("Key_" + name, WithKeys.of(name))
-                  .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
-                  .apply(
-                      "Batch_" + name,
-                      GroupIntoBatches.<String, Row>ofSize(batchRows)
-                          .withByteSize(batchBytes, ClickHouseWarehouseIO::estimatedBytes)
-                          .withMaxBufferingDuration(Duration.standardSeconds(flushSeconds))
-                          // One key per table would put all of a table's rows on one worker;
-                          // sharded, each worker thread batches its own share (the bounds hold
-                          // per shard).
-                          .withShardedKey())
-                  .apply("Values_" + name, Values.create())
-                  .apply("Unbatch_" + name, Flatten.iterables())
-                  .setCoder(rowCoder);
-        }
-        tableRows.apply(
-            "Insert_" + name,
-            timed(
-                insert(jdbcUrl, name)
-                    .withTableSchema(table.ioSchema())
-                    .withMaxInsertBlockSize(batchRows),
-                name));
+        // A stream's bundles are small (on Flink 1,000 elements or 1 s): it batches rows across
+        // bundles, per table.
+        converted
+            .get(tags.get(name))
+            .setCoder(rowCoder)
+            .apply("Key_" + name, WithKeys.of(name))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
+            .apply(
+                "Batch_" + name,
+                GroupIntoBatches.<String, Row>ofSize(batchRows)
+                    .withByteSize(batchBytes, ClickHouseWarehouseIO::estimatedBytes)
+                    .withMaxBufferingDuration(Duration.standardSeconds(flushSeconds))
+                    // One key per table would put all of a table's rows on one worker;
+                    // sharded, each worker thread batches its own share (the bounds hold
+                    // per shard).
+                    .withShardedKey())
+            .apply("Values_" + name, Values.create())
+            .apply("Unbatch_" + name, Flatten.iterables())
+            .setCoder(rowCoder)
+            .apply("Insert_" + name, insertInto(jdbcUrl, table));
       }
       return converted.get(REJECTED);
+    }
+
+    /** The timed ClickHouseIO insert of rows into {@code table}. */
+    private TimedClickHouseWrite insertInto(String jdbcUrl, WarehouseTable table) {
+      return timed(
+          insert(jdbcUrl, table.name())
+              .withTableSchema(table.ioSchema())
+              .withMaxInsertBlockSize(batchRows),
+          table.name());
     }
 
     /** Writes dead letters to the warehouse's {@code dead_letters} table. */
@@ -595,7 +619,7 @@ public final class ClickHouseWarehouseIO {
       this.version = version;
     }
 
-    private record Target(WarehouseTable table, TupleTag<Row> tag, WarehouseRows rows) {}
+    record Target(WarehouseTable table, TupleTag<Row> tag, WarehouseRows rows) {}
 
     @Setup
     public void setup() {
@@ -615,7 +639,7 @@ public final class ClickHouseWarehouseIO {
     }
 
     @ProcessElement
-    public void process(@Element LakeRow row, MultiOutputReceiver out) {
+    public void process(@Element LakeRow row, MultiOutputReceiver out) throws Exception {
       boolean derived = SnapshotRows.isSnapshot(row);
       for (Target target : targets.getOrDefault(row.table(), List.of())) {
         WarehouseTable table = target.table();
@@ -630,8 +654,9 @@ public final class ClickHouseWarehouseIO {
           unchangingRows.inc(table.name());
           continue;
         }
+        Row warehouseRow;
         try {
-          out.get(target.tag()).output(toWarehouseRow(table, target.rows(), row, loadId, version));
+          warehouseRow = toWarehouseRow(table, target.rows(), row, loadId, version);
         } catch (RecordRejectedException | RuntimeException e) {
           RecordKind kind = kinds.kindOf(row.table());
           rejectedRows.inc(table.name());
@@ -651,8 +676,18 @@ public final class ClickHouseWarehouseIO {
                               row.record().toString().getBytes(StandardCharsets.UTF_8)),
                           table.name())
                       .withTenant(row.tenant()));
+          continue;
         }
+        emit(target, warehouseRow, out);
       }
+    }
+
+    /**
+     * Hands on a row that fits its table: here to the table's output. Outside the conversion's
+     * catch, so that only a row's own values make a dead letter, never a failed insert.
+     */
+    void emit(Target target, Row warehouseRow, MultiOutputReceiver out) throws Exception {
+      out.get(target.tag()).output(warehouseRow);
     }
 
     @Teardown
@@ -672,6 +707,105 @@ public final class ClickHouseWarehouseIO {
   }
 
   /**
+   * {@link ToWarehouseRowsFn} that inserts the rows itself, through each table's ClickHouseIO
+   * insert ({@link TimedClickHouseWrite.Inserter}), instead of handing them to a step per table:
+   * the batch's warehouse write. Outputs only the rejected rows, as dead letters. A failed insert
+   * (its retries spent) fails the bundle, as it does in ClickHouseIO's own step.
+   */
+  static final class InsertWarehouseRowsFn extends ToWarehouseRowsFn {
+    private final Map<String, TimedClickHouseWrite.Inserter> inserters;
+    private final long batchBytes;
+    private final TenantObjects tenantObjects;
+
+    /** Per table, the estimated heap of the rows its inserter holds ({@link #estimatedBytes}). */
+    private transient Map<String, Long> bufferedBytes;
+
+    InsertWarehouseRowsFn(
+        Map<String, TupleTag<Row>> tags,
+        String loadId,
+        PiiKeyset keyset,
+        RecordKinds kinds,
+        @Nullable Long version,
+        Map<String, TimedClickHouseWrite.Inserter> inserters,
+        long batchBytes,
+        TenantObjects tenantObjects) {
+      super(tags, loadId, keyset, kinds, version);
+      this.inserters = inserters;
+      this.batchBytes = batchBytes;
+      this.tenantObjects = tenantObjects;
+    }
+
+    @Setup
+    @Override
+    public void setup() {
+      super.setup();
+      tenantObjects.setup();
+      try {
+        for (TimedClickHouseWrite.Inserter inserter : inserters.values()) {
+          inserter.setup();
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("ClickHouse: cannot connect to insert: " + e, e);
+      }
+    }
+
+    @StartBundle
+    public void startBundle() {
+      bufferedBytes = new HashMap<>();
+      for (TimedClickHouseWrite.Inserter inserter : inserters.values()) {
+        inserter.startBundle();
+      }
+    }
+
+    @ProcessElement
+    @Override
+    public void process(@Element LakeRow row, MultiOutputReceiver out) throws Exception {
+      tenantObjects.ensure(row.tenant());
+      super.process(row, out);
+    }
+
+    /**
+     * Buffers the row in its table's inserter, which inserts at --clickhouseBatchRows; inserts
+     * sooner when the buffered rows reach --clickhouseBatchMegabytes (a VTEX order is ~14 KB: 5,000
+     * of them would hold ~70 MB per worker), as a stream's batches do.
+     */
+    @Override
+    void emit(Target target, Row warehouseRow, MultiOutputReceiver out) throws Exception {
+      String table = target.table().name();
+      TimedClickHouseWrite.Inserter inserter = inserters.get(table);
+      inserter.insert(warehouseRow);
+      if (inserter.bufferedRows() == 0) {
+        bufferedBytes.remove(table);
+      } else if (bufferedBytes.merge(table, estimatedBytes(warehouseRow), Long::sum)
+          >= batchBytes) {
+        inserter.flush();
+        bufferedBytes.remove(table);
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle() throws Exception {
+      for (TimedClickHouseWrite.Inserter inserter : inserters.values()) {
+        inserter.finishBundle();
+      }
+    }
+
+    @Teardown
+    @Override
+    public void teardown() {
+      super.teardown();
+      tenantObjects.teardown();
+      for (TimedClickHouseWrite.Inserter inserter : inserters.values()) {
+        try {
+          inserter.teardown();
+        } catch (Exception e) {
+          LOG.warn("datalake: closing a ClickHouse connection failed: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  /**
    * Creates a tenant's objects ({@link TenantAccess#tenantObjects}: its {@code _final} views, and
    * on a server without SQL access management its database of Distributed tables) the first time
    * this instance sees the tenant. What it remembers is its own (no state shared across the JVM):
@@ -680,7 +814,7 @@ public final class ClickHouseWarehouseIO {
    * first seen while ClickHouse is down or frozen waits for it (up to the retry budget) instead of
    * failing its bundle at once.
    */
-  static class EnsureTenantViewsFn extends DoFn<LakeRow, Void> {
+  static final class TenantObjects implements Serializable {
     private final String url;
     private final String credentialsFile;
     private final String database;
@@ -691,7 +825,7 @@ public final class ClickHouseWarehouseIO {
     private transient Set<String> created;
     private transient List<WarehouseTable> tables;
 
-    EnsureTenantViewsFn(
+    TenantObjects(
         String url,
         String credentialsFile,
         String database,
@@ -706,16 +840,15 @@ public final class ClickHouseWarehouseIO {
       this.sqlAccessManagement = sqlAccessManagement;
     }
 
-    @Setup
-    public void setup() {
+    /** From the DoFn's {@code @Setup}. */
+    void setup() {
       statements = new RetryingStatements(new ClickHouseClient(url, credentialsFile), retryBudget);
       created = new HashSet<>();
       tables = WarehouseTables.of(kinds);
     }
 
-    @ProcessElement
-    public void process(@Element LakeRow row) {
-      String tenant = row.tenant();
+    /** Makes {@code tenant}'s objects unless this instance made them already. */
+    void ensure(String tenant) {
       if (created.contains(tenant)) {
         return;
       }
@@ -735,10 +868,34 @@ public final class ClickHouseWarehouseIO {
       created.add(tenant);
     }
 
-    @Teardown
-    public void teardown() {
+    /** From the DoFn's {@code @Teardown}. */
+    void teardown() {
       statements = null;
       created = null;
+    }
+  }
+
+  /** Makes each tenant's objects ({@link TenantObjects}) in a stream. */
+  static class EnsureTenantViewsFn extends DoFn<LakeRow, Void> {
+    private final TenantObjects tenantObjects;
+
+    EnsureTenantViewsFn(TenantObjects tenantObjects) {
+      this.tenantObjects = tenantObjects;
+    }
+
+    @Setup
+    public void setup() {
+      tenantObjects.setup();
+    }
+
+    @ProcessElement
+    public void process(@Element LakeRow row) {
+      tenantObjects.ensure(row.tenant());
+    }
+
+    @Teardown
+    public void teardown() {
+      tenantObjects.teardown();
     }
   }
 }

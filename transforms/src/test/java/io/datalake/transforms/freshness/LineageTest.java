@@ -64,7 +64,9 @@ public class LineageTest {
       List<Lineage.Edge> sources = lineage.sourcesOf("clickhouse:" + table.name());
       assertEquals(table.name(), 1, sources.size());
       assertEquals("lake:" + table.source(), sources.get(0).from());
-      assertThat(sources.get(0).steps(), hasItem("WriteWarehouse/Insert_" + table.name()));
+      assertThat(
+          sources.get(0).steps(),
+          hasItem("WriteWarehouse/Insert_" + table.name() + " (streaming)"));
     }
     Lineage.Edge current = lineage.sourcesOf("clickhouse:current_entities").get(0);
     assertEquals("lake:entity_operations", current.from());

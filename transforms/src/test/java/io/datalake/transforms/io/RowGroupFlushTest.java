@@ -36,7 +36,16 @@ public class RowGroupFlushTest {
       for (int i = 0; i < 10; i++) {
         writer.write(row(schema, i));
       }
+      long allocated = RowGroupFlush.allocatedBytes(writer);
+      assertThat(
+          "the row group's allocated buffers hold at least its encoded bytes",
+          allocated >= writer.getDataSize() && writer.getDataSize() > 0,
+          is(true));
       RowGroupFlush.flush(writer);
+      assertThat(
+          "a new row group starts with less than the full one held",
+          RowGroupFlush.allocatedBytes(writer) < allocated,
+          is(true));
       for (int i = 10; i < 25; i++) {
         writer.write(row(schema, i));
       }

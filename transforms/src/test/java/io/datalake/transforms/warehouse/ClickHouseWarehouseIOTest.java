@@ -310,23 +310,15 @@ public class ClickHouseWarehouseIOTest {
     assertThat(data.toString(), not(containsString("reader")));
   }
 
-  /**
-   * Each table's inserts, and the dead letters', go through ClickHouseIO's DoFn timed for the
-   * insert-latency histogram, under the step names ClickHouseIO gives them (Flink names its
-   * operators after them).
-   */
-  @Test
-  public void eachTableIsInsertedByATimedClickHouseIOWriteUnderItsOldStepName() {
+  /** The steps of {@code write} applied to lake rows that are {@code bounded} or not, by name. */
+  private static Map<String, PTransform<?, ?>> stepsOf(
+      ClickHouseWarehouseIO.Write write, PCollection.IsBounded bounded) {
     Pipeline graph = Pipeline.create();
-    ClickHouseWarehouseIO.Write write =
-        ClickHouseWarehouseIO.write()
-            .withUrl("http://127.0.0.1:1")
-            .withKeyset(PiiKeyset.development())
-            .withServerVersion("18.16.1")
-            .withLoadId("load-1")
-            .withBatchRows(7);
     PCollection<DeadLetter> rejected =
-        graph.apply(Create.empty(LakeRow.Coder.of())).apply("WriteWarehouse", write);
+        graph
+            .apply(Create.empty(LakeRow.Coder.of()))
+            .setIsBoundedInternal(bounded)
+            .apply("WriteWarehouse", write);
     rejected.apply("WarehouseDeadLetters", write.deadLetters());
     Map<String, PTransform<?, ?>> steps = new LinkedHashMap<>();
     graph.traverseTopologically(
@@ -342,6 +334,27 @@ public class ClickHouseWarehouseIOTest {
             steps.put(node.getFullName(), node.getTransform());
           }
         });
+    return steps;
+  }
+
+  private static ClickHouseWarehouseIO.Write preparedWrite() {
+    return ClickHouseWarehouseIO.write()
+        .withUrl("http://127.0.0.1:1")
+        .withKeyset(PiiKeyset.development())
+        .withServerVersion("18.16.1")
+        .withLoadId("load-1")
+        .withBatchRows(7);
+  }
+
+  /**
+   * In a stream, each table's inserts, and the dead letters', go through ClickHouseIO's DoFn timed
+   * for the insert-latency histogram, under the step names ClickHouseIO gives them (Flink names its
+   * operators after them, and a savepoint's state is found by those names).
+   */
+  @Test
+  public void inAStreamEachTableIsInsertedByATimedClickHouseIOWriteUnderItsOldStepName() {
+    ClickHouseWarehouseIO.Write write = preparedWrite();
+    Map<String, PTransform<?, ?>> steps = stepsOf(write, PCollection.IsBounded.UNBOUNDED);
     List<String> inserts = new ArrayList<>();
     for (WarehouseTable table : WarehouseTables.all()) {
       inserts.add("WriteWarehouse/Insert_" + table.name());
@@ -363,6 +376,26 @@ public class ClickHouseWarehouseIOTest {
     assertThat(orders.maxRetries(), equalTo(ClickHouseWarehouseIO.INSERT_MAX_RETRIES));
     assertThat(orders.maxCumulativeBackoff(), equalTo(write.retryBudget()));
     assertThat(orders.maxInsertBlockSize(), equalTo(7L));
+  }
+
+  /**
+   * A batch converts and inserts in one step (no warehouse row encoded between steps); its dead
+   * letters are still inserted by their own timed ClickHouseIO step.
+   */
+  @Test
+  public void aBatchConvertsAndInsertsInOneStep() {
+    Map<String, PTransform<?, ?>> steps = stepsOf(preparedWrite(), PCollection.IsBounded.BOUNDED);
+    assertThat(
+        steps.keySet().toString(),
+        steps.containsKey("WriteWarehouse/ToWarehouseRowsAndInsert"),
+        equalTo(true));
+    for (String step : steps.keySet()) {
+      assertThat(step, not(containsString("WriteWarehouse/Insert_")));
+      assertThat(step, not(containsString("WriteWarehouse/Batch_")));
+    }
+    assertThat(
+        steps.get("WarehouseDeadLetters/InsertDeadLetters"),
+        instanceOf(TimedClickHouseWrite.class));
   }
 
   @Test

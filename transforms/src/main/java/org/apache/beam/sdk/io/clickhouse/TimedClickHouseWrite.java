@@ -1,6 +1,7 @@
 package org.apache.beam.sdk.io.clickhouse;
 
 import java.io.Serializable;
+import java.sql.SQLException;
 import java.util.Properties;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -69,12 +70,80 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
   /** As {@code ClickHouseIO.Write.expand} (Beam 2.69), with the timed DoFn. */
   @Override
   public PDone expand(PCollection<Row> input) {
+    input.apply(ParDo.of(writeFn()));
+    return PDone.in(input.getPipeline());
+  }
+
+  /**
+   * The same inserts, driven by the caller's own DoFn instead of a step of their own: the DoFn
+   * calls {@link Inserter#setup}, {@link Inserter#startBundle}, {@link Inserter#insert} per row,
+   * {@link Inserter#finishBundle} and {@link Inserter#teardown} from its own methods of those
+   * names. Made on the launcher (it reads the table's schema from ClickHouse unless the write has
+   * one), used on the workers.
+   */
+  public Inserter inserter() {
+    return new Inserter(writeFn());
+  }
+
+  private TimedWriteFn writeFn() {
     TableSchema schema = write.tableSchema();
     if (schema == null) {
       schema = ClickHouseIO.getTableSchema(write.jdbcUrl(), write.table());
     }
-    input.apply(ParDo.of(new TimedWriteFn(write, insertProperties(write), schema, timer)));
-    return PDone.in(input.getPipeline());
+    return new TimedWriteFn(write, insertProperties(write), schema, timer);
+  }
+
+  /**
+   * ClickHouseIO's DoFn for one table, called by another DoFn. Why: in a Flink batch (the DataSet
+   * translation) a step's output reaches a step of its own only encoded and decoded again, when the
+   * producing step has more than one output; a DoFn that makes the rows of every warehouse table
+   * and inserts them itself encodes none of them. The inserts are ClickHouseIO's own, unchanged:
+   * its buffer of {@code maxInsertBlockSize} rows, its retries within the retry budget, its
+   * RowBinary insert, its metrics (counted under the calling step), each insert timed.
+   */
+  public static final class Inserter implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final TimedWriteFn fn;
+
+    private Inserter(TimedWriteFn fn) {
+      this.fn = fn;
+    }
+
+    /** Opens the connection (the DoFn's {@code @Setup}). */
+    public void setup() throws SQLException {
+      fn.setup();
+    }
+
+    /** Starts with an empty buffer (the DoFn's {@code @StartBundle}). */
+    public void startBundle() {
+      fn.startBundle();
+    }
+
+    /** Buffers {@code row}; inserts the buffer when it is full. */
+    public void insert(Row row) throws Exception {
+      fn.processElement(row);
+    }
+
+    /** Rows buffered and not inserted yet. */
+    public long bufferedRows() {
+      return fn.buffered;
+    }
+
+    /** Inserts what is buffered now; later rows go into the next insert. */
+    public void flush() throws Exception {
+      fn.finishBundle();
+    }
+
+    /** Inserts what is buffered (the DoFn's {@code @FinishBundle}). */
+    public void finishBundle() throws Exception {
+      fn.finishBundle();
+    }
+
+    /** Closes the connection (the DoFn's {@code @Teardown}). */
+    public void teardown() throws Exception {
+      fn.tearDown();
+    }
   }
 
   /**
