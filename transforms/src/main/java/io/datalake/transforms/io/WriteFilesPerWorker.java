@@ -91,8 +91,6 @@ class WriteFilesPerWorker
   /** Bytes buffered by the open files of every worker in this JVM. */
   private static final AtomicLong BUFFERED = new AtomicLong();
 
-  private static final boolean ALLOCATED = Boolean.getBoolean("datalake.allocated");
-
   private final String lake;
   private final String prefix;
   private final boolean hourly;
@@ -123,10 +121,10 @@ class WriteFilesPerWorker
   }
 
   /**
-   * The bytes all open files of a JVM may buffer, as Parquet counts them: an eighth of its heap.
-   * Parquet's count is of the encoded bytes; the heap they take, with the dictionaries' hash tables
-   * and partly filled buffers, was about twice that in the benchmark (a quarter of the heap left a
-   * Flink batch at 500k records with 770 MB of 1 GB live).
+   * The bytes all open files of a JVM may buffer: an eighth of its heap, counted as the column
+   * writers' allocated buffers (partly filled slabs included; the dictionaries' hash tables are not
+   * counted). Counted as encoded bytes, the heap taken was about twice the count (a quarter of the
+   * heap left a Flink batch at 500k records with 770 MB of 1 GB live).
    */
   static long bufferBudgetBytes() {
     return Runtime.getRuntime().maxMemory() / 8;
@@ -302,10 +300,14 @@ class WriteFilesPerWorker
         writer.write(record);
       }
 
-      /** The row group in memory: what the writer holds less what it has written to disk. */
+      /**
+       * The heap the row group takes: its buffers' allocated capacity ({@link
+       * RowGroupFlush#allocatedBytes}), or, without access to it, what the writer holds less what
+       * it has written to disk (the encoded bytes, less than the heap they take).
+       */
       long bufferedBytes() throws IOException {
         lastBuffered =
-            ALLOCATED && RowGroupFlush.available()
+            RowGroupFlush.available()
                 ? RowGroupFlush.allocatedBytes(writer)
                 : Math.max(0, writer.getDataSize() - Files.size(local));
         return lastBuffered;
