@@ -419,20 +419,13 @@ public final class ClickHouseWarehouseIO {
         // consumer, and every output of a step with several outputs).
         Map<String, TimedClickHouseWrite.Inserter> inserters = new LinkedHashMap<>();
         for (WarehouseTable table : tables()) {
-          inserters.put(table.name(), insertInto(jdbcUrl, table).inserter());
+          inserters.put(table.name(), insertInto(jdbcUrl, table).inserter(batchBytes));
         }
         return rows.apply(
                 "ToWarehouseRowsAndInsert",
                 ParDo.of(
                         new InsertWarehouseRowsFn(
-                            tags,
-                            loadId,
-                            keyset,
-                            kinds,
-                            version,
-                            inserters,
-                            batchBytes,
-                            tenantObjects))
+                            tags, loadId, keyset, kinds, version, inserters, tenantObjects))
                     .withOutputTags(REJECTED, TupleTagList.empty()))
             .get(REJECTED);
       }
@@ -714,11 +707,7 @@ public final class ClickHouseWarehouseIO {
    */
   static final class InsertWarehouseRowsFn extends ToWarehouseRowsFn {
     private final Map<String, TimedClickHouseWrite.Inserter> inserters;
-    private final long batchBytes;
     private final TenantObjects tenantObjects;
-
-    /** Per table, the estimated heap of the rows its inserter holds ({@link #estimatedBytes}). */
-    private transient Map<String, Long> bufferedBytes;
 
     InsertWarehouseRowsFn(
         Map<String, TupleTag<Row>> tags,
@@ -727,11 +716,9 @@ public final class ClickHouseWarehouseIO {
         RecordKinds kinds,
         @Nullable Long version,
         Map<String, TimedClickHouseWrite.Inserter> inserters,
-        long batchBytes,
         TenantObjects tenantObjects) {
       super(tags, loadId, keyset, kinds, version);
       this.inserters = inserters;
-      this.batchBytes = batchBytes;
       this.tenantObjects = tenantObjects;
     }
 
@@ -751,7 +738,6 @@ public final class ClickHouseWarehouseIO {
 
     @StartBundle
     public void startBundle() {
-      bufferedBytes = new HashMap<>();
       for (TimedClickHouseWrite.Inserter inserter : inserters.values()) {
         inserter.startBundle();
       }
@@ -765,22 +751,13 @@ public final class ClickHouseWarehouseIO {
     }
 
     /**
-     * Buffers the row in its table's inserter, which inserts at --clickhouseBatchRows; inserts
-     * sooner when the buffered rows reach --clickhouseBatchMegabytes (a VTEX order is ~14 KB: 5,000
-     * of them would hold ~70 MB per worker), as a stream's batches do.
+     * Buffers the row in its table's inserter, which inserts at --clickhouseBatchRows or sooner
+     * when the rows reach --clickhouseBatchMegabytes (a VTEX order is ~14 KB: 5,000 of them would
+     * hold ~70 MB per worker), as a stream's batches do.
      */
     @Override
     void emit(Target target, Row warehouseRow, MultiOutputReceiver out) throws Exception {
-      String table = target.table().name();
-      TimedClickHouseWrite.Inserter inserter = inserters.get(table);
-      inserter.insert(warehouseRow);
-      if (inserter.bufferedRows() == 0) {
-        bufferedBytes.remove(table);
-      } else if (bufferedBytes.merge(table, estimatedBytes(warehouseRow), Long::sum)
-          >= batchBytes) {
-        inserter.flush();
-        bufferedBytes.remove(table);
-      }
+      inserters.get(target.table().name()).insert(warehouseRow, estimatedBytes(warehouseRow));
     }
 
     @FinishBundle

@@ -78,11 +78,12 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
    * The same inserts, driven by the caller's own DoFn instead of a step of their own: the DoFn
    * calls {@link Inserter#setup}, {@link Inserter#startBundle}, {@link Inserter#insert} per row,
    * {@link Inserter#finishBundle} and {@link Inserter#teardown} from its own methods of those
-   * names. Made on the launcher (it reads the table's schema from ClickHouse unless the write has
-   * one), used on the workers.
+   * names. Besides ClickHouseIO's bound of {@code maxInsertBlockSize} rows, an insert goes when its
+   * rows reach {@code maxBufferedBytes} (as the caller estimates them). Made on the launcher (it
+   * reads the table's schema from ClickHouse unless the write has one), used on the workers.
    */
-  public Inserter inserter() {
-    return new Inserter(writeFn());
+  public Inserter inserter(long maxBufferedBytes) {
+    return new Inserter(writeFn(), maxBufferedBytes);
   }
 
   private TimedWriteFn writeFn() {
@@ -105,9 +106,14 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
     private static final long serialVersionUID = 1L;
 
     private final TimedWriteFn fn;
+    private final long maxBufferedBytes;
 
-    private Inserter(TimedWriteFn fn) {
+    /** The estimated bytes of the rows in the buffer. */
+    private transient long bufferedBytes;
+
+    private Inserter(TimedWriteFn fn, long maxBufferedBytes) {
       this.fn = fn;
+      this.maxBufferedBytes = maxBufferedBytes;
     }
 
     /** Opens the connection (the DoFn's {@code @Setup}). */
@@ -118,26 +124,31 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
     /** Starts with an empty buffer (the DoFn's {@code @StartBundle}). */
     public void startBundle() {
       fn.startBundle();
+      bufferedBytes = 0;
     }
 
-    /** Buffers {@code row}; inserts the buffer when it is full. */
-    public void insert(Row row) throws Exception {
+    /**
+     * Buffers {@code row}, of about {@code bytes}; inserts the buffer when it holds {@code
+     * maxInsertBlockSize} rows or {@code maxBufferedBytes}.
+     */
+    public void insert(Row row, long bytes) throws Exception {
       fn.processElement(row);
-    }
-
-    /** Rows buffered and not inserted yet. */
-    public long bufferedRows() {
-      return fn.buffered;
-    }
-
-    /** Inserts what is buffered now; later rows go into the next insert. */
-    public void flush() throws Exception {
-      fn.finishBundle();
+      if (fn.buffered == 0) {
+        // The row filled the buffer by count, and ClickHouseIO inserted it.
+        bufferedBytes = 0;
+        return;
+      }
+      bufferedBytes += bytes;
+      if (bufferedBytes >= maxBufferedBytes) {
+        fn.finishBundle();
+        bufferedBytes = 0;
+      }
     }
 
     /** Inserts what is buffered (the DoFn's {@code @FinishBundle}). */
     public void finishBundle() throws Exception {
       fn.finishBundle();
+      bufferedBytes = 0;
     }
 
     /** Closes the connection (the DoFn's {@code @Teardown}). */
