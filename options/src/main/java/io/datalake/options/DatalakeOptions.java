@@ -16,6 +16,7 @@ public interface DatalakeOptions
         PiiOptions,
         ClickHouseOptions,
         RecoveryOptions,
+        FlinkBatchOptions,
         ProgressOptions,
         MetricsOptions,
         SnapshotOptions,

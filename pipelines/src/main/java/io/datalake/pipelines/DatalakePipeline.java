@@ -100,6 +100,7 @@ public final class DatalakePipeline {
     // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
     FlinkOutages.configure(options, streaming);
     FlinkBundles.configure(options, streaming);
+    FlinkBatchTranslation.configure(options, streaming);
     RunMetrics.configureFlinkReporter(options);
     KafkaTopology topology =
         FlinkCheckpoints.configure(
@@ -108,6 +109,7 @@ public final class DatalakePipeline {
             kafkaNow,
             recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
+    AwsRegionOnce.configure(options);
     RunRecord record =
         RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
     record.started();

@@ -127,6 +127,7 @@ public final class SnapshotPipeline {
     PiiKeyset keyset = keyset(options);
     boolean hourly = options.getPartitionByHour();
     S3Uploads.configure(options);
+    AwsRegionOnce.configure(options);
     // With the Iceberg lake: the table's committed files, planned as the Parquet lake's are; the
     // month's rows replace its snapshot rows in one overwrite commit (no files to remove after).
     IcebergCatalogConfig iceberg = RunPlan.iceberg(options, lake, false);

@@ -1,0 +1,49 @@
+package io.datalake.pipelines;
+
+import io.datalake.options.DatalakeOptions;
+import org.apache.beam.sdk.io.aws2.options.AwsOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.SdkSystemSetting;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The AWS region, looked up once on the launcher instead of once per copy of the options.
+ *
+ * <p>Without {@code --awsRegion}, Beam's {@code AwsRegionFactory} asks the AWS SDK's chain
+ * (environment, system properties, profile, then the EC2 instance metadata service) on every copy
+ * of the options that reads the region, and a default found that way does not travel with the
+ * options. Every Flink operator opens its own copy and registers Beam's S3 file system from it,
+ * which reads the region. Outside AWS the metadata lookup gives up only after about 0.8 s of
+ * retries: the benchmark's start-up profile showed 2 such lookups in a batch on the embedded
+ * FlinkRunner and 10 (8 s) with the DataStream translation, before a line was read.
+ *
+ * <p>A region found is set as if given, so it travels with the options. When none is found, a
+ * region cannot travel as "none" (a copy reads a null as unset and asks again), so the metadata
+ * service, which just failed to answer, is not asked again by this JVM: the SDK's own switch {@code
+ * aws.disableEc2Metadata} (unless the environment already says). On EC2 the service answers the
+ * first time, the region is found, and nothing is switched off.
+ */
+final class AwsRegionOnce {
+  private static final Logger LOG = LoggerFactory.getLogger(AwsRegionOnce.class);
+
+  private AwsRegionOnce() {}
+
+  static void configure(DatalakeOptions options) {
+    AwsOptions aws = options.as(AwsOptions.class);
+    Region region = aws.getAwsRegion();
+    if (region != null) {
+      aws.setAwsRegion(region);
+      return;
+    }
+    String property = SdkSystemSetting.AWS_EC2_METADATA_DISABLED.property();
+    if (System.getProperty(property) == null
+        && System.getenv(SdkSystemSetting.AWS_EC2_METADATA_DISABLED.environmentVariable())
+            == null) {
+      System.setProperty(property, "true");
+      LOG.info(
+          "datalake: no AWS region found (--awsRegion, AWS_REGION, the AWS profile or EC2 metadata):"
+              + " a lake on S3 needs --awsRegion; this JVM asks the EC2 metadata service no more");
+    }
+  }
+}

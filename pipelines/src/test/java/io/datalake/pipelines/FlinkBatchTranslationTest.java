@@ -1,0 +1,77 @@
+package io.datalake.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.datalake.options.DatalakeOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class FlinkBatchTranslationTest {
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private static FlinkPipelineOptions configured(boolean streaming, String... args) {
+    DatalakeOptions options = PipelineOptionsFactory.fromArgs(args).as(DatalakeOptions.class);
+    FlinkBatchTranslation.configure(options, streaming);
+    return options.as(FlinkPipelineOptions.class);
+  }
+
+  private static String configuration(FlinkPipelineOptions flink) throws Exception {
+    return Files.readString(Path.of(flink.getFlinkConfDir(), "config.yaml"));
+  }
+
+  @Test
+  public void aBatchOnTheEmbeddedClusterRunsOnTheDataStreamApiWithEveryTaskScheduled()
+      throws Exception {
+    FlinkPipelineOptions flink =
+        configured(false, "--runner=FlinkRunner", "--flinkMaster=[local]", "--lake=/tmp/lake");
+    assertThat(flink.getUseDataStreamForBatch(), equalTo(true));
+    assertThat(configuration(flink), containsString("jobmanager.scheduler: Default"));
+  }
+
+  @Test
+  public void theUsersSchedulerIsKeptAndAClusterSchedulesItself() throws Exception {
+    Path user = temp.newFolder("conf").toPath();
+    Files.writeString(user.resolve("config.yaml"), "jobmanager.scheduler: AdaptiveBatch\n");
+    FlinkPipelineOptions own =
+        configured(
+            false, "--runner=FlinkRunner", "--flinkMaster=[local]", "--flinkConfDir=" + user);
+    assertThat(own.getUseDataStreamForBatch(), equalTo(true));
+    assertThat(configuration(own), containsString("jobmanager.scheduler: AdaptiveBatch"));
+    assertThat(configuration(own), not(containsString("jobmanager.scheduler: Default")));
+
+    FlinkPipelineOptions cluster =
+        configured(false, "--runner=FlinkRunner", "--flinkMaster=flink-jobmanager:8081");
+    assertThat(cluster.getUseDataStreamForBatch(), equalTo(true));
+    assertThat(cluster.getFlinkConfDir(), nullValue());
+  }
+
+  @Test
+  public void theDataSetApiOnRequestForIcebergAndForS3StreamsAndOtherRunnersLeftAlone() {
+    FlinkPipelineOptions dataset =
+        configured(false, "--runner=FlinkRunner", "--flinkBatchTranslation=dataset");
+    assertThat(dataset.getUseDataStreamForBatch(), equalTo(false));
+    assertThat(dataset.getFlinkConfDir(), nullValue());
+    FlinkPipelineOptions iceberg =
+        configured(false, "--runner=FlinkRunner", "--lakeFormat=iceberg");
+    assertThat(iceberg.getUseDataStreamForBatch(), equalTo(false));
+    FlinkPipelineOptions s3 =
+        configured(false, "--runner=FlinkRunner", "--lake=s3://bucket/lake", "--input=/tmp/in");
+    assertThat(s3.getUseDataStreamForBatch(), equalTo(false));
+    FlinkPipelineOptions s3Input =
+        configured(false, "--runner=FlinkRunner", "--lake=file:///tmp/lake", "--input=s3://b/in");
+    assertThat(s3Input.getUseDataStreamForBatch(), equalTo(false));
+    FlinkPipelineOptions stream = configured(true, "--runner=FlinkRunner");
+    assertThat(stream.getUseDataStreamForBatch(), equalTo(false));
+    assertThat(stream.getFlinkConfDir(), nullValue());
+    assertThat(configured(false).getUseDataStreamForBatch(), equalTo(false));
+  }
+}
