@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>On the embedded cluster the DataStream translation also needs {@code jobmanager.scheduler:
- * default}: Flink 1.19 gives a batch job the adaptive batch scheduler, whose job graph leaves the
+ * Default}: Flink 1.19 gives a batch job the adaptive batch scheduler, whose job graph leaves the
  * parallelism open, so the embedded cluster sized itself to one slot and ran the two halves of the
  * parse step one after the other. A Flink configuration that sets the scheduler is kept; a cluster
  * schedules with its own configuration.
@@ -49,13 +49,30 @@ final class FlinkBatchTranslation {
 
   /** Whether the lake and the input are plain paths or file:// URIs (unset: nothing to read). */
   static boolean onLocalFiles(DatalakeOptions options) {
-    return local(options.getLake()) && (options.getInput() == null || local(options.getInput()));
+    return local(options.getLake()) && local(options.getInput());
   }
 
   private static boolean local(String path) {
-    return path == null
-        || path.startsWith("file:")
-        || !path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+    return path == null || FlinkCheckpoints.asUri(path).startsWith("file:");
+  }
+
+  /** Why this batch stays on the DataSet API, or null when it may run on the DataStream API. */
+  private static String dataSetReason(DatalakeOptions options) {
+    if (options.getFlinkBatchTranslation() == FlinkBatchOptions.FlinkBatchTranslation.dataset) {
+      return "--flinkBatchTranslation=dataset";
+    }
+    if (options.getLakeFormat() == LakeFormatOptions.LakeFormat.iceberg) {
+      // The Iceberg commit step is @RequiresStableInput, which Beam's DataStream translation
+      // accepts only with checkpoints, and a batch has none.
+      return "the Iceberg lake's commits need stable input, which Beam's DataStream translation"
+          + " of a batch does not give";
+    }
+    if (!onLocalFiles(options)) {
+      return "the lake or the input is not on local files, and Beam's DataStream translation of a"
+          + " batch gives some workers the default file-system settings (no --awsRegion, no"
+          + " --endpoint) instead of the run's";
+    }
+    return null;
   }
 
   static void configure(DatalakeOptions options, boolean streaming) {
@@ -63,24 +80,10 @@ final class FlinkBatchTranslation {
       return;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    if (flink.getUseDataStreamForBatch()) {
-      // Beam's own switch, given on the command line: the DataStream API as asked.
-    } else if (options.getFlinkBatchTranslation()
-        == FlinkBatchOptions.FlinkBatchTranslation.dataset) {
-      LOG.info("datalake: batch on Flink's DataSet API (--flinkBatchTranslation=dataset)");
-      return;
-    } else if (options.getLakeFormat() == LakeFormatOptions.LakeFormat.iceberg) {
-      // The Iceberg commit step is @RequiresStableInput, which Beam's DataStream translation
-      // accepts only with checkpoints, and a batch has none.
-      LOG.info(
-          "datalake: batch on Flink's DataSet API: the Iceberg lake's commits need stable input,"
-              + " which Beam's DataStream translation of a batch does not give");
-      return;
-    } else if (!onLocalFiles(options)) {
-      LOG.info(
-          "datalake: batch on Flink's DataSet API: the lake or the input is not on local files, and"
-              + " Beam's DataStream translation of a batch gives some workers the default"
-              + " file-system settings (no --awsRegion, no --endpoint) instead of the run's");
+    // Beam's own switch, given on the command line, is taken as asked.
+    String reason = flink.getUseDataStreamForBatch() ? null : dataSetReason(options);
+    if (reason != null) {
+      LOG.info("datalake: batch on Flink's DataSet API: {}", reason);
       return;
     }
     flink.setUseDataStreamForBatch(true);
