@@ -22,9 +22,7 @@ public interface FlinkBatchOptions extends PipelineOptions {
           + " step with several outputs or readers, and parsed the whole input before writing any"
           + " of it; about a fifth slower in the benchmark, kept to compare with. Always dataset for a batch"
           + " to the Iceberg lake (its commits need stable input, which Beam's DataStream"
-          + " translation gives only with checkpoints) and for a lake or input not on local files"
-          + " (Beam's DataStream translation gives some workers default file-system settings,"
-          + " without --awsRegion or --endpoint).")
+          + " translation gives only with checkpoints).")
   @Default.Enum("datastream")
   FlinkBatchTranslation getFlinkBatchTranslation();
 

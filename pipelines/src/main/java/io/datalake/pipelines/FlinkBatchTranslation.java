@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.runners.flink.translation.wrappers.streaming.io.source.FlinkSource;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,17 +24,16 @@ import org.slf4j.LoggerFactory;
  * its record to its Parquet file in one thread, as an object: 500,000 records went from 7,930 to
  * 9,800 records/s in the benchmark's profiles.
  *
- * <p>Two kinds of batch stay on the DataSet API:
+ * <p>A batch to the Iceberg lake stays on the DataSet API: its commit step is
+ * {@code @RequiresStableInput}, which Beam's DataStream translation accepts only with checkpoints.
  *
- * <ul>
- *   <li>a batch to the Iceberg lake: its commit step is {@code @RequiresStableInput}, which Beam's
- *       DataStream translation accepts only with checkpoints;
- *   <li>a batch whose lake or input is not on local files (S3): Beam 2.70's DataStream translation
- *       makes every {@code Impulse} a {@code FlinkSource.boundedImpulse()} carrying default
- *       options, and deserializing options registers them as the JVM's file systems' settings
- *       ({@code SerializablePipelineOptions.readObject}). Whichever task opens last wins: the S3
- *       file system lost --awsRegion and --endpoint (LakeBatchIT, to S3Proxy).
- * </ul>
+ * <p>Beam 2.70's DataStream translation makes every {@code Impulse} a {@code
+ * FlinkSource.boundedImpulse()} carrying default options, and deserializing options registers them
+ * as the JVM's file systems' settings ({@code SerializablePipelineOptions.readObject}): whichever
+ * task opened last won, and a batch to S3Proxy lost --awsRegion and --endpoint (LakeBatchIT). This
+ * module's copy of {@code FlinkSource} lets the launcher hand the run's options to the impulses
+ * ({@code FlinkSource.useOptionsForImpulses}); where Beam's own class is found instead, a batch
+ * that is not on local files stays on the DataSet API.
  *
  * <p>On the embedded cluster the DataStream translation also needs {@code jobmanager.scheduler:
  * Default}: Flink 1.19 gives a batch job the adaptive batch scheduler, whose job graph leaves the
@@ -46,6 +47,21 @@ final class FlinkBatchTranslation {
   static final String SCHEDULER = "jobmanager.scheduler";
 
   private FlinkBatchTranslation() {}
+
+  /**
+   * Whether {@code FlinkSource} is this module's copy, which hands the run's options to the bounded
+   * impulses; false when Beam's own class came first on the class path.
+   */
+  static final boolean IMPULSES_TAKE_RUN_OPTIONS = impulsesTakeRunOptions();
+
+  private static boolean impulsesTakeRunOptions() {
+    try {
+      FlinkSource.class.getMethod("useOptionsForImpulses", PipelineOptions.class);
+      return true;
+    } catch (NoSuchMethodException beamsOwnClass) {
+      return false;
+    }
+  }
 
   /** Whether the lake and the input are plain paths or file:// URIs (unset: nothing to read). */
   static boolean onLocalFiles(DatalakeOptions options) {
@@ -67,10 +83,10 @@ final class FlinkBatchTranslation {
       return "the Iceberg lake's commits need stable input, which Beam's DataStream translation"
           + " of a batch does not give";
     }
-    if (!onLocalFiles(options)) {
-      return "the lake or the input is not on local files, and Beam's DataStream translation of a"
-          + " batch gives some workers the default file-system settings (no --awsRegion, no"
-          + " --endpoint) instead of the run's";
+    if (!IMPULSES_TAKE_RUN_OPTIONS && !onLocalFiles(options)) {
+      return "the lake or the input is not on local files, and Beam's own FlinkSource (found"
+          + " instead of datalake's copy) gives some workers the default file-system settings (no"
+          + " --awsRegion, no --endpoint) instead of the run's";
     }
     return null;
   }
@@ -87,6 +103,9 @@ final class FlinkBatchTranslation {
       return;
     }
     flink.setUseDataStreamForBatch(true);
+    if (IMPULSES_TAKE_RUN_OPTIONS) {
+      FlinkSource.useOptionsForImpulses(options);
+    }
     List<String> added =
         FlinkCheckpoints.embedded(flink)
             ? FlinkRunConfiguration.addDefaults(flink, Map.of(SCHEDULER, "Default"))

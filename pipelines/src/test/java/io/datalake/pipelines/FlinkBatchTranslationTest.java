@@ -7,10 +7,15 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import io.datalake.options.DatalakeOptions;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.translation.wrappers.streaming.io.source.FlinkSource;
+import org.apache.beam.sdk.io.aws2.options.AwsOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -55,7 +60,7 @@ public class FlinkBatchTranslationTest {
   }
 
   @Test
-  public void theDataSetApiOnRequestForIcebergAndForS3StreamsAndOtherRunnersLeftAlone() {
+  public void theDataSetApiOnRequestAndForIcebergStreamsAndOtherRunnersLeftAlone() {
     FlinkPipelineOptions dataset =
         configured(false, "--runner=FlinkRunner", "--flinkBatchTranslation=dataset");
     assertThat(dataset.getUseDataStreamForBatch(), equalTo(false));
@@ -63,15 +68,32 @@ public class FlinkBatchTranslationTest {
     FlinkPipelineOptions iceberg =
         configured(false, "--runner=FlinkRunner", "--lakeFormat=iceberg");
     assertThat(iceberg.getUseDataStreamForBatch(), equalTo(false));
-    FlinkPipelineOptions s3 =
-        configured(false, "--runner=FlinkRunner", "--lake=s3://bucket/lake", "--input=/tmp/in");
-    assertThat(s3.getUseDataStreamForBatch(), equalTo(false));
-    FlinkPipelineOptions s3Input =
-        configured(false, "--runner=FlinkRunner", "--lake=file:///tmp/lake", "--input=s3://b/in");
-    assertThat(s3Input.getUseDataStreamForBatch(), equalTo(false));
     FlinkPipelineOptions stream = configured(true, "--runner=FlinkRunner");
     assertThat(stream.getUseDataStreamForBatch(), equalTo(false));
     assertThat(stream.getFlinkConfDir(), nullValue());
     assertThat(configured(false).getUseDataStreamForBatch(), equalTo(false));
+  }
+
+  @Test
+  public void aBatchToS3RunsOnTheDataStreamApiWithItsImpulsesCarryingTheRunsOptions()
+      throws Exception {
+    assertThat(FlinkBatchTranslation.IMPULSES_TAKE_RUN_OPTIONS, equalTo(true));
+    FlinkPipelineOptions s3 =
+        configured(
+            false,
+            "--runner=FlinkRunner",
+            "--lake=s3://bucket/lake",
+            "--input=/tmp/in",
+            "--endpoint=http://127.0.0.1:9000",
+            "--awsRegion=eu-central-1");
+    assertThat(s3.getUseDataStreamForBatch(), equalTo(true));
+    // As a worker gets it: serialized with the job, options as JSON.
+    FlinkSource<byte[], ?> impulse = SerializableUtils.clone(FlinkSource.boundedImpulse());
+    Field options = FlinkSource.class.getDeclaredField("serializablePipelineOptions");
+    options.setAccessible(true);
+    AwsOptions carried =
+        ((SerializablePipelineOptions) options.get(impulse)).get().as(AwsOptions.class);
+    assertThat(carried.getEndpoint().toString(), equalTo("http://127.0.0.1:9000"));
+    assertThat(carried.getAwsRegion().id(), equalTo("eu-central-1"));
   }
 }

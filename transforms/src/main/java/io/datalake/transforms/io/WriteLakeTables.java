@@ -250,10 +250,16 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     // Rows wait in runner state until their window (or the batch) is grouped by partition:
     // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
     // every checkpoint.
-    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset, kinds));
+    boolean perWorker = filesPerWorker && rows.isBounded() == PCollection.IsBounded.BOUNDED;
+    // The per-worker writer writes each row as it comes, so there its rows keep their records too:
+    // chained in one thread (a Flink batch on the DataStream API) the writer need not decode them.
+    PCollectionTuple encoded =
+        rows.apply(
+            "EncodeRows",
+            perWorker ? encodeRowsKeepingRecords(keyset, kinds) : encodeRows(keyset, kinds));
     PCollection<LakeRow> valid = encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds));
     PCollection<KV<String, String>> files;
-    if (filesPerWorker && rows.isBounded() == PCollection.IsBounded.BOUNDED) {
+    if (perWorker) {
       files =
           valid.apply(
               "WriteParquetPerWorker",
@@ -314,7 +320,18 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    */
   public static ParDo.MultiOutput<LakeRow, LakeRow> encodeRows(
       PiiKeyset keyset, RecordKinds kinds) {
-    return ParDo.of(new EncodeRowFn(keyset, kinds))
+    return ParDo.of(new EncodeRowFn(keyset, kinds, false))
+        .withOutputTags(ENCODED, TupleTagList.of(REJECTED));
+  }
+
+  /**
+   * As {@link #encodeRows}, but each row keeps its record beside its bytes ({@link
+   * LakeRow#withEncoding()}): for a writer that takes the rows as they come, never for rows that
+   * wait in state.
+   */
+  static ParDo.MultiOutput<LakeRow, LakeRow> encodeRowsKeepingRecords(
+      PiiKeyset keyset, RecordKinds kinds) {
+    return ParDo.of(new EncodeRowFn(keyset, kinds, true))
         .withOutputTags(ENCODED, TupleTagList.of(REJECTED));
   }
 
@@ -334,11 +351,13 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     private final PipelineMetrics.Counters rejected =
         PipelineMetrics.Family.LAKE_REJECTED.counters();
     private final PipelineMetrics.Counters byStep = PipelineMetrics.Family.DEAD_LETTERS.counters();
+    private final boolean keepRecords;
     private transient PiiCipher cipher;
 
-    EncodeRowFn(PiiKeyset keyset, RecordKinds kinds) {
+    EncodeRowFn(PiiKeyset keyset, RecordKinds kinds, boolean keepRecords) {
       this.keyset = keyset;
       this.kinds = kinds;
+      this.keepRecords = keepRecords;
     }
 
     @Setup
@@ -350,7 +369,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
       LakeRow encoded;
       try {
-        encoded = row.encoded();
+        encoded = keepRecords ? row.withEncoding() : row.encoded();
       } catch (RuntimeException e) {
         rejected.inc(row.table());
         byStep.inc(STEP);

@@ -134,6 +134,23 @@ public final class LakeRow {
         schema);
   }
 
+  /**
+   * This row holding both its record and its Avro binary (itself when it already does): what a
+   * reader in the same thread gets without decoding, and what a coder writes without encoding
+   * again. Only for rows that go straight on to be written: a row waiting in runner state should
+   * hold its bytes alone ({@link #encoded()}).
+   */
+  public LakeRow withEncoding() {
+    if (avro != null && record != null) {
+      return this;
+    }
+    if (avro != null) {
+      return new LakeRow(table, tenant, eventTimeMicros, record(), avro, schema);
+    }
+    return new LakeRow(
+        table, tenant, eventTimeMicros, record, Coder.encodeRecord(table, record), schema);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LakeRow r

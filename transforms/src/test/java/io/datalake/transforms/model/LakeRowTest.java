@@ -38,4 +38,20 @@ public class LakeRowTest {
       }
     }
   }
+
+  @Test
+  public void aRowWithItsEncodingHandsOnItsRecordAndCodesAsItsBytes() throws Exception {
+    LakeTable table = RecordKinds.builtIn().tables().get(0);
+    LakeRow original = row(table, true);
+    LakeRow both = original.withEncoding();
+    assertThat(both.detachedRecord() == original.record(), equalTo(true));
+    assertThat(both.withEncoding() == both, equalTo(true));
+    byte[] written = CoderUtils.encodeToByteArray(LakeRow.Coder.of(), both);
+    assertThat(
+        written, equalTo(CoderUtils.encodeToByteArray(LakeRow.Coder.of(), original.encoded())));
+    assertThat(CoderUtils.decodeFromByteArray(LakeRow.Coder.of(), written), equalTo(original));
+    // From bytes alone: decoded once, and kept.
+    LakeRow fromBytes = original.encoded().withEncoding();
+    assertThat(fromBytes.detachedRecord() == fromBytes.detachedRecord(), equalTo(true));
+  }
 }
