@@ -9,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,9 @@ public final class Benchmark {
         --direct-max N      largest size run on the DirectRunner (default 100000)
         --s3-max N          largest size run on Flink to S3Proxy + ClickHouse (default 100000)
         --repeat N          run each batch variant N times and keep the median (a shared machine is noisy;
-                            default 1); peak memory is the largest of the N; each streaming rate N times,
+                            default 1), the variants in turn (first run of each, then the second, ...) so
+                            that a drift of the machine's speed meets each alike; peak memory is the
+                            largest of the N; each streaming rate N times,
                             keeping the run of median ClickHouse p95
         --record            also write every figure of this run to --recorded, the new reference
         --recorded FILE     the recorded figures every run is compared with; figures more than 10%%
@@ -391,12 +394,14 @@ public final class Benchmark {
     if (!variants.isEmpty()) {
       InputFiles.Input tiny = InputFiles.ensure(config.data(), config.samples(), TINY);
       Bench.progress("start-up: each variant over %d records", TINY);
-      for (BatchBench.Variant v : variants) {
-        Results.BatchRun run = median(bench, v, tiny, 0, config.repeat());
+      Map<BatchBench.Variant, Double> none = new EnumMap<>(BatchBench.Variant.class);
+      for (Map.Entry<BatchBench.Variant, List<Results.BatchRun>> e :
+          interleaved(bench, variants, tiny, none, config.repeat()).entrySet()) {
+        Results.BatchRun run = median(e.getValue());
         r.startup.add(run);
-        startup.put(v, run.wallSeconds());
-        save(r, json, out);
+        startup.put(e.getKey(), run.wallSeconds());
       }
+      save(r, json, out);
       bench.forgetReference();
     }
     for (long size : new TreeSet<>(config.sizes())) {
@@ -404,21 +409,24 @@ public final class Benchmark {
         break;
       }
       InputFiles.Input input = InputFiles.ensure(config.data(), config.samples(), size);
+      List<BatchBench.Variant> sized = new ArrayList<>();
       for (BatchBench.Variant v : variants) {
         if (v == BatchBench.Variant.DIRECT && size > config.directMax()) {
           Bench.progress("batch direct-%d: skipped (--direct-max %d)", size, config.directMax());
-          continue;
-        }
-        if (v == BatchBench.Variant.FLINK_S3_CH && size > config.s3Max()) {
+        } else if (v == BatchBench.Variant.FLINK_S3_CH && size > config.s3Max()) {
           Bench.progress("batch flink-s3-ch-%d: skipped (--s3-max %d)", size, config.s3Max());
-          continue;
+        } else {
+          sized.add(v);
         }
-        r.batch.add(median(bench, v, input, startup.get(v), config.repeat()));
-        if (v == BatchBench.Variant.FLINK_ICEBERG) {
+      }
+      for (Map.Entry<BatchBench.Variant, List<Results.BatchRun>> e :
+          interleaved(bench, sized, input, startup, config.repeat()).entrySet()) {
+        r.batch.add(median(e.getValue()));
+        if (e.getKey() == BatchBench.Variant.FLINK_ICEBERG) {
           r.notes.add(icebergBesideParquet(r, size, bench.commitMillis()));
         }
-        save(r, json, out);
       }
+      save(r, json, out);
       bench.forgetReference();
     }
     if (config.jfrSize() > 0) {
@@ -496,17 +504,35 @@ public final class Benchmark {
         BatchBench.latency(commitMillis));
   }
 
-  /** Runs a variant n times and keeps the run of median wall time, noting the spread. */
-  private static Results.BatchRun median(
-      BatchBench bench, BatchBench.Variant v, InputFiles.Input input, double startup, int n)
+  /**
+   * Runs every variant n times, in turn: the first run of each, then the second of each, and so on.
+   * The machine's speed drifts (this one's baseline ran 30% slower within ten minutes), and runs of
+   * one variant after another put that drift between the variants; in turn, each variant meets it
+   * alike, so their medians stay comparable.
+   */
+  private static Map<BatchBench.Variant, List<Results.BatchRun>> interleaved(
+      BatchBench bench,
+      List<BatchBench.Variant> variants,
+      InputFiles.Input input,
+      Map<BatchBench.Variant, Double> startup,
+      int n)
       throws Exception {
-    List<Results.BatchRun> runs = new ArrayList<>();
+    Map<BatchBench.Variant, List<Results.BatchRun>> runs = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       if (n > 1) {
-        Bench.progress("repeat %d of %d", i + 1, n);
+        Bench.progress("repeat %d of %d (every variant in turn)", i + 1, n);
       }
-      runs.add(bench.run(v, input, startup, List.of()));
+      for (BatchBench.Variant v : variants) {
+        runs.computeIfAbsent(v, k -> new ArrayList<>())
+            .add(bench.run(v, input, startup.getOrDefault(v, 0.0), List.of()));
+      }
     }
+    return runs;
+  }
+
+  /** The run of median steady (or wall) time of a variant's runs, noting the spread. */
+  private static Results.BatchRun median(List<Results.BatchRun> runs) {
+    int n = runs.size();
     if (n == 1) {
       return runs.get(0);
     }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -165,6 +166,31 @@ final class FaultRun implements AutoCloseable {
     int exit = job.kill();
     Faults.log(name + ": killed the job (pid " + job.pid() + ", exit " + exit + ")");
     return exit;
+  }
+
+  /**
+   * {@code kills} times: publishes {@code perKind} records of every kind, waits a random 3 to 17 s
+   * (anywhere from the JVM's start-up to well into processing and checkpointing), SIGKILLs the job
+   * and starts it again with --resume. Returns the job last started; the delays and the seed are
+   * logged, so a failing run can be told how it was killed.
+   */
+  FlinkJob killAtRandomPointsAndResume(FlinkJob job, int kills, int perKind) throws Exception {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    List<Integer> delays = new ArrayList<>();
+    for (int kill = 1; kill <= kills; kill++) {
+      publish(perKind);
+      int delay = 3 + random.nextInt(15);
+      delays.add(delay);
+      Thread.sleep(delay * 1000L);
+      int exit = kill(job);
+      if (exit != 128 + 9) {
+        throw new AssertionError(name + ": the job was not killed by SIGKILL (exit " + exit + ")");
+      }
+      job = start();
+    }
+    Faults.log(name + ": killed after " + delays + " s (seed " + seed + ")");
+    return job;
   }
 
   /** Rows per kind in ClickHouse after FINAL, and their distinct ids. */

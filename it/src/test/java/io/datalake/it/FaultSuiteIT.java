@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
@@ -35,12 +34,13 @@ import org.junit.rules.TemporaryFolder;
 /**
  * Outages a streaming job on the embedded FlinkRunner lives through (README, "Outages"): ClickHouse
  * frozen (SIGSTOP) and stopped for 60 s with a tenant first seen meanwhile, the broker restarted,
- * S3Proxy down for 60 s under an s3:// lake, five SIGKILLs of the job's JVM at random points, each
+ * S3Proxy down for 60 s under an s3:// lake, then a SIGKILL of the job's JVM at a random point,
  * followed by a start with --resume; a batch run during an outage, and the batch summary given the
  * copies a retried insert leaves (a batch on a cluster that restarts). Every case publishes a known
  * set of ids per kind and ends with every id exactly once in ClickHouse after FINAL and at least
- * once in the lake; the lake's duplicates are counted and printed. The five-minute freeze is in
- * {@link ClickHouseFreezeChaosIT} ({@code ./datalake chaos}).
+ * once in the lake; the lake's duplicates are counted and printed. The five-minute freeze ({@link
+ * ClickHouseFreezeChaosIT}) and five kills in a row ({@link RepeatedKillsChaosIT}) run with {@code
+ * ./datalake chaos}.
  */
 public class FaultSuiteIT {
   private static final int OUTAGE_SECONDS = 60;
@@ -103,12 +103,12 @@ public class FaultSuiteIT {
   }
 
   @Test
-  public void s3DownThenFiveKillsWithResume() throws Exception {
+  public void s3DownThenAKillWithResume() throws Exception {
     String bucket = "fault-suite";
     LocalServices.createBucket(bucket);
     try (FaultRun run =
         new FaultRun(
-            "s3-and-kills", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
+            "s3-and-a-kill", temp.newFolder().toPath(), bucket, LocalServices.beamS3Args())) {
       FlinkJob job = run.start();
       run.publish(PER_KIND);
       run.awaitClickHouse("before any fault", 240);
@@ -119,25 +119,12 @@ public class FaultSuiteIT {
       }
       run.awaitEverything("after S3Proxy was down for " + OUTAGE_SECONDS + " s", 300);
 
-      long seed = System.nanoTime();
-      Random random = new Random(seed);
-      List<Integer> delays = new ArrayList<>();
-      for (int kill = 1; kill <= 5; kill++) {
-        run.publish(PER_KIND);
-        // Anywhere from the JVM's start-up to well into processing and checkpointing.
-        int delay = 3 + random.nextInt(15);
-        delays.add(delay);
-        Thread.sleep(delay * 1000L);
-        run.kill(job);
-        assertThat("killed by SIGKILL", job.exitValue(), equalTo(128 + 9));
-        job = run.start();
-      }
-      Faults.log("s3-and-kills: killed after " + delays + " s (seed " + seed + ")");
+      run.killAtRandomPointsAndResume(job, 1, PER_KIND);
       run.publish(PER_KIND);
-      run.awaitEverything("after five SIGKILLs with --resume", 300);
+      run.awaitEverything("after a SIGKILL with --resume", 300);
       run.verify();
       assertThat(
-          "the job resumed from a checkpoint after the kills",
+          "the job resumed from a checkpoint after the kill",
           run.countInLogs("datalake: resuming from checkpoint") > 0,
           equalTo(true));
     }
