@@ -63,6 +63,17 @@ final class FlinkBatchTranslation {
     }
   }
 
+  /**
+   * The options the bounded impulses of the next translation carry: this run's for a DataStream
+   * batch, Beam's defaults (null) otherwise, so that a later run in the same JVM (the tests run
+   * many) never carries an earlier run's.
+   */
+  private static void impulsesCarry(PipelineOptions options) {
+    if (IMPULSES_TAKE_RUN_OPTIONS) {
+      FlinkSource.useOptionsForImpulses(options);
+    }
+  }
+
   /** Whether the lake and the input are plain paths or file:// URIs (unset: nothing to read). */
   static boolean onLocalFiles(DatalakeOptions options) {
     return local(options.getLake()) && local(options.getInput());
@@ -93,19 +104,19 @@ final class FlinkBatchTranslation {
 
   static void configure(DatalakeOptions options, boolean streaming) {
     if (streaming || !FlinkRunner.class.equals(options.getRunner())) {
+      impulsesCarry(null);
       return;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     // Beam's own switch, given on the command line, is taken as asked.
     String reason = flink.getUseDataStreamForBatch() ? null : dataSetReason(options);
     if (reason != null) {
+      impulsesCarry(null);
       LOG.info("datalake: batch on Flink's DataSet API: {}", reason);
       return;
     }
     flink.setUseDataStreamForBatch(true);
-    if (IMPULSES_TAKE_RUN_OPTIONS) {
-      FlinkSource.useOptionsForImpulses(options);
-    }
+    impulsesCarry(options);
     List<String> added =
         FlinkCheckpoints.embedded(flink)
             ? FlinkRunConfiguration.addDefaults(flink, Map.of(SCHEDULER, "Default"))

@@ -14,6 +14,7 @@ import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.translation.wrappers.streaming.io.source.FlinkSource;
 import org.apache.beam.sdk.io.aws2.options.AwsOptions;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.junit.Rule;
@@ -87,13 +88,20 @@ public class FlinkBatchTranslationTest {
             "--endpoint=http://127.0.0.1:9000",
             "--awsRegion=eu-central-1");
     assertThat(s3.getUseDataStreamForBatch(), equalTo(true));
+    AwsOptions carried = impulseOptions().as(AwsOptions.class);
+    assertThat(carried.getEndpoint().toString(), equalTo("http://127.0.0.1:9000"));
+    assertThat(carried.getAwsRegion().id(), equalTo("eu-central-1"));
+
+    // A later run in the same JVM that stays on the DataSet API leaves Beam's defaults behind.
+    configured(false, "--runner=FlinkRunner", "--lakeFormat=iceberg");
+    assertThat(impulseOptions().as(AwsOptions.class).getEndpoint(), nullValue());
+  }
+
+  private static PipelineOptions impulseOptions() throws Exception {
     // As a worker gets it: serialized with the job, options as JSON.
     FlinkSource<byte[], ?> impulse = SerializableUtils.clone(FlinkSource.boundedImpulse());
     Field options = FlinkSource.class.getDeclaredField("serializablePipelineOptions");
     options.setAccessible(true);
-    AwsOptions carried =
-        ((SerializablePipelineOptions) options.get(impulse)).get().as(AwsOptions.class);
-    assertThat(carried.getEndpoint().toString(), equalTo("http://127.0.0.1:9000"));
-    assertThat(carried.getAwsRegion().id(), equalTo("eu-central-1"));
+    return ((SerializablePipelineOptions) options.get(impulse)).get();
   }
 }

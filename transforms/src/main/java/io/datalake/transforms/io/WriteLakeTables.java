@@ -265,10 +265,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     boolean perWorker = filesPerWorker && rows.isBounded() == PCollection.IsBounded.BOUNDED;
     // The per-worker writer writes each row as it comes, so there its rows keep their records too:
     // chained in one thread (a Flink batch on the DataStream API) the writer need not decode them.
-    PCollectionTuple encoded =
-        rows.apply(
-            "EncodeRows",
-            perWorker ? encodeRowsKeepingRecords(keyset, kinds) : encodeRows(keyset, kinds));
+    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset, kinds, perWorker));
     PCollection<LakeRow> valid = encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds));
     PCollection<KV<String, String>> files;
     if (perWorker) {
@@ -332,18 +329,17 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    */
   public static ParDo.MultiOutput<LakeRow, LakeRow> encodeRows(
       PiiKeyset keyset, RecordKinds kinds) {
-    return ParDo.of(new EncodeRowFn(keyset, kinds, false))
-        .withOutputTags(ENCODED, TupleTagList.of(REJECTED));
+    return encodeRows(keyset, kinds, false);
   }
 
   /**
-   * As {@link #encodeRows}, but each row keeps its record beside its bytes ({@link
-   * LakeRow#withEncoding()}): for a writer that takes the rows as they come, never for rows that
-   * wait in state.
+   * As {@link #encodeRows(PiiKeyset, RecordKinds)}; with {@code keepRecords} each row keeps its
+   * record beside its bytes ({@link LakeRow#withEncoding()}): for a writer that takes the rows as
+   * they come, never for rows that wait in state.
    */
-  static ParDo.MultiOutput<LakeRow, LakeRow> encodeRowsKeepingRecords(
-      PiiKeyset keyset, RecordKinds kinds) {
-    return ParDo.of(new EncodeRowFn(keyset, kinds, true))
+  private static ParDo.MultiOutput<LakeRow, LakeRow> encodeRows(
+      PiiKeyset keyset, RecordKinds kinds, boolean keepRecords) {
+    return ParDo.of(new EncodeRowFn(keyset, kinds, keepRecords))
         .withOutputTags(ENCODED, TupleTagList.of(REJECTED));
   }
 

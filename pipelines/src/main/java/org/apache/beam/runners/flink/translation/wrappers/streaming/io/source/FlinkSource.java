@@ -89,7 +89,10 @@ public abstract class FlinkSource<T, OutputT>
    */
   private static final AtomicReference<PipelineOptions> IMPULSE_OPTIONS = new AtomicReference<>();
 
-  /** datalake: the options every bounded impulse of the pipelines translated next carries. */
+  /**
+   * datalake: the options every bounded impulse of the pipelines translated next carries; null for
+   * Beam's defaults.
+   */
   public static void useOptionsForImpulses(PipelineOptions options) {
     IMPULSE_OPTIONS.set(options);
   }
