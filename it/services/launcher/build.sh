@@ -170,7 +170,8 @@ cmd_bench() {
     touch "$JAR" "$BENCH_STAMP"
   fi
   export_endpoints
-  exec java -Xmx1g -Ddatalake.project.dir="$PROJECT_DIR" \
+  # datalake.home: the services' pid files, whose CPU time each run reports (ProcessCpu).
+  exec java -Xmx1g -Ddatalake.project.dir="$PROJECT_DIR" -Ddatalake.home="$DATALAKE_HOME" \
     -Dorg.slf4j.simpleLogger.log.org.apache.kafka=warn -Dorg.slf4j.simpleLogger.log.software.amazon=warn \
     -cp "$BENCH_CLASSES:$JAR" "$BENCH_CLASS" \
     --kafka="$DATALAKE_KAFKA_BOOTSTRAP" --clickhouse="$DATALAKE_CLICKHOUSE_URL" \

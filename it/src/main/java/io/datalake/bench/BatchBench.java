@@ -167,6 +167,7 @@ final class BatchBench {
         }
       }
     }
+    Map<String, Double> servicesBefore = ProcessCpu.services();
     ChildJvm child =
         ChildJvm.start(name, runDir, config.heap(), jvmArgs, classpath, mainClass, args);
     ChildJvm.Result result;
@@ -181,6 +182,8 @@ final class BatchBench {
       }
       result = c.waitFor(Duration.ofSeconds(1));
     }
+    // Read before the checks and clean-up below, which query ClickHouse and S3 themselves.
+    Map<String, Double> serviceCpu = ProcessCpu.used(servicesBefore, ProcessCpu.services());
     double wall = result.wallSeconds();
     boolean ok = result.exitCode() == 0 && !result.timedOut();
     double timed = variant.peer() ? peerSeconds(child.log()) : Double.NaN;
@@ -275,7 +278,9 @@ final class BatchBench {
             result.exitCode(),
             ok,
             check,
-            config.out().relativize(child.log()).toString());
+            config.out().relativize(child.log()).toString(),
+            result.cpuSeconds(),
+            serviceCpu);
     Bench.progress(
         "batch %s: %s in %.1f s (%s), RSS %s MB, heap %s MB peak / %s MB live; %s",
         name,

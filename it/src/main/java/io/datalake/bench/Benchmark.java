@@ -244,27 +244,7 @@ public final class Benchmark {
           String error = b.ok() ? null : BatchBench.errorLine(out.resolve(b.log()));
           if (error != null && b.check().startsWith("exit ")) {
             String check = b.check().substring(0, b.check().indexOf(':') + 1) + " " + error;
-            list.set(
-                i,
-                new Results.BatchRun(
-                    b.variant(),
-                    b.cores(),
-                    b.records(),
-                    b.inputBytes(),
-                    b.wallSeconds(),
-                    b.startupSeconds(),
-                    b.steadySeconds(),
-                    b.jobSeconds(),
-                    b.recordsPerSecond(),
-                    b.mbPerSecond(),
-                    b.rssBytes(),
-                    b.heapPeakBytes(),
-                    b.heapLiveBytes(),
-                    b.gcCount(),
-                    b.exitCode(),
-                    b.ok(),
-                    check,
-                    b.log()));
+            list.set(i, b.withCheck(check));
           }
         }
       }
@@ -550,22 +530,10 @@ public final class Benchmark {
             n,
             sorted.get(0).wallSeconds(),
             sorted.get(n - 1).wallSeconds());
-    return new Results.BatchRun(
-        m.variant(),
-        m.cores(),
-        m.records(),
-        m.inputBytes(),
-        m.wallSeconds(),
-        m.startupSeconds(),
-        m.steadySeconds(),
-        m.jobSeconds(),
-        m.recordsPerSecond(),
-        m.mbPerSecond(),
+    return m.withSummary(
         runs.stream().mapToLong(Results.BatchRun::rssBytes).max().orElse(0),
         runs.stream().mapToLong(Results.BatchRun::heapPeakBytes).max().orElse(0),
         runs.stream().mapToLong(Results.BatchRun::heapLiveBytes).max().orElse(0),
-        m.gcCount(),
-        m.exitCode(),
         allOk && m.ok(),
         note
             + "; "
@@ -576,8 +544,7 @@ public final class Benchmark {
                         .filter(b -> !b.ok())
                         .map(Results.BatchRun::check)
                         .findFirst()
-                        .orElse("")),
-        m.log());
+                        .orElse("")));
   }
 
   private static void runStreaming(Config config, Results r, Path json, Path out) throws Exception {

@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 /**
  * One measured run in its own JVM: started directly (no shell, so the pid is the JVM's), output to
  * a log file, GC log to a file, and its memory sampled from {@code /proc/<pid>/status} every 200
- * ms: the largest VmRSS seen and the last VmHWM (the kernel's own high-water mark). Peak heap comes
- * from the GC log: the largest heap occupancy before a collection, the largest after one (live
- * data), and the occupancy at exit.
+ * ms: the largest VmRSS seen and the last VmHWM (the kernel's own high-water mark); its CPU time
+ * from {@code /proc/<pid>/stat} at the same samples (the last one, at most 200 ms before the end).
+ * Peak heap comes from the GC log: the largest heap occupancy before a collection, the largest
+ * after one (live data), and the occupancy at exit.
  */
 final class ChildJvm implements AutoCloseable {
   /** Children still running, stopped by the shutdown hook if the benchmark is interrupted. */
@@ -57,6 +58,7 @@ final class ChildJvm implements AutoCloseable {
   private final Thread sampler;
   private volatile long maxRssKb;
   private volatile long hwmKb;
+  private volatile double cpuSeconds = Double.NaN;
   private volatile long endNanos;
 
   private ChildJvm(String name, Process process, Path log, Path gcLog, long startNanos) {
@@ -172,6 +174,10 @@ final class ChildJvm implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         // the process is gone between the check and the read
       }
+      double cpu = ProcessCpu.seconds(process.pid());
+      if (!Double.isNaN(cpu)) {
+        cpuSeconds = cpu;
+      }
       try {
         Thread.sleep(200);
       } catch (InterruptedException e) {
@@ -251,6 +257,7 @@ final class ChildJvm implements AutoCloseable {
         peakAfter,
         committed,
         collections,
+        cpuSeconds,
         log.toString());
   }
 
@@ -295,6 +302,7 @@ final class ChildJvm implements AutoCloseable {
       long peakLiveBytes,
       long heapCommittedBytes,
       int collections,
+      double cpuSeconds,
       String log) {
     long rss() {
       return Math.max(peakRssBytes, hwmBytes);

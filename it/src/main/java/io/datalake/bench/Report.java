@@ -243,6 +243,7 @@ final class Report {
         }
         md.append(String.join(", ", parts)).append(".\n");
       }
+      cpuTable(md, r.batch);
     }
     if (!r.streaming.isEmpty()) {
       md.append("\n## Streaming (Kafka to lake and ClickHouse, FlinkRunner embedded)\n\n");
@@ -383,6 +384,46 @@ final class Report {
               Bench.mb(b.heapLiveBytes()),
               b.gcCount(),
               b.check().replace("|", "/")));
+    }
+  }
+
+  /**
+   * Where the cores went in each batch run: the run's JVM and every local service, in CPU seconds
+   * over the run's wall time (a run whose variant writes to ClickHouse and S3 shares the two cores
+   * with their servers). Left out for results without CPU figures (recorded before they existed).
+   */
+  private static void cpuTable(StringBuilder md, List<Results.BatchRun> runs) {
+    List<Results.BatchRun> measured =
+        runs.stream().filter(b -> b.cpuSeconds() > 0 && b.serviceCpuSeconds() != null).toList();
+    if (measured.isEmpty()) {
+      return;
+    }
+    md.append(
+            "\n## Where the cores went\n\nCPU seconds of the run's JVM and of each local service"
+                + " during the run (from `/proc/<pid>/stat`), and all of them over the run's wall"
+                + " time: the cores the run kept busy, of the machine's ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(".\n\n");
+    md.append(
+        "| variant | records | wall s | JVM CPU s | ClickHouse CPU s | S3Proxy CPU s | Kafka CPU s | cores busy |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<Results.BatchRun> sorted = new ArrayList<>(measured);
+    sorted.sort(
+        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
+            .thenComparingLong(Results.BatchRun::records));
+    for (Results.BatchRun b : sorted) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %.1f | %.1f | %s | %s | %s | %.2f |%n",
+              b.variant(),
+              b.records(),
+              b.wallSeconds(),
+              b.cpuSeconds(),
+              f1(b.serviceCpuSeconds().getOrDefault("clickhouse", Double.NaN)),
+              f1(b.serviceCpuSeconds().getOrDefault("s3proxy", Double.NaN)),
+              f1(b.serviceCpuSeconds().getOrDefault("kafka", Double.NaN)),
+              b.coresBusy()));
     }
   }
 

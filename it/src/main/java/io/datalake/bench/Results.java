@@ -83,7 +83,53 @@ final class Results {
       int exitCode,
       boolean ok,
       String check,
-      String log) {}
+      String log,
+      double cpuSeconds,
+      Map<String, Double> serviceCpuSeconds) {
+
+    /** The same run with another check (its verdict text). */
+    BatchRun withCheck(String check) {
+      return withSummary(rssBytes, heapPeakBytes, heapLiveBytes, ok, check);
+    }
+
+    /** The same run with other memory peaks, verdict and check: a median standing for its runs. */
+    BatchRun withSummary(
+        long rssBytes, long heapPeakBytes, long heapLiveBytes, boolean ok, String check) {
+      return new BatchRun(
+          variant,
+          cores,
+          records,
+          inputBytes,
+          wallSeconds,
+          startupSeconds,
+          steadySeconds,
+          jobSeconds,
+          recordsPerSecond,
+          mbPerSecond,
+          rssBytes,
+          heapPeakBytes,
+          heapLiveBytes,
+          gcCount,
+          exitCode,
+          ok,
+          check,
+          log,
+          cpuSeconds,
+          serviceCpuSeconds);
+    }
+
+    /**
+     * CPU seconds of the run's JVM and of every local service during it, over its wall time: how
+     * many of the machine's cores the run kept busy. NaN when the JVM's CPU was not read.
+     */
+    double coresBusy() {
+      double services =
+          serviceCpuSeconds == null
+              ? 0
+              : serviceCpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum();
+      return (cpuSeconds + services) / Math.max(1e-9, wallSeconds);
+    }
+  }
 
   /** One run of the streaming snapshot roll-up over N reused entities with one state backend. */
   public record SnapshotRun(

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -55,6 +56,7 @@ public class IcebergBenchTest {
 
   private static Results.BatchRun run(String variant, long records, double rps) {
     return new Results.BatchRun(
-        variant, 2, records, 1, 10, 1, 9, 9, rps, 1, 0, 0, 0, 0, 0, true, "ok", "log");
+        variant, 2, records, 1, 10, 1, 9, 9, rps, 1, 0, 0, 0, 0, 0, true, "ok", "log", 20,
+        Map.of());
   }
 }

@@ -1,0 +1,34 @@
+package io.datalake.bench;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.is;
+
+import java.util.Map;
+import org.junit.Test;
+
+public class ProcessCpuTest {
+  @Test
+  public void fieldsCountFromTheLastParenthesisOfTheCommandName() {
+    // utime 1234 and stime 66 ticks, behind a command name holding a space and a ')'.
+    String stat =
+        "4242 (java (x) y) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 66 0 0 20 0 40 0 100"
+            + " 5000000 3000 18446744073709551615 1 1 0 0 0 0 0 4096 17152 0 0 0 17 1 0 0 0 0 0";
+    assertThat(ProcessCpu.parse(stat), closeTo(13.0, 1e-9));
+  }
+
+  @Test
+  public void thisJvmHasUsedSomeCpu() {
+    double seconds = ProcessCpu.seconds(ProcessHandle.current().pid());
+    assertThat(seconds > 0, is(true));
+  }
+
+  @Test
+  public void aServiceOnlyInOneReadingOrRestartedBetweenIsLeftOut() {
+    Map<String, Double> used =
+        ProcessCpu.used(
+            Map.of("clickhouse", 10.0, "s3proxy", 5.0, "kafka", 7.0),
+            Map.of("clickhouse", 12.5, "s3proxy", 1.0));
+    assertThat(used, is(Map.of("clickhouse", 2.5)));
+  }
+}
