@@ -399,8 +399,10 @@ public final class Benchmark {
           sized.add(v);
         }
       }
-      for (Map.Entry<BatchBench.Variant, List<Results.BatchRun>> e :
-          interleaved(bench, sized, input, startup, config.repeat()).entrySet()) {
+      Map<BatchBench.Variant, List<Results.BatchRun>> rounds =
+          interleaved(bench, sized, input, startup, config.repeat());
+      r.pairedRatios.addAll(pairedRatios(rounds, size));
+      for (Map.Entry<BatchBench.Variant, List<Results.BatchRun>> e : rounds.entrySet()) {
         r.batch.add(median(e.getValue()));
         if (e.getKey() == BatchBench.Variant.FLINK_ICEBERG) {
           r.notes.add(icebergBesideParquet(r, size, bench.commitMillis()));
@@ -508,6 +510,42 @@ public final class Benchmark {
       }
     }
     return runs;
+  }
+
+  /**
+   * Every variant's rate over the N-thread baseline's in the same round, and their median; none
+   * without repeats or without the baseline.
+   */
+  static List<Results.PairedRatio> pairedRatios(
+      Map<BatchBench.Variant, List<Results.BatchRun>> rounds, long records) {
+    List<Results.BatchRun> baseline = rounds.get(BatchBench.Variant.BASELINE_NT);
+    List<Results.PairedRatio> paired = new ArrayList<>();
+    if (baseline == null || baseline.size() < 2) {
+      return paired;
+    }
+    for (Map.Entry<BatchBench.Variant, List<Results.BatchRun>> e : rounds.entrySet()) {
+      if (e.getKey() == BatchBench.Variant.BASELINE_NT) {
+        continue;
+      }
+      List<Double> ratios = new ArrayList<>();
+      for (int i = 0; i < Math.min(baseline.size(), e.getValue().size()); i++) {
+        ratios.add(rate(e.getValue().get(i)) / rate(baseline.get(i)));
+      }
+      paired.add(
+          new Results.PairedRatio(
+              e.getValue().get(0).variant(),
+              records,
+              ratios,
+              // A failed round has no ratio; the median of the others.
+              Bench.percentile(
+                  Bench.sorted(ratios.stream().filter(x -> !Double.isNaN(x)).toList()), 0.5)));
+    }
+    return paired;
+  }
+
+  /** A run's records/s; NaN when it failed or had no rate. */
+  private static double rate(Results.BatchRun run) {
+    return run.ok() && run.recordsPerSecond() > 0 ? run.recordsPerSecond() : Double.NaN;
   }
 
   /** The run of median steady (or wall) time of a variant's runs, noting the spread. */

@@ -60,6 +60,19 @@ final class Results {
       double vsDuckdb,
       double vsClickhouseBulk) {}
 
+  /**
+   * With {@code --repeat}, each variant's rate against the N-thread baseline's round by round: the
+   * variants run in turn, so a round's runs met the same machine, and the median of the rounds' own
+   * ratios is steadier than the ratio of two medians taken from different rounds.
+   */
+  public List<PairedRatio> pairedRatios = new ArrayList<>();
+
+  /**
+   * A variant's rate over the N-thread baseline's in each round at one size ({@code rounds}, NaN
+   * where either had no rate), and their median.
+   */
+  public record PairedRatio(String variant, long records, List<Double> rounds, double median) {}
+
   /** A figure worse than its recorded value by more than the threshold. */
   public record Regression(
       String figure, double recorded, double now, double worsePercent, boolean higherIsBetter) {}

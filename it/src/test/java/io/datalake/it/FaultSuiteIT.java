@@ -8,21 +8,16 @@ import static org.hamcrest.Matchers.not;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.BatchSummary;
 import io.datalake.pipelines.DatalakePipeline;
-import io.datalake.pipelines.cli.EventGenerator;
 import io.datalake.testing.LakeFiles;
 import io.datalake.testing.LocalServices;
 import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.kinds.RecordKind;
-import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
@@ -137,7 +132,7 @@ public class FaultSuiteIT {
     Path lake = temp.newFolder("lake").toPath();
     String run = Long.toString(System.nanoTime(), 36);
     String database = "fault_batch_" + run;
-    Map<RecordKind, Long> expected = writeInput(input, run);
+    Map<RecordKind, Long> expected = BatchInput.write(input, run, PER_KIND);
     Path logs = Files.createDirectories(Path.of("target", "fault-suite", "batch-" + run));
     List<String> jvm = List.of("-Xmx768m");
     List<String> args =
@@ -180,7 +175,8 @@ public class FaultSuiteIT {
         assertThat(frozenOutput, containsString("(primary-table rows + dead letters): OK"));
       } else {
         Faults.log(
-            "batch: failed during the freeze: " + firstLine(frozenOutput, "The batch run failed"));
+            "batch: failed during the freeze: "
+                + Faults.firstLine(frozenOutput, "The batch run failed"));
         assertThat(frozenOutput, containsString("The batch run failed"));
         assertThat(frozenOutput, containsString("run the same command again"));
       }
@@ -226,7 +222,7 @@ public class FaultSuiteIT {
     Path lake = temp.newFolder("lake").toPath();
     String run = Long.toString(System.nanoTime(), 36);
     String database = "fault_summary_" + run;
-    writeInput(input, run);
+    BatchInput.write(input, run, PER_KIND);
     try {
       DatalakeOptions options =
           PipelineOptionsFactory.fromArgs(
@@ -294,38 +290,5 @@ public class FaultSuiteIT {
         Faults.log("could not drop " + database + ": " + e.getMessage());
       }
     }
-  }
-
-  /** One file per kind of {@link #PER_KIND} records each; returns the records per kind. */
-  private static Map<RecordKind, Long> writeInput(Path input, String run) throws Exception {
-    EventGenerator generator =
-        new EventGenerator(
-            Path.of(
-                System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input"),
-            7,
-            Instant::now,
-            n -> "b" + run + "-" + n,
-            true);
-    Map<RecordKind, List<String>> lines = new LinkedHashMap<>();
-    for (long n = 0; n < (long) PER_KIND * RecordKinds.builtIn().all().size(); n++) {
-      EventGenerator.Event event = generator.next(n, 0, 0);
-      lines.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event.value());
-    }
-    Map<RecordKind, Long> expected = new LinkedHashMap<>();
-    for (Map.Entry<RecordKind, List<String>> e : lines.entrySet()) {
-      Path dir = Files.createDirectories(input.resolve(e.getKey().folder()));
-      Files.write(dir.resolve("part.jsonl"), e.getValue());
-      expected.put(e.getKey(), (long) e.getValue().size());
-    }
-    return expected;
-  }
-
-  private static String firstLine(String text, String containing) {
-    for (String line : text.split("\n")) {
-      if (line.contains(containing)) {
-        return line;
-      }
-    }
-    return "";
   }
 }

@@ -88,4 +88,14 @@ final class Faults {
   static void log(String line) {
     System.out.println(java.time.Instant.now() + " fault-suite: " + line);
   }
+
+  /** The first line of a job's output that contains {@code text}, for the suite's log; or "". */
+  static String firstLine(String output, String text) {
+    for (String line : output.split("\n")) {
+      if (line.contains(text)) {
+        return line;
+      }
+    }
+    return "";
+  }
 }
