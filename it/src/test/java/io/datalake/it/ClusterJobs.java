@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.rules.ExternalResource;
 
 /**
  * Streaming jobs on the local Flink session cluster, submitted and operated with the launcher the
@@ -34,19 +35,32 @@ final class ClusterJobs implements AutoCloseable {
   private final List<String> jobs = new ArrayList<>();
 
   /**
-   * Starts a cluster with two TaskManagers unless one answers; true when this call started it (and
-   * so its caller stops it with {@link #stopCluster}).
+   * A class rule for the cluster ITs: starts a cluster with two TaskManagers unless one answers,
+   * and stops it after the class if it started it.
    */
-  static boolean startCluster() throws Exception {
-    if (Launcher.run(60, "flink", "status").exitCode() == 0) {
-      return false;
-    }
-    Launcher.run(300, "flink", "up", "--taskmanagers", "2").orFail("./datalake flink up");
-    return true;
-  }
+  static ExternalResource cluster() {
+    return new ExternalResource() {
+      private boolean started;
 
-  static void stopCluster() throws Exception {
-    Launcher.run(120, "flink", "down").orFail("./datalake flink down");
+      @Override
+      protected void before() throws Throwable {
+        if (Launcher.run(60, "flink", "status").exitCode() != 0) {
+          Launcher.run(300, "flink", "up", "--taskmanagers", "2").orFail("./datalake flink up");
+          started = true;
+        }
+      }
+
+      @Override
+      protected void after() {
+        if (started) {
+          try {
+            Launcher.run(120, "flink", "down").orFail("./datalake flink down");
+          } catch (Exception e) {
+            throw new IllegalStateException("could not stop the Flink cluster", e);
+          }
+        }
+      }
+    };
   }
 
   /** ./datalake run of a streaming job on the cluster, checkpointing every 2 s. */

@@ -132,7 +132,7 @@ public class FaultSuiteIT {
     Path lake = temp.newFolder("lake").toPath();
     String run = Long.toString(System.nanoTime(), 36);
     String database = "fault_batch_" + run;
-    Map<RecordKind, Long> expected = BatchInput.write(input, run, PER_KIND);
+    Map<RecordKind, Long> expected = FaultBatch.writeInput(input, run, PER_KIND);
     Path logs = Files.createDirectories(Path.of("target", "fault-suite", "batch-" + run));
     List<String> jvm = List.of("-Xmx768m");
     List<String> args =
@@ -168,27 +168,10 @@ public class FaultSuiteIT {
       try (Faults.Fault frozen = Faults.freeze("clickhouse")) {
         p.waitFor(OUTAGE_SECONDS);
       }
-      assertThat("the batch ended", p.waitFor(240), equalTo(true));
-      String frozenOutput = Files.readString(frozenLog, StandardCharsets.UTF_8);
-      if (p.exitValue() == 0) {
-        Faults.log("batch: waited for the frozen ClickHouse and completed");
-        assertThat(frozenOutput, containsString("(primary-table rows + dead letters): OK"));
-      } else {
-        Faults.log(
-            "batch: failed during the freeze: "
-                + Faults.firstLine(frozenOutput, "The batch run failed"));
-        assertThat(frozenOutput, containsString("The batch run failed"));
-        assertThat(frozenOutput, containsString("run the same command again"));
-      }
+      FaultBatch.endedClearly(p, frozenLog, 240, "the frozen ClickHouse");
 
       // The rerun completes it, balanced; ClickHouse and the lake hold every id once.
-      Path rerunLog = logs.resolve("rerun.log");
-      FlinkJob rerun = FlinkJob.start(jvm, args, rerunLog);
-      assertThat("the rerun ended", rerun.waitFor(240), equalTo(true));
-      String rerunOutput = Files.readString(rerunLog, StandardCharsets.UTF_8);
-      assertThat(rerunOutput, rerun.exitValue(), equalTo(0));
-      assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
-      assertThat(rerunOutput, not(containsString("MISMATCH")));
+      FaultBatch.rerunCompletes(jvm, args, logs.resolve("rerun.log"), 240);
       for (Map.Entry<RecordKind, Long> e : expected.entrySet()) {
         PrimaryTables.Primary p2 = PrimaryTables.BY_KIND.get(e.getKey());
         long[] clickhouse = LocalServices.finalRowsAndIds(database, p2.table(), p2.idColumn());
@@ -222,7 +205,7 @@ public class FaultSuiteIT {
     Path lake = temp.newFolder("lake").toPath();
     String run = Long.toString(System.nanoTime(), 36);
     String database = "fault_summary_" + run;
-    BatchInput.write(input, run, PER_KIND);
+    FaultBatch.writeInput(input, run, PER_KIND);
     try {
       DatalakeOptions options =
           PipelineOptionsFactory.fromArgs(

@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.After;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.ExternalResource;
 import org.junit.rules.TemporaryFolder;
 
 /**
@@ -35,22 +35,10 @@ import org.junit.rules.TemporaryFolder;
  * start without --resume) is {@link FlinkClusterUpgradeChaosIT}, run by {@code ./datalake chaos}.
  */
 public class FlinkClusterIT {
-  private static boolean startedCluster;
+  @ClassRule public static final ExternalResource CLUSTER = ClusterJobs.cluster();
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
   private final ClusterJobs jobs = new ClusterJobs();
-
-  @BeforeClass
-  public static void startCluster() throws Exception {
-    startedCluster = ClusterJobs.startCluster();
-  }
-
-  @AfterClass
-  public static void stopCluster() throws Exception {
-    if (startedCluster) {
-      ClusterJobs.stopCluster();
-    }
-  }
 
   @After
   public void stopJobs() throws Exception {

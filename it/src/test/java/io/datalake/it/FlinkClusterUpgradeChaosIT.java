@@ -15,10 +15,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.ExternalResource;
 import org.junit.rules.TemporaryFolder;
 
 /**
@@ -31,21 +31,9 @@ import org.junit.rules.TemporaryFolder;
  * ClickHouse.
  */
 public class FlinkClusterUpgradeChaosIT {
-  private static boolean startedCluster;
+  @ClassRule public static final ExternalResource CLUSTER = ClusterJobs.cluster();
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
-
-  @BeforeClass
-  public static void startCluster() throws Exception {
-    startedCluster = ClusterJobs.startCluster();
-  }
-
-  @AfterClass
-  public static void stopCluster() throws Exception {
-    if (startedCluster) {
-      ClusterJobs.stopCluster();
-    }
-  }
 
   @Test
   public void aDrainedStopThenAStartWithoutResumeLosesNoRecord() throws Exception {

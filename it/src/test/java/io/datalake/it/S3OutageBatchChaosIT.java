@@ -1,16 +1,13 @@
 package io.datalake.it;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.not;
 
 import io.datalake.testing.LakeFiles;
 import io.datalake.testing.LocalServices;
 import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.kinds.RecordKind;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +43,7 @@ public class S3OutageBatchChaosIT {
     Path input = temp.newFolder("input").toPath();
     String run = Long.toString(System.nanoTime(), 36);
     String prefix = "batch-" + run;
-    Map<RecordKind, Long> expected = BatchInput.write(input, run, PER_KIND);
+    Map<RecordKind, Long> expected = FaultBatch.writeInput(input, run, PER_KIND);
     Path logs = Files.createDirectories(Path.of("target", "fault-suite", "s3-batch-" + run));
     List<String> jvm = List.of("-Xmx768m");
     List<String> args = new ArrayList<>(LocalServices.beamS3Args());
@@ -66,26 +63,8 @@ public class S3OutageBatchChaosIT {
     try (Faults.Fault stopped = Faults.stop("s3proxy")) {
       p.waitFor(OUTAGE_SECONDS);
     }
-    assertThat("the batch ended", p.waitFor(300), equalTo(true));
-    String outage = Files.readString(outageLog, StandardCharsets.UTF_8);
-    if (p.exitValue() == 0) {
-      Faults.log("s3 batch: waited for S3Proxy and completed");
-      assertThat(outage, containsString("(primary-table rows + dead letters): OK"));
-    } else {
-      Faults.log(
-          "s3 batch: failed during the outage: "
-              + Faults.firstLine(outage, "The batch run failed"));
-      assertThat(outage, containsString("The batch run failed"));
-      assertThat(outage, containsString("run the same command again"));
-    }
-
-    Path rerunLog = logs.resolve("rerun.log");
-    FlinkJob rerun = FlinkJob.start(jvm, args, rerunLog);
-    assertThat("the rerun ended", rerun.waitFor(300), equalTo(true));
-    String rerunOutput = Files.readString(rerunLog, StandardCharsets.UTF_8);
-    assertThat(rerunOutput, rerun.exitValue(), equalTo(0));
-    assertThat(rerunOutput, containsString("(primary-table rows + dead letters): OK"));
-    assertThat(rerunOutput, not(containsString("MISMATCH")));
+    FaultBatch.endedClearly(p, outageLog, 300, "S3Proxy stopped");
+    FaultBatch.rerunCompletes(jvm, args, logs.resolve("rerun.log"), 300);
 
     Path lake = temp.newFolder("lake").toPath();
     List<String> temporary = new ArrayList<>();
