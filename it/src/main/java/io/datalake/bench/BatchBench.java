@@ -167,7 +167,7 @@ final class BatchBench {
         }
       }
     }
-    Map<String, Double> servicesBefore = ProcessCpu.services();
+    Map<String, ProcessCpu.Reading> servicesBefore = ProcessCpu.services();
     ChildJvm child =
         ChildJvm.start(name, runDir, config.heap(), jvmArgs, classpath, mainClass, args);
     ChildJvm.Result result;

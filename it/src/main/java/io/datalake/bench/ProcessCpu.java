@@ -15,7 +15,10 @@ import java.util.Map;
  */
 final class ProcessCpu {
   /** The local services whose CPU a run reports, by the name of their pid file. */
-  static final List<String> SERVICES = List.of("clickhouse", "s3proxy", "kafka");
+  static final List<String> SERVICES = List.of("clickhouse", "s3proxy", "kafka", "postgres");
+
+  /** A service's process and its CPU seconds so far, at one moment. */
+  record Reading(long pid, double seconds) {}
 
   /**
    * Clock ticks per second of {@code utime} and {@code stime}: USER_HZ, which Linux fixes at 100 on
@@ -45,14 +48,14 @@ final class ProcessCpu {
   }
 
   /**
-   * The CPU seconds so far of each local service that runs, by name: the pids in {@code
+   * Each running local service's process and CPU seconds so far, by name: the pids in {@code
    * <datalake.home>/run/<name>.pid} (the launcher's pid files). Empty without datalake.home.
    */
-  static Map<String, Double> services() {
-    Map<String, Double> seconds = new LinkedHashMap<>();
+  static Map<String, Reading> services() {
+    Map<String, Reading> readings = new LinkedHashMap<>();
     String home = System.getProperty("datalake.home", "");
     if (home.isEmpty()) {
-      return seconds;
+      return readings;
     }
     for (String service : SERVICES) {
       try {
@@ -61,23 +64,26 @@ final class ProcessCpu {
                 Files.readString(Path.of(home, "run", service + ".pid")).trim().split("\\s+")[0]);
         double s = seconds(pid);
         if (!Double.isNaN(s)) {
-          seconds.put(service, s);
+          readings.put(service, new Reading(pid, s));
         }
       } catch (IOException | RuntimeException e) {
         // not running here: not reported
       }
     }
-    return seconds;
+    return readings;
   }
 
-  /** What each service used between two readings of {@link #services()}. */
-  static Map<String, Double> used(Map<String, Double> before, Map<String, Double> after) {
+  /**
+   * The CPU seconds each service used between two readings of {@link #services()}; a service that
+   * was started again in between (another pid) is left out, its use unknown.
+   */
+  static Map<String, Double> used(Map<String, Reading> before, Map<String, Reading> after) {
     Map<String, Double> used = new LinkedHashMap<>();
     after.forEach(
-        (service, s) -> {
-          Double b = before.get(service);
-          if (b != null && s >= b) {
-            used.put(service, s - b);
+        (service, now) -> {
+          Reading then = before.get(service);
+          if (then != null && then.pid() == now.pid()) {
+            used.put(service, now.seconds() - then.seconds());
           }
         });
     return used;

@@ -405,8 +405,8 @@ final class Report {
         .append(Runtime.getRuntime().availableProcessors())
         .append(".\n\n");
     md.append(
-        "| variant | records | wall s | JVM CPU s | ClickHouse CPU s | S3Proxy CPU s | Kafka CPU s | cores busy |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| variant | records | wall s | JVM CPU s | ClickHouse CPU s | S3Proxy CPU s | Kafka CPU s | PostgreSQL CPU s | cores busy |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     List<Results.BatchRun> sorted = new ArrayList<>(measured);
     sorted.sort(
         Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
@@ -415,7 +415,7 @@ final class Report {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %,d | %.1f | %.1f | %s | %s | %s | %.2f |%n",
+              "| %s | %,d | %.1f | %.1f | %s | %s | %s | %s | %.2f |%n",
               b.variant(),
               b.records(),
               b.wallSeconds(),
@@ -423,6 +423,7 @@ final class Report {
               f1(b.serviceCpuSeconds().getOrDefault("clickhouse", Double.NaN)),
               f1(b.serviceCpuSeconds().getOrDefault("s3proxy", Double.NaN)),
               f1(b.serviceCpuSeconds().getOrDefault("kafka", Double.NaN)),
+              f1(b.serviceCpuSeconds().getOrDefault("postgres", Double.NaN)),
               b.coresBusy()));
     }
   }

@@ -24,11 +24,16 @@ public class ProcessCpuTest {
   }
 
   @Test
-  public void aServiceOnlyInOneReadingOrRestartedBetweenIsLeftOut() {
+  public void aServiceOnlyInOneReadingOrStartedAgainBetweenIsLeftOut() {
     Map<String, Double> used =
         ProcessCpu.used(
-            Map.of("clickhouse", 10.0, "s3proxy", 5.0, "kafka", 7.0),
-            Map.of("clickhouse", 12.5, "s3proxy", 1.0));
+            Map.of(
+                "clickhouse", new ProcessCpu.Reading(10, 10.0),
+                "s3proxy", new ProcessCpu.Reading(11, 5.0),
+                "kafka", new ProcessCpu.Reading(12, 7.0)),
+            Map.of(
+                "clickhouse", new ProcessCpu.Reading(10, 12.5),
+                "s3proxy", new ProcessCpu.Reading(13, 9.0)));
     assertThat(used, is(Map.of("clickhouse", 2.5)));
   }
 }
