@@ -225,11 +225,7 @@ final class Report {
       r.batch.forEach(b -> sizes.add(b.records()));
       if (sizes.size() > 1) {
         md.append("\n## Scaling\n\n");
-        List<Results.BatchRun> all = new ArrayList<>(r.batch);
-        all.sort(
-            Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
-                .thenComparingLong(Results.BatchRun::records));
-        batchTable(md, r, all);
+        batchTable(md, r, r.batch); // in variant order, then by size
       }
       if (!r.startup.isEmpty()) {
         md.append("\nStart-up (the same run over ")
@@ -407,11 +403,7 @@ final class Report {
     md.append(
         "| variant | records | wall s | JVM CPU s | ClickHouse CPU s | S3Proxy CPU s | Kafka CPU s | PostgreSQL CPU s | cores busy |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    List<Results.BatchRun> sorted = new ArrayList<>(measured);
-    sorted.sort(
-        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
-            .thenComparingLong(Results.BatchRun::records));
-    for (Results.BatchRun b : sorted) {
+    for (Results.BatchRun b : inVariantOrder(measured)) {
       md.append(
           String.format(
               Locale.ROOT,
@@ -428,11 +420,11 @@ final class Report {
     }
   }
 
-  /** The run's round-by-round ratios to the N-thread baseline; null without repeats. */
+  /**
+   * The run's round-by-round ratios to the N-thread baseline; null without repeats (also for a
+   * results.json from before them, which loads with the field's empty list).
+   */
   private static Results.PairedRatio paired(Results r, Results.BatchRun b) {
-    if (r.pairedRatios == null) {
-      return null; // results.json written before the field existed
-    }
     return r.pairedRatios.stream()
         .filter(p -> p.variant().equals(b.variant()) && p.records() == b.records())
         .findFirst()
@@ -633,10 +625,7 @@ final class Report {
   static String svg(Results r) {
     // Left: records/s (steady) of every rated run, by variant then size; right: freshness vs rate.
     List<Results.BatchRun> runs =
-        new ArrayList<>(r.batch.stream().filter(b -> b.ok() && b.recordsPerSecond() > 0).toList());
-    runs.sort(
-        Comparator.comparingInt((Results.BatchRun b) -> order(b.variant()))
-            .thenComparingLong(Results.BatchRun::records));
+        inVariantOrder(r.batch.stream().filter(b -> b.ok() && b.recordsPerSecond() > 0).toList());
     int width = 1120;
     int height = Math.max(430, 90 + runs.size() * 30);
     StringBuilder s = new StringBuilder();
