@@ -8,16 +8,20 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -29,6 +33,10 @@ import org.apache.beam.sdk.values.PCollectionList;
  * A missing folder is no input. Lines longer than the limit are not kept in memory: they become
  * oversize records (dead letters downstream).
  *
+ * <p>A large plain file is read in {@link LineRange}s cut at line ends (one pass counts the lines
+ * before each cut, so a record keeps its line number in the file), spread over the workers; a
+ * compressed file is read whole by one worker.
+ *
  * <p>A compressed file that turns out corrupt or truncated part way keeps the lines read before the
  * damage; one unreadable record (a dead letter of step {@code read} downstream, at {@code
  * file:<last good line + 1>}) stands for the rest, and the batch goes on. A failure to read the
@@ -39,19 +47,29 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   /** The longest line kept as a record unless told otherwise: 16 MiB. */
   public static final int DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+  /**
+   * Plain files are read in ranges of about this many bytes unless told otherwise (32 MiB), so that
+   * a few large files still keep every worker busy; a compressed file is read whole.
+   */
+  public static final long DEFAULT_DESIRED_BUNDLE_SIZE_BYTES = 32L << 20;
+
   private final String input;
   private final int maxRecordBytes;
   private final RecordKinds kinds;
+  private final long desiredBundleSizeBytes;
 
   /** Reads the {@code <input>/<kind>/} folders of the built-in kinds. */
   public static ReadJsonLines from(String input) {
-    return new ReadJsonLines(input, DEFAULT_MAX_RECORD_BYTES, RecordKinds.builtIn());
+    return new ReadJsonLines(
+        input, DEFAULT_MAX_RECORD_BYTES, RecordKinds.builtIn(), DEFAULT_DESIRED_BUNDLE_SIZE_BYTES);
   }
 
-  private ReadJsonLines(String input, int maxRecordBytes, RecordKinds kinds) {
+  private ReadJsonLines(
+      String input, int maxRecordBytes, RecordKinds kinds, long desiredBundleSizeBytes) {
     this.input = input.endsWith("/") ? input : input + "/";
     this.maxRecordBytes = maxRecordBytes;
     this.kinds = kinds;
+    this.desiredBundleSizeBytes = desiredBundleSizeBytes;
   }
 
   /** Lines longer than this many bytes become oversize records (dead letters downstream). */
@@ -59,12 +77,26 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     if (value <= 0) {
       throw new IllegalArgumentException("--maxRecordBytes must be more than 0, got " + value);
     }
-    return new ReadJsonLines(input, value, kinds);
+    return new ReadJsonLines(input, value, kinds, desiredBundleSizeBytes);
   }
 
   /** Reads the input folder of each of {@code value}; the built-in kinds unless set. */
   public ReadJsonLines withKinds(RecordKinds value) {
-    return new ReadJsonLines(input, maxRecordBytes, java.util.Objects.requireNonNull(value));
+    return new ReadJsonLines(
+        input, maxRecordBytes, java.util.Objects.requireNonNull(value), desiredBundleSizeBytes);
+  }
+
+  /**
+   * Plain files of at least twice this many bytes are read in ranges of about this size, each by
+   * one worker ({@link #DEFAULT_DESIRED_BUNDLE_SIZE_BYTES} unless set); as TextIO's option of the
+   * same name.
+   */
+  public ReadJsonLines withDesiredBundleSizeBytes(long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(
+          "desiredBundleSizeBytes must be more than 0, got " + value);
+    }
+    return new ReadJsonLines(input, maxRecordBytes, kinds, value);
   }
 
   @Override
@@ -72,7 +104,10 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("input", input).withLabel("Input folder"))
-        .add(DisplayData.item("maxRecordBytes", maxRecordBytes).withLabel("Max record bytes"));
+        .add(DisplayData.item("maxRecordBytes", maxRecordBytes).withLabel("Max record bytes"))
+        .add(
+            DisplayData.item("desiredBundleSizeBytes", desiredBundleSizeBytes)
+                .withLabel("Bytes per range of a plain file"));
   }
 
   /** The file pattern of one kind's input. */
@@ -87,7 +122,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
 
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
-    List<PCollection<SourceRecord>> perKind = new ArrayList<>();
+    List<PCollection<LineRange>> perKind = new ArrayList<>();
     for (RecordKind kind : kinds.all()) {
       perKind.add(
           begin
@@ -100,50 +135,92 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
                   "JsonLinesFiles_" + kind.folder(),
                   Filter.by(m -> isInputFile(m.resourceId().getFilename())))
               .apply(
-                  "Open_" + kind.folder(),
-                  // Decompressed in ReadLinesFn, to tell a corrupt file from a failing read.
-                  FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
-              .apply("ReadLines_" + kind.folder(), ParDo.of(new ReadLinesFn(kind, maxRecordBytes)))
-              .setCoder(SourceRecord.Coder.of(kinds)));
+                  "SplitLines_" + kind.folder(),
+                  ParDo.of(new SplitLinesFn(kind.name(), desiredBundleSizeBytes)))
+              .setCoder(LineRange.Coder.of()));
     }
     return PCollectionList.of(perKind)
         .apply("AllKinds", Flatten.pCollections())
+        // Only the ranges cross between workers. Each worker reads the lines of its ranges in the
+        // thread that parses them (on Flink, ReadLines is chained to the step after it); lines
+        // that crossed a shuffle were encoded, written and decoded once each, and in a batch on
+        // Flink every line was read before the first was parsed.
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+        .apply("ReadLines", ParDo.of(new ReadLinesFn(kinds, maxRecordBytes)))
         .setCoder(SourceRecord.Coder.of(kinds));
   }
 
-  static class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceRecord> {
+  /**
+   * Cuts a plain file of at least twice the desired size into ranges of about that size, at line
+   * ends, counting the lines before each cut (one pass over the file); a smaller or compressed file
+   * is one range.
+   */
+  static class SplitLinesFn extends DoFn<MatchResult.Metadata, LineRange> {
+    private final String kind;
+    private final long desiredBytes;
+
+    SplitLinesFn(String kind, long desiredBytes) {
+      this.kind = kind;
+      this.desiredBytes = desiredBytes;
+    }
+
+    @ProcessElement
+    public void process(@Element MatchResult.Metadata file, OutputReceiver<LineRange> out)
+        throws IOException {
+      String name = file.resourceId().toString();
+      if (LineRange.isGzip(name) || file.sizeBytes() < 2 * desiredBytes) {
+        out.output(LineRange.wholeFile(kind, name));
+        return;
+      }
+      List<JsonLines.Cut> cuts;
+      try (InputStream in = Channels.newInputStream(FileSystems.open(file.resourceId()))) {
+        cuts = JsonLines.cuts(in, desiredBytes);
+      }
+      long start = 0;
+      long line = 1;
+      for (JsonLines.Cut cut : cuts) {
+        out.output(LineRange.of(kind, name, start, cut.offset(), line));
+        start = cut.offset();
+        line = cut.nextLine();
+      }
+      out.output(LineRange.of(kind, name, start, LineRange.TO_END, line));
+    }
+  }
+
+  static class ReadLinesFn extends DoFn<LineRange, SourceRecord> {
     /** Lines read between two increments of the records-read counter. */
     static final int LINES_PER_COUNT = 1_000;
 
-    private final RecordKind kind;
+    private final RecordKinds kinds;
     private final int maxRecordBytes;
     private final PipelineMetrics.Counters read = PipelineMetrics.Family.RECORDS_READ.counters();
 
-    ReadLinesFn(RecordKind kind, int maxRecordBytes) {
-      this.kind = kind;
+    ReadLinesFn(RecordKinds kinds, int maxRecordBytes) {
+      this.kinds = kinds;
       this.maxRecordBytes = maxRecordBytes;
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceRecord> out)
+    public void process(@Element LineRange range, OutputReceiver<SourceRecord> out)
         throws IOException {
-      String name = file.getMetadata().resourceId().toString();
-      boolean gzip = name.endsWith(".gz");
-      long[] lastLine = {0};
+      RecordKind kind = kinds.byName(range.kind());
+      String name = range.file();
+      long[] lastLine = {range.firstLine() - 1};
       // Lines read and not yet counted: a counter's increment per line went through the runner's
       // metrics container each time (5% of a Flink batch's samples), so lines are counted in
-      // batches, and the rest when the file ends or fails.
+      // batches, and the rest when the range ends or fails.
       long[] uncounted = {0};
-      try (InputStream raw = MarkedStream.source(Channels.newInputStream(file.open()));
-          InputStream in = gzip ? MarkedStream.decompressed(new GzipStream(raw)) : raw) {
+      try (InputStream raw = MarkedStream.source(open(range));
+          InputStream in = range.gzip() ? MarkedStream.decompressed(new GzipStream(raw)) : raw) {
         JsonLines.read(
             in,
             maxRecordBytes,
-            (lineNumber, bytes, length) -> {
+            (lineInRange, bytes, length) -> {
               if (++uncounted[0] == LINES_PER_COUNT) {
                 read.inc(kind.name(), uncounted[0]);
                 uncounted[0] = 0;
               }
+              long lineNumber = range.firstLine() - 1 + lineInRange;
               lastLine[0] = lineNumber;
               String position = name + ":" + lineNumber;
               out.output(
@@ -171,6 +248,74 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
           read.inc(kind.name(), uncounted[0]);
         }
       }
+    }
+
+    /** The range's bytes: the file from the range's start, up to its end. */
+    private static InputStream open(LineRange range) throws IOException {
+      ReadableByteChannel channel =
+          FileSystems.open(FileSystems.matchNewResource(range.file(), false));
+      InputStream in = Channels.newInputStream(channel);
+      try {
+        if (range.start() > 0) {
+          if (channel instanceof SeekableByteChannel seekable) {
+            seekable.position(range.start());
+          } else {
+            in.skipNBytes(range.start());
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        in.close();
+        throw e;
+      }
+      return range.end() == LineRange.TO_END
+          ? in
+          : new BoundedStream(in, range.end() - range.start());
+    }
+  }
+
+  /** The first {@code remaining} bytes of a stream. */
+  private static final class BoundedStream extends FilterInputStream {
+    private long remaining;
+
+    BoundedStream(InputStream in, long remaining) {
+      super(in);
+      this.remaining = remaining;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        remaining--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, remaining));
+      if (n > 0) {
+        remaining -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = super.skip(Math.min(n, remaining));
+      remaining -= skipped;
+      return skipped;
+    }
+
+    @Override
+    public int available() throws IOException {
+      return (int) Math.min(super.available(), remaining);
     }
   }
 

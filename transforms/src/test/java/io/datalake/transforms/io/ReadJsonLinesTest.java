@@ -126,6 +126,58 @@ public class ReadJsonLinesTest {
   }
 
   @Test
+  public void aLargePlainFileIsReadInRangesAndEveryLineKeepsItsNumberInTheFile()
+      throws IOException {
+    Path input = temp.newFolder("ranges").toPath();
+    Path orders = Files.createDirectories(input.resolve("checkout-orders"));
+    // 2,000 lines of 20-220 bytes (CRLF on every seventh, one line over the record limit, the
+    // last without its line end) in ranges of about 4 KiB: about 90 ranges.
+    StringBuilder text = new StringBuilder();
+    List<String> expected = new ArrayList<>();
+    java.util.Random random = new java.util.Random(3);
+    for (int i = 1; i <= 2000; i++) {
+      String line =
+          i == 1234
+              ? "{\"big\":\"" + "y".repeat(400) + "\"}"
+              : "{\"n\":" + i + ",\"pad\":\"" + "x".repeat(random.nextInt(200)) + "\"}";
+      text.append(line).append(i == 2000 ? "" : i % 7 == 0 ? "\r\n" : "\n");
+      expected.add(
+          "big.jsonl:"
+              + i
+              + " "
+              + (i == 1234
+                  ? "UNREADABLE record of " + line.length() + " bytes exceeds --maxRecordBytes"
+                  : line));
+    }
+    Files.writeString(orders.resolve("big.jsonl"), text);
+    Files.write(orders.resolve("small.jsonl.gz"), gzip(lines(1, 3)));
+    for (int i = 1; i <= 3; i++) {
+      expected.add("small.jsonl.gz:" + i + " {\"n\":" + i + "}");
+    }
+    expected.sort(null);
+
+    PCollection<SourceRecord> records =
+        pipeline.apply(
+            ReadJsonLines.from(input.toString())
+                .withMaxRecordBytes(300)
+                .withDesiredBundleSizeBytes(4096));
+    PAssert.that(records)
+        .satisfies(
+            all -> {
+              List<String> seen = describe(all);
+              List<String> missing = new ArrayList<>(expected);
+              missing.removeAll(seen);
+              List<String> extra = new ArrayList<>(seen);
+              extra.removeAll(expected);
+              assertThat("missing", missing, org.hamcrest.Matchers.empty());
+              assertThat("not expected", extra, org.hamcrest.Matchers.empty());
+              assertThat(seen.size(), org.hamcrest.Matchers.equalTo(expected.size()));
+              return null;
+            });
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
   public void aCorruptOrTruncatedGzipKeepsTheLinesBeforeAndOneUnreadableRecordStandsForTheRest()
       throws IOException {
     Path input = temp.newFolder("corrupt").toPath();
