@@ -333,9 +333,10 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   }
 
   /**
-   * As {@link #encodeRows(PiiKeyset, RecordKinds)}; with {@code keepRecords} each row keeps its
-   * record beside its bytes ({@link LakeRow#withEncoding()}): for a writer that takes the rows as
-   * they come, never for rows that wait in state.
+   * As {@link #encodeRows(PiiKeyset, RecordKinds)}; with {@code keepRecords} each row is checked
+   * and keeps its record, unencoded ({@link LakeRow#checked()}): for a writer in the same thread
+   * that takes the records as they come, never for rows that wait in state (a coder encodes such a
+   * row if it has to).
    */
   private static ParDo.MultiOutput<LakeRow, LakeRow> encodeRows(
       PiiKeyset keyset, RecordKinds kinds, boolean keepRecords) {
@@ -377,7 +378,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
       LakeRow encoded;
       try {
-        encoded = keepRecords ? row.withEncoding() : row.encoded();
+        encoded = keepRecords ? row.checked() : row.encoded();
       } catch (RuntimeException e) {
         rejected.inc(row.table());
         byStep.inc(STEP);

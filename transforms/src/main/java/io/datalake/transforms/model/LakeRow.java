@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
@@ -149,6 +150,22 @@ public final class LakeRow {
     }
     return new LakeRow(
         table, tenant, eventTimeMicros, record, Coder.encodeRecord(table, record), schema);
+  }
+
+  /**
+   * This row, known to convert to its table's Avro binary, for a writer in the same thread that
+   * takes the record: checked with Avro's {@code validate} (the types, required values, unions and
+   * enum symbols the encoder needs), which costs a fraction of encoding, as the record is not
+   * turned into bytes only to be dropped. Where {@code validate} is stricter than the encoder (a
+   * double field holding another Number, say) the encoder decides: the row is then encoded ({@link
+   * #withEncoding()}), and a row that does not convert throws the encoder's exception, which names
+   * the field.
+   */
+  public LakeRow checked() {
+    if (avro != null || GenericData.get().validate(schema, record)) {
+      return this;
+    }
+    return withEncoding();
   }
 
   @Override

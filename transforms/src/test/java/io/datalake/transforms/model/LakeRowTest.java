@@ -54,4 +54,43 @@ public class LakeRowTest {
     LakeRow fromBytes = original.encoded().withEncoding();
     assertThat(fromBytes.detachedRecord() == fromBytes.detachedRecord(), equalTo(true));
   }
+
+  private static final org.apache.avro.Schema SMALL =
+      new org.apache.avro.Schema.Parser()
+          .parse(
+              "{\"type\":\"record\",\"name\":\"small\",\"fields\":["
+                  + "{\"name\":\"n\",\"type\":\"long\"},"
+                  + "{\"name\":\"s\",\"type\":[\"null\",\"string\"]},"
+                  + "{\"name\":\"late\",\"type\":\"boolean\"}]}");
+
+  private static LakeRow small(Object n) {
+    GenericRecord record = new GenericData.Record(SMALL);
+    record.put("n", n);
+    record.put("s", "text");
+    record.put("late", false);
+    return new LakeRow("small", "org-1", 1L, record);
+  }
+
+  @Test
+  public void aCheckedRowKeepsItsRecordUnencodedAndTheEncoderDecidesWhatValidateRejects()
+      throws Exception {
+    LakeRow valid = small(5L);
+    assertThat(valid.checked() == valid, equalTo(true));
+    // validate wants a Long; the encoder takes any Number: accepted, as before the check.
+    LakeRow widened = small(5);
+    LakeRow checked = widened.checked();
+    assertThat(checked.record() == widened.record(), equalTo(true));
+    assertThat(
+        CoderUtils.encodeToByteArray(LakeRow.Coder.of(), checked),
+        equalTo(CoderUtils.encodeToByteArray(LakeRow.Coder.of(), small(5L))));
+    // What the encoder rejects throws its exception, for the dead letter.
+    for (Object bad : new Object[] {"five", null}) {
+      try {
+        small(bad).checked();
+        throw new AssertionError("accepted " + bad);
+      } catch (ClassCastException | NullPointerException expected) {
+        // the encoder's own
+      }
+    }
+  }
 }
