@@ -2,6 +2,7 @@ package io.datalake.bench;
 
 import io.datalake.transforms.io.JsonLines;
 import io.datalake.transforms.io.LakePaths;
+import io.datalake.transforms.io.LineRange;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.io.WriteDeadLetters;
 import io.datalake.transforms.io.WriteLakeTables;
@@ -268,7 +269,7 @@ public final class Baseline {
   static void read(InputFile file, BatchSink sink) throws Exception {
     String name = file.path().toString();
     InputStream raw = Files.newInputStream(file.path());
-    if (name.endsWith(".gz")) {
+    if (LineRange.isGzip(name)) {
       raw = new GZIPInputStream(raw, 1 << 16);
     }
     long[][] numbers = {new long[BATCH_LINES]};

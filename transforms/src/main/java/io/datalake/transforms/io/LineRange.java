@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
-import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
@@ -22,19 +21,17 @@ public final class LineRange {
 
   private final String kind;
   private final String file;
-  private final boolean gzip;
   private final long start;
   private final long end;
   private final long firstLine;
 
-  private LineRange(String kind, String file, boolean gzip, long start, long end, long firstLine) {
+  private LineRange(String kind, String file, long start, long end, long firstLine) {
     if (start < 0 || end < start || firstLine < 1) {
       throw new IllegalArgumentException(
           "bad range of " + file + ": [" + start + ", " + end + "), first line " + firstLine);
     }
     this.kind = Objects.requireNonNull(kind, "kind");
     this.file = Objects.requireNonNull(file, "file");
-    this.gzip = gzip;
     this.start = start;
     this.end = end;
     this.firstLine = firstLine;
@@ -42,7 +39,7 @@ public final class LineRange {
 
   /** All of {@code file}, an input of the kind named {@code kind}. */
   public static LineRange wholeFile(String kind, String file) {
-    return new LineRange(kind, file, isGzip(file), 0, TO_END, 1);
+    return new LineRange(kind, file, 0, TO_END, 1);
   }
 
   /** Lines from {@code start} (line {@code firstLine}) to {@code end} of a plain file. */
@@ -50,10 +47,11 @@ public final class LineRange {
     if (isGzip(file)) {
       throw new IllegalArgumentException("a compressed file is read whole: " + file);
     }
-    return new LineRange(kind, file, false, start, end, firstLine);
+    return new LineRange(kind, file, start, end, firstLine);
   }
 
-  static boolean isGzip(String file) {
+  /** Whether a file of this name is gzip-compressed: the input's rule, by its suffix. */
+  public static boolean isGzip(String file) {
     return file.endsWith(".gz");
   }
 
@@ -69,7 +67,7 @@ public final class LineRange {
 
   /** Whether the file is gzip-compressed (then the range is the whole file). */
   public boolean gzip() {
-    return gzip;
+    return isGzip(file);
   }
 
   public long start() {
@@ -91,7 +89,6 @@ public final class LineRange {
     return o instanceof LineRange r
         && kind.equals(r.kind)
         && file.equals(r.file)
-        && gzip == r.gzip
         && start == r.start
         && end == r.end
         && firstLine == r.firstLine;
@@ -119,7 +116,6 @@ public final class LineRange {
     public void encode(LineRange value, OutputStream out) throws IOException {
       StringUtf8Coder.of().encode(value.kind, out);
       StringUtf8Coder.of().encode(value.file, out);
-      BooleanCoder.of().encode(value.gzip, out);
       VarLongCoder.of().encode(value.start, out);
       VarLongCoder.of().encode(value.end, out);
       VarLongCoder.of().encode(value.firstLine, out);
@@ -130,7 +126,6 @@ public final class LineRange {
       return new LineRange(
           StringUtf8Coder.of().decode(in),
           StringUtf8Coder.of().decode(in),
-          BooleanCoder.of().decode(in),
           VarLongCoder.of().decode(in),
           VarLongCoder.of().decode(in),
           VarLongCoder.of().decode(in));

@@ -116,7 +116,7 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   }
 
   public static boolean isInputFile(String name) {
-    String n = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+    String n = LineRange.isGzip(name) ? name.substring(0, name.length() - 3) : name;
     return n.endsWith(".jsonl") || n.endsWith(".json");
   }
 
