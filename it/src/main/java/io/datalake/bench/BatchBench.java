@@ -280,7 +280,8 @@ final class BatchBench {
             check,
             config.out().relativize(child.log()).toString(),
             result.cpuSeconds(),
-            serviceCpu);
+            serviceCpu,
+            result.threadCpuSeconds());
     Bench.progress(
         "batch %s: %s in %.1f s (%s), RSS %s MB, heap %s MB peak / %s MB live; %s",
         name,

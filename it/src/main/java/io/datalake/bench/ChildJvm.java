@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,7 @@ final class ChildJvm implements AutoCloseable {
   private volatile long maxRssKb;
   private volatile long hwmKb;
   private volatile double cpuSeconds = Double.NaN;
+  private final ProcessCpu.ThreadCpu threadCpu = new ProcessCpu.ThreadCpu();
   private volatile long endNanos;
 
   private ChildJvm(String name, Process process, Path log, Path gcLog, long startNanos) {
@@ -161,6 +163,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   private void sample() {
+    long samples = 0;
     Path status = Path.of("/proc", Long.toString(process.pid()), "status");
     while (process.isAlive()) {
       try {
@@ -177,6 +180,10 @@ final class ChildJvm implements AutoCloseable {
       double cpu = ProcessCpu.seconds(process.pid());
       if (!Double.isNaN(cpu)) {
         cpuSeconds = cpu;
+      }
+      if (samples++ % 5 == 0) {
+        // Every second: a Flink JVM has some 150 threads, each one file to read.
+        threadCpu.sample(process.pid());
       }
       try {
         Thread.sleep(200);
@@ -258,6 +265,7 @@ final class ChildJvm implements AutoCloseable {
         committed,
         collections,
         cpuSeconds,
+        threadCpu.byKind(),
         log.toString());
   }
 
@@ -303,6 +311,7 @@ final class ChildJvm implements AutoCloseable {
       long heapCommittedBytes,
       int collections,
       double cpuSeconds,
+      Map<String, Double> threadCpuSeconds,
       String log) {
     long rss() {
       return Math.max(peakRssBytes, hwmBytes);

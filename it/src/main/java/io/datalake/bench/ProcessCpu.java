@@ -48,6 +48,70 @@ final class ProcessCpu {
   }
 
   /**
+   * What a JVM's threads spent, in CPU seconds by kind, from {@code /proc/<pid>/task/<tid>/stat}
+   * (the thread's name is the kernel's {@code comm}, the JVM's name cut to 15 characters): {@code
+   * jit} the JIT compilers ("C1 CompilerThre", "C2 CompilerThre"), {@code gc} the collector's
+   * threads ("GC Thread#0", "G1 Conc#0", "G1 Refine#0", "G1 Service", "VM Thread"), {@code app}
+   * every other thread (the work, the runner, the start-up). Threads that ended before the reading
+   * are not in it: call this often and keep each thread's last figure ({@link ThreadCpu}).
+   */
+  static Map<Long, ThreadReading> threads(long pid) {
+    Map<Long, ThreadReading> readings = new LinkedHashMap<>();
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    try (var dirs = Files.list(tasks)) {
+      for (Path task : (Iterable<Path>) dirs::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          readings.put(
+              Long.parseLong(task.getFileName().toString()),
+              new ThreadReading(kindOf(comm), parse(stat)));
+        } catch (IOException | RuntimeException e) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // the process is gone
+    }
+    return readings;
+  }
+
+  /** One thread's kind ({@link #threads}) and CPU seconds so far. */
+  record ThreadReading(String kind, double seconds) {}
+
+  static String kindOf(String comm) {
+    if (comm.contains("CompilerThre")) {
+      return "jit";
+    }
+    if (comm.startsWith("GC Thread")
+        || comm.startsWith("G1 ")
+        || comm.equals("VM Thread")
+        || comm.startsWith("GC ")) {
+      return "gc";
+    }
+    return "app";
+  }
+
+  /** Each thread's last reading over a run, summed by kind at the end. */
+  static final class ThreadCpu {
+    private final Map<Long, ThreadReading> last = new java.util.concurrent.ConcurrentHashMap<>();
+
+    void sample(long pid) {
+      last.putAll(threads(pid));
+    }
+
+    /** CPU seconds by kind (jit, gc, app); empty when nothing was read. */
+    Map<String, Double> byKind() {
+      Map<String, Double> kinds = new LinkedHashMap<>();
+      for (String kind : List.of("app", "jit", "gc")) {
+        kinds.put(kind, 0.0);
+      }
+      last.values().forEach(r -> kinds.merge(r.kind(), r.seconds(), Double::sum));
+      return last.isEmpty() ? Map.of() : kinds;
+    }
+  }
+
+  /**
    * Each running local service's process and CPU seconds so far, by name: the pids in {@code
    * <datalake.home>/run/<name>.pid} (the launcher's pid files). Empty without datalake.home.
    */

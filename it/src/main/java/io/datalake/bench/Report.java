@@ -399,25 +399,38 @@ final class Report {
                 + " during the run (from `/proc/<pid>/stat`), and all of them over the run's wall"
                 + " time: the cores the run kept busy, of the machine's ")
         .append(Runtime.getRuntime().availableProcessors())
-        .append(".\n\n");
+        .append(
+            ". The JVM's CPU split by its threads (`/proc/<pid>/task/*/stat`, each thread's last"
+                + " reading, every second): work = every application thread (the workers,"
+                + " the runner, the start-up), JIT = the C1 and C2 compiler threads, GC = the"
+                + " collector's threads; the last second of a thread that ended is missed.\n\n");
     md.append(
-        "| variant | records | wall s | JVM CPU s | ClickHouse CPU s | S3Proxy CPU s | Kafka CPU s | PostgreSQL CPU s | cores busy |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| variant | records | wall s | JVM CPU s | of it: work s | JIT s | GC s | ClickHouse CPU s | S3Proxy CPU s | Kafka CPU s | PostgreSQL CPU s | cores busy |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Results.BatchRun b : inVariantOrder(measured)) {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %,d | %.1f | %.1f | %s | %s | %s | %s | %.2f |%n",
+              "| %s | %,d | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %.2f |%n",
               b.variant(),
               b.records(),
               b.wallSeconds(),
               b.cpuSeconds(),
+              f1(threadCpu(b, "app")),
+              f1(threadCpu(b, "jit")),
+              f1(threadCpu(b, "gc")),
               f1(b.serviceCpuSeconds().getOrDefault("clickhouse", Double.NaN)),
               f1(b.serviceCpuSeconds().getOrDefault("s3proxy", Double.NaN)),
               f1(b.serviceCpuSeconds().getOrDefault("kafka", Double.NaN)),
               f1(b.serviceCpuSeconds().getOrDefault("postgres", Double.NaN)),
               b.coresBusy()));
     }
+  }
+
+  /** CPU seconds of the run JVM's threads of one kind (app, jit, gc); NaN when not measured. */
+  private static double threadCpu(Results.BatchRun b, String kind) {
+    Map<String, Double> threads = b.jvmThreadCpuSeconds();
+    return threads == null || threads.isEmpty() ? Double.NaN : threads.getOrDefault(kind, 0.0);
   }
 
   /**

@@ -98,7 +98,8 @@ final class Results {
       String check,
       String log,
       double cpuSeconds,
-      Map<String, Double> serviceCpuSeconds) {
+      Map<String, Double> serviceCpuSeconds,
+      Map<String, Double> jvmThreadCpuSeconds) {
 
     /** The same run with another check (its verdict text). */
     BatchRun withCheck(String check) {
@@ -128,7 +129,8 @@ final class Results {
           check,
           log,
           cpuSeconds,
-          serviceCpuSeconds);
+          serviceCpuSeconds,
+          jvmThreadCpuSeconds);
     }
 
     /**

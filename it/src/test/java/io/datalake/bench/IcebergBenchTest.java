@@ -56,7 +56,7 @@ public class IcebergBenchTest {
 
   private static Results.BatchRun run(String variant, long records, double rps) {
     return new Results.BatchRun(
-        variant, 2, records, 1, 10, 1, 9, 9, rps, 1, 0, 0, 0, 0, 0, true, "ok", "log", 20,
+        variant, 2, records, 1, 10, 1, 9, 9, rps, 1, 0, 0, 0, 0, 0, true, "ok", "log", 20, Map.of(),
         Map.of());
   }
 }

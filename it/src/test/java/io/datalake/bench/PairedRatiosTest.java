@@ -74,6 +74,7 @@ public class PairedRatiosTest {
         "ok",
         "log",
         20,
+        Map.of(),
         Map.of());
   }
 }

@@ -2,6 +2,7 @@ package io.datalake.bench;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.is;
 
 import java.util.Map;
@@ -35,5 +36,26 @@ public class ProcessCpuTest {
                 "clickhouse", new ProcessCpu.Reading(10, 12.5),
                 "s3proxy", new ProcessCpu.Reading(13, 9.0)));
     assertThat(used, is(Map.of("clickhouse", 2.5)));
+  }
+
+  @Test
+  public void threadsAreToldApartByTheNamesTheJvmGivesThem() {
+    assertThat(ProcessCpu.kindOf("C2 CompilerThre"), is("jit"));
+    assertThat(ProcessCpu.kindOf("C1 CompilerThre"), is("jit"));
+    assertThat(ProcessCpu.kindOf("GC Thread#1"), is("gc"));
+    assertThat(ProcessCpu.kindOf("G1 Conc#0"), is("gc"));
+    assertThat(ProcessCpu.kindOf("G1 Refine#0"), is("gc"));
+    assertThat(ProcessCpu.kindOf("VM Thread"), is("gc"));
+    assertThat(ProcessCpu.kindOf("ReadJsonLines/S"), is("app"));
+    assertThat(ProcessCpu.kindOf("java"), is("app"));
+  }
+
+  @Test
+  public void thisJvmsThreadsAddUpByKind() {
+    ProcessCpu.ThreadCpu threads = new ProcessCpu.ThreadCpu();
+    threads.sample(ProcessHandle.current().pid());
+    Map<String, Double> kinds = threads.byKind();
+    assertThat(kinds.keySet(), contains("app", "jit", "gc"));
+    assertThat(kinds.get("app") > 0, is(true));
   }
 }

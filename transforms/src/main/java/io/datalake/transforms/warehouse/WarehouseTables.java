@@ -264,8 +264,9 @@ public final class WarehouseTables {
         name, "Nullable(String)", ColumnType.nullable(TypeName.STRING), row -> text(value.of(row)));
   }
 
+  /** A value's text: a nested record as JSON, the rest as itself ({@link AvroText}). */
   private static String text(Object value) {
-    return value == null ? null : value.toString();
+    return AvroText.of(value);
   }
 
   private static String requiredText(LakeRow row, String name) throws RecordRejectedException {
