@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * CPU time of processes, from {@code /proc/<pid>/stat}: what a run cost the machine, not only its
@@ -83,10 +84,7 @@ final class ProcessCpu {
     if (comm.contains("CompilerThre")) {
       return "jit";
     }
-    if (comm.startsWith("GC Thread")
-        || comm.startsWith("G1 ")
-        || comm.equals("VM Thread")
-        || comm.startsWith("GC ")) {
+    if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.equals("VM Thread")) {
       return "gc";
     }
     return "app";
@@ -94,7 +92,7 @@ final class ProcessCpu {
 
   /** Each thread's last reading over a run, summed by kind at the end. */
   static final class ThreadCpu {
-    private final Map<Long, ThreadReading> last = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, ThreadReading> last = new ConcurrentHashMap<>();
 
     void sample(long pid) {
       last.putAll(threads(pid));
@@ -102,12 +100,15 @@ final class ProcessCpu {
 
     /** CPU seconds by kind (jit, gc, app); empty when nothing was read. */
     Map<String, Double> byKind() {
+      if (last.isEmpty()) {
+        return Map.of();
+      }
       Map<String, Double> kinds = new LinkedHashMap<>();
       for (String kind : List.of("app", "jit", "gc")) {
         kinds.put(kind, 0.0);
       }
       last.values().forEach(r -> kinds.merge(r.kind(), r.seconds(), Double::sum));
-      return last.isEmpty() ? Map.of() : kinds;
+      return kinds;
     }
   }
 

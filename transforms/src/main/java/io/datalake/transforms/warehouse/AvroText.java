@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.Temporal;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.Schema;
@@ -83,7 +85,7 @@ final class AvroText {
         appendJson(record.get(field.pos()), out);
       }
       out.append('}');
-    } else if (datum instanceof java.util.Collection<?> array) {
+    } else if (datum instanceof Collection<?> array) {
       out.append('[');
       boolean first = true;
       for (Object element : array) {
@@ -132,7 +134,7 @@ final class AvroText {
    * Avro's {@code writeEscapedString}: the same escapes, but the runs between them copied whole
    * instead of a character at a time.
    */
-  static void appendEscaped(CharSequence text, StringBuilder out) {
+  private static void appendEscaped(CharSequence text, StringBuilder out) {
     int length = text.length();
     int run = 0;
     for (int i = 0; i < length; i++) {
@@ -168,7 +170,7 @@ final class AvroText {
         if (ch <= '\u001F'
             || (ch >= '\u007F' && ch <= '\u009F')
             || (ch >= '\u2000' && ch <= '\u20FF')) {
-          String hex = Integer.toHexString(ch).toUpperCase(java.util.Locale.ROOT);
+          String hex = Integer.toHexString(ch).toUpperCase(Locale.ROOT);
           return "\\u" + "0000".substring(hex.length()) + hex;
         }
         return null;
