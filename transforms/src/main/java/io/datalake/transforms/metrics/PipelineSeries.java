@@ -1,6 +1,7 @@
 package io.datalake.transforms.metrics;
 
 import io.datalake.transforms.monitor.PipelineMetrics;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -43,8 +45,8 @@ public final class PipelineSeries {
   /** Kafka partitions ("topic/partition") this JVM reads: their latest watermark and check. */
   private static final Map<String, Partition> PARTITIONS = new ConcurrentHashMap<>();
 
-  /** Per table, when this JVM last produced a row for it (epoch millis). */
-  private static final Map<String, Long> LAST_ROW_MILLIS = new ConcurrentHashMap<>();
+  /** Per table, when this JVM last produced a row for it (epoch millis; 0: none yet). */
+  private static final Map<String, AtomicLong> LAST_ROW_MILLIS = new ConcurrentHashMap<>();
 
   /** The names of the series, as a scrape shows them once they have a sample. */
   private static final Set<String> NAMES = new TreeSet<>();
@@ -81,6 +83,8 @@ public final class PipelineSeries {
               .name(name(family))
               .help(family.help())
               .labelNames(family.labelName())
+              // No tracing here to link to: an exemplar sampler would only cost every increment.
+              .withoutExemplars()
               .register(REGISTRY));
       NAMES.add(name(family) + "_total");
     }
@@ -93,7 +97,13 @@ public final class PipelineSeries {
             + " while records arrive is going stale",
         List.of("table"),
         callback ->
-            LAST_ROW_MILLIS.forEach((table, millis) -> callback.call(millis / 1000.0, table)));
+            LAST_ROW_MILLIS.forEach(
+                (table, millis) -> {
+                  long last = millis.get();
+                  if (last != 0) {
+                    callback.call(last / 1000.0, table);
+                  }
+                }));
     gauge(
         "datalake_kafka_watermark_lag_seconds",
         "Seconds between now and a Kafka partition's event-time watermark (how far behind the"
@@ -141,11 +151,36 @@ public final class PipelineSeries {
     return PipelineMetrics.NAMESPACE + "_" + prefix.substring(0, prefix.length() - 1);
   }
 
-  /** Adds {@code n} to the family's series of {@code label}. */
-  public static void inc(PipelineMetrics.Family family, String label, long n) {
-    COUNTERS.get(family).labelValues(label).inc(n);
-    if (family == PipelineMetrics.Family.ROWS) {
-      LAST_ROW_MILLIS.put(label, clock.getAsLong());
+  /**
+   * The family's series of {@code label}, looked up once: a counting DoFn keeps it per label, so
+   * that an increment (several per record) is an add, not a lookup of the label's data point.
+   */
+  public static Series series(PipelineMetrics.Family family, String label) {
+    return new Series(
+        COUNTERS.get(family).labelValues(label),
+        family == PipelineMetrics.Family.ROWS
+            ? LAST_ROW_MILLIS.computeIfAbsent(label, l -> new AtomicLong())
+            : null);
+  }
+
+  /** One labelled series of a counter family. */
+  public static final class Series {
+    private final CounterDataPoint count;
+
+    /** For the rows of a table: when this JVM last produced one. */
+    private final AtomicLong lastRowMillis;
+
+    private Series(CounterDataPoint count, AtomicLong lastRowMillis) {
+      this.count = count;
+      this.lastRowMillis = lastRowMillis;
+    }
+
+    /** Adds {@code n}. */
+    public void inc(long n) {
+      count.inc(n);
+      if (lastRowMillis != null) {
+        lastRowMillis.set(clock.getAsLong());
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.metrics.MetricName;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Every metric the pipeline reports, in one place: Beam metrics in namespace {@value #NAMESPACE}.
@@ -266,7 +268,15 @@ public final class PipelineMetrics {
   public static final class Counters implements Serializable {
     private final Family family;
     private final String prefix;
-    private transient Map<String, Counter> counters;
+
+    /**
+     * What an increment of each label updates, made on the label's first increment: a Beam counter
+     * of a fixed name (resolved to the current step's container on each increment, as Beam wants),
+     * the label's Prometheus series and its progress count, so that an increment does no lookup by
+     * label (several per record: the rows of each table, the records of each kind).
+     */
+    private transient Map<String, Labelled> labelled;
+
     private transient ProgressReporter.Series progress;
 
     private Counters(Family family) {
@@ -277,6 +287,7 @@ public final class PipelineMetrics {
     /** Also shows this family's increments on {@code series} of a progress line; null: none. */
     public void reportingTo(ProgressReporter.Series series) {
       this.progress = series;
+      this.labelled = null;
     }
 
     public void inc(String label) {
@@ -284,15 +295,26 @@ public final class PipelineMetrics {
     }
 
     public void inc(String label, long n) {
-      if (counters == null) {
-        counters = new HashMap<>();
+      if (labelled == null) {
+        labelled = new HashMap<>();
       }
-      counters.computeIfAbsent(label, l -> Metrics.counter(NAMESPACE, prefix + l)).inc(n);
-      PipelineSeries.inc(family, label, n);
-      ProgressReporter.Series series = progress;
-      if (series != null) {
-        series.add(label, n);
+      Labelled counters = labelled.get(label);
+      if (counters == null) {
+        counters =
+            new Labelled(
+                Metrics.counter(NAMESPACE, prefix + label),
+                PipelineSeries.series(family, label),
+                progress == null ? null : progress.count(label));
+        labelled.put(label, counters);
+      }
+      counters.beam.inc(n);
+      counters.series.inc(n);
+      if (counters.progress != null) {
+        counters.progress.add(n);
       }
     }
+
+    private record Labelled(
+        Counter beam, PipelineSeries.Series series, @Nullable LongAdder progress) {}
   }
 }

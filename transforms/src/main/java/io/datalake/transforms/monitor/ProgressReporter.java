@@ -141,7 +141,12 @@ public final class ProgressReporter {
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
     void add(String label, long n) {
-      counts.computeIfAbsent(label, l -> new LongAdder()).add(n);
+      count(label).add(n);
+    }
+
+    /** The count of {@code label}, for a caller that adds to it often. */
+    LongAdder count(String label) {
+      return counts.computeIfAbsent(label, l -> new LongAdder());
     }
 
     Map<String, Long> snapshot() {

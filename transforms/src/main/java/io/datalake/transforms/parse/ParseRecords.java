@@ -17,6 +17,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -168,6 +169,10 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   }
 
   static class ParseFn extends DoFn<SourceRecord, LakeRow> {
+    /** From the earliest timestamp Beam allows to the latest: any event time may be output. */
+    static final Duration ANY_TIMESTAMP =
+        new Duration(BoundedWindow.TIMESTAMP_MIN_VALUE, BoundedWindow.TIMESTAMP_MAX_VALUE);
+
     private final PiiKeyset keyset;
     private final PiiPolicy policy;
     private final DroppedFields droppedFields;
@@ -270,8 +275,11 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
     @Override
     public Duration getAllowedTimestampSkew() {
       // Records are restamped with their own event time, which may be earlier than the time they
-      // were read (file reads in batch, Kafka timestamps in streaming).
-      return Duration.millis(Long.MAX_VALUE);
+      // were read (file reads in batch, Kafka timestamps in streaming): any valid timestamp may be
+      // given. The span of all timestamps allows that; Long.MAX_VALUE millis did too, but Beam
+      // subtracts the skew from the input's timestamp, and from a batch input's (the minimum) that
+      // overflowed: an ArithmeticException, stack trace and all, for every record.
+      return ANY_TIMESTAMP;
     }
   }
 }

@@ -112,6 +112,38 @@ public class MetricsEndpointTest {
     assertThat(beamCount(beam, prefix + "_le_inf"), equalTo(2L));
   }
 
+  /**
+   * A counting DoFn looks each label up once and keeps what its increments update: still every
+   * increment reaches the Beam container of the step running it then, the label's series and, for
+   * rows, the table's last-row time.
+   */
+  @Test
+  public void aLabelsCountersLookedUpOnceStillCountInTheCurrentStepAndSeries() throws Exception {
+    PipelineSeries.resetForTest(clock::get);
+    PipelineMetrics.Counters rows = PipelineMetrics.Family.ROWS.counters();
+    MetricsContainerImpl first = new MetricsContainerImpl("ParseFirst");
+    MetricsContainerImpl second = new MetricsContainerImpl("ParseSecond");
+    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(first)) {
+      rows.inc("orders_cached_test", 2);
+    }
+    clock.addAndGet(5_000);
+    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(second)) {
+      rows.inc("orders_cached_test", 3);
+    }
+    String name = PipelineMetrics.Family.ROWS.prefix() + "orders_cached_test";
+    assertThat(beamCount(first, name), equalTo(2L));
+    assertThat(beamCount(second, name), equalTo(3L));
+    try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0)) {
+      String body = get(endpoint, "/metrics").body();
+      assertThat(body, containsString("datalake_rows_total{table=\"orders_cached_test\"} 5.0"));
+      assertThat(
+          body,
+          containsString(
+              "datalake_rows_last_timestamp_seconds{table=\"orders_cached_test\"} "
+                  + (clock.get() / 1000.0)));
+    }
+  }
+
   private static long beamCount(MetricsContainerImpl container, String name) {
     return container.getCounter(MetricName.named(PipelineMetrics.NAMESPACE, name)).getCumulative();
   }

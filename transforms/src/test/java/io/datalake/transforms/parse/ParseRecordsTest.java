@@ -31,8 +31,10 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Reify;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -301,6 +303,21 @@ public class ParseRecordsTest {
                 .toList());
     for (String pii : Fixtures.PII) {
       assertThat(List.of(all), not(hasItem(containsString(pii))));
+    }
+  }
+
+  /**
+   * Beam checks each output timestamp against the input's less the allowed skew; the skew must let
+   * any event time through, and subtracting it from any input timestamp must not overflow (it did
+   * from a batch input's, the minimum: an exception built and caught for every record).
+   */
+  @Test
+  public void anyEventTimeMayBeOutputAndTheSkewSubtractsFromAnyInputTimestamp() {
+    for (Instant input :
+        List.of(
+            BoundedWindow.TIMESTAMP_MIN_VALUE, Instant.EPOCH, BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+      Instant lowest = input.minus(ParseRecords.ParseFn.ANY_TIMESTAMP);
+      assertThat(lowest.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE), equalTo(false));
     }
   }
 }
