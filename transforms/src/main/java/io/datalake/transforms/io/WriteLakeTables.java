@@ -14,10 +14,10 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -30,10 +30,12 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.OutputFile;
 
 /**
  * Writes lake rows as Parquet, one file per table, tenant, partition and window pane per shard.
@@ -67,6 +69,15 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    * either; those that pass it are ids and ciphertexts, which a dictionary does not shrink.
    */
   static final int DICTIONARY_PAGE_BYTES = 256 * 1024;
+
+  /**
+   * The initial size of a writer's buffer for compressed pages; it grows to the largest page.
+   * Parquet starts it at the page size (1 MiB), and with G1's 1 MiB regions at a 1 GiB heap every
+   * such array is humongous: a stream opens a file per table, tenant and window, and its 7
+   * humongous arrays a second (with Kafka's fetch buffers) kept G1 starting concurrent cycles (114
+   * in 4 minutes at 2,000 records/s). Compressed pages are mostly far smaller than a page.
+   */
+  static final int COMPRESSED_PAGE_BUFFER_BYTES = 64 * 1024;
 
   /** In a batch, each worker writes its own file per partition unless told otherwise. */
   public static final boolean DEFAULT_FILES_PER_WORKER = true;
@@ -240,15 +251,28 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   }
 
   /**
-   * A Parquet writer of a lake file on the local disk, with the lake's settings (row group size,
-   * this thread's configuration); the file is replaced if it exists. The per-worker writer and the
-   * benchmark's baseline write through it.
+   * A Parquet writer of a lake file on the local disk, with the lake's settings ({@link
+   * #parquetWriter}); the file is replaced if it exists. The per-worker writer and the benchmark's
+   * baseline write through it.
    */
   public static ParquetWriter<GenericRecord> localParquetWriter(
       Path file, Schema schema, CompressionCodecName codec) throws IOException {
-    return AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+    return parquetWriter(new LocalOutputFile(file), schema, codec);
+  }
+
+  /**
+   * A Parquet writer of a lake file with the lake's settings, the same for every writer of lake
+   * files: row group and dictionary sizes, this thread's configuration, Avro's generic model, and a
+   * compressor of its own whose buffer starts small ({@link #COMPRESSED_PAGE_BUFFER_BYTES}; the
+   * writer releases its compressor when it closes).
+   */
+  static ParquetWriter<GenericRecord> parquetWriter(
+      OutputFile file, Schema schema, CompressionCodecName codec) throws IOException {
+    return AvroParquetWriter.<GenericRecord>builder(file)
         .withSchema(schema)
+        .withDataModel(GenericData.get())
         .withCompressionCodec(codec)
+        .withCodecFactory(new CodecFactory(parquetConfiguration(), COMPRESSED_PAGE_BUFFER_BYTES))
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
         .withConf(parquetConfiguration())
         .withRowGroupSize(ROW_GROUP_BYTES)
@@ -296,10 +320,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
                 Contextful.fn(LakeRow::detachedRecord),
                 Contextful.fn(
                     (String partition) ->
-                        ParquetIO.sink(tables.table(tableOf(partition)).avroSchema())
-                            .withCompressionCodec(codec)
-                            .withRowGroupSize(ROW_GROUP_BYTES)
-                            .withConfiguration(parquetConfiguration())))
+                        new LakeParquetSink(tables.table(tableOf(partition)).avroSchema(), codec)))
             .to(lake)
             .withNaming(
                 partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, PARQUET_SUFFIX));

@@ -66,7 +66,7 @@ public class RowGroupFlushTest {
   }
 
   /** A row of the table with every required field set. */
-  private static GenericRecord row(Schema schema, int i) {
+  static GenericRecord row(Schema schema, int i) {
     GenericData.Record record = new GenericData.Record(schema);
     for (Schema.Field field : schema.getFields()) {
       Schema type = field.schema();
