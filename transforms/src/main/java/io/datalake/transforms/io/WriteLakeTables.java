@@ -233,9 +233,10 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   }
 
   /**
-   * Without a configuration ParquetIO makes a new Hadoop Configuration for every file, which parses
-   * Hadoop's XML defaults again: a quarter of a streaming run's CPU went there (JFR), as a
-   * streaming run opens a file per table, tenant, partition and pane. One per thread, parsed once.
+   * Without a configuration given, a Parquet writer (and ParquetIO's sink, which the grouped writer
+   * used) makes a new Hadoop Configuration for every file, which parses Hadoop's XML defaults
+   * again: a quarter of a streaming run's CPU went there (JFR), as a streaming run opens a file per
+   * table, tenant, partition and pane. One per thread, parsed once.
    */
   private static final ThreadLocal<Configuration> HADOOP_CONFIGURATION =
       ThreadLocal.withInitial(
