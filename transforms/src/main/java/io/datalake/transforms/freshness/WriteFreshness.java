@@ -27,6 +27,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -192,14 +193,7 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
   public WriteFilesResult<Void> expand(PCollection<LakeRow> rows) {
     String id = runId;
     PCollection<String> lines =
-        rows.apply(
-                "ProcessingTimePanes",
-                Window.<LakeRow>into(new GlobalWindows())
-                    .triggering(
-                        Repeatedly.forever(
-                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(pane)))
-                    .withAllowedLateness(Duration.ZERO)
-                    .discardingFiredPanes())
+        panes(rows)
             .apply(
                 "ByTableAndTenant",
                 MapElements.into(
@@ -229,6 +223,31 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
             .withPrefix(WriteLakeTables.filePrefix(runId))
             .withSuffix(".jsonl")
             .withNumShards(1));
+  }
+
+  /**
+   * A stream's rows in panes of processing time. A batch's rows stay in one global window with its
+   * default trigger, one pane at the end: a processing-time trigger there is not only needless but
+   * racy, since its continuation in the file writer's shard grouping may fire once per key that
+   * reaches it (the DirectRunner did, on a loaded machine: two files of one line each).
+   */
+  private PCollection<LakeRow> panes(PCollection<LakeRow> rows) {
+    if (rows.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // The trigger set explicitly: Window.into alone keeps the one the rows arrived with.
+      return rows.apply(
+          "OnePaneAtTheEnd",
+          Window.<LakeRow>into(new GlobalWindows())
+              .triggering(DefaultTrigger.of())
+              .withAllowedLateness(Duration.ZERO)
+              .discardingFiredPanes());
+    }
+    return rows.apply(
+        "ProcessingTimePanes",
+        Window.<LakeRow>into(new GlobalWindows())
+            .triggering(
+                Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(pane)))
+            .withAllowedLateness(Duration.ZERO)
+            .discardingFiredPanes());
   }
 
   @Override
