@@ -43,7 +43,9 @@ public class ClickHouseFreezeChaosIT {
               + " s after the thaw; failovers (restores from a checkpoint): "
               + run.countInLogs("Restoring job ")
               + ", ClickHouseIO retries: "
-              + run.countInLogs("Retry attempt"));
+              + run.countInLogs("Retry attempt")
+              + ", retried inserts (attempts failed): "
+              + run.countInLogs("), trying again in "));
     }
   }
 }

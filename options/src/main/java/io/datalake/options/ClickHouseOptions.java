@@ -59,8 +59,9 @@ public interface ClickHouseOptions extends PipelineOptions {
 
   @Description(
       "How long a worker keeps retrying a ClickHouse statement that fails because ClickHouse is"
-          + " unreachable, frozen or overloaded (tenant views; inserts where ClickHouseIO retries), in"
-          + " seconds, with exponential backoff from 1 s. Then the bundle fails: a streaming job on"
+          + " unreachable, frozen or overloaded (tenant views and inserts), in seconds of wall time"
+          + " from the first attempt, with exponential backoff from 1 s. Then the bundle fails: a"
+          + " streaming job on"
           + " Flink restarts from its last checkpoint (its restart strategy) and tries again, a batch"
           + " run fails with the reason and a rerun completes it.")
   @Default.Integer(120)

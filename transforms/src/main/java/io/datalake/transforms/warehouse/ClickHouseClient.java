@@ -196,12 +196,17 @@ public final class ClickHouseClient implements Serializable {
       return transientFailure;
     }
 
+    /** Whether ClickHouse's error {@code code} is one of a failure that passes by itself. */
+    public static boolean isTransientCode(int code) {
+      return TRANSIENT_CODES.contains(code);
+    }
+
     static boolean isTransient(int status, String body) {
       if (status == 502 || status == 503 || status == 504) {
         return true;
       }
       java.util.regex.Matcher code = ERROR_CODE.matcher(body == null ? "" : body.trim());
-      return code.find() && TRANSIENT_CODES.contains(Integer.parseInt(code.group(1)));
+      return code.find() && isTransientCode(Integer.parseInt(code.group(1)));
     }
   }
 }

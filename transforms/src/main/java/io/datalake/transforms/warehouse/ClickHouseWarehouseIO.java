@@ -98,9 +98,11 @@ public final class ClickHouseWarehouseIO {
   /**
    * ClickHouseIO's retries of an insert are bounded by the cumulative backoff (the retry budget),
    * not by a count: its default of 5 retries from 5 s gives up after about a minute. ClickHouseIO
-   * 2.69 retries only what the driver reports as an SQLException; the driver reports a refused or
-   * timed-out connection otherwise, so those fail the bundle at once and Flink's restart strategy
-   * (see README, "Outages") replays from the last checkpoint.
+   * 2.69 retries only what the driver reports as an SQLException; the driver reports every failure
+   * of the insert itself otherwise, and those that pass by themselves (refused, timed out,
+   * overloaded) are retried by {@code TimedClickHouseWrite} within the same budget, counted as wall
+   * time ({@code InsertRetries}). What is left fails the bundle, and Flink's restart strategy (see
+   * README, "Outages") replays from the last checkpoint.
    */
   static final int INSERT_MAX_RETRIES = 1_000;
 

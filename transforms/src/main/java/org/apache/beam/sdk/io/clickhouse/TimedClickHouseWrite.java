@@ -17,7 +17,9 @@ import org.joda.time.Duration;
  * A {@link ClickHouseIO.Write} whose inserts are timed: the same configuration, the same DoFn code
  * ({@link ClickHouseIO.WriteFn}: its buffer, its {@code FluentBackoff} retries within the retry
  * budget, its RowBinary insert), and each insert's wall time, retries included, handed to an {@link
- * InsertTimer}.
+ * InsertTimer}. The failures ClickHouseIO does not retry (all the driver reports from the insert
+ * itself) are retried here within the same budget when they pass by themselves ({@link
+ * InsertRetries}).
  *
  * <p>Why a subclass in Beam's package: ClickHouseIO 2.69 offers no hook around an insert. Its
  * {@code WriteFn} is package-private and its {@code flush()} private, and {@code Write.expand}
@@ -221,6 +223,9 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
     /** Rows in the superclass's buffer (it is private there). */
     private transient long buffered;
 
+    /** Made on the worker, on first use. */
+    private transient InsertRetries retries;
+
     TimedWriteFn(
         ClickHouseIO.Write<Row> write,
         Properties properties,
@@ -282,6 +287,17 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
       return properties;
     }
 
+    /**
+     * The retries of an insert ClickHouseIO does not retry itself (see {@link InsertRetries}),
+     * within the write's retry budget (its {@code maxCumulativeBackoff}) from its initial backoff.
+     */
+    private InsertRetries retries() {
+      if (retries == null) {
+        retries = new InsertRetries(table, maxCumulativeBackoff, initialBackoff);
+      }
+      return retries;
+    }
+
     @StartBundle
     @Override
     public void startBundle() {
@@ -297,11 +313,20 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
         buffered++;
         return;
       }
-      // This row fills the buffer: the superclass inserts it with the rows before it.
+      // This row fills the buffer: the superclass inserts it with the rows before it. A failed
+      // insert leaves the rows in its buffer: a retry inserts them (finishBundle only flushes).
       long rows = buffered + 1;
       long start = System.nanoTime();
       try {
-        super.processElement(input);
+        retries()
+            .run(
+                attempt -> {
+                  if (attempt == 1) {
+                    super.processElement(input);
+                  } else {
+                    super.finishBundle();
+                  }
+                });
         buffered = 0;
       } finally {
         timer.inserted(rows, System.nanoTime() - start);
@@ -318,7 +343,7 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
       long rows = buffered;
       long start = System.nanoTime();
       try {
-        super.finishBundle();
+        retries().run(attempt -> super.finishBundle());
         buffered = 0;
       } finally {
         timer.inserted(rows, System.nanoTime() - start);
