@@ -44,7 +44,7 @@ public class ClickHouseFreezeChaosIT {
               + run.countInLogs("Restoring job ")
               + ", ClickHouseIO retries: "
               + run.countInLogs("Retry attempt")
-              + ", retried inserts (attempts failed): "
+              + ", retried ClickHouse attempts (inserts, tenant views): "
               + run.countInLogs("), trying again in "));
     }
   }

@@ -369,7 +369,7 @@ public final class ClickHouseWarehouseIO {
       return ClickHouseIO.<Row>write(jdbcUrl, table)
           .withInsertDeduplicate(false)
           .withMaxRetries(INSERT_MAX_RETRIES)
-          .withInitialBackoff(RetryingStatements.INITIAL_BACKOFF)
+          .withInitialBackoff(ClickHouseRetries.INITIAL_BACKOFF)
           .withMaxCumulativeBackoff(retryBudget());
     }
 

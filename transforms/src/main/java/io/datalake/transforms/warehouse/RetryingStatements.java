@@ -1,94 +1,71 @@
 package io.datalake.transforms.warehouse;
 
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
-import org.apache.beam.sdk.util.BackOff;
-import org.apache.beam.sdk.util.BackOffUtils;
-import org.apache.beam.sdk.util.FluentBackoff;
-import org.apache.beam.sdk.util.Sleeper;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.joda.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Statements a worker sends to ClickHouse (tenant views), retried with exponential backoff the way
- * ClickHouseIO retries its inserts ({@link FluentBackoff}, {@link BackOffUtils}): a ClickHouse that
- * is down, frozen or overloaded for less than the retry budget only delays the statement. A
- * statement ClickHouse refuses for itself (bad SQL, a name it cannot take) fails at once: retrying
- * would not change the answer.
+ * Statements a worker sends to ClickHouse (tenant views), retried the way inserts are ({@link
+ * ClickHouseRetries}): a ClickHouse that is down, frozen or overloaded for less than the retry
+ * budget only delays the statement. A statement ClickHouse refuses for itself (bad SQL, a name it
+ * cannot take) fails at once: retrying would not change the answer.
  */
 public final class RetryingStatements {
-  private static final Logger LOG = LoggerFactory.getLogger(RetryingStatements.class);
-  static final Duration INITIAL_BACKOFF = Duration.standardSeconds(1);
-  static final Duration MAX_BACKOFF = Duration.standardSeconds(30);
-
   private final ClickHouseClient client;
-  private final FluentBackoff backoff;
-  private final Sleeper sleeper;
+  private final ClickHouseRetries retries;
 
   public RetryingStatements(ClickHouseClient client, Duration budget) {
-    this(client, budget, Sleeper.DEFAULT);
+    this(
+        client,
+        new ClickHouseRetries(
+            RetryingStatements::passesByItself,
+            budget,
+            ClickHouseRetries.INITIAL_BACKOFF,
+            Metrics.counter(RetryingStatements.class, "retries")));
   }
 
-  /** With the sleeper that waits between attempts (tests pass one that only counts). */
-  public RetryingStatements(ClickHouseClient client, Duration budget, Sleeper sleeper) {
+  /** With the retries (tests pass ones whose sleeper and clock only count). */
+  public RetryingStatements(ClickHouseClient client, ClickHouseRetries retries) {
     this.client = client;
-    this.backoff =
-        FluentBackoff.DEFAULT
-            .withInitialBackoff(INITIAL_BACKOFF)
-            .withMaxBackoff(MAX_BACKOFF)
-            .withMaxCumulativeBackoff(budget);
-    this.sleeper = sleeper;
+    this.retries = retries;
   }
 
-  /** Runs {@code sql}; what it is for ({@code what}) names it in the log and the final error. */
+  /** Whether {@code failure} of a statement is one trying again later may mend. */
+  public static boolean passesByItself(Exception failure) {
+    return failure instanceof ClickHouseException && ((ClickHouseException) failure).isTransient();
+  }
+
+  /**
+   * Runs {@code sql}; what it is for ({@code what}) names it in the log and the final error, which
+   * says how many attempts were made when the budget ran out.
+   */
   public String execute(String what, String sql) {
-    BackOff attempts = backoff.backoff();
-    long started = System.currentTimeMillis();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        String body = client.execute(sql);
-        if (attempt > 1) {
-          LOG.info(
-              "datalake: ClickHouse took {} at attempt {}, after {} s",
-              what,
-              attempt,
-              seconds(started));
-        }
-        return body;
-      } catch (ClickHouseException e) {
-        if (!e.isTransient()) {
-          throw e;
-        }
-        boolean again;
-        try {
-          again = BackOffUtils.next(sleeper, attempts);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new ClickHouseException(
-              "interrupted while retrying " + what + ": " + e.getMessage());
-        }
-        if (!again) {
-          throw new ClickHouseException(
-              "gave up on "
-                  + what
-                  + " after "
-                  + attempt
-                  + " attempts over "
-                  + seconds(started)
-                  + " s (--clickhouseRetrySeconds): "
-                  + e.getMessage(),
-              true);
-        }
-        LOG.warn(
-            "datalake: {} failed (attempt {}), retrying with backoff: {}",
-            what,
-            attempt,
-            e.getMessage());
+    int[] attempts = {0};
+    long started = System.nanoTime();
+    try {
+      return retries.run(
+          what,
+          attempt -> {
+            attempts[0] = attempt;
+            return client.execute(sql);
+          });
+    } catch (ClickHouseException e) {
+      if (!e.isTransient()) {
+        throw e;
       }
+      throw new ClickHouseException(
+          "gave up on "
+              + what
+              + " after "
+              + attempts[0]
+              + " attempts over "
+              + (System.nanoTime() - started) / 1_000_000_000L
+              + " s (--clickhouseRetrySeconds): "
+              + e.getMessage(),
+          true);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new ClickHouseException("interrupted while retrying " + what);
     }
-  }
-
-  private static long seconds(long startedMillis) {
-    return (System.currentTimeMillis() - startedMillis) / 1000;
   }
 }

@@ -3,7 +3,6 @@ package io.datalake.transforms.warehouse;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertThrows;
 
 import com.sun.net.httpserver.HttpServer;
@@ -11,18 +10,42 @@ import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.joda.time.Duration;
 import org.junit.After;
 import org.junit.Test;
 
 /**
  * Worker statements (tenant views) against a small HTTP server that answers the way ClickHouse
- * does: an unreachable or overloaded server is retried with backoff within the budget, a statement
- * ClickHouse refuses is not retried.
+ * does: an unreachable or overloaded server is retried with backoff within the budget (wall time
+ * from the first attempt), a statement ClickHouse refuses is not retried.
  */
 public class RetryingStatementsTest {
   private HttpServer server;
+
+  /** A clock that only moves by the waits, which the sleeper records instead of sleeping. */
+  private final AtomicLong nanos = new AtomicLong();
+
+  private final List<Long> waits = new ArrayList<>();
+
+  private RetryingStatements statements(String url, Duration budget) {
+    return new RetryingStatements(
+        new ClickHouseClient(url, ""),
+        new ClickHouseRetries(
+            RetryingStatements::passesByItself,
+            budget,
+            ClickHouseRetries.INITIAL_BACKOFF,
+            Metrics.counter(RetryingStatementsTest.class, "retries"),
+            millis -> {
+              waits.add(millis);
+              nanos.addAndGet(millis * 1_000_000);
+            },
+            nanos::get));
+  }
 
   @After
   public void stop() {
@@ -59,16 +82,11 @@ public class RetryingStatementsTest {
             500,
             "Code: 202, e.displayText() = DB::Exception: Too many simultaneous queries",
             calls);
-    AtomicInteger sleeps = new AtomicInteger();
     String body =
-        new RetryingStatements(
-                new ClickHouseClient(url, ""),
-                Duration.standardMinutes(2),
-                millis -> sleeps.incrementAndGet())
-            .execute("a view", "CREATE VIEW v AS SELECT 1");
+        statements(url, Duration.standardMinutes(2)).execute("a view", "CREATE VIEW v AS SELECT 1");
     assertThat(body, equalTo("ok\n"));
     assertThat(calls.get(), equalTo(4));
-    assertThat(sleeps.get(), equalTo(3));
+    assertThat(waits, equalTo(List.of(1_000L, 2_000L, 4_000L)));
   }
 
   @Test
@@ -78,12 +96,10 @@ public class RetryingStatementsTest {
     ClickHouseException e =
         assertThrows(
             ClickHouseException.class,
-            () ->
-                new RetryingStatements(
-                        new ClickHouseClient(url, ""), Duration.standardMinutes(2), millis -> {})
-                    .execute("a view", "CREATE VIEW"));
+            () -> statements(url, Duration.standardMinutes(2)).execute("a view", "CREATE VIEW"));
     assertThat(e.getMessage(), containsString("Syntax error"));
     assertThat(calls.get(), equalTo(1));
+    assertThat(waits.isEmpty(), equalTo(true));
   }
 
   @Test
@@ -92,22 +108,19 @@ public class RetryingStatementsTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort(); // closed again: nothing listens there
     }
-    long[] slept = {0};
     ClickHouseException e =
         assertThrows(
             ClickHouseException.class,
             () ->
-                new RetryingStatements(
-                        new ClickHouseClient("http://127.0.0.1:" + port, ""),
-                        Duration.standardSeconds(60),
-                        millis -> slept[0] += millis)
+                statements("http://127.0.0.1:" + port, Duration.standardSeconds(60))
                     .execute("the tenant view of journey_events", "CREATE VIEW v AS SELECT 1"));
     assertThat(
-        e.getMessage(), containsString("gave up on the tenant view of journey_events after"));
+        e.getMessage(),
+        containsString("gave up on the tenant view of journey_events after 7 attempts"));
     assertThat(e.getMessage(), containsString("is unreachable"));
     assertThat(e.isTransient(), equalTo(true));
-    // The backoff slept about the whole budget: from 1 s, growing, capped at 30 s per wait.
-    assertThat(slept[0], greaterThan(40_000L));
-    assertThat(slept[0] <= 60_000L, equalTo(true));
+    // Waits from 1 s, doubling, capped at 30 s, the last one cut to what is left of the budget:
+    // wall time from the first attempt (the clock here moves only by the waits).
+    assertThat(waits, equalTo(List.of(1_000L, 2_000L, 4_000L, 8_000L, 16_000L, 29_000L)));
   }
 }

@@ -1,5 +1,6 @@
 package org.apache.beam.sdk.io.clickhouse;
 
+import io.datalake.transforms.warehouse.ClickHouseRetries;
 import java.io.Serializable;
 import java.sql.SQLException;
 import java.util.Properties;
@@ -224,7 +225,7 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
     private transient long buffered;
 
     /** Made on the worker, on first use. */
-    private transient InsertRetries retries;
+    private transient ClickHouseRetries retries;
 
     TimedWriteFn(
         ClickHouseIO.Write<Row> write,
@@ -291,9 +292,9 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
      * The retries of an insert ClickHouseIO does not retry itself (see {@link InsertRetries}),
      * within the write's retry budget (its {@code maxCumulativeBackoff}) from its initial backoff.
      */
-    private InsertRetries retries() {
+    private ClickHouseRetries retries() {
       if (retries == null) {
-        retries = new InsertRetries(table, maxCumulativeBackoff, initialBackoff);
+        retries = InsertRetries.within(maxCumulativeBackoff, initialBackoff);
       }
       return retries;
     }
@@ -320,12 +321,14 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
       try {
         retries()
             .run(
+                "the insert into " + table,
                 attempt -> {
                   if (attempt == 1) {
                     super.processElement(input);
                   } else {
                     super.finishBundle();
                   }
+                  return null;
                 });
         buffered = 0;
       } finally {
@@ -343,7 +346,13 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
       long rows = buffered;
       long start = System.nanoTime();
       try {
-        retries().run(attempt -> super.finishBundle());
+        retries()
+            .run(
+                "the insert into " + table,
+                attempt -> {
+                  super.finishBundle();
+                  return null;
+                });
         buffered = 0;
       } finally {
         timer.inserted(rows, System.nanoTime() - start);

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertThrows;
 
 import com.clickhouse.client.ClickHouseException;
+import io.datalake.transforms.warehouse.ClickHouseRetries;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.joda.time.Duration;
@@ -36,11 +38,12 @@ public class InsertRetriesTest {
 
   private final List<Long> waits = new ArrayList<>();
 
-  private InsertRetries retries() {
-    return new InsertRetries(
-        "orders",
+  private ClickHouseRetries retries() {
+    return new ClickHouseRetries(
+        InsertRetries::passesByItself,
         BUDGET,
         INITIAL,
+        Metrics.counter(InsertRetriesTest.class, "retries"),
         millis -> {
           waits.add(millis);
           nanos.addAndGet(millis * 1_000_000);
@@ -56,11 +59,13 @@ public class InsertRetriesTest {
   public void aRefusedInsertIsTriedAgainWithGrowingWaitsUntilItSucceeds() throws Exception {
     retries()
         .run(
+            "the insert into orders",
             attempt -> {
               assertThat(attempt, equalTo(attempts.incrementAndGet()));
               if (attempt < 4) {
                 throw refused();
               }
+              return null;
             });
     assertThat(attempts.get(), equalTo(4));
     assertThat(waits, equalTo(List.of(250L, 500L, 1000L)));
@@ -80,6 +85,7 @@ public class InsertRetriesTest {
         () ->
             retries()
                 .run(
+                    "the insert into orders",
                     attempt -> {
                       attempts.incrementAndGet();
                       nanos.addAndGet(tookMillis.applyAsLong(attempt) * 1_000_000);
