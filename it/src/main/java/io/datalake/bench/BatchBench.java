@@ -82,6 +82,24 @@ final class BatchBench {
   Results.BatchRun run(
       Variant variant, InputFiles.Input input, double startup, List<String> extraJvmArgs)
       throws Exception {
+    return run(variant, input, startup, extraJvmArgs, false);
+  }
+
+  /**
+   * The start-up run of {@code variant}: the same run over the {@code tiny} input, timed, not
+   * compared with a baseline (its lake never becomes a size's reference).
+   */
+  Results.BatchRun startup(Variant variant, InputFiles.Input tiny) throws Exception {
+    return run(variant, tiny, 0, List.of(), true);
+  }
+
+  private Results.BatchRun run(
+      Variant variant,
+      InputFiles.Input input,
+      double startup,
+      List<String> extraJvmArgs,
+      boolean startupRun)
+      throws Exception {
     String name =
         label(variant) + "-" + input.records() + (extraJvmArgs.isEmpty() ? "" : "-profiled");
     Path runDir = config.out().resolve("runs").resolve(name);
@@ -204,6 +222,8 @@ final class BatchBench {
     } else if (variant == Variant.FLINK_S3_CH || variant == Variant.CLICKHOUSE_BULK) {
       check = checkClickHouse(variant, database, input.records());
       ok = check.startsWith("ok");
+    } else if (startupRun) {
+      check = "ok (start-up run)";
     } else {
       LakeStats stats = LakeStats.read(lake);
       if (variant == Variant.FLINK) {

@@ -230,7 +230,9 @@ final class Report {
       if (!r.startup.isEmpty()) {
         md.append("\nStart-up (the same run over ")
             .append(r.startup.get(0).records())
-            .append(" records: JVM, graph, runner, reading back the summary, shutdown): ");
+            .append(
+                " records, right before each sized run; the median of a variant's: JVM, graph,"
+                    + " runner, reading back the summary, shutdown): ");
         List<String> parts = new ArrayList<>();
         for (Results.BatchRun s : r.startup) {
           parts.add(
@@ -604,9 +606,10 @@ final class Report {
       - **Checks**: every pipeline run must exit 0 (the pipeline itself fails when its summary does not balance). Each
         local lake is compared with the baseline lake of the same input: rows, Parquet schema, partitions and codecs per
         table, dead letters. The ClickHouse run's rows per table are compared with the baseline lake's.
-      - **Start-up vs steady**: each variant also runs over a tiny input (10 records per kind); that run's wall time is
-        the start-up (JVM, graph construction, runner start, reading the summary back, shutdown). Steady time = wall
-        time − start-up; records/s = records / steady time; MB/s = input bytes / steady time (no rate when the steady
+      - **Start-up vs steady**: right before each sized run, the same variant runs over a tiny input (10 records per
+        kind); that run's wall time is the sized run's start-up (JVM, graph construction, runner start, reading the
+        summary back, shutdown), measured in the same minute of a drifting machine; the start-up shown is the median
+        of a variant's start-up runs. Steady time = wall time − start-up; records/s = records / steady time; MB/s = input bytes / steady time (no rate when the steady
         time is under 1 s or 10% of the wall time: too short to tell from noise). The ratio compares with the baseline
         with the same number of cores (1 for baseline-1t, all for the others), at the same size. "Flink job s" is the
         Flink job's own time from RUNNING to FINISHED (its log), without the JVM, the graph, the mini-cluster and the
