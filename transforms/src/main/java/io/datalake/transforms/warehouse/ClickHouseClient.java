@@ -133,7 +133,18 @@ public final class ClickHouseClient implements Serializable {
             .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
             .build();
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response;
+      try {
+        response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        if (!closedBeforeAnswering(e)) {
+          throw e;
+        }
+        // The client keeps an idle connection open for minutes, ClickHouse for a few seconds
+        // (keep_alive_timeout, 3 s by default): a statement sent on it as the server closes it
+        // gets no answer at all. The client sends it again on a new connection, once.
+        response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      }
       if (response.statusCode() != 200) {
         throw new ClickHouseException(
             "ClickHouse at "
@@ -157,6 +168,22 @@ public final class ClickHouseClient implements Serializable {
       Thread.currentThread().interrupt();
       throw new ClickHouseException("interrupted");
     }
+  }
+
+  /**
+   * Whether the connection ended before the first byte of an answer: a pooled connection the server
+   * had closed (its keep-alive timeout), which Java's client reports as "header parser received no
+   * bytes" and retries by itself only for idempotent methods, not for a POST.
+   */
+  static boolean closedBeforeAnswering(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage();
+      if (t instanceof java.io.EOFException
+          || (message != null && message.contains("header parser received no bytes"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public String serverVersion() {

@@ -4,12 +4,23 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertThrows;
 
 import com.clickhouse.client.ClickHouseNode;
 import com.clickhouse.jdbc.internal.ClickHouseJdbcUrlParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -50,5 +61,76 @@ public class ClickHouseClientTest {
     assertThat(parse(url).getCredentials().get().getUserName(), equalTo("writer"));
     assertThat(client.toString(), not(containsString("s3cr3t")));
     assertThat(client.url(), not(containsString("s3cr3t")));
+  }
+
+  /**
+   * A server that reads each request and closes the connection without a byte of answer for the
+   * first {@code silent} connections, then answers 200 {@code ok}.
+   */
+  private static Thread serve(ServerSocket server, int silent, AtomicInteger connections) {
+    Thread t =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try (Socket socket = server.accept()) {
+                  BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(
+                              socket.getInputStream(), StandardCharsets.ISO_8859_1));
+                  int length = 0;
+                  for (String line = in.readLine();
+                      line != null && !line.isEmpty();
+                      line = in.readLine()) {
+                    if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                      length = Integer.parseInt(line.substring(15).trim());
+                    }
+                  }
+                  for (int i = 0; i < length; i++) {
+                    in.read();
+                  }
+                  if (connections.incrementAndGet() <= silent) {
+                    continue; // closed without an answer
+                  }
+                  OutputStream out = socket.getOutputStream();
+                  out.write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  out.flush();
+                } catch (IOException closed) {
+                  return;
+                }
+              }
+            });
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  @Test
+  public void aConnectionClosedBeforeAnyAnswerIsSentAgainOnce() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger connections = new AtomicInteger();
+      serve(server, 1, connections);
+      ClickHouseClient client =
+          new ClickHouseClient("http://127.0.0.1:" + server.getLocalPort(), "");
+      assertThat(client.execute("CREATE USER u"), equalTo("ok\n"));
+      assertThat(connections.get(), equalTo(2));
+    }
+  }
+
+  @Test
+  public void aServerThatNeverAnswersIsUnreachableAfterOneResend() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      AtomicInteger connections = new AtomicInteger();
+      serve(server, Integer.MAX_VALUE, connections);
+      ClickHouseClient client =
+          new ClickHouseClient("http://127.0.0.1:" + server.getLocalPort(), "");
+      ClickHouseClient.ClickHouseException e =
+          assertThrows(
+              ClickHouseClient.ClickHouseException.class, () -> client.execute("SELECT 1"));
+      assertThat(e.getMessage(), containsString("is unreachable"));
+      assertThat(e.isTransient(), equalTo(true));
+      assertThat(connections.get(), equalTo(2));
+    }
   }
 }
