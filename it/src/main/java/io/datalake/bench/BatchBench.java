@@ -307,13 +307,15 @@ final class BatchBench {
         name,
         ok ? "done" : "FAILED",
         wall,
-        startup == 0
+        startupRun
             ? "start-up run"
-            : measurable
-                ? String.format(
-                    "start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s",
-                    startup, steady, rps, input.bytes() / 1e6 / steady)
-                : String.format("start-up %.1f s: no steady part to measure", startup),
+            : startup == 0
+                ? "no start-up run to subtract: no rate"
+                : measurable
+                    ? String.format(
+                        "start-up %.1f s, steady %.1f s: %,.0f records/s, %.1f MB/s",
+                        startup, steady, rps, input.bytes() / 1e6 / steady)
+                    : String.format("start-up %.1f s: no steady part to measure", startup),
         Bench.mb(result.rss()),
         Bench.mb(result.peakHeapBytes()),
         Bench.mb(result.peakLiveBytes()),

@@ -1,5 +1,6 @@
 package io.datalake.transforms.warehouse;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -178,7 +179,7 @@ public final class ClickHouseClient implements Serializable {
   static boolean closedBeforeAnswering(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String message = t.getMessage();
-      if (t instanceof java.io.EOFException
+      if (t instanceof EOFException
           || (message != null && message.contains("header parser received no bytes"))) {
         return true;
       }

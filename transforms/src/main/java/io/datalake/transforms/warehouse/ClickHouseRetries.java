@@ -1,9 +1,11 @@
 package io.datalake.transforms.warehouse;
 
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.util.Sleeper;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,24 @@ public final class ClickHouseRetries {
   @FunctionalInterface
   public interface Attempt<T, X extends Exception> {
     T run(int attempt) throws X;
+  }
+
+  /**
+   * What the loop knew when the budget ran out, for a caller that throws its own final error: the
+   * same figures as the loop's log line, from the same clock.
+   */
+  public record GaveUp(String what, int attempts, long seconds, Exception lastFailure) {
+    /** "gave up on X after n attempts over s s (--clickhouseRetrySeconds): last failure". */
+    public String message() {
+      return "gave up on "
+          + what
+          + " after "
+          + attempts
+          + " attempts over "
+          + seconds
+          + " s (--clickhouseRetrySeconds): "
+          + lastFailure.getMessage();
+    }
   }
 
   private final Predicate<Exception> passesByItself;
@@ -72,6 +92,18 @@ public final class ClickHouseRetries {
    */
   public <T, X extends Exception> T run(String what, Attempt<T, X> attempt)
       throws X, InterruptedException {
+    return run(what, attempt, null);
+  }
+
+  /**
+   * As {@link #run(String, Attempt)}, but when the budget is spent it throws what {@code gaveUp}
+   * makes of the loop's figures (null: the last failure itself).
+   */
+  public <T, X extends Exception> T run(
+      String what,
+      Attempt<T, X> attempt,
+      @Nullable Function<GaveUp, ? extends RuntimeException> gaveUp)
+      throws X, InterruptedException {
     long started = nanoClock.getAsLong();
     long waitMillis = Math.max(1, initialBackoff.getMillis());
     for (int n = 1; ; n++) {
@@ -91,12 +123,11 @@ public final class ClickHouseRetries {
         }
         long leftMillis = budget.getMillis() - (nanoClock.getAsLong() - started) / 1_000_000;
         if (leftMillis <= 0) {
-          LOG.warn(
-              "datalake: gave up on {} after {} attempts over {} s (--clickhouseRetrySeconds): {}",
-              what,
-              n,
-              seconds(started),
-              failure.getMessage());
+          GaveUp figures = new GaveUp(what, n, seconds(started), failure);
+          LOG.warn("datalake: {}", figures.message());
+          if (gaveUp != null) {
+            throw gaveUp.apply(figures);
+          }
           throw failure;
         }
         long sleep = Math.min(waitMillis, leftMillis);

@@ -40,29 +40,11 @@ public final class RetryingStatements {
    * says how many attempts were made when the budget ran out.
    */
   public String execute(String what, String sql) {
-    int[] attempts = {0};
-    long started = System.nanoTime();
     try {
       return retries.run(
           what,
-          attempt -> {
-            attempts[0] = attempt;
-            return client.execute(sql);
-          });
-    } catch (ClickHouseException e) {
-      if (!e.isTransient()) {
-        throw e;
-      }
-      throw new ClickHouseException(
-          "gave up on "
-              + what
-              + " after "
-              + attempts[0]
-              + " attempts over "
-              + (System.nanoTime() - started) / 1_000_000_000L
-              + " s (--clickhouseRetrySeconds): "
-              + e.getMessage(),
-          true);
+          attempt -> client.execute(sql),
+          gaveUp -> new ClickHouseException(gaveUp.message(), true));
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
       throw new ClickHouseException("interrupted while retrying " + what);

@@ -116,7 +116,9 @@ public class RetryingStatementsTest {
                     .execute("the tenant view of journey_events", "CREATE VIEW v AS SELECT 1"));
     assertThat(
         e.getMessage(),
-        containsString("gave up on the tenant view of journey_events after 7 attempts"));
+        containsString(
+            "gave up on the tenant view of journey_events after 7 attempts over 60 s"
+                + " (--clickhouseRetrySeconds)"));
     assertThat(e.getMessage(), containsString("is unreachable"));
     assertThat(e.isTransient(), equalTo(true));
     // Waits from 1 s, doubling, capped at 30 s, the last one cut to what is left of the budget:
