@@ -61,7 +61,8 @@ public final class Benchmark {
       String s3Region,
       int repeat,
       Duration batchTimeout,
-      Duration startupTimeout) {
+      Duration startupTimeout,
+      int loadProcesses) {
 
     List<String> s3Args() {
       // The keys reach the children as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (ChildJvm): an
@@ -150,6 +151,9 @@ public final class Benchmark {
         --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
         --jfr-all           every measured JVM records a JFR profile, runs/<run>/<run>.jfr (read it with
                             `jfr print --events jdk.ExecutionSample` or `jfr summary`)
+        --load N            streaming: also run each rate with N other processes keeping cores
+                            busy (a shell arithmetic loop each, same priority), in turn with the
+                            quiet run, and report both (default 0: quiet runs only)
         --window S          streaming: --windowSeconds of the pipeline (default 10)
         --max-ooo S         streaming: --maxOutOfOrdernessSeconds (default 20; events are up to 20 s out of order)
         --stream-args "..." streaming: more pipeline options, {run} = the run's folder (default
@@ -199,7 +203,8 @@ public final class Benchmark {
           "duckdb-jar",
           "entities",
           "backends",
-          "ops-per-entity");
+          "ops-per-entity",
+          "load");
 
   static final Set<String> SWITCHES = Set.of("keep", "render", "help", "h", "record", "jfr-all");
 
@@ -269,6 +274,7 @@ public final class Benchmark {
     r.settings.put("window", config.windowSeconds() + " s");
     r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
     r.settings.put("streamArgs", config.streamArgs());
+    r.settings.put("load", BusyLoad.describe(config.loadProcesses()));
     r.settings.put(
         "clickhouseJvmArgs",
         config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
@@ -620,26 +626,36 @@ public final class Benchmark {
       return;
     }
     StreamingBench bench = new StreamingBench(config);
+    List<Integer> loads =
+        config.loadProcesses() > 0 ? List.of(0, config.loadProcesses()) : List.of(0);
     for (int rate : config.rates()) {
-      try {
-        List<Results.StreamRun> runs = new ArrayList<>();
-        for (int i = 0; i < config.repeat(); i++) {
+      // With --load, the quiet and the loaded run of a rate alternate, so that both meet the
+      // machine of the same minutes.
+      Map<Integer, List<Results.StreamRun>> runs = new LinkedHashMap<>();
+      for (int i = 0; i < config.repeat(); i++) {
+        for (int load : loads) {
+          String which = load == 0 ? "" : " loaded";
           if (config.repeat() > 1) {
-            Bench.progress("streaming %d/s: repeat %d of %d", rate, i + 1, config.repeat());
+            Bench.progress(
+                "streaming %d/s%s: repeat %d of %d", rate, which, i + 1, config.repeat());
           }
-          runs.add(bench.run(rate));
+          try {
+            runs.computeIfAbsent(load, k -> new ArrayList<>()).add(bench.run(rate, load));
+          } catch (Exception e) {
+            Bench.progress("streaming %d/s%s: FAILED: %s", rate, which, e.getMessage());
+            r.notes.add("Streaming at " + rate + "/s" + which + " failed: " + e.getMessage());
+          }
         }
+      }
+      for (List<Results.StreamRun> ofLoad : runs.values()) {
         // The run of median ClickHouse p95 (a run with no p95 sorts last).
-        runs.sort(
+        ofLoad.sort(
             java.util.Comparator.comparingDouble(
                 (Results.StreamRun s) ->
                     Double.isNaN(s.clickhouseFreshness()[1])
                         ? Double.MAX_VALUE
                         : s.clickhouseFreshness()[1]));
-        r.streaming.add(runs.get(runs.size() / 2));
-      } catch (Exception e) {
-        Bench.progress("streaming %d/s: FAILED: %s", rate, e.getMessage());
-        r.notes.add("Streaming at " + rate + "/s failed: " + e.getMessage());
+        r.streaming.add(ofLoad.get(ofLoad.size() / 2));
       }
       save(r, json, out);
     }
@@ -729,7 +745,8 @@ public final class Benchmark {
         c.s3Region(),
         c.repeat(),
         c.batchTimeout(),
-        c.startupTimeout());
+        c.startupTimeout(),
+        c.loadProcesses());
   }
 
   private static Config config(Map<String, String> flags, Path project, Path out) {
@@ -794,7 +811,15 @@ public final class Benchmark {
         flags.getOrDefault("s3-region", env("DATALAKE_S3_REGION", "us-east-1")),
         Integer.parseInt(flags.getOrDefault("repeat", "1")),
         Duration.ofSeconds(Long.parseLong(flags.getOrDefault("batch-timeout", "3600"))),
-        Duration.ofSeconds(300));
+        Duration.ofSeconds(300),
+        nonNegative("load", Integer.parseInt(flags.getOrDefault("load", "0"))));
+  }
+
+  private static int nonNegative(String flag, int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("--" + flag + ": 0 or more, got " + value);
+    }
+    return value;
   }
 
   private static String env(String name, String fallback) {

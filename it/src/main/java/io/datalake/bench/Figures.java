@@ -57,7 +57,7 @@ final class Figures {
       put(f, k + "peakHeapMb", b.heapPeakBytes() / 1e6);
     }
     for (Results.StreamRun s : r.streaming) {
-      String k = "streaming." + s.offeredRate() + ".";
+      String k = "streaming." + s.offeredRate() + (s.loaded() ? ".loaded." : ".");
       put(f, k + "sustainedPerSecond", s.sustainedPerSecond());
       put(f, k + "clickhouseP50Seconds", s.clickhouseFreshness()[0]);
       put(f, k + "clickhouseP95Seconds", s.clickhouseFreshness()[1]);

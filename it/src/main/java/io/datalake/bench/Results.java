@@ -203,7 +203,19 @@ final class Results {
       int exitCode,
       boolean ok,
       String check,
-      String log) {}
+      String log,
+      String load,
+      double loadCores) {
+
+    /**
+     * Whether other processes loaded the machine during the run ({@code load}: how, in words;
+     * {@code loadCores}: the cores they used during the measured period). Runs recorded before
+     * there was a load have none.
+     */
+    boolean loaded() {
+      return load != null && !load.equals("none");
+    }
+  }
 
   /** A JFR profile: samples, and the top frames by self and by inclusive samples. */
   public record Profile(

@@ -149,9 +149,29 @@ final class StreamingBench {
     }
   }
 
+  /** One run at {@code rate} on a quiet machine. */
   Results.StreamRun run(int rate) throws Exception {
+    return run(rate, 0);
+  }
+
+  /**
+   * One run at {@code rate}, with {@code busyProcesses} other processes keeping cores busy ({@link
+   * BusyLoad}) from before the pipeline starts to after it stops; 0: none.
+   */
+  Results.StreamRun run(int rate, int busyProcesses) throws Exception {
+    try (BusyLoad load = BusyLoad.start(busyProcesses)) {
+      if (busyProcesses > 0) {
+        Bench.progress(
+            "streaming %d/s: loaded by %s, pids %s",
+            rate, BusyLoad.describe(busyProcesses), load.pids());
+      }
+      return run(rate, load);
+    }
+  }
+
+  private Results.StreamRun run(int rate, BusyLoad load) throws Exception {
     String tag = "s" + rate + "_" + (System.currentTimeMillis() / 1000 % 1_000_000);
-    String name = "stream-" + rate;
+    String name = "stream-" + rate + (load.processCount() > 0 ? "-loaded" : "");
     Path runDir = config.out().resolve("runs").resolve(name);
     InputFiles.deleteTree(runDir);
     Files.createDirectories(runDir);
@@ -226,6 +246,8 @@ final class StreamingBench {
     double startup = Double.NaN;
     long productionStartMs = 0;
     long productionEndMs = 0;
+    double loadCpuAtStart = 0;
+    double loadCpuAtEnd = 0;
     double drain = Double.NaN;
     String check;
     boolean ok;
@@ -286,6 +308,7 @@ final class StreamingBench {
       // 2. The measured events at the offered rate.
       long start = System.nanoTime();
       productionStartMs = System.currentTimeMillis();
+      loadCpuAtStart = load.cpuSeconds();
       long nextSample = 0;
       long nextProgress = 10;
       for (int i = 0; i < count; i++) {
@@ -318,6 +341,7 @@ final class StreamingBench {
         }
       }
       kafka.flush();
+      loadCpuAtEnd = load.cpuSeconds();
       if (refused.get() > 0) {
         Bench.progress("streaming %d/s: Kafka refused %,d sends", rate, refused.get());
       }
@@ -419,8 +443,9 @@ final class StreamingBench {
                 : "",
             trouble.isEmpty() ? "" : "; " + trouble);
     Bench.progress(
-        "streaming %d/s: sent %.0f/s, sustained %.0f/s; ClickHouse freshness p50 %.2f s p95 %.2f s p99 %.2f s; Parquet p50 %.1f s p95 %.1f s; max lag %,d, lag slope %.1f/s (%s); RSS %s MB, heap %s MB; %s",
+        "streaming %d/s%s: sent %.0f/s, sustained %.0f/s; ClickHouse freshness p50 %.2f s p95 %.2f s p99 %.2f s; Parquet p50 %.1f s p95 %.1f s; max lag %,d, lag slope %.1f/s (%s); RSS %s MB, heap %s MB; %s",
         rate,
+        load.processCount() > 0 ? " (loaded)" : "",
         sentPerSecond,
         sustained,
         ch5[0],
@@ -470,7 +495,12 @@ final class StreamingBench {
         result.exitCode(),
         ok,
         check,
-        config.out().relativize(child.log()).toString());
+        config.out().relativize(child.log()).toString(),
+        BusyLoad.describe(load.processCount()),
+        load.processCount() == 0
+            ? 0
+            : (loadCpuAtEnd - loadCpuAtStart)
+                / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0));
   }
 
   private static final java.util.regex.Pattern ATTEMPT =
