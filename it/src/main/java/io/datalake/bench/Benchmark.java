@@ -274,7 +274,9 @@ public final class Benchmark {
     r.settings.put("window", config.windowSeconds() + " s");
     r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
     r.settings.put("streamArgs", config.streamArgs());
-    r.settings.put("load", BusyLoad.describe(config.loadProcesses()));
+    if (config.wants("streaming")) {
+      r.settings.put("load", BusyLoad.describe(config.loadProcesses()));
+    }
     r.settings.put(
         "clickhouseJvmArgs",
         config.clickhouseJvmArgs().isBlank() ? "(none: as shipped)" : config.clickhouseJvmArgs());
@@ -629,11 +631,16 @@ public final class Benchmark {
     List<Integer> loads =
         config.loadProcesses() > 0 ? List.of(0, config.loadProcesses()) : List.of(0);
     for (int rate : config.rates()) {
-      // With --load, the quiet and the loaded run of a rate alternate, so that both meet the
-      // machine of the same minutes.
+      // With --load, the quiet and the loaded run of a rate alternate, which first by round, so
+      // that both meet the machine of the same minutes and neither always follows the other.
       Map<Integer, List<Results.StreamRun>> runs = new LinkedHashMap<>();
+      Map<Integer, Integer> failures = new LinkedHashMap<>();
       for (int i = 0; i < config.repeat(); i++) {
-        for (int load : loads) {
+        List<Integer> order = new ArrayList<>(loads);
+        if (i % 2 == 1) {
+          java.util.Collections.reverse(order);
+        }
+        for (int load : order) {
           String which = load == 0 ? "" : " loaded";
           if (config.repeat() > 1) {
             Bench.progress(
@@ -642,12 +649,14 @@ public final class Benchmark {
           try {
             runs.computeIfAbsent(load, k -> new ArrayList<>()).add(bench.run(rate, load));
           } catch (Exception e) {
+            failures.merge(load, 1, Integer::sum);
             Bench.progress("streaming %d/s%s: FAILED: %s", rate, which, e.getMessage());
             r.notes.add("Streaming at " + rate + "/s" + which + " failed: " + e.getMessage());
           }
         }
       }
-      for (List<Results.StreamRun> ofLoad : runs.values()) {
+      for (Map.Entry<Integer, List<Results.StreamRun>> entry : runs.entrySet()) {
+        List<Results.StreamRun> ofLoad = entry.getValue();
         // The run of median ClickHouse p95 (a run with no p95 sorts last).
         ofLoad.sort(
             java.util.Comparator.comparingDouble(
@@ -655,7 +664,18 @@ public final class Benchmark {
                     Double.isNaN(s.clickhouseFreshness()[1])
                         ? Double.MAX_VALUE
                         : s.clickhouseFreshness()[1]));
-        r.streaming.add(ofLoad.get(ofLoad.size() / 2));
+        Results.StreamRun median = ofLoad.get(ofLoad.size() / 2);
+        int failed = failures.getOrDefault(entry.getKey(), 0);
+        if (failed > 0) {
+          // A run that failed has no figures; the median of the others is no median of N.
+          median =
+              median.withCheck(
+                  String.format(
+                      "%d of %d runs FAILED (see the notes); this one: %s",
+                      failed, config.repeat(), median.check()),
+                  false);
+        }
+        r.streaming.add(median);
       }
       save(r, json, out);
     }

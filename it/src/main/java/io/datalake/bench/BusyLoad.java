@@ -87,7 +87,7 @@ final class BusyLoad implements AutoCloseable {
         ? "none"
         : String.format(
             Locale.ROOT,
-            "%d busy process%s (an `sh` loop of integer arithmetic each, same priority as the run)",
+            "%d busy process%s (a shell loop of integer arithmetic each, same priority as the run)",
             count,
             count == 1 ? "" : "es");
   }

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * The no-regression guard: every figure of a run flattened to a name ({@code
- * batch.<variant>.<records>.recordsPerSecond}, {@code streaming.<rate>.clickhouseP95Seconds}, ...),
+ * batch.<variant>.<records>.recordsPerSecond}, {@code streaming.<rate>.clickhouseP95Seconds},
+ * {@code streaming.<rate>.loaded<N>.clickhouseP95Seconds} of a run beside N busy processes, ...),
  * recorded to a file with {@code --record} (it/bench-results/recorded.json by default) and compared
  * with the recorded ones on every run: a figure worse by more than {@link #THRESHOLD} is listed.
  * Rates are better higher; seconds, memory, lag and losses lower.
@@ -57,7 +58,10 @@ final class Figures {
       put(f, k + "peakHeapMb", b.heapPeakBytes() / 1e6);
     }
     for (Results.StreamRun s : r.streaming) {
-      String k = "streaming." + s.offeredRate() + (s.loaded() ? ".loaded." : ".");
+      // A loaded run's figures are apart, by the number of busy processes: another load is
+      // another measurement.
+      String k =
+          "streaming." + s.offeredRate() + (s.loaded() ? ".loaded" + s.loadProcesses() + "." : ".");
       put(f, k + "sustainedPerSecond", s.sustainedPerSecond());
       put(f, k + "clickhouseP50Seconds", s.clickhouseFreshness()[0]);
       put(f, k + "clickhouseP95Seconds", s.clickhouseFreshness()[1]);

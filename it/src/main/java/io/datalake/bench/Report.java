@@ -541,7 +541,11 @@ final class Report {
               p95 < 5 && !s2000.lagGrowing() && s2000.lost() == 0 ? "met" : "**not met**"));
     } else {
       t.append("- Streaming at 2,000 records/s: not run at that rate (rates run: ")
-          .append(r.streaming.stream().map(s -> Integer.toString(s.offeredRate())).toList())
+          .append(
+              r.streaming.stream()
+                  .filter(s -> !s.loaded())
+                  .map(s -> Integer.toString(s.offeredRate()))
+                  .toList())
           .append(").\n");
     }
     streamingTargets(r, t);
@@ -574,24 +578,40 @@ final class Report {
     if (r.streaming.isEmpty()) {
       return;
     }
+    // Sustained means kept up: a run whose lag grew, that lost rows or failed shows what the
+    // machine could not hold, not a rate it sustains.
     Results.StreamRun best =
         r.streaming.stream()
-            .filter(s -> !s.loaded())
+            .filter(s -> !s.loaded() && keptUp(s))
             .max(Comparator.comparingDouble(Results.StreamRun::sustainedPerSecond))
             .orElse(null);
-    if (best != null) {
-      boolean met = best.sustainedPerSecond() >= 5000 && !best.lagGrowing() && best.lost() == 0;
-      t.append(
-          String.format(
-              Locale.ROOT,
-              "- Streaming sustained ≥ 5,000 records/s: best **%,.0f/s** (offered %,d/s, lag %s,"
-                  + " %,d not seen): %s.%n",
-              best.sustainedPerSecond(),
-              best.offeredRate(),
-              best.lagGrowing() ? "growing" : "flat",
-              best.lost(),
-              met ? "met" : "**not met**"));
-    }
+    int highest =
+        r.streaming.stream()
+            .filter(s -> !s.loaded())
+            .mapToInt(Results.StreamRun::offeredRate)
+            .max()
+            .orElse(0);
+    String bestText =
+        best == null
+            ? "no quiet run kept up"
+            : String.format(
+                Locale.ROOT,
+                "the best run that kept up: **%,.0f/s** at %,d/s offered",
+                best.sustainedPerSecond(),
+                best.offeredRate());
+    t.append(
+        String.format(
+            Locale.ROOT,
+            "- Streaming sustained ≥ 5,000 records/s: %s; %s.%n",
+            bestText,
+            best != null && best.sustainedPerSecond() >= 5000
+                ? "met"
+                : highest < 5000
+                    ? String.format(
+                        Locale.ROOT,
+                        "**not met** (not offered: %,d/s the highest rate run)",
+                        highest)
+                    : "**not met**"));
     for (boolean loaded : new boolean[] {false, true}) {
       Results.StreamRun s4000 =
           r.streaming.stream()
@@ -606,7 +626,7 @@ final class Report {
         continue;
       }
       double p95 = s4000.clickhouseFreshness()[1];
-      boolean met = p95 <= 2.5 && !s4000.lagGrowing() && s4000.lost() == 0;
+      boolean met = p95 <= 2.5 && keptUp(s4000);
       t.append(
           String.format(
               Locale.ROOT,
@@ -615,8 +635,8 @@ final class Report {
               loaded
                   ? String.format(
                       Locale.ROOT,
-                      ", loaded by %s (%.2f core used)",
-                      s4000.load(),
+                      ", loaded by %s, which used %.2f core",
+                      BusyLoad.describe(s4000.loadProcesses()),
                       s4000.loadCores())
                   : "",
               f2(p95),
@@ -624,15 +644,20 @@ final class Report {
               s4000.lagSlopePerSecond(),
               s4000.sustainedPerSecond(),
               s4000.lost(),
-              met ? "met" : "**not met**"));
+              met ? "met" : s4000.ok() ? "**not met**" : "**not met** (the run FAILED)"));
     }
+  }
+
+  /** A run that held its offered rate: ran to the end, flat lag, every row seen. */
+  private static boolean keptUp(Results.StreamRun s) {
+    return s.ok() && !s.lagGrowing() && s.lost() == 0;
   }
 
   /** The offered rate, and the load beside it when other processes loaded the machine. */
   static String offered(Results.StreamRun s) {
     return s.loaded()
         ? String.format(
-            Locale.ROOT, "%,d, loaded (%.2f core busy elsewhere)", s.offeredRate(), s.loadCores())
+            Locale.ROOT, "%,d, loaded (%.2f core used by the load)", s.offeredRate(), s.loadCores())
         : String.format(Locale.ROOT, "%,d", s.offeredRate());
   }
 

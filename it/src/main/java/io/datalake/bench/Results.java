@@ -204,16 +204,49 @@ final class Results {
       boolean ok,
       String check,
       String log,
-      String load,
+      int loadProcesses,
       double loadCores) {
 
     /**
-     * Whether other processes loaded the machine during the run ({@code load}: how, in words;
-     * {@code loadCores}: the cores they used during the measured period). Runs recorded before
-     * there was a load have none.
+     * Whether other processes loaded the machine during the run ({@code loadProcesses}: how many
+     * {@link BusyLoad} processes; {@code loadCores}: the cores they used during the measured
+     * period). Runs recorded before there was a load have none.
      */
     boolean loaded() {
-      return load != null && !load.equals("none");
+      return loadProcesses > 0;
+    }
+
+    /** This run with {@code check} and {@code ok} instead of its own. */
+    StreamRun withCheck(String check, boolean ok) {
+      return new StreamRun(
+          offeredRate,
+          cores,
+          durationSeconds,
+          produced,
+          producedBytes,
+          startupSeconds,
+          sentPerSecond,
+          sustainedPerSecond,
+          clickhouseSeen,
+          clickhouseFreshness,
+          parquetSeen,
+          parquetFreshness,
+          lost,
+          lostParquet,
+          maxLag,
+          lagSlopePerSecond,
+          lagGrowing,
+          drainSeconds,
+          lag,
+          rssBytes,
+          heapPeakBytes,
+          heapLiveBytes,
+          exitCode,
+          ok,
+          check,
+          log,
+          loadProcesses,
+          loadCores);
     }
   }
 

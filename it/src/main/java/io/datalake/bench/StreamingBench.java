@@ -102,7 +102,6 @@ final class StreamingBench {
     final String database;
     final Path lake;
     volatile String pollError;
-    volatile boolean pollSucceeded;
     final AtomicLong pollErrors = new AtomicLong();
 
     Run(int count, String database, Path lake) {
@@ -496,7 +495,7 @@ final class StreamingBench {
         ok,
         check,
         config.out().relativize(child.log()).toString(),
-        BusyLoad.describe(load.processCount()),
+        load.processCount(),
         load.processCount() == 0
             ? 0
             : (loadCpuAtEnd - loadCpuAtStart)
@@ -627,7 +626,6 @@ final class StreamingBench {
           nextStuckCheck = started + STUCK_POLL_MS;
         }
         String body = ch.execute(sql + " FORMAT TabSeparated");
-        run.pollSucceeded = true;
         for (String line : body.split("\n")) {
           int tab = line.indexOf('\t');
           if (tab < 0) {
@@ -645,8 +643,10 @@ final class StreamingBench {
           }
         }
       } catch (RuntimeException e) {
-        // Before the pipeline has created its tables, queries fail: not an error of the run.
-        if (run.pollSucceeded) {
+        // Until the pipeline's first row is in ClickHouse, its database and tables may not exist
+        // yet and queries fail: not an error of the run. (A poll with no table to ask may
+        // succeed before that, so a success alone does not say the tables are there.)
+        if (run.firstWarmupSeenMs.get() != 0) {
           run.pollErrors.incrementAndGet();
           run.pollError =
               e.getMessage() == null

@@ -1,6 +1,7 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import java.io.IOException;
@@ -435,7 +436,7 @@ public final class FlinkCheckpoints {
 
   /** A plain path becomes a file:// URI: Flink and Beam both need a scheme to agree on it. */
   static String asUri(String dir) {
-    if (dir.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+    if (LakePaths.isUri(dir)) {
       return dir;
     }
     URI uri = Paths.get(dir).toAbsolutePath().normalize().toUri();

@@ -1,13 +1,25 @@
 package io.datalake.transforms.io;
 
 import java.time.LocalDate;
+import java.util.regex.Pattern;
 
 /**
  * Hive-style partition paths, from a row's own event time in UTC (never its window or arrival):
  * {@code <table>/org_id=<tenant>/year=YYYY/month=MM/day=DD[/hour=HH]}.
  */
 public final class LakePaths {
+  /** A scheme ({@code s3}, {@code file}, {@code gs}, ...) and {@code //}, as RFC 3986 spells it. */
+  private static final Pattern URI_WITH_AUTHORITY = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+
   private LakePaths() {}
+
+  /**
+   * Whether {@code location} (a lake, a warehouse, a checkpoint folder) is a URI such as {@code
+   * s3://bucket/key} or {@code file:///tmp/lake} rather than a plain local path.
+   */
+  public static boolean isUri(String location) {
+    return URI_WITH_AUTHORITY.matcher(location).matches();
+  }
 
   /**
    * The partition folder of a row, relative to the lake root. Called for every row, so it avoids

@@ -215,7 +215,12 @@ public final class ClickHouseClient implements Serializable {
     }
 
     public ClickHouseException(String message, boolean transientFailure) {
-      super(message);
+      this(message, transientFailure, null);
+    }
+
+    /** With the failure it reports (the last attempt's, when retries gave up). */
+    public ClickHouseException(String message, boolean transientFailure, Throwable cause) {
+      super(message, cause);
       this.transientFailure = transientFailure;
     }
 

@@ -44,7 +44,7 @@ public final class RetryingStatements {
       return retries.run(
           what,
           attempt -> client.execute(sql),
-          gaveUp -> new ClickHouseException(gaveUp.message(), true));
+          gaveUp -> new ClickHouseException(gaveUp.message(), true, gaveUp.lastFailure()));
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
       throw new ClickHouseException("interrupted while retrying " + what);

@@ -30,4 +30,16 @@ public class LakePathsTest {
             "t", "o", Timestamps.toEpochMicros(Instant.parse("-0050-03-04T00:00:00Z")), false),
         equalTo("t/org_id=o/year=-050/month=03/day=04"));
   }
+
+  @Test
+  public void urisAreToldFromPlainPaths() {
+    for (String uri :
+        new String[] {"s3://bucket/lake", "file:///tmp/lake", "gs://b/k", "hdfs+x.y-z://h/p"}) {
+      assertThat(uri, LakePaths.isUri(uri), equalTo(true));
+    }
+    for (String path :
+        new String[] {"/tmp/lake", "lake", "./s3://x", "C:\\lake", "s3:/bucket", "1s3://b"}) {
+      assertThat(path, LakePaths.isUri(path), equalTo(false));
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.datalake.transforms.lake.iceberg;
 
+import io.datalake.transforms.io.LakePaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -58,7 +59,7 @@ public record IcebergCatalogConfig(
           "the Iceberg warehouse (--icebergWarehouse, else --lake) must not be empty");
     }
     warehouse = absolute(warehouse);
-    if (warehouse.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+    if (LakePaths.isUri(warehouse)) {
       checkS3(type, warehouse);
       s3 = s3 == null ? new IcebergS3FileIO(null, null) : s3;
     } else {
@@ -224,7 +225,7 @@ public record IcebergCatalogConfig(
   static String absolute(String location) {
     String trimmed =
         location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
-    if (trimmed.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+    if (LakePaths.isUri(trimmed)) {
       if (trimmed.startsWith("file://")) {
         return Path.of(java.net.URI.create(trimmed)).toAbsolutePath().normalize().toString();
       }

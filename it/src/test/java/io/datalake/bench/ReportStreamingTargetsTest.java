@@ -1,0 +1,111 @@
+package io.datalake.bench;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.Test;
+
+/** Issue 16's streaming targets in the report: quiet and loaded runs apart, kept up or not. */
+public class ReportStreamingTargetsTest {
+  @Test
+  public void theQuietAndTheLoadedRunAreReportedApart() {
+    Results r = new Results();
+    r.streaming.add(run(4000, 3900, 1.8, false, true, 0, 0));
+    r.streaming.add(run(4000, 2500, 40.0, true, true, 1, 0.97));
+    String text = targets(r);
+    assertThat(
+        text,
+        containsString(
+            "the best run that kept up: **3,900/s** at 4,000/s offered; **not met** (not offered:"
+                + " 4,000/s the highest rate run)"));
+    assertThat(
+        text,
+        containsString(
+            "- Streaming at 4,000 records/s: ClickHouse freshness p95 1.80 s (≤ 2.5 s), lag flat"));
+    assertThat(
+        text, containsString("loaded by 1 busy process (a shell loop of integer arithmetic each"));
+    assertThat(text, containsString("which used 0.97 core: ClickHouse freshness p95 40.00 s"));
+    assertThat(text, not(containsString("not run")));
+    assertThat(Report.offered(r.streaming.get(1)), containsString("4,000, loaded (0.97 core"));
+  }
+
+  @Test
+  public void aRunThatFellBehindSustainsNothing() {
+    Results r = new Results();
+    r.streaming.add(run(6000, 5100, 30, true, true, 0, 0));
+    r.streaming.add(run(5000, 4990, 2.0, false, true, 0, 0));
+    assertThat(targets(r), containsString("**4,990/s** at 5,000/s offered; **not met**."));
+    r.streaming.add(run(5500, 5400, 2.0, false, true, 0, 0));
+    assertThat(targets(r), containsString("**5,400/s** at 5,500/s offered; met."));
+    assertThat(
+        targets(r), containsString("- Streaming at 4,000 records/s, machine loaded: not run"));
+  }
+
+  @Test
+  public void aFailedRunIsSaidToHaveFailed() {
+    Results r = new Results();
+    r.streaming.add(run(4000, 4000, 1.0, false, false, 0, 0));
+    String text = targets(r);
+    assertThat(text, containsString("no quiet run kept up"));
+    assertThat(text, containsString("**not met** (the run FAILED)"));
+  }
+
+  @Test
+  public void loadedFiguresAreRecordedApartByTheLoad() {
+    Results r = new Results();
+    r.streaming.add(run(4000, 3900, 1.8, false, true, 0, 0));
+    r.streaming.add(run(4000, 2500, 40.0, true, true, 1, 0.97));
+    Map<String, Double> figures = Figures.of(r);
+    assertThat(figures.keySet().toString(), containsString("streaming.4000.clickhouseP95Seconds"));
+    assertThat(
+        figures.keySet().toString(), containsString("streaming.4000.loaded1.clickhouseP95Seconds"));
+  }
+
+  private static String targets(Results r) {
+    StringBuilder t = new StringBuilder();
+    Report.streamingTargets(r, t);
+    return t.toString();
+  }
+
+  private static Results.StreamRun run(
+      int rate,
+      double sustained,
+      double p95,
+      boolean growing,
+      boolean ok,
+      int loadProcesses,
+      double loadCores) {
+    return new Results.StreamRun(
+        rate,
+        2,
+        60,
+        rate * 60L,
+        1,
+        30,
+        rate,
+        sustained,
+        rate * 60L,
+        new double[] {p95 / 2, p95, p95, p95},
+        rate * 60L,
+        new double[] {30, 40, 50, 60},
+        0,
+        0,
+        100,
+        growing ? 500 : 0,
+        growing,
+        1,
+        List.of(),
+        1,
+        1,
+        1,
+        0,
+        ok,
+        "ok",
+        "log",
+        loadProcesses,
+        loadCores);
+  }
+}
