@@ -26,11 +26,9 @@ final class BusyLoad implements AutoCloseable {
       "while kill -0 %d 2>/dev/null; do i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; done";
 
   private final List<Process> processes;
-  private final double startCpu;
 
   private BusyLoad(List<Process> processes) {
     this.processes = processes;
-    this.startCpu = cpuSeconds();
   }
 
   /** Starts {@code count} busy processes (0: none; {@link #close} is then a no-op). */
@@ -64,7 +62,7 @@ final class BusyLoad implements AutoCloseable {
     return processes.stream().map(Process::pid).toList();
   }
 
-  /** User plus system CPU seconds the loops have used so far, all together. */
+  /** User plus system CPU seconds the loops have used since they started, all together. */
   double cpuSeconds() {
     double sum = 0;
     for (Process p : processes) {
@@ -74,11 +72,6 @@ final class BusyLoad implements AutoCloseable {
       }
     }
     return sum;
-  }
-
-  /** CPU seconds used since they started. */
-  double cpuSecondsSinceStart() {
-    return cpuSeconds() - startCpu;
   }
 
   /** How the machine was loaded, in words, for the report. */

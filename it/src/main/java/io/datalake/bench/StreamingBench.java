@@ -148,11 +148,6 @@ final class StreamingBench {
     }
   }
 
-  /** One run at {@code rate} on a quiet machine. */
-  Results.StreamRun run(int rate) throws Exception {
-    return run(rate, 0);
-  }
-
   /**
    * One run at {@code rate}, with {@code busyProcesses} other processes keeping cores busy ({@link
    * BusyLoad}) from before the pipeline starts to after it stops; 0: none.
