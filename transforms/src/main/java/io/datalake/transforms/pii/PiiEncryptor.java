@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.datalake.transforms.schema.JsonText;
 import io.datalake.transforms.schema.StringifiedJson;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -351,7 +352,7 @@ public final class PiiEncryptor {
       node = parsed;
     } else if (plan.whole) {
       // Scalars as text, so the raw (all strings) and the typed form of a value give one token.
-      return TextNode.valueOf(cipher.encrypt(StringifiedJson.scalarsAsStringsText(node)));
+      return TextNode.valueOf(cipher.encrypt(JsonText.scalarsAsStrings(node)));
     }
     if (node instanceof ArrayNode array) {
       Plan element = plan.elementPlan();

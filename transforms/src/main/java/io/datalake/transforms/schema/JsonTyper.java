@@ -105,8 +105,8 @@ public final class JsonTyper {
         node = parsed;
       }
       return style == JsonStyle.SCALARS_AS_STRINGS
-          ? StringifiedJson.scalarsAsStringsText(node)
-          : node.toString();
+          ? JsonText.scalarsAsStrings(node)
+          : JsonText.of(node);
     }
 
     private Object value(JsonNode node, FieldType type, Schema schema, Path path)

@@ -1,16 +1,11 @@
 package io.datalake.transforms.schema;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.model.InputLimits;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -27,8 +22,6 @@ import java.util.Map;
  * what it parses, replaces the string in the record, so no later step asks for that string again.
  */
 public final class StringifiedJson {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** One mapper per remaining depth budget (constraints belong to a factory), made on first use. */
   private static final ObjectMapper[] BY_BUDGET = new ObjectMapper[InputLimits.MAX_DEPTH + 1];
 
@@ -115,43 +108,5 @@ public final class StringifiedJson {
       BY_BUDGET[budget] = mapper;
     }
     return mapper;
-  }
-
-  /**
-   * The JSON text of {@code node} with every number and boolean written as a string; nulls and
-   * structure stay. Written straight from the node by Jackson's generator, as {@code toString()}
-   * writes it: a copy with the scalars as text nodes, then its {@code toString()}, gave the same
-   * text and cost a tree per value.
-   */
-  public static String scalarsAsStringsText(JsonNode node) {
-    StringWriter text = new StringWriter(256);
-    try (JsonGenerator out = JSON.getFactory().createGenerator(text)) {
-      writeScalarsAsStrings(out, node);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a StringWriter does not fail
-    }
-    return text.toString();
-  }
-
-  private static void writeScalarsAsStrings(JsonGenerator out, JsonNode node) throws IOException {
-    if (node.isObject()) {
-      out.writeStartObject();
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        out.writeFieldName(e.getKey());
-        writeScalarsAsStrings(out, e.getValue());
-      }
-      out.writeEndObject();
-    } else if (node.isArray()) {
-      out.writeStartArray();
-      for (JsonNode element : node) {
-        writeScalarsAsStrings(out, element);
-      }
-      out.writeEndArray();
-    } else if (node.isNumber() || node.isBoolean()) {
-      out.writeString(node.asText());
-    } else {
-      out.writeTree(node); // strings, nulls: as they are
-    }
   }
 }

@@ -10,6 +10,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.schema.AvroSchemas;
 import io.datalake.transforms.schema.Field;
 import io.datalake.transforms.schema.FieldType;
+import io.datalake.transforms.schema.JsonText;
 import io.datalake.transforms.schema.LakeTable;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -373,7 +374,7 @@ public final class WarehouseTables {
           parser.skipChildren();
         }
       }
-      return payload == null || payload.isNull() ? null : payload.toString();
+      return payload == null || payload.isNull() ? null : JsonText.of(payload);
     } catch (java.io.IOException e) {
       throw new RecordRejectedException(
           ClickHouseWarehouseIO.STEP, row.table() + "." + column + " is not JSON");
