@@ -3,6 +3,7 @@ package io.datalake.transforms.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.schema.JsonText;
 import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.List;
@@ -104,6 +105,6 @@ public final class EntityOperationMapper implements RecordMapper {
     if (title.isTextual()) {
       return title.textValue();
     }
-    return title.isValueNode() ? title.asText() : title.toString();
+    return title.isValueNode() ? title.asText() : JsonText.of(title);
   }
 }

@@ -147,7 +147,7 @@ public final class JsonText {
   }
 
   /** {@code text} as a JSON string, escaped as Jackson escapes it. */
-  static void appendQuoted(String text, StringBuilder out) {
+  private static void appendQuoted(String text, StringBuilder out) {
     out.append('"');
     int length = text.length();
     int run = 0; // start of the characters not yet copied
