@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
@@ -27,6 +29,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
@@ -189,6 +192,51 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
     public void verifyDeterministic() {}
   }
 
+  /**
+   * Sums each bundle's figures per table, tenant and window before the keyed sum, so that the sum
+   * sees one element per key and bundle instead of one per row: Flink's streaming translation does
+   * not combine before its shuffle (its batch one does), and each row went through the sum's state,
+   * timers and watermark hold on its own (JFR of a stream at 4,000 records/s: 9% of the pipeline's
+   * samples). Each sum leaves in its rows' window with the earliest of their timestamps (the keyed
+   * sum's output takes its window's end either way); a runner finishes a bundle before it
+   * checkpoints, so no sum is left behind.
+   */
+  static class SumPerBundleFn extends DoFn<KV<String, Figures>, KV<String, Figures>> {
+    private record Pending(Figures figures, org.joda.time.Instant earliest) {}
+
+    private transient Map<KV<String, BoundedWindow>, Pending> pending;
+
+    @StartBundle
+    public void startBundle() {
+      pending = new HashMap<>();
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Figures> figures,
+        @Timestamp org.joda.time.Instant timestamp,
+        BoundedWindow window) {
+      pending.merge(
+          KV.of(figures.getKey(), window),
+          new Pending(figures.getValue(), timestamp),
+          (a, b) ->
+              new Pending(
+                  a.figures().plus(b.figures()),
+                  a.earliest().isBefore(b.earliest()) ? a.earliest() : b.earliest()));
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      pending.forEach(
+          (keyAndWindow, sum) ->
+              context.output(
+                  KV.of(keyAndWindow.getKey(), sum.figures()),
+                  sum.earliest(),
+                  keyAndWindow.getValue()));
+      pending.clear();
+    }
+  }
+
   @Override
   public WriteFilesResult<Void> expand(PCollection<LakeRow> rows) {
     String id = runId;
@@ -201,6 +249,8 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
                             TypeDescriptors.strings(), TypeDescriptor.of(Figures.class)))
                     .via(
                         (LakeRow row) -> KV.of(row.table() + "\t" + row.tenant(), Figures.of(row))))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), FiguresCoder.of()))
+            .apply("SumPerBundle", ParDo.of(new SumPerBundleFn()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), FiguresCoder.of()))
             .apply("Sum", Combine.perKey(new SumFigures()))
             .apply(

@@ -146,12 +146,22 @@ public final class JsonText {
     }
   }
 
-  /** {@code text} as a JSON string, escaped as Jackson escapes it. */
+  /**
+   * {@code text} as a JSON string, escaped as Jackson escapes it. A text with nothing to escape
+   * (most are) is appended whole: on Java 17 {@code append(CharSequence, start, end)} copies a
+   * character at a time, {@code append(String)} copies the array.
+   */
   private static void appendQuoted(String text, StringBuilder out) {
     out.append('"');
     int length = text.length();
-    int run = 0; // start of the characters not yet copied
-    for (int i = 0; i < length; i++) {
+    int first = firstEscaped(text);
+    if (first == length) {
+      out.append(text).append('"');
+      return;
+    }
+    out.append(text, 0, first);
+    int run = first; // start of the characters not yet copied
+    for (int i = first; i < length; i++) {
       char c = text.charAt(i);
       if (c < 128 && ESCAPES[c] != 0) {
         out.append(text, run, i);
@@ -167,5 +177,17 @@ public final class JsonText {
     }
     out.append(text, run, length);
     out.append('"');
+  }
+
+  /** The index of the first character of {@code text} that is escaped, or its length. */
+  private static int firstEscaped(String text) {
+    int length = text.length();
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      if (c < 128 && ESCAPES[c] != 0) {
+        return i;
+      }
+    }
+    return length;
   }
 }

@@ -131,13 +131,23 @@ final class AvroText {
   }
 
   /**
-   * Avro's {@code writeEscapedString}: the same escapes, but the runs between them copied whole
-   * instead of a character at a time.
+   * Avro's {@code writeEscapedString}: the same escapes, but a text with none appended whole and
+   * the runs between escapes appended a run at a time, not written a character at a time.
    */
   private static void appendEscaped(CharSequence text, StringBuilder out) {
     int length = text.length();
+    int first = 0;
+    while (first < length && escapeOf(text.charAt(first)) == null) {
+      first++;
+    }
+    if (first == length) {
+      // Most texts: on Java 17 append(String) copies the array, and append(CharSequence, start,
+      // end) a character at a time (JFR of a stream: the text's copy was most of the rendering).
+      out.append(text.toString());
+      return;
+    }
     int run = 0;
-    for (int i = 0; i < length; i++) {
+    for (int i = first; i < length; i++) {
       char ch = text.charAt(i);
       String escape = escapeOf(ch);
       if (escape == null) {

@@ -12,13 +12,28 @@ import io.datalake.transforms.schema.AvroSchemas;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -83,6 +98,56 @@ public class WriteFreshnessTest {
         containsInAnyOrder(
             "run1 journey_events a 3 1 2023-11-14T22:13:19Z 2023-11-14T22:13:25Z",
             "run1 journey_events b 1 0 2023-11-14T22:13:20Z 2023-11-14T22:13:20Z"));
+  }
+
+  /** Summed per bundle and then per key, each window keeps its own sums. */
+  @Test
+  public void theBundlesSumsAddUpToTheKeyedSumInEveryWindow() {
+    Duration minute = Duration.standardMinutes(1);
+    Instant start = new Instant(0);
+    List<TimestampedValue<KV<String, WriteFreshness.Figures>>> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      long micros = (i % 120) * 1_000_000L; // two windows of a minute
+      String key = "journey_events\t" + (i % 3 == 0 ? "a" : "b");
+      rows.add(
+          TimestampedValue.of(
+              KV.of(key, new WriteFreshness.Figures(1, i % 7 == 0 ? 1 : 0, micros, micros)),
+              start.plus(Duration.millis(micros / 1000))));
+    }
+    PCollection<KV<String, WriteFreshness.Figures>> sums =
+        pipeline
+            .apply(
+                Create.timestamped(rows)
+                    .withCoder(KvCoder.of(StringUtf8Coder.of(), WriteFreshness.FiguresCoder.of())))
+            .apply(Window.into(FixedWindows.of(minute)))
+            .apply(ParDo.of(new WriteFreshness.SumPerBundleFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), WriteFreshness.FiguresCoder.of()))
+            .apply(Combine.perKey(new WriteFreshness.SumFigures()));
+    Map<IntervalWindow, List<KV<String, WriteFreshness.Figures>>> expected = new HashMap<>();
+    for (TimestampedValue<KV<String, WriteFreshness.Figures>> row : rows) {
+      IntervalWindow window =
+          new IntervalWindow(new Instant(row.getTimestamp().getMillis() / 60_000 * 60_000), minute);
+      List<KV<String, WriteFreshness.Figures>> sumsOfWindow =
+          expected.computeIfAbsent(window, w -> new ArrayList<>());
+      KV<String, WriteFreshness.Figures> value = row.getValue();
+      int at = -1;
+      for (int i = 0; i < sumsOfWindow.size(); i++) {
+        if (sumsOfWindow.get(i).getKey().equals(value.getKey())) {
+          at = i;
+        }
+      }
+      if (at < 0) {
+        sumsOfWindow.add(value);
+      } else {
+        sumsOfWindow.set(
+            at, KV.of(value.getKey(), sumsOfWindow.get(at).getValue().plus(value.getValue())));
+      }
+    }
+    assertThat(expected.size(), equalTo(2));
+    expected.forEach(
+        (window, sumsOfWindow) ->
+            PAssert.that(sums).inWindow(window).containsInAnyOrder(sumsOfWindow));
+    pipeline.run().waitUntilFinish();
   }
 
   /**
