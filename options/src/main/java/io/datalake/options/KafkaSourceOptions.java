@@ -59,6 +59,18 @@ public interface KafkaSourceOptions extends PipelineOptions {
   void setMaxOutOfOrdernessSeconds(Integer value);
 
   @Description(
+      "How far ahead, in seconds of Kafka record time, a partition may be read of the slowest"
+          + " partition that still has a backlog; partitions further ahead pause until it catches"
+          + " up. With a backlog Kafka hands out about the same bytes per partition, so topics of"
+          + " small records run ahead of topics of large ones, the slowest partition holds the"
+          + " watermark back and rows pile up in window state. 0 reads every partition as Kafka"
+          + " hands it out.")
+  @Default.Integer(5)
+  Integer getKafkaReadAheadSeconds();
+
+  void setKafkaReadAheadSeconds(Integer value);
+
+  @Description(
       "How often, in seconds, the job checks its topics in Kafka. A partition added to a topic while"
           + " the job runs, or a topic deleted and created again, stops the job within this time with a"
           + " message that says how to go on (--resume reads added partitions from their start).")

@@ -23,6 +23,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -39,6 +40,12 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
 
   /** The source's bounded out-of-orderness unless told otherwise: one minute. */
   public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardMinutes(1);
+
+  /**
+   * How far ahead, in Kafka record time, a partition may be read of the slowest partition with a
+   * backlog unless told otherwise ({@link TimeAlignedConsumer}).
+   */
+  public static final Duration DEFAULT_READ_AHEAD = Duration.standardSeconds(5);
 
   private final Settings settings;
 
@@ -79,6 +86,19 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     return with(s -> s.maxOutOfOrderness = value);
   }
 
+  /**
+   * How far ahead, in Kafka record time, a partition may be read of the slowest partition that
+   * still has a backlog before it is paused ({@link TimeAlignedConsumer}); zero reads every
+   * partition as Kafka hands it out.
+   */
+  public ReadKafkaTopics withReadAhead(Duration value) {
+    Objects.requireNonNull(value, "readAhead");
+    if (value.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("the read-ahead must be 0 or more, got " + value);
+    }
+    return with(s -> s.readAhead = value);
+  }
+
   /** Stops after this many records (tests); null (the default): reads forever. */
   public ReadKafkaTopics withMaxRecords(Long value) {
     return with(s -> s.maxRecords = value);
@@ -112,6 +132,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     private Map<RecordKind, String> topics = topics("");
     private Map<String, Object> consumerProperties = Map.of();
     private Duration maxOutOfOrderness = DEFAULT_MAX_OUT_OF_ORDERNESS;
+    private Duration readAhead = DEFAULT_READ_AHEAD;
     private Long maxRecords;
     private KafkaTopology topology;
     private Duration topologyCheck;
@@ -140,6 +161,9 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
         .add(
             DisplayData.item("maxOutOfOrderness", s.maxOutOfOrderness)
                 .withLabel("Max out-of-orderness"))
+        .add(
+            DisplayData.item("readAhead", s.readAhead)
+                .withLabel("Read ahead of the slowest partition"))
         .addIfNotNull(DisplayData.item("maxRecords", s.maxRecords).withLabel("Max records"))
         .addIfNotNull(
             DisplayData.item("topologyCheck", s.topologyCheck).withLabel("Topology check every"));
@@ -209,6 +233,12 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
                         partition,
                         previousWatermark))
             .commitOffsetsInFinalize();
+    long readAhead = s.readAhead.getMillis();
+    if (readAhead > 0) {
+      base =
+          base.withConsumerFactoryFn(
+              config -> TimeAlignedConsumer.wrap(new KafkaConsumer<>(config), readAhead));
+    }
     if (s.maxRecords != null) {
       base = base.withMaxNumRecords(s.maxRecords);
     }
