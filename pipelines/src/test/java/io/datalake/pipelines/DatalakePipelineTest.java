@@ -78,6 +78,22 @@ public class DatalakePipelineTest {
   }
 
   @Test
+  public void aNegativeKafkaReadAheadIsRefusedWithTheOptionsName() {
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--kafkaReadAheadSeconds=-1").as(DatalakeOptions.class);
+    try {
+      DatalakePipeline.readAhead(options);
+      throw new AssertionError("accepted -1");
+    } catch (IllegalArgumentException expected) {
+      assertThat(expected.getMessage(), containsString("--kafkaReadAheadSeconds"));
+    }
+    assertThat(
+        DatalakePipeline.readAhead(PipelineOptionsFactory.create().as(DatalakeOptions.class))
+            .getStandardSeconds(),
+        equalTo(5L));
+  }
+
+  @Test
   public void aRunOverNoInputFilesFailsInsteadOfReportingZeroEqualsZero() throws Exception {
     Path empty = temp.newFolder("no-input").toPath();
     DatalakeOptions options =
