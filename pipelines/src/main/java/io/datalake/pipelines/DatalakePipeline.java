@@ -124,7 +124,7 @@ public final class DatalakePipeline {
                     .withConsumerProperties(KafkaClientProperties.of(options))
                     .withMaxOutOfOrderness(
                         Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()))
-                    .withReadAhead(readAhead(options))
+                    .withReadAhead(Duration.standardSeconds(options.getKafkaReadAheadSeconds()))
                     .withTopology(
                         topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
             : pipeline.apply(
@@ -234,15 +234,5 @@ public final class DatalakePipeline {
         options.getBootstrapServers(),
         new java.util.HashMap<>(KafkaClientProperties.of(options)),
         ReadKafkaTopics.topics(options.getTopics()).values());
-  }
-
-  /** {@code --kafkaReadAheadSeconds}, refused with the option's name when negative. */
-  static Duration readAhead(DatalakeOptions options) {
-    int seconds = options.getKafkaReadAheadSeconds();
-    if (seconds < 0) {
-      throw new IllegalArgumentException(
-          "--kafkaReadAheadSeconds must be 0 (no alignment) or more, got " + seconds);
-    }
-    return Duration.standardSeconds(seconds);
   }
 }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.not;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.transforms.Fixtures;
+import io.datalake.transforms.stream.ReadKafkaTopics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,6 +29,7 @@ import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
+import org.joda.time.Duration;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -82,15 +84,16 @@ public class DatalakePipelineTest {
     DatalakeOptions options =
         PipelineOptionsFactory.fromArgs("--kafkaReadAheadSeconds=-1").as(DatalakeOptions.class);
     try {
-      DatalakePipeline.readAhead(options);
+      ReadKafkaTopics.from("127.0.0.1:9092")
+          .withReadAhead(Duration.standardSeconds(options.getKafkaReadAheadSeconds()));
       throw new AssertionError("accepted -1");
     } catch (IllegalArgumentException expected) {
       assertThat(expected.getMessage(), containsString("--kafkaReadAheadSeconds"));
     }
     assertThat(
-        DatalakePipeline.readAhead(PipelineOptionsFactory.create().as(DatalakeOptions.class))
-            .getStandardSeconds(),
-        equalTo(5L));
+        (long) PipelineOptionsFactory.create().as(DatalakeOptions.class).getKafkaReadAheadSeconds(),
+        equalTo(ReadKafkaTopics.DEFAULT_READ_AHEAD.getStandardSeconds()));
+    assertThat(ReadKafkaTopics.DEFAULT_READ_AHEAD.getStandardSeconds(), equalTo(5L));
   }
 
   @Test

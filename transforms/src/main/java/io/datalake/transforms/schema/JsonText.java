@@ -163,7 +163,7 @@ public final class JsonText {
     int run = first; // start of the characters not yet copied
     for (int i = first; i < length; i++) {
       char c = text.charAt(i);
-      if (c < 128 && ESCAPES[c] != 0) {
+      if (isEscaped(c)) {
         out.append(text, run, i);
         char escape = ESCAPES[c];
         out.append('\\');
@@ -183,11 +183,15 @@ public final class JsonText {
   private static int firstEscaped(String text) {
     int length = text.length();
     for (int i = 0; i < length; i++) {
-      char c = text.charAt(i);
-      if (c < 128 && ESCAPES[c] != 0) {
+      if (isEscaped(text.charAt(i))) {
         return i;
       }
     }
     return length;
+  }
+
+  /** Whether Jackson writes {@code c} escaped. */
+  private static boolean isEscaped(char c) {
+    return c < 128 && ESCAPES[c] != 0;
   }
 }

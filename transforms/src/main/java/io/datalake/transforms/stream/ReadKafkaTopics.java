@@ -94,7 +94,9 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
   public ReadKafkaTopics withReadAhead(Duration value) {
     Objects.requireNonNull(value, "readAhead");
     if (value.isShorterThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("the read-ahead must be 0 or more, got " + value);
+      throw new IllegalArgumentException(
+          "--kafkaReadAheadSeconds must be 0 (no alignment) or more, got "
+              + value.getStandardSeconds());
     }
     return with(s -> s.readAhead = value);
   }

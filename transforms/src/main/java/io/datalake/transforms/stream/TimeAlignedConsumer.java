@@ -148,6 +148,7 @@ public final class TimeAlignedConsumer implements InvocationHandler {
         pause.add(partition);
       } else if (!ahead && paused.remove(partition)) {
         resume.add(partition);
+        lastRecordAt.put(partition, now); // it could give nothing while paused: not stalled
       }
     }
     if (!pause.isEmpty()) {
