@@ -44,7 +44,9 @@ public class TimeAlignedConsumerTest {
     final Map<TopicPartition, Integer> total = Map.of(EVENTS, 6_000, ORDERS, 600);
     final Map<TopicPartition, Integer> perFetch = Map.of(EVENTS, 200, ORDERS, 5);
     final Map<TopicPartition, Long> millisPerRecord = Map.of(EVENTS, 10L, ORDERS, 100L);
-    boolean ordersBrokerDown;
+
+    /** Partitions whose broker gives nothing for now. */
+    final Set<TopicPartition> down = new HashSet<>();
 
     FetchingKafka() {
       consumer.assign(List.of(EVENTS, ORDERS));
@@ -58,8 +60,7 @@ public class TimeAlignedConsumerTest {
     List<ConsumerRecord<byte[], byte[]>> poll(Consumer<byte[], byte[]> reader) {
       for (TopicPartition p : List.of(EVENTS, ORDERS)) {
         boolean drained = consumer.position(p) == fetched.get(p);
-        boolean down = p.equals(ORDERS) && ordersBrokerDown;
-        if (drained && !down && !consumer.paused().contains(p)) {
+        if (drained && !down.contains(p) && !consumer.paused().contains(p)) {
           int from = fetched.get(p);
           int to = Math.min(total.get(p), from + perFetch.get(p));
           for (int offset = from; offset < to; offset++) {
@@ -135,7 +136,7 @@ public class TimeAlignedConsumerTest {
     for (int i = 0; i < 5; i++) {
       kafka.poll(reader);
     }
-    kafka.ordersBrokerDown = true;
+    kafka.down.add(ORDERS);
     for (int i = 0; i < 20; i++) {
       kafka.poll(reader);
     }
@@ -148,5 +149,41 @@ public class TimeAlignedConsumerTest {
       kafka.poll(reader);
     }
     assertThat(kafka.consumer.position(EVENTS), greaterThan(before));
+  }
+
+  @Test
+  public void aPartitionResumedAfterALongPauseIsNotTakenForStalled() {
+    FetchingKafka kafka = new FetchingKafka();
+    AtomicLong clock = new AtomicLong();
+    Consumer<byte[], byte[]> reader =
+        TimeAlignedConsumer.wrap(kafka.consumer, READ_AHEAD, clock::get);
+    kafka.poll(reader);
+    assertThat(kafka.consumer.paused(), equalTo(Set.of(EVENTS)));
+    // The orders catch up slowly: the events stay paused longer than a stall.
+    for (int polls = 0; !kafka.consumer.paused().isEmpty(); polls++) {
+      assertThat("the events were never resumed", polls, lessThanOrEqualTo(10));
+      clock.addAndGet(TimeAlignedConsumer.STALLED_MILLIS * 3 / 5);
+      kafka.poll(reader);
+    }
+    assertThat(clock.get(), greaterThan(TimeAlignedConsumer.STALLED_MILLIS));
+    // Resumed, the events' next fetch is slow to come (well within a stall): the orders, now
+    // ahead, wait for them rather than run on as if the events had stalled.
+    kafka.down.add(EVENTS);
+    for (int i = 0; i < 8; i++) {
+      clock.addAndGet(100);
+      kafka.poll(reader);
+    }
+    assertThat(kafka.consumer.paused(), equalTo(Set.of(ORDERS)));
+    kafka.down.remove(EVENTS);
+    kafka.poll(reader);
+    assertThat(kafka.consumer.paused().contains(ORDERS), equalTo(false));
+    for (int polls = 0; kafka.consumer.position(EVENTS) < 6_000; polls++) {
+      assertThat("stalled", polls, lessThanOrEqualTo(10_000));
+      kafka.poll(reader);
+    }
+    for (int polls = 0; kafka.consumer.position(ORDERS) < 600; polls++) {
+      assertThat("stalled", polls, lessThanOrEqualTo(10_000));
+      kafka.poll(reader);
+    }
   }
 }
