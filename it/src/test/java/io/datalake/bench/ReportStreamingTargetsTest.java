@@ -87,6 +87,7 @@ public class ReportStreamingTargetsTest {
         30,
         rate,
         sustained,
+        sustained,
         rate * 60L,
         new double[] {p95 / 2, p95, p95, p95},
         rate * 60L,
