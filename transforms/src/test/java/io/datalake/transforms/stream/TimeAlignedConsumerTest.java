@@ -48,6 +48,14 @@ public class TimeAlignedConsumerTest {
     /** Partitions whose broker gives nothing for now. */
     final Set<TopicPartition> down = new HashSet<>();
 
+    /** The clock the aligned reader judges stalls by. */
+    final AtomicLong clock = new AtomicLong();
+
+    /** The consumer, aligned, on {@link #clock}. */
+    Consumer<byte[], byte[]> alignedReader() {
+      return TimeAlignedConsumer.wrap(consumer, READ_AHEAD, clock::get);
+    }
+
     FetchingKafka() {
       consumer.assign(List.of(EVENTS, ORDERS));
       consumer.updateBeginningOffsets(Map.of(EVENTS, 0L, ORDERS, 0L));
@@ -130,9 +138,8 @@ public class TimeAlignedConsumerTest {
   @Test
   public void aPartitionThatStopsGivingRecordsHoldsTheOthersOnlyUntilItCountsAsStalled() {
     FetchingKafka kafka = new FetchingKafka();
-    AtomicLong clock = new AtomicLong();
-    Consumer<byte[], byte[]> reader =
-        TimeAlignedConsumer.wrap(kafka.consumer, READ_AHEAD, clock::get);
+    AtomicLong clock = kafka.clock;
+    Consumer<byte[], byte[]> reader = kafka.alignedReader();
     for (int i = 0; i < 5; i++) {
       kafka.poll(reader);
     }
@@ -154,9 +161,8 @@ public class TimeAlignedConsumerTest {
   @Test
   public void aPartitionResumedAfterALongPauseIsNotTakenForStalled() {
     FetchingKafka kafka = new FetchingKafka();
-    AtomicLong clock = new AtomicLong();
-    Consumer<byte[], byte[]> reader =
-        TimeAlignedConsumer.wrap(kafka.consumer, READ_AHEAD, clock::get);
+    AtomicLong clock = kafka.clock;
+    Consumer<byte[], byte[]> reader = kafka.alignedReader();
     kafka.poll(reader);
     assertThat(kafka.consumer.paused(), equalTo(Set.of(EVENTS)));
     // The orders catch up slowly: the events stay paused longer than a stall.
