@@ -633,7 +633,8 @@ final class Report {
           String.format(
               Locale.ROOT,
               "- Streaming at 4,000 records/s%s: ClickHouse freshness p95 %s s (≤ 2.5 s), lag %s"
-                  + " (slope %+.1f records/s), sustained %,.0f/s, %,d not seen: %s.%n",
+                  + " (slope %+.1f records/s), sustained %,.0f/s (the job: %s/s), %,d not seen:"
+                  + " %s.%n",
               loaded
                   ? String.format(
                       Locale.ROOT,
@@ -645,6 +646,7 @@ final class Report {
               s4000.lagGrowing() ? "growing" : "flat",
               s4000.lagSlopePerSecond(),
               s4000.sustainedPerSecond(),
+              rate(s4000.throughputPerSecond()),
               s4000.lost(),
               met ? "met" : "**not met**"));
     }

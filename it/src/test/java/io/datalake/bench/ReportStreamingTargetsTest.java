@@ -28,6 +28,7 @@ public class ReportStreamingTargetsTest {
     assertThat(
         text, containsString("loaded by 1 busy process (a shell loop of integer arithmetic each"));
     assertThat(text, containsString("which used 0.97 core: ClickHouse freshness p95 40.00 s"));
+    assertThat(text, containsString("sustained 2,500/s (the job: 2,500/s)"));
     assertThat(text, not(containsString("not run")));
     assertThat(Report.offered(r.streaming.get(1)), containsString("4,000, loaded (0.97 core"));
   }
