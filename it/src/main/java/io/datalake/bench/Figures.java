@@ -63,7 +63,9 @@ final class Figures {
       String k =
           "streaming." + s.offeredRate() + (s.loaded() ? ".loaded" + s.loadProcesses() + "." : ".");
       put(f, k + "sustainedPerSecond", s.sustainedPerSecond());
-      put(f, k + "throughputPerSecond", s.throughputPerSecond());
+      if (s.throughputPerSecond() != null) {
+        put(f, k + "throughputPerSecond", s.throughputPerSecond());
+      }
       put(f, k + "clickhouseP50Seconds", s.clickhouseFreshness()[0]);
       put(f, k + "clickhouseP95Seconds", s.clickhouseFreshness()[1]);
       put(f, k + "clickhouseP99Seconds", s.clickhouseFreshness()[2]);

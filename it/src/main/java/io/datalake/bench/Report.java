@@ -665,9 +665,9 @@ final class Report {
         : String.format(Locale.ROOT, "%,d", s.offeredRate());
   }
 
-  /** A rate in records/s; "-" where a run has none (NaN, or 0 in results recorded before it). */
-  private static String rate(double v) {
-    return Double.isNaN(v) || v <= 0 ? "-" : String.format(Locale.ROOT, "%,.0f", v);
+  /** A rate in records/s; "-" where a run has none (NaN, or null in results from before it). */
+  private static String rate(Double v) {
+    return v == null || v.isNaN() ? "-" : String.format(Locale.ROOT, "%,.0f", v);
   }
 
   private static String f2(double v) {

@@ -186,7 +186,7 @@ final class Results {
       double startupSeconds,
       double sentPerSecond,
       double sustainedPerSecond,
-      double throughputPerSecond,
+      Double throughputPerSecond,
       long clickhouseSeen,
       double[] clickhouseFreshness,
       long parquetSeen,

@@ -2,6 +2,8 @@ package io.datalake.bench;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasEntry;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.not;
 
 import java.util.List;
@@ -65,6 +67,18 @@ public class ReportStreamingTargetsTest {
         figures.keySet().toString(), containsString("streaming.4000.loaded1.clickhouseP95Seconds"));
   }
 
+  @Test
+  public void aJobThatDidNothingShowsZeroAndAnOlderRunWithoutTheFigureShowsNone() {
+    Results r = new Results();
+    r.streaming.add(run(4000, 0, 90.0, true, true, 0, 0));
+    assertThat(targets(r), containsString("sustained 0/s (the job: 0/s)"));
+    assertThat(Figures.of(r), hasEntry("streaming.4000.throughputPerSecond", 0.0));
+    Results older = new Results();
+    older.streaming.add(run(4000, 0, null, 90.0, true, true, 0, 0));
+    assertThat(targets(older), containsString("sustained 0/s (the job: -/s)"));
+    assertThat(Figures.of(older), not(hasKey("streaming.4000.throughputPerSecond")));
+  }
+
   private static String targets(Results r) {
     StringBuilder t = new StringBuilder();
     Report.streamingTargets(r, t);
@@ -79,6 +93,18 @@ public class ReportStreamingTargetsTest {
       boolean ok,
       int loadProcesses,
       double loadCores) {
+    return run(rate, sustained, sustained, p95, growing, ok, loadProcesses, loadCores);
+  }
+
+  private static Results.StreamRun run(
+      int rate,
+      double sustained,
+      Double throughput,
+      double p95,
+      boolean growing,
+      boolean ok,
+      int loadProcesses,
+      double loadCores) {
     return new Results.StreamRun(
         rate,
         2,
@@ -88,7 +114,7 @@ public class ReportStreamingTargetsTest {
         30,
         rate,
         sustained,
-        sustained,
+        throughput,
         rate * 60L,
         new double[] {p95 / 2, p95, p95, p95},
         rate * 60L,
