@@ -56,6 +56,8 @@ public class ClickHouseInsertLatencyIT {
   /** Rows each table's timer was told about, summed (the DirectRunner runs in this JVM). */
   private static final Map<String, AtomicLong> TIMED_ROWS = new ConcurrentHashMap<>();
 
+  private static final Map<String, AtomicLong> ACKNOWLEDGED_ROWS = new ConcurrentHashMap<>();
+
   private static MetricsEndpoint endpoint;
 
   @BeforeClass
@@ -78,8 +80,11 @@ public class ClickHouseInsertLatencyIT {
             .withMaxRetries(2)
             .withInitialBackoff(Duration.millis(100))
             .withMaxInsertBlockSize(blockSize),
-        (rows, nanos) -> {
+        (rows, nanos, acknowledged) -> {
           TIMED_ROWS.computeIfAbsent(table, t -> new AtomicLong()).addAndGet(rows);
+          if (acknowledged) {
+            ACKNOWLEDGED_ROWS.computeIfAbsent(table, t -> new AtomicLong()).addAndGet(rows);
+          }
           latency.observe(nanos);
         });
   }
@@ -141,6 +146,7 @@ public class ClickHouseInsertLatencyIT {
           equalTo((double) batchSizes.getCount()));
       assertThat("wall time observed", series.sum(name + "_sum", "table", table), greaterThan(0.0));
       assertThat("the rows the inserts carried", TIMED_ROWS.get(table).get(), equalTo(23L));
+      assertThat("each acknowledged", ACKNOWLEDGED_ROWS.get(table).get(), equalTo(23L));
       // The Beam counters a Flink cluster's reporter exports count the same inserts.
       assertThat(
           counter(result, PipelineMetrics.CLICKHOUSE_INSERTS + table),

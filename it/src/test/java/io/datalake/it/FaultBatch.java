@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
@@ -29,14 +30,7 @@ final class FaultBatch {
 
   /** Writes {@code perKind} records of every kind under {@code input}; the records per kind. */
   static Map<RecordKind, Long> writeInput(Path input, String run, int perKind) throws IOException {
-    EventGenerator generator =
-        new EventGenerator(
-            Path.of(
-                System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input"),
-            7,
-            Instant::now,
-            n -> "b" + run + "-" + n,
-            true);
+    EventGenerator generator = generator(run);
     Map<RecordKind, List<String>> lines = new LinkedHashMap<>();
     for (long n = 0; n < (long) perKind * RecordKinds.builtIn().all().size(); n++) {
       EventGenerator.Event event = generator.next(n, 0, 0);
@@ -49,6 +43,31 @@ final class FaultBatch {
       expected.put(e.getKey(), (long) e.getValue().size());
     }
     return expected;
+  }
+
+  /**
+   * Adds {@code operations} operations on one entity (a create, then mostly updates) to the entity
+   * operations under {@code input}: as many versions of one current_entities key.
+   */
+  static void writeOperationsOnOneEntity(Path input, String run, int operations)
+      throws IOException {
+    EventGenerator generator = generator(run + "-e");
+    List<String> lines = new ArrayList<>();
+    for (long n = 0; n < operations; n++) {
+      lines.add(generator.entityOperation(n, 1, Instant.now()).value());
+    }
+    Path dir = Files.createDirectories(input.resolve(EntityOperations.KIND.folder()));
+    Files.write(dir.resolve("one-entity.jsonl"), lines);
+  }
+
+  /** The generator of a run's records: every id unique to {@code run}. */
+  private static EventGenerator generator(String run) throws IOException {
+    return new EventGenerator(
+        Path.of(System.getProperty("datalake.project.dir", ".."), "pipelines", "samples", "input"),
+        7,
+        Instant::now,
+        n -> "b" + run + "-" + n,
+        true);
   }
 
   /**

@@ -67,8 +67,20 @@ public final class BatchSummary {
   /** Dead letters that take the place of an input record, per kind (see standsForInputRecord). */
   private final Map<String, Long> inputDeadLetters;
 
-  /** Rows this load inserted per ClickHouse table; empty when the branch is off. */
-  private final Map<String, Long> clickhouseRows = new TreeMap<>();
+  /**
+   * Rows ClickHouse acknowledged per warehouse table, snapshot rows included (the writers' {@code
+   * clickhouse_inserted_<table>} counters); empty when the branch is off. Why not a count read
+   * back: a ReplacingMergeTree merges the versions of one key whenever it likes, so after a run
+   * that updated an entity many times, current_entities holds fewer rows than were inserted, and
+   * how many fewer depends on when the merges ran.
+   */
+  private final Map<String, Long> clickhouseInserted = new TreeMap<>();
+
+  /**
+   * Rows of this load ClickHouse holds now, per table (of entity_operations, the input's rows
+   * only): at most the acknowledged ones once merged, more when a retried insert left copies.
+   */
+  private final Map<String, Long> clickhouseHeld = new TreeMap<>();
 
   /**
    * The same rows with exact copies counted once. A task that fails and is run again (a batch on a
@@ -219,6 +231,10 @@ public final class BatchSummary {
               PipelineMetrics.Family.CLICKHOUSE_UNCHANGING,
               WarehouseTables.all().stream().map(WarehouseTable::name).toList());
       summary.clickhouseWhere = warehouse.url() + " database " + warehouse.database();
+      List<String> tables = WarehouseTables.all().stream().map(WarehouseTable::name).toList();
+      summary.clickhouseInserted.putAll(
+          PipelineMetrics.byLabel(
+              result.metrics(), PipelineMetrics.Family.CLICKHOUSE_INSERTED, tables));
       for (WarehouseTable table : WarehouseTables.all()) {
         String rowsOfThisLoad =
             "FROM "
@@ -231,7 +247,8 @@ public final class BatchSummary {
         // The input's rows of entity_operations, and apart from them the snapshot rows.
         String inputRows =
             withSnapshots ? rowsOfThisLoad + " AND " + SNAPSHOT_ROW + " = 0" : rowsOfThisLoad;
-        summary.clickhouseRows.put(table.name(), count(warehouse, inputRows));
+        summary.clickhouseInserted.putIfAbsent(table.name(), 0L);
+        summary.clickhouseHeld.put(table.name(), count(warehouse, inputRows));
         summary.clickhouseDistinctRows.put(table.name(), distinct(warehouse, inputRows));
         if (withSnapshots) {
           String snapshotRows = rowsOfThisLoad + " AND " + SNAPSHOT_ROW + " = 1";
@@ -264,13 +281,9 @@ public final class BatchSummary {
     return snapshotRows;
   }
 
-  /** Snapshot rows this load inserted into ClickHouse; -1 when the branch is off. */
-  public long clickhouseSnapshotRows() {
-    return clickhouseSnapshotRows;
-  }
-
+  /** Rows ClickHouse acknowledged per warehouse table (snapshot rows included); empty: off. */
   public Map<String, Long> clickhouseRows() {
-    return clickhouseRows;
+    return clickhouseInserted;
   }
 
   public long inputRecords() {
@@ -331,27 +344,36 @@ public final class BatchSummary {
     return inputRecords() == accountedFor() && clickhouseMismatches().isEmpty();
   }
 
-  /** Warehouse tables whose inserted rows differ from the lake's less the rejected ones. */
+  /**
+   * Warehouse tables that did not get every row the lake expects there (less the rejected ones), or
+   * hold more distinct rows of this load than that.
+   */
   public List<String> clickhouseMismatches() {
     Map<String, Long> rejected = clickhouseRejected();
     List<String> mismatches = new ArrayList<>();
-    clickhouseRows.forEach(
+    clickhouseInserted.forEach(
         (t, v) -> {
+          long expected = expected(t, rejected);
           if (!clickhouseMatches(
-              v, clickhouseDistinctRows.getOrDefault(t, v), expected(t, rejected))) {
+              v - derivedRows(t),
+              clickhouseDistinctRows.getOrDefault(t, v - derivedRows(t)),
+              expected)) {
             mismatches.add(t);
           }
         });
-    if (clickhouseSnapshotRows >= 0
-        && !clickhouseMatches(
-            clickhouseSnapshotRows, clickhouseSnapshotDistinctRows, snapshotRows)) {
+    if (clickhouseSnapshotDistinctRows > snapshotRows) {
       mismatches.add(EntityOperations.OPERATIONS.name() + " snapshots");
     }
     return mismatches;
   }
 
+  /** The derived snapshot rows a table gets beside its lake rows: entity_operations only. */
+  private long derivedRows(String t) {
+    return t.equals(EntityOperations.OPERATIONS.name()) ? snapshotRows : 0;
+  }
+
   /**
-   * The rows warehouse table {@code t} should hold from this run: its source's lake rows, less the
+   * The rows warehouse table {@code t} should get from this run: its source's lake rows, less the
    * ones its branch rejected (dead letters) and the ones it leaves out as changing no state.
    */
   private long expected(String t, Map<String, Long> rejected) {
@@ -361,13 +383,14 @@ public final class BatchSummary {
   }
 
   /**
-   * ClickHouse holds every row the lake expects it to ({@code inserted >= expected}) and nothing
-   * else: rows beyond the expected ones must be exact copies of others ({@code distinct <=
-   * expected}), as a retried insert makes. Copies the input itself holds are distinct rows of the
-   * lake too, so they count on both sides.
+   * ClickHouse acknowledged every row the lake expects it to get ({@code acknowledged >= expected}:
+   * a retried insert can add to it) and holds nothing else: its distinct rows of this load are at
+   * most the expected ones ({@code distinct <= expected}; merges and copies only lower the distinct
+   * rows it holds). Copies the input itself holds are distinct rows of the lake too, so they count
+   * on both sides.
    */
-  static boolean clickhouseMatches(long inserted, long distinct, long expected) {
-    return inserted >= expected && distinct <= expected;
+  static boolean clickhouseMatches(long acknowledged, long distinct, long expected) {
+    return acknowledged >= expected && distinct <= expected;
   }
 
   public String render() {
@@ -400,45 +423,54 @@ public final class BatchSummary {
                   "  %s: %d%n", kind, reasons.values().stream().mapToLong(Long::longValue).sum()));
           reasons.forEach((reason, n) -> out.append(String.format("    %6d  %s%n", n, reason)));
         });
-    if (clickhouseRows.isEmpty()) {
+    if (clickhouseInserted.isEmpty()) {
       out.append("ClickHouse: off (no --clickhouseUrl)\n");
     } else {
-      out.append("rows inserted into ClickHouse by this run (")
+      out.append("rows inserted into ClickHouse by this run (acknowledged by ")
           .append(clickhouseWhere)
           .append("):\n");
       Map<String, Long> rejected = clickhouseRejected();
-      clickhouseRows.forEach(
+      List<String> mismatches = clickhouseMismatches();
+      clickhouseInserted.forEach(
           (t, v) -> {
-            String source = WarehouseTables.byName(t).source();
-            long expected = expected(t, rejected);
-            long distinct = clickhouseDistinctRows.getOrDefault(t, v);
+            long derived = derivedRows(t);
+            long held = clickhouseHeld.getOrDefault(t, 0L);
+            long copies = held - clickhouseDistinctRows.getOrDefault(t, held);
+            boolean operations = t.equals(EntityOperations.OPERATIONS.name());
+            if (operations && clickhouseSnapshotRows > 0) {
+              // The acknowledged rows include the snapshot rows: so does what it holds.
+              held += clickhouseSnapshotRows;
+              copies += clickhouseSnapshotRows - clickhouseSnapshotDistinctRows;
+            }
+            StringBuilder notes =
+                new StringBuilder("lake ").append(rows(WarehouseTables.byName(t).source()));
+            if (derived > 0) {
+              notes.append(" and ").append(derived).append(" derived snapshot rows");
+            }
+            if (rejected.containsKey(t)) {
+              notes.append(", rejected ").append(rejected.get(t));
+            }
+            if (clickhouseUnchanging.containsKey(t)) {
+              notes.append(", ").append(clickhouseUnchanging.get(t));
+              notes.append(" changing no state left out");
+            }
+            if (copies > 0) {
+              notes
+                  .append(", ")
+                  .append(copies)
+                  .append(" copies from retried inserts, merged by FINAL");
+            }
+            if (held < v) {
+              // Not a loss: ClickHouse acknowledged them; a merge kept each key's latest version.
+              notes.append("; ").append(held).append(" held now, versions of one key merged");
+            }
+            boolean mismatch =
+                mismatches.contains(t)
+                    || operations
+                        && mismatches.contains(EntityOperations.OPERATIONS.name() + " snapshots");
             out.append(
-                String.format(
-                    "  %-24s %8d  (lake %d%s%s%s)%s%n",
-                    t,
-                    v,
-                    rows(source),
-                    rejected.containsKey(t) ? ", rejected " + rejected.get(t) : "",
-                    clickhouseUnchanging.containsKey(t)
-                        ? ", " + clickhouseUnchanging.get(t) + " changing no state left out"
-                        : "",
-                    v > distinct
-                        ? ", " + (v - distinct) + " copies from retried inserts, merged by FINAL"
-                        : "",
-                    clickhouseMatches(v, distinct, expected) ? "" : "  MISMATCH"));
+                String.format("  %-24s %8d  (%s)%s%n", t, v, notes, mismatch ? "  MISMATCH" : ""));
           });
-      if (clickhouseSnapshotRows > 0 || snapshotRows > 0) {
-        out.append(
-            String.format(
-                "  %-24s %8d  (lake %d, derived)%s%n",
-                "snapshot rows",
-                clickhouseSnapshotRows,
-                snapshotRows,
-                clickhouseMatches(
-                        clickhouseSnapshotRows, clickhouseSnapshotDistinctRows, snapshotRows)
-                    ? ""
-                    : "  MISMATCH"));
-      }
     }
     out.append(
         String.format(

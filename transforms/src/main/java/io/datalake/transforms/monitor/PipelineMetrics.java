@@ -93,6 +93,13 @@ public final class PipelineMetrics {
         "clickhouse_unchanging_",
         "table",
         "Lake rows a current-state table leaves out because they change no state"),
+    /**
+     * Rows ClickHouse acknowledged, per warehouse table (and {@code dead_letters}): counted when an
+     * insert succeeds, so the batch summary's proof that every row arrived does not depend on a
+     * count read back, which a ReplacingMergeTree lowers whenever it merges versions of one key.
+     */
+    CLICKHOUSE_INSERTED(
+        "clickhouse_inserted_", "table", "Rows ClickHouse acknowledged (successful inserts)"),
     /** Parquet files written, per writer: {@code main} or its branch, e.g. {@code late}. */
     LAKE_FILES_WRITTEN("lake_files_written_", "writer", "Parquet files finished");
 

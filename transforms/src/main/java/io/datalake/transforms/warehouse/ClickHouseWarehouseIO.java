@@ -375,11 +375,20 @@ public final class ClickHouseWarehouseIO {
 
     /**
      * {@code insert} with the wall time of each insert into {@code table} observed in {@code
-     * datalake_clickhouse_insert_seconds{table}} (see {@link TimedClickHouseWrite}).
+     * datalake_clickhouse_insert_seconds{table}} (see {@link TimedClickHouseWrite}), and the rows
+     * of each insert ClickHouse acknowledged counted in {@code clickhouse_inserted_<table>}.
      */
     static TimedClickHouseWrite timed(ClickHouseIO.Write<Row> insert, String table) {
       PipelineMetrics.InsertLatency latency = PipelineMetrics.clickhouseInsertLatency(table);
-      return TimedClickHouseWrite.of(insert, (rows, nanos) -> latency.observe(nanos));
+      PipelineMetrics.Counters inserted = PipelineMetrics.Family.CLICKHOUSE_INSERTED.counters();
+      return TimedClickHouseWrite.of(
+          insert,
+          (rows, nanos, acknowledged) -> {
+            latency.observe(nanos);
+            if (acknowledged) {
+              inserted.inc(table, rows);
+            }
+          });
     }
 
     /**

@@ -65,6 +65,7 @@ public class MetricsEndpointTest {
                 "datalake_lake_rejected_total",
                 "datalake_clickhouse_rejected_total",
                 "datalake_clickhouse_unchanging_total",
+                "datalake_clickhouse_inserted_total",
                 "datalake_lake_files_written_total",
                 "datalake_clickhouse_insert_seconds_bucket",
                 "datalake_clickhouse_insert_seconds_count",

@@ -17,10 +17,10 @@ import org.joda.time.Duration;
 /**
  * A {@link ClickHouseIO.Write} whose inserts are timed: the same configuration, the same DoFn code
  * ({@link ClickHouseIO.WriteFn}: its buffer, its {@code FluentBackoff} retries within the retry
- * budget, its RowBinary insert), and each insert's wall time, retries included, handed to an {@link
- * InsertTimer}. The failures ClickHouseIO does not retry (all the driver reports from the insert
- * itself) are retried here within the same budget when they pass by themselves ({@link
- * InsertRetries}).
+ * budget, its RowBinary insert), and each insert's wall time, retries included, and whether
+ * ClickHouse acknowledged it, handed to an {@link InsertTimer}. The failures ClickHouseIO does not
+ * retry (all the driver reports from the insert itself) are retried here within the same budget
+ * when they pass by themselves ({@link InsertRetries}).
  *
  * <p>Why a subclass in Beam's package: ClickHouseIO 2.69 offers no hook around an insert. Its
  * {@code WriteFn} is package-private and its {@code flush()} private, and {@code Write.expand}
@@ -48,8 +48,11 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
   /** Receives the wall time of each insert, retries included, on the worker that made it. */
   @FunctionalInterface
   public interface InsertTimer extends Serializable {
-    /** One insert of {@code rows} rows took {@code nanos}, failed or not. */
-    void inserted(long rows, long nanos);
+    /**
+     * One insert of {@code rows} rows took {@code nanos}; {@code acknowledged}: ClickHouse accepted
+     * it (false: it failed for good, and so does the bundle, which is run again).
+     */
+    void inserted(long rows, long nanos, boolean acknowledged);
   }
 
   private final ClickHouseIO.Write<Row> write;
@@ -318,6 +321,7 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
       // insert leaves the rows in its buffer: a retry inserts them (finishBundle only flushes).
       long rows = buffered + 1;
       long start = System.nanoTime();
+      boolean acknowledged = false;
       try {
         retries()
             .run(
@@ -331,8 +335,9 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
                   return null;
                 });
         buffered = 0;
+        acknowledged = true;
       } finally {
-        timer.inserted(rows, System.nanoTime() - start);
+        timer.inserted(rows, System.nanoTime() - start, acknowledged);
       }
     }
 
@@ -345,6 +350,7 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
       }
       long rows = buffered;
       long start = System.nanoTime();
+      boolean acknowledged = false;
       try {
         retries()
             .run(
@@ -354,8 +360,9 @@ public final class TimedClickHouseWrite extends PTransform<PCollection<Row>, PDo
                   return null;
                 });
         buffered = 0;
+        acknowledged = true;
       } finally {
-        timer.inserted(rows, System.nanoTime() - start);
+        timer.inserted(rows, System.nanoTime() - start, acknowledged);
       }
     }
   }

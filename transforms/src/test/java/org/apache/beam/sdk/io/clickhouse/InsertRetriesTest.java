@@ -199,12 +199,16 @@ public class InsertRetriesTest {
               .withMaxCumulativeBackoff(Duration.standardSeconds(3))
               .withMaxInsertBlockSize(5000);
       List<Long> timed = new ArrayList<>();
+      List<Boolean> acknowledgements = new ArrayList<>();
       TimedClickHouseWrite.TimedWriteFn fn =
           new TimedClickHouseWrite.TimedWriteFn(
               write,
               TimedClickHouseWrite.insertProperties(write),
               table,
-              (rows, nanos) -> timed.add(nanos));
+              (rows, nanos, acknowledged) -> {
+                timed.add(nanos);
+                acknowledgements.add(acknowledged);
+              });
       fn.setup();
       try {
         fn.startBundle();
@@ -214,6 +218,8 @@ public class InsertRetriesTest {
         assertThat(connections.get(), greaterThanOrEqualTo(3));
         assertThat(timed.size(), equalTo(1));
         assertThat(timed.get(0) / 1_000_000, greaterThanOrEqualTo(3_000L));
+        // A failed insert is timed but not counted as rows ClickHouse holds.
+        assertThat(acknowledgements, equalTo(List.of(false)));
       } finally {
         fn.tearDown();
       }

@@ -70,7 +70,8 @@ public class TimedClickHouseWriteTest {
     ClickHouseIO.Write<Row> write = write();
     Properties properties = TimedClickHouseWrite.insertProperties(write);
     TimedClickHouseWrite.TimedWriteFn fn =
-        new TimedClickHouseWrite.TimedWriteFn(write, properties, TABLE, (rows, nanos) -> {});
+        new TimedClickHouseWrite.TimedWriteFn(
+            write, properties, TABLE, (rows, nanos, acknowledged) -> {});
     assertThat(fn.jdbcUrl(), equalTo(URL));
     assertThat(fn.table(), equalTo("orders"));
     assertThat(fn.maxInsertBlockSize(), equalTo(5000L));
@@ -92,7 +93,8 @@ public class TimedClickHouseWriteTest {
         pipeline.apply(
             Create.of(Row.withSchema(ROW).addValues("a", 1L).build()).withRowSchema(ROW));
     rows.apply("Insert_orders", write());
-    rows.apply("TimedInsert_orders", TimedClickHouseWrite.of(write(), (r, nanos) -> {}));
+    rows.apply(
+        "TimedInsert_orders", TimedClickHouseWrite.of(write(), (r, nanos, acknowledged) -> {}));
     List<String> steps = new ArrayList<>();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
