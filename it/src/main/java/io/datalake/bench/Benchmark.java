@@ -135,7 +135,7 @@ public final class Benchmark {
         --cores N           baseline threads and runner parallelism (default: the machine's, %d)
         --heap SIZE         -Xmx of every measured JVM (default 1g)
         --direct-max N      largest size run on the DirectRunner (default 100000)
-        --s3-max N          largest size run on Flink to S3Proxy + ClickHouse (default 100000)
+        --s3-max N          largest size run on Flink to S3Proxy + ClickHouse (default 500000)
         --repeat N          run each batch variant N times and keep the median (a shared machine is noisy;
                             default 1), the variants in turn (first run of each, then the second, ...) so
                             that a drift of the machine's speed meets each alike, each sized run right
@@ -268,6 +268,7 @@ public final class Benchmark {
     r.settings.put("cores", Integer.toString(config.cores()));
     r.settings.put("heap", config.heap());
     r.settings.put("sizes", config.sizes().toString());
+    r.settings.put("s3Max", Long.toString(config.s3Max()));
     r.settings.put("rates", config.rates().toString());
     r.settings.put("duration", config.durationSeconds() + " s");
     r.settings.put("warmup", config.warmupSeconds() + " s");
@@ -814,7 +815,7 @@ public final class Benchmark {
         Integer.parseInt(flags.getOrDefault("duration", "60")),
         Integer.parseInt(flags.getOrDefault("warmup", "60")),
         Long.parseLong(flags.getOrDefault("direct-max", "100000")),
-        Long.parseLong(flags.getOrDefault("s3-max", "100000")),
+        Long.parseLong(flags.getOrDefault("s3-max", "500000")),
         parts,
         flags.containsKey("keep"),
         Long.parseLong(flags.getOrDefault("jfr", "0")),
