@@ -43,8 +43,10 @@ import org.apache.parquet.format.Util;
 
 /**
  * What a batch run did, read back from what it wrote: Parquet row counts from the files' footers,
- * dead letters from their files, and input records from the reader's counters. It balances when
- * every input record is a row of its kind's primary table or a dead letter.
+ * dead letters from their files, input records from the reader's counters, and the rows ClickHouse
+ * acknowledged from the writers' counters, beside the rows of the load it holds. It balances when
+ * every input record is a row of its kind's primary table or a dead letter, and ClickHouse got
+ * every row the lake expects there and holds no other.
  */
 public final class BatchSummary {
   private static final ObjectMapper JSON = new ObjectMapper();
