@@ -93,6 +93,7 @@ public class OpsFilesTest {
             "flink_taskmanager_job_task_operator_datalake_rows_journey_events{subtask_index=\"0\"} 5.0",
             "flink_taskmanager_job_task_operator_datalake_dead_letters_parse{subtask_index=\"1\"} 1.0",
             "flink_taskmanager_job_task_operator_datalake_lake_files_written_main{subtask_index=\"1\"} 3.0",
+            "flink_taskmanager_job_task_operator_datalake_clickhouse_inserted_current_entities{subtask_index=\"0\"} 4.0",
             "flink_taskmanager_job_task_operator_numRecordsIn{subtask_index=\"1\"} 9.0",
             "");
     PrometheusText relabelled = PrometheusText.parse(flink).relabel(OpsFiles.relabelling("flink"));
@@ -102,6 +103,9 @@ public class OpsFilesTest {
     assertThat(relabelled.sum("datalake_rows_total", "table", "journey_events"), equalTo(5.0));
     assertThat(relabelled.sum("datalake_dead_letters_total", "step", "parse"), equalTo(1.0));
     assertThat(relabelled.sum("datalake_lake_files_written_total", "writer", "main"), equalTo(3.0));
+    assertThat(
+        relabelled.sum("datalake_clickhouse_inserted_total", "table", "current_entities"),
+        equalTo(4.0));
     assertThat(
         "Flink's own series are left alone",
         relabelled.names().contains("flink_taskmanager_job_task_operator_numRecordsIn"),
