@@ -68,7 +68,10 @@ clickhouse_configure() {
 }
 
 clickhouse_start() {
-  start_process clickhouse "$(clickhouse_bin)" --config-file="${SVC_CONF[clickhouse]}"
+  echo "--- MALLOC_CONF=$DATALAKE_CLICKHOUSE_MALLOC_CONF (DATALAKE_CLICKHOUSE_MALLOC_CONF)" \
+    >>"$(console_log clickhouse)"
+  MALLOC_CONF=$DATALAKE_CLICKHOUSE_MALLOC_CONF \
+    start_process clickhouse "$(clickhouse_bin)" --config-file="${SVC_CONF[clickhouse]}"
 }
 
 clickhouse_ready() {

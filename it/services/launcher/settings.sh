@@ -18,6 +18,12 @@
 : "${DATALAKE_UP_TIMEOUT:=90}"     # seconds a service may take to answer
 : "${DATALAKE_STOP_TIMEOUT:=30}"   # seconds between SIGTERM and SIGKILL
 : "${DATALAKE_JAVA_OPTS:=-Xmx1g}"  # JVM options of `run` and the Java commands
+# jemalloc settings of clickhouse-server (MALLOC_CONF). Debian's package links the system's
+# libjemalloc with jemalloc's defaults, under which every allocation of 8 MiB or more (a column of
+# a block of large rows) is given back to the kernel when freed and faults its pages in again when
+# next used: at 500k records, half of ClickHouse's CPU. These are the settings ClickHouse compiles
+# into its own builds (contrib/jemalloc-cmake). Empty: jemalloc's defaults.
+: "${DATALAKE_CLICKHOUSE_MALLOC_CONF=percpu_arena:percpu,oversize_threshold:0,muzzy_decay_ms:5000,dirty_decay_ms:5000}"
 : "${DATALAKE_FLINK_REST_PORT:=8081}"     # REST API and web UI of the Flink JobManager
 : "${DATALAKE_FLINK_RPC_PORT:=6123}"      # where the TaskManagers find the JobManager
 : "${DATALAKE_FLINK_TASKMANAGERS:=2}"     # TaskManagers of `flink up` (1 slot each)

@@ -1,0 +1,43 @@
+package io.datalake.it;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.datalake.testing.LocalServices;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.Test;
+
+/**
+ * The launcher starts ClickHouse with the jemalloc settings ClickHouse compiles into its own
+ * builds. Debian's clickhouse-server links the system's libjemalloc, whose defaults give every
+ * freed allocation of 8 MiB or more back to the kernel at once: a server merging parts of large
+ * rows then spends half of its CPU faulting pages in again (the benchmark's diary, "Nineteenth
+ * look").
+ */
+public class ClickHouseAllocatorIT {
+  /** What ./datalake sets when DATALAKE_CLICKHOUSE_MALLOC_CONF is not set. */
+  static final String CLICKHOUSE_BUILDS_MALLOC_CONF =
+      "percpu_arena:percpu,oversize_threshold:0,muzzy_decay_ms:5000,dirty_decay_ms:5000";
+
+  @Test
+  public void theLocalServerRunsJemallocWithClickHousesOwnSettings() throws Exception {
+    String override = System.getenv("DATALAKE_CLICKHOUSE_MALLOC_CONF");
+    String expected = override != null ? override : CLICKHOUSE_BUILDS_MALLOC_CONF;
+    Path environ = Path.of("/proc", Long.toString(LocalServices.clickhousePid()), "environ");
+    List<String> variables =
+        Arrays.asList(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8).split("\0"));
+    assertThat(variables, hasItem("MALLOC_CONF=" + expected));
+    // The setting means something only where the server allocates with jemalloc: it reports its
+    // arenas then.
+    assertThat(
+        LocalServices.clickhouse(
+            "SELECT metric FROM system.asynchronous_metrics"
+                + " WHERE metric = 'jemalloc.resident' FORMAT TSV"),
+        startsWith("jemalloc.resident"));
+  }
+}
