@@ -28,10 +28,17 @@ public class ClickHouseAllocatorIT {
   public void theLocalServerRunsJemallocWithClickHousesOwnSettings() throws Exception {
     String override = System.getenv("DATALAKE_CLICKHOUSE_MALLOC_CONF");
     String expected = override != null ? override : CLICKHOUSE_BUILDS_MALLOC_CONF;
-    Path environ = Path.of("/proc", Long.toString(LocalServices.clickhousePid()), "environ");
+    long pid = LocalServices.clickhousePid();
+    Path environ = Path.of("/proc", Long.toString(pid), "environ");
     List<String> variables =
         Arrays.asList(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8).split("\0"));
-    assertThat(variables, hasItem("MALLOC_CONF=" + expected));
+    assertThat(
+        "the local ClickHouse (pid "
+            + pid
+            + ") runs without the launcher's MALLOC_CONF (started by an older launcher?):"
+            + " ./datalake down clickhouse && ./datalake up clickhouse",
+        variables,
+        hasItem("MALLOC_CONF=" + expected));
     // The setting means something only where the server allocates with jemalloc: it reports its
     // arenas then.
     assertThat(
