@@ -68,6 +68,11 @@ public final class StringifiedJson {
    *     in its record, or holds a number beyond the length limit
    */
   public static JsonNode parseContainer(String text, int depth) {
+    // Most strings the PII walk and typing ask about are plain values: they need no parse and no
+    // place in the record's map (a VTEX order has hundreds; the map's growth showed in profiles).
+    if (!looksLikeContainer(text)) {
+      return null;
+    }
     Map<String, Parsed> record = RECORD.get();
     if (record == null) {
       return parse(text, depth);
@@ -82,10 +87,8 @@ public final class StringifiedJson {
     return node;
   }
 
+  /** Parses a text that {@link #looksLikeContainer looks like a container}. */
   private static JsonNode parse(String text, int depth) {
-    if (!looksLikeContainer(text)) {
-      return null;
-    }
     int budget = InputLimits.MAX_DEPTH - depth + 1;
     if (budget < 1) {
       throw InputLimits.tooDeep();
