@@ -127,14 +127,6 @@ public final class LocalServices {
             .toString();
   }
 
-  /** The pid of the local ClickHouse server, from the launcher's pid file. */
-  public static long clickhousePid() throws java.io.IOException {
-    return Long.parseLong(
-        java.nio.file.Files.readString(
-                java.nio.file.Path.of(property("datalake.home"), "run", "clickhouse.pid"))
-            .trim());
-  }
-
   /** The local server's users.d folder, where tenant users' files go (18.16). */
   public static java.nio.file.Path clickhouseUsersDir() {
     String env = System.getenv("DATALAKE_CLICKHOUSE_USERS_DIR");

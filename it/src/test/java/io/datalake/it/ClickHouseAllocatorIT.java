@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
@@ -28,7 +29,7 @@ public class ClickHouseAllocatorIT {
   public void theLocalServerRunsJemallocWithClickHousesOwnSettings() throws Exception {
     String override = System.getenv("DATALAKE_CLICKHOUSE_MALLOC_CONF");
     String expected = override != null ? override : CLICKHOUSE_BUILDS_MALLOC_CONF;
-    long pid = LocalServices.clickhousePid();
+    long pid = Faults.pid("clickhouse");
     Path environ = Path.of("/proc", Long.toString(pid), "environ");
     List<String> variables =
         Arrays.asList(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8).split("\0"));
@@ -40,11 +41,21 @@ public class ClickHouseAllocatorIT {
         variables,
         hasItem("MALLOC_CONF=" + expected));
     // The setting means something only where the server allocates with jemalloc: it reports its
-    // arenas then.
-    assertThat(
-        LocalServices.clickhouse(
-            "SELECT metric FROM system.asynchronous_metrics"
-                + " WHERE metric = 'jemalloc.resident' FORMAT TSV"),
-        startsWith("jemalloc.resident"));
+    // arenas then, in the asynchronous metrics it first computes up to a minute after its start.
+    assertThat(jemallocResidentMetric(), startsWith("jemalloc.resident"));
+  }
+
+  /** The server's {@code jemalloc.resident} metric line, once its asynchronous metrics exist. */
+  private static String jemallocResidentMetric() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (LocalServices.clickhouse("SELECT count() FROM system.asynchronous_metrics FORMAT TSV")
+            .trim()
+            .equals("0")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+    }
+    return LocalServices.clickhouse(
+        "SELECT metric FROM system.asynchronous_metrics"
+            + " WHERE metric = 'jemalloc.resident' FORMAT TSV");
   }
 }
