@@ -270,7 +270,7 @@ flink_wait_until_ready() {
   while true; do
     for name in "$FLINK_JM" $(flink_tm_ids | sed 's/^/flink-taskmanager-/'); do
       flink_register "$name"
-      if ! flink_pid "$name" >/dev/null; then
+      if ! flink_pid "$name" >/dev/null && ! starting_pid_alive "$name"; then
         show_log_tail "$name"
         die "$name exited while starting; see ${SVC_LOG[$name]} and $(console_log "$name")"
       fi

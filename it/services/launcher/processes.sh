@@ -48,6 +48,22 @@ running_pid() {  # prints the pid of our running service $1, fails if it is not 
   echo "$pid"
 }
 
+pid_alive() {  # process $1 exists and has not exited (a zombie has)
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+# The process named by service $1's pid file is alive, whether running_pid knows it as ours yet or
+# not: it writes the file just before it execs the service, and while the kernel replaces a
+# process's command line (at every exec) the line reads as empty, so for that moment it is not
+# "ours" though it is starting. Only for a wait right after a start.
+starting_pid_alive() {
+  local pid
+  pid=$(cat "$(pid_file "$1")" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"
+}
+
 # Starts "$@" as service $1 in its own session, detached from the terminal,
 # output appended to <service dir>/log/console.log, pid into the pid file.
 start_process() {
@@ -85,11 +101,12 @@ show_log_tail() {  # last lines of service $1's logs, to stderr
 wait_until_ready() {  # waits until service $1 answers; dies if it exits or times out
   local svc=$1 deadline=$((SECONDS + DATALAKE_UP_TIMEOUT)) pid
   until pid=$(running_pid "$svc") && svc_answers "$svc" "$pid"; do
-    if ! pid=$(running_pid "$svc"); then
+    if ! running_pid "$svc" >/dev/null && ! starting_pid_alive "$svc"; then
       show_log_tail "$svc"
       die "$svc exited while starting; see ${SVC_LOG[$svc]} and ${SVC_DIR[$svc]}/log/console.log"
     fi
     if (( SECONDS >= deadline )); then
+      pid=$(cat "$(pid_file "$svc")" 2>/dev/null)
       show_log_tail "$svc"
       die "$svc (pid $pid) did not answer within ${DATALAKE_UP_TIMEOUT}s (DATALAKE_UP_TIMEOUT); see ${SVC_LOG[$svc]} ('./datalake down $svc' stops it)"
     fi
