@@ -41,9 +41,14 @@ pid_is_ours() {  # process $2 is alive and its command line names our config of 
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "${SVC_CONF[$svc]}"
 }
 
+pid_in_file() {  # prints the pid that service $1's pid file holds, fails if it holds none
+  local pid
+  pid=$(cat "$(pid_file "$1")" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] && echo "$pid"
+}
+
 running_pid() {  # prints the pid of our running service $1, fails if it is not running
   local svc=$1 pid
-  pid=$(cat "$(pid_file "$svc")" 2>/dev/null) || return 1
+  pid=$(pid_in_file "$svc") || return 1
   pid_is_ours "$svc" "$pid" || return 1
   echo "$pid"
 }
@@ -61,7 +66,7 @@ pid_alive() {  # process $1 exists and has not exited (a zombie has)
 # "ours" though it is starting. Only for a wait right after a start.
 starting_pid_alive() {
   local pid
-  pid=$(cat "$(pid_file "$1")" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"
+  pid=$(pid_in_file "$1") && pid_alive "$pid"
 }
 
 # Starts "$@" as service $1 in its own session, detached from the terminal,
@@ -106,7 +111,7 @@ wait_until_ready() {  # waits until service $1 answers; dies if it exits or time
       die "$svc exited while starting; see ${SVC_LOG[$svc]} and ${SVC_DIR[$svc]}/log/console.log"
     fi
     if (( SECONDS >= deadline )); then
-      pid=$(cat "$(pid_file "$svc")" 2>/dev/null)
+      pid=$(pid_in_file "$svc")
       show_log_tail "$svc"
       die "$svc (pid $pid) did not answer within ${DATALAKE_UP_TIMEOUT}s (DATALAKE_UP_TIMEOUT); see ${SVC_LOG[$svc]} ('./datalake down $svc' stops it)"
     fi

@@ -142,7 +142,6 @@ verdict=$(bash -c 'source "$1/datalake"; pid=$(running_pid clickhouse) || { echo
 if [[ $verdict == up ]]; then pass "our own process listening and answering is up"
 else fail "our own listener: got '$verdict', expected 'up'"; fi
 
-
 # ---- a service that is starting is not taken for one that exited
 # The process that start_process starts writes the pid file just before it execs the service, and
 # while the kernel replaces a process's command line (at every exec) it reads as empty: a check in
