@@ -339,12 +339,14 @@ public final class Benchmark {
     r.ratios = Report.ratios(r);
     r.figures = Figures.of(r);
     r.regressions = new ArrayList<>();
+    r.machineSpeed = new java.util.LinkedHashMap<>();
     r.recordedFrom = null;
     if (Files.isRegularFile(recorded)) {
       try {
         Figures.Recorded was = Figures.load(recorded);
         r.recordedFrom = recorded.getFileName() + " (run of " + was.started() + ")";
         r.regressions = Figures.compare(was.figures(), r.figures);
+        r.machineSpeed = Figures.machineSpeed(was.figures(), r.figures);
       } catch (java.io.IOException | RuntimeException e) {
         r.notes.add("Could not read the recorded figures " + recorded + ": " + e.getMessage());
       }

@@ -17,7 +17,15 @@ import java.util.Map;
  * {@code streaming.<rate>.loaded<N>.clickhouseP95Seconds} of a run beside N busy processes, ...),
  * recorded to a file with {@code --record} (it/bench-results/recorded.json by default) and compared
  * with the recorded ones on every run: a figure worse by more than {@link #THRESHOLD} is listed.
- * Rates are better higher; seconds, memory, lag and losses lower.
+ * Rates and ratios are better higher; seconds, memory, lag and losses lower.
+ *
+ * <p>An absolute figure compares the machine as much as the code: on a machine 3 x slower per CPU
+ * second (2026-12-04) every rate and every time was listed, the baselines' too. So each batch
+ * variant also has its ratio to the N-thread baseline of the same size in the same run ({@code
+ * batch.<variant>.<records>.vsBaselineNt}), which a slower machine moves far less, and the recorded
+ * side's ratio is derived from its recorded rates the same way (recorded files before these figures
+ * compare too). {@link #machineSpeed} says how fast the machine ran against the recorded one, by
+ * the 1-thread baseline.
  */
 final class Figures {
   private Figures() {}
@@ -74,7 +82,72 @@ final class Figures {
       put(f, k + "notSeen", s.lost());
       put(f, k + "peakRssMb", s.rssBytes() / 1e6);
     }
+    return withRatios(f);
+  }
+
+  private static final String RATE = ".recordsPerSecond";
+  private static final String RATIO = ".vsBaselineNt";
+
+  /**
+   * The figures and each batch variant's ratio to the N-thread baseline ({@code baseline-<N>t}, N
+   * &gt; 1) of the same size among them, from the figures' own rates: the same for a run and for a
+   * recorded file, whenever it was recorded. The baselines themselves have none; the 1-thread
+   * baseline has one (the yardstick's scaling).
+   */
+  static Map<String, Double> withRatios(Map<String, Double> figures) {
+    Map<String, Double> f = new LinkedHashMap<>(figures);
+    Map<String, Double> baselineNt = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : figures.entrySet()) {
+      String[] n = batchRate(e.getKey());
+      if (n != null && isBaselineNt(n[0])) {
+        baselineNt.put(n[1], e.getValue());
+      }
+    }
+    for (Map.Entry<String, Double> e : figures.entrySet()) {
+      String[] n = batchRate(e.getKey());
+      Double base = n == null ? null : baselineNt.get(n[1]);
+      if (base != null && base > 0 && !isBaselineNt(n[0])) {
+        put(f, "batch." + n[0] + "." + n[1] + RATIO, e.getValue() / base);
+      }
+    }
     return f;
+  }
+
+  /** The N-thread baseline's variant name, as the report's yardstick "baseline-Nt" takes it. */
+  private static boolean isBaselineNt(String variant) {
+    return variant.startsWith("baseline-") && !variant.equals("baseline-1t");
+  }
+
+  /** {variant, records} of a {@code batch.<variant>.<records>.recordsPerSecond}; null otherwise. */
+  private static String[] batchRate(String figure) {
+    if (!figure.startsWith("batch.") || !figure.endsWith(RATE)) {
+      return null;
+    }
+    String middle = figure.substring("batch.".length(), figure.length() - RATE.length());
+    int dot = middle.lastIndexOf('.');
+    return dot <= 0 ? null : new String[] {middle.substring(0, dot), middle.substring(dot + 1)};
+  }
+
+  /** Whether a figure is a ratio to the same run's baseline (code) rather than absolute. */
+  static boolean isRatio(String figure) {
+    return figure.endsWith(RATIO);
+  }
+
+  /**
+   * The 1-thread baseline's rate now over its recorded rate, per size both have (records to the
+   * factor): below 1 the machine ran slower than the recorded one, which every absolute figure
+   * shows beside what the code did. Empty when either side has no 1-thread baseline.
+   */
+  static Map<Long, Double> machineSpeed(Map<String, Double> recorded, Map<String, Double> now) {
+    Map<Long, Double> speed = new java.util.TreeMap<>();
+    for (Map.Entry<String, Double> e : now.entrySet()) {
+      String[] n = batchRate(e.getKey());
+      Double was = recorded.get(e.getKey());
+      if (n != null && n[0].equals("baseline-1t") && was != null && was > 0) {
+        speed.put(Long.parseLong(n[1]), e.getValue() / was);
+      }
+    }
+    return speed;
   }
 
   private static void put(Map<String, Double> f, String name, double value) {
@@ -85,7 +158,7 @@ final class Figures {
 
   /** Rates are better higher; every other figure (seconds, MB, lag, records not seen) lower. */
   static boolean higherIsBetter(String figure) {
-    return figure.endsWith("PerSecond");
+    return figure.endsWith("PerSecond") || isRatio(figure);
   }
 
   /**
@@ -94,8 +167,9 @@ final class Figures {
    */
   static List<Results.Regression> compare(Map<String, Double> recorded, Map<String, Double> now) {
     List<Results.Regression> out = new ArrayList<>();
+    Map<String, Double> wasWithRatios = withRatios(recorded);
     for (Map.Entry<String, Double> e : now.entrySet()) {
-      Double was = recorded.get(e.getKey());
+      Double was = wasWithRatios.get(e.getKey());
       if (was == null) {
         continue;
       }

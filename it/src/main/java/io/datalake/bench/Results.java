@@ -47,6 +47,12 @@ final class Results {
   public List<Regression> regressions = new ArrayList<>();
 
   /**
+   * The 1-thread baseline's records/s over its recorded rate, by records: how fast the machine ran
+   * against the recorded one (see {@link Figures#machineSpeed}); empty without either.
+   */
+  public Map<Long, Double> machineSpeed = new LinkedHashMap<>();
+
+  /**
    * One batch run's rate against the yardsticks measured in the same benchmark run at the same
    * size: the 1-thread baseline, the N-thread baseline, DuckDB, ClickHouse's bulk insert (ratios of
    * records/s; NaN where that yardstick did not run or had no rate).

@@ -1,6 +1,7 @@
 package io.datalake.bench;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
@@ -47,5 +48,39 @@ public class FiguresTest {
             "batch.flink.100000.peakRssMb", 549.0,
             "batch.duckdb.100000.recordsPerSecond", 1.0);
     assertThat(Figures.compare(recorded, now), is(empty()));
+  }
+
+  @Test
+  public void aSlowerMachineListsAbsoluteFiguresButNotTheRatiosToItsOwnBaseline() {
+    // Recorded before ratio figures existed: the recorded side's ratios come from its rates.
+    Map<String, Double> recorded =
+        Map.of(
+            "batch.baseline-1t.100000.recordsPerSecond", 10_000.0,
+            "batch.baseline-2t.100000.recordsPerSecond", 9_000.0,
+            "batch.flink.100000.recordsPerSecond", 8_000.0,
+            "batch.flink-s3-ch.100000.recordsPerSecond", 3_600.0);
+    // Everything 3 x slower, and flink-s3-ch's code 20% slower besides.
+    Map<String, Double> now =
+        Figures.withRatios(
+            Map.of(
+                "batch.baseline-1t.100000.recordsPerSecond", 3_333.0,
+                "batch.baseline-2t.100000.recordsPerSecond", 3_000.0,
+                "batch.flink.100000.recordsPerSecond", 2_667.0,
+                "batch.flink-s3-ch.100000.recordsPerSecond", 960.0));
+    assertThat(
+        now.keySet().stream().filter(Figures::isRatio).sorted().toList(),
+        contains(
+            "batch.baseline-1t.100000.vsBaselineNt",
+            "batch.flink-s3-ch.100000.vsBaselineNt",
+            "batch.flink.100000.vsBaselineNt"));
+    List<Results.Regression> worse = Figures.compare(recorded, now);
+    assertThat(
+        worse.stream()
+            .filter(g -> Figures.isRatio(g.figure()))
+            .map(Results.Regression::figure)
+            .toList(),
+        contains("batch.flink-s3-ch.100000.vsBaselineNt"));
+    assertThat(worse.stream().filter(g -> !Figures.isRatio(g.figure())).count(), is(4L));
+    assertThat(Figures.machineSpeed(recorded, now).get(100_000L), closeTo(0.333, 0.001));
   }
 }
