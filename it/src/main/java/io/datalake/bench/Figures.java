@@ -156,7 +156,10 @@ final class Figures {
     }
   }
 
-  /** Rates are better higher; every other figure (seconds, MB, lag, records not seen) lower. */
+  /**
+   * Rates and ratios to the baseline are better higher; every other figure (seconds, MB, lag,
+   * records not seen) lower.
+   */
   static boolean higherIsBetter(String figure) {
     return figure.endsWith("PerSecond") || isRatio(figure);
   }
