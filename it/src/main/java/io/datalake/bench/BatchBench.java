@@ -1,5 +1,6 @@
 package io.datalake.bench;
 
+import io.datalake.testing.LocalServices;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.WarehouseTables;
 import java.io.IOException;
@@ -615,7 +616,7 @@ final class BatchBench {
 
   private void cleanupS3AndClickHouse(String prefix, String database) {
     try {
-      Services.clickhouse(config).execute("DROP DATABASE IF EXISTS `" + database + "`");
+      LocalServices.dropWarehouse(Services.clickhouse(config), database);
     } catch (RuntimeException e) {
       Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
     }

@@ -1,6 +1,7 @@
 package io.datalake.bench;
 
 import io.datalake.pipelines.cli.EventGenerator;
+import io.datalake.testing.LocalServices;
 import io.datalake.testing.PrimaryTables;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
@@ -459,7 +460,7 @@ final class StreamingBench {
     Services.deleteTopics(config, topics.values());
     if (!config.keep()) {
       try {
-        ch.execute("DROP DATABASE IF EXISTS `" + database + "`");
+        LocalServices.dropWarehouse(ch, database);
       } catch (RuntimeException e) {
         Bench.progress("cleanup: could not drop %s: %s", database, e.getMessage());
       }

@@ -3,6 +3,9 @@ package io.datalake.testing;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
+import io.datalake.transforms.warehouse.Sql;
+import io.datalake.transforms.warehouse.TenantAccess;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -215,6 +218,35 @@ public final class LocalServices {
   /** Runs a ClickHouse statement with the pipeline's own client; a non-200 answer throws. */
   public static String clickhouse(String sql) {
     return clickhouseClient().execute(sql);
+  }
+
+  /** Drops a warehouse database of the local ClickHouse and its tenant databases. */
+  public static void dropWarehouse(String database) {
+    dropWarehouse(clickhouseClient(), database);
+  }
+
+  /**
+   * Drops a warehouse database and the tenant databases the pipeline made beside it ({@code
+   * <database>_tenant_<tenant>} on a server without SQL access management), which would otherwise
+   * stay behind, each a Distributed table over a table that is gone.
+   */
+  public static void dropWarehouse(ClickHouseClient clickhouse, String database) {
+    if (database.equals(ClickHouseWarehouseIO.DEFAULT_DATABASE)) {
+      // Its tenant databases are tenant_<tenant>, and it is the user's warehouse, not a run's.
+      throw new IllegalArgumentException("Not dropping the default warehouse " + database);
+    }
+    String prefix = TenantAccess.tenantDatabasePrefix(database);
+    String tenantDatabases =
+        clickhouse.execute(
+            "SELECT name FROM system.databases WHERE startsWith(name, "
+                + Sql.string(prefix)
+                + ") FORMAT TabSeparated");
+    for (String name : tenantDatabases.split("\n")) {
+      if (!name.isBlank()) {
+        clickhouse.execute("DROP DATABASE IF EXISTS " + Sql.identifier(name.trim()));
+      }
+    }
+    clickhouse.execute("DROP DATABASE IF EXISTS " + Sql.identifier(database));
   }
 
   public static long clickhouseCount(String sql) {

@@ -69,7 +69,7 @@ public class BadInputCorpusIT {
 
   @After
   public void dropDatabase() {
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(database);
   }
 
   @Test

@@ -162,6 +162,6 @@ final class ClusterJobs implements AutoCloseable {
         Launcher.run(180, "stop", job, "--no-drain");
       }
     }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(database);
   }
 }

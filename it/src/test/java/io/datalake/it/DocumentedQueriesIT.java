@@ -57,7 +57,7 @@ public class DocumentedQueriesIT {
 
   @After
   public void dropDatabase() {
-    clickhouse.execute("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(clickhouse, database);
   }
 
   @Test

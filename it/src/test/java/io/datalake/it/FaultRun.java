@@ -387,7 +387,7 @@ final class FaultRun implements AutoCloseable {
       job.close();
     }
     try {
-      LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+      LocalServices.dropWarehouse(database);
     } catch (RuntimeException e) {
       Faults.log("could not drop " + database + ": " + e.getMessage());
     }

@@ -181,7 +181,7 @@ public class FaultSuiteIT {
       }
     } finally {
       try {
-        LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+        LocalServices.dropWarehouse(database);
       } catch (RuntimeException e) {
         Faults.log("could not drop " + database + ": " + e.getMessage());
       }
@@ -259,7 +259,7 @@ public class FaultSuiteIT {
       assertThat(rendered, held, lessThan(acknowledged));
     } finally {
       try {
-        LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+        LocalServices.dropWarehouse(database);
       } catch (RuntimeException e) {
         Faults.log("could not drop " + database + ": " + e.getMessage());
       }

@@ -22,7 +22,6 @@ import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.DeadLetterTable;
 import io.datalake.transforms.warehouse.RunsTable;
 import io.datalake.transforms.warehouse.Sql;
-import io.datalake.transforms.warehouse.TenantAccess;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
 import java.net.http.HttpClient;
@@ -72,13 +71,8 @@ public class FreshnessIT {
     for (String user : users) {
       Launcher.run(120, "credentials", "revoke", user, "--clickhouseDatabase=" + jobs.database);
     }
-    for (String tenant : List.of(ORG, OTHER)) {
-      LocalServices.clickhouse(
-          "DROP DATABASE IF EXISTS "
-              + Sql.identifier(TenantAccess.tenantDatabase(jobs.database, tenant)));
-    }
     for (String database : databases) {
-      LocalServices.clickhouse("DROP DATABASE IF EXISTS " + Sql.identifier(database));
+      LocalServices.dropWarehouse(database);
     }
   }
 

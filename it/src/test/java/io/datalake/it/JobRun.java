@@ -46,6 +46,6 @@ final class JobRun extends ExternalResource {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while stopping the test's jobs", e);
     }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(database);
   }
 }

@@ -124,7 +124,7 @@ public class MetricsClusterIT {
         Launcher.run(180, "stop", job, "--no-drain");
       }
       Launcher.run(120, "flink", "down").orFail("./datalake flink down");
-      LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+      LocalServices.dropWarehouse(database);
     }
   }
 

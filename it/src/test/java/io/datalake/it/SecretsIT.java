@@ -92,7 +92,7 @@ public class SecretsIT {
     if (job != null && show(job).path("state").asText().equals("RUNNING")) {
       Launcher.run(180, "stop", job, "--no-drain");
     }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(database);
     if (startedCluster) {
       Launcher.run(120, "flink", "down").orFail("./datalake flink down");
     }

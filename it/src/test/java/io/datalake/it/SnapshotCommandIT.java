@@ -112,7 +112,7 @@ public class SnapshotCommandIT {
 
   @After
   public void dropDatabase() {
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(database);
   }
 
   /** One operation of the test's history. */

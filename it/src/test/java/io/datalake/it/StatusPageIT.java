@@ -56,7 +56,7 @@ public class StatusPageIT {
         ui.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS " + Sql.identifier(database));
+    LocalServices.dropWarehouse(database);
   }
 
   @Test

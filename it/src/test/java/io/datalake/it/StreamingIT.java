@@ -34,7 +34,7 @@ public class StreamingIT {
 
   @After
   public void dropDatabase() {
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS `" + database + "`");
+    LocalServices.dropWarehouse(database);
   }
 
   @Test

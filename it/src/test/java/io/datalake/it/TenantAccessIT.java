@@ -60,12 +60,7 @@ public class TenantAccessIT {
     for (String user : users) {
       Launcher.run(120, "credentials", "revoke", user, "--clickhouseDatabase=" + database);
     }
-    for (String tenant : List.of(A, B)) {
-      LocalServices.clickhouse(
-          "DROP DATABASE IF EXISTS "
-              + Sql.identifier(TenantAccess.tenantDatabase(database, tenant)));
-    }
-    LocalServices.clickhouse("DROP DATABASE IF EXISTS " + Sql.identifier(database));
+    LocalServices.dropWarehouse(database);
   }
 
   @Test

@@ -35,7 +35,7 @@ public class WarehouseIT {
 
   @After
   public void dropDatabase() {
-    query("DROP DATABASE IF EXISTS {db}");
+    LocalServices.dropWarehouse(database);
   }
 
   private void run(Path input, Path lake) {

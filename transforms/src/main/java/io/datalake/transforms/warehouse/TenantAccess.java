@@ -91,16 +91,23 @@ public final class TenantAccess {
     if (tenant == null || tenant.isEmpty()) {
       throw new IllegalArgumentException("The tenant must not be empty");
     }
-    String prefix =
-        database.equals(ClickHouseWarehouseIO.DEFAULT_DATABASE)
-            ? "tenant_"
-            : plain(database) + "_tenant_";
+    String prefix = tenantDatabasePrefix(database);
     if (PLAIN.matcher(tenant).matches() && tenant.length() <= MAX_PLAIN_TENANT) {
       return prefix + tenant;
     }
     String part = plain(tenant);
     part = part.substring(0, Math.min(part.length(), MAX_PLAIN_TENANT - 9));
     return prefix + part + "_" + sha256Hex(tenant).substring(0, 8);
+  }
+
+  /**
+   * What every tenant database of a warehouse database starts with ({@link #tenantDatabase}): what
+   * to drop with a warehouse that is dropped (a test's or a benchmark run's).
+   */
+  public static String tenantDatabasePrefix(String database) {
+    return database.equals(ClickHouseWarehouseIO.DEFAULT_DATABASE)
+        ? "tenant_"
+        : plain(database) + "_tenant_";
   }
 
   private static String plain(String name) {

@@ -60,6 +60,11 @@ public class TenantAccessTest {
         equalTo("tenant_shop_example_com"));
     assertThat(TenantAccess.tenantDatabase("datalake", "x".repeat(300)).length(), equalTo(7 + 48));
     assertThrows(IllegalArgumentException.class, () -> TenantAccess.tenantDatabase("datalake", ""));
+    // What a dropped test or benchmark warehouse's tenant databases are found by.
+    assertThat(TenantAccess.tenantDatabasePrefix("it-x"), equalTo("it_x_tenant_"));
+    assertThat(
+        TenantAccess.tenantDatabase("it-x", "shop.example.com"),
+        startsWith(TenantAccess.tenantDatabasePrefix("it-x")));
   }
 
   @Test
