@@ -113,8 +113,11 @@ final class Figures {
     return f;
   }
 
-  /** The N-thread baseline's variant name, as the report's yardstick "baseline-Nt" takes it. */
-  private static boolean isBaselineNt(String variant) {
+  /**
+   * Whether a run's variant is the N-thread baseline ({@code baseline-<N>t}, N &gt; 1): the
+   * report's yardstick "baseline-Nt" and the base of the ratio figures.
+   */
+  static boolean isBaselineNt(String variant) {
     return variant.startsWith("baseline-") && !variant.equals("baseline-1t");
   }
 

@@ -152,7 +152,7 @@ final class Report {
             b ->
                 b.records() == records
                     && (variant.equals("baseline-Nt")
-                        ? b.variant().startsWith("baseline-") && !b.variant().equals("baseline-1t")
+                        ? Figures.isBaselineNt(b.variant())
                         : b.variant().equals(variant))
                     && b.ok()
                     && b.recordsPerSecond() > 0)
