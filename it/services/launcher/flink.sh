@@ -266,8 +266,10 @@ flink_registered_tms() {
 # Waits until the JobManager answers and each of our running TaskManagers is
 # registered; dies (with the log tail) if one of them exits or on timeout.
 flink_wait_until_ready() {
-  local deadline=$((SECONDS + DATALAKE_UP_TIMEOUT)) name id registered missing
+  local name id registered missing
+  waited_start
   while true; do
+    waited_tick
     for name in "$FLINK_JM" $(flink_tm_ids | sed 's/^/flink-taskmanager-/'); do
       flink_register "$name"
       if ! flink_pid "$name" >/dev/null && ! starting_pid_alive "$name"; then
@@ -285,7 +287,7 @@ flink_wait_until_ready() {
     else
       missing=(jobmanager)
     fi
-    if (( SECONDS >= deadline )); then
+    if (( WAITED >= DATALAKE_UP_TIMEOUT )); then
       for name in "${missing[@]}"; do show_log_tail "flink-$name"; done
       die "flink: not ready within ${DATALAKE_UP_TIMEOUT}s (DATALAKE_UP_TIMEOUT): waiting for ${missing[*]}"
     fi

@@ -103,14 +103,35 @@ show_log_tail() {  # last lines of service $1's logs, to stderr
   done
 }
 
+# A wait's clock: the seconds the machine ran since waited_start, not the wall clock's. A virtual
+# machine paused for a snapshot or a migration moves the wall clock ahead in one jump once it
+# resumes (this one is a Firecracker VM: in a CI run of 2026-12-04 it stood still 3.5 minutes while
+# a TaskManager started, and `flink up` gave up on a cluster that registered three seconds later).
+# A round of a wait loop takes a few seconds at most (its HTTP calls time out after 3 s), so a
+# round longer than WAIT_STALL_SECONDS is the machine standing still: it counts as one second,
+# which also keeps a wait whose every round is slow bounded.
+WAIT_STALL_SECONDS=20
+waited_start() { WAIT_LAST=$SECONDS; WAITED=0; }
+waited_tick() {  # adds the seconds since the last tick to $WAITED
+  local step=$((SECONDS - WAIT_LAST))
+  WAIT_LAST=$SECONDS
+  if (( step > WAIT_STALL_SECONDS )); then
+    warn "the clock jumped ${step}s during one round of a wait (the machine stood still?); counted as 1s"
+    step=1
+  fi
+  WAITED=$((WAITED + step))
+}
+
 wait_until_ready() {  # waits until service $1 answers; dies if it exits or times out
-  local svc=$1 deadline=$((SECONDS + DATALAKE_UP_TIMEOUT)) pid
+  local svc=$1 pid
+  waited_start
   until pid=$(running_pid "$svc") && svc_answers "$svc" "$pid"; do
+    waited_tick
     if ! running_pid "$svc" >/dev/null && ! starting_pid_alive "$svc"; then
       show_log_tail "$svc"
       die "$svc exited while starting; see ${SVC_LOG[$svc]} and ${SVC_DIR[$svc]}/log/console.log"
     fi
-    if (( SECONDS >= deadline )); then
+    if (( WAITED >= DATALAKE_UP_TIMEOUT )); then
       pid=$(pid_in_file "$svc")
       show_log_tail "$svc"
       die "$svc (pid $pid) did not answer within ${DATALAKE_UP_TIMEOUT}s (DATALAKE_UP_TIMEOUT); see ${SVC_LOG[$svc]} ('./datalake down $svc' stops it)"
@@ -148,13 +169,15 @@ stop_services() {
       say "$svc is not running"
     fi
   done
-  local deadline=$((SECONDS + DATALAKE_STOP_TIMEOUT)) killed=0
+  local killed=0
+  waited_start
   for svc in "${!stopping[@]}"; do
     pid=${stopping[$svc]}
     while pid_is_ours "$svc" "$pid"; do
-      if (( SECONDS >= deadline + 10 )); then
+      waited_tick
+      if (( WAITED >= DATALAKE_STOP_TIMEOUT + 10 )); then
         die "$svc (pid $pid) survived SIGKILL"
-      elif (( SECONDS >= deadline && ! killed )); then
+      elif (( WAITED >= DATALAKE_STOP_TIMEOUT && ! killed )); then
         warn "$svc (pid $pid) still running ${DATALAKE_STOP_TIMEOUT}s after SIGTERM; sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
         killed=1

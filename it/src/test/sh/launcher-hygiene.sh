@@ -6,7 +6,8 @@
 # - a service counts as up only when its own pid listens and answers: another process answering
 #   on its ports does not count;
 # - a service that is starting (alive, its command line not yet the service's while it execs) is
-#   waited for, and one that exits while starting is reported at once.
+#   waited for, and one that exits while starting is reported at once;
+# - a wait's timeout does not count the time the machine stood still (a paused VM).
 # Sources the launcher (which then defines its functions and runs nothing) with apt-get and
 # apt-cache replaced by shims on PATH, and root's commands run as they are. Exit 0 when all pass.
 # The single-quoted `bash -c` scripts below get their values as "$1"... on purpose.
@@ -167,6 +168,19 @@ out=$(DATALAKE_UP_TIMEOUT=20 bash -c 'source "$1/datalake"
   wait_until_ready clickhouse && echo ready' _ "$PROJECT" 2>&1)
 if [[ $out == *"exited while starting"* ]] && (( SECONDS < 10 )); then pass "a service that exits while starting is reported at once ($SECONDS s)"
 else fail "a service that exited while starting: after $SECONDS s: ${out//$'\n'/ | }"; fi
+
+# ---- a wait does not count the seconds the machine stood still
+# A paused VM's wall clock jumps ahead once it resumes; the up and stop timeouts count rounds
+# that took longer than WAIT_STALL_SECONDS as one second. Here the jump is made by setting bash's
+# SECONDS, which the waits read.
+out=$(bash -c 'source "$1/datalake"
+  waited_start; sleep 1.2; waited_tick; ran=$WAITED
+  SECONDS=$((SECONDS + 210)); waited_tick
+  echo "$ran $WAITED"' _ "$PROJECT" 2>&1)
+if [[ ${out##*$'\n'} =~ ^([12])\ ([0-9]+)$ ]] && (( BASH_REMATCH[2] == BASH_REMATCH[1] + 1 )) &&
+  [[ $out == *"clock jumped 21"*"counted as 1s"* ]]; then
+  pass "a wait counts the seconds that passed, and a 210 s jump of the clock as 1 s"
+else fail "a wait across a jump of the clock: ${out//$'\n'/ | }"; fi
 
 if (( failures )); then
   echo "--- output of the installs:"; cat "$WORK/out"
