@@ -118,8 +118,9 @@ http.server.HTTPServer(("127.0.0.1", http_port), H).serve_forever()
 PY
 conf=$DATALAKE_HOME/clickhouse/config.xml
 mkdir -p "$DATALAKE_HOME/run" "$(dirname "$conf")"
-# "Ours" by its command line (it names our config), but it does not listen: a stranger does.
-bash -c 'sleep 300; :' _ "$conf" &
+# "Ours" by its command line (it names our config), but it does not listen: a stranger does. One
+# process (not a shell with a sleep child, which would outlive the kill and hold the output open).
+python3 -c 'import time; time.sleep(300)' "$conf" &
 ours=$!; PIDS+=("$ours")
 python3 "$WORK/fake_clickhouse.py" "$DATALAKE_CLICKHOUSE_HTTP_PORT" "$DATALAKE_CLICKHOUSE_TCP_PORT" &
 stranger=$!; PIDS+=("$stranger")
