@@ -4,13 +4,13 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.datalake.testing.Await;
 import io.datalake.testing.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
@@ -47,13 +47,14 @@ public class ClickHouseAllocatorIT {
 
   /** The server's {@code jemalloc.resident} metric line, once its asynchronous metrics exist. */
   private static String jemallocResidentMetric() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (LocalServices.clickhouse("SELECT count() FROM system.asynchronous_metrics FORMAT TSV")
-            .trim()
-            .equals("0")
-        && System.nanoTime() < deadline) {
-      Thread.sleep(1000);
-    }
+    Await.within(
+        "the server's asynchronous metrics",
+        90,
+        1000,
+        () ->
+            !LocalServices.clickhouse("SELECT count() FROM system.asynchronous_metrics FORMAT TSV")
+                .trim()
+                .equals("0"));
     return LocalServices.clickhouse(
         "SELECT metric FROM system.asynchronous_metrics"
             + " WHERE metric = 'jemalloc.resident' FORMAT TSV");

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datalake.testing.Await;
 import io.datalake.testing.LocalServices;
 import io.datalake.testing.TestEvents;
 import java.io.IOException;
@@ -380,22 +381,17 @@ public class SecretsIT {
   }
 
   private void await(String what, int seconds, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(
-            "not within "
-                + seconds
-                + " s: "
-                + what
-                + "; job "
+    Await.until(
+        what,
+        seconds,
+        1000,
+        condition,
+        () ->
+            "; job "
                 + job
                 + ": "
                 + show(job)
                 + "; rows "
                 + LocalServices.finalRows(database, "journey_events"));
-      }
-      Thread.sleep(1000);
-    }
   }
 }

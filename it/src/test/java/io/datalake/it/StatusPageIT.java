@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.datalake.testing.Await;
 import io.datalake.testing.LocalServices;
 import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.freshness.Lineage;
@@ -80,17 +81,12 @@ public class StatusPageIT {
     try (HeadlessChromium chromium = HeadlessChromium.start(temp.newFolder("chromium").toPath())) {
       chromium.navigate(url);
       // Two refreshes: the page drew every section and its timer runs.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (chromium
-              .evaluate("Number((document.body && document.body.dataset.refreshes) || 0)")
-              .asInt()
-          < 2) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError(
-              "The page did not refresh twice in 60 s; errors: " + chromium.errors());
-        }
-        Thread.sleep(250);
-      }
+      Await.until(
+          "the page to refresh twice",
+          60,
+          250,
+          () -> refreshes(chromium) >= 2,
+          () -> "; errors: " + chromium.errors());
       Path shot = PROJECT.resolve("it/target/status-page.png");
       chromium.screenshot(shot);
 
@@ -208,5 +204,16 @@ public class StatusPageIT {
     }
     throw new AssertionError(
         "./datalake ui printed no address in 300 s:\n" + Files.readString(log));
+  }
+
+  /** How often the page has refreshed its sections (its {@code data-refreshes}). */
+  private static int refreshes(HeadlessChromium chromium) {
+    try {
+      return chromium
+          .evaluate("Number((document.body && document.body.dataset.refreshes) || 0)")
+          .asInt();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

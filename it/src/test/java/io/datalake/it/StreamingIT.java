@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.testing.Await;
 import io.datalake.testing.LakeFiles;
 import io.datalake.testing.LocalServices;
 import io.datalake.testing.TestEvents;
@@ -55,13 +56,20 @@ public class StreamingIT {
             .as(DatalakeOptions.class);
     PipelineResult result = DatalakePipeline.run(options);
     try {
-      long deadline = System.currentTimeMillis() + 120_000;
-      while (System.currentTimeMillis() < deadline
-          && !(clickhouseCount("journey_events") == 50
-              && lakeRows(lake, "journey_events") == 50
-              && deadLetterLines(lake) == 2)) {
-        Thread.sleep(2000);
-      }
+      // The assertions below say what was not reached.
+      Await.within(
+          "the rows in ClickHouse and the lake, and the dead letters",
+          120,
+          2000,
+          () -> {
+            try {
+              return clickhouseCount("journey_events") == 50
+                  && lakeRows(lake, "journey_events") == 50
+                  && deadLetterLines(lake) == 2;
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
     } finally {
       result.cancel();
     }
