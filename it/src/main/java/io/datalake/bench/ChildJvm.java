@@ -103,6 +103,11 @@ final class ChildJvm implements AutoCloseable {
     ENVIRONMENT.put("AWS_SECRET_ACCESS_KEY", secretKey);
   }
 
+  /** A JVM option that selects a garbage collector: {@code -XX:+Use<Name>GC}. */
+  static boolean selectsCollector(String option) {
+    return option.startsWith("-XX:+Use") && option.endsWith("GC");
+  }
+
   static ChildJvm start(
       String name,
       Path dir,
@@ -119,7 +124,11 @@ final class ChildJvm implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + heap);
-    command.add("-XX:+UseG1GC");
+    if (jvmArgs.stream().noneMatch(ChildJvm::selectsCollector)) {
+      // The same collector on every machine (the JVM picks Serial on a small one), unless the run
+      // asks for another (two collectors selected stop the JVM before it starts).
+      command.add("-XX:+UseG1GC");
+    }
     command.add("-Xlog:gc,gc+heap+exit:file=" + gcLog + ":uptime");
     command.addAll(jvmArgs);
     if (profileAll && jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:StartFlightRecording"))) {
