@@ -86,12 +86,12 @@ public final class Await {
     long start = clock.nanoTime();
     long stood = 0; // nanoseconds the machine stood still, not counted
     while (!condition.getAsBoolean()) {
-      if (clock.nanoTime() - start - stood > limit) {
+      long now = clock.nanoTime();
+      if (now - start - stood > limit) {
         return false;
       }
-      long before = clock.nanoTime();
       clock.sleep(pollMillis);
-      long overrun = clock.nanoTime() - before - pollNanos;
+      long overrun = clock.nanoTime() - now - pollNanos;
       if (overrun > STALL_NANOS) {
         stood += overrun;
         System.err.printf(
