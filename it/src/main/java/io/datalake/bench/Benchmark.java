@@ -650,7 +650,8 @@ public final class Benchmark {
                 "streaming %d/s%s: repeat %d of %d", rate, which, i + 1, config.repeat());
           }
           try {
-            runs.computeIfAbsent(load, k -> new ArrayList<>()).add(bench.run(rate, load));
+            runs.computeIfAbsent(load, k -> new ArrayList<>())
+                .add(bench.run(rate, load, config.repeat() > 1 ? i + 1 : 0));
           } catch (Exception e) {
             failures.merge(load, 1, Integer::sum);
             Bench.progress("streaming %d/s%s: FAILED: %s", rate, which, e.getMessage());

@@ -77,6 +77,26 @@ final class ProcessCpu {
     return readings;
   }
 
+  /**
+   * CPU seconds by kind ({@code app}, {@code jit}, {@code gc}) that a JVM's threads used between
+   * two readings of {@link #threads}: a thread in both counts its difference, a thread started in
+   * between all it has; a thread that ended in between is missed (it is not in the later reading).
+   */
+  static Map<String, Double> usedByKind(
+      Map<Long, ThreadReading> before, Map<Long, ThreadReading> after) {
+    Map<String, Double> kinds = new LinkedHashMap<>();
+    for (String kind : List.of("app", "jit", "gc")) {
+      kinds.put(kind, 0.0);
+    }
+    after.forEach(
+        (tid, now) -> {
+          ThreadReading then = before.get(tid);
+          double used = then == null ? now.seconds() : Math.max(0, now.seconds() - then.seconds());
+          kinds.merge(now.kind(), used, Double::sum);
+        });
+    return kinds;
+  }
+
   /** One thread's kind ({@link #threads}) and CPU seconds so far. */
   record ThreadReading(String kind, double seconds) {}
 

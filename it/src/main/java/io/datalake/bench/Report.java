@@ -355,6 +355,7 @@ final class Report {
                 Bench.mb(s.heapLiveBytes()),
                 s.check()));
       }
+      streamingCpuTable(md, r.streaming);
     }
     SnapshotBench.markdown(md, r);
     md.append("\n## Against the recorded figures\n\n");
@@ -484,6 +485,47 @@ final class Report {
               f1(b.serviceCpuSeconds().getOrDefault("kafka", Double.NaN)),
               f1(b.serviceCpuSeconds().getOrDefault("postgres", Double.NaN)),
               b.coresBusy()));
+    }
+  }
+
+  /**
+   * Where each stream's cores went in the second half of its measured period, the half whose rows
+   * the job's rate counts: the pipeline JVM by its threads, its CPU per row of that rate (a
+   * stream's cost per row, apart from the cores it got), and the processes beside it. Left out for
+   * results from before it.
+   */
+  private static void streamingCpuTable(StringBuilder md, List<Results.StreamRun> runs) {
+    List<Results.StreamRun> measured =
+        runs.stream().filter(s -> s.coresInSecondHalf() != null).toList();
+    if (measured.isEmpty()) {
+      return;
+    }
+    md.append(
+        "\nWhere a stream's cores went in the second half of the measured period (from"
+            + " `/proc/<pid>/stat` and the pipeline JVM's `/proc/<pid>/task/*/stat` at its start"
+            + " and end), in cores (CPU seconds over the half's seconds); the pipeline's CPU per"
+            + " row is its CPU over the rows the job's rate counts in the same half:\n\n");
+    md.append(
+        "| offered rec/s | seconds | the job's rec/s | pipeline cores | of it: work | JIT | GC | pipeline CPU ms per row | ClickHouse cores | Kafka cores | benchmark cores | load cores |\n");
+    md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Results.StreamRun s : measured) {
+      Results.CoresUsed c = s.coresInSecondHalf();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.0f | %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %.2f | %.2f |%n",
+              offered(s),
+              c.seconds(),
+              rate(s.throughputPerSecond()),
+              c.cores(c.pipelineTotal()),
+              c.cores(c.pipelineCpuSeconds().getOrDefault("app", 0.0)),
+              c.cores(c.pipelineCpuSeconds().getOrDefault("jit", 0.0)),
+              c.cores(c.pipelineCpuSeconds().getOrDefault("gc", 0.0)),
+              f2(c.pipelineMsPerRow(s.throughputPerSecond())),
+              f2(c.cores(c.serviceCpuSeconds().getOrDefault("clickhouse", Double.NaN))),
+              f2(c.cores(c.serviceCpuSeconds().getOrDefault("kafka", Double.NaN))),
+              c.cores(c.benchmarkCpuSeconds()),
+              s.loadCores()));
     }
   }
 

@@ -212,7 +212,8 @@ final class Results {
       String check,
       String log,
       int loadProcesses,
-      double loadCores) {
+      double loadCores,
+      CoresUsed coresInSecondHalf) {
 
     /**
      * Whether other processes loaded the machine during the run ({@code loadProcesses}: how many
@@ -254,7 +255,60 @@ final class Results {
           check,
           log,
           loadProcesses,
-          loadCores);
+          loadCores,
+          coresInSecondHalf);
+    }
+  }
+
+  /**
+   * Where a stream's cores went over the second half of its measured period (the half its job's
+   * rate counts rows in): CPU seconds of the pipeline JVM by its threads ({@code app}, {@code jit},
+   * {@code gc}, as in a batch run), of the benchmark's own JVM (the producer and the polls), of
+   * each local service, and the half's length. Null in results from before it.
+   */
+  public record CoresUsed(
+      double seconds,
+      Map<String, Double> pipelineCpuSeconds,
+      double benchmarkCpuSeconds,
+      Map<String, Double> serviceCpuSeconds) {
+
+    /** The pipeline JVM's CPU seconds, all its threads. */
+    double pipelineTotal() {
+      return pipelineCpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    /** CPU seconds over the half's wall time: the cores kept busy. */
+    double cores(double cpuSeconds) {
+      return cpuSeconds / Math.max(1e-9, seconds);
+    }
+
+    /**
+     * The pipeline JVM's CPU milliseconds per row of the job's rate ({@code rowsPerSecond}, rows
+     * that reached ClickHouse in the same half): what a row costs it, apart from how many cores it
+     * got; NaN without a rate.
+     */
+    double pipelineMsPerRow(Double rowsPerSecond) {
+      return rowsPerSecond == null || !(rowsPerSecond > 0)
+          ? Double.NaN
+          : 1000 * pipelineTotal() / (rowsPerSecond * seconds);
+    }
+
+    /** One line: the pipeline's cores by thread kind, its cost per row, the other processes'. */
+    String describe(Double rowsPerSecond) {
+      return String.format(
+          java.util.Locale.ROOT,
+          "over %.0f s: the pipeline %.2f cores (work %.2f, JIT %.2f, GC %.2f), %.2f ms of its CPU"
+              + " per row of the job's rate; ClickHouse %.2f, Kafka %.2f, the benchmark (producer,"
+              + " polls) %.2f cores",
+          seconds,
+          cores(pipelineTotal()),
+          cores(pipelineCpuSeconds.getOrDefault("app", 0.0)),
+          cores(pipelineCpuSeconds.getOrDefault("jit", 0.0)),
+          cores(pipelineCpuSeconds.getOrDefault("gc", 0.0)),
+          pipelineMsPerRow(rowsPerSecond),
+          cores(serviceCpuSeconds.getOrDefault("clickhouse", Double.NaN)),
+          cores(serviceCpuSeconds.getOrDefault("kafka", Double.NaN)),
+          cores(benchmarkCpuSeconds));
     }
   }
 

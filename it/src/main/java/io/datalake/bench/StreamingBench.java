@@ -154,19 +154,32 @@ final class StreamingBench {
    * BusyLoad}) from before the pipeline starts to after it stops; 0: none.
    */
   Results.StreamRun run(int rate, int busyProcesses) throws Exception {
+    return run(rate, busyProcesses, 0);
+  }
+
+  /**
+   * As {@link #run(int, int)}, as the {@code round}-th of repeated runs (from 1; 0: not repeated),
+   * whose folder, {@code runs/stream-<rate>[-loaded]-<round>}, each repeat keeps apart: the spread
+   * between runs of one command is read from their logs.
+   */
+  Results.StreamRun run(int rate, int busyProcesses, int round) throws Exception {
     try (BusyLoad load = BusyLoad.start(busyProcesses)) {
       if (busyProcesses > 0) {
         Bench.progress(
             "streaming %d/s: loaded by %s, pids %s",
             rate, BusyLoad.describe(busyProcesses), load.pids());
       }
-      return run(rate, load);
+      return run(rate, load, round);
     }
   }
 
-  private Results.StreamRun run(int rate, BusyLoad load) throws Exception {
+  private Results.StreamRun run(int rate, BusyLoad load, int round) throws Exception {
     String tag = "s" + rate + "_" + (System.currentTimeMillis() / 1000 % 1_000_000);
-    String name = "stream-" + rate + (load.processCount() > 0 ? "-loaded" : "");
+    String name =
+        "stream-"
+            + rate
+            + (load.processCount() > 0 ? "-loaded" : "")
+            + (round > 0 ? "-" + round : "");
     Path runDir = config.out().resolve("runs").resolve(name);
     InputFiles.deleteTree(runDir);
     Files.createDirectories(runDir);
@@ -248,6 +261,8 @@ final class StreamingBench {
     boolean ok;
     ChildJvm.Result result;
     AtomicLong refused = new AtomicLong();
+    CpuReading halfReading = null;
+    CpuReading endReading = null;
     try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
       // 1. Warm-up until the pipeline shows its first row in ClickHouse.
       long warmStart = System.nanoTime();
@@ -308,6 +323,9 @@ final class StreamingBench {
       long nextProgress = 10;
       for (int i = 0; i < count; i++) {
         waitForTurn(start, i, rate);
+        if (halfReading == null && i >= count / 2) {
+          halfReading = CpuReading.now(child.pid());
+        }
         long seq = MEASURED + i;
         EventGenerator.Event e = events.next(seq, Instant.now());
         run.unseen.get(e.kind()).add(seq);
@@ -337,6 +355,7 @@ final class StreamingBench {
       }
       kafka.flush();
       loadCpuAtEnd = load.cpuSeconds();
+      endReading = CpuReading.now(child.pid());
       if (refused.get() > 0) {
         Bench.progress("streaming %d/s: Kafka refused %,d sends", rate, refused.get());
       }
@@ -438,6 +457,7 @@ final class StreamingBench {
                 ? " (" + run.pollErrors.get() + " failed polls, last: " + run.pollError + ")"
                 : "",
             trouble.isEmpty() ? "" : "; " + trouble);
+    Results.CoresUsed coresUsed = CpuReading.between(halfReading, endReading);
     Bench.progress(
         "streaming %d/s%s: sent %.0f/s, sustained %.0f/s (the job: %.0f/s); ClickHouse freshness p50 %.2f s p95 %.2f s p99 %.2f s; Parquet p50 %.1f s p95 %.1f s; max lag %,d, lag slope %.1f/s (%s); RSS %s MB, heap %s MB; %s",
         rate,
@@ -456,6 +476,11 @@ final class StreamingBench {
         Bench.mb(result.rss()),
         Bench.mb(result.peakHeapBytes()),
         check);
+    if (coresUsed != null) {
+      Bench.progress(
+          "streaming %d/s%s: the second half, %s",
+          rate, load.processCount() > 0 ? " (loaded)" : "", coresUsed.describe(throughput));
+    }
     // Clean up.
     Services.deleteTopics(config, topics.values());
     if (!config.keep()) {
@@ -498,7 +523,39 @@ final class StreamingBench {
         load.processCount() == 0
             ? 0
             : (loadCpuAtEnd - loadCpuAtStart)
-                / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0));
+                / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0),
+        coresUsed);
+  }
+
+  /**
+   * The CPU seconds so far of the pipeline JVM's threads, of the benchmark's own JVM and of the
+   * local services, at one moment: two of them say where a stream's cores went in between.
+   */
+  private record CpuReading(
+      long nanos,
+      Map<Long, ProcessCpu.ThreadReading> pipeline,
+      double benchmark,
+      Map<String, ProcessCpu.Reading> services) {
+
+    static CpuReading now(long pipelinePid) {
+      return new CpuReading(
+          System.nanoTime(),
+          ProcessCpu.threads(pipelinePid),
+          ProcessCpu.seconds(ProcessHandle.current().pid()),
+          ProcessCpu.services());
+    }
+
+    /** What was used from {@code before} to this reading; null when either is missing. */
+    static Results.CoresUsed between(CpuReading before, CpuReading after) {
+      if (before == null || after == null || after.pipeline.isEmpty()) {
+        return null;
+      }
+      return new Results.CoresUsed(
+          (after.nanos - before.nanos) / 1e9,
+          ProcessCpu.usedByKind(before.pipeline, after.pipeline),
+          after.benchmark - before.benchmark,
+          ProcessCpu.used(before.services, after.services));
+    }
   }
 
   private static final java.util.regex.Pattern ATTEMPT =

@@ -58,4 +58,19 @@ public class ProcessCpuTest {
     assertThat(kinds.keySet(), contains("app", "jit", "gc"));
     assertThat(kinds.get("app") > 0, is(true));
   }
+
+  @Test
+  public void threadsUseBetweenReadingsCountsNewThreadsWholeAndEndedOnesNot() {
+    Map<String, Double> used =
+        ProcessCpu.usedByKind(
+            Map.of(
+                1L, new ProcessCpu.ThreadReading("app", 10.0),
+                2L, new ProcessCpu.ThreadReading("gc", 3.0),
+                3L, new ProcessCpu.ThreadReading("app", 4.0)),
+            Map.of(
+                1L, new ProcessCpu.ThreadReading("app", 12.5),
+                2L, new ProcessCpu.ThreadReading("gc", 3.5),
+                4L, new ProcessCpu.ThreadReading("jit", 1.25)));
+    assertThat(used, is(Map.of("app", 2.5, "jit", 1.25, "gc", 0.5)));
+  }
 }

@@ -36,6 +36,39 @@ public class ReportStreamingTargetsTest {
   }
 
   @Test
+  public void whereAStreamsCoresWentIsGivenPerRowOfTheJobsRate() throws Exception {
+    // 30 s in which the pipeline used 45 CPU-s (1.5 cores) while the job put 2,000 rows/s into
+    // ClickHouse: 60,000 rows, 0.75 ms of the pipeline's CPU each.
+    Results.CoresUsed cores =
+        new Results.CoresUsed(
+            30,
+            Map.of("app", 30.0, "jit", 6.0, "gc", 9.0),
+            3.0,
+            Map.of("clickhouse", 15.0, "kafka", 6.0));
+    Results r = new Results();
+    r.streaming.add(run(4000, 1900, 2000.0, 40, true, true, 0, 0, cores));
+    assertThat(
+        cores.describe(2000.0),
+        containsString(
+            "over 30 s: the pipeline 1.50 cores (work 1.00, JIT 0.20, GC 0.30), 0.75 ms of its CPU"
+                + " per row of the job's rate; ClickHouse 0.50, Kafka 0.20, the benchmark"));
+    assertThat(
+        Report.markdown(r),
+        containsString("| 4,000 | 30 | 2,000 | 1.50 | 1.00 | 0.20 | 0.30 | 0.75 | 0.50 | 0.20 |"));
+    // A results.json keeps it, and one from before it loads without it.
+    java.nio.file.Path json = java.nio.file.Files.createTempFile("results", ".json");
+    try {
+      r.streaming.add(run(2000, 2000, 2000.0, 2, false, true, 0, 0, null));
+      r.save(json);
+      Results loaded = Results.load(json);
+      assertThat(loaded.streaming.get(0).coresInSecondHalf(), org.hamcrest.Matchers.is(cores));
+      assertThat(loaded.streaming.get(1).coresInSecondHalf(), org.hamcrest.Matchers.nullValue());
+    } finally {
+      java.nio.file.Files.delete(json);
+    }
+  }
+
+  @Test
   public void aRunThatFellBehindSustainsNothing() {
     Results r = new Results();
     r.streaming.add(run(6000, 5100, 30, true, true, 0, 0));
@@ -105,6 +138,19 @@ public class ReportStreamingTargetsTest {
       boolean ok,
       int loadProcesses,
       double loadCores) {
+    return run(rate, sustained, throughput, p95, growing, ok, loadProcesses, loadCores, null);
+  }
+
+  private static Results.StreamRun run(
+      int rate,
+      double sustained,
+      Double throughput,
+      double p95,
+      boolean growing,
+      boolean ok,
+      int loadProcesses,
+      double loadCores,
+      Results.CoresUsed cores) {
     return new Results.StreamRun(
         rate,
         2,
@@ -134,6 +180,7 @@ public class ReportStreamingTargetsTest {
         "ok",
         "log",
         loadProcesses,
-        loadCores);
+        loadCores,
+        cores);
   }
 }
