@@ -107,7 +107,7 @@ public class ReportStreamingTargetsTest {
     assertThat(targets(r), containsString("sustained 0/s (the job: 0/s)"));
     assertThat(Figures.of(r), hasEntry("streaming.4000.throughputPerSecond", 0.0));
     Results older = new Results();
-    older.streaming.add(run(4000, 0, null, 90.0, true, true, 0, 0));
+    older.streaming.add(run(4000, 0, null, 90.0, true, true, 0, 0, null));
     assertThat(targets(older), containsString("sustained 0/s (the job: -/s)"));
     assertThat(Figures.of(older), not(hasKey("streaming.4000.throughputPerSecond")));
   }
@@ -126,19 +126,7 @@ public class ReportStreamingTargetsTest {
       boolean ok,
       int loadProcesses,
       double loadCores) {
-    return run(rate, sustained, sustained, p95, growing, ok, loadProcesses, loadCores);
-  }
-
-  private static Results.StreamRun run(
-      int rate,
-      double sustained,
-      Double throughput,
-      double p95,
-      boolean growing,
-      boolean ok,
-      int loadProcesses,
-      double loadCores) {
-    return run(rate, sustained, throughput, p95, growing, ok, loadProcesses, loadCores, null);
+    return run(rate, sustained, sustained, p95, growing, ok, loadProcesses, loadCores, null);
   }
 
   private static Results.StreamRun run(

@@ -3,6 +3,7 @@ package io.datalake.transforms.stream;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import java.util.List;
@@ -35,5 +36,17 @@ public class ReadKafkaTopicsTest {
     assertThat(String.join(" ", items), not(containsString("s3cret")));
     // withX returns a copy: the base keeps its defaults.
     assertThat(shown(base), hasItem("consumerGroup=" + ReadKafkaTopics.DEFAULT_CONSUMER_GROUP));
+  }
+
+  @Test
+  public void fetchesStayBelowG1sLargeObjectsUnlessTheJobSaysOtherwise() {
+    Map<String, Object> defaults = ReadKafkaTopics.consumerConfig(Map.of(), "lake");
+    assertThat(defaults.get("fetch.max.bytes"), is(256 * 1024));
+    assertThat(defaults.get("group.id"), is("lake"));
+    // Half a G1 region of the smallest size (1 MiB): an array this large is a humongous object.
+    assertThat((Integer) defaults.get("fetch.max.bytes") < 512 * 1024, is(true));
+    Map<String, Object> own =
+        ReadKafkaTopics.consumerConfig(Map.of("fetch.max.bytes", "10485760"), "lake");
+    assertThat(own.get("fetch.max.bytes"), is("10485760"));
   }
 }
