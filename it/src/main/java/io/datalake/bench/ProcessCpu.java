@@ -84,16 +84,22 @@ final class ProcessCpu {
    */
   static Map<String, Double> usedByKind(
       Map<Long, ThreadReading> before, Map<Long, ThreadReading> after) {
-    Map<String, Double> kinds = new LinkedHashMap<>();
-    for (String kind : List.of("app", "jit", "gc")) {
-      kinds.put(kind, 0.0);
-    }
+    Map<String, Double> kinds = noneByKind();
     after.forEach(
         (tid, now) -> {
           ThreadReading then = before.get(tid);
           double used = then == null ? now.seconds() : Math.max(0, now.seconds() - then.seconds());
           kinds.merge(now.kind(), used, Double::sum);
         });
+    return kinds;
+  }
+
+  /** Every kind of thread ({@link #kindOf}), in the order reports give them, at 0 CPU seconds. */
+  private static Map<String, Double> noneByKind() {
+    Map<String, Double> kinds = new LinkedHashMap<>();
+    for (String kind : List.of("app", "jit", "gc")) {
+      kinds.put(kind, 0.0);
+    }
     return kinds;
   }
 
@@ -123,10 +129,7 @@ final class ProcessCpu {
       if (last.isEmpty()) {
         return Map.of();
       }
-      Map<String, Double> kinds = new LinkedHashMap<>();
-      for (String kind : List.of("app", "jit", "gc")) {
-        kinds.put(kind, 0.0);
-      }
+      Map<String, Double> kinds = noneByKind();
       last.values().forEach(r -> kinds.merge(r.kind(), r.seconds(), Double::sum));
       return kinds;
     }

@@ -504,7 +504,8 @@ final class Report {
         "\nWhere a stream's cores went in the second half of the measured period (from"
             + " `/proc/<pid>/stat` and the pipeline JVM's `/proc/<pid>/task/*/stat` at its start"
             + " and end), in cores (CPU seconds over the half's seconds); the pipeline's CPU per"
-            + " row is its CPU over the rows the job's rate counts in the same half:\n\n");
+            + " row is its CPU over the rows the job's rate counts in the same half; the load's"
+            + " cores are over the whole measured period, as in the targets:\n\n");
     md.append(
         "| offered rec/s | seconds | the job's rec/s | pipeline cores | of it: work | JIT | GC | pipeline CPU ms per row | ClickHouse cores | Kafka cores | benchmark cores | load cores |\n");
     md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -518,12 +519,12 @@ final class Report {
               c.seconds(),
               rate(s.throughputPerSecond()),
               c.cores(c.pipelineTotal()),
-              c.cores(c.pipelineCpuSeconds().getOrDefault("app", 0.0)),
-              c.cores(c.pipelineCpuSeconds().getOrDefault("jit", 0.0)),
-              c.cores(c.pipelineCpuSeconds().getOrDefault("gc", 0.0)),
+              c.pipelineCores("app"),
+              c.pipelineCores("jit"),
+              c.pipelineCores("gc"),
               f2(c.pipelineMsPerRow(s.throughputPerSecond())),
-              f2(c.cores(c.serviceCpuSeconds().getOrDefault("clickhouse", Double.NaN))),
-              f2(c.cores(c.serviceCpuSeconds().getOrDefault("kafka", Double.NaN))),
+              f2(c.serviceCores("clickhouse")),
+              f2(c.serviceCores("kafka")),
               c.cores(c.benchmarkCpuSeconds()),
               s.loadCores()));
     }

@@ -282,6 +282,16 @@ final class Results {
       return cpuSeconds / Math.max(1e-9, seconds);
     }
 
+    /** The cores the pipeline JVM's threads of one kind (app, jit, gc) kept busy. */
+    double pipelineCores(String kind) {
+      return cores(pipelineCpuSeconds.getOrDefault(kind, 0.0));
+    }
+
+    /** The cores a local service kept busy; NaN when it was not measured. */
+    double serviceCores(String service) {
+      return cores(serviceCpuSeconds.getOrDefault(service, Double.NaN));
+    }
+
     /**
      * The pipeline JVM's CPU milliseconds per row of the job's rate ({@code rowsPerSecond}, rows
      * that reached ClickHouse in the same half): what a row costs it, apart from how many cores it
@@ -302,12 +312,12 @@ final class Results {
               + " polls) %.2f cores",
           seconds,
           cores(pipelineTotal()),
-          cores(pipelineCpuSeconds.getOrDefault("app", 0.0)),
-          cores(pipelineCpuSeconds.getOrDefault("jit", 0.0)),
-          cores(pipelineCpuSeconds.getOrDefault("gc", 0.0)),
+          pipelineCores("app"),
+          pipelineCores("jit"),
+          pipelineCores("gc"),
           pipelineMsPerRow(rowsPerSecond),
-          cores(serviceCpuSeconds.getOrDefault("clickhouse", Double.NaN)),
-          cores(serviceCpuSeconds.getOrDefault("kafka", Double.NaN)),
+          serviceCores("clickhouse"),
+          serviceCores("kafka"),
           cores(benchmarkCpuSeconds));
     }
   }
