@@ -43,6 +43,7 @@ public final class Benchmark {
       List<Integer> rates,
       int durationSeconds,
       int warmupSeconds,
+      int catchUpSeconds,
       long directMax,
       long s3Max,
       Set<String> parts,
@@ -120,6 +121,11 @@ public final class Benchmark {
         --warmup S          streaming: seconds at the offered rate before the measured period, not
                             counted, so the figures are the pipeline's steady state and not its JIT
                             warm-up (default 60; 0: measure from the first second)
+        --catch-up S        streaming: after the warm-up, seconds more at the offered rate at most
+                            until the job is at most 5 s behind the producer, so that the measured
+                            events do not wait behind a start-up's backlog; it stops sooner when the
+                            job gains less than 1 s in 30 s (default 120; 0: measure right after
+                            the warm-up, backlog and all)
         --out DIR           results folder (default it/target/bench)
         --data DIR          generated inputs, kept between runs (default <out>/input)
         --only P,P          parts to run, of baseline,duckdb,clickhouse-bulk,direct,flink,iceberg,flink-s3-ch,
@@ -177,6 +183,7 @@ public final class Benchmark {
           "rates",
           "duration",
           "warmup",
+          "catch-up",
           "out",
           "data",
           "only",
@@ -272,6 +279,7 @@ public final class Benchmark {
     r.settings.put("rates", config.rates().toString());
     r.settings.put("duration", config.durationSeconds() + " s");
     r.settings.put("warmup", config.warmupSeconds() + " s");
+    r.settings.put("catchUp", config.catchUpSeconds() + " s at most");
     r.settings.put("window", config.windowSeconds() + " s");
     r.settings.put("maxOutOfOrderness", config.maxOutOfOrdernessSeconds() + " s");
     r.settings.put("streamArgs", config.streamArgs());
@@ -751,6 +759,7 @@ public final class Benchmark {
         c.rates(),
         c.durationSeconds(),
         c.warmupSeconds(),
+        c.catchUpSeconds(),
         c.directMax(),
         c.s3Max(),
         parts,
@@ -817,6 +826,7 @@ public final class Benchmark {
         rates,
         Integer.parseInt(flags.getOrDefault("duration", "60")),
         Integer.parseInt(flags.getOrDefault("warmup", "60")),
+        nonNegative("catch-up", Integer.parseInt(flags.getOrDefault("catch-up", "120"))),
         Long.parseLong(flags.getOrDefault("direct-max", "100000")),
         Long.parseLong(flags.getOrDefault("s3-max", "500000")),
         parts,

@@ -324,14 +324,14 @@ final class Report {
     if (!r.streaming.isEmpty()) {
       md.append("\n## Streaming (Kafka to lake and ClickHouse, FlinkRunner embedded)\n\n");
       md.append(
-          "| offered rec/s | sent rec/s | sustained rec/s | the job's rec/s | MB/s | ClickHouse p50 / p95 / p99 / max s | Parquet finished p50 / p95 / p99 s | max lag | lag | not seen (CH / files) | start-up s | peak RSS MB | peak heap MB | live heap MB | check |\n");
-      md.append("|---:|---:|---:|---:|---:|---|---|---:|---|---|---:|---:|---:|---:|---|\n");
+          "| offered rec/s | sent rec/s | sustained rec/s | the job's rec/s | MB/s | ClickHouse p50 / p95 / p99 / max s | Parquet finished p50 / p95 / p99 s | max lag | lag | not seen (CH / files) | start-up s | catch-up after the warm-up | peak RSS MB | peak heap MB | live heap MB | check |\n");
+      md.append("|---:|---:|---:|---:|---:|---|---|---:|---|---|---:|---|---:|---:|---:|---|\n");
       for (Results.StreamRun s : r.streaming) {
         double seconds = s.produced() / Math.max(1e-9, s.sentPerSecond());
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %,.0f | %,.0f | %s | %.1f | %s / %s / %s / %s | %s / %s / %s | %,d | %s (%+.1f/s) | %,d / %,d | %.1f | %s | %s | %s | %s |%n",
+                "| %s | %,.0f | %,.0f | %s | %.1f | %s / %s / %s / %s | %s / %s / %s | %,d | %s (%+.1f/s) | %,d / %,d | %.1f | %s | %s | %s | %s | %s |%n",
                 offered(s),
                 s.sentPerSecond(),
                 s.sustainedPerSecond(),
@@ -350,6 +350,7 @@ final class Report {
                 s.lost(),
                 s.lostParquet(),
                 s.startupSeconds(),
+                s.catchUp() == null ? "–" : s.catchUp().describe(),
                 Bench.mb(s.rssBytes()),
                 Bench.mb(s.heapPeakBytes()),
                 Bench.mb(s.heapLiveBytes()),
@@ -855,8 +856,10 @@ final class Report {
         pipeline (`--source=kafka`, FlinkRunner embedded, `--checkpointingInterval=10000`, the window settings above,
         other options at their defaults) starts first; a 20/s warm-up trickle runs until its first row shows in ClickHouse
         (= start-up). Then events are produced at the offered rate, first for the warm-up (`--warmup`, not measured: the
-        JVM's first seconds run interpreted code; a backlog left by the warm-up still counts against the measured
-        events), then for the duration, each one's send time kept. The producer fills ids and event times into events
+        JVM's first seconds run interpreted code), then on at that rate, still unmeasured, until the job is at most 5 s
+        behind the producer (the newest warm-up event of each kind in ClickHouse, asked once a second), gains less than
+        1 s on it in 30 s, or for `--catch-up` seconds at most ("catch-up after the warm-up": how long; "still N s
+        behind": the measured events wait behind a start-up backlog), then for the duration, each one's send time kept. The producer fills ids and event times into events
         made ahead from the generator of `./datalake produce` (64 per kind), so that it takes little of the machine's
         CPU from the pipeline. A poller queries ClickHouse every 250 ms for the primary rows not seen yet (ids embed the
         event number, so one range query per table; ids missing for over 30 s are looked up every second, by ranges over

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Everything one benchmark run measured, kept as results.json next to the report. */
@@ -213,7 +214,8 @@ final class Results {
       String log,
       int loadProcesses,
       double loadCores,
-      CoresUsed coresInSecondHalf) {
+      CoresUsed coresInSecondHalf,
+      CatchUp catchUp) {
 
     /**
      * Whether other processes loaded the machine during the run ({@code loadProcesses}: how many
@@ -256,7 +258,28 @@ final class Results {
           log,
           loadProcesses,
           loadCores,
-          coresInSecondHalf);
+          coresInSecondHalf,
+          catchUp);
+    }
+  }
+
+  /**
+   * How a stream's warm-up ended: after {@code --warmup} seconds at the offered rate, the producer
+   * goes on at that rate, still unmeasured, until the job has caught up with it (is at most {@link
+   * StreamingBench#CAUGHT_UP_MS} behind: the newest warm-up event of each kind in ClickHouse was
+   * sent no longer ago), stops gaining on it, or for {@code --catch-up} seconds at most. {@code
+   * extraSeconds}: how long it went on; {@code caughtUp}: whether the job caught up (false: the
+   * measured period started behind a start-up backlog, which its freshness then includes); {@code
+   * behindSeconds}: how far behind the producer the job was then. Null in results from before it
+   * and with {@code --catch-up 0}.
+   */
+  public record CatchUp(double extraSeconds, boolean caughtUp, double behindSeconds) {
+
+    /** "34 s" or "31 s, still 52.0 s behind". */
+    String describe() {
+      return caughtUp
+          ? String.format(Locale.ROOT, "%.0f s", extraSeconds)
+          : String.format(Locale.ROOT, "%.0f s, still %.1f s behind", extraSeconds, behindSeconds);
     }
   }
 
@@ -306,7 +329,7 @@ final class Results {
     /** One line: the pipeline's cores by thread kind, its cost per row, the other processes'. */
     String describe(Double rowsPerSecond) {
       return String.format(
-          java.util.Locale.ROOT,
+          Locale.ROOT,
           "over %.0f s: the pipeline %.2f cores (work %.2f, JIT %.2f, GC %.2f), %.2f ms of its CPU"
               + " per row of the job's rate; ClickHouse %.2f, Kafka %.2f, the benchmark (producer,"
               + " polls) %.2f cores",

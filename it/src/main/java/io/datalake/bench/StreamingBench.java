@@ -77,6 +77,21 @@ final class StreamingBench {
 
   private static final int WARMUP_RATE = 20;
 
+  /**
+   * The job has caught up with the producer when it is at most this far behind it: about what a row
+   * takes at steady state (the warehouse's 2 s flush, the insert, the poll).
+   */
+  static final long CAUGHT_UP_MS = 5_000;
+
+  /**
+   * The catch-up gives up when the job has not gained this much on the producer over the last
+   * {@link #GAIN_WINDOW_MS}: a job over its capacity never catches up, and more time at the rate
+   * only makes the backlog the measured events wait behind longer.
+   */
+  static final long MIN_GAIN_MS = 1_000;
+
+  static final long GAIN_WINDOW_MS = 30_000;
+
   private final Benchmark.Config config;
 
   StreamingBench(Benchmark.Config config) {
@@ -263,6 +278,7 @@ final class StreamingBench {
     AtomicLong refused = new AtomicLong();
     CpuReading halfReading = null;
     CpuReading endReading = null;
+    Results.CatchUp catchUp = null;
     try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
       // 1. Warm-up until the pipeline shows its first row in ClickHouse.
       long warmStart = System.nanoTime();
@@ -297,18 +313,11 @@ final class StreamingBench {
           rate, startup, count, config.durationSeconds());
       // Warm-up at the offered rate (not measured): a JVM's first tens of seconds run
       // interpreted and half-compiled code, which says nothing of a pipeline that runs for days.
-      // Any backlog left at its end is still there when the measured period starts.
+      // Then on at that rate until the job has worked off the backlog those seconds left (or for
+      // --catch-up seconds at most): a start-up backlog carried into the measured period made its
+      // freshness the age of that backlog, which differed from run to run by how the start-up went.
       if (config.warmupSeconds() > 0) {
-        long warmupCount = (long) rate * config.warmupSeconds();
-        long warmupStart = System.nanoTime();
-        for (long i = 0; i < warmupCount && child.isAlive(); i++) {
-          waitForTurn(warmupStart, i, rate);
-          EventGenerator.Event e = events.next(WARMUP_AT_RATE + i, Instant.now());
-          send(kafka, topics.get(e.kind()), e, refused);
-        }
-        Bench.progress(
-            "streaming %d/s: warmed up for %d s at the offered rate; measuring now",
-            rate, config.warmupSeconds());
+        catchUp = warmUp(run, ch, kafka, topics, events, child, rate, refused);
       }
       // Forget warm-up events still unseen: only measured ones count.
       for (RecordKind k : RecordKinds.builtIn().all()) {
@@ -524,7 +533,145 @@ final class StreamingBench {
             ? 0
             : (loadCpuAtEnd - loadCpuAtStart)
                 / Math.max(0.001, (productionEndMs - productionStartMs) / 1000.0),
-        coresUsed);
+        coresUsed,
+        catchUp);
+  }
+
+  /**
+   * Produces at {@code rate} for {@code --warmup} seconds, then on until the job has caught up (it
+   * is at most {@link #CAUGHT_UP_MS} behind the producer), has stopped gaining on it ({@link
+   * #gaining}), or for {@code --catch-up} seconds more. Null with {@code --catch-up 0}: the
+   * measured period starts right after the warm-up, whatever it left behind.
+   */
+  private Results.CatchUp warmUp(
+      Run run,
+      ClickHouseClient ch,
+      KafkaProducer<String, String> kafka,
+      Map<RecordKind, String> topics,
+      EventPool events,
+      ChildJvm child,
+      int rate,
+      AtomicLong refused)
+      throws InterruptedException {
+    long warmupCount = (long) rate * config.warmupSeconds();
+    long limit = warmupCount + (long) rate * config.catchUpSeconds();
+    long[] sentMs = new long[(int) limit];
+    List<long[]> behind = new ArrayList<>(); // {ms since the catch-up began, ms behind}
+    long warmupStart = System.nanoTime();
+    long catchUpStart = 0;
+    int i = 0;
+    boolean caughtUp = false;
+    for (; i < limit && child.isAlive(); i++) {
+      if (i >= warmupCount && (i - warmupCount) % rate == 0) {
+        // Once a second of the catch-up: how far behind the producer the job is.
+        long now = System.currentTimeMillis();
+        catchUpStart = catchUpStart == 0 ? now : catchUpStart;
+        long ms = behindMs(run, ch, sentMs, i, now);
+        behind.add(new long[] {now - catchUpStart, ms});
+        if (ms <= CAUGHT_UP_MS) {
+          caughtUp = true;
+          break;
+        }
+        if (!gaining(behind)) {
+          break;
+        }
+      }
+      waitForTurn(warmupStart, i, rate);
+      EventGenerator.Event e = events.next(WARMUP_AT_RATE + i, Instant.now());
+      sentMs[i] = System.currentTimeMillis();
+      send(kafka, topics.get(e.kind()), e, refused);
+    }
+    if (config.catchUpSeconds() == 0) {
+      Bench.progress(
+          "streaming %d/s: warmed up for %d s at the offered rate; measuring now",
+          rate, config.warmupSeconds());
+      return null;
+    }
+    double extra = Math.max(0, i - warmupCount) / (double) rate;
+    double behindSeconds = behind.isEmpty() ? 0 : behind.get(behind.size() - 1)[1] / 1000.0;
+    Bench.progress(
+        caughtUp
+            ? "streaming %d/s: warmed up for %d s at the offered rate, and %.0f s more until the job"
+                + " caught up (%.1f s behind the producer); measuring now"
+            : "streaming %d/s: warmed up for %d s at the offered rate, and %.0f s more without the"
+                + " job catching up (%.1f s behind the producer%s); measuring now, behind that"
+                + " backlog",
+        rate,
+        config.warmupSeconds(),
+        extra,
+        behindSeconds,
+        i >= limit ? ", --catch-up ran out" : ", gaining less than 1 s in 30 s");
+    return new Results.CatchUp(extra, caughtUp, behindSeconds);
+  }
+
+  /**
+   * How far behind the producer the job is at {@code now}: the time since the newest warm-up event
+   * it has put into ClickHouse was sent, for the kind furthest behind (the time since the warm-up's
+   * first event when a kind shows none yet). {@code sentMs} holds the send times of the warm-up
+   * events at the offered rate, {@code sent} of them so far.
+   */
+  private long behindMs(Run run, ClickHouseClient ch, long[] sentMs, int sent, long now) {
+    StringBuilder sql = new StringBuilder("SELECT k, max(i) FROM (SELECT '' AS k, '' AS i");
+    for (RecordKind kind : RecordKinds.builtIn().all()) {
+      appendIdRange(
+          sql,
+          run,
+          kind,
+          firstOfKind(kind, WARMUP_AT_RATE),
+          firstOfKind(kind, WARMUP_AT_RATE + sent) - RecordKinds.builtIn().all().size());
+    }
+    sql.append(") GROUP BY k FORMAT TabSeparated");
+    long oldestNewest = Long.MAX_VALUE;
+    int kinds = 0;
+    try {
+      for (String line : ch.execute(sql.toString()).split("\n")) {
+        int tab = line.indexOf('\t');
+        if (tab <= 0 || tab == line.length() - 1) {
+          continue;
+        }
+        RecordKind kind = RecordKinds.builtIn().byName(line.substring(0, tab));
+        long index = run.seq(kind, line.substring(tab + 1)) - WARMUP_AT_RATE;
+        if (index >= 0 && index < sent) {
+          oldestNewest = Math.min(oldestNewest, sentMs[(int) index]);
+          kinds++;
+        }
+      }
+    } catch (RuntimeException e) {
+      Bench.progress("could not ask ClickHouse how far behind the job is: %s", e.getMessage());
+    }
+    if (kinds < RecordKinds.builtIn().all().size()) {
+      return now - sentMs[0];
+    }
+    return now - oldestNewest;
+  }
+
+  /** The first event number from {@code from} on that is of {@code kind}. */
+  private static long firstOfKind(RecordKind kind, long from) {
+    long n = from;
+    while (EventGenerator.kindOf(n) != kind) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Whether a job still gains on the producer: given how far behind it was at moments of the
+   * catch-up ({ms since it began, ms behind}, in order), whether it is at least {@link
+   * #MIN_GAIN_MS} less behind than {@link #GAIN_WINDOW_MS} before (true until the catch-up has run
+   * that long).
+   */
+  static boolean gaining(List<long[]> behind) {
+    long[] last = behind.get(behind.size() - 1);
+    if (last[0] < GAIN_WINDOW_MS) {
+      return true;
+    }
+    long[] before = behind.get(0);
+    for (long[] b : behind) {
+      if (b[0] <= last[0] - GAIN_WINDOW_MS) {
+        before = b;
+      }
+    }
+    return before[1] - last[1] >= MIN_GAIN_MS;
   }
 
   /**

@@ -46,7 +46,7 @@ public class ReportStreamingTargetsTest {
             3.0,
             Map.of("clickhouse", 15.0, "kafka", 6.0));
     Results r = new Results();
-    r.streaming.add(run(4000, 1900, 2000.0, 40, true, true, 0, 0, cores));
+    r.streaming.add(run(4000, 1900, 2000.0, 40, true, true, 0, 0, cores, null));
     assertThat(
         cores.describe(2000.0),
         containsString(
@@ -58,7 +58,7 @@ public class ReportStreamingTargetsTest {
     // A results.json keeps it, and one from before it loads without it.
     java.nio.file.Path json = java.nio.file.Files.createTempFile("results", ".json");
     try {
-      r.streaming.add(run(2000, 2000, 2000.0, 2, false, true, 0, 0, null));
+      r.streaming.add(run(2000, 2000, 2000.0, 2, false, true, 0, 0, null, null));
       r.save(json);
       Results loaded = Results.load(json);
       assertThat(loaded.streaming.get(0).coresInSecondHalf(), org.hamcrest.Matchers.is(cores));
@@ -107,9 +107,50 @@ public class ReportStreamingTargetsTest {
     assertThat(targets(r), containsString("sustained 0/s (the job: 0/s)"));
     assertThat(Figures.of(r), hasEntry("streaming.4000.throughputPerSecond", 0.0));
     Results older = new Results();
-    older.streaming.add(run(4000, 0, null, 90.0, true, true, 0, 0, null));
+    older.streaming.add(run(4000, 0, null, 90.0, true, true, 0, 0, null, null));
     assertThat(targets(older), containsString("sustained 0/s (the job: -/s)"));
     assertThat(Figures.of(older), not(hasKey("streaming.4000.throughputPerSecond")));
+  }
+
+  @Test
+  public void howTheWarmUpEndedIsShownAndKeptAndAnOlderRunHasNone() throws Exception {
+    Results r = new Results();
+    r.streaming.add(
+        run(2000, 2000, 2000.0, 3, false, true, 0, 0, null, new Results.CatchUp(34.2, true, 3.1)));
+    r.streaming.add(
+        run(4000, 2500, 2500.0, 60, true, true, 0, 0, null, new Results.CatchUp(31, false, 52)));
+    r.streaming.add(run(500, 500, 500.0, 2, false, true, 0, 0, null, null));
+    String md = Report.markdown(r);
+    assertThat(md, containsString("| 30.0 | 34 s | "));
+    assertThat(md, containsString("| 30.0 | 31 s, still 52.0 s behind | "));
+    assertThat(md, containsString("| 30.0 | – | "));
+    java.nio.file.Path json = java.nio.file.Files.createTempFile("results", ".json");
+    try {
+      r.save(json);
+      Results loaded = Results.load(json);
+      assertThat(
+          loaded.streaming.get(1).catchUp(),
+          org.hamcrest.Matchers.is(new Results.CatchUp(31, false, 52)));
+      assertThat(loaded.streaming.get(2).catchUp(), org.hamcrest.Matchers.nullValue());
+    } finally {
+      java.nio.file.Files.delete(json);
+    }
+  }
+
+  @Test
+  public void theCatchUpGoesOnWhileTheJobGainsASecondIn30() {
+    // {ms since the catch-up began, ms behind the producer}
+    List<long[]> behind = new java.util.ArrayList<>();
+    behind.add(new long[] {0, 40_000});
+    behind.add(new long[] {20_000, 45_000});
+    assertThat("not 30 s yet", StreamingBench.gaining(behind), org.hamcrest.Matchers.is(true));
+    behind.add(new long[] {30_000, 38_000});
+    assertThat(StreamingBench.gaining(behind), org.hamcrest.Matchers.is(true));
+    behind.add(new long[] {50_000, 44_500});
+    assertThat(
+        "44.5 s now against 45 s 30 s before",
+        StreamingBench.gaining(behind),
+        org.hamcrest.Matchers.is(false));
   }
 
   private static String targets(Results r) {
@@ -126,7 +167,7 @@ public class ReportStreamingTargetsTest {
       boolean ok,
       int loadProcesses,
       double loadCores) {
-    return run(rate, sustained, sustained, p95, growing, ok, loadProcesses, loadCores, null);
+    return run(rate, sustained, sustained, p95, growing, ok, loadProcesses, loadCores, null, null);
   }
 
   private static Results.StreamRun run(
@@ -138,7 +179,8 @@ public class ReportStreamingTargetsTest {
       boolean ok,
       int loadProcesses,
       double loadCores,
-      Results.CoresUsed cores) {
+      Results.CoresUsed cores,
+      Results.CatchUp catchUp) {
     return new Results.StreamRun(
         rate,
         2,
@@ -169,6 +211,7 @@ public class ReportStreamingTargetsTest {
         "log",
         loadProcesses,
         loadCores,
-        cores);
+        cores,
+        catchUp);
   }
 }

@@ -100,6 +100,7 @@ public final class DatalakePipeline {
     // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
     FlinkOutages.configure(options, streaming);
     FlinkBundles.configure(options, streaming);
+    FlinkWatermarks.configure(options, streaming);
     FlinkBatchTranslation.configure(options, streaming);
     RunMetrics.configureFlinkReporter(options);
     KafkaTopology topology =
