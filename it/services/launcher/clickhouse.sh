@@ -56,6 +56,7 @@ clickhouse_configure() {
     DATA_DIR="$dir/data" TMP_DIR="$dir/tmp" USER_FILES_DIR="$dir/user_files" \
     FORMAT_SCHEMA_DIR="$dir/format_schemas" LOG_DIR="$dir/log"
   render_template "$SERVICES_DIR/clickhouse/users.xml" "$dir/users.xml" \
+    BACKGROUND_POOL_SIZE="$DATALAKE_CLICKHOUSE_BACKGROUND_POOL_SIZE" \
     ADMIN_USER="$CLICKHOUSE_ADMIN_USER" \
     ADMIN_PASSWORD_SHA256="$(printf '%s' "$password" | sha256sum | cut -c1-64)"
   # The cluster `self` that tenant databases read through (Distributed tables over the tenant's

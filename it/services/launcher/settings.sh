@@ -24,6 +24,12 @@
 # next used: at 500k records, half of ClickHouse's CPU. These are the settings ClickHouse compiles
 # into its own builds (contrib/jemalloc-cmake). Empty: jemalloc's defaults.
 : "${DATALAKE_CLICKHOUSE_MALLOC_CONF=percpu_arena:percpu,oversize_threshold:0,muzzy_decay_ms:5000,dirty_decay_ms:5000}"
+# Threads of clickhouse-server's background pool (merges, mutations): 16 unless told, ClickHouse's
+# own default, takes more than a machine that runs the pipeline beside it has. ClickHouse 18.16
+# merges each table's newest part again with every few new ones while it is small, so a stream
+# keeps it merging: with one thread per core (at least 2) it merges less often, with more parts at
+# once, and leaves the pipeline more of the machine (the benchmark's diary, "Twenty-sixth look").
+: "${DATALAKE_CLICKHOUSE_BACKGROUND_POOL_SIZE:=$(n=$(nproc 2>/dev/null || echo 2); ((n < 2)) && n=2; ((n > 16)) && n=16; echo "$n")}"
 : "${DATALAKE_FLINK_REST_PORT:=8081}"     # REST API and web UI of the Flink JobManager
 : "${DATALAKE_FLINK_RPC_PORT:=6123}"      # where the TaskManagers find the JobManager
 : "${DATALAKE_FLINK_TASKMANAGERS:=2}"     # TaskManagers of `flink up` (1 slot each)
