@@ -600,7 +600,9 @@ final class StreamingBench {
         config.warmupSeconds(),
         extra,
         behindSeconds,
-        i >= limit ? ", --catch-up ran out" : ", gaining less than 1 s in 30 s");
+        !child.isAlive()
+            ? ", the pipeline exited"
+            : i >= limit ? ", --catch-up ran out" : ", gaining less than 1 s in 30 s");
     return new Results.CatchUp(extra, caughtUp, behindSeconds);
   }
 
