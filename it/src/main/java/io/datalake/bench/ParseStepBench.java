@@ -36,33 +36,10 @@ public final class ParseStepBench {
     Path input = Path.of(args[0]);
     int perKind = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-    RecordKinds kinds = RecordKinds.builtIn();
-    List<RecordKind> recordKinds = new ArrayList<>();
-    List<byte[]> payloads = new ArrayList<>();
-    long bytes = 0;
-    for (RecordKind kind : kinds.all()) {
-      Path dir = input.resolve(kind.folder());
-      if (!Files.isDirectory(dir)) {
-        continue;
-      }
-      List<Path> files;
-      try (Stream<Path> list = Files.list(dir)) {
-        files = list.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
-      }
-      int n = 0;
-      for (Path file : files) {
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-          for (String line = reader.readLine();
-              line != null && n < perKind;
-              line = reader.readLine(), n++) {
-            byte[] payload = line.getBytes(StandardCharsets.UTF_8);
-            recordKinds.add(kind);
-            payloads.add(payload);
-            bytes += payload.length;
-          }
-        }
-      }
-    }
+    Sample sample = Sample.read(input, perKind);
+    List<RecordKind> recordKinds = sample.kinds();
+    List<byte[]> payloads = sample.payloads();
+    long bytes = sample.bytes();
     // Interleave the kinds, as in the input the pipeline reads.
     int size = payloads.size();
     Integer[] order = new Integer[size];
@@ -70,11 +47,7 @@ public final class ParseStepBench {
       order[i] = i;
     }
     java.util.Collections.shuffle(java.util.Arrays.asList(order), new java.util.Random(42));
-    RecordParser parser =
-        new RecordParser(
-            new PiiEncryptor(PiiKeyset.development().cipher()),
-            PiiPolicy.defaults(kinds),
-            DroppedFields.defaults(kinds));
+    RecordParser parser = parser();
     loop(parser, recordKinds, payloads, order, 5_000);
     // CPU time of this thread too: on a shared machine the wall rate says as much about the other
     // processes as about this step, records per CPU second much less.
@@ -99,6 +72,48 @@ public final class ParseStepBench {
         done[0] / cpu,
         done[0] * avgBytes / elapsed / 1e6,
         done[1]);
+  }
+
+  /** The first {@code perKind} lines of each kind's files in a bench input, with their kinds. */
+  record Sample(List<RecordKind> kinds, List<byte[]> payloads, long bytes) {
+    static Sample read(Path input, int perKind) throws IOException {
+      List<RecordKind> recordKinds = new ArrayList<>();
+      List<byte[]> payloads = new ArrayList<>();
+      long bytes = 0;
+      for (RecordKind kind : RecordKinds.builtIn().all()) {
+        Path dir = input.resolve(kind.folder());
+        if (!Files.isDirectory(dir)) {
+          continue;
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+          files = list.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
+        }
+        int n = 0;
+        for (Path file : files) {
+          try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String line = reader.readLine();
+                line != null && n < perKind;
+                line = reader.readLine(), n++) {
+              byte[] payload = line.getBytes(StandardCharsets.UTF_8);
+              recordKinds.add(kind);
+              payloads.add(payload);
+              bytes += payload.length;
+            }
+          }
+        }
+      }
+      return new Sample(recordKinds, payloads, bytes);
+    }
+  }
+
+  /** The per-record step as the pipeline runs it, with the development keyset. */
+  static RecordParser parser() {
+    RecordKinds kinds = RecordKinds.builtIn();
+    return new RecordParser(
+        new PiiEncryptor(PiiKeyset.development().cipher()),
+        PiiPolicy.defaults(kinds),
+        DroppedFields.defaults(kinds));
   }
 
   /** Parses the records in {@code order} until {@code millis} have passed: {records, rejected}. */

@@ -7,6 +7,7 @@ import io.datalake.transforms.monitor.PipelineMetrics;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.schema.LakeAvroData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
@@ -263,15 +263,15 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
 
   /**
    * A Parquet writer of a lake file with the lake's settings, the same for every writer of lake
-   * files: row group and dictionary sizes, this thread's configuration, Avro's generic model, and a
-   * compressor of its own whose buffer starts small ({@link #COMPRESSED_PAGE_BUFFER_BYTES}; the
-   * writer releases its compressor when it closes).
+   * files: row group and dictionary sizes, this thread's configuration, the lake's Avro model
+   * ({@link LakeAvroData}), and a compressor of its own whose buffer starts small ({@link
+   * #COMPRESSED_PAGE_BUFFER_BYTES}; the writer releases its compressor when it closes).
    */
   static ParquetWriter<GenericRecord> parquetWriter(
       OutputFile file, Schema schema, CompressionCodecName codec) throws IOException {
     return AvroParquetWriter.<GenericRecord>builder(file)
         .withSchema(schema)
-        .withDataModel(GenericData.get())
+        .withDataModel(LakeAvroData.get())
         .withCompressionCodec(codec)
         .withCodecFactory(new CodecFactory(parquetConfiguration(), COMPRESSED_PAGE_BUFFER_BYTES))
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)

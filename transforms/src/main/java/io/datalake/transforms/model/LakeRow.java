@@ -2,6 +2,7 @@ package io.datalake.transforms.model;
 
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.schema.AvroSchemas;
+import io.datalake.transforms.schema.LakeAvroData;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
@@ -164,7 +164,7 @@ public final class LakeRow {
    * the field.
    */
   public LakeRow checked() {
-    if (avro != null || GenericData.get().validate(schema, record)) {
+    if (avro != null || LakeAvroData.get().validate(schema, record)) {
       return this;
     }
     return withEncoding();
@@ -274,7 +274,8 @@ public final class LakeRow {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
       WRITERS
           .get()
-          .computeIfAbsent(record.getSchema(), schema -> new GenericDatumWriter<>(schema))
+          .computeIfAbsent(
+              record.getSchema(), schema -> new GenericDatumWriter<>(schema, LakeAvroData.get()))
           .write(record, encoder);
       encoder.flush();
       return bytes;
@@ -285,7 +286,7 @@ public final class LakeRow {
       try {
         return READERS
             .get()
-            .computeIfAbsent(schema, s -> new GenericDatumReader<>(s))
+            .computeIfAbsent(schema, s -> new GenericDatumReader<>(s, s, LakeAvroData.get()))
             .read(null, decoder);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot decode a row of " + table, e);

@@ -88,6 +88,25 @@ public final class AvroSchemas {
     return Schema.createUnion(Schema.create(Schema.Type.NULL), schema);
   }
 
+  /**
+   * The Avro field of a record type's {@code index}-th declared field: a record's schema lists the
+   * declared fields first, in their order ({@link #record}), so readers and writers of many rows
+   * can go by position instead of looking each name up.
+   *
+   * @throws IllegalStateException if the schema was not made from this type
+   */
+  public static Schema.Field declared(List<Schema.Field> columns, int index, Field field) {
+    Schema.Field column = index < columns.size() ? columns.get(index) : null;
+    if (column == null || !column.name().equals(field.column())) {
+      throw new IllegalStateException(
+          "Avro schema does not list the declared field "
+              + field.column()
+              + " at position "
+              + index);
+    }
+    return column;
+  }
+
   /** The non-null branch of a nullable union. */
   public static Schema nonNull(Schema schema) {
     if (schema.getType() == Schema.Type.UNION) {

@@ -75,12 +75,21 @@ public final class JsonTyper {
         throws RecordRejectedException {
       JsonNode object = containerOf(node, true, path);
       GenericRecord record = new GenericData.Record(schema);
-      for (Field field : type.fields()) {
+      // By position, not by name: AvroSchemas lists a record's declared fields first, in their
+      // order, and two name look-ups per field were 4% of a stream's pipeline CPU.
+      List<Schema.Field> columns = schema.getFields();
+      List<Field> fields = type.fields();
+      for (int i = 0; i < fields.size(); i++) {
+        Field field = fields.get(i);
+        Schema.Field column = AvroSchemas.declared(columns, i, field);
         JsonNode value = object.get(field.jsonName());
-        Schema fieldSchema = AvroSchemas.nonNull(schema.getField(field.column()).schema());
         record.put(
-            field.column(),
-            value(value, field.type(), fieldSchema, new Path(path, field.jsonName(), -1)));
+            i,
+            value(
+                value,
+                field.type(),
+                AvroSchemas.nonNull(column.schema()),
+                new Path(path, field.jsonName(), -1)));
       }
       ObjectNode extra = null;
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
