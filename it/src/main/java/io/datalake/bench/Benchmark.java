@@ -156,7 +156,9 @@ public final class Benchmark {
                             repository)
         --jfr N             also profile the Flink batch at N records with JFR (0: no profile; default 0)
         --jfr-all           every measured JVM records a JFR profile, runs/<run>/<run>.jfr (read it with
-                            `jfr print --events jdk.ExecutionSample` or `jfr summary`)
+                            `jfr print --events jdk.ExecutionSample` or `jfr summary`); both JFR
+                            options run the JVM with -XX:+DebugNonSafepoints, so that samples
+                            name the inlined method they fell in
         --load N            streaming: also run each rate with N other processes keeping cores
                             busy (a shell arithmetic loop each, same priority), in turn with the
                             quiet run, and report both (default 0: quiet runs only)
