@@ -1,5 +1,6 @@
 package io.datalake.transforms.io;
 
+import com.google.auto.value.AutoValue;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
@@ -43,7 +44,8 @@ import org.apache.beam.sdk.values.PCollectionList;
  * file's bytes from its file system (a network error, say) is not corruption: it fails the bundle
  * as before, so that the runner retries it instead of dead-lettering good data.
  */
-public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>> {
+@AutoValue
+public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>> {
   /** The longest line kept as a record unless told otherwise: 16 MiB. */
   public static final int DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
@@ -53,23 +55,38 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
    */
   public static final long DEFAULT_DESIRED_BUNDLE_SIZE_BYTES = 32L << 20;
 
-  private final String input;
-  private final int maxRecordBytes;
-  private final RecordKinds kinds;
-  private final long desiredBundleSizeBytes;
+  /** The input folder, ending in {@code /}. */
+  abstract String input();
+
+  abstract int maxRecordBytes();
+
+  abstract RecordKinds kinds();
+
+  abstract long desiredBundleSizeBytes();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setInput(String value);
+
+    abstract Builder setMaxRecordBytes(int value);
+
+    abstract Builder setKinds(RecordKinds value);
+
+    abstract Builder setDesiredBundleSizeBytes(long value);
+
+    abstract ReadJsonLines build();
+  }
 
   /** Reads the {@code <input>/<kind>/} folders of the built-in kinds. */
   public static ReadJsonLines from(String input) {
-    return new ReadJsonLines(
-        input, DEFAULT_MAX_RECORD_BYTES, RecordKinds.builtIn(), DEFAULT_DESIRED_BUNDLE_SIZE_BYTES);
-  }
-
-  private ReadJsonLines(
-      String input, int maxRecordBytes, RecordKinds kinds, long desiredBundleSizeBytes) {
-    this.input = input.endsWith("/") ? input : input + "/";
-    this.maxRecordBytes = maxRecordBytes;
-    this.kinds = kinds;
-    this.desiredBundleSizeBytes = desiredBundleSizeBytes;
+    return new AutoValue_ReadJsonLines.Builder()
+        .setInput(input.endsWith("/") ? input : input + "/")
+        .setMaxRecordBytes(DEFAULT_MAX_RECORD_BYTES)
+        .setKinds(RecordKinds.builtIn())
+        .setDesiredBundleSizeBytes(DEFAULT_DESIRED_BUNDLE_SIZE_BYTES)
+        .build();
   }
 
   /** Lines longer than this many bytes become oversize records (dead letters downstream). */
@@ -77,13 +94,12 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
     if (value <= 0) {
       throw new IllegalArgumentException("--maxRecordBytes must be more than 0, got " + value);
     }
-    return new ReadJsonLines(input, value, kinds, desiredBundleSizeBytes);
+    return toBuilder().setMaxRecordBytes(value).build();
   }
 
   /** Reads the input folder of each of {@code value}; the built-in kinds unless set. */
   public ReadJsonLines withKinds(RecordKinds value) {
-    return new ReadJsonLines(
-        input, maxRecordBytes, java.util.Objects.requireNonNull(value), desiredBundleSizeBytes);
+    return toBuilder().setKinds(java.util.Objects.requireNonNull(value)).build();
   }
 
   /**
@@ -96,17 +112,17 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
       throw new IllegalArgumentException(
           "desiredBundleSizeBytes must be more than 0, got " + value);
     }
-    return new ReadJsonLines(input, maxRecordBytes, kinds, value);
+    return toBuilder().setDesiredBundleSizeBytes(value).build();
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("input", input).withLabel("Input folder"))
-        .add(DisplayData.item("maxRecordBytes", maxRecordBytes).withLabel("Max record bytes"))
+        .add(DisplayData.item("input", input()).withLabel("Input folder"))
+        .add(DisplayData.item("maxRecordBytes", maxRecordBytes()).withLabel("Max record bytes"))
         .add(
-            DisplayData.item("desiredBundleSizeBytes", desiredBundleSizeBytes)
+            DisplayData.item("desiredBundleSizeBytes", desiredBundleSizeBytes())
                 .withLabel("Bytes per range of a plain file"));
   }
 
@@ -123,20 +139,20 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
   @Override
   public PCollection<SourceRecord> expand(PBegin begin) {
     List<PCollection<LineRange>> perKind = new ArrayList<>();
-    for (RecordKind kind : kinds.all()) {
+    for (RecordKind kind : kinds().all()) {
       perKind.add(
           begin
               .apply(
                   "Match_" + kind.folder(),
                   FileIO.match()
-                      .filepattern(pattern(input, kind))
+                      .filepattern(pattern(input(), kind))
                       .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
               .apply(
                   "JsonLinesFiles_" + kind.folder(),
                   Filter.by(m -> isInputFile(m.resourceId().getFilename())))
               .apply(
                   "SplitLines_" + kind.folder(),
-                  ParDo.of(new SplitLinesFn(kind.name(), desiredBundleSizeBytes)))
+                  ParDo.of(new SplitLinesFn(kind.name(), desiredBundleSizeBytes())))
               .setCoder(LineRange.Coder.of()));
     }
     return PCollectionList.of(perKind)
@@ -146,8 +162,8 @@ public class ReadJsonLines extends PTransform<PBegin, PCollection<SourceRecord>>
         // that crossed a shuffle were encoded, written and decoded once each, and in a batch on
         // Flink every line was read before the first was parsed.
         .apply("SpreadRanges", Reshuffle.viaRandomKey())
-        .apply("ReadLines", ParDo.of(new ReadLinesFn(kinds, maxRecordBytes)))
-        .setCoder(SourceRecord.Coder.of(kinds));
+        .apply("ReadLines", ParDo.of(new ReadLinesFn(kinds(), maxRecordBytes())))
+        .setCoder(SourceRecord.Coder.of(kinds()));
   }
 
   /**

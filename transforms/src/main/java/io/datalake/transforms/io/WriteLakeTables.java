@@ -1,5 +1,6 @@
 package io.datalake.transforms.io;
 
+import com.google.auto.value.AutoValue;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
@@ -36,6 +37,7 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Writes lake rows as Parquet, one file per table, tenant, partition and window pane per shard.
@@ -56,7 +58,9 @@ import org.apache.parquet.io.OutputFile;
  * a rejected row never leaves half a record in a file. A failure of the file system while writing
  * still fails the bundle, so that the runner retries it instead of dead-lettering good rows.
  */
-public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
+@AutoValue
+public abstract class WriteLakeTables
+    extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   public static final int ROW_GROUP_BYTES = 64 * 1024 * 1024;
 
   /**
@@ -103,55 +107,66 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
   /** The dead letters of the rows {@link #encodeRows} could not convert. */
   public static final TupleTag<DeadLetter> REJECTED = new TupleTag<>() {};
 
-  private final String lake;
-  private final String runId;
-  private final boolean hourly;
-  private final int shards;
-  private final CompressionCodecName compression;
-  private final String branch;
-  private final PiiKeyset keyset;
-  private final RecordKinds kinds;
-  private final boolean filesPerWorker;
+  abstract String lake();
+
+  abstract String runId();
+
+  abstract boolean hourly();
+
+  abstract int shards();
+
+  abstract CompressionCodecName compression();
+
+  /** Null for the run's main writer. */
+  abstract @Nullable String branch();
+
+  abstract @Nullable PiiKeyset keyset();
+
+  abstract RecordKinds kinds();
+
+  abstract boolean filesPerWorker();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLake(String value);
+
+    abstract Builder setRunId(String value);
+
+    abstract Builder setHourly(boolean value);
+
+    abstract Builder setShards(int value);
+
+    abstract Builder setCompression(CompressionCodecName value);
+
+    abstract Builder setBranch(@Nullable String value);
+
+    abstract Builder setKeyset(@Nullable PiiKeyset value);
+
+    abstract Builder setKinds(RecordKinds value);
+
+    abstract Builder setFilesPerWorker(boolean value);
+
+    abstract WriteLakeTables build();
+  }
 
   /** Writes into the lake at {@code lake} (a folder URI ending in /), files named by run id. */
   public static WriteLakeTables to(String lake, String runId) {
-    return new WriteLakeTables(
-        Objects.requireNonNull(lake, "lake"),
-        Objects.requireNonNull(runId, "runId"),
-        DEFAULT_HOURLY_PARTITIONS,
-        DEFAULT_SHARDS_PER_PARTITION,
-        CompressionCodecName.valueOf(DEFAULT_COMPRESSION),
-        null,
-        null,
-        RecordKinds.builtIn(),
-        DEFAULT_FILES_PER_WORKER);
-  }
-
-  private WriteLakeTables(
-      String lake,
-      String runId,
-      boolean hourly,
-      int shards,
-      CompressionCodecName compression,
-      String branch,
-      PiiKeyset keyset,
-      RecordKinds kinds,
-      boolean filesPerWorker) {
-    this.lake = lake;
-    this.runId = runId;
-    this.hourly = hourly;
-    this.shards = shards;
-    this.compression = compression;
-    this.branch = branch;
-    this.keyset = keyset;
-    this.kinds = kinds;
-    this.filesPerWorker = filesPerWorker;
+    return new AutoValue_WriteLakeTables.Builder()
+        .setLake(Objects.requireNonNull(lake, "lake"))
+        .setRunId(Objects.requireNonNull(runId, "runId"))
+        .setHourly(DEFAULT_HOURLY_PARTITIONS)
+        .setShards(DEFAULT_SHARDS_PER_PARTITION)
+        .setCompression(CompressionCodecName.valueOf(DEFAULT_COMPRESSION))
+        .setKinds(RecordKinds.builtIn())
+        .setFilesPerWorker(DEFAULT_FILES_PER_WORKER)
+        .build();
   }
 
   /** Partitions by hour ({@code .../day=DD/hour=HH}) instead of by day. */
   public WriteLakeTables withHourlyPartitions(boolean value) {
-    return new WriteLakeTables(
-        lake, runId, value, shards, compression, branch, keyset, kinds, filesPerWorker);
+    return toBuilder().setHourly(value).build();
   }
 
   /** Files per partition and pane; 0 lets the runner choose. */
@@ -159,8 +174,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
     if (value < 0) {
       throw new IllegalArgumentException("--shardsPerPartition must be 0 or more, got " + value);
     }
-    return new WriteLakeTables(
-        lake, runId, hourly, value, compression, branch, keyset, kinds, filesPerWorker);
+    return toBuilder().setShards(value).build();
   }
 
   /**
@@ -170,8 +184,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    * every row). Streams always group: their windows finish the files.
    */
   public WriteLakeTables withFilesPerWorker(boolean value) {
-    return new WriteLakeTables(
-        lake, runId, hourly, shards, compression, branch, keyset, kinds, value);
+    return toBuilder().setFilesPerWorker(value).build();
   }
 
   /** Parquet compression codec: SNAPPY, GZIP, ZSTD, UNCOMPRESSED, ... */
@@ -186,15 +199,13 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
               + ", got "
               + value);
     }
-    return new WriteLakeTables(
-        lake, runId, hourly, shards, codec, branch, keyset, kinds, filesPerWorker);
+    return toBuilder().setCompression(codec).build();
   }
 
   /** The same writer, its files named {@code part-<runId>-<branch>-...} (letters and digits). */
   public WriteLakeTables withBranch(String name) {
     checkBranch(name);
-    return new WriteLakeTables(
-        lake, runId, hourly, shards, compression, name, keyset, kinds, filesPerWorker);
+    return toBuilder().setBranch(name).build();
   }
 
   /** Fails unless {@code name} is a branch name: lower-case letters and digits. */
@@ -207,16 +218,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
 
   /** Writes the tables of these kinds; the built-in ones unless set. */
   public WriteLakeTables withKinds(RecordKinds value) {
-    return new WriteLakeTables(
-        lake,
-        runId,
-        hourly,
-        shards,
-        compression,
-        branch,
-        keyset,
-        Objects.requireNonNull(value),
-        filesPerWorker);
+    return toBuilder().setKinds(Objects.requireNonNull(value)).build();
   }
 
   /**
@@ -224,8 +226,7 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
    * the parse step does. Without a keyset, such a dead letter keeps no record.
    */
   public WriteLakeTables withDeadLetterKeyset(PiiKeyset value) {
-    return new WriteLakeTables(
-        lake, runId, hourly, shards, compression, branch, value, kinds, filesPerWorker);
+    return toBuilder().setKeyset(value).build();
   }
 
   public static String filePrefix(String runId) {
@@ -283,33 +284,33 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
 
   @Override
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
-    String prefix = branch == null ? filePrefix(runId) : filePrefix(runId) + "-" + branch;
+    String prefix = branch() == null ? filePrefix(runId()) : filePrefix(runId()) + "-" + branch();
     // Rows wait in runner state until their window (or the batch) is grouped by partition:
     // waiting as Avro bytes, they take a fraction of the heap and are copied, not re-encoded, by
     // every checkpoint.
-    boolean perWorker = filesPerWorker && rows.isBounded() == PCollection.IsBounded.BOUNDED;
+    boolean perWorker = filesPerWorker() && rows.isBounded() == PCollection.IsBounded.BOUNDED;
     // The per-worker writer writes each row as it comes, so there its rows keep their records too:
     // chained in one thread (a Flink batch on the DataStream API) the writer need not decode them.
-    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset, kinds, perWorker));
-    PCollection<LakeRow> valid = encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds));
+    PCollectionTuple encoded = rows.apply("EncodeRows", encodeRows(keyset(), kinds(), perWorker));
+    PCollection<LakeRow> valid = encoded.get(ENCODED).setCoder(LakeRow.Coder.of(kinds()));
     PCollection<KV<String, String>> files;
     if (perWorker) {
       files =
           valid.apply(
               "WriteParquetPerWorker",
-              new WriteFilesPerWorker(lake, prefix, hourly, compression, kinds));
+              new WriteFilesPerWorker(lake(), prefix, hourly(), compression(), kinds()));
     } else {
       files = valid.apply("WriteParquet", groupedWrite(prefix)).getPerDestinationOutputFilenames();
     }
-    files.apply("CountFiles", ParDo.of(new CountFilesFn(branch == null ? "main" : branch)));
+    files.apply("CountFiles", ParDo.of(new CountFilesFn(branch() == null ? "main" : branch())));
     return encoded.get(REJECTED);
   }
 
   /** FileIO's write: rows grouped by partition (and window), {@link #shards} files each. */
   private FileIO.Write<String, LakeRow> groupedWrite(String prefix) {
-    boolean hourlyPartitions = hourly;
-    CompressionCodecName codec = compression;
-    RecordKinds tables = kinds;
+    boolean hourlyPartitions = hourly();
+    CompressionCodecName codec = compression();
+    RecordKinds tables = kinds();
     FileIO.Write<String, LakeRow> write =
         FileIO.<String, LakeRow>writeDynamic()
             .by(
@@ -322,26 +323,26 @@ public class WriteLakeTables extends PTransform<PCollection<LakeRow>, PCollectio
                 Contextful.fn(
                     (String partition) ->
                         new LakeParquetSink(tables.table(tableOf(partition)).avroSchema(), codec)))
-            .to(lake)
+            .to(lake())
             .withNaming(
                 partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, PARQUET_SUFFIX));
-    return shards > 0 ? write.withNumShards(shards) : write;
+    return shards() > 0 ? write.withNumShards(shards()) : write;
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("lake", lake).withLabel("Lake"))
-        .add(DisplayData.item("runId", runId).withLabel("Run id"))
-        .add(DisplayData.item("hourlyPartitions", hourly).withLabel("Hourly partitions"))
-        .add(DisplayData.item("shardsPerPartition", shards).withLabel("Shards per partition"))
+        .add(DisplayData.item("lake", lake()).withLabel("Lake"))
+        .add(DisplayData.item("runId", runId()).withLabel("Run id"))
+        .add(DisplayData.item("hourlyPartitions", hourly()).withLabel("Hourly partitions"))
+        .add(DisplayData.item("shardsPerPartition", shards()).withLabel("Shards per partition"))
         .add(
-            DisplayData.item("filesPerWorker", filesPerWorker)
+            DisplayData.item("filesPerWorker", filesPerWorker())
                 .withLabel("Batch: a file per worker and partition"))
-        .add(DisplayData.item("compression", compression.name()).withLabel("Parquet compression"))
+        .add(DisplayData.item("compression", compression().name()).withLabel("Parquet compression"))
         .add(DisplayData.item("rowGroupBytes", ROW_GROUP_BYTES).withLabel("Row group bytes"))
-        .addIfNotNull(DisplayData.item("branch", branch).withLabel("Branch"));
+        .addIfNotNull(DisplayData.item("branch", branch()).withLabel("Branch"));
   }
 
   /**

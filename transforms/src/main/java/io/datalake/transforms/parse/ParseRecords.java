@@ -1,5 +1,6 @@
 package io.datalake.transforms.parse;
 
+import com.google.auto.value.AutoValue;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
@@ -30,7 +31,8 @@ import org.joda.time.Instant;
  * stamped with its record's event time. Whatever cannot be handled leaves through {@link
  * #DEAD_LETTERS} with the step and the reason; a record is either all rows or one dead letter.
  */
-public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
+@AutoValue
+public abstract class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollectionTuple> {
   public static final TupleTag<LakeRow> ROWS = new TupleTag<>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
 
@@ -43,37 +45,47 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   /** Seconds between progress lines unless told otherwise: 0, none. */
   public static final int DEFAULT_PROGRESS_SECONDS = 0;
 
-  private final PiiKeyset keyset;
-  private final PiiPolicy policy;
-  private final DroppedFields droppedFields;
-  private final int progressSeconds;
-  private final Duration maxFuture;
-  private final RecordKinds kinds;
+  abstract PiiKeyset keyset();
+
+  abstract PiiPolicy policy();
+
+  abstract DroppedFields droppedFields();
+
+  abstract int progressSeconds();
+
+  abstract Duration maxFuture();
+
+  abstract RecordKinds kinds();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setKeyset(PiiKeyset value);
+
+    abstract Builder setPolicy(PiiPolicy value);
+
+    abstract Builder setDroppedFields(DroppedFields value);
+
+    abstract Builder setProgressSeconds(int value);
+
+    abstract Builder setMaxFuture(Duration value);
+
+    abstract Builder setKinds(RecordKinds value);
+
+    abstract ParseRecords build();
+  }
 
   /** Parses records, encrypting PII with {@code keyset} as {@code policy} says. */
   public static ParseRecords of(PiiKeyset keyset, PiiPolicy policy) {
-    return new ParseRecords(
-        Objects.requireNonNull(keyset, "keyset"),
-        Objects.requireNonNull(policy, "policy"),
-        DroppedFields.parse(DEFAULT_DROPPED_FIELDS),
-        DEFAULT_PROGRESS_SECONDS,
-        DEFAULT_MAX_FUTURE,
-        RecordKinds.builtIn());
-  }
-
-  private ParseRecords(
-      PiiKeyset keyset,
-      PiiPolicy policy,
-      DroppedFields droppedFields,
-      int progressSeconds,
-      Duration maxFuture,
-      RecordKinds kinds) {
-    this.keyset = keyset;
-    this.policy = policy;
-    this.droppedFields = droppedFields;
-    this.progressSeconds = progressSeconds;
-    this.maxFuture = maxFuture;
-    this.kinds = kinds;
+    return new AutoValue_ParseRecords.Builder()
+        .setKeyset(Objects.requireNonNull(keyset, "keyset"))
+        .setPolicy(Objects.requireNonNull(policy, "policy"))
+        .setDroppedFields(DroppedFields.parse(DEFAULT_DROPPED_FIELDS))
+        .setProgressSeconds(DEFAULT_PROGRESS_SECONDS)
+        .setMaxFuture(DEFAULT_MAX_FUTURE)
+        .setKinds(RecordKinds.builtIn())
+        .build();
   }
 
   /**
@@ -81,19 +93,17 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
    * its counters, and the rows' coder knows their tables. The PII policy must cover them all.
    */
   public ParseRecords withKinds(RecordKinds value) {
-    return new ParseRecords(
-        keyset, policy, droppedFields, progressSeconds, maxFuture, Objects.requireNonNull(value));
+    return toBuilder().setKinds(Objects.requireNonNull(value)).build();
   }
 
   /** Removes these fields from each record before anything else looks at it. */
   public ParseRecords withDroppedFields(DroppedFields value) {
-    return new ParseRecords(
-        keyset, policy, Objects.requireNonNull(value), progressSeconds, maxFuture, kinds);
+    return toBuilder().setDroppedFields(Objects.requireNonNull(value)).build();
   }
 
   /** Each instance logs its progress every so many seconds ({@link ProgressReporter}); 0: never. */
   public ParseRecords withProgressEvery(int seconds) {
-    return new ParseRecords(keyset, policy, droppedFields, seconds, maxFuture, kinds);
+    return toBuilder().setProgressSeconds(seconds).build();
   }
 
   /**
@@ -107,20 +117,22 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
           "--maxFutureSeconds must be 0 or more, got "
               + (value == null ? null : value.getStandardSeconds()));
     }
-    return new ParseRecords(keyset, policy, droppedFields, progressSeconds, value, kinds);
+    return toBuilder().setMaxFuture(value).build();
   }
 
   @Override
   public PCollectionTuple expand(PCollection<SourceRecord> records) {
-    for (RecordKind kind : kinds.all()) {
-      policy.paths(kind); // fails now, naming the kind, rather than on every record
+    for (RecordKind kind : kinds().all()) {
+      policy().paths(kind); // fails now, naming the kind, rather than on every record
     }
     PCollectionTuple out =
         records.apply(
             "ParseTypeEncrypt",
-            ParDo.of(new ParseFn(keyset, policy, droppedFields, progressSeconds, maxFuture))
+            ParDo.of(
+                    new ParseFn(
+                        keyset(), policy(), droppedFields(), progressSeconds(), maxFuture()))
                 .withOutputTags(ROWS, TupleTagList.of(DEAD_LETTERS)));
-    out.get(ROWS).setCoder(LakeRow.Coder.of(kinds));
+    out.get(ROWS).setCoder(LakeRow.Coder.of(kinds()));
     return out;
   }
 
@@ -128,10 +140,10 @@ public class ParseRecords extends PTransform<PCollection<SourceRecord>, PCollect
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("piiKeyset", keyset.toString()).withLabel("PII keyset"))
-        .add(DisplayData.item("maxFuture", maxFuture).withLabel("Max event time ahead of clock"))
+        .add(DisplayData.item("piiKeyset", keyset().toString()).withLabel("PII keyset"))
+        .add(DisplayData.item("maxFuture", maxFuture()).withLabel("Max event time ahead of clock"))
         .addIfNotDefault(
-            DisplayData.item("progressSeconds", progressSeconds)
+            DisplayData.item("progressSeconds", progressSeconds())
                 .withLabel("Progress line every (s)"),
             DEFAULT_PROGRESS_SECONDS);
   }

@@ -1,5 +1,6 @@
 package io.datalake.transforms.stream;
 
+import com.google.auto.value.AutoValue;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.monitor.PipelineMetrics;
@@ -34,7 +35,8 @@ import org.joda.time.Duration;
  * the rows of a history backlog beyond the allowed lateness leave at once instead of waiting in the
  * current window until the whole backlog is read.
  */
-public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionTuple> {
+@AutoValue
+public abstract class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionTuple> {
   /** Rows whose window may still take them, unchanged. */
   public static final TupleTag<LakeRow> ON_TIME = new TupleTag<>() {};
 
@@ -57,67 +59,73 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
   /** The source's bounded out-of-orderness unless told otherwise: one minute. */
   public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardMinutes(1);
 
-  private final Duration window;
-  private final Duration allowedLateness;
-  private final Duration maxOutOfOrderness;
-  private final int progressSeconds;
-  private final RecordKinds kinds;
+  abstract Duration window();
+
+  abstract Duration allowedLateness();
+
+  abstract Duration maxOutOfOrderness();
+
+  abstract int progressSeconds();
+
+  abstract RecordKinds kinds();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setWindow(Duration value);
+
+    abstract Builder setAllowedLateness(Duration value);
+
+    abstract Builder setMaxOutOfOrderness(Duration value);
+
+    abstract Builder setProgressSeconds(int value);
+
+    abstract Builder setKinds(RecordKinds value);
+
+    abstract RouteLateRows build();
+  }
 
   /** Routes rows of a stream whose event-time windows are {@code window} long. */
   public static RouteLateRows of(Duration window) {
-    return new RouteLateRows(
-        Objects.requireNonNull(window, "window"),
-        DEFAULT_ALLOWED_LATENESS,
-        DEFAULT_MAX_OUT_OF_ORDERNESS,
-        0,
-        RecordKinds.builtIn());
-  }
-
-  private RouteLateRows(
-      Duration window,
-      Duration allowedLateness,
-      Duration maxOutOfOrderness,
-      int progressSeconds,
-      RecordKinds kinds) {
-    this.window = window;
-    this.allowedLateness = allowedLateness;
-    this.maxOutOfOrderness = maxOutOfOrderness;
-    this.progressSeconds = progressSeconds;
-    this.kinds = kinds;
+    return new AutoValue_RouteLateRows.Builder()
+        .setWindow(Objects.requireNonNull(window, "window"))
+        .setAllowedLateness(DEFAULT_ALLOWED_LATENESS)
+        .setMaxOutOfOrderness(DEFAULT_MAX_OUT_OF_ORDERNESS)
+        .setProgressSeconds(0)
+        .setKinds(RecordKinds.builtIn())
+        .build();
   }
 
   /** Rows of these kinds' tables; the built-in ones unless set. */
   public RouteLateRows withKinds(RecordKinds value) {
-    return new RouteLateRows(
-        window, allowedLateness, maxOutOfOrderness, progressSeconds, Objects.requireNonNull(value));
+    return toBuilder().setKinds(Objects.requireNonNull(value)).build();
   }
 
   /** How long a window stays open for late rows (the windowing's allowed lateness). */
   public RouteLateRows withAllowedLateness(Duration value) {
-    return new RouteLateRows(
-        window, Objects.requireNonNull(value), maxOutOfOrderness, progressSeconds, kinds);
+    return toBuilder().setAllowedLateness(Objects.requireNonNull(value)).build();
   }
 
   /** How far the watermark trails the clock at least (the source's out-of-orderness). */
   public RouteLateRows withMaxOutOfOrderness(Duration value) {
-    return new RouteLateRows(
-        window, allowedLateness, Objects.requireNonNull(value), progressSeconds, kinds);
+    return toBuilder().setMaxOutOfOrderness(Objects.requireNonNull(value)).build();
   }
 
   /** Each instance logs its late rows every so many seconds; 0 (the default): never. */
   public RouteLateRows withProgressEvery(int seconds) {
-    return new RouteLateRows(window, allowedLateness, maxOutOfOrderness, seconds, kinds);
+    return toBuilder().setProgressSeconds(seconds).build();
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    EventTimeWindowing.displayWindow(builder, window, allowedLateness)
+    EventTimeWindowing.displayWindow(builder, window(), allowedLateness())
         .add(
-            DisplayData.item("maxOutOfOrderness", maxOutOfOrderness)
+            DisplayData.item("maxOutOfOrderness", maxOutOfOrderness())
                 .withLabel("Max out-of-orderness"))
         .addIfNotDefault(
-            DisplayData.item("progressSeconds", progressSeconds)
+            DisplayData.item("progressSeconds", progressSeconds())
                 .withLabel("Progress line every (s)"),
             0);
   }
@@ -128,11 +136,16 @@ public class RouteLateRows extends PTransform<PCollection<LakeRow>, PCollectionT
         rows.apply(
             "RouteByLateness",
             ParDo.of(
-                    new RouteFn(window, allowedLateness, maxOutOfOrderness, progressSeconds, kinds))
+                    new RouteFn(
+                        window(),
+                        allowedLateness(),
+                        maxOutOfOrderness(),
+                        progressSeconds(),
+                        kinds()))
                 .withOutputTags(ON_TIME, TupleTagList.of(TOO_LATE).and(ALL)));
-    routed.get(ON_TIME).setCoder(LakeRow.Coder.of(kinds));
-    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of(kinds));
-    routed.get(ALL).setCoder(LakeRow.Coder.of(kinds));
+    routed.get(ON_TIME).setCoder(LakeRow.Coder.of(kinds()));
+    routed.get(TOO_LATE).setCoder(LakeRow.Coder.of(kinds()));
+    routed.get(ALL).setCoder(LakeRow.Coder.of(kinds()));
     return routed;
   }
 

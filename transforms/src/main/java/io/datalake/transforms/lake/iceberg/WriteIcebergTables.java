@@ -1,5 +1,6 @@
 package io.datalake.transforms.lake.iceberg;
 
+import com.google.auto.value.AutoValue;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.DeadLetter;
@@ -46,6 +47,7 @@ import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.parquet.ParquetAvroWriter;
 import org.apache.iceberg.types.TypeUtil;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Writes lake rows into the lake's Iceberg tables, the Iceberg counterpart of {@link
@@ -63,95 +65,85 @@ import org.apache.iceberg.types.TypeUtil;
  * <p>In a stream ({@link #withStreamingCommits}) the files of each window and pane are committed
  * every interval instead, exactly once at Flink checkpoints ({@link IcebergStreamingCommits}).
  */
-public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
+@AutoValue
+public abstract class WriteIcebergTables
+    extends PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> {
   /** The writer name of the main rows, in file names and snapshot summaries. */
   public static final String MAIN_WRITER = "main";
 
-  private final IcebergCatalogConfig catalog;
-  private final String runId;
-  private final boolean hourly;
-  private final String compression;
-  private final String writer;
-  private final PiiKeyset keyset;
-  private final RecordKinds kinds;
+  abstract IcebergCatalogConfig catalog();
+
+  abstract String runId();
+
+  abstract boolean hourly();
+
+  abstract String compression();
+
+  abstract String writer();
+
+  abstract @Nullable PiiKeyset keyset();
+
+  abstract RecordKinds kinds();
 
   /** Null: batch, one commit per table at the end; else streaming commits at this interval. */
-  private final org.joda.time.Duration commitInterval;
+  abstract org.joda.time.@Nullable Duration commitInterval();
 
   /**
    * Streaming: the days of snapshots its commits keep ({@link StreamingSnapshotExpiry}); -1 never.
    */
-  private final int keepSnapshotsDays;
+  abstract int keepSnapshotsDays();
 
   /** Set: the commit replaces this month's snapshot rows ({@link IcebergSnapshotOverwrite}). */
-  private final java.time.YearMonth snapshotMonth;
+  abstract java.time.@Nullable YearMonth snapshotMonth();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setCatalog(IcebergCatalogConfig value);
+
+    abstract Builder setRunId(String value);
+
+    abstract Builder setHourly(boolean value);
+
+    abstract Builder setCompression(String value);
+
+    abstract Builder setWriter(String value);
+
+    abstract Builder setKeyset(@Nullable PiiKeyset value);
+
+    abstract Builder setKinds(RecordKinds value);
+
+    abstract Builder setCommitInterval(org.joda.time.@Nullable Duration value);
+
+    abstract Builder setKeepSnapshotsDays(int value);
+
+    abstract Builder setSnapshotMonth(java.time.@Nullable YearMonth value);
+
+    abstract WriteIcebergTables build();
+  }
 
   /** Writes into the tables of {@code catalog}, as run {@code runId}. */
   public static WriteIcebergTables to(IcebergCatalogConfig catalog, String runId) {
-    return new WriteIcebergTables(
-        Objects.requireNonNull(catalog, "catalog"),
-        Objects.requireNonNull(runId, "runId"),
-        WriteLakeTables.DEFAULT_HOURLY_PARTITIONS,
-        WriteLakeTables.DEFAULT_COMPRESSION,
-        MAIN_WRITER,
-        null,
-        RecordKinds.builtIn(),
-        null,
-        -1,
-        null);
-  }
-
-  private WriteIcebergTables(
-      IcebergCatalogConfig catalog,
-      String runId,
-      boolean hourly,
-      String compression,
-      String writer,
-      PiiKeyset keyset,
-      RecordKinds kinds,
-      org.joda.time.Duration commitInterval,
-      int keepSnapshotsDays,
-      java.time.YearMonth snapshotMonth) {
-    this.catalog = catalog;
-    this.runId = runId;
-    this.hourly = hourly;
-    this.compression = compression;
-    this.writer = writer;
-    this.keyset = keyset;
-    this.kinds = kinds;
-    this.commitInterval = commitInterval;
-    this.keepSnapshotsDays = keepSnapshotsDays;
-    this.snapshotMonth = snapshotMonth;
+    return new AutoValue_WriteIcebergTables.Builder()
+        .setCatalog(Objects.requireNonNull(catalog, "catalog"))
+        .setRunId(Objects.requireNonNull(runId, "runId"))
+        .setHourly(WriteLakeTables.DEFAULT_HOURLY_PARTITIONS)
+        .setCompression(WriteLakeTables.DEFAULT_COMPRESSION)
+        .setWriter(MAIN_WRITER)
+        .setKinds(RecordKinds.builtIn())
+        .setKeepSnapshotsDays(-1)
+        .build();
   }
 
   /** Partitions by hour of the event time instead of by day. */
   public WriteIcebergTables withHourlyPartitions(boolean value) {
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        value,
-        compression,
-        writer,
-        keyset,
-        kinds,
-        commitInterval,
-        keepSnapshotsDays,
-        snapshotMonth);
+    return toBuilder().setHourly(value).build();
   }
 
   /** The Parquet codec of the data files (the tables' own property unless set). */
   public WriteIcebergTables withCompression(String value) {
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        Objects.requireNonNull(value),
-        writer,
-        keyset,
-        kinds,
-        commitInterval,
-        keepSnapshotsDays,
-        snapshotMonth);
+    return toBuilder().setCompression(Objects.requireNonNull(value)).build();
   }
 
   /**
@@ -160,47 +152,17 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    */
   public WriteIcebergTables withBranch(String name) {
     WriteLakeTables.checkBranch(name);
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        compression,
-        name,
-        keyset,
-        kinds,
-        commitInterval,
-        keepSnapshotsDays,
-        snapshotMonth);
+    return toBuilder().setWriter(name).build();
   }
 
   /** Encrypts the records of this sink's dead letters, as {@link WriteLakeTables} does. */
   public WriteIcebergTables withDeadLetterKeyset(PiiKeyset value) {
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        compression,
-        writer,
-        value,
-        kinds,
-        commitInterval,
-        keepSnapshotsDays,
-        snapshotMonth);
+    return toBuilder().setKeyset(value).build();
   }
 
   /** Writes the tables of these kinds; the built-in ones unless set. */
   public WriteIcebergTables withKinds(RecordKinds value) {
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        compression,
-        writer,
-        keyset,
-        Objects.requireNonNull(value),
-        commitInterval,
-        keepSnapshotsDays,
-        snapshotMonth);
+    return toBuilder().setKinds(Objects.requireNonNull(value)).build();
   }
 
   /**
@@ -208,18 +170,8 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    * ({@link IcebergStreamingCommits}), instead of once per table at the end of a batch.
    */
   public WriteIcebergTables withStreamingCommits(org.joda.time.Duration interval) {
-    IcebergStreamingCommits.every(interval, catalog, runId, writer); // checks the interval
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        compression,
-        writer,
-        keyset,
-        kinds,
-        interval,
-        keepSnapshotsDays,
-        snapshotMonth);
+    IcebergStreamingCommits.every(interval, catalog(), runId(), writer()); // checks the interval
+    return toBuilder().setCommitInterval(interval).build();
   }
 
   /**
@@ -229,17 +181,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    */
   public WriteIcebergTables withStreamingSnapshotExpiry(int days) {
     IcebergSnapshotExpiry.checkKeepDays(days);
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        compression,
-        writer,
-        keyset,
-        kinds,
-        commitInterval,
-        days,
-        snapshotMonth);
+    return toBuilder().setKeepSnapshotsDays(days).build();
   }
 
   /**
@@ -248,17 +190,7 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
    * computes the month from the whole lake. Batch only.
    */
   public WriteIcebergTables withSnapshotMonthOverwrite(java.time.YearMonth month) {
-    return new WriteIcebergTables(
-        catalog,
-        runId,
-        hourly,
-        compression,
-        writer,
-        keyset,
-        kinds,
-        commitInterval,
-        keepSnapshotsDays,
-        Objects.requireNonNull(month, "month"));
+    return toBuilder().setSnapshotMonth(Objects.requireNonNull(month, "month")).build();
   }
 
   /** The prefix of the data files of run {@code runId}'s writer {@code writer}. */
@@ -268,29 +200,32 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
 
   @Override
   public PCollection<DeadLetter> expand(PCollection<LakeRow> rows) {
-    PCollectionTuple encoded = rows.apply("EncodeRows", WriteLakeTables.encodeRows(keyset, kinds));
-    LakeRow.Coder rowCoder = LakeRow.Coder.of(kinds);
+    PCollectionTuple encoded =
+        rows.apply("EncodeRows", WriteLakeTables.encodeRows(keyset(), kinds()));
+    LakeRow.Coder rowCoder = LakeRow.Coder.of(kinds());
     PCollection<KV<String, CommittableFile>> files =
         encoded
             .get(WriteLakeTables.ENCODED)
             .setCoder(rowCoder)
-            .apply("KeyByPartition", ParDo.of(new KeyByPartitionFn(kinds, hourly)))
+            .apply("KeyByPartition", ParDo.of(new KeyByPartitionFn(kinds(), hourly())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), rowCoder))
             .apply("GroupByPartition", GroupByKey.create())
             .apply(
                 "WriteDataFiles",
-                ParDo.of(new WriteDataFilesFn(catalog, runId, writer, compression, kinds)))
+                ParDo.of(
+                    new WriteDataFilesFn(catalog(), runId(), writer(), compression(), kinds())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), new CommittableFile.Coder()));
-    if (commitInterval != null) {
+    if (commitInterval() != null) {
       files.apply(
           "CommitAtCheckpoints",
-          IcebergStreamingCommits.every(commitInterval, catalog, runId, writer)
-              .withSnapshotExpiry(keepSnapshotsDays));
+          IcebergStreamingCommits.every(commitInterval(), catalog(), runId(), writer())
+              .withSnapshotExpiry(keepSnapshotsDays()));
     } else {
       files
           .apply("GroupFilesByTable", GroupByKey.create())
           .apply(
-              "CommitTables", ParDo.of(new CommitTableFn(catalog, runId, writer, snapshotMonth)));
+              "CommitTables",
+              ParDo.of(new CommitTableFn(catalog(), runId(), writer(), snapshotMonth())));
     }
     return encoded.get(WriteLakeTables.REJECTED);
   }
@@ -299,15 +234,15 @@ public class WriteIcebergTables extends PTransform<PCollection<LakeRow>, PCollec
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("catalog", catalog.type()).withLabel("Iceberg catalog"))
-        .add(DisplayData.item("warehouse", catalog.warehouse()).withLabel("Iceberg warehouse"))
-        .add(DisplayData.item("namespace", catalog.namespace()).withLabel("Iceberg namespace"))
-        .add(DisplayData.item("runId", runId).withLabel("Run id"))
-        .add(DisplayData.item("hourlyPartitions", hourly).withLabel("Hourly partitions"))
-        .add(DisplayData.item("compression", compression).withLabel("Parquet compression"))
-        .add(DisplayData.item("writer", writer).withLabel("Writer"))
+        .add(DisplayData.item("catalog", catalog().type()).withLabel("Iceberg catalog"))
+        .add(DisplayData.item("warehouse", catalog().warehouse()).withLabel("Iceberg warehouse"))
+        .add(DisplayData.item("namespace", catalog().namespace()).withLabel("Iceberg namespace"))
+        .add(DisplayData.item("runId", runId()).withLabel("Run id"))
+        .add(DisplayData.item("hourlyPartitions", hourly()).withLabel("Hourly partitions"))
+        .add(DisplayData.item("compression", compression()).withLabel("Parquet compression"))
+        .add(DisplayData.item("writer", writer()).withLabel("Writer"))
         .addIfNotNull(
-            DisplayData.item("commitInterval", commitInterval)
+            DisplayData.item("commitInterval", commitInterval())
                 .withLabel("Streaming commit interval"));
   }
 
