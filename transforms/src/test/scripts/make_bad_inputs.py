@@ -235,6 +235,13 @@ for _ in range(3):
     inner = json.dumps({'s': inner})
 add(K, execution('bad-wf-7', analytics=json.loads('{"l":' + nested(30, 'y').replace('"y"', json.dumps(inner)) + '}')),
     'nesting: JSON in JSON in JSON in JSON strings, 65 levels in all', 'parse', 'nested deeper than 64 levels')
+add(K, execution('good-wf-3', assigned_to=['u1', {'variable': '{{entity.owner}}', 'value': ['u2']},
+                                         {'variable': '{{entity.manager}}'}]),
+    'good: variable assignees (epilot Assignees: a user id or a VariableAssignment)')
+add(K, {'id': 'bad-wf-8', 'name': 'Lead Qualification', 'trigger': 'MANUAL', 'status': 'STARTED',
+        'creationTime': T, 'lastUpdateTime': T, 'assignedTo': ['252'], 'email': PII[1],
+        'flow': [{'id': 's1', 'name': 'Call the client', 'steps': []}]},
+    'shapes: a v1 execution (lastUpdateTime, flow[])', 'parse', 'a v1 workflow execution')
 
 # ---------------------------------------------------------------- journey-sessions
 K = 'journey-sessions'

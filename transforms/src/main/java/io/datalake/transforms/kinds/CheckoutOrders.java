@@ -297,7 +297,7 @@ public final class CheckoutOrders {
                       "call_center_operator",
                       str("id").doc("The id of this section"),
                       str("email").doc("The operator's e-mail; encrypted"),
-                      str("userName").doc("The operator's login"))
+                      str("userName").doc("The operator's login; encrypted"))
                   .doc("The call-center operator who placed the order, if one did"),
               json("cancellationData")
                   .doc("Who asked to cancel the order, why and when, as JSON text"),
@@ -314,7 +314,10 @@ public final class CheckoutOrders {
               json("packageAttachment")
                   .doc("The packages: invoices, tracking and courier status, as JSON text"),
               json("ratesAndBenefitsData").doc("The promotions applied, as JSON text"),
-              json("giftRegistryData").doc("The gift list the order was bought from, as JSON text"),
+              json("giftRegistryData")
+                  .doc(
+                      "The gift list the order was bought from, as JSON text; its description"
+                          + " (which names the list's owners) encrypted"),
               json("commercialConditionData").doc("The commercial conditions, as JSON text"),
               json("openTextField").doc("Free text added to the order, as JSON text"),
               str("marketplaceServicesEndpoint").doc("The URL of the marketplace's order API"))
@@ -374,6 +377,15 @@ public final class CheckoutOrders {
               "shippingData.selectedAddresses[].postalCode",
               "shippingData.selectedAddresses[].geoCoordinates",
               "shippingData.selectedAddresses[].reference",
+              // The shopper's saved addresses (VTEX's order group and PII-version documents).
+              "shippingData.availableAddresses[].receiverName",
+              "shippingData.availableAddresses[].street",
+              "shippingData.availableAddresses[].number",
+              "shippingData.availableAddresses[].complement",
+              "shippingData.availableAddresses[].neighborhood",
+              "shippingData.availableAddresses[].postalCode",
+              "shippingData.availableAddresses[].geoCoordinates",
+              "shippingData.availableAddresses[].reference",
               "shippingData.contactInformation[].email",
               "shippingData.contactInformation[].phone",
               "shippingData.contactInformation[].document",
@@ -388,6 +400,16 @@ public final class CheckoutOrders {
               "paymentData.transactions[].payments[].expireYear",
               "paymentData.transactions[].payments[].billingAddress",
               "callCenterOperatorData.email",
+              "callCenterOperatorData.userName",
+              // A gift list's description names its owners ("Alanna & Daniel" in VTEX's example).
+              "giftRegistryData.description",
+              // Who approved or cancelled the order (a store employee's login, an email), the
+              // shopper's masked email, and the shopper's browser.
+              "approvedBy",
+              "cancelledBy",
+              "canceledBy",
+              "emailTracked",
+              "contextData.userAgent",
               "invoiceData.address",
               "**.email")
           // VTEX's customizable content: its shape is per store.

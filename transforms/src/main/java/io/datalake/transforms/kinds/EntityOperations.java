@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.parse.EntityOperationMapper;
 import io.datalake.transforms.schema.LakeTable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -96,6 +97,47 @@ public final class EntityOperations {
                   RELATION_OPERATIONS))
           .build();
 
+  /**
+   * The PII attributes of an entity, relative to the entity: an operation carries them in its
+   * {@code payload} (the entity after the operation) and in its {@code diff}'s {@code added},
+   * {@code updated} (the values before) and {@code deleted} parts.
+   */
+  private static final List<String> ENTITY_PII =
+      List.of(
+          "first_name",
+          "middle_name",
+          "last_name",
+          "birthdate",
+          "email[].email",
+          "phone[].phone",
+          "address[].*",
+          "payment[].data.iban",
+          "payment[].data.bic_number",
+          "payment[].data.fullname",
+          "billing_*",
+          "delivery_address[].*",
+          "**.relationText",
+          "consent_*.events[].identifier",
+          "consent_*.events[].meta.ip_address",
+          "consent_*.events[].meta.user_agent");
+
+  /** Where an entity operation holds entity attributes: the payload and each part of the diff. */
+  private static final List<String> ENTITY_PREFIXES = List.of("detail.payload.", "detail.diff.*.");
+
+  private static String[] entityPiiPaths() {
+    List<String> paths = new ArrayList<>();
+    for (String prefix : ENTITY_PREFIXES) {
+      for (String path : ENTITY_PII) {
+        paths.add(prefix + path);
+      }
+    }
+    // The caller's identity token: its email, and its Cognito user name, which is the email.
+    paths.add("detail.caller.EpilotAuth.token.email");
+    paths.add("detail.caller.EpilotAuth.token.cognito:username");
+    paths.addAll(List.of("**.email", "**.phone", "**.ip_address"));
+    return paths.toArray(String[]::new);
+  }
+
   public static final RecordKind KIND =
       RecordKind.named("entity-operations")
           .tenantField("detail.org")
@@ -103,27 +145,7 @@ public final class EntityOperations {
           .recordIdField("id")
           .mapper(k -> new EntityOperationMapper(OPERATIONS))
           .tables(OPERATIONS)
-          .piiPaths(
-              "detail.payload.first_name",
-              "detail.payload.middle_name",
-              "detail.payload.last_name",
-              "detail.payload.birthdate",
-              "detail.payload.email[].email",
-              "detail.payload.phone[].phone",
-              "detail.payload.address[].*",
-              "detail.payload.payment[].data.iban",
-              "detail.payload.payment[].data.bic_number",
-              "detail.payload.payment[].data.fullname",
-              "detail.payload.billing_*",
-              "detail.payload.delivery_address[].*",
-              "detail.payload.**.relationText",
-              "detail.payload.consent_*.events[].identifier",
-              "detail.payload.consent_*.events[].meta.ip_address",
-              "detail.payload.consent_*.events[].meta.user_agent",
-              "detail.caller.EpilotAuth.token.email",
-              "**.email",
-              "**.phone",
-              "**.ip_address")
+          .piiPaths(entityPiiPaths())
           .sample(EntityOperations::fill)
           .build();
 

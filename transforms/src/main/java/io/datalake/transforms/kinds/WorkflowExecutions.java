@@ -31,7 +31,11 @@ public final class WorkflowExecutions {
           ts("updated_at").doc("When the phase last changed, UTC"),
           ts("due_date").doc("When the phase is due, UTC"),
           json("due_date_config").doc("How the phase's due date is computed, as JSON text"),
-          strings("assigned_to").doc("Ids of the users assigned to the phase"),
+          strings("assigned_to")
+              .doc(
+                  "Ids of the users assigned to the phase, those a variable assignment"
+                      + " resolved to included (the assignments themselves are in _extra, as"
+                      + " assigned_to_variables)"),
           json("analytics").doc("The phase's timing facts, as JSON text"),
           strings("taxonomies").doc("Ids of the taxonomy labels of the phase"),
           json("loop_config").doc("How the phase repeats in a loop, as JSON text"));
@@ -49,7 +53,11 @@ public final class WorkflowExecutions {
           ts("due_date").doc("When the task is due, UTC"),
           json("due_date_config").doc("How the task's due date is computed, as JSON text"),
           json("requirements").doc("What must be done before the task, as JSON text"),
-          strings("assigned_to").doc("Ids of the users assigned to the task"),
+          strings("assigned_to")
+              .doc(
+                  "Ids of the users assigned to the task, those a variable assignment"
+                      + " resolved to included (the assignments themselves are in _extra, as"
+                      + " assigned_to_variables)"),
           json("analytics").doc("The task's timing facts, as JSON text"),
           ts("created_at").doc("When the task was created, UTC"),
           ts("updated_at").doc("When the task last changed, UTC"),
@@ -92,7 +100,11 @@ public final class WorkflowExecutions {
                   .doc(
                       "How the due date is computed, as JSON text: duration, unit, type (what it"
                           + " counts from, e.g. WORKFLOW_STARTED), task_id, phase_id"),
-              strings("assigned_to").doc("Ids of the users assigned to the execution"),
+              strings("assigned_to")
+                  .doc(
+                      "Ids of the users assigned to the execution, those a variable assignment"
+                          + " resolved to included (the assignments themselves are in _extra, as"
+                          + " assigned_to_variables)"),
               json("analytics")
                   .doc(
                       "Timing facts as JSON text: started_at, completed_at, closed_at,"

@@ -1,6 +1,7 @@
 package io.datalake.transforms.parse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.schema.LakeTable;
@@ -33,8 +34,20 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     this.cancellations = cancellations;
   }
 
+  /**
+   * Where a row keeps its variable assignees (undeclared, so in its {@code _extra} JSON): see
+   * {@link #splitVariableAssignees}.
+   */
+  public static final String VARIABLE_ASSIGNEES = "assigned_to_variables";
+
   @Override
   public MappedRecord map(ObjectNode execution) throws RecordRejectedException {
+    if (!execution.has("updated_at") && execution.has("lastUpdateTime")) {
+      throw new RecordRejectedException(
+          Fields.STEP,
+          "a v1 workflow execution (lastUpdateTime, flow[]): this kind reads epilot's v2 flow"
+              + " execution (org_id, updated_at, phases[], tasks[])");
+    }
     String id = Fields.requiredText(execution, "id", "id");
     String org = Fields.requiredTenant(execution, "org_id", "org_id");
     Instant updatedAt = Fields.requiredTime(execution, "updated_at", "updated_at");
@@ -44,6 +57,7 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     ObjectNode executionRow = Fields.topLevelCopy(execution);
     executionRow.remove(List.of("phases", "tasks", "contexts"));
     executionRow.put("org_id", org);
+    splitVariableAssignees(executionRow);
     rows.add(new MappedRecord.TableRow(executions, executionRow));
 
     addChildren(rows, phases, execution, "phases", id, org, updatedAtText);
@@ -70,9 +84,44 @@ public final class WorkflowExecutionMapper implements RecordMapper {
       JsonNode updatedAt)
       throws RecordRejectedException {
     for (ObjectNode child : Fields.objectCopies(execution, key)) {
+      splitVariableAssignees(child);
       rows.add(
           new MappedRecord.TableRow(
               table, withParent(child, id, org, updatedAt), Fields.ROOT_ELEMENT_DEPTH));
+    }
+  }
+
+  /**
+   * epilot's assignees are user ids or variable assignments, {@code {"variable":
+   * "{{entity.owner}}", "value": ["user_12345"]}}: a rule that the workflow resolves into user ids
+   * as it runs ({@code value} is absent until then). {@code assigned_to} keeps the user ids, the
+   * resolved ones included, so that "assigned to this user" stays one lookup; the assignments
+   * themselves move to {@value #VARIABLE_ASSIGNEES}, which the row keeps in its {@code _extra}. A
+   * row without variable assignees is left as it is.
+   */
+  static void splitVariableAssignees(ObjectNode row) {
+    JsonNode assignees = row.get("assigned_to");
+    if (assignees == null || !assignees.isArray()) {
+      return;
+    }
+    ArrayNode users = row.arrayNode();
+    ArrayNode variables = row.arrayNode();
+    for (JsonNode assignee : assignees) {
+      if (!assignee.isObject()) {
+        users.add(assignee); // a user id; anything else is the typing step's to refuse
+        continue;
+      }
+      variables.add(assignee);
+      JsonNode resolved = assignee.get("value");
+      if (resolved != null && resolved.isArray()) {
+        users.addAll((ArrayNode) resolved);
+      } else if (resolved != null && !resolved.isNull()) {
+        users.add(resolved);
+      }
+    }
+    if (!variables.isEmpty()) {
+      row.set("assigned_to", users);
+      row.set(VARIABLE_ASSIGNEES, variables);
     }
   }
 

@@ -40,9 +40,14 @@ import org.junit.Test;
  * text of the commit before (run this test there).
  */
 public class ParseGoldenTest {
-  /** SHA-256 of {@link #golden()}, taken before the per-record work was made faster. */
+  /**
+   * SHA-256 of {@link #golden()}, taken before the per-record work was made faster; moved once on
+   * purpose since: the VTEX operator's login and gift-list description became PII, and a v1
+   * workflow execution's dead letter says that it is one, and the corpus gained two workflow lines
+   * (the diff held exactly those changes).
+   */
   private static final String GOLDEN =
-      "42055730825faf5f33cd2b65e059abf62ed9417331426088e54c8d6e777c5337";
+      "e9354cc0e9b227368166337ea955da78f77b638503710381dd30b9cf353ed056";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 

@@ -1,12 +1,14 @@
 package io.datalake.transforms.parse;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.CheckoutOrders;
@@ -289,6 +291,171 @@ public class ParseRecordsTest {
                   assertThat(profile.get("userProfileId").toString(), equalTo("12345"));
                 }
               }
+              return null;
+            });
+    pipeline.run();
+  }
+
+  /**
+   * PII of published payloads that the samples do not carry: VTEX's order group and PII-version
+   * documents (the shopper's saved addresses, who approved or cancelled the order, the masked
+   * email, the browser) and epilot's entity operations (the diff's values before and after, the
+   * caller's Cognito user name), in both forms of each kind.
+   */
+  @Test
+  public void publishedPiiBeyondTheSamplesIsEncrypted() {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode shipping = (ObjectNode) order.get("shippingData");
+    ObjectNode saved = shipping.putArray("availableAddresses").addObject();
+    saved.put("addressType", "residential").put("receiverName", "Camila Saved");
+    saved.put("street", "Rua do Couto Saved").put("number", "2929");
+    saved.put("complement", "Bloco 5 apt 321").put("neighborhood", "Penha Saved");
+    saved.put("postalCode", "21020-402").put("reference", "Next to the Saved Shopping");
+    saved.put("city", "Rio de Janeiro").putArray("geoCoordinates").add(-43.2735939).add(-22.8351);
+    order.put("emailTracked", "067fbeb6@ct.str.com");
+    order.put("approvedBy", "approver-t004843@str.com");
+    order.put("cancelledBy", "t004842@str.com").put("canceledBy", "t004842@str.com");
+    order.putObject("contextData").put("userAgent", "Mozilla/5.0 (Probe NT 10.0)");
+
+    ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
+    ObjectNode operation =
+        Fixtures.entityOperation(
+            "739224", "c-1", "updateEntity", "2024-01-20T08:00:00Z", contact, false);
+    ObjectNode detail = (ObjectNode) operation.get("detail");
+    ObjectNode before = detail.putObject("diff").putObject("updated");
+    before
+        .put("first_name", "Zoey")
+        .put("last_name", "Müller-Łukasz")
+        .put("birthdate", "1987-06-05");
+    before.putArray("address").addObject().put("street", "Old Street 7").put("city", "Köln");
+    before.putArray("payment").addObject().putObject("data").put("iban", "DE89370400440532013000");
+    ((ObjectNode) detail.get("diff")).putObject("added").put("middle_name", "Quintessa");
+    ((ObjectNode) detail.get("diff")).putObject("deleted").put("last_name", "Formerlyname");
+    detail
+        .putObject("caller")
+        .putObject("EpilotAuth")
+        .putObject("token")
+        .put("cognito:username", "n.ahmad@epilot.cloud");
+    ObjectNode stringified = operation.deepCopy();
+    stringified.put("detail", detail.toString());
+
+    PCollectionTuple out =
+        parse(
+            List.of(
+                Fixtures.record(CheckoutOrders.KIND, "o:1", order),
+                Fixtures.record(CheckoutOrders.KIND, "o:2", Fixtures.rawVtex(order)),
+                Fixtures.record(EntityOperations.KIND, "e:1", operation),
+                Fixtures.record(EntityOperations.KIND, "e:2", stringified)));
+    List<String> pii =
+        List.of(
+            "Camila Saved",
+            "Rua do Couto Saved",
+            "2929",
+            "Bloco 5 apt 321",
+            "Penha Saved",
+            "21020-402",
+            "Next to the Saved Shopping",
+            "-43.2735939",
+            "067fbeb6@ct.str.com",
+            "t004842",
+            "t004843",
+            "Probe NT",
+            "sandraDaves",
+            "Alanna & Daniel",
+            "Zoey",
+            "Müller-Łukasz",
+            "1987-06-05",
+            "Old Street 7",
+            "DE89370400440532013000",
+            "Quintessa",
+            "Formerlyname",
+            "n.ahmad");
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
+    PAssert.that(out.get(ParseRecords.ROWS))
+        .satisfies(
+            rows -> {
+              assertThat(
+                  countByTable(rows),
+                  equalTo(
+                      Map.of(
+                          "checkout_order_items",
+                          2,
+                          "checkout_orders",
+                          2,
+                          "entity_operations",
+                          2)));
+              String all =
+                  String.join(
+                      "\n",
+                      StreamSupport.stream(rows.spliterator(), false)
+                          .map(r -> r.record().toString())
+                          .toList());
+              for (String value : pii) {
+                assertThat(value, all, not(containsString(value)));
+              }
+              // What is not PII stays readable: the saved address's city.
+              assertThat(all, containsString("Rio de Janeiro"));
+              return null;
+            });
+    pipeline.run();
+  }
+
+  /**
+   * epilot's assignees are user ids or variable assignments ({@code Assignees}: oneOf string,
+   * {@code VariableAssignment}); both are accepted, the resolved users join {@code assigned_to} and
+   * the assignments stay in {@code _extra}.
+   */
+  @Test
+  public void variableAssigneesKeepTheirUsersAndTheirRule() {
+    ObjectNode execution =
+        Fixtures.workflowExecution("ex-1", "20000123", "2025-05-21T10:00:00.000Z");
+    ArrayNode assignees = execution.putArray("assigned_to").add("user-1");
+    assignees.addObject().put("variable", "{{entity.owner}}").putArray("value").add("user_12345");
+    ((ObjectNode) execution.get("phases").get(0))
+        .putArray("assigned_to")
+        .addObject()
+        .put("variable", "{{entity.manager}}");
+    ObjectNode v1 = Fixtures.load("epilot_workflow_get_execution_v1.json");
+    PCollectionTuple out =
+        parse(
+            List.of(
+                Fixtures.record(WorkflowExecutions.KIND, "w:1", execution),
+                Fixtures.record(WorkflowExecutions.KIND, "w:2", v1)));
+    PAssert.that(out.get(ParseRecords.ROWS))
+        .satisfies(
+            rows -> {
+              for (LakeRow row : rows) {
+                if (row.table().equals("workflow_executions")) {
+                  assertThat(
+                      String.valueOf(row.record().get("assigned_to")),
+                      equalTo("[user-1, user_12345]"));
+                  assertThat(
+                      String.valueOf(row.record().get("_extra")),
+                      allOf(
+                          // A template ({{...}}) starts like JSON and is not: the PII walk's
+                          // "**" encrypts such text whole, as it does broken JSON.
+                          containsString("\"assigned_to_variables\":[{\"variable\":\"pii:"),
+                          containsString("\"value\":[\"user_12345\"]")));
+                }
+                if (row.table().equals("workflow_phases")) {
+                  assertThat(String.valueOf(row.record().get("assigned_to")), equalTo("[]"));
+                  assertThat(
+                      String.valueOf(row.record().get("_extra")),
+                      containsString("\"assigned_to_variables\":[{\"variable\":\"pii:"));
+                }
+              }
+              return null;
+            });
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
+        .satisfies(
+            letters -> {
+              List<String> got = new ArrayList<>();
+              letters.forEach(l -> got.add(l.source + " " + l.step + ": " + l.error));
+              assertThat(
+                  got,
+                  containsInAnyOrder(
+                      "w:2 parse: a v1 workflow execution (lastUpdateTime, flow[]): this kind reads"
+                          + " epilot's v2 flow execution (org_id, updated_at, phases[], tasks[])"));
               return null;
             });
     pipeline.run();
