@@ -290,6 +290,12 @@ add(K, analytics(K, 'bad-pe-1', org_id='../org_id=other'), 'tenants: partition i
 add(K, analytics(K, 'bad-pe-2', details=123, created_at=['2024']), 'types: time as an array', 'parse', 'missing created_at')
 add(K, d(analytics(K, 'good-pe-2')).replace(b'"good-pe-2"', b'"good-pe-2\xf0\x9f\x98\x80"'),
     'good: four-byte UTF-8 (emoji) in an id')
+add(K, analytics(K, 'good-pe-3', details={'ip': [PII[0], PII[0]], 'email': {'work': PII[1]}, 'step': 3}),
+    'good: PII keys holding an array and an object (every scalar in them encrypted)')
+add(K, analytics(K, 'bad-pe-3', tenant=True), 'tenants: a boolean', 'parse',
+    'org_id is not a valid tenant id: a boolean')
+add(K, analytics(K, 'bad-pe-4', tenant=739224.5), 'tenants: a number with a fraction', 'parse',
+    'org_id is not a valid tenant id: a number with a fraction')
 
 for (kind, file), lines in files.items():
     os.makedirs(os.path.join(ROOT, kind), exist_ok=True)

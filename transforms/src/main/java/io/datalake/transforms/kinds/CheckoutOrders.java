@@ -91,7 +91,10 @@ public final class CheckoutOrders {
 
   public static final LakeTable ORDERS =
       LakeTable.named("checkout_orders")
-          .describedAs("One row per version of a VTEX order (Orders API, GET order)")
+          .describedAs(
+              "One row per version of a VTEX order (Orders API, GET order); hook notifications,"
+                  + " feed items and carts (orderForm) name an order without being one and are"
+                  + " dead letters that say so")
           .columns(
               str("orderId").doc("The VTEX order id, text such as 1172452900788-01"),
               str("org_id").doc("The tenant: the store's account name, copied from hostname"),

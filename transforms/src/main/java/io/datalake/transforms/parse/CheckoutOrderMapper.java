@@ -25,6 +25,14 @@ public final class CheckoutOrderMapper implements RecordMapper {
 
   @Override
   public MappedRecord map(ObjectNode order) throws RecordRejectedException {
+    String notAnOrder = otherVtexShape(order);
+    if (notAnOrder != null) {
+      throw new RecordRejectedException(
+          Fields.STEP,
+          notAnOrder
+              + ", not an order: this kind reads orders as GET /api/oms/pvt/orders/{id}"
+              + " returns them");
+    }
     String orderId = Fields.requiredText(order, "orderId", "orderId");
     String hostname = Fields.requiredTenant(order, "hostname", "hostname");
     Instant lastChange = Fields.requiredTime(order, "lastChange", "lastChange");
@@ -41,5 +49,29 @@ public final class CheckoutOrderMapper implements RecordMapper {
       rows.add(new MappedRecord.TableRow(items, itemRow, Fields.ROOT_ELEMENT_DEPTH));
     }
     return new MappedRecord(hostname, lastChange, rows);
+  }
+
+  /**
+   * What other VTEX payload a record without an order's fields is, for its dead letter: the
+   * notifications and the cart name an order without being one, and "missing orderId" would send
+   * the on-call engineer looking for a broken order.
+   */
+  private static String otherVtexShape(ObjectNode record) {
+    if (record.has("orderId") && record.has("hostname")) {
+      return null;
+    }
+    if (record.has("hookConfig")) {
+      return "a VTEX hook configuration ping (hookConfig)";
+    }
+    if (record.has("OrderId") && record.has("State")) {
+      return "a VTEX order hook notification (OrderId, State)";
+    }
+    if (record.has("orderId") && record.has("eventId") && record.has("handle")) {
+      return "a VTEX orders feed item (eventId, handle, orderId)";
+    }
+    if (record.has("orderFormId") && !record.has("orderId")) {
+      return "a VTEX checkout orderForm, a cart (orderFormId, no orderId)";
+    }
+    return null;
   }
 }

@@ -49,6 +49,14 @@ final class Fields {
     if (value == null || value.isNull() || value.isContainerNode()) {
       throw new RecordRejectedException(STEP, "missing " + path);
     }
+    if (value.isBoolean() || (value.isNumber() && !value.isIntegralNumber())) {
+      // Their text ("true", "739224.0") would pass the id rule and become a tenant of its own.
+      throw new RecordRejectedException(
+          STEP,
+          path
+              + " is not a valid tenant id: "
+              + (value.isBoolean() ? "a boolean" : "a number with a fraction"));
+    }
     return TenantId.parse(value.asText(), path);
   }
 

@@ -30,10 +30,19 @@ public final class Timestamps {
 
   /**
    * Parses the timestamp forms the sources use: any number of fraction digits, {@code Z} or an
-   * offset, or no offset at all (taken as UTC), or a bare date (midnight UTC).
+   * offset, or no offset at all (taken as UTC), or a bare date (midnight UTC). A space may stand
+   * for the {@code T} when seconds follow ({@code 2024-08-01 12:00:00}): ClickHouse's text of a
+   * {@code DateTime}, the type epilot's datalake tables publish their times in (RFC 3339 allows the
+   * space).
    */
   public static Instant parse(String text) {
     String value = text.trim();
+    if (value.length() >= 19
+        && value.charAt(10) == ' '
+        && value.charAt(13) == ':'
+        && value.charAt(16) == ':') {
+      value = value.substring(0, 10) + 'T' + value.substring(11);
+    }
     Instant common = parseCommonTimestamp(value);
     if (common != null) {
       return common;

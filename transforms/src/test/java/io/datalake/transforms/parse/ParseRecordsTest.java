@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
@@ -456,6 +457,48 @@ public class ParseRecordsTest {
                   containsInAnyOrder(
                       "w:2 parse: a v1 workflow execution (lastUpdateTime, flow[]): this kind reads"
                           + " epilot's v2 flow execution (org_id, updated_at, phases[], tasks[])"));
+              return null;
+            });
+    pipeline.run();
+  }
+
+  /**
+   * VTEX's other published payloads name an order without being one (the hook notification, the
+   * feed item, the hook's ping, the cart): each is one dead letter that says what it is.
+   */
+  @Test
+  public void otherVtexPayloadsAreDeadLettersThatSayWhatTheyAre() throws Exception {
+    JsonNode feed =
+        Fixtures.JSON.readTree(
+            getClass().getResourceAsStream("/fixtures/vtex_oms_feed_items.json"));
+    PCollectionTuple out =
+        parse(
+            List.of(
+                Fixtures.record(
+                    CheckoutOrders.KIND,
+                    "v:1",
+                    Fixtures.load("vtex_oms_order_hook_notification.json")),
+                Fixtures.record(CheckoutOrders.KIND, "v:2", feed.get(0)),
+                Fixtures.line(CheckoutOrders.KIND, "v:3", "{\"hookConfig\": \"ping\"}"),
+                Fixtures.record(
+                    CheckoutOrders.KIND, "v:4", Fixtures.load("vtex_checkout_orderform.json"))));
+    PAssert.that(out.get(ParseRecords.ROWS)).empty();
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
+        .satisfies(
+            letters -> {
+              List<String> got = new ArrayList<>();
+              letters.forEach(l -> got.add(l.source + " " + l.step + ": " + l.error));
+              String reads =
+                  ", not an order: this kind reads orders as GET /api/oms/pvt/orders/{id} returns"
+                      + " them";
+              assertThat(
+                  got,
+                  containsInAnyOrder(
+                      "v:1 parse: a VTEX order hook notification (OrderId, State)" + reads,
+                      "v:2 parse: a VTEX orders feed item (eventId, handle, orderId)" + reads,
+                      "v:3 parse: a VTEX hook configuration ping (hookConfig)" + reads,
+                      "v:4 parse: a VTEX checkout orderForm, a cart (orderFormId, no orderId)"
+                          + reads));
               return null;
             });
     pipeline.run();

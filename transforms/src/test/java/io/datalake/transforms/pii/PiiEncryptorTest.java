@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.CheckoutOrders;
@@ -103,7 +104,11 @@ public class PiiEncryptorTest {
   /**
    * The one walk for all paths gives the tokens the former walk (one per path) gave for the
    * published samples, so encrypted values still join with data written before. The file holds, per
-   * line, kind, input record and the former walk's output (made with the development keyset).
+   * line, kind, input record and the former walk's output (made with the development keyset). Moved
+   * on purpose twice, each time only values that were plain text becoming tokens, no token
+   * changing: for new paths (VTEX's operator login and gift-list description), and for the scalars
+   * inside a container that a {@code **} path ends on (epilot's {@code email[]._tags}, {@code
+   * phone[]._tags}).
    */
   @Test
   public void tokensAreThoseOfTheFormerWalk() throws Exception {
@@ -124,6 +129,36 @@ public class PiiEncryptorTest {
       }
     }
     assertThat(lines, equalTo(12));
+  }
+
+  /**
+   * A key that a {@code **} path names is PII whatever its value's shape: an array or object there
+   * keeps its shape, and every scalar in it is encrypted (they used to stay in plain text).
+   */
+  @Test
+  public void aKeyNamedByAnAnyDepthPathIsPiiWhateverItsShape() throws Exception {
+    ObjectNode event =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"details\": {\"ip\": [\"203.0.113.201\", \"10.20.30.40\"],"
+                    + " \"email\": {\"work\": \"arr.email@example.org\", \"verified\": true},"
+                    + " \"device\": {\"ip\": {\"v4\": \"198.51.100.9\", \"v6\": \"2001:db8::9\"}},"
+                    + " \"step\": 3}}");
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
+    JsonNode details = event.get("details");
+    assertThat(details.get("ip").size(), equalTo(2));
+    assertThat(cipher.decrypt(details.get("ip").get(1).asText()), equalTo("10.20.30.40"));
+    assertThat(
+        cipher.decrypt(details.get("email").get("work").asText()),
+        equalTo("arr.email@example.org"));
+    assertThat(cipher.decrypt(details.get("email").get("verified").asText()), equalTo("true"));
+    assertThat(
+        cipher.decrypt(details.get("device").get("ip").get("v6").asText()), equalTo("2001:db8::9"));
+    assertThat(details.get("step").asInt(), equalTo(3));
+    for (String pii :
+        List.of("203.0.113.201", "10.20.30.40", "arr.email", "198.51.100.9", "2001:db8::9")) {
+      assertThat(event.toString(), not(containsString(pii)));
+    }
   }
 
   @Test

@@ -22,6 +22,24 @@ public class TimestampsTest {
         Timestamps.parse("2024-02-11T09:14:41"), equalTo(Instant.parse("2024-02-11T09:14:41Z")));
     assertThat(Timestamps.parse("1970-01-01T00:00:00.000Z"), equalTo(Instant.EPOCH));
     assertThat(Timestamps.parse("2019-08-24"), equalTo(Instant.parse("2019-08-24T00:00:00Z")));
+    // ClickHouse's DateTime text (epilot's published datalake tables), with and without a fraction.
+    assertThat(
+        Timestamps.parse("2024-08-01 12:00:00"), equalTo(Instant.parse("2024-08-01T12:00:00Z")));
+    assertThat(
+        Timestamps.parse("2024-08-01 12:00:00.125+02:00"),
+        equalTo(Instant.parse("2024-08-01T10:00:00.125Z")));
+  }
+
+  @Test
+  public void aSpaceForTheTNeedsSeconds() {
+    for (String text : new String[] {"2024-03-01 10:00", "2024-03-01  10:00:00", "2024-03-01 x"}) {
+      try {
+        Timestamps.parse(text);
+        throw new AssertionError("parsed " + text);
+      } catch (java.time.DateTimeException expected) {
+        // refused, as the typing step and the event time read it
+      }
+    }
   }
 
   @Test
