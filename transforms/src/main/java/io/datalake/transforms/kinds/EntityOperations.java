@@ -104,6 +104,10 @@ public final class EntityOperations {
    */
   private static final List<String> ENTITY_PII =
       List.of(
+          // The entity's display title: a contact's is the person's name. Encrypted for every
+          // schema, as relationText (a related entity's title) is: a path cannot tell schemas
+          // apart.
+          "_title",
           "first_name",
           "middle_name",
           "last_name",

@@ -319,6 +319,7 @@ public class ParseRecordsTest {
     order.putObject("contextData").put("userAgent", "Mozilla/5.0 (Probe NT 10.0)");
 
     ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
+    contact.put("_title", "Titled Contactperson");
     ObjectNode operation =
         Fixtures.entityOperation(
             "739224", "c-1", "updateEntity", "2024-01-20T08:00:00Z", contact, false);
@@ -370,7 +371,8 @@ public class ParseRecordsTest {
             "DE89370400440532013000",
             "Quintessa",
             "Formerlyname",
-            "n.ahmad");
+            "n.ahmad",
+            "Titled Contactperson");
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
     PAssert.that(out.get(ParseRecords.ROWS))
         .satisfies(
