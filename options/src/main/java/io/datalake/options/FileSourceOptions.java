@@ -1,6 +1,5 @@
 package io.datalake.options;
 
-import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -14,12 +13,4 @@ public interface FileSourceOptions extends PipelineOptions {
   String getInput();
 
   void setInput(String value);
-
-  @Description(
-      "Longest input line accepted, in bytes; a longer line becomes a dead letter (its content is"
-          + " not kept in memory past this size).")
-  @Default.Integer(16 * 1024 * 1024)
-  Integer getMaxRecordBytes();
-
-  void setMaxRecordBytes(Integer value);
 }

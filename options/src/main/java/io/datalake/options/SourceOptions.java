@@ -17,4 +17,13 @@ public interface SourceOptions extends PipelineOptions {
   Source getSource();
 
   void setSource(Source value);
+
+  @Description(
+      "Longest record accepted, in bytes: an input line, or a Kafka record's value; a longer one"
+          + " becomes a dead letter of step read (a line's content is not kept in memory past this"
+          + " size).")
+  @Default.Integer(16 * 1024 * 1024)
+  Integer getMaxRecordBytes();
+
+  void setMaxRecordBytes(Integer value);
 }

@@ -13,10 +13,13 @@ import io.datalake.transforms.stream.KafkaTopology;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,6 +102,7 @@ public final class DatalakePipeline {
     KafkaTopology kafkaNow = streaming ? kafkaNow(options) : null;
     // Before FlinkCheckpoints: a resume copies this configuration and adds the restore path to it.
     FlinkOutages.configure(options, streaming);
+    FlinkTempFiles.configure(options);
     FlinkBundles.configure(options, streaming);
     FlinkWatermarks.configure(options, streaming);
     FlinkBatchTranslation.configure(options, streaming);
@@ -126,6 +130,7 @@ public final class DatalakePipeline {
                     .withMaxOutOfOrderness(
                         Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()))
                     .withReadAhead(Duration.standardSeconds(options.getKafkaReadAheadSeconds()))
+                    .withMaxRecordBytes(options.getMaxRecordBytes())
                     .withTopology(
                         topology, Duration.standardSeconds(options.getTopologyCheckSeconds())))
             : pipeline.apply(
@@ -168,11 +173,63 @@ public final class DatalakePipeline {
       }
       return result;
     }
-    PipelineResult result = pipeline.run();
+    PipelineResult result = runStream(pipeline, options, record);
     if (metrics != null) {
       metrics.watchingJob(() -> result.getState() == PipelineResult.State.RUNNING);
     }
     return result;
+  }
+
+  /**
+   * Starts a stream and records its end where this JVM can see it: a job that has ended by the time
+   * the runner returns (the DirectRunner blocks until then) writes {@code succeeded} or {@code
+   * failed}; a job that runs in this JVM (the DirectRunner, the embedded Flink cluster) and is
+   * stopped with it (SIGTERM, Ctrl-C) writes how it stood then, {@code stopped} if it was still
+   * running. A job handed to a cluster or to Dataflow runs on after this JVM exits: its record
+   * stays {@code running}, as does one of a JVM killed with SIGKILL.
+   */
+  private static PipelineResult runStream(
+      Pipeline pipeline, DatalakeOptions options, RunRecord record) {
+    boolean inThisJvm =
+        FlinkCheckpoints.isFlink(options)
+            ? FlinkCheckpoints.embedded(options.as(FlinkPipelineOptions.class))
+            : options.getRunner().getSimpleName().endsWith("DirectRunner");
+    AtomicReference<PipelineResult> started = new AtomicReference<>();
+    Thread onExit =
+        new Thread(
+            () -> record.endedWith(started.get() == null ? null : stateOf(started.get())),
+            "datalake-run-record");
+    if (inThisJvm) {
+      Runtime.getRuntime().addShutdownHook(onExit);
+    }
+    PipelineResult result;
+    try {
+      result = pipeline.run();
+    } catch (RuntimeException e) {
+      if (inThisJvm) {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      }
+      record.ended(false, null);
+      throw e;
+    }
+    started.set(result);
+    PipelineResult.State state = stateOf(result);
+    if (state != null && state.isTerminal()) {
+      if (inThisJvm) {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      }
+      record.endedWith(state);
+    }
+    return result;
+  }
+
+  /** The job's state, or null when the runner cannot tell (it may be shutting down). */
+  private static PipelineResult.@Nullable State stateOf(PipelineResult result) {
+    try {
+      return result.getState();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /**

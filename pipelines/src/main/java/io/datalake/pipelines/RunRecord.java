@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -148,6 +149,20 @@ public final class RunRecord {
   /** Writes the ended record: {@code succeeded} or {@code failed}, with counts when known. */
   void ended(boolean succeeded, @Nullable JsonNode counts) {
     write(succeeded ? "succeeded" : "failed", Instant.now(), counts);
+  }
+
+  /**
+   * Writes the end of a stream as its job stood: {@code succeeded} (done), {@code failed}, or
+   * {@code stopped} (still running, cancelled, or unknown when this JVM stops).
+   */
+  void endedWith(PipelineResult.@Nullable State state) {
+    String name =
+        state == PipelineResult.State.DONE
+            ? "succeeded"
+            : state == PipelineResult.State.FAILED ? "failed" : "stopped";
+    // A stream stopped with its JVM logs nothing else at its end.
+    LOG.info("datalake: run {} ended: {} (job state {})", runId, name, state);
+    write(name, Instant.now(), null);
   }
 
   /** A batch's counts from its summary: input records, rows per lake table, dead letters. */

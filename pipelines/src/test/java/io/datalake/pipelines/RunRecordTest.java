@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.aws2.s3.SSECustomerKey;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -51,6 +52,31 @@ public class RunRecordTest {
     assertThat(ended.get("counts").get("input_records").asLong(), equalTo(7L));
     assertThat(ended.get("started_at").asText(), equalTo(started.get("started_at").asText()));
     assertThat(Files.readString(file), not(containsString("password")));
+  }
+
+  /** A stream's end says how its job stood when it ended or when its JVM stopped. */
+  @Test
+  public void aStreamsEndSaysHowItsJobStood() throws Exception {
+    Path lake = temp.newFolder("stream-lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--source=kafka")
+            .as(DatalakeOptions.class);
+    RunRecord record = RunRecord.of(options, lake.toString(), "run-s", true, null);
+    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-s.json");
+    Object[][] cases = {
+      {PipelineResult.State.DONE, "succeeded"},
+      {PipelineResult.State.FAILED, "failed"},
+      {PipelineResult.State.RUNNING, "stopped"},
+      {PipelineResult.State.CANCELLED, "stopped"},
+      {null, "stopped"}
+    };
+    for (Object[] c : cases) {
+      record.endedWith((PipelineResult.State) c[0]);
+      JsonNode ended = new ObjectMapper().readTree(file.toFile());
+      assertThat(String.valueOf(c[0]), ended.get("state").asText(), equalTo(c[1]));
+      assertThat(ended.get("ended_at").isNull(), equalTo(false));
+      assertThat(ended.get("mode").asText(), equalTo("streaming"));
+    }
   }
 
   /** S3's customer key (SSE-C) is an option Beam has: never recorded, whatever it holds. */

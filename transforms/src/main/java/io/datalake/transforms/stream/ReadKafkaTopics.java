@@ -1,10 +1,12 @@
 package io.datalake.transforms.stream;
 
+import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +103,17 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     return with(s -> s.readAhead = value);
   }
 
+  /**
+   * Records whose value is longer than this many bytes become dead letters of step {@code read}, as
+   * lines of input files do ({@link ReadJsonLines#DEFAULT_MAX_RECORD_BYTES} unless set).
+   */
+  public ReadKafkaTopics withMaxRecordBytes(int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException("--maxRecordBytes must be more than 0, got " + value);
+    }
+    return with(s -> s.maxRecordBytes = value);
+  }
+
   /** Stops after this many records (tests); null (the default): reads forever. */
   public ReadKafkaTopics withMaxRecords(Long value) {
     return with(s -> s.maxRecords = value);
@@ -136,6 +149,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     private Duration maxOutOfOrderness = DEFAULT_MAX_OUT_OF_ORDERNESS;
     private Duration readAhead = DEFAULT_READ_AHEAD;
     private Long maxRecords;
+    private int maxRecordBytes = ReadJsonLines.DEFAULT_MAX_RECORD_BYTES;
     private KafkaTopology topology;
     private Duration topologyCheck;
 
@@ -166,6 +180,7 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
         .add(
             DisplayData.item("readAhead", s.readAhead)
                 .withLabel("Read ahead of the slowest partition"))
+        .add(DisplayData.item("maxRecordBytes", s.maxRecordBytes).withLabel("Max record bytes"))
         .addIfNotNull(DisplayData.item("maxRecords", s.maxRecords).withLabel("Max records"))
         .addIfNotNull(
             DisplayData.item("topologyCheck", s.topologyCheck).withLabel("Topology check every"));
@@ -267,7 +282,8 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
               "WatchTopology",
               ParDo.of(new WatchTopologyFn(s.bootstrapServers, s.consumerProperties, s.topology)));
     }
-    return read.apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic)))
+    return read.apply(
+            "ToSourceRecords", ParDo.of(new ToSourceRecordFn(kindOfTopic, s.maxRecordBytes)))
         .setCoder(SourceRecord.Coder.of());
   }
 
@@ -303,21 +319,50 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
     return time != null ? time : new Instant(record.getTimestamp());
   }
 
+  /**
+   * A Kafka record as the parse step's input, held to the rules of a line of an input file: a value
+   * over {@code --maxRecordBytes} is an oversize record, a record without a value (a tombstone) is
+   * unreadable, and a trailing line end ({@code \n}, {@code \r\n}) is not part of the record, so
+   * that a value and the same text read from a file give the same rows and the same dead letters.
+   */
   static class ToSourceRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, SourceRecord> {
     private final Map<String, RecordKind> kindOfTopic;
+    private final int maxRecordBytes;
 
-    ToSourceRecordFn(Map<String, RecordKind> kindOfTopic) {
+    ToSourceRecordFn(Map<String, RecordKind> kindOfTopic, int maxRecordBytes) {
       this.kindOfTopic = kindOfTopic;
+      this.maxRecordBytes = maxRecordBytes;
     }
 
     @ProcessElement
     public void process(
         @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<SourceRecord> out) {
-      String position = record.getTopic() + "/" + record.getPartition() + "/" + record.getOffset();
-      byte[] value = record.getKV().getValue();
       out.output(
-          SourceRecord.of(
-              kindOfTopic.get(record.getTopic()), position, value == null ? new byte[0] : value));
+          toSourceRecord(
+              kindOfTopic.get(record.getTopic()),
+              record.getTopic() + "/" + record.getPartition() + "/" + record.getOffset(),
+              record.getKV().getValue(),
+              maxRecordBytes));
+    }
+
+    static SourceRecord toSourceRecord(
+        RecordKind kind, String position, byte[] value, int maxRecordBytes) {
+      if (value == null) {
+        return SourceRecord.unreadable(
+            kind, position, "Kafka record without a value (a tombstone)");
+      }
+      if (value.length > maxRecordBytes) {
+        return SourceRecord.oversize(kind, position, value.length);
+      }
+      int end = value.length;
+      if (end > 0 && value[end - 1] == '\n') {
+        end--;
+      }
+      if (end > 0 && value[end - 1] == '\r') {
+        end--;
+      }
+      return SourceRecord.of(
+          kind, position, end == value.length ? value : Arrays.copyOf(value, end));
     }
   }
 }

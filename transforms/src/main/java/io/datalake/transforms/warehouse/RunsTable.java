@@ -8,10 +8,10 @@ import java.util.Map;
  * The warehouse's {@code datalake_runs} table: one row per pipeline run, keyed by its {@code
  * run_id} (the {@code _load_id} of every row the run wrote). A run writes its row twice: when it
  * starts ({@code state = 'running'}, no end) and when it ends ({@code succeeded} or {@code failed},
- * with its counts); {@code _version} (microseconds of the write) makes the later one win under
- * {@code FINAL}. A streaming run normally never ends: its row stays {@code running}, and its
- * figures are in {@code datalake_freshness}. Admin only, like {@code dead_letters}: the options
- * name every tenant's topics and folders.
+ * with its counts; a stream stopped with its JVM: {@code stopped}); {@code _version} (microseconds
+ * of the write) makes the later one win under {@code FINAL}. A stream's figures are in {@code
+ * datalake_freshness}. Admin only, like {@code dead_letters}: the options name every tenant's
+ * topics and folders.
  */
 public final class RunsTable {
   public static final String NAME = "datalake_runs";
@@ -32,7 +32,7 @@ public final class RunsTable {
           new Column("lake", "String", "The lake it wrote to"),
           new Column("started_at", "DateTime", "When the run started (UTC)"),
           new Column("ended_at", "Nullable(DateTime)", "When it ended (UTC); null while it runs"),
-          new Column("state", "String", "running, succeeded or failed"),
+          new Column("state", "String", "running, succeeded, failed or stopped"),
           new Column("options", "String", "Its pipeline options as JSON, secrets left out"),
           new Column(
               "counts",

@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.model.SourceRecord;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -48,5 +51,26 @@ public class ReadKafkaTopicsTest {
     Map<String, Object> own =
         ReadKafkaTopics.consumerConfig(Map.of("fetch.max.bytes", "10485760"), "lake");
     assertThat(own.get("fetch.max.bytes"), is("10485760"));
+  }
+
+  /** A Kafka record is held to the rules of a line of an input file. */
+  @Test
+  public void aKafkaRecordIsReadAsALineIs() {
+    RecordKind kind = io.datalake.transforms.kinds.JourneyEvents.KIND;
+    SourceRecord crlf =
+        ReadKafkaTopics.ToSourceRecordFn.toSourceRecord(
+            kind, "t/0/1", "{\"a\": 1}\r\n".getBytes(StandardCharsets.UTF_8), 100);
+    assertThat(new String(crlf.payload(), StandardCharsets.UTF_8), is("{\"a\": 1}"));
+    SourceRecord large =
+        ReadKafkaTopics.ToSourceRecordFn.toSourceRecord(kind, "t/0/2", new byte[101], 100);
+    assertThat(large.readError(), is("record of 101 bytes exceeds --maxRecordBytes"));
+    SourceRecord tombstone =
+        ReadKafkaTopics.ToSourceRecordFn.toSourceRecord(kind, "t/0/3", null, 100);
+    assertThat(tombstone.readError(), is("Kafka record without a value (a tombstone)"));
+    assertThat(
+        DisplayData.from(ReadKafkaTopics.from("k:9092").withMaxRecordBytes(100)).items().stream()
+            .map(item -> item.getKey() + "=" + item.getValue())
+            .toList(),
+        hasItem("maxRecordBytes=100"));
   }
 }
