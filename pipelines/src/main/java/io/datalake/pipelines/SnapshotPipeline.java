@@ -166,6 +166,7 @@ public final class SnapshotPipeline {
         inputs.historyTenants().size(),
         inputs.seeds().size() + inputs.operations().size());
 
+    FlinkTempFiles.configure(options);
     Pipeline pipeline = Pipeline.create(options);
     long previousStart = Months.startMicros(Months.index(month.minusMonths(1)));
     PCollection<LakeRow> seeds =
