@@ -14,7 +14,6 @@ import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -190,10 +189,7 @@ public final class DatalakePipeline {
    */
   private static PipelineResult runStream(
       Pipeline pipeline, DatalakeOptions options, RunRecord record) {
-    boolean inThisJvm =
-        FlinkCheckpoints.isFlink(options)
-            ? FlinkCheckpoints.embedded(options.as(FlinkPipelineOptions.class))
-            : options.getRunner().getSimpleName().endsWith("DirectRunner");
+    boolean inThisJvm = FlinkCheckpoints.stepsRunInThisJvm(options);
     AtomicReference<PipelineResult> started = new AtomicReference<>();
     Thread onExit =
         new Thread(

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.io.FileSystems;
@@ -44,6 +45,19 @@ public final class FlinkCheckpoints {
 
   static boolean isFlink(DatalakeOptions options) {
     return FlinkRunner.class.equals(options.getRunner());
+  }
+
+  /** The FlinkRunner with its cluster embedded in this JVM ({@link #embedded}). */
+  static boolean isEmbeddedFlink(DatalakeOptions options) {
+    return isFlink(options) && embedded(options.as(FlinkPipelineOptions.class));
+  }
+
+  /**
+   * Whether the pipeline's steps run in this JVM: the DirectRunner's do, and so do the embedded
+   * Flink cluster's; a Flink cluster's and Dataflow's run elsewhere and outlive this JVM.
+   */
+  static boolean stepsRunInThisJvm(DatalakeOptions options) {
+    return DirectRunner.class.equals(options.getRunner()) || isEmbeddedFlink(options);
   }
 
   /**

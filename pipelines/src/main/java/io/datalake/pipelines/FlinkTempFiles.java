@@ -33,13 +33,10 @@ final class FlinkTempFiles {
   private FlinkTempFiles() {}
 
   static void configure(DatalakeOptions options) {
-    if (!FlinkCheckpoints.isFlink(options)) {
+    if (!FlinkCheckpoints.isEmbeddedFlink(options)) {
       return;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    if (!FlinkCheckpoints.embedded(flink)) {
-      return;
-    }
     Path base = Path.of(System.getProperty("java.io.tmpdir"));
     removeFoldersOfGoneProcesses(base);
     Path dir;

@@ -4,7 +4,6 @@ import io.datalake.options.DatalakeOptions;
 import io.datalake.transforms.metrics.MetricsEndpoint;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +26,7 @@ final class RunMetrics {
   static void checkOptions(DatalakeOptions options) {
     checkPort("--metricsPort", options.getMetricsPort());
     checkPort("--flinkMetricsPort", options.getFlinkMetricsPort());
-    if (options.getFlinkMetricsPort() > 0
-        && !(FlinkCheckpoints.isFlink(options)
-            && FlinkCheckpoints.embedded(options.as(FlinkPipelineOptions.class)))) {
+    if (options.getFlinkMetricsPort() > 0 && !FlinkCheckpoints.isEmbeddedFlink(options)) {
       throw new IllegalArgumentException(
           "--flinkMetricsPort is for an embedded Flink run (--runner=FlinkRunner"
               + " --flinkMaster=[local]); a Flink cluster reports through its own configuration:"
@@ -53,11 +50,7 @@ final class RunMetrics {
     if (options.getMetricsPort() == 0) {
       return null;
     }
-    boolean local =
-        DirectRunner.class.equals(options.getRunner())
-            || (FlinkCheckpoints.isFlink(options)
-                && FlinkCheckpoints.embedded(options.as(FlinkPipelineOptions.class)));
-    if (!local) {
+    if (!FlinkCheckpoints.stepsRunInThisJvm(options)) {
       LOG.warn(
           "datalake: --metricsPort serves this JVM's series, but {} runs the pipeline's steps in"
               + " other JVMs: the endpoint shows no record counts (use the cluster's metrics"

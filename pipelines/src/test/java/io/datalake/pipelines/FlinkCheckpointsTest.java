@@ -364,4 +364,17 @@ public class FlinkCheckpointsTest {
         IllegalArgumentException.class,
         () -> FlinkCheckpoints.configure(options(args), true, kafka("A", 2)));
   }
+
+  @Test
+  public void theStepsRunInThisJvmOnTheDirectRunnerAndTheEmbeddedFlinkClusterOnly() {
+    assertThat(FlinkCheckpoints.stepsRunInThisJvm(options("--runner=DirectRunner")), equalTo(true));
+    assertThat(
+        FlinkCheckpoints.stepsRunInThisJvm(
+            options("--runner=FlinkRunner", "--flinkMaster=[local]")),
+        equalTo(true));
+    assertThat(FlinkCheckpoints.isEmbeddedFlink(options("--runner=DirectRunner")), equalTo(false));
+    DatalakeOptions cluster = options("--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081");
+    assertThat(FlinkCheckpoints.isEmbeddedFlink(cluster), equalTo(false));
+    assertThat(FlinkCheckpoints.stepsRunInThisJvm(cluster), equalTo(false));
+  }
 }
