@@ -59,10 +59,9 @@ clickhouse_configure() {
     BACKGROUND_POOL_SIZE="$DATALAKE_CLICKHOUSE_BACKGROUND_POOL_SIZE" \
     ADMIN_USER="$CLICKHOUSE_ADMIN_USER" \
     ADMIN_PASSWORD_SHA256="$(printf '%s' "$password" | sha256sum | cut -c1-64)"
-  # The cluster `self` that tenant databases read through (Distributed tables over the tenant's
-  # views, queried as the admin): the password is in clear here, the file is ours only (600).
-  render_template "$SERVICES_DIR/clickhouse/self-cluster.xml" "$dir/config.d/self-cluster.xml" \
-    TCP_PORT="$DATALAKE_CLICKHOUSE_TCP_PORT" ADMIN_USER="$CLICKHOUSE_ADMIN_USER" ADMIN_PASSWORD="$password"
+  # Releases before the tenant copies (TenantDatabase) rendered a cluster `self` here, with the
+  # admin's password in clear, for tenant databases of Distributed tables; nothing uses it now.
+  rm -f "$dir/config.d/self-cluster.xml"
   # Tenant users stay as they are: credentials outlive down and up (ClickHouse merges users.d/*.xml
   # next to users.xml, and reloads them while it runs).
   mkdir -p "$(clickhouse_users_dir)"

@@ -11,8 +11,10 @@ import static org.junit.Assert.assertThrows;
 import io.datalake.testing.LocalServices;
 import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
+import io.datalake.transforms.warehouse.DeadLetterTable;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.TenantAccess;
+import io.datalake.transforms.warehouse.TenantDatabase;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
 import java.net.http.HttpClient;
@@ -40,8 +42,9 @@ import org.junit.rules.TemporaryFolder;
  * user with two tenants' rows, credentials made for both with {@code ./datalake credentials create}
  * and each tenant's user logged in over HTTP and JDBC. For every table and view of its database a
  * user sees exactly its own tenant's rows (the admin's count of the tenant's {@code _final} view)
- * and none of the other's; writes, DDL, settings, the warehouse database and the other tenant's
- * database are refused; a revoked user is refused within seconds while the other still gets in.
+ * and none of the other's, its own dead letters; writes, DDL, settings, the warehouse database and
+ * the other tenant's database are refused, also inside a subquery or a join; a revoked user is
+ * refused within seconds while the other still gets in.
  */
 public class TenantAccessIT {
   private static final String A = "739224";
@@ -126,9 +129,16 @@ public class TenantAccessIT {
     for (WarehouseTable table : WarehouseTables.all()) {
       expected.add(table.name());
       expected.add(table.viewName(tenant));
+      // The copy of its rows and the feed that fills it.
+      expected.add(table.name() + TenantDatabase.COPY_SUFFIX);
+      expected.add(table.name() + TenantDatabase.FEED_SUFFIX);
     }
+    expected.add(DeadLetterTable.NAME);
+    expected.add(DeadLetterTable.NAME + TenantDatabase.FEED_SUFFIX);
     // Its freshness (FreshnessIT checks the rows): under the admin's name and its view's.
     expected.add(FreshnessViews.FRESHNESS);
+    expected.add(FreshnessViews.TABLE_FRESHNESS);
+    expected.add(FreshnessViews.DEAD_LETTER_FRESHNESS);
     expected.add(FreshnessViews.tenantViewName(tenant));
     Set<String> names =
         new TreeSet<>(
@@ -181,71 +191,104 @@ public class TenantAccessIT {
         }
       }
     }
+    // Its own dead letters, as many as the admin counts of the tenant.
+    HttpResponse<String> letters =
+        http(
+            user,
+            "SELECT count(), countIf(ifNull(org_id, '') != "
+                + Sql.string(tenant)
+                + ") FROM dead_letters",
+            "");
+    assertThat(letters.body(), letters.statusCode(), equalTo(200));
+    assertThat(
+        letters.body().trim(),
+        equalTo(
+            LocalServices.clickhouseCount(
+                    "SELECT count() FROM "
+                        + Sql.identifier(database)
+                        + ".dead_letters WHERE org_id = "
+                        + Sql.string(tenant))
+                + "\t0"));
     assertThat("rows the tenant reads", total, greaterThan(0L));
     assertThat("tables with rows of " + tenant, nonEmpty.size(), greaterThan(5));
   }
 
   /**
-   * A table added to the warehouse after a tenant's objects were made (here: one table's view and
-   * Distributed tables dropped) is made for that tenant by the next run's prepare step.
+   * A table added to the warehouse after a tenant's database was made (here: one table's copy, feed
+   * and views dropped) is made and filled for that tenant by the next run's prepare step; so is a
+   * copy that lacks a column added since, and a Distributed table of a release before the copies is
+   * replaced.
    */
   private void tablesAddedLaterReachExistingTenants(TenantUser user, String tenant)
       throws Exception {
     WarehouseTable table = WarehouseTables.byName("journey_sessions");
     long before = jdbcCount(user, "SELECT count() FROM " + Sql.identifier(table.viewName(tenant)));
     assertThat(before, greaterThan(0L));
-    for (String name : List.of(table.name(), table.viewName(tenant))) {
+    for (String name :
+        List.of(
+            table.name() + TenantDatabase.FEED_SUFFIX,
+            table.name() + TenantDatabase.COPY_SUFFIX,
+            table.name(),
+            table.viewName(tenant))) {
       LocalServices.clickhouse(
           "DROP TABLE " + Sql.identifier(user.database()) + "." + Sql.identifier(name));
     }
     LocalServices.clickhouse(
         "DROP TABLE " + Sql.identifier(database) + "." + Sql.identifier(table.viewName(tenant)));
-    ClickHouseWarehouseIO.prepareSchema(
-        ClickHouseWarehouseIO.write()
-            .withUrl(LocalServices.clickhouseUrl())
-            .withCredentialsFile(LocalServices.clickhouseCredentialsFile())
-            .withDatabase(database));
+    prepare();
     for (String name : List.of(table.name(), table.viewName(tenant))) {
       assertThat(
-          "made again for the existing tenant: " + name,
+          "made and filled again for the existing tenant: " + name,
           jdbcCount(user, "SELECT count() FROM " + Sql.identifier(name)),
           equalTo(before));
     }
-    // A column added to a warehouse table later: a Distributed table made before it lacks it
-    // (here: made again with one column only) and the next prepare step makes it again whole.
+    // A column added to a warehouse table later: a copy made before lacks it (here: dropped from
+    // it) and the next prepare step makes the copy again whole, and a view made before it (here:
+    // with one column) again.
     WarehouseTable operations = WarehouseTables.byName("entity_operations");
-    String tenantTable = Sql.identifier(user.database()) + "." + Sql.identifier(operations.name());
+    String tenantDb = Sql.identifier(user.database());
     long operationsBefore =
         jdbcCount(user, "SELECT count() FROM " + Sql.identifier(operations.name()));
-    LocalServices.clickhouse("DROP TABLE " + tenantTable);
     LocalServices.clickhouse(
-        "CREATE TABLE "
-            + tenantTable
-            + " (id String) ENGINE = Distributed("
-            + TenantAccess.CLUSTER
-            + ", "
-            + Sql.string(database)
-            + ", "
-            + Sql.string(operations.viewName(tenant))
-            + ")");
+        "ALTER TABLE "
+            + tenantDb
+            + "."
+            + Sql.identifier(operations.name() + TenantDatabase.COPY_SUFFIX)
+            + " DROP COLUMN journey_source");
+    String view = tenantDb + "." + Sql.identifier(operations.viewName(tenant));
+    LocalServices.clickhouse("DROP TABLE " + view);
+    LocalServices.clickhouse(
+        "CREATE VIEW "
+            + view
+            + " AS SELECT id FROM "
+            + tenantDb
+            + "."
+            + Sql.identifier(operations.name() + TenantDatabase.COPY_SUFFIX));
+    prepare();
+    for (String name : List.of(operations.name(), operations.viewName(tenant))) {
+      assertThat(
+          "the tenant's " + name + " has every column again, every row",
+          jdbcCount(
+              user,
+              "SELECT count() FROM "
+                  + Sql.identifier(name)
+                  + " WHERE journey_source IS NULL OR journey_source != ''"),
+          equalTo(operationsBefore));
+    }
+  }
+
+  private void prepare() {
     ClickHouseWarehouseIO.prepareSchema(
         ClickHouseWarehouseIO.write()
             .withUrl(LocalServices.clickhouseUrl())
             .withCredentialsFile(LocalServices.clickhouseCredentialsFile())
             .withDatabase(database));
-    assertThat(
-        "the tenant's entity_operations has every column again",
-        jdbcCount(
-            user,
-            "SELECT count() FROM "
-                + Sql.identifier(operations.name())
-                + " WHERE journey_source IS NULL OR journey_source != ''"),
-        equalTo(operationsBefore));
   }
 
   private void checkRefusals(TenantUser a, TenantUser b) throws Exception {
     String table = WarehouseTables.all().get(0).name();
     String t = Sql.identifier(table);
+    String tenantColumn = Sql.identifier(WarehouseTables.all().get(0).tenantColumn());
     List<String> refusedStatements =
         List.of(
             "INSERT INTO " + t + " SELECT * FROM " + t + " LIMIT 1",
@@ -262,12 +305,46 @@ public class TenantAccessIT {
                 + Sql.identifier(database)
                 + "."
                 + Sql.identifier(WarehouseTables.all().get(0).viewName(A)),
-            "SELECT count() FROM " + Sql.identifier(b.database()) + "." + t);
+            "SELECT count() FROM " + Sql.identifier(b.database()) + "." + t,
+            // A subquery reads with the tenant's rights: not the warehouse, not the other tenant.
+            "SELECT count() FROM "
+                + t
+                + " WHERE 1 IN (SELECT toUInt8(1) FROM "
+                + Sql.identifier(database)
+                + "."
+                + t
+                + ")",
+            "SELECT count() FROM "
+                + t
+                + " WHERE 1 IN (SELECT toUInt8(1) FROM "
+                + Sql.identifier(database)
+                + ".dead_letters)",
+            "SELECT count() FROM "
+                + t
+                + " WHERE 1 IN (SELECT toUInt8(1) FROM "
+                + Sql.identifier(b.database())
+                + "."
+                + t
+                + ")",
+            "SELECT count() FROM "
+                + t
+                + " ALL INNER JOIN (SELECT "
+                + tenantColumn
+                + " FROM "
+                + Sql.identifier(database)
+                + "."
+                + t
+                + ") USING "
+                + tenantColumn);
     for (String sql : refusedStatements) {
       HttpResponse<String> r = http(a, sql, "");
       assertThat(
           "refused over HTTP: " + sql + " -> " + r.body(), r.statusCode(), not(equalTo(200)));
       assertThrows("refused over JDBC: " + sql, SQLException.class, () -> jdbcCount(a, sql));
+      if (sql.contains("(SELECT")) {
+        // Refused for the rights, not for some other fault of the statement.
+        assertThat(sql, r.body(), containsString("Access denied to database"));
+      }
     }
     // A value no server has by default: ClickHouse 18.16 skips (accepts) a URL setting equal to
     // the current value, and max_threads defaults to the cores it counts (1 on some 2-vCPU hosts).

@@ -2,9 +2,11 @@ package io.datalake.pipelines.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
 import io.datalake.transforms.warehouse.TenantAccess;
+import io.datalake.transforms.warehouse.TenantDatabase;
 import io.datalake.transforms.warehouse.WarehouseSchema;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
@@ -171,12 +173,11 @@ final class Credentials extends Cli.Group {
         if (Files.exists(file)) {
           return error(cl, "a credential " + user + " exists already; choose another --name");
         }
-        TenantAccess.checkCluster(admin, version);
       }
       List<WarehouseTable> tables = WarehouseTables.all();
       // A tenant with no rows yet: its objects need the warehouse tables, made as a run would.
       WarehouseSchema.prepare(admin, database, tables);
-      for (TenantAccess.Step step : TenantAccess.tenantObjects(database, tenant, tables, sql)) {
+      for (TenantAccess.Step step : TenantAccess.tenantObjects(database, tenant, tables)) {
         try {
           admin.execute(step.sql());
         } catch (ClickHouseException e) {
@@ -184,6 +185,10 @@ final class Credentials extends Cli.Group {
             throw e;
           }
         }
+      }
+      if (!sql) {
+        // The tenant's own database: a copy of its rows, which its user reads.
+        TenantDatabase.make(admin, database, tenant, tables, RecordKinds.builtIn());
       }
       String password = HexFormat.of().formatHex(randomBytes(20));
       String hash = TenantAccess.sha256Hex(password);

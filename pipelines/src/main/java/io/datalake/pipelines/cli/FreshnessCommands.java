@@ -40,8 +40,8 @@ final class FreshnessCommands {
         names = "--tenant",
         paramLabel = "ORG",
         description =
-            "Only this tenant's rows, read from its own view (what its user sees): no dead"
-                + " letters, which have no tenant.")
+            "Only this tenant's rows, read from its own view (what its user sees): its tables and"
+                + " its own dead letters; those without a tenant are the admin's.")
     String tenant;
 
     @Option(

@@ -83,6 +83,15 @@ public final class FreshnessViews {
    */
   public static List<String> createStatements(
       String database, List<WarehouseTable> tables, RecordKinds kinds) {
+    return createStatements(database, tables, kinds, "");
+  }
+
+  /**
+   * The same views over each table's rows under its name plus {@code tableSuffix} ({@code
+   * dead_letters} as it is): a tenant's database reads its copies so ({@code TenantDatabase}).
+   */
+  public static List<String> createStatements(
+      String database, List<WarehouseTable> tables, RecordKinds kinds, String tableSuffix) {
     String db = Sql.identifier(database);
     List<String> perTable = new ArrayList<>();
     String inserted = Sql.identifier(WarehouseTables.INSERTED_AT);
@@ -116,7 +125,7 @@ public final class FreshnessViews {
               + ") AS late_rows_last_hour FROM "
               + db
               + "."
-              + Sql.identifier(table.name())
+              + Sql.identifier(table.name() + tableSuffix)
               + " GROUP BY "
               + tenant);
     }

@@ -134,10 +134,8 @@ public final class ClickHouseWarehouseIO {
     // Before the tenants' objects: each tenant's freshness view reads the admin's.
     FreshnessViews.prepare(client, write.database, write.tables(), write.kinds);
     if (!TenantAccess.hasSqlAccessManagement(version)) {
-      // Tenant databases read through the cluster `self`: a server without it fails here, with
-      // the fix, instead of at the first tenant. Tables added since reach existing tenants.
-      TenantAccess.checkCluster(client, version);
-      TenantAccess.completeTenants(client, write.database, write.tables());
+      // Tables and columns added since reach the tenants' copies before any row is written.
+      TenantDatabase.completeAll(client, write.database, write.tables(), write.kinds);
     }
     Write prepared = write.withServerVersion(version);
     if (prepared.loadId == null) {
@@ -411,13 +409,7 @@ public final class ClickHouseWarehouseIO {
       }
       String jdbcUrl = jdbcUrl();
       TenantObjects tenantObjects =
-          new TenantObjects(
-              url,
-              credentialsFile,
-              database,
-              retryBudget(),
-              kinds,
-              TenantAccess.hasSqlAccessManagement(serverVersion));
+          new TenantObjects(url, credentialsFile, database, retryBudget(), kinds);
       Map<String, TupleTag<Row>> tags = new LinkedHashMap<>();
       for (WarehouseTable table : tables()) {
         tags.put(table.name(), new TupleTag<Row>(table.name()) {});
@@ -794,13 +786,13 @@ public final class ClickHouseWarehouseIO {
   }
 
   /**
-   * Creates a tenant's objects ({@link TenantAccess#tenantObjects}: its {@code _final} views, and
-   * on a server without SQL access management its database of Distributed tables) the first time
-   * this instance sees the tenant. What it remembers is its own (no state shared across the JVM):
-   * another instance, or this one after a restart, sends the statements again, which changes
-   * nothing ({@code IF NOT EXISTS}). The statements are retried with backoff like inserts: a tenant
-   * first seen while ClickHouse is down or frozen waits for it (up to the retry budget) instead of
-   * failing its bundle at once.
+   * Creates a tenant's objects in the warehouse ({@link TenantAccess#tenantObjects}: its {@code
+   * _final} views and its freshness view) the first time this instance sees the tenant; a tenant
+   * database on 18.16 is made by {@code credentials create} ({@link TenantDatabase}). What it
+   * remembers is its own (no state shared across the JVM): another instance, or this one after a
+   * restart, sends the statements again, which changes nothing ({@code IF NOT EXISTS}). The
+   * statements are retried with backoff like inserts: a tenant first seen while ClickHouse is down
+   * or frozen waits for it (up to the retry budget) instead of failing its bundle at once.
    */
   static final class TenantObjects implements Serializable {
     private final String url;
@@ -808,7 +800,6 @@ public final class ClickHouseWarehouseIO {
     private final String database;
     private final Duration retryBudget;
     private final RecordKinds kinds;
-    private final boolean sqlAccessManagement;
     private transient RetryingStatements statements;
     private transient Set<String> created;
     private transient List<WarehouseTable> tables;
@@ -818,14 +809,12 @@ public final class ClickHouseWarehouseIO {
         String credentialsFile,
         String database,
         Duration retryBudget,
-        RecordKinds kinds,
-        boolean sqlAccessManagement) {
+        RecordKinds kinds) {
       this.url = url;
       this.credentialsFile = credentialsFile;
       this.database = database;
       this.retryBudget = retryBudget;
       this.kinds = kinds;
-      this.sqlAccessManagement = sqlAccessManagement;
     }
 
     /** From the DoFn's {@code @Setup}. */
@@ -840,8 +829,7 @@ public final class ClickHouseWarehouseIO {
       if (created.contains(tenant)) {
         return;
       }
-      for (TenantAccess.Step step :
-          TenantAccess.tenantObjects(database, tenant, tables, sqlAccessManagement)) {
+      for (TenantAccess.Step step : TenantAccess.tenantObjects(database, tenant, tables)) {
         try {
           // Names no object: their names hold the tenant, which is data, and the log is no place
           // for it.

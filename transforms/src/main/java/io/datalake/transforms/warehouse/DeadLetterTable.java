@@ -58,12 +58,20 @@ public final class DeadLetterTable {
   }
 
   public static String createStatement(String database) {
+    return createStatement(
+        database,
+        NAME,
+        Sql.identifier(WarehouseTables.INSERTED_AT) + " " + WarehouseTables.INSERTED_AT_DDL);
+  }
+
+  /** The DDL under another name, {@code insertedAt} the last column's declaration. */
+  static String createStatement(String database, String tableName, String insertedAt) {
     StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ");
-    sql.append(Sql.identifier(database)).append('.').append(Sql.identifier(NAME)).append(" (\n");
+    sql.append(Sql.identifier(database)).append('.').append(Sql.identifier(tableName));
+    sql.append(" (\n");
     List<String> lines = new ArrayList<>();
     columns().forEach((name, type) -> lines.add("  " + Sql.identifier(name) + " " + type));
-    lines.add(
-        "  " + Sql.identifier(WarehouseTables.INSERTED_AT) + " " + WarehouseTables.INSERTED_AT_DDL);
+    lines.add("  " + insertedAt);
     sql.append(String.join(",\n", lines)).append('\n');
     sql.append(") ENGINE = ReplacingMergeTree(_version)\nPARTITION BY tuple()\n");
     sql.append("ORDER BY (")

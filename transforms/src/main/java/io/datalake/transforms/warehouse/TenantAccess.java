@@ -6,19 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What lets a tenant's user in, and only to its own rows: every object and statement derived from
@@ -29,37 +21,29 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>ClickHouse without SQL access management</b> (18.16, the server installed here): it has
- *       no row filters per user (they came in 19.5; a {@code <filter>} in users.xml is ignored). A
- *       tenant gets its own database ({@link #tenantDatabase}) of {@code Distributed} tables over
- *       its {@code _final} views in the warehouse database, read through the cluster {@value
- *       #CLUSTER} (this server, its native port, the admin's credentials). Its user may read only
- *       that database ({@code allow_databases}), with a profile {@code readonly = 1} and {@code
- *       prefer_localhost_replica = 0}: with 1, the local shortcut would read the view as the tenant
- *       and be denied. The tenant database holds each table under its own name and under the
- *       documented {@code <tenant>_<table>_final} name, both the tenant's rows, deduplicated.
+ *       no row filters per user (they came in 19.5; a {@code <filter>} in users.xml is ignored),
+ *       and a view runs with its reader's rights. A tenant gets its own database ({@link
+ *       #tenantDatabase}) holding a copy of its rows ({@link TenantDatabase}), made by {@code
+ *       ./datalake credentials create}; its user may read only that database ({@code
+ *       allow_databases}), with a profile {@code readonly = 1}. The tenant database holds each
+ *       table under its own name and under the documented {@code <tenant>_<table>_final} name, both
+ *       the tenant's rows, deduplicated.
  *   <li><b>Current ClickHouse</b> (SQL access management, 24.x and later in production): a user per
  *       credential with {@code readonly = 1}, a row policy per table restricting it to the tenant,
  *       and SELECT on the tables and the tenant's own views in the warehouse database.
  * </ul>
  *
- * {@code dead_letters} is given to no tenant on 18.16 (its figures reach a tenant through its
- * freshness view); on a current server a tenant reads its own dead letters (those whose record's
- * tenant was known) through a row policy, as its tables.
+ * Either way a tenant reads its own dead letters (those whose record's tenant was known): on 18.16
+ * its copy of them, on a current server through a row policy, as its tables.
  */
 public final class TenantAccess {
-  private static final Logger LOG = LoggerFactory.getLogger(TenantAccess.class);
-
-  /** The cluster a tenant database's Distributed tables read through (18.16). */
-  public static final String CLUSTER = "self";
 
   /** Longest tenant database name part taken from the tenant id as it is. */
   private static final int MAX_PLAIN_TENANT = 48;
 
   private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_]+");
-
-  /** A string literal of ClickHouse SQL, with its backslash escapes. */
-  private static final Pattern LITERAL = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'");
+  private static final Pattern HASHED_END = Pattern.compile("_[0-9a-f]{8}$");
 
   private TenantAccess() {}
 
@@ -84,15 +68,20 @@ public final class TenantAccess {
    * The database a tenant's user reads (18.16): {@code tenant_<tenant>} for the default warehouse
    * database, {@code <database>_tenant_<tenant>} for another one (so that two warehouses on one
    * server never share a tenant database). A tenant id that is not plain letters, digits and
-   * underscores (a VTEX host name) has the others replaced by {@code _} and a hash of the id added,
-   * so that two ids never share a database.
+   * underscores (a VTEX host name), longer than 48 characters or ending in {@code _} and 8 hex
+   * digits has the others replaced by {@code _} and a hash of the id added, so that two ids never
+   * share a database.
    */
   public static String tenantDatabase(String database, String tenant) {
     if (tenant == null || tenant.isEmpty()) {
       throw new IllegalArgumentException("The tenant must not be empty");
     }
     String prefix = tenantDatabasePrefix(database);
-    if (PLAIN.matcher(tenant).matches() && tenant.length() <= MAX_PLAIN_TENANT) {
+    // A plain id that ends as a hashed one does ("shop_com_a26926cd") is hashed too: kept as it
+    // is, it would name the database of the id it looks like ("shop.com").
+    if (PLAIN.matcher(tenant).matches()
+        && tenant.length() <= MAX_PLAIN_TENANT
+        && !HASHED_END.matcher(tenant).find()) {
       return prefix + tenant;
     }
     String part = plain(tenant);
@@ -115,12 +104,12 @@ public final class TenantAccess {
   }
 
   /**
-   * A tenant's objects, in the order they must be made: its {@code _final} views in {@code
-   * database}; without SQL access management also its database and, per table, a Distributed table
-   * under the table's name and one under the view's name. All {@code IF NOT EXISTS}.
+   * A tenant's objects in the warehouse database, made when the tenant first appears: its {@code
+   * _final} views and its freshness view (the admin's, and on a current server what its user
+   * reads). All {@code IF NOT EXISTS}. A tenant database on 18.16 is {@link TenantDatabase}'s.
    */
   public static List<Step> tenantObjects(
-      String database, String tenant, List<WarehouseTable> tables, boolean sqlAccessManagement) {
+      String database, String tenant, List<WarehouseTable> tables) {
     List<Step> steps = new ArrayList<>();
     for (WarehouseTable table : tables) {
       steps.add(
@@ -131,45 +120,6 @@ public final class TenantAccess {
             database,
             FreshnessViews.tenantViewName(tenant),
             FreshnessViews.createTenantViewStatement(database, tenant)));
-    if (sqlAccessManagement) {
-      return steps;
-    }
-    String tenantDb = tenantDatabase(database, tenant);
-    steps.add(new Step(tenantDb, "", "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb)));
-    Map<String, List<String>> distributed = new LinkedHashMap<>();
-    for (WarehouseTable table : tables) {
-      String view = table.viewName(tenant);
-      distributed.put(view, List.of(table.name(), view));
-    }
-    // The tenant reads its freshness as datalake_freshness, like the admin.
-    String freshness = FreshnessViews.tenantViewName(tenant);
-    distributed.put(freshness, List.of(FreshnessViews.FRESHNESS, freshness));
-    for (Map.Entry<String, List<String>> entry : distributed.entrySet()) {
-      String view = entry.getKey();
-      for (String name : entry.getValue()) {
-        steps.add(
-            new Step(
-                tenantDb,
-                name,
-                "CREATE TABLE IF NOT EXISTS "
-                    + Sql.identifier(tenantDb)
-                    + "."
-                    + Sql.identifier(name)
-                    // The view's columns (not the table's: no MATERIALIZED ones a view cannot
-                    // give).
-                    + " AS "
-                    + Sql.identifier(database)
-                    + "."
-                    + Sql.identifier(view)
-                    + " ENGINE = Distributed("
-                    + CLUSTER
-                    + ", "
-                    + Sql.string(database)
-                    + ", "
-                    + Sql.string(view)
-                    + ")"));
-      }
-    }
     return steps;
   }
 
@@ -199,9 +149,6 @@ public final class TenantAccess {
         + ">\n"
         // Reads only: no insert, DDL or SET, and no setting changed in a query's URL.
         + "            <readonly>1</readonly>\n"
-        // The Distributed tables must query the cluster over the network, as the admin; the local
-        // shortcut would run as this user, who may not read the warehouse database.
-        + "            <prefer_localhost_replica>0</prefer_localhost_replica>\n"
         + "        </"
         + user
         + ">\n"
@@ -324,136 +271,6 @@ public final class TenantAccess {
       throw new IllegalArgumentException(
           "The " + what + " must be letters, digits and underscores: " + name);
     }
-  }
-
-  /**
-   * Before a run on a server without SQL access management: the cluster {@value #CLUSTER} must be
-   * declared, or every tenant database would fail at its first query; this says so before any row
-   * is written, not at the first tenant.
-   */
-  public static void checkCluster(ClickHouseClient client, String serverVersion) {
-    long replicas =
-        Long.parseLong(
-            client
-                .execute(
-                    "SELECT count() FROM system.clusters WHERE cluster = " + Sql.string(CLUSTER))
-                .trim());
-    if (replicas == 0) {
-      throw new IllegalStateException(
-          "ClickHouse at "
-              + client.url()
-              + " (server "
-              + serverVersion
-              + ") has no SQL access management, so tenants read through Distributed tables over"
-              + " the cluster '"
-              + CLUSTER
-              + "', which this server does not declare: add it to the server's config.d (one"
-              + " shard: 127.0.0.1, the native port, the pipeline's user and password; see"
-              + " README, Tenant access)");
-    }
-  }
-
-  /**
-   * On a server without SQL access management: makes what existing tenants lack (a table added to
-   * the warehouse since their objects were made), and makes again the Distributed tables whose
-   * columns differ from their view's (a column added to a warehouse table since: a Distributed
-   * table keeps the columns it was made with, and holds no data, so dropping it loses nothing).
-   * Tenants are found by their Distributed tables in this warehouse's tenant databases. Returns the
-   * number of objects made.
-   */
-  public static int completeTenants(
-      ClickHouseClient client, String database, List<WarehouseTable> tables) {
-    Set<String> existing = new HashSet<>();
-    Set<String> tenants = new LinkedHashSet<>();
-    Set<String> tableNames = new HashSet<>();
-    tables.forEach(t -> tableNames.add(t.name()));
-    for (String line :
-        client
-            .execute("SELECT database, name, engine, engine_full FROM system.tables FORMAT TSV")
-            .split("\n")) {
-      if (line.isEmpty()) {
-        continue;
-      }
-      String[] f = line.split("\t", -1);
-      if (f.length < 4) {
-        continue;
-      }
-      String db = unescapeTsv(f[0]);
-      String name = unescapeTsv(f[1]);
-      existing.add(db + "\t" + name);
-      if (f[2].equals("Distributed") && tableNames.contains(name)) {
-        String tenant = tenantOf(unescapeTsv(f[3]), name);
-        if (tenant != null && tenantDatabase(database, tenant).equals(db)) {
-          tenants.add(tenant);
-        }
-      }
-    }
-    Map<String, List<String>> columns = columnsByTable(client);
-    for (String tenant : tenants) {
-      String tenantDb = tenantDatabase(database, tenant);
-      for (WarehouseTable table : tables) {
-        List<String> viewColumns = columns.get(database + "\t" + table.viewName(tenant));
-        for (String name : List.of(table.name(), table.viewName(tenant))) {
-          List<String> own = columns.get(tenantDb + "\t" + name);
-          if (own != null && viewColumns != null && !own.equals(viewColumns)) {
-            client.execute(
-                "DROP TABLE IF EXISTS " + Sql.identifier(tenantDb) + "." + Sql.identifier(name));
-            existing.remove(tenantDb + "\t" + name);
-          }
-        }
-      }
-    }
-    int made = 0;
-    for (String tenant : tenants) {
-      for (Step step : tenantObjects(database, tenant, tables, false)) {
-        if (!step.name().isEmpty() && !existing.contains(step.database() + "\t" + step.name())) {
-          client.execute(step.sql());
-          made++;
-        }
-      }
-    }
-    if (made > 0) {
-      LOG.info("datalake: made {} missing tenant objects for {} tenants", made, tenants.size());
-    }
-    return made;
-  }
-
-  /** Every table's column names in their order, by {@code database + "\t" + table}. */
-  private static Map<String, List<String>> columnsByTable(ClickHouseClient client) {
-    Map<String, List<String>> columns = new HashMap<>();
-    for (String line :
-        client.execute("SELECT database, table, name FROM system.columns FORMAT TSV").split("\n")) {
-      String[] f = line.split("\t", -1);
-      if (f.length < 3) {
-        continue;
-      }
-      columns
-          .computeIfAbsent(unescapeTsv(f[0]) + "\t" + unescapeTsv(f[1]), k -> new ArrayList<>())
-          .add(unescapeTsv(f[2]));
-    }
-    return columns;
-  }
-
-  /** The tenant whose view a Distributed table named {@code table} reads; null if none. */
-  static String tenantOf(String engineFull, String table) {
-    String engine = engineFull.trim();
-    if (!engine.startsWith("Distributed(") || !engine.endsWith("')")) {
-      return null;
-    }
-    // The last literal is the table read: literals are matched one after the other, so a quote
-    // inside one never starts another.
-    String literal = null;
-    for (Matcher m = LITERAL.matcher(engine); m.find(); ) {
-      literal = m.group(1);
-    }
-    if (literal == null) {
-      return null;
-    }
-    String view = literal.replace("\\'", "'").replace("\\\\", "\\");
-    String suffix = "_" + table + "_final";
-    return view.endsWith(suffix) && view.length() > suffix.length()
-        ? view.substring(0, view.length() - suffix.length())
-        : null;
   }
 
   public static String unescapeTsv(String value) {

@@ -118,9 +118,9 @@ public final class WarehouseTables {
         + parent.column()
         + ", _version) IN (SELECT "
         + parent.parentColumn()
-        + ", _version FROM {db}."
-        + Sql.identifier(parent.table().name())
-        + " FINAL WHERE "
+        + ", _version FROM {table:"
+        + parent.table().name()
+        + "} FINAL WHERE "
         + parent.table().tenantColumn()
         + " = {org})";
   }

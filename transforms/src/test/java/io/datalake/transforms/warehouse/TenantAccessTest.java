@@ -6,34 +6,20 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.After;
 import org.junit.Test;
 
 /**
- * The statements and files that give a tenant access, derived from the warehouse tables: which
- * objects a tenant gets on 18.16 and on current servers, the users.d file, the SQL users, and the
- * refusal to start on an 18.16 server without the cluster {@code self}.
+ * The statements and files that give a tenant access, derived from the warehouse tables: the
+ * tenant's objects in the warehouse, the tenant database's name, the users.d file (18.16) and the
+ * SQL users (current servers). {@code TenantDatabaseTest}: what a tenant database holds.
  */
 public class TenantAccessTest {
   private static final List<WarehouseTable> TABLES = WarehouseTables.all();
   private static final String HASH = TenantAccess.sha256Hex("secret");
-  private HttpServer server;
-
-  @After
-  public void stop() {
-    if (server != null) {
-      server.stop(0);
-    }
-  }
 
   @Test
   public void theServerVersionChoosesTheWay() {
@@ -59,6 +45,14 @@ public class TenantAccessTest {
         TenantAccess.tenantDatabase("datalake", "shop_example_com"),
         equalTo("tenant_shop_example_com"));
     assertThat(TenantAccess.tenantDatabase("datalake", "x".repeat(300)).length(), equalTo(7 + 48));
+    // A plain id that looks like another id's hashed name is hashed too, so it never names that
+    // id's database (a tenant named so would otherwise read the other's rows).
+    String lookalike = host.substring("tenant_".length());
+    assertThat(
+        TenantAccess.tenantDatabase("datalake", lookalike),
+        matchesPattern("tenant_shop_example_com_[0-9a-f]{8}_[0-9a-f]{8}"));
+    assertThat(TenantAccess.tenantDatabase("datalake", lookalike), not(equalTo(host)));
+    assertThat(TenantAccess.tenantDatabase("datalake", "shop_2024"), equalTo("tenant_shop_2024"));
     assertThrows(IllegalArgumentException.class, () -> TenantAccess.tenantDatabase("datalake", ""));
     // What a dropped test or benchmark warehouse's tenant databases are found by.
     assertThat(TenantAccess.tenantDatabasePrefix("it-x"), equalTo("it_x_tenant_"));
@@ -68,63 +62,18 @@ public class TenantAccessTest {
   }
 
   @Test
-  public void on1816ATenantGetsViewsAndADatabaseOfDistributedTables() {
-    List<TenantAccess.Step> steps = TenantAccess.tenantObjects("datalake", "739224", TABLES, false);
-    // Per table a view and two Distributed tables; the freshness view and its two; the database.
-    assertThat(steps.size(), equalTo(TABLES.size() * 3 + 4));
-    List<String> names = new ArrayList<>();
+  public void theWarehouseGetsATenantsViewsWhenItFirstAppears() {
+    List<TenantAccess.Step> steps = TenantAccess.tenantObjects("datalake", "739224", TABLES);
+    assertThat(steps.size(), equalTo(TABLES.size() + 1));
     for (TenantAccess.Step step : steps) {
-      if (step.database().equals("tenant_739224")) {
-        names.add(step.name());
-      }
+      assertThat(step.database(), equalTo("datalake"));
+      assertThat(step.sql(), not(containsString("Distributed")));
     }
-    for (WarehouseTable table : TABLES) {
-      assertThat(names, hasItem(table.name()));
-      assertThat(names, hasItem("739224_" + table.name() + "_final"));
-    }
-    assertThat(names, not(hasItem(DeadLetterTable.NAME)));
-    // The tenant reads its freshness under the admin's name.
-    assertThat(names, hasItem("datalake_freshness"));
-    assertThat(names, hasItem("739224_datalake_freshness"));
-    // The views first (the Distributed tables take their columns), then the database.
     assertThat(steps.get(0).sql(), startsWith("CREATE VIEW IF NOT EXISTS `datalake`.`739224_"));
     assertThat(
         steps.get(TABLES.size()).sql(),
         startsWith("CREATE VIEW IF NOT EXISTS `datalake`.`739224_datalake_freshness` AS SELECT"));
     assertThat(steps.get(TABLES.size()).sql(), containsString(" WHERE org_id = '739224'"));
-    assertThat(
-        steps.get(TABLES.size() + 1).sql(),
-        equalTo("CREATE DATABASE IF NOT EXISTS `tenant_739224`"));
-    assertThat(
-        steps.get(TABLES.size() + 2).sql(),
-        equalTo(
-            "CREATE TABLE IF NOT EXISTS `tenant_739224`.`entity_operations` AS"
-                + " `datalake`.`739224_entity_operations_final` ENGINE = Distributed(self,"
-                + " 'datalake', '739224_entity_operations_final')"));
-  }
-
-  @Test
-  public void onCurrentServersATenantGetsItsViewsOnly() {
-    List<TenantAccess.Step> steps = TenantAccess.tenantObjects("datalake", "739224", TABLES, true);
-    assertThat(steps.size(), equalTo(TABLES.size() + 1));
-    for (TenantAccess.Step step : steps) {
-      assertThat(step.database(), equalTo("datalake"));
-    }
-  }
-
-  @Test
-  public void theTenantOfADistributedTableIsReadBack() {
-    assertThat(
-        TenantAccess.tenantOf(
-            "Distributed(self, 'datalake', '739224_entity_operations_final')", "entity_operations"),
-        equalTo("739224"));
-    assertThat(
-        TenantAccess.tenantOf("Distributed(self, 'datalake', 'it\\'s_a_b_final')", "a_b"),
-        equalTo("it's"));
-    assertThat(
-        TenantAccess.tenantOf("Distributed(self, 'datalake', 'x_other_final')", "a_b"),
-        nullValue());
-    assertThat(TenantAccess.tenantOf("MergeTree", "a_b"), nullValue());
   }
 
   @Test
@@ -136,7 +85,8 @@ public class TenantAccessTest {
     assertThat(xml, containsString("<password_sha256_hex>" + HASH + "</password_sha256_hex>"));
     assertThat(xml, containsString("<database>tenant_739224</database>"));
     assertThat(xml, containsString("<readonly>1</readonly>"));
-    assertThat(xml, containsString("<prefer_localhost_replica>0</prefer_localhost_replica>"));
+    // Nothing is read through another connection (no Distributed tables): no local-replica rule.
+    assertThat(xml, not(containsString("prefer_localhost_replica")));
     assertThat(xml, containsString("<profile>tenant_739224_bi</profile>"));
     assertThat(xml, not(containsString("secret")));
     assertThrows(
@@ -203,35 +153,5 @@ public class TenantAccessTest {
             "DROP ROW POLICY IF EXISTS `tenant_1_bi` ON `datalake`.`"
                 + DeadLetterTable.NAME
                 + "`"));
-  }
-
-  /** A server answering every statement with {@code body}. */
-  private ClickHouseClient serve(String body) throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          byte[] answer = body.getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, answer.length);
-          exchange.getResponseBody().write(answer);
-          exchange.close();
-        });
-    server.start();
-    return new ClickHouseClient("http://127.0.0.1:" + server.getAddress().getPort(), "");
-  }
-
-  @Test
-  public void an1816ServerWithoutTheClusterIsRefusedNamingIt() throws Exception {
-    ClickHouseClient client = serve("0\n");
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class, () -> TenantAccess.checkCluster(client, "18.16.1"));
-    assertThat(e.getMessage(), containsString("the cluster 'self'"));
-    assertThat(e.getMessage(), containsString("config.d"));
-  }
-
-  @Test
-  public void an1816ServerWithTheClusterIsAccepted() throws Exception {
-    TenantAccess.checkCluster(serve("1\n"), "18.16.1");
   }
 }
