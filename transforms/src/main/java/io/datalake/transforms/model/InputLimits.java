@@ -3,6 +3,10 @@ package io.datalake.transforms.model;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The bounds one record must keep so that no record can take unbounded time, memory or stack (issue
@@ -42,6 +46,20 @@ public final class InputLimits {
                 .maxNestingDepth(depth)
                 .maxNumberLength(MAX_NUMBER_LENGTH)
                 .build())
+        .build();
+  }
+
+  /**
+   * The mapper records and the JSON inside their strings are read with: bounded by {@link
+   * #jsonFactory}, and a number with a fraction or an exponent kept as its decimal, digits and
+   * trailing zeros as written ({@code 0.12345678901234567890123}, {@code 1.50}, {@code 1e400}): as
+   * a double it would lose digits, and 1e400 would become Infinity, in the JSON text columns that
+   * carry nested values. A typed column of doubles still gets the nearest double.
+   */
+  public static ObjectMapper jsonMapper(int depth) {
+    return JsonMapper.builder(jsonFactory(depth))
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
         .build();
   }
 

@@ -32,7 +32,7 @@ public final class RecordParser {
    * length are bounded by {@link InputLimits} already while parsing.
    */
   private static final ObjectMapper JSON =
-      new ObjectMapper(InputLimits.jsonFactory(InputLimits.MAX_DEPTH))
+      InputLimits.jsonMapper(InputLimits.MAX_DEPTH)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final PiiEncryptor encryptor;

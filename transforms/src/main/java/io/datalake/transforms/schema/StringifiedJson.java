@@ -107,7 +107,7 @@ public final class StringifiedJson {
     ObjectMapper mapper = BY_BUDGET[budget];
     if (mapper == null) {
       // A race makes two equal mappers; either is fine.
-      mapper = new ObjectMapper(InputLimits.jsonFactory(budget));
+      mapper = InputLimits.jsonMapper(budget);
       BY_BUDGET[budget] = mapper;
     }
     return mapper;

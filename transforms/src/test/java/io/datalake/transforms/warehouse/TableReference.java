@@ -158,8 +158,10 @@ final class TableReference {
         "\nTypes: the lake's are Parquet's (every column nullable but `late`; `STRING (JSON)` is"
             + " JSON text); in ClickHouse, nested structs and lists of them are JSON text, so"
             + " their fields (`a.b`, `a[].b` below) are read with `visitParamExtract*` there,"
-            + " and the timestamps inside that JSON are microseconds since 1970-01-01 UTC. Every"
-            + " nested struct also has its own `_extra`.\n");
+            + " and the timestamps inside that JSON are microseconds since 1970-01-01 UTC. Numbers"
+            + " in JSON text are as the record wrote them, every digit (one beyond a double's"
+            + " range, such as 1e400, becomes the string \"Infinity\"). Every nested struct also"
+            + " has its own `_extra`.\n");
     for (RecordKind kind : kinds.all()) {
       for (LakeTable lake : kind.tables()) {
         for (WarehouseTable table : warehouse) {
