@@ -10,6 +10,7 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.exceptions.ValidationException;
 
 /**
  * What {@code ./datalake lake tables|history|rollback} shows and does, over the lake's catalog: the
@@ -109,7 +110,8 @@ public final class IcebergLakeAdmin {
       }
       try {
         t.manageSnapshots().rollbackTo(snapshotId).commit();
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | ValidationException e) {
+        // Iceberg says "not an ancestor" with either, by version.
         throw new IllegalArgumentException(
             "cannot roll "
                 + table

@@ -221,6 +221,14 @@ public class WriteIcebergTablesTest {
             IllegalArgumentException.class,
             () -> IcebergLakeAdmin.rollback(config, "journey_events", 42L));
     assertThat(unknown.getMessage().contains("has no snapshot 42"), is(true));
+    // The later snapshot is no longer an ancestor of the current one: one clear sentence, no
+    // Iceberg stack trace.
+    IllegalArgumentException abandoned =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class,
+            () -> IcebergLakeAdmin.rollback(config, "journey_events", history.get(1).id()));
+    assertThat(
+        abandoned.getMessage(), abandoned.getMessage().contains("not an ancestor"), is(true));
   }
 
   private static List<String> idsAt(Table table, long snapshotId) throws Exception {
