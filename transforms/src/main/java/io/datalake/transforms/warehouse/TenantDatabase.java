@@ -223,20 +223,44 @@ public final class TenantDatabase {
             + from
             + " WHERE "
             + tenantFilter);
-    execute(
-        client,
-        "INSERT INTO "
-            + db
-            + "."
-            + Sql.identifier(copy)
-            + " ("
-            + list
-            + ") SELECT "
-            + list
-            + " FROM "
-            + from
-            + " WHERE "
-            + tenantFilter);
+    try {
+      client.execute(
+          "INSERT INTO "
+              + db
+              + "."
+              + Sql.identifier(copy)
+              + " ("
+              + list
+              + ") SELECT "
+              + list
+              + " FROM "
+              + from
+              + " WHERE "
+              + tenantFilter);
+    } catch (RuntimeException e) {
+      // A copy that holds part of the rows would look whole to the next check: leave none.
+      for (String name : List.of(feed, copy)) {
+        try {
+          client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(name));
+        } catch (RuntimeException dropFailed) {
+          e.addSuppressed(dropFailed);
+        }
+      }
+      throw new IllegalStateException(
+          "Could not fill "
+              + tenantDb
+              + "."
+              + copy
+              + " from "
+              + database
+              + "."
+              + source
+              + " ("
+              + e.getMessage()
+              + "); the copy was dropped: run ./datalake credentials create again, or any"
+              + " run, whose prepare step makes it again",
+          e);
+    }
     return 2;
   }
 

@@ -43,6 +43,11 @@ public class TenantDatabaseTest {
 
   /** Records every statement; answers {@code answer} to those that contain {@code asked}. */
   private ClickHouseClient recordingServer(String asked, String answer) throws IOException {
+    return recordingServer(asked, answer, 200);
+  }
+
+  private ClickHouseClient recordingServer(String asked, String answer, int status)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/",
@@ -52,7 +57,8 @@ public class TenantDatabaseTest {
           byte[] body =
               (!asked.isEmpty() && sql.contains(asked) ? answer : "")
                   .getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+          int code = !asked.isEmpty() && sql.contains(asked) ? status : 200;
+          exchange.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
           if (body.length > 0) {
             exchange.getResponseBody().write(body);
           }
@@ -177,6 +183,26 @@ public class TenantDatabaseTest {
     TenantDatabase.completeAll(client, "datalake", TABLES, RecordKinds.builtIn());
     assertThat(
         statements, hasItem("DROP TABLE IF EXISTS `tenant_shop_com_a26926cd`.`checkout_orders`"));
+  }
+
+  @Test
+  public void aCopyThatCouldNotBeFilledIsNotKept() throws Exception {
+    ClickHouseClient client =
+        recordingServer(
+            "INSERT INTO",
+            "Code: 159, e.displayText() = DB::Exception: Timeout exceeded, e.what() = DB::Exception",
+            500);
+    IllegalStateException e =
+        org.junit.Assert.assertThrows(
+            IllegalStateException.class,
+            () -> TenantDatabase.make(client, "datalake", "739224", TABLES, RecordKinds.builtIn()));
+    assertThat(e.getMessage(), containsString("credentials create again"));
+    String copy = TABLES.get(0).name();
+    int fill = indexOf(statements, "INSERT INTO `tenant_739224`.`" + copy + "_all_versions`");
+    // A partly filled copy would pass the next check as whole: the feed and the copy are dropped.
+    List<String> after = statements.subList(fill + 1, statements.size());
+    assertThat(after, hasItem("DROP TABLE IF EXISTS `tenant_739224`.`" + copy + "_feed`"));
+    assertThat(after, hasItem("DROP TABLE IF EXISTS `tenant_739224`.`" + copy + "_all_versions`"));
   }
 
   private static int indexOf(List<String> statements, String start) {
