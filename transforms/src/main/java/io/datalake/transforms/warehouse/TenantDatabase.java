@@ -312,14 +312,18 @@ public final class TenantDatabase {
     }
     int total = made.values().stream().mapToInt(Integer::intValue).sum();
     // Distributed tables left in a tenant database that is not (or no longer) a tenant's: a
-    // release before the copies made them, and they run what a tenant sends as the admin.
+    // release before the copies made them, over this warehouse through the cluster self, and they
+    // run what a tenant sends as the admin. Only those: a database of someone else's that happens
+    // to start with the prefix keeps its own.
     String prefix = TenantAccess.tenantDatabasePrefix(database);
     for (String line :
         lines(
             client.execute(
                 "SELECT database, name FROM system.tables WHERE startsWith(database, "
                     + Sql.string(prefix)
-                    + ") AND engine = 'Distributed' FORMAT TSV"))) {
+                    + ") AND engine = 'Distributed' AND startsWith(engine_full, "
+                    + Sql.string("Distributed(self, " + Sql.string(database) + ", ")
+                    + ") FORMAT TSV"))) {
       String[] f = line.split("\t", -1);
       if (f.length != 2) {
         continue;
