@@ -84,6 +84,7 @@ public class TenantAccessIT {
     checkOwnRowsOnly(b, B);
     checkRefusals(a, b);
     tablesAddedLaterReachExistingTenants(a, A);
+    deletesReachTheCopies(a, A);
 
     // Revoked: refused within seconds, without a restart; the other tenant still gets in.
     long start = System.nanoTime();
@@ -275,6 +276,54 @@ public class TenantAccessIT {
                   + " WHERE journey_source IS NULL OR journey_source != ''"),
           equalTo(operationsBefore));
     }
+  }
+
+  /**
+   * What the warehouse deletes (as the snapshot command deletes replaced snapshot rows) the
+   * tenant's copy deletes too: its user's count equals the admin's again.
+   */
+  private void deletesReachTheCopies(TenantUser user, String tenant) throws Exception {
+    WarehouseTable operations = WarehouseTables.byName("entity_operations");
+    String where = "operation = 'createEntity'";
+    LocalServices.clickhouse(
+        "ALTER TABLE "
+            + Sql.identifier(database)
+            + "."
+            + Sql.identifier(operations.name())
+            + " DELETE WHERE "
+            + where);
+    TenantDatabase.deleteFromCopies(
+        new io.datalake.transforms.warehouse.ClickHouseClient(
+            LocalServices.clickhouseUrl(), LocalServices.clickhouseCredentialsFile()),
+        database,
+        operations.name(),
+        WarehouseTables.all(),
+        where);
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (LocalServices.clickhouseCount(
+            "SELECT count() FROM system.mutations WHERE is_done = 0 AND database IN ("
+                + Sql.string(database)
+                + ", "
+                + Sql.string(user.database())
+                + ")")
+        > 0) {
+      assertThat("mutations done within 60 s", System.nanoTime() < deadline, equalTo(true));
+      Thread.sleep(200);
+    }
+    long admin =
+        LocalServices.clickhouseCount(
+            "SELECT count() FROM "
+                + Sql.identifier(database)
+                + "."
+                + Sql.identifier(operations.viewName(tenant)));
+    assertThat(
+        "the tenant's rows after the delete",
+        jdbcCount(user, "SELECT count() FROM " + Sql.identifier(operations.name())),
+        equalTo(admin));
+    assertThat(
+        jdbcCount(
+            user, "SELECT count() FROM " + Sql.identifier(operations.name()) + " WHERE " + where),
+        equalTo(0L));
   }
 
   private void prepare() {

@@ -18,6 +18,7 @@ import io.datalake.transforms.snapshot.SnapshotRows;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.Sql;
+import io.datalake.transforms.warehouse.TenantDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -294,15 +295,16 @@ public final class SnapshotPipeline {
     ClickHouseClient client = warehouse.client();
     String table = Sql.identifier(warehouse.database()) + "." + Sql.identifier(TABLE);
     long start = Months.startMicros(Months.index(month)) / 1_000_000L;
-    client.execute(
-        "ALTER TABLE "
-            + table
-            + " DELETE WHERE detail_type = "
+    String older =
+        "detail_type = "
             + Sql.string(SnapshotRows.DETAIL_TYPE)
             + " AND timestamp = toDateTime("
             + start
             + ") AND _version < "
-            + version);
+            + version;
+    client.execute("ALTER TABLE " + table + " DELETE WHERE " + older);
+    // The tenants' copies (18.16) get inserts only from their feeds: they delete the same rows.
+    TenantDatabase.deleteFromCopies(client, warehouse.database(), TABLE, warehouse.tables(), older);
     long deadline = System.currentTimeMillis() + MUTATION_WAIT_MILLIS;
     String pending =
         "SELECT count() FROM system.mutations WHERE database = "

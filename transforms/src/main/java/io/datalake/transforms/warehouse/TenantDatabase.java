@@ -347,6 +347,40 @@ public final class TenantDatabase {
     return total;
   }
 
+  /**
+   * Deletes from every tenant's copy of {@code table} what {@code where} selects, as {@code ALTER
+   * TABLE ... DELETE} does in the warehouse: the feeds copy inserts only, so whatever deletes in
+   * the warehouse must call this too, or the tenants keep the rows. A tenant database without the
+   * copy (not made yet) is skipped. Returns the number of copies the delete was sent to; like the
+   * warehouse's, each runs as a mutation in the background.
+   */
+  public static int deleteFromCopies(
+      ClickHouseClient client,
+      String database,
+      String table,
+      List<WarehouseTable> tables,
+      String where) {
+    int sent = 0;
+    for (String tenant : tenants(client, database, tables)) {
+      String copy =
+          Sql.identifier(TenantAccess.tenantDatabase(database, tenant))
+              + "."
+              + Sql.identifier(table + COPY_SUFFIX);
+      try {
+        client.execute("ALTER TABLE " + copy + " DELETE WHERE " + where);
+        sent++;
+      } catch (ClickHouseException e) {
+        if (e.getMessage() == null || !e.getMessage().contains("Code: 60,")) {
+          throw e;
+        }
+      }
+    }
+    if (sent > 0) {
+      LOG.info("datalake: sent the delete on {} to {} tenant copies", table, sent);
+    }
+    return sent;
+  }
+
   private static void execute(ClickHouseClient client, String sql) {
     try {
       client.execute(sql);

@@ -205,6 +205,22 @@ public class TenantDatabaseTest {
     assertThat(after, hasItem("DROP TABLE IF EXISTS `tenant_739224`.`" + copy + "_all_versions`"));
   }
 
+  @Test
+  public void aDeleteInTheWarehouseIsSentToEveryTenantsCopy() throws Exception {
+    ClickHouseClient client =
+        recordingServer(
+            "endsWith(name, '_final')", "tenant_739224\t739224_entity_operations_final\n");
+    int sent =
+        TenantDatabase.deleteFromCopies(
+            client, "datalake", "entity_operations", TABLES, "detail_type = 'SnapshotOperation'");
+    assertThat(sent, equalTo(1));
+    assertThat(
+        statements,
+        hasItem(
+            "ALTER TABLE `tenant_739224`.`entity_operations_all_versions` DELETE WHERE"
+                + " detail_type = 'SnapshotOperation'"));
+  }
+
   private static int indexOf(List<String> statements, String start) {
     for (int i = 0; i < statements.size(); i++) {
       if (statements.get(i).startsWith(start)) {
