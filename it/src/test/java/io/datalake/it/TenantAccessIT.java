@@ -153,12 +153,7 @@ public class TenantAccessIT {
     long total = 0;
     Set<String> nonEmpty = new HashSet<>();
     for (WarehouseTable table : WarehouseTables.all()) {
-      long own =
-          LocalServices.clickhouseCount(
-              "SELECT count() FROM "
-                  + Sql.identifier(database)
-                  + "."
-                  + Sql.identifier(table.viewName(tenant)));
+      long own = adminCountOfView(table, tenant);
       if (table.viewFilter().isEmpty()) {
         assertThat(
             "the view is the tenant's rows under FINAL: " + table.name(),
@@ -310,12 +305,7 @@ public class TenantAccessIT {
       assertThat("mutations done within 60 s", System.nanoTime() < deadline, equalTo(true));
       Thread.sleep(200);
     }
-    long admin =
-        LocalServices.clickhouseCount(
-            "SELECT count() FROM "
-                + Sql.identifier(database)
-                + "."
-                + Sql.identifier(operations.viewName(tenant)));
+    long admin = adminCountOfView(operations, tenant);
     assertThat(
         "the tenant's rows after the delete",
         jdbcCount(user, "SELECT count() FROM " + Sql.identifier(operations.name())),
@@ -324,6 +314,15 @@ public class TenantAccessIT {
         jdbcCount(
             user, "SELECT count() FROM " + Sql.identifier(operations.name()) + " WHERE " + where),
         equalTo(0L));
+  }
+
+  /** The admin's count of the tenant's {@code _final} view of {@code table} in the warehouse. */
+  private long adminCountOfView(WarehouseTable table, String tenant) {
+    return LocalServices.clickhouseCount(
+        "SELECT count() FROM "
+            + Sql.identifier(database)
+            + "."
+            + Sql.identifier(table.viewName(tenant)));
   }
 
   private void prepare() {

@@ -78,7 +78,7 @@ public final class TenantDatabase {
     execute(client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
     Map<String, String> engines = new HashMap<>();
     for (String line :
-        lines(
+        WarehouseSchema.lines(
             client.execute(
                 "SELECT name, engine FROM system.tables WHERE database = "
                     + Sql.string(tenantDb)
@@ -90,7 +90,7 @@ public final class TenantDatabase {
     }
     Map<String, List<String>> columns = new HashMap<>();
     for (String line :
-        lines(
+        WarehouseSchema.lines(
             client.execute(
                 "SELECT table, name FROM system.columns WHERE database = "
                     + Sql.string(tenantDb)
@@ -274,7 +274,7 @@ public final class TenantDatabase {
     String prefix = TenantAccess.tenantDatabasePrefix(database);
     Set<String> tenants = new LinkedHashSet<>();
     for (String line :
-        lines(
+        WarehouseSchema.lines(
             client.execute(
                 "SELECT database, name FROM system.tables WHERE startsWith(database, "
                     + Sql.string(prefix)
@@ -317,7 +317,7 @@ public final class TenantDatabase {
     // to start with the prefix keeps its own.
     String prefix = TenantAccess.tenantDatabasePrefix(database);
     for (String line :
-        lines(
+        WarehouseSchema.lines(
             client.execute(
                 "SELECT database, name FROM system.tables WHERE startsWith(database, "
                     + Sql.string(prefix)
@@ -390,15 +390,5 @@ public final class TenantDatabase {
         throw e;
       }
     }
-  }
-
-  private static List<String> lines(String body) {
-    List<String> lines = new ArrayList<>();
-    for (String line : body.split("\n")) {
-      if (!line.isBlank()) {
-        lines.add(line);
-      }
-    }
-    return lines;
   }
 }

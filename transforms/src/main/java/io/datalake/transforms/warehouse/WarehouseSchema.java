@@ -194,7 +194,7 @@ public final class WarehouseSchema {
   }
 
   /** The non-blank lines of a TabSeparated answer. */
-  private static List<String> lines(String body) {
+  static List<String> lines(String body) {
     List<String> lines = new ArrayList<>();
     for (String line : body.split("\n")) {
       if (!line.isBlank()) {
