@@ -174,10 +174,16 @@ public class KafkaTopologyIT {
     return job;
   }
 
-  /** Resumes the job and waits until ClickHouse and the lake hold {@code expected} ids. */
+  /**
+   * Resumes the job, waits until it has restored the checkpoint, then until ClickHouse and the lake
+   * hold {@code expected} ids. In that order: the stopped job may already have written every id (it
+   * reads a recreated topic until its topology check stops it), and a test that looked at the ids
+   * first would read the resumed job's log before the JVM had written a line (it did once in CI).
+   */
   private FlinkJob resumeUntilEveryId(String what, long expected, int seconds, Path log)
       throws Exception {
     FlinkJob resumed = start(log, true);
+    resumed.awaitLog("datalake: resuming from checkpoint", 120);
     resumed.await(
         what + " in ClickHouse and the lake",
         seconds,
