@@ -104,12 +104,21 @@ public class TenantAccessIT {
             + " ms after ./datalake credentials revoke started; it said: "
             + revoked.strip());
     assertThat(revoked, containsString("revoked " + a.user()));
+    // A's last credential: its database (copies, feeds) goes with it; B's stays.
+    assertThat(revoked, containsString("dropped the tenant database " + a.database()));
+    assertThat(databaseCount(a.database()), equalTo(0L));
+    assertThat(databaseCount(b.database()), equalTo(1L));
     assertThat("a revoked user is refused", refused.statusCode(), not(equalTo(200)));
     assertThat(refused.body(), containsString("Unknown user " + a.user()));
     assertThat("refused within seconds", millis, lessThan(15_000L));
     assertThat(http(b, "SELECT 1", "").statusCode(), equalTo(200));
     assertThrows(SQLException.class, () -> jdbcCount(a, "SELECT 1"));
     assertThat(jdbcCount(b, "SELECT 1"), equalTo(1L));
+  }
+
+  private static long databaseCount(String name) {
+    return LocalServices.clickhouseCount(
+        "SELECT count() FROM system.databases WHERE name = '" + name + "'");
   }
 
   private TenantUser create(String tenant) throws Exception {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -21,6 +22,16 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
  * cluster alike.
  */
 final class FlinkRunConfiguration {
+  /**
+   * {@code datalake-flink-conf-<pid>-<random>} under {@code java.io.tmpdir}: removed when the JVM
+   * exits, and by a later run once a JVM killed with SIGKILL is gone (the fault suite left 18 of
+   * them in two CI runs when the name carried no process id).
+   */
+  static final String PREFIX = "datalake-flink-conf-";
+
+  /** Whether this JVM has removed the folders of gone JVMs yet: once is enough. */
+  private static final AtomicBoolean TIDIED = new AtomicBoolean();
+
   private FlinkRunConfiguration() {}
 
   /**
@@ -48,7 +59,11 @@ final class FlinkRunConfiguration {
       userConfDir = System.getenv("FLINK_CONF_DIR");
     }
     try {
-      Path dir = Files.createTempDirectory("datalake-flink-conf");
+      Path base = Path.of(System.getProperty("java.io.tmpdir"));
+      if (TIDIED.compareAndSet(false, true)) {
+        FlinkTempFiles.removeFoldersOfGoneProcesses(base, PREFIX);
+      }
+      Path dir = Files.createTempDirectory(base, PREFIX + ProcessHandle.current().pid() + "-");
       dir.toFile().deleteOnExit();
       String file = "config.yaml";
       String current = "";

@@ -38,7 +38,7 @@ final class FlinkTempFiles {
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     Path base = Path.of(System.getProperty("java.io.tmpdir"));
-    removeFoldersOfGoneProcesses(base);
+    removeFoldersOfGoneProcesses(base, PREFIX);
     Path dir;
     try {
       dir = Files.createTempDirectory(base, PREFIX + ProcessHandle.current().pid() + "-");
@@ -53,16 +53,19 @@ final class FlinkTempFiles {
         .addShutdownHook(new Thread(() -> deleteRecursively(dir), "datalake-flink-tmp"));
   }
 
-  /** Removes the folders of this class whose JVM is no longer running. */
-  static void removeFoldersOfGoneProcesses(Path base) {
+  /**
+   * Removes the folders under {@code base} named {@code <prefix><pid>-...} whose JVM is no longer
+   * running: this class's, and {@link FlinkRunConfiguration}'s copies of the configuration.
+   */
+  static void removeFoldersOfGoneProcesses(Path base, String prefix) {
     List<Path> folders;
     try (Stream<Path> entries = Files.list(base)) {
-      folders = entries.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList();
+      folders = entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
     } catch (IOException e) {
       return; // nothing to tidy that this run can see
     }
     for (Path folder : folders) {
-      String rest = folder.getFileName().toString().substring(PREFIX.length());
+      String rest = folder.getFileName().toString().substring(prefix.length());
       int dash = rest.indexOf('-');
       long pid;
       try {

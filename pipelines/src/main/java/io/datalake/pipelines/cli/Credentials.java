@@ -178,13 +178,7 @@ final class Credentials extends Cli.Group {
       // A tenant with no rows yet: its objects need the warehouse tables, made as a run would.
       WarehouseSchema.prepare(admin, database, tables);
       for (TenantAccess.Step step : TenantAccess.tenantObjects(database, tenant, tables)) {
-        try {
-          admin.execute(step.sql());
-        } catch (ClickHouseException e) {
-          if (!TenantAccess.alreadyExists(e)) {
-            throw e;
-          }
-        }
+        TenantAccess.executeUnlessExists(admin, step.sql());
       }
       if (!sql) {
         // The tenant's own database: a copy of its rows, which its user reads.
@@ -336,17 +330,70 @@ final class Credentials extends Cli.Group {
       } else {
         Path dir = users.usersDir(cl);
         Path file = dir.resolve(user + ".xml");
-        if (!Files.exists(file) || about(file) == null) {
+        Map<String, String> revoked = Files.exists(file) ? about(file) : null;
+        if (revoked == null) {
           return error(cl, "no tenant credential " + user + " in " + dir);
         }
         Files.delete(file);
         awaitLogin(connection.url(), user, "", null, false);
+        printRevoked(cl, start);
+        dropDatabaseAfterLastCredential(cl, admin, dir, revoked);
+        return 0;
       }
+      printRevoked(cl, start);
+      return 0;
+    }
+
+    private void printRevoked(CommandLine cl, long start) {
       cl.getOut()
           .printf(
               "datalake: revoked %s; ClickHouse refuses it (after %d ms)%n",
               user, (System.nanoTime() - start) / 1_000_000);
-      return 0;
+    }
+
+    /**
+     * On 18.16, once no credential of the tenant is left, drops the tenant database (its copies of
+     * the tenant's rows, and the feeds that filter every warehouse insert for it): nobody reads it
+     * any more. A credential made later makes it again. A database this warehouse ({@code
+     * --clickhouseDatabase}) would not have made for the tenant is left alone, and said so.
+     */
+    private void dropDatabaseAfterLastCredential(
+        CommandLine cl, ClickHouseClient admin, Path dir, Map<String, String> revoked)
+        throws IOException {
+      String tenant = revoked.get("tenant");
+      String tenantDb = revoked.get("database");
+      if (tenant == null || tenantDb == null) {
+        return;
+      }
+      List<String> others = new ArrayList<>();
+      for (Map<String, String> other : listFiles(dir)) {
+        if (tenantDb.equals(other.get("database"))) {
+          others.add(other.get("username"));
+        }
+      }
+      if (!others.isEmpty()) {
+        cl.getOut()
+            .printf(
+                "datalake: kept the tenant database %s: %d other credential(s) of tenant %s read"
+                    + " it (%s)%n",
+                tenantDb, others.size(), tenant, String.join(", ", others));
+        return;
+      }
+      if (!tenantDb.equals(TenantAccess.tenantDatabase(connection.database, tenant))) {
+        cl.getOut()
+            .printf(
+                "datalake: kept the tenant database %s: it is not the one warehouse %s makes for"
+                    + " tenant %s; run revoke with the --clickhouseDatabase the credential was"
+                    + " made with to drop it, or drop it by hand%n",
+                tenantDb, connection.database, tenant);
+        return;
+      }
+      TenantDatabase.drop(admin, connection.database, tenant);
+      cl.getOut()
+          .printf(
+              "datalake: dropped the tenant database %s (its copies of tenant %s's rows): it was"
+                  + " the tenant's last credential; a new one makes it again%n",
+              tenantDb, tenant);
     }
   }
 

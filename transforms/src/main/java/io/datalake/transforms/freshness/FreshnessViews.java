@@ -2,7 +2,6 @@ package io.datalake.transforms.freshness;
 
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.ClickHouseClient;
-import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
 import io.datalake.transforms.warehouse.DeadLetterTable;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.TenantAccess;
@@ -222,14 +221,8 @@ public final class FreshnessViews {
       client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(view));
     }
     for (String statement : createStatements(database, tables, kinds)) {
-      try {
-        client.execute(statement);
-      } catch (ClickHouseException e) {
-        // Another launcher prepared the same warehouse at the same moment: the view exists.
-        if (!TenantAccess.alreadyExists(e)) {
-          throw e;
-        }
-      }
+      // Another launcher may prepare the same warehouse at the same moment.
+      TenantAccess.executeUnlessExists(client, statement);
     }
     int tenants = remakeTenantViews(client, database);
     LOG.info(
@@ -267,13 +260,7 @@ public final class FreshnessViews {
               + Sql.identifier(database)
               + "."
               + Sql.identifier(tenantViewName(tenant)));
-      try {
-        client.execute(createTenantViewStatement(database, tenant));
-      } catch (ClickHouseException e) {
-        if (!TenantAccess.alreadyExists(e)) {
-          throw e;
-        }
-      }
+      TenantAccess.executeUnlessExists(client, createTenantViewStatement(database, tenant));
     }
     return tenants.size();
   }

@@ -302,6 +302,20 @@ public final class TenantAccess {
     return message.contains("Code: 57,") || message.contains("Code: 82,");
   }
 
+  /**
+   * Runs a CREATE that another launcher or worker may run at the same moment: losing that race
+   * ({@link #alreadyExists}) leaves the object there, as wanted; any other failure is thrown.
+   */
+  public static void executeUnlessExists(ClickHouseClient client, String sql) {
+    try {
+      client.execute(sql);
+    } catch (ClickHouseException e) {
+      if (!alreadyExists(e)) {
+        throw e;
+      }
+    }
+  }
+
   /** SHA-256 of a text, lowercase hex (what users.xml and sha256_hash take for a password). */
   public static String sha256Hex(String text) {
     try {

@@ -75,7 +75,8 @@ public final class TenantDatabase {
       List<WarehouseTable> tables,
       RecordKinds kinds) {
     String tenantDb = TenantAccess.tenantDatabase(database, tenant);
-    execute(client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
+    TenantAccess.executeUnlessExists(
+        client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
     Map<String, String> engines = new HashMap<>();
     for (String line :
         WarehouseSchema.lines(
@@ -128,8 +129,8 @@ public final class TenantDatabase {
           continue;
         }
         // Missing, out of date, or a Distributed table of a release before the copies.
-        execute(client, "DROP TABLE IF EXISTS " + db + "." + Sql.identifier(view));
-        execute(
+        client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(view));
+        TenantAccess.executeUnlessExists(
             client,
             table.viewStatement(
                 db + "." + Sql.identifier(view),
@@ -163,13 +164,14 @@ public final class TenantDatabase {
             FreshnessViews.TABLE_FRESHNESS);
     if (made > 0 || !freshness.stream().allMatch(v -> "View".equals(engines.get(v)))) {
       for (String view : freshness) {
-        execute(client, "DROP TABLE IF EXISTS " + db + "." + Sql.identifier(view));
+        client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(view));
       }
       for (String statement :
           FreshnessViews.createStatements(tenantDb, tables, kinds, COPY_SUFFIX)) {
-        execute(client, statement);
+        TenantAccess.executeUnlessExists(client, statement);
       }
-      execute(client, FreshnessViews.createTenantViewStatement(tenantDb, tenant));
+      TenantAccess.executeUnlessExists(
+          client, FreshnessViews.createTenantViewStatement(tenantDb, tenant));
       made += freshness.size();
     }
     if (made > 0) {
@@ -204,10 +206,10 @@ public final class TenantDatabase {
     String db = Sql.identifier(tenantDb);
     String from = Sql.identifier(database) + "." + Sql.identifier(source);
     String list = String.join(", ", columns.stream().map(Sql::identifier).toList());
-    execute(client, "DROP TABLE IF EXISTS " + db + "." + Sql.identifier(feed));
-    execute(client, "DROP TABLE IF EXISTS " + db + "." + Sql.identifier(copy));
-    execute(client, createCopy);
-    execute(
+    client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(feed));
+    client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(copy));
+    TenantAccess.executeUnlessExists(client, createCopy);
+    TenantAccess.executeUnlessExists(
         client,
         "CREATE MATERIALIZED VIEW IF NOT EXISTS "
             + db
@@ -329,7 +331,7 @@ public final class TenantDatabase {
         continue;
       }
       String db = TenantAccess.unescapeTsv(f[0]);
-      execute(
+      TenantAccess.executeUnlessExists(
           client,
           "DROP TABLE IF EXISTS "
               + Sql.identifier(db)
@@ -345,6 +347,20 @@ public final class TenantDatabase {
       LOG.info("datalake: made {} missing tenant objects for {} tenants", total, made.size());
     }
     return total;
+  }
+
+  /**
+   * Drops {@code tenant}'s database of warehouse {@code database}: its copies, feeds and views. For
+   * a tenant whose last credential is revoked: the database serves that tenant's users only, and
+   * its feeds would go on filtering every insert into the warehouse and its copies on holding the
+   * tenant's rows. {@link #make} makes it again, refilled from the warehouse. Returns the name of
+   * the database dropped.
+   */
+  public static String drop(ClickHouseClient client, String database, String tenant) {
+    String tenantDb = TenantAccess.tenantDatabase(database, tenant);
+    client.execute("DROP DATABASE IF EXISTS " + Sql.identifier(tenantDb));
+    LOG.info("datalake: dropped the tenant database {}", tenantDb);
+    return tenantDb;
   }
 
   /**
@@ -379,16 +395,5 @@ public final class TenantDatabase {
       LOG.info("datalake: sent the delete on {} to {} tenant copies", table, sent);
     }
     return sent;
-  }
-
-  private static void execute(ClickHouseClient client, String sql) {
-    try {
-      client.execute(sql);
-    } catch (ClickHouseException e) {
-      // Another launcher made the same object at the same moment: it exists, as wanted.
-      if (!TenantAccess.alreadyExists(e)) {
-        throw e;
-      }
-    }
   }
 }
