@@ -51,7 +51,9 @@ public interface LakeOptions extends PipelineOptions {
 
   void setShardsPerPartition(Integer value);
 
-  @Description("Parquet compression codec: SNAPPY, ZSTD, GZIP or UNCOMPRESSED.")
+  @Description(
+      "Parquet compression codec: SNAPPY, ZSTD, GZIP, LZ4_RAW or UNCOMPRESSED (LZ4 too; LZO and"
+          + " BROTLI have no implementation in this build and are refused before the run).")
   @Default.String("SNAPPY")
   String getParquetCompression();
 

@@ -10,10 +10,14 @@ import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
@@ -158,18 +162,54 @@ record RunPlan(
     return new RunPlan(lake, runId, keyset, policy, droppedFields, value, iceberg);
   }
 
-  /** The codec Parquet files are written with: one Parquet knows. */
+  /**
+   * The codec Parquet files are written with: one Parquet knows, and whose implementation this
+   * build has (tried on a few bytes). LZO and BROTLI are Parquet codecs whose Hadoop classes are
+   * not bundled: their writers failed at the first file, after the run had started.
+   */
   static void checkParquetCompression(String value) {
+    CompressionCodecName codec;
     try {
-      CompressionCodecName.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+      codec = CompressionCodecName.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "--parquetCompression="
               + value
               + " is not a Parquet codec; use one of "
-              + Arrays.stream(CompressionCodecName.values())
-                  .map(Enum::name)
-                  .collect(Collectors.joining(", ")));
+              + usableCodecs());
+    }
+    String missing = unusable(codec);
+    if (missing != null) {
+      throw new IllegalArgumentException(
+          "--parquetCompression="
+              + value
+              + ": this build has no implementation of Parquet's "
+              + codec
+              + " codec ("
+              + missing
+              + "); use one of "
+              + usableCodecs());
+    }
+  }
+
+  /** The Parquet codecs this build can write with, comma-separated. */
+  private static String usableCodecs() {
+    return Arrays.stream(CompressionCodecName.values())
+        .filter(codec -> unusable(codec) == null)
+        .map(Enum::name)
+        .collect(Collectors.joining(", "));
+  }
+
+  /** Null if {@code codec} compresses here, else why not. */
+  private static String unusable(CompressionCodecName codec) {
+    CodecFactory factory = new CodecFactory(new Configuration(false), 1024);
+    try {
+      factory.getCompressor(codec).compress(BytesInput.from(new byte[16]));
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return e.getMessage();
+    } finally {
+      factory.release();
     }
   }
 

@@ -98,9 +98,22 @@ public class RunPlanTest {
   @Test
   public void aBadParquetCompressionFailsBeforeKafkaOrClickHouseIsContacted() throws IOException {
     assertRefusedUntouched(
-        "--parquetCompression=FAST is not a Parquet codec; use one of UNCOMPRESSED, SNAPPY",
+        "--parquetCompression=FAST is not a Parquet codec; use one of UNCOMPRESSED, SNAPPY, GZIP, LZ4,",
         "--source=kafka",
         "--parquetCompression=FAST");
+  }
+
+  @Test
+  public void aParquetCodecWithoutAnImplementationHereIsRefusedBeforeTheRun() throws IOException {
+    // LZO's and BROTLI's Hadoop classes are not bundled: their writers failed at the first file.
+    assertRefusedUntouched(
+        "--parquetCompression=LZO: this build has no implementation of Parquet's LZO codec",
+        "--source=kafka",
+        "--parquetCompression=LZO");
+    assertRefusedUntouched(
+        "use one of UNCOMPRESSED, SNAPPY, GZIP, LZ4, ZSTD, LZ4_RAW",
+        "--source=kafka",
+        "--parquetCompression=brotli");
   }
 
   @Test

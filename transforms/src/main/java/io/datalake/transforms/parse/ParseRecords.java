@@ -236,21 +236,13 @@ public abstract class ParseRecords extends PTransform<PCollection<SourceRecord>,
     public void process(@Element SourceRecord source, MultiOutputReceiver out) {
       RecordKind kind = source.kind();
       received.inc(kind.name());
+      RecordParser.ParsedRecord parsed;
       try {
         if (source.payload() == null) {
           throw new RecordRejectedException("read", source.readError());
         }
-        RecordParser.ParsedRecord parsed = parser.parse(kind, source.payload());
+        parsed = parser.parse(kind, source.payload());
         checkNotTooFarAhead(kind, parsed);
-        long micros = parsed.eventTimeMicros();
-        Instant timestamp = new Instant(parsed.eventTime().toEpochMilli());
-        for (RecordParser.TypedRow row : parsed.rows()) {
-          out.get(ROWS)
-              .outputWithTimestamp(
-                  new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
-          rowsByTable.inc(row.table());
-        }
-        accepted.inc(kind.name());
       } catch (RecordRejectedException | RuntimeException | StackOverflowError e) {
         // A record no check foresaw must not fail the bundle either: in streaming the job would
         // restart on the same record forever. It leaves as a dead letter with what went wrong.
@@ -261,7 +253,20 @@ public abstract class ParseRecords extends PTransform<PCollection<SourceRecord>,
         rejected.inc(kind.name());
         byStep.inc(letter.step);
         out.get(DEAD_LETTERS).output(letter);
+        return;
       }
+      // Outside the try: a runner that chains the next steps (Flink) runs them inside output(), so
+      // a failure there is a writer's (a codec, a disk, a store), not this record's. Caught, it
+      // made every record of a run a dead letter "unexpected" and the run end as if all was well.
+      long micros = parsed.eventTimeMicros();
+      Instant timestamp = new Instant(parsed.eventTime().toEpochMilli());
+      for (RecordParser.TypedRow row : parsed.rows()) {
+        out.get(ROWS)
+            .outputWithTimestamp(
+                new LakeRow(row.table(), parsed.tenant(), micros, row.record()), timestamp);
+        rowsByTable.inc(row.table());
+      }
+      accepted.inc(kind.name());
     }
 
     /** Rejects an event time beyond the clock plus the allowed margin; the message has no value. */
