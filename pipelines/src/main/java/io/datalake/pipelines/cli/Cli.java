@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.iceberg.exceptions.NoSuchNamespaceException;
+import org.apache.iceberg.exceptions.NoSuchTableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -127,6 +129,16 @@ public final class Cli implements Callable<Integer> {
           // itself and keeps its stack trace.
           if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
             return usageError(commandLine, e.getMessage());
+          }
+          if (e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException) {
+            // The lake commands on a lake the catalog does not know: most often a lake written
+            // with another catalog than the one the command was given (the default is hadoop).
+            return usageError(
+                commandLine,
+                e.getMessage()
+                    + ": no such Iceberg table or namespace in the catalog the command was given."
+                    + " Give the same --icebergCatalog, --icebergCatalogUri, --icebergWarehouse"
+                    + " and --icebergNamespace (or --lake) as the runs that wrote the lake");
           }
           throw e;
         });

@@ -48,7 +48,9 @@ public final class DemoQueries {
    * database on 18.16); 18.16 lacks {@code JSONExtract*}, and {@code visitParamExtract*} takes the
    * first key of a name at any depth, so its equivalent reads the column derived at ingest from
    * {@code detail.payload.source.title}, with '' where there is none (as {@code JSONExtractString}
-   * gives), and names the tenant, so that it reads the same in the warehouse database too.
+   * gives). It reads the tenant's {@code _final} view, which exists in the warehouse database and
+   * in the tenant's own: deduplicated, so a second load of the same rows (a second {@code
+   * ./datalake demo}) is not counted twice while ClickHouse has not merged them yet.
    */
   public static final Query OPPORTUNITIES_BY_SOURCE =
       new Query(
@@ -61,9 +63,8 @@ public final class DemoQueries {
               + "group by journey_source, year, month",
           "select count(*) as count, ifNull(journey_source, '') as journey_source,\n"
               + "  toStartOfYear (timestamp) as year, toStartOfMonth(timestamp) as month\n"
-              + "from entity_operations\n"
-              + "where org_id = '{org_id}' and schema = 'opportunity' and operation ="
-              + " 'createEntity'\n"
+              + "from `{org_id}_entity_operations_final`\n"
+              + "where schema = 'opportunity' and operation = 'createEntity'\n"
               + "group by journey_source, year, month\n"
               + "order by year, month, journey_source");
 

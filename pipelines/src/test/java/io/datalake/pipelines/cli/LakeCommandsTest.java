@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
 import io.datalake.transforms.lake.iceberg.IcebergTestTables;
@@ -53,6 +54,22 @@ public class LakeCommandsTest {
 
     Cli.Outcome history = Cli.executeCapturing("lake", "history", "journey_events", lake);
     assertThat(history.out(), containsString("replace"));
+  }
+
+  @Test
+  public void aLakeTheCatalogDoesNotKnowIsOneLineNamingTheCatalogOptions() throws Exception {
+    // A lake written with a jdbc catalog, read with the default hadoop one, looks like this.
+    String lake = "--lake=" + temp.newFolder("no-iceberg-here");
+    for (String[] command :
+        List.of(
+            new String[] {"lake", "tables", lake},
+            new String[] {"lake", "history", "journey_events", lake})) {
+      Cli.Outcome outcome = Cli.executeCapturing(command);
+      assertThat(outcome.code(), is(2));
+      assertThat(outcome.err(), containsString("datalake: error: "));
+      assertThat(outcome.err(), containsString("catalog"));
+      assertThat(outcome.err(), not(containsString("\tat org.apache.iceberg")));
+    }
   }
 
   @Test

@@ -153,7 +153,9 @@ final class TableReference {
         .append(code(DeadLetterTable.orderBy()))
         .append(" | time written | ")
         .append(sql(deadLetterPartition()))
-        .append(" | (no view) |\n");
+        .append(
+            " | its own rows (those with its `org_id`): 18.16: `` `tenant_{org_id}`.`dead_letters`"
+                + " ``, current servers: `` `datalake`.`dead_letters` `` |\n");
     md.append(
         "\nTypes: the lake's are Parquet's (every column nullable but `late`; `STRING (JSON)` is"
             + " JSON text); in ClickHouse, nested structs and lists of them are JSON text, so"
@@ -324,8 +326,18 @@ final class TableReference {
             column.name(), roles(lake, table, column.name()), "—", column.ddlType(), meaning
           });
     }
+    // Not a column the pipeline writes (not in columns()), but in every table: the server fills it.
+    rows.add(
+        new String[] {
+          WarehouseTables.INSERTED_AT,
+          "",
+          "—",
+          WarehouseTables.INSERTED_AT_DDL,
+          "When ClickHouse wrote the row (the server's clock, whole seconds), filled in by the"
+              + " server; not in `SELECT *` nor the views; the freshness views read it"
+        });
     StringBuilder md = new StringBuilder("\n<details><summary>");
-    md.append(table.columns().size()).append(" ClickHouse columns");
+    md.append(table.columns().size() + 1).append(" ClickHouse columns");
     if (!derived) {
       md.append(", ").append(avro.getFields().size()).append(" lake columns");
     }
@@ -448,9 +460,9 @@ final class TableReference {
         .append("`. Its `")
         .append(DeadLetterTable.TENANT_COLUMN)
         .append("` is the record's tenant when it was known at the refusal (null otherwise): a")
-        .append(" tenant reads its own dead letters' figures in its freshness view, and on current")
-        .append(
-            " servers its own rows of this table; those without a tenant are the admin's only.\n");
+        .append(" tenant reads its own dead letters' figures in its freshness view, and its own")
+        .append(" rows of this table (on 18.16 `dead_letters` in its own database, a copy); those")
+        .append(" without a tenant are the admin's only.\n");
     md.append("\n| column | role | lake (JSON lines) | ClickHouse | meaning |\n");
     md.append("|---|---|---|---|---|\n");
     Map<String, Boolean> inLake = new LinkedHashMap<>();
@@ -481,6 +493,12 @@ final class TableReference {
                               DeadLetterTable.NAME + "." + name + " has no description")))
                   .append(" |\n");
             });
+    md.append("| `")
+        .append(WarehouseTables.INSERTED_AT)
+        .append("` |  | — | `")
+        .append(WarehouseTables.INSERTED_AT_DDL)
+        .append("` | When ClickHouse wrote the row, filled in by the server; the dead-letter")
+        .append(" freshness view counts by it |\n");
     return md.toString();
   }
 
