@@ -114,10 +114,10 @@ public final class Cli implements Callable<Integer> {
             h -> {
               ByteArrayOutputStream beamHelp = new ByteArrayOutputStream();
               PrintStream stream = new PrintStream(beamHelp, true, StandardCharsets.UTF_8);
-              PipelineOptionsFactory.register(DatalakeOptions.class);
-              PipelineOptionsFactory.printHelp(stream, DatalakeOptions.class);
+              PipelineOptionsFactory.register(RunHelpOptions.class);
+              PipelineOptionsFactory.printHelp(stream, RunHelpOptions.class);
               return "%nPipeline options (Beam's PipelineOptionsFactory parses them):%n".formatted()
-                  + beamHelp.toString(StandardCharsets.UTF_8);
+                  + runnerDefault(beamHelp.toString(StandardCharsets.UTF_8));
             });
     cli.getSubcommands().get("demo").setUnmatchedOptionsArePositionalParams(true);
     cli.getSubcommands().get("snapshot").setUnmatchedOptionsArePositionalParams(true);
@@ -143,6 +143,16 @@ public final class Cli implements Callable<Integer> {
           throw e;
         });
     return cli;
+  }
+
+  /**
+   * Beam's help says what {@code PipelineOptions} defaults to (the DirectRunner); {@code ./datalake
+   * run} chooses the embedded FlinkRunner when no {@code --runner} is given.
+   */
+  static String runnerDefault(String beamHelp) {
+    return beamHelp.replaceFirst(
+        "(--runner=<Class>\\R\\s+)Default: DirectRunner",
+        "$1Default: FlinkRunner, on an embedded cluster (./datalake run's choice)");
   }
 
   /** One line on stderr, naming the command's help; exit code 2. */

@@ -273,6 +273,12 @@ public class FlinkCommandsTest {
     assertThat(cli("run", "--help"), equalTo(0));
     assertThat(out(), containsString("--fromSavepoint=PATH"));
     assertThat(out(), containsString("--parquetCompression"));
+    // The runner's and S3's options, which the README names, and the launcher's runner default.
+    assertThat(out(), containsString("--flinkMaster=<String>"));
+    assertThat(out(), containsString("--checkpointingInterval=<Long>"));
+    assertThat(out(), containsString("--endpoint=<URI>"));
+    assertThat(out(), containsString("Default: FlinkRunner, on an embedded cluster"));
+    assertThat(out(), not(containsString("Default: DirectRunner")));
   }
 
   @Test
