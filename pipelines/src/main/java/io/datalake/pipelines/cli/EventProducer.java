@@ -1,9 +1,22 @@
 package io.datalake.pipelines.cli;
 
+import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -39,6 +52,11 @@ public final class EventProducer {
     long total = (long) rate * durationSeconds;
     long start = System.nanoTime();
     AtomicReference<Exception> failure = new AtomicReference<>();
+    createMissingTopics(
+        bootstrap,
+        entities > 0
+            ? List.of(EntityOperations.KIND.defaultTopic())
+            : RecordKinds.builtIn().all().stream().map(RecordKind::defaultTopic).toList());
     try (KafkaProducer<String, String> kafka = new KafkaProducer<>(props)) {
       for (long n = 0; n < total; n++) {
         long due = start + (long) (n * 1e9 / rate);
@@ -67,5 +85,34 @@ public final class EventProducer {
           "Kafka did not accept every record: " + failure.get().getMessage(), failure.get());
     }
     return total;
+  }
+
+  /**
+   * Creates the topics that do not exist yet, with the broker's default partitions and replication,
+   * as its auto-creation would: a producer that makes them by sending logs a WARN
+   * (UNKNOWN_TOPIC_OR_PARTITION) per topic, which reads as a failure. A broker that refuses (no
+   * rights to create topics) is left to auto-create or refuse them when sending, as before.
+   */
+  private static void createMissingTopics(String bootstrap, List<String> topics) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"))) {
+      Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+      List<NewTopic> missing =
+          topics.stream()
+              .filter(topic -> !existing.contains(topic))
+              .map(topic -> new NewTopic(topic, Optional.empty(), Optional.empty()))
+              .toList();
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get(10, TimeUnit.SECONDS);
+      }
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      // Another producer made one meanwhile, or no rights: sending decides, as it did before.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
