@@ -10,14 +10,10 @@ import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.bytes.BytesInput;
-import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
@@ -200,16 +196,21 @@ record RunPlan(
         .collect(Collectors.joining(", "));
   }
 
-  /** Null if {@code codec} compresses here, else why not. */
+  /**
+   * Null if this build has {@code codec}'s implementation, else why not. By its class alone, not
+   * initialised: loading a codec's native library here (on the launcher, which may submit to a
+   * cluster) could fail where the workers would not.
+   */
   private static String unusable(CompressionCodecName codec) {
-    CodecFactory factory = new CodecFactory(new Configuration(false), 1024);
+    String implementation = codec.getHadoopCompressionCodecClassName();
+    if (implementation == null) {
+      return null; // UNCOMPRESSED
+    }
     try {
-      factory.getCompressor(codec).compress(BytesInput.from(new byte[16]));
+      Class.forName(implementation, false, RunPlan.class.getClassLoader());
       return null;
-    } catch (IOException | RuntimeException e) {
-      return e.getMessage();
-    } finally {
-      factory.release();
+    } catch (ClassNotFoundException | LinkageError e) {
+      return "class " + implementation + " not found";
     }
   }
 

@@ -130,7 +130,8 @@ public final class Cli implements Callable<Integer> {
           if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
             return usageError(commandLine, e.getMessage());
           }
-          if (e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException) {
+          if ((e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException)
+              && commandLine.getCommandSpec().qualifiedName(" ").startsWith("datalake lake ")) {
             // The lake commands on a lake the catalog does not know: most often a lake written
             // with another catalog than the one the command was given (the default is hadoop).
             return usageError(

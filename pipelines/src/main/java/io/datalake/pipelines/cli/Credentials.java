@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
+import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.TenantAccess;
 import io.datalake.transforms.warehouse.TenantDatabase;
 import io.datalake.transforms.warehouse.WarehouseSchema;
@@ -18,11 +19,13 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -80,6 +83,14 @@ final class Credentials extends Cli.Group {
   /** How long create and revoke wait for the server to take a change of users.d. */
   static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The lock {@link UsersDir#lockOnFileServer} took: closing its channel releases it. */
+  record UsersLock(FileChannel channel) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
   /** Where a server without SQL access management reads tenant users' files. */
   static final class UsersDir {
     @Option(
@@ -90,6 +101,32 @@ final class Credentials extends Cli.Group {
                 + " reads tenant users (default: $DATALAKE_CLICKHOUSE_USERS_DIR, the local"
                 + " server's).")
     Path usersDir;
+
+    /**
+     * On a server that keeps users in files (18.16), a lock of the users folder, held by one {@code
+     * create} or {@code revoke} at a time: a revoke that drops the tenant database after the
+     * tenant's last credential must not run while a create of the same tenant fills that database
+     * and writes its file. Null (nothing to hold) on a server with SQL access management.
+     */
+    UsersLock lockOnFileServer(CommandLine cl, Cli.ClickHouseConnection connection)
+        throws IOException {
+      if (TenantAccess.hasSqlAccessManagement(connection.admin().serverVersion())) {
+        return null;
+      }
+      // Not .xml: the server reads only the .xml and .conf files of users.d.
+      FileChannel channel =
+          FileChannel.open(
+              usersDir(cl).resolve(".datalake-credentials.lock"),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
+      try {
+        channel.lock();
+        return new UsersLock(channel);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
 
     Path usersDir(CommandLine cl) {
       if (usersDir != null) {
@@ -146,20 +183,24 @@ final class Credentials extends Cli.Group {
     @Override
     public Integer call() throws IOException, InterruptedException {
       CommandLine cl = spec.commandLine();
-      try {
+      checkArguments(cl); // before the server is asked anything
+      try (UsersLock lock = users.lockOnFileServer(cl, connection)) {
         return create(cl);
       } catch (ClickHouseException | IllegalStateException e) {
         return error(cl, e.getMessage());
       }
     }
 
-    private int create(CommandLine cl) throws IOException, InterruptedException {
+    private void checkArguments(CommandLine cl) {
       checkTenant(cl, tenant);
       if (label != null && !LABEL.matcher(label).matches()) {
         throw new ParameterException(
             cl,
             "--name must be 1 to 32 of a-z, 0-9 and _, starting with a letter or digit: " + label);
       }
+    }
+
+    private int create(CommandLine cl) throws IOException, InterruptedException {
       String name = label != null ? label : HexFormat.of().formatHex(randomBytes(3));
       String database = connection.database;
       String tenantDb = TenantAccess.tenantDatabase(database, tenant);
@@ -304,7 +345,11 @@ final class Credentials extends Cli.Group {
     @Override
     public Integer call() throws IOException, InterruptedException {
       CommandLine cl = spec.commandLine();
-      try {
+      if (!USER.matcher(user).matches()) {
+        throw new ParameterException(
+            cl, "USER must be letters, digits and underscores, as create printed it: " + user);
+      }
+      try (UsersLock lock = users.lockOnFileServer(cl, connection)) {
         return revoke(cl);
       } catch (ClickHouseException | IllegalStateException e) {
         return error(cl, e.getMessage());
@@ -312,10 +357,6 @@ final class Credentials extends Cli.Group {
     }
 
     private int revoke(CommandLine cl) throws IOException, InterruptedException {
-      if (!USER.matcher(user).matches()) {
-        throw new ParameterException(
-            cl, "USER must be letters, digits and underscores, as create printed it: " + user);
-      }
       ClickHouseClient admin = connection.admin();
       long start = System.nanoTime();
       if (TenantAccess.hasSqlAccessManagement(admin.serverVersion())) {
@@ -388,7 +429,17 @@ final class Credentials extends Cli.Group {
                 tenantDb, connection.database, tenant);
         return;
       }
-      TenantDatabase.drop(admin, connection.database, tenant);
+      try {
+        TenantDatabase.drop(admin, connection.database, tenant);
+      } catch (ClickHouseException e) {
+        // The credential is gone already: say what is left, and how to finish, without failing.
+        cl.getOut()
+            .printf(
+                "datalake: could not drop the tenant database %s (%s); drop it by hand: DROP"
+                    + " DATABASE %s%n",
+                tenantDb, e.getMessage(), Sql.identifier(tenantDb));
+        return;
+      }
       cl.getOut()
           .printf(
               "datalake: dropped the tenant database %s (its copies of tenant %s's rows): it was"

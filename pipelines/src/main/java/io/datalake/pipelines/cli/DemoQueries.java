@@ -30,7 +30,8 @@ public final class DemoQueries {
    * @param title what it answers, as the README's heading of it
    * @param current the query as documented (placeholders filled, the stray {@code and} after the
    *     first {@code where} removed)
-   * @param clickHouse1816 its equivalent on 18.16, same rows
+   * @param clickHouse1816 its equivalent on 18.16: the same rows on rows loaded once (it may read a
+   *     deduplicated view where the documented query reads a table)
    */
   public record Query(String title, String current, String clickHouse1816) {
     public String current(String org, String journeyId, String appName) {

@@ -74,9 +74,28 @@ public final class TenantDatabase {
       String tenant,
       List<WarehouseTable> tables,
       RecordKinds kinds) {
+    return make(client, database, tenant, tables, kinds, true);
+  }
+
+  /**
+   * As {@link #make(ClickHouseClient, String, String, List, RecordKinds)}; without {@code
+   * createDatabase} the database must exist (a prepare completes existing tenant databases only,
+   * and must not bring back one that a revoke dropped meanwhile: its statements fail instead).
+   */
+  private static int make(
+      ClickHouseClient client,
+      String database,
+      String tenant,
+      List<WarehouseTable> tables,
+      RecordKinds kinds,
+      boolean createDatabase) {
     String tenantDb = TenantAccess.tenantDatabase(database, tenant);
-    TenantAccess.executeUnlessExists(
-        client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
+    if (createDatabase) {
+      TenantAccess.executeUnlessExists(
+          client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
+    } else if (!databaseExists(client, tenantDb)) {
+      throw new IllegalStateException("The tenant database " + tenantDb + " does not exist");
+    }
     Map<String, String> engines = new HashMap<>();
     for (String line :
         WarehouseSchema.lines(
@@ -310,7 +329,17 @@ public final class TenantDatabase {
       ClickHouseClient client, String database, List<WarehouseTable> tables, RecordKinds kinds) {
     Map<String, Integer> made = new LinkedHashMap<>();
     for (String tenant : tenants(client, database, tables)) {
-      made.put(tenant, make(client, database, tenant, tables, kinds));
+      String tenantDb = TenantAccess.tenantDatabase(database, tenant);
+      try {
+        made.put(tenant, make(client, database, tenant, tables, kinds, false));
+      } catch (RuntimeException e) {
+        // Dropped since it was listed: its last credential was revoked meanwhile. Left dropped
+        // (made again, it would serve no one and feed on every insert); anything else fails.
+        if (databaseExists(client, tenantDb)) {
+          throw e;
+        }
+        LOG.info("datalake: tenant database {} was dropped meanwhile; left dropped", tenantDb);
+      }
     }
     int total = made.values().stream().mapToInt(Integer::intValue).sum();
     // Distributed tables left in a tenant database that is not (or no longer) a tenant's: a
@@ -331,8 +360,7 @@ public final class TenantDatabase {
         continue;
       }
       String db = TenantAccess.unescapeTsv(f[0]);
-      TenantAccess.executeUnlessExists(
-          client,
+      client.execute(
           "DROP TABLE IF EXISTS "
               + Sql.identifier(db)
               + "."
@@ -347,6 +375,13 @@ public final class TenantDatabase {
       LOG.info("datalake: made {} missing tenant objects for {} tenants", total, made.size());
     }
     return total;
+  }
+
+  private static boolean databaseExists(ClickHouseClient client, String name) {
+    return !client
+        .execute("SELECT count() FROM system.databases WHERE name = " + Sql.string(name))
+        .trim()
+        .equals("0");
   }
 
   /**
