@@ -3,6 +3,7 @@ package io.datalake.pipelines.cli;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.stream.KafkaTopology;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -94,20 +94,15 @@ public final class EventProducer {
    * rights to create topics) is left to auto-create or refuse them when sending, as before.
    */
   private static void createMissingTopics(String bootstrap, List<String> topics) {
-    try (Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"))) {
-      Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+    try (Admin admin = Admin.create(KafkaTopology.adminConfig(bootstrap, Map.of()))) {
+      Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
       List<NewTopic> missing =
           topics.stream()
               .filter(topic -> !existing.contains(topic))
               .map(topic -> new NewTopic(topic, Optional.empty(), Optional.empty()))
               .toList();
       if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get(10, TimeUnit.SECONDS);
+        admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);
       }
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       // Another producer made one meanwhile, or no rights: sending decides, as it did before.

@@ -98,7 +98,8 @@ public final class KafkaTopology implements Serializable {
   }
 
   /** The client settings of a short-lived admin client: the job's own, with short timeouts. */
-  static Map<String, Object> adminConfig(String bootstrapServers, Map<String, Object> properties) {
+  public static Map<String, Object> adminConfig(
+      String bootstrapServers, Map<String, Object> properties) {
     Map<String, Object> config = new java.util.HashMap<>(properties);
     // Consumer-only settings would make the admin client log a warning per unknown key.
     config

@@ -79,8 +79,9 @@ public final class TenantDatabase {
 
   /**
    * As {@link #make(ClickHouseClient, String, String, List, RecordKinds)}; without {@code
-   * createDatabase} the database must exist (a prepare completes existing tenant databases only,
-   * and must not bring back one that a revoke dropped meanwhile: its statements fail instead).
+   * createDatabase} the database is not made (a prepare completes existing tenant databases only,
+   * and must not bring back one that a revoke dropped meanwhile: its statements fail instead, with
+   * the server's "database doesn't exist", which {@link #completeAll} tells apart).
    */
   private static int make(
       ClickHouseClient client,
@@ -93,8 +94,6 @@ public final class TenantDatabase {
     if (createDatabase) {
       TenantAccess.executeUnlessExists(
           client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
-    } else if (!databaseExists(client, tenantDb)) {
-      throw new IllegalStateException("The tenant database " + tenantDb + " does not exist");
     }
     Map<String, String> engines = new HashMap<>();
     for (String line :
