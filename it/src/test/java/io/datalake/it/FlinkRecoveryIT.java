@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
 
 import io.datalake.testing.LakeFiles;
 import io.datalake.testing.LocalServices;
@@ -87,6 +88,11 @@ public class FlinkRecoveryIT {
     assertThat(resumedLog, containsString("datalake: resuming from checkpoint"));
     assertThat("Flink restored the checkpoint", resumedLog, containsString("from savepoint"));
     resumed.terminate(60);
+    // What on-call reads: a start, a restore and a stop as planned log no ERROR.
+    for (Path log : List.of(firstLog, secondLog)) {
+      assertThat(
+          log + " has no ERROR line", Files.readString(log), not(containsString("] ERROR ")));
+    }
 
     ClickHouseAssert.everyIdOnce(database, "journey_events", "id", expected);
     assertThat(

@@ -161,7 +161,13 @@ public final class RunRecord {
             ? "succeeded"
             : state == PipelineResult.State.FAILED ? "failed" : "stopped";
     // A stream stopped with its JVM logs nothing else at its end.
-    LOG.info("datalake: run {} ended: {} (job state {})", runId, name, state);
+    LOG.info(
+        "datalake: run {} ended: {} ({})",
+        runId,
+        name,
+        state == null
+            ? "this JVM stopped before the runner reported a job state"
+            : "job state " + state);
     write(name, Instant.now(), null);
   }
 

@@ -16,6 +16,8 @@ import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -152,6 +154,18 @@ public final class PipelineMetrics {
         false);
   }
 
+  /**
+   * Whether this thread has a Beam metrics container in scope, asked without Beam's {@code
+   * MetricsEnvironment.getCurrentContainer()}, which logs an ERROR when there is none.
+   */
+  static boolean beamMetricsInScope() {
+    MetricsEnvironment.MetricsEnvironmentState state =
+        MetricsEnvironment.getMetricsEnvironmentStateForCurrentThread();
+    MetricsContainer current = state.activate(null);
+    state.activate(current);
+    return current != null;
+  }
+
   /** A Beam gauge of one Kafka partition that also feeds the partition's Prometheus series. */
   private static final class KafkaGauge implements Gauge {
     private static final long serialVersionUID = 1L;
@@ -169,7 +183,13 @@ public final class PipelineMetrics {
 
     @Override
     public void set(long value) {
-      beam.set(value);
+      // The timestamp policy is also asked for its watermark outside the reader's calls that have
+      // the step's metrics container in scope (a resumed job restoring its readers): Beam drops
+      // such an update, and the first in a JVM logs an ERROR with a stack trace. The Prometheus
+      // series below is this JVM's own and holds the value either way.
+      if (beamMetricsInScope()) {
+        beam.set(value);
+      }
       if (watermark) {
         PipelineSeries.watermark(topic, partition, value);
       } else {
