@@ -240,11 +240,13 @@ public class FreshnessIT {
         "the tenant's own dead letter, by reason; none without a tenant",
         query(
                 own,
-                "SELECT dead_letter_step, dead_letter_reason, dead_letters_last_hour FROM"
-                    + " datalake_freshness WHERE dead_letter_reason != '' FORMAT TSV")
+                "SELECT dead_letter_step, dead_letter_reason, dead_letters_last_hour,"
+                    + " newest_event_time, event_lag_seconds FROM datalake_freshness"
+                    + " WHERE dead_letter_reason != '' FORMAT TSV")
             .trim(),
         equalTo(
-            "parse\tcreated_at is more than 86400 s ahead of the clock (--maxFutureSeconds)\t1"));
+            "parse\tcreated_at is more than 86400 s ahead of the clock (--maxFutureSeconds)\t1"
+                + "\t\\N\t\\N"));
     assertThat(
         "the admin's view is not the tenant's",
         status(own, "SELECT count() FROM " + Sql.identifier(database) + ".datalake_freshness"),

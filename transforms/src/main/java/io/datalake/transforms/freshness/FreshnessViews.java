@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *       record's when it was known at the refusal ({@code DeadLetter#tenant}), empty when the
  *       record was refused before (not JSON, no tenant field): those are the admin's only.
  *   <li>{@value #FRESHNESS}: both, one row shape (the issue's one table): table rows have empty
- *       dead-letter columns, dead-letter rows no event time (1970).
+ *       dead-letter columns, dead-letter rows a null event time and event lag (a dead letter has no
+ *       event time to be late by; a zero would read as 1970, or as 0000-00-00 on 18.16).
  *   <li>{@code <tenant>_datalake_freshness}: the tenant's rows of {@value #FRESHNESS}, its tables'
  *       and its dead letters', made with the tenant's other objects ({@link
  *       TenantAccess#tenantObjects}) and readable by its user.
@@ -167,8 +168,9 @@ public final class FreshnessViews {
             + Sql.identifier(FRESHNESS)
             + " AS "
             + tableRows(database)
-            + " UNION ALL SELECT `table`, kind, org_id, toDateTime(0) AS newest_event_time,"
-            + " last_dead_letter AS last_write, toInt64(0) AS event_lag_seconds,"
+            + " UNION ALL SELECT `table`, kind, org_id,"
+            + " CAST(NULL AS Nullable(DateTime)) AS newest_event_time,"
+            + " last_dead_letter AS last_write, CAST(NULL AS Nullable(Int64)) AS event_lag_seconds,"
             + " toUInt64(0) AS rows_total, toUInt64(0) AS rows_last_hour,"
             + " toUInt64(0) AS rows_last_day, toUInt64(0) AS late_rows,"
             + " toUInt64(0) AS late_rows_last_hour, step AS dead_letter_step,"
@@ -181,8 +183,9 @@ public final class FreshnessViews {
 
   /** The rows of {@value #TABLE_FRESHNESS} in the shape of {@value #FRESHNESS}. */
   private static String tableRows(String database) {
-    return "SELECT `table`, kind, org_id, newest_event_time, last_write, event_lag_seconds,"
-        + " rows_total, rows_last_hour, rows_last_day, late_rows, late_rows_last_hour,"
+    return "SELECT `table`, kind, org_id,"
+        + " CAST(newest_event_time AS Nullable(DateTime)) AS newest_event_time, last_write,"
+        + " CAST(event_lag_seconds AS Nullable(Int64)) AS event_lag_seconds, rows_total, rows_last_hour, rows_last_day, late_rows, late_rows_last_hour,"
         + " '' AS dead_letter_step, '' AS dead_letter_reason,"
         + " toUInt64(0) AS dead_letters_last_hour, toUInt64(0) AS dead_letters_last_day FROM "
         + Sql.identifier(database)
