@@ -166,6 +166,8 @@ add(K, '{"orderId": "bad-co-nest-2", "x": ' + '[' * 20000 + ']' * 20000 + '}', '
     'nested deeper than 64 levels')
 add(K, order('good-co-7', corpusExtra=json.dumps({'a': json.loads(nested(62))})),
     'good: exactly 64 levels, 63 of them inside a JSON string')
+add(K, order('good-co-8', invoicedDate='', authorizedDate='  ', value=''),
+    'good: dates not set yet and a value given as blank strings (null)')
 add(K, order('bad-co-nest-3', corpusExtra=json.dumps({'a': json.loads(nested(63))})),
     'nesting: 65 levels, 64 of them inside a JSON string', 'parse', 'nested deeper than 64 levels')
 bp = order('bad-co-pii-1')
@@ -253,6 +255,7 @@ add(K, s, 'structure: missing id', 'parse', 'missing id')
 add(K, analytics(K, 'bad-js-3', id={'x': 1}), 'types: id an object', 'parse', 'missing id')
 add(K, analytics(K, 'bad-js-4', end_time='later'), 'times: end_time not a timestamp', 'type',
     'journey_sessions.end_time: expected an ISO-8601 timestamp, got a string that is not one')
+add(K, analytics(K, 'good-js-3', end_time=''), 'good: end_time "" of a session still going on (null)')
 
 # ---------------------------------------------------------------- journey-events
 K = 'journey-events'

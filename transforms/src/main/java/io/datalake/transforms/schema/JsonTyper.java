@@ -19,9 +19,10 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * Restores types: turns a JSON tree into an Avro record of a declared schema, strictly. Values may
  * arrive as strings ({@code "1160"}, {@code "true"}, stringified objects and arrays): they are
- * converted to the declared type, and a value that does not fit rejects the record. Strings stay
- * strings even when they look numeric. Keys the schema does not declare go to {@code _extra}.
- * Messages name the field and the problem, never the value.
+ * converted to the declared type, and a value that does not fit rejects the record. A blank string
+ * where anything but a string is declared is no value (null). Strings stay strings even when they
+ * look numeric. Keys the schema does not declare go to {@code _extra}. Messages name the field and
+ * the problem, never the value.
  */
 public final class JsonTyper {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -120,7 +121,10 @@ public final class JsonTyper {
 
     private Object value(JsonNode node, FieldType type, Schema schema, Path path)
         throws RecordRejectedException {
-      if (node == null || node.isNull() || node.isMissingNode()) {
+      if (node == null
+          || node.isNull()
+          || node.isMissingNode()
+          || isBlankForNonString(node, type)) {
         return null;
       }
       if (type instanceof FieldType.RecordType r) {
@@ -148,6 +152,20 @@ public final class JsonTyper {
         case TIMESTAMP -> timestampMicros(node, path);
       };
     }
+  }
+
+  /**
+   * A blank string where a number, boolean, timestamp, object or array is declared: the source's
+   * way of saying "no value" ({@code "end_time": ""} of a session still going on, a date not set
+   * yet), read as null. Every typed field is optional here (the kinds' mappers refuse a record
+   * whose required fields are missing or blank before it is typed), and a blank string holds no
+   * value to keep. A string or JSON field keeps its text, blank or not.
+   */
+  private static boolean isBlankForNonString(JsonNode node, FieldType type) {
+    return node.isTextual()
+        && type != FieldType.Scalar.STRING
+        && type != FieldType.Scalar.JSON
+        && node.textValue().isBlank();
   }
 
   /** An object (or array) given as such or as stringified JSON. */

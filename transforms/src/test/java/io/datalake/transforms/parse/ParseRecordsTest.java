@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -292,6 +294,44 @@ public class ParseRecordsTest {
                   assertThat(profile.get("userProfileId").toString(), equalTo("12345"));
                 }
               }
+              return null;
+            });
+    pipeline.run();
+  }
+
+  /**
+   * A blank string where a timestamp, number or object is declared is no value: a date not set yet,
+   * also nested and in the raw form's stringified parts; a string keeps its blank text.
+   */
+  @Test
+  public void aBlankStringWhereATypedValueIsDeclaredIsNull() {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    order.put("invoicedDate", "").put("value", "  ").put("sequence", "");
+    order.put("paymentData", "");
+    ObjectNode logistics = (ObjectNode) order.get("shippingData").get("logisticsInfo").get(0);
+    logistics.put("shippingEstimateDate", "");
+    PCollectionTuple out = parse(List.of(Fixtures.record(CheckoutOrders.KIND, "o:1", order)));
+    PAssert.that(out.get(ParseRecords.DEAD_LETTERS)).empty();
+    PAssert.that(out.get(ParseRecords.ROWS))
+        .satisfies(
+            rows -> {
+              int orders = 0;
+              for (LakeRow row : rows) {
+                if (row.table().equals("checkout_orders")) {
+                  orders++;
+                  GenericRecord r = row.record();
+                  assertThat(r.get("invoicedDate"), nullValue());
+                  assertThat(r.get("value"), nullValue());
+                  assertThat(r.get("paymentData"), nullValue());
+                  assertThat(r.get("sequence").toString(), equalTo(""));
+                  GenericRecord shipping = (GenericRecord) r.get("shippingData");
+                  GenericRecord first =
+                      (GenericRecord) ((List<?>) shipping.get("logisticsInfo")).get(0);
+                  assertThat(first.get("shippingEstimateDate"), nullValue());
+                  assertThat(r.get("creationDate"), notNullValue());
+                }
+              }
+              assertThat(orders, equalTo(1));
               return null;
             });
     pipeline.run();
