@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -85,6 +86,30 @@ final class Credentials extends Cli.Group {
 
   /** The lock {@link UsersDir#lockOnFileServer} took: closing its channel releases it. */
   record UsersLock(FileChannel channel) implements AutoCloseable {
+    /**
+     * Locks {@code file} (made if missing), waiting while another process holds it; says so on
+     * {@code err} first, naming the file, so a wait behind a hung command is not a silent hang.
+     */
+    static UsersLock acquire(Path file, PrintWriter err) throws IOException {
+      FileChannel channel =
+          FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try {
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          err.println(
+              "datalake: waiting for another credentials create or revoke to finish (it holds "
+                  + file
+                  + ")");
+          err.flush();
+          channel.lock();
+        }
+        return new UsersLock(channel);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+
     @Override
     public void close() throws IOException {
       channel.close();
@@ -114,18 +139,7 @@ final class Credentials extends Cli.Group {
         return null;
       }
       // Not .xml: the server reads only the .xml and .conf files of users.d.
-      FileChannel channel =
-          FileChannel.open(
-              usersDir(cl).resolve(".datalake-credentials.lock"),
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE);
-      try {
-        channel.lock();
-        return new UsersLock(channel);
-      } catch (IOException | RuntimeException e) {
-        channel.close();
-        throw e;
-      }
+      return UsersLock.acquire(usersDir(cl).resolve(".datalake-credentials.lock"), cl.getErr());
     }
 
     Path usersDir(CommandLine cl) {

@@ -3,17 +3,27 @@ package io.datalake.pipelines.cli;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import io.datalake.transforms.warehouse.TenantAccess;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -29,6 +39,76 @@ public class CredentialsTest {
 
   private static Cli.Outcome cli(String... args) {
     return Cli.executeCapturing(args);
+  }
+
+  /**
+   * Two create or revoke processes on an 18.16 server take turns on the users folder's lock; the
+   * one that waits says so and for which file (a hung holder would otherwise look like a hang). The
+   * holder is another JVM: a file lock is held per process.
+   */
+  @Test
+  public void aCommandWaitingForTheUsersLockSaysSoAndGoesOnWhenItIsFreed() throws Exception {
+    Path lockFile = temp.getRoot().toPath().resolve(".datalake-credentials.lock");
+    Path holderSource = temp.getRoot().toPath().resolve("HoldLock.java");
+    Files.writeString(
+        holderSource,
+        "import java.nio.channels.FileChannel;\n"
+            + "import java.nio.file.Path;\n"
+            + "import java.nio.file.StandardOpenOption;\n"
+            + "public class HoldLock {\n"
+            + "  public static void main(String[] args) throws Exception {\n"
+            + "    FileChannel c = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE,"
+            + " StandardOpenOption.WRITE);\n"
+            + "    c.lock();\n"
+            + "    System.out.println(\"locked\");\n"
+            + "    System.out.flush();\n"
+            + "    System.in.read();\n" // until the test closes its stdin
+            + "  }\n"
+            + "}\n");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process holder =
+        new ProcessBuilder(java.toString(), holderSource.toString(), lockFile.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try {
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine(), equalTo("locked"));
+
+      StringWriter said = new StringWriter();
+      CompletableFuture<Credentials.UsersLock> waiting =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return Credentials.UsersLock.acquire(lockFile, new PrintWriter(said, true));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      Thread.sleep(1000);
+      assertThat("still waiting while the other process holds it", waiting.isDone(), is(false));
+      assertThat(
+          said.toString(),
+          containsString(
+              "waiting for another credentials create or revoke to finish (it holds "
+                  + lockFile
+                  + ")"));
+
+      holder.getOutputStream().close(); // the holder exits, its lock goes with it
+      try (Credentials.UsersLock lock = waiting.get(30, TimeUnit.SECONDS)) {
+        assertThat(lock.channel().isOpen(), is(true));
+      }
+    } finally {
+      holder.destroyForcibly().waitFor();
+    }
+
+    // Free: taken at once, nothing said.
+    StringWriter quiet = new StringWriter();
+    try (Credentials.UsersLock lock =
+        Credentials.UsersLock.acquire(lockFile, new PrintWriter(quiet, true))) {
+      assertThat(quiet.toString(), equalTo(""));
+    }
   }
 
   @Test
