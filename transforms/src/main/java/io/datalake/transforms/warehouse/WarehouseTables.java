@@ -237,7 +237,7 @@ public final class WarehouseTables {
                     name,
                     "Nullable(DateTime)",
                     ColumnType.nullable(TypeName.DATETIME),
-                    row -> dateTime(row, name));
+                    row -> dateTimeOrNull(row, name));
       };
     }
     if (type instanceof FieldType.ArrayType array && array.element() == FieldType.Scalar.STRING) {
@@ -285,13 +285,31 @@ public final class WarehouseTables {
       return null;
     }
     long micros = (Long) v;
-    long seconds = Math.floorDiv(micros, 1_000_000L);
-    if (seconds < 0 || seconds > MAX_DATETIME_SECONDS) {
+    if (!fitsDateTime(micros)) {
       throw new RecordRejectedException(
           ClickHouseWarehouseIO.STEP,
           row.table() + "." + name + " is outside the range of ClickHouse DateTime (1970-2106)");
     }
     return new Instant(Math.floorDiv(micros, 1000L));
+  }
+
+  /**
+   * An optional time, null where DateTime cannot hold it: a .NET platform's "not set"
+   * (0001-01-01T00:00:00, as VTEX sends in date fields) or any other time before 1970 or after
+   * 2106. The row still reaches the warehouse (a required time out of range rejects it, {@link
+   * #dateTime}); the lake keeps the value as it came.
+   */
+  private static Instant dateTimeOrNull(LakeRow row, String name) {
+    Object v = row.record().get(name);
+    if (v == null || !fitsDateTime((Long) v)) {
+      return null;
+    }
+    return new Instant(Math.floorDiv((Long) v, 1000L));
+  }
+
+  private static boolean fitsDateTime(long micros) {
+    long seconds = Math.floorDiv(micros, 1_000_000L);
+    return seconds >= 0 && seconds <= MAX_DATETIME_SECONDS;
   }
 
   /**

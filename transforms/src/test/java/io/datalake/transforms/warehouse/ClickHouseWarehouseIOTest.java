@@ -175,6 +175,30 @@ public class ClickHouseWarehouseIOTest {
             "entity_operations.timestamp is outside the range of ClickHouse DateTime (1970-2106)"));
   }
 
+  /**
+   * An optional time DateTime cannot hold (VTEX's .NET "not set", 0001-01-01T00:00:00) is null in
+   * the warehouse, and the row is still written; a required one still rejects the row (above).
+   */
+  @Test
+  public void anOptionalTimeOutsideDateTimeIsNullAndTheRowIsKept() throws Exception {
+    org.apache.avro.Schema schema = LakeTables.byName("workflow_executions").avroSchema();
+    GenericRecord record = new GenericData.Record(schema);
+    record.put("id", "wf-1");
+    record.put("org_id", "org-a");
+    record.put("updated_at", MARCH_FIRST_NOON);
+    record.put("created_at", -62_135_596_800_000_000L); // 0001-01-01T00:00:00Z
+    record.put("due_date", 4_354_819_200_000_000L); // 2108-01-01: after DateTime's 2106
+    record.put(AvroSchemas.LATE, false);
+    Row row =
+        convert(
+            "workflow_executions",
+            new LakeRow("workflow_executions", "org-a", MARCH_FIRST_NOON, record));
+    assertThat(row.getDateTime("created_at"), nullValue());
+    assertThat(row.getDateTime("due_date"), nullValue());
+    assertThat(
+        row.getDateTime("updated_at").toInstant(), equalTo(new Instant(MARCH_FIRST_NOON / 1000)));
+  }
+
   @Test
   public void rejectedRowsLeaveAsDeadLettersNamingTheirTableAndGoodRowsReachTheirTable() {
     Map<String, Object> noEntity = new LinkedHashMap<>();
