@@ -159,8 +159,13 @@ public final class WarehouseTables {
         "UInt64",
         ColumnType.UINT64,
         row -> {
+          // A version before 1970 (a .NET "not set", 0001-01-01) would be a negative number,
+          // written as UInt64 it is near 2^64 and would win under FINAL over every later version
+          // of the key: it counts as no version, as null does.
           Object version = row.record().get(versionColumn);
-          return version != null ? (Long) version : (Long) row.record().get(fallback);
+          return version != null && (Long) version >= 0
+              ? (Long) version
+              : (Long) row.record().get(fallback);
         },
         "The row's version: "
             + versionColumn

@@ -199,6 +199,27 @@ public class ClickHouseWarehouseIOTest {
         row.getDateTime("updated_at").toInstant(), equalTo(new Instant(MARCH_FIRST_NOON / 1000)));
   }
 
+  /**
+   * A session's version time set to .NET's "not set" is no version: the session's start time
+   * versions it, as when the version is missing, instead of a negative number that UInt64 makes the
+   * highest version there is.
+   */
+  @Test
+  public void aVersionBefore1970CountsAsNoVersion() throws Exception {
+    org.apache.avro.Schema schema = LakeTables.byName("journey_sessions").avroSchema();
+    GenericRecord record = new GenericData.Record(schema);
+    record.put("id", "s-1");
+    record.put("org_id", "org-a");
+    record.put("start_time", MARCH_FIRST_NOON);
+    record.put("last_updated_at", -62_135_596_800_000_000L); // 0001-01-01T00:00:00Z
+    record.put(AvroSchemas.LATE, false);
+    Row row =
+        convert(
+            "journey_sessions", new LakeRow("journey_sessions", "org-a", MARCH_FIRST_NOON, record));
+    assertThat(row.getValue(WarehouseTables.VERSION), equalTo(MARCH_FIRST_NOON));
+    assertThat(row.getDateTime("last_updated_at"), nullValue());
+  }
+
   @Test
   public void rejectedRowsLeaveAsDeadLettersNamingTheirTableAndGoodRowsReachTheirTable() {
     Map<String, Object> noEntity = new LinkedHashMap<>();
