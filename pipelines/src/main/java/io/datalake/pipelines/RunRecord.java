@@ -166,7 +166,7 @@ public final class RunRecord {
         runId,
         name,
         state == null
-            ? "this JVM stopped before the runner reported a job state"
+            ? "the runner did not report the job's state as this JVM stopped"
             : "job state " + state);
     write(name, Instant.now(), null);
   }

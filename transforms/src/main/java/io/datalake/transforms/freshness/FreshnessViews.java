@@ -67,6 +67,9 @@ public final class FreshnessViews {
           "dead_letters_last_hour",
           "dead_letters_last_day");
 
+  /** The type of {@value #FRESHNESS}'s {@code newest_event_time}: null on dead letters' rows. */
+  public static final String NULLABLE_TIME = "Nullable(DateTime)";
+
   private static final String HOUR = "now() - 3600";
   private static final String DAY = "now() - 86400";
 
@@ -169,7 +172,9 @@ public final class FreshnessViews {
             + " AS "
             + tableRows(database)
             + " UNION ALL SELECT `table`, kind, org_id,"
-            + " CAST(NULL AS Nullable(DateTime)) AS newest_event_time,"
+            + " CAST(NULL AS "
+            + NULLABLE_TIME
+            + ") AS newest_event_time,"
             + " last_dead_letter AS last_write, CAST(NULL AS Nullable(Int64)) AS event_lag_seconds,"
             + " toUInt64(0) AS rows_total, toUInt64(0) AS rows_last_hour,"
             + " toUInt64(0) AS rows_last_day, toUInt64(0) AS late_rows,"
@@ -184,7 +189,9 @@ public final class FreshnessViews {
   /** The rows of {@value #TABLE_FRESHNESS} in the shape of {@value #FRESHNESS}. */
   private static String tableRows(String database) {
     return "SELECT `table`, kind, org_id,"
-        + " CAST(newest_event_time AS Nullable(DateTime)) AS newest_event_time, last_write,"
+        + " CAST(newest_event_time AS "
+        + NULLABLE_TIME
+        + ") AS newest_event_time, last_write,"
         + " CAST(event_lag_seconds AS Nullable(Int64)) AS event_lag_seconds, rows_total, rows_last_hour, rows_last_day, late_rows, late_rows_last_hour,"
         + " '' AS dead_letter_step, '' AS dead_letter_reason,"
         + " toUInt64(0) AS dead_letters_last_hour, toUInt64(0) AS dead_letters_last_day FROM "

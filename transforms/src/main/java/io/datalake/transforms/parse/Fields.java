@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.TenantId;
+import io.datalake.transforms.schema.NoValue;
 import io.datalake.transforms.schema.StringifiedJson;
 import io.datalake.transforms.schema.Timestamps;
 import java.time.DateTimeException;
@@ -103,14 +104,15 @@ final class Fields {
   }
 
   /**
-   * An object given as such or as stringified JSON, or null when absent.
+   * An object given as such or as stringified JSON, or null when it has no value ({@link NoValue}:
+   * absent, null or a blank string).
    *
    * @param depth the depth of the object in the record (a key of the record itself: 2)
    */
   static ObjectNode object(JsonNode parent, String key, String path, int depth)
       throws RecordRejectedException {
     JsonNode value = parent.get(key);
-    if (value == null || value.isNull()) {
+    if (NoValue.in(value)) {
       return null;
     }
     JsonNode node =
@@ -123,13 +125,13 @@ final class Fields {
 
   /**
    * The elements of an array of the record itself, given as such or as stringified JSON; empty when
-   * absent. Each element may become a row: more than {@link InputLimits#MAX_ARRAY_ELEMENTS} reject
-   * the record.
+   * it has no value ({@link NoValue}). Each element may become a row: more than {@link
+   * InputLimits#MAX_ARRAY_ELEMENTS} reject the record.
    */
   static Iterable<JsonNode> elements(JsonNode parent, String key, String path)
       throws RecordRejectedException {
     JsonNode value = parent.get(key);
-    if (value == null || value.isNull()) {
+    if (NoValue.in(value)) {
       return java.util.List.of();
     }
     JsonNode node =

@@ -121,10 +121,9 @@ public final class JsonTyper {
 
     private Object value(JsonNode node, FieldType type, Schema schema, Path path)
         throws RecordRejectedException {
-      if (node == null
-          || node.isNull()
-          || node.isMissingNode()
-          || isBlankForNonString(node, type)) {
+      // A blank string is a string's value, and no value of any other type (NoValue).
+      boolean string = type == FieldType.Scalar.STRING || type == FieldType.Scalar.JSON;
+      if (string ? node == null || node.isNull() || node.isMissingNode() : NoValue.in(node)) {
         return null;
       }
       if (type instanceof FieldType.RecordType r) {
@@ -152,20 +151,6 @@ public final class JsonTyper {
         case TIMESTAMP -> timestampMicros(node, path);
       };
     }
-  }
-
-  /**
-   * A blank string where a number, boolean, timestamp, object or array is declared: the source's
-   * way of saying "no value" ({@code "end_time": ""} of a session still going on, a date not set
-   * yet), read as null. Every typed field is optional here (the kinds' mappers refuse a record
-   * whose required fields are missing or blank before it is typed), and a blank string holds no
-   * value to keep. A string or JSON field keeps its text, blank or not.
-   */
-  private static boolean isBlankForNonString(JsonNode node, FieldType type) {
-    return node.isTextual()
-        && type != FieldType.Scalar.STRING
-        && type != FieldType.Scalar.JSON
-        && node.textValue().isBlank();
   }
 
   /** An object (or array) given as such or as stringified JSON. */

@@ -108,17 +108,21 @@ public final class TenantDatabase {
       }
     }
     Map<String, List<String>> columns = new HashMap<>();
+    String freshnessTimeType = null;
     for (String line :
         WarehouseSchema.lines(
             client.execute(
-                "SELECT table, name FROM system.columns WHERE database = "
+                "SELECT table, name, type FROM system.columns WHERE database = "
                     + Sql.string(tenantDb)
                     + " FORMAT TSV"))) {
       String[] f = line.split("\t", -1);
-      if (f.length == 2) {
-        columns
-            .computeIfAbsent(TenantAccess.unescapeTsv(f[0]), k -> new ArrayList<>())
-            .add(TenantAccess.unescapeTsv(f[1]));
+      if (f.length == 3) {
+        String table = TenantAccess.unescapeTsv(f[0]);
+        String column = TenantAccess.unescapeTsv(f[1]);
+        columns.computeIfAbsent(table, k -> new ArrayList<>()).add(column);
+        if (table.equals(FreshnessViews.FRESHNESS) && column.equals("newest_event_time")) {
+          freshnessTimeType = TenantAccess.unescapeTsv(f[2]);
+        }
       }
     }
     String db = Sql.identifier(tenantDb);
@@ -173,14 +177,17 @@ public final class TenantDatabase {
             engines,
             columns);
     // The freshness views name every table: made again whenever a copy was (a table added), as the
-    // admin's are at every prepare.
+    // admin's are at every prepare, and when they are a release's before the dead letters' rows had
+    // a null event time (their newest_event_time not Nullable).
     List<String> freshness =
         List.of(
             FreshnessViews.tenantViewName(tenant),
             FreshnessViews.FRESHNESS,
             FreshnessViews.DEAD_LETTER_FRESHNESS,
             FreshnessViews.TABLE_FRESHNESS);
-    if (made > 0 || !freshness.stream().allMatch(v -> "View".equals(engines.get(v)))) {
+    if (made > 0
+        || !freshness.stream().allMatch(v -> "View".equals(engines.get(v)))
+        || !FreshnessViews.NULLABLE_TIME.equals(freshnessTimeType)) {
       for (String view : freshness) {
         client.execute("DROP TABLE IF EXISTS " + db + "." + Sql.identifier(view));
       }

@@ -300,14 +300,15 @@ public class ParseRecordsTest {
   }
 
   /**
-   * A blank string where a timestamp, number or object is declared is no value: a date not set yet,
-   * also nested and in the raw form's stringified parts; a string keeps its blank text.
+   * A blank string where a timestamp, number, object or list is declared is no value: a date not
+   * set yet, also nested; blank items are no items (the mapper reads them before typing, by the
+   * same rule); a string keeps its blank text.
    */
   @Test
   public void aBlankStringWhereATypedValueIsDeclaredIsNull() {
     ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
     order.put("invoicedDate", "").put("value", "  ").put("sequence", "");
-    order.put("paymentData", "");
+    order.put("paymentData", "").put("items", " ");
     ObjectNode logistics = (ObjectNode) order.get("shippingData").get("logisticsInfo").get(0);
     logistics.put("shippingEstimateDate", "");
     PCollectionTuple out = parse(List.of(Fixtures.record(CheckoutOrders.KIND, "o:1", order)));
@@ -332,6 +333,9 @@ public class ParseRecordsTest {
                 }
               }
               assertThat(orders, equalTo(1));
+              for (LakeRow row : rows) {
+                assertThat("no items: none", row.table(), not(equalTo("checkout_order_items")));
+              }
               return null;
             });
     pipeline.run();
