@@ -54,6 +54,9 @@ public class ClickHouseWarehouseIOTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
   /** An entity operation as the lake holds it; {@code values} override the defaults. */
+  /** .NET's "not set", 0001-01-01T00:00:00Z, in microseconds. */
+  private static final long NOT_SET = -62_135_596_800_000_000L;
+
   private static LakeRow entityOperation(Map<String, Object> values) {
     org.apache.avro.Schema schema = LakeTables.byName("entity_operations").avroSchema();
     GenericRecord record = new GenericData.Record(schema);
@@ -181,18 +184,20 @@ public class ClickHouseWarehouseIOTest {
    */
   @Test
   public void anOptionalTimeOutsideDateTimeIsNullAndTheRowIsKept() throws Exception {
-    org.apache.avro.Schema schema = LakeTables.byName("workflow_executions").avroSchema();
-    GenericRecord record = new GenericData.Record(schema);
-    record.put("id", "wf-1");
-    record.put("org_id", "org-a");
-    record.put("updated_at", MARCH_FIRST_NOON);
-    record.put("created_at", -62_135_596_800_000_000L); // 0001-01-01T00:00:00Z
-    record.put("due_date", 4_354_819_200_000_000L); // 2108-01-01: after DateTime's 2106
-    record.put(AvroSchemas.LATE, false);
     Row row =
         convert(
             "workflow_executions",
-            new LakeRow("workflow_executions", "org-a", MARCH_FIRST_NOON, record));
+            lakeRow(
+                "workflow_executions",
+                Map.of(
+                    "id",
+                    "wf-1",
+                    "updated_at",
+                    MARCH_FIRST_NOON,
+                    "created_at",
+                    NOT_SET,
+                    "due_date",
+                    4_354_819_200_000_000L))); // 2108-01-01: after DateTime's 2106
     assertThat(row.getDateTime("created_at"), nullValue());
     assertThat(row.getDateTime("due_date"), nullValue());
     assertThat(
@@ -206,18 +211,23 @@ public class ClickHouseWarehouseIOTest {
    */
   @Test
   public void aVersionBefore1970CountsAsNoVersion() throws Exception {
-    org.apache.avro.Schema schema = LakeTables.byName("journey_sessions").avroSchema();
-    GenericRecord record = new GenericData.Record(schema);
-    record.put("id", "s-1");
-    record.put("org_id", "org-a");
-    record.put("start_time", MARCH_FIRST_NOON);
-    record.put("last_updated_at", -62_135_596_800_000_000L); // 0001-01-01T00:00:00Z
-    record.put(AvroSchemas.LATE, false);
     Row row =
         convert(
-            "journey_sessions", new LakeRow("journey_sessions", "org-a", MARCH_FIRST_NOON, record));
+            "journey_sessions",
+            lakeRow(
+                "journey_sessions",
+                Map.of("id", "s-1", "start_time", MARCH_FIRST_NOON, "last_updated_at", NOT_SET)));
     assertThat(row.getValue(WarehouseTables.VERSION), equalTo(MARCH_FIRST_NOON));
     assertThat(row.getDateTime("last_updated_at"), nullValue());
+  }
+
+  /** A row of {@code table} of tenant org-a, not late, with {@code values}. */
+  private static LakeRow lakeRow(String table, Map<String, Object> values) {
+    GenericRecord record = new GenericData.Record(LakeTables.byName(table).avroSchema());
+    record.put("org_id", "org-a");
+    record.put(AvroSchemas.LATE, false);
+    values.forEach(record::put);
+    return new LakeRow(table, "org-a", MARCH_FIRST_NOON, record);
   }
 
   @Test
