@@ -168,6 +168,14 @@ add(K, order('good-co-7', corpusExtra=json.dumps({'a': json.loads(nested(62))}))
     'good: exactly 64 levels, 63 of them inside a JSON string')
 add(K, order('good-co-8', invoicedDate='', authorizedDate='  ', value=''),
     'good: dates not set yet and a value given as blank strings (null)')
+add(K, order('good-co-9', lastChange='2024-03-01T10:00:00.000+0000', isCompleted='1'),
+    'good: an offset without its colon (+0000), a flag given as "1"')
+add(K, '{"orderId": "bad-co-dup-1", "hostname": "corpus-good", "hostname": "other-tenant", '
+       '"lastChange": "2024-03-01T10:00:00Z"}',
+    'structure: the tenant key twice', 'parse', 'invalid JSON: a key given twice in one object')
+add(K, order('bad-co-null-1', marketingData={'marketingTags': [None, 't']}),
+    'structure: a null element in a list column', 'type',
+    'checkout_orders.marketingData.marketingTags[0]: a list element without a value (null)')
 add(K, order('bad-co-nest-3', corpusExtra=json.dumps({'a': json.loads(nested(63))})),
     'nesting: 65 levels, 64 of them inside a JSON string', 'parse', 'nested deeper than 64 levels')
 bp = order('bad-co-pii-1')

@@ -32,6 +32,9 @@ final class JsonErrors {
       kind = "control character outside a string";
     } else if (message.contains("Invalid UTF-8")) {
       kind = "invalid UTF-8";
+    } else if (message.startsWith("Duplicate field")) {
+      // Not naming the key: in a map keyed by data (an email) the key is the value.
+      kind = "a key given twice in one object";
     } else {
       kind = "syntax error";
     }

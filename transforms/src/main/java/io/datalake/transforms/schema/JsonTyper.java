@@ -138,7 +138,15 @@ public final class JsonTyper {
         List<Object> values = new ArrayList<>(array.size());
         int i = 0;
         for (JsonNode element : array) {
-          values.add(value(element, a.element(), elementSchema, new Path(path, null, i++)));
+          Path at = new Path(path, null, i++);
+          Object value = value(element, a.element(), elementSchema, at);
+          if (value == null) {
+            // The lake's Parquet lists (parquet-avro's two-level lists) cannot hold a null
+            // element: the writer would fail the whole job. Dropping it would shift positional
+            // lists (coordinates), so the record is refused with the element named.
+            throw reject(at, "a list element without a value (null)");
+          }
+          values.add(value);
         }
         return values;
       }
@@ -232,16 +240,23 @@ public final class JsonTyper {
     return text;
   }
 
+  /** A flag: true or false, as such, as text in any case, or as 1 or 0 (number or text). */
   private static Boolean bool(JsonNode node, Path path) throws RecordRejectedException {
     if (node.isBoolean()) {
       return node.booleanValue();
     }
+    if (node.isIntegralNumber() && node.canConvertToInt()) {
+      int flag = node.intValue();
+      if (flag == 0 || flag == 1) {
+        return flag == 1;
+      }
+    }
     if (node.isTextual()) {
       String text = node.textValue().trim();
-      if (text.equalsIgnoreCase("true")) {
+      if (text.equalsIgnoreCase("true") || text.equals("1")) {
         return true;
       }
-      if (text.equalsIgnoreCase("false")) {
+      if (text.equalsIgnoreCase("false") || text.equals("0")) {
         return false;
       }
     }

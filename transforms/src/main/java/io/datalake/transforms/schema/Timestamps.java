@@ -30,10 +30,10 @@ public final class Timestamps {
 
   /**
    * Parses the timestamp forms the sources use: any number of fraction digits, {@code Z} or an
-   * offset, or no offset at all (taken as UTC), or a bare date (midnight UTC). A space may stand
-   * for the {@code T} when seconds follow ({@code 2024-08-01 12:00:00}): ClickHouse's text of a
-   * {@code DateTime}, the type epilot's datalake tables publish their times in (RFC 3339 allows the
-   * space).
+   * offset ({@code +02:00}, or {@code +0200}), or no offset at all (taken as UTC), or a bare date
+   * (midnight UTC). A space may stand for the {@code T} when seconds follow ({@code 2024-08-01
+   * 12:00:00}): ClickHouse's text of a {@code DateTime}, the type epilot's datalake tables publish
+   * their times in (RFC 3339 allows the space).
    */
   public static Instant parse(String text) {
     String value = text.trim();
@@ -60,7 +60,7 @@ public final class Timestamps {
 
   /**
    * The form nearly every timestamp of the sources has, {@code
-   * yyyy-MM-ddTHH:mm:ss[.f...](Z|±HH:MM)}, read without java.time's general parser (4% of a
+   * yyyy-MM-ddTHH:mm:ss[.f...](Z|±HH:MM|±HHMM)}, read without java.time's general parser (4% of a
    * streaming run's CPU); null for any other form or an invalid value, which the general parser
    * then reads or rejects.
    */
@@ -111,9 +111,11 @@ public final class Timestamps {
     int offsetSeconds;
     if (i == n - 1 && v.charAt(i) == 'Z') {
       offsetSeconds = 0;
-    } else if (i == n - 6 && (v.charAt(i) == '+' || v.charAt(i) == '-') && v.charAt(i + 3) == ':') {
+    } else if ((v.charAt(i) == '+' || v.charAt(i) == '-')
+        && ((i == n - 6 && v.charAt(i + 3) == ':') || i == n - 5)) {
+      // ±HH:MM, or ±HHMM as Java's and many JavaScript libraries' 'Z' pattern writes it.
       int oh = digits(v, i + 1, 2);
-      int om = digits(v, i + 4, 2);
+      int om = digits(v, n - 2, 2);
       if (oh < 0 || om < 0 || om > 59 || oh * 60 + om > 18 * 60) {
         return null;
       }

@@ -45,12 +45,13 @@ public class ParseGoldenTest {
    * purpose since, with the diff holding exactly these changes: the VTEX operator's login and
    * gift-list description became PII, scalars inside a container that a {@code **} path ends on are
    * encrypted (epilot's {@code email[]._tags}, {@code phone[]._tags}), a v1 workflow execution's
-   * and VTEX's hook, feed and cart payloads' dead letters say what they are, the corpus gained
-   * seven lines, and its two with blank strings for typed values (an order's dates and value, a
-   * session's end_time) became rows with those values null instead of type dead letters.
+   * and VTEX's hook, feed and cart payloads' dead letters say what they are, the corpus gained ten
+   * lines: two with blank strings for typed values (an order's dates and value, a session's
+   * end_time: rows with those values null), one with an offset without its colon and a flag "1" (a
+   * row), one with the tenant key twice and one with a null list element (dead letters).
    */
   private static final String GOLDEN =
-      "b57437c2011aa8301a41b0b858c76ce9721a7709986457427cb1e682e85a3867";
+      "0fa1858b906638233db3895f4f4ad16429486a0e47a53324a1f450653dc318bd";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 

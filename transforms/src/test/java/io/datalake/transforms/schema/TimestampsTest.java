@@ -20,6 +20,13 @@ public class TimestampsTest {
         equalTo(Instant.parse("2024-02-11T09:14:41.369520700Z")));
     assertThat(
         Timestamps.parse("2024-02-11T09:14:41"), equalTo(Instant.parse("2024-02-11T09:14:41Z")));
+    // An offset without its colon, as Java's and many JavaScript libraries' 'Z' pattern writes it.
+    assertThat(
+        Timestamps.parse("2024-02-06T20:46:11.701+0000"),
+        equalTo(Instant.parse("2024-02-06T20:46:11.701Z")));
+    assertThat(
+        Timestamps.parse("2024-02-06T15:46:11-0500"),
+        equalTo(Instant.parse("2024-02-06T20:46:11Z")));
     assertThat(Timestamps.parse("1970-01-01T00:00:00.000Z"), equalTo(Instant.EPOCH));
     assertThat(Timestamps.parse("2019-08-24"), equalTo(Instant.parse("2019-08-24T00:00:00Z")));
     // ClickHouse's DateTime text (epilot's published datalake tables), with and without a fraction.
