@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,6 +41,11 @@ import java.util.Map;
  */
 public final class PiiEncryptor {
   private final PiiCipher cipher;
+
+  private static final int MAX_FOLDED_KEYS = 4096;
+
+  /** Keys in lower case, by key ({@link #folded}). */
+  private final Map<String, String> foldedKeys = new HashMap<>();
 
   /** The plan of each set of positions met so far; bounded by the policy, not by the input. */
   private final Map<List<Step>, Plan> plans = new HashMap<>();
@@ -198,7 +204,7 @@ public final class PiiEncryptor {
             addClosed(anyDepthChildren, step.anyDepthChild());
           } else if (step.segment().isName()) {
             addClosed(
-                byName.computeIfAbsent(step.segment().pattern(), k -> new ArrayList<>(2)),
+                byName.computeIfAbsent(folded(step.segment().pattern()), k -> new ArrayList<>(2)),
                 step.advanced());
           } else {
             patterns.add(step);
@@ -262,8 +268,9 @@ public final class PiiEncryptor {
       return elementPlan;
     }
 
-    /** The plan of the child under {@code key}. */
+    /** The plan of the child under {@code key}, matched in any case. */
     Plan child(String key) {
+      key = folded(key);
       if (patterns.isEmpty()) {
         if (byName.containsKey(key)) {
           if (namedChild == null) {
@@ -305,6 +312,24 @@ public final class PiiEncryptor {
     boolean namesOnly() {
       return anyDepthChildren.isEmpty() && patterns.isEmpty();
     }
+  }
+
+  /**
+   * {@code key} in lower case (ASCII rules, {@link Locale#ROOT}), remembered: Jackson hands out the
+   * same String for a key name in every record, so a lookup here costs what the plans' own lookups
+   * cost, where folding would allocate for every camelCase key. Bounded: keys of maps keyed by data
+   * (ids, emails) are input.
+   */
+  private String folded(String key) {
+    String folded = foldedKeys.get(key);
+    if (folded == null) {
+      folded = key.toLowerCase(Locale.ROOT);
+      if (foldedKeys.size() >= MAX_FOLDED_KEYS) {
+        foldedKeys.clear();
+      }
+      foldedKeys.put(key, folded);
+    }
+    return folded;
   }
 
   private Plan plan(List<Step> steps) {
@@ -380,13 +405,14 @@ public final class PiiEncryptor {
       }
     } else if (node instanceof ObjectNode object) {
       if (plan.namesOnly()) {
-        // Only names: look them up instead of visiting every key.
-        for (String key : plan.byName.keySet()) {
-          JsonNode child = object.get(key);
-          if (child != null) {
-            JsonNode replaced = walk(child, plan.child(key), depth + 1);
+        // Only names: visit the keys they name (in any case), not every key's subtree.
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> entry = it.next();
+          if (plan.byName.containsKey(folded(entry.getKey()))) {
+            JsonNode child = entry.getValue();
+            JsonNode replaced = walk(child, plan.child(entry.getKey()), depth + 1);
             if (replaced != child) {
-              object.set(key, replaced);
+              entry.setValue(replaced == null ? object.nullNode() : replaced);
             }
           }
         }

@@ -7,7 +7,11 @@ import java.util.List;
 /** One parsed path of a {@link PiiPolicy}. */
 public record PiiPath(String text, List<Segment> segments) implements Serializable {
 
-  /** One key of a path: a name or pattern, optionally walking array elements ({@code []}). */
+  /**
+   * One key of a path: a name or pattern, optionally walking array elements ({@code []}). Keys
+   * match in any case: a source that writes {@code Email} or {@code ClientProfileData} holds the
+   * same PII as one that writes {@code email}.
+   */
   public record Segment(String pattern, boolean eachElement, boolean anyDepth)
       implements Serializable {
     /** Whether this segment is one plain key, without a wildcard. */
@@ -15,14 +19,16 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
       return !anyDepth && !pattern.endsWith("*");
     }
 
+    /** Whether {@code key} matches, in any case of ASCII letters ({@code Email}, {@code IP}). */
     boolean matches(String key) {
       if (pattern.equals("*")) {
         return true;
       }
       if (pattern.endsWith("*")) {
-        return key.startsWith(pattern.substring(0, pattern.length() - 1));
+        int prefix = pattern.length() - 1;
+        return key.regionMatches(true, 0, pattern, 0, prefix);
       }
-      return pattern.equals(key);
+      return pattern.equalsIgnoreCase(key);
     }
   }
 

@@ -68,6 +68,42 @@ public class PiiEncryptorTest {
         equalTo("Rio de Janeiro"));
   }
 
+  /**
+   * Keys match in any case (found by a probe: a VTEX order with ClientProfileData, analytics
+   * details with Email and IP kept them in plain text); the token is the value's, whatever the
+   * key's case.
+   */
+  @Test
+  public void aPathNamesItsKeysInAnyCase() throws Exception {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode profile = (ObjectNode) order.remove("clientProfileData");
+    ObjectNode renamed = order.putObject("ClientProfileData");
+    profile.fields().forEachRemaining(e -> renamed.set(e.getKey(), e.getValue()));
+    renamed.set("FIRSTNAME", renamed.remove("firstName"));
+    ((ObjectNode) order.get("shippingData"))
+        .set("Address", ((ObjectNode) order.get("shippingData")).remove("address"));
+    encryptor.encrypt(order, PiiPolicy.defaults().paths(CheckoutOrders.KIND));
+    String text = order.toString();
+    for (String pii : Fixtures.PII) {
+      assertThat(text, not(containsString(pii)));
+    }
+    assertThat(
+        cipher.decrypt(order.get("ClientProfileData").get("FIRSTNAME").asText()),
+        equalTo(profile.get("firstName").asText()));
+
+    ObjectNode event = Fixtures.JSON.createObjectNode();
+    ObjectNode details = event.putObject("details");
+    details.put("Email", "case.pii@example.com").put("IP", "198.51.100.77");
+    details.put("Step", "3");
+    encryptor.encrypt(
+        event, List.of(PiiPath.parse("details.**.email"), PiiPath.parse("details.**.ip")));
+    assertThat(
+        cipher.decrypt(event.get("details").get("Email").asText()),
+        equalTo("case.pii@example.com"));
+    assertThat(event.get("details").get("IP").asText(), equalTo(cipher.encrypt("198.51.100.77")));
+    assertThat("other keys stay", event.get("details").get("Step").asText(), equalTo("3"));
+  }
+
   @Test
   public void anyDepthEncryptsScalarsOnly() {
     ObjectNode record = Fixtures.JSON.createObjectNode();
