@@ -175,7 +175,7 @@ add(K, '{"orderId": "bad-co-dup-1", "hostname": "corpus-good", "hostname": "othe
     'structure: the tenant key twice', 'parse', 'invalid JSON: a key given twice in one object')
 add(K, order('bad-co-null-1', marketingData={'marketingTags': [None, 't']}),
     'structure: a null element in a list column', 'type',
-    'checkout_orders.marketingData.marketingTags[0]: a list element without a value (null)')
+    'checkout_orders.marketingData.marketingTags[0]: a list element without a value (null or blank)')
 add(K, order('bad-co-nest-3', corpusExtra=json.dumps({'a': json.loads(nested(63))})),
     'nesting: 65 levels, 64 of them inside a JSON string', 'parse', 'nested deeper than 64 levels')
 bp = order('bad-co-pii-1')

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.schema.LakeTable;
+import io.datalake.transforms.schema.NoValue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,8 +115,14 @@ public final class WorkflowExecutionMapper implements RecordMapper {
       variables.add(assignee);
       JsonNode resolved = assignee.get("value");
       if (resolved != null && resolved.isArray()) {
-        users.addAll((ArrayNode) resolved);
-      } else if (resolved != null && !resolved.isNull()) {
+        for (JsonNode user : resolved) {
+          // A rule resolved to no one in that place adds no id (the rule itself is kept): the
+          // ids are a set, not a positional list, and a null id would refuse the execution.
+          if (!NoValue.in(user)) {
+            users.add(user);
+          }
+        }
+      } else if (!NoValue.in(resolved)) {
         users.add(resolved);
       }
     }

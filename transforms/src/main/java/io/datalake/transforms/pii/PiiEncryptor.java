@@ -44,6 +44,9 @@ public final class PiiEncryptor {
 
   private static final int MAX_FOLDED_KEYS = 4096;
 
+  /** Longer keys (a record may hold megabytes of key) are folded each time, not remembered. */
+  private static final int MAX_REMEMBERED_KEY_LENGTH = 64;
+
   /** Keys in lower case, by key ({@link #folded}). */
   private final Map<String, String> foldedKeys = new HashMap<>();
 
@@ -315,19 +318,22 @@ public final class PiiEncryptor {
   }
 
   /**
-   * {@code key} in lower case (ASCII rules, {@link Locale#ROOT}), remembered: Jackson hands out the
-   * same String for a key name in every record, so a lookup here costs what the plans' own lookups
-   * cost, where folding would allocate for every camelCase key. Bounded: keys of maps keyed by data
-   * (ids, emails) are input.
+   * {@code key} in lower case ({@link Locale#ROOT}'s rules; {@code Segment.matches} compares with
+   * {@code equalsIgnoreCase}, which may match a few more non-ASCII keys: more encryption, never
+   * less), remembered: Jackson hands out the same String for a key name in every record, so a
+   * lookup here costs what the plans' own lookups cost, where folding would allocate for every
+   * camelCase key. Bounded: keys of maps keyed by data (ids, emails) are input.
    */
   private String folded(String key) {
     String folded = foldedKeys.get(key);
     if (folded == null) {
       folded = key.toLowerCase(Locale.ROOT);
-      if (foldedKeys.size() >= MAX_FOLDED_KEYS) {
-        foldedKeys.clear();
+      if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
+        if (foldedKeys.size() >= MAX_FOLDED_KEYS) {
+          foldedKeys.clear();
+        }
+        foldedKeys.put(key, folded);
       }
-      foldedKeys.put(key, folded);
     }
     return folded;
   }

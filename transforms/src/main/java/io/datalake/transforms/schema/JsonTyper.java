@@ -144,7 +144,7 @@ public final class JsonTyper {
             // The lake's Parquet lists (parquet-avro's two-level lists) cannot hold a null
             // element: the writer would fail the whole job. Dropping it would shift positional
             // lists (coordinates), so the record is refused with the element named.
-            throw reject(at, "a list element without a value (null)");
+            throw reject(at, "a list element without a value (null or blank)");
           }
           values.add(value);
         }

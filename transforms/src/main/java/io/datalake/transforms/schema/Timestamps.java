@@ -111,8 +111,9 @@ public final class Timestamps {
     int offsetSeconds;
     if (i == n - 1 && v.charAt(i) == 'Z') {
       offsetSeconds = 0;
-    } else if ((v.charAt(i) == '+' || v.charAt(i) == '-')
-        && ((i == n - 6 && v.charAt(i + 3) == ':') || i == n - 5)) {
+    } else if ((i == n - 6 || i == n - 5)
+        && (v.charAt(i) == '+' || v.charAt(i) == '-')
+        && (i == n - 5 || v.charAt(i + 3) == ':')) {
       // ±HH:MM, or ±HHMM as Java's and many JavaScript libraries' 'Z' pattern writes it.
       int oh = digits(v, i + 1, 2);
       int om = digits(v, n - 2, 2);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.schema.Timestamps;
 import java.io.IOException;
-import java.time.DateTimeException;
 import org.joda.time.Instant;
 
 /**
@@ -41,7 +40,10 @@ public final class EventTimes {
         parser.skipChildren();
       }
       return null;
-    } catch (IOException | DateTimeException e) {
+    } catch (IOException | RuntimeException e) {
+      // Any failure, a bug in a time parser included, means "no event time here": this runs in
+      // the Kafka reader, where an exception would stop the stream on this record forever; the
+      // parse step reads the record again and dead-letters what is wrong with it.
       return null;
     }
   }

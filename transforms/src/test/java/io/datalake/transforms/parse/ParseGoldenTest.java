@@ -51,7 +51,7 @@ public class ParseGoldenTest {
    * row), one with the tenant key twice and one with a null list element (dead letters).
    */
   private static final String GOLDEN =
-      "0fa1858b906638233db3895f4f4ad16429486a0e47a53324a1f450653dc318bd";
+      "80cd438102faeb6067f3184319b6266cdc6b4b8a1d87aac6e641a4918b63bb1c";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 

@@ -458,6 +458,8 @@ public class ParseRecordsTest {
         Fixtures.workflowExecution("ex-1", "20000123", "2025-05-21T10:00:00.000Z");
     ArrayNode assignees = execution.putArray("assigned_to").add("user-1");
     assignees.addObject().put("variable", "{{entity.owner}}").putArray("value").add("user_12345");
+    // A rule resolved to no one in one place: no id, and the execution is kept.
+    assignees.addObject().put("variable", "{{entity.backup}}").putArray("value").addNull().add("");
     ((ObjectNode) execution.get("phases").get(0))
         .putArray("assigned_to")
         .addObject()
@@ -471,7 +473,12 @@ public class ParseRecordsTest {
     PAssert.that(out.get(ParseRecords.ROWS))
         .satisfies(
             rows -> {
+              int executions = 0;
               for (LakeRow row : rows) {
+                if (row.table().equals("workflow_executions")
+                    && "ex-1".equals(String.valueOf(row.record().get("id")))) {
+                  executions++;
+                }
                 if (row.table().equals("workflow_executions")) {
                   assertThat(
                       String.valueOf(row.record().get("assigned_to")),
@@ -491,6 +498,7 @@ public class ParseRecordsTest {
                       containsString("\"assigned_to_variables\":[{\"variable\":\"pii:"));
                 }
               }
+              assertThat("the execution is kept", executions, equalTo(1));
               return null;
             });
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS))

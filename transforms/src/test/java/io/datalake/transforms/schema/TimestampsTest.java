@@ -27,6 +27,16 @@ public class TimestampsTest {
     assertThat(
         Timestamps.parse("2024-02-06T15:46:11-0500"),
         equalTo(Instant.parse("2024-02-06T20:46:11Z")));
+    // A fraction that runs to the end (no offset: UTC), also in ClickHouse's DateTime64 text.
+    assertThat(
+        Timestamps.parse("2024-08-01T12:00:00.123"),
+        equalTo(Instant.parse("2024-08-01T12:00:00.123Z")));
+    assertThat(
+        Timestamps.parse("2024-08-01 12:00:00.123456"),
+        equalTo(Instant.parse("2024-08-01T12:00:00.123456Z")));
+    assertThat(
+        Timestamps.parse("2024-08-01T12:00:00.5+0200"),
+        equalTo(Instant.parse("2024-08-01T10:00:00.5Z")));
     assertThat(Timestamps.parse("1970-01-01T00:00:00.000Z"), equalTo(Instant.EPOCH));
     assertThat(Timestamps.parse("2019-08-24"), equalTo(Instant.parse("2019-08-24T00:00:00Z")));
     // ClickHouse's DateTime text (epilot's published datalake tables), with and without a fraction.
@@ -64,6 +74,10 @@ public class TimestampsTest {
       "2024-01-01T10:00:00+18:30",
       "2024-01-01T10:00:00-18:00",
       "2024-01-01T10:00:00+0100",
+      "2024-01-01T10:00:00.123",
+      "2024-02-11T09:14:41.3695207",
+      "2024-01-01T10:00:00.5+0200",
+      "2024-01-01T10:00:00.5+02",
       "2024-01-01T10:00:00.5-03:30",
       "0001-01-01T00:00:00Z",
       "2024-01-01t10:00:00Z",
