@@ -70,6 +70,9 @@ public final class FreshnessViews {
   /** The type of {@value #FRESHNESS}'s {@code newest_event_time}: null on dead letters' rows. */
   public static final String NULLABLE_TIME = "Nullable(DateTime)";
 
+  /** The type of {@value #FRESHNESS}'s {@code event_lag_seconds}: null on dead letters' rows. */
+  private static final String NULLABLE_LAG = "Nullable(Int64)";
+
   private static final String HOUR = "now() - 3600";
   private static final String DAY = "now() - 86400";
 
@@ -175,7 +178,9 @@ public final class FreshnessViews {
             + " CAST(NULL AS "
             + NULLABLE_TIME
             + ") AS newest_event_time,"
-            + " last_dead_letter AS last_write, CAST(NULL AS Nullable(Int64)) AS event_lag_seconds,"
+            + " last_dead_letter AS last_write, CAST(NULL AS "
+            + NULLABLE_LAG
+            + ") AS event_lag_seconds,"
             + " toUInt64(0) AS rows_total, toUInt64(0) AS rows_last_hour,"
             + " toUInt64(0) AS rows_last_day, toUInt64(0) AS late_rows,"
             + " toUInt64(0) AS late_rows_last_hour, step AS dead_letter_step,"
@@ -192,7 +197,10 @@ public final class FreshnessViews {
         + " CAST(newest_event_time AS "
         + NULLABLE_TIME
         + ") AS newest_event_time, last_write,"
-        + " CAST(event_lag_seconds AS Nullable(Int64)) AS event_lag_seconds, rows_total, rows_last_hour, rows_last_day, late_rows, late_rows_last_hour,"
+        + " CAST(event_lag_seconds AS "
+        + NULLABLE_LAG
+        + ") AS event_lag_seconds, rows_total, rows_last_hour, rows_last_day, late_rows,"
+        + " late_rows_last_hour,"
         + " '' AS dead_letter_step, '' AS dead_letter_reason,"
         + " toUInt64(0) AS dead_letters_last_hour, toUInt64(0) AS dead_letters_last_day FROM "
         + Sql.identifier(database)

@@ -273,7 +273,11 @@ public final class PiiEncryptor {
 
     /** The plan of the child under {@code key}, matched in any case. */
     Plan child(String key) {
-      key = folded(key);
+      return childOfFolded(folded(key));
+    }
+
+    /** The plan of the child under a key already in lower case ({@link #folded}). */
+    Plan childOfFolded(String key) {
       if (patterns.isEmpty()) {
         if (byName.containsKey(key)) {
           if (namedChild == null) {
@@ -414,9 +418,10 @@ public final class PiiEncryptor {
         // Only names: visit the keys they name (in any case), not every key's subtree.
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> entry = it.next();
-          if (plan.byName.containsKey(folded(entry.getKey()))) {
+          String key = folded(entry.getKey());
+          if (plan.byName.containsKey(key)) {
             JsonNode child = entry.getValue();
-            JsonNode replaced = walk(child, plan.child(entry.getKey()), depth + 1);
+            JsonNode replaced = walk(child, plan.childOfFolded(key), depth + 1);
             if (replaced != child) {
               entry.setValue(replaced == null ? object.nullNode() : replaced);
             }
