@@ -226,6 +226,11 @@ add(K, entity('bad-eo-27', tenant='a/b'), 'tenants: slash', 'parse', 'detail.org
 add(K, entity('bad-eo-28', tenant='a b'), 'tenants: inner space', 'parse', 'detail.org is not a valid tenant id')
 e = entity('bad-eo-29'); e['detail'] = json.dumps({**e['detail'], 'payload': json.loads(nested(70))})
 add(K, e, 'nesting: 70 levels inside stringified detail', 'parse', 'nested deeper than 64 levels')
+ent = entity('good-eo-4')
+ent['detail']['payload'].update({'mobile_phone': PII[3], 'contactEmail': PII[1], 'Last Name': PII[2],
+                                 'installation_address': {'street': PII[2], 'city': 'Köln', 'ip': PII[0]},
+                                 'status': 'Active'})
+add(K, ent, 'good: PII in attributes of a tenant\'s own schema (mobile_phone, contactEmail, installation_address)')
 
 # ---------------------------------------------------------------- workflow-executions
 K = 'workflow-executions'
@@ -307,6 +312,11 @@ add(K, analytics(K, 'bad-pe-3', tenant=True), 'tenants: a boolean', 'parse',
     'org_id is not a valid tenant id: a boolean')
 add(K, analytics(K, 'bad-pe-4', tenant=739224.5), 'tenants: a number with a fraction', 'parse',
     'org_id is not a valid tenant id: a number with a fraction')
+add(K, analytics(K, 'good-pe-4', details={'phoneNumber': PII[3], 'userEmail': PII[1], 'ips': [PII[0]],
+                                        'First Name': PII[2], 'contact': {'last-name': PII[2],
+                                        'billingAddress': {'street': PII[2], 'city': 'Köln'}},
+                                        'browser': 'Firefox', 'is_mobile': True, 'step': 3}),
+    'good: PII under the names clients give it (phoneNumber, userEmail, ips, First Name)')
 
 for (kind, file), lines in files.items():
     os.makedirs(os.path.join(ROOT, kind), exist_ok=True)

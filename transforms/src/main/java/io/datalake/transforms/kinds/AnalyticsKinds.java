@@ -7,7 +7,8 @@ import java.util.Random;
 
 /**
  * What journey and portal sessions and events share: flat records with an {@code id}, the tenant in
- * {@code org_id} and their table's event time, one row each; PII only in their free-form details.
+ * {@code org_id} and their table's event time, one row each; PII only in their free-form details
+ * ({@link FreeFormPii}).
  */
 final class AnalyticsKinds {
   private AnalyticsKinds() {}
@@ -20,7 +21,7 @@ final class AnalyticsKinds {
         .recordIdField("id")
         .mapper(FlatRecordMapper::new)
         .tables(table)
-        .piiPaths("details.**.ip", "details.**.email", "details.**.phone", "details.**.ip_address")
+        .piiPaths(FreeFormPii.under("details.").toArray(String[]::new))
         .sample(AnalyticsKinds::visitor)
         .build();
   }

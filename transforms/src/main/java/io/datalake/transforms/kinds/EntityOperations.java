@@ -138,7 +138,8 @@ public final class EntityOperations {
     // The caller's identity token: its email, and its Cognito user name, which is the email.
     paths.add("detail.caller.EpilotAuth.token.email");
     paths.add("detail.caller.EpilotAuth.token.cognito:username");
-    paths.addAll(List.of("**.email", "**.phone", "**.ip_address"));
+    // Attributes of a tenant's own schemas, under whatever names it gave them.
+    paths.addAll(FreeFormPii.under(""));
     return paths.toArray(String[]::new);
   }
 

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -47,7 +46,7 @@ public final class PiiEncryptor {
   /** Longer keys (a record may hold megabytes of key) are folded each time, not remembered. */
   private static final int MAX_REMEMBERED_KEY_LENGTH = 64;
 
-  /** Keys in lower case, by key ({@link #folded}). */
+  /** Keys as paths compare them, by key ({@link #folded}). */
   private final Map<String, String> foldedKeys = new HashMap<>();
 
   /** The plan of each set of positions met so far; bounded by the policy, not by the input. */
@@ -179,6 +178,10 @@ public final class PiiEncryptor {
     private Plan otherChild;
 
     private Map<String, Plan> namedChild;
+
+    /** With patterns: the plan of each (folded) key met, bounded like {@link #foldedKeys}. */
+    private Map<String, Plan> patternChild;
+
     private final List<Step> patterns = new ArrayList<>();
     private final List<Step> anyDepthChildren = new ArrayList<>();
     private final Map<String, List<Step>> byName = new HashMap<>();
@@ -207,7 +210,7 @@ public final class PiiEncryptor {
             addClosed(anyDepthChildren, step.anyDepthChild());
           } else if (step.segment().isName()) {
             addClosed(
-                byName.computeIfAbsent(folded(step.segment().pattern()), k -> new ArrayList<>(2)),
+                byName.computeIfAbsent(step.segment().folded(), k -> new ArrayList<>(2)),
                 step.advanced());
           } else {
             patterns.add(step);
@@ -271,12 +274,12 @@ public final class PiiEncryptor {
       return elementPlan;
     }
 
-    /** The plan of the child under {@code key}, matched in any case. */
+    /** The plan of the child under {@code key}, matched by its folded form. */
     Plan child(String key) {
       return childOfFolded(folded(key));
     }
 
-    /** The plan of the child under a key already in lower case ({@link #folded}). */
+    /** The plan of the child under a key already folded ({@link #folded}). */
     Plan childOfFolded(String key) {
       if (patterns.isEmpty()) {
         if (byName.containsKey(key)) {
@@ -299,20 +302,34 @@ public final class PiiEncryptor {
         }
         return otherChild;
       }
-      // Patterns (consent_*, *): keys are input, so the set is built for each (a few paths).
-      List<Step> steps = new ArrayList<>(anyDepthChildren);
-      List<Step> named = byName.get(key);
-      if (named != null) {
-        for (Step step : named) {
-          addClosed(steps, step);
+      // Patterns (consent_*, *email, *): keys are input, so each key's plan is remembered in a
+      // bounded map (maps keyed by data, such as ids, would otherwise grow it without end).
+      if (patternChild == null) {
+        patternChild = new HashMap<>();
+      }
+      Plan plan = patternChild.get(key);
+      if (plan == null) {
+        List<Step> steps = new ArrayList<>(anyDepthChildren);
+        List<Step> named = byName.get(key);
+        if (named != null) {
+          for (Step step : named) {
+            addClosed(steps, step);
+          }
+        }
+        for (Step step : patterns) {
+          if (step.segment().matches(key)) {
+            addClosed(steps, step.advanced());
+          }
+        }
+        plan = plan(steps);
+        if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
+          if (patternChild.size() >= MAX_FOLDED_KEYS) {
+            patternChild.clear();
+          }
+          patternChild.put(key, plan);
         }
       }
-      for (Step step : patterns) {
-        if (step.segment().matches(key)) {
-          addClosed(steps, step.advanced());
-        }
-      }
-      return plan(steps);
+      return plan;
     }
 
     /** Whether only named keys have positions (no ** and no pattern): look them up. */
@@ -322,16 +339,15 @@ public final class PiiEncryptor {
   }
 
   /**
-   * {@code key} in lower case ({@link Locale#ROOT}'s rules; {@code Segment.matches} compares with
-   * {@code equalsIgnoreCase}, which may match a few more non-ASCII keys: more encryption, never
-   * less), remembered: Jackson hands out the same String for a key name in every record, so a
-   * lookup here costs what the plans' own lookups cost, where folding would allocate for every
-   * camelCase key. Bounded: keys of maps keyed by data (ids, emails) are input.
+   * {@code key} {@linkplain PiiPath#fold folded} as paths compare it, remembered: Jackson hands out
+   * the same String for a key name in every record, so a lookup here costs what the plans' own
+   * lookups cost, where folding would allocate for every camelCase key. Bounded: keys of maps keyed
+   * by data (ids, emails) are input.
    */
   private String folded(String key) {
     String folded = foldedKeys.get(key);
     if (folded == null) {
-      folded = key.toLowerCase(Locale.ROOT);
+      folded = PiiPath.fold(key);
       if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
         if (foldedKeys.size() >= MAX_FOLDED_KEYS) {
           foldedKeys.clear();

@@ -48,10 +48,12 @@ public class ParseGoldenTest {
    * and VTEX's hook, feed and cart payloads' dead letters say what they are, the corpus gained ten
    * lines: two with blank strings for typed values (an order's dates and value, a session's
    * end_time: rows with those values null), one with an offset without its colon and a flag "1" (a
-   * row), one with the tenant key twice and one with a null list element (dead letters).
+   * row), one with the tenant key twice and one with a null list element (dead letters), and two
+   * with PII under keys clients name their own way (an entity's {@code mobile_phone} and {@code
+   * installation_address}, a portal event's {@code phoneNumber} and {@code "First Name"}: tokens).
    */
   private static final String GOLDEN =
-      "80cd438102faeb6067f3184319b6266cdc6b4b8a1d87aac6e641a4918b63bb1c";
+      "b181f6e5aa31669ce809fbf406afe3b7aaa1c1e469bc3d9592268bcbc8bfe5c7";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 

@@ -104,6 +104,61 @@ public class PiiEncryptorTest {
     assertThat("other keys stay", event.get("details").get("Step").asText(), equalTo("3"));
   }
 
+  /**
+   * Free-form JSON (analytics details, a tenant's own entity attributes) names PII its own way; a
+   * probe of published-shaped payloads found {@code phoneNumber}, {@code userEmail}, {@code ips}
+   * and {@code first_name} inside details in plain text. The built-in policy finds them by their
+   * folded names, and leaves what analysts count by (browser, a device flag, a step, a zip).
+   */
+  @Test
+  public void freeFormPiiIsFoundUnderTheNamesClientsGiveIt() throws Exception {
+    ObjectNode event =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"details\": {\"phoneNumber\": \"+4915100000001\","
+                    + " \"userEmail\": \"free.form@example.org\", \"ips\": [\"198.51.100.31\"],"
+                    + " \"First Name\": \"Freeform\", \"client_ip\": \"198.51.100.32\","
+                    + " \"visitor\": {\"Last-Name\": \"Formfree\", \"user_agent\": \"Mozilla/5.0 X\","
+                    + " \"deliveryAddress\": {\"street\": \"Hauptstr. 1\", \"zip\": \"50667\"}},"
+                    + " \"browser\": \"Firefox\", \"is_mobile\": true, \"zip\": \"50667\","
+                    + " \"journey_name\": \"Solar\", \"step\": 3}}");
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
+    JsonNode details = event.get("details");
+    assertThat(cipher.decrypt(details.get("phoneNumber").asText()), equalTo("+4915100000001"));
+    assertThat(
+        cipher.decrypt(details.get("visitor").get("deliveryAddress").get("street").asText()),
+        equalTo("Hauptstr. 1"));
+    for (String pii :
+        List.of(
+            "+4915100000001",
+            "free.form@example.org",
+            "198.51.100.31",
+            "198.51.100.32",
+            "Freeform",
+            "Formfree",
+            "Mozilla",
+            "Hauptstr")) {
+      assertThat(event.toString(), not(containsString(pii)));
+    }
+    assertThat(details.get("browser").asText(), equalTo("Firefox"));
+    assertThat(details.get("is_mobile").asBoolean(), equalTo(true));
+    assertThat(details.get("zip").asText(), equalTo("50667"));
+    assertThat(details.get("journey_name").asText(), equalTo("Solar"));
+    assertThat(details.get("step").asInt(), equalTo(3));
+
+    ObjectNode contact = Fixtures.load("epilot_entity_contact_openapi_example.json");
+    contact.put("mobile_phone", "+4915100000002").put("contactEmail", "own.schema@example.org");
+    contact.putObject("installation_address").put("street", "Nebenweg 7").put("city", "Bonn");
+    ObjectNode envelope =
+        Fixtures.entityOperation(
+            "739224", "e2", "createEntity", "2024-01-01T00:00:00Z", contact, true);
+    encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EntityOperations.KIND));
+    for (String pii : List.of("+4915100000002", "own.schema@example.org", "Nebenweg", "Bonn")) {
+      assertThat(envelope.toString(), not(containsString(pii)));
+    }
+    assertThat(envelope.get("detail").get("payload").get("status").asText(), equalTo("Active"));
+  }
+
   @Test
   public void anyDepthEncryptsScalarsOnly() {
     ObjectNode record = Fixtures.JSON.createObjectNode();

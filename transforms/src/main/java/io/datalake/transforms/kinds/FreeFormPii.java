@@ -1,0 +1,62 @@
+package io.datalake.transforms.kinds;
+
+import java.util.List;
+
+/**
+ * The keys that hold personal data wherever they appear in free-form JSON, whose shape no vendor
+ * publishes: journey and portal analytics {@code details} (whatever a journey's blocks or the
+ * browser send) and an epilot entity's attributes (each tenant defines its own schemas). Named
+ * paths cover the documented fields; these catch the same data under the names clients give it
+ * ({@code phoneNumber}, {@code userEmail}, {@code ips}, {@code "First Name"}). Keys match folded
+ * (any case, any word separator, see {@code PiiPath.fold}); a leading {@code *} matches the key's
+ * end, so {@code *email} is also {@code billing_email}.
+ *
+ * <p>Deliberately not here, for what they would take from analysts or hit by accident: {@code *ip}
+ * ({@code zip}, {@code relationship}), {@code mobile} (a device flag), {@code *name} (a journey's
+ * or step's name), {@code city} and {@code country} on their own (an address under one of the
+ * address keys is encrypted whole, city included).
+ */
+final class FreeFormPii {
+  private FreeFormPii() {}
+
+  static final List<String> KEYS =
+      List.of(
+          "*email",
+          "*emails",
+          "*phone",
+          "*phones",
+          "*phonenumber",
+          "*phonenumbers",
+          "*fax",
+          "ip",
+          "ips",
+          "ipv4",
+          "ipv6",
+          "clientip",
+          "remoteip",
+          "userip",
+          "*ipaddress",
+          "*ipaddresses",
+          "*firstname",
+          "*middlename",
+          "*lastname",
+          "*fullname",
+          "*surname",
+          "givenname",
+          "familyname",
+          "*username",
+          "birthdate",
+          "*birthday",
+          "dateofbirth",
+          "*address",
+          "*addresses",
+          "street",
+          "*iban",
+          "*password",
+          "*useragent");
+
+  /** The paths that find {@link #KEYS} at any depth under {@code prefix} ("" for the record). */
+  static List<String> under(String prefix) {
+    return KEYS.stream().map(key -> prefix + "**." + key).toList();
+  }
+}
