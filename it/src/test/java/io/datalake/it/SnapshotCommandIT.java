@@ -283,6 +283,23 @@ public class SnapshotCommandIT {
             + " ORDER BY 1");
   }
 
+  /**
+   * Every month's snapshot rows of lake {@code actual} are those of {@code expected}, copies too.
+   */
+  private static void assertSameSnapshotRows(String when, Path actual, Path expected)
+      throws Exception {
+    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+      for (YearMonth month = FIRST.plusMonths(1);
+          !month.isAfter(LAST);
+          month = month.plusMonths(1)) {
+        assertThat(
+            "rows of " + month + " " + when,
+            snapshotRows(duck, actual.toString(), month),
+            equalTo(snapshotRows(duck, expected.toString(), month)));
+      }
+    }
+  }
+
   static String allFiles(String lake) {
     return "read_parquet('"
         + lake
@@ -567,16 +584,7 @@ public class SnapshotCommandIT {
     assertThat(result.output(), containsString("snapshot of 2024-05"));
     Path after = download(bucket, prefix);
 
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
-      for (YearMonth month = FIRST.plusMonths(1);
-          !month.isAfter(LAST);
-          month = month.plusMonths(1)) {
-        assertThat(
-            "rows of " + month,
-            snapshotRows(duck, after.toString(), month),
-            equalTo(snapshotRows(duck, before.toString(), month)));
-      }
-    }
+    assertSameSnapshotRows("after the command", after, before);
     try (Stream<Path> files = Files.walk(after.resolve("entity_operations"))) {
       List<String> snapshotFiles =
           files
@@ -598,6 +606,22 @@ public class SnapshotCommandIT {
       Collections.sort(expected);
       assertThat(
           "one file per tenant and month, the pipeline's gone", snapshotFiles, equalTo(expected));
+    }
+
+    // The batch with --snapshots again, after the command: its files replace the command's, the
+    // later copy stays alone (a review found both kept: every snapshot row twice).
+    DatalakePipeline.run(
+        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(DatalakeOptions.class));
+    Path again = download(bucket, prefix);
+    assertSameSnapshotRows("after the batch again", again, before);
+    try (Stream<Path> files = Files.walk(again.resolve("entity_operations"))) {
+      assertThat(
+          "the command's files replaced by the batch's",
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith("part-snapshot-"))
+              .toList(),
+          equalTo(List.of()));
     }
   }
 

@@ -62,7 +62,8 @@ public interface LakeOptions extends PipelineOptions {
   @Description(
       "Name of this run's files. Empty (the default) derives it from the input files' names,"
           + " sizes and modification times, so rerunning the same batch replaces its own files"
-          + " instead of adding duplicates.")
+          + " instead of adding duplicates. Ids starting with 'snapshot-' are reserved for the"
+          + " month files of ./datalake snapshot.")
   @Default.String("")
   String getRunId();
 

@@ -8,6 +8,7 @@ import io.datalake.transforms.lake.iceberg.IcebergS3FileIO;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import io.datalake.transforms.stream.ReadKafkaTopics;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.util.Arrays;
@@ -68,6 +69,14 @@ record RunPlan(
     keyset.cipher();
     String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
     String runId = options.getRunId();
+    if (runId != null && runId.startsWith(SnapshotRows.COMMAND_RUN_ID_PREFIX)) {
+      throw new IllegalArgumentException(
+          "--runId="
+              + runId
+              + ": run ids starting with '"
+              + SnapshotRows.COMMAND_RUN_ID_PREFIX
+              + "' are reserved for the month files of ./datalake snapshot; choose another");
+    }
     if (runId == null || runId.isBlank()) {
       runId =
           streaming

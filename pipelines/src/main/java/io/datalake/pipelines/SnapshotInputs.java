@@ -2,6 +2,7 @@ package io.datalake.pipelines;
 
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.EntityOperations;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,13 +56,11 @@ public record SnapshotInputs(
   private static final Pattern BRANCH_FILE = Pattern.compile("^part-.+-snapshot-.*\\.parquet$");
 
   /** The command's snapshot files, of any month. */
-  private static final Pattern OWN_FILE =
-      Pattern.compile(
-          "^" + Pattern.quote(WriteLakeTables.filePrefix("snapshot-")) + "\\d{4}-\\d{2}-.*");
+  private static final Pattern OWN_FILE = Pattern.compile(SnapshotRows.COMMAND_FILE_NAMES);
 
   /** The run id of month {@code month}'s snapshot files: their names are made of it. */
   public static String runId(YearMonth month) {
-    return "snapshot-" + month;
+    return SnapshotRows.COMMAND_RUN_ID_PREFIX + month;
   }
 
   /** The name every snapshot file of {@code month} that the command writes starts with. */

@@ -84,5 +84,11 @@ public class IcebergSnapshotCommandTest {
       // One copy of March's rows, the same as the batch computed; the other months untouched.
       assertThat(snapshotRows(table), equalTo(fromBatch));
     }
+
+    // The batch again after the command: its months replace the command's March (one copy).
+    DatalakePipeline.run(options(batch.toArray(String[]::new)));
+    table.refresh();
+    assertThat(table.currentSnapshot().operation(), is("overwrite"));
+    assertThat(snapshotRows(table), equalTo(fromBatch));
   }
 }

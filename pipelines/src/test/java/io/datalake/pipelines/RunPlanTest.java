@@ -145,6 +145,11 @@ public class RunPlanTest {
         "--clickhouseFlushSeconds must be 0 or more", input, "--clickhouseFlushSeconds=-1");
     assertRefusedUntouched(
         "--clickhouseRetrySeconds must be 0 or more", input, "--clickhouseRetrySeconds=-1");
+    // The command's month files are named by such run ids: a run taking one would replace them.
+    assertRefusedUntouched(
+        "--runId=snapshot-2024-03: run ids starting with 'snapshot-' are reserved",
+        input,
+        "--runId=snapshot-2024-03");
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.snapshot.SnapshotEntities;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import io.datalake.transforms.snapshot.StreamEntitySnapshots;
 import io.datalake.transforms.stream.EventTimeWindowing;
 import io.datalake.transforms.stream.LateRowPanes;
@@ -138,7 +139,13 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
   private PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> lakeWriter(String branch) {
     Settings s = settings;
     if (s.iceberg == null) {
-      return branch == null ? s.lake : s.lake.withBranch(branch);
+      if (branch == null) {
+        return s.lake;
+      }
+      // The month files of ./datalake snapshot hold the same rows: the later writer's stay.
+      return SNAPSHOT_BRANCH.equals(branch)
+          ? s.lake.withBranch(branch).withReplacedFiles(SnapshotRows.COMMAND_FILE_NAMES)
+          : s.lake.withBranch(branch);
     }
     WriteIcebergTables iceberg =
         WriteIcebergTables.to(s.iceberg, s.runId)
@@ -147,6 +154,10 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             .withKinds(s.kinds)
             .withDeadLetterKeyset(s.keyset);
     iceberg = branch == null ? iceberg : iceberg.withBranch(branch);
+    if (SNAPSHOT_BRANCH.equals(branch) && s.window == null) {
+      // A batch's months replace those of ./datalake snapshot (and of earlier batches).
+      iceberg = iceberg.withSnapshotMonthsOverwrite();
+    }
     // A stream commits every interval, exactly once at Flink checkpoints; a batch once at its end.
     return s.window == null
         ? iceberg

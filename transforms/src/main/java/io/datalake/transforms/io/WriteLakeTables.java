@@ -126,6 +126,9 @@ public abstract class WriteLakeTables
 
   abstract boolean filesPerWorker();
 
+  /** Null: no other writer's files are replaced ({@link #withReplacedFiles}). */
+  abstract @Nullable String replacedFileNames();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -147,6 +150,8 @@ public abstract class WriteLakeTables
     abstract Builder setKinds(RecordKinds value);
 
     abstract Builder setFilesPerWorker(boolean value);
+
+    abstract Builder setReplacedFileNames(@Nullable String value);
 
     abstract WriteLakeTables build();
   }
@@ -214,6 +219,18 @@ public abstract class WriteLakeTables
       throw new IllegalArgumentException(
           "a lake branch name is lower-case letters and digits, got " + name);
     }
+  }
+
+  /**
+   * Once this writer's files are in a partition folder, deletes the files there whose names match
+   * {@code namePattern} (a regular expression, the whole name), never this writer's own: the copies
+   * of the same rows another writer made, which this run's files replace (a batch with {@code
+   * --snapshots} replacing the month files of {@code ./datalake snapshot}). Only in the partitions
+   * this run writes.
+   */
+  public WriteLakeTables withReplacedFiles(String namePattern) {
+    java.util.regex.Pattern.compile(namePattern); // fails now on a malformed pattern
+    return toBuilder().setReplacedFileNames(namePattern).build();
   }
 
   /** Writes the tables of these kinds; the built-in ones unless set. */
@@ -303,6 +320,10 @@ public abstract class WriteLakeTables
       files = valid.apply("WriteParquet", groupedWrite(prefix)).getPerDestinationOutputFilenames();
     }
     files.apply("CountFiles", ParDo.of(new CountFilesFn(branch() == null ? "main" : branch())));
+    if (replacedFileNames() != null) {
+      files.apply(
+          "RemoveReplacedFiles", ParDo.of(new RemoveReplacedFilesFn(replacedFileNames(), prefix)));
+    }
     return encoded.get(REJECTED);
   }
 
@@ -342,7 +363,10 @@ public abstract class WriteLakeTables
                 .withLabel("Batch: a file per worker and partition"))
         .add(DisplayData.item("compression", compression().name()).withLabel("Parquet compression"))
         .add(DisplayData.item("rowGroupBytes", ROW_GROUP_BYTES).withLabel("Row group bytes"))
-        .addIfNotNull(DisplayData.item("branch", branch()).withLabel("Branch"));
+        .addIfNotNull(DisplayData.item("branch", branch()).withLabel("Branch"))
+        .addIfNotNull(
+            DisplayData.item("replacedFiles", replacedFileNames())
+                .withLabel("Files its rows replace (name pattern)"));
   }
 
   /**

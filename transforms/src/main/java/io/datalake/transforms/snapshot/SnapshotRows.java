@@ -2,11 +2,13 @@ package io.datalake.transforms.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.model.LakeRow;
 import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -24,6 +26,21 @@ import org.apache.avro.generic.GenericRecord;
 public final class SnapshotRows {
   public static final String DETAIL_TYPE = "SnapshotOperation";
   public static final String OPERATION = "snapshotEntity";
+
+  /**
+   * The run id {@code ./datalake snapshot} gives month M's files starts so ({@code snapshot-M}):
+   * reserved, a run of the pipeline may not take it.
+   */
+  public static final String COMMAND_RUN_ID_PREFIX = "snapshot-";
+
+  /**
+   * The names of the files {@code ./datalake snapshot} writes, of any month ({@code
+   * part-snapshot-YYYY-MM-...parquet}), as a regular expression of the whole name.
+   */
+  public static final String COMMAND_FILE_NAMES =
+      Pattern.quote(WriteLakeTables.filePrefix(COMMAND_RUN_ID_PREFIX))
+          + "\\d{4}-\\d{2}-.*"
+          + Pattern.quote(WriteLakeTables.PARQUET_SUFFIX);
 
   /** The member of {@code _extra} that says which operation a snapshot holds the state of. */
   public static final String SNAPSHOT_OF = "snapshot_of";

@@ -16,6 +16,7 @@ import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.ParseRecords;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
+import io.datalake.transforms.snapshot.SnapshotRows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +121,70 @@ public class WriteFilesPerWorkerTest {
     assertThat(names(lake.resolve(DAY_ONE)).size(), greaterThan(1));
     assertThat(names(lake.resolve(DAY_TWO)).size(), greaterThan(1));
     assertThat(Files.exists(lake.resolve(".temp-datalake")), is(false));
+  }
+
+  /**
+   * A batch with --snapshots after ./datalake snapshot: once its files are in a partition, the
+   * command's month files there go (the later writer's copy stays, not both); elsewhere, other
+   * writers' files and its own stay. Both ways of writing a batch.
+   */
+  @Test
+  public void aWriterPerWorkerReplacingFilesDeletesThemOnlyWhereItWrote() throws IOException {
+    replacesFilesOnlyWhereItWrote(true);
+  }
+
+  @Test
+  public void aGroupedWriterReplacingFilesDeletesThemOnlyWhereItWrote() throws IOException {
+    replacesFilesOnlyWhereItWrote(false);
+  }
+
+  private void replacesFilesOnlyWhereItWrote(boolean perWorker) throws IOException {
+    Path lake = temp.newFolder("lake-" + perWorker).toPath();
+    String command = "part-snapshot-2026-01-00000-of-00001.parquet";
+    Path untouched =
+        Files.createDirectories(
+            lake.resolve("journey_events/org_id=739224/year=2026/month=01/day=04"));
+    for (Path folder :
+        List.of(
+            Files.createDirectories(lake.resolve(DAY_ONE)),
+            Files.createDirectories(lake.resolve(DAY_TWO)),
+            untouched)) {
+      Files.writeString(folder.resolve(command), "the command's copy");
+      Files.writeString(folder.resolve("part-r2-00000-of-00001.parquet"), "another run");
+    }
+    rows(6)
+        .apply(
+            WriteLakeTables.to(lake + "/", "r1")
+                .withBranch("snapshot")
+                .withFilesPerWorker(perWorker)
+                .withShardsPerPartition(1)
+                .withReplacedFiles(SnapshotRows.COMMAND_FILE_NAMES));
+    pipeline.run().waitUntilFinish();
+
+    for (String day : List.of(DAY_ONE, DAY_TWO)) {
+      List<String> names = names(lake.resolve(day));
+      assertThat(perWorker + " " + day, names.contains(command), is(false));
+      assertThat(names.contains("part-r2-00000-of-00001.parquet"), is(true));
+      assertThat(
+          names.stream().filter(n -> n.startsWith("part-r1-snapshot-")).count(), greaterThan(0L));
+    }
+    assertThat(names(untouched), containsInAnyOrder(command, "part-r2-00000-of-00001.parquet"));
+  }
+
+  /** Whatever the pattern says, a writer's own files stay. */
+  @Test
+  public void aWriterNeverReplacesItsOwnFiles() throws IOException {
+    Path lake = temp.newFolder("lake").toPath();
+    Files.createDirectories(lake.resolve(DAY_ONE));
+    Files.writeString(lake.resolve(DAY_ONE).resolve("part-r2-00000-of-00001.parquet"), "x");
+    rows(4)
+        .apply(
+            WriteLakeTables.to(lake + "/", "r1")
+                .withFilesPerWorker(true)
+                .withReplacedFiles("part-.*\\.parquet"));
+    pipeline.run().waitUntilFinish();
+    assertThat(ids(lake), containsInAnyOrder("e0", "e1", "e2", "e3"));
+    assertThat(names(lake.resolve(DAY_ONE)).contains("part-r2-00000-of-00001.parquet"), is(false));
   }
 
   private static List<String> names(Path folder) throws IOException {

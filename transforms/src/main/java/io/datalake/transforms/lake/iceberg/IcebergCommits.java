@@ -152,7 +152,7 @@ public final class IcebergCommits {
   }
 
   /** The current snapshot's data files whose names start with {@code prefix}. */
-  private static List<DataFile> liveFiles(Table table, String prefix) {
+  static List<DataFile> liveFiles(Table table, String prefix) {
     List<DataFile> live = new ArrayList<>();
     if (table.currentSnapshot() == null) {
       return live;

@@ -4,14 +4,19 @@ import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.snapshot.SnapshotRows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.OverwriteFiles;
@@ -22,6 +27,8 @@ import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.expressions.StrictMetricsEvaluator;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +71,22 @@ public final class IcebergSnapshotOverwrite {
    */
   public static IcebergCommits.Outcome commit(
       Table table, YearMonth month, String runId, String writer, List<DataFile> files) {
+    return commit(table, new TreeSet<>(Set.of(month)), runId, writer, files);
+  }
+
+  /**
+   * Replaces the snapshot rows of every month {@code files} hold (snapshot files: rows at their
+   * month's first instant only), and the run's earlier files of the same writer, by {@code files}:
+   * a batch with {@code --snapshots} after {@code ./datalake snapshot} leaves one copy of each
+   * month, the later one, as a rerun of either does.
+   */
+  public static IcebergCommits.Outcome commitMonthsOf(
+      Table table, String runId, String writer, List<DataFile> files) {
+    return commit(table, monthsOf(table, files), runId, writer, files);
+  }
+
+  private static IcebergCommits.Outcome commit(
+      Table table, SortedSet<YearMonth> months, String runId, String writer, List<DataFile> files) {
     List<DataFile> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparing(DataFile::location));
     String hash = IcebergCommits.hash(sorted);
@@ -77,11 +100,24 @@ public final class IcebergSnapshotOverwrite {
         return IcebergCommits.Outcome.ALREADY_COMMITTED;
       }
     }
-    Expression filter = monthFilter(month);
+    Expression filter = Expressions.alwaysFalse();
+    for (YearMonth month : months) {
+      filter = Expressions.or(filter, monthFilter(month));
+    }
     Snapshot start = table.currentSnapshot();
-    List<DataFile> replaced = start == null ? List.of() : monthFiles(table, start, filter);
+    Map<String, DataFile> replaced = new LinkedHashMap<>();
+    if (start != null) {
+      for (DataFile file : monthFiles(table, start, filter)) {
+        replaced.put(file.location(), file);
+      }
+      // The run's own earlier files, also of months this attempt no longer writes.
+      for (DataFile file :
+          IcebergCommits.liveFiles(table, WriteIcebergTables.filePrefix(runId, writer))) {
+        replaced.putIfAbsent(file.location(), file);
+      }
+    }
     OverwriteFiles overwrite = table.newOverwrite();
-    replaced.forEach(overwrite::deleteFile);
+    replaced.values().forEach(overwrite::deleteFile);
     sorted.forEach(overwrite::addFile);
     if (start != null) {
       overwrite
@@ -90,21 +126,45 @@ public final class IcebergSnapshotOverwrite {
           .validateNoConflictingData()
           .validateNoConflictingDeletes();
     }
+    String monthList = String.join(",", months.stream().map(YearMonth::toString).toList());
     overwrite
         .set(IcebergCommits.RUN_ID, runId)
         .set(IcebergCommits.WRITER, writer)
         .set(IcebergCommits.FILES_HASH, hash)
-        .set(MONTH, month.toString())
+        .set(MONTH, monthList)
         .commit();
     LOG.info(
         "datalake: {}: the snapshot rows of {} replaced: {} files out, {} in (run {})",
         table.name(),
-        month,
+        monthList,
         replaced.size(),
         sorted.size(),
         runId);
     IcebergCommits.deleteUnreferenced(table, runId, writer);
     return replaced.isEmpty() ? IcebergCommits.Outcome.APPENDED : IcebergCommits.Outcome.REPLACED;
+  }
+
+  /** The months of snapshot files, by the lower bound of their event-time column. */
+  static SortedSet<YearMonth> monthsOf(Table table, List<DataFile> files) {
+    Types.NestedField time =
+        table.schema().findField(EntityOperations.OPERATIONS.eventTimeColumn());
+    SortedSet<YearMonth> months = new TreeSet<>();
+    for (DataFile file : files) {
+      ByteBuffer lower = file.lowerBounds() == null ? null : file.lowerBounds().get(time.fieldId());
+      if (lower == null) {
+        throw new IllegalStateException(
+            table.name()
+                + ": snapshot data file "
+                + file.location()
+                + " has no lower bound of "
+                + time.name()
+                + ": its month is unknown; nothing committed");
+      }
+      long micros = Conversions.<Long>fromByteBuffer(time.type(), lower);
+      months.add(
+          YearMonth.from(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atZone(ZoneOffset.UTC)));
+    }
+    return months;
   }
 
   /**

@@ -96,6 +96,9 @@ public abstract class WriteIcebergTables
   /** Set: the commit replaces this month's snapshot rows ({@link IcebergSnapshotOverwrite}). */
   abstract java.time.@Nullable YearMonth snapshotMonth();
 
+  /** Set: the commit replaces the snapshot rows of the months its files hold. */
+  abstract boolean snapshotMonthsOfFiles();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -120,6 +123,8 @@ public abstract class WriteIcebergTables
 
     abstract Builder setSnapshotMonth(java.time.@Nullable YearMonth value);
 
+    abstract Builder setSnapshotMonthsOfFiles(boolean value);
+
     abstract WriteIcebergTables build();
   }
 
@@ -133,6 +138,7 @@ public abstract class WriteIcebergTables
         .setWriter(MAIN_WRITER)
         .setKinds(RecordKinds.builtIn())
         .setKeepSnapshotsDays(-1)
+        .setSnapshotMonthsOfFiles(false)
         .build();
   }
 
@@ -193,6 +199,16 @@ public abstract class WriteIcebergTables
     return toBuilder().setSnapshotMonth(Objects.requireNonNull(month, "month")).build();
   }
 
+  /**
+   * A batch's commit replaces the snapshot rows of every month its files hold, whichever run wrote
+   * them ({@link IcebergSnapshotOverwrite#commitMonthsOf}), instead of appending: for a batch's
+   * snapshot rows ({@code --snapshots}), so that the month files of an earlier {@code ./datalake
+   * snapshot} do not stay beside them.
+   */
+  public WriteIcebergTables withSnapshotMonthsOverwrite() {
+    return toBuilder().setSnapshotMonthsOfFiles(true).build();
+  }
+
   /** The prefix of the data files of run {@code runId}'s writer {@code writer}. */
   public static String filePrefix(String runId, String writer) {
     return WriteLakeTables.filePrefix(runId) + "-" + writer + "-";
@@ -225,7 +241,9 @@ public abstract class WriteIcebergTables
           .apply("GroupFilesByTable", GroupByKey.create())
           .apply(
               "CommitTables",
-              ParDo.of(new CommitTableFn(catalog(), runId(), writer(), snapshotMonth())));
+              ParDo.of(
+                  new CommitTableFn(
+                      catalog(), runId(), writer(), snapshotMonth(), snapshotMonthsOfFiles())));
     }
     return encoded.get(WriteLakeTables.REJECTED);
   }
@@ -408,16 +426,19 @@ public abstract class WriteIcebergTables
     private final String writer;
 
     private final java.time.YearMonth snapshotMonth;
+    private final boolean snapshotMonthsOfFiles;
 
     CommitTableFn(
         IcebergCatalogConfig config,
         String runId,
         String writer,
-        java.time.YearMonth snapshotMonth) {
+        java.time.YearMonth snapshotMonth,
+        boolean snapshotMonthsOfFiles) {
       super(config);
       this.runId = runId;
       this.writer = writer;
       this.snapshotMonth = snapshotMonth;
+      this.snapshotMonthsOfFiles = snapshotMonthsOfFiles;
     }
 
     @RequiresStableInput
@@ -428,10 +449,12 @@ public abstract class WriteIcebergTables
       for (CommittableFile f : files.getValue()) {
         dataFiles.add(f.file());
       }
-      if (snapshotMonth == null) {
-        IcebergCommits.commit(table, runId, writer, dataFiles);
-      } else {
+      if (snapshotMonth != null) {
         IcebergSnapshotOverwrite.commit(table, snapshotMonth, runId, writer, dataFiles);
+      } else if (snapshotMonthsOfFiles) {
+        IcebergSnapshotOverwrite.commitMonthsOf(table, runId, writer, dataFiles);
+      } else {
+        IcebergCommits.commit(table, runId, writer, dataFiles);
       }
     }
   }

@@ -31,6 +31,13 @@ public class IcebergSnapshotOverwriteTest {
   private static DataFile file(
       Table table, String runId, String time, String detailType, String... entities)
       throws Exception {
+    return writerFile(table, runId, WriteIcebergTables.MAIN_WRITER, time, detailType, entities);
+  }
+
+  /** The same, written by writer {@code writer} of the run. */
+  private static DataFile writerFile(
+      Table table, String runId, String writer, String time, String detailType, String... entities)
+      throws Exception {
     List<Record> rows = new ArrayList<>();
     for (String entity : entities) {
       Record row = IcebergTestTables.row(table);
@@ -41,7 +48,24 @@ public class IcebergSnapshotOverwriteTest {
       row.setField("timestamp", OffsetDateTime.parse(time));
       rows.add(row);
     }
-    return IcebergTestTables.write(table, runId, rows);
+    return IcebergTestTables.write(table, runId, writer, rows);
+  }
+
+  /** The snapshot rows of e1 and e2 at {@code time}, as batch b1's snapshot writer writes them. */
+  private static DataFile batchSnapshotFile(Table table, String time) throws Exception {
+    return writerFile(table, "b1", "snapshot", time, SnapshotRows.DETAIL_TYPE, "e1", "e2");
+  }
+
+  /** {@code ./datalake snapshot --months=2024-02}'s commit of {@code file}. */
+  private static IcebergCommits.Outcome commandCommit(Table table, DataFile file) {
+    return IcebergSnapshotOverwrite.commit(
+        table, FEB, "snapshot-2024-02", "snapshot", List.of(file));
+  }
+
+  /** A fresh lake's entity_operations table. */
+  private Table entityOperations() throws Exception {
+    IcebergCatalogConfig config = IcebergTestTables.prepared(temp, false);
+    return config.catalog().loadTable(config.id("entity_operations"));
   }
 
   /** The table's rows as detail_type/entity@month-day. */
@@ -62,8 +86,7 @@ public class IcebergSnapshotOverwriteTest {
 
   @Test
   public void aMonthComputedAgainHoldsOneCopyAndTheRestStays() throws Exception {
-    IcebergCatalogConfig config = IcebergTestTables.prepared(temp, false);
-    Table table = config.catalog().loadTable(config.id("entity_operations"));
+    Table table = entityOperations();
     // Operations of January and of February's first day, and the pipeline's own snapshot rows
     // (--snapshots, run r1) of February and March.
     table
@@ -84,10 +107,7 @@ public class IcebergSnapshotOverwriteTest {
             "e1",
             "e2",
             "e3");
-    assertThat(
-        IcebergSnapshotOverwrite.commit(
-            table, FEB, "snapshot-2024-02", "snapshot", List.of(recomputed)),
-        is(IcebergCommits.Outcome.REPLACED));
+    assertThat(commandCommit(table, recomputed), is(IcebergCommits.Outcome.REPLACED));
     List<String> once =
         List.of(
             "O/e1@2024-01-10",
@@ -113,21 +133,63 @@ public class IcebergSnapshotOverwriteTest {
             "e1",
             "e2",
             "e3");
-    IcebergSnapshotOverwrite.commit(table, FEB, "snapshot-2024-02", "snapshot", List.of(again));
+    commandCommit(table, again);
     assertThat(rows(table), containsInAnyOrder(once.toArray()));
     // The same files again (a retried committer): nothing committed.
     long current = table.currentSnapshot().snapshotId();
-    assertThat(
-        IcebergSnapshotOverwrite.commit(table, FEB, "snapshot-2024-02", "snapshot", List.of(again)),
-        is(IcebergCommits.Outcome.ALREADY_COMMITTED));
+    assertThat(commandCommit(table, again), is(IcebergCommits.Outcome.ALREADY_COMMITTED));
     table.refresh();
     assertThat(table.currentSnapshot().snapshotId(), is(current));
   }
 
+  /**
+   * A batch with --snapshots after ./datalake snapshot: the batch's commit replaces the snapshot
+   * rows of each month its files hold (the command's file of February), not only its own earlier
+   * files; a rerun of the batch leaves one copy too.
+   */
+  @Test
+  public void aBatchsSnapshotMonthsReplaceTheCommandsFiles() throws Exception {
+    Table table = entityOperations();
+    table
+        .newAppend()
+        .appendFile(file(table, "b1", "2024-01-10T00:00:00Z", "EntityCreated", "e1", "e2"))
+        .commit();
+    commandCommit(
+        table,
+        file(table, "snapshot-2024-02", "2024-02-01T00:00:00Z", SnapshotRows.DETAIL_TYPE, "e1"));
+
+    List<DataFile> batch =
+        List.of(
+            batchSnapshotFile(table, "2024-02-01T00:00:00Z"),
+            batchSnapshotFile(table, "2024-03-01T00:00:00Z"));
+    assertThat(
+        IcebergSnapshotOverwrite.commitMonthsOf(table, "b1", "snapshot", batch),
+        is(IcebergCommits.Outcome.REPLACED));
+    List<String> once =
+        List.of(
+            "O/e1@2024-01-10",
+            "O/e2@2024-01-10",
+            "S/e1@2024-02-01",
+            "S/e2@2024-02-01",
+            "S/e1@2024-03-01",
+            "S/e2@2024-03-01");
+    assertThat(rows(table), containsInAnyOrder(once.toArray()));
+    assertThat(
+        table.currentSnapshot().summary().get(IcebergSnapshotOverwrite.MONTH),
+        is("2024-02,2024-03"));
+
+    // The batch again, with March only this time: its February file goes as the run's own.
+    IcebergSnapshotOverwrite.commitMonthsOf(
+        table, "b1", "snapshot", List.of(batchSnapshotFile(table, "2024-03-01T00:00:00Z")));
+    assertThat(
+        rows(table),
+        containsInAnyOrder(
+            "O/e1@2024-01-10", "O/e2@2024-01-10", "S/e1@2024-03-01", "S/e2@2024-03-01"));
+  }
+
   @Test
   public void aFileMixingTheMonthsSnapshotRowsWithOtherRowsIsRefused() throws Exception {
-    IcebergCatalogConfig config = IcebergTestTables.prepared(temp, false);
-    Table table = config.catalog().loadTable(config.id("entity_operations"));
+    Table table = entityOperations();
     List<Record> mixed = new ArrayList<>();
     for (String type : List.of(SnapshotRows.DETAIL_TYPE, "EntityUpdated")) {
       Record row = IcebergTestTables.row(table);
@@ -144,13 +206,9 @@ public class IcebergSnapshotOverwriteTest {
         org.junit.Assert.assertThrows(
             IllegalStateException.class,
             () ->
-                IcebergSnapshotOverwrite.commit(
+                commandCommit(
                     table,
-                    FEB,
-                    "snapshot-2024-02",
-                    "snapshot",
-                    List.of(
-                        file(table, "s", "2024-02-01T00:00:00Z", SnapshotRows.DETAIL_TYPE, "e1"))));
+                    file(table, "s", "2024-02-01T00:00:00Z", SnapshotRows.DETAIL_TYPE, "e1")));
     assertThat(e.getMessage().contains("beside other rows"), is(true));
     table.refresh();
     assertThat(table.currentSnapshot().snapshotId(), is(before));

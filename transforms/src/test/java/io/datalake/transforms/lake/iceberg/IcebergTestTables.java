@@ -73,15 +73,20 @@ public final class IcebergTestTables {
 
   /** Writes {@code rows} (of one partition) into one data file of run {@code runId}. */
   public static DataFile write(Table table, String runId, List<Record> rows) throws IOException {
+    return write(table, runId, WriteIcebergTables.MAIN_WRITER, rows);
+  }
+
+  /**
+   * A data file of {@code rows} named as writer {@code writerName} of run {@code runId} names it.
+   */
+  public static DataFile write(Table table, String runId, String writerName, List<Record> rows)
+      throws IOException {
     Record first = rows.get(0);
     org.apache.iceberg.PartitionKey key =
         new org.apache.iceberg.PartitionKey(table.spec(), table.schema());
     key.partition(
         new org.apache.iceberg.data.InternalRecordWrapper(table.schema().asStruct()).wrap(first));
-    String name =
-        WriteIcebergTables.filePrefix(runId, WriteIcebergTables.MAIN_WRITER)
-            + UUID.randomUUID()
-            + ".parquet";
+    String name = WriteIcebergTables.filePrefix(runId, writerName) + UUID.randomUUID() + ".parquet";
     DataWriter<Record> writer =
         Parquet.writeData(
                 table
