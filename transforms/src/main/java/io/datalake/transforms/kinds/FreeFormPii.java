@@ -21,13 +21,20 @@ final class FreeFormPii {
 
   static final List<String> KEYS =
       List.of(
+          // Contact
           "*email",
           "*emails",
+          "mail",
           "*phone",
           "*phones",
           "*phonenumber",
           "*phonenumbers",
+          "*mobilenumber",
+          "*telefon",
+          "*telefonnummer",
+          "handy",
           "*fax",
+          // Network
           "ip",
           "ips",
           "ipv4",
@@ -35,8 +42,13 @@ final class FreeFormPii {
           "clientip",
           "remoteip",
           "userip",
+          "ipaddr",
+          "remoteaddr",
+          "*forwardedfor",
           "*ipaddress",
           "*ipaddresses",
+          "*useragent",
+          // Names
           "*firstname",
           "*middlename",
           "*lastname",
@@ -44,16 +56,40 @@ final class FreeFormPii {
           "*surname",
           "givenname",
           "familyname",
+          "vorname",
+          "nachname",
+          "*customername",
+          "*contactname",
           "*username",
+          // Birth
           "birthdate",
           "*birthday",
           "dateofbirth",
+          "dob",
+          "geburtsdatum",
+          // Address
           "*address",
           "*addresses",
+          "*adresse",
           "street",
+          "streetname",
+          "strasse",
+          "straße",
+          "*housenumber",
+          "*streetnumber",
+          "hausnummer",
+          // Bank, identity, secrets
           "*iban",
+          "*accountowner",
+          "*accountholder",
+          "*kontoinhaber",
+          "taxid",
+          "ssn",
           "*password",
-          "*useragent");
+          "*passwort",
+          "*accesstoken",
+          "authorization",
+          "cookie");
 
   /** The paths that find {@link #KEYS} at any depth under {@code prefix} ("" for the record). */
   static List<String> under(String prefix) {

@@ -46,8 +46,19 @@ public final class PiiEncryptor {
   /** Longer keys (a record may hold megabytes of key) are folded each time, not remembered. */
   private static final int MAX_REMEMBERED_KEY_LENGTH = 64;
 
+  /**
+   * The key under which epilot lists an attribute's related entities ({@code {"$relation":
+   * [{"entity_id": ...}]}}): ids, not values. An attribute a {@code **} search names ({@code
+   * billing_address}, {@code contactEmail}) may hold relations; its scalars are encrypted, but not
+   * those of its relations, so that relations still join.
+   */
+  static final String RELATION_KEY = "$relation";
+
+  /** A key folded both ways ({@link PiiPath#foldCase}, {@link PiiPath#foldWords}). */
+  private record FoldedKey(String byCase, String byWords) {}
+
   /** Keys as paths compare them, by key ({@link #folded}). */
-  private final Map<String, String> foldedKeys = new HashMap<>();
+  private final Map<String, FoldedKey> foldedKeys = new HashMap<>();
 
   /** The plan of each set of positions met so far; bounded by the policy, not by the input. */
   private final Map<List<Step>, Plan> plans = new HashMap<>();
@@ -179,12 +190,20 @@ public final class PiiEncryptor {
 
     private Map<String, Plan> namedChild;
 
-    /** With patterns: the plan of each (folded) key met, bounded like {@link #foldedKeys}. */
-    private Map<String, Plan> patternChild;
+    /**
+     * With patterns or searched names: the plan of each key met, bounded like {@link #foldedKeys}.
+     */
+    private Map<String, Plan> keyedChild;
 
     private final List<Step> patterns = new ArrayList<>();
     private final List<Step> anyDepthChildren = new ArrayList<>();
+
+    /** Names of named paths, in one case. */
     private final Map<String, List<Step>> byName = new HashMap<>();
+
+    /** Names a {@code **} search looks for, folded by words. */
+    private final Map<String, List<Step>> byWordName = new HashMap<>();
+
     private final List<Step> forEachElement = new ArrayList<>();
 
     Plan(List<Step> steps) {
@@ -210,7 +229,8 @@ public final class PiiEncryptor {
             addClosed(anyDepthChildren, step.anyDepthChild());
           } else if (step.segment().isName()) {
             addClosed(
-                byName.computeIfAbsent(step.segment().folded(), k -> new ArrayList<>(2)),
+                (step.segment().words() ? byWordName : byName)
+                    .computeIfAbsent(step.segment().folded(), k -> new ArrayList<>(2)),
                 step.advanced());
           } else {
             patterns.add(step);
@@ -274,80 +294,82 @@ public final class PiiEncryptor {
       return elementPlan;
     }
 
-    /** The plan of the child under {@code key}, matched by its folded form. */
+    /** The plan of the child under {@code key}. */
     Plan child(String key) {
-      return childOfFolded(folded(key));
-    }
-
-    /** The plan of the child under a key already folded ({@link #folded}). */
-    Plan childOfFolded(String key) {
-      if (patterns.isEmpty()) {
-        if (byName.containsKey(key)) {
-          if (namedChild == null) {
-            namedChild = new HashMap<>();
-          }
-          Plan plan = namedChild.get(key);
-          if (plan == null) {
-            List<Step> steps = new ArrayList<>(anyDepthChildren);
-            for (Step step : byName.get(key)) {
-              addClosed(steps, step);
-            }
-            plan = plan(steps);
-            namedChild.put(key, plan);
-          }
-          return plan;
+      boolean relation = RELATION_KEY.equals(key);
+      if (patterns.isEmpty() && byWordName.isEmpty() && !relation) {
+        String byCase = folded(key).byCase();
+        if (byName.containsKey(byCase)) {
+          return namedChild(byCase);
         }
         if (otherChild == null) {
           otherChild = plan(anyDepthChildren);
         }
         return otherChild;
       }
-      // Patterns (consent_*, *email, *): keys are input, so each key's plan is remembered in a
-      // bounded map (maps keyed by data, such as ids, would otherwise grow it without end).
-      if (patternChild == null) {
-        patternChild = new HashMap<>();
+      // Patterns (consent_*, *email, *) and searched names: keys are input, so each key's plan is
+      // remembered in a bounded map (maps keyed by data, such as ids, would grow it without end).
+      if (keyedChild == null) {
+        keyedChild = new HashMap<>();
       }
-      Plan plan = patternChild.get(key);
+      Plan plan = keyedChild.get(key);
       if (plan == null) {
-        List<Step> steps = new ArrayList<>(anyDepthChildren);
-        List<Step> named = byName.get(key);
-        if (named != null) {
-          for (Step step : named) {
-            addClosed(steps, step);
+        FoldedKey folded = folded(key);
+        List<Step> steps = new ArrayList<>(anyDepthChildren.size() + 2);
+        for (Step step : anyDepthChildren) {
+          if (!(relation && step.terminal())) {
+            steps.add(step);
           }
         }
+        addAll(steps, byName.get(folded.byCase()));
+        addAll(steps, byWordName.get(folded.byWords()));
         for (Step step : patterns) {
-          if (step.segment().matches(key)) {
+          if (step.segment().matches(folded.byCase(), folded.byWords())) {
             addClosed(steps, step.advanced());
           }
         }
         plan = plan(steps);
         if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
-          if (patternChild.size() >= MAX_FOLDED_KEYS) {
-            patternChild.clear();
+          if (keyedChild.size() >= MAX_FOLDED_KEYS) {
+            keyedChild.clear();
           }
-          patternChild.put(key, plan);
+          keyedChild.put(key, plan);
         }
+      }
+      return plan;
+    }
+
+    /** The plan of the child under a key of {@link #byName}, given in one case. */
+    Plan namedChild(String byCase) {
+      if (namedChild == null) {
+        namedChild = new HashMap<>();
+      }
+      Plan plan = namedChild.get(byCase);
+      if (plan == null) {
+        List<Step> steps = new ArrayList<>(anyDepthChildren);
+        addAll(steps, byName.get(byCase));
+        plan = plan(steps);
+        namedChild.put(byCase, plan);
       }
       return plan;
     }
 
     /** Whether only named keys have positions (no ** and no pattern): look them up. */
     boolean namesOnly() {
-      return anyDepthChildren.isEmpty() && patterns.isEmpty();
+      return anyDepthChildren.isEmpty() && patterns.isEmpty() && byWordName.isEmpty();
     }
   }
 
   /**
-   * {@code key} {@linkplain PiiPath#fold folded} as paths compare it, remembered: Jackson hands out
-   * the same String for a key name in every record, so a lookup here costs what the plans' own
-   * lookups cost, where folding would allocate for every camelCase key. Bounded: keys of maps keyed
-   * by data (ids, emails) are input.
+   * {@code key} folded both ways as paths compare it, remembered: Jackson hands out the same String
+   * for a key name in every record, so a lookup here costs what the plans' own lookups cost, where
+   * folding would allocate for every camelCase key. Bounded: keys of maps keyed by data (ids,
+   * emails) are input.
    */
-  private String folded(String key) {
-    String folded = foldedKeys.get(key);
+  private FoldedKey folded(String key) {
+    FoldedKey folded = foldedKeys.get(key);
     if (folded == null) {
-      folded = PiiPath.fold(key);
+      folded = new FoldedKey(PiiPath.foldCase(key), PiiPath.foldWords(key));
       if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
         if (foldedKeys.size() >= MAX_FOLDED_KEYS) {
           foldedKeys.clear();
@@ -356,6 +378,15 @@ public final class PiiEncryptor {
       }
     }
     return folded;
+  }
+
+  /** Adds each step of {@code more} (may be null) once. */
+  private static void addAll(List<Step> steps, List<Step> more) {
+    if (more != null) {
+      for (Step step : more) {
+        addClosed(steps, step);
+      }
+    }
   }
 
   private Plan plan(List<Step> steps) {
@@ -400,6 +431,11 @@ public final class PiiEncryptor {
     }
     if (node.isValueNode()) {
       if (plan.terminal) {
+        if (node.isBoolean() && !plan.whole) {
+          // Found by a search (**): a flag beside the PII (has_email, isMobile, "verified" under
+          // an email) says nothing of the person; a named path's boolean is encrypted.
+          return node;
+        }
         return TextNode.valueOf(
             cipher.encrypt(node.isTextual() ? node.textValue() : node.asText()));
       }
@@ -434,10 +470,10 @@ public final class PiiEncryptor {
         // Only names: visit the keys they name (in any case), not every key's subtree.
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> entry = it.next();
-          String key = folded(entry.getKey());
+          String key = folded(entry.getKey()).byCase();
           if (plan.byName.containsKey(key)) {
             JsonNode child = entry.getValue();
-            JsonNode replaced = walk(child, plan.childOfFolded(key), depth + 1);
+            JsonNode replaced = walk(child, plan.namedChild(key), depth + 1);
             if (replaced != child) {
               entry.setValue(replaced == null ? object.nullNode() : replaced);
             }

@@ -1,125 +1,165 @@
 package io.datalake.transforms.pii;
 
 import java.io.Serializable;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** One parsed path of a {@link PiiPolicy}. */
 public record PiiPath(String text, List<Segment> segments) implements Serializable {
 
   /**
    * One key of a path: a name or pattern, optionally walking array elements ({@code []}). Keys
-   * match by their {@linkplain #fold folded} form: in any case and whatever separates their words
-   * ({@code Email}, {@code ipAddress}, {@code IP-Address}, {@code "First Name"}): a source that
-   * writes them so holds the same PII as one that writes {@code email}, {@code ip_address} or
-   * {@code first_name}. A pattern has a {@code *} at its end ({@code consent_*}: keys that start
-   * so), at its start ({@code *email}: keys that end so, {@code userEmail}), at both, or is {@code
-   * *} (any key).
+   * match in any case ({@link #foldCase}): a source that writes {@code Email} or {@code
+   * ClientProfileData} holds the same PII as one that writes {@code email}. A key that a {@code **}
+   * looks for ({@code **.ip_address}: a search of free-form JSON) also matches whatever separates
+   * its words ({@link #foldWords}: {@code ipAddress}, {@code "IP Address"}); a named path's keys do
+   * not ({@code billing_*} is not {@code billingContact}). A pattern has a {@code *} at its start
+   * ({@code *email}: keys that end so), at its end ({@code consent_*}: keys that start so), or both
+   * (keys that hold it); {@code *} alone is any key. A {@code *} inside a key is a character.
+   *
+   * @param words whether the key is compared by {@link #foldWords} (it follows a {@code **})
    */
-  public record Segment(String pattern, boolean eachElement, boolean anyDepth)
+  public record Segment(String pattern, boolean eachElement, boolean anyDepth, boolean words)
       implements Serializable {
     /** Whether this segment is one plain key, without a wildcard. */
     boolean isName() {
-      return !anyDepth && pattern.indexOf('*') < 0;
+      return !anyDepth && !pattern.startsWith("*") && !pattern.endsWith("*");
     }
 
-    /** The pattern {@linkplain #fold folded}, as the keys it is compared with are. */
+    /** A name as the keys it is compared with are folded (by words or by case). */
     String folded() {
-      return fold(pattern);
+      return words ? foldWords(pattern) : foldCase(pattern);
     }
 
-    /** Whether a key, given {@linkplain #fold folded}, matches. */
-    boolean matches(String foldedKey) {
-      String p = folded();
-      if (p.equals("*")) {
+    /** The pattern's text without its wildcards, folded as the keys it is compared with are. */
+    String literal() {
+      int start = pattern.startsWith("*") ? 1 : 0;
+      int end = pattern.endsWith("*") ? pattern.length() - 1 : pattern.length();
+      String text = start >= end ? "" : pattern.substring(start, end);
+      return words ? foldWords(text) : foldCase(text);
+    }
+
+    /**
+     * Whether a key matches, given folded both ways ({@code byCase} from {@link #foldCase}, {@code
+     * byWords} from {@link #foldWords}).
+     */
+    boolean matches(String byCase, String byWords) {
+      if (pattern.equals("*")) {
         return true;
       }
-      boolean starts = p.endsWith("*");
-      boolean ends = p.startsWith("*");
+      String key = words ? byWords : byCase;
+      String literal = literal();
+      boolean ends = pattern.startsWith("*");
+      boolean starts = pattern.endsWith("*");
       if (starts && ends) {
-        return foldedKey.contains(p.substring(1, p.length() - 1));
+        return key.contains(literal);
       }
       if (starts) {
-        return foldedKey.startsWith(p.substring(0, p.length() - 1));
+        return key.startsWith(literal);
       }
       if (ends) {
-        return foldedKey.endsWith(p.substring(1));
+        return key.endsWith(literal);
       }
-      return p.equals(foldedKey);
+      return literal.equals(key);
     }
   }
 
   /**
-   * A key as paths compare it: in lower case ({@link Locale#ROOT}'s rules) and without the
-   * underscores, hyphens and spaces between its words ({@code first_name}, {@code firstName} and
-   * {@code "First Name"} are {@code firstname}). Separators a key starts with are kept: {@code
-   * _title} (an entity's system field) is not {@code title}. A few non-ASCII letters fold to more
-   * keys than one would expect (more encryption, never less).
+   * A key in one case, character by character as {@link String#equalsIgnoreCase} compares: {@code
+   * Email} is {@code email}, and {@code ſ} (long s) and {@code ı} (dotless i) are {@code s} and
+   * {@code i}, as they were when keys were compared with {@code equalsIgnoreCase}. A key that is
+   * already so is handed back as it is.
    */
-  public static String fold(String key) {
-    int start = 0;
-    while (start < key.length() && isSeparator(key.charAt(start))) {
-      start++;
-    }
-    boolean plain = true;
-    for (int i = 0; i < key.length() && plain; i++) {
+  public static String foldCase(String key) {
+    int i = 0;
+    while (i < key.length()) {
       char c = key.charAt(i);
-      plain = !(c >= 'A' && c <= 'Z') && c < 0x80 && !(i >= start && isSeparator(c));
+      if (c >= 0x80 || (c >= 'A' && c <= 'Z')) {
+        break;
+      }
+      i++;
     }
-    if (plain) {
+    if (i == key.length()) {
       return key;
     }
     StringBuilder folded = new StringBuilder(key.length());
-    folded.append(key, 0, start);
-    for (int i = start; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (!isSeparator(c)) {
-        folded.append(c);
+    folded.append(key, 0, i);
+    for (; i < key.length(); i++) {
+      folded.append(Character.toLowerCase(Character.toUpperCase(key.charAt(i))));
+    }
+    return folded.toString();
+  }
+
+  /**
+   * A key as a search of free-form JSON compares it: {@linkplain Normalizer.Form#NFKC compatibility
+   * forms} read as their plain letters (full-width {@code Ｅmail}), without the characters that
+   * separate words (underscores, hyphens and other dashes, spaces of any kind, invisible format
+   * characters such as a zero-width space or a soft hyphen), {@linkplain #foldCase in one case}:
+   * {@code first_name}, {@code firstName}, {@code "First Name"} and {@code _first-name} are all
+   * {@code firstname}.
+   */
+  public static String foldWords(String key) {
+    boolean ascii = true;
+    for (int i = 0; i < key.length() && ascii; i++) {
+      ascii = key.charAt(i) < 0x80;
+    }
+    String text = ascii ? key : Normalizer.normalize(key, Normalizer.Form.NFKC);
+    StringBuilder kept = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (isSeparator(c)) {
+        if (kept == null) {
+          kept = new StringBuilder(text.length()).append(text, 0, i);
+        }
+      } else if (kept != null) {
+        kept.append(c);
       }
     }
-    return folded.toString().toLowerCase(Locale.ROOT);
+    return foldCase(kept == null ? text : kept.toString());
   }
 
   private static boolean isSeparator(char c) {
-    return c == '_' || c == '-' || c == ' ';
+    if (c < 0x80) {
+      return c == '_' || c == '-' || c == ' ';
+    }
+    int type = Character.getType(c);
+    return Character.isSpaceChar(c)
+        || type == Character.DASH_PUNCTUATION
+        || type == Character.CONNECTOR_PUNCTUATION
+        || type == Character.FORMAT;
   }
 
   public static PiiPath parse(String text) {
     List<Segment> segments = new ArrayList<>();
+    boolean afterAnyDepth = false;
     for (String part : text.split("\\.")) {
       if (part.isEmpty()) {
         throw new IllegalArgumentException("Empty key in PII path '" + text + "'");
       }
+      Segment segment;
       if (part.equals("**")) {
-        segments.add(new Segment("**", false, true));
+        segment = new Segment("**", false, true, false);
       } else if (part.endsWith("[]")) {
-        segments.add(new Segment(checked(part.substring(0, part.length() - 2), text), true, false));
+        segment = new Segment(part.substring(0, part.length() - 2), true, false, afterAnyDepth);
       } else {
-        segments.add(new Segment(checked(part, text), false, false));
+        segment = new Segment(part, false, false, afterAnyDepth);
       }
+      if (!segment.anyDepth() && !segment.pattern().equals("*") && segment.literal().isEmpty()) {
+        throw new IllegalArgumentException(
+            "PII path '"
+                + text
+                + "': '"
+                + part
+                + "' names no key once its case and word separators are set aside"
+                + " (write * for any key)");
+      }
+      segments.add(segment);
+      afterAnyDepth = segment.anyDepth();
     }
     if (segments.get(segments.size() - 1).anyDepth()) {
       throw new IllegalArgumentException("PII path '" + text + "' cannot end with **");
     }
     return new PiiPath(text, List.copyOf(segments));
-  }
-
-  /** A key or pattern: a {@code *} only at its start or end. */
-  private static String checked(String part, String text) {
-    int star = part.indexOf('*', 1);
-    if (star >= 0 && star < part.length() - 1) {
-      throw new IllegalArgumentException(
-          "PII path '"
-              + text
-              + "': a * may only start or end a key ('"
-              + part
-              + "'); use ** for any depth");
-    }
-    if (part.replace("*", "").isEmpty() && !part.equals("*")) {
-      throw new IllegalArgumentException(
-          "PII path '" + text + "': '" + part + "' is not a key or pattern");
-    }
-    return part;
   }
 }

@@ -159,6 +159,34 @@ public class PiiEncryptorTest {
     assertThat(envelope.get("detail").get("payload").get("status").asText(), equalTo("Active"));
   }
 
+  /**
+   * What a search (**) finds beside the PII stays readable: flags (has_email, a show_password
+   * toggle) and the ids of an attribute's related entities (epilot's $relation), which must join.
+   */
+  @Test
+  public void aSearchLeavesFlagsAndRelationsReadable() throws Exception {
+    ObjectNode payload =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"_id\": \"e3\", \"has_email\": true, \"show_password\": false,"
+                    + " \"shipping_address\": {\"$relation\": [{\"entity_id\": \"rel-ent-2\","
+                    + " \"_tags\": [\"delivery\"]}], \"note\": \"Hinterhof 3\"},"
+                    + " \"contactEmail\": \"flags@example.org\"}");
+    ObjectNode envelope =
+        Fixtures.entityOperation(
+            "739224", "e3", "updateEntity", "2024-01-01T00:00:00Z", payload, true);
+    encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EntityOperations.KIND));
+    JsonNode out = envelope.get("detail").get("payload");
+    assertThat(out.get("has_email").asBoolean(), equalTo(true));
+    assertThat(out.get("show_password").isBoolean(), equalTo(true));
+    JsonNode relation = out.get("shipping_address").get("$relation").get(0);
+    assertThat(relation.get("entity_id").asText(), equalTo("rel-ent-2"));
+    assertThat(relation.get("_tags").get(0).asText(), equalTo("delivery"));
+    assertThat(
+        cipher.decrypt(out.get("shipping_address").get("note").asText()), equalTo("Hinterhof 3"));
+    assertThat(cipher.decrypt(out.get("contactEmail").asText()), equalTo("flags@example.org"));
+  }
+
   @Test
   public void anyDepthEncryptsScalarsOnly() {
     ObjectNode record = Fixtures.JSON.createObjectNode();
@@ -199,7 +227,11 @@ public class PiiEncryptorTest {
    * on purpose twice, each time only values that were plain text becoming tokens, no token
    * changing: for new paths (VTEX's operator login and gift-list description), and for the scalars
    * inside a container that a {@code **} path ends on (epilot's {@code email[]._tags}, {@code
-   * phone[]._tags}).
+   * phone[]._tags}). The last two lines (added with the free-form search) pin what a review found
+   * it changed at first: keys with {@code ı} and {@code ſ} that {@code equalsIgnoreCase} matched,
+   * and containers such as {@code billingContact} that the separator folding made a named path's
+   * ({@code billing_*}) and encrypted whole; their one change is a {@code street} now found under
+   * {@code BillingAddress}.
    */
   @Test
   public void tokensAreThoseOfTheFormerWalk() throws Exception {
@@ -219,7 +251,7 @@ public class PiiEncryptorTest {
         lines++;
       }
     }
-    assertThat(lines, equalTo(12));
+    assertThat(lines, equalTo(14));
   }
 
   /**
@@ -242,7 +274,10 @@ public class PiiEncryptorTest {
     assertThat(
         cipher.decrypt(details.get("email").get("work").asText()),
         equalTo("arr.email@example.org"));
-    assertThat(cipher.decrypt(details.get("email").get("verified").asText()), equalTo("true"));
+    assertThat(
+        "a flag beside the PII is no PII",
+        details.get("email").get("verified").asBoolean(),
+        equalTo(true));
     assertThat(
         cipher.decrypt(details.get("device").get("ip").get("v6").asText()), equalTo("2001:db8::9"));
     assertThat(details.get("step").asInt(), equalTo(3));
