@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The keys that hold personal data wherever they appear in free-form JSON, whose shape no vendor
  * publishes: journey and portal analytics {@code details} (whatever a journey's blocks or the
- * browser send) and an epilot entity's attributes (each tenant defines its own schemas). Named
+ * browser send), an epilot entity's attributes (each tenant defines its own schemas) and a workflow
+ * execution's free-form parts (a task's portal settings, the values it syncs to entities). Named
  * paths cover the documented fields; these catch the same data under the names clients give it
  * ({@code phoneNumber}, {@code userEmail}, {@code ips}, {@code "First Name"}). Keys match folded
  * (any case, any word separator, see {@code PiiPath.fold}); a leading {@code *} matches the key's

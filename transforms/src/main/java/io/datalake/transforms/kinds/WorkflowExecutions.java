@@ -187,7 +187,7 @@ public final class WorkflowExecutions {
           .mapper(
               k -> new WorkflowExecutionMapper(EXECUTIONS, PHASES, TASKS, CONTEXTS, CANCELLATIONS))
           .tables(EXECUTIONS, PHASES, TASKS, CANCELLATIONS, CONTEXTS)
-          .piiPaths("**.email")
+          .piiPaths(FreeFormPii.under("").toArray(String[]::new))
           .sample(
               (event, n, id, random) -> {
                 event.put("id", id);

@@ -13,6 +13,7 @@ import io.datalake.transforms.kinds.CheckoutOrders;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.kinds.WorkflowExecutions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -157,6 +158,21 @@ public class PiiEncryptorTest {
       assertThat(envelope.toString(), not(containsString(pii)));
     }
     assertThat(envelope.get("detail").get("payload").get("status").asText(), equalTo("Active"));
+
+    // A workflow execution's free-form parts (a task's portal settings, entity sync values).
+    ObjectNode execution =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"id\": \"x1\", \"org_id\": \"739224\", \"tasks\": [{\"id\": \"t1\","
+                    + " \"installer\": {\"contact_phone\": \"+4915100000003\", \"enabled\": true},"
+                    + " \"ecp\": {\"label\": \"Upload\"}}], \"entity_sync\": [{\"value\":"
+                    + " {\"Vorname\": \"Wfname\"}}]}");
+    encryptor.encrypt(execution, PiiPolicy.defaults().paths(WorkflowExecutions.KIND));
+    for (String pii : List.of("+4915100000003", "Wfname")) {
+      assertThat(execution.toString(), not(containsString(pii)));
+    }
+    assertThat(execution.at("/tasks/0/ecp/label").asText(), equalTo("Upload"));
+    assertThat(execution.at("/tasks/0/installer/enabled").asBoolean(), equalTo(true));
   }
 
   /**
