@@ -62,8 +62,8 @@ public interface LakeOptions extends PipelineOptions {
   @Description(
       "Name of this run's files. Empty (the default) derives it from the input files' names,"
           + " sizes and modification times, so rerunning the same batch replaces its own files"
-          + " instead of adding duplicates. Ids starting with 'snapshot-' are reserved for the"
-          + " month files of ./datalake snapshot.")
+          + " instead of adding duplicates. It may not contain 'snapshot', which names the lake's"
+          + " snapshot files.")
   @Default.String("")
   String getRunId();
 

@@ -69,13 +69,14 @@ record RunPlan(
     keyset.cipher();
     String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
     String runId = options.getRunId();
-    if (runId != null && runId.startsWith(SnapshotRows.COMMAND_RUN_ID_PREFIX)) {
+    if (runId != null && runId.contains(SnapshotRows.RESERVED_IN_RUN_IDS)) {
       throw new IllegalArgumentException(
           "--runId="
               + runId
-              + ": run ids starting with '"
-              + SnapshotRows.COMMAND_RUN_ID_PREFIX
-              + "' are reserved for the month files of ./datalake snapshot; choose another");
+              + ": a run id may not contain '"
+              + SnapshotRows.RESERVED_IN_RUN_IDS
+              + "': the lake tells the month files of ./datalake snapshot and the pipeline's"
+              + " snapshot files from other files by it; choose another");
     }
     if (runId == null || runId.isBlank()) {
       runId =

@@ -146,10 +146,10 @@ public class RunPlanTest {
     assertRefusedUntouched(
         "--clickhouseRetrySeconds must be 0 or more", input, "--clickhouseRetrySeconds=-1");
     // The command's month files are named by such run ids: a run taking one would replace them.
-    assertRefusedUntouched(
-        "--runId=snapshot-2024-03: run ids starting with 'snapshot-' are reserved",
-        input,
-        "--runId=snapshot-2024-03");
+    for (String id : List.of("snapshot-2024-03", "snapshot", "fix-snapshot-2")) {
+      assertRefusedUntouched(
+          "--runId=" + id + ": a run id may not contain 'snapshot'", input, "--runId=" + id);
+    }
   }
 
   @Test

@@ -142,8 +142,9 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
       if (branch == null) {
         return s.lake;
       }
-      // The month files of ./datalake snapshot hold the same rows: the later writer's stay.
-      return SNAPSHOT_BRANCH.equals(branch)
+      // A batch's month files replace those of ./datalake snapshot (the later writer's stay). A
+      // stream writes a month in many panes: replacing at the first would leave part of it.
+      return SNAPSHOT_BRANCH.equals(branch) && s.window == null
           ? s.lake.withBranch(branch).withReplacedFiles(SnapshotRows.COMMAND_FILE_NAMES)
           : s.lake.withBranch(branch);
     }

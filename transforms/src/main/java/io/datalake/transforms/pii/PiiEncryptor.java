@@ -48,11 +48,22 @@ public final class PiiEncryptor {
 
   /**
    * The key under which epilot lists an attribute's related entities ({@code {"$relation":
-   * [{"entity_id": ...}]}}): ids, not values. An attribute a {@code **} search names ({@code
-   * billing_address}, {@code contactEmail}) may hold relations; its scalars are encrypted, but not
-   * those of its relations, so that relations still join.
+   * [{"entity_id": ...}]}}). An attribute a {@code **} search names ({@code billing_address},
+   * {@code contactEmail}) may hold relations; its scalars are encrypted, but not the {@link
+   * #RELATION_ID_KEY} of an element of its relation list, an id that must still join. Anything else
+   * in a relation (a label, tags) is encrypted as before, and a path that names the id does.
    */
   static final String RELATION_KEY = "$relation";
+
+  /** The id of a related entity in an element of a {@link #RELATION_KEY} list. */
+  static final String RELATION_ID_KEY = "entity_id";
+
+  /** What a node is to the relation rule: nothing, a relation list, or an element of one. */
+  private enum Relation {
+    NONE,
+    LIST,
+    ELEMENT
+  }
 
   /** A key folded both ways ({@link PiiPath#foldCase}, {@link PiiPath#foldWords}). */
   private record FoldedKey(String byCase, String byWords) {}
@@ -83,7 +94,7 @@ public final class PiiEncryptor {
       start = plan(steps);
       starts.put(paths, start);
     }
-    walk(record, start, 1);
+    walk(record, start, 1, Relation.NONE);
   }
 
   /**
@@ -296,8 +307,7 @@ public final class PiiEncryptor {
 
     /** The plan of the child under {@code key}. */
     Plan child(String key) {
-      boolean relation = RELATION_KEY.equals(key);
-      if (patterns.isEmpty() && byWordName.isEmpty() && !relation) {
+      if (patterns.isEmpty() && byWordName.isEmpty()) {
         String byCase = folded(key).byCase();
         if (byName.containsKey(byCase)) {
           return namedChild(byCase);
@@ -315,12 +325,7 @@ public final class PiiEncryptor {
       Plan plan = keyedChild.get(key);
       if (plan == null) {
         FoldedKey folded = folded(key);
-        List<Step> steps = new ArrayList<>(anyDepthChildren.size() + 2);
-        for (Step step : anyDepthChildren) {
-          if (!(relation && step.terminal())) {
-            steps.add(step);
-          }
-        }
+        List<Step> steps = new ArrayList<>(anyDepthChildren);
         addAll(steps, byName.get(folded.byCase()));
         addAll(steps, byWordName.get(folded.byWords()));
         for (Step step : patterns) {
@@ -417,7 +422,7 @@ public final class PiiEncryptor {
    * positions that reach it; returns the node that replaces it (itself when changed in place or
    * unchanged).
    */
-  private JsonNode walk(JsonNode node, Plan plan, int depth) {
+  private JsonNode walk(JsonNode node, Plan plan, int depth, Relation relation) {
     if (node == null || node.isNull() || node.isMissingNode() || plan.steps.isEmpty()) {
       return node;
     }
@@ -459,7 +464,12 @@ public final class PiiEncryptor {
       if (!element.steps.isEmpty()) {
         for (int i = 0; i < array.size(); i++) {
           JsonNode child = array.get(i);
-          JsonNode replaced = walk(child, element, depth + 1);
+          JsonNode replaced =
+              walk(
+                  child,
+                  element,
+                  depth + 1,
+                  relation == Relation.LIST ? Relation.ELEMENT : Relation.NONE);
           if (replaced != child) {
             array.set(i, replaced);
           }
@@ -473,7 +483,7 @@ public final class PiiEncryptor {
           String key = folded(entry.getKey()).byCase();
           if (plan.byName.containsKey(key)) {
             JsonNode child = entry.getValue();
-            JsonNode replaced = walk(child, plan.namedChild(key), depth + 1);
+            JsonNode replaced = walk(child, plan.namedChild(key), depth + 1, Relation.NONE);
             if (replaced != child) {
               entry.setValue(replaced == null ? object.nullNode() : replaced);
             }
@@ -485,7 +495,21 @@ public final class PiiEncryptor {
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> entry = it.next();
           JsonNode child = entry.getValue();
-          JsonNode replaced = walk(child, plan.child(entry.getKey()), depth + 1);
+          String key = entry.getKey();
+          Plan childPlan = plan.child(key);
+          if (relation == Relation.ELEMENT
+              && RELATION_ID_KEY.equals(key)
+              && child.isValueNode()
+              && childPlan.terminal
+              && !childPlan.whole) {
+            continue; // a related entity's id, reached by a search only
+          }
+          JsonNode replaced =
+              walk(
+                  child,
+                  childPlan,
+                  depth + 1,
+                  RELATION_KEY.equals(key) ? Relation.LIST : Relation.NONE);
           if (replaced != child) {
             entry.setValue(replaced == null ? object.nullNode() : replaced);
           }

@@ -29,17 +29,25 @@ public final class SnapshotRows {
 
   /**
    * The run id {@code ./datalake snapshot} gives month M's files starts so ({@code snapshot-M}):
-   * reserved, a run of the pipeline may not take it.
+   * reserved, a run of the pipeline may not take an id with {@code snapshot} in it ({@link
+   * #RESERVED_IN_RUN_IDS}).
    */
   public static final String COMMAND_RUN_ID_PREFIX = "snapshot-";
 
   /**
-   * The names of the files {@code ./datalake snapshot} writes, of any month ({@code
-   * part-snapshot-YYYY-MM-...parquet}), as a regular expression of the whole name.
+   * What no run id of the pipeline may hold: the command's files ({@code part-snapshot-...}) and
+   * the pipeline's snapshot files ({@code part-<runId>-snapshot-...}) are told apart by it.
+   */
+  public static final String RESERVED_IN_RUN_IDS = "snapshot";
+
+  /**
+   * The names of the files {@code ./datalake snapshot} writes, of any month, exactly ({@code
+   * part-snapshot-YYYY-MM-00000-of-00001.parquet}), as a regular expression of the whole name: a
+   * stream's files of a run id {@code snapshot} ({@code part-snapshot-<window>-...}) are not.
    */
   public static final String COMMAND_FILE_NAMES =
       Pattern.quote(WriteLakeTables.filePrefix(COMMAND_RUN_ID_PREFIX))
-          + "\\d{4}-\\d{2}-.*"
+          + "\\d{4}-\\d{2}-\\d{5}-of-\\d{5}"
           + Pattern.quote(WriteLakeTables.PARQUET_SUFFIX);
 
   /** The member of {@code _extra} that says which operation a snapshot holds the state of. */

@@ -14,12 +14,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
@@ -71,22 +73,44 @@ public final class IcebergSnapshotOverwrite {
    */
   public static IcebergCommits.Outcome commit(
       Table table, YearMonth month, String runId, String writer, List<DataFile> files) {
-    return commit(table, new TreeSet<>(Set.of(month)), runId, writer, files);
+    return commit(table, monthFilter(month), month.toString(), runId, writer, files);
   }
 
   /**
-   * Replaces the snapshot rows of every month {@code files} hold (snapshot files: rows at their
-   * month's first instant only), and the run's earlier files of the same writer, by {@code files}:
-   * a batch with {@code --snapshots} after {@code ./datalake snapshot} leaves one copy of each
-   * month, the later one, as a rerun of either does.
+   * Replaces the snapshot rows of every tenant and month {@code files} hold (snapshot files: rows
+   * of one tenant at their month's first instant only), and the run's earlier files of the same
+   * writer, by {@code files}: a batch with {@code --snapshots} after {@code ./datalake snapshot}
+   * leaves one copy of each of its tenants' months, the later one, as a rerun of either does. Other
+   * tenants' snapshot rows of those months stay (a batch of one tenant knows no other).
    */
   public static IcebergCommits.Outcome commitMonthsOf(
       Table table, String runId, String writer, List<DataFile> files) {
-    return commit(table, monthsOf(table, files), runId, writer, files);
+    Map<String, SortedSet<YearMonth>> byTenant = tenantMonthsOf(table, files);
+    Expression filter = Expressions.alwaysFalse();
+    SortedSet<YearMonth> months = new TreeSet<>();
+    for (Map.Entry<String, SortedSet<YearMonth>> tenant : byTenant.entrySet()) {
+      for (YearMonth month : tenant.getValue()) {
+        filter =
+            Expressions.or(
+                filter,
+                Expressions.and(
+                    Expressions.equal(EntityOperations.OPERATIONS.tenantColumn(), tenant.getKey()),
+                    monthFilter(month)));
+        months.add(month);
+      }
+    }
+    String label = String.join(",", months.stream().map(YearMonth::toString).toList());
+    return commit(table, filter, label, runId, writer, files);
   }
 
+  /** Replaces the snapshot rows {@code filter} selects; {@code label} names their months. */
   private static IcebergCommits.Outcome commit(
-      Table table, SortedSet<YearMonth> months, String runId, String writer, List<DataFile> files) {
+      Table table,
+      Expression filter,
+      String label,
+      String runId,
+      String writer,
+      List<DataFile> files) {
     List<DataFile> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparing(DataFile::location));
     String hash = IcebergCommits.hash(sorted);
@@ -99,10 +123,6 @@ public final class IcebergSnapshotOverwrite {
         IcebergCommits.deleteUnreferenced(table, runId, writer);
         return IcebergCommits.Outcome.ALREADY_COMMITTED;
       }
-    }
-    Expression filter = Expressions.alwaysFalse();
-    for (YearMonth month : months) {
-      filter = Expressions.or(filter, monthFilter(month));
     }
     Snapshot start = table.currentSnapshot();
     Map<String, DataFile> replaced = new LinkedHashMap<>();
@@ -126,17 +146,16 @@ public final class IcebergSnapshotOverwrite {
           .validateNoConflictingData()
           .validateNoConflictingDeletes();
     }
-    String monthList = String.join(",", months.stream().map(YearMonth::toString).toList());
     overwrite
         .set(IcebergCommits.RUN_ID, runId)
         .set(IcebergCommits.WRITER, writer)
         .set(IcebergCommits.FILES_HASH, hash)
-        .set(MONTH, monthList)
+        .set(MONTH, label)
         .commit();
     LOG.info(
         "datalake: {}: the snapshot rows of {} replaced: {} files out, {} in (run {})",
         table.name(),
-        monthList,
+        label,
         replaced.size(),
         sorted.size(),
         runId);
@@ -144,27 +163,48 @@ public final class IcebergSnapshotOverwrite {
     return replaced.isEmpty() ? IcebergCommits.Outcome.APPENDED : IcebergCommits.Outcome.REPLACED;
   }
 
-  /** The months of snapshot files, by the lower bound of their event-time column. */
-  static SortedSet<YearMonth> monthsOf(Table table, List<DataFile> files) {
+  /**
+   * The tenant and month of each snapshot file: the tenant from its partition (identity of the
+   * tenant column), the month from the lower bound of its event-time column.
+   */
+  static Map<String, SortedSet<YearMonth>> tenantMonthsOf(Table table, List<DataFile> files) {
+    String tenantColumn = EntityOperations.OPERATIONS.tenantColumn();
     Types.NestedField time =
         table.schema().findField(EntityOperations.OPERATIONS.eventTimeColumn());
-    SortedSet<YearMonth> months = new TreeSet<>();
+    Map<String, SortedSet<YearMonth>> out = new TreeMap<>();
     for (DataFile file : files) {
       ByteBuffer lower = file.lowerBounds() == null ? null : file.lowerBounds().get(time.fieldId());
-      if (lower == null) {
+      String tenant = tenantOf(table, file, tenantColumn);
+      if (lower == null || tenant == null) {
         throw new IllegalStateException(
             table.name()
                 + ": snapshot data file "
                 + file.location()
-                + " has no lower bound of "
-                + time.name()
-                + ": its month is unknown; nothing committed");
+                + (lower == null
+                    ? " has no lower bound of " + time.name() + ": its month is unknown"
+                    : " has no " + tenantColumn + " partition: its tenant is unknown")
+                + "; nothing committed");
       }
       long micros = Conversions.<Long>fromByteBuffer(time.type(), lower);
-      months.add(
-          YearMonth.from(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atZone(ZoneOffset.UTC)));
+      out.computeIfAbsent(tenant, t -> new TreeSet<>())
+          .add(
+              YearMonth.from(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atZone(ZoneOffset.UTC)));
     }
-    return months;
+    return out;
+  }
+
+  /** The tenant of {@code file}'s partition, or null when its spec has no identity of it. */
+  private static String tenantOf(Table table, DataFile file, String tenantColumn) {
+    PartitionSpec spec = table.specs().get(file.specId());
+    List<PartitionField> fields = spec.fields();
+    for (int i = 0; i < fields.size(); i++) {
+      PartitionField field = fields.get(i);
+      if (field.transform().isIdentity()
+          && tenantColumn.equals(table.schema().findColumnName(field.sourceId()))) {
+        return file.partition().get(i, String.class);
+      }
+    }
+    return null;
   }
 
   /**

@@ -38,11 +38,24 @@ public class IcebergSnapshotOverwriteTest {
   private static DataFile writerFile(
       Table table, String runId, String writer, String time, String detailType, String... entities)
       throws Exception {
+    return tenantFile(table, "o1", runId, writer, time, detailType, entities);
+  }
+
+  /** The same, of tenant {@code tenant}. */
+  private static DataFile tenantFile(
+      Table table,
+      String tenant,
+      String runId,
+      String writer,
+      String time,
+      String detailType,
+      String... entities)
+      throws Exception {
     List<Record> rows = new ArrayList<>();
     for (String entity : entities) {
       Record row = IcebergTestTables.row(table);
       row.setField("id", runId + "-" + entity + "-" + time);
-      row.setField("org_id", "o1");
+      row.setField("org_id", tenant);
       row.setField("detail_type", detailType);
       row.setField("entity_id", entity);
       row.setField("timestamp", OffsetDateTime.parse(time));
@@ -185,6 +198,48 @@ public class IcebergSnapshotOverwriteTest {
         rows(table),
         containsInAnyOrder(
             "O/e1@2024-01-10", "O/e2@2024-01-10", "S/e1@2024-03-01", "S/e2@2024-03-01"));
+  }
+
+  /**
+   * A batch of one tenant replaces that tenant's months only: another tenant's snapshot rows of the
+   * same months (the command's, another batch's) stay (a review found them deleted).
+   */
+  @Test
+  public void aBatchReplacesItsOwnTenantsMonthsOnly() throws Exception {
+    Table table = entityOperations();
+    commandCommit(
+        table,
+        tenantFile(
+            table,
+            "o2",
+            "snapshot-2024-02",
+            "snapshot",
+            "2024-02-01T00:00:00Z",
+            SnapshotRows.DETAIL_TYPE,
+            "x1"));
+    IcebergSnapshotOverwrite.commitMonthsOf(
+        table,
+        "b3",
+        "snapshot",
+        List.of(
+            tenantFile(
+                table,
+                "o3",
+                "b3",
+                "snapshot",
+                "2024-02-01T00:00:00Z",
+                SnapshotRows.DETAIL_TYPE,
+                "y1")));
+    IcebergSnapshotOverwrite.commitMonthsOf(
+        table, "b1", "snapshot", List.of(batchSnapshotFile(table, "2024-02-01T00:00:00Z")));
+    table.refresh();
+    List<String> tenants = new ArrayList<>();
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
+      for (Record r : rows) {
+        tenants.add(r.getField("org_id") + "/" + r.getField("entity_id"));
+      }
+    }
+    assertThat(tenants, containsInAnyOrder("o2/x1", "o3/y1", "o1/e1", "o1/e2"));
   }
 
   @Test
