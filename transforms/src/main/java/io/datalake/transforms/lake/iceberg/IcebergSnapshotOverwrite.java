@@ -85,20 +85,9 @@ public final class IcebergSnapshotOverwrite {
    */
   public static IcebergCommits.Outcome commitMonthsOf(
       Table table, String runId, String writer, List<DataFile> files) {
-    Map<String, SortedSet<YearMonth>> byTenant = tenantMonthsOf(table, files);
-    Expression filter = Expressions.alwaysFalse();
-    SortedSet<YearMonth> months = new TreeSet<>();
-    for (Map.Entry<String, SortedSet<YearMonth>> tenant : byTenant.entrySet()) {
-      for (YearMonth month : tenant.getValue()) {
-        filter =
-            Expressions.or(
-                filter,
-                Expressions.and(
-                    Expressions.equal(EntityOperations.OPERATIONS.tenantColumn(), tenant.getKey()),
-                    monthFilter(month)));
-        months.add(month);
-      }
-    }
+    Map<YearMonth, SortedSet<String>> tenantsByMonth = tenantsByMonth(table, files);
+    Expression filter = tenantsMonthsFilter(tenantsByMonth);
+    SortedSet<YearMonth> months = new TreeSet<>(tenantsByMonth.keySet());
     String label = String.join(",", months.stream().map(YearMonth::toString).toList());
     return commit(table, filter, label, runId, writer, files);
   }
@@ -164,14 +153,32 @@ public final class IcebergSnapshotOverwrite {
   }
 
   /**
-   * The tenant and month of each snapshot file: the tenant from its partition (identity of the
-   * tenant column), the month from the lower bound of its event-time column.
+   * The snapshot rows of each month's tenants: one term per month, its tenants in a list. A term
+   * per tenant and month would nest an OR for each, thousands deep for a full history of many
+   * tenants, and Iceberg walks expressions recursively.
    */
-  static Map<String, SortedSet<YearMonth>> tenantMonthsOf(Table table, List<DataFile> files) {
+  static Expression tenantsMonthsFilter(Map<YearMonth, SortedSet<String>> tenantsByMonth) {
+    Expression filter = Expressions.alwaysFalse();
+    for (Map.Entry<YearMonth, SortedSet<String>> month : tenantsByMonth.entrySet()) {
+      filter =
+          Expressions.or(
+              filter,
+              Expressions.and(
+                  Expressions.in(EntityOperations.OPERATIONS.tenantColumn(), month.getValue()),
+                  monthFilter(month.getKey())));
+    }
+    return filter;
+  }
+
+  /**
+   * The tenants of each month the snapshot files hold: a file's tenant from its partition (identity
+   * of the tenant column), the month from the lower bound of its event-time column.
+   */
+  static Map<YearMonth, SortedSet<String>> tenantsByMonth(Table table, List<DataFile> files) {
     String tenantColumn = EntityOperations.OPERATIONS.tenantColumn();
     Types.NestedField time =
         table.schema().findField(EntityOperations.OPERATIONS.eventTimeColumn());
-    Map<String, SortedSet<YearMonth>> out = new TreeMap<>();
+    Map<YearMonth, SortedSet<String>> out = new TreeMap<>();
     for (DataFile file : files) {
       ByteBuffer lower = file.lowerBounds() == null ? null : file.lowerBounds().get(time.fieldId());
       String tenant = tenantOf(table, file, tenantColumn);
@@ -186,9 +193,9 @@ public final class IcebergSnapshotOverwrite {
                 + "; nothing committed");
       }
       long micros = Conversions.<Long>fromByteBuffer(time.type(), lower);
-      out.computeIfAbsent(tenant, t -> new TreeSet<>())
-          .add(
-              YearMonth.from(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atZone(ZoneOffset.UTC)));
+      YearMonth month =
+          YearMonth.from(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atZone(ZoneOffset.UTC));
+      out.computeIfAbsent(month, m -> new TreeSet<>()).add(tenant);
     }
     return out;
   }
@@ -218,8 +225,9 @@ public final class IcebergSnapshotOverwrite {
         table.newScan().useSnapshot(start.snapshotId()).filter(filter).planFiles()) {
       for (FileScanTask task : tasks) {
         DataFile file = task.file();
-        // Bounds prove most files; string bounds are truncated (16 characters by default), so
-        // the file of a long detail type is read to be sure.
+        // Bounds prove a file only where they are whole: string bounds are truncated (16
+        // characters by default), and SnapshotOperation has 17, so a candidate file is read to be
+        // sure (a few files per month: snapshot rows have files of their own).
         long matching = strict.eval(file) ? file.recordCount() : matching(table, file, filter);
         if (matching == file.recordCount()) {
           out.add(file);
