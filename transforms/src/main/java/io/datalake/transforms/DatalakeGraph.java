@@ -138,13 +138,14 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
    */
   private PTransform<PCollection<LakeRow>, PCollection<DeadLetter>> lakeWriter(String branch) {
     Settings s = settings;
+    // A batch's snapshot months replace those of ./datalake snapshot (the later writer's stay). A
+    // stream writes a month in many panes: replacing at the first would leave part of it.
+    boolean replacesCommandSnapshots = SNAPSHOT_BRANCH.equals(branch) && s.window == null;
     if (s.iceberg == null) {
       if (branch == null) {
         return s.lake;
       }
-      // A batch's month files replace those of ./datalake snapshot (the later writer's stay). A
-      // stream writes a month in many panes: replacing at the first would leave part of it.
-      return SNAPSHOT_BRANCH.equals(branch) && s.window == null
+      return replacesCommandSnapshots
           ? s.lake.withBranch(branch).withReplacedFiles(SnapshotRows.COMMAND_FILE_NAMES)
           : s.lake.withBranch(branch);
     }
@@ -155,8 +156,7 @@ public class DatalakeGraph extends PTransform<PCollection<SourceRecord>, PCollec
             .withKinds(s.kinds)
             .withDeadLetterKeyset(s.keyset);
     iceberg = branch == null ? iceberg : iceberg.withBranch(branch);
-    if (SNAPSHOT_BRANCH.equals(branch) && s.window == null) {
-      // A batch's months replace those of ./datalake snapshot (and of earlier batches).
+    if (replacesCommandSnapshots) {
       iceberg = iceberg.withSnapshotMonthsOverwrite();
     }
     // A stream commits every interval, exactly once at Flink checkpoints; a batch once at its end.

@@ -241,7 +241,7 @@ public final class PiiEncryptor {
           } else if (step.segment().isName()) {
             addClosed(
                 (step.segment().words() ? byWordName : byName)
-                    .computeIfAbsent(step.segment().folded(), k -> new ArrayList<>(2)),
+                    .computeIfAbsent(step.segment().literal(), k -> new ArrayList<>(2)),
                 step.advanced());
           } else {
             patterns.add(step);
@@ -334,12 +334,7 @@ public final class PiiEncryptor {
           }
         }
         plan = plan(steps);
-        if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
-          if (keyedChild.size() >= MAX_FOLDED_KEYS) {
-            keyedChild.clear();
-          }
-          keyedChild.put(key, plan);
-        }
+        remember(keyedChild, key, plan);
       }
       return plan;
     }
@@ -375,14 +370,22 @@ public final class PiiEncryptor {
     FoldedKey folded = foldedKeys.get(key);
     if (folded == null) {
       folded = new FoldedKey(PiiPath.foldCase(key), PiiPath.foldWords(key));
-      if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
-        if (foldedKeys.size() >= MAX_FOLDED_KEYS) {
-          foldedKeys.clear();
-        }
-        foldedKeys.put(key, folded);
-      }
+      remember(foldedKeys, key, folded);
     }
     return folded;
+  }
+
+  /**
+   * Remembers {@code value} for a key of the input in {@code map}, which is bounded: a key longer
+   * than {@link #MAX_REMEMBERED_KEY_LENGTH} is not kept, and a full map starts again.
+   */
+  private static <V> void remember(Map<String, V> map, String key, V value) {
+    if (key.length() <= MAX_REMEMBERED_KEY_LENGTH) {
+      if (map.size() >= MAX_FOLDED_KEYS) {
+        map.clear();
+      }
+      map.put(key, value);
+    }
   }
 
   /** Adds each step of {@code more} (may be null) once. */

@@ -27,12 +27,10 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
       return !anyDepth && !pattern.startsWith("*") && !pattern.endsWith("*");
     }
 
-    /** A name as the keys it is compared with are folded (by words or by case). */
-    String folded() {
-      return words ? foldWords(pattern) : foldCase(pattern);
-    }
-
-    /** The pattern's text without its wildcards, folded as the keys it is compared with are. */
+    /**
+     * The pattern's text without its wildcards (a name's whole text), folded as the keys it is
+     * compared with are.
+     */
     String literal() {
       int start = pattern.startsWith("*") ? 1 : 0;
       int end = pattern.endsWith("*") ? pattern.length() - 1 : pattern.length();

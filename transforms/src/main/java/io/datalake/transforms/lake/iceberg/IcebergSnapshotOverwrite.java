@@ -73,7 +73,7 @@ public final class IcebergSnapshotOverwrite {
    */
   public static IcebergCommits.Outcome commit(
       Table table, YearMonth month, String runId, String writer, List<DataFile> files) {
-    return commit(table, monthFilter(month), month.toString(), runId, writer, files);
+    return commit(table, monthFilter(month), month.toString(), false, runId, writer, files);
   }
 
   /**
@@ -86,17 +86,21 @@ public final class IcebergSnapshotOverwrite {
   public static IcebergCommits.Outcome commitMonthsOf(
       Table table, String runId, String writer, List<DataFile> files) {
     Map<YearMonth, SortedSet<String>> tenantsByMonth = tenantsByMonth(table, files);
-    Expression filter = tenantsMonthsFilter(tenantsByMonth);
-    SortedSet<YearMonth> months = new TreeSet<>(tenantsByMonth.keySet());
-    String label = String.join(",", months.stream().map(YearMonth::toString).toList());
-    return commit(table, filter, label, runId, writer, files);
+    String label =
+        String.join(",", tenantsByMonth.keySet().stream().map(YearMonth::toString).toList());
+    return commit(table, tenantsMonthsFilter(tenantsByMonth), label, true, runId, writer, files);
   }
 
-  /** Replaces the snapshot rows {@code filter} selects; {@code label} names their months. */
+  /**
+   * Replaces the snapshot rows {@code filter} selects; {@code label} names their months. With
+   * {@code ownFiles} also the run's earlier files of the writer, whatever months they hold (a
+   * batch; the command's files of a month are all in {@code filter}'s).
+   */
   private static IcebergCommits.Outcome commit(
       Table table,
       Expression filter,
       String label,
+      boolean ownFiles,
       String runId,
       String writer,
       List<DataFile> files) {
@@ -119,10 +123,12 @@ public final class IcebergSnapshotOverwrite {
       for (DataFile file : monthFiles(table, start, filter)) {
         replaced.put(file.location(), file);
       }
-      // The run's own earlier files, also of months this attempt no longer writes.
-      for (DataFile file :
-          IcebergCommits.liveFiles(table, WriteIcebergTables.filePrefix(runId, writer))) {
-        replaced.putIfAbsent(file.location(), file);
+      if (ownFiles) {
+        // The run's own earlier files, also of months this attempt no longer writes.
+        for (DataFile file :
+            IcebergCommits.liveFiles(table, WriteIcebergTables.filePrefix(runId, writer))) {
+          replaced.putIfAbsent(file.location(), file);
+        }
       }
     }
     OverwriteFiles overwrite = table.newOverwrite();
