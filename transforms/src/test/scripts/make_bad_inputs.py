@@ -178,6 +178,18 @@ add(K, order('bad-co-null-1', marketingData={'marketingTags': [None, 't']}),
     'checkout_orders.marketingData.marketingTags[0]: a list element without a value (null or blank)')
 add(K, order('bad-co-nest-3', corpusExtra=json.dumps({'a': json.loads(nested(63))})),
     'nesting: 65 levels, 64 of them inside a JSON string', 'parse', 'nested deeper than 64 levels')
+# Published shapes the probe of 2026-12-06 found mishandled: the Orders API's list and search
+# summaries (orderId, hostname and lastChange, the shopper under clientName and clientEmail) were
+# read as orders; a name starting with a bracket was read as JSON ("[2] ..." became [2]).
+add(K, {'orderId': 'bad-co-list-1', 'hostname': 'corpus-good', 'lastChange': T, 'clientName': PII[2],
+        'clientEmail': PII[1], 'totalValue': 100, 'totalItems': 1, 'status': 'invoiced'},
+    'structure: an order search result, not an order', 'parse',
+    'a VTEX order list or search item (totalValue, no totals)')
+add(K, order('good-co-10', items=[{'uniqueId': 'good-co-10-i1', 'id': '1', 'price': 100, 'quantity': 1,
+                                   'name': '[2] Camiseta Azul M'}],
+             lastMessage=json.dumps({'Pedido': 1, 'email': PII[1]}),
+             invoicedDate='0001-01-01T00:00:00+03:00'),
+    'good: an item named "[2] ...", JSON text in a string column, .NET "not set" east of UTC')
 bp = order('bad-co-pii-1')
 bp['clientProfileData'] = '{"email": "corpus.pii@example.com", "firstName": "Corpusname", '
 add(K, bp, 'PII in broken stringified JSON (encrypted whole, then not an object)', 'type',
@@ -197,6 +209,11 @@ e = entity('bad-eo-3'); del e['detail']['entity']; del e['detail']['params']; de
 add(K, e, 'structure: no entity id anywhere', 'parse', 'missing detail.entity')
 add(K, entity('bad-eo-4', detail=5), 'types: detail a number', 'parse', 'detail is not an object')
 add(K, entity('bad-eo-5', detail='not json'), 'types: detail plain text', 'parse', 'detail is not an object')
+e = entity('bad-eo-30'); e['detail'] = json.dumps(e['detail']) + ' TRUNCATED'
+add(K, e, 'syntax: text after a stringified detail', 'parse', 'detail is not an object')
+add(K, entity('good-eo-5', detail_over={'payload': {'_id': 'good-eo-5', '_schema': 'product',
+                                                    'name': '[1] Wallbox 11 kW', 'code': '{{entity.owner}}'}}),
+    'good: attribute values that start with a bracket and are text')
 e = entity('bad-eo-6'); e['detail'] = '{"org": "corpus-good", "payload": {"email": "corpus.pii@example.com"}, broken'
 add(K, e, 'PII in broken stringified detail', 'parse', 'detail is not an object')
 add(K, entity('bad-eo-7', time='2024-01-01T25:00:00Z'), 'times: hour 25', 'parse', 'time is not an ISO-8601 timestamp')

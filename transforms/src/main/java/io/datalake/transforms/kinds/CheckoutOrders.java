@@ -93,8 +93,9 @@ public final class CheckoutOrders {
       LakeTable.named("checkout_orders")
           .describedAs(
               "One row per version of a VTEX order (Orders API, GET order); hook notifications,"
-                  + " feed items and carts (orderForm) name an order without being one and are"
-                  + " dead letters that say so")
+                  + " feed items, carts (orderForm) and the order list's and search's summaries"
+                  + " (totalValue, no totals) name an order without being one and are dead letters"
+                  + " that say so")
           .columns(
               str("orderId").doc("The VTEX order id, text such as 1172452900788-01"),
               str("org_id").doc("The tenant: the store's account name, copied from hostname"),

@@ -10,12 +10,13 @@ import java.util.List;
  * paths cover the documented fields; these catch the same data under the names clients give it
  * ({@code phoneNumber}, {@code userEmail}, {@code ips}, {@code "First Name"}). Keys match folded
  * (any case, any word separator, see {@code PiiPath.fold}); a leading {@code *} matches the key's
- * end, so {@code *email} is also {@code billing_email}.
+ * end, so {@code *email} is also {@code billing_email}. A boolean a search finds stays ({@code
+ * is_mobile}: a device flag, not a number).
  *
  * <p>Deliberately not here, for what they would take from analysts or hit by accident: {@code *ip}
- * ({@code zip}, {@code relationship}), {@code mobile} (a device flag), {@code *name} (a journey's
- * or step's name), {@code city} and {@code country} on their own (an address under one of the
- * address keys is encrypted whole, city included).
+ * ({@code zip}, {@code relationship}), {@code *name} (a journey's or step's name), {@code city} and
+ * {@code country} on their own (an address under one of the address keys is encrypted whole, city
+ * included).
  */
 final class FreeFormPii {
   private FreeFormPii() {}
@@ -31,6 +32,11 @@ final class FreeFormPii {
           "*phonenumber",
           "*phonenumbers",
           "*mobilenumber",
+          "*mobile",
+          "mobil",
+          "*mobilnummer",
+          "*handynummer",
+          "cell",
           "*telefon",
           "*telefonnummer",
           "handy",
@@ -74,11 +80,11 @@ final class FreeFormPii {
           "*adresse",
           "street",
           "streetname",
-          "strasse",
-          "straße",
+          "*strasse",
+          "*straße",
           "*housenumber",
           "*streetnumber",
-          "hausnummer",
+          "*hausnummer",
           // Bank, identity, secrets
           "*iban",
           "*accountowner",

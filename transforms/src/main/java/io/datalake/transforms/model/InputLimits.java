@@ -51,17 +51,19 @@ public final class InputLimits {
 
   /**
    * The mapper records and the JSON inside their strings are read with: bounded by {@link
-   * #jsonFactory}, a key given twice in one object an error, and a number with a fraction or an
-   * exponent kept as its decimal, digits and trailing zeros as written ({@code
-   * 0.12345678901234567890123}, {@code 1.50}, {@code 1e400}): as a double it would lose digits, and
-   * 1e400 would become Infinity, in the JSON text columns that carry nested values. A typed column
-   * of doubles still gets the nearest double.
+   * #jsonFactory}, a key given twice in one object an error, anything after the document an error
+   * (a string {@code "[1] Wallbox 11 kW"} is text, not the array {@code [1]}; Jackson stops after
+   * the first value unless told), and a number with a fraction or an exponent kept as its decimal,
+   * digits and trailing zeros as written ({@code 0.12345678901234567890123}, {@code 1.50}, {@code
+   * 1e400}): as a double it would lose digits, and 1e400 would become Infinity, in the JSON text
+   * columns that carry nested values. A typed column of doubles still gets the nearest double.
    */
   public static ObjectMapper jsonMapper(int depth) {
     return JsonMapper.builder(jsonFactory(depth))
         // A key twice in one object is ambiguous (which hostname is the tenant?): Jackson would
         // keep the last silently; refused instead, at no cost (the tree sees the replaced value).
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
         .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
         .build();

@@ -57,6 +57,13 @@ public final class CheckoutOrderMapper implements RecordMapper {
    * the on-call engineer looking for a broken order.
    */
   private static String otherVtexShape(ObjectNode record) {
+    if (record.has("totalValue") && !record.has("totals")) {
+      // GET /api/oms/pvt/orders and the order search (extendsearch) list summaries with the
+      // order's id, hostname and lastChange: read as an order, one would replace the order's row
+      // in ClickHouse (same version) with a row of nulls, and its clientName, clientEmail and
+      // clientDocument are under no order path.
+      return "a VTEX order list or search item (totalValue, no totals)";
+    }
     if (record.has("orderId") && record.has("hostname")) {
       return null;
     }

@@ -2,7 +2,6 @@ package io.datalake.transforms.parse;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,12 +27,10 @@ import org.apache.avro.generic.GenericRecord;
  */
 public final class RecordParser {
   /**
-   * One JSON document per line: anything after it is an error, not ignored. Nesting and number
-   * length are bounded by {@link InputLimits} already while parsing.
+   * One JSON document per line: anything after it is an error, not ignored ({@link
+   * InputLimits#jsonMapper}). Nesting and number length are bounded already while parsing.
    */
-  private static final ObjectMapper JSON =
-      InputLimits.jsonMapper(InputLimits.MAX_DEPTH)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectMapper JSON = InputLimits.jsonMapper(InputLimits.MAX_DEPTH);
 
   private final PiiEncryptor encryptor;
   private final PiiPolicy policy;

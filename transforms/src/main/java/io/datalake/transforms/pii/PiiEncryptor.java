@@ -453,7 +453,9 @@ public final class PiiEncryptor {
       String text = node.textValue();
       JsonNode parsed = StringifiedJson.parseContainer(text, depth);
       if (parsed == null) {
-        return plan.needsJson || StringifiedJson.looksLikeContainer(text)
+        // Not JSON: plain text stays (a product called "[2] Camiseta"), unless a named path goes
+        // on inside it or it reads like a JSON document cut short, whose keys no one can check.
+        return plan.needsJson || StringifiedJson.looksLikeBrokenDocument(text)
             ? TextNode.valueOf(cipher.encrypt(text))
             : node;
       }

@@ -151,7 +151,13 @@ public final class JsonTyper {
         return values;
       }
       return switch ((FieldType.Scalar) type) {
-        case STRING -> string(node, path);
+        case STRING ->
+            node.isContainerNode() && StringifiedJson.parsedFromText(node)
+                // JSON text where a string is declared: the PII walk read it (to encrypt inside)
+                // and
+                // put it in the string's place; the column holds text, with those values encrypted.
+                ? JsonText.of(node)
+                : string(node, path);
         case JSON -> json(node, path);
         case LONG -> integer(node, path);
         case DOUBLE -> decimal(node, path);
@@ -273,10 +279,11 @@ public final class JsonTyper {
     } catch (DateTimeException e) {
       throw reject(path, "expected an ISO-8601 timestamp, got a string that is not one");
     }
-    if (!Timestamps.isStorable(instant)) {
+    Instant storable = Timestamps.storableOrNearest(instant);
+    if (storable == null) {
       throw reject(path, "timestamp outside the years 1-9999");
     }
-    return Timestamps.toEpochMicros(instant);
+    return Timestamps.toEpochMicros(storable);
   }
 
   private static String kindOf(JsonNode node) {

@@ -61,6 +61,38 @@ public final class StringifiedJson {
   }
 
   /**
+   * Whether a text that is not JSON still reads like a broken JSON document: an object whose first
+   * key is quoted ({@code {"email": "a@} cut short, {@code {'email': ...}} as Python prints a
+   * dict), or an array of objects, arrays or strings. Such text may hold the keys a PII path names,
+   * where no one can find them. Human text that merely starts with a bracket does not ({@code "[2]
+   * Camiseta Azul M"}, {@code "[Outlet] Camiseta"}, a template's {@code "{{entity.owner}}"}).
+   */
+  public static boolean looksLikeBrokenDocument(String text) {
+    int at = skipWhiteSpace(text, 0);
+    if (at >= text.length()) {
+      return false;
+    }
+    char open = text.charAt(at);
+    if (open != '{' && open != '[') {
+      return false;
+    }
+    int next = skipWhiteSpace(text, at + 1);
+    if (next >= text.length()) {
+      return false;
+    }
+    char first = text.charAt(next);
+    return first == '"' || first == '\'' || (open == '[' && (first == '{' || first == '['));
+  }
+
+  private static int skipWhiteSpace(String text, int from) {
+    int at = from;
+    while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+      at++;
+    }
+    return at;
+  }
+
+  /**
    * The object or array the text holds, or null when it holds neither (not JSON, or a scalar).
    *
    * @param depth the depth the parsed container takes in its record (the record itself is 1)
@@ -85,6 +117,24 @@ public final class StringifiedJson {
     JsonNode node = parse(text, depth);
     record.put(text, new Parsed(depth, node));
     return node;
+  }
+
+  /**
+   * Whether {@code node} is a container this record's scope parsed from a string: the PII walk puts
+   * such a node in the string's place, also where the schema declares a string (a VTEX {@code
+   * openTextField.value} holding JSON), and typing gives that column its text back.
+   */
+  public static boolean parsedFromText(JsonNode node) {
+    Map<String, Parsed> record = RECORD.get();
+    if (record == null) {
+      return false;
+    }
+    for (Parsed parsed : record.values()) {
+      if (parsed.node() == node) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Parses a text that {@link #looksLikeContainer looks like a container}. */

@@ -1,5 +1,6 @@
 package io.datalake.transforms.schema;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -26,6 +27,28 @@ public final class Timestamps {
    */
   public static boolean isStorable(Instant instant) {
     return !instant.isBefore(FIRST_STORABLE) && !instant.isAfter(LAST_STORABLE);
+  }
+
+  /** The largest offset ISO-8601 and java.time allow: how far an offset moves a local time. */
+  private static final Duration MAX_OFFSET = Duration.ofHours(18);
+
+  /**
+   * {@code instant}, or the nearest storable time when an offset alone moved a local time of year 1
+   * or 9999 out of range: .NET (VTEX) writes "not set" as {@code DateTime.MinValue} in the server's
+   * zone, {@code 0001-01-01T00:00:00+03:00}, which is 0000-12-31T21:00Z. Null when the time is out
+   * of range by more than an offset can explain.
+   */
+  public static Instant storableOrNearest(Instant instant) {
+    if (isStorable(instant)) {
+      return instant;
+    }
+    if (instant.isBefore(FIRST_STORABLE) && !instant.isBefore(FIRST_STORABLE.minus(MAX_OFFSET))) {
+      return FIRST_STORABLE;
+    }
+    if (instant.isAfter(LAST_STORABLE) && !instant.isAfter(LAST_STORABLE.plus(MAX_OFFSET))) {
+      return LAST_STORABLE;
+    }
+    return null;
   }
 
   /**

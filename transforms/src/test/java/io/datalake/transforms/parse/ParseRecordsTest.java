@@ -486,16 +486,18 @@ public class ParseRecordsTest {
                   assertThat(
                       String.valueOf(row.record().get("_extra")),
                       allOf(
-                          // A template ({{...}}) starts like JSON and is not: the PII walk's
-                          // "**" encrypts such text whole, as it does broken JSON.
-                          containsString("\"assigned_to_variables\":[{\"variable\":\"pii:"),
+                          // A template ({{...}}) starts with a brace and is text, not a
+                          // JSON document cut short: the PII walk leaves it readable.
+                          containsString(
+                              "\"assigned_to_variables\":[{\"variable\":\"{{entity.owner}}\""),
                           containsString("\"value\":[\"user_12345\"]")));
                 }
                 if (row.table().equals("workflow_phases")) {
                   assertThat(String.valueOf(row.record().get("assigned_to")), equalTo("[]"));
                   assertThat(
                       String.valueOf(row.record().get("_extra")),
-                      containsString("\"assigned_to_variables\":[{\"variable\":\"pii:"));
+                      containsString(
+                          "\"assigned_to_variables\":[{\"variable\":\"{{entity.manager}}\""));
                 }
               }
               assertThat("the execution is kept", executions, equalTo(1));
@@ -518,7 +520,8 @@ public class ParseRecordsTest {
 
   /**
    * VTEX's other published payloads name an order without being one (the hook notification, the
-   * feed item, the hook's ping, the cart): each is one dead letter that says what it is.
+   * feed item, the hook's ping, the cart, the order list's and search's summaries): each is one
+   * dead letter that says what it is.
    */
   @Test
   public void otherVtexPayloadsAreDeadLettersThatSayWhatTheyAre() throws Exception {
@@ -535,7 +538,24 @@ public class ParseRecordsTest {
                 Fixtures.record(CheckoutOrders.KIND, "v:2", feed.get(0)),
                 Fixtures.line(CheckoutOrders.KIND, "v:3", "{\"hookConfig\": \"ping\"}"),
                 Fixtures.record(
-                    CheckoutOrders.KIND, "v:4", Fixtures.load("vtex_checkout_orderform.json"))));
+                    CheckoutOrders.KIND, "v:4", Fixtures.load("vtex_checkout_orderform.json")),
+                // An order search result (Orders API PII version, POST
+                // /api/orders/extendsearch/orders, list[0], shortened): an order's id, hostname
+                // and lastChange, and the shopper in fields no order path names.
+                Fixtures.line(
+                    CheckoutOrders.KIND,
+                    "v:5",
+                    "{\"orderId\": \"v71041992str-01\", \"hostname\": \"str\","
+                        + " \"lastChange\": \"2024-09-24T16:50:35Z\", \"clientName\":"
+                        + " \"Renata Strava\", \"clientEmail\": \"renatastrava@email.com\","
+                        + " \"totalValue\": 11198, \"totalItems\": 1, \"status\": \"invoiced\"}"),
+                // GET /api/oms/pvt/orders, list[0] (shortened): no hostname either.
+                Fixtures.line(
+                    CheckoutOrders.KIND,
+                    "v:6",
+                    "{\"orderId\": \"1306331686122-01\", \"creationDate\":"
+                        + " \"2019-02-04T10:29:11+00:00\", \"clientName\": \"J C\", \"items\":"
+                        + " null, \"totalValue\": 7453, \"totalItems\": 1}")));
     PAssert.that(out.get(ParseRecords.ROWS)).empty();
     PAssert.that(out.get(ParseRecords.DEAD_LETTERS))
         .satisfies(
@@ -552,6 +572,9 @@ public class ParseRecordsTest {
                       "v:2 parse: a VTEX orders feed item (eventId, handle, orderId)" + reads,
                       "v:3 parse: a VTEX hook configuration ping (hookConfig)" + reads,
                       "v:4 parse: a VTEX checkout orderForm, a cart (orderFormId, no orderId)"
+                          + reads,
+                      "v:5 parse: a VTEX order list or search item (totalValue, no totals)" + reads,
+                      "v:6 parse: a VTEX order list or search item (totalValue, no totals)"
                           + reads));
               return null;
             });

@@ -122,6 +122,8 @@ public class PiiEncryptorTest {
                     + " \"visitor\": {\"Last-Name\": \"Formfree\", \"user_agent\": \"Mozilla/5.0 X\","
                     + " \"deliveryAddress\": {\"street\": \"Hauptstr. 1\", \"zip\": \"50667\"}},"
                     + " \"browser\": \"Firefox\", \"is_mobile\": true, \"zip\": \"50667\","
+                    + " \"mobile\": \"+4915100000011\", \"cell\": \"+4915100000012\","
+                    + " \"Straße und Hausnummer\": \"Ringstraße 12\","
                     + " \"journey_name\": \"Solar\", \"step\": 3}}");
     encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
     JsonNode details = event.get("details");
@@ -138,7 +140,10 @@ public class PiiEncryptorTest {
             "Freeform",
             "Formfree",
             "Mozilla",
-            "Hauptstr")) {
+            "Hauptstr",
+            "+4915100000011",
+            "+4915100000012",
+            "Ringstraße")) {
       assertThat(event.toString(), not(containsString(pii)));
     }
     assertThat(details.get("browser").asText(), equalTo("Firefox"));
@@ -326,15 +331,26 @@ public class PiiEncryptorTest {
         Fixtures.JSON
             .createObjectNode()
             .put("city", "Rio de Janeiro")
-            .put("note", "[\"a@b.c\", broken");
-    order.putObject("contact").put("phones", "[1, 2");
+            .put("note", "[\"a@b.c\", broken")
+            .put("product", "[2] Camiseta Azul M");
+    order.putObject("contact").put("phones", "[1, 2").put("people", "[{\"email\": \"d@e.f");
     encryptor.encrypt(order, List.of(PiiPath.parse("**.email")));
     assertThat("** leaves plain text alone", order.get("city").asText(), equalTo("Rio de Janeiro"));
     assertThat(
         "** encrypts text that starts like JSON and is not",
         cipher.decrypt(order.get("note").asText()),
         equalTo("[\"a@b.c\", broken"));
-    assertThat(cipher.decrypt(order.get("contact").get("phones").asText()), equalTo("[1, 2"));
+    assertThat(
+        cipher.decrypt(order.get("contact").get("people").asText()),
+        equalTo("[{\"email\": \"d@e.f"));
+    assertThat(
+        "text that starts with a bracket but not like JSON stays",
+        order.get("product").asText(),
+        equalTo("[2] Camiseta Azul M"));
+    assertThat(
+        "numbers cut short hold no key to look for",
+        order.get("contact").get("phones").asText(),
+        equalTo("[1, 2"));
 
     ObjectNode entity = Fixtures.JSON.createObjectNode();
     entity

@@ -98,4 +98,25 @@ public class TimestampsTest {
       }
     }
   }
+
+  /**
+   * .NET's "not set" in a zone east of UTC lies hours before year 1: the nearest storable time, not
+   * a refused record; a time out of range by more than an offset can move it is still refused.
+   */
+  @Test
+  public void anOffsetThatMovesYearOneOrYear9999OutOfRangeGivesTheNearestStorableTime() {
+    Instant first = Instant.parse("0001-01-01T00:00:00Z");
+    Instant last = Instant.parse("9999-12-31T23:59:59.999999Z");
+    assertThat(
+        Timestamps.storableOrNearest(Timestamps.parse("0001-01-01T00:00:00+03:00")),
+        equalTo(first));
+    assertThat(
+        Timestamps.storableOrNearest(Timestamps.parse("0001-01-01T00:00:00-03:00")),
+        equalTo(Instant.parse("0001-01-01T03:00:00Z")));
+    assertThat(
+        Timestamps.storableOrNearest(Timestamps.parse("9999-12-31T23:59:59.9999999-03:00")),
+        equalTo(last));
+    assertThat(Timestamps.storableOrNearest(first.minusSeconds(19 * 3600)), equalTo(null));
+    assertThat(Timestamps.storableOrNearest(last.plusSeconds(19 * 3600)), equalTo(null));
+  }
 }
