@@ -151,13 +151,7 @@ public final class JsonTyper {
         return values;
       }
       return switch ((FieldType.Scalar) type) {
-        case STRING ->
-            node.isContainerNode() && StringifiedJson.parsedFromText(node)
-                // JSON text where a string is declared: the PII walk read it (to encrypt inside)
-                // and
-                // put it in the string's place; the column holds text, with those values encrypted.
-                ? JsonText.of(node)
-                : string(node, path);
+        case STRING -> string(node, path);
         case JSON -> json(node, path);
         case LONG -> integer(node, path);
         case DOUBLE -> decimal(node, path);
@@ -189,6 +183,13 @@ public final class JsonTyper {
   private static String string(JsonNode node, Path path) throws RecordRejectedException {
     if (node.isTextual()) {
       return node.textValue();
+    }
+    if (node.isContainerNode()) {
+      // JSON text where a string is declared, which the PII walk read to encrypt inside.
+      String text = StringifiedJson.declaredText(node);
+      if (text != null) {
+        return text;
+      }
     }
     if (node.isNumber() || node.isBoolean()) {
       // A numeric-looking identifier or postal code may arrive as a number: keep its text.

@@ -53,40 +53,40 @@ public final class StringifiedJson {
 
   /** Whether the text starts, after white space, like an object or array. */
   public static boolean looksLikeContainer(String text) {
-    int start = 0;
-    while (start < text.length() && Character.isWhitespace(text.charAt(start))) {
-      start++;
-    }
+    int start = skipWhiteSpace(text, 0);
     return start < text.length() && (text.charAt(start) == '{' || text.charAt(start) == '[');
   }
 
   /**
-   * Whether a text that is not JSON still reads like a broken JSON document: an object whose first
-   * key is quoted ({@code {"email": "a@} cut short, {@code {'email': ...}} as Python prints a
-   * dict), or an array of objects, arrays or strings. Such text may hold the keys a PII path names,
-   * where no one can find them. Human text that merely starts with a bracket does not ({@code "[2]
-   * Camiseta Azul M"}, {@code "[Outlet] Camiseta"}, a template's {@code "{{entity.owner}}"}).
+   * Whether a text that is not JSON may still hide keys a PII path names: it starts with a bracket
+   * and, after it, holds a character that some notation of keys and values needs: a quote of any
+   * kind ({@code "'`“”‘’}), {@code :} or {@code =}, or an {@code @}. That covers JSON cut short
+   * ({@code {"email": "a@}), JSON escaped twice, Python's and Node's printed objects ({@code
+   * {'email': ...}}, {@code { email: 'a@b' }}), JSON5, Java's {@code {email=a@b}}, Ruby's {@code
+   * {:email=>"a@b"}}, and JSON followed by more text ({@code [1] {"email": ...}}). Text that merely
+   * starts with a bracket has none of them ({@code "[2] Camiseta Azul M"}, {@code "[Outlet]
+   * Camiseta"}, a template's {@code "{{entity.owner}}"}).
    */
   public static boolean looksLikeBrokenDocument(String text) {
     int at = skipWhiteSpace(text, 0);
-    if (at >= text.length()) {
+    if (at >= text.length() || (text.charAt(at) != '{' && text.charAt(at) != '[')) {
       return false;
     }
-    char open = text.charAt(at);
-    if (open != '{' && open != '[') {
-      return false;
+    for (int i = at + 1; i < text.length(); i++) {
+      switch (text.charAt(i)) {
+        case '"', '\'', '`', '\u201C', '\u201D', '\u2018', '\u2019', ':', '=', '@':
+          return true;
+        default:
+          break;
+      }
     }
-    int next = skipWhiteSpace(text, at + 1);
-    if (next >= text.length()) {
-      return false;
-    }
-    char first = text.charAt(next);
-    return first == '"' || first == '\'' || (open == '[' && (first == '{' || first == '['));
+    return false;
   }
 
+  /** Skips white space of any kind and a byte order mark (some writers put one first). */
   private static int skipWhiteSpace(String text, int from) {
     int at = from;
-    while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+    while (at < text.length() && isSpace(text.charAt(at))) {
       at++;
     }
     return at;
@@ -120,21 +120,26 @@ public final class StringifiedJson {
   }
 
   /**
-   * Whether {@code node} is a container this record's scope parsed from a string: the PII walk puts
-   * such a node in the string's place, also where the schema declares a string (a VTEX {@code
-   * openTextField.value} holding JSON), and typing gives that column its text back.
+   * The text for a column that declares a string, of a container this record's scope parsed from a
+   * string: the PII walk puts such a node in the string's place (a VTEX {@code lastMessage} that
+   * holds JSON). The string as it came when the container still holds what it held; its JSON now
+   * when the walk encrypted values inside. Null for a node no string gave (a real object or array
+   * where a string is declared stays a type error).
    */
-  public static boolean parsedFromText(JsonNode node) {
+  public static String declaredText(JsonNode node) {
     Map<String, Parsed> record = RECORD.get();
     if (record == null) {
-      return false;
+      return null;
     }
-    for (Parsed parsed : record.values()) {
+    for (Map.Entry<String, Parsed> entry : record.entrySet()) {
+      Parsed parsed = entry.getValue();
       if (parsed.node() == node) {
-        return true;
+        // Rare (JSON in a string column): a second parse of the text, untouched, to compare.
+        JsonNode asItCame = parse(entry.getKey(), parsed.depth());
+        return node.equals(asItCame) ? entry.getKey() : JsonText.of(node);
       }
     }
-    return false;
+    return null;
   }
 
   /** Parses a text that {@link #looksLikeContainer looks like a container}. */
@@ -144,13 +149,32 @@ public final class StringifiedJson {
       throw InputLimits.tooDeep();
     }
     try {
-      JsonNode node = mapper(budget).readTree(text);
+      JsonNode node = mapper(budget).readTree(withoutSurroundingSpace(text));
       return node != null && node.isContainerNode() ? node : null;
     } catch (StreamConstraintsException e) {
       throw InputLimits.of(e);
     } catch (JsonProcessingException e) {
       return null;
     }
+  }
+
+  /**
+   * The text without white space around the document, of any kind (a no-break space, U+2028, a byte
+   * order mark in front): Jackson skips only JSON's own four, and a document that is all there is
+   * apart from such space is the document (it was before the trailing-token check, which made
+   * anything after it an error).
+   */
+  private static String withoutSurroundingSpace(String text) {
+    int start = skipWhiteSpace(text, 0);
+    int end = text.length();
+    while (end > start && isSpace(text.charAt(end - 1))) {
+      end--;
+    }
+    return start == 0 && end == text.length() ? text : text.substring(start, end);
+  }
+
+  private static boolean isSpace(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\uFEFF';
   }
 
   private static ObjectMapper mapper(int budget) {

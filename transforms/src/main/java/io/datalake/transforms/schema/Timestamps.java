@@ -33,10 +33,11 @@ public final class Timestamps {
   private static final Duration MAX_OFFSET = Duration.ofHours(18);
 
   /**
-   * {@code instant}, or the nearest storable time when an offset alone moved a local time of year 1
-   * or 9999 out of range: .NET (VTEX) writes "not set" as {@code DateTime.MinValue} in the server's
-   * zone, {@code 0001-01-01T00:00:00+03:00}, which is 0000-12-31T21:00Z. Null when the time is out
-   * of range by more than an offset can explain.
+   * {@code instant}, or the nearest storable time (the first instant of year 1, the last of 9999)
+   * when it lies out of range by at most the largest offset, 18 hours: as a local time of year 1 or
+   * 9999 with an offset does. .NET (VTEX) writes "not set" as {@code DateTime.MinValue} in the
+   * server's zone, {@code 0001-01-01T00:00:00+03:00}, which is 0000-12-31T21:00Z. Null when the
+   * time is out of range by more.
    */
   public static Instant storableOrNearest(Instant instant) {
     if (isStorable(instant)) {

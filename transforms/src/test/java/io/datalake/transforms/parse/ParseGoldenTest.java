@@ -52,10 +52,10 @@ public class ParseGoldenTest {
    * with PII under keys clients name their own way (an entity's {@code mobile_phone} and {@code
    * installation_address}, a portal event's {@code phoneNumber} and {@code "First Name"}: tokens);
    * and a workflow's variable templates ({@code "{{entity.owner}}"}) are text again, not tokens:
-   * text that starts with a brace is encrypted only when it reads like a JSON document cut short;
-   * and the corpus gained four lines from a probe (an order search result and a detail with text
-   * after its JSON: dead letters; an item named "[2] ...", JSON text in a string column, .NET's
-   * "not set" east of UTC, an attribute "[1] Wallbox 11 kW": rows).
+   * text that starts with a brace is encrypted only when it could hide keys (a quote, : or =); and
+   * the corpus gained four lines from a probe (an order search result and a detail with text after
+   * its JSON: dead letters; an item named "[2] ...", JSON text in a string column, .NET's "not set"
+   * east of UTC, an attribute "[1] Wallbox 11 kW": rows).
    */
   private static final String GOLDEN =
       "1d5071b3643dc500e56e169791780a9c558c3f65b62b8d06af83ab474ce546c7";

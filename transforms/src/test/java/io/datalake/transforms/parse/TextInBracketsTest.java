@@ -65,6 +65,8 @@ public class TextInBracketsTest {
     ((ObjectNode) items.get(1)).put("name", "[Outlet] Camiseta");
     // A message that holds JSON where the schema declares a string, with an email inside.
     order.put("lastMessage", "{\"Pedido\": 1, \"email\": \"shopper@example.com\"}");
+    // JSON text with nothing to encrypt in a string column: kept as it came, spaces and all.
+    order.put("statusDescription", "[1, 2]  ");
     // .NET's "not set" in a server zone east of UTC: 0000-12-31T21:00Z.
     order.put("invoicedDate", "0001-01-01T00:00:00+03:00");
     return order;
@@ -86,6 +88,7 @@ public class TextInBracketsTest {
       // Still text, now with the email encrypted inside.
       assertThat(message, startsWith("{\"Pedido\":1,\"email\":\"pii:"));
       assertThat(message, not(containsString("shopper@example.com")));
+      assertThat(String.valueOf(row.get("statusDescription")), equalTo("[1, 2]  "));
       assertThat(
           row.get("invoicedDate"),
           equalTo(Timestamps.toEpochMicros(Instant.parse("0001-01-01T00:00:00Z"))));
@@ -105,6 +108,26 @@ public class TextInBracketsTest {
           String.valueOf(row(parse("entity-operations", envelope), "entity_operations"));
       assertThat(detail, containsString("[1] Wallbox 11 kW"));
       assertThat(detail, containsString("{{entity.owner}}"));
+    }
+  }
+
+  /** Space of any kind around a stringified document is not text after it (a review's case). */
+  @Test
+  public void aDetailWithSpaceAroundItsJsonIsRead() throws Exception {
+    for (String space : List.of("\u00A0", "\u2028", "\r\n", "\uFEFF")) {
+      ObjectNode envelope =
+          Fixtures.entityOperation(
+              "739224",
+              "e-1",
+              "createEntity",
+              "2025-07-01T10:00:00Z",
+              Fixtures.JSON.createObjectNode().put("_id", "e-1"),
+              true);
+      String detail = envelope.get("detail").textValue();
+      envelope.put("detail", (space.equals("\uFEFF") ? space + detail : detail + space));
+      assertThat(
+          row(parse("entity-operations", envelope), "entity_operations").get("entity_id"),
+          equalTo("e-1"));
     }
   }
 

@@ -352,6 +352,42 @@ public class PiiEncryptorTest {
         order.get("contact").get("phones").asText(),
         equalTo("[1, 2"));
 
+    // Notations of keys and values that are not JSON, JSON cut short after a scalar, JSON escaped
+    // twice, JSON followed by text (a review's cases, which a first version left plain): encrypted.
+    List<String> hiding =
+        List.of(
+            "[1, {\"email\": \"a@b.c\"",
+            "[null,{\"email\":\"a@b.c\"}",
+            "{email: \"a@b.c\"}",
+            "{ email: 'a@b.c' }",
+            "{email=a@b.c, phone=+49151}",
+            "{\\\"email\\\":\\\"a@b.c\\\"}",
+            "{ \u201Cemail\u201D: \u201Ca@b.c\u201D }",
+            "{:email=>\"a@b.c\"}",
+            "{`email`: `a@b.c`}",
+            "[1] {\"email\":\"a@b.c\"}",
+            "{} {\"email\":\"a@b.c\"}",
+            "[a@b.c]");
+    List<String> text = List.of("[2] Camiseta Azul M", "[Outlet] Camiseta", "{{entity.owner}}");
+    ObjectNode notes = Fixtures.JSON.createObjectNode();
+    for (int i = 0; i < hiding.size(); i++) {
+      notes.put("hiding" + i, hiding.get(i));
+    }
+    for (int i = 0; i < text.size(); i++) {
+      notes.put("text" + i, text.get(i));
+    }
+    // A byte order mark before JSON is space around the document: read, and its email encrypted.
+    notes.put("bom", "\uFEFF{\"email\":\"a@b.c\"}");
+    encryptor.encrypt(notes, List.of(PiiPath.parse("**.email")));
+    assertThat(cipher.decrypt(notes.get("bom").get("email").asText()), equalTo("a@b.c"));
+    for (int i = 0; i < hiding.size(); i++) {
+      assertThat(
+          hiding.get(i), cipher.decrypt(notes.get("hiding" + i).asText()), equalTo(hiding.get(i)));
+    }
+    for (int i = 0; i < text.size(); i++) {
+      assertThat(notes.get("text" + i).asText(), equalTo(text.get(i)));
+    }
+
     ObjectNode entity = Fixtures.JSON.createObjectNode();
     entity
         .putObject("detail")
