@@ -26,8 +26,9 @@ import java.util.Map;
  * the path cannot be found, so the whole string becomes one token instead of being stored as it
  * is. The record is kept (it is otherwise fine, and free-form fields such as journey {@code
  * details} come from browsers), nothing is stored in plaintext, and the key holder can still read
- * it. Under {@code **}, which looks at every string, only strings that start like JSON ({@code {}
- * or {@code [}) and do not parse are encrypted so; blank strings are left alone.
+ * it. Under {@code **}, which looks at every string, only strings that start with {@code {} or
+ * {@code [}, do not parse and could hide keys ({@link StringifiedJson#looksLikeBrokenDocument}) are
+ * encrypted so; text that merely starts with a bracket and blank strings are left alone.
  *
  * <p>A key named at the end of a {@code **} path ({@code **.email}) is PII whatever its value's
  * shape: a scalar is encrypted, and an array or object keeps its shape with every scalar in it
@@ -40,6 +41,9 @@ import java.util.Map;
  */
 public final class PiiEncryptor {
   private final PiiCipher cipher;
+
+  /** Values encrypted so far: tells whether a walk below a node encrypted anything. */
+  private long tokens;
 
   private static final int MAX_FOLDED_KEYS = 4096;
 
@@ -429,11 +433,17 @@ public final class PiiEncryptor {
     if (node == null || node.isNull() || node.isMissingNode() || plan.steps.isEmpty()) {
       return node;
     }
+    // JSON text this walk reads in place of its string, and the tokens made before it.
+    String fromText = null;
+    long tokensBefore = tokens;
     if (plan.hasElements) {
       // name[]: each element of an array, or the value itself when it is not an array.
       if (node.isTextual()) {
         JsonNode parsed = StringifiedJson.parseContainer(node.textValue(), depth);
-        node = parsed != null ? parsed : node;
+        if (parsed != null) {
+          fromText = node.textValue();
+          node = parsed;
+        }
       }
       plan = node.isArray() ? plan.asArray() : plan.notArray();
     }
@@ -444,8 +454,7 @@ public final class PiiEncryptor {
           // an email) says nothing of the person; a named path's boolean is encrypted.
           return node;
         }
-        return TextNode.valueOf(
-            cipher.encrypt(node.isTextual() ? node.textValue() : node.asText()));
+        return TextNode.valueOf(token(node.isTextual() ? node.textValue() : node.asText()));
       }
       if (!node.isTextual() || node.textValue().isBlank()) {
         return node;
@@ -454,15 +463,16 @@ public final class PiiEncryptor {
       JsonNode parsed = StringifiedJson.parseContainer(text, depth);
       if (parsed == null) {
         // Not JSON: plain text stays (a product called "[2] Camiseta"), unless a named path goes
-        // on inside it or it reads like a JSON document cut short, whose keys no one can check.
+        // on inside it or it could hide keys (JSON cut short, a printed object), unseen.
         return plan.needsJson || StringifiedJson.looksLikeBrokenDocument(text)
-            ? TextNode.valueOf(cipher.encrypt(text))
+            ? TextNode.valueOf(token(text))
             : node;
       }
+      fromText = text;
       node = parsed;
     } else if (plan.whole) {
       // Scalars as text, so the raw (all strings) and the typed form of a value give one token.
-      return TextNode.valueOf(cipher.encrypt(JsonText.scalarsAsStrings(node)));
+      return TextNode.valueOf(token(JsonText.scalarsAsStrings(node)));
     }
     if (node instanceof ArrayNode array) {
       Plan element = plan.elementPlan();
@@ -521,6 +531,15 @@ public final class PiiEncryptor {
         }
       }
     }
+    if (fromText != null && tokens == tokensBefore) {
+      // Nothing in it was PII: a column that declares a string gets the text as it came.
+      StringifiedJson.keptAsItCame(fromText);
+    }
     return node;
+  }
+
+  private String token(String value) {
+    tokens++;
+    return cipher.encrypt(value);
   }
 }

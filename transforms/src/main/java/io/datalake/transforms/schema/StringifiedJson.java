@@ -28,8 +28,11 @@ public final class StringifiedJson {
   /** The parses of the current record on this thread, by text (identity); null outside one. */
   private static final ThreadLocal<Map<String, Parsed>> RECORD = new ThreadLocal<>();
 
-  /** A parse and the depth it was bounded at; {@code node} null: not a container. */
-  private record Parsed(int depth, JsonNode node) {}
+  /**
+   * A parse and the depth it was bounded at; {@code node} null: not a container. {@code unchanged}:
+   * the PII walk encrypted nothing in it, so the text as it came is still true to it.
+   */
+  private record Parsed(int depth, JsonNode node, boolean unchanged) {}
 
   private StringifiedJson() {}
 
@@ -58,29 +61,75 @@ public final class StringifiedJson {
   }
 
   /**
-   * Whether a text that is not JSON may still hide keys a PII path names: it starts with a bracket
-   * and, after it, holds a character that some notation of keys and values needs: a quote of any
-   * kind ({@code "'`“”‘’}), {@code :} or {@code =}, or an {@code @}. That covers JSON cut short
-   * ({@code {"email": "a@}), JSON escaped twice, Python's and Node's printed objects ({@code
-   * {'email': ...}}, {@code { email: 'a@b' }}), JSON5, Java's {@code {email=a@b}}, Ruby's {@code
-   * {:email=>"a@b"}}, and JSON followed by more text ({@code [1] {"email": ...}}). Text that merely
-   * starts with a bracket has none of them ({@code "[2] Camiseta Azul M"}, {@code "[Outlet]
-   * Camiseta"}, a template's {@code "{{entity.owner}}"}).
+   * Whether a text that is not JSON may still hide keys a PII path names. It starts with a bracket
+   * (or with a quote and then a bracket: a document quoted once more), and either a quote or a
+   * bracket follows the opening bracket ({@code {"email": "a@} cut short, {@code ["a@b.c",},
+   * {@code [{}), or somewhere after it a key stands before {@code :} or {@code =} (or {@code =>}):
+   * a quoted key, or a name that starts with a letter, {@code _} or {@code $}. That covers JSON cut
+   * short or followed by more text ({@code [1] {"email": ...}}), JSON escaped twice, Python's,
+   * Node's, Java's and Ruby's printed objects ({@code {'email': ...}}, {@code { email: 'a@b' }},
+   * {@code {email=a@b}}, {@code {:email=>"a@b"}}) and JSON5. Text that merely starts with a
+   * bracket has no such shape: {@code "[2] Camiseta Azul M"}, {@code "[Outlet] Smart TV 55\""},
+   * {@code "[2] Levi's 501"}, {@code "[12:00] Entrega"}, a template's {@code "{{entity.owner}}"}.
    */
   public static boolean looksLikeBrokenDocument(String text) {
     int at = skipWhiteSpace(text, 0);
+    if (at < text.length() && isQuote(text.charAt(at))) {
+      at = skipWhiteSpace(text, at + 1);
+    }
     if (at >= text.length() || (text.charAt(at) != '{' && text.charAt(at) != '[')) {
       return false;
     }
+    char open = text.charAt(at);
+    int next = skipWhiteSpace(text, at + 1);
+    if (next < text.length()) {
+      char first = text.charAt(next);
+      if (isQuote(first) || first == '\\' || (open == '[' && (first == '{' || first == '['))) {
+        return true; // an object's quoted key, an array's string, object or array ({{ is not)
+      }
+    }
     for (int i = at + 1; i < text.length(); i++) {
-      switch (text.charAt(i)) {
-        case '"', '\'', '`', '\u201C', '\u201D', '\u2018', '\u2019', ':', '=', '@':
-          return true;
-        default:
-          break;
+      char c = text.charAt(i);
+      if ((c == ':' || c == '=') && keyEndsBefore(text, i, at + 1)) {
+        return true;
       }
     }
     return false;
+  }
+
+  /** Whether a key ends right before the separator at {@code sep} (spaces and quotes between). */
+  private static boolean keyEndsBefore(String text, int sep, int from) {
+    int end = sep;
+    while (end > from && isSpace(text.charAt(end - 1))) {
+      end--;
+    }
+    boolean quoted = false;
+    while (end > from && (isQuote(text.charAt(end - 1)) || text.charAt(end - 1) == '\\')) {
+      quoted = true;
+      end--;
+    }
+    int start = end;
+    while (start > from && isKeyChar(text.charAt(start - 1))) {
+      start--;
+    }
+    if (start == end) {
+      return false;
+    }
+    char first = text.charAt(start);
+    return quoted || Character.isLetter(first) || first == '_' || first == '$';
+  }
+
+  private static boolean isKeyChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '$' || c == '-' || c == '.';
+  }
+
+  private static boolean isQuote(char c) {
+    switch (c) {
+      case '"', '\'', '`', '\u201C', '\u201D', '\u2018', '\u2019', '\u201E', '\u00AB', '\u00BB':
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Skips white space of any kind and a byte order mark (some writers put one first). */
@@ -115,16 +164,16 @@ public final class StringifiedJson {
     }
     // An InputLimits.Exceeded leaves here: it rejects the record, nothing asks again.
     JsonNode node = parse(text, depth);
-    record.put(text, new Parsed(depth, node));
+    record.put(text, new Parsed(depth, node, false));
     return node;
   }
 
   /**
    * The text for a column that declares a string, of a container this record's scope parsed from a
    * string: the PII walk puts such a node in the string's place (a VTEX {@code lastMessage} that
-   * holds JSON). The string as it came when the container still holds what it held; its JSON now
-   * when the walk encrypted values inside. Null for a node no string gave (a real object or array
-   * where a string is declared stays a type error).
+   * holds JSON). The string as it came when the walk encrypted nothing in it ({@link
+   * #keptAsItCame}); else its JSON now, with those values encrypted. Null for a node no string gave
+   * (a real object or array where a string is declared stays a type error).
    */
   public static String declaredText(JsonNode node) {
     Map<String, Parsed> record = RECORD.get();
@@ -134,12 +183,19 @@ public final class StringifiedJson {
     for (Map.Entry<String, Parsed> entry : record.entrySet()) {
       Parsed parsed = entry.getValue();
       if (parsed.node() == node) {
-        // Rare (JSON in a string column): a second parse of the text, untouched, to compare.
-        JsonNode asItCame = parse(entry.getKey(), parsed.depth());
-        return node.equals(asItCame) ? entry.getKey() : JsonText.of(node);
+        return parsed.unchanged() ? entry.getKey() : JsonText.of(node);
       }
     }
     return null;
+  }
+
+  /** Notes that the PII walk encrypted nothing in what {@code text} (this very string) held. */
+  public static void keptAsItCame(String text) {
+    Map<String, Parsed> record = RECORD.get();
+    Parsed parsed = record == null ? null : record.get(text);
+    if (parsed != null) {
+      record.put(text, new Parsed(parsed.depth(), parsed.node(), true));
+    }
   }
 
   /** Parses a text that {@link #looksLikeContainer looks like a container}. */
@@ -173,8 +229,14 @@ public final class StringifiedJson {
     return start == 0 && end == text.length() ? text : text.substring(start, end);
   }
 
+  /**
+   * White space of any kind, and invisible format characters (a byte order mark, a zero-width
+   * space, a word joiner, direction marks): none is part of a document.
+   */
   private static boolean isSpace(char c) {
-    return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\uFEFF';
+    return Character.isWhitespace(c)
+        || Character.isSpaceChar(c)
+        || Character.getType(c) == Character.FORMAT;
   }
 
   private static ObjectMapper mapper(int budget) {

@@ -67,6 +67,7 @@ public class TextInBracketsTest {
     order.put("lastMessage", "{\"Pedido\": 1, \"email\": \"shopper@example.com\"}");
     // JSON text with nothing to encrypt in a string column: kept as it came, spaces and all.
     order.put("statusDescription", "[1, 2]  ");
+    order.put("origin", "{\"a\": \"{\\\"b\\\": 1}\"}");
     // .NET's "not set" in a server zone east of UTC: 0000-12-31T21:00Z.
     order.put("invoicedDate", "0001-01-01T00:00:00+03:00");
     return order;
@@ -89,6 +90,7 @@ public class TextInBracketsTest {
       assertThat(message, startsWith("{\"Pedido\":1,\"email\":\"pii:"));
       assertThat(message, not(containsString("shopper@example.com")));
       assertThat(String.valueOf(row.get("statusDescription")), equalTo("[1, 2]  "));
+      assertThat(String.valueOf(row.get("origin")), equalTo("{\"a\": \"{\\\"b\\\": 1}\"}"));
       assertThat(
           row.get("invoicedDate"),
           equalTo(Timestamps.toEpochMicros(Instant.parse("0001-01-01T00:00:00Z"))));

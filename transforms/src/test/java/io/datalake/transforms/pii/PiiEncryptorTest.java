@@ -367,8 +367,17 @@ public class PiiEncryptorTest {
             "{`email`: `a@b.c`}",
             "[1] {\"email\":\"a@b.c\"}",
             "{} {\"email\":\"a@b.c\"}",
+            "\"{\\\"email\\\":\\\"a@b.c\\\"}\"");
+    List<String> text =
+        List.of(
+            "[2] Camiseta Azul M",
+            "[Outlet] Camiseta",
+            "{{entity.owner}}",
+            "[Outlet] Smart TV 55\"",
+            "[2] Levi's 501",
+            "[12:00] Entrega",
+            "{{entity.owner}}'s task",
             "[a@b.c]");
-    List<String> text = List.of("[2] Camiseta Azul M", "[Outlet] Camiseta", "{{entity.owner}}");
     ObjectNode notes = Fixtures.JSON.createObjectNode();
     for (int i = 0; i < hiding.size(); i++) {
       notes.put("hiding" + i, hiding.get(i));
@@ -378,8 +387,10 @@ public class PiiEncryptorTest {
     }
     // A byte order mark before JSON is space around the document: read, and its email encrypted.
     notes.put("bom", "\uFEFF{\"email\":\"a@b.c\"}");
+    notes.put("zwsp", "\u200B\u200E[{\"email\":\"a@b.c\"}]");
     encryptor.encrypt(notes, List.of(PiiPath.parse("**.email")));
     assertThat(cipher.decrypt(notes.get("bom").get("email").asText()), equalTo("a@b.c"));
+    assertThat(cipher.decrypt(notes.get("zwsp").get(0).get("email").asText()), equalTo("a@b.c"));
     for (int i = 0; i < hiding.size(); i++) {
       assertThat(
           hiding.get(i), cipher.decrypt(notes.get("hiding" + i).asText()), equalTo(hiding.get(i)));
