@@ -113,20 +113,30 @@ public class TextInBracketsTest {
     }
   }
 
+  private static ObjectNode envelope() {
+    return Fixtures.entityOperation(
+        "739224",
+        "e-1",
+        "createEntity",
+        "2025-07-01T10:00:00Z",
+        Fixtures.JSON.createObjectNode().put("_id", "e-1"),
+        true);
+  }
+
+  private static String stringifiedDetail() {
+    return envelope().get("detail").textValue();
+  }
+
+  private static ObjectNode withDetail(String detail) {
+    return envelope().put("detail", detail);
+  }
+
   /** Space of any kind around a stringified document is not text after it (a review's case). */
   @Test
   public void aDetailWithSpaceAroundItsJsonIsRead() throws Exception {
     for (String space : List.of("\u00A0", "\u2028", "\r\n", "\uFEFF")) {
-      ObjectNode envelope =
-          Fixtures.entityOperation(
-              "739224",
-              "e-1",
-              "createEntity",
-              "2025-07-01T10:00:00Z",
-              Fixtures.JSON.createObjectNode().put("_id", "e-1"),
-              true);
-      String detail = envelope.get("detail").textValue();
-      envelope.put("detail", (space.equals("\uFEFF") ? space + detail : detail + space));
+      String detail = stringifiedDetail();
+      ObjectNode envelope = withDetail(space.equals("\uFEFF") ? space + detail : detail + space);
       assertThat(
           row(parse("entity-operations", envelope), "entity_operations").get("entity_id"),
           equalTo("e-1"));
@@ -135,15 +145,7 @@ public class TextInBracketsTest {
 
   @Test
   public void aDetailWithTextAfterItsJsonIsRefused() {
-    ObjectNode envelope =
-        Fixtures.entityOperation(
-            "739224",
-            "e-1",
-            "createEntity",
-            "2025-07-01T10:00:00Z",
-            Fixtures.JSON.createObjectNode().put("_id", "e-1"),
-            true);
-    envelope.put("detail", envelope.get("detail").textValue() + " TRUNCATED-GARBAGE");
+    ObjectNode envelope = withDetail(stringifiedDetail() + " TRUNCATED-GARBAGE");
     RecordRejectedException e =
         assertThrows(RecordRejectedException.class, () -> parse("entity-operations", envelope));
     assertThat(e.getMessage(), containsString("detail"));
