@@ -64,12 +64,12 @@ public final class StringifiedJson {
    * Whether a text that is not JSON may still hide keys a PII path names. It starts with a bracket
    * (or with a quote and then a bracket: a document quoted once more), and either a quote or a
    * bracket follows the opening bracket ({@code {"email": "a@} cut short, {@code ["a@b.c",},
-   * {@code [{}), or somewhere after it a key stands before {@code :} or {@code =} (or {@code =>}):
-   * a quoted key, or a name that starts with a letter, {@code _} or {@code $}. That covers JSON cut
+   * {@code [{}), or somewhere after it a key stands where objects put one, before {@code :} or
+   * {@code =} (or {@code =>}, full-width too): see {@link #keyEndsBefore}. That covers JSON cut
    * short or followed by more text ({@code [1] {"email": ...}}), JSON escaped twice, Python's,
    * Node's, Java's and Ruby's printed objects ({@code {'email': ...}}, {@code { email: 'a@b' }},
    * {@code {email=a@b}}, {@code {:email=>"a@b"}}) and JSON5. Text that merely starts with a
-   * bracket has no such shape: {@code "[2] Camiseta Azul M"}, {@code "[Outlet] Smart TV 55\""},
+   * bracket has no such shape: {@code "[2] Camiseta Azul M"}, {@code "[Outlet] Smart TV: 55\""},
    * {@code "[2] Levi's 501"}, {@code "[12:00] Entrega"}, a template's {@code "{{entity.owner}}"}.
    */
   public static boolean looksLikeBrokenDocument(String text) {
@@ -90,33 +90,55 @@ public final class StringifiedJson {
     }
     for (int i = at + 1; i < text.length(); i++) {
       char c = text.charAt(i);
-      if ((c == ':' || c == '=') && keyEndsBefore(text, i, at + 1)) {
+      if ((c == ':' || c == '=' || c == '\uFF1A' || c == '\uFF1D') && keyEndsBefore(text, i, at)) {
         return true;
       }
     }
     return false;
   }
 
-  /** Whether a key ends right before the separator at {@code sep} (spaces and quotes between). */
-  private static boolean keyEndsBefore(String text, int sep, int from) {
+  /**
+   * Whether a key stands right before the separator at {@code sep}, as notations of objects place
+   * one: right after the opening {@code {} or a {@code ,} (spaces between), quoted or a name with a
+   * letter in it ({@code {email=}, {@code , "email":}, {@code {:email=>}, {@code {2nd_email:}).
+   * Words before a colon in a sentence do not count ({@code [Outlet] Smart TV: 55"}, {@code [INFO]
+   * user=x}, {@code [12:00] Entrega}). {@code open} is the index of the text's opening bracket.
+   */
+  private static boolean keyEndsBefore(String text, int sep, int open) {
     int end = sep;
-    while (end > from && isSpace(text.charAt(end - 1))) {
+    while (end > open + 1 && isSpace(text.charAt(end - 1))) {
       end--;
     }
     boolean quoted = false;
-    while (end > from && (isQuote(text.charAt(end - 1)) || text.charAt(end - 1) == '\\')) {
+    while (end > open + 1 && isQuoteOrEscape(text.charAt(end - 1))) {
       quoted = true;
       end--;
     }
     int start = end;
-    while (start > from && isKeyChar(text.charAt(start - 1))) {
+    boolean letter = false;
+    while (start > open + 1 && isKeyChar(text.charAt(start - 1))) {
+      letter |= Character.isLetter(text.charAt(start - 1));
       start--;
     }
-    if (start == end) {
+    if (start == end || !(quoted || letter)) {
       return false;
     }
-    char first = text.charAt(start);
-    return quoted || Character.isLetter(first) || first == '_' || first == '$';
+    int before = start;
+    while (before > open + 1 && (isQuoteOrEscape(text.charAt(before - 1)))) {
+      before--;
+    }
+    if (before > open + 1 && text.charAt(before - 1) == ':') {
+      before--; // a Ruby symbol, :email
+    }
+    while (before > open + 1 && isSpace(text.charAt(before - 1))) {
+      before--;
+    }
+    char previous = text.charAt(before - 1);
+    return previous == '{' || previous == ',';
+  }
+
+  private static boolean isQuoteOrEscape(char c) {
+    return isQuote(c) || c == '\\';
   }
 
   private static boolean isKeyChar(char c) {

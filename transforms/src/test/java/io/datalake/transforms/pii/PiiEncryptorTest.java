@@ -367,6 +367,9 @@ public class PiiEncryptorTest {
             "{`email`: `a@b.c`}",
             "[1] {\"email\":\"a@b.c\"}",
             "{} {\"email\":\"a@b.c\"}",
+            "{2nd_email=a@b.c}",
+            "[1] {2fa_phone: 1}",
+            "{email\uFF1Aa@b.c}",
             "\"{\\\"email\\\":\\\"a@b.c\\\"}\"");
     List<String> text =
         List.of(
@@ -376,6 +379,9 @@ public class PiiEncryptorTest {
             "[Outlet] Smart TV 55\"",
             "[2] Levi's 501",
             "[12:00] Entrega",
+            "[Outlet] Smart TV: 55\"",
+            "[Promo] Frete gr\u00E1tis: SP",
+            "[INFO] user=x",
             "{{entity.owner}}'s task",
             "[a@b.c]");
     ObjectNode notes = Fixtures.JSON.createObjectNode();
