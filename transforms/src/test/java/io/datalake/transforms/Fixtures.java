@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.kinds.RecordKind;
+import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.SourceRecord;
+import io.datalake.transforms.parse.DroppedFields;
+import io.datalake.transforms.parse.RecordParser;
+import io.datalake.transforms.pii.PiiEncryptor;
+import io.datalake.transforms.pii.PiiKeyset;
+import io.datalake.transforms.pii.PiiPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +23,14 @@ import java.util.Map;
  */
 public final class Fixtures {
   public static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The per-record work with the built-in policy and the development keyset, as the tests use. */
+  public static RecordParser recordParser(RecordKinds kinds) {
+    return new RecordParser(
+        new PiiEncryptor(PiiKeyset.development().cipher()),
+        PiiPolicy.defaults(kinds),
+        DroppedFields.defaults(kinds));
+  }
 
   /** PII plaintexts from the fixtures that must never appear in any output. */
   public static final List<String> PII =

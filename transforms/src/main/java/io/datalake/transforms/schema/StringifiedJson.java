@@ -54,7 +54,7 @@ public final class StringifiedJson {
     }
   }
 
-  /** Whether the text starts, after white space, like an object or array. */
+  /** Whether the text starts, after white space ({@link #isSpace}), like an object or array. */
   public static boolean looksLikeContainer(String text) {
     int start = skipWhiteSpace(text, 0);
     return start < text.length() && (text.charAt(start) == '{' || text.charAt(start) == '[');
@@ -124,7 +124,7 @@ public final class StringifiedJson {
       return false;
     }
     int before = start;
-    while (before > open + 1 && (isQuoteOrEscape(text.charAt(before - 1)))) {
+    while (before > open + 1 && isQuoteOrEscape(text.charAt(before - 1))) {
       before--;
     }
     if (before > open + 1 && text.charAt(before - 1) == ':') {
@@ -154,7 +154,7 @@ public final class StringifiedJson {
     }
   }
 
-  /** Skips white space of any kind and a byte order mark (some writers put one first). */
+  /** Skips white space of any kind and invisible format characters ({@link #isSpace}). */
   private static int skipWhiteSpace(String text, int from) {
     int at = from;
     while (at < text.length() && isSpace(text.charAt(at))) {
@@ -256,6 +256,10 @@ public final class StringifiedJson {
    * space, a word joiner, direction marks): none is part of a document.
    */
   private static boolean isSpace(char c) {
+    if (c < 0x80) {
+      // ASCII (nearly every character here): neither a Unicode space nor a format character.
+      return Character.isWhitespace(c);
+    }
     return Character.isWhitespace(c)
         || Character.isSpaceChar(c)
         || Character.getType(c) == Character.FORMAT;

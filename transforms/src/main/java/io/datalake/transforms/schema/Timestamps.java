@@ -21,6 +21,9 @@ public final class Timestamps {
   private static final Instant FIRST_STORABLE = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LAST_STORABLE = Instant.parse("9999-12-31T23:59:59.999999Z");
 
+  /** The largest offset ISO-8601 and java.time allow: how far an offset moves a local time. */
+  private static final Duration MAX_OFFSET = Duration.ofHours(18);
+
   /**
    * Whether the lake keeps this time: years 1-9999, what Parquet readers, Hive partitions and SQL
    * engines agree on (and far inside the microseconds a long holds and Beam's timestamps).
@@ -28,9 +31,6 @@ public final class Timestamps {
   public static boolean isStorable(Instant instant) {
     return !instant.isBefore(FIRST_STORABLE) && !instant.isAfter(LAST_STORABLE);
   }
-
-  /** The largest offset ISO-8601 and java.time allow: how far an offset moves a local time. */
-  private static final Duration MAX_OFFSET = Duration.ofHours(18);
 
   /**
    * {@code instant}, or the nearest storable time (the first instant of year 1, the last of 9999)

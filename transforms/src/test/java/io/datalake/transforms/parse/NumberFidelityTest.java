@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.RecordKinds;
-import io.datalake.transforms.pii.PiiEncryptor;
-import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.pii.PiiPolicy;
 import java.nio.charset.StandardCharsets;
 import org.junit.Test;
 
@@ -25,11 +22,7 @@ public class NumberFidelityTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static String parsed(boolean stringified) throws Exception {
-    RecordParser parser =
-        new RecordParser(
-            new PiiEncryptor(PiiKeyset.development().cipher()),
-            PiiPolicy.defaults(KINDS),
-            DroppedFields.defaults(KINDS));
+    RecordParser parser = Fixtures.recordParser(KINDS);
     ObjectNode payload =
         (ObjectNode)
             JSON.readTree("{\"_id\":\"e-1\",\"_schema\":\"opportunity\",\"probability\":0.5}");

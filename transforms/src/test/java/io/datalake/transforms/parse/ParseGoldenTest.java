@@ -11,9 +11,6 @@ import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.pii.PiiEncryptor;
-import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.warehouse.WarehouseColumn;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
@@ -77,11 +74,7 @@ public class ParseGoldenTest {
 
   /** Every fixture as every kind, raw (VTEX style) and typed, then the corpus under its kinds. */
   static String golden() throws IOException {
-    RecordParser parser =
-        new RecordParser(
-            new PiiEncryptor(PiiKeyset.development().cipher()),
-            PiiPolicy.defaults(KINDS),
-            DroppedFields.defaults(KINDS));
+    RecordParser parser = Fixtures.recordParser(KINDS);
     StringBuilder out = new StringBuilder();
     List<String> fixtures;
     try (Stream<Path> files = Files.list(fixturesDir())) {

@@ -13,9 +13,6 @@ import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.RecordRejectedException;
-import io.datalake.transforms.pii.PiiEncryptor;
-import io.datalake.transforms.pii.PiiKeyset;
-import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.schema.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -40,11 +37,7 @@ public class TextInBracketsTest {
 
   private static RecordParser.ParsedRecord parse(String kind, String line)
       throws RecordRejectedException {
-    RecordParser parser =
-        new RecordParser(
-            new PiiEncryptor(PiiKeyset.development().cipher()),
-            PiiPolicy.defaults(KINDS),
-            DroppedFields.defaults(KINDS));
+    RecordParser parser = Fixtures.recordParser(KINDS);
     RecordKind recordKind = KINDS.byName(kind);
     return parser.parse(recordKind, line.getBytes(StandardCharsets.UTF_8));
   }
