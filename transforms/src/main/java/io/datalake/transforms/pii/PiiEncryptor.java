@@ -449,9 +449,10 @@ public final class PiiEncryptor {
     }
     if (node.isValueNode()) {
       if (plan.terminal) {
-        if (node.isBoolean() && !plan.whole) {
+        if (!plan.whole && isFlag(node)) {
           // Found by a search (**): a flag beside the PII (has_email, isMobile, "verified" under
-          // an email) says nothing of the person; a named path's boolean is encrypted.
+          // an email, a browser's "sec-ch-ua-mobile": "?0") says nothing of the person; a named
+          // path's flag is encrypted.
           return node;
         }
         return TextNode.valueOf(token(node.isTextual() ? node.textValue() : node.asText()));
@@ -536,6 +537,32 @@ public final class PiiEncryptor {
       StringifiedJson.keptAsItCame(fromText);
     }
     return node;
+  }
+
+  /**
+   * Whether a scalar is a yes/no flag: a boolean, or one written as text or a number ({@code
+   * "true"}, {@code "no"}, {@code "?1"} as browsers send client hints, {@code 0}, {@code 1}). No
+   * phone number, address or name is one of these.
+   */
+  static boolean isFlag(JsonNode node) {
+    if (node.isBoolean()) {
+      return true;
+    }
+    if (node.isIntegralNumber()) {
+      return node.canConvertToLong() && (node.longValue() == 0 || node.longValue() == 1);
+    }
+    if (!node.isTextual()) {
+      return false;
+    }
+    String text = node.textValue().strip();
+    return switch (text.length()) {
+      case 1 -> text.equals("0") || text.equals("1");
+      case 2 -> text.equals("?0") || text.equals("?1") || text.equalsIgnoreCase("no");
+      case 3 -> text.equalsIgnoreCase("yes");
+      case 4 -> text.equalsIgnoreCase("true");
+      case 5 -> text.equalsIgnoreCase("false");
+      default -> false;
+    };
   }
 
   private String token(String value) {
