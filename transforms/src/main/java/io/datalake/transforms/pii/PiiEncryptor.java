@@ -540,23 +540,19 @@ public final class PiiEncryptor {
   }
 
   /**
-   * Whether a scalar is a yes/no flag: a boolean, or one written as text or a number ({@code
-   * "true"}, {@code "no"}, {@code "?1"} as browsers send client hints, {@code 0}, {@code 1}). No
-   * phone number, address or name is one of these.
+   * Whether a scalar is a yes/no flag: a boolean, or one written as text ({@code "true"}, {@code
+   * "no"}, {@code "?1"} as browsers send client hints). No phone number, address or name is one of
+   * these; {@code 0} and {@code 1} are not taken for flags, as they may be a house number.
    */
   static boolean isFlag(JsonNode node) {
     if (node.isBoolean()) {
       return true;
-    }
-    if (node.isIntegralNumber()) {
-      return node.canConvertToLong() && (node.longValue() == 0 || node.longValue() == 1);
     }
     if (!node.isTextual()) {
       return false;
     }
     String text = node.textValue().strip();
     return switch (text.length()) {
-      case 1 -> text.equals("0") || text.equals("1");
       case 2 -> text.equals("?0") || text.equals("?1") || text.equalsIgnoreCase("no");
       case 3 -> text.equalsIgnoreCase("yes");
       case 4 -> text.equalsIgnoreCase("true");

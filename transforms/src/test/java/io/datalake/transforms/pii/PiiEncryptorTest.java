@@ -109,8 +109,8 @@ public class PiiEncryptorTest {
    * Free-form JSON (analytics details, a tenant's own entity attributes) names PII its own way; a
    * probe of published-shaped payloads found {@code phoneNumber}, {@code userEmail}, {@code ips}
    * and {@code first_name} inside details in plain text. The built-in policy finds them by their
-   * folded names, and leaves what analysts count by (browser, a device flag as a boolean, text or
-   * number, a step, a zip).
+   * folded names, and leaves what analysts count by (browser, a device flag as a boolean or text, a
+   * step, a zip).
    */
   @Test
   public void freeFormPiiIsFoundUnderTheNamesClientsGiveIt() throws Exception {
@@ -123,7 +123,8 @@ public class PiiEncryptorTest {
                     + " \"visitor\": {\"Last-Name\": \"Formfree\", \"user_agent\": \"Mozilla/5.0 X\","
                     + " \"deliveryAddress\": {\"street\": \"Hauptstr. 1\", \"zip\": \"50667\"}},"
                     + " \"browser\": \"Firefox\", \"is_mobile\": true, \"zip\": \"50667\","
-                    + " \"sec-ch-ua-mobile\": \"?0\", \"isMobile\": \"false\", \"hasPhone\": 1,"
+                    + " \"sec-ch-ua-mobile\": \"?0\", \"isMobile\": \"false\", \"hasPhone\": \"Yes\","
+                    + " \"house_number\": 1,"
                     + " \"mobile\": \"+4915100000011\", \"cell\": \"+4915100000012\","
                     + " \"Straße und Hausnummer\": \"Ringstraße 12\","
                     + " \"journey_name\": \"Solar\", \"step\": 3}}");
@@ -152,7 +153,8 @@ public class PiiEncryptorTest {
     assertThat(details.get("is_mobile").asBoolean(), equalTo(true));
     assertThat(details.get("sec-ch-ua-mobile").asText(), equalTo("?0"));
     assertThat(details.get("isMobile").asText(), equalTo("false"));
-    assertThat(details.get("hasPhone").asInt(), equalTo(1));
+    assertThat(details.get("hasPhone").asText(), equalTo("Yes"));
+    assertThat(cipher.decrypt(details.get("house_number").asText()), equalTo("1"));
     assertThat(details.get("zip").asText(), equalTo("50667"));
     assertThat(details.get("journey_name").asText(), equalTo("Solar"));
     assertThat(details.get("step").asInt(), equalTo(3));
