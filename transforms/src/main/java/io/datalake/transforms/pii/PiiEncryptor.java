@@ -541,8 +541,9 @@ public final class PiiEncryptor {
 
   /**
    * Whether a scalar is a yes/no flag: a boolean, or one written as text ({@code "true"}, {@code
-   * "no"}, {@code "?1"} as browsers send client hints). No phone number, address or name is one of
-   * these; {@code 0} and {@code 1} are not taken for flags, as they may be a house number.
+   * "False"}, {@code "?1"} as browsers send client hints). No phone number, address or name is one
+   * of these; {@code 0}, {@code 1}, {@code "yes"} and {@code "no"} are not taken for flags, as they
+   * may be a house number or a country ({@code NO}, Norway).
    */
   static boolean isFlag(JsonNode node) {
     if (node.isBoolean()) {
@@ -553,8 +554,7 @@ public final class PiiEncryptor {
     }
     String text = node.textValue().strip();
     return switch (text.length()) {
-      case 2 -> text.equals("?0") || text.equals("?1") || text.equalsIgnoreCase("no");
-      case 3 -> text.equalsIgnoreCase("yes");
+      case 2 -> text.equals("?0") || text.equals("?1");
       case 4 -> text.equalsIgnoreCase("true");
       case 5 -> text.equalsIgnoreCase("false");
       default -> false;

@@ -123,8 +123,8 @@ public class PiiEncryptorTest {
                     + " \"visitor\": {\"Last-Name\": \"Formfree\", \"user_agent\": \"Mozilla/5.0 X\","
                     + " \"deliveryAddress\": {\"street\": \"Hauptstr. 1\", \"zip\": \"50667\"}},"
                     + " \"browser\": \"Firefox\", \"is_mobile\": true, \"zip\": \"50667\","
-                    + " \"sec-ch-ua-mobile\": \"?0\", \"isMobile\": \"false\", \"hasPhone\": \"Yes\","
-                    + " \"house_number\": 1,"
+                    + " \"sec-ch-ua-mobile\": \"?0\", \"isMobile\": \"false\", \"hasPhone\": \"TRUE\","
+                    + " \"house_number\": 1, \"billingAddress\": {\"country\": \"NO\"},"
                     + " \"mobile\": \"+4915100000011\", \"cell\": \"+4915100000012\","
                     + " \"Straße und Hausnummer\": \"Ringstraße 12\","
                     + " \"journey_name\": \"Solar\", \"step\": 3}}");
@@ -153,8 +153,10 @@ public class PiiEncryptorTest {
     assertThat(details.get("is_mobile").asBoolean(), equalTo(true));
     assertThat(details.get("sec-ch-ua-mobile").asText(), equalTo("?0"));
     assertThat(details.get("isMobile").asText(), equalTo("false"));
-    assertThat(details.get("hasPhone").asText(), equalTo("Yes"));
+    assertThat(details.get("hasPhone").asText(), equalTo("TRUE"));
     assertThat(cipher.decrypt(details.get("house_number").asText()), equalTo("1"));
+    assertThat(
+        cipher.decrypt(details.get("billingAddress").get("country").asText()), equalTo("NO"));
     assertThat(details.get("zip").asText(), equalTo("50667"));
     assertThat(details.get("journey_name").asText(), equalTo("Solar"));
     assertThat(details.get("step").asInt(), equalTo(3));
