@@ -3,12 +3,14 @@ package io.datalake.transforms.kinds;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.parse.FlatRecordMapper;
 import io.datalake.transforms.schema.LakeTable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
  * What journey and portal sessions and events share: flat records with an {@code id}, the tenant in
- * {@code org_id} and their table's event time, one row each; PII only in their free-form details
- * ({@link FreeFormPii}).
+ * {@code org_id} and their table's event time, one row each; PII in their free-form details, or in
+ * fields a client adds beside them ({@link FreeFormPii}).
  */
 final class AnalyticsKinds {
   private AnalyticsKinds() {}
@@ -21,9 +23,21 @@ final class AnalyticsKinds {
         .recordIdField("id")
         .mapper(FlatRecordMapper::new)
         .tables(table)
-        .piiPaths(FreeFormPii.under("details.").toArray(String[]::new))
+        .piiPaths(piiPaths())
         .sample(AnalyticsKinds::visitor)
         .build();
+  }
+
+  /**
+   * The free-form search under {@code details}, which names it (text there that is not JSON is
+   * encrypted whole, as it may hide the keys), and over the whole record: a field the table does
+   * not declare is kept in {@code _extra}, and a client may send the visitor's email or ip beside
+   * the details. A value both find is encrypted once.
+   */
+  private static String[] piiPaths() {
+    List<String> paths = new ArrayList<>(FreeFormPii.under("details."));
+    paths.addAll(FreeFormPii.under(""));
+    return paths.toArray(String[]::new);
   }
 
   /** A fresh id, an epilot tenant, a visitor's IP and e-mail. */

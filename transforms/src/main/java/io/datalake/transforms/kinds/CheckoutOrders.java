@@ -267,7 +267,8 @@ public final class CheckoutOrders {
                                           .doc("The payment connector's response, as JSON text"))
                                   .doc("The payments of the transaction"))
                           .doc("The payment transactions"),
-                      json("giftCards").doc("The gift cards used, as JSON text"))
+                      json("giftCards")
+                          .doc("The gift cards used, as JSON text; their redemptionCode encrypted"))
                   .doc("The payments"),
               arr("items", new FieldType.RecordType("item", ITEM_FIELDS))
                   .doc("The items ordered (also one checkout_order_items row each)"),
@@ -403,6 +404,9 @@ public final class CheckoutOrders {
               "paymentData.transactions[].payments[].expireMonth",
               "paymentData.transactions[].payments[].expireYear",
               "paymentData.transactions[].payments[].billingAddress",
+              // A gift card's code is the card: whoever reads it can spend the balance.
+              "paymentData.transactions[].payments[].redemptionCode",
+              "paymentData.giftCards[].redemptionCode",
               "callCenterOperatorData.email",
               "callCenterOperatorData.userName",
               // A gift list's description names its owners ("Alanna & Daniel" in VTEX's example).

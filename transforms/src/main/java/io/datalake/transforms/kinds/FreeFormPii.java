@@ -41,6 +41,7 @@ final class FreeFormPii {
           "*telefonnummer",
           "handy",
           "*fax",
+          "tel",
           // Network
           "ip",
           "ips",
@@ -55,6 +56,12 @@ final class FreeFormPii {
           "*ipaddress",
           "*ipaddresses",
           "*useragent",
+          // Client address headers that proxies and API gateways pass on (API Gateway's sourceIp)
+          "sourceip",
+          "xrealip",
+          "cfconnectingip",
+          "trueclientip",
+          "xclientip",
           // Names
           "*firstname",
           "*middlename",
@@ -63,6 +70,7 @@ final class FreeFormPii {
           "*surname",
           "givenname",
           "familyname",
+          "forename",
           "vorname",
           "nachname",
           "*customername",
@@ -74,10 +82,12 @@ final class FreeFormPii {
           "dateofbirth",
           "dob",
           "geburtsdatum",
+          "geburtstag",
           // Address
           "*address",
           "*addresses",
           "*adresse",
+          "*anschrift",
           "street",
           "streetname",
           "*strasse",
@@ -85,8 +95,13 @@ final class FreeFormPii {
           "*housenumber",
           "*streetnumber",
           "*hausnummer",
-          // Bank, identity, secrets
+          // Bank, cards, identity, secrets
           "*iban",
+          "*cardnumber",
+          "creditcard",
+          "cvv",
+          "cvv2",
+          "cvc",
           "*accountowner",
           "*accountholder",
           "*kontoinhaber",
@@ -95,6 +110,13 @@ final class FreeFormPii {
           "*password",
           "*passwort",
           "*accesstoken",
+          "idtoken",
+          "*refreshtoken",
+          "*authtoken",
+          "*sessiontoken",
+          "*apitoken",
+          "*apikey",
+          "*secret",
           "authorization",
           "cookie");
 

@@ -12,6 +12,7 @@ import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.CheckoutOrders;
 import io.datalake.transforms.kinds.EntityOperations;
 import io.datalake.transforms.kinds.JourneyEvents;
+import io.datalake.transforms.kinds.JourneySessions;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.kinds.WorkflowExecutions;
 import java.io.BufferedReader;
@@ -286,6 +287,65 @@ public class PiiEncryptorTest {
       }
     }
     assertThat(lines, equalTo(14));
+  }
+
+  /**
+   * A second probe's finds: PII a client sends beside an analytics record's details (kept in {@code
+   * _extra}), and keys that name what they hold (an API gateway's source ip, card data,
+   * credentials, German names).
+   */
+  @Test
+  public void analyticsRecordsAreSearchedWholeForNamedPii() throws Exception {
+    ObjectNode session =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"id\": \"js-04\", \"org_id\": \"739224\", \"journey_id\": \"j1\","
+                    + " \"email\": \"toplevel@example.org\", \"user\": {\"phone\": \"+4915199\"},"
+                    + " \"details\": {\"sourceIp\": \"198.51.100.41\", \"x-real-ip\":"
+                    + " \"198.51.100.42\", \"card_number\": \"4111111111111111\", \"cvv\": \"123\","
+                    + " \"api_key\": \"k-secret-1\", \"refresh_token\": \"r-secret-2\","
+                    + " \"geburtstag\": \"1980-02-03\", \"Anschrift\": \"Ringweg 5\","
+                    + " \"tel\": \"+4922100\", \"step\": \"payment\"}}");
+    encryptor.encrypt(session, PiiPolicy.defaults().paths(JourneySessions.KIND));
+    for (String pii :
+        List.of(
+            "toplevel@example.org",
+            "+4915199",
+            "198.51.100.41",
+            "198.51.100.42",
+            "4111111111111111",
+            "\"123\"",
+            "k-secret-1",
+            "r-secret-2",
+            "1980-02-03",
+            "Ringweg",
+            "+4922100")) {
+      assertThat(session.toString(), not(containsString(pii)));
+    }
+    assertThat(cipher.decrypt(session.get("email").asText()), equalTo("toplevel@example.org"));
+    assertThat(session.get("journey_id").asText(), equalTo("j1"));
+    assertThat(session.get("details").get("step").asText(), equalTo("payment"));
+  }
+
+  /** A VTEX gift card's redemption code spends its balance: encrypted where it appears. */
+  @Test
+  public void giftCardRedemptionCodesAreEncrypted() throws Exception {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode paymentData = (ObjectNode) order.get("paymentData");
+    paymentData
+        .putArray("giftCards")
+        .addObject()
+        .put("id", "gc1")
+        .put("redemptionCode", "GIFT-CODE-7777")
+        .put("value", 1000);
+    ((ObjectNode) paymentData.get("transactions").get(0).get("payments").get(0))
+        .put("redemptionCode", "GIFT-CODE-8888");
+    encryptor.encrypt(order, PiiPolicy.defaults().paths(CheckoutOrders.KIND));
+    assertThat(order.toString(), not(containsString("GIFT-CODE")));
+    assertThat(
+        cipher.decrypt(paymentData.get("giftCards").get(0).get("redemptionCode").asText()),
+        equalTo("GIFT-CODE-7777"));
+    assertThat(paymentData.get("giftCards").get(0).get("id").asText(), equalTo("gc1"));
   }
 
   /**
