@@ -54,11 +54,13 @@ final class PreRunSteps {
         org.apache.kafka.clients.admin.AdminClient.create(config)) {
       existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalArgumentException(
+      throw new ServiceUnreachableException(
           "Cannot list the topics of Kafka at "
               + options.getBootstrapServers()
               + ": "
-              + e.getMessage());
+              + e.getMessage()
+              + ". Is it up (locally: ./datalake up kafka)? Check --bootstrapServers.",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

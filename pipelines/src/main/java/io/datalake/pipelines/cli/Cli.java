@@ -2,6 +2,7 @@ package io.datalake.pipelines.cli;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
+import io.datalake.pipelines.ServiceUnreachableException;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;
@@ -130,6 +131,19 @@ public final class Cli implements Callable<Integer> {
           if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
             return usageError(commandLine, e.getMessage());
           }
+          if (e instanceof ServiceUnreachableException) {
+            return serviceError(commandLine, e.getMessage());
+          }
+          if (e instanceof ClickHouseClient.ClickHouseException) {
+            // Before the run (the warehouse's tables are checked and made first): the server is
+            // down, elsewhere, or refuses the credentials.
+            return serviceError(
+                commandLine,
+                "ClickHouse: "
+                    + e.getMessage()
+                    + ". Is it up (locally: ./datalake up clickhouse)? Check --clickhouseUrl and"
+                    + " --clickhouseCredentialsFile.");
+          }
           if ((e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException)
               && commandLine.getCommandSpec().qualifiedName(" ").startsWith("datalake lake ")) {
             // The lake commands on a lake the catalog does not know: most often a lake written
@@ -168,6 +182,12 @@ public final class Cli implements Callable<Integer> {
                 + command.replaceFirst("^datalake", "./datalake")
                 + " --help)");
     return USAGE;
+  }
+
+  /** One line on stderr for a service that did not answer; exit code 1. */
+  private static int serviceError(CommandLine commandLine, String message) {
+    commandLine.getErr().println("datalake: error: " + oneLine(message));
+    return 1;
   }
 
   /** Beam's option errors span lines (a list of properties, a hint): one line of them. */

@@ -113,7 +113,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     // Against the local ClickHouse, as its admin user unless credentials are named.
-    Submission submission = prepare(new ArrayList<>(Cli.withLocalAdmin(beamOptions)));
+    Submission submission =
+        prepare(new ArrayList<>(withLocalKafka(Cli.withLocalAdmin(beamOptions))));
     localS3Credentials(submission.args());
     try {
       DatalakePipeline.main(submission.args().toArray(String[]::new));
@@ -409,6 +410,24 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     say("submitted job '" + name + "' (detached); ./datalake jobs lists it");
+  }
+
+  /**
+   * The local Kafka the launcher started ($DATALAKE_KAFKA_BOOTSTRAP, from DATALAKE_KAFKA_PORT) when
+   * no --bootstrapServers is given: the option's default is the local broker on its default port,
+   * and a broker moved to another port is still the local one ({@code ./datalake produce} writes to
+   * it).
+   */
+  static List<String> withLocalKafka(List<String> args) {
+    String local = System.getenv("DATALAKE_KAFKA_BOOTSTRAP");
+    if (local == null
+        || local.isBlank()
+        || args.stream().anyMatch(a -> a.startsWith("--bootstrapServers"))) {
+      return args;
+    }
+    List<String> with = new ArrayList<>(args);
+    with.add("--bootstrapServers=" + local);
+    return with;
   }
 
   /**
