@@ -1,6 +1,8 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
+import java.util.List;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.io.aws2.options.AwsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,8 @@ import software.amazon.awssdk.regions.Region;
  * region cannot travel as "none" (a copy reads a null as unset and asks again), so the metadata
  * service, which just failed to answer, is not asked again by this JVM: the SDK's own switch {@code
  * aws.disableEc2Metadata} (unless the environment already says). On EC2 the service answers the
- * first time, the region is found, and nothing is switched off.
+ * first time, the region is found, and nothing is switched off. A lake, input or Iceberg warehouse
+ * on S3 without a region is refused here, before the run.
  */
 final class AwsRegionOnce {
   private static final Logger LOG = LoggerFactory.getLogger(AwsRegionOnce.class);
@@ -35,6 +38,17 @@ final class AwsRegionOnce {
     if (region != null) {
       aws.setAwsRegion(region);
       return;
+    }
+    List<String> onS3 =
+        Stream.of(options.getLake(), options.getInput(), options.getIcebergWarehouse())
+            .filter(path -> path != null && path.startsWith("s3://"))
+            .toList();
+    if (!onS3.isEmpty()) {
+      // Beam's S3 file system would fail inside the job, seconds later, in pages of SDK traces.
+      throw new IllegalArgumentException(
+          String.join(", ", onS3)
+              + " is on S3, and no AWS region is set: give --awsRegion (any region for S3Proxy or"
+              + " MinIO, e.g. --awsRegion=eu-central-1), or set AWS_REGION or a profile's region");
     }
     String property = SdkSystemSetting.AWS_EC2_METADATA_DISABLED.property();
     if (System.getProperty(property) == null
