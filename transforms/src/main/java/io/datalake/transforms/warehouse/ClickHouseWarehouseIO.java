@@ -130,6 +130,7 @@ public final class ClickHouseWarehouseIO {
     }
     ClickHouseClient client = write.client();
     String version = client.serverVersion();
+    warnUnlessUtc(client.execute("SELECT timezone()").trim());
     WarehouseSchema.prepare(client, write.database, write.tables());
     // Before the tenants' objects: each tenant's freshness view reads the admin's.
     FreshnessViews.prepare(client, write.database, write.tables(), write.kinds);
@@ -148,6 +149,25 @@ public final class ClickHouseWarehouseIO {
         prepared.database,
         prepared.loadId);
     return prepared;
+  }
+
+  /**
+   * The time columns are {@code DateTime} without a zone (18.16's DDL, kept on current servers):
+   * they hold UTC instants, which the server shows, parses ({@code WHERE start_time >
+   * '2024-08-01'}) and truncates ({@code toStartOfMonth}) in its own time zone. This project's
+   * server runs in UTC; a server elsewhere shows analysts other times than the lake's, so the run
+   * says so.
+   */
+  static void warnUnlessUtc(String serverTimeZone) {
+    if (!serverTimeZone.equals("UTC") && !serverTimeZone.equals("Etc/UTC")) {
+      LOG.warn(
+          "datalake: ClickHouse's server time zone is {}, not UTC: the warehouse's time columns"
+              + " hold UTC instants but are shown, compared with text and truncated to days and"
+              + " months in {}, unlike the lake's; set <timezone>UTC</timezone> in the server's"
+              + " config, or read them with toTimeZone(column, 'UTC')",
+          serverTimeZone,
+          serverTimeZone);
+    }
   }
 
   /**
