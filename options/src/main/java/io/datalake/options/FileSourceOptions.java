@@ -9,7 +9,8 @@ public interface FileSourceOptions extends PipelineOptions {
       "Input folder (local path or s3://bucket/prefix) with one sub-folder per kind:"
           + " entity-operations/, workflow-executions/, checkout-orders/, journey-sessions/,"
           + " journey-events/, portal-sessions/, portal-events/. Files are JSON lines (*.jsonl,"
-          + " *.json, optionally gzipped *.gz). A missing folder is no input for that kind.")
+          + " *.ndjson, *.json, optionally gzipped *.gz). A missing folder is no input for that"
+          + " kind; files elsewhere under it are not read, and the run warns of them.")
   String getInput();
 
   void setInput(String value);

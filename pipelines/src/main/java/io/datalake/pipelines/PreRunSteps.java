@@ -82,12 +82,47 @@ final class PreRunSteps {
   }
 
   /**
+   * Says which files under the input a batch does not read: those in a folder no kind names (a
+   * misspelt {@code entity_operations/}), in a subfolder of a kind's folder ({@code 2024/05/}), or
+   * with another name ({@code .txt}, {@code .bz2}). Not refused (a folder may hold other things on
+   * purpose), but never silent: the run reads only what it can count.
+   */
+  private static void warnOfFilesNotRead(String input, java.util.Set<String> read)
+      throws IOException {
+    String base = input.endsWith("/") ? input : input + "/";
+    MatchResult all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
+    if (all.status() != MatchResult.Status.OK) {
+      return;
+    }
+    List<String> notRead = new ArrayList<>();
+    for (MatchResult.Metadata m : all.metadata()) {
+      if (!m.resourceId().isDirectory() && !read.contains(m.resourceId().toString())) {
+        notRead.add(m.resourceId().toString());
+      }
+    }
+    if (!notRead.isEmpty()) {
+      notRead.sort(String::compareTo);
+      LOG.warn(
+          "datalake: {} file(s) under {} are not read: only <kind folder>/*.jsonl, *.ndjson and"
+              + " *.json (plain or .gz) are input, kind folders {}; not read: {}{}",
+          notRead.size(),
+          input,
+          RecordKinds.builtIn().all().stream()
+              .map(RecordKind::folder)
+              .collect(java.util.stream.Collectors.joining(", ")),
+          String.join(", ", notRead.subList(0, Math.min(10, notRead.size()))),
+          notRead.size() > 10 ? ", ..." : "");
+    }
+  }
+
+  /**
    * A digest of the input files' names, sizes and modification times: a batch's run id unless
    * --runId is given. Fails when there is no input at all.
    */
   static String hashInput(String input) {
     try {
       List<String> files = new ArrayList<>();
+      java.util.Set<String> read = new java.util.HashSet<>();
       for (RecordKind kind : RecordKinds.builtIn().all()) {
         MatchResult match =
             FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
@@ -95,10 +130,12 @@ final class PreRunSteps {
           for (MatchResult.Metadata m : match.metadata()) {
             if (ReadJsonLines.isInputFile(m.resourceId().getFilename())) {
               files.add(m.resourceId() + "|" + m.sizeBytes() + "|" + m.lastModifiedMillis());
+              read.add(m.resourceId().toString());
             }
           }
         }
       }
+      warnOfFilesNotRead(input, read);
       if (files.isEmpty()) {
         // A run over nothing would end "balanced" (0 = 0) and hide a wrong path.
         throw new IllegalArgumentException(
@@ -108,7 +145,7 @@ final class PreRunSteps {
                 + RecordKinds.builtIn().all().stream()
                     .map(RecordKind::folder)
                     .collect(java.util.stream.Collectors.joining(", "))
-                + ") holding *.jsonl, *.json or .gz files");
+                + ") holding *.jsonl, *.ndjson or *.json files, plain or gzipped (.gz)");
       }
       files.sort(String::compareTo);
       MessageDigest digest = MessageDigest.getInstance("SHA-256");

@@ -52,7 +52,7 @@ public final class LineRange {
 
   /** Whether a file of this name is gzip-compressed: the input's rule, by its suffix. */
   public static boolean isGzip(String file) {
-    return file.endsWith(".gz");
+    return file.regionMatches(true, file.length() - 3, ".gz", 0, 3);
   }
 
   /** The name of the kind of record the file holds. */

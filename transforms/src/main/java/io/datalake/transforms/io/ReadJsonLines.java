@@ -131,9 +131,20 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<Sourc
     return (input.endsWith("/") ? input : input + "/") + kind.folder() + "/*";
   }
 
+  /**
+   * Whether a file of a kind's folder is input: JSON lines named {@code .jsonl}, {@code .ndjson} or
+   * {@code .json}, in any case, plain or gzipped ({@code .gz}). What else lies there is not read,
+   * and the run says so ({@code PreRunSteps}).
+   */
   public static boolean isInputFile(String name) {
-    String n = LineRange.isGzip(name) ? name.substring(0, name.length() - 3) : name;
-    return n.endsWith(".jsonl") || n.endsWith(".json");
+    String n = (LineRange.isGzip(name) ? name.substring(0, name.length() - 3) : name);
+    return endsWithIgnoreCase(n, ".jsonl")
+        || endsWithIgnoreCase(n, ".ndjson")
+        || endsWithIgnoreCase(n, ".json");
+  }
+
+  private static boolean endsWithIgnoreCase(String name, String suffix) {
+    return name.regionMatches(true, name.length() - suffix.length(), suffix, 0, suffix.length());
   }
 
   @Override

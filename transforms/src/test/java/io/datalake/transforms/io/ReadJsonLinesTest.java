@@ -2,6 +2,7 @@ package io.datalake.transforms.io;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.equalTo;
 
 import io.datalake.transforms.kinds.JourneyEvents;
 import io.datalake.transforms.model.SourceRecord;
@@ -23,6 +24,19 @@ import org.junit.rules.TemporaryFolder;
 public class ReadJsonLinesTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  /** Names of input files in any case; the others are not read (and the run warns of them). */
+  @Test
+  public void inputFilesAreJsonLinesByNameInAnyCase() {
+    for (String name :
+        List.of(
+            "a.jsonl", "D.JSONL", "c.ndjson", "b.json", "e.jsonl.gz", "f.JSON.GZ", "g.ndjson.gz")) {
+      assertThat(name, ReadJsonLines.isInputFile(name), equalTo(true));
+    }
+    for (String name : List.of("g.gz", "h.txt", "i.jsonl.bz2", "j.jsonl.zst", "jsonl", "k.csv")) {
+      assertThat(name, ReadJsonLines.isInputFile(name), equalTo(false));
+    }
+  }
 
   @Test
   public void readsEveryLineWithItsPositionFromPlainAndGzippedFiles() throws IOException {
