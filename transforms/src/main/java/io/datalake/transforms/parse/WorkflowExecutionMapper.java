@@ -9,6 +9,7 @@ import io.datalake.transforms.schema.NoValue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A workflow execution snapshot (v2 shape) normalised into five tables: the execution, its phases,
@@ -65,7 +66,7 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     addChildren(rows, tasks, execution, "tasks", id, org, updatedAtText);
     addChildren(rows, contexts, execution, "contexts", id, org, updatedAtText);
     ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason", 2);
-    if (closingReason != null && !closingReason.isEmpty()) {
+    if (closingReason != null && givesAReason(closingReason)) {
       rows.add(
           new MappedRecord.TableRow(
               cancellations,
@@ -73,6 +74,30 @@ public final class WorkflowExecutionMapper implements RecordMapper {
               2));
     }
     return new MappedRecord(org, updatedAt, rows);
+  }
+
+  /**
+   * Whether a closing reason says why: a selected reason or a description. The executions API sends
+   * the shell ({@code selected_reasons: []}, the configured ones, {@code extra_description: ""})
+   * with executions still open too; counted as cancellations they would inflate every count of
+   * them. A shape with other keys is kept as it is.
+   */
+  static boolean givesAReason(ObjectNode closingReason) {
+    for (java.util.Iterator<Map.Entry<String, JsonNode>> it = closingReason.fields();
+        it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      JsonNode value = field.getValue();
+      boolean empty =
+          value == null
+              || value.isNull()
+              || (value.isContainerNode() && value.isEmpty())
+              || (value.isTextual() && value.textValue().isBlank());
+      if (field.getKey().equals("configured_reasons") || empty) {
+        continue;
+      }
+      return true;
+    }
+    return false;
   }
 
   private static void addChildren(
