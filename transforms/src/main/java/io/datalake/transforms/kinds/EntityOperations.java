@@ -80,7 +80,10 @@ public final class EntityOperations {
                           + " in it is encrypted (see the PII paths)"))
           .tenant("org_id")
           .eventTime("timestamp")
-          .key("org_id", "entity_id", "activity_id")
+          // The event id last: one activity may hold several operations on one entity (an update
+          // and a relation change in one call), each its own event; a redelivered event has the
+          // same id and still collapses to one row.
+          .key("org_id", "entity_id", "activity_id", "id")
           .immutable()
           .primary()
           // Deletes mark the entity deleted there, restores revive it; relation operations change

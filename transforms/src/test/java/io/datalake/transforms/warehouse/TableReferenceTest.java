@@ -153,7 +153,7 @@ public class TableReferenceTest {
     assertThat(
         md,
         containsString(
-            "| `entity_operations` | `org_id` | `timestamp` | `org_id`, `entity_id`, `activity_id`"
+            "| `entity_operations` | `org_id` | `timestamp` | `org_id`, `entity_id`, `activity_id`, `id`"
                 + " | `timestamp` | `` toYYYYMM(`timestamp`) `` |"));
     assertThat(md, containsString("| `current_entities` (ClickHouse only) | `org_id` |"));
     assertThat(
