@@ -412,12 +412,21 @@ public final class BatchSummary {
                   + " %d files%n",
               EntityOperations.OPERATIONS.name(), snapshotRows, snapshotFiles));
     }
+    long refusedByClickHouse =
+        clickhouseInserted.isEmpty()
+            ? 0
+            : clickhouseRejected().values().stream().mapToLong(Long::longValue).sum();
     out.append("dead letters: ")
         .append(deadLetters())
         .append(" (under ")
         .append(lake)
         .append(WriteDeadLetters.FOLDER)
-        .append("/)\n");
+        .append("/")
+        .append(
+            refusedByClickHouse > 0
+                ? ", with the " + refusedByClickHouse + " rows ClickHouse refused, counted below"
+                : "")
+        .append(")\n");
     deadLettersByKindAndReason.forEach(
         (kind, reasons) -> {
           out.append(
@@ -460,7 +469,8 @@ public final class BatchSummary {
               notes
                   .append(", ")
                   .append(copies)
-                  .append(" copies from retried inserts, merged by FINAL");
+                  .append(" rows sharing a key with another (a retried insert, or records of")
+                  .append(" one key), merged by FINAL");
             }
             if (held < v) {
               // Not a loss: ClickHouse acknowledged them; a merge kept each key's latest version.
