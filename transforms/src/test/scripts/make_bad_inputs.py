@@ -25,6 +25,10 @@ def add(kind, line, case, step=None, error=None, file='cases.jsonl'):
     if step:
         manifest.append((f'{kind}/{file}:{len(lines)}', step, error, case))
 
+# What a string holding half a UTF-16 surrogate pair (a JSON escape without its other half) gets.
+HALF_SURROGATE = ('a string holds half a UTF-16 surrogate pair (an escape in \\ud800-\\udfff'
+                  ' without its other half): not text')
+
 def order(oid, tenant='corpus-good', **over):
     o = {'orderId': oid, 'hostname': tenant, 'status': 'invoiced', 'value': 100, 'lastChange': T,
          'isCompleted': True,
@@ -237,7 +241,7 @@ add(K, entity('bad-eo-22', tenant='%2e%2e'), 'tenants: percent-escaped ..', 'par
 add(K, entity('bad-eo-23', tenant='acme\u200b'), 'tenants: zero-width space', 'parse', 'detail.org is not a valid tenant id')
 add(K, entity('bad-eo-24', tenant='ａｃｍｅ'), 'tenants: full-width letters', 'parse', 'detail.org is not a valid tenant id')
 add(K, d(entity('bad-eo-25', tenant='X')).replace(b'"org":"X"', b'"org":"\\ud800"'), 'tenants: lone surrogate',
-    'parse', 'detail.org is not a valid tenant id')
+    'parse', HALF_SURROGATE)
 add(K, entity('bad-eo-26', tenant='-dash-first'), 'tenants: starts with a dash', 'parse', 'detail.org is not a valid tenant id')
 add(K, entity('bad-eo-27', tenant='a/b'), 'tenants: slash', 'parse', 'detail.org is not a valid tenant id')
 add(K, entity('bad-eo-28', tenant='a b'), 'tenants: inner space', 'parse', 'detail.org is not a valid tenant id')
@@ -286,6 +290,13 @@ add(K, analytics(K, 'bad-js-3', id={'x': 1}), 'types: id an object', 'parse', 'm
 add(K, analytics(K, 'bad-js-4', end_time='later'), 'times: end_time not a timestamp', 'type',
     'journey_sessions.end_time: expected an ISO-8601 timestamp, got a string that is not one')
 add(K, analytics(K, 'good-js-3', end_time=''), 'good: end_time "" of a session still going on (null)')
+# Half a surrogate pair is no character (it became '?' in Parquet and ClickHouse); a pair is one.
+add(K, d(analytics(K, 'bad-js-5')).replace(b'"journey_id":"j-1"', b'"journey_id":"x\\udc00y"'),
+    'text: half a surrogate pair in a column', 'parse', HALF_SURROGATE)
+add(K, analytics(K, 'bad-js-6', details='{"email": "half\\ud83d@example.org"}'),
+    'text: half a surrogate pair in stringified details', 'parse', HALF_SURROGATE)
+add(K, d(analytics(K, 'good-js-4')).replace(b'"journey_id":"j-1"', b'"journey_id":"j-\\ud83d\\ude00"'),
+    'good: an emoji escaped as a surrogate pair')
 
 # ---------------------------------------------------------------- journey-events
 K = 'journey-events'

@@ -239,7 +239,7 @@ public class FaultSuiteIT {
       String rendered = copies.render();
       Faults.log("summary with a retried insert's copies:" + rendered);
       assertThat(rendered, copies.balanced(), equalTo(true));
-      assertThat(rendered, containsString("4 rows sharing a key with another"));
+      assertThat(rendered, containsString("4 identical rows (a retried insert"));
 
       // What a background merge does at any time, done now: one row per key and version.
       LocalServices.clickhouse("OPTIMIZE TABLE `" + database + "`.current_entities FINAL");

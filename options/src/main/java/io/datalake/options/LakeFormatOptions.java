@@ -28,7 +28,9 @@ public interface LakeFormatOptions extends PipelineOptions {
           + " batch committed once per table, atomically). parquet is the default because existing"
           + " lakes and their readers (DuckDB, Athena/Hive tables over the folders, the summary's"
           + " footer counts) expect that layout; iceberg writes elsewhere"
-          + " (<icebergWarehouse>/<icebergNamespace>/<table>), so switching never mixes the two.")
+          + " (<icebergWarehouse>/<icebergNamespace>/<table>), so switching never mixes the"
+          + " tables; by default that is under the lake root (<lake>/datalake/), where a glob over"
+          + " the whole root also finds the Iceberg data files.")
   @Default.Enum("parquet")
   LakeFormat getLakeFormat();
 

@@ -39,8 +39,13 @@ final class AwsRegionOnce {
       aws.setAwsRegion(region);
       return;
     }
+    boolean files = options.getSource() == io.datalake.options.SourceOptions.Source.files;
     List<String> onS3 =
-        Stream.of(options.getLake(), options.getInput(), options.getIcebergWarehouse())
+        Stream.of(
+                options.getLake(),
+                files ? options.getInput() : null,
+                options.getIcebergWarehouse(),
+                options.getPiiKeyset())
             .filter(path -> path != null && path.startsWith("s3://"))
             .toList();
     if (!onS3.isEmpty()) {

@@ -424,7 +424,10 @@ public final class BatchSummary {
         .append("/")
         .append(
             refusedByClickHouse > 0
-                ? ", with the " + refusedByClickHouse + " rows ClickHouse refused, counted below"
+                ? "; the "
+                    + refusedByClickHouse
+                    + " rows ClickHouse refused are there too, counted"
+                    + " below"
                 : "")
         .append(")\n");
     deadLettersByKindAndReason.forEach(
@@ -469,8 +472,8 @@ public final class BatchSummary {
               notes
                   .append(", ")
                   .append(copies)
-                  .append(" rows sharing a key with another (a retried insert, or records of")
-                  .append(" one key), merged by FINAL");
+                  .append(" identical rows (a retried insert, or a record given twice), merged")
+                  .append(" by FINAL");
             }
             if (held < v) {
               // Not a loss: ClickHouse acknowledged them; a merge kept each key's latest version.

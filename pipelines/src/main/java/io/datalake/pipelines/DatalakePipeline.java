@@ -63,8 +63,7 @@ public final class DatalakePipeline {
       ClickHouseWarehouseIO.Write unprepared = plan.warehouse().withRunId(plan.runId());
       plan =
           plan.withWarehouse(
-              PreRunSteps.step(
-                  "PrepareWarehouse", () -> ClickHouseWarehouseIO.prepareSchema(unprepared)));
+              PreRunSteps.step("PrepareWarehouse", () -> PreRunSteps.prepareWarehouse(unprepared)));
     }
     if (plan.iceberg() != null) {
       // The lake's counterpart of PrepareWarehouse: tables created or given their new columns, or
@@ -113,7 +112,6 @@ public final class DatalakePipeline {
             kafkaNow,
             recreated -> dropCommittedOffsets(options, kafkaNow, recreated));
     S3Uploads.configure(options);
-    AwsRegionOnce.configure(options);
     RunRecord record =
         RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
     record.started();

@@ -5,6 +5,8 @@ import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.stream.ReadKafkaTopics;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * this order: {@code CheckKafkaTopics} (streaming), {@code HashInput} (batch), {@code
  * PrepareWarehouse} (with --clickhouseUrl: {@code ClickHouseWarehouseIO.prepareSchema}).
  */
-final class PreRunSteps {
+public final class PreRunSteps {
   private static final Logger LOG = LoggerFactory.getLogger(PreRunSteps.class);
 
   private PreRunSteps() {}
@@ -37,6 +39,32 @@ final class PreRunSteps {
     T result = body.get();
     LOG.info("datalake: step {} done in {} ms", name, (System.nanoTime() - started) / 1_000_000);
     return result;
+  }
+
+  /** What to check when ClickHouse does not answer. */
+  public static final String CLICKHOUSE_DOWN_HINT =
+      "Is it up (locally: ./datalake up clickhouse)? Check --clickhouseUrl";
+
+  /**
+   * {@link ClickHouseWarehouseIO#prepareSchema}, with a server that does not answer or refuses the
+   * credentials reported as such (one line, exit 1), not as a stack trace.
+   */
+  static ClickHouseWarehouseIO.Write prepareWarehouse(ClickHouseWarehouseIO.Write unprepared) {
+    try {
+      return ClickHouseWarehouseIO.prepareSchema(unprepared);
+    } catch (ClickHouseClient.ClickHouseException e) {
+      if (e.unreachable()) {
+        throw new ServiceUnavailableException(e.getMessage() + ". " + CLICKHOUSE_DOWN_HINT, e);
+      }
+      if (e.refusedCredentials()) {
+        throw new ServiceUnavailableException(
+            e.getMessage()
+                + ". Check --clickhouseCredentialsFile (the local admin's: ./datalake env names"
+                + " it)",
+            e);
+      }
+      throw e;
+    }
   }
 
   /**
@@ -53,8 +81,11 @@ final class PreRunSteps {
     try (org.apache.kafka.clients.admin.AdminClient admin =
         org.apache.kafka.clients.admin.AdminClient.create(config)) {
       existing = admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new ServiceUnreachableException(
+    } catch (java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException
+        | org.apache.kafka.common.KafkaException e) {
+      // KafkaException: a bootstrap address that does not resolve fails the client's creation.
+      throw new ServiceUnavailableException(
           "Cannot list the topics of Kafka at "
               + options.getBootstrapServers()
               + ": "
@@ -87,15 +118,27 @@ final class PreRunSteps {
    * with another name ({@code .txt}, {@code .bz2}). Not refused (a folder may hold other things on
    * purpose), but never silent: the run reads only what it can count.
    */
-  private static void warnOfFilesNotRead(String input, java.util.Set<String> read)
-      throws IOException {
+  private static void warnOfFilesNotRead(String input, java.util.Set<String> read) {
     String base = input.endsWith("/") ? input : input + "/";
-    MatchResult all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
-    if (all.status() != MatchResult.Status.OK) {
+    MatchResult all;
+    try {
+      all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
+      if (all.status() != MatchResult.Status.OK) {
+        return;
+      }
+    } catch (IOException | RuntimeException e) {
+      // A warning's listing: never what fails a run whose input was listed.
+      LOG.warn("datalake: could not list everything under {} ({})", input, e.toString());
       return;
     }
     List<String> notRead = new ArrayList<>();
-    for (MatchResult.Metadata m : all.metadata()) {
+    List<MatchResult.Metadata> listed;
+    try {
+      listed = all.metadata();
+    } catch (IOException e) {
+      return;
+    }
+    for (MatchResult.Metadata m : listed) {
       if (!m.resourceId().isDirectory() && !read.contains(m.resourceId().toString())) {
         notRead.add(m.resourceId().toString());
       }

@@ -53,6 +53,9 @@ record RunPlan(
       throw new IllegalArgumentException(
           "--source=files needs --input=DIR (one folder per kind inside)");
     }
+    // Before anything on S3 is read (the input, the keyset, the lake): a lake on S3 without a
+    // region is refused here.
+    AwsRegionOnce.configure(options);
     checkParquetCompression(options.getParquetCompression());
     FlinkCheckpoints.checkOptions(options, streaming);
     RunMetrics.checkOptions(options);

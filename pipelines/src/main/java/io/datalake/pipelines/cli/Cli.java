@@ -2,7 +2,8 @@ package io.datalake.pipelines.cli;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.pipelines.DatalakePipeline;
-import io.datalake.pipelines.ServiceUnreachableException;
+import io.datalake.pipelines.PreRunSteps;
+import io.datalake.pipelines.ServiceUnavailableException;
 import io.datalake.transforms.pii.PiiCipher;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.warehouse.ClickHouseClient;
@@ -131,18 +132,16 @@ public final class Cli implements Callable<Integer> {
           if (e instanceof ParameterException || e instanceof IllegalArgumentException) {
             return usageError(commandLine, e.getMessage());
           }
-          if (e instanceof ServiceUnreachableException) {
+          if (e instanceof ServiceUnavailableException) {
             return serviceError(commandLine, e.getMessage());
           }
-          if (e instanceof ClickHouseClient.ClickHouseException) {
-            // Before the run (the warehouse's tables are checked and made first): the server is
-            // down, elsewhere, or refuses the credentials.
+          if (e instanceof ClickHouseClient.ClickHouseException clickhouse
+              && clickhouse.unreachable()
+              && !commandLine.getCommandSpec().name().equals("run")) {
+            // freshness, tenants, lineage...: the server is down or elsewhere. (A run converts its
+            // own before it starts; after the job, its summary says what was written.)
             return serviceError(
-                commandLine,
-                "ClickHouse: "
-                    + e.getMessage()
-                    + ". Is it up (locally: ./datalake up clickhouse)? Check --clickhouseUrl and"
-                    + " --clickhouseCredentialsFile.");
+                commandLine, e.getMessage() + ". " + PreRunSteps.CLICKHOUSE_DOWN_HINT);
           }
           if ((e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException)
               && commandLine.getCommandSpec().qualifiedName(" ").startsWith("datalake lake ")) {

@@ -97,7 +97,8 @@ public final class EntityOperations {
                   "operation",
                   Set.of("deleteEntity", "softDeleteEntity"),
                   "detail",
-                  RELATION_OPERATIONS))
+                  RELATION_OPERATIONS,
+                  "activity_id"))
           .build();
 
   /**

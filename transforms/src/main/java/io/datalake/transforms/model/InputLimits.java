@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * The bounds one record must keep so that no record can take unbounded time, memory or stack (issue
@@ -66,7 +68,47 @@ public final class InputLimits {
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
         .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+        .nodeFactory(WholeCharactersOnly.INSTANCE)
         .build();
+  }
+
+  /**
+   * Text values hold whole characters only. A JSON escape of half a UTF-16 surrogate pair (a low
+   * half such as DC00 alone, or a high half without its low one) is no character: written out as
+   * UTF-8 it became {@code ?} in Parquet and ClickHouse, silently, and a PII value holding one got
+   * the token of its {@code ?} form. Such a record is refused (a {@code parse} dead letter); a pair
+   * (an emoji escaped as two halves) is one character and stays. Keys are not checked.
+   */
+  private static final class WholeCharactersOnly extends JsonNodeFactory {
+    private static final long serialVersionUID = 1L;
+    static final WholeCharactersOnly INSTANCE = new WholeCharactersOnly();
+
+    @Override
+    public TextNode textNode(String text) {
+      if (text != null && hasUnpairedSurrogate(text)) {
+        throw new Exceeded(
+            "a string holds half a UTF-16 surrogate pair (an escape in \\ud800-\\udfff"
+                + " without its other half): not text");
+      }
+      return super.textNode(text);
+    }
+  }
+
+  /** Whether {@code text} holds a UTF-16 surrogate that is not part of a pair. */
+  static boolean hasUnpairedSurrogate(String text) {
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char c = text.charAt(i);
+      if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   public static Exceeded tooDeep() {

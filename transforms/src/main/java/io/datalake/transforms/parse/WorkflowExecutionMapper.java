@@ -66,7 +66,9 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     addChildren(rows, tasks, execution, "tasks", id, org, updatedAtText);
     addChildren(rows, contexts, execution, "contexts", id, org, updatedAtText);
     ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason", 2);
-    if (closingReason != null && givesAReason(closingReason)) {
+    if (closingReason != null
+        && (givesAReason(closingReason)
+            || "CLOSED".equalsIgnoreCase(execution.path("status").asText("")))) {
       rows.add(
           new MappedRecord.TableRow(
               cancellations,
@@ -80,7 +82,8 @@ public final class WorkflowExecutionMapper implements RecordMapper {
    * Whether a closing reason says why: a selected reason or a description. The executions API sends
    * the shell ({@code selected_reasons: []}, the configured ones, {@code extra_description: ""})
    * with executions still open too; counted as cancellations they would inflate every count of
-   * them. A shape with other keys is kept as it is.
+   * them. A shape with other keys is kept as it is, and a CLOSED execution keeps its row even
+   * without a reason (closed without choosing one).
    */
   static boolean givesAReason(ObjectNode closingReason) {
     for (java.util.Iterator<Map.Entry<String, JsonNode>> it = closingReason.fields();

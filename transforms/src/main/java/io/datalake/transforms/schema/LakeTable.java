@@ -174,7 +174,10 @@ public record LakeTable(
    * {@code operationColumn} of the latest row is one of {@code deleting}, and {@code payload}: the
    * {@code payload} member of the JSON column {@code payloadColumn}. Rows whose operation is one of
    * {@code unchanging} (entity operations: the relation operations) change nothing: they do not
-   * feed the table, so they never replace the latest state.
+   * feed the table, so they never replace the latest state. {@code sameSecondOrder}, when not null,
+   * is a carried column holding a ULID (epilot's activity id): its millisecond time orders the rows
+   * of one key within the second of their version time, which a source that sends whole seconds
+   * (EventBridge) leaves tied.
    */
   public record CurrentState(
       String table,
@@ -183,7 +186,8 @@ public record LakeTable(
       String operationColumn,
       Set<String> deleting,
       String payloadColumn,
-      Set<String> unchanging)
+      Set<String> unchanging,
+      @Nullable String sameSecondOrder)
       implements Serializable {
     public CurrentState {
       key = List.copyOf(key);
@@ -200,7 +204,7 @@ public record LakeTable(
         String operationColumn,
         Set<String> deleting,
         String payloadColumn) {
-      this(table, key, columns, operationColumn, deleting, payloadColumn, Set.of());
+      this(table, key, columns, operationColumn, deleting, payloadColumn, Set.of(), null);
     }
 
     /** Whether a source row with this value of {@link #operationColumn} changes the state. */

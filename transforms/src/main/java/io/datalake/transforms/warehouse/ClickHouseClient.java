@@ -171,7 +171,8 @@ public final class ClickHouseClient implements Serializable {
               + url
               + " is unreachable: "
               + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
-          true);
+          true,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClickHouseException("interrupted");
@@ -229,6 +230,19 @@ public final class ClickHouseClient implements Serializable {
     public ClickHouseException(String message, boolean transientFailure, Throwable cause) {
       super(message, cause);
       this.transientFailure = transientFailure;
+    }
+
+    /** Whether the server did not answer at all (refused, reset, timed out): it may be down. */
+    public boolean unreachable() {
+      return getCause() instanceof java.io.IOException;
+    }
+
+    /** Whether the server refused the user or its password (HTTP 401 or 403, or its error 516). */
+    public boolean refusedCredentials() {
+      String message = String.valueOf(getMessage());
+      return message.contains(" answered 401: ")
+          || message.contains(" answered 403: ")
+          || message.contains("Code: 516");
     }
 
     /** Whether trying again later may succeed (unreachable, overloaded), unlike a bad statement. */

@@ -159,7 +159,7 @@ public final class ClickHouseWarehouseIO {
    * says so.
    */
   static void warnUnlessUtc(String serverTimeZone) {
-    if (!serverTimeZone.equals("UTC") && !serverTimeZone.equals("Etc/UTC")) {
+    if (!isUtc(serverTimeZone)) {
       LOG.warn(
           "datalake: ClickHouse's server time zone is {}, not UTC: the warehouse's time columns"
               + " hold UTC instants but are shown, compared with text and truncated to days and"
@@ -167,6 +167,17 @@ public final class ClickHouseWarehouseIO {
               + " config, or read them with toTimeZone(column, 'UTC')",
           serverTimeZone,
           serverTimeZone);
+    }
+  }
+
+  /** Whether a zone name is UTC under any of its names (UTC, Etc/UCT, GMT, Zulu...). */
+  static boolean isUtc(String zone) {
+    try {
+      java.time.zone.ZoneRules rules = java.time.ZoneId.of(zone).getRules();
+      return rules.isFixedOffset()
+          && rules.getOffset(java.time.Instant.EPOCH).getTotalSeconds() == 0;
+    } catch (java.time.DateTimeException e) {
+      return false;
     }
   }
 

@@ -96,15 +96,17 @@ public final class TenantDatabase {
           client, "CREATE DATABASE IF NOT EXISTS " + Sql.identifier(tenantDb));
     }
     Map<String, String> engines = new HashMap<>();
+    Map<String, String> orderKeys = new HashMap<>();
     for (String line :
         WarehouseSchema.lines(
             client.execute(
-                "SELECT name, engine FROM system.tables WHERE database = "
+                "SELECT name, engine, engine_full FROM system.tables WHERE database = "
                     + Sql.string(tenantDb)
                     + " FORMAT TSV"))) {
       String[] f = line.split("\t", -1);
-      if (f.length == 2) {
+      if (f.length == 3) {
         engines.put(TenantAccess.unescapeTsv(f[0]), f[1]);
+        orderKeys.put(TenantAccess.unescapeTsv(f[0]), orderKey(TenantAccess.unescapeTsv(f[2])));
       }
     }
     Map<String, List<String>> columns = new HashMap<>();
@@ -144,6 +146,7 @@ public final class TenantDatabase {
               Sql.identifier(table.tenantColumn()) + " = " + org,
               copied,
               engines,
+              orderKeys,
               columns);
       String select = String.join(", ", names.stream().map(Sql::identifier).toList());
       for (String view : List.of(table.name(), table.viewName(tenant))) {
@@ -175,6 +178,7 @@ public final class TenantDatabase {
             Sql.identifier(DeadLetterTable.TENANT_COLUMN) + " = " + org,
             deadLetterColumns,
             engines,
+            orderKeys,
             columns);
     // The freshness views name every table: made again whenever a copy was (a table added), as the
     // admin's are at every prepare, and when they are a release's before the dead letters' rows had
@@ -220,12 +224,16 @@ public final class TenantDatabase {
       String tenantFilter,
       List<String> columns,
       Map<String, String> engines,
+      Map<String, String> orderKeys,
       Map<String, List<String>> existingColumns) {
     String feed = source + FEED_SUFFIX;
     if (engines.getOrDefault(copy, "").endsWith("MergeTree")
         && "MaterializedView".equals(engines.get(feed))
         && columns.equals(existingColumns.get(copy))
-        && columns.equals(existingColumns.get(feed))) {
+        && columns.equals(existingColumns.get(feed))
+        // A copy ordered by an earlier key (entity_operations before the event id was part of it)
+        // would merge rows the warehouse keeps apart: made again.
+        && orderKey(createCopy).equals(orderKeys.get(copy))) {
       return 0;
     }
     String db = Sql.identifier(tenantDb);
@@ -289,6 +297,27 @@ public final class TenantDatabase {
           e);
     }
     return 2;
+  }
+
+  /**
+   * The {@code ORDER BY} of a table's DDL or of its {@code engine_full}, without white space and
+   * quotes ({@code (org_id,entity_id)}), so that 18.16's and this project's spelling compare; empty
+   * when there is none.
+   */
+  static String orderKey(String ddl) {
+    int at = ddl.indexOf("ORDER BY ");
+    if (at < 0) {
+      return "";
+    }
+    String rest = ddl.substring(at + "ORDER BY ".length());
+    int end = rest.length();
+    for (String next : List.of(" SETTINGS", " TTL", " SAMPLE BY", " PRIMARY KEY", "\n")) {
+      int i = rest.indexOf(next);
+      if (i >= 0 && i < end) {
+        end = i;
+      }
+    }
+    return rest.substring(0, end).replaceAll("[\\s`]", "");
   }
 
   /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.model.RecordRejectedException;
+import io.datalake.transforms.model.UlidTime;
 import io.datalake.transforms.schema.AvroSchemas;
 import io.datalake.transforms.schema.Field;
 import io.datalake.transforms.schema.FieldType;
@@ -171,6 +172,33 @@ public final class WarehouseTables {
             + versionColumn
             + (versionColumn.equals(fallback) ? "" : " (else " + fallback + ")")
             + " in microseconds since 1970-01-01 UTC; FINAL keeps the highest per key");
+  }
+
+  /**
+   * {@code version}, ordered within its second by the ULID time of {@code ulidColumn}: a version on
+   * a whole second (an EventBridge time) becomes the ULID's millisecond when that falls in the same
+   * second. A delete and a create of one entity in one second otherwise tie, and FINAL keeps
+   * whichever was inserted last (streaming gives no order); the monthly roll-up and the documented
+   * queries break the tie by the activity id too. Versions of other seconds keep their order.
+   */
+  private static WarehouseColumn sameSecondOrderedVersion(
+      WarehouseColumn version, String ulidColumn) {
+    return new WarehouseColumn(
+        VERSION,
+        version.ddlType(),
+        version.ioType(),
+        row -> {
+          long micros = (Long) version.value().of(row);
+          Object ulid = row.record().get(ulidColumn);
+          long ulidMicros = ulid == null ? -1 : UlidTime.millis(ulid.toString()) * 1000;
+          return micros % 1_000_000 == 0 && ulidMicros >= micros && ulidMicros < micros + 1_000_000
+              ? ulidMicros
+              : micros;
+        },
+        version.description()
+            + "; a whole-second time is ordered within its second by the "
+            + ulidColumn
+            + "'s ULID time");
   }
 
   private static WarehouseColumn lateColumn() {
@@ -358,7 +386,12 @@ public final class WarehouseTables {
                 + payloadColumn
                 + ": the state that row sent, as JSON text"));
     columns.add(lateColumn());
-    columns.add(versionColumn(lake.versionColumn(), lake.eventTimeColumn()));
+    columns.add(
+        state.sameSecondOrder() == null
+            ? versionColumn(lake.versionColumn(), lake.eventTimeColumn())
+            : sameSecondOrderedVersion(
+                versionColumn(lake.versionColumn(), lake.eventTimeColumn()),
+                state.sameSecondOrder()));
     columns.add(loadIdColumn());
     return new WarehouseTable(
         state.table(),

@@ -156,6 +156,57 @@ public class ClickHouseWarehouseIOTest {
     assertThat(deleted.getValue("deleted"), equalTo((short) 1));
   }
 
+  /**
+   * EventBridge times are whole seconds: a delete and a create of one entity in one second are
+   * ordered by their activity ids' ULID time, as the roll-up orders them, not by insert order.
+   */
+  @Test
+  public void currentEntitiesOrderOneSecondsOperationsByTheirActivityTime() throws Exception {
+    long second = 1_709_294_400_000_000L; // 2024-03-01T12:00:00Z
+    // ULIDs of 12:00:00.250 and 12:00:00.900 (milliseconds 1709294400250 and ...900).
+    String early = ulid(1_709_294_400_250L);
+    String late = ulid(1_709_294_400_900L);
+    Row deleted =
+        convert(
+            "current_entities",
+            entityOperation(
+                Map.of("operation", "deleteEntity", "timestamp", second, "activity_id", early)));
+    Row created =
+        convert(
+            "current_entities", entityOperation(Map.of("timestamp", second, "activity_id", late)));
+    assertThat(deleted.getValue("_version"), equalTo(1_709_294_400_250_000L));
+    assertThat(created.getValue("_version"), equalTo(1_709_294_400_900_000L));
+    // Not a ULID, a ULID of another second, or a time with a fraction: the time itself.
+    assertThat(
+        convert("current_entities", entityOperation(Map.of("timestamp", second)))
+            .getValue("_version"),
+        equalTo(second));
+    assertThat(
+        convert(
+                "current_entities",
+                entityOperation(
+                    Map.of("timestamp", second, "activity_id", ulid(1_709_294_401_000L))))
+            .getValue("_version"),
+        equalTo(second));
+    assertThat(
+        convert(
+                "current_entities",
+                entityOperation(Map.of("timestamp", second + 5, "activity_id", early)))
+            .getValue("_version"),
+        equalTo(second + 5));
+  }
+
+  /** A ULID of {@code millis}, with a fixed random part. */
+  private static String ulid(long millis) {
+    String alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    StringBuilder time = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      time.insert(0, alphabet.charAt((int) (millis & 31)));
+      millis >>>= 5;
+    }
+    return time + "ABCDEFGHJKMNPQRS";
+  }
+
   @Test
   public void aMissingKeyOrAnOutOfRangeTimeIsRejectedWithTheColumnNamed() {
     Map<String, Object> noEntity = new LinkedHashMap<>();
@@ -246,7 +297,7 @@ public class ClickHouseWarehouseIOTest {
                     .via(l -> l.table + " | " + l.step + " | " + l.error + " | " + l.source)))
         .containsInAnyOrder(
             "entity_operations | clickhouse | entity_operations: entity_operations.entity_id (part"
-                + " of the key) is missing | clickhouse:entity_operations:org-a/null/act-1",
+                + " of the key) is missing | clickhouse:entity_operations:org-a/null/act-1/op-2",
             "current_entities | clickhouse | current_entities: entity_operations.entity_id (part"
                 + " of the key) is missing | clickhouse:current_entities:org-a/null");
     PAssert.that(
