@@ -26,8 +26,8 @@ def add(kind, line, case, step=None, error=None, file='cases.jsonl'):
         manifest.append((f'{kind}/{file}:{len(lines)}', step, error, case))
 
 # What a string holding half a UTF-16 surrogate pair (a JSON escape without its other half) gets.
-HALF_SURROGATE = ('a string holds half a UTF-16 surrogate pair (an escape in \\ud800-\\udfff'
-                  ' without its other half): not text')
+HALF_SURROGATE = ('a string holds half a UTF-16 surrogate pair (an escape of D800-DFFF without its'
+                  ' other half): not text')
 
 def order(oid, tenant='corpus-good', **over):
     o = {'orderId': oid, 'hostname': tenant, 'status': 'invoiced', 'value': 100, 'lastChange': T,

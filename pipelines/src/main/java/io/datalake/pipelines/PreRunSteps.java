@@ -112,6 +112,13 @@ public final class PreRunSteps {
     return null;
   }
 
+  /** The input's folder names, one per kind, as a list in text. */
+  private static String kindFolders() {
+    return RecordKinds.builtIn().all().stream()
+        .map(RecordKind::folder)
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
   /**
    * Says which files under the input a batch does not read: those in a folder no kind names (a
    * misspelt {@code entity_operations/}), in a subfolder of a kind's folder ({@code 2024/05/}), or
@@ -150,9 +157,7 @@ public final class PreRunSteps {
               + " *.json (plain or .gz) are input, kind folders {}; not read: {}{}",
           notRead.size(),
           input,
-          RecordKinds.builtIn().all().stream()
-              .map(RecordKind::folder)
-              .collect(java.util.stream.Collectors.joining(", ")),
+          kindFolders(),
           String.join(", ", notRead.subList(0, Math.min(10, notRead.size()))),
           notRead.size() > 10 ? ", ..." : "");
     }
@@ -185,9 +190,7 @@ public final class PreRunSteps {
             "No input files under "
                 + input
                 + ": expected one folder per kind ("
-                + RecordKinds.builtIn().all().stream()
-                    .map(RecordKind::folder)
-                    .collect(java.util.stream.Collectors.joining(", "))
+                + kindFolders()
                 + ") holding *.jsonl, *.ndjson or *.json files, plain or gzipped (.gz)");
       }
       files.sort(String::compareTo);

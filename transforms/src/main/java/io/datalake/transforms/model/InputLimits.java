@@ -87,8 +87,8 @@ public final class InputLimits {
     public TextNode textNode(String text) {
       if (text != null && hasUnpairedSurrogate(text)) {
         throw new Exceeded(
-            "a string holds half a UTF-16 surrogate pair (an escape in \\ud800-\\udfff"
-                + " without its other half): not text");
+            "a string holds half a UTF-16 surrogate pair (an escape of D800-DFFF without its"
+                + " other half): not text");
       }
       return super.textNode(text);
     }
