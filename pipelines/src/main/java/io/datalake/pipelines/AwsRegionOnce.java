@@ -45,7 +45,9 @@ final class AwsRegionOnce {
                 options.getLake(),
                 files ? options.getInput() : null,
                 options.getIcebergWarehouse(),
-                options.getPiiKeyset())
+                options.getPiiKeyset(),
+                options.getPiiPolicy(),
+                options.getClickhouseCredentialsFile())
             .filter(path -> path != null && path.startsWith("s3://"))
             .toList();
     if (!onS3.isEmpty()) {

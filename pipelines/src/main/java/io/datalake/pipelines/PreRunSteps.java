@@ -45,6 +45,11 @@ public final class PreRunSteps {
   public static final String CLICKHOUSE_DOWN_HINT =
       "Is it up (locally: ./datalake up clickhouse)? Check --clickhouseUrl";
 
+  /** What to check when ClickHouse refuses the user (or its rights: 403 is both). */
+  public static final String CLICKHOUSE_CREDENTIALS_HINT =
+      "Check --clickhouseCredentialsFile and the user's rights (the local admin's file:"
+          + " ./datalake env names it)";
+
   /**
    * {@link ClickHouseWarehouseIO#prepareSchema}, with a server that does not answer or refuses the
    * credentials reported as such (one line, exit 1), not as a stack trace.
@@ -58,10 +63,7 @@ public final class PreRunSteps {
       }
       if (e.refusedCredentials()) {
         throw new ServiceUnavailableException(
-            e.getMessage()
-                + ". Check --clickhouseCredentialsFile (the local admin's: ./datalake env names"
-                + " it)",
-            e);
+            e.getMessage() + ". " + CLICKHOUSE_CREDENTIALS_HINT, e);
       }
       throw e;
     }
@@ -84,7 +86,12 @@ public final class PreRunSteps {
     } catch (java.util.concurrent.ExecutionException
         | java.util.concurrent.TimeoutException
         | org.apache.kafka.common.KafkaException e) {
-      // KafkaException: a bootstrap address that does not resolve fails the client's creation.
+      // KafkaException: the client's creation failed; a bootstrap address that does not resolve
+      // is the service's, any other setting the command line's.
+      if (e instanceof org.apache.kafka.common.config.ConfigException
+          && !String.valueOf(e.getMessage()).contains("resolvable")) {
+        throw new IllegalArgumentException("Kafka client settings: " + e.getMessage());
+      }
       throw new ServiceUnavailableException(
           "Cannot list the topics of Kafka at "
               + options.getBootstrapServers()

@@ -136,12 +136,18 @@ public final class Cli implements Callable<Integer> {
             return serviceError(commandLine, e.getMessage());
           }
           if (e instanceof ClickHouseClient.ClickHouseException clickhouse
-              && clickhouse.unreachable()
+              && (clickhouse.unreachable() || clickhouse.refusedCredentials())
               && !commandLine.getCommandSpec().name().equals("run")) {
-            // freshness, tenants, lineage...: the server is down or elsewhere. (A run converts its
-            // own before it starts; after the job, its summary says what was written.)
+            // freshness, tenants, lineage...: the server is down or elsewhere, or refuses the
+            // user. (A run converts its own before it starts; after the job, its summary says
+            // what was written.)
             return serviceError(
-                commandLine, e.getMessage() + ". " + PreRunSteps.CLICKHOUSE_DOWN_HINT);
+                commandLine,
+                e.getMessage()
+                    + ". "
+                    + (clickhouse.unreachable()
+                        ? PreRunSteps.CLICKHOUSE_DOWN_HINT
+                        : PreRunSteps.CLICKHOUSE_CREDENTIALS_HINT));
           }
           if ((e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException)
               && commandLine.getCommandSpec().qualifiedName(" ").startsWith("datalake lake ")) {

@@ -170,8 +170,8 @@ public final class WorkflowExecutions {
   public static final LakeTable CANCELLATIONS =
       child(
           "workflow_cancellations",
-          "One row per execution snapshot with a closing_reason that is CLOSED or gives a reason (a"
-              + " selected reason or a description; not the empty shell sent with open"
+          "One row per execution snapshot with a closing_reason, of a CLOSED execution or giving a"
+              + " reason (a selected reason or a description; not the empty shell sent with open"
               + " executions)",
           CLOSING_REASON_FIELDS);
   public static final LakeTable CONTEXTS =

@@ -317,7 +317,11 @@ public final class TenantDatabase {
         end = i;
       }
     }
-    return rest.substring(0, end).replaceAll("[\\s`]", "");
+    String key = rest.substring(0, end).replaceAll("[\\s`]", "");
+    // One column: the DDL writes (x), 18.16's engine_full x.
+    return key.startsWith("(") && key.endsWith(")") && key.indexOf(',') < 0
+        ? key.substring(1, key.length() - 1)
+        : key;
   }
 
   /**

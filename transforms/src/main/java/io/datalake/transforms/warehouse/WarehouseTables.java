@@ -176,10 +176,11 @@ public final class WarehouseTables {
 
   /**
    * {@code version}, ordered within its second by the ULID time of {@code ulidColumn}: a version on
-   * a whole second (an EventBridge time) becomes the ULID's millisecond when that falls in the same
-   * second. A delete and a create of one entity in one second otherwise tie, and FINAL keeps
-   * whichever was inserted last (streaming gives no order); the monthly roll-up and the documented
-   * queries break the tie by the activity id too. Versions of other seconds keep their order.
+   * a whole second (an EventBridge time) gets the ULID's millisecond within that second (clamped to
+   * it). A delete and a create of one entity in one second otherwise tie, and FINAL keeps whichever
+   * was inserted last (streaming gives no order); the monthly roll-up and the documented queries
+   * break the tie by the activity id too. Versions of other seconds keep their order. Still tied:
+   * operations of one activity, or of one millisecond.
    */
   private static WarehouseColumn sameSecondOrderedVersion(
       WarehouseColumn version, String ulidColumn) {
@@ -190,10 +191,13 @@ public final class WarehouseTables {
         row -> {
           long micros = (Long) version.value().of(row);
           Object ulid = row.record().get(ulidColumn);
-          long ulidMicros = ulid == null ? -1 : UlidTime.millis(ulid.toString()) * 1000;
-          return micros % 1_000_000 == 0 && ulidMicros >= micros && ulidMicros < micros + 1_000_000
-              ? ulidMicros
-              : micros;
+          long ulidMillis = ulid == null ? -1 : UlidTime.millis(ulid.toString());
+          if (micros % 1_000_000 != 0 || ulidMillis < 0) {
+            return micros;
+          }
+          // Clamped to the second: a ULID made before it counts as its start, one after it (the
+          // two clocks differ) as its last millisecond, so ULID order holds within the second.
+          return micros + Math.max(0, Math.min(ulidMillis * 1000 - micros, 999_000));
         },
         version.description()
             + "; a whole-second time is ordered within its second by the "

@@ -176,7 +176,8 @@ public class ClickHouseWarehouseIOTest {
             "current_entities", entityOperation(Map.of("timestamp", second, "activity_id", late)));
     assertThat(deleted.getValue("_version"), equalTo(1_709_294_400_250_000L));
     assertThat(created.getValue("_version"), equalTo(1_709_294_400_900_000L));
-    // Not a ULID, a ULID of another second, or a time with a fraction: the time itself.
+    // Not a ULID, or a time with a fraction: the time itself; a ULID of a later or an earlier
+    // second (the clocks differ): the second's last or first millisecond.
     assertThat(
         convert("current_entities", entityOperation(Map.of("timestamp", second)))
             .getValue("_version"),
@@ -186,6 +187,13 @@ public class ClickHouseWarehouseIOTest {
                 "current_entities",
                 entityOperation(
                     Map.of("timestamp", second, "activity_id", ulid(1_709_294_401_000L))))
+            .getValue("_version"),
+        equalTo(second + 999_000));
+    assertThat(
+        convert(
+                "current_entities",
+                entityOperation(
+                    Map.of("timestamp", second, "activity_id", ulid(1_709_294_399_000L))))
             .getValue("_version"),
         equalTo(second));
     assertThat(

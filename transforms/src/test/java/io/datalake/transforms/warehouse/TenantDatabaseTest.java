@@ -174,6 +174,26 @@ public class TenantDatabaseTest {
         greaterThan(0));
   }
 
+  /** A copy's order key as 18.16 shows it compares equal to the one its DDL gives. */
+  @Test
+  public void orderKeysCompareAsTheServerShowsThem() {
+    WarehouseTable operations = WarehouseTables.byName("entity_operations");
+    assertThat(
+        TenantDatabase.orderKey(operations.createStatement("t")),
+        equalTo(
+            TenantDatabase.orderKey(
+                "ReplacingMergeTree(_version) PARTITION BY toYYYYMM(timestamp) ORDER BY (org_id,"
+                    + " entity_id, activity_id, id) SETTINGS index_granularity = 8192")));
+    assertThat(
+        TenantDatabase.orderKey("MergeTree ORDER BY (`x`)"),
+        equalTo(TenantDatabase.orderKey("MergeTree ORDER BY x SETTINGS index_granularity = 8192")));
+    assertThat(
+        TenantDatabase.orderKey(
+            "ReplacingMergeTree(_version) PARTITION BY tuple() ORDER BY (org_id, entity_id,"
+                + " activity_id) SETTINGS index_granularity = 8192"),
+        not(equalTo(TenantDatabase.orderKey(operations.createStatement("t")))));
+  }
+
   @Test
   public void aDistributedTableOfAnEarlierReleaseInATenantDatabaseIsDropped() throws Exception {
     // Releases before the copies read a tenant's rows through Distributed tables that ran what the
