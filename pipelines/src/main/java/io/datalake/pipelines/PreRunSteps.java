@@ -41,14 +41,21 @@ public final class PreRunSteps {
     return result;
   }
 
-  /** What to check when ClickHouse does not answer. */
-  public static final String CLICKHOUSE_DOWN_HINT =
-      "Is it up (locally: ./datalake up clickhouse)? Check --clickhouseUrl";
-
-  /** What to check when ClickHouse refuses the user (or its rights: 403 is both). */
-  public static final String CLICKHOUSE_CREDENTIALS_HINT =
-      "Check --clickhouseCredentialsFile and the user's rights (the local admin's file:"
+  /**
+   * What the user can check for a ClickHouse failure of theirs to mend: a server that does not
+   * answer, or one that refuses the user (or its rights: 403 is both); null for any other failure,
+   * which keeps its stack trace.
+   */
+  public static String clickhouseHint(ClickHouseClient.ClickHouseException e) {
+    if (e.unreachable()) {
+      return "Is it up (locally: ./datalake up clickhouse)? Check --clickhouseUrl";
+    }
+    if (e.refusedCredentials()) {
+      return "Check --clickhouseCredentialsFile and the user's rights (the local admin's file:"
           + " ./datalake env names it)";
+    }
+    return null;
+  }
 
   /**
    * {@link ClickHouseWarehouseIO#prepareSchema}, with a server that does not answer or refuses the
@@ -58,14 +65,11 @@ public final class PreRunSteps {
     try {
       return ClickHouseWarehouseIO.prepareSchema(unprepared);
     } catch (ClickHouseClient.ClickHouseException e) {
-      if (e.unreachable()) {
-        throw new ServiceUnavailableException(e.getMessage() + ". " + CLICKHOUSE_DOWN_HINT, e);
+      String hint = clickhouseHint(e);
+      if (hint == null) {
+        throw e;
       }
-      if (e.refusedCredentials()) {
-        throw new ServiceUnavailableException(
-            e.getMessage() + ". " + CLICKHOUSE_CREDENTIALS_HINT, e);
-      }
-      throw e;
+      throw new ServiceUnavailableException(e.getMessage() + ". " + hint, e);
     }
   }
 
@@ -134,24 +138,19 @@ public final class PreRunSteps {
    */
   private static void warnOfFilesNotRead(String input, java.util.Set<String> read) {
     String base = input.endsWith("/") ? input : input + "/";
-    MatchResult all;
+    List<MatchResult.Metadata> listed;
     try {
-      all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
+      MatchResult all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
       if (all.status() != MatchResult.Status.OK) {
         return;
       }
+      listed = all.metadata();
     } catch (IOException | RuntimeException e) {
       // A warning's listing: never what fails a run whose input was listed.
       LOG.warn("datalake: could not list everything under {} ({})", input, e.toString());
       return;
     }
     List<String> notRead = new ArrayList<>();
-    List<MatchResult.Metadata> listed;
-    try {
-      listed = all.metadata();
-    } catch (IOException e) {
-      return;
-    }
     for (MatchResult.Metadata m : listed) {
       if (!m.resourceId().isDirectory() && !read.contains(m.resourceId().toString())) {
         notRead.add(m.resourceId().toString());

@@ -136,18 +136,13 @@ public final class Cli implements Callable<Integer> {
             return serviceError(commandLine, e.getMessage());
           }
           if (e instanceof ClickHouseClient.ClickHouseException clickhouse
-              && (clickhouse.unreachable() || clickhouse.refusedCredentials())
+              && PreRunSteps.clickhouseHint(clickhouse) != null
               && !commandLine.getCommandSpec().name().equals("run")) {
             // freshness, tenants, lineage...: the server is down or elsewhere, or refuses the
             // user. (A run converts its own before it starts; after the job, its summary says
             // what was written.)
             return serviceError(
-                commandLine,
-                e.getMessage()
-                    + ". "
-                    + (clickhouse.unreachable()
-                        ? PreRunSteps.CLICKHOUSE_DOWN_HINT
-                        : PreRunSteps.CLICKHOUSE_CREDENTIALS_HINT));
+                commandLine, e.getMessage() + ". " + PreRunSteps.clickhouseHint(clickhouse));
           }
           if ((e instanceof NoSuchTableException || e instanceof NoSuchNamespaceException)
               && commandLine.getCommandSpec().qualifiedName(" ").startsWith("datalake lake ")) {

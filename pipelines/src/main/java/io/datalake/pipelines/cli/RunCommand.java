@@ -419,10 +419,8 @@ final class RunCommand implements Callable<Integer> {
    * it).
    */
   static List<String> withLocalKafka(List<String> args) {
-    String local = System.getenv("DATALAKE_KAFKA_BOOTSTRAP");
-    if (local == null
-        || local.isBlank()
-        || args.stream().anyMatch(a -> a.startsWith("--bootstrapServers"))) {
+    String local = Cli.env("DATALAKE_KAFKA_BOOTSTRAP", null);
+    if (local == null || value(args, "bootstrapServers") != null) {
       return args;
     }
     List<String> with = new ArrayList<>(args);
