@@ -29,13 +29,13 @@ public interface LakeOptions extends PipelineOptions {
           + " row. Streams always group. Default: true on Flink, whose batch bundle is a worker's"
           + " whole share of the input; false on other runners, whose small bundles would each"
           + " make a file per partition.")
-  @Default.InstanceFactory(OnFlink.class)
+  @Default.InstanceFactory(TrueOnFlinkFalseElsewhere.class)
   Boolean getBatchFilesPerWorker();
 
   void setBatchFilesPerWorker(Boolean value);
 
-  /** True when the pipeline runs on Flink. */
-  class OnFlink implements DefaultValueFactory<Boolean> {
+  /** True when the pipeline runs on Flink (its name is what --help prints as the default). */
+  class TrueOnFlinkFalseElsewhere implements DefaultValueFactory<Boolean> {
     @Override
     public Boolean create(PipelineOptions options) {
       return options.getRunner().getSimpleName().contains("Flink");

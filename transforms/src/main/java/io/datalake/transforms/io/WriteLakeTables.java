@@ -444,12 +444,14 @@ public abstract class WriteLakeTables
         kind = row.table();
       }
       String source =
-          "lake:"
-              + row.table()
-              + ":"
-              + row.tenant()
-              + "@"
-              + Instant.ofEpochMilli(Math.floorDiv(row.eventTimeMicros(), 1000L));
+          DeadLetter.sinkSource(
+              "lake:"
+                  + row.table()
+                  + ":"
+                  + row.tenant()
+                  + "@"
+                  + Instant.ofEpochMilli(Math.floorDiv(row.eventTimeMicros(), 1000L)),
+              row.record());
       return new DeadLetter(
               kind,
               STEP,

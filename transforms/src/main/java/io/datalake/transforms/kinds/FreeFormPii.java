@@ -10,8 +10,9 @@ import java.util.List;
  * paths cover the documented fields; these catch the same data under the names clients give it
  * ({@code phoneNumber}, {@code userEmail}, {@code ips}, {@code "First Name"}). Keys match folded
  * (any case, any word separator, see {@code PiiPath.fold}); a leading {@code *} matches the key's
- * end, so {@code *email} is also {@code billing_email}. A flag a search finds stays, as a boolean
- * or text ({@code is_mobile}, {@code "sec-ch-ua-mobile": "?0"}: a device flag, not a number).
+ * end, so {@code *email} is also {@code billing_email}; one at both ends anywhere in the key. A
+ * flag a search finds stays, as a boolean or text ({@code is_mobile}, {@code "sec-ch-ua-mobile":
+ * "?0"}: a device flag, not a number).
  *
  * <p>Deliberately not here, for what they would take from analysts or hit by accident: {@code *ip}
  * ({@code zip}, {@code relationship}), {@code *name} (a journey's or step's name), {@code city} and
@@ -116,7 +117,9 @@ final class FreeFormPii {
           "*sessiontoken",
           "*apitoken",
           "*apikey",
-          "*secret",
+          "*privatekey",
+          // Any key holding the word: clientSecret, secretAccessKey, secret_key.
+          "*secret*",
           "authorization",
           "cookie");
 

@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.AtomicCoder;
@@ -36,7 +40,10 @@ public final class DeadLetter implements Serializable {
   /** Why, without quoting the record. */
   public final String error;
 
-  /** Where it came from: file:line or topic/partition/offset. */
+  /**
+   * Where it came from: file:line or topic/partition/offset; for a sink's refusal, where the row
+   * was going ({@link #sinkSource}).
+   */
   public final String source;
 
   /** The original record, encrypted; null only when it was too long to keep. */
@@ -91,6 +98,30 @@ public final class DeadLetter implements Serializable {
     this.tenant = tenant;
   }
 
+  /**
+   * The {@link #source} of a row a sink refused: where the row was going ({@code where}, e.g.
+   * {@code clickhouse:<table>:<key>}), then {@code #} and the first 12 hex digits of the SHA-256 of
+   * the row's text. The warehouse keys dead letters by their source, so two rows refused at one key
+   * (or one lake partition) stay two dead letters, while the same row refused again (a retried
+   * bundle, a rerun) stays one. The row's PII is encrypted before the sinks, and 48 bits of a
+   * digest of it tell nothing of its values.
+   */
+  public static String sinkSource(String where, Object row) {
+    String text;
+    try {
+      text = String.valueOf(row);
+    } catch (RuntimeException unprintable) {
+      return where + "#unprintable";
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return where + "#" + HexFormat.of().formatHex(digest, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
   /** This dead letter of the record's tenant ({@code null}: not known). */
   public DeadLetter withTenant(@Nullable String tenant) {
     return new DeadLetter(kind, step, error, source, encryptedRecord, table, tenant);
@@ -133,7 +164,8 @@ public final class DeadLetter implements Serializable {
           new StoredField("source", false, l -> l.source)
               .doc(
                   "Where it came from: file:line or topic/partition/offset; for a sink's refusal"
-                      + " lake:<table>:<tenant>@<event time> or clickhouse:<table>:<key>"),
+                      + " lake:<table>:<tenant>@<event time> or clickhouse:<table>:<key>, then #<digest of the"
+                      + " row> (two rows refused at one key stay two dead letters)"),
           new StoredField("encrypted_record", true, l -> l.encryptedRecord)
               .doc(
                   "The refused record (for steps lake and clickhouse: the row), encrypted with the"

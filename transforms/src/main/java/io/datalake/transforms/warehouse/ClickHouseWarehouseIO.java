@@ -698,7 +698,8 @@ public final class ClickHouseWarehouseIO {
                           kind.name(),
                           STEP,
                           table.name() + ": " + reason,
-                          "clickhouse:" + table.name() + ":" + keyOf(table, row),
+                          DeadLetter.sinkSource(
+                              "clickhouse:" + table.name() + ":" + keyOf(table, row), row.record()),
                           cipher.encryptRandomized(
                               row.record().toString().getBytes(StandardCharsets.UTF_8)),
                           table.name())

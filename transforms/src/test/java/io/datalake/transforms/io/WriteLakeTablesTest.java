@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -104,7 +105,9 @@ public class WriteLakeTablesTest {
               assertThat(letter.step, is("lake"));
               assertThat(letter.error, startsWith("journey_events: "));
               assertThat(letter.error, containsString("Exception at "));
-              assertThat(letter.source, is("lake:journey_events:739224@2023-11-14T22:13:20Z"));
+              assertThat(
+                  letter.source,
+                  matchesPattern("lake:journey_events:739224@2023-11-14T22:13:20Z#[0-9a-f]{12}"));
               assertThat(letter.encryptedRecord, notNullValue());
               return null;
             });

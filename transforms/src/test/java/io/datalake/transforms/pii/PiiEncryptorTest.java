@@ -305,7 +305,9 @@ public class PiiEncryptorTest {
                     + " \"198.51.100.42\", \"card_number\": \"4111111111111111\", \"cvv\": \"123\","
                     + " \"api_key\": \"k-secret-1\", \"refresh_token\": \"r-secret-2\","
                     + " \"geburtstag\": \"1980-02-03\", \"Anschrift\": \"Ringweg 5\","
-                    + " \"tel\": \"+4922100\", \"step\": \"payment\"}}");
+                    + " \"tel\": \"+4922100\", \"secretAccessKey\": \"s-secret-3\","
+                    + " \"client_secret_value\": \"s-secret-4\", \"privateKey\": \"p-secret-5\","
+                    + " \"step\": \"payment\"}}");
     encryptor.encrypt(session, PiiPolicy.defaults().paths(JourneySessions.KIND));
     for (String pii :
         List.of(
@@ -317,6 +319,9 @@ public class PiiEncryptorTest {
             "\"123\"",
             "k-secret-1",
             "r-secret-2",
+            "s-secret-3",
+            "s-secret-4",
+            "p-secret-5",
             "1980-02-03",
             "Ringweg",
             "+4922100")) {
