@@ -137,27 +137,15 @@ public final class PreRunSteps {
    * purpose), but never silent: the run reads only what it can count.
    */
   private static void warnOfFilesNotRead(String input, java.util.Set<String> read) {
-    String base = input.endsWith("/") ? input : input + "/";
-    List<MatchResult.Metadata> listed;
+    List<String> notRead;
     try {
-      MatchResult all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
-      if (all.status() != MatchResult.Status.OK) {
-        return;
-      }
-      listed = all.metadata();
+      notRead = filesNotRead(input, read);
     } catch (IOException | RuntimeException e) {
       // A warning's listing: never what fails a run whose input was listed.
       LOG.warn("datalake: could not list everything under {} ({})", input, e.toString());
       return;
     }
-    List<String> notRead = new ArrayList<>();
-    for (MatchResult.Metadata m : listed) {
-      if (!m.resourceId().isDirectory() && !read.contains(m.resourceId().toString())) {
-        notRead.add(m.resourceId().toString());
-      }
-    }
     if (!notRead.isEmpty()) {
-      notRead.sort(String::compareTo);
       LOG.warn(
           "datalake: {} file(s) under {} are not read: only <kind folder>/*.jsonl, *.ndjson and"
               + " *.json (plain or .gz) are input, kind folders {}; not read: {}{}",
@@ -169,6 +157,23 @@ public final class PreRunSteps {
     }
   }
 
+  /** The files under {@code input}, at any depth, that are not among {@code read}, sorted. */
+  static List<String> filesNotRead(String input, java.util.Set<String> read) throws IOException {
+    String base = input.endsWith("/") ? input : input + "/";
+    MatchResult all = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
+    List<String> notRead = new ArrayList<>();
+    if (all.status() != MatchResult.Status.OK) {
+      return notRead;
+    }
+    for (MatchResult.Metadata m : all.metadata()) {
+      if (!m.resourceId().isDirectory() && !read.contains(m.resourceId().toString())) {
+        notRead.add(m.resourceId().toString());
+      }
+    }
+    notRead.sort(String::compareTo);
+    return notRead;
+  }
+
   /**
    * A digest of the input files' names, sizes and modification times: a batch's run id unless
    * --runId is given. Fails when there is no input at all.
@@ -177,17 +182,9 @@ public final class PreRunSteps {
     try {
       List<String> files = new ArrayList<>();
       java.util.Set<String> read = new java.util.HashSet<>();
-      for (RecordKind kind : RecordKinds.builtIn().all()) {
-        MatchResult match =
-            FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
-        if (match.status() == MatchResult.Status.OK) {
-          for (MatchResult.Metadata m : match.metadata()) {
-            if (ReadJsonLines.isInputFile(m.resourceId().getFilename())) {
-              files.add(m.resourceId() + "|" + m.sizeBytes() + "|" + m.lastModifiedMillis());
-              read.add(m.resourceId().toString());
-            }
-          }
-        }
+      for (MatchResult.Metadata m : ReadJsonLines.inputFiles(input, RecordKinds.builtIn())) {
+        files.add(m.resourceId() + "|" + m.sizeBytes() + "|" + m.lastModifiedMillis());
+        read.add(m.resourceId().toString());
       }
       warnOfFilesNotRead(input, read);
       if (files.isEmpty()) {

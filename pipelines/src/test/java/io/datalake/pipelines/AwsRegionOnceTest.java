@@ -1,7 +1,10 @@
 package io.datalake.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assume.assumeTrue;
 
 import io.datalake.options.DatalakeOptions;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
@@ -48,6 +51,32 @@ public class AwsRegionOnceTest {
       } else if (before == null && System.getenv("AWS_EC2_METADATA_DISABLED") == null) {
         assertThat(System.getProperty(property), equalTo("true"));
       }
+    } finally {
+      if (before == null) {
+        System.clearProperty(property);
+      } else {
+        System.setProperty(property, before);
+      }
+    }
+  }
+
+  @Test
+  public void aLakeOnS3WithoutARegionIsRefusedBeforeAnythingIsRead() {
+    String property = SdkSystemSetting.AWS_EC2_METADATA_DISABLED.property();
+    String before = System.getProperty(property);
+    System.setProperty(property, "true"); // no EC2 here: do not wait for its metadata service
+    try {
+      DatalakeOptions options =
+          options("--lake=s3://datalake/lake", "--input=/tmp/input", "--source=files");
+      assumeTrue(
+          "this machine has an AWS region (AWS_REGION or a profile)",
+          options.as(AwsOptions.class).getAwsRegion() == null);
+      IllegalArgumentException refused =
+          assertThrows(IllegalArgumentException.class, () -> AwsRegionOnce.configure(options));
+      assertThat(
+          refused.getMessage(),
+          containsString(
+              "s3://datalake/lake is on S3, and no AWS region is set: give --awsRegion"));
     } finally {
       if (before == null) {
         System.clearProperty(property);

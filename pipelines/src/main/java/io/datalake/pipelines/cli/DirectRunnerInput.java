@@ -2,11 +2,9 @@ package io.datalake.pipelines.cli;
 
 import io.datalake.options.DatalakeOptions;
 import io.datalake.transforms.io.ReadJsonLines;
-import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
 /** How much a batch run would read: for the warning about the DirectRunner on a large input. */
@@ -25,21 +23,12 @@ final class DirectRunnerInput {
     }
     FileSystems.setDefaultPipelineOptions(options);
     long total = 0;
-    for (RecordKind kind : RecordKinds.builtIn().all()) {
-      try {
-        MatchResult match =
-            FileSystems.match(ReadJsonLines.pattern(input, kind), EmptyMatchTreatment.ALLOW);
-        if (match.status() != MatchResult.Status.OK) {
-          continue;
-        }
-        for (MatchResult.Metadata m : match.metadata()) {
-          if (ReadJsonLines.isInputFile(m.resourceId().getFilename())) {
-            total += m.sizeBytes();
-          }
-        }
-      } catch (IOException e) {
-        return total; // listing failed: the run reports it
+    try {
+      for (MatchResult.Metadata m : ReadJsonLines.inputFiles(input, RecordKinds.builtIn())) {
+        total += m.sizeBytes();
       }
+    } catch (IOException e) {
+      return 0; // listing failed: the run reports it
     }
     return total;
   }

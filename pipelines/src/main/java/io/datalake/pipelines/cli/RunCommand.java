@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -114,7 +115,10 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     // Against the local ClickHouse, as its admin user unless credentials are named.
     Submission submission =
-        prepare(new ArrayList<>(withLocalKafka(Cli.withLocalAdmin(beamOptions))));
+        prepare(
+            new ArrayList<>(
+                withLocalKafka(
+                    Cli.withLocalAdmin(beamOptions), Cli.env("DATALAKE_KAFKA_BOOTSTRAP", null))));
     localS3Credentials(submission.args());
     try {
       DatalakePipeline.main(submission.args().toArray(String[]::new));
@@ -418,8 +422,7 @@ final class RunCommand implements Callable<Integer> {
    * and a broker moved to another port is still the local one ({@code ./datalake produce} writes to
    * it).
    */
-  static List<String> withLocalKafka(List<String> args) {
-    String local = Cli.env("DATALAKE_KAFKA_BOOTSTRAP", null);
+  static List<String> withLocalKafka(List<String> args, @Nullable String local) {
     if (local == null || value(args, "bootstrapServers") != null) {
       return args;
     }

@@ -95,4 +95,16 @@ public class RunCommandTest {
     prepare("--runner=DirectRunner", "--source=kafka", "--lake=" + tmp.getRoot());
     assertThat(err.toString(), containsString("keeps every open window in memory"));
   }
+
+  @Test
+  public void theLocalKafkaIsUsedOnlyWhenNoBootstrapServersAreGiven() {
+    List<String> none = List.of("--source=kafka");
+    assertThat(
+        RunCommand.withLocalKafka(none, "127.0.0.1:19092"),
+        equalTo(List.of("--source=kafka", "--bootstrapServers=127.0.0.1:19092")));
+    List<String> given = List.of("--source=kafka", "--bootstrapServers=kafka.example:9092");
+    assertThat(RunCommand.withLocalKafka(given, "127.0.0.1:19092"), equalTo(given));
+    // No local broker started by the launcher: the option's own default stands.
+    assertThat(RunCommand.withLocalKafka(none, null), equalTo(none));
+  }
 }

@@ -132,6 +132,27 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<Sourc
   }
 
   /**
+   * The files a batch over {@code input} reads, every kind's: what the graph's per-kind match and
+   * filter find, listed here before the run (its id is their digest; the launcher weighs them).
+   */
+  public static List<MatchResult.Metadata> inputFiles(String input, RecordKinds kinds)
+      throws IOException {
+    List<MatchResult.Metadata> files = new ArrayList<>();
+    for (RecordKind kind : kinds.all()) {
+      MatchResult match = FileSystems.match(pattern(input, kind), EmptyMatchTreatment.ALLOW);
+      if (match.status() != MatchResult.Status.OK) {
+        continue;
+      }
+      for (MatchResult.Metadata m : match.metadata()) {
+        if (isInputFile(m.resourceId().getFilename())) {
+          files.add(m);
+        }
+      }
+    }
+    return files;
+  }
+
+  /**
    * Whether a file of a kind's folder is input: JSON lines named {@code .jsonl}, {@code .ndjson} or
    * {@code .json}, in any case, plain or gzipped ({@code .gz}). What else lies there is not read,
    * and the run says so ({@code PreRunSteps}).
