@@ -91,10 +91,22 @@ public final class RunRecord {
         lakeRunId,
         streaming ? "streaming" : "batch",
         options.getRunner() == null ? "" : options.getRunner().getSimpleName(),
-        lake,
+        absolute(lake),
         Instant.now(),
         optionsWithoutSecrets(options),
         warehouse);
+  }
+
+  /**
+   * A local lake as an absolute path: the record is read later, from another folder or by another
+   * user (datalake_runs), where {@code .datalake/demo-lake} says nothing. URLs stay as they are.
+   */
+  static String absolute(String lake) {
+    if (lake.contains("://")) {
+      return lake;
+    }
+    String path = java.nio.file.Path.of(lake).toAbsolutePath().normalize().toString();
+    return lake.endsWith("/") && !path.endsWith("/") ? path + "/" : path;
   }
 
   public String runId() {

@@ -96,4 +96,13 @@ public class RunRecordTest {
     assertThat(kept.has("SSECustomerKey"), equalTo(false));
     assertThat(kept.toString(), not(containsString("86glyTlCNZ")));
   }
+
+  @Test
+  public void aLocalLakeIsRecordedAsAnAbsolutePathAndAUrlAsGiven() {
+    assertThat(
+        RunRecord.absolute(".datalake/demo-lake"),
+        equalTo(Path.of("").toAbsolutePath().resolve(".datalake/demo-lake").toString()));
+    assertThat(RunRecord.absolute("/data/lake/"), equalTo("/data/lake/"));
+    assertThat(RunRecord.absolute("s3://datalake/lake"), equalTo("s3://datalake/lake"));
+  }
 }
