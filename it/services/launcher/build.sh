@@ -143,8 +143,12 @@ launcher_shellcheck() {
   say "shellcheck: the launcher (datalake and $(find "$LAUNCHER_DIR" -name '*.sh' | wc -l) sourced files) and the test scripts are clean"
 }
 
+# The Java CLI runs the embedded Flink: on Java 17 its Kryo reads private fields of java.util when
+# a checkpoint holds an operator's list state (the Iceberg committer's buffered files). java -jar
+# takes these from the bundled jar's manifest (Add-Opens); -cp does not, so they are given here.
 java_opts() {
   read -ra JAVA_OPTS <<<"$DATALAKE_JAVA_OPTS"
+  JAVA_OPTS+=("--add-opens=java.base/java.util=ALL-UNNAMED" "--add-opens=java.base/java.lang=ALL-UNNAMED")
   JAVA_OPTS+=("-Ddatalake.project.dir=$PROJECT_DIR" "-Ddatalake.home=$DATALAKE_HOME")
 }
 

@@ -253,6 +253,12 @@ public final class FlinkCheckpoints {
           run.write(jobDir);
         }
       } else {
+        if (embedded(flink)) {
+          refuseToLeaveACheckpointBehind(
+              options.getJobName(),
+              jobDir,
+              newestCheckpoint(jobDir, recorded == null ? 0 : recorded.freshStartMillis()));
+        }
         // A fresh start: older runs' checkpoints stay, but --resume will not pick them any more.
         run.write(jobDir);
       }
@@ -389,6 +395,32 @@ public final class FlinkCheckpoints {
           reading.generations().get(reading.generations().size() - 1));
     }
     return reading;
+  }
+
+  /**
+   * A fresh start on the embedded cluster while the job's last checkpoint is retained: refused.
+   * That cluster has no stop with drain, so the job ended with Ctrl-C, SIGTERM or a crash, and its
+   * checkpoint holds the rows of its open windows, whose Kafka offsets were committed at that
+   * checkpoint: a fresh start reads past them, and they would never reach the lake (ClickHouse has
+   * them). The refusal says how to keep them (--resume) and how to start over deliberately.
+   */
+  static void refuseToLeaveACheckpointBehind(
+      String jobName, String jobDir, Optional<String> newest) {
+    if (newest.isEmpty()) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        "job '"
+            + jobName
+            + "' stopped with its checkpoint "
+            + newest.get()
+            + " retained: the rows of its open windows are in that checkpoint only (their Kafka"
+            + " offsets are committed), and a start without --resume would never write them to"
+            + " the lake. Give --resume to restore them; to start over without them, delete "
+            + (jobDir.startsWith("file:")
+                ? java.nio.file.Path.of(java.net.URI.create(jobDir)).toString()
+                : jobDir)
+            + " first, or choose another --jobName");
   }
 
   /**

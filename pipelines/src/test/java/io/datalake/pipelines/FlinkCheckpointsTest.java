@@ -293,8 +293,11 @@ public class FlinkCheckpointsTest {
   public void aFreshStartLeavesOlderCheckpointsOutOfTheNextResume() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     checkpoint(dir.resolve("orders"), "f00d", "chk-3", System.currentTimeMillis() - 60_000);
-    FlinkCheckpoints.configure(options(job(dir)), true, kafka("A", 2)); // no --resume
-    DatalakeOptions resumed = options(job(dir, "--resume"));
+    // On a cluster, where a job stops with a drain (the embedded cluster refuses a fresh start
+    // over a retained checkpoint, aFreshStartOnTheEmbeddedCluster...).
+    String cluster = "--flinkMaster=localhost:8081";
+    FlinkCheckpoints.configure(options(job(dir, cluster)), true, kafka("A", 2)); // no --resume
+    DatalakeOptions resumed = options(job(dir, cluster, "--resume"));
     FlinkCheckpoints.configure(resumed, true, kafka("A", 2));
     assertThat(
         Optional.ofNullable(resumed.as(FlinkPipelineOptions.class).getSavepointPath()),
@@ -376,5 +379,21 @@ public class FlinkCheckpointsTest {
     DatalakeOptions cluster = options("--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081");
     assertThat(FlinkCheckpoints.isEmbeddedFlink(cluster), equalTo(false));
     assertThat(FlinkCheckpoints.stepsRunInThisJvm(cluster), equalTo(false));
+  }
+
+  @Test
+  public void aFreshStartOnTheEmbeddedClusterOverARetainedCheckpointIsRefused() throws Exception {
+    Path dir = temp.newFolder("checkpoints").toPath();
+    Path newest = firstRun(dir);
+    IllegalArgumentException refused =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> FlinkCheckpoints.configure(options(job(dir)), true, kafka("A", 2)));
+    assertThat(refused.getMessage(), containsString("job 'orders' stopped with its checkpoint"));
+    assertThat(refused.getMessage(), containsString(newest.toString()));
+    assertThat(refused.getMessage(), containsString("Give --resume to restore them"));
+    // On a cluster a job stops with a drain (./datalake stop): a fresh start after it is fine.
+    FlinkCheckpoints.configure(
+        options(job(dir, "--flinkMaster=localhost:8081")), true, kafka("A", 2));
   }
 }
