@@ -419,6 +419,18 @@ public final class CheckoutOrders {
               "emailTracked",
               "contextData.userAgent",
               "invoiceData.address",
+              // A package's delivery address, as the shipping address's fields.
+              "packageAttachment.packages[].address.receiverName",
+              "packageAttachment.packages[].address.street",
+              "packageAttachment.packages[].address.number",
+              "packageAttachment.packages[].address.complement",
+              "packageAttachment.packages[].address.neighborhood",
+              "packageAttachment.packages[].address.postalCode",
+              "packageAttachment.packages[].address.geoCoordinates",
+              "packageAttachment.packages[].address.reference",
+              // The shopper's free text at checkout.
+              "openTextField.value",
+              "**.receiverName",
               "**.email")
           // VTEX's customizable content: its shape is per store.
           .droppedFields("customData")

@@ -139,9 +139,11 @@ public final class EntityOperations {
         paths.add(prefix + path);
       }
     }
-    // The caller's identity token: its email, and its Cognito user name, which is the email.
+    // The caller's identity token: its email, its Cognito user name, which is the email, and the
+    // user's name (an OIDC claim).
     paths.add("detail.caller.EpilotAuth.token.email");
     paths.add("detail.caller.EpilotAuth.token.cognito:username");
+    paths.add("detail.caller.EpilotAuth.token.name");
     // Attributes of a tenant's own schemas, under whatever names it gave them.
     paths.addAll(FreeFormPii.under(""));
     return paths.toArray(String[]::new);

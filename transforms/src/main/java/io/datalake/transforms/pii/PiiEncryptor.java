@@ -464,8 +464,11 @@ public final class PiiEncryptor {
       JsonNode parsed = StringifiedJson.parseContainer(text, depth);
       if (parsed == null) {
         // Not JSON: plain text stays (a product called "[2] Camiseta"), unless a named path goes
-        // on inside it or it could hide keys (JSON cut short, a printed object), unseen.
-        return plan.needsJson || StringifiedJson.looksLikeBrokenDocument(text)
+        // on inside it, it could hide keys (JSON cut short, a printed object), unseen, or it holds
+        // an e-mail address, whatever its key.
+        return plan.needsJson
+                || StringifiedJson.looksLikeBrokenDocument(text)
+                || EmailAddresses.in(text)
             ? TextNode.valueOf(token(text))
             : node;
       }
@@ -506,6 +509,7 @@ public final class PiiEncryptor {
           }
         }
       } else {
+        encryptLabelledValue(object, plan, depth);
         // Replacing the value of an entry while iterating is not a structural change of the map,
         // so no copy of the entries is needed (this walk visits every node of a record).
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
@@ -537,6 +541,36 @@ public final class PiiEncryptor {
       StringifiedJson.keptAsItCame(fromText);
     }
     return node;
+  }
+
+  /** The keys a form's field names itself by, beside its {@code value}. */
+  private static final List<String> LABEL_KEYS = List.of("label", "name", "key", "field");
+
+  /**
+   * A form's answer as a pair, {@code {"label": "E-Mail", "value": "..."}} (also {@code name},
+   * {@code key} or {@code field} beside {@code value}): the label is the key the value would have
+   * had. When a search finds that key PII ({@code E-Mail}, {@code Telefonnummer}, {@code Vorname}),
+   * the value is encrypted as it would be under it. Only small objects that hold a {@code value}.
+   */
+  private void encryptLabelledValue(ObjectNode object, Plan plan, int depth) {
+    JsonNode value = object.get("value");
+    if (value == null || value.isNull() || object.size() > 6) {
+      return;
+    }
+    for (String labelKey : LABEL_KEYS) {
+      JsonNode label = object.get(labelKey);
+      if (label == null || !label.isTextual() || label.textValue().length() > 64) {
+        continue;
+      }
+      Plan labelled = plan.child(label.textValue());
+      if (labelled.terminal) {
+        JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE);
+        if (replaced != value) {
+          object.set("value", replaced);
+        }
+        return;
+      }
+    }
   }
 
   /**

@@ -549,4 +549,77 @@ public class PiiEncryptorTest {
     assertThat(record.at("/list/0/contact/email").asText(), equalTo(cipher.encrypt("4@x.y")));
     assertThat(record.get("kept").asText(), equalTo("not pii"));
   }
+
+  /**
+   * A third probe's finds: PII that no key names (a form's label/value pairs, an e-mail address in
+   * free text or under an unlisted key) and names clients give keys that the list missed.
+   */
+  @Test
+  public void formAnswersAndEmailAddressesAreEncryptedWhateverTheirKey() throws Exception {
+    ObjectNode event =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"id\": \"je-9\", \"org_id\": \"739224\", \"details\": {\"form\": ["
+                    + "{\"label\": \"E-Mail\", \"value\": \"ignatius.plumtree@probe.example\"},"
+                    + " {\"label\": \"Telefonnummer (mobil)\", \"value\": \"+4917611\"},"
+                    + " {\"name\": \"Vor- und Nachname\", \"value\": \"Ignatius Plumtree\"},"
+                    + " {\"label\": \"Dachfläche\", \"value\": \"42\"},"
+                    + " {\"label\": \"E-Mail-Werbung\", \"value\": true}],"
+                    + " \"consent\": {\"identifier\": \"consent.person@probe.example\"},"
+                    + " \"note\": \"call back, or write to notes.person@probe.example\","
+                    + " \"mobileNo\": \"+4917622\", \"display_name\": \"Ida Plumtree\","
+                    + " \"iban_holder\": \"Ida Plumtree\", \"contact_person\": \"Otto Plumtree\","
+                    + " \"handle\": \"@plumtree\", \"host\": \"admin@localhost\"}}");
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
+    String text = event.toString();
+    for (String pii :
+        List.of(
+            "ignatius.plumtree",
+            "+4917611",
+            "Ignatius Plumtree",
+            "consent.person",
+            "notes.person",
+            "+4917622",
+            "Ida Plumtree",
+            "Otto Plumtree")) {
+      assertThat(text, not(containsString(pii)));
+    }
+    JsonNode form = event.get("details").get("form");
+    assertThat(form.get(0).get("label").asText(), equalTo("E-Mail"));
+    assertThat(
+        cipher.decrypt(form.get(0).get("value").asText()),
+        equalTo("ignatius.plumtree@probe.example"));
+    assertThat(
+        "an answer no PII key labels stays", form.get(3).get("value").asText(), equalTo("42"));
+    assertThat("a flag stays", form.get(4).get("value").asBoolean(), equalTo(true));
+    assertThat(
+        "no address in it", event.get("details").get("handle").asText(), equalTo("@plumtree"));
+    assertThat(event.get("details").get("host").asText(), equalTo("admin@localhost"));
+
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    order.putObject("openTextField").put("value", "Ring twice, Rua Sem Nome 7");
+    order
+        .putObject("cancellationData")
+        .put("Reason", "asked by shopper.person@probe.example")
+        .put("CancellationDate", "2024-01-01");
+    order
+        .putObject("packageAttachment")
+        .putArray("packages")
+        .addObject()
+        .put("invoiceNumber", "NF-1")
+        .putObject("address")
+        .put("receiverName", "Pia Plumtree")
+        .put("street", "Rua Sem Nome")
+        .put("city", "Niterói");
+    encryptor.encrypt(order, PiiPolicy.defaults().paths(CheckoutOrders.KIND));
+    String orderText = order.toString();
+    for (String pii : List.of("Ring twice", "shopper.person", "Pia Plumtree", "Rua Sem Nome")) {
+      assertThat(orderText, not(containsString(pii)));
+    }
+    JsonNode pack = order.get("packageAttachment").get("packages").get(0);
+    assertThat(pack.get("invoiceNumber").asText(), equalTo("NF-1"));
+    assertThat(pack.get("address").get("city").asText(), equalTo("Niterói"));
+    assertThat(
+        order.get("cancellationData").get("CancellationDate").asText(), equalTo("2024-01-01"));
+  }
 }
