@@ -21,7 +21,7 @@ clickhouse_install() {
 }
 
 # The pipeline's own ClickHouse user (every command and test of ours connects as it; `default`
-# stays as the package installs it). Its password is made once and kept in a mode-600 file in the
+# may read only the system database, see users.xml). Its password is made once and kept in a mode-600 file in the
 # format --clickhouseCredentialsFile reads; the server's users.xml holds only its SHA-256.
 readonly CLICKHOUSE_ADMIN_USER=datalake_admin
 
