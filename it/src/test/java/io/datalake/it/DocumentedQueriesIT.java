@@ -53,7 +53,8 @@ public class DocumentedQueriesIT {
   private final String database =
       "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private final ClickHouseClient clickhouse =
-      new ClickHouseClient(LocalServices.clickhouseUrl(), "");
+      new ClickHouseClient(
+          LocalServices.clickhouseUrl(), LocalServices.clickhouseCredentialsFile());
 
   @After
   public void dropDatabase() {
@@ -207,6 +208,7 @@ public class DocumentedQueriesIT {
                 "--lake=" + temp.newFolder().toPath(),
                 "--piiDevelopmentKeyset=true",
                 "--clickhouseUrl=" + LocalServices.clickhouseUrl(),
+                "--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile(),
                 "--clickhouseDatabase=" + database)
             .as(DatalakeOptions.class);
     DatalakePipeline.run(options);

@@ -245,6 +245,7 @@ public class SnapshotCommandIT {
             List.of("--input=" + input, "--lake=" + lake, "--piiDevelopmentKeyset=true"));
     if (clickhouse) {
       args.add("--clickhouseUrl=" + LocalServices.clickhouseUrl());
+      args.add("--clickhouseCredentialsFile=" + LocalServices.clickhouseCredentialsFile());
       args.add("--clickhouseDatabase=" + database);
     }
     args.addAll(List.of(more));
