@@ -83,9 +83,6 @@ final class FreeFormPii {
           "*ansprechpartner",
           "*receivername",
           "*username",
-          // A person's name as shown (epilot's contact display_name); a journey's or product's
-          // display name is encrypted with it.
-          "*displayname",
           // Birth
           "birthdate",
           "*birthday",

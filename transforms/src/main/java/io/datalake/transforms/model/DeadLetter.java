@@ -1,5 +1,6 @@
 package io.datalake.transforms.model;
 
+import io.datalake.transforms.schema.AvroSchemas;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderProvider;
 import org.apache.beam.sdk.coders.CoderProviders;
@@ -109,7 +112,7 @@ public final class DeadLetter implements Serializable {
   public static String sinkSource(String where, Object row) {
     String text;
     try {
-      text = String.valueOf(row);
+      text = String.valueOf(withoutLateFlag(row));
     } catch (RuntimeException unprintable) {
       return where + "#unprintable";
     }
@@ -120,6 +123,21 @@ public final class DeadLetter implements Serializable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }
+  }
+
+  /**
+   * A lake row without its {@code late} flag: whether a row came late depends on when it arrived (a
+   * replay, a batch rerun of a streamed record), not on what it is.
+   */
+  private static Object withoutLateFlag(Object row) {
+    if (row instanceof GenericRecord record
+        && record.getSchema().getField(AvroSchemas.LATE) != null
+        && record.get(AvroSchemas.LATE) != null) {
+      GenericRecord copy = GenericData.get().deepCopy(record.getSchema(), record);
+      copy.put(AvroSchemas.LATE, null);
+      return copy;
+    }
+    return row;
   }
 
   /** This dead letter of the record's tenant ({@code null}: not known). */

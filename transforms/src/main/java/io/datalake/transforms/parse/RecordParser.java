@@ -39,6 +39,9 @@ public final class RecordParser {
   /** Each kind's mapper, made on its kind's first record: any kind given is handled. */
   private final Map<RecordKind, RecordMapper> mappers = new HashMap<>();
 
+  /** Each kind's tenant, event-time and record-id fields: the PII value rules leave them alone. */
+  private final Map<RecordKind, List<String>> routingFields = new HashMap<>();
+
   public RecordParser(PiiEncryptor encryptor, PiiPolicy policy, DroppedFields droppedFields) {
     this.encryptor = encryptor;
     this.policy = policy;
@@ -107,7 +110,15 @@ public final class RecordParser {
     }
     ObjectNode record = (ObjectNode) node;
     droppedFields.apply(kind, record);
-    encryptor.encrypt(record, policy.paths(kind));
+    encryptor.encrypt(
+        record,
+        policy.paths(kind),
+        routingFields.computeIfAbsent(
+            kind,
+            k ->
+                java.util.stream.Stream.of(k.tenantField(), k.eventTimeField(), k.recordIdField())
+                    .filter(java.util.Objects::nonNull)
+                    .toList()));
     RecordMapper mapper = mappers.computeIfAbsent(kind, RecordKind::newMapper);
     try {
       return mapper.map(record);

@@ -86,9 +86,20 @@ public final class PiiEncryptor {
   }
 
   public void encrypt(ObjectNode record, List<PiiPath> paths) {
+    encrypt(record, paths, List.of());
+  }
+
+  /**
+   * Encrypts the PII of {@code record} that {@code paths} reach. The value rules (an e-mail address
+   * in a string) leave {@code routingFields} alone (dotted paths: the kind's tenant, event time and
+   * record id, which the mapper reads after this): a tenant or an id that looks like an address
+   * stays what routes and keys the record. Give the same list instance every time (it is cached).
+   */
+  public void encrypt(ObjectNode record, List<PiiPath> paths, List<String> routingFields) {
     if (paths.isEmpty()) {
       return;
     }
+    Exempt exempt = exempts.computeIfAbsent(routingFields, Exempt::of);
     Plan start = starts.get(paths);
     if (start == null) {
       List<Step> steps = new ArrayList<>(paths.size());
@@ -98,7 +109,39 @@ public final class PiiEncryptor {
       start = plan(steps);
       starts.put(paths, start);
     }
-    walk(record, start, 1, Relation.NONE);
+    walk(record, start, 1, Relation.NONE, exempt);
+  }
+
+  /** The routing fields of each kind, as a tree of keys (the parser hands out one list a kind). */
+  private final Map<List<String>, Exempt> exempts = new IdentityHashMap<>();
+
+  /**
+   * Fields the pipeline reads to route and key a record, as a tree of keys: {@code detail.org} is
+   * {@code detail} then {@code org}. The value rules do not apply at a field of it.
+   */
+  private static final class Exempt {
+    private final Map<String, Exempt> children = new HashMap<>();
+    private boolean field;
+
+    static Exempt of(List<String> fields) {
+      Exempt root = new Exempt();
+      for (String path : fields) {
+        Exempt at = root;
+        for (String key : path.split("\\.")) {
+          at = at.children.computeIfAbsent(key, k -> new Exempt());
+        }
+        at.field = true;
+      }
+      return root;
+    }
+
+    static Exempt child(Exempt exempt, String key) {
+      return exempt == null || exempt.children.isEmpty() ? null : exempt.children.get(key);
+    }
+
+    static boolean isField(Exempt exempt) {
+      return exempt != null && exempt.field;
+    }
   }
 
   /**
@@ -429,7 +472,7 @@ public final class PiiEncryptor {
    * positions that reach it; returns the node that replaces it (itself when changed in place or
    * unchanged).
    */
-  private JsonNode walk(JsonNode node, Plan plan, int depth, Relation relation) {
+  private JsonNode walk(JsonNode node, Plan plan, int depth, Relation relation, Exempt exempt) {
     if (node == null || node.isNull() || node.isMissingNode() || plan.steps.isEmpty()) {
       return node;
     }
@@ -468,7 +511,7 @@ public final class PiiEncryptor {
         // an e-mail address, whatever its key.
         return plan.needsJson
                 || StringifiedJson.looksLikeBrokenDocument(text)
-                || EmailAddresses.in(text)
+                || (!Exempt.isField(exempt) && EmailAddresses.in(text))
             ? TextNode.valueOf(token(text))
             : node;
       }
@@ -488,7 +531,8 @@ public final class PiiEncryptor {
                   child,
                   element,
                   depth + 1,
-                  relation == Relation.LIST ? Relation.ELEMENT : Relation.NONE);
+                  relation == Relation.LIST ? Relation.ELEMENT : Relation.NONE,
+                  null);
           if (replaced != child) {
             array.set(i, replaced);
           }
@@ -502,20 +546,31 @@ public final class PiiEncryptor {
           String key = folded(entry.getKey()).byCase();
           if (plan.byName.containsKey(key)) {
             JsonNode child = entry.getValue();
-            JsonNode replaced = walk(child, plan.namedChild(key), depth + 1, Relation.NONE);
+            JsonNode replaced =
+                walk(
+                    child,
+                    plan.namedChild(key),
+                    depth + 1,
+                    Relation.NONE,
+                    Exempt.child(exempt, entry.getKey()));
             if (replaced != child) {
               entry.setValue(replaced == null ? object.nullNode() : replaced);
             }
           }
         }
       } else {
-        encryptLabelledValue(object, plan, depth);
+        // A form answer's value the label rule encrypted is not walked again (it would be
+        // encrypted twice under a key that is PII itself).
+        boolean valueDone = encryptLabelledValue(object, plan, depth);
         // Replacing the value of an entry while iterating is not a structural change of the map,
         // so no copy of the entries is needed (this walk visits every node of a record).
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> entry = it.next();
           JsonNode child = entry.getValue();
           String key = entry.getKey();
+          if (valueDone && key.equals("value")) {
+            continue;
+          }
           Plan childPlan = plan.child(key);
           if (relation == Relation.ELEMENT
               && RELATION_ID_KEY.equals(key)
@@ -529,7 +584,8 @@ public final class PiiEncryptor {
                   child,
                   childPlan,
                   depth + 1,
-                  RELATION_KEY.equals(key) ? Relation.LIST : Relation.NONE);
+                  RELATION_KEY.equals(key) ? Relation.LIST : Relation.NONE,
+                  Exempt.child(exempt, key));
           if (replaced != child) {
             entry.setValue(replaced == null ? object.nullNode() : replaced);
           }
@@ -551,11 +607,12 @@ public final class PiiEncryptor {
    * {@code key} or {@code field} beside {@code value}): the label is the key the value would have
    * had. When a search finds that key PII ({@code E-Mail}, {@code Telefonnummer}, {@code Vorname}),
    * the value is encrypted as it would be under it. Only small objects that hold a {@code value}.
+   * Returns whether it did (the caller then leaves the value alone).
    */
-  private void encryptLabelledValue(ObjectNode object, Plan plan, int depth) {
+  private boolean encryptLabelledValue(ObjectNode object, Plan plan, int depth) {
     JsonNode value = object.get("value");
     if (value == null || value.isNull() || object.size() > 6) {
-      return;
+      return false;
     }
     for (String labelKey : LABEL_KEYS) {
       JsonNode label = object.get(labelKey);
@@ -564,13 +621,14 @@ public final class PiiEncryptor {
       }
       Plan labelled = plan.child(label.textValue());
       if (labelled.terminal) {
-        JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE);
+        JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE, null);
         if (replaced != value) {
           object.set("value", replaced);
         }
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   /**

@@ -567,7 +567,7 @@ public class PiiEncryptorTest {
                     + " {\"label\": \"E-Mail-Werbung\", \"value\": true}],"
                     + " \"consent\": {\"identifier\": \"consent.person@probe.example\"},"
                     + " \"note\": \"call back, or write to notes.person@probe.example\","
-                    + " \"mobileNo\": \"+4917622\", \"display_name\": \"Ida Plumtree\","
+                    + " \"mobileNo\": \"+4917622\", \"display_name\": \"Solar Journey\","
                     + " \"iban_holder\": \"Ida Plumtree\", \"contact_person\": \"Otto Plumtree\","
                     + " \"handle\": \"@plumtree\", \"host\": \"admin@localhost\"}}");
     encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
@@ -595,6 +595,10 @@ public class PiiEncryptorTest {
     assertThat(
         "no address in it", event.get("details").get("handle").asText(), equalTo("@plumtree"));
     assertThat(event.get("details").get("host").asText(), equalTo("admin@localhost"));
+    assertThat(
+        "a display name is a journey's or a step's as often as a person's",
+        event.get("details").get("display_name").asText(),
+        equalTo("Solar Journey"));
 
     ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
     order.putObject("openTextField").put("value", "Ring twice, Rua Sem Nome 7");
@@ -621,5 +625,34 @@ public class PiiEncryptorTest {
     assertThat(pack.get("address").get("city").asText(), equalTo("Niterói"));
     assertThat(
         order.get("cancellationData").get("CancellationDate").asText(), equalTo("2024-01-01"));
+  }
+
+  /**
+   * A review's finds: a labelled answer under a key that is PII itself was encrypted twice, and the
+   * e-mail rule must not touch the fields that route and key a record.
+   */
+  @Test
+  public void aLabelledAnswerIsEncryptedOnceAndRoutingFieldsKeepTheirAddresses() throws Exception {
+    ObjectNode event =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"id\": \"msg-1@mail.example.org\", \"org_id\": \"shop@example.org\","
+                    + " \"details\": {\"phone\": [{\"label\": \"mobile\", \"value\": \"+4917611\"}],"
+                    + " \"answer\": {\"label\": \"E-Mail\", \"value\": {\"email\": \"a@b.de\"}},"
+                    + " \"same\": {\"phone\": \"+4917611\"}}}");
+    encryptor.encrypt(
+        event, PiiPolicy.defaults().paths(JourneyEvents.KIND), List.of("org_id", "id"));
+    assertThat(event.get("id").asText(), equalTo("msg-1@mail.example.org"));
+    assertThat(event.get("org_id").asText(), equalTo("shop@example.org"));
+    JsonNode details = event.get("details");
+    String labelled = details.get("phone").get(0).get("value").asText();
+    assertThat(cipher.decrypt(labelled), equalTo("+4917611"));
+    assertThat(
+        "the token of the same value under a key",
+        labelled,
+        equalTo(details.get("same").get("phone").asText()));
+    assertThat(
+        cipher.decrypt(details.get("answer").get("value").get("email").asText()),
+        equalTo("a@b.de"));
   }
 }
