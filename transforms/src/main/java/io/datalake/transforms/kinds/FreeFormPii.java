@@ -38,8 +38,14 @@ final class FreeFormPii {
           "*mobilnummer",
           "*handynummer",
           "cell",
-          // Any key holding the word: "Telefonnummer (mobil)", mobiltelefon, telefon_privat.
-          "*telefon*",
+          "*telefon",
+          "*telefonnummer",
+          // "Telefonnummer (mobil)", telefonnummer_privat (not Telefonie, a tariff's option)
+          "telefonnummer*",
+          "*telefonnr",
+          "*rufnummer",
+          "*mobilfunknummer",
+          "*festnetznummer",
           "*mobileno",
           "*phoneno",
           "handy",
@@ -50,7 +56,6 @@ final class FreeFormPii {
           "ips",
           "ipv4",
           "ipv6",
-          "clientip",
           "remoteip",
           "userip",
           "ipaddr",
@@ -63,8 +68,10 @@ final class FreeFormPii {
           "sourceip",
           "xrealip",
           "cfconnectingip",
-          "trueclientip",
-          "xclientip",
+          // true-client-ip, x-client-ip, fastly-client-ip, x-cluster-client-ip
+          "*clientip",
+          "visitorip",
+          "*loginip",
           // Names
           "*firstname",
           "*middlename",
@@ -104,6 +111,9 @@ final class FreeFormPii {
           "*hausnummer",
           // Bank, cards, identity, secrets
           "*iban",
+          "*ibannumber",
+          "*ibanno",
+          "*kontonummer",
           "*cardnumber",
           "creditcard",
           "cvv",
@@ -128,8 +138,11 @@ final class FreeFormPii {
           "*apitoken",
           "*apikey",
           "*privatekey",
-          // Any key holding the word: clientSecret, secretAccessKey, secret_key.
-          "*secret*",
+          // clientSecret, secretAccessKey, secret_key (not secretary, client_secret_expires_at)
+          "*secret",
+          "*secretkey",
+          "*secretaccesskey",
+          "*secretvalue",
           "authorization",
           "cookie");
 

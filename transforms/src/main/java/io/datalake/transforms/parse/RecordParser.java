@@ -39,7 +39,10 @@ public final class RecordParser {
   /** Each kind's mapper, made on its kind's first record: any kind given is handled. */
   private final Map<RecordKind, RecordMapper> mappers = new HashMap<>();
 
-  /** Each kind's tenant, event-time and record-id fields: the PII value rules leave them alone. */
+  /**
+   * Each kind's tenant and event-time fields: the PII value rules leave them alone (an id that
+   * looks like an address is encrypted, the same token wherever it appears, so ids still join).
+   */
   private final Map<RecordKind, List<String>> routingFields = new HashMap<>();
 
   public RecordParser(PiiEncryptor encryptor, PiiPolicy policy, DroppedFields droppedFields) {
@@ -116,7 +119,7 @@ public final class RecordParser {
         routingFields.computeIfAbsent(
             kind,
             k ->
-                java.util.stream.Stream.of(k.tenantField(), k.eventTimeField(), k.recordIdField())
+                java.util.stream.Stream.of(k.tenantField(), k.eventTimeField())
                     .filter(java.util.Objects::nonNull)
                     .toList()));
     RecordMapper mapper = mappers.computeIfAbsent(kind, RecordKind::newMapper);

@@ -91,9 +91,9 @@ public final class PiiEncryptor {
 
   /**
    * Encrypts the PII of {@code record} that {@code paths} reach. The value rules (an e-mail address
-   * in a string) leave {@code routingFields} alone (dotted paths: the kind's tenant, event time and
-   * record id, which the mapper reads after this): a tenant or an id that looks like an address
-   * stays what routes and keys the record. Give the same list instance every time (it is cached).
+   * in a string) leave {@code routingFields} alone (dotted paths: the kind's tenant and event time,
+   * which the mapper reads after this): a tenant that looks like an address still routes the
+   * record. Give the same list instance every time (it is cached).
    */
   public void encrypt(ObjectNode record, List<PiiPath> paths, List<String> routingFields) {
     if (paths.isEmpty()) {
@@ -600,14 +600,14 @@ public final class PiiEncryptor {
   }
 
   /** The keys a form's field names itself by, beside its {@code value}. */
-  private static final List<String> LABEL_KEYS = List.of("label", "name", "key", "field");
+  private static final List<String> LABEL_KEYS = List.of("label", "name", "key");
 
   /**
-   * A form's answer as a pair, {@code {"label": "E-Mail", "value": "..."}} (also {@code name},
-   * {@code key} or {@code field} beside {@code value}): the label is the key the value would have
-   * had. When a search finds that key PII ({@code E-Mail}, {@code Telefonnummer}, {@code Vorname}),
-   * the value is encrypted as it would be under it. Only small objects that hold a {@code value}.
-   * Returns whether it did (the caller then leaves the value alone).
+   * A form's answer as a pair, {@code {"label": "E-Mail", "value": "..."}} (also {@code name} or
+   * {@code key} beside {@code value}): the label is the key the value would have had. When a search
+   * finds that key PII ({@code E-Mail}, {@code Telefonnummer}, {@code Vorname}), the value is
+   * encrypted as it would be under it. Only small objects that hold a {@code value}. Returns
+   * whether it did (the caller then leaves the value alone).
    */
   private boolean encryptLabelledValue(ObjectNode object, Plan plan, int depth) {
     JsonNode value = object.get("value");
@@ -620,7 +620,7 @@ public final class PiiEncryptor {
         continue;
       }
       Plan labelled = plan.child(label.textValue());
-      if (labelled.terminal) {
+      if (labelled.terminal && !namesAField(value, plan)) {
         JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE, null);
         if (replaced != value) {
           object.set("value", replaced);
@@ -629,6 +629,16 @@ public final class PiiEncryptor {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a labelled value is itself the name of a PII field: a choice's code ({@code {"label":
+   * "E-Mail", "value": "email"}} among a form's options), not an answer.
+   */
+  private boolean namesAField(JsonNode value, Plan plan) {
+    return value.isTextual()
+        && value.textValue().length() <= 32
+        && plan.child(value.textValue()).terminal;
   }
 
   /**

@@ -18,7 +18,9 @@ public class EmailAddressesTest {
           "o'brien@example.ie",
           "jürgen@müller.de",
           "user@163.com",
-          "trailing dot a@b.example.org."
+          "trailing dot a@b.example.org.",
+          "https://x.example/login?email=max.mustermann%40example.com",
+          "https://shop.example.com/account/max.mustermann@example.com/orders"
         }) {
       assertThat(text, EmailAddresses.in(text), equalTo(true));
     }
@@ -34,6 +36,8 @@ public class EmailAddressesTest {
           "a@b.c",
           "x@-bad.com",
           "https://cdn.example.com/img/logo@2x.png",
+          "hero@2x.png",
+          "journey-app@2.14.0.beta",
           "price @ 5.00",
           "@",
           ""

@@ -629,7 +629,7 @@ public class PiiEncryptorTest {
 
   /**
    * A review's finds: a labelled answer under a key that is PII itself was encrypted twice, and the
-   * e-mail rule must not touch the fields that route and key a record.
+   * e-mail rule must not touch the fields that route a record; a choice's code is not an answer.
    */
   @Test
   public void aLabelledAnswerIsEncryptedOnceAndRoutingFieldsKeepTheirAddresses() throws Exception {
@@ -639,11 +639,13 @@ public class PiiEncryptorTest {
                 "{\"id\": \"msg-1@mail.example.org\", \"org_id\": \"shop@example.org\","
                     + " \"details\": {\"phone\": [{\"label\": \"mobile\", \"value\": \"+4917611\"}],"
                     + " \"answer\": {\"label\": \"E-Mail\", \"value\": {\"email\": \"a@b.de\"}},"
-                    + " \"same\": {\"phone\": \"+4917611\"}}}");
-    encryptor.encrypt(
-        event, PiiPolicy.defaults().paths(JourneyEvents.KIND), List.of("org_id", "id"));
-    assertThat(event.get("id").asText(), equalTo("msg-1@mail.example.org"));
+                    + " \"same\": {\"phone\": \"+4917611\"},"
+                    + " \"options\": [{\"label\": \"E-Mail\", \"value\": \"email\"}],"
+                    + " \"telefonie_option\": \"Festnetz-Flat\", \"secretary\": \"Desk 4\"}}");
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND), List.of("org_id"));
     assertThat(event.get("org_id").asText(), equalTo("shop@example.org"));
+    // An id holding an address is encrypted: the same token wherever it appears, so it still joins.
+    assertThat(cipher.decrypt(event.get("id").asText()), equalTo("msg-1@mail.example.org"));
     JsonNode details = event.get("details");
     String labelled = details.get("phone").get(0).get("value").asText();
     assertThat(cipher.decrypt(labelled), equalTo("+4917611"));
@@ -654,5 +656,8 @@ public class PiiEncryptorTest {
     assertThat(
         cipher.decrypt(details.get("answer").get("value").get("email").asText()),
         equalTo("a@b.de"));
+    assertThat(details.get("options").get(0).get("value").asText(), equalTo("email"));
+    assertThat(details.get("telefonie_option").asText(), equalTo("Festnetz-Flat"));
+    assertThat(details.get("secretary").asText(), equalTo("Desk 4"));
   }
 }
