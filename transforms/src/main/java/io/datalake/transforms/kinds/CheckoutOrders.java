@@ -428,6 +428,8 @@ public final class CheckoutOrders {
               "packageAttachment.packages[].address.postalCode",
               "packageAttachment.packages[].address.geoCoordinates",
               "packageAttachment.packages[].address.reference",
+              // An invoice sent inline (a Brazilian NF-e's XML: the buyer's CPF, name, address).
+              "packageAttachment.packages[].embeddedInvoice",
               // The shopper's free text at checkout.
               "openTextField.value",
               "**.receiverName",

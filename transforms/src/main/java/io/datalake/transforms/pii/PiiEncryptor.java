@@ -561,14 +561,14 @@ public final class PiiEncryptor {
       } else {
         // A form answer's value the label rule encrypted is not walked again (it would be
         // encrypted twice under a key that is PII itself).
-        boolean valueDone = encryptLabelledValue(object, plan, depth);
+        String answered = encryptLabelledValue(object, plan, depth);
         // Replacing the value of an entry while iterating is not a structural change of the map,
         // so no copy of the entries is needed (this walk visits every node of a record).
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> entry = it.next();
           JsonNode child = entry.getValue();
           String key = entry.getKey();
-          if (valueDone && key.equals("value")) {
+          if (key.equals(answered)) {
             continue;
           }
           Plan childPlan = plan.child(key);
@@ -599,36 +599,46 @@ public final class PiiEncryptor {
     return node;
   }
 
-  /** The keys a form's field names itself by, beside its {@code value}. */
-  private static final List<String> LABEL_KEYS = List.of("label", "name", "key");
+  /** The keys a form's field names itself by, beside its answer. */
+  private static final List<String> LABEL_KEYS =
+      List.of("label", "name", "key", "question", "title");
+
+  /** The keys of a form field's answer. */
+  private static final List<String> ANSWER_KEYS = List.of("value", "answer");
 
   /**
-   * A form's answer as a pair, {@code {"label": "E-Mail", "value": "..."}} (also {@code name} or
-   * {@code key} beside {@code value}): the label is the key the value would have had. When a search
-   * finds that key PII ({@code E-Mail}, {@code Telefonnummer}, {@code Vorname}), the value is
-   * encrypted as it would be under it. Only small objects that hold a {@code value}. Returns
-   * whether it did (the caller then leaves the value alone).
+   * A form's answer as a pair, {@code {"label": "E-Mail", "value": "..."}} (also {@code name},
+   * {@code key}, {@code question} or {@code title} beside {@code value} or {@code answer}): the
+   * label is the key the answer would have had. When a search finds that key PII ({@code E-Mail},
+   * {@code Telefonnummer}, {@code Vorname}), the answer is encrypted as it would be under it. Only
+   * objects of a form field's size (a dozen keys). Returns the answer's key when it did (the caller
+   * then leaves the answer alone), else null.
    */
-  private boolean encryptLabelledValue(ObjectNode object, Plan plan, int depth) {
-    JsonNode value = object.get("value");
-    if (value == null || value.isNull() || object.size() > 6) {
-      return false;
+  private String encryptLabelledValue(ObjectNode object, Plan plan, int depth) {
+    if (object.size() > 12) {
+      return null;
     }
-    for (String labelKey : LABEL_KEYS) {
-      JsonNode label = object.get(labelKey);
-      if (label == null || !label.isTextual() || label.textValue().length() > 64) {
+    for (String answerKey : ANSWER_KEYS) {
+      JsonNode value = object.get(answerKey);
+      if (value == null || value.isNull()) {
         continue;
       }
-      Plan labelled = plan.child(label.textValue());
-      if (labelled.terminal && !namesAField(value, plan)) {
-        JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE, null);
-        if (replaced != value) {
-          object.set("value", replaced);
+      for (String labelKey : LABEL_KEYS) {
+        JsonNode label = object.get(labelKey);
+        if (label == null || !label.isTextual() || label.textValue().length() > 64) {
+          continue;
         }
-        return true;
+        Plan labelled = plan.child(label.textValue());
+        if (labelled.terminal && !namesAField(value, plan)) {
+          JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE, null);
+          if (replaced != value) {
+            object.set(answerKey, replaced);
+          }
+          return answerKey;
+        }
       }
     }
-    return false;
+    return null;
   }
 
   /**

@@ -641,7 +641,10 @@ public class PiiEncryptorTest {
                     + " \"answer\": {\"label\": \"E-Mail\", \"value\": {\"email\": \"a@b.de\"}},"
                     + " \"same\": {\"phone\": \"+4917611\"},"
                     + " \"options\": [{\"label\": \"E-Mail\", \"value\": \"email\"}],"
-                    + " \"telefonie_option\": \"Festnetz-Flat\", \"secretary\": \"Desk 4\"}}");
+                    + " \"telefonie_option\": \"Festnetz-Flat\", \"secretary\": \"Desk 4\","
+                    + " \"quiz\": [{\"question\": \"Telefonnummer\", \"answer\": \"+4917633\"},"
+                    + " {\"id\": \"f7\", \"name\": \"lastName\", \"label\": \"Nachname\", \"type\":"
+                    + " \"text\", \"required\": true, \"placeholder\": \"x\", \"value\": \"Plumtree\"}]}}");
     encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND), List.of("org_id"));
     assertThat(event.get("org_id").asText(), equalTo("shop@example.org"));
     // An id holding an address is encrypted: the same token wherever it appears, so it still joins.
@@ -659,5 +662,7 @@ public class PiiEncryptorTest {
     assertThat(details.get("options").get(0).get("value").asText(), equalTo("email"));
     assertThat(details.get("telefonie_option").asText(), equalTo("Festnetz-Flat"));
     assertThat(details.get("secretary").asText(), equalTo("Desk 4"));
+    assertThat(event.toString(), not(containsString("+4917633")));
+    assertThat(event.toString(), not(containsString("Plumtree")));
   }
 }
