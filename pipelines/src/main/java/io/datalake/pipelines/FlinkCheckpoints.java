@@ -417,9 +417,7 @@ public final class FlinkCheckpoints {
             + " retained: the rows of its open windows are in that checkpoint only (their Kafka"
             + " offsets are committed), and a start without --resume would never write them to"
             + " the lake. Give --resume to restore them; to start over without them, delete "
-            + (jobDir.startsWith("file:")
-                ? java.nio.file.Path.of(java.net.URI.create(jobDir)).toString()
-                : jobDir)
+            + localPath(jobDir)
             + " first, or choose another --jobName");
   }
 
@@ -478,6 +476,13 @@ public final class FlinkCheckpoints {
   static boolean insideFlinkClient() {
     return !(StreamExecutionEnvironment.getExecutionEnvironment()
         instanceof LocalStreamEnvironment);
+  }
+
+  /** A {@code file:} URI as the local path it names (Beam's local file system takes paths). */
+  static String localPath(String dir) {
+    return dir.startsWith("file:")
+        ? java.nio.file.Path.of(java.net.URI.create(dir)).toString()
+        : dir;
   }
 
   /** A plain path becomes a file:// URI: Flink and Beam both need a scheme to agree on it. */

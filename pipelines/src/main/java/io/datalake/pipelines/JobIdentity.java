@@ -75,11 +75,7 @@ record JobIdentity(
 
   static ResourceId file(String jobDir) {
     // Beam's local file system takes paths, not file: URIs, for new resources.
-    String dir =
-        jobDir.startsWith("file:")
-            ? java.nio.file.Paths.get(java.net.URI.create(jobDir)).toString()
-            : jobDir;
-    return FileSystems.matchNewResource(dir, true)
+    return FileSystems.matchNewResource(FlinkCheckpoints.localPath(jobDir), true)
         .resolve(
             FILE, org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
   }

@@ -355,89 +355,87 @@ public final class CheckoutOrders {
           .jsonStyle(JsonTyper.JsonStyle.SCALARS_AS_STRINGS)
           .tables(ORDERS, ITEMS)
           .piiPaths(
-              "followUpEmail",
-              "clientProfileData.email",
-              "clientProfileData.firstName",
-              "clientProfileData.lastName",
-              "clientProfileData.document",
-              "clientProfileData.phone",
-              "clientProfileData.corporateName",
-              "clientProfileData.tradeName",
-              "clientProfileData.corporateDocument",
-              "clientProfileData.stateInscription",
-              "clientProfileData.corporatePhone",
-              "shippingData.address.receiverName",
-              "shippingData.address.street",
-              "shippingData.address.number",
-              "shippingData.address.complement",
-              "shippingData.address.neighborhood",
-              "shippingData.address.postalCode",
-              "shippingData.address.geoCoordinates",
-              "shippingData.address.reference",
-              "shippingData.selectedAddresses[].receiverName",
-              "shippingData.selectedAddresses[].street",
-              "shippingData.selectedAddresses[].number",
-              "shippingData.selectedAddresses[].complement",
-              "shippingData.selectedAddresses[].neighborhood",
-              "shippingData.selectedAddresses[].postalCode",
-              "shippingData.selectedAddresses[].geoCoordinates",
-              "shippingData.selectedAddresses[].reference",
-              // The shopper's saved addresses (VTEX's order group and PII-version documents).
-              "shippingData.availableAddresses[].receiverName",
-              "shippingData.availableAddresses[].street",
-              "shippingData.availableAddresses[].number",
-              "shippingData.availableAddresses[].complement",
-              "shippingData.availableAddresses[].neighborhood",
-              "shippingData.availableAddresses[].postalCode",
-              "shippingData.availableAddresses[].geoCoordinates",
-              "shippingData.availableAddresses[].reference",
-              "shippingData.contactInformation[].email",
-              "shippingData.contactInformation[].phone",
-              "shippingData.contactInformation[].document",
-              "shippingData.contactInformation[].firstName",
-              "shippingData.contactInformation[].lastName",
-              "paymentData.transactions[].payments[].firstDigits",
-              "paymentData.transactions[].payments[].lastDigits",
-              "paymentData.transactions[].payments[].cardHolder",
-              "paymentData.transactions[].payments[].cardNumber",
-              "paymentData.transactions[].payments[].cvv2",
-              "paymentData.transactions[].payments[].expireMonth",
-              "paymentData.transactions[].payments[].expireYear",
-              "paymentData.transactions[].payments[].billingAddress",
-              // A gift card's code is the card: whoever reads it can spend the balance.
-              "paymentData.transactions[].payments[].redemptionCode",
-              "paymentData.giftCards[].redemptionCode",
-              "callCenterOperatorData.email",
-              "callCenterOperatorData.userName",
-              // A gift list's description names its owners ("Alanna & Daniel" in VTEX's example).
-              "giftRegistryData.description",
-              // Who approved or cancelled the order (a store employee's login, an email), the
-              // shopper's masked email, and the shopper's browser.
-              "approvedBy",
-              "cancelledBy",
-              "canceledBy",
-              "emailTracked",
-              "contextData.userAgent",
-              "invoiceData.address",
-              // A package's delivery address, as the shipping address's fields.
-              "packageAttachment.packages[].address.receiverName",
-              "packageAttachment.packages[].address.street",
-              "packageAttachment.packages[].address.number",
-              "packageAttachment.packages[].address.complement",
-              "packageAttachment.packages[].address.neighborhood",
-              "packageAttachment.packages[].address.postalCode",
-              "packageAttachment.packages[].address.geoCoordinates",
-              "packageAttachment.packages[].address.reference",
-              // An invoice sent inline (a Brazilian NF-e's XML: the buyer's CPF, name, address).
-              "packageAttachment.packages[].embeddedInvoice",
-              // The shopper's free text at checkout.
-              "openTextField.value",
-              "**.receiverName",
-              "**.email")
+              withAddresses(
+                  "followUpEmail",
+                  "clientProfileData.email",
+                  "clientProfileData.firstName",
+                  "clientProfileData.lastName",
+                  "clientProfileData.document",
+                  "clientProfileData.phone",
+                  "clientProfileData.corporateName",
+                  "clientProfileData.tradeName",
+                  "clientProfileData.corporateDocument",
+                  "clientProfileData.stateInscription",
+                  "clientProfileData.corporatePhone",
+                  "shippingData.contactInformation[].email",
+                  "shippingData.contactInformation[].phone",
+                  "shippingData.contactInformation[].document",
+                  "shippingData.contactInformation[].firstName",
+                  "shippingData.contactInformation[].lastName",
+                  "paymentData.transactions[].payments[].firstDigits",
+                  "paymentData.transactions[].payments[].lastDigits",
+                  "paymentData.transactions[].payments[].cardHolder",
+                  "paymentData.transactions[].payments[].cardNumber",
+                  "paymentData.transactions[].payments[].cvv2",
+                  "paymentData.transactions[].payments[].expireMonth",
+                  "paymentData.transactions[].payments[].expireYear",
+                  "paymentData.transactions[].payments[].billingAddress",
+                  // A gift card's code is the card: whoever reads it can spend the balance.
+                  "paymentData.transactions[].payments[].redemptionCode",
+                  "paymentData.giftCards[].redemptionCode",
+                  "callCenterOperatorData.email",
+                  "callCenterOperatorData.userName",
+                  // A gift list's description names its owners ("Alanna & Daniel" in VTEX's
+                  // example).
+                  "giftRegistryData.description",
+                  // Who approved or cancelled the order (a store employee's login, an email), the
+                  // shopper's masked email, and the shopper's browser.
+                  "approvedBy",
+                  "cancelledBy",
+                  "canceledBy",
+                  "emailTracked",
+                  "contextData.userAgent",
+                  "invoiceData.address",
+                  // An invoice sent inline (a Brazilian NF-e's XML: the buyer's CPF, name,
+                  // address).
+                  "packageAttachment.packages[].embeddedInvoice",
+                  // The shopper's free text at checkout.
+                  "openTextField.value",
+                  "**.receiverName",
+                  "**.email"))
           // VTEX's customizable content: its shape is per store.
           .droppedFields("customData")
           .sample(new OrderSample())
           .build();
+
+  /**
+   * {@code paths} and the fields of every VTEX address that name or locate the person (its city,
+   * state and country stay readable): the shipping address, the selected ones, the shopper's saved
+   * ones (VTEX's order group and PII-version documents) and a package's delivery address.
+   */
+  private static String[] withAddresses(String... paths) {
+    List<String> all = new java.util.ArrayList<>(List.of(paths));
+    for (String address :
+        List.of(
+            "shippingData.address",
+            "shippingData.selectedAddresses[]",
+            "shippingData.availableAddresses[]",
+            "packageAttachment.packages[].address")) {
+      for (String field :
+          List.of(
+              "receiverName",
+              "street",
+              "number",
+              "complement",
+              "neighborhood",
+              "postalCode",
+              "geoCoordinates",
+              "reference")) {
+        all.add(address + "." + field);
+      }
+    }
+    return all.toArray(String[]::new);
+  }
 
   private static final long FIRST_ORDER = 1_000_000_000_000L;
 

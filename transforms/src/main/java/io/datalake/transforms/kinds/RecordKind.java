@@ -62,6 +62,10 @@ public final class RecordKind implements Serializable {
   private final String tenantField;
   private final String eventTimeField;
   private final String recordIdField;
+
+  /** {@link #routingFields()}: one list per kind, which the PII encryptor caches by identity. */
+  private final List<String> routingFields;
+
   private final MapperFactory mapper;
   private final JsonTyper.JsonStyle jsonStyle;
   private final List<LakeTable> tables;
@@ -86,6 +90,7 @@ public final class RecordKind implements Serializable {
     if (why != null) {
       throw new IllegalArgumentException("Kind of record " + name + ": " + why);
     }
+    this.routingFields = List.of(tenantField, eventTimeField);
   }
 
   private String problem() {
@@ -157,6 +162,15 @@ public final class RecordKind implements Serializable {
   /** The top-level field holding a record's event time. */
   public String eventTimeField() {
     return eventTimeField;
+  }
+
+  /**
+   * The fields that route a record, its tenant and its event time: the PII value rules leave them
+   * alone (an id that looks like an address is encrypted, the same token wherever it appears, so
+   * ids still join).
+   */
+  public List<String> routingFields() {
+    return routingFields;
   }
 
   /** The field identifying one record, also its column in the primary table. */

@@ -39,12 +39,6 @@ public final class RecordParser {
   /** Each kind's mapper, made on its kind's first record: any kind given is handled. */
   private final Map<RecordKind, RecordMapper> mappers = new HashMap<>();
 
-  /**
-   * Each kind's tenant and event-time fields: the PII value rules leave them alone (an id that
-   * looks like an address is encrypted, the same token wherever it appears, so ids still join).
-   */
-  private final Map<RecordKind, List<String>> routingFields = new HashMap<>();
-
   public RecordParser(PiiEncryptor encryptor, PiiPolicy policy, DroppedFields droppedFields) {
     this.encryptor = encryptor;
     this.policy = policy;
@@ -113,15 +107,7 @@ public final class RecordParser {
     }
     ObjectNode record = (ObjectNode) node;
     droppedFields.apply(kind, record);
-    encryptor.encrypt(
-        record,
-        policy.paths(kind),
-        routingFields.computeIfAbsent(
-            kind,
-            k ->
-                java.util.stream.Stream.of(k.tenantField(), k.eventTimeField())
-                    .filter(java.util.Objects::nonNull)
-                    .toList()));
+    encryptor.encrypt(record, policy.paths(kind), kind.routingFields());
     RecordMapper mapper = mappers.computeIfAbsent(kind, RecordKind::newMapper);
     try {
       return mapper.map(record);

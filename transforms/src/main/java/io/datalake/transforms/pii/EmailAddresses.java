@@ -67,7 +67,8 @@ final class EmailAddresses {
     int labels = 0;
     int digitLabels = 0;
     boolean lastAllLetters = false;
-    String last = "";
+    int lastStart = from;
+    int lastEnd = from;
     int labelStart = from;
     while (true) {
       int labelEnd = labelStart;
@@ -89,7 +90,8 @@ final class EmailAddresses {
       labels++;
       digitLabels += allDigits ? 1 : 0;
       lastAllLetters = allLetters && length >= 2;
-      last = text.substring(labelStart, labelEnd);
+      lastStart = labelStart;
+      lastEnd = labelEnd;
       if (labelEnd < end - 1
           && text.charAt(labelEnd) == '.'
           && isLabelChar(text.charAt(labelEnd + 1))) {
@@ -103,7 +105,7 @@ final class EmailAddresses {
     return labels >= 2
         && lastAllLetters
         && digitLabels < 2
-        && !FILE_TYPES.contains(last.toLowerCase(Locale.ROOT));
+        && !FILE_TYPES.contains(text.substring(lastStart, lastEnd).toLowerCase(Locale.ROOT));
   }
 
   private static boolean isLocalChar(char c) {
