@@ -11,8 +11,9 @@ import java.util.List;
  * ({@code phoneNumber}, {@code userEmail}, {@code ips}, {@code "First Name"}). Keys match folded
  * (any case, any word separator, see {@code PiiPath.fold}); a leading {@code *} matches the key's
  * end, so {@code *email} is also {@code billing_email}; one at both ends anywhere in the key. A
- * flag a search finds stays, as a boolean or text ({@code is_mobile}, {@code "sec-ch-ua-mobile":
- * "?0"}: a device flag, not a number).
+ * key's qualifier is set aside too ({@code phone_1}, {@code "Phone (optional)"}, {@code "E-Mail*"}:
+ * {@code PiiPath.withoutQualifier}). A flag a search finds stays, as a boolean or text ({@code
+ * is_mobile}, {@code "sec-ch-ua-mobile": "?0"}: a device flag, not a number).
  *
  * <p>Deliberately not here, for what they would take from analysts or hit by accident: {@code *ip}
  * ({@code zip}, {@code relationship}), {@code *name} (a journey's or step's name), {@code city} and
@@ -61,6 +62,9 @@ final class FreeFormPii {
           "ipaddr",
           "remoteaddr",
           "*forwardedfor",
+          // The standard header (RFC 7239: for=198.51.100.7) and a response's cookies
+          "forwarded",
+          "setcookie",
           "*ipaddress",
           "*ipaddresses",
           "*useragent",
@@ -90,30 +94,40 @@ final class FreeFormPii {
           "*ansprechpartner",
           "*receivername",
           "*username",
-          // Birth
-          "birthdate",
+          // Birth (customer_birthdate, kunden_geburtsdatum, geburtsdatum_kunde)
+          "*birthdate",
           "*birthday",
-          "dateofbirth",
-          "dob",
-          "geburtsdatum",
-          "geburtstag",
+          "*dateofbirth",
+          "*dob",
+          "*geburtsdatum",
+          "geburtsdatum*",
+          "*geburtstag",
           // Address
           "*address",
           "*addresses",
           "*adresse",
           "*anschrift",
-          "street",
-          "streetname",
+          "*street",
+          "*streetname",
+          // address_line1, addressLine2 (their numbers are a qualifier, see PiiPath)
+          "*addressline",
           "*strasse",
           "*straße",
           "*housenumber",
           "*streetnumber",
           "*hausnummer",
+          // Where a device or a browser says the person is (location: {lat, lng})
+          "latitude",
+          "longitude",
+          "lat",
+          "lng",
           // Bank, cards, identity, secrets
           "*iban",
           "*ibannumber",
           "*ibanno",
           "*kontonummer",
+          "*bankaccount",
+          "*bankaccountnumber",
           "*cardnumber",
           "creditcard",
           "cvv",
@@ -137,6 +151,7 @@ final class FreeFormPii {
           "*sessiontoken",
           "*apitoken",
           "*apikey",
+          "jwt",
           "*privatekey",
           // clientSecret, secretAccessKey, secret_key (not secretary, client_secret_expires_at)
           "*secret",

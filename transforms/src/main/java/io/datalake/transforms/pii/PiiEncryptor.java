@@ -69,8 +69,16 @@ public final class PiiEncryptor {
     ELEMENT
   }
 
-  /** A key folded both ways ({@link PiiPath#foldCase}, {@link PiiPath#foldWords}). */
-  private record FoldedKey(String byCase, String byWords) {}
+  /**
+   * A key folded both ways ({@link PiiPath#foldCase}, {@link PiiPath#foldWords}), and by words
+   * without its qualifier ({@link PiiPath#withoutQualifier}: the same instance as {@code byWords}
+   * when it has none).
+   */
+  private record FoldedKey(String byCase, String byWords, String bare) {
+    boolean qualified() {
+      return bare != byWords;
+    }
+  }
 
   /** Keys as paths compare them, by key ({@link #folded}). */
   private final Map<String, FoldedKey> foldedKeys = new HashMap<>();
@@ -375,8 +383,12 @@ public final class PiiEncryptor {
         List<Step> steps = new ArrayList<>(anyDepthChildren);
         addAll(steps, byName.get(folded.byCase()));
         addAll(steps, byWordName.get(folded.byWords()));
+        if (folded.qualified()) {
+          addAll(steps, byWordName.get(folded.bare()));
+        }
         for (Step step : patterns) {
-          if (step.segment().matches(folded.byCase(), folded.byWords())) {
+          if (step.segment().matches(folded.byCase(), folded.byWords())
+              || (folded.qualified() && step.segment().matches(folded.byCase(), folded.bare()))) {
             addClosed(steps, step.advanced());
           }
         }
@@ -416,7 +428,8 @@ public final class PiiEncryptor {
   private FoldedKey folded(String key) {
     FoldedKey folded = foldedKeys.get(key);
     if (folded == null) {
-      folded = new FoldedKey(PiiPath.foldCase(key), PiiPath.foldWords(key));
+      String byWords = PiiPath.foldWords(key);
+      folded = new FoldedKey(PiiPath.foldCase(key), byWords, PiiPath.withoutQualifier(byWords));
       remember(foldedKeys, key, folded);
     }
     return folded;

@@ -117,6 +117,51 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
     return foldCase(kept == null ? text : kept.toString());
   }
 
+  /**
+   * A key {@linkplain #foldWords folded by words} without what qualifies it on a form or in a
+   * numbered list: a note in brackets ({@code "Phone (optional)"}, {@code "E-Mail [work]"}) and
+   * whatever is not a letter at either end ({@code phone_1}, {@code address_line2}, {@code
+   * "E-Mail*"}, {@code "Vorname:"}, {@code "2. Telefon"}). A search compares a key both as folded
+   * and as this, so {@code *phone} finds {@code phone_1} while a path that names {@code line1}
+   * keeps meaning line 1. Hands back {@code byWords} itself when nothing qualifies it, and when
+   * nothing else would be left.
+   */
+  public static String withoutQualifier(String byWords) {
+    String text = byWords;
+    int open = text.indexOf('(');
+    if (open < 0) {
+      open = text.indexOf('[');
+    }
+    if (open >= 0) {
+      StringBuilder kept = new StringBuilder(text.length());
+      int depth = 0;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c == '(' || c == '[') {
+          depth++;
+        } else if ((c == ')' || c == ']') && depth > 0) {
+          depth--;
+        } else if (depth == 0) {
+          kept.append(c);
+        }
+      }
+      text = kept.toString();
+    }
+    int start = 0;
+    int end = text.length();
+    while (start < end && !Character.isLetter(text.charAt(start))) {
+      start++;
+    }
+    while (end > start && !Character.isLetter(text.charAt(end - 1))) {
+      end--;
+    }
+    if (start == end) {
+      return byWords;
+    }
+    text = text.substring(start, end);
+    return text.equals(byWords) ? byWords : text;
+  }
+
   private static boolean isSeparator(char c) {
     if (c < 0x80) {
       return c == '_' || c == '-' || c == ' ';

@@ -186,6 +186,54 @@ public class PiiEncryptorTest {
   }
 
   /**
+   * Keys with a qualifier (a form's note, a list's number, a required-field mark), a party before
+   * the word ({@code customer_birthdate}) and a device's location: a probe of published-shaped
+   * payloads found these in plain text. A named path keeps its own meaning: {@code line1} is not
+   * line 2.
+   */
+  @Test
+  public void qualifiedKeysAreFound() throws Exception {
+    ObjectNode event =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"details\": {\"Phone (optional)\": \"+4915100000021\","
+                    + " \"phone_1\": \"+4915100000022\", \"address_line1\": \"Am Hang 4\","
+                    + " \"addressLine2\": \"Hinterhaus\", \"customer_birthdate\": \"1980-02-03\","
+                    + " \"geburtsdatum_kunde\": \"04.05.1981\", \"E-Mail*\": \"q1@example.org\","
+                    + " \"2. Vorname\": \"Qualname\", \"billing_street\": \"Weg 9\","
+                    + " \"location\": {\"lat\": 50.9375, \"lng\": 6.9603},"
+                    + " \"Forwarded\": \"for=198.51.100.41;proto=https\","
+                    + " \"form\": [{\"label\": \"Telefon (mobil) *\", \"value\": \"+4915100000023\"}],"
+                    + " \"step_2\": \"tariff\", \"phone_verified_1\": true}}");
+    encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
+    assertHoldsNone(
+        event.toString(),
+        "+4915100000021",
+        "+4915100000022",
+        "Am Hang",
+        "Hinterhaus",
+        "1980-02-03",
+        "04.05.1981",
+        "q1@example.org",
+        "Qualname",
+        "Weg 9",
+        "50.9375",
+        "6.9603",
+        "198.51.100.41",
+        "+4915100000023");
+    JsonNode details = event.get("details");
+    assertThat(details.get("step_2").asText(), equalTo("tariff"));
+    assertThat(details.get("phone_verified_1").asBoolean(), equalTo(true));
+    assertThat(details.at("/form/0/label").asText(), equalTo("Telefon (mobil) *"));
+
+    ObjectNode record = Fixtures.JSON.createObjectNode();
+    record.putObject("details").put("line1", "Kept 1").put("line2", "Kept 2");
+    encryptor.encrypt(record, List.of(PiiPath.parse("details.**.line1")));
+    assertThat(cipher.decrypt(record.at("/details/line1").asText()), equalTo("Kept 1"));
+    assertThat(record.at("/details/line2").asText(), equalTo("Kept 2"));
+  }
+
+  /**
    * What a search (**) finds beside the PII stays readable: flags (has_email, a show_password
    * toggle) and the ids of an attribute's related entities (epilot's $relation), which must join;
    * the rest of a relation is encrypted as before (a review found a label left plain at first).

@@ -49,6 +49,30 @@ public class PiiPathTest {
     }
   }
 
+  /** A form's or a numbered list's qualifier is set aside; a key without one is handed back. */
+  @Test
+  public void qualifiersAreSetAside() {
+    String[][] forms = {
+      {"Phone (optional)", "phone"},
+      {"E-Mail [work]", "email"},
+      {"phone_1", "phone"},
+      {"address_line2", "addressline"},
+      {"E-Mail*", "email"},
+      {"Vorname:", "vorname"},
+      {"2. Telefon", "telefon"},
+      {"Telefon (mobil) *", "telefon"},
+      {"ipv4", "ipv"},
+      {"phone_2fa", "phone2fa"},
+      {"12345", "12345"},
+      {"(email)", "(email)"},
+    };
+    for (String[] form : forms) {
+      assertThat(form[0], PiiPath.withoutQualifier(PiiPath.foldWords(form[0])), equalTo(form[1]));
+    }
+    String plain = PiiPath.foldWords("firstName");
+    assertThat(PiiPath.withoutQualifier(plain) == plain, equalTo(true));
+  }
+
   @Test
   public void patternsMatchTheStartTheEndOrBoth() {
     PiiPath.Segment ends = PiiPath.parse("**.*email").segments().get(1);
