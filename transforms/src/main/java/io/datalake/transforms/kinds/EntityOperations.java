@@ -122,7 +122,13 @@ public final class EntityOperations {
           "payment[].data.iban",
           "payment[].data.bic_number",
           "payment[].data.fullname",
-          "billing_*",
+          // The billing party's name, company and VAT id (a sole trader's are the person's); its
+          // first and last name, email, phone and address are what the search below finds
+          // (billing_first_name, billing_email, billing_address). Not billing_*: billing_contact's
+          // related entity ids must still join, and billing_period is a price term.
+          "billing_name",
+          "billing_company_name",
+          "billing_vat",
           "delivery_address[].*",
           "**.relationText",
           "consent_*.events[].identifier",

@@ -521,10 +521,10 @@ public final class PiiEncryptor {
       if (parsed == null) {
         // Not JSON: plain text stays (a product called "[2] Camiseta"), unless a named path goes
         // on inside it, it could hide keys (JSON cut short, a printed object), unseen, or it holds
-        // an e-mail address, whatever its key.
+        // an e-mail address or a URL's credential, whatever its key.
         return plan.needsJson
                 || StringifiedJson.looksLikeBrokenDocument(text)
-                || (!Exempt.isField(exempt) && EmailAddresses.in(text))
+                || (!Exempt.isField(exempt) && (EmailAddresses.in(text) || UrlCredentials.in(text)))
             ? TextNode.valueOf(token(text))
             : node;
       }

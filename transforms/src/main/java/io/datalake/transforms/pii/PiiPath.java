@@ -14,7 +14,7 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
    * ClientProfileData} holds the same PII as one that writes {@code email}. A key that a {@code **}
    * looks for ({@code **.ip_address}: a search of free-form JSON) also matches whatever separates
    * its words ({@link #foldWords}: {@code ipAddress}, {@code "IP Address"}); a named path's keys do
-   * not ({@code billing_*} is not {@code billingContact}). A pattern has a {@code *} at its start
+   * not ({@code consent_*} is not {@code consentSms}). A pattern has a {@code *} at its start
    * ({@code *email}: keys that end so), at its end ({@code consent_*}: keys that start so), or both
    * (keys that hold it); {@code *} alone is any key. A {@code *} inside a key is a character.
    *

@@ -226,6 +226,19 @@ public class PiiEncryptorTest {
     assertThat(details.get("phone_verified_1").asBoolean(), equalTo(true));
     assertThat(details.at("/form/0/label").asText(), equalTo("Telefon (mobil) *"));
 
+    // A URL's credential (a portal's magic link) is encrypted whole; a page's URL without one
+    // stays.
+    ObjectNode page =
+        (ObjectNode)
+            Fixtures.JSON.readTree(
+                "{\"details\": {\"url\": \"https://portal.example.com/login?token=magic-41\","
+                    + " \"referrer\": \"https://portal.example.com/home?utm_source=mail\"}}");
+    encryptor.encrypt(page, PiiPolicy.defaults().paths(JourneyEvents.KIND));
+    assertHoldsNone(page.toString(), "magic-41");
+    assertThat(
+        page.at("/details/referrer").asText(),
+        equalTo("https://portal.example.com/home?utm_source=mail"));
+
     ObjectNode record = Fixtures.JSON.createObjectNode();
     record.putObject("details").put("line1", "Kept 1").put("line2", "Kept 2");
     encryptor.encrypt(record, List.of(PiiPath.parse("details.**.line1")));
@@ -263,6 +276,39 @@ public class PiiEncryptorTest {
     assertThat(
         cipher.decrypt(out.get("shipping_address").get("note").asText()), equalTo("Hinterhof 3"));
     assertThat(cipher.decrypt(out.get("contactEmail").asText()), equalTo("flags@example.org"));
+  }
+
+  /**
+   * An order's billing party: its name, company, VAT id, email, phone and address are encrypted,
+   * its billing contact is a relation that still joins (billing_* encrypted it whole before), and a
+   * price term under a billing key stays.
+   */
+  @Test
+  public void anOrdersBillingContactStillJoins() {
+    ObjectNode order = Fixtures.load("epilot_entity_order_openapi_example.json");
+    order.put("billing_name", "Billname Person").put("billing_period", "monthly");
+    ObjectNode envelope =
+        Fixtures.entityOperation(
+            "739224", "e4", "updateEntity", "2024-01-01T00:00:00Z", order, true);
+    encryptor.encrypt(envelope, PiiPolicy.defaults().paths(EntityOperations.KIND));
+    JsonNode out = envelope.get("detail").get("payload");
+    assertThat(
+        out.at("/billing_contact/$relation/0/entity_id").asText(),
+        equalTo("0691f503-5a3c-4e9e-b036-ffb21ea1d284"));
+    assertThat(
+        cipher.decrypt(out.at("/billing_contact/$relation/0/relationText").asText()),
+        equalTo("Daniel Test"));
+    assertThat(out.get("billing_period").asText(), equalTo("monthly"));
+    assertHoldsNone(
+        envelope.toString(),
+        "Billname",
+        "Paulo",
+        "Henriques",
+        "x@email.xyz",
+        "00351912611099",
+        "\"123456789\"",
+        "\"Epilot\"",
+        "Street 1");
   }
 
   @Test
@@ -307,7 +353,12 @@ public class PiiEncryptorTest {
    * it changed at first: keys with {@code ı} and {@code ſ} that {@code equalsIgnoreCase} matched,
    * and containers such as {@code billingContact} that the separator folding made a named path's
    * ({@code billing_*}) and encrypted whole; their one change is a {@code street} now found under
-   * {@code BillingAddress}.
+   * {@code BillingAddress}. Moved on purpose a third time, from tokens to structure: {@code
+   * billing_*} is no longer a named path, so an order's {@code billing_contact} keeps its related
+   * entity's id readable (its {@code relationText} a token, as every relation's) and its {@code
+   * billing_address} is encrypted field by field, as any address a search finds; and a consent
+   * event's {@code source}, a double opt-in link with its {@code ?token=}, became a token (a URL's
+   * credential).
    */
   @Test
   public void tokensAreThoseOfTheFormerWalk() throws Exception {

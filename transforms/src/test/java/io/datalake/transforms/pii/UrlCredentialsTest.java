@@ -1,0 +1,58 @@
+package io.datalake.transforms.pii;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+
+import org.junit.Test;
+
+/** What is taken for a credential in a URL, and that no text makes the scan slow. */
+public class UrlCredentialsTest {
+  @Test
+  public void credentialsInAQueryOrFragmentAreFound() {
+    for (String text :
+        new String[] {
+          "https://portal.example.com/login?token=eyJhbGciOiJIUzI1NiJ9.e30.sig",
+          "https://app.example.com/cb#access_token=ya29.a0AfH6&token_type=Bearer",
+          "https://x.example/reset?lang=de&Password=hunter2",
+          "/download/contract.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=3f9a0c",
+          "https://x.example/?redirect=https%3A%2F%2Fy.example%2Fmagic%3Ftoken%3Dabc123",
+          "https://x.example/a;jwt=abc.def.ghi",
+          "?api_key=k-123"
+        }) {
+      assertThat(text, UrlCredentials.in(text), equalTo(true));
+    }
+  }
+
+  @Test
+  public void otherParametersAndTextAreNot() {
+    for (String text :
+        new String[] {
+          "https://shop.example.com/cart?code=SUMMER24&utm_source=mail",
+          "https://x.example/login?token=&next=%2Fhome",
+          "https://x.example/docs/token=abc",
+          "tokens=3",
+          "token=abc",
+          "a == b",
+          "https://x.example/?tokenized=yes&secretary=1",
+          "https://x.example/?key=sort-by-date",
+          "=",
+          "%3D%3F%26"
+        }) {
+      assertThat(text, UrlCredentials.in(text), equalTo(false));
+    }
+  }
+
+  /** Long runs of name characters and of = do not make the scan quadratic. */
+  @Test
+  public void theScanIsBounded() {
+    String runOfNames = "?" + "a".repeat(1_000_000) + "=x";
+    String runOfEquals = "?x" + "=".repeat(1_000_000);
+    String encoded = "%3Fa".repeat(200_000);
+    long start = System.nanoTime();
+    for (String text : new String[] {runOfNames, runOfEquals, encoded}) {
+      assertThat(UrlCredentials.in(text), equalTo(false));
+    }
+    assertThat((System.nanoTime() - start) / 1_000_000, lessThan(2_000L));
+  }
+}
