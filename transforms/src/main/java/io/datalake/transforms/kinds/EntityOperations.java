@@ -118,18 +118,30 @@ public final class EntityOperations {
           "birthdate",
           "email[].email",
           "phone[].phone",
-          "address[].*",
+          // address and delivery_address: what the search below finds (*address), field by field;
+          // a path address[].* encrypted a field's list (_tags) whole, an empty one too, where the
+          // search leaves a list a list of tokens.
           "payment[].data.iban",
           "payment[].data.bic_number",
           "payment[].data.fullname",
-          // The billing party's name, company and VAT id (a sole trader's are the person's); its
-          // first and last name, email, phone and address are what the search below finds
-          // (billing_first_name, billing_email, billing_address). Not billing_*: billing_contact's
-          // related entity ids must still join, and billing_period is a price term.
+          // The billing party (a sole trader's company, VAT and tax ids are the person's): its
+          // first and last name, email, phone, iban and address are what the search below finds
+          // (billing_first_name, billing_email, billing_address); the rest by name. Not billing_*,
+          // which encrypted each whole: billing_contact's related entity ids must still join (a
+          // search: its scalars are encrypted, a relation's ids not), and billing_period,
+          // billing_due_day or billing_amount are terms of a price or a contract.
           "billing_name",
-          "billing_company_name",
-          "billing_vat",
-          "delivery_address[].*",
+          "billing_company*",
+          "billing_vat*",
+          "billing_tax*",
+          "billing_salutation",
+          "billing_title",
+          "billing_postal_code",
+          "billing_zip*",
+          "billing_city",
+          "billing_account_number",
+          "billing_bic*",
+          "**.billing_contact",
           "**.relationText",
           "consent_*.events[].identifier",
           "consent_*.events[].meta.ip_address",

@@ -116,11 +116,13 @@ final class FreeFormPii {
           "*housenumber",
           "*streetnumber",
           "*hausnummer",
-          // Where a device or a browser says the person is (location: {lat, lng})
+          // Coordinates: where a device or a browser says the person is (location: {lat, lng}),
+          // an address's geocode; also a map's centre or a store's, which cannot be told apart
           "latitude",
           "longitude",
           "lat",
           "lng",
+          "lon",
           // Bank, cards, identity, secrets
           "*iban",
           "*ibannumber",

@@ -59,6 +59,13 @@ public final class PiiEncryptor {
    */
   static final String RELATION_KEY = "$relation";
 
+  /**
+   * The key under which epilot lists references to parts of related entities ({@code
+   * {"$relation_ref": [{"entity_id": ..., "_id": ..., "path": "address"}]}}, a contract's billing
+   * address): its elements' {@link #RELATION_ID_KEY} stays readable as a relation's does.
+   */
+  static final String RELATION_REF_KEY = "$relation_ref";
+
   /** The id of a related entity in an element of a {@link #RELATION_KEY} list. */
   static final String RELATION_ID_KEY = "entity_id";
 
@@ -70,15 +77,10 @@ public final class PiiEncryptor {
   }
 
   /**
-   * A key folded both ways ({@link PiiPath#foldCase}, {@link PiiPath#foldWords}), and by words
-   * without its qualifier ({@link PiiPath#withoutQualifier}: the same instance as {@code byWords}
-   * when it has none).
+   * A key folded both ways ({@link PiiPath#foldCase}, {@link PiiPath#foldWords}), and the forms a
+   * search also compares ({@link PiiPath#unqualified}: none for most keys).
    */
-  private record FoldedKey(String byCase, String byWords, String bare) {
-    boolean qualified() {
-      return bare != byWords;
-    }
-  }
+  private record FoldedKey(String byCase, String byWords, List<String> unqualified) {}
 
   /** Keys as paths compare them, by key ({@link #folded}). */
   private final Map<String, FoldedKey> foldedKeys = new HashMap<>();
@@ -383,12 +385,11 @@ public final class PiiEncryptor {
         List<Step> steps = new ArrayList<>(anyDepthChildren);
         addAll(steps, byName.get(folded.byCase()));
         addAll(steps, byWordName.get(folded.byWords()));
-        if (folded.qualified()) {
-          addAll(steps, byWordName.get(folded.bare()));
+        for (String form : folded.unqualified()) {
+          addAll(steps, byWordName.get(form));
         }
         for (Step step : patterns) {
-          if (step.segment().matches(folded.byCase(), folded.byWords())
-              || (folded.qualified() && step.segment().matches(folded.byCase(), folded.bare()))) {
+          if (matchesAnyForm(step.segment(), folded)) {
             addClosed(steps, step.advanced());
           }
         }
@@ -419,6 +420,18 @@ public final class PiiEncryptor {
     }
   }
 
+  private static boolean matchesAnyForm(PiiPath.Segment segment, FoldedKey folded) {
+    if (segment.matches(folded.byCase(), folded.byWords())) {
+      return true;
+    }
+    for (String form : folded.unqualified()) {
+      if (segment.matches(folded.byCase(), form)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * {@code key} folded both ways as paths compare it, remembered: Jackson hands out the same String
    * for a key name in every record, so a lookup here costs what the plans' own lookups cost, where
@@ -429,7 +442,7 @@ public final class PiiEncryptor {
     FoldedKey folded = foldedKeys.get(key);
     if (folded == null) {
       String byWords = PiiPath.foldWords(key);
-      folded = new FoldedKey(PiiPath.foldCase(key), byWords, PiiPath.withoutQualifier(byWords));
+      folded = new FoldedKey(PiiPath.foldCase(key), byWords, PiiPath.unqualified(byWords));
       remember(foldedKeys, key, folded);
     }
     return folded;
@@ -597,7 +610,9 @@ public final class PiiEncryptor {
                   child,
                   childPlan,
                   depth + 1,
-                  RELATION_KEY.equals(key) ? Relation.LIST : Relation.NONE,
+                  RELATION_KEY.equals(key) || RELATION_REF_KEY.equals(key)
+                      ? Relation.LIST
+                      : Relation.NONE,
                   Exempt.child(exempt, key));
           if (replaced != child) {
             entry.setValue(replaced == null ? object.nullNode() : replaced);

@@ -118,48 +118,92 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
   }
 
   /**
-   * A key {@linkplain #foldWords folded by words} without what qualifies it on a form or in a
-   * numbered list: a note in brackets ({@code "Phone (optional)"}, {@code "E-Mail [work]"}) and
-   * whatever is not a letter at either end ({@code phone_1}, {@code address_line2}, {@code
-   * "E-Mail*"}, {@code "Vorname:"}, {@code "2. Telefon"}). A search compares a key both as folded
-   * and as this, so {@code *phone} finds {@code phone_1} while a path that names {@code line1}
-   * keeps meaning line 1. Hands back {@code byWords} itself when nothing qualifies it, and when
-   * nothing else would be left.
+   * The other forms a search compares a key {@linkplain #foldWords folded by words} in, besides
+   * itself (none for most keys): the key without what qualifies it on a form or in a numbered list,
+   * and the word in its last brackets. Without: a note in brackets ({@code "Phone (optional)"},
+   * {@code "E-Mail [work]"}), marks at either end ({@code "E-Mail*"}, {@code "Vorname:"}, {@code
+   * "2. Telefon"}) and a number at its end ({@code phone_1}, {@code address_line2}; not after a
+   * name of fewer than five letters, where the number is the name's: a grid's {@code cell_1},
+   * {@code tel2}). In brackets: a form parameter's field ({@code contact[email]}, {@code
+   * user[first_name]}) or what a label is about ({@code "Rückruf (Telefon)"}). A key that ends in
+   * {@code ?} is a question ({@code "Kontakt per E-Mail?"}: its answer is yes or no) and has no
+   * other form. So {@code *phone} finds {@code phone_1}, while a path that names {@code line1}
+   * keeps meaning line 1.
    */
-  public static String withoutQualifier(String byWords) {
-    String text = byWords;
-    int open = text.indexOf('(');
-    if (open < 0) {
-      open = text.indexOf('[');
+  public static List<String> unqualified(String byWords) {
+    if (byWords.endsWith("?")) {
+      return List.of();
     }
+    String withoutNotes = byWords;
+    String inBrackets = null;
+    int open = Math.max(byWords.lastIndexOf('('), byWords.lastIndexOf('['));
     if (open >= 0) {
-      StringBuilder kept = new StringBuilder(text.length());
-      int depth = 0;
-      for (int i = 0; i < text.length(); i++) {
-        char c = text.charAt(i);
-        if (c == '(' || c == '[') {
-          depth++;
-        } else if ((c == ')' || c == ']') && depth > 0) {
-          depth--;
-        } else if (depth == 0) {
-          kept.append(c);
-        }
+      int close = open + 1;
+      while (close < byWords.length()
+          && byWords.charAt(close) != ')'
+          && byWords.charAt(close) != ']') {
+        close++;
       }
-      text = kept.toString();
+      inBrackets = trimmed(byWords.substring(open + 1, close));
+      withoutNotes = withoutBrackets(byWords);
     }
+    String bare = trimmed(withoutNotes);
+    List<String> forms = new ArrayList<>(2);
+    if (bare != null && !bare.equals(byWords)) {
+      forms.add(bare);
+    }
+    if (inBrackets != null && !inBrackets.equals(byWords) && !forms.contains(inBrackets)) {
+      forms.add(inBrackets);
+    }
+    return forms.isEmpty() ? List.of() : List.copyOf(forms);
+  }
+
+  /** {@code text} without its bracketed parts, brackets included. */
+  private static String withoutBrackets(String text) {
+    StringBuilder kept = new StringBuilder(text.length());
+    int depth = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '(' || c == '[') {
+        depth++;
+      } else if ((c == ')' || c == ']') && depth > 0) {
+        depth--;
+      } else if (depth == 0) {
+        kept.append(c);
+      }
+    }
+    return kept.toString();
+  }
+
+  /**
+   * {@code text} without marks at either end and a number at its end after a name of at least five
+   * letters; null when no letter is left.
+   */
+  private static String trimmed(String text) {
     int start = 0;
     int end = text.length();
     while (start < end && !Character.isLetter(text.charAt(start))) {
       start++;
     }
-    while (end > start && !Character.isLetter(text.charAt(end - 1))) {
+    end = withoutMarks(text, start, end);
+    int digits = end;
+    while (digits > start && Character.isDigit(text.charAt(digits - 1))) {
+      digits--;
+    }
+    if (digits < end && withoutMarks(text, start, digits) - start >= 5) {
+      end = withoutMarks(text, start, digits);
+    }
+    return start == end ? null : text.substring(start, end);
+  }
+
+  /**
+   * Where {@code text[start, end)} ends without the marks (neither letters nor digits) at its end.
+   */
+  private static int withoutMarks(String text, int start, int end) {
+    while (end > start && !Character.isLetterOrDigit(text.charAt(end - 1))) {
       end--;
     }
-    if (start == end) {
-      return byWords;
-    }
-    text = text.substring(start, end);
-    return text.equals(byWords) ? byWords : text;
+    return end;
   }
 
   private static boolean isSeparator(char c) {

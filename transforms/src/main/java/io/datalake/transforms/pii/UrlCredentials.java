@@ -1,5 +1,6 @@
 package io.datalake.transforms.pii;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -17,53 +18,62 @@ import java.util.Set;
 final class UrlCredentials {
   private UrlCredentials() {}
 
-  /** The longest parameter name looked at (the longest of {@link #NAMES}, with room). */
+  /** The longest parameter name looked at. */
   private static final int MAX_NAME = 32;
 
   /**
-   * Parameter names that carry a credential, in lower case. Not {@code code} (a promotion's as
-   * often as OAuth's short-lived one) nor {@code key} (a sort or a cache key).
+   * Parameter names that carry a credential, in lower case, besides those ending in {@link
+   * #CREDENTIAL_ENDINGS}. Not {@code code} (a promotion's as often as OAuth's short-lived one),
+   * {@code key} (a sort or a cache key), nor a bare {@code sig} or {@code signature} (a maps API's
+   * or a CDN's URL signing, the company's, not a person's; a cloud store's pre-signed URL names its
+   * own).
    */
   private static final Set<String> NAMES =
       Set.of(
-          "token",
-          "access_token",
-          "id_token",
-          "refresh_token",
-          "auth_token",
-          "authtoken",
-          "session_token",
-          "sessiontoken",
-          "api_token",
-          "apitoken",
+          "jwt",
           "api_key",
           "apikey",
           "api-key",
-          "jwt",
-          "password",
-          "passwd",
           "pwd",
-          "secret",
-          "client_secret",
-          "signature",
+          "otp",
+          "jsessionid",
+          "phpsessid",
           "x-amz-signature",
-          "x-amz-security-token",
           "x-amz-credential",
           "x-goog-signature",
-          "x-goog-credential",
-          "sig");
+          "x-goog-credential");
 
   /**
-   * Whether {@code text} holds a URL parameter of {@link #NAMES} with a value: the name right after
-   * {@code ?}, {@code &}, {@code #} or {@code ;}, then {@code =} and at least one character that
-   * does not end the parameter; in any case.
+   * Name endings that carry a credential: {@code token}, {@code access_token}, {@code
+   * reset_password_token}, {@code x-amz-security-token}, {@code client_secret}, {@code password}.
+   */
+  private static final List<String> CREDENTIAL_ENDINGS =
+      List.of("token", "secret", "password", "passwd");
+
+  /**
+   * Whether {@code text} holds a URL parameter of {@link #NAMES} or a name with one of {@link
+   * #CREDENTIAL_ENDINGS}, with a value: the name at the start of the text (a raw query string) or
+   * right after {@code ?}, {@code &}, {@code #} or {@code ;}, then {@code =} and a value that is
+   * not empty and not a template's placeholder ({@code {{token}}}, {@code ${token}}); in any case.
    */
   static boolean in(String text) {
     if (scan(text)) {
       return true;
     }
-    // A URL inside another's parameter: its ? & # = are %3F %26 %23 %3D.
-    return text.indexOf('%') >= 0 && scan(decodeDelimiters(text));
+    // A URL inside another's parameter: its ? & # = are %3F %26 %23 %3D, or %253F ... when
+    // encoded twice (a redirect's redirect).
+    String decoded = text;
+    for (int round = 0; round < 2 && decoded.indexOf('%') >= 0; round++) {
+      String next = decodeDelimiters(decoded);
+      if (next.equals(decoded)) {
+        return false;
+      }
+      decoded = next;
+      if (scan(decoded)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean scan(String text) {
@@ -72,20 +82,48 @@ final class UrlCredentials {
       while (start > 0 && eq - start <= MAX_NAME && isNameChar(text.charAt(start - 1))) {
         start--;
       }
-      if (start == eq || start == 0 || !isParameterStart(text.charAt(start - 1))) {
+      if (start == eq || (start > 0 && !isParameterStart(text.charAt(start - 1)))) {
         continue;
       }
       if (eq + 1 >= text.length() || endsParameter(text.charAt(eq + 1))) {
         continue; // no value (?token=&next=...)
       }
-      if (NAMES.contains(text.substring(start, eq).toLowerCase(Locale.ROOT))) {
+      if (isPlaceholder(text, eq + 1)) {
+        continue; // a template's (?token={{token}}), not a value
+      }
+      if (isCredentialName(text.substring(start, eq).toLowerCase(Locale.ROOT))) {
         return true;
       }
     }
     return false;
   }
 
-  /** {@code text} with the URL-encoded forms of ? & # = as those characters. */
+  private static boolean isCredentialName(String name) {
+    if (NAMES.contains(name)) {
+      return true;
+    }
+    for (String ending : CREDENTIAL_ENDINGS) {
+      if (name.endsWith(ending)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the value at {@code from} starts as a template's placeholder: { $ < or their codes. */
+  private static boolean isPlaceholder(String text, int from) {
+    char c = text.charAt(from);
+    if (c == '{' || c == '$' || c == '<') {
+      return true;
+    }
+    if (c == '%' && from + 2 < text.length()) {
+      String code = text.substring(from + 1, from + 3).toUpperCase(Locale.ROOT);
+      return code.equals("7B") || code.equals("24") || code.equals("3C");
+    }
+    return false;
+  }
+
+  /** {@code text} with the URL-encoded forms of ? & # = % as those characters. */
   private static String decodeDelimiters(String text) {
     StringBuilder decoded = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
@@ -98,6 +136,7 @@ final class UrlCredentials {
               case "26" -> '&';
               case "23" -> '#';
               case "3D" -> '=';
+              case "25" -> '%';
               default -> 0;
             };
         if (replaced != 0) {

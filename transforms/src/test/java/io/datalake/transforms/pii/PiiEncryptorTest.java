@@ -204,6 +204,10 @@ public class PiiEncryptorTest {
                     + " \"location\": {\"lat\": 50.9375, \"lng\": 6.9603},"
                     + " \"Forwarded\": \"for=198.51.100.41;proto=https\","
                     + " \"form\": [{\"label\": \"Telefon (mobil) *\", \"value\": \"+4915100000023\"}],"
+                    + " \"contact[email]\": \"bracket@example.org\","
+                    + " \"Rückruf (Telefon)\": \"+4915100000024\","
+                    + " \"geo\": {\"lat\": 50.1, \"lon\": 6.2},"
+                    + " \"Kontakt per E-Mail?\": \"Ja\", \"cell_1\": \"A1\","
                     + " \"step_2\": \"tariff\", \"phone_verified_1\": true}}");
     encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
     assertHoldsNone(
@@ -220,10 +224,15 @@ public class PiiEncryptorTest {
         "50.9375",
         "6.9603",
         "198.51.100.41",
-        "+4915100000023");
+        "+4915100000023",
+        "bracket@example.org",
+        "+4915100000024",
+        "6.2");
     JsonNode details = event.get("details");
     assertThat(details.get("step_2").asText(), equalTo("tariff"));
     assertThat(details.get("phone_verified_1").asBoolean(), equalTo(true));
+    assertThat(details.get("Kontakt per E-Mail?").asText(), equalTo("Ja"));
+    assertThat(details.get("cell_1").asText(), equalTo("A1"));
     assertThat(details.at("/form/0/label").asText(), equalTo("Telefon (mobil) *"));
 
     // A URL's credential (a portal's magic link) is encrypted whole; a page's URL without one
@@ -286,7 +295,21 @@ public class PiiEncryptorTest {
   @Test
   public void anOrdersBillingContactStillJoins() {
     ObjectNode order = Fixtures.load("epilot_entity_order_openapi_example.json");
-    order.put("billing_name", "Billname Person").put("billing_period", "monthly");
+    order
+        .put("billing_name", "Billname Person")
+        .put("billing_period", "monthly")
+        .put("billing_account_number", "BA-778812")
+        .put("billing_postal_code", "50667")
+        .put("billing_city", "Billcity")
+        .put("billing_salutation", "Frau")
+        .put("billing_company", "Billco Einzelunternehmen");
+    order
+        .putObject("installation_address")
+        .putArray("$relation_ref")
+        .addObject()
+        .put("entity_id", "ref-ent-9")
+        .put("_id", "addr-1")
+        .put("path", "address");
     ObjectNode envelope =
         Fixtures.entityOperation(
             "739224", "e4", "updateEntity", "2024-01-01T00:00:00Z", order, true);
@@ -308,7 +331,26 @@ public class PiiEncryptorTest {
         "00351912611099",
         "\"123456789\"",
         "\"Epilot\"",
-        "Street 1");
+        "Street 1",
+        "BA-778812",
+        "50667",
+        "Billcity",
+        "Frau",
+        "Billco");
+    assertThat(
+        out.at("/installation_address/$relation_ref/0/entity_id").asText(), equalTo("ref-ent-9"));
+    assertThat(
+        cipher.decrypt(out.at("/installation_address/$relation_ref/0/_id").asText()),
+        equalTo("addr-1"));
+
+    // A billing contact given as text (epilot's relations example) is encrypted.
+    ObjectNode textContact =
+        Fixtures.JSON.createObjectNode().put("billing_contact", "villy or zilly");
+    ObjectNode second =
+        Fixtures.entityOperation(
+            "739224", "e5", "updateEntity", "2024-01-01T00:00:00Z", textContact, true);
+    encryptor.encrypt(second, PiiPolicy.defaults().paths(EntityOperations.KIND));
+    assertHoldsNone(second.toString(), "villy");
   }
 
   @Test
@@ -358,7 +400,8 @@ public class PiiEncryptorTest {
    * entity's id readable (its {@code relationText} a token, as every relation's) and its {@code
    * billing_address} is encrypted field by field, as any address a search finds; and a consent
    * event's {@code source}, a double opt-in link with its {@code ?token=}, became a token (a URL's
-   * credential).
+   * credential); an address's {@code _tags} is a list (of tokens) again, the addresses being the
+   * search's alone; a billing contact's relation, searched, has its {@code _schema} a token.
    */
   @Test
   public void tokensAreThoseOfTheFormerWalk() throws Exception {

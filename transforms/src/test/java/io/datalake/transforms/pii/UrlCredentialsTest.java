@@ -18,7 +18,12 @@ public class UrlCredentialsTest {
           "/download/contract.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=3f9a0c",
           "https://x.example/?redirect=https%3A%2F%2Fy.example%2Fmagic%3Ftoken%3Dabc123",
           "https://x.example/a;jwt=abc.def.ghi",
-          "?api_key=k-123"
+          "?api_key=k-123",
+          "token=RAWQ1&x=1",
+          "https://x.example/users/password/edit?reset_password_token=Zx81",
+          "https://x.example/?r=https%253A%252F%252Fy.example%252F%253Ftoken%253Dabc",
+          "https://x.example/app;jsessionid=0AB12C",
+          "/s3/doc.pdf?X-Amz-Credential=AKIA%2F20240101&X-Amz-Security-Token=FwoG"
         }) {
       assertThat(text, UrlCredentials.in(text), equalTo(true));
     }
@@ -32,7 +37,11 @@ public class UrlCredentialsTest {
           "https://x.example/login?token=&next=%2Fhome",
           "https://x.example/docs/token=abc",
           "tokens=3",
-          "token=abc",
+          "https://x.example/login?token={{token}}&lang=de",
+          "https://x.example/login?token=${token}",
+          "https://x.example/login?token=%7B%7Btoken%7D%7D",
+          "https://maps.example.com/staticmap?center=Berlin&key=AIza&signature=BASE64",
+          "https://cdn.example.com/img.png?w=200&sig=abc123",
           "a == b",
           "https://x.example/?tokenized=yes&secretary=1",
           "https://x.example/?key=sort-by-date",
