@@ -124,24 +124,10 @@ public final class EntityOperations {
           "payment[].data.iban",
           "payment[].data.bic_number",
           "payment[].data.fullname",
-          // The billing party (a sole trader's company, VAT and tax ids are the person's): its
-          // first and last name, email, phone, iban and address are what the search below finds
-          // (billing_first_name, billing_email, billing_address); the rest by name. Not billing_*,
-          // which encrypted each whole: billing_contact's related entity ids must still join (a
-          // search: its scalars are encrypted, a relation's ids not), and billing_period,
-          // billing_due_day or billing_amount are terms of a price or a contract.
-          "billing_name",
-          "billing_company*",
-          "billing_vat*",
-          "billing_tax*",
-          "billing_salutation",
-          "billing_title",
-          "billing_postal_code",
-          "billing_zip*",
-          "billing_city",
-          "billing_account_number",
-          "billing_bic*",
-          "**.billing_contact",
+          // The billing party, whatever a tenant's schema calls its parts (billing_name,
+          // billing_plz, billing_care_of...); a relation under it (billing_contact) keeps its
+          // related entities' ids readable, so it still joins.
+          "billing_*",
           "**.relationText",
           "consent_*.events[].identifier",
           "consent_*.events[].meta.ip_address",

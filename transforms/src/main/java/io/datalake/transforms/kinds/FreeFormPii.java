@@ -12,7 +12,7 @@ import java.util.List;
  * (any case, any word separator, see {@code PiiPath.fold}); a leading {@code *} matches the key's
  * end, so {@code *email} is also {@code billing_email}; one at both ends anywhere in the key. A
  * key's qualifier is set aside too ({@code phone_1}, {@code "Phone (optional)"}, {@code "E-Mail*"}:
- * {@code PiiPath.withoutQualifier}). A flag a search finds stays, as a boolean or text ({@code
+ * {@code PiiPath.unqualified}). A flag a search finds stays, as a boolean or text ({@code
  * is_mobile}, {@code "sec-ch-ua-mobile": "?0"}: a device flag, not a number).
  *
  * <p>Deliberately not here, for what they would take from analysts or hit by accident: {@code *ip}

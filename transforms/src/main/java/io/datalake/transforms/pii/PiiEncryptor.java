@@ -11,7 +11,9 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Applies a kind's PII paths to a parsed record, in place, in one walk for all paths: each node is
@@ -62,18 +64,52 @@ public final class PiiEncryptor {
   /**
    * The key under which epilot lists references to parts of related entities ({@code
    * {"$relation_ref": [{"entity_id": ..., "_id": ..., "path": "address"}]}}, a contract's billing
-   * address): its elements' {@link #RELATION_ID_KEY} stays readable as a relation's does.
+   * address): its elements' {@link #RELATION_REF_ID_KEYS} stay readable as a relation's id does.
    */
   static final String RELATION_REF_KEY = "$relation_ref";
 
   /** The id of a related entity in an element of a {@link #RELATION_KEY} list. */
   static final String RELATION_ID_KEY = "entity_id";
 
-  /** What a node is to the relation rule: nothing, a relation list, or an element of one. */
+  /**
+   * What says which part of which entity an element of a {@link #RELATION_REF_KEY} list refers to:
+   * the entity's id, the part's id and the attribute holding it ({@code address}).
+   */
+  static final Set<String> RELATION_REF_ID_KEYS = Set.of(RELATION_ID_KEY, "_id", "path");
+
+  /**
+   * What a node is to the relation rule: nothing, a relation list or an element of one, a reference
+   * list or an element of one.
+   */
   private enum Relation {
     NONE,
     LIST,
-    ELEMENT
+    ELEMENT,
+    REF_LIST,
+    REF_ELEMENT;
+
+    /** What an element of this node is. */
+    Relation element() {
+      return switch (this) {
+        case LIST -> ELEMENT;
+        case REF_LIST -> REF_ELEMENT;
+        default -> NONE;
+      };
+    }
+
+    /** What the node under {@code key} of this one is. */
+    static Relation under(String key) {
+      if (RELATION_KEY.equals(key)) {
+        return LIST;
+      }
+      return RELATION_REF_KEY.equals(key) ? REF_LIST : NONE;
+    }
+
+    /** Whether {@code key} of an element of this kind holds an id that must join. */
+    boolean isId(String key) {
+      return (this == ELEMENT && RELATION_ID_KEY.equals(key))
+          || (this == REF_ELEMENT && RELATION_REF_ID_KEYS.contains(key));
+    }
   }
 
   /**
@@ -544,6 +580,11 @@ public final class PiiEncryptor {
       fromText = text;
       node = parsed;
     } else if (plan.whole) {
+      if (holdsRelations(node)) {
+        // An attribute that relates entities (billing_contact under billing_*): its scalars are
+        // encrypted, the related entities' ids not, so that it still joins.
+        return encryptKeepingRelationIds(node, Relation.NONE);
+      }
       // Scalars as text, so the raw (all strings) and the typed form of a value give one token.
       return TextNode.valueOf(token(JsonText.scalarsAsStrings(node)));
     }
@@ -552,13 +593,7 @@ public final class PiiEncryptor {
       if (!element.steps.isEmpty()) {
         for (int i = 0; i < array.size(); i++) {
           JsonNode child = array.get(i);
-          JsonNode replaced =
-              walk(
-                  child,
-                  element,
-                  depth + 1,
-                  relation == Relation.LIST ? Relation.ELEMENT : Relation.NONE,
-                  null);
+          JsonNode replaced = walk(child, element, depth + 1, relation.element(), null);
           if (replaced != child) {
             array.set(i, replaced);
           }
@@ -598,22 +633,14 @@ public final class PiiEncryptor {
             continue;
           }
           Plan childPlan = plan.child(key);
-          if (relation == Relation.ELEMENT
-              && RELATION_ID_KEY.equals(key)
-              && child.isValueNode()
-              && childPlan.terminal
-              && !childPlan.whole) {
+          if (relation.isId(key) && child.isValueNode() && childPlan.terminal && !childPlan.whole) {
             continue; // a related entity's id, reached by a search only
           }
+          if (childPlan.terminal && !childPlan.whole && isYesNoAnswer(key, child)) {
+            continue; // found by a search, but a question's yes or no
+          }
           JsonNode replaced =
-              walk(
-                  child,
-                  childPlan,
-                  depth + 1,
-                  RELATION_KEY.equals(key) || RELATION_REF_KEY.equals(key)
-                      ? Relation.LIST
-                      : Relation.NONE,
-                  Exempt.child(exempt, key));
+              walk(child, childPlan, depth + 1, Relation.under(key), Exempt.child(exempt, key));
           if (replaced != child) {
             entry.setValue(replaced == null ? object.nullNode() : replaced);
           }
@@ -657,7 +684,9 @@ public final class PiiEncryptor {
           continue;
         }
         Plan labelled = plan.child(label.textValue());
-        if (labelled.terminal && !namesAField(value, plan)) {
+        if (labelled.terminal
+            && !namesAField(value, plan)
+            && !isYesNoAnswer(label.textValue(), value)) {
           JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE, null);
           if (replaced != value) {
             object.set(answerKey, replaced);
@@ -677,6 +706,66 @@ public final class PiiEncryptor {
     return value.isTextual()
         && value.textValue().length() <= 32
         && plan.child(value.textValue()).terminal;
+  }
+
+  /** Whether {@code node} is an object with a relation or reference list ({@code $relation}). */
+  private static boolean holdsRelations(JsonNode node) {
+    return node instanceof ObjectNode object
+        && ((object.get(RELATION_KEY) instanceof ArrayNode)
+            || (object.get(RELATION_REF_KEY) instanceof ArrayNode));
+  }
+
+  /**
+   * {@code node} with each scalar encrypted but the ids of its relations' elements ({@link
+   * Relation#isId}); empty lists and objects stay as they are.
+   */
+  private JsonNode encryptKeepingRelationIds(JsonNode node, Relation relation) {
+    if (node.isNull() || node.isMissingNode()) {
+      return node;
+    }
+    if (node.isValueNode()) {
+      return TextNode.valueOf(token(node.isTextual() ? node.textValue() : node.asText()));
+    }
+    if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        array.set(i, encryptKeepingRelationIds(array.get(i), relation.element()));
+      }
+    } else if (node instanceof ObjectNode object) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!(relation.isId(entry.getKey()) && entry.getValue().isValueNode())) {
+          entry.setValue(
+              encryptKeepingRelationIds(entry.getValue(), Relation.under(entry.getKey())));
+        }
+      }
+    }
+    return node;
+  }
+
+  /** Answers to a yes/no question, in the languages of this project's sources, lower case. */
+  private static final Set<String> YES_NO =
+      Set.of("ja", "nein", "yes", "no", "j", "n", "y", "oui", "non", "si", "sí");
+
+  /**
+   * Whether {@code answer} answers {@code question} yes or no: a key or a form's label that ends in
+   * {@code ?} ({@code "Kontakt per E-Mail?"}, with a required field's {@code *}), and a flag or a
+   * yes or no. It says nothing of the person; a question that asks for the data itself ({@code
+   * "Ihre Telefonnummer?"}) gets the data, which is encrypted.
+   */
+  static boolean isYesNoAnswer(String question, JsonNode answer) {
+    int end = question.length();
+    while (end > 0
+        && (Character.isWhitespace(question.charAt(end - 1))
+            || question.charAt(end - 1) == '*'
+            || question.charAt(end - 1) == ':')) {
+      end--;
+    }
+    if (end == 0 || question.charAt(end - 1) != '?') {
+      return false;
+    }
+    return isFlag(answer)
+        || (answer.isTextual()
+            && YES_NO.contains(answer.textValue().strip().toLowerCase(Locale.ROOT)));
   }
 
   /**

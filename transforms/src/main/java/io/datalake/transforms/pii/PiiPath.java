@@ -120,42 +120,51 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
   /**
    * The other forms a search compares a key {@linkplain #foldWords folded by words} in, besides
    * itself (none for most keys): the key without what qualifies it on a form or in a numbered list,
-   * and the word in its last brackets. Without: a note in brackets ({@code "Phone (optional)"},
+   * and the word in each of its brackets. Without: notes in brackets ({@code "Phone (optional)"},
    * {@code "E-Mail [work]"}), marks at either end ({@code "E-Mail*"}, {@code "Vorname:"}, {@code
-   * "2. Telefon"}) and a number at its end ({@code phone_1}, {@code address_line2}; not after a
-   * name of fewer than five letters, where the number is the name's: a grid's {@code cell_1},
-   * {@code tel2}). In brackets: a form parameter's field ({@code contact[email]}, {@code
-   * user[first_name]}) or what a label is about ({@code "Rückruf (Telefon)"}). A key that ends in
-   * {@code ?} is a question ({@code "Kontakt per E-Mail?"}: its answer is yes or no) and has no
-   * other form. So {@code *phone} finds {@code phone_1}, while a path that names {@code line1}
-   * keeps meaning line 1.
+   * "2. Telefon"}, {@code "Ihre Telefonnummer?"}) and a number at its end ({@code phone_1}, {@code
+   * tel2}, {@code address_line2}; not after {@code cell}, a grid's {@code cell_1}). In brackets: a
+   * form parameter's fields ({@code contact[email]}, {@code contact[phone][]}, {@code
+   * user[first_name]}) or what a label is about ({@code "Rückruf (Telefon)"}). So {@code *phone}
+   * finds {@code phone_1}, while a path that names {@code line1} keeps meaning line 1.
    */
   public static List<String> unqualified(String byWords) {
-    if (byWords.endsWith("?")) {
-      return List.of();
-    }
-    String withoutNotes = byWords;
-    String inBrackets = null;
-    int open = Math.max(byWords.lastIndexOf('('), byWords.lastIndexOf('['));
-    if (open >= 0) {
-      int close = open + 1;
-      while (close < byWords.length()
-          && byWords.charAt(close) != ')'
-          && byWords.charAt(close) != ']') {
-        close++;
-      }
-      inBrackets = trimmed(byWords.substring(open + 1, close));
-      withoutNotes = withoutBrackets(byWords);
-    }
-    String bare = trimmed(withoutNotes);
     List<String> forms = new ArrayList<>(2);
-    if (bare != null && !bare.equals(byWords)) {
-      forms.add(bare);
+    int open = nextBracket(byWords, 0);
+    String withoutNotes = byWords;
+    if (open >= 0) {
+      withoutNotes = withoutBrackets(byWords);
+      while (open >= 0) {
+        int close = open + 1;
+        while (close < byWords.length() && !isBracket(byWords.charAt(close))) {
+          close++;
+        }
+        addForm(forms, trimmed(byWords.substring(open + 1, close)), byWords);
+        open = nextBracket(byWords, close);
+      }
     }
-    if (inBrackets != null && !inBrackets.equals(byWords) && !forms.contains(inBrackets)) {
-      forms.add(inBrackets);
-    }
+    addForm(forms, trimmed(withoutNotes), byWords);
     return forms.isEmpty() ? List.of() : List.copyOf(forms);
+  }
+
+  private static boolean isBracket(char c) {
+    return c == '(' || c == ')' || c == '[' || c == ']';
+  }
+
+  /** Where the next opening bracket is, from {@code from} on; -1 when there is none. */
+  private static int nextBracket(String text, int from) {
+    for (int i = from; i < text.length(); i++) {
+      if (text.charAt(i) == '(' || text.charAt(i) == '[') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static void addForm(List<String> forms, String form, String byWords) {
+    if (form != null && !form.equals(byWords) && !forms.contains(form)) {
+      forms.add(form);
+    }
   }
 
   /** {@code text} without its bracketed parts, brackets included. */
@@ -175,9 +184,12 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
     return kept.toString();
   }
 
+  /** A name whose number is its own: a grid's {@code cell_1} is a cell, not a phone. */
+  private static final String NUMBERED_NAME = "cell";
+
   /**
-   * {@code text} without marks at either end and a number at its end after a name of at least five
-   * letters; null when no letter is left.
+   * {@code text} without marks at either end and a number at its end (but after {@link
+   * #NUMBERED_NAME}); null when no letter is left.
    */
   private static String trimmed(String text) {
     int start = 0;
@@ -190,8 +202,13 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
     while (digits > start && Character.isDigit(text.charAt(digits - 1))) {
       digits--;
     }
-    if (digits < end && withoutMarks(text, start, digits) - start >= 5) {
-      end = withoutMarks(text, start, digits);
+    if (digits < end) {
+      int name = withoutMarks(text, start, digits);
+      boolean numberedName =
+          name - start == NUMBERED_NAME.length() && text.startsWith(NUMBERED_NAME, start);
+      if (!numberedName) {
+        end = name;
+      }
     }
     return start == end ? null : text.substring(start, end);
   }

@@ -50,11 +50,29 @@ final class UrlCredentials {
   private static final List<String> CREDENTIAL_ENDINGS =
       List.of("token", "secret", "password", "passwd");
 
+  /** Names with a credential's ending that are a list's position, not a credential. */
+  private static final Set<String> PAGING_TOKENS =
+      Set.of(
+          "page_token",
+          "pagetoken",
+          "next_page_token",
+          "nextpagetoken",
+          "pagination_token",
+          "continuation_token",
+          "continuationtoken",
+          "cursor_token",
+          "sync_token");
+
+  /** Values that are a switch, not a credential ({@code ?show_password=true}). */
+  private static final Set<String> SWITCHES =
+      Set.of("true", "false", "0", "1", "yes", "no", "null", "undefined", "on", "off");
+
   /**
    * Whether {@code text} holds a URL parameter of {@link #NAMES} or a name with one of {@link
-   * #CREDENTIAL_ENDINGS}, with a value: the name at the start of the text (a raw query string) or
-   * right after {@code ?}, {@code &}, {@code #} or {@code ;}, then {@code =} and a value that is
-   * not empty and not a template's placeholder ({@code {{token}}}, {@code ${token}}); in any case.
+   * #CREDENTIAL_ENDINGS} (not {@link #PAGING_TOKENS}), with a value: the name at the start of the
+   * text (a raw query string) or of a line, or right after {@code ?}, {@code &}, {@code #} or
+   * {@code ;}, then {@code =} and a value that is not empty, not a template's placeholder ({@code
+   * {{token}}}) and not a switch ({@code true}, {@code 0}); in any case.
    */
   static boolean in(String text) {
     if (scan(text)) {
@@ -88,8 +106,13 @@ final class UrlCredentials {
       if (eq + 1 >= text.length() || endsParameter(text.charAt(eq + 1))) {
         continue; // no value (?token=&next=...)
       }
-      if (isPlaceholder(text, eq + 1)) {
-        continue; // a template's (?token={{token}}), not a value
+      int valueEnd = eq + 1;
+      while (valueEnd < text.length() && !endsParameter(text.charAt(valueEnd))) {
+        valueEnd++;
+      }
+      String value = text.substring(eq + 1, valueEnd);
+      if (isPlaceholder(value) || SWITCHES.contains(value.toLowerCase(Locale.ROOT))) {
+        continue; // a template's (?token={{token}}) or a switch (?show_password=true)
       }
       if (isCredentialName(text.substring(start, eq).toLowerCase(Locale.ROOT))) {
         return true;
@@ -102,6 +125,9 @@ final class UrlCredentials {
     if (NAMES.contains(name)) {
       return true;
     }
+    if (PAGING_TOKENS.contains(name)) {
+      return false;
+    }
     for (String ending : CREDENTIAL_ENDINGS) {
       if (name.endsWith(ending)) {
         return true;
@@ -110,17 +136,29 @@ final class UrlCredentials {
     return false;
   }
 
-  /** Whether the value at {@code from} starts as a template's placeholder: { $ < or their codes. */
-  private static boolean isPlaceholder(String text, int from) {
-    char c = text.charAt(from);
-    if (c == '{' || c == '$' || c == '<') {
-      return true;
+  /**
+   * Whether a parameter's value is a template's placeholder, closed: {@code {{token}}}, {@code
+   * ${token}}, {@code {token}}, {@code <token>}, also URL-encoded ({@code %7B%7Btoken%7D%7D}); not
+   * a value that only starts so ({@code $2a$10$...}, a hash).
+   */
+  private static boolean isPlaceholder(String value) {
+    String text = value;
+    if (text.indexOf('%') >= 0) {
+      text =
+          text.replace("%7B", "{")
+              .replace("%7b", "{")
+              .replace("%7D", "}")
+              .replace("%7d", "}")
+              .replace("%24", "$")
+              .replace("%3C", "<")
+              .replace("%3c", "<")
+              .replace("%3E", ">")
+              .replace("%3e", ">");
     }
-    if (c == '%' && from + 2 < text.length()) {
-      String code = text.substring(from + 1, from + 3).toUpperCase(Locale.ROOT);
-      return code.equals("7B") || code.equals("24") || code.equals("3C");
-    }
-    return false;
+    return text.length() >= 2
+        && ((text.startsWith("{") && text.endsWith("}"))
+            || (text.startsWith("${") && text.endsWith("}"))
+            || (text.startsWith("<") && text.endsWith(">")));
   }
 
   /** {@code text} with the URL-encoded forms of ? & # = % as those characters. */
@@ -151,7 +189,7 @@ final class UrlCredentials {
   }
 
   private static boolean isParameterStart(char c) {
-    return c == '?' || c == '&' || c == '#' || c == ';';
+    return c == '?' || c == '&' || c == '#' || c == ';' || c == '\n' || c == '\r';
   }
 
   private static boolean endsParameter(char c) {

@@ -58,19 +58,16 @@ public class ParseGoldenTest {
    * a whole-second time takes its activity id's ULID millisecond within the second (the samples'
    * ULIDs are of later days: their last millisecond, only _version changed); and a VTEX package's
    * embeddedInvoice (an invoice's XML, which names the buyer) is a token (the only change: the hash
-   * before it comes back with that one path taken out); and an epilot entity's billing attributes
-   * are no longer encrypted whole by {@code billing_*}: its billing contact's related entity ids
-   * join again (its relationText stays a token), its billing address is encrypted field by field as
-   * any address a search finds (the only change: the keys' qualifier rule before it left the hash
-   * as it was); and a URL carrying a credential is a token (epilot's consent event source, a double
-   * opt-in link {@code ?token=}: the only change, the hash before it comes back without the URL
-   * rule); and an epilot address is encrypted by the search alone, field by field ({@code
-   * address[].*} and {@code delivery_address[].*} encrypted a list inside it, {@code _tags}, whole,
-   * an empty one too: the hash of that change alone was f2e571ad...), and a billing contact is
-   * searched (its relation's {@code _schema} a token, its ids readable).
+   * before it comes back with that one path taken out); and three changes of 2026-12-06 evening,
+   * whose hash without them is the one before (17de0f39...): a relation under a path that encrypts
+   * whole (billing_contact under billing_*) keeps its related entity ids readable, its other
+   * scalars tokens; an epilot address is encrypted by the search alone, field by field (address[].*
+   * and delivery_address[].* encrypted a list inside it, _tags, whole, an empty one too); and a URL
+   * carrying a credential is a token (epilot's consent event source, a double opt-in link with
+   * {@code ?token=}).
    */
   private static final String GOLDEN =
-      "d705a2c38c7e7614106e45fb7c1cb48b9af4ffa3928c5f8eaba0c3736e7c79be";
+      "ee2b9700ab3e58ae82859d2e9fba83937eebc43c773301ec90bae4b8d66ffed0";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 

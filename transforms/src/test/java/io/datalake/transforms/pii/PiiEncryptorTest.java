@@ -208,6 +208,9 @@ public class PiiEncryptorTest {
                     + " \"Rückruf (Telefon)\": \"+4915100000024\","
                     + " \"geo\": {\"lat\": 50.1, \"lon\": 6.2},"
                     + " \"Kontakt per E-Mail?\": \"Ja\", \"cell_1\": \"A1\","
+                    + " \"Ihre Telefonnummer?\": \"+4915100000025\", \"tel_2\": \"+4922100026\","
+                    + " \"contact[phone][]\": [\"+4915100000027\"],"
+                    + " \"form2\": [{\"label\": \"Rückruf per Telefon? *\", \"value\": \"Nein\"}],"
                     + " \"step_2\": \"tariff\", \"phone_verified_1\": true}}");
     encryptor.encrypt(event, PiiPolicy.defaults().paths(JourneyEvents.KIND));
     assertHoldsNone(
@@ -226,12 +229,16 @@ public class PiiEncryptorTest {
         "198.51.100.41",
         "+4915100000023",
         "bracket@example.org",
+        "+4915100000025",
+        "+4922100026",
+        "+4915100000027",
         "+4915100000024",
         "6.2");
     JsonNode details = event.get("details");
     assertThat(details.get("step_2").asText(), equalTo("tariff"));
     assertThat(details.get("phone_verified_1").asBoolean(), equalTo(true));
     assertThat(details.get("Kontakt per E-Mail?").asText(), equalTo("Ja"));
+    assertThat(details.at("/form2/0/value").asText(), equalTo("Nein"));
     assertThat(details.get("cell_1").asText(), equalTo("A1"));
     assertThat(details.at("/form/0/label").asText(), equalTo("Telefon (mobil) *"));
 
@@ -288,16 +295,16 @@ public class PiiEncryptorTest {
   }
 
   /**
-   * An order's billing party: its name, company, VAT id, email, phone and address are encrypted,
-   * its billing contact is a relation that still joins (billing_* encrypted it whole before), and a
-   * price term under a billing key stays.
+   * An order's billing party: whatever its attributes are called (billing_*), they are encrypted,
+   * but its billing contact is a relation that still joins (billing_* encrypted it whole before); a
+   * reference to another entity's part keeps its ids, under a search too.
    */
   @Test
   public void anOrdersBillingContactStillJoins() {
     ObjectNode order = Fixtures.load("epilot_entity_order_openapi_example.json");
     order
         .put("billing_name", "Billname Person")
-        .put("billing_period", "monthly")
+        .put("billing_plz", "50668")
         .put("billing_account_number", "BA-778812")
         .put("billing_postal_code", "50667")
         .put("billing_city", "Billcity")
@@ -321,7 +328,6 @@ public class PiiEncryptorTest {
     assertThat(
         cipher.decrypt(out.at("/billing_contact/$relation/0/relationText").asText()),
         equalTo("Daniel Test"));
-    assertThat(out.get("billing_period").asText(), equalTo("monthly"));
     assertHoldsNone(
         envelope.toString(),
         "Billname",
@@ -336,12 +342,12 @@ public class PiiEncryptorTest {
         "50667",
         "Billcity",
         "Frau",
-        "Billco");
+        "Billco",
+        "50668");
     assertThat(
         out.at("/installation_address/$relation_ref/0/entity_id").asText(), equalTo("ref-ent-9"));
-    assertThat(
-        cipher.decrypt(out.at("/installation_address/$relation_ref/0/_id").asText()),
-        equalTo("addr-1"));
+    assertThat(out.at("/installation_address/$relation_ref/0/_id").asText(), equalTo("addr-1"));
+    assertThat(out.at("/installation_address/$relation_ref/0/path").asText(), equalTo("address"));
 
     // A billing contact given as text (epilot's relations example) is encrypted.
     ObjectNode textContact =
@@ -395,13 +401,11 @@ public class PiiEncryptorTest {
    * it changed at first: keys with {@code ı} and {@code ſ} that {@code equalsIgnoreCase} matched,
    * and containers such as {@code billingContact} that the separator folding made a named path's
    * ({@code billing_*}) and encrypted whole; their one change is a {@code street} now found under
-   * {@code BillingAddress}. Moved on purpose a third time, from tokens to structure: {@code
-   * billing_*} is no longer a named path, so an order's {@code billing_contact} keeps its related
-   * entity's id readable (its {@code relationText} a token, as every relation's) and its {@code
-   * billing_address} is encrypted field by field, as any address a search finds; and a consent
-   * event's {@code source}, a double opt-in link with its {@code ?token=}, became a token (a URL's
-   * credential); an address's {@code _tags} is a list (of tokens) again, the addresses being the
-   * search's alone; a billing contact's relation, searched, has its {@code _schema} a token.
+   * {@code BillingAddress}. Moved on purpose a third time: an order's {@code billing_contact}, a
+   * relation under {@code billing_*}, keeps its related entity's id readable (the rest of the
+   * relation tokens, an empty list a list); an address's {@code _tags} is a list (of tokens), the
+   * addresses being the search's alone; and a consent event's {@code source}, a double opt-in link
+   * with its {@code ?token=}, became a token (a URL's credential).
    */
   @Test
   public void tokensAreThoseOfTheFormerWalk() throws Exception {

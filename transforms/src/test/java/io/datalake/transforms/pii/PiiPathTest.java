@@ -50,32 +50,35 @@ public class PiiPathTest {
   }
 
   /**
-   * A form's or a numbered list's qualifier is set aside, the word in brackets is a form too; a
-   * short name keeps its number, a question has no other form, most keys none.
+   * A form's or a numbered list's qualifier is set aside, the word in each bracket is a form too; a
+   * grid's cell keeps its number; most keys have no other form.
    */
   @Test
   public void qualifiersAreSetAside() {
     String[][] forms = {
-      {"Phone (optional)", "phone", "optional"},
-      {"E-Mail [work]", "email", "work"},
+      {"Phone (optional)", "optional", "phone"},
+      {"E-Mail [work]", "work", "email"},
       {"phone_1", "phone"},
       {"address_line2", "addressline"},
       {"E-Mail*", "email"},
       {"Vorname:", "vorname"},
       {"2. Telefon", "telefon"},
-      {"Telefon (mobil) *", "telefon", "mobil"},
-      {"contact[email]", "contact", "email"},
-      {"user[first_name]", "user", "firstname"},
-      {"Rückruf (Telefon)", "rückruf", "telefon"},
+      {"Telefon (mobil) *", "mobil", "telefon"},
+      {"contact[email]", "email", "contact"},
+      {"contact[phone][]", "phone", "contact"},
+      {"user[phone][number]", "phone", "number", "user"},
+      {"user[first_name]", "firstname", "user"},
+      {"Rückruf (Telefon)", "telefon", "rückruf"},
       {"phone_1*", "phone"},
+      {"tel2", "tel"},
+      {"iban_1", "iban"},
+      {"Ihre Telefonnummer?", "ihretelefonnummer"},
       {"cell_1"},
-      {"tel2"},
-      {"ipv4"},
+      {"ipv4", "ipv"},
       {"phone_2fa"},
       {"12345"},
       {"(email)", "email"},
-      {"E-Mail?"},
-      {"Kontakt per E-Mail?"},
+      {"a[]", "a"},
       {"firstName"},
     };
     for (String[] form : forms) {

@@ -23,7 +23,10 @@ public class UrlCredentialsTest {
           "https://x.example/users/password/edit?reset_password_token=Zx81",
           "https://x.example/?r=https%253A%252F%252Fy.example%252F%253Ftoken%253Dabc",
           "https://x.example/app;jsessionid=0AB12C",
-          "/s3/doc.pdf?X-Amz-Credential=AKIA%2F20240101&X-Amz-Security-Token=FwoG"
+          "/s3/doc.pdf?X-Amz-Credential=AKIA%2F20240101&X-Amz-Security-Token=FwoG",
+          "https://x.example/login?password=$2a$10$abcdefghij",
+          "https://x.example/login?token=<x",
+          "user=max\npassword=hunter2"
         }) {
       assertThat(text, UrlCredentials.in(text), equalTo(true));
     }
@@ -42,6 +45,8 @@ public class UrlCredentialsTest {
           "https://x.example/login?token=%7B%7Btoken%7D%7D",
           "https://maps.example.com/staticmap?center=Berlin&key=AIza&signature=BASE64",
           "https://cdn.example.com/img.png?w=200&sig=abc123",
+          "https://x.example/settings?show_password=true&has_token=false",
+          "https://api.example.com/list?page_token=CAoQ&next_page_token=CBQQ",
           "a == b",
           "https://x.example/?tokenized=yes&secretary=1",
           "https://x.example/?key=sort-by-date",
