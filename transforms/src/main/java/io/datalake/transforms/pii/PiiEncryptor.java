@@ -573,7 +573,9 @@ public final class PiiEncryptor {
         // an e-mail address or a URL's credential, whatever its key.
         return plan.needsJson
                 || StringifiedJson.looksLikeBrokenDocument(text)
-                || (!Exempt.isField(exempt) && (EmailAddresses.in(text) || UrlCredentials.in(text)))
+                || (!Exempt.isField(exempt)
+                    && mayHoldValuePii(text)
+                    && (EmailAddresses.in(text) || UrlCredentials.in(text)))
             ? TextNode.valueOf(token(text))
             : node;
       }
@@ -706,6 +708,21 @@ public final class PiiEncryptor {
     return value.isTextual()
         && value.textValue().length() <= 32
         && plan.child(value.textValue()).terminal;
+  }
+
+  /**
+   * Whether {@code text} has a character the value rules look for: {@code @} (an e-mail address),
+   * {@code %} (one URL-encoded) or {@code =} (a URL's parameter). One pass, where the rules' own
+   * scans are four; most strings have none of them.
+   */
+  private static boolean mayHoldValuePii(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '@' || c == '%' || c == '=') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@code node} is an object with a relation or reference list ({@code $relation}). */
