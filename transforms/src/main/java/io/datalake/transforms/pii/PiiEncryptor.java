@@ -635,7 +635,7 @@ public final class PiiEncryptor {
             continue;
           }
           Plan childPlan = plan.child(key);
-          if (relation.isId(key) && child.isValueNode() && childPlan.terminal && !childPlan.whole) {
+          if (relation.isId(key) && isIdValue(child) && childPlan.terminal && !childPlan.whole) {
             continue; // a related entity's id, reached by a search only
           }
           if (childPlan.terminal && !childPlan.whole && isYesNoAnswer(key, child)) {
@@ -688,7 +688,7 @@ public final class PiiEncryptor {
         Plan labelled = plan.child(label.textValue());
         if (labelled.terminal
             && !namesAField(value, plan)
-            && !isYesNoAnswer(label.textValue(), value)) {
+            && (labelled.whole || !isYesNoAnswer(label.textValue(), value))) {
           JsonNode replaced = walk(value, labelled, depth + 1, Relation.NONE, null);
           if (replaced != value) {
             object.set(answerKey, replaced);
@@ -750,7 +750,7 @@ public final class PiiEncryptor {
     } else if (node instanceof ObjectNode object) {
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
-        if (!(relation.isId(entry.getKey()) && entry.getValue().isValueNode())) {
+        if (!(relation.isId(entry.getKey()) && isIdValue(entry.getValue()))) {
           entry.setValue(
               encryptKeepingRelationIds(entry.getValue(), Relation.under(entry.getKey())));
         }
@@ -759,9 +759,22 @@ public final class PiiEncryptor {
     return node;
   }
 
+  /**
+   * Whether a relation's id holds an id, not a name or an address put there: a scalar without
+   * spaces or {@code @}, of at most 64 characters (epilot's are UUIDs).
+   */
+  private static boolean isIdValue(JsonNode value) {
+    if (!value.isValueNode() || value.isNull()) {
+      return false;
+    }
+    String text = value.asText();
+    return text.length() <= 64
+        && text.indexOf('@') < 0
+        && text.chars().noneMatch(Character::isWhitespace);
+  }
+
   /** Answers to a yes/no question, in the languages of this project's sources, lower case. */
-  private static final Set<String> YES_NO =
-      Set.of("ja", "nein", "yes", "no", "j", "n", "y", "oui", "non", "si", "sí");
+  private static final Set<String> YES_NO = Set.of("ja", "nein", "yes", "no", "oui", "non");
 
   /**
    * Whether {@code answer} answers {@code question} yes or no: a key or a form's label that ends in

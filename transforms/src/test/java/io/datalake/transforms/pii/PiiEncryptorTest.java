@@ -310,6 +310,12 @@ public class PiiEncryptorTest {
         .put("billing_city", "Billcity")
         .put("billing_salutation", "Frau")
         .put("billing_company", "Billco Einzelunternehmen");
+    // A name put where a relation's id goes is not an id: encrypted.
+    order
+        .putObject("billing_note")
+        .putArray("$relation")
+        .addObject()
+        .put("entity_id", "Max Relname");
     order
         .putObject("installation_address")
         .putArray("$relation_ref")
@@ -343,7 +349,8 @@ public class PiiEncryptorTest {
         "Billcity",
         "Frau",
         "Billco",
-        "50668");
+        "50668",
+        "Relname");
     assertThat(
         out.at("/installation_address/$relation_ref/0/entity_id").asText(), equalTo("ref-ent-9"));
     assertThat(out.at("/installation_address/$relation_ref/0/_id").asText(), equalTo("addr-1"));
