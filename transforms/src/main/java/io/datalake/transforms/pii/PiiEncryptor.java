@@ -560,7 +560,7 @@ public final class PiiEncryptor {
           // path's flag is encrypted.
           return node;
         }
-        return TextNode.valueOf(token(node.isTextual() ? node.textValue() : node.asText()));
+        return scalarToken(node);
       }
       if (!node.isTextual() || node.textValue().isBlank()) {
         return node;
@@ -741,7 +741,7 @@ public final class PiiEncryptor {
       return node;
     }
     if (node.isValueNode()) {
-      return TextNode.valueOf(token(node.isTextual() ? node.textValue() : node.asText()));
+      return scalarToken(node);
     }
     if (node instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
@@ -818,6 +818,11 @@ public final class PiiEncryptor {
       case 5 -> text.equalsIgnoreCase("false");
       default -> false;
     };
+  }
+
+  /** A scalar's token, of its text ({@code 12} and {@code "12"} give one token). */
+  private TextNode scalarToken(JsonNode scalar) {
+    return TextNode.valueOf(token(scalar.isTextual() ? scalar.textValue() : scalar.asText()));
   }
 
   private String token(String value) {

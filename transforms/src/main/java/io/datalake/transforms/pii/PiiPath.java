@@ -136,7 +136,9 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
       withoutNotes = withoutBrackets(byWords);
       while (open >= 0) {
         int close = open + 1;
-        while (close < byWords.length() && !isBracket(byWords.charAt(close))) {
+        while (close < byWords.length()
+            && !isOpening(byWords.charAt(close))
+            && !isClosing(byWords.charAt(close))) {
           close++;
         }
         addForm(forms, trimmed(byWords.substring(open + 1, close)), byWords);
@@ -147,14 +149,18 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
     return forms.isEmpty() ? List.of() : List.copyOf(forms);
   }
 
-  private static boolean isBracket(char c) {
-    return c == '(' || c == ')' || c == '[' || c == ']';
+  private static boolean isOpening(char c) {
+    return c == '(' || c == '[';
+  }
+
+  private static boolean isClosing(char c) {
+    return c == ')' || c == ']';
   }
 
   /** Where the next opening bracket is, from {@code from} on; -1 when there is none. */
   private static int nextBracket(String text, int from) {
     for (int i = from; i < text.length(); i++) {
-      if (text.charAt(i) == '(' || text.charAt(i) == '[') {
+      if (isOpening(text.charAt(i))) {
         return i;
       }
     }
@@ -173,9 +179,9 @@ public record PiiPath(String text, List<Segment> segments) implements Serializab
     int depth = 0;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '(' || c == '[') {
+      if (isOpening(c)) {
         depth++;
-      } else if ((c == ')' || c == ']') && depth > 0) {
+      } else if (isClosing(c) && depth > 0) {
         depth--;
       } else if (depth == 0) {
         kept.append(c);

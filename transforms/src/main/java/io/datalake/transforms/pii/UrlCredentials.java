@@ -80,14 +80,14 @@ final class UrlCredentials {
     }
     // A URL inside another's parameter: its ? & # = are %3F %26 %23 %3D, or %253F ... when
     // encoded twice (a redirect's redirect).
-    String decoded = text;
-    for (int round = 0; round < 2 && decoded.indexOf('%') >= 0; round++) {
-      String next = decodeDelimiters(decoded);
-      if (next.equals(decoded)) {
+    String inner = text;
+    for (int round = 0; round < 2 && inner.indexOf('%') >= 0; round++) {
+      String next = decoded(inner, DELIMITERS);
+      if (next.equals(inner)) {
         return false;
       }
-      decoded = next;
-      if (scan(decoded)) {
+      inner = next;
+      if (scan(inner)) {
         return true;
       }
     }
@@ -142,43 +142,35 @@ final class UrlCredentials {
    * a value that only starts so ({@code $2a$10$...}, a hash).
    */
   private static boolean isPlaceholder(String value) {
-    String text = value;
-    if (text.indexOf('%') >= 0) {
-      text =
-          text.replace("%7B", "{")
-              .replace("%7b", "{")
-              .replace("%7D", "}")
-              .replace("%7d", "}")
-              .replace("%24", "$")
-              .replace("%3C", "<")
-              .replace("%3c", "<")
-              .replace("%3E", ">")
-              .replace("%3e", ">");
-    }
+    String text = decoded(value, PLACEHOLDER_MARKS);
     return text.length() >= 2
         && ((text.startsWith("{") && text.endsWith("}"))
             || (text.startsWith("${") && text.endsWith("}"))
             || (text.startsWith("<") && text.endsWith(">")));
   }
 
-  /** {@code text} with the URL-encoded forms of ? & # = % as those characters. */
-  private static String decodeDelimiters(String text) {
+  /** The characters a URL-encoded delimiter may stand for: ? & # = and % itself. */
+  private static final String DELIMITERS = "?&#=%";
+
+  /** The characters a URL-encoded placeholder's marks may stand for. */
+  private static final String PLACEHOLDER_MARKS = "{}$<>";
+
+  /**
+   * {@code text} with each URL-encoded character ({@code %3F}, {@code %3f}) that is one of {@code
+   * chars} decoded, the rest as it is; {@code text} itself when it has no {@code %}.
+   */
+  private static String decoded(String text, String chars) {
+    if (text.indexOf('%') < 0) {
+      return text;
+    }
     StringBuilder decoded = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == '%' && i + 2 < text.length()) {
-        String code = text.substring(i + 1, i + 3).toUpperCase(Locale.ROOT);
-        char replaced =
-            switch (code) {
-              case "3F" -> '?';
-              case "26" -> '&';
-              case "23" -> '#';
-              case "3D" -> '=';
-              case "25" -> '%';
-              default -> 0;
-            };
-        if (replaced != 0) {
-          decoded.append(replaced);
+        int high = Character.digit(text.charAt(i + 1), 16);
+        int low = Character.digit(text.charAt(i + 2), 16);
+        if (high >= 0 && low >= 0 && chars.indexOf((char) (high * 16 + low)) >= 0) {
+          decoded.append((char) (high * 16 + low));
           i += 2;
           continue;
         }
