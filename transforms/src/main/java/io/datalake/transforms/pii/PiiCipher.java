@@ -42,8 +42,12 @@ public final class PiiCipher {
 
   private final DeterministicAead aead;
 
-  private PiiCipher(DeterministicAead aead) {
+  /** The same encryption as {@link #aead}'s for the deterministic tokens, when the key allows. */
+  private final DeterministicAesSiv deterministic;
+
+  private PiiCipher(DeterministicAead aead, DeterministicAesSiv deterministic) {
     this.aead = aead;
+    this.deterministic = deterministic;
   }
 
   public static PiiCipher fromKeysetJson(String keysetJson) {
@@ -51,7 +55,8 @@ public final class PiiCipher {
       KeysetHandle handle =
           TinkJsonProtoKeysetFormat.parseKeyset(keysetJson, InsecureSecretKeyAccess.get());
       return new PiiCipher(
-          handle.getPrimitive(RegistryConfiguration.get(), DeterministicAead.class));
+          handle.getPrimitive(RegistryConfiguration.get(), DeterministicAead.class),
+          DeterministicAesSiv.of(handle).orElse(null));
     } catch (GeneralSecurityException | RuntimeException e) {
       // Not chained: Tink's messages may describe the key material.
       throw new IllegalArgumentException(
@@ -76,10 +81,12 @@ public final class PiiCipher {
    * pii:}: a source value may look like a token, and the PII walk encrypts each value once.
    */
   public String encrypt(String plaintext) {
+    byte[] bytes = plaintext.getBytes(StandardCharsets.UTF_8);
+    if (deterministic != null) {
+      return TOKEN_PREFIX + B64.encodeToString(deterministic.encrypt(bytes));
+    }
     try {
-      byte[] ciphertext =
-          aead.encryptDeterministically(
-              plaintext.getBytes(StandardCharsets.UTF_8), NO_ASSOCIATED_DATA);
+      byte[] ciphertext = aead.encryptDeterministically(bytes, NO_ASSOCIATED_DATA);
       return TOKEN_PREFIX + B64.encodeToString(ciphertext);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("PII encryption failed", e);
