@@ -46,14 +46,14 @@ final class DeterministicAesSiv {
 
   private final ThreadLocal<Ciphers> ciphers;
 
-  private DeterministicAesSiv(byte[] key, byte[] outputPrefix) throws GeneralSecurityException {
+  private DeterministicAesSiv(byte[] key, byte[] outputPrefix) {
     byte[] macKey = Arrays.copyOfRange(key, 0, KEY_BYTES / 2);
     byte[] ctrKey = Arrays.copyOfRange(key, KEY_BYTES / 2, KEY_BYTES);
     this.outputPrefix = outputPrefix;
     this.ciphers = ThreadLocal.withInitial(() -> new Ciphers(macKey, ctrKey));
     Ciphers own = new Ciphers(macKey, ctrKey);
     byte[] l = new byte[BLOCK];
-    own.mac.update(l, 0, BLOCK, l, 0);
+    update(own.mac, l, BLOCK);
     this.cmacCompleteSubkey = dbl(l);
     this.cmacPartialSubkey = dbl(cmacCompleteSubkey);
     // S2V(K, AD = empty, P): D = CMAC(0^128); D = dbl(D) xor CMAC(empty); then P.
@@ -79,7 +79,7 @@ final class DeterministicAesSiv {
     }
     try {
       return Optional.of(new DeterministicAesSiv(key, sivKey.getOutputPrefix().toByteArray()));
-    } catch (GeneralSecurityException | IllegalStateException e) {
+    } catch (IllegalStateException e) {
       // No AES in this JVM's providers: Tink would fail the same way, and says why.
       return Optional.empty();
     }
@@ -87,8 +87,11 @@ final class DeterministicAesSiv {
 
   /** The ciphertext of {@code plaintext}: the output prefix, the synthetic IV, the CTR output. */
   byte[] encrypt(byte[] plaintext) {
-    Ciphers own = ciphers.get();
     int length = plaintext.length;
+    if (length > Integer.MAX_VALUE - outputPrefix.length - 2 * BLOCK) {
+      throw new IllegalArgumentException("A PII value of " + length + " bytes is too long");
+    }
+    Ciphers own = ciphers.get();
     byte[] iv = syntheticIv(own, plaintext);
     byte[] output = Arrays.copyOf(outputPrefix, outputPrefix.length + BLOCK + length);
     System.arraycopy(iv, 0, output, outputPrefix.length, BLOCK);
@@ -117,10 +120,12 @@ final class DeterministicAesSiv {
       stream[off + 14] = (byte) (value >>> 8);
       stream[off + 15] = (byte) value;
     }
-    own.encryptBlocks(own.ctr, stream, blocks * BLOCK);
+    update(own.ctr, stream, blocks * BLOCK);
     for (int i = 0; i < length; i++) {
       output[at + i] = (byte) (plaintext[i] ^ stream[i]);
     }
+    // The key stream with the token gives the plaintext back: not left in the heap.
+    Arrays.fill(stream, 0, blocks * BLOCK, (byte) 0);
     return output;
   }
 
@@ -141,25 +146,35 @@ final class DeterministicAesSiv {
 
   /** CMAC (RFC 4493) of the first {@code length} bytes of {@code message}; may change them. */
   private byte[] cmac(Cipher mac, byte[] message, int length) {
+    byte[] x = new byte[BLOCK];
+    int blocks = length == 0 ? 1 : (length + BLOCK - 1) / BLOCK;
+    for (int b = 0; b < blocks - 1; b++) {
+      xor(x, 0, message, b * BLOCK, BLOCK);
+      update(mac, x, BLOCK);
+    }
+    int lastStart = (blocks - 1) * BLOCK;
+    int lastLength = length - lastStart;
+    if (lastLength == BLOCK) {
+      xor(x, 0, message, lastStart, BLOCK);
+      xor(x, 0, cmacCompleteSubkey, 0, BLOCK);
+    } else {
+      xor(x, 0, message, lastStart, lastLength);
+      x[lastLength] ^= (byte) 0x80;
+      xor(x, 0, cmacPartialSubkey, 0, BLOCK);
+    }
+    update(mac, x, BLOCK);
+    return x;
+  }
+
+  /**
+   * Encrypts the first {@code length} bytes of {@code blocks} in place. The count is checked: a
+   * provider that held output back would give wrong tokens, and joins would break without a word.
+   */
+  private static void update(Cipher cipher, byte[] blocks, int length) {
     try {
-      byte[] x = new byte[BLOCK];
-      int blocks = length == 0 ? 1 : (length + BLOCK - 1) / BLOCK;
-      for (int b = 0; b < blocks - 1; b++) {
-        xor(x, 0, message, b * BLOCK, BLOCK);
-        mac.update(x, 0, BLOCK, x, 0);
+      if (cipher.update(blocks, 0, length, blocks, 0) != length) {
+        throw new IllegalStateException("The AES provider held back ECB output");
       }
-      int lastStart = (blocks - 1) * BLOCK;
-      int lastLength = length - lastStart;
-      if (lastLength == BLOCK) {
-        xor(x, 0, message, lastStart, BLOCK);
-        xor(x, 0, cmacCompleteSubkey, 0, BLOCK);
-      } else {
-        xor(x, 0, message, lastStart, lastLength);
-        x[lastLength] ^= (byte) 0x80;
-        xor(x, 0, cmacPartialSubkey, 0, BLOCK);
-      }
-      mac.update(x, 0, BLOCK, x, 0);
-      return x;
     } catch (javax.crypto.ShortBufferException e) {
       throw new IllegalStateException("AES block output", e);
     }
@@ -205,17 +220,9 @@ final class DeterministicAesSiv {
         return new byte[length];
       }
       if (stream.length < length) {
-        stream = new byte[Math.max(length, stream.length * 2)];
+        stream = new byte[Math.min(Math.max(length, stream.length * 2), MAX_KEPT_STREAM)];
       }
       return stream;
-    }
-
-    void encryptBlocks(Cipher cipher, byte[] blocks, int length) {
-      try {
-        cipher.update(blocks, 0, length, blocks, 0);
-      } catch (javax.crypto.ShortBufferException e) {
-        throw new IllegalStateException("AES block output", e);
-      }
     }
   }
 }

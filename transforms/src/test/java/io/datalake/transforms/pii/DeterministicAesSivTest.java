@@ -70,10 +70,36 @@ public class DeterministicAesSivTest {
             plaintext, tink.decryptDeterministically(fast.encrypt(plaintext), NO_ASSOCIATED_DATA));
       }
     }
-    byte[] large = new byte[200_003];
-    random.nextBytes(large);
-    assertArrayEquals(
-        tink.encryptDeterministically(large, NO_ASSOCIATED_DATA), fast.encrypt(large));
+    for (int length = 301; length < 3_000; length += 7) {
+      byte[] plaintext = new byte[length];
+      random.nextBytes(plaintext);
+      assertArrayEquals(
+          tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA), fast.encrypt(plaintext));
+    }
+    // The thread's key stream buffer grows, reaches its cap, is passed by and is reused.
+    for (int length : new int[] {300, 40_000, 60_000, 65_536, 65_537, 200_003, 20, 70_000, 33}) {
+      byte[] plaintext = new byte[length];
+      random.nextBytes(plaintext);
+      assertArrayEquals(
+          "length " + length,
+          tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA),
+          fast.encrypt(plaintext));
+    }
+  }
+
+  @Test
+  public void theProjectsKeysetsTakeThisPath() throws Exception {
+    String development;
+    try (java.io.InputStream in =
+        PiiKeyset.class.getResourceAsStream("/pii/development-keyset.json")) {
+      development = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    for (String keysetJson : List.of(PiiCipher.newKeysetJson(), development)) {
+      assertTrue(
+          DeterministicAesSiv.of(
+                  TinkJsonProtoKeysetFormat.parseKeyset(keysetJson, InsecureSecretKeyAccess.get()))
+              .isPresent());
+    }
   }
 
   @Test
@@ -115,7 +141,7 @@ public class DeterministicAesSivTest {
                 () -> {
                   Random random = new Random(seed);
                   for (int i = 0; i < 5_000; i++) {
-                    byte[] plaintext = new byte[random.nextInt(70)];
+                    byte[] plaintext = new byte[random.nextInt(i % 100 == 0 ? 5_000 : 70)];
                     random.nextBytes(plaintext);
                     if (!java.util.Arrays.equals(
                         tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA),
