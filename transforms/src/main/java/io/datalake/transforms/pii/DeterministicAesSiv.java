@@ -51,7 +51,7 @@ final class DeterministicAesSiv {
     byte[] ctrKey = Arrays.copyOfRange(key, KEY_BYTES / 2, KEY_BYTES);
     this.outputPrefix = outputPrefix;
     this.ciphers = ThreadLocal.withInitial(() -> new Ciphers(macKey, ctrKey));
-    Ciphers own = new Ciphers(macKey, ctrKey);
+    Ciphers own = ciphers.get();
     byte[] l = new byte[BLOCK];
     update(own.mac, l, BLOCK);
     this.cmacCompleteSubkey = dbl(l);

@@ -60,31 +60,31 @@ public class DeterministicAesSivTest {
     Random random = new Random(7);
     for (int length = 0; length <= 300; length++) {
       for (int round = 0; round < 4; round++) {
-        byte[] plaintext = new byte[length];
-        random.nextBytes(plaintext);
-        assertArrayEquals(
-            "length " + length,
-            tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA),
-            fast.encrypt(plaintext));
+        byte[] plaintext = assertSameCiphertext(tink, fast, random, length);
         assertArrayEquals(
             plaintext, tink.decryptDeterministically(fast.encrypt(plaintext), NO_ASSOCIATED_DATA));
       }
     }
     for (int length = 301; length < 3_000; length += 7) {
-      byte[] plaintext = new byte[length];
-      random.nextBytes(plaintext);
-      assertArrayEquals(
-          tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA), fast.encrypt(plaintext));
+      assertSameCiphertext(tink, fast, random, length);
     }
     // The thread's key stream buffer grows, reaches its cap, is passed by and is reused.
     for (int length : new int[] {300, 40_000, 60_000, 65_536, 65_537, 200_003, 20, 70_000, 33}) {
-      byte[] plaintext = new byte[length];
-      random.nextBytes(plaintext);
-      assertArrayEquals(
-          "length " + length,
-          tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA),
-          fast.encrypt(plaintext));
+      assertSameCiphertext(tink, fast, random, length);
     }
+  }
+
+  /** Random bytes of {@code length}, encrypted by both; returns the plaintext. */
+  private static byte[] assertSameCiphertext(
+      DeterministicAead tink, DeterministicAesSiv fast, Random random, int length)
+      throws GeneralSecurityException {
+    byte[] plaintext = new byte[length];
+    random.nextBytes(plaintext);
+    assertArrayEquals(
+        "length " + length,
+        tink.encryptDeterministically(plaintext, NO_ASSOCIATED_DATA),
+        fast.encrypt(plaintext));
+    return plaintext;
   }
 
   @Test
