@@ -19,8 +19,8 @@ public interface PiiOptions extends PipelineOptions {
   void setPiiKeyset(String value);
 
   @Description(
-      "Use the built-in development keyset instead of --piiKeyset. Its key is public: for local"
-          + " trials only, never for real data.")
+      "Use the built-in development keyset when no --piiKeyset is given (a --piiKeyset given"
+          + " wins). Its key is public: for local trials only, never for real data.")
   @Default.Boolean(false)
   Boolean getPiiDevelopmentKeyset();
 

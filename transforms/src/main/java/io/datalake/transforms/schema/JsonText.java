@@ -116,8 +116,14 @@ public final class JsonText {
 
   private static void appendNumber(JsonNode node, boolean scalarsAsStrings, StringBuilder out) {
     if (scalarsAsStrings) {
-      // As JsonNode.asText() gives them, which is what the lake kept before.
-      appendQuoted(node.asText(), out);
+      // As JsonNode.asText() gives them, which is what the lake kept before. An integer's text
+      // (Integer/Long.toString, as asText() makes it) is written straight into the builder: no
+      // String made and no escape looked for in digits; the other kinds are rarer.
+      switch (node.numberType()) {
+        case INT -> out.append('"').append(node.intValue()).append('"');
+        case LONG -> out.append('"').append(node.longValue()).append('"');
+        default -> appendQuoted(node.asText(), out);
+      }
       return;
     }
     switch (node.numberType()) {
