@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericEnumSymbol;
@@ -71,18 +72,25 @@ final class AvroText {
 
   /** Appends the datum as {@code GenericData.toString} renders it (Avro 1.11). */
   private static void appendJson(Object datum, StringBuilder out) {
-    if (datum instanceof IndexedRecord record) {
+    // The common leaves first: most of a nested value's members are text, numbers and nulls.
+    if (datum == null) {
+      out.append("null");
+    } else if (datum instanceof String text) {
+      out.append('"');
+      appendEscaped(text, out);
+      out.append('"');
+    } else if (datum instanceof Long number) {
+      out.append(number.longValue());
+    } else if (datum instanceof Integer number) {
+      out.append(number.intValue());
+    } else if (datum instanceof Boolean flag) {
+      out.append(flag.booleanValue());
+    } else if (datum instanceof IndexedRecord record) {
+      String[] prefixes = memberPrefixes(record.getSchema());
       out.append('{');
-      List<Schema.Field> fields = record.getSchema().getFields();
-      for (int i = 0; i < fields.size(); i++) {
-        if (i > 0) {
-          out.append(", ");
-        }
-        Schema.Field field = fields.get(i);
-        out.append('"');
-        appendEscaped(field.name(), out);
-        out.append("\": ");
-        appendJson(record.get(field.pos()), out);
+      for (int i = 0; i < prefixes.length; i++) {
+        out.append(prefixes[i]);
+        appendJson(record.get(i), out);
       }
       out.append('}');
     } else if (datum instanceof Collection<?> array) {
@@ -125,6 +133,28 @@ final class AvroText {
     }
   }
 
+  /**
+   * Each field's text before its value, the separator included: {@code "name": } for the first,
+   * {@code , "name": } for the others. Made once per record schema: the names are most of what a
+   * nested value's text repeats (the lake's schemas are a fixed, small set).
+   */
+  private static String[] memberPrefixes(Schema schema) {
+    String[] prefixes = MEMBER_PREFIXES.get(schema);
+    if (prefixes == null) {
+      List<Schema.Field> fields = schema.getFields();
+      prefixes = new String[fields.size()];
+      for (int i = 0; i < prefixes.length; i++) {
+        StringBuilder prefix = new StringBuilder(i > 0 ? ", \"" : "\"");
+        appendEscaped(fields.get(i).name(), prefix);
+        prefixes[i] = prefix.append("\": ").toString();
+      }
+      MEMBER_PREFIXES.putIfAbsent(schema, prefixes);
+    }
+    return prefixes;
+  }
+
+  private static final Map<Schema, String[]> MEMBER_PREFIXES = new ConcurrentHashMap<>();
+
   private static boolean isNanOrInfinity(Object datum) {
     return (datum instanceof Float f && (f.isInfinite() || f.isNaN()))
         || (datum instanceof Double d && (d.isInfinite() || d.isNaN()));
@@ -137,7 +167,7 @@ final class AvroText {
   private static void appendEscaped(CharSequence text, StringBuilder out) {
     int length = text.length();
     int first = 0;
-    while (first < length && escapeOf(text.charAt(first)) == null) {
+    while (first < length && isPlain(text.charAt(first))) {
       first++;
     }
     if (first == length) {
@@ -149,14 +179,24 @@ final class AvroText {
     int run = 0;
     for (int i = first; i < length; i++) {
       char ch = text.charAt(i);
-      String escape = escapeOf(ch);
-      if (escape == null) {
+      if (isPlain(ch)) {
         continue;
       }
-      out.append(text, run, i).append(escape);
+      out.append(text, run, i).append(escapeOf(ch));
       run = i + 1;
     }
     out.append(text, run, length);
+  }
+
+  /**
+   * Whether Avro writes {@code ch} as itself: {@link #escapeOf} is null. Tested first, with the
+   * printable ASCII characters decided in three comparisons, as most text is.
+   */
+  private static boolean isPlain(char ch) {
+    if (ch < '\u007F') {
+      return ch >= ' ' && ch != '"' && ch != '\\';
+    }
+    return ch > '\u009F' && (ch < '\u2000' || ch > '\u20FF');
   }
 
   /** The escape Avro writes for {@code ch}; null when it writes the character itself. */

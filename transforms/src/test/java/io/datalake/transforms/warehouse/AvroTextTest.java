@@ -24,6 +24,7 @@ public class AvroTextTest {
           .optionalString("name")
           .optionalDouble("price")
           .optionalLong("quantity")
+          .optionalInt("position")
           .endRecord();
 
   private static final Schema ORDER =
@@ -80,6 +81,32 @@ public class AvroTextTest {
     GenericData.Record infinite = item("x", Double.POSITIVE_INFINITY);
     assertSame(infinite);
     assertSame(new GenericData.Record(ORDER)); // every field null
+    order.put("gift", false);
+    assertSame(order);
+  }
+
+  @Test
+  public void recordsOfAnotherSchemaNameTheirOwnFields() {
+    // The members' names are kept per schema: a record of a schema equal in shape but with other
+    // names, and one of the same schema built again, each renders with its own.
+    Schema renamed =
+        SchemaBuilder.record("Item")
+            .fields()
+            .optionalString("title")
+            .optionalDouble("price")
+            .optionalLong("quantity")
+            .optionalInt("position")
+            .endRecord();
+    GenericData.Record item = new GenericData.Record(renamed);
+    item.put("title", "t");
+    item.put("quantity", 1L);
+    assertSame(item(item.toString(), 1.0));
+    assertSame(item);
+    Schema again = new Schema.Parser().parse(ITEM.toString());
+    GenericData.Record copy = new GenericData.Record(again);
+    copy.put("name", "n");
+    copy.put("position", 0);
+    assertSame(copy);
   }
 
   @Test
@@ -129,7 +156,8 @@ public class AvroTextTest {
     GenericData.Record item = new GenericData.Record(ITEM);
     item.put("name", name);
     item.put("price", price);
-    item.put("quantity", 3L);
+    item.put("quantity", name.length() % 2 == 0 ? Long.MIN_VALUE : 3L);
+    item.put("position", name.length() % 2 == 0 ? Integer.MAX_VALUE : -7);
     return item;
   }
 }
