@@ -36,9 +36,31 @@ final class AvroText {
     if (!(value instanceof GenericData.Record) && !isPlainList(value)) {
       return value.toString();
     }
-    StringBuilder out = new StringBuilder(1024);
+    boolean record = value instanceof GenericData.Record;
+    Shape shape = record ? shape(((GenericData.Record) value).getSchema()) : elementShape(value);
+    int hint = shape == null ? 256 : record ? shape.recordLength : shape.listLength;
+    StringBuilder out = new StringBuilder(Math.min(hint + hint / 8 + 16, MAX_HINT));
     appendToString(value, out);
-    return out.toString();
+    String text = out.toString();
+    if (shape != null) {
+      if (record) {
+        shape.recordLength = text.length();
+      } else {
+        shape.listLength = text.length();
+      }
+    }
+    return text;
+  }
+
+  /** The builder's capacity is never made larger than this from a hint (a rare huge value). */
+  private static final int MAX_HINT = 1 << 20;
+
+  /** The shape of a list's first element when it is a record; null otherwise. */
+  private static Shape elementShape(Object list) {
+    List<?> values = (List<?>) list;
+    return !values.isEmpty() && values.get(0) instanceof IndexedRecord element
+        ? shape(element.getSchema())
+        : null;
   }
 
   /** A list whose toString is {@code AbstractCollection}'s: "[a, b]" of each element's text. */
@@ -86,7 +108,7 @@ final class AvroText {
     } else if (datum instanceof Boolean flag) {
       out.append(flag.booleanValue());
     } else if (datum instanceof IndexedRecord record) {
-      String[] prefixes = memberPrefixes(record.getSchema());
+      String[] prefixes = shape(record.getSchema()).prefixes;
       out.append('{');
       for (int i = 0; i < prefixes.length; i++) {
         out.append(prefixes[i]);
@@ -134,13 +156,20 @@ final class AvroText {
   }
 
   /**
-   * Each field's text before its value, the separator included: {@code "name": } for the first,
-   * {@code , "name": } for the others. Made once per record schema: the names are most of what a
-   * nested value's text repeats (the lake's schemas are a fixed, small set).
+   * What is kept per record schema (the lake's schemas are a fixed, small set): each field's text
+   * before its value, the separator included ({@code "name": } for the first, {@code , "name": }
+   * for the others), since the names are most of what a nested value's text repeats; and how long
+   * the last texts of such a record and of a list of them were, as the next builder's capacity
+   * (most values of a column are alike in size, a VTEX order's shippingData ~4.5 KB: a builder
+   * grown from a fixed size copied itself several times, and a small value's wasted the rest). The
+   * lengths are written without synchronization: a stale one only sizes a builder.
    */
-  private static String[] memberPrefixes(Schema schema) {
-    String[] prefixes = MEMBER_PREFIXES.get(schema);
-    if (prefixes == null) {
+  private static final class Shape {
+    final String[] prefixes;
+    int recordLength = 256;
+    int listLength = 256;
+
+    Shape(Schema schema) {
       List<Schema.Field> fields = schema.getFields();
       prefixes = new String[fields.size()];
       for (int i = 0; i < prefixes.length; i++) {
@@ -148,12 +177,15 @@ final class AvroText {
         appendEscaped(fields.get(i).name(), prefix);
         prefixes[i] = prefix.append("\": ").toString();
       }
-      MEMBER_PREFIXES.putIfAbsent(schema, prefixes);
     }
-    return prefixes;
   }
 
-  private static final Map<Schema, String[]> MEMBER_PREFIXES = new ConcurrentHashMap<>();
+  private static Shape shape(Schema schema) {
+    Shape shape = SHAPES.get(schema);
+    return shape != null ? shape : SHAPES.computeIfAbsent(schema, Shape::new);
+  }
+
+  private static final Map<Schema, Shape> SHAPES = new ConcurrentHashMap<>();
 
   private static boolean isNanOrInfinity(Object datum) {
     return (datum instanceof Float f && (f.isInfinite() || f.isNaN()))
