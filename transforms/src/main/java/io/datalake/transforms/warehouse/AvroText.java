@@ -38,8 +38,9 @@ final class AvroText {
     }
     boolean record = value instanceof GenericData.Record;
     Shape shape = record ? shape(((GenericData.Record) value).getSchema()) : elementShape(value);
-    int hint = shape == null ? 256 : record ? shape.recordLength : shape.listLength;
-    StringBuilder out = new StringBuilder(Math.min(hint + hint / 8 + 16, MAX_HINT));
+    int hint =
+        Math.min(shape == null ? 256 : record ? shape.recordLength : shape.listLength, MAX_HINT);
+    StringBuilder out = new StringBuilder(hint + hint / 8 + 16);
     appendToString(value, out);
     String text = out.toString();
     if (shape != null) {
@@ -52,7 +53,7 @@ final class AvroText {
     return text;
   }
 
-  /** The builder's capacity is never made larger than this from a hint (a rare huge value). */
+  /** A hint is never taken as larger than this (a rare huge value). */
   private static final int MAX_HINT = 1 << 20;
 
   /** The shape of a list's first element when it is a record; null otherwise. */

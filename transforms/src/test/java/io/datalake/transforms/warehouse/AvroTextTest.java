@@ -63,8 +63,10 @@ public class AvroTextTest {
   @Test
   public void everyCharacterAvroEscapesIsEscapedAlike() {
     StringBuilder all = new StringBuilder();
-    for (char c = 0; c < 0x2200; c++) {
-      all.append(c);
+    for (int c = 0; c <= 0xFFFF; c++) {
+      if (!Character.isSurrogate((char) c)) {
+        all.append((char) c);
+      }
     }
     all.append("\uD83D\uDE00 é ü 中文 \"quoted\" back\\slash");
     GenericData.Record order = order(all.toString());
@@ -118,6 +120,61 @@ public class AvroTextTest {
     assertThat(AvroText.of(array), equalTo(array.toString()));
     List<Object> strings = new ArrayList<>(List.of("plain", "with \"quotes\""));
     assertThat(AvroText.of(strings), equalTo(strings.toString()));
+    List<Object> nullFirst = new ArrayList<>();
+    nullFirst.add(null);
+    nullFirst.add(item("d", 4.0));
+    assertThat(AvroText.of(nullFirst), equalTo(nullFirst.toString()));
+    assertThat(AvroText.of(new ArrayList<>()), equalTo("[]"));
+  }
+
+  @Test
+  public void aTextLongerThanTheLargestHintIsWhole() {
+    // The next builder's size comes from the last text of the schema, at most 1 MiB: a longer
+    // text grows its builder, and the small one after it is rendered from the capped hint.
+    GenericData.Record large = item("x".repeat(3 << 20), 1.0);
+    assertSame(large);
+    assertSame(item("small", 2.0));
+  }
+
+  @Test
+  public void recordsWithoutFieldsAndEnumsFixedAndLogicalValues() {
+    Schema empty = SchemaBuilder.record("Empty").fields().endRecord();
+    assertSame(new GenericData.Record(empty));
+    Schema color = SchemaBuilder.enumeration("Color").symbols("RED", "GREEN");
+    Schema hash = SchemaBuilder.fixed("Hash").size(2);
+    Schema values =
+        SchemaBuilder.record("Values")
+            .fields()
+            .name("color")
+            .type(color)
+            .noDefault()
+            .name("hash")
+            .type(hash)
+            .noDefault()
+            .name("empty")
+            .type(empty)
+            .noDefault()
+            .name("id")
+            .type()
+            .stringType()
+            .noDefault()
+            .name("at")
+            .type()
+            .stringType()
+            .noDefault()
+            .name("amount")
+            .type()
+            .stringType()
+            .noDefault()
+            .endRecord();
+    GenericData.Record record = new GenericData.Record(values);
+    record.put("color", new GenericData.EnumSymbol(color, "GREEN"));
+    record.put("hash", new GenericData.Fixed(hash, new byte[] {1, 2}));
+    record.put("empty", new GenericData.Record(empty));
+    record.put("id", java.util.UUID.fromString("0f8fad5b-d9cb-469f-a165-70867728950e"));
+    record.put("at", java.time.Instant.parse("2026-12-07T07:00:00.123456Z"));
+    record.put("amount", new java.math.BigDecimal("12.50"));
+    assertSame(record);
   }
 
   @Test
