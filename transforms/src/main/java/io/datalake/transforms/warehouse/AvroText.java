@@ -222,8 +222,8 @@ final class AvroText {
   }
 
   /**
-   * Whether Avro writes {@code ch} as itself: {@link #escapeOf} is null. Tested first, with the
-   * printable ASCII characters decided in three comparisons, as most text is.
+   * Whether Avro writes {@code ch} as itself ({@link #escapeOf} is null): the one statement of the
+   * characters it escapes, with printable ASCII, most text, decided in three comparisons.
    */
   private static boolean isPlain(char ch) {
     if (ch < '\u007F') {
@@ -250,13 +250,13 @@ final class AvroText {
       case '\t':
         return "\\t";
       default:
-        if (ch <= '\u001F'
-            || (ch >= '\u007F' && ch <= '\u009F')
-            || (ch >= '\u2000' && ch <= '\u20FF')) {
-          String hex = Integer.toHexString(ch).toUpperCase(Locale.ROOT);
-          return "\\u" + "0000".substring(hex.length()) + hex;
+        // The other characters Avro escapes are those isPlain refuses (control characters, C1
+        // controls, U+2000-U+20FF), as a four-digit Unicode escape.
+        if (isPlain(ch)) {
+          return null;
         }
-        return null;
+        String hex = Integer.toHexString(ch).toUpperCase(Locale.ROOT);
+        return "\\u" + "0000".substring(hex.length()) + hex;
     }
   }
 }
