@@ -198,6 +198,12 @@ bp = order('bad-co-pii-1')
 bp['clientProfileData'] = '{"email": "corpus.pii@example.com", "firstName": "Corpusname", '
 add(K, bp, 'PII in broken stringified JSON (encrypted whole, then not an object)', 'type',
     'checkout_orders.clientProfileData: expected an object, got a string that is not one')
+# An item's uniqueId is its key in checkout_order_items: without it the warehouse refused the row
+# after the lake took it, and blank ones merged there.
+add(K, order('bad-co-key-1', items=[{'id': '1', 'price': 100, 'quantity': 1}]),
+    'keys: an item without uniqueId', 'parse', 'missing items[0].uniqueId')
+add(K, order('bad-co-key-2', items=[{'uniqueId': 'bad-co-key-2-i1', 'id': '1'}, {'uniqueId': ' ', 'id': '2'}]),
+    'keys: an item with a blank uniqueId', 'parse', 'empty items[1].uniqueId')
 
 # ---------------------------------------------------------------- entity-operations
 K = 'entity-operations'
@@ -252,6 +258,14 @@ ent['detail']['payload'].update({'mobile_phone': PII[3], 'contactEmail': PII[1],
                                  'installation_address': {'street': PII[2], 'city': 'Köln', 'ip': PII[0]},
                                  'status': 'Active'})
 add(K, ent, 'good: PII in attributes of a tenant\'s own schema (mobile_phone, contactEmail, installation_address)')
+# The event id and the activity id are part of entity_operations' key.
+e = entity('bad-eo-30'); del e['id']
+add(K, e, 'keys: no event id', 'parse', 'missing id')
+add(K, entity('bad-eo-31', id=''), 'keys: empty event id', 'parse', 'empty id')
+e = entity('bad-eo-32'); del e['detail']['activity_id']
+add(K, e, 'keys: no activity id', 'parse', 'missing detail.activity_id')
+add(K, entity('bad-eo-33', detail_over={'activity_id': None}), 'keys: null activity id', 'parse',
+    'missing detail.activity_id')
 
 # ---------------------------------------------------------------- workflow-executions
 K = 'workflow-executions'
@@ -278,6 +292,13 @@ add(K, {'id': 'bad-wf-8', 'name': 'Lead Qualification', 'trigger': 'MANUAL', 'st
         'creationTime': T, 'lastUpdateTime': T, 'assignedTo': ['252'], 'email': PII[1],
         'flow': [{'id': 's1', 'name': 'Call the client', 'steps': []}]},
     'shapes: a v1 execution (lastUpdateTime, flow[])', 'parse', 'a v1 workflow execution')
+# A phase's and a task's id, a context's entity_id: each child row's own key.
+add(K, execution('bad-wf-9', phases=[{'name': 'P', 'status': 'OPEN'}]), 'keys: a phase without id', 'parse',
+    'missing phases[0].id')
+add(K, execution('bad-wf-10', tasks=[{'id': 't1', 'name': 'T'}, {'id': '', 'name': 'U'}]),
+    'keys: a task with an empty id', 'parse', 'empty tasks[1].id')
+add(K, execution('bad-wf-11', contexts=[{'entity_schema': 'opportunity', 'email': PII[1]}]),
+    'keys: a context without entity_id', 'parse', 'missing contexts[0].entity_id')
 
 # ---------------------------------------------------------------- journey-sessions
 K = 'journey-sessions'

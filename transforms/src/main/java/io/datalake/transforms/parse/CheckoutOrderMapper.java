@@ -7,6 +7,7 @@ import io.datalake.transforms.schema.LakeTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A VTEX order, raw (values as strings, nested parts as stringified JSON) or typed, to a {@code
@@ -16,6 +17,9 @@ import java.util.List;
 public final class CheckoutOrderMapper implements RecordMapper {
   private final LakeTable orders;
   private final LakeTable items;
+
+  /** The key columns of an item row that come from its order, not from the item. */
+  private static final Set<String> ITEM_PARENT = Set.of("org_id", "orderId");
 
   /** Orders to {@code orders}, their items to {@code items}. */
   public CheckoutOrderMapper(LakeTable orders, LakeTable items) {
@@ -42,7 +46,7 @@ public final class CheckoutOrderMapper implements RecordMapper {
     ObjectNode orderRow = Fields.topLevelCopy(order);
     orderRow.put("org_id", hostname);
     rows.add(new MappedRecord.TableRow(orders, orderRow));
-    for (ObjectNode itemRow : Fields.objectCopies(order, "items")) {
+    for (ObjectNode itemRow : Fields.objectCopies(order, "items", items, ITEM_PARENT)) {
       itemRow.put("orderId", orderId);
       itemRow.put("org_id", hostname);
       itemRow.set("lastChange", lastChangeText);

@@ -55,6 +55,10 @@ public final class EntityOperationMapper implements RecordMapper {
       throw new RecordRejectedException(
           "route", "unknown operation (not one of the documented " + OPERATIONS.size() + ")");
     }
+    // The event and activity ids are part of the table's key: the warehouse refuses a row without
+    // them (its key columns are not Nullable), which would leave the lake with a row it lacks.
+    Fields.requiredText(envelope, "id", "id");
+    String activityId = Fields.requiredText(detail, "activity_id", "detail.activity_id");
     JsonNode params = detail.get("params");
     ObjectNode payload = Fields.object(detail, "payload", "detail.payload", 3);
     String entityId = Fields.optionalText(detail, "entity");
@@ -79,7 +83,7 @@ public final class EntityOperationMapper implements RecordMapper {
     row.put("operation", operation);
     row.put("org_id", org);
     row.set("timestamp", envelope.get("time"));
-    row.put("activity_id", Fields.optionalText(detail, "activity_id"));
+    row.put("activity_id", activityId);
     row.put("entity_id", entityId);
     row.put("schema", schema);
     row.put(JOURNEY_SOURCE, journeySource(detail));

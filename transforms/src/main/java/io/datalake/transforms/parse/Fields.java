@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.model.InputLimits;
 import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.TenantId;
+import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.NoValue;
 import io.datalake.transforms.schema.StringifiedJson;
 import io.datalake.transforms.schema.Timestamps;
@@ -159,14 +160,28 @@ final class Fields {
     return copy;
   }
 
-  /** The elements of an array of objects (given as such or stringified), each copied for a row. */
-  static java.util.List<ObjectNode> objectCopies(JsonNode parent, String key)
+  /**
+   * The elements of an array of objects (given as such or stringified), each copied for a row of
+   * {@code table}: each element must hold the table's key columns that its parent does not give (an
+   * item's {@code uniqueId}, a task's {@code id}), as {@link #requiredText} reads them. A row
+   * without its own key would be one the warehouse refuses, and a blank one would merge with every
+   * other blank one there.
+   *
+   * @param parentColumns the key columns the mapper fills from the parent (tenant, parent id)
+   */
+  static java.util.List<ObjectNode> objectCopies(
+      JsonNode parent, String key, LakeTable table, java.util.Set<String> parentColumns)
       throws RecordRejectedException {
+    java.util.List<String> ownKey = new java.util.ArrayList<>(table.key());
+    ownKey.removeAll(parentColumns);
     java.util.List<ObjectNode> copies = new java.util.ArrayList<>();
     int i = 0;
     for (JsonNode element : elements(parent, key, key)) {
       if (!element.isObject()) {
         throw new RecordRejectedException(STEP, key + "[" + i + "] is not an object");
+      }
+      for (String column : ownKey) {
+        requiredText(element, column, key + "[" + i + "]." + column);
       }
       copies.add(topLevelCopy((ObjectNode) element));
       i++;

@@ -11,6 +11,7 @@ import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.pii.PiiEncryptor;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.schema.JsonTyper;
+import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.schema.StringifiedJson;
 import io.datalake.transforms.schema.Timestamps;
 import java.io.IOException;
@@ -66,10 +67,10 @@ public final class RecordParser {
       List<TypedRow> rows = new ArrayList<>(mapped.rows().size());
       try {
         for (MappedRecord.TableRow row : mapped.rows()) {
-          rows.add(
-              new TypedRow(
-                  row.table().name(),
-                  JsonTyper.toRecord(row.json(), row.table(), kind.jsonStyle(), row.depth())));
+          GenericRecord typed =
+              JsonTyper.toRecord(row.json(), row.table(), kind.jsonStyle(), row.depth());
+          requireKey(row.table(), typed);
+          rows.add(new TypedRow(row.table().name(), typed));
         }
       } catch (RecordRejectedException e) {
         // The tenant is known once mapped: a record refused from here on is its tenant's.
@@ -83,6 +84,23 @@ public final class RecordParser {
       // stack, it is this record's fault and the stack is unwound here: one dead letter.
       throw new RecordRejectedException(
           "parse", "record too deeply nested to process (stack overflow)");
+    }
+  }
+
+  /**
+   * Refuses a row whose key is incomplete: a key column without a value, or with blank text. The
+   * mappers require each id where they read it, naming its place in the record; this holds the rule
+   * for every table, as the warehouse would refuse such a row (key columns are not Nullable) after
+   * the lake took it, and would merge rows whose ids are blank.
+   */
+  private static void requireKey(LakeTable table, GenericRecord row)
+      throws RecordRejectedException {
+    for (String column : table.key()) {
+      Object value = row.get(column);
+      if (value == null || (value instanceof CharSequence text && text.toString().isBlank())) {
+        throw new RecordRejectedException(
+            Fields.STEP, table.name() + "." + column + " (part of the key) has no value");
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A workflow execution snapshot (v2 shape) normalised into five tables: the execution, its phases,
@@ -41,6 +42,9 @@ public final class WorkflowExecutionMapper implements RecordMapper {
    * {@link #splitVariableAssignees}.
    */
   public static final String VARIABLE_ASSIGNEES = "assigned_to_variables";
+
+  /** The key columns of a phase, task or context row that come from its execution. */
+  private static final Set<String> CHILD_PARENT = Set.of("org_id", "execution_id");
 
   @Override
   public MappedRecord map(ObjectNode execution) throws RecordRejectedException {
@@ -112,7 +116,7 @@ public final class WorkflowExecutionMapper implements RecordMapper {
       String org,
       JsonNode updatedAt)
       throws RecordRejectedException {
-    for (ObjectNode child : Fields.objectCopies(execution, key)) {
+    for (ObjectNode child : Fields.objectCopies(execution, key, table, CHILD_PARENT)) {
       splitVariableAssignees(child);
       rows.add(
           new MappedRecord.TableRow(

@@ -9,14 +9,18 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertThrows;
 
 import io.datalake.transforms.DatalakeGraph;
+import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.model.DeadLetter;
 import io.datalake.transforms.model.LakeRow;
+import io.datalake.transforms.model.RecordRejectedException;
 import io.datalake.transforms.model.SourceRecord;
 import io.datalake.transforms.parse.DroppedFields;
 import io.datalake.transforms.parse.FlatRecordMapper;
 import io.datalake.transforms.parse.ParseRecords;
+import io.datalake.transforms.parse.RecordParser;
 import io.datalake.transforms.pii.PiiKeyset;
 import io.datalake.transforms.pii.PiiPolicy;
 import io.datalake.transforms.schema.LakeTable;
@@ -163,6 +167,34 @@ public class MeterReadingsKindTest {
     List<Path> letters = files(lake.resolve("_dead_letters").resolve("meter-readings"), ".jsonl");
     assertThat(letters.size(), equalTo(1));
     assertThat(Files.readString(letters.get(0)), containsString("\"missing read_at\""));
+  }
+
+  /**
+   * Its mapper requires only the record id, tenant and event time; the rest of the key (meter_id)
+   * is held by the parser for every table: a reading without it, or with it blank, is one dead
+   * letter, not a lake row that the warehouse then refuses (or, blank, merges with others).
+   */
+  @Test
+  public void aReadingWithoutEveryIdOfItsKeyIsADeadLetter() throws Exception {
+    RecordParser parser = Fixtures.recordParser(KINDS);
+    for (String meter : List.of("", ",\"meter_id\":null", ",\"meter_id\":\"  \"")) {
+      String json =
+          "{\"reading_id\":\"r-3\",\"org_id\":\"739224\",\"read_at\":\"2025-03-01T10:15:00Z\""
+              + meter
+              + "}";
+      RecordRejectedException e =
+          assertThrows(
+              RecordRejectedException.class,
+              () -> parser.parse(METER_READINGS, json.getBytes(StandardCharsets.UTF_8)));
+      assertThat(json, e.step(), equalTo("parse"));
+      assertThat(
+          json, e.getMessage(), equalTo("meter_readings.meter_id (part of the key) has no value"));
+      assertThat("the tenant is known", e.tenant(), equalTo("739224"));
+    }
+    String good = GOOD.replace("\"m-7\"", "\" m-8 \"");
+    assertThat(
+        parser.parse(METER_READINGS, good.getBytes(StandardCharsets.UTF_8)).rows().size(),
+        equalTo(1));
   }
 
   @Test

@@ -64,10 +64,13 @@ public class ParseGoldenTest {
    * scalars tokens; an epilot address is encrypted by the search alone, field by field (address[].*
    * and delivery_address[].* encrypted a list inside it, _tags, whole, an empty one too); and a URL
    * carrying a credential is a token (epilot's consent event source, a double opt-in link with
-   * {@code ?token=}).
+   * {@code ?token=}); and the corpus gained nine lines whose rows lacked an id of their table's key
+   * (an entity operation's event or activity id, an item's uniqueId, a phase's or task's id, a
+   * context's entity_id): dead letters (the only change: the text before with their nine entries
+   * taken out).
    */
   private static final String GOLDEN =
-      "ee2b9700ab3e58ae82859d2e9fba83937eebc43c773301ec90bae4b8d66ffed0";
+      "6e2c374c6a3a6e9ac2e9576c99a173967887b5ad4ec3dfa465eb17258b5067e5";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 
