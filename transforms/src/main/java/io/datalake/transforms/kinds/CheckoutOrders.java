@@ -85,7 +85,11 @@ public final class CheckoutOrders {
           json("priceDefinition")
               .doc("How the selling price was made (prices and total in cents), as JSON text"),
           json("priceTags").doc("Price changes applied (discounts, taxes), as JSON text"),
-          json("attachments").doc("The item's attachments (customizations), as JSON text"),
+          json("attachments")
+              .doc(
+                  "The item's attachments (customizations: each a name and its content, what the"
+                      + " shopper typed under the store's field names, every value encrypted), as"
+                      + " JSON text"),
           json("bundleItems").doc("Services or items bundled with it, as JSON text"),
           json("components").doc("The components of a kit item, as JSON text"));
 
@@ -401,6 +405,12 @@ public final class CheckoutOrders {
                   "packageAttachment.packages[].embeddedInvoice",
                   // The shopper's free text at checkout.
                   "openTextField.value",
+                  // What the shopper writes into an item's customization (an engraving, a gift
+                  // message, whom it is for, a document number): its fields are set per store,
+                  // so every value is encrypted and the names of the fields stay readable.
+                  "items[].attachments[].content.**.*",
+                  "items[].itemAttachment.content.**.*",
+                  "items[].bundleItems[].attachments[].content.**.*",
                   "**.receiverName",
                   "**.email"))
           // VTEX's customizable content: its shape is per store.

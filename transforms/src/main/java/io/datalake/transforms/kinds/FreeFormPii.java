@@ -92,6 +92,8 @@ final class FreeFormPii {
           "*contactname",
           "*contactperson",
           "*ansprechpartner",
+          // "Ansprechpartner vor Ort", ansprechpartner_name
+          "ansprechpartner*",
           "*receivername",
           "*username",
           // Birth (customer_birthdate, kunden_geburtsdatum, geburtsdatum_kunde)
@@ -102,6 +104,9 @@ final class FreeFormPii {
           "*geburtsdatum",
           "geburtsdatum*",
           "*geburtstag",
+          "geburtsort",
+          "*placeofbirth",
+          "birthplace",
           // Address
           "*address",
           "*addresses",
@@ -116,6 +121,8 @@ final class FreeFormPii {
           "*housenumber",
           "*streetnumber",
           "*hausnummer",
+          // Hausnr, "Hausnr."
+          "*hausnr",
           // Coordinates: where a device or a browser says the person is (location: {lat, lng}),
           // an address's geocode; also a map's centre or a store's, which cannot be told apart
           "latitude",
@@ -144,6 +151,18 @@ final class FreeFormPii {
           "*kontoinhaber",
           "taxid",
           "ssn",
+          // Identity documents and tax numbers under German and Brazilian names (Steuer-ID,
+          // Steuernummer, a Personalausweis's or a passport's number, a CPF)
+          "*steuerid",
+          "*steuernummer",
+          "*steueridentifikationsnummer",
+          "*ausweisnummer",
+          "personalausweis",
+          "*passnummer",
+          "*passportnumber",
+          "*socialsecuritynumber",
+          "*sozialversicherungsnummer",
+          "*cpf",
           "*password",
           "*passwort",
           "*accesstoken",

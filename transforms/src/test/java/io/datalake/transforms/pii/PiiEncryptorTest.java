@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.Fixtures;
 import io.datalake.transforms.kinds.CheckoutOrders;
@@ -474,6 +475,93 @@ public class PiiEncryptorTest {
     assertThat(cipher.decrypt(session.get("email").asText()), equalTo("toplevel@example.org"));
     assertThat(session.get("journey_id").asText(), equalTo("j1"));
     assertThat(session.get("details").get("step").asText(), equalTo("payment"));
+  }
+
+  /**
+   * A VTEX item's customizations (attachments) hold what the shopper typed, under fields each store
+   * names itself: every value is a token, the field names and the attachment's name stay.
+   */
+  @Test
+  public void itemCustomizationsAreEncryptedTheirFieldNamesStay() throws Exception {
+    ObjectNode order = Fixtures.load("vtex_oms_get_order.json");
+    ObjectNode item = (ObjectNode) order.get("items").get(0);
+    ArrayNode attachments = item.putArray("attachments");
+    ObjectNode custom = attachments.addObject().put("name", "Personalização");
+    custom
+        .putObject("content")
+        .put("Nome", "Beatriz Attach")
+        .put("CPF do presenteado", "123.456.789-09")
+        .put("Número", 10)
+        .put("Embrulho", true);
+    attachments
+        .addObject()
+        .put("name", "Mensagem")
+        .put("content", "Feliz aniversário, Maria Attach");
+    item.putObject("itemAttachment")
+        .put("name", "Gravação")
+        .put("content", "{\"texto\": \"Para Maria Attach\"}");
+    ((ObjectNode) item.putArray("bundleItems").addObject())
+        .putArray("attachments")
+        .addObject()
+        .put("name", "Cartão")
+        .putObject("content")
+        .put("De", "Beatriz Attach");
+    encryptor.encrypt(order, PiiPolicy.defaults().paths(CheckoutOrders.KIND));
+
+    for (String typed : List.of("Beatriz", "Maria", "123.456")) {
+      assertThat(item.toString(), not(containsString(typed)));
+    }
+    JsonNode content = item.get("attachments").get(0).get("content");
+    assertThat(cipher.decrypt(content.get("Nome").asText()), equalTo("Beatriz Attach"));
+    assertThat(cipher.decrypt(content.get("Número").asText()), equalTo("10"));
+    assertThat("a flag stays", content.get("Embrulho").asBoolean(), equalTo(true));
+    assertThat(item.get("attachments").get(0).get("name").asText(), equalTo("Personalização"));
+    assertThat(
+        "plain text there is one token",
+        cipher.decrypt(item.get("attachments").get(1).get("content").asText()),
+        equalTo("Feliz aniversário, Maria Attach"));
+    assertThat(item.get("itemAttachment").get("name").asText(), equalTo("Gravação"));
+  }
+
+  /**
+   * A fourth probe's finds (published epilot and VTEX shapes): identity documents and tax numbers
+   * under German and Brazilian names, a house number written short, a place of birth, a contact
+   * person named in a label; the words around them stay readable.
+   */
+  @Test
+  public void identityNumbersAndTheirGermanAndBrazilianNamesAreFound() throws Exception {
+    ObjectNode payload = Fixtures.JSON.createObjectNode();
+    payload
+        .put("Steuer-ID", "86095742719")
+        .put("steuernummer", "21/815/08150")
+        .put("Personalausweisnummer", "L01X00T47")
+        .put("personalausweis", "T22000129")
+        .put("reisepass_nummer", "C01X00T47")
+        .put("cpf", "123.456.789-09")
+        .put("Hausnr.", "17a")
+        .put("Geburtsort", "Castrop-Rauxel")
+        .put("Ansprechpartner vor Ort", "Herr Probe")
+        .put("sozialversicherungsnummer", "65170839J003")
+        .put("tariff", "Ökostrom");
+    ObjectNode operation =
+        Fixtures.entityOperation(
+            "739224", "e-probe-4", "updateEntity", "2024-05-01T10:00:00Z", payload, false);
+    encryptor.encrypt(operation, PiiPolicy.defaults().paths(EntityOperations.KIND));
+    assertHoldsNone(
+        operation.toString(),
+        "86095742719",
+        "21/815/08150",
+        "L01X00T47",
+        "T22000129",
+        "C01X00T47",
+        "123.456.789-09",
+        "17a",
+        "Castrop-Rauxel",
+        "Herr Probe",
+        "65170839J003");
+    JsonNode encrypted = operation.get("detail").get("payload");
+    assertThat(cipher.decrypt(encrypted.get("Hausnr.").asText()), equalTo("17a"));
+    assertThat(encrypted.get("tariff").asText(), equalTo("Ökostrom"));
   }
 
   /** A VTEX gift card's redemption code spends its balance: encrypted where it appears. */
