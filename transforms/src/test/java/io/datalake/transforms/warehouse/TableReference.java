@@ -162,8 +162,12 @@ final class TableReference {
             + " their fields (`a.b`, `a[].b` below) are read with `visitParamExtract*` there,"
             + " and the timestamps inside that JSON are microseconds since 1970-01-01 UTC. Numbers"
             + " in JSON text are as the record wrote them, every digit (one beyond a double's"
-            + " range, such as 1e400, becomes the string \"Infinity\"). Every nested struct also"
-            + " has its own `_extra`.\n");
+            + " range, such as 1e400, becomes the string \"Infinity\"), but for the VTEX"
+            + " tables: there every scalar in JSON text (`STRING (JSON)` columns and `_extra`) is"
+            + " a string (`\"604800\"`, `\"true\"`), as VTEX's raw form sends it, so that an order"
+            + " raw and typed gives the same text; read such a value with"
+            + " `visitParamExtractString` and convert it (`toInt64OrNull`). Every nested struct"
+            + " also has its own `_extra`.\n");
     for (RecordKind kind : kinds.all()) {
       for (LakeTable lake : kind.tables()) {
         for (WarehouseTable table : warehouse) {
