@@ -204,6 +204,9 @@ add(K, order('bad-co-key-1', items=[{'id': '1', 'price': 100, 'quantity': 1}]),
     'keys: an item without uniqueId', 'parse', 'missing items[0].uniqueId')
 add(K, order('bad-co-key-2', items=[{'uniqueId': 'bad-co-key-2-i1', 'id': '1'}, {'uniqueId': ' ', 'id': '2'}]),
     'keys: an item with a blank uniqueId', 'parse', 'empty items[1].uniqueId')
+co = order('bad-co-shape-1', state='order-created'); co['hostName'] = co.pop('hostname'); del co['status']
+add(K, co, 'structure: an order as the Checkout API placed it (hostName)', 'parse',
+    'a VTEX Checkout API order as placed (hostName, not hostname), not an order')
 
 # ---------------------------------------------------------------- entity-operations
 K = 'entity-operations'

@@ -83,6 +83,11 @@ public final class CheckoutOrderMapper implements RecordMapper {
     if (record.has("orderFormId") && !record.has("orderId")) {
       return "a VTEX checkout orderForm, a cart (orderFormId, no orderId)";
     }
+    if (record.has("orderId") && record.has("hostName")) {
+      // PUT /api/checkout/pub/orders answers with the orders as placed: the store under hostName
+      // and the order's state under state. Its OMS record, read once placed, is the order.
+      return "a VTEX Checkout API order as placed (hostName, not hostname)";
+    }
     return null;
   }
 }
