@@ -30,7 +30,8 @@ final class FreshnessCommands {
       name = "freshness",
       description =
           "Per warehouse table and tenant: newest event time, last write, lag, rows in the last"
-              + " hour and day, late rows; dead letters in the last hour by reason (admin only).")
+              + " hour and day, late rows; dead letters in the last hour by reason (with --tenant,"
+              + " that tenant's own).")
   static final class Freshness implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin HelpOption help;

@@ -163,6 +163,14 @@ final class RunCommand implements Callable<Integer> {
           "--resume needs --jobName=NAME, the name the job ran under: each job keeps its"
               + " checkpoints in <checkpointDir>/NAME, and --resume restores only its own");
     }
+    // An empty URL turns the warehouse off, which is what --clickhouseUrl=$DATALAKE_CLICKHOUSE_URL
+    // gives when the variable is not set: given so, it is a mistake, not a choice.
+    if (given(args, "clickhouseUrl") && options.getClickhouseUrl().isBlank()) {
+      throw new IllegalArgumentException(
+          "--clickhouseUrl is empty (an unset variable?): give the server's URL (the local one:"
+              + " eval \"$(./datalake env)\" sets $DATALAKE_CLICKHOUSE_URL), or leave the option"
+              + " out to write the lake only");
+    }
     if (embedded && fromSavepoint != null) {
       throw new IllegalArgumentException(
           "--fromSavepoint needs a Flink cluster: --runner=FlinkRunner --flinkMaster=HOST:PORT"

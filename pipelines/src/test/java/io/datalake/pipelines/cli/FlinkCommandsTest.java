@@ -294,7 +294,10 @@ public class FlinkCommandsTest {
     assertThat(err(), containsString("--fromSavepoint needs a Flink cluster"));
     assertThat(cli("run", "--resume=true", "--source=kafka"), equalTo(2));
     assertThat(err(), containsString("--resume needs --jobName=NAME"));
-    assertThat(err().lines().count(), equalTo(3L));
+    // What --clickhouseUrl=$DATALAKE_CLICKHOUSE_URL gives with the variable unset.
+    assertThat(cli("run", "--input=/nowhere", "--lake=/tmp/x", "--clickhouseUrl="), equalTo(2));
+    assertThat(err(), containsString("--clickhouseUrl is empty (an unset variable?)"));
+    assertThat(err().lines().count(), equalTo(4L));
     assertThat(Files.exists(home.resolve("flink")), equalTo(false));
   }
 

@@ -94,6 +94,15 @@ final class FreeFormPii {
           "*ansprechpartner",
           // "Ansprechpartner vor Ort", ansprechpartner_name
           "ansprechpartner*",
+          "*kundenname",
+          "namedeskunden",
+          // The name of a person-shaped object: {"customer": {"name": ...}} (not every name: a
+          // journey's, a step's, a product's)
+          "customer.name",
+          "kunde.name",
+          "contact.name",
+          "kontakt.name",
+          "person.name",
           "*receivername",
           "*username",
           // Birth (customer_birthdate, kunden_geburtsdatum, geburtsdatum_kunde)

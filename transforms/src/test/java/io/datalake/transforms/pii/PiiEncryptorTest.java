@@ -542,7 +542,10 @@ public class PiiEncryptorTest {
         .put("Geburtsort", "Castrop-Rauxel")
         .put("Ansprechpartner vor Ort", "Herr Probe")
         .put("sozialversicherungsnummer", "65170839J003")
+        .put("Name des Kunden", "Anna Probe")
         .put("tariff", "Ökostrom");
+    payload.putObject("customer").put("name", "Max Probe").put("number", "K-4711");
+    payload.putObject("product").put("name", "Wallbox 11 kW");
     ObjectNode operation =
         Fixtures.entityOperation(
             "739224", "e-probe-4", "updateEntity", "2024-05-01T10:00:00Z", payload, false);
@@ -558,8 +561,12 @@ public class PiiEncryptorTest {
         "17a",
         "Castrop-Rauxel",
         "Herr Probe",
-        "65170839J003");
+        "65170839J003",
+        "Anna Probe",
+        "Max Probe");
     JsonNode encrypted = operation.get("detail").get("payload");
+    assertThat(encrypted.get("customer").get("number").asText(), equalTo("K-4711"));
+    assertThat(encrypted.get("product").get("name").asText(), equalTo("Wallbox 11 kW"));
     assertThat(cipher.decrypt(encrypted.get("Hausnr.").asText()), equalTo("17a"));
     assertThat(encrypted.get("tariff").asText(), equalTo("Ökostrom"));
   }
