@@ -10,6 +10,8 @@
 [[ $DATALAKE_HOME == /* ]] || DATALAKE_HOME=$PWD/$DATALAKE_HOME
 : "${DATALAKE_CLICKHOUSE_HTTP_PORT:=8123}"
 : "${DATALAKE_CLICKHOUSE_TCP_PORT:=9000}"
+# Exported: credentials create prints it for clickhouse-client, which speaks the native port.
+export DATALAKE_CLICKHOUSE_TCP_PORT
 : "${DATALAKE_KAFKA_PORT:=9092}"
 : "${DATALAKE_KAFKA_CONTROLLER_PORT:=9093}"
 : "${DATALAKE_S3_PORT:=9090}"

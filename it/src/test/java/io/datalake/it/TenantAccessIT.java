@@ -82,6 +82,11 @@ public class TenantAccessIT {
 
     checkOwnRowsOnly(a, A);
     checkOwnRowsOnly(b, B);
+    // The clickhouse-client command create printed works as printed (native port included).
+    String view = Sql.identifier(WarehouseTables.all().get(0).viewName(A));
+    assertThat(
+        a.client("SELECT count() FROM " + view).trim(),
+        equalTo(http(a, "SELECT count() FROM " + view + " FORMAT TSV", "").body().trim()));
     checkRefusals(a, b);
     tablesAddedLaterReachExistingTenants(a, A);
     deletesReachTheCopies(a, A);

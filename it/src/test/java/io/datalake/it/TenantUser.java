@@ -11,14 +11,23 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A tenant's ClickHouse user as {@code ./datalake credentials create --json} prints it, and its
  * queries over HTTP: how the tenant-access tests log in as a tenant.
  */
 record TenantUser(
-    String user, String password, String database, String jdbcUrl, String host, int port) {
+    String user,
+    String password,
+    String database,
+    String jdbcUrl,
+    String host,
+    int port,
+    String clickhouseClient) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** {@code ./datalake credentials create --tenant TENANT --name NAME} for the warehouse. */
@@ -50,7 +59,28 @@ record TenantUser(
         node.get("database").asText(),
         node.get("jdbc_url").asText(),
         node.get("host").asText(),
-        node.get("port").asInt());
+        node.get("port").asInt(),
+        node.get("clickhouse_client").asText());
+  }
+
+  /**
+   * {@code sql} run by the clickhouse-client command that {@code credentials create} printed, word
+   * for word (it names the native port, which the client needs: on the HTTP port it waits without a
+   * word); its standard output.
+   */
+  String client(String sql) throws Exception {
+    List<String> command = new ArrayList<>(List.of(clickhouseClient.split(" ")));
+    command.add("--query");
+    command.add(sql);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    boolean done = process.waitFor(60, TimeUnit.SECONDS);
+    if (!done) {
+      process.destroyForcibly();
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(clickhouseClient + " --query " + sql + ":\n" + output, done, equalTo(true));
+    assertThat(output, process.exitValue(), equalTo(0));
+    return output;
   }
 
   /** {@code sql} sent as this user to its database, with {@code moreParams} (e.g. {@code &x=1}). */

@@ -62,7 +62,9 @@ final class AwsRegionOnce {
         && System.getenv(SdkSystemSetting.AWS_EC2_METADATA_DISABLED.environmentVariable())
             == null) {
       System.setProperty(property, "true");
-      LOG.info(
+      // Nothing of this run is on S3 here (that was refused above): a debug line, not a puzzle
+      // about S3 in every local run's log.
+      LOG.debug(
           "datalake: no AWS region found (--awsRegion, AWS_REGION, the AWS profile or EC2 metadata):"
               + " a lake on S3 needs --awsRegion; this JVM asks the EC2 metadata service no more");
     }

@@ -106,7 +106,8 @@ public final class BatchSummary {
   private long clickhouseSnapshotRows = -1;
   private long clickhouseSnapshotDistinctRows = -1;
 
-  private BatchSummary(
+  /** Package-private for tests: {@link #read} makes it from a run's output. */
+  BatchSummary(
       String lake,
       Map<String, Long> inputByKind,
       Map<String, Long> rowsByTable,
@@ -416,20 +417,31 @@ public final class BatchSummary {
         clickhouseInserted.isEmpty()
             ? 0
             : clickhouseRejected().values().stream().mapToLong(Long::longValue).sum();
+    // The lines below list every dead letter, a row a sink refused too (of a record counted as
+    // written); the records refused, which the accounting line counts, are said apart so that the
+    // figures add up.
+    long listed =
+        deadLettersByKindAndReason.values().stream()
+            .flatMap(reasons -> reasons.values().stream())
+            .mapToLong(Long::longValue)
+            .sum();
+    long rowsRefused = listed - deadLetters();
     out.append("dead letters: ")
-        .append(deadLetters())
-        .append(" (under ")
+        .append(listed)
+        .append(
+            rowsRefused > 0
+                ? " ("
+                    + deadLetters()
+                    + " records, "
+                    + rowsRefused
+                    + (refusedByClickHouse == rowsRefused
+                        ? " rows ClickHouse refused)"
+                        : " rows a sink refused)")
+                : "")
+        .append(" under ")
         .append(lake)
         .append(WriteDeadLetters.FOLDER)
-        .append("/")
-        .append(
-            refusedByClickHouse > 0
-                ? "; the "
-                    + refusedByClickHouse
-                    + " rows ClickHouse refused are there too, counted"
-                    + " below"
-                : "")
-        .append(")\n");
+        .append("/\n");
     deadLettersByKindAndReason.forEach(
         (kind, reasons) -> {
           out.append(

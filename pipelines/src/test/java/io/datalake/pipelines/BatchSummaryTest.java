@@ -1,8 +1,11 @@
 package io.datalake.pipelines;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.Test;
 
 /**
@@ -51,6 +54,45 @@ public class BatchSummaryTest {
   public void identicalInputRecordsCountOnBothSides() {
     // Two identical input lines: two lake rows, two identical ClickHouse rows.
     assertThat(BatchSummary.clickhouseMatches(2, 1, 2), equalTo(true));
+  }
+
+  /**
+   * The dead-letter total is what the lines below it list: a row a sink refused (of a record
+   * counted as written) is one of them, said apart from the records refused.
+   */
+  @Test
+  public void theDeadLetterTotalIsWhatTheLinesBelowItAddUpTo() {
+    Map<String, Map<String, Long>> letters =
+        Map.of(
+            "checkout-orders",
+            new TreeMap<>(
+                Map.of(
+                    "parse: missing hostname", 2L,
+                    "clickhouse: checkout_orders: lastChange is outside the range", 1L)));
+    String text =
+        new BatchSummary(
+                "/lake/",
+                Map.of("checkout-orders", 5L),
+                Map.of("checkout_orders", 3L),
+                Map.of("checkout_orders", 1L),
+                letters,
+                Map.of("checkout_orders", 1L),
+                Map.of("checkout-orders", 2L))
+            .render();
+    assertThat(
+        text, containsString("dead letters: 3 (2 records, 1 rows a sink refused) under /lake/"));
+    assertThat(text, containsString("  checkout-orders: 3\n"));
+    String plain =
+        new BatchSummary(
+                "/lake/",
+                Map.of("checkout-orders", 5L),
+                Map.of("checkout_orders", 3L),
+                Map.of("checkout_orders", 1L),
+                Map.of("checkout-orders", Map.of("parse: missing hostname", 2L)),
+                Map.of(),
+                Map.of("checkout-orders", 2L))
+            .render();
+    assertThat(plain, containsString("dead letters: 2 under /lake/"));
   }
 
   @Test

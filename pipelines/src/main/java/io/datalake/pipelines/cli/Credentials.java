@@ -3,6 +3,7 @@ package io.datalake.pipelines.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.kinds.RecordKinds;
+import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
 import io.datalake.transforms.warehouse.Sql;
@@ -194,6 +195,15 @@ final class Credentials extends Cli.Group {
             "The address tenants connect to, printed as host and port (default: --clickhouseUrl).")
     String publicUrl;
 
+    @Option(
+        names = "--nativePort",
+        paramLabel = "PORT",
+        description =
+            "The server's native (TCP) port, which clickhouse-client uses, printed as native_port"
+                + " (default: $DATALAKE_CLICKHOUSE_TCP_PORT for a server on this machine, else"
+                + " 9000).")
+    Integer nativePort;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       CommandLine cl = spec.commandLine();
@@ -207,6 +217,9 @@ final class Credentials extends Cli.Group {
 
     private void checkArguments(CommandLine cl) {
       checkTenant(cl, tenant);
+      if (nativePort != null && (nativePort < 1 || nativePort > 65535)) {
+        throw new ParameterException(cl, "--nativePort must be a port, 1 to 65535: " + nativePort);
+      }
       if (label != null && !LABEL.matcher(label).matches()) {
         throw new ParameterException(
             cl,
@@ -271,15 +284,42 @@ final class Credentials extends Cli.Group {
       out.put("password", password);
       out.put("host", address.getHost());
       out.put("port", String.valueOf(port(address)));
+      int tcp = nativePort(address);
+      out.put("native_port", String.valueOf(tcp));
       out.put("database", readDatabase);
       out.put("tenant", tenant);
       out.put("jdbc_url", jdbcUrl(address, readDatabase, sql ? null : version));
       out.put("odbc", odbc(address, readDatabase, user));
+      out.put(
+          "clickhouse_client",
+          "clickhouse-client --host "
+              + address.getHost()
+              + " --port "
+              + tcp
+              + " --user "
+              + user
+              + " --database "
+              + readDatabase
+              + " --password "
+              + password);
       print(cl.getOut(), out, json);
       if (!json) {
         cl.getOut().println("# the password is shown only now: only its SHA-256 is stored");
       }
       return 0;
+    }
+
+    /**
+     * The native port clickhouse-client needs (port is the HTTP one, which it cannot speak: it
+     * waits without a word): as given, the local server's, or ClickHouse's usual 9000.
+     */
+    private int nativePort(URI address) {
+      if (nativePort != null) {
+        return nativePort;
+      }
+      String host = address.getHost();
+      boolean local = "127.0.0.1".equals(host) || "localhost".equals(host);
+      return Integer.parseInt(local ? Cli.env("DATALAKE_CLICKHOUSE_TCP_PORT", "9000") : "9000");
     }
   }
 
@@ -465,15 +505,13 @@ final class Credentials extends Cli.Group {
   // ------------------------------------------------------------------ helpers
 
   static void checkTenant(CommandLine cl, String tenant) {
-    if (tenant == null
-        || tenant.isBlank()
-        || tenant.length() > 256
-        || tenant.chars().anyMatch(Character::isISOControl)
-        || !tenant.strip().equals(tenant)) {
+    // Only an id the pipeline can store (TenantId): any other could never have rows.
+    if (!TenantId.isValid(tenant)) {
       throw new ParameterException(
           cl,
-          "--tenant must be a tenant id (org_id, or a VTEX host name): not empty, at most 256"
-              + " characters, no control characters or surrounding spaces");
+          "--tenant must be a tenant id as the pipeline stores it (org_id, or a VTEX host name):"
+              + " 1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit;"
+              + " case counts");
     }
   }
 

@@ -175,6 +175,15 @@ public class CredentialsTest {
     Cli.Outcome blank = cli("credentials", "create", url, "--tenant", " ");
     assertThat(blank.code(), equalTo(2));
     assertThat(blank.err(), containsString("--tenant must be a tenant id"));
+    // Ids the pipeline cannot store could never have rows: 65 characters, a space inside.
+    for (String never : List.of("t".repeat(65), "two words", "-dash")) {
+      Cli.Outcome bad = cli("credentials", "create", url, "--tenant", never);
+      assertThat(never, bad.code(), equalTo(2));
+      assertThat(bad.err(), containsString("1 to 64 ASCII letters, digits"));
+    }
+    Cli.Outcome port = cli("credentials", "create", url, "--tenant", "1", "--nativePort", "70000");
+    assertThat(port.code(), equalTo(2));
+    assertThat(port.err(), containsString("--nativePort must be a port"));
     Cli.Outcome label = cli("credentials", "create", url, "--tenant", "1", "--name", "Bad-Name");
     assertThat(label.code(), equalTo(2));
     assertThat(label.err(), containsString("--name must be 1 to 32 of a-z, 0-9 and _"));
