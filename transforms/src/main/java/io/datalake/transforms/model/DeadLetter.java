@@ -44,8 +44,8 @@ public final class DeadLetter implements Serializable {
   public final String error;
 
   /**
-   * Where it came from: file:line or topic/partition/offset; for a sink's refusal, where the row
-   * was going ({@link #sinkSource}).
+   * Where it came from: file:line or topic/partition/offset@time (the Kafka record's timestamp);
+   * for a sink's refusal, where the row was going ({@link #sinkSource}).
    */
   public final String source;
 
@@ -181,9 +181,10 @@ public final class DeadLetter implements Serializable {
               .doc("Why, in words; it never quotes the record's values"),
           new StoredField("source", false, l -> l.source)
               .doc(
-                  "Where it came from: file:line or topic/partition/offset; for a sink's refusal"
-                      + " lake:<table>:<tenant>@<event time> or clickhouse:<table>:<key>, then #<digest of the"
-                      + " row> (two rows refused at one key stay two dead letters)"),
+                  "Where it came from: file:line or topic/partition/offset@<the Kafka record's"
+                      + " timestamp>; for a sink's refusal lake:<table>:<tenant>@<event time> or"
+                      + " clickhouse:<table>:<key>, then #<digest of the row> (two rows refused at"
+                      + " one key stay two dead letters)"),
           new StoredField("encrypted_record", true, l -> l.encryptedRecord)
               .doc(
                   "The refused record (for steps lake and clickhouse: the row), encrypted with the"

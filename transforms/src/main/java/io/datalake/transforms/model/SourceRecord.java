@@ -14,9 +14,9 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 
 /**
  * One input record as read, before parsing: its kind, where it came from (file and line, or
- * topic/partition/offset) and its raw bytes. A line too long to keep has {@code payload == null}
- * and {@code oversizeBytes > 0}. The unreadable rest of a corrupt compressed file is one record
- * with {@code payload == null} and a {@link #readError()}.
+ * topic/partition/offset@time, the Kafka record's timestamp) and its raw bytes. A line too long to
+ * keep has {@code payload == null} and {@code oversizeBytes > 0}. The unreadable rest of a corrupt
+ * compressed file is one record with {@code payload == null} and a {@link #readError()}.
  */
 public final class SourceRecord {
   private final RecordKind kind;

@@ -340,9 +340,22 @@ public class ReadKafkaTopics extends PTransform<PBegin, PCollection<SourceRecord
       out.output(
           toSourceRecord(
               kindOfTopic.get(record.getTopic()),
-              record.getTopic() + "/" + record.getPartition() + "/" + record.getOffset(),
+              position(record),
               record.getKV().getValue(),
               maxRecordBytes));
+    }
+
+    /**
+     * Where a record is: {@code topic/partition/offset@time}, the time its Kafka timestamp. The
+     * warehouse keys dead letters by this text, so it must name one record: a topic deleted and
+     * made again (or another cluster's topic of the same name) starts its offsets at 0 again, and
+     * by offset alone its dead letters replaced the first topic's in ClickHouse. A replay reads the
+     * same timestamp, so its dead letter still replaces its own.
+     */
+    static String position(KafkaRecord<?, ?> record) {
+      String offset = record.getTopic() + "/" + record.getPartition() + "/" + record.getOffset();
+      long timestamp = record.getTimestamp();
+      return timestamp < 0 ? offset : offset + "@" + java.time.Instant.ofEpochMilli(timestamp);
     }
 
     static SourceRecord toSourceRecord(

@@ -11,6 +11,8 @@ import io.datalake.transforms.model.SourceRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaTimestampType;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.joda.time.Duration;
 import org.junit.Test;
@@ -51,6 +53,44 @@ public class ReadKafkaTopicsTest {
     Map<String, Object> own =
         ReadKafkaTopics.consumerConfig(Map.of("fetch.max.bytes", "10485760"), "lake");
     assertThat(own.get("fetch.max.bytes"), is("10485760"));
+  }
+
+  /**
+   * A record's position names it: offset and Kafka timestamp, so that a topic made again (offsets
+   * from 0 again) does not give its records the first topic's dead-letter keys.
+   */
+  @Test
+  public void aPositionNamesTheRecordNotOnlyItsOffset() {
+    KafkaRecord<byte[], byte[]> first =
+        new KafkaRecord<>(
+            "journey-events",
+            1,
+            3,
+            1_733_562_541_123L,
+            KafkaTimestampType.CREATE_TIME,
+            null,
+            new byte[0],
+            new byte[0]);
+    assertThat(
+        ReadKafkaTopics.ToSourceRecordFn.position(first),
+        is("journey-events/1/3@2024-12-07T09:09:01.123Z"));
+    KafkaRecord<byte[], byte[]> again =
+        new KafkaRecord<>(
+            "journey-events",
+            1,
+            3,
+            1_733_562_600_000L,
+            KafkaTimestampType.CREATE_TIME,
+            null,
+            new byte[0],
+            new byte[0]);
+    assertThat(
+        ReadKafkaTopics.ToSourceRecordFn.position(again),
+        not(ReadKafkaTopics.ToSourceRecordFn.position(first)));
+    KafkaRecord<byte[], byte[]> none =
+        new KafkaRecord<>(
+            "t", 0, 9, -1L, KafkaTimestampType.NO_TIMESTAMP_TYPE, null, new byte[0], new byte[0]);
+    assertThat(ReadKafkaTopics.ToSourceRecordFn.position(none), is("t/0/9"));
   }
 
   /** A Kafka record is held to the rules of a line of an input file. */
