@@ -90,7 +90,7 @@ public final class LakeFiles {
 
   /**
    * The distinct dead letters by these fields of theirs (e.g. {@code source}: the record's
-   * topic/partition/offset): a letter a replay wrote again counts once.
+   * topic/partition/offset@time): a letter a replay wrote again counts once.
    */
   public static Set<List<String>> distinctDeadLetters(Path lake, String... fields)
       throws IOException {

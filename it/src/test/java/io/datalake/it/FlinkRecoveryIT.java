@@ -132,7 +132,9 @@ public class FlinkRecoveryIT {
     return jobs.start(List.of("-Xmx1g"), args, log);
   }
 
-  /** Dead letters name their record's position (topic/partition/offset); a replay repeats it. */
+  /**
+   * Dead letters name their record's position (topic/partition/offset@time); a replay repeats it.
+   */
   private static long distinctDeadLetters(Path lake) {
     try {
       return LakeFiles.distinctDeadLetters(lake, "source").size();

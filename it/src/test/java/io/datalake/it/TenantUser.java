@@ -69,7 +69,11 @@ record TenantUser(
    * word); its standard output.
    */
   String client(String sql) throws Exception {
-    List<String> command = new ArrayList<>(List.of(clickhouseClient.split(" ")));
+    // PASSWORD is where the printed command wants the password (it does not print it there).
+    List<String> command = new ArrayList<>();
+    for (String word : clickhouseClient.split(" ")) {
+      command.add(word.equals("PASSWORD") ? password : word);
+    }
     command.add("--query");
     command.add(sql);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

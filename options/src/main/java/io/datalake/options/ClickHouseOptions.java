@@ -12,7 +12,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public interface ClickHouseOptions extends PipelineOptions {
   @Description(
       "ClickHouse HTTP URL, e.g. http://127.0.0.1:8123. Empty (the default) turns the ClickHouse"
-          + " branch off.")
+          + " branch off; './datalake run' refuses it given empty (an unset variable): leave it"
+          + " out.")
   @Default.String("")
   String getClickhouseUrl();
 

@@ -432,11 +432,12 @@ public final class BatchSummary {
             rowsRefused > 0
                 ? " ("
                     + deadLetters()
-                    + " records, "
+                    + (deadLetters() == 1 ? " record, " : " records, ")
                     + rowsRefused
+                    + (rowsRefused == 1 ? " row " : " rows ")
                     + (refusedByClickHouse == rowsRefused
-                        ? " rows ClickHouse refused)"
-                        : " rows a sink refused)")
+                        ? "ClickHouse refused)"
+                        : "a sink refused)")
                 : "")
         .append(" under ")
         .append(lake)

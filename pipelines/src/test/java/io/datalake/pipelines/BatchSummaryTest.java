@@ -80,7 +80,7 @@ public class BatchSummaryTest {
                 Map.of("checkout-orders", 2L))
             .render();
     assertThat(
-        text, containsString("dead letters: 3 (2 records, 1 rows a sink refused) under /lake/"));
+        text, containsString("dead letters: 3 (2 records, 1 row a sink refused) under /lake/"));
     assertThat(text, containsString("  checkout-orders: 3\n"));
     String plain =
         new BatchSummary(

@@ -220,6 +220,9 @@ final class Credentials extends Cli.Group {
       if (nativePort != null && (nativePort < 1 || nativePort > 65535)) {
         throw new ParameterException(cl, "--nativePort must be a port, 1 to 65535: " + nativePort);
       }
+      // Settled before the user is made: a failure after it would lose the password shown once.
+      address = URI.create(publicUrl != null ? publicUrl : connection.url());
+      tcpPort = nativePort(cl, address);
       if (label != null && !LABEL.matcher(label).matches()) {
         throw new ParameterException(
             cl,
@@ -278,30 +281,17 @@ final class Credentials extends Cli.Group {
         awaitLogin(connection.url(), user, password, tenantDb, true);
         readDatabase = tenantDb;
       }
-      URI address = URI.create(publicUrl != null ? publicUrl : connection.url());
       Map<String, String> out = new LinkedHashMap<>();
       out.put("username", user);
       out.put("password", password);
       out.put("host", address.getHost());
       out.put("port", String.valueOf(port(address)));
-      int tcp = nativePort(address);
-      out.put("native_port", String.valueOf(tcp));
+      out.put("native_port", String.valueOf(tcpPort));
       out.put("database", readDatabase);
       out.put("tenant", tenant);
       out.put("jdbc_url", jdbcUrl(address, readDatabase, sql ? null : version));
       out.put("odbc", odbc(address, readDatabase, user));
-      out.put(
-          "clickhouse_client",
-          "clickhouse-client --host "
-              + address.getHost()
-              + " --port "
-              + tcp
-              + " --user "
-              + user
-              + " --database "
-              + readDatabase
-              + " --password "
-              + password);
+      out.put("clickhouse_client", clientCommand(address, tcpPort, user, readDatabase));
       print(cl.getOut(), out, json);
       if (!json) {
         cl.getOut().println("# the password is shown only now: only its SHA-256 is stored");
@@ -309,18 +299,62 @@ final class Credentials extends Cli.Group {
       return 0;
     }
 
+    /** Where tenants connect, and the native port printed for clickhouse-client. */
+    private URI address;
+
+    private int tcpPort;
+
     /**
      * The native port clickhouse-client needs (port is the HTTP one, which it cannot speak: it
-     * waits without a word): as given, the local server's, or ClickHouse's usual 9000.
+     * waits without a word): as given, the local server's ($DATALAKE_CLICKHOUSE_TCP_PORT), or
+     * ClickHouse's usual one (9440 with TLS, else 9000).
      */
-    private int nativePort(URI address) {
+    private int nativePort(CommandLine cl, URI address) {
       if (nativePort != null) {
         return nativePort;
       }
       String host = address.getHost();
-      boolean local = "127.0.0.1".equals(host) || "localhost".equals(host);
-      return Integer.parseInt(local ? Cli.env("DATALAKE_CLICKHOUSE_TCP_PORT", "9000") : "9000");
+      boolean local = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+      if (!local) {
+        return "https".equalsIgnoreCase(address.getScheme()) ? 9440 : 9000;
+      }
+      String given = Cli.env("DATALAKE_CLICKHOUSE_TCP_PORT", "9000").strip();
+      try {
+        int port = Integer.parseInt(given);
+        if (port >= 1 && port <= 65535) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // refused below
+      }
+      throw new ParameterException(
+          cl,
+          "$DATALAKE_CLICKHOUSE_TCP_PORT must be a port, 1 to 65535 (or give --nativePort): "
+              + given);
     }
+  }
+
+  /**
+   * The clickhouse-client command line for a tenant user, with {@code PASSWORD} where the password
+   * goes: typed into a command, it would stay in the shell's history and show in {@code ps}, so it
+   * is not printed there (a current client asks for it with {@code --ask-password}; 18.16's
+   * cannot).
+   */
+  static String clientCommand(URI address, int nativePort, String user, String database) {
+    String host = address.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return "clickhouse-client --host "
+        + host
+        + " --port "
+        + nativePort
+        + ("https".equalsIgnoreCase(address.getScheme()) ? " --secure" : "")
+        + " --user "
+        + user
+        + " --database "
+        + database
+        + " --password PASSWORD";
   }
 
   // ------------------------------------------------------------------ list

@@ -472,7 +472,9 @@ final class FlinkCommands {
       try {
         List<String> words = new ArrayList<>(List.of("./datalake", "run"));
         for (String arg : Files.readString(record, StandardCharsets.UTF_8).split("\0")) {
-          if (!arg.isEmpty()) {
+          // An empty --clickhouseUrl= (lake only) recorded before run refused one: left out, it
+          // means the same, and run takes it.
+          if (!arg.isEmpty() && !arg.equals("--clickhouseUrl=")) {
             words.add(arg);
           }
         }

@@ -165,6 +165,25 @@ public class CredentialsTest {
                 + "tenant_1;Database=tenant_1;UID=tenant_1_bi;PWD=<password>"));
   }
 
+  /** The printed clickhouse-client command: native port, TLS, never the password itself. */
+  @Test
+  public void theClientCommandNamesTheNativePortAndNotThePassword() {
+    assertThat(
+        Credentials.clientCommand(
+            URI.create("http://127.0.0.1:8123"), 9000, "tenant_1_bi", "tenant_1"),
+        equalTo(
+            "clickhouse-client --host 127.0.0.1 --port 9000 --user tenant_1_bi --database"
+                + " tenant_1 --password PASSWORD"));
+    assertThat(
+        Credentials.clientCommand(URI.create("https://db.example.com"), 9440, "u", "datalake"),
+        equalTo(
+            "clickhouse-client --host db.example.com --port 9440 --secure --user u --database"
+                + " datalake --password PASSWORD"));
+    assertThat(
+        Credentials.clientCommand(URI.create("http://[::1]:8123"), 9000, "u", "d"),
+        containsString("--host ::1 --port 9000"));
+  }
+
   @Test
   public void badCommandLinesExitWithTwoBeforeAnythingIsContacted() {
     // Port 9 (discard) answers nothing: a command that got past its checks would fail with 1.

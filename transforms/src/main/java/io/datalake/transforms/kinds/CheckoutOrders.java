@@ -88,7 +88,7 @@ public final class CheckoutOrders {
           json("attachments")
               .doc(
                   "The item's attachments (customizations: each a name and its content, what the"
-                      + " shopper typed under the store's field names, every value encrypted), as"
+                      + " shopper typed under the store's field names, every value but a flag encrypted), as"
                       + " JSON text"),
           json("bundleItems").doc("Services or items bundled with it, as JSON text"),
           json("components").doc("The components of a kit item, as JSON text"));
@@ -407,10 +407,12 @@ public final class CheckoutOrders {
                   "openTextField.value",
                   // What the shopper writes into an item's customization (an engraving, a gift
                   // message, whom it is for, a document number): its fields are set per store,
-                  // so every value is encrypted and the names of the fields stay readable.
+                  // so every value but a flag is encrypted and the names of the fields stay
+                  // readable. A kit's components and a bundled service carry attachments too.
                   "items[].attachments[].content.**.*",
                   "items[].itemAttachment.content.**.*",
                   "items[].bundleItems[].attachments[].content.**.*",
+                  "items[].components[].attachments[].content.**.*",
                   "**.receiverName",
                   "**.email"))
           // VTEX's customizable content: its shape is per store.

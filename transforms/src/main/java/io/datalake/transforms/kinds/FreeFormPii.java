@@ -92,8 +92,9 @@ final class FreeFormPii {
           "*contactname",
           "*contactperson",
           "*ansprechpartner",
-          // "Ansprechpartner vor Ort", ansprechpartner_name
-          "ansprechpartner*",
+          // "Ansprechpartner vor Ort", ansprechpartner_name (not ansprechpartner_id: it joins)
+          "ansprechpartnervorort",
+          "*ansprechpartnername",
           "*kundenname",
           "namedeskunden",
           // The name of a person-shaped object: {"customer": {"name": ...}} (not every name: a
