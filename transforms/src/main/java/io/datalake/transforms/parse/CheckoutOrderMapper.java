@@ -18,13 +18,14 @@ public final class CheckoutOrderMapper implements RecordMapper {
   private final LakeTable orders;
   private final LakeTable items;
 
-  /** The key columns of an item row that come from its order, not from the item. */
-  private static final Set<String> ITEM_PARENT = Set.of("org_id", "orderId");
+  /** The key columns each item holds itself (its order gives the tenant and orderId). */
+  private final List<String> itemKey;
 
   /** Orders to {@code orders}, their items to {@code items}. */
   public CheckoutOrderMapper(LakeTable orders, LakeTable items) {
     this.orders = orders;
     this.items = items;
+    this.itemKey = Fields.ownKey(items, Set.of("org_id", "orderId"));
   }
 
   @Override
@@ -46,7 +47,7 @@ public final class CheckoutOrderMapper implements RecordMapper {
     ObjectNode orderRow = Fields.topLevelCopy(order);
     orderRow.put("org_id", hostname);
     rows.add(new MappedRecord.TableRow(orders, orderRow));
-    for (ObjectNode itemRow : Fields.objectCopies(order, "items", items, ITEM_PARENT)) {
+    for (ObjectNode itemRow : Fields.objectCopies(order, "items", itemKey)) {
       itemRow.put("orderId", orderId);
       itemRow.put("org_id", hostname);
       itemRow.set("lastChange", lastChangeText);

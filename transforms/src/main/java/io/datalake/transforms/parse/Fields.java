@@ -161,19 +161,23 @@ final class Fields {
   }
 
   /**
-   * The elements of an array of objects (given as such or stringified), each copied for a row of
-   * {@code table}: each element must hold the table's key columns that its parent does not give (an
-   * item's {@code uniqueId}, a task's {@code id}), as {@link #requiredText} reads them. A row
-   * without its own key would be one the warehouse refuses, and a blank one would merge with every
-   * other blank one there.
-   *
-   * @param parentColumns the key columns the mapper fills from the parent (tenant, parent id)
+   * The key columns of a child {@code table} that each of its elements must hold itself: its key
+   * less {@code parentColumns}, those the mapper fills from the parent (tenant, parent id). Worked
+   * out once per mapper, not per record.
+   */
+  static java.util.List<String> ownKey(LakeTable table, java.util.Set<String> parentColumns) {
+    return table.key().stream().filter(column -> !parentColumns.contains(column)).toList();
+  }
+
+  /**
+   * The elements of an array of objects (given as such or stringified), each copied for a row: each
+   * element must hold {@code ownKey}, the row's key columns its parent does not give (an item's
+   * {@code uniqueId}, a task's {@code id}: {@link #ownKey}), as {@link #requiredText} reads them. A
+   * row without its own key would be one the warehouse refuses, and a blank one would merge with
+   * every other blank one there.
    */
   static java.util.List<ObjectNode> objectCopies(
-      JsonNode parent, String key, LakeTable table, java.util.Set<String> parentColumns)
-      throws RecordRejectedException {
-    java.util.List<String> ownKey = new java.util.ArrayList<>(table.key());
-    ownKey.removeAll(parentColumns);
+      JsonNode parent, String key, java.util.List<String> ownKey) throws RecordRejectedException {
     java.util.List<ObjectNode> copies = new java.util.ArrayList<>();
     int i = 0;
     for (JsonNode element : elements(parent, key, key)) {

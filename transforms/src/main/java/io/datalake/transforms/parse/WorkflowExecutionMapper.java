@@ -24,6 +24,12 @@ public final class WorkflowExecutionMapper implements RecordMapper {
   private final LakeTable contexts;
   private final LakeTable cancellations;
 
+  /** The key columns each phase, task and context holds itself (its execution gives the rest). */
+  private final List<String> phaseKey;
+
+  private final List<String> taskKey;
+  private final List<String> contextKey;
+
   public WorkflowExecutionMapper(
       LakeTable executions,
       LakeTable phases,
@@ -35,6 +41,10 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     this.tasks = tasks;
     this.contexts = contexts;
     this.cancellations = cancellations;
+    Set<String> fromExecution = Set.of("org_id", "execution_id");
+    this.phaseKey = Fields.ownKey(phases, fromExecution);
+    this.taskKey = Fields.ownKey(tasks, fromExecution);
+    this.contextKey = Fields.ownKey(contexts, fromExecution);
   }
 
   /**
@@ -42,9 +52,6 @@ public final class WorkflowExecutionMapper implements RecordMapper {
    * {@link #splitVariableAssignees}.
    */
   public static final String VARIABLE_ASSIGNEES = "assigned_to_variables";
-
-  /** The key columns of a phase, task or context row that come from its execution. */
-  private static final Set<String> CHILD_PARENT = Set.of("org_id", "execution_id");
 
   @Override
   public MappedRecord map(ObjectNode execution) throws RecordRejectedException {
@@ -66,9 +73,9 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     splitVariableAssignees(executionRow);
     rows.add(new MappedRecord.TableRow(executions, executionRow));
 
-    addChildren(rows, phases, execution, "phases", id, org, updatedAtText);
-    addChildren(rows, tasks, execution, "tasks", id, org, updatedAtText);
-    addChildren(rows, contexts, execution, "contexts", id, org, updatedAtText);
+    addChildren(rows, phases, phaseKey, execution, "phases", id, org, updatedAtText);
+    addChildren(rows, tasks, taskKey, execution, "tasks", id, org, updatedAtText);
+    addChildren(rows, contexts, contextKey, execution, "contexts", id, org, updatedAtText);
     ObjectNode closingReason = Fields.object(execution, "closing_reason", "closing_reason", 2);
     if (closingReason != null
         && (givesAReason(closingReason)
@@ -110,13 +117,14 @@ public final class WorkflowExecutionMapper implements RecordMapper {
   private static void addChildren(
       List<MappedRecord.TableRow> rows,
       LakeTable table,
+      List<String> ownKey,
       ObjectNode execution,
       String key,
       String id,
       String org,
       JsonNode updatedAt)
       throws RecordRejectedException {
-    for (ObjectNode child : Fields.objectCopies(execution, key, table, CHILD_PARENT)) {
+    for (ObjectNode child : Fields.objectCopies(execution, key, ownKey)) {
       splitVariableAssignees(child);
       rows.add(
           new MappedRecord.TableRow(
