@@ -208,8 +208,11 @@ final class Credentials extends Cli.Group {
     public Integer call() throws IOException, InterruptedException {
       CommandLine cl = spec.commandLine();
       checkArguments(cl); // before the server is asked anything
+      // Settled before the user is made: a failure after it would lose the password shown once.
+      URI address = URI.create(publicUrl != null ? publicUrl : connection.url());
+      int tcpPort = nativePort(cl, address);
       try (UsersLock lock = users.lockOnFileServer(cl, connection)) {
-        return create(cl);
+        return create(cl, address, tcpPort);
       } catch (ClickHouseException | IllegalStateException e) {
         return error(cl, e.getMessage());
       }
@@ -217,12 +220,6 @@ final class Credentials extends Cli.Group {
 
     private void checkArguments(CommandLine cl) {
       checkTenant(cl, tenant);
-      if (nativePort != null && (nativePort < 1 || nativePort > 65535)) {
-        throw new ParameterException(cl, "--nativePort must be a port, 1 to 65535: " + nativePort);
-      }
-      // Settled before the user is made: a failure after it would lose the password shown once.
-      address = URI.create(publicUrl != null ? publicUrl : connection.url());
-      tcpPort = nativePort(cl, address);
       if (label != null && !LABEL.matcher(label).matches()) {
         throw new ParameterException(
             cl,
@@ -230,7 +227,8 @@ final class Credentials extends Cli.Group {
       }
     }
 
-    private int create(CommandLine cl) throws IOException, InterruptedException {
+    private int create(CommandLine cl, URI address, int tcpPort)
+        throws IOException, InterruptedException {
       String name = label != null ? label : HexFormat.of().formatHex(randomBytes(3));
       String database = connection.database;
       String tenantDb = TenantAccess.tenantDatabase(database, tenant);
@@ -299,11 +297,6 @@ final class Credentials extends Cli.Group {
       return 0;
     }
 
-    /** Where tenants connect, and the native port printed for clickhouse-client. */
-    private URI address;
-
-    private int tcpPort;
-
     /**
      * The native port clickhouse-client needs (port is the HTTP one, which it cannot speak: it
      * waits without a word): as given, the local server's ($DATALAKE_CLICKHOUSE_TCP_PORT), or
@@ -311,26 +304,33 @@ final class Credentials extends Cli.Group {
      */
     private int nativePort(CommandLine cl, URI address) {
       if (nativePort != null) {
-        return nativePort;
+        return portNumber(cl, nativePort.toString(), "--nativePort");
       }
       String host = address.getHost();
       boolean local = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
       if (!local) {
         return "https".equalsIgnoreCase(address.getScheme()) ? 9440 : 9000;
       }
-      String given = Cli.env("DATALAKE_CLICKHOUSE_TCP_PORT", "9000").strip();
+      return portNumber(
+          cl,
+          Cli.env("DATALAKE_CLICKHOUSE_TCP_PORT", "9000").strip(),
+          "$DATALAKE_CLICKHOUSE_TCP_PORT (or give --nativePort)");
+    }
+
+    /**
+     * {@code text} as a TCP port, 1 to 65535; a bad command line (exit 2) naming where it came
+     * from.
+     */
+    private static int portNumber(CommandLine cl, String text, String from) {
       try {
-        int port = Integer.parseInt(given);
+        int port = Integer.parseInt(text);
         if (port >= 1 && port <= 65535) {
           return port;
         }
       } catch (NumberFormatException e) {
         // refused below
       }
-      throw new ParameterException(
-          cl,
-          "$DATALAKE_CLICKHOUSE_TCP_PORT must be a port, 1 to 65535 (or give --nativePort): "
-              + given);
+      throw new ParameterException(cl, from + " must be a port, 1 to 65535: " + text);
     }
   }
 
