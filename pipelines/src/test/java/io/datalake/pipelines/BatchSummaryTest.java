@@ -69,30 +69,31 @@ public class BatchSummaryTest {
                 Map.of(
                     "parse: missing hostname", 2L,
                     "clickhouse: checkout_orders: lastChange is outside the range", 1L)));
-    String text =
-        new BatchSummary(
-                "/lake/",
-                Map.of("checkout-orders", 5L),
-                Map.of("checkout_orders", 3L),
-                Map.of("checkout_orders", 1L),
-                letters,
-                Map.of("checkout_orders", 1L),
-                Map.of("checkout-orders", 2L))
-            .render();
+    String text = summaryOfTwoRefusedRecords(letters, Map.of("checkout_orders", 1L));
     assertThat(
         text, containsString("dead letters: 3 (2 records, 1 row a sink refused) under /lake/"));
     assertThat(text, containsString("  checkout-orders: 3\n"));
     String plain =
-        new BatchSummary(
-                "/lake/",
-                Map.of("checkout-orders", 5L),
-                Map.of("checkout_orders", 3L),
-                Map.of("checkout_orders", 1L),
-                Map.of("checkout-orders", Map.of("parse: missing hostname", 2L)),
-                Map.of(),
-                Map.of("checkout-orders", 2L))
-            .render();
+        summaryOfTwoRefusedRecords(
+            Map.of("checkout-orders", Map.of("parse: missing hostname", 2L)), Map.of());
     assertThat(plain, containsString("dead letters: 2 under /lake/"));
+  }
+
+  /**
+   * The summary of five orders, three written and two refused, with {@code letters} listed under
+   * the lake's dead letters and {@code clickhouseRejected} rows refused by ClickHouse.
+   */
+  private static String summaryOfTwoRefusedRecords(
+      Map<String, Map<String, Long>> letters, Map<String, Long> clickhouseRejected) {
+    return new BatchSummary(
+            "/lake/",
+            Map.of("checkout-orders", 5L),
+            Map.of("checkout_orders", 3L),
+            Map.of("checkout_orders", 1L),
+            letters,
+            clickhouseRejected,
+            Map.of("checkout-orders", 2L))
+        .render();
   }
 
   @Test
