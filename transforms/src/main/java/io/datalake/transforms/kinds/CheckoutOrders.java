@@ -88,8 +88,8 @@ public final class CheckoutOrders {
           json("attachments")
               .doc(
                   "The item's attachments (customizations: each a name and its content, what the"
-                      + " shopper typed under the store's field names, every value but a flag encrypted), as"
-                      + " JSON text"),
+                      + " shopper typed under the store's field names, every value but a flag"
+                      + " encrypted), as JSON text"),
           json("bundleItems").doc("Services or items bundled with it, as JSON text"),
           json("components").doc("The components of a kit item, as JSON text"));
 
