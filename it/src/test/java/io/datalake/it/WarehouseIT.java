@@ -215,7 +215,7 @@ public class WarehouseIT {
     assertThat(
         query("SELECT concat(step, ' ', error) FROM {db}.dead_letters"),
         containsString(
-            "clickhouse journey_events: journey_events.created_at is outside the range of ClickHouse DateTime"));
+            "clickhouse journey_events.created_at is outside the range of ClickHouse DateTime"));
     String letters;
     try (var files = Files.walk(lake.resolve("_dead_letters"))) {
       letters =

@@ -692,12 +692,17 @@ public final class ClickHouseWarehouseIO {
               e instanceof RecordRejectedException
                   ? e.getMessage()
                   : "value does not fit its column (" + e.getClass().getSimpleName() + ")";
+          // The checks name the lake row's column ("journey_events.created_at is outside ..."):
+          // the table is said again only when the row was headed elsewhere (current_entities).
+          if (!reason.startsWith(table.name() + ".")) {
+            reason = table.name() + ": " + reason;
+          }
           out.get(REJECTED)
               .output(
                   new DeadLetter(
                           kind.name(),
                           STEP,
-                          table.name() + ": " + reason,
+                          reason,
                           DeadLetter.sinkSource(
                               "clickhouse:" + table.name() + ":" + keyOf(table, row), row.record()),
                           cipher.encryptRandomized(

@@ -312,7 +312,7 @@ public class ClickHouseWarehouseIOTest {
                                 + " | "
                                 + l.source.replaceFirst("#[0-9a-f]{12}$", "#<digest>"))))
         .containsInAnyOrder(
-            "entity_operations | clickhouse | entity_operations: entity_operations.entity_id (part"
+            "entity_operations | clickhouse | entity_operations.entity_id (part"
                 + " of the key) is missing | clickhouse:entity_operations:org-a/null/act-1/op-2#<digest>",
             "current_entities | clickhouse | current_entities: entity_operations.entity_id (part"
                 + " of the key) is missing | clickhouse:current_entities:org-a/null#<digest>");
