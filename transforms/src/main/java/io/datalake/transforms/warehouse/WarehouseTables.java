@@ -408,33 +408,40 @@ public final class WarehouseTables {
   }
 
   /**
-   * The {@code payload} member of a JSON column. Only the payload becomes a tree: the rest of the
-   * text is tokenized (so broken JSON is refused as before) but not built, as a tree of the whole
-   * {@code detail} was for every row only to take one member of it.
+   * The {@code payload} member of a JSON column, as it is written there: an object's or a list's
+   * text is cut out of the column's (the lake's text, every digit of its numbers as the record
+   * wrote them), with no tree built and rendered again; the rest of the text is tokenized, so
+   * broken JSON is still refused. A scalar payload is read as a value and written as JSON text.
    */
   private static String payload(LakeRow row, String column) throws RecordRejectedException {
     Object detail = row.record().get(column);
     if (detail == null) {
       return null;
     }
-    try (JsonParser parser = JSON.createParser(detail.toString())) {
+    String text = detail.toString();
+    try (JsonParser parser = JSON.createParser(text)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        // A scalar or an array has no members (as readTree(...).get("payload") saw it); broken
-        // text still fails reading it.
+        // A scalar or an array has no members; broken text still fails reading it.
         parser.skipChildren();
         return null;
       }
-      JsonNode payload = null;
+      String payload = null;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         boolean wanted = parser.currentName().equals("payload");
-        parser.nextToken();
-        if (wanted) {
-          payload = parser.readValueAsTree(); // a repeated key: the last wins, as in a tree
-        } else {
+        JsonToken value = parser.nextToken();
+        if (!wanted) {
           parser.skipChildren();
+        } else if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+          // A repeated key: the last wins, as in a tree.
+          int start = (int) parser.currentTokenLocation().getCharOffset();
+          parser.skipChildren();
+          payload = text.substring(start, (int) parser.currentLocation().getCharOffset());
+        } else {
+          JsonNode scalar = parser.readValueAsTree();
+          payload = scalar.isNull() ? null : JsonText.of(scalar);
         }
       }
-      return payload == null || payload.isNull() ? null : JsonText.of(payload);
+      return payload;
     } catch (java.io.IOException e) {
       throw new RecordRejectedException(
           ClickHouseWarehouseIO.STEP, row.table() + "." + column + " is not JSON");

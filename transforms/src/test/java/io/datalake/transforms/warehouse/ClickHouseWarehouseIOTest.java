@@ -157,6 +157,41 @@ public class ClickHouseWarehouseIOTest {
   }
 
   /**
+   * The payload is the detail's text of it, every digit as the lake holds it (a tree of doubles
+   * would write 1.50 as 1.5 and round a long decimal); a scalar is its JSON text, null is null, and
+   * of a repeated key the last wins.
+   */
+  @Test
+  public void currentEntitiesPayloadIsTheDetailsOwnText() throws Exception {
+    String payload = "{\"price\":1.50,\"big\":12345678901234567890.123,\"l\":[1,{\"a\":\"}\"}]}";
+    assertThat(
+        convert(
+                "current_entities",
+                entityOperation(Map.of("detail", "{\"x\":[{}],\"payload\":" + payload + "}")))
+            .getString("payload"),
+        equalTo(payload));
+    for (String[] detailAndPayload :
+        new String[][] {
+          {"{\"payload\":\"text\"}", "\"text\""},
+          {"{\"payload\":7}", "7"},
+          {"{\"payload\":null}", null},
+          {"{\"other\":1}", null},
+          {"{\"payload\":{\"a\":1},\"payload\":[2]}", "[2]"},
+        }) {
+      assertThat(
+          detailAndPayload[0],
+          convert("current_entities", entityOperation(Map.of("detail", detailAndPayload[0])))
+              .getString("payload"),
+          equalTo(detailAndPayload[1]));
+    }
+    assertThrows(
+        RecordRejectedException.class,
+        () ->
+            convert(
+                "current_entities", entityOperation(Map.of("detail", "{\"payload\":{\"a\":1}"))));
+  }
+
+  /**
    * EventBridge times are whole seconds: a delete and a create of one entity in one second are
    * ordered by their activity ids' ULID time, as the roll-up orders them, not by insert order.
    */
