@@ -61,6 +61,12 @@ public final class EntityOperationMapper implements RecordMapper {
     String activityId = Fields.requiredText(detail, "activity_id", "detail.activity_id");
     JsonNode params = detail.get("params");
     ObjectNode payload = Fields.object(detail, "payload", "detail.payload", 3);
+    if (payload != null) {
+      // A payload sent as JSON text is stored as the object it holds (the built-in PII policy's
+      // search has parsed it already; a policy of one's own may not): the stored detail, its
+      // JSONExtract* paths and journey_source then read the same payload.
+      detail.set("payload", payload);
+    }
     String entityId = Fields.optionalText(detail, "entity");
     if (entityId == null) {
       entityId = Fields.optionalText(params, "id");
@@ -95,10 +101,10 @@ public final class EntityOperationMapper implements RecordMapper {
    * {@code detail.payload.source.title} as {@code JSONExtractString(detail, 'payload', 'source',
    * 'title')} reads it on current ClickHouse servers, so the documented query and its 18.16
    * equivalent over this column give the same rows: exactly that path through objects of the stored
-   * {@code detail} (never a {@code source} key elsewhere; a payload kept as a JSON string is not
-   * followed, as the stored detail keeps it a string), a string unescaped and untrimmed, another
-   * value as its JSON text (measured on ClickHouse 26.7: {@code 42}, {@code true}, {@code
-   * {"de":"x"}}); null when there is no such value (where ClickHouse returns '').
+   * {@code detail} (never a {@code source} key elsewhere; a payload sent as JSON text is followed,
+   * as the stored detail holds it as an object), a string unescaped and untrimmed, another value as
+   * its JSON text (measured on ClickHouse 26.7: {@code 42}, {@code true}, {@code {"de":"x"}}); null
+   * when there is no such value (where ClickHouse returns '').
    */
   static String journeySource(ObjectNode detail) {
     // path() gives a missing node once a step is not an object (a string, an array, absent).

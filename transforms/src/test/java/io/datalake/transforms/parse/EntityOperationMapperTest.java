@@ -97,16 +97,26 @@ public class EntityOperationMapperTest {
       assertThat(p, journeySource(operation("o-3", payload(p), true)), nullValue());
     }
     assertThat("no payload", journeySource(operation("o-4", JSON.nullNode(), false)), nullValue());
-    // A payload that arrives as a JSON string stays one in the stored detail, where
-    // JSONExtractString(detail, 'payload', 'source', 'title') does not follow it either.
+  }
+
+  /**
+   * A payload that arrives as JSON text is stored as the object it holds, so that the stored
+   * detail's {@code JSONExtractString(detail, 'payload', 'source', 'title')} and the column agree.
+   */
+  @Test
+  public void aPayloadSentAsJsonTextIsStoredAsItsObjectAndFollowed() throws Exception {
+    ObjectNode envelope =
+        operation(
+            "o-4",
+            JSON.getNodeFactory().textNode("{\"source\":{\"title\":\"Website Journey\"}}"),
+            false);
+    MappedRecord mapped = new EntityOperationMapper(EntityOperations.OPERATIONS).map(envelope);
+    JsonNode row = mapped.rows().get(0).json();
     assertThat(
-        "stringified payload",
-        journeySource(
-            operation(
-                "o-4",
-                JSON.getNodeFactory().textNode("{\"source\":{\"title\":\"Website Journey\"}}"),
-                false)),
-        nullValue());
+        row.get(EntityOperationMapper.JOURNEY_SOURCE).textValue(), equalTo("Website Journey"));
+    assertThat(
+        row.get("detail").get("payload").toString(),
+        equalTo("{\"source\":{\"title\":\"Website Journey\"}}"));
   }
 
   /** As JSONExtractString returns them on current servers (measured on 26.7): their JSON text. */
