@@ -156,7 +156,7 @@ public record IcebergCatalogConfig(
     }
     createCatalogTablesOnce(properties);
     properties.put(INIT_CATALOG_TABLES, "false");
-    return CatalogUtil.buildIcebergCatalog(CATALOG_NAME, properties, new Configuration());
+    return JdbcCatalogClosingItsFileIo.open(CATALOG_NAME, properties, new Configuration());
   }
 
   /** How long a SQLite catalog's client waits for another's write to end. */
@@ -187,7 +187,7 @@ public record IcebergCatalogConfig(
       }
       Map<String, String> init = new HashMap<>(properties);
       init.put(INIT_CATALOG_TABLES, "true");
-      close(CatalogUtil.buildIcebergCatalog(CATALOG_NAME, init, new Configuration()));
+      close(JdbcCatalogClosingItsFileIo.open(CATALOG_NAME, init, new Configuration()));
       CATALOG_TABLES_READY.add(key);
     }
   }
