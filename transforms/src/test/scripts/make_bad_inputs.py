@@ -207,6 +207,11 @@ add(K, order('bad-co-key-2', items=[{'uniqueId': 'bad-co-key-2-i1', 'id': '1'}, 
 co = order('bad-co-shape-1', state='order-created'); co['hostName'] = co.pop('hostname'); del co['status']
 add(K, co, 'structure: an order as the Checkout API placed it (hostName)', 'parse',
     'a VTEX Checkout API order as placed (hostName, not hostname), not an order')
+# A list response on one line (VTEX's orders feed, GET /api/orders/feed, is an array of items).
+add(K, [{'eventId': 'ev-1', 'handle': 'h-1', 'orderId': 'bad-co-list-1', 'state': 'invoiced',
+         'lastState': 'ready-for-handling', 'lastChange': T, 'currentChange': T}] * 2,
+    'structure: a list response (the orders feed) on one line', 'parse',
+    'expected a JSON object, got an array of 2 objects (one record per line: a list is not a record)')
 
 # ---------------------------------------------------------------- entity-operations
 K = 'entity-operations'

@@ -119,6 +119,15 @@ public final class RecordParser {
     if (node == null || node.isMissingNode()) {
       throw new RecordRejectedException("parse", "empty line");
     }
+    if (node.isArray() && !node.isEmpty() && node.get(0).isObject()) {
+      // An API's list response (VTEX's orders feed, a search result) sent as one line.
+      throw new RecordRejectedException(
+          "parse",
+          "expected a JSON object, got an array of "
+              + node.size()
+              + (node.size() == 1 ? " object" : " objects")
+              + " (one record per line: a list is not a record)");
+    }
     if (!node.isObject()) {
       throw new RecordRejectedException(
           "parse", "expected a JSON object, got " + node.getNodeType().name().toLowerCase());

@@ -68,10 +68,12 @@ public class ParseGoldenTest {
    * (an entity operation's event or activity id, an item's uniqueId, a phase's or task's id, a
    * context's entity_id): dead letters (the only change: the text before with their nine entries
    * taken out); and one line more, an order as the Checkout API placed it ({@code hostName}): a
-   * dead letter that says so.
+   * dead letter that says so; and one line more, a list response on one line (the orders feed): a
+   * dead letter that says it is a list (the only change: the text before, aaf0a25b..., with that
+   * entry taken out).
    */
   private static final String GOLDEN =
-      "aaf0a25bac1fcb5d46b4d0444ed4c28a4036a5655e5985c3c880cd2382b89475";
+      "fe305ce9b6f39733787202843cff67bccffcddacb5357f5d022131c32d1d4e15";
 
   private static final RecordKinds KINDS = RecordKinds.builtIn();
 
