@@ -3,6 +3,7 @@ package io.datalake.transforms.freshness;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.transforms.io.LakeFileNaming;
 import io.datalake.transforms.io.WriteLakeTables;
 import io.datalake.transforms.model.LakeRow;
 import java.io.IOException;
@@ -270,8 +271,7 @@ public class WriteFreshness extends PTransform<PCollection<LakeRow>, WriteFilesR
         FileIO.<String>write()
             .via(TextIO.sink())
             .to(lake.endsWith("/") ? lake + FOLDER : lake + "/" + FOLDER)
-            .withPrefix(WriteLakeTables.filePrefix(runId))
-            .withSuffix(".jsonl")
+            .withNaming(LakeFileNaming.of(WriteLakeTables.filePrefix(runId), ".jsonl"))
             .withNumShards(1));
   }
 

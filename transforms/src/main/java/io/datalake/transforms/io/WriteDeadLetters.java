@@ -65,7 +65,7 @@ public class WriteDeadLetters
             .withDestinationCoder(StringUtf8Coder.of())
             .via(Contextful.fn(WriteDeadLetters::toJson), TextIO.sink())
             .to(lake)
-            .withNaming(folder -> FileIO.Write.defaultNaming(folder + "/" + prefix, ".jsonl"))
+            .withNaming(folder -> LakeFileNaming.of(folder + "/" + prefix, ".jsonl"))
             .withNumShards(DEFAULT_SHARDS));
   }
 

@@ -372,8 +372,7 @@ class WriteFilesPerWorker
       partitionFiles.getValue().forEach(temps::add);
       Collections.sort(temps); // the same order on a retry
       ResourceId folder = FileSystems.matchNewResource(lake, true).resolve(partition, dir());
-      FileIO.Write.FileNaming naming =
-          FileIO.Write.defaultNaming(prefix, WriteLakeTables.PARQUET_SUFFIX);
+      FileIO.Write.FileNaming naming = LakeFileNaming.of(prefix, WriteLakeTables.PARQUET_SUFFIX);
       List<ResourceId> from = new ArrayList<>();
       List<ResourceId> to = new ArrayList<>();
       Set<String> names = new HashSet<>();

@@ -345,8 +345,7 @@ public abstract class WriteLakeTables
                     (String partition) ->
                         new LakeParquetSink(tables.table(tableOf(partition)).avroSchema(), codec)))
             .to(lake())
-            .withNaming(
-                partition -> FileIO.Write.defaultNaming(partition + "/" + prefix, PARQUET_SUFFIX));
+            .withNaming(partition -> LakeFileNaming.of(partition + "/" + prefix, PARQUET_SUFFIX));
     return shards() > 0 ? write.withNumShards(shards()) : write;
   }
 

@@ -153,9 +153,13 @@ public class WriteFilesPerWorkerTest {
       Files.writeString(folder.resolve("part-r2-00000-of-00001.parquet"), "another run");
     }
     // A stream's file of a run id "snapshot" (refused now, see RunPlan) is no command's file.
+    // Named as before and as now (no colons: LakeFileNaming).
     String streamFile =
         "part-snapshot-2026-01-02T00:00:00.000Z-2026-01-02T00:01:00.000Z-0-00000-of-00001.parquet";
+    String streamFileNow =
+        "part-snapshot-2026-01-02T000000.000Z-2026-01-02T000100.000Z-0-00000-of-00001.parquet";
     Files.writeString(lake.resolve(DAY_ONE).resolve(streamFile), "a stream's operations");
+    Files.writeString(lake.resolve(DAY_ONE).resolve(streamFileNow), "a stream's operations");
     rows(6)
         .apply(
             WriteLakeTables.to(lake + "/", "r1")
@@ -170,6 +174,7 @@ public class WriteFilesPerWorkerTest {
       assertThat(perWorker + " " + day, names.contains(command), is(false));
       assertThat(names.contains("part-r2-00000-of-00001.parquet"), is(true));
       assertThat(!day.equals(DAY_ONE) || names.contains(streamFile), is(true));
+      assertThat(!day.equals(DAY_ONE) || names.contains(streamFileNow), is(true));
       assertThat(
           names.stream().filter(n -> n.startsWith("part-r1-snapshot-")).count(), greaterThan(0L));
     }
