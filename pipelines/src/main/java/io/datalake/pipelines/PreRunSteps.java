@@ -179,6 +179,7 @@ public final class PreRunSteps {
    * --runId is given. Fails when there is no input at all.
    */
   static String hashInput(String input) {
+    LocalInputCheck.check(input, RecordKinds.builtIn());
     try {
       List<String> files = new ArrayList<>();
       java.util.Set<String> read = new java.util.HashSet<>();

@@ -72,4 +72,74 @@ public class PreRunStepsTest {
     assertThat(refused.getMessage(), containsString("No input files under " + input));
     assertThat(refused.getMessage(), containsString("checkout-orders"));
   }
+
+  /**
+   * Beam's listing follows links: one to a folder that holds it went round until the heap was gone
+   * (OutOfMemoryError). Refused before it lists, naming the link.
+   */
+  @Test
+  public void aLinkToAFolderThatHoldsItIsRefusedBeforeTheListing() throws Exception {
+    Path input = tmp.newFolder("input").toPath();
+    file(input, "journey-events/a.jsonl");
+    Path loop = input.resolve("journey-events/again");
+    Files.createSymbolicLink(loop, Path.of("."));
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> PreRunSteps.hashInput(input.toString()));
+    assertThat(
+        refused.getMessage(),
+        containsString(loop + " -> " + input.resolve("journey-events").toRealPath()));
+    assertThat(refused.getMessage(), containsString("remove the link or move it out of the input"));
+
+    // A link to the folder above the input, named like an input file.
+    Files.delete(loop);
+    Files.createSymbolicLink(input.resolve("journey-events/up.jsonl"), tmp.getRoot().toPath());
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> PreRunSteps.hashInput(input.toString()))
+            .getMessage(),
+        containsString("leads to a folder that holds it"));
+  }
+
+  /** Links to files and folders elsewhere are read as before; a link to nothing is said. */
+  @Test
+  public void linksElsewhereAreFineAndABrokenOneIsNotRefused() throws Exception {
+    Path input = tmp.newFolder("input").toPath();
+    Path data = tmp.newFolder("data").toPath();
+    file(data, "je/a.jsonl");
+    file(data, "b.jsonl");
+    Files.createSymbolicLink(input.resolve("journey-events"), data.resolve("je"));
+    Files.createDirectories(input.resolve("checkout-orders"));
+    Files.createSymbolicLink(input.resolve("checkout-orders/b.jsonl"), data.resolve("b.jsonl"));
+    Files.createSymbolicLink(input.resolve("checkout-orders/gone.jsonl"), data.resolve("gone"));
+    assertThat(PreRunSteps.hashInput(input.toString()).length(), equalTo(16));
+    assertThat(
+        ReadJsonLines.inputFiles(input.toString(), RecordKinds.builtIn()).size(), equalTo(2));
+  }
+
+  @Test
+  public void aMissingInputOrAFileIsSaidSo() throws Exception {
+    Path input = tmp.getRoot().toPath().resolve("nowhere");
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> PreRunSteps.hashInput(input.toString()))
+            .getMessage(),
+        containsString("--input " + input + " does not exist"));
+    Path file = file(tmp.getRoot().toPath(), "orders.jsonl");
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> PreRunSteps.hashInput(file.toString()))
+            .getMessage(),
+        containsString(
+            "--input " + file + " is a file: give the folder that holds one folder per kind"));
+  }
+
+  /** Only where permissions bind (not as root, who reads everything). */
+  @Test
+  public void anInputFileThatCannotBeReadIsRefusedBeforeTheRun() throws Exception {
+    org.junit.Assume.assumeFalse("root".equals(System.getProperty("user.name")));
+    Path input = tmp.newFolder("input").toPath();
+    Path locked = file(input, "journey-events/a.jsonl");
+    Files.setPosixFilePermissions(locked, Set.of());
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> PreRunSteps.hashInput(input.toString()));
+    assertThat(refused.getMessage(), containsString("cannot read 1 input file(s)"));
+    assertThat(refused.getMessage(), containsString(locked.toString()));
+  }
 }
