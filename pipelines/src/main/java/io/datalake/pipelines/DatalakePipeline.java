@@ -114,7 +114,12 @@ public final class DatalakePipeline {
     S3Uploads.configure(options);
     RunRecord record =
         RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
-    record.started();
+    PreRunSteps.step(
+        "CheckLake",
+        () -> {
+          record.startedOrRefuse();
+          return null;
+        });
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming

@@ -154,8 +154,39 @@ public final class RunRecord {
   }
 
   /** Writes the started record. */
-  void started() {
-    write("running", null, null);
+  /**
+   * Writes the started record, or fails the run before it starts when the lake cannot be written:
+   * with S3 down or its credentials refused, a batch used to run for half a minute, fill ClickHouse
+   * and then fail with the reason among hundreds of lines of stack trace.
+   *
+   * @throws ServiceUnavailableException saying what to check
+   */
+  void startedOrRefuse() {
+    IOException refused = writeToLake(toJson("running", null, null));
+    if (refused != null) {
+      boolean s3 = lake.startsWith("s3://");
+      throw new ServiceUnavailableException(
+          "Cannot write to the lake at "
+              + lake
+              + " ("
+              + refused.getClass().getSimpleName()
+              + (refused.getMessage() == null ? "" : ": " + firstLine(refused.getMessage()))
+              + "). "
+              + (s3
+                  ? "Is S3 up (locally: ./datalake up s3proxy)? Check --endpoint, --awsRegion and"
+                      + " the S3 credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a"
+                      + " profile or a role (locally, ./datalake run gives S3Proxy's keys when"
+                      + " none of these is set)"
+                  : "Check that the folder can be written by this user"),
+          refused);
+    }
+    writeToWarehouse(toJson("running", null, null), null);
+  }
+
+  private static String firstLine(String message) {
+    int end = message.indexOf('\n');
+    String line = end < 0 ? message : message.substring(0, end);
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
   }
 
   /** Writes the ended record: {@code succeeded} or {@code failed}, with counts when known. */
@@ -199,6 +230,18 @@ public final class RunRecord {
 
   private void write(String state, @Nullable Instant endedAt, @Nullable JsonNode counts) {
     ObjectNode record = toJson(state, endedAt, counts);
+    IOException failed = writeToLake(record);
+    if (failed != null) {
+      LOG.warn(
+          "datalake: could not write the run record of {} to the lake ({})",
+          runId,
+          failed.getClass().getSimpleName());
+    }
+    writeToWarehouse(record, endedAt);
+  }
+
+  /** Writes the record to the lake's runs folder; the failure, or null. */
+  private @Nullable IOException writeToLake(ObjectNode record) {
     try {
       ResourceId file =
           FileSystems.matchNewResource(
@@ -208,12 +251,15 @@ public final class RunRecord {
         out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
         out.write('\n');
       }
-    } catch (IOException | RuntimeException e) {
-      LOG.warn(
-          "datalake: could not write the run record of {} to the lake ({})",
-          runId,
-          e.getClass().getSimpleName());
+      return null;
+    } catch (IOException e) {
+      return e;
+    } catch (RuntimeException e) {
+      return new IOException(e.getMessage(), e);
     }
+  }
+
+  private void writeToWarehouse(ObjectNode record, @Nullable Instant endedAt) {
     if (warehouse == null) {
       return;
     }
