@@ -357,10 +357,12 @@ final class RunCommand implements Callable<Integer> {
     try {
       overview = new FlinkRest("http://" + master).overview();
     } catch (FlinkRest.Unreachable | FlinkRest.RestError e) {
-      throw new IllegalArgumentException(
+      // A service down, not a wrong command line: exit 1, as for ClickHouse, Kafka or S3.
+      throw new io.datalake.pipelines.ServiceUnavailableException(
           "no Flink cluster answers at "
               + master
-              + "; ./datalake flink up starts one (./datalake flink status)");
+              + "; ./datalake flink up starts one (./datalake flink status)",
+          e);
     }
     int wanted = Math.max(parallelism, 1);
     if (wanted > overview.slotsTotal()) {
