@@ -127,7 +127,7 @@ public class StatusPageIT {
                               + "."
                               + FreshnessViews.TABLE_FRESHNESS)));
       assertThat(freshness, containsString(newest + " UTC"));
-      for (String section : List.of("freshness", "dead-letters")) {
+      for (String section : List.of("freshness", "dead-letters", "runs")) {
         assertThat(
             section + " says nothing is unreachable",
             chromium
@@ -138,6 +138,17 @@ public class StatusPageIT {
       String deadLetters =
           chromium.evaluate("document.querySelector('#dead-letters tbody').innerText").asText();
       assertThat(deadLetters, not(equalTo("")));
+
+      // The batch's run, ended, with what it counted.
+      String runs = chromium.evaluate("document.querySelector('#runs tbody').innerText").asText();
+      assertThat(runs, containsString("succeeded"));
+      assertThat(runs, containsString("batch"));
+      assertThat(
+          "one row per recorded run",
+          chromium.evaluate("document.querySelectorAll('#runs tr[data-run]').length").asLong(),
+          equalTo(
+              LocalServices.clickhouseCount(
+                  "SELECT count() FROM " + Sql.identifier(database) + ".datalake_runs FINAL")));
 
       String jobs = chromium.evaluate("document.querySelector('#jobs').innerText").asText();
       JsonNode overview =

@@ -119,6 +119,7 @@ final class UiCommand implements Callable<Integer> {
     Map<String, Supplier<JsonNode>> sources = new LinkedHashMap<>();
     sources.put("freshness", warehouse::freshness);
     sources.put("dead-letters", warehouse::deadLetters);
+    sources.put("runs", warehouse::runs);
     sources.put("jobs", () -> jobs(rest));
     sources.put("lineage", () -> lineage);
     return sources;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.transforms.freshness.FreshnessViews;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
+import io.datalake.transforms.warehouse.RunsTable;
 import io.datalake.transforms.warehouse.Sql;
 import io.datalake.transforms.warehouse.WarehouseTable;
 import io.datalake.transforms.warehouse.WarehouseTables;
@@ -164,6 +165,42 @@ public final class WarehouseStatus {
         });
   }
 
+  /** Runs shown at most, the latest started first. */
+  static final int RUNS = 20;
+
+  /**
+   * {@code {"available": true, ..., "runs": [...]}}: the latest runs of {@value RunsTable#NAME}
+   * (under FINAL, so each run's end when it wrote one), with what each counted.
+   */
+  public JsonNode runs() {
+    JsonNode rows =
+        select(
+            RunsTable.NAME,
+            "SELECT run_id, mode, runner, lake, state, toUInt32(started_at) AS started_at,"
+                + " toUInt32(ifNull(ended_at, toDateTime(0))) AS ended_at, counts FROM "
+                + view(RunsTable.NAME)
+                + " FINAL ORDER BY started_at DESC, run_id LIMIT "
+                + RUNS);
+    ObjectNode answer = available();
+    ArrayNode out = answer.putArray("runs");
+    for (JsonNode row : rows) {
+      ObjectNode r = out.addObject();
+      for (String column : List.of("run_id", "mode", "runner", "lake", "state")) {
+        r.put(column, row.path(column).asText());
+      }
+      r.put("started_at", row.path("started_at").asLong());
+      r.put("ended_at", row.path("ended_at").asLong());
+      JsonNode counts;
+      try {
+        counts = JSON.readTree(row.path("counts").asText("{}"));
+      } catch (JsonProcessingException e) {
+        counts = null; // a row written by hand: shown without its counts
+      }
+      r.set("counts", counts == null || !counts.isObject() ? JSON.createObjectNode() : counts);
+    }
+    return answer;
+  }
+
   /**
    * {@code {"available": true, ..., field: [...]}}: each row's {@code texts} as strings and {@code
    * numbers} as numbers (18.16 quotes a UInt64), then {@code more} done to it.
@@ -217,6 +254,10 @@ public final class WarehouseStatus {
     } catch (ClickHouseException e) {
       if (isMissing(e)) {
         throw new IllegalStateException(missingViewHint(database, object), e);
+      }
+      String hint = io.datalake.pipelines.PreRunSteps.clickhouseHint(e);
+      if (hint != null) {
+        throw new IllegalStateException(e.getMessage() + ". " + hint, e);
       }
       throw e;
     }

@@ -107,6 +107,26 @@ function drawDeadLetters(data) {
     8, 'No dead letters.');
 }
 
+/** A count the run recorded, or '-' when it recorded none (a stream, a run without its end). */
+function counted(counts, name) {
+  return counts && counts[name] !== undefined ? num(counts[name]) : '-';
+}
+
+function drawRuns(data) {
+  const section = document.getElementById('runs');
+  unavailable(section, data.available ? null : data.reason);
+  if (!data.available) return;
+  fill(section, data.runs.map(r => el('tr', {'data-run': r.run_id},
+      el('td', {title: r.run_id}, r.run_id.slice(0, 16)), el('td', {}, r.mode),
+      el('td', {class: 'run-' + r.state}, r.state),
+      el('td', {title: utc(r.started_at)}, ago(data.now, r.started_at)),
+      el('td', {class: 'num'}, r.ended_at ? span(r.ended_at - r.started_at) : '-'),
+      el('td', {class: 'num'}, counted(r.counts, 'input_records')),
+      el('td', {class: 'num'}, counted(r.counts, 'dead_letters')),
+      el('td', {}, r.runner), el('td', {}, r.lake))),
+    9, 'No runs recorded in ' + data.database + ' yet.');
+}
+
 function drawJobs(data) {
   const section = document.getElementById('jobs');
   unavailable(section, data.available ? null : data.reason);
@@ -203,6 +223,7 @@ async function refresh() {
   await Promise.all([
     guarded('freshness', drawFreshness),
     guarded('dead-letters', drawDeadLetters),
+    guarded('runs', drawRuns),
     guarded('jobs', drawJobs),
   ]);
   refreshes++;
