@@ -254,6 +254,7 @@ public final class DatalakePipeline {
       throw e;
     }
     record.ended(summary.balanced(), RunRecord.counts(summary, RecordKinds.builtIn()));
+    LakeTempFolders.removeEmpty(plan.lake());
     System.out.println(summary.render());
     if (!summary.balanced()) {
       throw new IllegalStateException(

@@ -347,7 +347,7 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** A local cluster must answer; a parallelism above its slots waits, then fails. */
+  /** A local cluster must answer; a stream's parallelism above its slots waits, then fails. */
   private static void checkLocalCluster(String master, int parallelism, PrintWriter err) {
     Matcher local = LOCAL_MASTER.matcher(master);
     if (!local.matches()) {
@@ -372,8 +372,8 @@ final class RunCommand implements Callable<Integer> {
               + wanted
               + " but the cluster has "
               + overview.slotsTotal()
-              + " slot(s): the job waits for slots, then fails; ./datalake flink add-taskmanager"
-              + " adds one");
+              + " slot(s): a stream waits for slots, then fails (a batch runs its tasks in turns,"
+              + " slower); ./datalake flink add-taskmanager adds one");
     }
   }
 
