@@ -16,22 +16,27 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 public final class LakeFileNaming implements FileIO.Write.FileNaming {
   private static final long serialVersionUID = 1L;
 
+  private final String prefix;
   private final FileIO.Write.FileNaming beams;
 
-  private LakeFileNaming(FileIO.Write.FileNaming beams) {
+  private LakeFileNaming(String prefix, FileIO.Write.FileNaming beams) {
+    this.prefix = prefix;
     this.beams = beams;
   }
 
-  /** Names files {@code prefix} (which may start with folders) then the window, pane and shard. */
+  /**
+   * Names files {@code prefix} (which may start with folders) then the window, pane and shard. The
+   * prefix is kept as it is: the run's files are found by it ({@code part-<runId>-}).
+   */
   public static LakeFileNaming of(String prefix, String suffix) {
-    return new LakeFileNaming(FileIO.Write.defaultNaming(prefix, suffix));
+    return new LakeFileNaming(prefix, FileIO.Write.defaultNaming(prefix, suffix));
   }
 
   @Override
   public String getFilename(
       BoundedWindow window, PaneInfo pane, int numShards, int shardIndex, Compression compression) {
     String name = beams.getFilename(window, pane, numShards, shardIndex, compression);
-    int folder = name.lastIndexOf('/');
-    return name.substring(0, folder + 1) + name.substring(folder + 1).replace(":", "");
+    int kept = name.startsWith(prefix) ? prefix.length() : name.lastIndexOf('/') + 1;
+    return name.substring(0, kept) + name.substring(kept).replace(":", "");
   }
 }

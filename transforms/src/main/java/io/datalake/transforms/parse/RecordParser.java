@@ -104,6 +104,15 @@ public final class RecordParser {
     }
   }
 
+  private static boolean allObjects(JsonNode array) {
+    for (JsonNode element : array) {
+      if (!element.isObject()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private MappedRecord map(RecordKind kind, byte[] payload) throws RecordRejectedException {
     JsonNode node;
     try {
@@ -119,7 +128,7 @@ public final class RecordParser {
     if (node == null || node.isMissingNode()) {
       throw new RecordRejectedException("parse", "empty line");
     }
-    if (node.isArray() && !node.isEmpty() && node.get(0).isObject()) {
+    if (node.isArray() && !node.isEmpty() && allObjects(node)) {
       // An API's list response (VTEX's orders feed, a search result) sent as one line.
       throw new RecordRejectedException(
           "parse",

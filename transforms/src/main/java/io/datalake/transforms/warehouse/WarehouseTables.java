@@ -2,7 +2,6 @@ package io.datalake.transforms.warehouse;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
@@ -411,7 +410,7 @@ public final class WarehouseTables {
    * The {@code payload} member of a JSON column, as it is written there: an object's or a list's
    * text is cut out of the column's (the lake's text, every digit of its numbers as the record
    * wrote them), with no tree built and rendered again; the rest of the text is tokenized, so
-   * broken JSON is still refused. A scalar payload is read as a value and written as JSON text.
+   * broken JSON is still refused. A scalar payload is its JSON text (a number as written).
    */
   private static String payload(LakeRow row, String column) throws RecordRejectedException {
     Object detail = row.record().get(column);
@@ -436,9 +435,13 @@ public final class WarehouseTables {
           int start = (int) parser.currentTokenLocation().getCharOffset();
           parser.skipChildren();
           payload = text.substring(start, (int) parser.currentLocation().getCharOffset());
+        } else if (value == JsonToken.VALUE_NULL) {
+          payload = null;
+        } else if (value == JsonToken.VALUE_STRING) {
+          payload =
+              JsonText.of(com.fasterxml.jackson.databind.node.TextNode.valueOf(parser.getText()));
         } else {
-          JsonNode scalar = parser.readValueAsTree();
-          payload = scalar.isNull() ? null : JsonText.of(scalar);
+          payload = parser.getText(); // a number as written, true or false
         }
       }
       return payload;

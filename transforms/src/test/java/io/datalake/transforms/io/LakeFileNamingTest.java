@@ -35,6 +35,17 @@ public class LakeFileNamingTest {
     assertThat(uri.getScheme(), equalTo(null));
   }
 
+  /** The prefix is how a run finds its files: a run id's own characters stay. */
+  @Test
+  public void thePrefixIsKeptAsItIs() {
+    assertThat(
+        LakeFileNaming.of("t/part-2026-12-07T13:00", ".parquet")
+            .getFilename(WINDOW, PaneInfo.NO_FIRING, 1, 0, Compression.UNCOMPRESSED),
+        equalTo(
+            "t/part-2026-12-07T13:00-2026-12-07T130000.000Z-2026-12-07T130500.000Z-00000-of-00001"
+                + ".parquet"));
+  }
+
   @Test
   public void aBatchsNamesAreBeamsOwnAndTheNamingSerializes() {
     FileIO.Write.FileNaming naming =

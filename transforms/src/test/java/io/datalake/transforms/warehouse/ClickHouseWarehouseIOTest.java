@@ -174,6 +174,9 @@ public class ClickHouseWarehouseIOTest {
         new String[][] {
           {"{\"payload\":\"text\"}", "\"text\""},
           {"{\"payload\":7}", "7"},
+          {"{\"payload\":1.50}", "1.50"},
+          {"{\"payload\":\"a\\\"b\\u00e9\"}", "\"a\\\"bé\""},
+          {"{\"payload\":{\"e\":\"\\ud83d\\ude00 😀\"}}", "{\"e\":\"\\ud83d\\ude00 😀\"}"},
           {"{\"payload\":null}", null},
           {"{\"other\":1}", null},
           {"{\"payload\":{\"a\":1},\"payload\":[2]}", "[2]"},

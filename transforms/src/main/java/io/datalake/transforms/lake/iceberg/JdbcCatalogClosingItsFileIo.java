@@ -28,7 +28,15 @@ final class JdbcCatalogClosingItsFileIo extends JdbcCatalog {
     JdbcCatalogClosingItsFileIo catalog =
         new JdbcCatalogClosingItsFileIo(new FileIoOfProperties(conf));
     catalog.setConf(conf);
-    catalog.initialize(name, properties);
+    try {
+      catalog.initialize(name, properties);
+    } catch (RuntimeException e) {
+      // The catalog's database did not answer: the FileIO made before it is closed all the same.
+      if (catalog.fileIo.made != null) {
+        catalog.fileIo.made.close();
+      }
+      throw e;
+    }
     return catalog;
   }
 
