@@ -59,6 +59,10 @@ public final class DatalakePipeline {
         plan = plan.withRunId(digest);
       }
     }
+    // Before anything is prepared: a lake that cannot be written (S3 down, its keys refused) ends
+    // the run here, not after half a minute of work, with the reason deep in a stack trace.
+    String lake = plan.lake();
+    PreRunSteps.step("CheckLake", () -> PreRunSteps.checkLake(lake));
     if (plan.warehouse() != null) {
       ClickHouseWarehouseIO.Write unprepared = plan.warehouse().withRunId(plan.runId());
       plan =
@@ -114,12 +118,7 @@ public final class DatalakePipeline {
     S3Uploads.configure(options);
     RunRecord record =
         RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
-    PreRunSteps.step(
-        "CheckLake",
-        () -> {
-          record.startedOrRefuse();
-          return null;
-        });
+    record.started();
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming

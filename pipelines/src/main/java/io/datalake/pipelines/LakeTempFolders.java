@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * Beam's file writes stage their files in a {@code .temp-beam} folder beside their output (the
  * lake's root, {@code _freshness}, each kind's {@code _dead_letters} folder) and remove the files,
  * but a local file system keeps the folders: every local lake kept empty {@code .temp-beam} folders
- * after each run. Removed after a batch, when empty: a folder that still holds a file (another
- * run's, still writing) is left alone, and a writer makes its folders again when it writes (Beam's
- * local file system creates a file's missing parents).
+ * after each run. Removed after a batch when empty and unchanged for a while: a folder that holds a
+ * file or changed lately (another run's, still writing) is left alone, and a writer makes its
+ * folders again when it writes (Beam's local file system creates a file's missing parents).
  */
 final class LakeTempFolders {
   private static final Logger LOG = LoggerFactory.getLogger(LakeTempFolders.class);
@@ -53,17 +53,23 @@ final class LakeTempFolders {
     }
   }
 
-  /** Removes {@code folder} and the folders in it, deepest first, as long as they are empty. */
+  /**
+   * Removes {@code folder} and the folders in it, deepest first, when none of them holds a file.
+   * Another run writing to the same local lake (a stream keeps its staging folder, empty between
+   * windows) makes its folders again when it writes; only a write that checks for its folder in the
+   * instant before the removal and opens its file just after would fail, and be retried.
+   */
   private static void removeIfEmpty(Path folder) {
-    try (Stream<Path> paths = Files.walk(folder)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        if (!Files.isDirectory(p)) {
-          return; // a file: a run still writing, or one that failed; left as it is
-        }
+    try (Stream<Path> walk = Files.walk(folder)) {
+      List<Path> paths = walk.sorted(Comparator.reverseOrder()).toList();
+      if (paths.stream().anyMatch(p -> !Files.isDirectory(p))) {
+        return; // a file: a run still writing, or one that failed; left as it is
+      }
+      for (Path p : paths) {
         Files.delete(p);
       }
     } catch (DirectoryNotEmptyException e) {
-      // a file appeared, or was there: left as it is
+      // a file appeared since: left as it is
     } catch (IOException | RuntimeException e) {
       LOG.debug("datalake: could not remove {}", folder, e);
     }

@@ -55,7 +55,13 @@ final class LocalInputCheck {
     if ((LakePaths.isUri(input) && !input.startsWith("file:")) || input.matches(".*[*?\\[{].*")) {
       return;
     }
-    Path root = input.startsWith("file:") ? Path.of(java.net.URI.create(input)) : Path.of(input);
+    Path root;
+    try {
+      root = input.startsWith("file:") ? Path.of(java.net.URI.create(input)) : Path.of(input);
+    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+      throw new IllegalArgumentException(
+          "--input " + input + " is not a local path (file:///absolute/path, or a plain path)", e);
+    }
     if (!Files.exists(root)) {
       throw new IllegalArgumentException(
           "--input " + input + " does not exist: give the folder that holds one folder per kind");
@@ -119,6 +125,13 @@ final class LocalInputCheck {
   }
 
   private void report(String input) {
+    if (entries > MAX_ENTRIES) {
+      LOG.warn(
+          "datalake: {} holds more than {} entries: only those were checked for links and"
+              + " permissions",
+          input,
+          MAX_ENTRIES);
+    }
     if (!loops.isEmpty()) {
       throw new IllegalArgumentException(
           "a link under --input "

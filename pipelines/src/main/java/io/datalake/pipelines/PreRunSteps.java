@@ -1,6 +1,7 @@
 package io.datalake.pipelines;
 
 import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.ReadJsonLines;
 import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
@@ -18,14 +19,15 @@ import java.util.function.Supplier;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The steps a run takes before its graph is built, once every option is valid ({@link RunPlan}):
  * each named, logged, and the only code before the run that contacts a service or changes one, in
- * this order: {@code CheckKafkaTopics} (streaming), {@code HashInput} (batch), {@code
- * PrepareWarehouse} (with --clickhouseUrl: {@code ClickHouseWarehouseIO.prepareSchema}).
+ * this order: {@code CheckKafkaTopics} (streaming), {@code HashInput} (batch), {@code CheckLake},
+ * {@code PrepareWarehouse} (with --clickhouseUrl: {@code ClickHouseWarehouseIO.prepareSchema}).
  */
 public final class PreRunSteps {
   private static final Logger LOG = LoggerFactory.getLogger(PreRunSteps.class);
@@ -123,6 +125,60 @@ public final class PreRunSteps {
     return null;
   }
 
+  /**
+   * Writes and removes a small file under {@code <lake>/_runs/}, where the run writes its record: a
+   * lake that cannot be written (S3 down, its keys refused, a folder this user may not write) ends
+   * the run before anything is prepared or read, saying what to check.
+   *
+   * @throws ServiceUnavailableException saying why and what to check
+   */
+  static Void checkLake(String lake) {
+    ResourceId probe =
+        FileSystems.matchNewResource(
+            (lake.endsWith("/") ? lake : lake + "/")
+                + RunRecord.FOLDER
+                + "/.write-check-"
+                + java.util.UUID.randomUUID(),
+            false);
+    try {
+      try (java.nio.channels.WritableByteChannel out =
+          FileSystems.create(probe, "application/octet-stream")) {
+        out.write(java.nio.ByteBuffer.wrap(new byte[] {'\n'}));
+      }
+      FileSystems.delete(List.of(probe));
+      return null;
+    } catch (IOException | RuntimeException e) {
+      throw new ServiceUnavailableException(
+          "Cannot write to the lake at "
+              + lake
+              + " ("
+              + rootCause(e)
+              + "). "
+              + (LakePaths.isUri(lake) && !lake.startsWith("file:")
+                  ? "Is the store up (locally: ./datalake up s3proxy)? Check --endpoint,"
+                      + " --awsRegion and the credentials: AWS_ACCESS_KEY_ID and"
+                      + " AWS_SECRET_ACCESS_KEY, a profile or a role (locally, ./datalake run gives"
+                      + " S3Proxy's keys when none of these is set)"
+                  : "Check that this user can write the folder"),
+          e);
+    }
+  }
+
+  /** The innermost cause's class and first line: what the store said, not its wrappers. */
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String message = cause.getMessage() == null ? "" : cause.getMessage();
+    int end = message.indexOf('\n');
+    message = end < 0 ? message : message.substring(0, end);
+    if (message.length() > 300) {
+      message = message.substring(0, 300) + "...";
+    }
+    return cause.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+  }
+
   /** The input's folder names, one per kind, as a list in text. */
   private static String kindFolders() {
     return RecordKinds.builtIn().all().stream()
@@ -205,6 +261,16 @@ public final class PreRunSteps {
       }
       return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
     } catch (IOException e) {
+      if (LakePaths.isUri(input) && !input.startsWith("file:")) {
+        // A store that does not answer or refuses the keys: not a wrong command line.
+        throw new ServiceUnavailableException(
+            "Cannot list the input at "
+                + input
+                + " ("
+                + rootCause(e)
+                + "). Is the store up? Check --endpoint, --awsRegion and the credentials",
+            e);
+      }
       throw new IllegalArgumentException(
           "Cannot list the input at " + input + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {

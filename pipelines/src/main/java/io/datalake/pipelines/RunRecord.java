@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Options hold no secret by construction ({@link NoSecretsInOptions} refuses a run whose options
  * carry one); as a second guard, an option whose name says it holds a secret (password, secret,
  * token, credentials provider, JAAS, an S3 customer key) is left out. A record that cannot be
- * written is logged and the run goes on: it is the run's description, not its output.
+ * written is logged and the run goes on: it is the run's description, not its output (a lake that
+ * cannot be written at all is refused before, by the step CheckLake).
  */
 public final class RunRecord {
   private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
@@ -153,40 +154,9 @@ public final class RunRecord {
     return node;
   }
 
-  /** Writes the started record. */
-  /**
-   * Writes the started record, or fails the run before it starts when the lake cannot be written:
-   * with S3 down or its credentials refused, a batch used to run for half a minute, fill ClickHouse
-   * and then fail with the reason among hundreds of lines of stack trace.
-   *
-   * @throws ServiceUnavailableException saying what to check
-   */
-  void startedOrRefuse() {
-    IOException refused = writeToLake(toJson("running", null, null));
-    if (refused != null) {
-      boolean s3 = lake.startsWith("s3://");
-      throw new ServiceUnavailableException(
-          "Cannot write to the lake at "
-              + lake
-              + " ("
-              + refused.getClass().getSimpleName()
-              + (refused.getMessage() == null ? "" : ": " + firstLine(refused.getMessage()))
-              + "). "
-              + (s3
-                  ? "Is S3 up (locally: ./datalake up s3proxy)? Check --endpoint, --awsRegion and"
-                      + " the S3 credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a"
-                      + " profile or a role (locally, ./datalake run gives S3Proxy's keys when"
-                      + " none of these is set)"
-                  : "Check that the folder can be written by this user"),
-          refused);
-    }
-    writeToWarehouse(toJson("running", null, null), null);
-  }
-
-  private static String firstLine(String message) {
-    int end = message.indexOf('\n');
-    String line = end < 0 ? message : message.substring(0, end);
-    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+  /** Writes the started record (a lake that cannot be written was refused by CheckLake). */
+  void started() {
+    write("running", null, null);
   }
 
   /** Writes the ended record: {@code succeeded} or {@code failed}, with counts when known. */

@@ -21,7 +21,6 @@ public class LakeTempFoldersTest {
     Path busy = Files.createDirectories(lake.resolve("_dead_letters/journey-events/.temp-beam/x"));
     Files.writeString(busy.resolve("part-r1-00000.jsonl"), "still being written");
     Path data = Files.createDirectories(lake.resolve("journey_events/org_id=1/year=2024"));
-
     LakeTempFolders.removeEmpty(lake.toString());
 
     assertThat(Files.exists(root.getParent()), is(false));

@@ -142,4 +142,21 @@ public class PreRunStepsTest {
     assertThat(refused.getMessage(), containsString("cannot read 1 input file(s)"));
     assertThat(refused.getMessage(), containsString(locked.toString()));
   }
+
+  /** A lake this user cannot write ends the run before anything is prepared, saying so. */
+  @Test
+  public void aLakeThatCannotBeWrittenIsRefusedAndOneThatCanIsLeftAsItWas() throws Exception {
+    Path notAFolder = tmp.newFile("not-a-folder").toPath();
+    String lake = notAFolder.resolve("lake").toString();
+    ServiceUnavailableException refused =
+        assertThrows(ServiceUnavailableException.class, () -> PreRunSteps.checkLake(lake));
+    assertThat(refused.getMessage(), containsString("Cannot write to the lake at " + lake + " ("));
+    assertThat(refused.getMessage(), containsString("Check that this user can write the folder"));
+
+    Path writable = tmp.newFolder("lake").toPath();
+    PreRunSteps.checkLake(writable.toString());
+    try (var left = Files.list(writable.resolve("_runs"))) {
+      assertThat("the check's file is removed", left.count(), equalTo(0L));
+    }
+  }
 }

@@ -34,7 +34,7 @@ public class RunRecordTest {
             .as(DatalakeOptions.class);
     RunRecord record = RunRecord.of(options, lake.toString(), "run-1", false, null);
     assertThat(record.runId(), equalTo("run-1"));
-    record.startedOrRefuse();
+    record.started();
     Path file = lake.resolve(RunRecord.FOLDER).resolve("run-1.json");
     JsonNode started = new ObjectMapper().readTree(file.toFile());
     assertThat(started.get("state").asText(), equalTo("running"));
@@ -52,20 +52,6 @@ public class RunRecordTest {
     assertThat(ended.get("counts").get("input_records").asLong(), equalTo(7L));
     assertThat(ended.get("started_at").asText(), equalTo(started.get("started_at").asText()));
     assertThat(Files.readString(file), not(containsString("password")));
-  }
-
-  /** A lake that cannot be written fails the run before it starts, saying what to check. */
-  @Test
-  public void aLakeThatCannotBeWrittenRefusesTheRun() throws Exception {
-    Path notAFolder = temp.newFile("not-a-folder").toPath();
-    String lake = notAFolder.resolve("lake").toString();
-    DatalakeOptions options =
-        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--input=/in").as(DatalakeOptions.class);
-    RunRecord record = RunRecord.of(options, lake, "run-2", false, null);
-    ServiceUnavailableException refused =
-        org.junit.Assert.assertThrows(ServiceUnavailableException.class, record::startedOrRefuse);
-    assertThat(refused.getMessage(), containsString("Cannot write to the lake at " + lake + " ("));
-    assertThat(refused.getMessage(), containsString("Check that the folder can be written"));
   }
 
   /** A stream's end says how its job stood when it ended or when its JVM stopped. */

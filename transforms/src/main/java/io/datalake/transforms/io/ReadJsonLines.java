@@ -140,6 +140,9 @@ public abstract class ReadJsonLines extends PTransform<PBegin, PCollection<Sourc
     List<MatchResult.Metadata> files = new ArrayList<>();
     for (RecordKind kind : kinds.all()) {
       MatchResult match = FileSystems.match(pattern(input, kind), EmptyMatchTreatment.ALLOW);
+      if (match.status() == MatchResult.Status.ERROR) {
+        match.metadata(); // throws what the file system said: a store down is not "no input"
+      }
       if (match.status() != MatchResult.Status.OK) {
         continue;
       }
