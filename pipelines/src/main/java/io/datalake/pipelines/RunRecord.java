@@ -200,18 +200,6 @@ public final class RunRecord {
 
   private void write(String state, @Nullable Instant endedAt, @Nullable JsonNode counts) {
     ObjectNode record = toJson(state, endedAt, counts);
-    IOException failed = writeToLake(record);
-    if (failed != null) {
-      LOG.warn(
-          "datalake: could not write the run record of {} to the lake ({})",
-          runId,
-          failed.getClass().getSimpleName());
-    }
-    writeToWarehouse(record, endedAt);
-  }
-
-  /** Writes the record to the lake's runs folder; the failure, or null. */
-  private @Nullable IOException writeToLake(ObjectNode record) {
     try {
       ResourceId file =
           FileSystems.matchNewResource(
@@ -221,15 +209,12 @@ public final class RunRecord {
         out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
         out.write('\n');
       }
-      return null;
-    } catch (IOException e) {
-      return e;
-    } catch (RuntimeException e) {
-      return new IOException(e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "datalake: could not write the run record of {} to the lake ({})",
+          runId,
+          e.getClass().getSimpleName());
     }
-  }
-
-  private void writeToWarehouse(ObjectNode record, @Nullable Instant endedAt) {
     if (warehouse == null) {
       return;
     }
