@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * Beam's file writes stage their files in a {@code .temp-beam} folder beside their output (the
  * lake's root, {@code _freshness}, each kind's {@code _dead_letters} folder) and remove the files,
  * but a local file system keeps the folders: every local lake kept empty {@code .temp-beam} folders
- * after each run. Removed after a batch when empty and unchanged for a while: a folder that holds a
- * file or changed lately (another run's, still writing) is left alone, and a writer makes its
- * folders again when it writes (Beam's local file system creates a file's missing parents).
+ * after each run. Removed after a batch when they hold no file: one that holds a file (another
+ * run's, still writing) is left alone, and a writer makes its folders again when it writes (Beam's
+ * local file system creates a file's missing parents).
  */
 final class LakeTempFolders {
   private static final Logger LOG = LoggerFactory.getLogger(LakeTempFolders.class);
@@ -31,10 +31,10 @@ final class LakeTempFolders {
 
   /** Removes the empty {@value #NAME} folders of a local lake; says nothing of an S3 one. */
   static void removeEmpty(String lake) {
-    if (LakePaths.isUri(lake) && !lake.startsWith("file:")) {
+    if (!LakePaths.isLocal(lake)) {
       return; // an object store has no folders to leave behind
     }
-    Path root = lake.startsWith("file:") ? Path.of(java.net.URI.create(lake)) : Path.of(lake);
+    Path root = LakePaths.localPath(lake);
     if (!Files.isDirectory(root)) {
       return;
     }

@@ -52,12 +52,12 @@ final class LocalInputCheck {
    * @throws IllegalArgumentException saying what is wrong and what to do
    */
   static void check(String input, RecordKinds kinds) {
-    if ((LakePaths.isUri(input) && !input.startsWith("file:")) || input.matches(".*[*?\\[{].*")) {
+    if (!LakePaths.isLocal(input) || input.matches(".*[*?\\[{].*")) {
       return;
     }
     Path root;
     try {
-      root = input.startsWith("file:") ? Path.of(java.net.URI.create(input)) : Path.of(input);
+      root = LakePaths.localPath(input);
     } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
       throw new IllegalArgumentException(
           "--input " + input + " is not a local path (file:///absolute/path, or a plain path)", e);

@@ -154,7 +154,7 @@ public final class PreRunSteps {
               + " ("
               + rootCause(e)
               + "). "
-              + (LakePaths.isUri(lake) && !lake.startsWith("file:")
+              + (!LakePaths.isLocal(lake)
                   ? "Is the store up (locally: ./datalake up s3proxy)? Check --endpoint,"
                       + " --awsRegion and the credentials: AWS_ACCESS_KEY_ID and"
                       + " AWS_SECRET_ACCESS_KEY, a profile or a role (locally, ./datalake run gives"
@@ -261,7 +261,7 @@ public final class PreRunSteps {
       }
       return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
     } catch (IOException e) {
-      if (LakePaths.isUri(input) && !input.startsWith("file:")) {
+      if (!LakePaths.isLocal(input)) {
         // A store that does not answer or refuses the keys: not a wrong command line.
         throw new ServiceUnavailableException(
             "Cannot list the input at "

@@ -22,6 +22,26 @@ public final class LakePaths {
   }
 
   /**
+   * Whether {@code location} is on this machine's file system: a plain path or a {@code file:} URI
+   * (not an object store such as {@code s3://}).
+   */
+  public static boolean isLocal(String location) {
+    return !isUri(location) || location.startsWith("file:");
+  }
+
+  /**
+   * The local path {@code location} names (a plain path, or a {@code file:} URI); only for a
+   * location that {@link #isLocal is local}.
+   *
+   * @throws IllegalArgumentException for a {@code file:} URI that names no local path
+   */
+  public static java.nio.file.Path localPath(String location) {
+    return location.startsWith("file:")
+        ? java.nio.file.Path.of(java.net.URI.create(location))
+        : java.nio.file.Path.of(location);
+  }
+
+  /**
    * The partition folder of a row, relative to the lake root. Called for every row, so it avoids
    * {@code String.format} and time zone objects (5% of a streaming run's CPU went there).
    */
