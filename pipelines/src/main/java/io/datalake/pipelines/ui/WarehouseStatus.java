@@ -15,7 +15,7 @@ import io.datalake.transforms.warehouse.WarehouseTables;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * What the status page reads from the warehouse, all of it through the freshness views ({@link
@@ -78,7 +78,7 @@ public final class WarehouseStatus {
         rows,
         FreshnessViews.COLUMNS.subList(0, 3),
         FreshnessViews.COLUMNS.subList(3, 11),
-        r -> {
+        (row, r) -> {
           ArrayNode minutes = r.putArray("rows_per_minute");
           long[] counts =
               perMinute.getOrDefault(
@@ -157,7 +157,7 @@ public final class WarehouseStatus {
             "dead_letters_last_hour",
             "dead_letters_last_day",
             "last_dead_letter"),
-        r -> {
+        (row, r) -> {
           String reason = r.path("reason").asText();
           if (reason.length() > REASON_CHARS) {
             r.put("reason", reason.substring(0, REASON_CHARS) + "...");
@@ -181,36 +181,33 @@ public final class WarehouseStatus {
                 + view(RunsTable.NAME)
                 + " FINAL ORDER BY started_at DESC, run_id LIMIT "
                 + RUNS);
-    ObjectNode answer = available();
-    ArrayNode out = answer.putArray("runs");
-    for (JsonNode row : rows) {
-      ObjectNode r = out.addObject();
-      for (String column : List.of("run_id", "mode", "runner", "lake", "state")) {
-        r.put(column, row.path(column).asText());
-      }
-      r.put("started_at", row.path("started_at").asLong());
-      r.put("ended_at", row.path("ended_at").asLong());
-      JsonNode counts;
-      try {
-        counts = JSON.readTree(row.path("counts").asText("{}"));
-      } catch (JsonProcessingException e) {
-        counts = null; // a row written by hand: shown without its counts
-      }
-      r.set("counts", counts == null || !counts.isObject() ? JSON.createObjectNode() : counts);
-    }
-    return answer;
+    return answer(
+        "runs",
+        rows,
+        List.of("run_id", "mode", "runner", "lake", "state"),
+        List.of("started_at", "ended_at"),
+        (row, r) -> {
+          JsonNode counts;
+          try {
+            counts = JSON.readTree(row.path("counts").asText("{}"));
+          } catch (JsonProcessingException e) {
+            counts = null; // a row written by hand: shown without its counts
+          }
+          r.set("counts", counts == null || !counts.isObject() ? JSON.createObjectNode() : counts);
+        });
   }
 
   /**
    * {@code {"available": true, ..., field: [...]}}: each row's {@code texts} as strings and {@code
-   * numbers} as numbers (18.16 quotes a UInt64), then {@code more} done to it.
+   * numbers} as numbers (18.16 quotes a UInt64), then {@code more} done to it (given the row as
+   * ClickHouse answered it, and its answer).
    */
   private ObjectNode answer(
       String field,
       JsonNode rows,
       List<String> texts,
       List<String> numbers,
-      Consumer<ObjectNode> more) {
+      BiConsumer<JsonNode, ObjectNode> more) {
     ObjectNode answer = available();
     ArrayNode out = answer.putArray(field);
     for (JsonNode row : rows) {
@@ -221,7 +218,7 @@ public final class WarehouseStatus {
       for (String column : numbers) {
         r.put(column, row.path(column).asLong());
       }
-      more.accept(r);
+      more.accept(row, r);
     }
     return answer;
   }
