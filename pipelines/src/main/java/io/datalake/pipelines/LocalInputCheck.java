@@ -2,7 +2,6 @@ package io.datalake.pipelines;
 
 import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.io.ReadJsonLines;
-import io.datalake.transforms.kinds.RecordKind;
 import io.datalake.transforms.kinds.RecordKinds;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -13,9 +12,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,17 +65,17 @@ final class LocalInputCheck {
       throw new IllegalArgumentException(
           "--input " + input + " does not exist: give the folder that holds one folder per kind");
     }
+    Set<String> kindFolders = new LinkedHashSet<>();
+    kinds.all().forEach(kind -> kindFolders.add(kind.folder()));
     if (!Files.isDirectory(root)) {
       throw new IllegalArgumentException(
           "--input "
               + input
               + " is a file: give the folder that holds one folder per kind ("
-              + kinds.all().stream().map(RecordKind::folder).collect(Collectors.joining(", "))
+              + String.join(", ", kindFolders)
               + "), with the file in its kind's folder");
     }
-    LocalInputCheck check =
-        new LocalInputCheck(
-            kinds.all().stream().map(RecordKind::folder).collect(Collectors.toSet()));
+    LocalInputCheck check = new LocalInputCheck(kindFolders);
     try {
       check.visit(root, 0);
     } catch (IOException e) {
