@@ -67,9 +67,7 @@ final class BatchFailure {
         break;
       }
     }
-    String cause =
-        root.getClass().getSimpleName()
-            + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
+    String cause = describe(root);
     if (clickhouse != null && warehouse != null && (unreachable(root) || unreachable(clickhouse))) {
       return new IllegalStateException(
           "The batch run failed: ClickHouse at "
@@ -118,6 +116,21 @@ final class BatchFailure {
       }
     }
     return false;
+  }
+
+  /** {@code failure}'s innermost cause, as {@link #describe} says it: what a service said. */
+  static String rootCause(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return describe(root);
+  }
+
+  /** Its class and the first line of its message. */
+  private static String describe(Throwable t) {
+    return t.getClass().getSimpleName()
+        + (t.getMessage() == null ? "" : ": " + firstLine(t.getMessage()));
   }
 
   /** The first line only: drivers append the statement, which may hold row values. */

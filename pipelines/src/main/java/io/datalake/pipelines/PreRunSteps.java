@@ -152,7 +152,7 @@ public final class PreRunSteps {
           "Cannot write to the lake at "
               + lake
               + " ("
-              + rootCause(e)
+              + BatchFailure.rootCause(e)
               + "). "
               + (!LakePaths.isLocal(lake)
                   ? "Is the store up (locally: ./datalake up s3proxy)? Check --endpoint,"
@@ -162,21 +162,6 @@ public final class PreRunSteps {
                   : "Check that this user can write the folder"),
           e);
     }
-  }
-
-  /** The innermost cause's class and first line: what the store said, not its wrappers. */
-  private static String rootCause(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    String message = cause.getMessage() == null ? "" : cause.getMessage();
-    int end = message.indexOf('\n');
-    message = end < 0 ? message : message.substring(0, end);
-    if (message.length() > 300) {
-      message = message.substring(0, 300) + "...";
-    }
-    return cause.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
   }
 
   /** The input's folder names, one per kind, as a list in text. */
@@ -267,7 +252,7 @@ public final class PreRunSteps {
             "Cannot list the input at "
                 + input
                 + " ("
-                + rootCause(e)
+                + BatchFailure.rootCause(e)
                 + "). Is the store up? Check --endpoint, --awsRegion and the credentials",
             e);
       }
