@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.datalake.testing.Await;
@@ -76,6 +77,36 @@ public class StatusPageIT {
                 .strip()
                 .split("\n"));
     assertThat("tables the batch filled", tables.size(), greaterThan(5));
+    // The batch's JVM wrote alive_at at its start and its end.
+    assertThat(
+        LocalServices.clickhouse(
+                "SELECT state, alive_at = ended_at FROM "
+                    + Sql.identifier(database)
+                    + ".datalake_runs FINAL FORMAT TSV")
+            .strip(),
+        equalTo("succeeded\t1"));
+    // A run whose JVM was killed: running by its record, its JVM silent for ten minutes.
+    long now = Instant.now().getEpochSecond();
+    LocalServices.clickhouse(
+        "INSERT INTO "
+            + Sql.identifier(database)
+            + ".datalake_runs FORMAT JSONEachRow\n"
+            + "{\"run_id\":\"killed-run\",\"mode\":\"batch\",\"state\":\"running\","
+            + "\"started_at\":"
+            + (now - 900)
+            + ",\"alive_at\":"
+            + (now - 600)
+            + ",\"_version\":1}");
+    // The README's query of lost runs finds it, and not the batch that ended.
+    assertThat(
+        LocalServices.clickhouse(
+                "SELECT run_id, started_at, alive_at FROM "
+                    + Sql.identifier(database)
+                    + ".datalake_runs FINAL"
+                    + " WHERE state = 'running' AND alive_at < now() - INTERVAL 5 MINUTE"
+                    + " FORMAT TSV")
+            .strip(),
+        startsWith("killed-run\t"));
 
     String url = startUi();
     try (HeadlessChromium chromium = HeadlessChromium.start(temp.newFolder("chromium").toPath())) {
@@ -139,10 +170,15 @@ public class StatusPageIT {
           chromium.evaluate("document.querySelector('#dead-letters tbody').innerText").asText();
       assertThat(deadLetters, not(equalTo("")));
 
-      // The batch's run, ended, with what it counted.
+      // The batch's run, ended, with what it counted; the killed one lost.
       String runs = chromium.evaluate("document.querySelector('#runs tbody').innerText").asText();
       assertThat(runs, containsString("succeeded"));
       assertThat(runs, containsString("batch"));
+      assertThat(
+          chromium
+              .evaluate("document.querySelector('#runs tr[data-run=\"killed-run\"]').innerText")
+              .asText(),
+          containsString("lost"));
       assertThat(
           "one row per recorded run",
           chromium.evaluate("document.querySelectorAll('#runs tr[data-run]').length").asLong(),

@@ -118,7 +118,9 @@ public final class DatalakePipeline {
     S3Uploads.configure(options);
     RunRecord record =
         RunRecord.of(options, plan.lake(), plan.runId(), streaming, plan.warehouse());
-    record.started();
+    // This JVM waits on a batch to its end, and on a stream that runs in it (the DirectRunner,
+    // the embedded Flink cluster); a stream handed to a cluster or Dataflow runs on without it.
+    record.started(!streaming || FlinkCheckpoints.stepsRunInThisJvm(options));
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming

@@ -11,9 +11,15 @@ import io.datalake.transforms.warehouse.RunsTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -36,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * token, credentials provider, JAAS, an S3 customer key) is left out. A record that cannot be
  * written is logged and the run goes on: it is the run's description, not its output (a lake that
  * cannot be written at all is refused before, by the step CheckLake).
+ *
+ * <p>While the run goes on, the JVM that waits on it writes the record again every {@value
+ * RunsTable#ALIVE_EVERY_SECONDS} seconds with a new {@code alive_at}, so that a run whose JVM was
+ * killed (SIGKILL writes nothing) can be told from one that runs: its record stays {@code running}
+ * but falls silent ({@link RunsTable#LOST_AFTER_SECONDS}).
  */
 public final class RunRecord {
   private static final Logger LOG = LoggerFactory.getLogger(RunRecord.class);
@@ -56,6 +67,13 @@ public final class RunRecord {
   private final Instant startedAt;
   private final ObjectNode options;
   private final ClickHouseWarehouseIO.@Nullable Write warehouse;
+
+  /** Guards the writes: an {@code alive_at} write never lands after the end's. */
+  private final Object writes = new Object();
+
+  private boolean ended; // guarded by writes
+  private boolean aliveFailing; // guarded by writes
+  private @Nullable ScheduledExecutorService alive;
 
   private RunRecord(
       String runId,
@@ -135,7 +153,11 @@ public final class RunRecord {
   }
 
   /** The record as JSON: {@link RunsTable#columns()}, options and counts as nested objects. */
-  ObjectNode toJson(String state, @Nullable Instant endedAt, @Nullable JsonNode counts) {
+  ObjectNode toJson(
+      String state,
+      @Nullable Instant endedAt,
+      @Nullable Instant aliveAt,
+      @Nullable JsonNode counts) {
     ObjectNode node = JSON.createObjectNode();
     node.put("run_id", runId);
     node.put("lake_run_id", lakeRunId);
@@ -149,19 +171,83 @@ public final class RunRecord {
       node.put("ended_at", endedAt.toString());
     }
     node.put("state", state);
+    if (aliveAt == null) {
+      node.putNull("alive_at");
+    } else {
+      node.put("alive_at", aliveAt.toString());
+    }
     node.set("options", options);
     node.set("counts", counts == null ? JSON.createObjectNode() : counts);
     return node;
   }
 
-  /** Writes the started record (a lake that cannot be written was refused by CheckLake). */
-  void started() {
-    write("running", null, null);
+  /**
+   * Writes the started record (a lake that cannot be written was refused by CheckLake). {@code
+   * watched}: this JVM waits on the job (a batch; a stream that runs in it), so it writes {@code
+   * alive_at} now and again every {@value RunsTable#ALIVE_EVERY_SECONDS} seconds until the end; a
+   * stream handed to a cluster or to Dataflow has none, as no JVM of ours waits on it.
+   */
+  void started(boolean watched) {
+    started(watched, Duration.ofSeconds(RunsTable.ALIVE_EVERY_SECONDS));
+  }
+
+  /** {@link #started(boolean)} with {@code alive_at} written every {@code every}. */
+  void started(boolean watched, Duration every) {
+    synchronized (writes) {
+      logProblems("", write("running", null, watched ? Instant.now() : null, null));
+    }
+    if (!watched) {
+      return;
+    }
+    ScheduledExecutorService executor =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "datalake-run-alive");
+              thread.setDaemon(true); // never keeps a JVM up
+              return thread;
+            });
+    // stillRunning throws nothing (write reports its failures), which would end the schedule.
+    var unused =
+        executor.scheduleWithFixedDelay(
+            this::stillRunning, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    alive = executor;
+  }
+
+  /**
+   * Writes the record again with a new {@code alive_at}, unless the run has ended. A failure is
+   * logged when it starts and when it passes, not every minute (a store down for an hour).
+   */
+  private void stillRunning() {
+    synchronized (writes) {
+      if (ended) {
+        return;
+      }
+      List<String> problems = write("running", null, Instant.now(), null);
+      if (!problems.isEmpty() && !aliveFailing) {
+        logProblems(" (tried again every " + RunsTable.ALIVE_EVERY_SECONDS + " s)", problems);
+      } else if (problems.isEmpty() && aliveFailing) {
+        LOG.info("datalake: the run record of {} is written again", runId);
+      }
+      aliveFailing = !problems.isEmpty();
+    }
   }
 
   /** Writes the ended record: {@code succeeded} or {@code failed}, with counts when known. */
   void ended(boolean succeeded, @Nullable JsonNode counts) {
-    write(succeeded ? "succeeded" : "failed", Instant.now(), counts);
+    end(succeeded ? "succeeded" : "failed", counts);
+  }
+
+  /** Writes the last record, after which no {@code alive_at} is written. */
+  private void end(String state, @Nullable JsonNode counts) {
+    synchronized (writes) {
+      ended = true;
+      Instant now = Instant.now();
+      logProblems("", write(state, now, now, counts));
+    }
+    ScheduledExecutorService executor = alive;
+    if (executor != null) {
+      executor.shutdown();
+    }
   }
 
   /**
@@ -181,7 +267,7 @@ public final class RunRecord {
         state == null
             ? "the runner did not report the job's state as this JVM stopped"
             : "job state " + state);
-    write(name, Instant.now(), null);
+    end(name, null);
   }
 
   /** A batch's counts from its summary: input records, rows per lake table, dead letters. */
@@ -198,8 +284,20 @@ public final class RunRecord {
     return counts;
   }
 
-  private void write(String state, @Nullable Instant endedAt, @Nullable JsonNode counts) {
-    ObjectNode record = toJson(state, endedAt, counts);
+  private void logProblems(String suffix, List<String> problems) {
+    for (String problem : problems) {
+      LOG.warn("datalake: could not write the run record of {} to {}{}", runId, problem, suffix);
+    }
+  }
+
+  /** Writes the record to the lake and to the warehouse; what failed, as "the lake (Cause)". */
+  private List<String> write(
+      String state,
+      @Nullable Instant endedAt,
+      @Nullable Instant aliveAt,
+      @Nullable JsonNode counts) {
+    List<String> problems = new ArrayList<>();
+    ObjectNode record = toJson(state, endedAt, aliveAt, counts);
     try {
       ResourceId file =
           FileSystems.matchNewResource(
@@ -210,13 +308,10 @@ public final class RunRecord {
         out.write('\n');
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn(
-          "datalake: could not write the run record of {} to the lake ({})",
-          runId,
-          e.getClass().getSimpleName());
+      problems.add("the lake (" + e.getClass().getSimpleName() + ")");
     }
     if (warehouse == null) {
-      return;
+      return problems;
     }
     // The same record as a row of datalake_runs: times as epoch seconds (read as such whatever
     // the server's time zone), options and counts as JSON text, and the version that wins FINAL.
@@ -225,16 +320,17 @@ public final class RunRecord {
     if (endedAt != null) {
       row.put("ended_at", endedAt.getEpochSecond());
     }
+    if (aliveAt != null) {
+      row.put("alive_at", aliveAt.getEpochSecond());
+    }
     row.put("options", record.get("options").toString());
     row.put("counts", record.get("counts").toString());
     row.put("_version", System.currentTimeMillis() * 1000);
     try {
       warehouse.client().execute(RunsTable.insertStatement(warehouse.database(), row.toString()));
     } catch (RuntimeException e) {
-      LOG.warn(
-          "datalake: could not write the run record of {} to ClickHouse ({})",
-          runId,
-          e.getClass().getSimpleName());
+      problems.add("ClickHouse (" + e.getClass().getSimpleName() + ")");
     }
+    return problems;
   }
 }

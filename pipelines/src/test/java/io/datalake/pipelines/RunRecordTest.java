@@ -34,11 +34,12 @@ public class RunRecordTest {
             .as(DatalakeOptions.class);
     RunRecord record = RunRecord.of(options, lake.toString(), "run-1", false, null);
     assertThat(record.runId(), equalTo("run-1"));
-    record.started();
+    record.started(false);
     Path file = lake.resolve(RunRecord.FOLDER).resolve("run-1.json");
     JsonNode started = new ObjectMapper().readTree(file.toFile());
     assertThat(started.get("state").asText(), equalTo("running"));
     assertThat(started.get("ended_at").isNull(), equalTo(true));
+    assertThat("no JVM waits on it", started.get("alive_at").isNull(), equalTo(true));
     assertThat(started.get("mode").asText(), equalTo("batch"));
     assertThat(started.get("options").get("input").asText(), equalTo("/in"));
     // A file's name is no secret; the secret is in the file, which is never read here.
@@ -52,6 +53,56 @@ public class RunRecordTest {
     assertThat(ended.get("counts").get("input_records").asLong(), equalTo(7L));
     assertThat(ended.get("started_at").asText(), equalTo(started.get("started_at").asText()));
     assertThat(Files.readString(file), not(containsString("password")));
+  }
+
+  /**
+   * The JVM that waits on a run writes its alive_at again and again while it runs, and never after
+   * its end: a run killed with SIGKILL is told from a running one by its silence.
+   */
+  @Test
+  public void aWatchedRunSaysItIsAliveUntilItsEndAndNeverAfter() throws Exception {
+    Path lake = temp.newFolder("alive-lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--input=/in").as(DatalakeOptions.class);
+    RunRecord record = RunRecord.of(options, lake.toString(), "run-a", false, null);
+    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-a.json");
+    record.started(true, java.time.Duration.ofMillis(50));
+    JsonNode started = new ObjectMapper().readTree(file.toFile());
+    String first = started.get("alive_at").asText();
+    assertThat(first, not(equalTo("null")));
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    String later = first;
+    while (later.equals(first) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      JsonNode now = readWhole(file);
+      later = now == null ? first : now.get("alive_at").asText();
+    }
+    assertThat("alive_at written again while it runs", later, not(equalTo(first)));
+    assertThat(readWhole(file).get("state").asText(), equalTo("running"));
+
+    record.ended(true, null);
+    JsonNode ended = new ObjectMapper().readTree(file.toFile());
+    assertThat(ended.get("state").asText(), equalTo("succeeded"));
+    assertThat(ended.get("alive_at").asText(), equalTo(ended.get("ended_at").asText()));
+    Thread.sleep(300); // six periods: a write after the end would have replaced the file
+    assertThat(
+        new ObjectMapper().readTree(file.toFile()).get("state").asText(), equalTo("succeeded"));
+    assertThat(
+        "the alive thread ended with the run",
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("datalake-run-alive") && t.isAlive())
+            .count(),
+        equalTo(0L));
+  }
+
+  /** The file as JSON, or null while it is being replaced (empty or cut). */
+  private static JsonNode readWhole(Path file) {
+    try {
+      JsonNode node = new ObjectMapper().readTree(file.toFile());
+      return node != null && node.has("state") ? node : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   /** A stream's end says how its job stood when it ended or when its JVM stopped. */

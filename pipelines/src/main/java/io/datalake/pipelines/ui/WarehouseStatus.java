@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the status page reads from the warehouse, all of it through the freshness views ({@link
@@ -49,7 +51,16 @@ public final class WarehouseStatus {
 
   /** Whether ClickHouse said that a table or view does not exist (code 60). */
   public static boolean isMissing(ClickHouseException e) {
-    return e.getMessage() != null && e.getMessage().contains("Code: 60,");
+    return hasCode(e, 60);
+  }
+
+  /**
+   * Whether ClickHouse answered error {@code code} (18.16 writes "Code: 60,", current "Code: 60.").
+   */
+  private static boolean hasCode(ClickHouseException e, int code) {
+    String message = e.getMessage();
+    return message != null
+        && (message.contains("Code: " + code + ",") || message.contains("Code: " + code + "."));
   }
 
   /** What to do about a missing freshness view. */
@@ -170,23 +181,28 @@ public final class WarehouseStatus {
 
   /**
    * {@code {"available": true, ..., "runs": [...]}}: the latest runs of {@value RunsTable#NAME}
-   * (under FINAL, so each run's end when it wrote one), with what each counted.
+   * (under FINAL, so each run's end when it wrote one), with what each counted; {@code lost} when
+   * it is {@code running} but its JVM has not written its {@code alive_at} for {@value
+   * RunsTable#LOST_AFTER_SECONDS} seconds.
    */
   public JsonNode runs() {
     JsonNode rows =
         select(
             RunsTable.NAME,
             "SELECT run_id, mode, runner, lake, state, toUInt32(started_at) AS started_at,"
-                + " toUInt32(ifNull(ended_at, toDateTime(0))) AS ended_at, counts FROM "
+                + " toUInt32(ifNull(ended_at, toDateTime(0))) AS ended_at,"
+                + " toUInt32(ifNull(alive_at, toDateTime(0))) AS alive_at, counts FROM "
                 + view(RunsTable.NAME)
                 + " FINAL ORDER BY started_at DESC, run_id LIMIT "
                 + RUNS);
+    long now = System.currentTimeMillis() / 1000;
     return answer(
         "runs",
         rows,
         List.of("run_id", "mode", "runner", "lake", "state"),
-        List.of("started_at", "ended_at"),
+        List.of("started_at", "ended_at", "alive_at"),
         (row, r) -> {
+          r.put("lost", lost(r.path("state").asText(), r.path("alive_at").asLong(), now));
           JsonNode counts;
           try {
             counts = JSON.readTree(row.path("counts").asText("{}"));
@@ -195,6 +211,25 @@ public final class WarehouseStatus {
           }
           r.set("counts", counts == null || !counts.isObject() ? JSON.createObjectNode() : counts);
         });
+  }
+
+  /** " (name)" of the column ClickHouse said is missing (18.16's and current wording), or "". */
+  static String missingColumn(String message) {
+    Matcher m = MISSING_COLUMN.matcher(message);
+    return m.find() ? " (" + (m.group(1) != null ? m.group(1) : m.group(2)) + ")" : "";
+  }
+
+  private static final Pattern MISSING_COLUMN =
+      Pattern.compile("Missing columns: '([^']+)'|[Uu]nknown expression identifier `([^`]+)`");
+
+  /**
+   * Whether a run in {@code state}, whose JVM last wrote {@code aliveAt} (epoch seconds, 0 for
+   * none), lost that JVM by {@code now}: it is {@code running} and silent for longer than {@value
+   * RunsTable#LOST_AFTER_SECONDS} seconds. A run without {@code alive_at} (a stream handed to a
+   * cluster, a record written before the column) is not judged.
+   */
+  static boolean lost(String state, long aliveAt, long now) {
+    return "running".equals(state) && aliveAt > 0 && now - aliveAt > RunsTable.LOST_AFTER_SECONDS;
   }
 
   /**
@@ -251,6 +286,17 @@ public final class WarehouseStatus {
     } catch (ClickHouseException e) {
       if (isMissing(e)) {
         throw new IllegalStateException(missingViewHint(database, object), e);
+      }
+      if (hasCode(e, 47)) {
+        // A column this page reads came with a later version of the pipeline.
+        throw new IllegalStateException(
+            object
+                + " in "
+                + database
+                + " lacks a column this page reads"
+                + missingColumn(e.getMessage())
+                + ": run the pipeline once with --clickhouseUrl (PrepareWarehouse adds it)",
+            e);
       }
       String hint = io.datalake.pipelines.PreRunSteps.clickhouseHint(e);
       if (hint != null) {

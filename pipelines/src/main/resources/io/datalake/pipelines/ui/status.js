@@ -118,7 +118,12 @@ function drawRuns(data) {
   if (!data.available) return;
   fill(section, data.runs.map(r => el('tr', {'data-run': r.run_id},
       el('td', {title: r.run_id}, r.run_id.slice(0, 16)), el('td', {}, r.mode),
-      el('td', {class: 'run-' + r.state}, r.state),
+      r.lost
+        ? el('td', {class: 'run-lost', title: 'Still running by its record, but the JVM that waits on it '
+            + 'has not said so since ' + utc(r.alive_at) + ': it was killed or its host is gone, and the '
+            + 'end of the run was never recorded (a job on a Flink cluster may run on: see Flink jobs)'},
+            'lost')
+        : el('td', {class: 'run-' + r.state}, r.state),
       el('td', {title: utc(r.started_at)}, ago(data.now, r.started_at)),
       el('td', {class: 'num'}, r.ended_at ? span(r.ended_at - r.started_at) : '-'),
       el('td', {class: 'num'}, counted(r.counts, 'input_records')),

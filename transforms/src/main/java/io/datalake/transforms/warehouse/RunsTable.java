@@ -9,12 +9,25 @@ import java.util.Map;
  * run_id} (the {@code _load_id} of every row the run wrote). A run writes its row twice: when it
  * starts ({@code state = 'running'}, no end) and when it ends ({@code succeeded} or {@code failed},
  * with its counts; a stream stopped with its JVM: {@code stopped}); {@code _version} (microseconds
- * of the write) makes the later one win under {@code FINAL}. A stream's figures are in {@code
+ * of the write) makes the later one win under {@code FINAL}. While it runs, the JVM that waits on
+ * it writes the row again every {@value #ALIVE_EVERY_SECONDS} seconds with a new {@code alive_at}:
+ * a {@code running} row silent for {@value #LOST_AFTER_SECONDS} seconds lost that JVM (killed with
+ * SIGKILL, its host gone), and with it the record of its end. A stream's figures are in {@code
  * datalake_freshness}. Admin only, like {@code dead_letters}: the options name every tenant's
  * topics and folders.
  */
 public final class RunsTable {
   public static final String NAME = "datalake_runs";
+
+  /** How often the JVM that waits on a run writes its {@code alive_at} again. */
+  public static final int ALIVE_EVERY_SECONDS = 60;
+
+  /**
+   * How long a {@code running} row may go without a new {@code alive_at} before it counts as lost:
+   * five missed writes, so a slow ClickHouse or a long pause of the JVM does not make a live run
+   * look lost.
+   */
+  public static final int LOST_AFTER_SECONDS = 5 * ALIVE_EVERY_SECONDS;
 
   private RunsTable() {}
 
@@ -33,6 +46,12 @@ public final class RunsTable {
           new Column("started_at", "DateTime", "When the run started (UTC)"),
           new Column("ended_at", "Nullable(DateTime)", "When it ended (UTC); null while it runs"),
           new Column("state", "String", "running, succeeded, failed or stopped"),
+          new Column(
+              "alive_at",
+              "Nullable(DateTime)",
+              "When the JVM that runs or waits on the job last wrote this row (UTC): at the start,"
+                  + " every minute while it runs, at the end; null for a stream handed to a Flink"
+                  + " cluster or Dataflow, which no JVM of the project waits on"),
           new Column("options", "String", "Its pipeline options as JSON, secrets left out"),
           new Column(
               "counts",
