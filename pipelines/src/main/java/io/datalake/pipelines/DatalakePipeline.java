@@ -121,6 +121,40 @@ public final class DatalakePipeline {
     // This JVM waits on a batch to its end, and on a stream that runs in it (the DirectRunner,
     // the embedded Flink cluster); a stream handed to a cluster or Dataflow runs on without it.
     record.started(!streaming || FlinkCheckpoints.stepsRunInThisJvm(options));
+    Pipeline pipeline;
+    try {
+      pipeline = graph(options, plan, streaming, topology);
+    } catch (RuntimeException e) {
+      // The record says running: a graph that cannot be built ends the run it started.
+      record.ended(false, null);
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
+    if (!streaming) {
+      PipelineResult result;
+      try (MetricsEndpoint endpoint = metrics) {
+        result = runBatch(pipeline, plan, options, record);
+      }
+      if (plan.iceberg() != null) {
+        // After the commits and the summary (which reads this run's snapshots): the history the
+        // lake keeps, and the files only expired snapshots referenced.
+        IcebergSnapshotExpiry.afterRun(
+            plan.iceberg(), options.getIcebergKeepSnapshotsDays(), java.time.Instant.now());
+      }
+      return result;
+    }
+    PipelineResult result = runStream(pipeline, options, record);
+    if (metrics != null) {
+      metrics.watchingJob(() -> result.getState() == PipelineResult.State.RUNNING);
+    }
+    return result;
+  }
+
+  /** The run's graph: the source of {@code --source}, then {@link DatalakeGraph}. */
+  private static Pipeline graph(
+      DatalakeOptions options, RunPlan plan, boolean streaming, @Nullable KafkaTopology topology) {
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         streaming
@@ -163,24 +197,7 @@ public final class DatalakePipeline {
               Duration.standardSeconds(options.getMaxOutOfOrdernessSeconds()));
     }
     records.apply("Datalake", graph);
-    if (!streaming) {
-      PipelineResult result;
-      try (MetricsEndpoint endpoint = metrics) {
-        result = runBatch(pipeline, plan, options, record);
-      }
-      if (plan.iceberg() != null) {
-        // After the commits and the summary (which reads this run's snapshots): the history the
-        // lake keeps, and the files only expired snapshots referenced.
-        IcebergSnapshotExpiry.afterRun(
-            plan.iceberg(), options.getIcebergKeepSnapshotsDays(), java.time.Instant.now());
-      }
-      return result;
-    }
-    PipelineResult result = runStream(pipeline, options, record);
-    if (metrics != null) {
-      metrics.watchingJob(() -> result.getState() == PipelineResult.State.RUNNING);
-    }
-    return result;
+    return pipeline;
   }
 
   /**
