@@ -45,6 +45,7 @@ public final class CheckoutOrderMapper implements RecordMapper {
 
     List<MappedRecord.TableRow> rows = new ArrayList<>();
     ObjectNode orderRow = Fields.topLevelCopy(order);
+    Fields.idAsChildrenHaveIt(orderRow, "orderId", orderId);
     orderRow.put("org_id", hostname);
     rows.add(new MappedRecord.TableRow(orders, orderRow));
     for (ObjectNode itemRow : Fields.objectCopies(order, "items", itemKey)) {

@@ -80,6 +80,19 @@ final class Fields {
     }
   }
 
+  /**
+   * Writes the id its children were given ({@link #requiredText}: stripped of surrounding white
+   * space) to the parent's own row, whose copy of the record still has it as sent: {@code " 42 "}
+   * in the parent and {@code "42"} in its children would join nothing. A value that is not text (a
+   * number) is left to the typing, which gives it the same text.
+   */
+  static void idAsChildrenHaveIt(ObjectNode row, String key, String id) {
+    JsonNode sent = row.get(key);
+    if (sent != null && sent.isTextual() && !sent.textValue().equals(id)) {
+      row.put(key, id);
+    }
+  }
+
   static String optionalText(JsonNode parent, String key) {
     JsonNode value = parent == null ? null : parent.get(key);
     if (value == null || value.isNull() || value.isContainerNode()) {

@@ -69,6 +69,7 @@ public final class WorkflowExecutionMapper implements RecordMapper {
     List<MappedRecord.TableRow> rows = new ArrayList<>();
     ObjectNode executionRow = Fields.topLevelCopy(execution);
     executionRow.remove(List.of("phases", "tasks", "contexts"));
+    Fields.idAsChildrenHaveIt(executionRow, "id", id);
     executionRow.put("org_id", org);
     splitVariableAssignees(executionRow);
     rows.add(new MappedRecord.TableRow(executions, executionRow));
