@@ -45,7 +45,7 @@ readonly S3_ACCESS_KEY=datalake S3_SECRET_KEY=datalake-secret S3_REGION=us-east-
 
 readonly ALL_SERVICES=(clickhouse kafka s3proxy postgres)
 # Commands implemented by the Java CLI (io.datalake.pipelines.cli.Cli).
-readonly JAVA_COMMANDS=(run snapshot demo keys pii tenants lake credentials freshness lineage ui produce jobs stop flink)
+readonly JAVA_COMMANDS=(run snapshot demo keys pii tenants lake credentials freshness runs lineage ui produce jobs stop flink)
 
 readonly RUN_DIR=$DATALAKE_HOME/run   # pid files and the lock
 readonly LIB_DIR=$DATALAKE_HOME/lib   # jars fetched from Maven Central

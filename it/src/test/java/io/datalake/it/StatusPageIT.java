@@ -107,6 +107,22 @@ public class StatusPageIT {
                     + " FORMAT TSV")
             .strip(),
         startsWith("killed-run\t"));
+    // ./datalake runs names it lost, and the batch as it ended.
+    String printed =
+        Launcher.run(120, "runs", "--clickhouseDatabase=" + database).orFail("runs").output();
+    assertThat(
+        printed,
+        printed
+            .lines()
+            .filter(line -> line.contains("killed-run"))
+            .anyMatch(line -> line.contains(" lost ")),
+        equalTo(true));
+    assertThat(printed, containsString(" succeeded "));
+    // A warehouse no run has prepared: one line that says what to do, exit 1.
+    Launcher.Result none = Launcher.run(120, "runs", "--clickhouseDatabase=" + database + "_none");
+    assertThat(none.output(), none.exitCode(), equalTo(1));
+    assertThat(none.output(), containsString("run the pipeline once with --clickhouseUrl"));
+    assertThat(none.output(), not(containsString("\tat ")));
 
     String url = startUi();
     try (HeadlessChromium chromium = HeadlessChromium.start(temp.newFolder("chromium").toPath())) {

@@ -124,7 +124,7 @@ public final class DatalakePipeline {
     Pipeline pipeline;
     try {
       pipeline = graph(options, plan, streaming, topology);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       // The record says running: a graph that cannot be built ends the run it started.
       record.ended(false, null);
       if (metrics != null) {
@@ -214,7 +214,7 @@ public final class DatalakePipeline {
     AtomicReference<PipelineResult> started = new AtomicReference<>();
     Thread onExit =
         new Thread(
-            () -> record.endedWith(started.get() == null ? null : stateOf(started.get())),
+            () -> record.endedWith(started.get() == null ? null : RunRecord.stateOf(started.get())),
             "datalake-run-record");
     if (inThisJvm) {
       Runtime.getRuntime().addShutdownHook(onExit);
@@ -222,38 +222,52 @@ public final class DatalakePipeline {
     PipelineResult result;
     try {
       result = pipeline.run();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (inThisJvm) {
-        Runtime.getRuntime().removeShutdownHook(onExit);
+        removeShutdownHook(onExit);
       }
       record.ended(false, null);
       throw e;
     }
     started.set(result);
-    PipelineResult.State state = stateOf(result);
+    record.watching(result);
+    PipelineResult.State state = RunRecord.stateOf(result);
     if (state != null && state.isTerminal()) {
       if (inThisJvm) {
-        Runtime.getRuntime().removeShutdownHook(onExit);
+        removeShutdownHook(onExit);
       }
       record.endedWith(state);
     }
     return result;
   }
 
-  /** The job's state, or null when the runner cannot tell (it may be shutting down). */
-  private static PipelineResult.@Nullable State stateOf(PipelineResult result) {
+  /**
+   * Removes a hook, unless the JVM is already stopping (it then runs, and ends the record once).
+   */
+  private static void removeShutdownHook(Thread hook) {
     try {
-      return result.getState();
-    } catch (RuntimeException e) {
-      return null;
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException stopping) {
+      // The hook runs; the record's end is written once whoever comes first.
     }
   }
 
   /**
    * Runs a batch pipeline to its end, records its end in the run record, prints its summary, and
-   * fails when it does not balance.
+   * fails when it does not balance. A JVM stopped before (SIGTERM, Ctrl-C) records {@code stopped}.
    */
   private static PipelineResult runBatch(
+      Pipeline pipeline, RunPlan plan, DatalakeOptions options, RunRecord record) {
+    Thread onExit = new Thread(record::stoppedWithItsJvm, "datalake-run-record");
+    Runtime.getRuntime().addShutdownHook(onExit);
+    try {
+      return runBatchToItsEnd(pipeline, plan, options, record);
+    } finally {
+      removeShutdownHook(onExit);
+    }
+  }
+
+  private static PipelineResult runBatchToItsEnd(
       Pipeline pipeline, RunPlan plan, DatalakeOptions options, RunRecord record) {
     PipelineResult result;
     BatchSummary summary;
@@ -267,7 +281,7 @@ public final class DatalakePipeline {
               options.getPartitionByHour(),
               plan.warehouse(),
               plan.iceberg());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       record.ended(false, null);
       throw e;
     }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -33,9 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The record of one pipeline run, for lineage: its id (the {@code _load_id} of every warehouse row
  * it wrote; without the warehouse, the lake's run id), its options without secrets, when it started
- * and ended, its state and (batch) its counts. Written when the run starts and again when it ends,
- * to {@code <lake>/_runs/<run_id>.json} (replaced) and to the warehouse's {@code datalake_runs}
- * ({@link RunsTable}; the later row wins under {@code FINAL}).
+ * and ended, its state and (batch) its counts. Written when the run starts, every minute while it
+ * runs (below) and when it ends, to {@code <lake>/_runs/<run_id>.json} (replaced) and to the
+ * warehouse's {@code datalake_runs} ({@link RunsTable}; the later row wins under {@code FINAL}).
  *
  * <p>Options hold no secret by construction ({@link NoSecretsInOptions} refuses a run whose options
  * carry one); as a second guard, an option whose name says it holds a secret (password, secret,
@@ -71,9 +72,19 @@ public final class RunRecord {
   /** Guards the writes: an {@code alive_at} write never lands after the end's. */
   private final Object writes = new Object();
 
-  private boolean ended; // guarded by writes
+  /** Set once, by the first end: later ends and every {@code alive_at} write do nothing. */
+  private final AtomicBoolean ended = new AtomicBoolean();
+
   private boolean aliveFailing; // guarded by writes
-  private @Nullable ScheduledExecutorService alive;
+
+  /** The {@code _version} of the last row written: each is larger, whatever the clock does. */
+  private long lastVersion; // guarded by writes
+
+  private volatile @Nullable ScheduledExecutorService alive;
+  private volatile @Nullable Thread aliveThread;
+
+  /** The job the alive writes watch: once it has ended, the next one records its end. */
+  private volatile @Nullable PipelineResult job;
 
   private RunRecord(
       String runId,
@@ -202,33 +213,72 @@ public final class RunRecord {
     ScheduledExecutorService executor =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
-              Thread thread = new Thread(task, "datalake-run-alive");
+              Thread thread = new Thread(task, aliveThreadName(runId));
               thread.setDaemon(true); // never keeps a JVM up
+              aliveThread = thread;
               return thread;
             });
-    // stillRunning throws nothing (write reports its failures), which would end the schedule.
+    // stillRunning lets nothing escape: a task that throws ends the schedule without a word.
     var unused =
         executor.scheduleWithFixedDelay(
             this::stillRunning, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     alive = executor;
   }
 
+  /** The name of the thread that writes {@code alive_at} for run {@code runId}. */
+  static String aliveThreadName(String runId) {
+    return "datalake-run-alive-" + runId;
+  }
+
   /**
-   * Writes the record again with a new {@code alive_at}, unless the run has ended. A failure is
-   * logged when it starts and when it passes, not every minute (a store down for an hour).
+   * The job this JVM waits on: a stream's, which may end without this JVM ending it (cancelled from
+   * Flink's UI, failed after the runner returned); the next {@code alive_at} write records its end
+   * instead.
    */
+  void watching(PipelineResult result) {
+    job = result;
+  }
+
+  /**
+   * Writes the record again with a new {@code alive_at}, unless the run has ended (or its job has:
+   * then its end). A failure is logged when it starts and when it passes, not every minute (a store
+   * down for an hour).
+   */
+  @SuppressWarnings("CatchingUnchecked")
   private void stillRunning() {
-    synchronized (writes) {
-      if (ended) {
+    try {
+      PipelineResult watched = job;
+      PipelineResult.State state = watched == null ? null : stateOf(watched);
+      if (state != null && state.isTerminal()) {
+        endedWith(state);
         return;
       }
-      List<String> problems = write("running", null, Instant.now(), null);
-      if (!problems.isEmpty() && !aliveFailing) {
-        logProblems(" (tried again every " + RunsTable.ALIVE_EVERY_SECONDS + " s)", problems);
-      } else if (problems.isEmpty() && aliveFailing) {
-        LOG.info("datalake: the run record of {} is written again", runId);
+      synchronized (writes) {
+        if (ended.get()) {
+          return;
+        }
+        List<String> problems = write("running", null, Instant.now(), null);
+        if (ended.get()) {
+          return; // cut short by the end, which writes the record itself
+        }
+        if (!problems.isEmpty() && !aliveFailing) {
+          logProblems(" (tried again every " + RunsTable.ALIVE_EVERY_SECONDS + " s)", problems);
+        } else if (problems.isEmpty() && aliveFailing) {
+          LOG.info("datalake: the run record of {} is written again", runId);
+        }
+        aliveFailing = !problems.isEmpty();
       }
-      aliveFailing = !problems.isEmpty();
+    } catch (Throwable t) { // an Error too: the schedule would stop, and a live run look lost
+      LOG.warn("datalake: could not write the run record of {} again ({})", runId, t.toString());
+    }
+  }
+
+  /** The job's state, or null when the runner cannot tell (it may be shutting down). */
+  static PipelineResult.@Nullable State stateOf(PipelineResult result) {
+    try {
+      return result.getState();
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 
@@ -237,16 +287,34 @@ public final class RunRecord {
     end(succeeded ? "succeeded" : "failed", counts);
   }
 
-  /** Writes the last record, after which no {@code alive_at} is written. */
+  /** Writes the end of a batch whose JVM is stopped (SIGTERM, Ctrl-C) before it ended. */
+  void stoppedWithItsJvm() {
+    if (!ended.get()) {
+      LOG.info("datalake: run {} ended: stopped (its JVM was stopped before the run ended)", runId);
+    }
+    end("stopped", null);
+  }
+
+  /**
+   * Writes the last record, once: a later end does nothing. An {@code alive_at} write under way is
+   * interrupted rather than waited for (a frozen ClickHouse would hold it for minutes, and a JVM
+   * being stopped has seconds).
+   */
   private void end(String state, @Nullable JsonNode counts) {
-    synchronized (writes) {
-      ended = true;
-      Instant now = Instant.now();
-      logProblems("", write(state, now, now, counts));
+    if (!ended.compareAndSet(false, true)) {
+      return;
     }
     ScheduledExecutorService executor = alive;
     if (executor != null) {
-      executor.shutdown();
+      if (Thread.currentThread() == aliveThread) {
+        executor.shutdown(); // the alive thread records the job's end: not itself interrupted
+      } else {
+        executor.shutdownNow();
+      }
+    }
+    synchronized (writes) {
+      Instant now = Instant.now();
+      logProblems("", write(state, now, now, counts));
     }
   }
 
@@ -290,7 +358,18 @@ public final class RunRecord {
     }
   }
 
-  /** Writes the record to the lake and to the warehouse; what failed, as "the lake (Cause)". */
+  /**
+   * The {@code _version} of the next row: the clock's microseconds, or one more than the last row's
+   * when the clock has gone back (an {@code alive_at} row must never win over the end under FINAL).
+   */
+  static long nextVersion(long last, long nowMicros) {
+    return Math.max(nowMicros, last + 1);
+  }
+
+  /**
+   * Writes the record to the lake and to the warehouse (holding {@code writes}); what failed, as
+   * "the lake (Cause)".
+   */
   private List<String> write(
       String state,
       @Nullable Instant endedAt,
@@ -325,7 +404,8 @@ public final class RunRecord {
     }
     row.put("options", record.get("options").toString());
     row.put("counts", record.get("counts").toString());
-    row.put("_version", System.currentTimeMillis() * 1000);
+    lastVersion = nextVersion(lastVersion, System.currentTimeMillis() * 1000);
+    row.put("_version", lastVersion);
     try {
       warehouse.client().execute(RunsTable.insertStatement(warehouse.database(), row.toString()));
     } catch (RuntimeException e) {

@@ -87,12 +87,107 @@ public class RunRecordTest {
     Thread.sleep(300); // six periods: a write after the end would have replaced the file
     assertThat(
         new ObjectMapper().readTree(file.toFile()).get("state").asText(), equalTo("succeeded"));
+    assertThat("the alive thread ended with the run", aliveThreads("run-a"), equalTo(0L));
+
+    // The end is written once: a later one (a shutdown hook after the run ended) changes nothing.
+    record.endedWith(PipelineResult.State.CANCELLED);
     assertThat(
-        "the alive thread ended with the run",
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.getName().equals("datalake-run-alive") && t.isAlive())
-            .count(),
-        equalTo(0L));
+        new ObjectMapper().readTree(file.toFile()).get("state").asText(), equalTo("succeeded"));
+  }
+
+  /**
+   * A stream's job that ends without this JVM ending it (cancelled in Flink's UI) has its end
+   * written by the next alive write, which then stops: it does not say a finished job is alive.
+   */
+  @Test
+  public void aWatchedJobThatEndsOnItsOwnHasItsEndWrittenByTheNextAliveWrite() throws Exception {
+    Path lake = temp.newFolder("watched-lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--source=kafka")
+            .as(DatalakeOptions.class);
+    RunRecord record = RunRecord.of(options, lake.toString(), "run-w", true, null);
+    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-w.json");
+    JobOfState job = new JobOfState();
+    record.started(true, java.time.Duration.ofMillis(50));
+    record.watching(job);
+    Thread.sleep(150);
+    assertThat(readWhole(file).get("state").asText(), equalTo("running"));
+    job.state = PipelineResult.State.CANCELLED;
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (aliveThreads("run-w") > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat("the alive thread stopped", aliveThreads("run-w"), equalTo(0L));
+    JsonNode ended = new ObjectMapper().readTree(file.toFile());
+    assertThat(ended.get("state").asText(), equalTo("stopped"));
+    assertThat(ended.get("ended_at").isNull(), equalTo(false));
+  }
+
+  /** A batch whose JVM is stopped (SIGTERM, Ctrl-C) before its end ends as stopped, once. */
+  @Test
+  public void aBatchStoppedWithItsJvmEndsAsStoppedOnce() throws Exception {
+    Path lake = temp.newFolder("stopped-lake").toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--input=/in").as(DatalakeOptions.class);
+    RunRecord record = RunRecord.of(options, lake.toString(), "run-t", false, null);
+    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-t.json");
+    record.started(true, java.time.Duration.ofSeconds(60));
+    record.stoppedWithItsJvm();
+    // What the batch's failure path would write as the JVM goes down: nothing more.
+    record.ended(false, null);
+    JsonNode ended = new ObjectMapper().readTree(file.toFile());
+    assertThat(ended.get("state").asText(), equalTo("stopped"));
+    assertThat(ended.get("ended_at").isNull(), equalTo(false));
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (aliveThreads("run-t") > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20); // the executor's thread ends soon after the end, not with it
+    }
+    assertThat(aliveThreads("run-t"), equalTo(0L));
+  }
+
+  /** Each row's version is larger than the last, also when the clock goes back. */
+  @Test
+  public void aLaterRowHasALargerVersionWhateverTheClock() {
+    assertThat(RunRecord.nextVersion(1_000, 5_000), equalTo(5_000L));
+    assertThat(RunRecord.nextVersion(5_000, 4_000), equalTo(5_001L));
+    assertThat(RunRecord.nextVersion(5_000, 5_000), equalTo(5_001L));
+  }
+
+  private static long aliveThreads(String runId) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(RunRecord.aliveThreadName(runId)) && t.isAlive())
+        .count();
+  }
+
+  /** A job whose state the test sets. */
+  private static final class JobOfState implements PipelineResult {
+    volatile State state = State.RUNNING;
+
+    @Override
+    public State getState() {
+      return state;
+    }
+
+    @Override
+    public State cancel() {
+      state = State.CANCELLED;
+      return state;
+    }
+
+    @Override
+    public State waitUntilFinish(org.joda.time.Duration duration) {
+      return state;
+    }
+
+    @Override
+    public State waitUntilFinish() {
+      return state;
+    }
+
+    @Override
+    public org.apache.beam.sdk.metrics.MetricResults metrics() {
+      throw new UnsupportedOperationException("no metrics in this test");
+    }
   }
 
   /** The file as JSON, or null while it is being replaced (empty or cut). */
@@ -112,8 +207,6 @@ public class RunRecordTest {
     DatalakeOptions options =
         PipelineOptionsFactory.fromArgs("--lake=" + lake, "--source=kafka")
             .as(DatalakeOptions.class);
-    RunRecord record = RunRecord.of(options, lake.toString(), "run-s", true, null);
-    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-s.json");
     Object[][] cases = {
       {PipelineResult.State.DONE, "succeeded"},
       {PipelineResult.State.FAILED, "failed"},
@@ -122,6 +215,9 @@ public class RunRecordTest {
       {null, "stopped"}
     };
     for (Object[] c : cases) {
+      String id = "run-s-" + c[1] + "-" + c[0];
+      RunRecord record = RunRecord.of(options, lake.toString(), id, true, null);
+      Path file = lake.resolve(RunRecord.FOLDER).resolve(id + ".json");
       record.endedWith((PipelineResult.State) c[0]);
       JsonNode ended = new ObjectMapper().readTree(file.toFile());
       assertThat(String.valueOf(c[0]), ended.get("state").asText(), equalTo(c[1]));

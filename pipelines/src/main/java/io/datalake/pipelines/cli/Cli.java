@@ -55,6 +55,7 @@ import picocli.CommandLine.Spec;
       LakeCommands.class,
       Credentials.class,
       FreshnessCommands.Freshness.class,
+      FreshnessCommands.Runs.class,
       FreshnessCommands.LineageCommand.class,
       UiCommand.class,
       Cli.Produce.class,

@@ -9,6 +9,7 @@ import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.warehouse.ClickHouseClient;
 import io.datalake.transforms.warehouse.ClickHouseClient.ClickHouseException;
+import io.datalake.transforms.warehouse.RunsTable;
 import io.datalake.transforms.warehouse.Sql;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,8 +21,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./datalake freshness [--tenant ORG]} (the warehouse's {@code datalake_freshness}, or what
- * one tenant's user sees of it) and {@code ./datalake lineage [--json|--dot]} (every table's
- * sources, from the kind descriptors).
+ * one tenant's user sees of it), {@code ./datalake runs} (the latest runs of {@code datalake_runs},
+ * the lost ones named) and {@code ./datalake lineage [--json|--dot]} (every table's sources, from
+ * the kind descriptors).
  */
 final class FreshnessCommands {
   private FreshnessCommands() {}
@@ -81,11 +83,84 @@ final class FreshnessCommands {
                               + view
                               + " in "
                               + clickhouse.database
-                              + ": the tenant has no rows in the warehouse yet"));
+                              + ": the tenant has no rows in the warehouse yet, or no run has"
+                              + " prepared this warehouse"));
           return 1;
         }
         throw e;
       }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "runs",
+      description =
+          "The latest pipeline runs that wrote to the warehouse (datalake_runs): state (lost: its"
+              + " JVM stopped without writing its end, silent for 5 minutes), start, end, when"
+              + " last heard of, records in, dead letters, runner, lake.")
+  static final class Runs implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin HelpOption help;
+    @Mixin ClickHouseConnection clickhouse;
+
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        defaultValue = "20",
+        description = "How many runs, the latest started first (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(
+        names = "--json",
+        description = "One JSON object per run (ClickHouse's JSONEachRow) instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      if (limit < 1) {
+        throw new ParameterException(spec.commandLine(), "--limit must be at least 1: " + limit);
+      }
+      String sql =
+          "SELECT run_id, mode, if("
+              + RunsTable.lostCondition()
+              + ", 'lost', state) AS state,"
+              // UTC whatever the server's time zone (the table's times are UTC instants).
+              + " toString(started_at, 'UTC') AS started_utc,"
+              + " toString(ended_at, 'UTC') AS ended_utc,"
+              + " toString(alive_at, 'UTC') AS alive_utc,"
+              // Top-level keys of a batch's counts, written before its per-table maps.
+              + " if(counts = '{}', NULL, visitParamExtractUInt(counts, 'input_records'))"
+              + " AS records_in,"
+              + " if(counts = '{}', NULL, visitParamExtractUInt(counts, 'dead_letters'))"
+              + " AS dead_letters, runner, lake FROM "
+              + Sql.identifier(clickhouse.database)
+              + "."
+              + Sql.identifier(RunsTable.NAME)
+              + " FINAL ORDER BY started_at DESC, run_id LIMIT "
+              + limit
+              + (json ? " FORMAT JSONEachRow" : " FORMAT PrettyCompactNoEscapes");
+      String answer;
+      try {
+        answer = clickhouse.admin().execute(sql);
+      } catch (ClickHouseException e) {
+        if (WarehouseStatus.isMissing(e)) {
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "datalake: "
+                      + WarehouseStatus.missingViewHint(clickhouse.database, RunsTable.NAME));
+          return 1;
+        }
+        throw e;
+      }
+      spec.commandLine()
+          .getOut()
+          .print(
+              answer.isEmpty() && !json
+                  ? "No runs recorded in " + clickhouse.database + " yet.\n"
+                  : answer);
       spec.commandLine().getOut().flush();
       return 0;
     }

@@ -49,9 +49,12 @@ public final class WarehouseStatus {
     this.tables = List.copyOf(tables);
   }
 
-  /** Whether ClickHouse said that a table or view does not exist (code 60). */
+  /**
+   * Whether ClickHouse said that a table or view does not exist (code 60), or its database (81: no
+   * run has prepared this warehouse yet).
+   */
   public static boolean isMissing(ClickHouseException e) {
-    return hasCode(e, 60);
+    return hasCode(e, 60) || hasCode(e, 81);
   }
 
   /**
@@ -181,9 +184,8 @@ public final class WarehouseStatus {
 
   /**
    * {@code {"available": true, ..., "runs": [...]}}: the latest runs of {@value RunsTable#NAME}
-   * (under FINAL, so each run's end when it wrote one), with what each counted; {@code lost} when
-   * it is {@code running} but its JVM has not written its {@code alive_at} for {@value
-   * RunsTable#LOST_AFTER_SECONDS} seconds.
+   * (under FINAL, so each run's end when it wrote one), with what each counted; {@code lost} by
+   * {@link RunsTable#lostCondition()} (judged by ClickHouse's clock).
    */
   public JsonNode runs() {
     JsonNode rows =
@@ -191,18 +193,19 @@ public final class WarehouseStatus {
             RunsTable.NAME,
             "SELECT run_id, mode, runner, lake, state, toUInt32(started_at) AS started_at,"
                 + " toUInt32(ifNull(ended_at, toDateTime(0))) AS ended_at,"
-                + " toUInt32(ifNull(alive_at, toDateTime(0))) AS alive_at, counts FROM "
+                + " toUInt32(ifNull(alive_at, toDateTime(0))) AS alive_at, "
+                + RunsTable.lostCondition()
+                + " AS lost, counts FROM "
                 + view(RunsTable.NAME)
                 + " FINAL ORDER BY started_at DESC, run_id LIMIT "
                 + RUNS);
-    long now = System.currentTimeMillis() / 1000;
     return answer(
         "runs",
         rows,
         List.of("run_id", "mode", "runner", "lake", "state"),
         List.of("started_at", "ended_at", "alive_at"),
         (row, r) -> {
-          r.put("lost", lost(r.path("state").asText(), r.path("alive_at").asLong(), now));
+          r.put("lost", row.path("lost").asInt() == 1);
           JsonNode counts;
           try {
             counts = JSON.readTree(row.path("counts").asText("{}"));
@@ -213,24 +216,19 @@ public final class WarehouseStatus {
         });
   }
 
-  /** " (name)" of the column ClickHouse said is missing (18.16's and current wording), or "". */
+  /**
+   * " (name)" of the (first) column ClickHouse said is missing, in 18.16's, 23-24's and current
+   * wording, or "".
+   */
   static String missingColumn(String message) {
     Matcher m = MISSING_COLUMN.matcher(message);
     return m.find() ? " (" + (m.group(1) != null ? m.group(1) : m.group(2)) + ")" : "";
   }
 
   private static final Pattern MISSING_COLUMN =
-      Pattern.compile("Missing columns: '([^']+)'|[Uu]nknown expression identifier `([^`]+)`");
-
-  /**
-   * Whether a run in {@code state}, whose JVM last wrote {@code aliveAt} (epoch seconds, 0 for
-   * none), lost that JVM by {@code now}: it is {@code running} and silent for longer than {@value
-   * RunsTable#LOST_AFTER_SECONDS} seconds. A run without {@code alive_at} (a stream handed to a
-   * cluster, a record written before the column) is not judged.
-   */
-  static boolean lost(String state, long aliveAt, long now) {
-    return "running".equals(state) && aliveAt > 0 && now - aliveAt > RunsTable.LOST_AFTER_SECONDS;
-  }
+      Pattern.compile(
+          "Missing columns: '([^']+)'"
+              + "|[Uu]nknown (?:expression (?:or function )?)?identifier:? [`']?([A-Za-z0-9_]+)");
 
   /**
    * {@code {"available": true, ..., field: [...]}}: each row's {@code texts} as strings and {@code

@@ -120,8 +120,9 @@ function drawRuns(data) {
       el('td', {title: r.run_id}, r.run_id.slice(0, 16)), el('td', {}, r.mode),
       r.lost
         ? el('td', {class: 'run-lost', title: 'Still running by its record, but the JVM that waits on it '
-            + 'has not said so since ' + utc(r.alive_at) + ': it was killed or its host is gone, and the '
-            + 'end of the run was never recorded (a job on a Flink cluster may run on: see Flink jobs)'},
+            + 'has not said so since ' + utc(r.alive_at) + ': it was killed or its host is gone, or it '
+            + 'could not write the end to ClickHouse (see its log and the lake\'s _runs/' + r.run_id
+            + '.json). A job on a Flink cluster or Dataflow may run on: see their job lists.'},
             'lost')
         : el('td', {class: 'run-' + r.state}, r.state),
       el('td', {title: utc(r.started_at)}, ago(data.now, r.started_at)),

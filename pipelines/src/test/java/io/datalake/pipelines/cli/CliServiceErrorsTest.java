@@ -27,7 +27,7 @@ public class CliServiceErrorsTest {
     }
     Path credentials = tmp.newFile("credentials").toPath();
     Files.writeString(credentials, "user=admin\npassword=secret\n");
-    for (String command : new String[] {"freshness", "tenants"}) {
+    for (String command : new String[] {"freshness", "runs", "tenants"}) {
       Cli.Outcome outcome =
           Cli.executeCapturing(
               command,

@@ -6,15 +6,15 @@ import java.util.Map;
 
 /**
  * The warehouse's {@code datalake_runs} table: one row per pipeline run, keyed by its {@code
- * run_id} (the {@code _load_id} of every row the run wrote). A run writes its row twice: when it
- * starts ({@code state = 'running'}, no end) and when it ends ({@code succeeded} or {@code failed},
- * with its counts; a stream stopped with its JVM: {@code stopped}); {@code _version} (microseconds
- * of the write) makes the later one win under {@code FINAL}. While it runs, the JVM that waits on
- * it writes the row again every {@value #ALIVE_EVERY_SECONDS} seconds with a new {@code alive_at}:
- * a {@code running} row silent for {@value #LOST_AFTER_SECONDS} seconds lost that JVM (killed with
- * SIGKILL, its host gone), and with it the record of its end. A stream's figures are in {@code
- * datalake_freshness}. Admin only, like {@code dead_letters}: the options name every tenant's
- * topics and folders.
+ * run_id} (the {@code _load_id} of every row the run wrote). A run writes its row when it starts
+ * ({@code state = 'running'}, no end) and when it ends ({@code succeeded} or {@code failed}, with
+ * its counts; a run stopped with its JVM: {@code stopped}); {@code _version} (microseconds of the
+ * write, larger at each write of a run) makes the later one win under {@code FINAL}. While it runs,
+ * the JVM that waits on it writes the row again every {@value #ALIVE_EVERY_SECONDS} seconds with a
+ * new {@code alive_at}: a {@code running} row silent for {@value #LOST_AFTER_SECONDS} seconds lost
+ * that JVM (killed with SIGKILL, its host gone), and with it the record of its end. A stream's
+ * figures are in {@code datalake_freshness}. Admin only, like {@code dead_letters}: the options
+ * name every tenant's topics and folders.
  */
 public final class RunsTable {
   public static final String NAME = "datalake_runs";
@@ -59,6 +59,18 @@ public final class RunsTable {
               "What it counted as JSON (batch: records in, rows, dead letters)"),
           new Column(
               WarehouseTables.VERSION, "UInt64", "When this row was written, in microseconds"));
+
+  /**
+   * The condition (SQL over a row of this table, also on 18.16) of a run that lost its JVM: {@code
+   * running} and no {@code alive_at} written for {@link #LOST_AFTER_SECONDS}. A row without {@code
+   * alive_at} (a stream handed to a cluster, a record from before the column) is not judged: its
+   * condition is false, never NULL (18.16's {@code if} gives NULL for a NULL condition).
+   */
+  public static String lostCondition() {
+    return "(state = 'running' AND ifNull(alive_at, now()) < now() - INTERVAL "
+        + LOST_AFTER_SECONDS
+        + " SECOND)";
+  }
 
   /** Column name to ClickHouse DDL type, in table order. */
   public static Map<String, String> columns() {
