@@ -61,11 +61,8 @@ public class RunRecordTest {
    */
   @Test
   public void aWatchedRunSaysItIsAliveUntilItsEndAndNeverAfter() throws Exception {
-    Path lake = temp.newFolder("alive-lake").toPath();
-    DatalakeOptions options =
-        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--input=/in").as(DatalakeOptions.class);
-    RunRecord record = RunRecord.of(options, lake.toString(), "run-a", false, null);
-    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-a.json");
+    RunRecord record = batchRecord("run-a");
+    Path file = recordFile("run-a");
     record.started(true, java.time.Duration.ofMillis(50));
     JsonNode started = new ObjectMapper().readTree(file.toFile());
     String first = started.get("alive_at").asText();
@@ -87,7 +84,7 @@ public class RunRecordTest {
     Thread.sleep(300); // six periods: a write after the end would have replaced the file
     assertThat(
         new ObjectMapper().readTree(file.toFile()).get("state").asText(), equalTo("succeeded"));
-    assertThat("the alive thread ended with the run", aliveThreads("run-a"), equalTo(0L));
+    assertThat("the alive thread ended with the run", awaitNoAliveThread("run-a"), equalTo(0L));
 
     // The end is written once: a later one (a shutdown hook after the run ended) changes nothing.
     record.endedWith(PipelineResult.State.CANCELLED);
@@ -113,11 +110,7 @@ public class RunRecordTest {
     Thread.sleep(150);
     assertThat(readWhole(file).get("state").asText(), equalTo("running"));
     job.state = PipelineResult.State.CANCELLED;
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (aliveThreads("run-w") > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat("the alive thread stopped", aliveThreads("run-w"), equalTo(0L));
+    assertThat("the alive thread stopped", awaitNoAliveThread("run-w"), equalTo(0L));
     JsonNode ended = new ObjectMapper().readTree(file.toFile());
     assertThat(ended.get("state").asText(), equalTo("stopped"));
     assertThat(ended.get("ended_at").isNull(), equalTo(false));
@@ -126,11 +119,8 @@ public class RunRecordTest {
   /** A batch whose JVM is stopped (SIGTERM, Ctrl-C) before its end ends as stopped, once. */
   @Test
   public void aBatchStoppedWithItsJvmEndsAsStoppedOnce() throws Exception {
-    Path lake = temp.newFolder("stopped-lake").toPath();
-    DatalakeOptions options =
-        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--input=/in").as(DatalakeOptions.class);
-    RunRecord record = RunRecord.of(options, lake.toString(), "run-t", false, null);
-    Path file = lake.resolve(RunRecord.FOLDER).resolve("run-t.json");
+    RunRecord record = batchRecord("run-t");
+    Path file = recordFile("run-t");
     record.started(true, java.time.Duration.ofSeconds(60));
     record.stoppedWithItsJvm();
     // What the batch's failure path would write as the JVM goes down: nothing more.
@@ -138,11 +128,7 @@ public class RunRecordTest {
     JsonNode ended = new ObjectMapper().readTree(file.toFile());
     assertThat(ended.get("state").asText(), equalTo("stopped"));
     assertThat(ended.get("ended_at").isNull(), equalTo(false));
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (aliveThreads("run-t") > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20); // the executor's thread ends soon after the end, not with it
-    }
-    assertThat(aliveThreads("run-t"), equalTo(0L));
+    assertThat(awaitNoAliveThread("run-t"), equalTo(0L));
   }
 
   /** Each row's version is larger than the last, also when the clock goes back. */
@@ -151,6 +137,15 @@ public class RunRecordTest {
     assertThat(RunRecord.nextVersion(1_000, 5_000), equalTo(5_000L));
     assertThat(RunRecord.nextVersion(5_000, 4_000), equalTo(5_001L));
     assertThat(RunRecord.nextVersion(5_000, 5_000), equalTo(5_001L));
+  }
+
+  /** The alive threads of {@code runId} left after up to 10 s (they end soon after the end). */
+  private static long awaitNoAliveThread(String runId) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (aliveThreads(runId) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    return aliveThreads(runId);
   }
 
   private static long aliveThreads(String runId) {
@@ -188,6 +183,19 @@ public class RunRecordTest {
     public org.apache.beam.sdk.metrics.MetricResults metrics() {
       throw new UnsupportedOperationException("no metrics in this test");
     }
+  }
+
+  /** The record of batch run {@code id} into a lake of its own (named after it). */
+  private RunRecord batchRecord(String id) throws java.io.IOException {
+    Path lake = temp.newFolder(id).toPath();
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs("--lake=" + lake, "--input=/in").as(DatalakeOptions.class);
+    return RunRecord.of(options, lake.toString(), id, false, null);
+  }
+
+  /** Where {@link #batchRecord} writes the record of {@code id}. */
+  private Path recordFile(String id) {
+    return temp.getRoot().toPath().resolve(id).resolve(RunRecord.FOLDER).resolve(id + ".json");
   }
 
   /** The file as JSON, or null while it is being replaced (empty or cut). */

@@ -69,29 +69,41 @@ final class FreshnessCommands {
               + " ORDER BY dead_letter_reason != '', `table`, org_id,"
               + " dead_letters_last_hour DESC, dead_letter_reason"
               + (json ? " FORMAT JSONEachRow" : " FORMAT PrettyCompactNoEscapes");
-      try {
-        spec.commandLine().getOut().print(client.execute(sql));
-      } catch (ClickHouseException e) {
-        if (WarehouseStatus.isMissing(e)) {
-          spec.commandLine()
-              .getErr()
-              .println(
-                  "datalake: "
-                      + (tenant == null
-                          ? WarehouseStatus.missingViewHint(clickhouse.database, view)
-                          : "no "
-                              + view
-                              + " in "
-                              + clickhouse.database
-                              + ": the tenant has no rows in the warehouse yet, or no run has"
-                              + " prepared this warehouse"));
-          return 1;
-        }
-        throw e;
-      }
-      spec.commandLine().getOut().flush();
-      return 0;
+      return printAnswer(
+          spec,
+          client,
+          sql,
+          "",
+          tenant == null
+              ? WarehouseStatus.missingViewHint(clickhouse.database, view)
+              : "no "
+                  + view
+                  + " in "
+                  + clickhouse.database
+                  + ": the tenant has no rows in the warehouse yet, or no run has"
+                  + " prepared this warehouse");
     }
+  }
+
+  /**
+   * Prints what ClickHouse answers to {@code sql} ({@code ifEmpty} for nothing); a missing table,
+   * view or database is one line with {@code missingHint}, exit code 1.
+   */
+  private static int printAnswer(
+      CommandSpec spec, ClickHouseClient client, String sql, String ifEmpty, String missingHint) {
+    String answer;
+    try {
+      answer = client.execute(sql);
+    } catch (ClickHouseException e) {
+      if (WarehouseStatus.isMissing(e)) {
+        spec.commandLine().getErr().println("datalake: " + missingHint);
+        return 1;
+      }
+      throw e;
+    }
+    spec.commandLine().getOut().print(answer.isEmpty() ? ifEmpty : answer);
+    spec.commandLine().getOut().flush();
+    return 0;
   }
 
   @Command(
@@ -141,28 +153,12 @@ final class FreshnessCommands {
               + " FINAL ORDER BY started_at DESC, run_id LIMIT "
               + limit
               + (json ? " FORMAT JSONEachRow" : " FORMAT PrettyCompactNoEscapes");
-      String answer;
-      try {
-        answer = clickhouse.admin().execute(sql);
-      } catch (ClickHouseException e) {
-        if (WarehouseStatus.isMissing(e)) {
-          spec.commandLine()
-              .getErr()
-              .println(
-                  "datalake: "
-                      + WarehouseStatus.missingViewHint(clickhouse.database, RunsTable.NAME));
-          return 1;
-        }
-        throw e;
-      }
-      spec.commandLine()
-          .getOut()
-          .print(
-              answer.isEmpty() && !json
-                  ? "No runs recorded in " + clickhouse.database + " yet.\n"
-                  : answer);
-      spec.commandLine().getOut().flush();
-      return 0;
+      return printAnswer(
+          spec,
+          clickhouse.admin(),
+          sql,
+          json ? "" : "No runs recorded in " + clickhouse.database + " yet.\n",
+          WarehouseStatus.missingViewHint(clickhouse.database, RunsTable.NAME));
     }
   }
 
