@@ -21,7 +21,7 @@ public class DeadLetterTableTest {
       new DeadLetter(
               "checkout-orders",
               "clickhouse",
-              "checkout_orders: checkout_orders.orderId (part of the key) is missing",
+              "checkout_orders.orderId (part of the key) is missing",
               "clickhouse:checkout_orders:org-a/null",
               "enc:abc",
               "checkout_orders")
