@@ -5,6 +5,7 @@ import static io.datalake.it.ClusterJobs.batch;
 import static io.datalake.it.ClusterJobs.jsonDocument;
 import static io.datalake.it.ClusterJobs.show;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
@@ -86,8 +87,10 @@ public class FlinkClusterIT {
     await("every record after the TaskManager loss", 300, job, () -> jobs.allThere(lake, expected));
 
     // Stop with a savepoint, publish more while it is stopped, resume from the savepoint.
-    JsonNode stopped =
-        jsonDocument(Launcher.run(300, "stop", job, "--json").orFail("./datalake stop").output());
+    String stopOutput = Launcher.run(300, "stop", job, "--json").orFail("./datalake stop").output();
+    JsonNode stopped = jsonDocument(stopOutput);
+    // No JVM of ours waits on a cluster stream: the stop ends its run's record.
+    assertThat(stopOutput, containsString("recorded as stopped in " + jobs.database));
     String savepoint = stopped.path("savepoint").asText();
     assertThat("a savepoint was taken: " + stopped, savepoint.isEmpty(), equalTo(false));
     LocalServices.produce(topic, batch("d-", 100));
@@ -102,6 +105,15 @@ public class FlinkClusterIT {
         () -> jobs.allThere(lake, total));
 
     ClickHouseAssert.everyIdOnce(jobs.database, "journey_events", "id", total);
+    assertThat(
+        "the stopped run's record, then the resumed one's",
+        LocalServices.clickhouse(
+                "SELECT state FROM `"
+                    + jobs.database
+                    + "`.datalake_runs FINAL WHERE mode = 'streaming' ORDER BY started_at"
+                    + " FORMAT TSV")
+            .strip(),
+        equalTo("stopped\nrunning"));
     assertThat(
         "the lake holds every row at least once",
         (long) LakeFiles.rows(lake, "journey_events").size(),

@@ -502,8 +502,40 @@ public class FreshnessIT {
             .trim(),
         equalTo("journey-events\t\njourney-events\tbad type"));
     assertThat(
-        engine.query("SELECT concat('[', state, ']'), ended_at FROM datalake.datalake_runs").trim(),
+        engine
+            .query(
+                "SELECT concat('[', state, ']'), ended_at FROM datalake.datalake_runs"
+                    + " WHERE run_id = 'l'")
+            .trim(),
         equalTo("[]\t\\N"));
+
+    // ./datalake stop's statements: a cluster stream's record found by its job name and ended,
+    // and the lost condition, on the current engine.
+    engine
+        .run(
+            List.of(
+                RunsTable.insertStatement(
+                    "datalake",
+                    "{\"run_id\":\"s\",\"mode\":\"streaming\",\"state\":\"running\","
+                        + "\"started_at\":1700000000,\"options\":\"{\\\"jobName\\\":\\\"j1\\\"}\","
+                        + "\"_version\":1}")),
+            "TSV")
+        .get(0)
+        .orThrow();
+    assertThat(
+        engine.query(RunsTable.runningStreamOfJobStatement("datalake", "j1")).trim(), equalTo("s"));
+    engine
+        .run(List.of(RunsTable.stoppedStatement("datalake", "s", 1700000600, 2)), "TSV")
+        .get(0)
+        .orThrow();
+    assertThat(
+        engine
+            .query(
+                "SELECT state, toUInt32(ended_at), options, "
+                    + RunsTable.lostCondition()
+                    + " FROM datalake.datalake_runs FINAL WHERE run_id = 's'")
+            .trim(),
+        equalTo("stopped\t1700000600\t{\"jobName\":\"j1\"}\t0"));
   }
 
   /** The one run record of {@code database}'s datalake_runs, its latest version. */

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.datalake.options.ClickHouseOptions;
+import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.RunsTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -140,7 +144,7 @@ final class FlinkCommands {
   @Command(
       name = "stop",
       description =
-          "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the command that resumes the job from it (./datalake run ... --fromSavepoint=PATH). By default the job drains first: the watermark advances to the end of time, so every window fires and its rows are written before the job ends. A drained job's Kafka offsets are committed to its consumer group with the savepoint: a new start without --resume continues from there (the upgrade path when a savepoint does not fit the new code).")
+          "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the command that resumes the job from it (./datalake run ... --fromSavepoint=PATH). By default the job drains first: the watermark advances to the end of time, so every window fires and its rows are written before the job ends. A drained job's Kafka offsets are committed to its consumer group with the savepoint: a new start without --resume continues from there (the upgrade path when a savepoint does not fit the new code). A job that ./datalake run submitted with a warehouse has its run record ended (stopped) in that warehouse's datalake_runs.")
   static final class Stop implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
@@ -422,6 +426,7 @@ final class FlinkCommands {
     err.printf(
         "datalake: savepoint written in %s; job %s is %s%n",
         duration(savepointMillis), job.id(), state);
+    recordStopped(job);
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("job", job.id());
@@ -437,6 +442,58 @@ final class FlinkCommands {
       out.println("resume:    " + resume);
     }
     return OK;
+  }
+
+  /**
+   * Ends the stopped job's run in its warehouse's {@code datalake_runs}: a stream handed to a
+   * cluster has no JVM of ours that would write its end, so its record said {@code running} for
+   * good. The warehouse is the one its submission named (the arguments `./datalake run` recorded);
+   * a job submitted otherwise, or without a warehouse, has nothing to end. A failure here is said
+   * and changes nothing else: the job is stopped and its savepoint written.
+   */
+  private void recordStopped(FlinkRest.Job job) {
+    Path record = submissionRecord(job.name());
+    if (record == null || !Files.isRegularFile(record)) {
+      return;
+    }
+    try {
+      List<String> args = new ArrayList<>();
+      for (String arg : Files.readString(record, StandardCharsets.UTF_8).split("\0")) {
+        if (!arg.isEmpty()) {
+          args.add(arg);
+        }
+      }
+      ClickHouseOptions options =
+          PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
+              .withoutStrictParsing()
+              .as(ClickHouseOptions.class);
+      String url = options.getClickhouseUrl();
+      if (url == null || url.isBlank()) {
+        return;
+      }
+      ClickHouseClient client =
+          new ClickHouseClient(
+              url, Cli.adminCredentialsFile(options.getClickhouseCredentialsFile()));
+      String database = options.getClickhouseDatabase();
+      String runId =
+          client.execute(RunsTable.runningStreamOfJobStatement(database, job.name())).strip();
+      if (runId.isEmpty()) {
+        err.printf(
+            "datalake: no running record of job %s in %s.%s to end%n",
+            job.name(), database, RunsTable.NAME);
+        return;
+      }
+      long now = System.currentTimeMillis();
+      client.execute(RunsTable.stoppedStatement(database, runId, now / 1000, now * 1000));
+      err.printf(
+          "datalake: run %s of job %s recorded as stopped in %s.%s%n",
+          runId, job.name(), database, RunsTable.NAME);
+    } catch (IOException | RuntimeException e) {
+      err.printf(
+          "datalake: could not record the stop of job %s in %s (%s); the job is stopped all the"
+              + " same%n",
+          job.name(), RunsTable.NAME, e.getMessage());
+    }
   }
 
   /** A relative or absolute local directory becomes a file:// URI; URIs stay as they are. */

@@ -72,6 +72,57 @@ public final class RunsTable {
         + " SECOND)";
   }
 
+  /**
+   * The {@code run_id} of the latest stream still {@code running} by its record whose options name
+   * Flink job {@code jobName} (one row, or none): a stream handed to a cluster, which no JVM of the
+   * project waits on, is ended in its record by the command that stops it.
+   */
+  public static String runningStreamOfJobStatement(String database, String jobName) {
+    return "SELECT run_id FROM "
+        + Sql.identifier(database)
+        + "."
+        + Sql.identifier(NAME)
+        + " FINAL WHERE state = 'running' AND mode = 'streaming'"
+        + " AND visitParamExtractString(options, 'jobName') = "
+        + Sql.string(jobName)
+        + " ORDER BY started_at DESC LIMIT 1 FORMAT TSV";
+  }
+
+  /**
+   * Writes run {@code runId}'s record again as {@code stopped} at {@code endedEpochSeconds}, all
+   * else as it was: the end of a job stopped from outside the JVM that started it.
+   */
+  public static String stoppedStatement(
+      String database, String runId, long endedEpochSeconds, long versionMicros) {
+    Map<String, String> changed =
+        Map.of(
+            "ended_at",
+            "toDateTime(" + endedEpochSeconds + ")",
+            "state",
+            "'stopped'",
+            WarehouseTables.VERSION,
+            Long.toString(versionMicros));
+    String table = Sql.identifier(database) + "." + Sql.identifier(NAME);
+    StringBuilder names = new StringBuilder();
+    StringBuilder values = new StringBuilder();
+    for (String column : columns().keySet()) {
+      names.append(names.length() == 0 ? "" : ", ").append(Sql.identifier(column));
+      values
+          .append(values.length() == 0 ? "" : ", ")
+          .append(changed.getOrDefault(column, Sql.identifier(column)));
+    }
+    return "INSERT INTO "
+        + table
+        + " ("
+        + names
+        + ") SELECT "
+        + values
+        + " FROM "
+        + table
+        + " FINAL WHERE run_id = "
+        + Sql.string(runId);
+  }
+
   /** Column name to ClickHouse DDL type, in table order. */
   public static Map<String, String> columns() {
     Map<String, String> columns = new LinkedHashMap<>();
