@@ -170,6 +170,37 @@ public class FlinkCommandsTest {
     assertThat(err(), containsString("is FINISHED"));
   }
 
+  /**
+   * The stop ends the job's run record in the warehouse its submission named; one that cannot be
+   * reached is said in a line, and the stop succeeds all the same (the savepoint is written).
+   */
+  @Test
+  public void aWarehouseThatCannotRecordTheStopIsSaidAndTheStopSucceeds() throws IOException {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Path home = tmp.newFolder("home-ch").toPath();
+    Files.createDirectories(home.resolve("flink/submissions"));
+    Files.writeString(
+        home.resolve("flink/submissions/datalake-kafka-1.args"),
+        "--runner=FlinkRunner\0--source=kafka\0--jobName=datalake-kafka-1\0"
+            + "--clickhouseUrl=http://127.0.0.1:"
+            + closedPort
+            + "\0");
+    System.setProperty("datalake.home", home.toString());
+
+    assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
+    assertThat(
+        err(),
+        containsString(
+            "could not record the stop of job datalake-kafka-1 in datalake_runs (ClickHouse at"
+                + " http://127.0.0.1:"
+                + closedPort));
+    assertThat(err(), containsString("the job is stopped all the same"));
+    assertThat(out(), containsString("savepoint: " + SAVEPOINT + "\n"));
+  }
+
   @Test
   public void stopWithNoRecordPrintsATemplateWithTheJobName() throws IOException {
     System.setProperty("datalake.home", tmp.newFolder("empty-home").toString());
