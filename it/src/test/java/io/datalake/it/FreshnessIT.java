@@ -516,7 +516,7 @@ public class FreshnessIT {
             List.of(
                 RunsTable.insertStatement(
                     "datalake",
-                    "{\"run_id\":\"s\",\"mode\":\"streaming\",\"state\":\"running\","
+                    "{\"run_id\":\"s\",\"mode\":\"streaming\",\"state\":\"running\",\"runner\":\"FlinkRunner\","
                         + "\"started_at\":1700000000,\"options\":\"{\\\"jobName\\\":\\\"j1\\\"}\","
                         + "\"_version\":1}")),
             "TSV")

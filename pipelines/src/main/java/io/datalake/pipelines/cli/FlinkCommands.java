@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.datalake.options.ClickHouseOptions;
 import io.datalake.transforms.warehouse.ClickHouseClient;
+import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.RunsTable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -144,7 +143,7 @@ final class FlinkCommands {
   @Command(
       name = "stop",
       description =
-          "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the command that resumes the job from it (./datalake run ... --fromSavepoint=PATH). By default the job drains first: the watermark advances to the end of time, so every window fires and its rows are written before the job ends. A drained job's Kafka offsets are committed to its consumer group with the savepoint: a new start without --resume continues from there (the upgrade path when a savepoint does not fit the new code). A job that ./datalake run submitted with a warehouse has its run record ended (stopped) in that warehouse's datalake_runs.")
+          "Stop-with-savepoint: the sources stop, a savepoint is written (to DIR, default the cluster's state.savepoints.dir), the job finishes. Prints the savepoint path and the command that resumes the job from it (./datalake run ... --fromSavepoint=PATH). By default the job drains first: the watermark advances to the end of time, so every window fires and its rows are written before the job ends. A drained job's Kafka offsets are committed to its consumer group with the savepoint: a new start without --resume continues from there (the upgrade path when a savepoint does not fit the new code). A stream that ./datalake run submitted with a warehouse then has its run record ended (stopped) in that warehouse's datalake_runs.")
   static final class Stop implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Cli.HelpOption help;
@@ -426,7 +425,6 @@ final class FlinkCommands {
     err.printf(
         "datalake: savepoint written in %s; job %s is %s%n",
         duration(savepointMillis), job.id(), state);
-    recordStopped(job);
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("job", job.id());
@@ -440,6 +438,11 @@ final class FlinkCommands {
     } else {
       out.println("savepoint: " + status.location());
       out.println("resume:    " + resume);
+    }
+    out.flush();
+    // After the savepoint and the resume command are out: a slow warehouse holds back nothing.
+    if (state.equals("FINISHED") || state.equals("CANCELED")) {
+      recordStopped(job);
     }
     return OK;
   }
@@ -457,29 +460,25 @@ final class FlinkCommands {
       return;
     }
     try {
-      List<String> args = new ArrayList<>();
-      for (String arg : Files.readString(record, StandardCharsets.UTF_8).split("\0")) {
-        if (!arg.isEmpty()) {
-          args.add(arg);
-        }
-      }
-      ClickHouseOptions options =
-          PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
-              .withoutStrictParsing()
-              .as(ClickHouseOptions.class);
-      String url = options.getClickhouseUrl();
+      List<String> args = List.of(Files.readString(record, StandardCharsets.UTF_8).split("\0"));
+      // Read as the run read them (the recorded credentials file, else CLICKHOUSE_USER, else the
+      // default user), by name: Beam's parser would warn, with a stack trace, of every option it
+      // was not given the interface of.
+      String url = RunCommand.value(args, "clickhouseUrl");
       if (url == null || url.isBlank()) {
-        return;
+        return; // a lake-only job: no warehouse holds its record
+      }
+      String database = RunCommand.value(args, "clickhouseDatabase");
+      if (database == null || database.isBlank()) {
+        database = ClickHouseWarehouseIO.DEFAULT_DATABASE;
       }
       ClickHouseClient client =
-          new ClickHouseClient(
-              url, Cli.adminCredentialsFile(options.getClickhouseCredentialsFile()));
-      String database = options.getClickhouseDatabase();
+          new ClickHouseClient(url, RunCommand.value(args, "clickhouseCredentialsFile"));
       String runId =
           client.execute(RunsTable.runningStreamOfJobStatement(database, job.name())).strip();
       if (runId.isEmpty()) {
         err.printf(
-            "datalake: no running record of job %s in %s.%s to end%n",
+            "datalake: no record of job %s as a running cluster stream in %s.%s: nothing to end%n",
             job.name(), database, RunsTable.NAME);
         return;
       }

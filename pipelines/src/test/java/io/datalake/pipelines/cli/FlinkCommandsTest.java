@@ -201,6 +201,82 @@ public class FlinkCommandsTest {
     assertThat(out(), containsString("savepoint: " + SAVEPOINT + "\n"));
   }
 
+  /**
+   * A stream submitted with a warehouse: after the savepoint, its running record (found by job
+   * name) is written again as stopped, with the credentials the run used.
+   */
+  @Test
+  public void theStopEndsTheRunRecordInTheWarehouseTheSubmissionNamed() throws IOException {
+    List<String> statements = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> users = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpServer clickhouse =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    clickhouse.createContext(
+        "/",
+        exchange -> {
+          String sql = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          statements.add(sql);
+          users.add(exchange.getRequestHeaders().getFirst("Authorization"));
+          byte[] body =
+              (sql.startsWith("SELECT") ? "run-7\n" : "").getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+          if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+          }
+          exchange.close();
+        });
+    clickhouse.start();
+    try {
+      Path credentials = tmp.newFile("ch.credentials").toPath();
+      Files.writeString(credentials, "user=runner\npassword=secret\n");
+      Path home = tmp.newFolder("home-ok").toPath();
+      Files.createDirectories(home.resolve("flink/submissions"));
+      Files.writeString(
+          home.resolve("flink/submissions/datalake-kafka-1.args"),
+          "--runner=FlinkRunner\0--source=kafka\0--jobName=datalake-kafka-1\0"
+              + "--clickhouseUrl=http://127.0.0.1:"
+              + clickhouse.getAddress().getPort()
+              + "\0--clickhouseDatabase=wh\0--clickhouseCredentialsFile="
+              + credentials
+              + "\0");
+      System.setProperty("datalake.home", home.toString());
+
+      assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
+    } finally {
+      clickhouse.stop(0);
+    }
+    assertThat(statements.size(), equalTo(2));
+    assertThat(statements.get(0), containsString("FROM `wh`.`datalake_runs` FINAL"));
+    assertThat(
+        statements.get(0),
+        containsString("visitParamExtractString(options, 'jobName') = 'datalake-kafka-1'"));
+    assertThat(statements.get(1), containsString("INSERT INTO `wh`.`datalake_runs`"));
+    assertThat(statements.get(1), containsString("'stopped'"));
+    assertThat(statements.get(1), containsString("WHERE run_id = 'run-7'"));
+    String runner =
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString("runner:secret".getBytes(StandardCharsets.UTF_8));
+    assertThat(users, equalTo(List.of(runner, runner)));
+    assertThat(
+        err(), containsString("run run-7 of job datalake-kafka-1 recorded as stopped in wh."));
+    // The savepoint and the resume command came first.
+    assertThat(out(), containsString("savepoint: " + SAVEPOINT + "\n"));
+  }
+
+  /** A lake-only stream (no --clickhouseUrl) has no warehouse record: nothing is said of one. */
+  @Test
+  public void aStopWithoutAWarehouseSaysNothingOfARecord() throws IOException {
+    Path home = tmp.newFolder("home-lake").toPath();
+    Files.createDirectories(home.resolve("flink/submissions"));
+    Files.writeString(
+        home.resolve("flink/submissions/datalake-kafka-1.args"),
+        "--runner=FlinkRunner\0--source=kafka\0--jobName=datalake-kafka-1\0--clickhouseUrl=\0");
+    System.setProperty("datalake.home", home.toString());
+    assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
+    assertThat(err(), not(containsString("datalake_runs")));
+  }
+
   @Test
   public void stopWithNoRecordPrintsATemplateWithTheJobName() throws IOException {
     System.setProperty("datalake.home", tmp.newFolder("empty-home").toString());

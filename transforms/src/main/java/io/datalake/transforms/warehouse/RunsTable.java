@@ -82,8 +82,10 @@ public final class RunsTable {
         + Sql.identifier(database)
         + "."
         + Sql.identifier(NAME)
-        + " FINAL WHERE state = 'running' AND mode = 'streaming'"
-        + " AND visitParamExtractString(options, 'jobName') = "
+        // Handed to a cluster: no JVM of ours wrote alive_at (a stream of the same name on the
+        // embedded cluster has its own, and its JVM ends it).
+        + " FINAL WHERE state = 'running' AND mode = 'streaming' AND runner = 'FlinkRunner'"
+        + " AND alive_at IS NULL AND visitParamExtractString(options, 'jobName') = "
         + Sql.string(jobName)
         + " ORDER BY started_at DESC LIMIT 1 FORMAT TSV";
   }
@@ -100,8 +102,9 @@ public final class RunsTable {
             "toDateTime(" + endedEpochSeconds + ")",
             "state",
             "'stopped'",
+            // Later than the row it replaces, whatever this clock says against the submitter's.
             WarehouseTables.VERSION,
-            Long.toString(versionMicros));
+            "greatest(" + WarehouseTables.VERSION + " + 1, " + versionMicros + ")");
     String table = Sql.identifier(database) + "." + Sql.identifier(NAME);
     StringBuilder names = new StringBuilder();
     StringBuilder values = new StringBuilder();
