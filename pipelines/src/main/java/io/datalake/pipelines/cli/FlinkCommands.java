@@ -455,12 +455,11 @@ final class FlinkCommands {
    * and changes nothing else: the job is stopped and its savepoint written.
    */
   private void recordStopped(FlinkRest.Job job) {
-    Path record = submissionRecord(job.name());
-    if (record == null || !Files.isRegularFile(record)) {
-      return;
-    }
     try {
-      List<String> args = List.of(Files.readString(record, StandardCharsets.UTF_8).split("\0"));
+      List<String> args = recordedArgs(job.name());
+      if (args == null) {
+        return; // submitted otherwise: its warehouse is unknown
+      }
       // Read as the run read them (the recorded credentials file, else CLICKHOUSE_USER, else the
       // default user), by name: Beam's parser would warn, with a stack trace, of every option it
       // was not given the interface of.
@@ -523,27 +522,27 @@ final class FlinkCommands {
    * otherwise get a template to complete.
    */
   private String resumeCommand(FlinkRest.Job job, String savepoint, FlinkRest rest) {
-    Path record = submissionRecord(job.name());
-    if (record != null && Files.isRegularFile(record)) {
-      try {
+    try {
+      List<String> recorded = recordedArgs(job.name());
+      if (recorded != null) {
         List<String> words = new ArrayList<>(List.of("./datalake", "run"));
-        for (String arg : Files.readString(record, StandardCharsets.UTF_8).split("\0")) {
+        for (String arg : recorded) {
           // An empty --clickhouseUrl= (lake only) recorded before run refused one: left out, it
           // means the same, and run takes it.
-          if (!arg.isEmpty() && !arg.equals("--clickhouseUrl=")) {
+          if (!arg.equals("--clickhouseUrl=")) {
             words.add(arg);
           }
         }
         words.add("--fromSavepoint=" + savepoint);
         return String.join(" ", words.stream().map(FlinkCommands::shellQuote).toList());
-      } catch (IOException e) {
-        err.println(
-            "datalake: cannot read "
-                + record
-                + " ("
-                + e.getMessage()
-                + "); the resume command below is a template");
       }
+    } catch (IOException e) {
+      err.println(
+          "datalake: cannot read "
+              + submissionRecord(job.name())
+              + " ("
+              + e.getMessage()
+              + "); the resume command below is a template");
     }
     String host = rest.url().replaceFirst("^https?://", "");
     // The same --jobName: the job's checkpoints and its record live in a folder of that name.
@@ -556,6 +555,24 @@ final class FlinkCommands {
         + "   (no record of how "
         + job.name()
         + " was submitted)";
+  }
+
+  /**
+   * The arguments `./datalake run` recorded when it submitted job {@code name} (for the resume
+   * command and the job's warehouse), or null when it recorded none.
+   */
+  static List<String> recordedArgs(String name) throws IOException {
+    Path record = submissionRecord(name);
+    if (record == null || !Files.isRegularFile(record)) {
+      return null;
+    }
+    List<String> args = new ArrayList<>();
+    for (String arg : Files.readString(record, StandardCharsets.UTF_8).split("\0")) {
+      if (!arg.isEmpty()) {
+        args.add(arg);
+      }
+    }
+    return args;
   }
 
   /** Where `./datalake run` recorded the arguments of job {@code name}, or null. */

@@ -148,12 +148,9 @@ public class FlinkCommandsTest {
 
   @Test
   public void stopWaitsForTheSavepointAndPrintsTheRecordedResumeCommand() throws IOException {
-    Path home = tmp.newFolder("home").toPath();
-    Files.createDirectories(home.resolve("flink/submissions"));
-    Files.writeString(
-        home.resolve("flink/submissions/datalake-kafka-1.args"),
+    recordSubmission(
+        "home",
         "--runner=FlinkRunner\0--flinkMaster=127.0.0.1:8081\0--source=kafka\0--lake=/tmp/a lake\0--jobName=datalake-kafka-1\0");
-    System.setProperty("datalake.home", home.toString());
 
     assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
 
@@ -180,15 +177,12 @@ public class FlinkCommandsTest {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    Path home = tmp.newFolder("home-ch").toPath();
-    Files.createDirectories(home.resolve("flink/submissions"));
-    Files.writeString(
-        home.resolve("flink/submissions/datalake-kafka-1.args"),
+    recordSubmission(
+        "home-ch",
         "--runner=FlinkRunner\0--source=kafka\0--jobName=datalake-kafka-1\0"
             + "--clickhouseUrl=http://127.0.0.1:"
             + closedPort
             + "\0");
-    System.setProperty("datalake.home", home.toString());
 
     assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
     assertThat(
@@ -229,17 +223,14 @@ public class FlinkCommandsTest {
     try {
       Path credentials = tmp.newFile("ch.credentials").toPath();
       Files.writeString(credentials, "user=runner\npassword=secret\n");
-      Path home = tmp.newFolder("home-ok").toPath();
-      Files.createDirectories(home.resolve("flink/submissions"));
-      Files.writeString(
-          home.resolve("flink/submissions/datalake-kafka-1.args"),
+      recordSubmission(
+          "home-ok",
           "--runner=FlinkRunner\0--source=kafka\0--jobName=datalake-kafka-1\0"
               + "--clickhouseUrl=http://127.0.0.1:"
               + clickhouse.getAddress().getPort()
               + "\0--clickhouseDatabase=wh\0--clickhouseCredentialsFile="
               + credentials
               + "\0");
-      System.setProperty("datalake.home", home.toString());
 
       assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
     } finally {
@@ -267,14 +258,22 @@ public class FlinkCommandsTest {
   /** A lake-only stream (no --clickhouseUrl) has no warehouse record: nothing is said of one. */
   @Test
   public void aStopWithoutAWarehouseSaysNothingOfARecord() throws IOException {
-    Path home = tmp.newFolder("home-lake").toPath();
-    Files.createDirectories(home.resolve("flink/submissions"));
-    Files.writeString(
-        home.resolve("flink/submissions/datalake-kafka-1.args"),
+    recordSubmission(
+        "home-lake",
         "--runner=FlinkRunner\0--source=kafka\0--jobName=datalake-kafka-1\0--clickhouseUrl=\0");
-    System.setProperty("datalake.home", home.toString());
     assertThat(err(), run("stop", "4c07", "--target", "/tmp/savepoints"), equalTo(0));
     assertThat(err(), not(containsString("datalake_runs")));
+  }
+
+  /**
+   * What `./datalake run` records when it submits job datalake-kafka-1 ({@code args}, each ended by
+   * a NUL), in a home folder of its own that the commands then use.
+   */
+  private void recordSubmission(String home, String args) throws IOException {
+    Path folder = tmp.newFolder(home).toPath();
+    Files.createDirectories(folder.resolve("flink/submissions"));
+    Files.writeString(folder.resolve("flink/submissions/datalake-kafka-1.args"), args);
+    System.setProperty("datalake.home", folder.toString());
   }
 
   @Test
