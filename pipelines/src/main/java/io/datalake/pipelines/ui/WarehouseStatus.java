@@ -54,16 +54,7 @@ public final class WarehouseStatus {
    * run has prepared this warehouse yet).
    */
   public static boolean isMissing(ClickHouseException e) {
-    return hasCode(e, 60) || hasCode(e, 81);
-  }
-
-  /**
-   * Whether ClickHouse answered error {@code code} (18.16 writes "Code: 60,", current "Code: 60.").
-   */
-  private static boolean hasCode(ClickHouseException e, int code) {
-    String message = e.getMessage();
-    return message != null
-        && (message.contains("Code: " + code + ",") || message.contains("Code: " + code + "."));
+    return e.hasCode(60) || e.hasCode(81);
   }
 
   /** What to do about a missing freshness view. */
@@ -285,7 +276,7 @@ public final class WarehouseStatus {
       if (isMissing(e)) {
         throw new IllegalStateException(missingViewHint(database, object), e);
       }
-      if (hasCode(e, 47)) {
+      if (e.hasCode(47)) {
         // A column this page reads came with a later version of the pipeline.
         throw new IllegalStateException(
             object

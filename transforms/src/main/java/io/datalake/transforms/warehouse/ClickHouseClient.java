@@ -250,6 +250,16 @@ public final class ClickHouseClient implements Serializable {
       return transientFailure;
     }
 
+    /**
+     * Whether ClickHouse answered its error {@code code}: "Code: 60," in 18.16's wording, "Code:
+     * 60." in current servers' (the message holds the server's answer after the status).
+     */
+    public boolean hasCode(int code) {
+      String message = getMessage();
+      return message != null
+          && (message.contains("Code: " + code + ",") || message.contains("Code: " + code + "."));
+    }
+
     /** Whether ClickHouse's error {@code code} is one of a failure that passes by itself. */
     public static boolean isTransientCode(int code) {
       return TRANSIENT_CODES.contains(code);

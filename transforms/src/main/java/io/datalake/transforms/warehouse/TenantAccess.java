@@ -298,8 +298,7 @@ public final class TenantAccess {
    * 18.16's IF NOT EXISTS is not atomic): the object exists, which is what was wanted.
    */
   public static boolean alreadyExists(ClickHouseException e) {
-    String message = e.getMessage() == null ? "" : e.getMessage();
-    return message.contains("Code: 57,") || message.contains("Code: 82,");
+    return e.hasCode(57) || e.hasCode(82);
   }
 
   /**

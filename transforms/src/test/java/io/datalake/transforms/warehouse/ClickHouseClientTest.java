@@ -107,6 +107,27 @@ public class ClickHouseClientTest {
   }
 
   @Test
+  public void anErrorCodeIsReadInEitherServersWording() {
+    ClickHouseClient.ClickHouseException old =
+        new ClickHouseClient.ClickHouseException(
+            "ClickHouse at http://h:8123 answered 404: Code: 60, e.displayText() = DB::Exception:"
+                + " Table t doesn't exist., e.what() = DB::Exception");
+    ClickHouseClient.ClickHouseException current =
+        new ClickHouseClient.ClickHouseException(
+            "ClickHouse at http://h:8123 answered 404: Code: 60. DB::Exception: Table d.t does"
+                + " not exist. (UNKNOWN_TABLE) (version 24.8.4.13 (official build))");
+    assertThat(old.hasCode(60), equalTo(true));
+    assertThat(current.hasCode(60), equalTo(true));
+    // Another code, or one that only starts with the same digits, is not this one.
+    assertThat(current.hasCode(6), equalTo(false));
+    assertThat(
+        new ClickHouseClient.ClickHouseException("answered 500: Code: 600. DB::Exception")
+            .hasCode(60),
+        equalTo(false));
+    assertThat(new ClickHouseClient.ClickHouseException(null).hasCode(60), equalTo(false));
+  }
+
+  @Test
   public void aConnectionClosedBeforeAnyAnswerIsSentAgainOnce() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       AtomicInteger connections = new AtomicInteger();

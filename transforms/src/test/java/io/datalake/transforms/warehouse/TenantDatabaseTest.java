@@ -48,16 +48,31 @@ public class TenantDatabaseTest {
 
   private ClickHouseClient recordingServer(String asked, String answer, int status)
       throws IOException {
+    return recordingServer(
+        asked.isEmpty() ? List.of() : List.of(new Answer(asked, answer, status)));
+  }
+
+  /** What the server answers a statement that contains {@code asked}. */
+  private record Answer(String asked, String body, int status) {}
+
+  /**
+   * A server that records every statement and answers it with the first of {@code answers} whose
+   * text it contains, else 200 and nothing.
+   */
+  private ClickHouseClient recordingServer(List<Answer> answers) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/",
         exchange -> {
           String sql = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           statements.add(sql);
-          byte[] body =
-              (!asked.isEmpty() && sql.contains(asked) ? answer : "")
-                  .getBytes(StandardCharsets.UTF_8);
-          int code = !asked.isEmpty() && sql.contains(asked) ? status : 200;
+          Answer answer =
+              answers.stream()
+                  .filter(a -> sql.contains(a.asked()))
+                  .findFirst()
+                  .orElse(new Answer("", "", 200));
+          byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+          int code = answer.status();
           exchange.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
           if (body.length > 0) {
             exchange.getResponseBody().write(body);
@@ -239,6 +254,38 @@ public class TenantDatabaseTest {
         hasItem(
             "ALTER TABLE `tenant_739224`.`entity_operations_all_versions` DELETE WHERE"
                 + " detail_type = 'SnapshotOperation'"));
+  }
+
+  @Test
+  public void aTenantWithoutTheCopyIsSkippedInEitherServersWording() throws Exception {
+    for (String missing :
+        List.of(
+            "Code: 60, e.displayText() = DB::Exception: Table tenant_739224.entity_operations"
+                + "_all_versions doesn't exist., e.what() = DB::Exception",
+            "Code: 60. DB::Exception: Table tenant_739224.entity_operations_all_versions does"
+                + " not exist. (UNKNOWN_TABLE)")) {
+      statements.clear();
+      if (server != null) {
+        server.stop(0);
+      }
+      ClickHouseClient client =
+          recordingServer(
+              List.of(
+                  new Answer(
+                      "endsWith(name, '_final')",
+                      "tenant_739224\t739224_entity_operations_final\n",
+                      200),
+                  new Answer("ALTER TABLE", missing, 404)));
+      int sent =
+          TenantDatabase.deleteFromCopies(
+              client, "datalake", "entity_operations", TABLES, "detail_type = 'X'");
+      assertThat(missing, sent, equalTo(0));
+      assertThat(
+          statements,
+          hasItem(
+              "ALTER TABLE `tenant_739224`.`entity_operations_all_versions` DELETE WHERE"
+                  + " detail_type = 'X'"));
+    }
   }
 
   private static int indexOf(List<String> statements, String start) {
