@@ -10,13 +10,19 @@ import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.RunsTable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -135,7 +141,7 @@ public final class RunRecord {
     if (lake.contains("://")) {
       return lake;
     }
-    String path = java.nio.file.Path.of(lake).toAbsolutePath().normalize().toString();
+    String path = Path.of(lake).toAbsolutePath().normalize().toString();
     return lake.endsWith("/") && !path.endsWith("/") ? path + "/" : path;
   }
 
@@ -359,6 +365,32 @@ public final class RunRecord {
   }
 
   /**
+   * Replaces {@code file} with {@code json} and a new line, whole: written beside it and moved over
+   * it. The record is written again every minute while a run goes on, and a reader of a file
+   * rewritten in place (a person's {@code cat}, a tool reading {@code _runs/}) could find it empty
+   * or cut in half.
+   */
+  static void writeLocalFileWhole(Path file, byte[] json) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path written = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    try {
+      byte[] whole = Arrays.copyOf(json, json.length + 1);
+      whole[json.length] = '\n';
+      Files.write(written, whole);
+      Files.move(
+          written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(written);
+    }
+  }
+
+  /** The local file of a {@code file} resource (Beam names it by its path, or a file: URI). */
+  private static Path localPath(ResourceId file) {
+    String name = file.toString();
+    return name.startsWith("file:") ? Path.of(URI.create(name)) : Path.of(name);
+  }
+
+  /**
    * The {@code _version} of the next row: the clock's microseconds, or one more than the last row's
    * when the clock has gone back (an {@code alive_at} row must never win over the end under FINAL).
    */
@@ -381,10 +413,16 @@ public final class RunRecord {
       ResourceId file =
           FileSystems.matchNewResource(
               (lake.endsWith("/") ? lake : lake + "/") + FOLDER + "/" + runId + ".json", false);
-      try (OutputStream out =
-          Channels.newOutputStream(FileSystems.create(file, "application/json"))) {
-        out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
-        out.write('\n');
+      byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record);
+      if ("file".equals(file.getScheme())) {
+        writeLocalFileWhole(localPath(file), json);
+      } else {
+        // An object store replaces an object whole: a reader gets the old record or the new one.
+        try (OutputStream out =
+            Channels.newOutputStream(FileSystems.create(file, "application/json"))) {
+          out.write(json);
+          out.write('\n');
+        }
       }
     } catch (IOException | RuntimeException e) {
       problems.add("the lake (" + e.getClass().getSimpleName() + ")");

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.datalake.options.DatalakeOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.io.aws2.s3.SSECustomerKey;
@@ -114,6 +115,27 @@ public class RunRecordTest {
     JsonNode ended = new ObjectMapper().readTree(file.toFile());
     assertThat(ended.get("state").asText(), equalTo("stopped"));
     assertThat(ended.get("ended_at").isNull(), equalTo(false));
+  }
+
+  /**
+   * A local record is replaced whole: a reader while it is written again and again finds the old
+   * record or the new one, never an empty or cut file, and no temporary file stays beside it.
+   */
+  @Test
+  public void aReaderOfALocalRecordNeverFindsItHalfWritten() throws Exception {
+    RunRecord record = batchRecord("run-r");
+    Path file = recordFile("run-r");
+    record.started(true, java.time.Duration.ofMillis(1));
+    for (int i = 0; i < 2_000; i++) {
+      JsonNode read = new ObjectMapper().readTree(file.toFile());
+      assertThat("read " + i, read == null ? null : read.get("state").asText(), equalTo("running"));
+    }
+    record.ended(true, null);
+    assertThat(awaitNoAliveThread("run-r"), equalTo(0L));
+    try (java.util.stream.Stream<Path> files = Files.list(file.getParent())) {
+      assertThat(
+          files.map(f -> f.getFileName().toString()).toList(), equalTo(List.of("run-r.json")));
+    }
   }
 
   /** A batch whose JVM is stopped (SIGTERM, Ctrl-C) before its end ends as stopped, once. */
