@@ -8,9 +8,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /** The Parquet lake: where it is and how it is partitioned. */
 public interface LakeOptions extends PipelineOptions {
   @Description(
-      "Lake root: a local folder or s3://bucket/prefix. Tables are written Hive-style as"
-          + " <lake>/<table>/org_id=<tenant>/year=YYYY/month=MM/day=DD/*.parquet, dead letters"
-          + " under <lake>/_dead_letters/<kind>/.")
+      "Lake root: a local folder (a path or a file:/// URI) or s3://bucket/prefix. Tables are"
+          + " written Hive-style as <lake>/<table>/org_id=<tenant>/year=YYYY/month=MM/day=DD/"
+          + "*.parquet, dead letters under <lake>/_dead_letters/<kind>/.")
   String getLake();
 
   void setLake(String value);

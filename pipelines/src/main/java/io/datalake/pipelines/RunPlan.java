@@ -3,6 +3,7 @@ package io.datalake.pipelines;
 import io.datalake.options.DatalakeOptions;
 import io.datalake.options.LakeFormatOptions;
 import io.datalake.options.SourceOptions;
+import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.lake.iceberg.IcebergCatalogConfig;
 import io.datalake.transforms.lake.iceberg.IcebergS3FileIO;
 import io.datalake.transforms.parse.DroppedFields;
@@ -70,6 +71,8 @@ record RunPlan(
         PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
     // Fail before the run, not on a worker: the keyset must be readable and valid.
     keyset.cipher();
+    // Set back into the options: every step and the run's record read the lake from them.
+    options.setLake(LakePaths.forBeam(options.getLake()));
     String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
     String runId = options.getRunId();
     if (runId != null && runId.contains(SnapshotRows.RESERVED_IN_RUN_IDS)) {

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datalake.options.DatalakeOptions;
+import io.datalake.transforms.io.LakePaths;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.schema.LakeTable;
 import io.datalake.transforms.warehouse.ClickHouseWarehouseIO;
 import io.datalake.transforms.warehouse.RunsTable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -384,12 +384,6 @@ public final class RunRecord {
     }
   }
 
-  /** The local file of a {@code file} resource (Beam names it by its path, or a file: URI). */
-  private static Path localPath(ResourceId file) {
-    String name = file.toString();
-    return name.startsWith("file:") ? Path.of(URI.create(name)) : Path.of(name);
-  }
-
   /**
    * The {@code _version} of the next row: the clock's microseconds, or one more than the last row's
    * when the clock has gone back (an {@code alive_at} row must never win over the end under FINAL).
@@ -410,14 +404,15 @@ public final class RunRecord {
     List<String> problems = new ArrayList<>();
     ObjectNode record = toJson(state, endedAt, aliveAt, counts);
     try {
-      ResourceId file =
-          FileSystems.matchNewResource(
-              (lake.endsWith("/") ? lake : lake + "/") + FOLDER + "/" + runId + ".json", false);
       byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record);
-      if ("file".equals(file.getScheme())) {
-        writeLocalFileWhole(localPath(file), json);
+      if (LakePaths.isLocal(lake)) {
+        writeLocalFileWhole(
+            LakePaths.localPath(lake).resolve(FOLDER).resolve(runId + ".json"), json);
       } else {
         // An object store replaces an object whole: a reader gets the old record or the new one.
+        ResourceId file =
+            FileSystems.matchNewResource(
+                (lake.endsWith("/") ? lake : lake + "/") + FOLDER + "/" + runId + ".json", false);
         try (OutputStream out =
             Channels.newOutputStream(FileSystems.create(file, "application/json"))) {
           out.write(json);

@@ -79,6 +79,26 @@ public class DatalakePipelineTest {
     return logs;
   }
 
+  /**
+   * A lake given as a file: URI is the folder it names: Beam's local file system took {@code
+   * file:///tmp/lake} for the folder {@code file:/tmp/lake} under the working directory.
+   */
+  @Test
+  public void aLakeGivenAsAFileUriIsWrittenWhereItNames() throws Exception {
+    Path lake = temp.getRoot().toPath().resolve("uri-lake");
+    DatalakeOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--input=" + SAMPLES,
+                "--lake=" + lake.toUri(),
+                "--runId=uri",
+                "--piiDevelopmentKeyset=true")
+            .as(DatalakeOptions.class);
+    assertThat(DatalakePipeline.run(options).getState(), equalTo(PipelineResult.State.DONE));
+    assertThat(Files.isRegularFile(lake.resolve("_runs").resolve("uri.json")), equalTo(true));
+    assertThat(Files.isDirectory(lake.resolve("checkout_orders")), equalTo(true));
+    assertThat(Files.exists(Path.of("file:")), equalTo(false));
+  }
+
   @Test
   public void aNegativeKafkaReadAheadIsRefusedWithTheOptionsName() {
     DatalakeOptions options =

@@ -250,14 +250,18 @@ public final class ClickHouseClient implements Serializable {
       return transientFailure;
     }
 
+    /** The first error code in a message: the answer's own, before any nested one it quotes. */
+    private static final java.util.regex.Pattern FIRST_CODE =
+        java.util.regex.Pattern.compile("Code: (\\d+)[.,]");
+
     /**
      * Whether ClickHouse answered its error {@code code}: "Code: 60," in 18.16's wording, "Code:
-     * 60." in current servers' (the message holds the server's answer after the status).
+     * 60." in current servers'. Only the answer's own code counts (the first in the message, which
+     * holds the answer after the status), not one of an error it quotes further on.
      */
     public boolean hasCode(int code) {
-      String message = getMessage();
-      return message != null
-          && (message.contains("Code: " + code + ",") || message.contains("Code: " + code + "."));
+      java.util.regex.Matcher first = FIRST_CODE.matcher(String.valueOf(getMessage()));
+      return first.find() && first.group(1).equals(Integer.toString(code));
     }
 
     /** Whether ClickHouse's error {@code code} is one of a failure that passes by itself. */

@@ -460,7 +460,8 @@ public final class TenantDatabase {
         client.execute("ALTER TABLE " + copy + " DELETE WHERE " + where);
         sent++;
       } catch (ClickHouseException e) {
-        if (!e.hasCode(60)) { // no such copy: the tenant's database is not made yet
+        // No such copy (60) or tenant database (81, dropped since the listing): nothing to delete.
+        if (!e.hasCode(60) && !e.hasCode(81)) {
           throw e;
         }
       }

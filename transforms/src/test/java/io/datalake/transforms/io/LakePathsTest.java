@@ -9,6 +9,15 @@ import org.junit.Test;
 
 public class LakePathsTest {
   @Test
+  public void aFileUriIsGivenToBeamAsItsPathAndAnyOtherLocationAsItIs() {
+    assertThat(LakePaths.forBeam("file:///tmp/lake/"), equalTo("/tmp/lake"));
+    assertThat(LakePaths.forBeam("file:/tmp/lake"), equalTo("/tmp/lake"));
+    assertThat(LakePaths.forBeam("/tmp/lake/"), equalTo("/tmp/lake/"));
+    assertThat(LakePaths.forBeam("lake"), equalTo("lake"));
+    assertThat(LakePaths.forBeam("s3://bucket/lake/"), equalTo("s3://bucket/lake/"));
+  }
+
+  @Test
   public void partitionComesFromEventTimeInUtc() {
     long micros = Timestamps.toEpochMicros(Timestamps.parse("2024-02-06T23:46:11.7010747-03:00"));
     assertThat(

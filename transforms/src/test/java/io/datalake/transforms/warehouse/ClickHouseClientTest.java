@@ -125,6 +125,13 @@ public class ClickHouseClientTest {
             .hasCode(60),
         equalTo(false));
     assertThat(new ClickHouseClient.ClickHouseException(null).hasCode(60), equalTo(false));
+    // An error that quotes another (a dictionary's source, a remote server) is its own code.
+    ClickHouseClient.ClickHouseException quoting =
+        new ClickHouseClient.ClickHouseException(
+            "ClickHouse at http://h:8123 answered 500: Code: 210. DB::NetException: while reading"
+                + " from a remote: Code: 60. DB::Exception: Table d.t does not exist.");
+    assertThat(quoting.hasCode(210), equalTo(true));
+    assertThat(quoting.hasCode(60), equalTo(false));
   }
 
   @Test
