@@ -71,9 +71,7 @@ record RunPlan(
         PiiKeyset.fromOptions(options.getPiiKeyset(), options.getPiiDevelopmentKeyset());
     // Fail before the run, not on a worker: the keyset must be readable and valid.
     keyset.cipher();
-    // Set back into the options: every step and the run's record read the lake from them.
-    options.setLake(LakePaths.forBeam(options.getLake()));
-    String lake = options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
+    String lake = lakeRoot(options);
     String runId = options.getRunId();
     if (runId != null && runId.contains(SnapshotRows.RESERVED_IN_RUN_IDS)) {
       throw new IllegalArgumentException(
@@ -191,6 +189,15 @@ record RunPlan(
   /** The plan with the prepared warehouse write. */
   RunPlan withWarehouse(ClickHouseWarehouseIO.Write value) {
     return new RunPlan(lake, runId, keyset, policy, droppedFields, value, iceberg);
+  }
+
+  /**
+   * The lake root, ending in /. A {@code file:} URI is set back into the options as its path
+   * ({@link LakePaths#forBeam}): every step and the run's record read the lake from them.
+   */
+  static String lakeRoot(DatalakeOptions options) {
+    options.setLake(LakePaths.forBeam(options.getLake()));
+    return options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
   }
 
   /**

@@ -12,17 +12,14 @@ import io.datalake.transforms.warehouse.RunsTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -365,26 +362,6 @@ public final class RunRecord {
   }
 
   /**
-   * Replaces {@code file} with {@code json} and a new line, whole: written beside it and moved over
-   * it. The record is written again every minute while a run goes on, and a reader of a file
-   * rewritten in place (a person's {@code cat}, a tool reading {@code _runs/}) could find it empty
-   * or cut in half.
-   */
-  static void writeLocalFileWhole(Path file, byte[] json) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path written = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      byte[] whole = Arrays.copyOf(json, json.length + 1);
-      whole[json.length] = '\n';
-      Files.write(written, whole);
-      Files.move(
-          written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(written);
-    }
-  }
-
-  /**
    * The {@code _version} of the next row: the clock's microseconds, or one more than the last row's
    * when the clock has gone back (an {@code alive_at} row must never win over the end under FINAL).
    */
@@ -404,9 +381,12 @@ public final class RunRecord {
     List<String> problems = new ArrayList<>();
     ObjectNode record = toJson(state, endedAt, aliveAt, counts);
     try {
-      byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record);
+      byte[] json =
+          (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n")
+              .getBytes(StandardCharsets.UTF_8);
       if (LakePaths.isLocal(lake)) {
-        writeLocalFileWhole(
+        // Written again every minute while the run goes on: never seen half written.
+        LocalFiles.replaceWhole(
             LakePaths.localPath(lake).resolve(FOLDER).resolve(runId + ".json"), json);
       } else {
         // An object store replaces an object whole: a reader gets the old record or the new one.
@@ -416,7 +396,6 @@ public final class RunRecord {
         try (OutputStream out =
             Channels.newOutputStream(FileSystems.create(file, "application/json"))) {
           out.write(json);
-          out.write('\n');
         }
       }
     } catch (IOException | RuntimeException e) {

@@ -111,8 +111,7 @@ public final class SnapshotPipeline {
     }
     RunPlan.checkParquetCompression(options.getParquetCompression());
     RunPlan.warehouse(options, keyset(options));
-    options.setLake(LakePaths.forBeam(options.getLake())); // read from the options too
-    return options.getLake().endsWith("/") ? options.getLake() : options.getLake() + "/";
+    return RunPlan.lakeRoot(options);
   }
 
   /** The keyset the dead letters' records are encrypted with, read and checked. */

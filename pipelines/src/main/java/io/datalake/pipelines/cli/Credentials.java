@@ -2,6 +2,7 @@ package io.datalake.pipelines.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datalake.pipelines.LocalFiles;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.TenantId;
 import io.datalake.transforms.warehouse.ClickHouseClient;
@@ -26,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -704,19 +704,10 @@ final class Credentials extends Cli.Group {
 
   /** Writes a users.d file whole (the server may read it any moment): a temporary file, renamed. */
   static void writeUsersFile(Path file, String content) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp =
-        Files.createTempFile(
-            file.getParent(),
-            ".credential",
-            ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")));
-    try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    LocalFiles.replaceWhole(
+        file,
+        content.getBytes(StandardCharsets.UTF_8),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----")));
   }
 
   /**
