@@ -16,9 +16,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -305,6 +308,44 @@ public final class LocalServices {
         list.add(new NewTopic(topic, partitions, (short) 1));
       }
       admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
+      awaitLeaders(admin, topics);
+    }
+  }
+
+  /**
+   * Waits until the broker's own metadata gives every partition of the topics a leader. The
+   * controller answers a creation before the broker has applied it, and a producer that meets a
+   * partition without a leader waits for it on its own clock; a test should start only on a topic
+   * that takes records at once.
+   */
+  private static void awaitLeaders(AdminClient admin, Collection<String> topics) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      List<String> leaderless = new ArrayList<>();
+      try {
+        for (TopicDescription topic :
+            admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS).values()) {
+          for (TopicPartitionInfo partition : topic.partitions()) {
+            if (partition.leader() == null || partition.leader().isEmpty()) {
+              leaderless.add(topic.name() + "-" + partition.partition());
+            }
+          }
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        leaderless.add(e.getCause().getMessage());
+      }
+      if (leaderless.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "Kafka created the topics but gave these partitions no leader within 60 s: "
+                + leaderless);
+      }
+      Thread.sleep(100);
     }
   }
 
@@ -366,7 +407,8 @@ public final class LocalServices {
         record.get();
       }
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Kafka did not accept a record for " + topic, e.getCause());
+      throw new IllegalStateException(
+          "Kafka did not accept a record for " + topic + ": " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while publishing to " + topic, e);
