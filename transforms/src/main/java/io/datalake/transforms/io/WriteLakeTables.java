@@ -316,6 +316,11 @@ public abstract class WriteLakeTables
           valid.apply(
               "WriteParquetPerWorker",
               new WriteFilesPerWorker(lake(), prefix, hourly(), compression(), kinds()));
+    } else if (WriteSpilledWindows.writes(valid)) {
+      files =
+          valid.apply(
+              "WriteWindowPanes",
+              new WriteSpilledWindows(lake(), prefix, hourly(), shards(), compression(), kinds()));
     } else {
       files = valid.apply("WriteParquet", groupedWrite(prefix)).getPerDestinationOutputFilenames();
     }

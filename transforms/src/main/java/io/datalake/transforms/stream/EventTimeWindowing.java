@@ -57,7 +57,7 @@ public class EventTimeWindowing extends PTransform<PCollection<LakeRow>, PCollec
   }
 
   /** How long a late pane collects rows before it is written. */
-  static Duration lateDelay(Duration window) {
+  public static Duration lateDelay(Duration window) {
     Duration minute = Duration.standardMinutes(1);
     return window.isShorterThan(minute) ? window : minute;
   }
