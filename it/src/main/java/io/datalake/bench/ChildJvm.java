@@ -130,6 +130,9 @@ final class ChildJvm implements AutoCloseable {
       command.add("-XX:+UseG1GC");
     }
     command.add("-Xlog:gc,gc+heap+exit:file=" + gcLog + ":uptime");
+    // As ./datalake run starts the pipeline: a stream's checkpoints need them (FlinkCheckpoints).
+    command.add("--add-opens=java.base/java.util=ALL-UNNAMED");
+    command.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
     command.addAll(jvmArgs);
     if (profileAll && jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:StartFlightRecording"))) {
       Path jfr = dir.resolve(name + ".jfr");

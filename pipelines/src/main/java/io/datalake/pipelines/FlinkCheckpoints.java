@@ -102,6 +102,34 @@ public final class FlinkCheckpoints {
       throw new IllegalArgumentException(
           "--resume needs --checkpointDir, the folder of retained checkpoints");
     }
+    checkJvmOpensJavaUtil(streaming && embedded(flink), JAVA_UTIL_OPEN);
+  }
+
+  /** Whether this JVM opens java.util (and java.lang) to the classes of the bundled jar. */
+  private static final boolean JAVA_UTIL_OPEN =
+      Object.class.getModule().isOpen("java.util", FlinkCheckpoints.class.getModule())
+          && Object.class.getModule().isOpen("java.lang", FlinkCheckpoints.class.getModule());
+
+  /** What a JVM running a stream on the embedded cluster must be started with. */
+  static final String ADD_OPENS =
+      "--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED";
+
+  /**
+   * A stream's checkpoints copy the list state of its stable-input steps (the lake's spill-file
+   * deletion, the Iceberg commits) with Flink's Kryo, which reads private fields of java.util: in a
+   * JVM that does not open it every checkpoint is declined and the tasks restart again and again,
+   * writing nothing (a benchmark run started with {@code java -cp}). Fails before the job starts
+   * instead. A Flink cluster's own JVMs open it (Flink's {@code env.java.opts}).
+   */
+  static void checkJvmOpensJavaUtil(boolean embeddedStream, boolean open) {
+    if (embeddedStream && !open) {
+      throw new IllegalStateException(
+          "A stream on the embedded Flink cluster needs its JVM started with "
+              + ADD_OPENS
+              + ": its checkpoints copy operator state with Kryo, which reads private fields of"
+              + " java.util. ./datalake run and java -jar give them (the jar's manifest);"
+              + " java -cp does not, so add them to the command or to $DATALAKE_JAVA_OPTS");
+    }
   }
 
   /** Applies the recovery options to the Flink options; fails on combinations that cannot work. */

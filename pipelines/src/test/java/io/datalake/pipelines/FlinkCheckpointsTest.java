@@ -75,6 +75,16 @@ public class FlinkCheckpointsTest {
   }
 
   @Test
+  public void aStreamOnTheEmbeddedClusterRefusesAJvmThatDoesNotOpenJavaUtil() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, () -> FlinkCheckpoints.checkJvmOpensJavaUtil(true, false));
+    assertThat(e.getMessage(), containsString(FlinkCheckpoints.ADD_OPENS));
+    FlinkCheckpoints.checkJvmOpensJavaUtil(true, true);
+    FlinkCheckpoints.checkJvmOpensJavaUtil(false, false); // a batch, or a cluster's own JVMs
+  }
+
+  @Test
   public void resumeFindsTheNewestCompletedCheckpointOfItsOwnJob() throws Exception {
     Path dir = temp.newFolder("checkpoints").toPath();
     Path newest = firstRun(dir);

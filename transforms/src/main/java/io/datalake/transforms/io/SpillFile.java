@@ -1,18 +1,22 @@
 package io.datalake.transforms.io;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.beam.sdk.io.FileSystems;
@@ -56,8 +60,63 @@ final class SpillFile {
 
   /** The rows of one segment being gathered: their coder bytes, and how many. */
   static final class Buffer {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+    final ChunkedBytes bytes = new ChunkedBytes();
     int rows;
+  }
+
+  /**
+   * Bytes gathered in chunks of {@value #CHUNK_BYTES}: a segment of large records (a bundle of VTEX
+   * orders holds 14 MB) grows without copying, and never as one array of half a G1 region or more,
+   * which G1 allocates outside the young generation and which starts a concurrent cycle.
+   */
+  static final class ChunkedBytes extends OutputStream {
+    static final int CHUNK_BYTES = 32 * 1024;
+
+    private final List<byte[]> chunks = new ArrayList<>();
+    private byte[] current;
+    private int used;
+    private long size;
+
+    @Override
+    public void write(int b) {
+      if (current == null || used == current.length) {
+        nextChunk();
+      }
+      current[used++] = (byte) b;
+      size++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      Objects.checkFromIndexSize(off, len, b.length);
+      while (len > 0) {
+        if (current == null || used == current.length) {
+          nextChunk();
+        }
+        int n = Math.min(len, current.length - used);
+        System.arraycopy(b, off, current, used, n);
+        used += n;
+        off += n;
+        len -= n;
+        size += n;
+      }
+    }
+
+    private void nextChunk() {
+      current = new byte[CHUNK_BYTES];
+      chunks.add(current);
+      used = 0;
+    }
+
+    long size() {
+      return size;
+    }
+
+    void writeTo(OutputStream out) throws IOException {
+      for (byte[] chunk : chunks) {
+        out.write(chunk, 0, chunk == current ? used : chunk.length);
+      }
+    }
   }
 
   /** A file's segments, by key and window. */
@@ -87,7 +146,7 @@ final class SpillFile {
       long offset = 0;
       for (Map.Entry<SegmentId, Buffer> entry : buffers.entrySet()) {
         Buffer buffer = entry.getValue();
-        int length = buffer.bytes.size();
+        int length = Math.toIntExact(buffer.bytes.size());
         buffer.bytes.writeTo(out);
         segments.put(entry.getKey(), new Segment(offset, length, buffer.rows));
         offset += length;
@@ -142,9 +201,61 @@ final class SpillFile {
 
   /** The bytes of one segment of the spill file at {@code file}. */
   static byte[] read(ResourceId file, Segment segment) throws IOException {
-    try (SeekableByteChannel channel = open(file)) {
-      return readFully(channel, segment.offset(), segment.length(), file).array();
+    try (InputStream in = openSegment(file, segment)) {
+      return in.readAllBytes();
     }
+  }
+
+  /**
+   * The bytes of one segment of the spill file at {@code file}, as a stream read in small buffers
+   * (a segment of large records is megabytes: read whole, it was one array outside G1's young
+   * generation). Fails at its end if the file ends before the segment does.
+   */
+  static InputStream openSegment(ResourceId file, Segment segment) throws IOException {
+    SeekableByteChannel channel = open(file);
+    try {
+      channel.position(segment.offset());
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    InputStream in = Channels.newInputStream(channel);
+    return new BufferedInputStream(
+        new InputStream() {
+          private long left = segment.length();
+
+          @Override
+          public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (left == 0) {
+              return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n < 0) {
+              throw new EOFException(
+                  "The spill file "
+                      + file
+                      + " ended "
+                      + left
+                      + " bytes before the end of the segment at "
+                      + segment.offset()
+                      + " that its index names");
+            }
+            left -= n;
+            return n;
+          }
+
+          @Override
+          public void close() throws IOException {
+            in.close();
+          }
+        },
+        64 * 1024);
   }
 
   private static SeekableByteChannel open(ResourceId file) throws IOException {

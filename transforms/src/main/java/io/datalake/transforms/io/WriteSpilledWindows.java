@@ -3,7 +3,6 @@ package io.datalake.transforms.io;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.stream.EventTimeWindowing;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.WritableByteChannel;
@@ -84,9 +83,12 @@ import org.slf4j.LoggerFactory;
  *       then renamed to {@code <partition>/part-<runId>-<window>-pane-<i>-<shard>-of-<n>.parquet}:
  *       the name a restore from a checkpoint gives the same pane again, so a replayed pane replaces
  *       its file.
- *   <li>Every segment read is counted per spill file ({@link DeleteReadSpillFilesFn}); a file whose
- *       segments have all been written is deleted once a checkpoint holds that (the step is
- *       {@code @RequiresStableInput}), so a restore never needs a deleted file.
+ *   <li>Every segment read is counted per spill file ({@link CountReadSegmentsFn}); a file whose
+ *       segments have all been written is deleted ({@link DeleteSpillFileFn}) once a checkpoint
+ *       holds that (the step is {@code @RequiresStableInput}), so a restore never needs a deleted
+ *       file. The count and the deletion are two steps: Beam's Flink runner hands a stateful step's
+ *       stable input over without setting each element's key, so a count kept there mixed the
+ *       files' counts and deleted files still to be read.
  * </ul>
  *
  * <p>Spill files written after the last checkpoint of a job that crashed are read by no restore:
@@ -169,7 +171,9 @@ final class WriteSpilledWindows
         .get(SEGMENTS_READ)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarIntCoder.of()))
         .apply("SpillFilesInOneWindow", Window.into(new GlobalWindows()))
-        .apply("DeleteReadSpillFiles", ParDo.of(new DeleteReadSpillFilesFn()));
+        .apply("CountReadSegments", ParDo.of(new CountReadSegmentsFn()))
+        .setCoder(StringUtf8Coder.of())
+        .apply("DeleteReadSpillFiles", ParDo.of(new DeleteSpillFileFn()));
     return written.get(FILES).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 
@@ -322,7 +326,7 @@ final class WriteSpilledWindows
           latePaneDue.write(true);
         }
       }
-      int before = buffer.bytes.size();
+      long before = buffer.bytes.size();
       coder.encode(element.getValue(), buffer.bytes);
       buffer.rows++;
       bufferedBytes += buffer.bytes.size() - before;
@@ -468,8 +472,8 @@ final class WriteSpilledWindows
                     + window
                     + ", which the state of that pane names");
           }
-          byte[] bytes = SpillFile.read(FileSystems.matchNewResource(name, false), segment);
-          try (InputStream in = new ByteArrayInputStream(bytes)) {
+          try (InputStream in =
+              SpillFile.openSegment(FileSystems.matchNewResource(name, false), segment)) {
             for (int i = 0; i < segment.rows(); i++) {
               sink.write(coder.decode(in).detachedRecord());
             }
@@ -509,30 +513,39 @@ final class WriteSpilledWindows
     }
   }
 
-  /**
-   * Counts the segments read per spill file, and deletes a file once all of them are. {@code
-   * RequiresStableInput}: on Flink a count is taken only once the checkpoint holding the pane that
-   * read it has completed, so no restore goes back to a state that names a deleted file.
-   */
-  static class DeleteReadSpillFilesFn extends DoFn<KV<String, Integer>, Void> {
+  /** Counts the segments read per spill file, and hands on a file once all of them are. */
+  static class CountReadSegmentsFn extends DoFn<KV<String, Integer>, String> {
     @StateId("read")
     private final StateSpec<ValueState<Integer>> readSpec = StateSpecs.value(VarIntCoder.of());
 
-    @RequiresStableInput
     @ProcessElement
     public void process(
-        @Element KV<String, Integer> segmentRead, @StateId("read") ValueState<Integer> read)
-        throws IOException {
+        @Element KV<String, Integer> segmentRead,
+        @StateId("read") ValueState<Integer> read,
+        OutputReceiver<String> out) {
       Integer before = read.read();
       int segments = before == null ? 1 : before + 1;
       if (segments < segmentRead.getValue()) {
         read.write(segments);
       } else {
-        FileSystems.delete(
-            List.of(FileSystems.matchNewResource(segmentRead.getKey(), false)),
-            MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
         read.clear();
+        out.output(segmentRead.getKey());
       }
+    }
+  }
+
+  /**
+   * Deletes a spill file all of whose segments are written. {@code RequiresStableInput}: on Flink a
+   * file is deleted only once the checkpoint holding the panes that read it has completed, so no
+   * restore goes back to a state that names a deleted file.
+   */
+  static class DeleteSpillFileFn extends DoFn<String, Void> {
+    @RequiresStableInput
+    @ProcessElement
+    public void process(@Element String file) throws IOException {
+      FileSystems.delete(
+          List.of(FileSystems.matchNewResource(file, false)),
+          MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
     }
   }
 }

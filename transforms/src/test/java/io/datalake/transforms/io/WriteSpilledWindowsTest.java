@@ -136,7 +136,7 @@ public class WriteSpilledWindowsTest {
     Map<SpillFile.SegmentId, SpillFile.Buffer> buffers = new LinkedHashMap<>();
     for (String key : List.of("t/org_id=a/year=2026/month=03/day=01", "t/org_id=b#1")) {
       SpillFile.Buffer buffer = new SpillFile.Buffer();
-      buffer.bytes.writeBytes((key + " rows").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      buffer.bytes.write((key + " rows").getBytes(java.nio.charset.StandardCharsets.UTF_8));
       buffer.rows = 2;
       buffers.put(new SpillFile.SegmentId(key, window), buffer);
     }
@@ -162,5 +162,24 @@ public class WriteSpilledWindowsTest {
             IOException.class,
             () -> SpillFile.readIndex(FileSystems.matchNewResource(path.toString(), false)));
     assertThat(e.getMessage(), containsString("cut.rows"));
+  }
+
+  @Test
+  public void chunkedBytesGiveBackWhatWasWrittenAcrossChunks() throws IOException {
+    SpillFile.ChunkedBytes bytes = new SpillFile.ChunkedBytes();
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 40; i++) {
+      byte[] piece = new byte[random.nextInt(SpillFile.ChunkedBytes.CHUNK_BYTES / 3)];
+      random.nextBytes(piece);
+      bytes.write(piece, 0, piece.length);
+      bytes.write(i);
+      expected.write(piece);
+      expected.write(i);
+    }
+    java.io.ByteArrayOutputStream actual = new java.io.ByteArrayOutputStream();
+    bytes.writeTo(actual);
+    assertThat(bytes.size(), equalTo((long) expected.size()));
+    assertThat(actual.toByteArray(), equalTo(expected.toByteArray()));
   }
 }
