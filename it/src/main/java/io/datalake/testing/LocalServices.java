@@ -308,7 +308,7 @@ public final class LocalServices {
         list.add(new NewTopic(topic, partitions, (short) 1));
       }
       admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
-      awaitLeaders(admin, topics);
+      awaitLeaders(admin, topics, partitions);
     }
   }
 
@@ -316,15 +316,20 @@ public final class LocalServices {
    * Waits until the broker's own metadata gives every partition of the topics a leader. The
    * controller answers a creation before the broker has applied it, and a producer that meets a
    * partition without a leader waits for it on its own clock; a test should start only on a topic
-   * that takes records at once.
+   * that takes records at once. The same after partitions are added: {@code partitions} is how many
+   * each topic must show.
    */
-  private static void awaitLeaders(AdminClient admin, Collection<String> topics) throws Exception {
+  public static void awaitLeaders(AdminClient admin, Collection<String> topics, int partitions)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       List<String> leaderless = new ArrayList<>();
       try {
         for (TopicDescription topic :
             admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS).values()) {
+          if (topic.partitions().size() < partitions) {
+            leaderless.add(topic.name() + " (" + topic.partitions().size() + " partitions)");
+          }
           for (TopicPartitionInfo partition : topic.partitions()) {
             if (partition.leader() == null || partition.leader().isEmpty()) {
               leaderless.add(topic.name() + "-" + partition.partition());
@@ -342,8 +347,7 @@ public final class LocalServices {
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "Kafka created the topics but gave these partitions no leader within 60 s: "
-                + leaderless);
+            "Kafka created the partitions but gave these no leader within 60 s: " + leaderless);
       }
       Thread.sleep(100);
     }

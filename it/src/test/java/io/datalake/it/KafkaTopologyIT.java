@@ -62,6 +62,8 @@ public class KafkaTopologyIT {
     try (AdminClient admin =
         AdminClient.create(Map.of("bootstrap.servers", LocalServices.kafkaBootstrap()))) {
       admin.createPartitions(Map.of(journeyTopic, NewPartitions.increaseTo(4))).all().get();
+      // The broker applies them after the controller answered: publish once they have leaders.
+      LocalServices.awaitLeaders(admin, List.of(journeyTopic), 4);
     }
     long added = System.currentTimeMillis();
     List<String> onNew = events("new-", 200);

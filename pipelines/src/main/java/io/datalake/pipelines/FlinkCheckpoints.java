@@ -102,6 +102,14 @@ public final class FlinkCheckpoints {
       throw new IllegalArgumentException(
           "--resume needs --checkpointDir, the folder of retained checkpoints");
     }
+    String mode = flink.getCheckpointingMode();
+    if (streaming && mode != null && !mode.equalsIgnoreCase("EXACTLY_ONCE")) {
+      throw new IllegalArgumentException(
+          "A stream on Flink needs --checkpointingMode=EXACTLY_ONCE (got "
+              + mode
+              + "): the lake's spill files are deleted, and the Iceberg lake's files committed, only"
+              + " once a checkpoint holds what they depend on, which it does only in that mode");
+    }
     checkJvmOpensJavaUtil(streaming && embedded(flink), JAVA_UTIL_OPEN);
   }
 

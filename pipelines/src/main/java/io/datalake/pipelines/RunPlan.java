@@ -125,9 +125,9 @@ record RunPlan(
   }
 
   /**
-   * A stream into Iceberg commits exactly once only at Flink's exactly-once checkpoints (its
-   * committer is {@code @RequiresStableInput}); checkpointing itself is switched on for every
-   * streaming Flink run ({@link FlinkCheckpoints}).
+   * A stream into Iceberg commits at an interval, exactly once only at Flink's exactly-once
+   * checkpoints (its committer is {@code @RequiresStableInput}); the checkpoints' mode and the JVM
+   * are checked for every Flink stream ({@link FlinkCheckpoints#checkOptions}).
    */
   static void checkStreamingCommits(DatalakeOptions options) {
     Integer interval = options.getIcebergCommitIntervalSeconds();
@@ -135,38 +135,6 @@ record RunPlan(
       throw new IllegalArgumentException(
           "--icebergCommitIntervalSeconds must be at least 1, got " + interval);
     }
-    if (FlinkCheckpoints.isFlink(options)) {
-      String mode =
-          options
-              .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class)
-              .getCheckpointingMode();
-      if (mode != null && !mode.equalsIgnoreCase("EXACTLY_ONCE")) {
-        throw new IllegalArgumentException(
-            "--lakeFormat=iceberg in a stream needs --checkpointingMode=EXACTLY_ONCE (got "
-                + mode
-                + "): its commits wait for completed checkpoints, which hold every file only in"
-                + " that mode");
-      }
-      if (FlinkCheckpoints.isEmbeddedFlink(options) && !javaUtilIsOpen()) {
-        throw new IllegalArgumentException(
-            "--lakeFormat=iceberg in a stream on the embedded Flink needs this JVM started with"
-                + " "
-                + ADD_OPENS
-                + " (java -jar of the bundled jar has them from its manifest, ./datalake run adds"
-                + " them): Flink's Kryo copies the Iceberg committer's buffered files through a"
-                + " private field of java.util, so without them every checkpoint fails and nothing"
-                + " is ever committed");
-      }
-    }
-  }
-
-  /** What the embedded Flink's JVM needs on Java 17 (the bundled jar's manifest gives the same). */
-  static final String ADD_OPENS =
-      "--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED";
-
-  /** Whether java.util is open to this code (an embedded Flink's checkpoints need it). */
-  static boolean javaUtilIsOpen() {
-    return Object.class.getModule().isOpen("java.util", RunPlan.class.getModule());
   }
 
   /**

@@ -75,6 +75,19 @@ public class FlinkCheckpointsTest {
   }
 
   @Test
+  public void aStreamOnFlinkNeedsExactlyOnceCheckpoints() {
+    DatalakeOptions atLeastOnce =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=FlinkRunner", "--source=kafka", "--checkpointingMode=AT_LEAST_ONCE")
+            .as(DatalakeOptions.class);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> FlinkCheckpoints.checkOptions(atLeastOnce, true));
+    assertThat(e.getMessage(), containsString("--checkpointingMode=EXACTLY_ONCE"));
+    FlinkCheckpoints.checkOptions(atLeastOnce, false); // a batch has no checkpoints to wait for
+  }
+
+  @Test
   public void aStreamOnTheEmbeddedClusterRefusesAJvmThatDoesNotOpenJavaUtil() {
     IllegalStateException e =
         assertThrows(

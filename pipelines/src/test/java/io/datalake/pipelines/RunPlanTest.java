@@ -162,29 +162,4 @@ public class RunPlanTest {
     assertThat(clickhouseRequests.get(), greaterThan(0));
     assertThat(kafkaConnections.get(), equalTo(0));
   }
-
-  @Test
-  public void anIcebergStreamOnTheEmbeddedFlinkNeedsJavaUtilOpen() {
-    DatalakeOptions embedded =
-        PipelineOptionsFactory.fromArgs(
-                "--runner=FlinkRunner", "--source=kafka", "--lakeFormat=iceberg")
-            .as(DatalakeOptions.class);
-    DatalakeOptions cluster =
-        PipelineOptionsFactory.fromArgs(
-                "--runner=FlinkRunner",
-                "--flinkMaster=127.0.0.1:8081",
-                "--source=kafka",
-                "--lakeFormat=iceberg")
-            .as(DatalakeOptions.class);
-    // A cluster's TaskManagers are started with the opens (./datalake flink up): not checked here.
-    RunPlan.checkStreamingCommits(cluster);
-    if (RunPlan.javaUtilIsOpen()) {
-      RunPlan.checkStreamingCommits(embedded);
-    } else {
-      IllegalArgumentException refused =
-          assertThrows(
-              IllegalArgumentException.class, () -> RunPlan.checkStreamingCommits(embedded));
-      assertThat(refused.getMessage(), containsString(RunPlan.ADD_OPENS));
-    }
-  }
 }

@@ -80,9 +80,10 @@ import org.slf4j.LoggerFactory;
  *   <li>When the watermark passes the window's end (and again for late rows, a late-pane delay
  *       after the first of them, and at the window's expiry), the partition's segments are read
  *       back from their files and written as one Parquet file, first under a temporary name and
- *       then renamed to {@code <partition>/part-<runId>-<window>-pane-<i>-<shard>-of-<n>.parquet}:
- *       the name a restore from a checkpoint gives the same pane again, so a replayed pane replaces
- *       its file.
+ *       then renamed to {@code <partition>/part-<runId>-<window>-<pane>-<shard>-of-<n>.parquet}:
+ *       the name a restore from a checkpoint gives the same pane again. A replay may split the rows
+ *       into panes differently (the watermark moves otherwise), so the lake stays at least once, as
+ *       it was with FileIO.
  *   <li>Every segment read is counted per spill file ({@link CountReadSegmentsFn}); a file whose
  *       segments have all been written is deleted ({@link DeleteSpillFileFn}) once a checkpoint
  *       holds that (the step is {@code @RequiresStableInput}), so a restore never needs a deleted
@@ -92,8 +93,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Spill files written after the last checkpoint of a job that crashed are read by no restore:
- * the rows are read again from Kafka. They stay in the spill folder (the log of a restore names
- * none of them); a stopped job's files stay for its {@code --resume}.
+ * the rows are read again from Kafka. They stay in the spill folder; a stopped job's files stay for
+ * its {@code --resume}. Only the newest checkpoint (or savepoint) can be restored: an older one
+ * names spill files deleted since. Flink keeps one completed checkpoint unless configured otherwise
+ * ({@code state.checkpoints.num-retained}).
  */
 final class WriteSpilledWindows
     extends PTransform<PCollection<LakeRow>, PCollection<KV<String, String>>> {
@@ -192,9 +195,12 @@ final class WriteSpilledWindows
     if (shards == 1) {
       return partition;
     }
-    // The same row lands in the same shard on a replay, so a replayed pane replaces its files.
-    int shard =
-        Math.floorMod(Long.hashCode(row.eventTimeMicros() * 31 + row.tenant().hashCode()), shards);
+    // The same row lands in the same shard on a replay. Mixed (MurmurHash3's finalizer): event
+    // times in whole milliseconds share their low bits, which a modulo of 2, 4 or 8 would keep.
+    long h = row.eventTimeMicros() * 31 + row.tenant().hashCode();
+    h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
+    h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    int shard = (int) Math.floorMod(h ^ (h >>> 33), (long) shards);
     return partition + SHARD_SEPARATOR + shard;
   }
 
@@ -493,8 +499,8 @@ final class WriteSpilledWindows
         }
         throw e;
       }
-      FileSystems.rename(
-          List.of(temp), List.of(target), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      // No options: a missing temporary file fails the pane instead of losing its rows.
+      FileSystems.rename(List.of(temp), List.of(target));
       LOG.debug("Wrote {} rows of {} from {} spill file(s) to {}", rows, key, files.size(), target);
       out.get(FILES).output(KV.of(partition, target.toString()));
       segmentsPerFile.forEach(
