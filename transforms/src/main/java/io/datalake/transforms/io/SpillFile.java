@@ -199,13 +199,6 @@ final class SpillFile {
     }
   }
 
-  /** The bytes of one segment of the spill file at {@code file}. */
-  static byte[] read(ResourceId file, Segment segment) throws IOException {
-    try (InputStream in = openSegment(file, segment)) {
-      return in.readAllBytes();
-    }
-  }
-
   /**
    * The bytes of one segment of the spill file at {@code file}, as a stream read in small buffers
    * (a segment of large records is megabytes: read whole, it was one array outside G1's young

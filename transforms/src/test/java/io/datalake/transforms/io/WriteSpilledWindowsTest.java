@@ -148,9 +148,15 @@ public class WriteSpilledWindowsTest {
     assertThat(read.size(), equalTo(2));
     SpillFile.Segment b = read.segments().get(new SpillFile.SegmentId("t/org_id=b#1", window));
     assertThat(
-        new String(SpillFile.read(file, b), java.nio.charset.StandardCharsets.UTF_8),
+        new String(readSegment(file, b), java.nio.charset.StandardCharsets.UTF_8),
         equalTo("t/org_id=b#1 rows"));
     assertThat(b.rows(), equalTo(2));
+  }
+
+  private static byte[] readSegment(ResourceId file, SpillFile.Segment segment) throws IOException {
+    try (java.io.InputStream in = SpillFile.openSegment(file, segment)) {
+      return in.readAllBytes();
+    }
   }
 
   @Test
