@@ -6,15 +6,18 @@ import static io.datalake.it.ClusterJobs.jsonDocument;
 import static io.datalake.it.ClusterJobs.lakeIds;
 import static io.datalake.it.ClusterJobs.show;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.datalake.testing.LakeFiles;
 import io.datalake.testing.LocalServices;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
@@ -58,6 +61,16 @@ public class FlinkClusterUpgradeChaosIT {
                   .output());
       assertThat(
           "the stop drained: " + stopped, stopped.path("drained").asBoolean(), equalTo(true));
+      // The drain ran the deletions that wait for a checkpoint: no spill file outlives the job.
+      Path spill = lake.resolve(".temp-datalake/spill");
+      if (Files.isDirectory(spill)) {
+        try (Stream<Path> left = Files.walk(spill)) {
+          assertThat(
+              "spill files left by the drained job",
+              left.filter(Files::isRegularFile).map(Path::toString).toList(),
+              empty());
+        }
+      }
       // While no job runs; then the new code starts from the group's offsets, not a savepoint.
       LocalServices.produce(topic, batch("c-", 200));
       String second = jobs.submit(args);

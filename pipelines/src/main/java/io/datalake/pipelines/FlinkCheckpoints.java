@@ -194,6 +194,13 @@ public final class FlinkCheckpoints {
       // a job submitted from a client. Kept checkpoints are what a resume starts from.
       flink.setExternalizedCheckpointsEnabled(true);
       flink.setRetainExternalizedCheckpointsOnCancellation(true);
+      // `./datalake stop` drains by default. A @RequiresStableInput step (the lake's spill file
+      // deletion, the Iceberg commit) holds the elements it buffers until a checkpoint completes;
+      // at the end of a drain no checkpoint follows, so without this the buffered elements hold the
+      // watermark and the drain fails ("There are still watermark holds left"). With it they run
+      // as the drain ends: a failure after that restores a checkpoint from before them (README,
+      // "Upgrading a running streaming job").
+      flink.setEnableStableInputDrain(true);
     }
     boolean resume = Boolean.TRUE.equals(options.getResume());
     String dir = blankToNull(options.getCheckpointDir());

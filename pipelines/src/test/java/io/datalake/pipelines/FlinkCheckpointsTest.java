@@ -114,6 +114,10 @@ public class FlinkCheckpointsTest {
     assertThat(Path.of(flink.getSavepointPath()), equalTo(newest));
     assertThat(flink.getStateBackendStoragePath(), equalTo(dir.toUri().toString() + "orders"));
     assertThat(flink.isExternalizedCheckpointsEnabled(), equalTo(true));
+    assertThat(
+        "a drained stop runs what waits for a checkpoint",
+        flink.getEnableStableInputDrain(),
+        equalTo(true));
     assertThat(flink.getCheckpointingInterval(), equalTo(FlinkCheckpoints.DEFAULT_INTERVAL_MILLIS));
     assertThat("nothing added: one generation", reading.generations().size(), equalTo(1));
     // The embedded cluster reads the restore path from its configuration.

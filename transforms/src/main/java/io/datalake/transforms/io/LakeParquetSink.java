@@ -49,6 +49,30 @@ final class LakeParquetSink implements FileIO.Sink<GenericRecord> {
     writer.close();
   }
 
+  /**
+   * After a failed write: releases the writer (its buffers and its pooled compressor) and the
+   * channel. The file it leaves is incomplete; the caller deletes it. Failures here are added to
+   * the one that made the file useless.
+   */
+  void abandon(WritableByteChannel channel, Exception failure) {
+    try {
+      if (writer != null) {
+        writer.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    } finally {
+      writer = null;
+    }
+    try {
+      if (channel.isOpen()) {
+        channel.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
   /** The stream FileIO opened, as Parquet's output file; the position is what was written. */
   private static final class StreamOutputFile implements OutputFile {
     private final OutputStream out;

@@ -3,6 +3,7 @@ package io.datalake.transforms.io;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.stream.EventTimeWindowing;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.WritableByteChannel;
@@ -489,11 +490,10 @@ final class WriteSpilledWindows
         }
         sink.flush();
       } catch (IOException | RuntimeException e) {
-        // The sink closes the channel when it finishes the file; after a failure this does.
+        // The rows stay in their spill files and the pane is retried; the part written is not kept.
+        sink.abandon(channel, e);
         try {
-          if (channel.isOpen()) {
-            channel.close();
-          }
+          FileSystems.delete(List.of(temp), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
         } catch (IOException | RuntimeException suppressed) {
           e.addSuppressed(suppressed);
         }
@@ -512,7 +512,20 @@ final class WriteSpilledWindows
     private SpillFile.Index index(String name) throws IOException {
       SpillFile.Index index = indexes.get(name);
       if (index == null) {
-        index = SpillFile.readIndex(FileSystems.matchNewResource(name, false));
+        try {
+          index = SpillFile.readIndex(FileSystems.matchNewResource(name, false));
+        } catch (FileNotFoundException e) {
+          throw new IOException(
+              "The spill file "
+                  + name
+                  + " that this window's state names is gone: the job was restored from a"
+                  + " checkpoint older than its newest one (only the newest can restore, older ones"
+                  + " name spill files deleted since), or after a drained stop that failed. Cancel"
+                  + " the job and start it again without --resume: Kafka gives the rows since the"
+                  + " consumer group's committed offsets again (README, 'Upgrading a running"
+                  + " streaming job')",
+              e);
+        }
         indexes.put(name, index);
       }
       return index;
@@ -548,10 +561,19 @@ final class WriteSpilledWindows
   static class DeleteSpillFileFn extends DoFn<String, Void> {
     @RequiresStableInput
     @ProcessElement
-    public void process(@Element String file) throws IOException {
-      FileSystems.delete(
-          List.of(FileSystems.matchNewResource(file, false)),
-          MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    public void process(@Element String file) {
+      try {
+        FileSystems.delete(
+            List.of(FileSystems.matchNewResource(file, false)),
+            MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      } catch (IOException | RuntimeException e) {
+        // Its rows are written: the file is only disk. Failing here would restore a checkpoint
+        // that names files already deleted (as FileIO leaves a temporary file it cannot delete).
+        LOG.warn(
+            "Could not delete the spill file {} (its rows are written; it can be deleted): {}",
+            file,
+            e.toString());
+      }
     }
   }
 }

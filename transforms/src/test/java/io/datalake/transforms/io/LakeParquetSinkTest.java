@@ -76,4 +76,31 @@ public class LakeParquetSinkTest {
     }
     assertThat(read, is(ids));
   }
+
+  /** A pane that failed part-way releases its writer and channel; the next file is whole. */
+  @Test
+  public void anAbandonedFileReleasesItsChannelAndTheNextFileIsWhole() throws Exception {
+    Schema schema = JourneyEvents.TABLE.avroSchema();
+    Path broken = temp.getRoot().toPath().resolve("broken.parquet");
+    FileChannel channel =
+        FileChannel.open(broken, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    LakeParquetSink sink = new LakeParquetSink(schema, CompressionCodecName.SNAPPY);
+    sink.open(channel);
+    sink.write(RowGroupFlushTest.row(schema, 1));
+    IllegalStateException failure = new IllegalStateException("a spill file was cut");
+    sink.abandon(channel, failure);
+    assertThat(channel.isOpen(), is(false));
+    assertThat(failure.getSuppressed().length, is(0));
+
+    Path whole = temp.getRoot().toPath().resolve("whole.parquet");
+    try (FileChannel next =
+        FileChannel.open(whole, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      sink.open(next);
+      sink.write(RowGroupFlushTest.row(schema, 2));
+      sink.flush();
+    }
+    try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(whole))) {
+      assertThat(reader.getRecordCount(), is(1L));
+    }
+  }
 }
