@@ -273,6 +273,7 @@ final class StreamingBench {
     double loadCpuAtEnd = 0;
     double drain = Double.NaN;
     long drainLimitMs = 0;
+    boolean drainTimedOut = false;
     String check;
     boolean ok;
     ChildJvm.Result result;
@@ -390,6 +391,8 @@ final class StreamingBench {
           nextDrainProgress += 10_000;
         }
       }
+      drainTimedOut =
+          child.isAlive() && System.currentTimeMillis() - productionEndMs >= drainLimitMs;
       long lastCh = 0;
       for (long t : run.clickhouseMs) {
         lastCh = Math.max(lastCh, t);
@@ -458,7 +461,8 @@ final class StreamingBench {
     ok = result.exitCode() != -1 && lost == 0 && chF.size() == count;
     // A job far behind its backlog may still be writing when the drain's time is up: rows missing
     // then are late, not lost, and the report must not call them lost.
-    boolean stillArriving = lost > 0 && lastEndMs - lastIncreaseMs <= 30_000;
+    boolean stillArriving =
+        lost > 0 && drainTimedOut && lastIncreaseMs > 0 && lastEndMs - lastIncreaseMs <= 30_000;
     check =
         String.format(
             "%s%s%s%s",

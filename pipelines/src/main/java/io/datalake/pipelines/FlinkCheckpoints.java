@@ -195,11 +195,12 @@ public final class FlinkCheckpoints {
       flink.setExternalizedCheckpointsEnabled(true);
       flink.setRetainExternalizedCheckpointsOnCancellation(true);
       // `./datalake stop` drains by default. A @RequiresStableInput step (the lake's spill file
-      // deletion, the Iceberg commit) holds the elements it buffers until a checkpoint completes;
-      // at the end of a drain no checkpoint follows, so without this the buffered elements hold the
-      // watermark and the drain fails ("There are still watermark holds left"). With it they run
-      // as the drain ends: a failure after that restores a checkpoint from before them (README,
-      // "Upgrading a running streaming job").
+      // deletion, the Iceberg commit) holds what it buffers until a checkpoint completes, and
+      // Beam's operator refuses to end a drain while buffered elements hold the watermark ("There
+      // are still watermark holds left"). With this, what the drain produced runs when the final
+      // savepoint completes, and what a checkpoint still in flight holds runs as the drain ends:
+      // the one gap (that checkpoint and the savepoint both failing) is in the README, "Upgrading a
+      // running streaming job". Set whatever the command line says: without it no drain ends.
       flink.setEnableStableInputDrain(true);
     }
     boolean resume = Boolean.TRUE.equals(options.getResume());

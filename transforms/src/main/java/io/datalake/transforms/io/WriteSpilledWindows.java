@@ -3,7 +3,6 @@ package io.datalake.transforms.io;
 import io.datalake.transforms.kinds.RecordKinds;
 import io.datalake.transforms.model.LakeRow;
 import io.datalake.transforms.stream.EventTimeWindowing;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.WritableByteChannel;
@@ -21,6 +20,7 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
@@ -509,26 +509,46 @@ final class WriteSpilledWindows
       panes.write(paneIndex + 1);
     }
 
+    private static boolean isMissing(String name, Exception failure) {
+      try {
+        MatchResult match = FileSystems.match(List.of(name)).get(0);
+        return match.status() == MatchResult.Status.NOT_FOUND
+            || (match.status() == MatchResult.Status.OK && match.metadata().isEmpty());
+      } catch (IOException | RuntimeException e) {
+        failure.addSuppressed(e);
+        return false;
+      }
+    }
+
     private SpillFile.Index index(String name) throws IOException {
       SpillFile.Index index = indexes.get(name);
       if (index == null) {
-        try {
-          index = SpillFile.readIndex(FileSystems.matchNewResource(name, false));
-        } catch (FileNotFoundException e) {
+        index = readIndex(name);
+        indexes.put(name, index);
+      }
+      return index;
+    }
+
+    /** A spill file's index; a file that is gone says why that happens and what to do. */
+    static SpillFile.Index readIndex(String name) throws IOException {
+      try {
+        return SpillFile.readIndex(FileSystems.matchNewResource(name, false));
+      } catch (IOException | RuntimeException e) {
+        // Each file system says "missing" its own way (S3 with a runtime exception): ask.
+        if (isMissing(name, e)) {
           throw new IOException(
               "The spill file "
                   + name
                   + " that this window's state names is gone: the job was restored from a"
-                  + " checkpoint older than its newest one (only the newest can restore, older ones"
-                  + " name spill files deleted since), or after a drained stop that failed. Cancel"
-                  + " the job and start it again without --resume: Kafka gives the rows since the"
-                  + " consumer group's committed offsets again (README, 'Upgrading a running"
-                  + " streaming job')",
+                  + " checkpoint older than its newest one (only the newest can restore, older"
+                  + " ones name spill files deleted since), or after a drained stop that failed."
+                  + " Cancel the job at once and start it again without --resume: Kafka gives the"
+                  + " rows since the consumer group's committed offsets again (README, 'Upgrading"
+                  + " a running streaming job')",
               e);
         }
-        indexes.put(name, index);
+        throw e;
       }
-      return index;
     }
   }
 

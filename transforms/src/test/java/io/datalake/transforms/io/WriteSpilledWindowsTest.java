@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertThrows;
 
 import io.datalake.transforms.model.LakeRow;
@@ -168,6 +169,25 @@ public class WriteSpilledWindowsTest {
             IOException.class,
             () -> SpillFile.readIndex(FileSystems.matchNewResource(path.toString(), false)));
     assertThat(e.getMessage(), containsString("cut.rows"));
+  }
+
+  @Test
+  public void aSpillFileThatIsGoneSaysWhyAndWhatToDo() throws IOException {
+    String gone = temp.getRoot().toPath().resolve("gone.rows").toString();
+    IOException e =
+        assertThrows(
+            IOException.class, () -> WriteSpilledWindows.SpillAndWritePanesFn.readIndex(gone));
+    assertThat(e.getMessage(), containsString("The spill file " + gone + " that"));
+    assertThat(e.getMessage(), containsString("start it again without --resume"));
+
+    // A file that is there but unreadable keeps its own reason.
+    Path cut = temp.getRoot().toPath().resolve("cut.rows");
+    Files.write(cut, new byte[] {1, 2, 3});
+    IOException refused =
+        assertThrows(
+            IOException.class,
+            () -> WriteSpilledWindows.SpillAndWritePanesFn.readIndex(cut.toString()));
+    assertThat(refused.getMessage(), not(containsString("is gone")));
   }
 
   @Test

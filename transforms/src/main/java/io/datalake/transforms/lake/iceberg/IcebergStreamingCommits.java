@@ -64,6 +64,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Files written but never handed to a completed checkpoint's commit (a crash between writing
  *       and the checkpoint) are in no snapshot: readers never see them; they stay as orphans under
  *       the table's {@code data/} until a clean-up removes files no snapshot references.
+ *   <li>The exception, a drained stop ({@code --enableStableInputDrain}, which every stream gets):
+ *       the commits a checkpoint still in flight holds run as the drain ends. Should that
+ *       checkpoint and then the savepoint both fail, the restore of the one before writes those
+ *       rows again and commits them a second time (README, "Upgrading a running streaming job").
  * </ul>
  *
  * <p>Each snapshot's summary records the run ({@value IcebergCommits#RUN_ID}), the writer ({@value
