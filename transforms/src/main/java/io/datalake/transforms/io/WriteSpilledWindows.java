@@ -587,8 +587,9 @@ final class WriteSpilledWindows
             List.of(FileSystems.matchNewResource(file, false)),
             MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       } catch (IOException | RuntimeException e) {
-        // Its rows are written: the file is only disk. Failing here would restore a checkpoint
-        // that names files already deleted (as FileIO leaves a temporary file it cannot delete).
+        // Its rows are written: the file is only disk. Failing here would restart the job from
+        // its last checkpoint (and turn a drained stop into a failover) for no row; FileIO leaves
+        // a temporary file it cannot delete the same way.
         LOG.warn(
             "Could not delete the spill file {} (its rows are written; it can be deleted): {}",
             file,
